@@ -1,0 +1,100 @@
+/** Turns argv into a typed ScanConfig; unknown or malformed flags are a UsageError. */
+import { UsageError } from '../io/input-error.js';
+import { DEFAULT_FILTERS } from '../qc/snp-filter.js';
+import type { EngineChoice, ScanConfig } from '../scan/config.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../stats/lambda.js';
+import { FLAGS } from './flags.js';
+
+export type ParsedArgs = Map<string, string | true>;
+
+/** Splits argv into flag -> value (switches map to true). */
+export function parseFlags(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = new Map();
+  for (let k = 0; k < argv.length; k++) {
+    const token = argv[k];
+    if (!token.startsWith('-') || token === '-' || token === '--') throw new UsageError(`unexpected argument "${token}"`);
+    let name = token.replace(/^--?/, '');
+    let inline: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      inline = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const spec = FLAGS.find((f) => f.name === name);
+    if (!spec) throw new UsageError(`unknown flag "${token}" (lmmscan --help lists every flag)`);
+    if (out.has(name)) throw new UsageError(`flag -${name} given twice`);
+    if (!spec.value) {
+      if (inline !== undefined) throw new UsageError(`flag -${name} takes no value`);
+      out.set(name, true);
+      continue;
+    }
+    const value = inline ?? argv[++k];
+    if (value === undefined || (inline === undefined && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
+      throw new UsageError(`flag -${name} needs a value (${spec.value})`);
+    }
+    out.set(name, value);
+  }
+  return out;
+}
+
+function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
+  const raw = args.get(name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`-${name} ${String(raw)}: expected ${what}`);
+  return v;
+}
+
+function choice<T extends number>(args: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {
+  const raw = args.get(name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!allowed.includes(v as T)) throw new UsageError(`-${name} ${String(raw)}: expected one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function text(args: ParsedArgs, name: string): string | undefined {
+  const v = args.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The ScanConfig for a parsed command line. */
+export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig {
+  const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
+  if (!['ts', 'wasm', 'webgpu', 'auto'].includes(engine)) throw new UsageError(`-engine ${engine}: expected ts, wasm, webgpu or auto`);
+  if (args.has('bfile') && args.has('g')) throw new UsageError('give either -bfile or -g, not both');
+  const column = numberFlag(args, 'n', 1, (v) => Number.isInteger(v) && v >= 1, 'a column number >= 1');
+  return {
+    bfile: text(args, 'bfile'),
+    geno: text(args, 'g'),
+    pheno: text(args, 'p'),
+    anno: text(args, 'a'),
+    covariates: text(args, 'c'),
+    phenotypeColumns: [column],
+    kinship: text(args, 'k'),
+    eigenValuesFile: text(args, 'd'),
+    eigenVectorsFile: text(args, 'u'),
+    kinshipKind: choice(args, 'gk', [1, 2] as const),
+    lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
+    lm: choice(args, 'lm', [1, 2, 3, 4] as const),
+    writeEigen: args.has('eigen'),
+    filters: {
+      maf: numberFlag(args, 'maf', DEFAULT_FILTERS.maf, (v) => v === -1 || (v >= 0 && v <= 0.5), 'a frequency in [0, 0.5] (or -1 to disable)'),
+      miss: numberFlag(args, 'miss', DEFAULT_FILTERS.miss, (v) => v >= 0 && v <= 1, 'a rate in [0, 1]'),
+      r2: numberFlag(args, 'r2', DEFAULT_FILTERS.r2, (v) => v >= 0 && v <= 1, 'a value in [0, 1]'),
+      hwe: numberFlag(args, 'hwe', DEFAULT_FILTERS.hwe, (v) => v >= 0 && v <= 1, 'a p-value in [0, 1]'),
+    },
+    search: {
+      lMin: numberFlag(args, 'lmin', DEFAULT_LAMBDA_SEARCH.lMin, (v) => v > 0, 'a positive number'),
+      lMax: numberFlag(args, 'lmax', DEFAULT_LAMBDA_SEARCH.lMax, (v) => v > 0, 'a positive number'),
+      nRegion: numberFlag(args, 'region', DEFAULT_LAMBDA_SEARCH.nRegion, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+    },
+    outPrefix: text(args, 'o') ?? 'result',
+    outDir: text(args, 'outdir') ?? 'output',
+    engine,
+    threads: args.has('threads') ? numberFlag(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
+    blockSize: numberFlag(args, 'block-size', 2048, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+    quiet: args.has('quiet'),
+    commandLine,
+  };
+}

@@ -1,0 +1,72 @@
+/** The command-line flags lmmscan accepts (GEMMA's names, with one or two dashes), and their help text. */
+
+export interface FlagSpec {
+  name: string;
+  /** Placeholder of the value, or undefined for a switch. */
+  value?: string;
+  help: string;
+  group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan';
+}
+
+export const FLAGS: FlagSpec[] = [
+  { name: 'bfile', value: 'PREFIX', help: 'PLINK binary fileset PREFIX.bed/.bim/.fam (phenotype from .fam column 6 unless -p)', group: 'input' },
+  { name: 'g', value: 'FILE', help: 'BIMBAM mean genotype file (plain or .gz)', group: 'input' },
+  { name: 'p', value: 'FILE', help: 'phenotype file, one row per individual (NA = missing)', group: 'input' },
+  { name: 'n', value: 'K', help: 'phenotype column to analyse (default 1)', group: 'input' },
+  { name: 'a', value: 'FILE', help: 'BIMBAM SNP annotation: rs, position, chromosome', group: 'input' },
+  { name: 'c', value: 'FILE', help: 'covariate file (an intercept column of 1s is appended if none is constant, as GEMMA)', group: 'input' },
+  { name: 'k', value: 'FILE', help: 'kinship matrix over all individuals (plain or .gz)', group: 'input' },
+  { name: 'd', value: 'FILE', help: 'eigenvalues of the kinship (with -u)', group: 'input' },
+  { name: 'u', value: 'FILE', help: 'eigenvectors of the kinship (with -d)', group: 'input' },
+  { name: 'gk', value: '1|2', help: 'compute the kinship: 1 centred (NAME.cXX.txt), 2 standardised (NAME.sXX.txt)', group: 'analysis' },
+  { name: 'lmm', value: '1|2|3|4', help: 'LMM scan: 1 Wald, 2 likelihood ratio, 3 score, 4 all three', group: 'analysis' },
+  { name: 'lm', value: '1|2|3|4', help: 'linear model scan (no kinship): 1 Wald, 2 LRT, 3 score, 4 all', group: 'analysis' },
+  { name: 'eigen', help: 'write the eigendecomposition of the (centred) kinship: NAME.eigenD.txt, NAME.eigenU.txt', group: 'analysis' },
+  { name: 'maf', value: 'X', help: 'minimum allele frequency (default 0.01)', group: 'filter' },
+  { name: 'miss', value: 'X', help: 'maximum SNP missingness (default 0.05)', group: 'filter' },
+  { name: 'r2', value: 'X', help: 'maximum r2 between a SNP and the covariates (default 0.9999)', group: 'filter' },
+  { name: 'hwe', value: 'P', help: 'minimum Hardy-Weinberg exact p-value (default 0 = off)', group: 'filter' },
+  { name: 'lmin', value: 'X', help: 'lower end of the lambda search (default 1e-5)', group: 'analysis' },
+  { name: 'lmax', value: 'X', help: 'upper end of the lambda search (default 1e5)', group: 'analysis' },
+  { name: 'region', value: 'N', help: 'number of lambda search regions (default 10)', group: 'analysis' },
+  { name: 'o', value: 'NAME', help: 'output prefix (default "result")', group: 'output' },
+  { name: 'outdir', value: 'DIR', help: 'output folder (default "output")', group: 'output' },
+  { name: 'engine', value: 'ts|wasm|webgpu|auto', help: 'compute engine (default auto)', group: 'lmmscan' },
+  { name: 'threads', value: 'N', help: 'worker threads for the wasm engine (default: all cores)', group: 'lmmscan' },
+  { name: 'block-size', value: 'N', help: 'SNPs per block (default 2048)', group: 'lmmscan' },
+  { name: 'quiet', help: 'no progress on stderr', group: 'lmmscan' },
+  { name: 'debug', help: 'show stack traces on errors', group: 'lmmscan' },
+  { name: 'help', help: 'this text', group: 'lmmscan' },
+  { name: 'version', help: 'print the version', group: 'lmmscan' },
+];
+
+const GROUP_TITLES: Record<FlagSpec['group'], string> = {
+  input: 'Inputs',
+  analysis: 'Analyses',
+  filter: 'SNP filters (as GEMMA)',
+  output: 'Outputs',
+  lmmscan: 'lmmscan options',
+};
+
+/** The --help text. */
+export function helpText(): string {
+  const lines = [
+    'lmmscan: GEMMA-compatible linear mixed model association scans',
+    '',
+    'Usage:',
+    '  lmmscan -bfile PREFIX -gk 1 -o NAME                 kinship from PLINK genotypes',
+    '  lmmscan -bfile PREFIX -k output/NAME.cXX.txt -lmm 4 -o NAME2',
+    '  lmmscan -g GENO.txt.gz -p PHENO.txt -a ANNO.txt -c COV.txt -k K.txt -lmm 1 -o NAME',
+    '  lmmscan demo                                        simulate a cohort and scan it',
+    '',
+    'Flags take one or two dashes (-lmm 4 or --lmm 4).',
+  ];
+  for (const group of Object.keys(GROUP_TITLES) as FlagSpec['group'][]) {
+    lines.push('', `${GROUP_TITLES[group]}:`);
+    for (const f of FLAGS.filter((x) => x.group === group)) {
+      const left = `  -${f.name}${f.value ? ` ${f.value}` : ''}`;
+      lines.push(`${left.padEnd(32)} ${f.help}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/** The lmmscan command: parses flags, runs one job, turns errors into one line and an exit code. */
+import { removePendingOutputs } from '../io/atomic-file.js';
+import { InputError, UsageError } from '../io/input-error.js';
+import { createEngine } from '../engines/select.js';
+import { runEigenJob, runJob } from '../scan/job.js';
+import { VERSION } from '../version.js';
+import { parseFlags, toScanConfig } from './args.js';
+import { helpText } from './flags.js';
+import { printSummary } from './report-summary.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'demo') {
+    const { runDemo } = await import('./demo.js');
+    return runDemo(argv.slice(1));
+  }
+  const args = parseFlags(argv);
+  if (args.has('help') || argv.length === 0) {
+    process.stdout.write(helpText());
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (args.has('version')) {
+    process.stdout.write(`lmmscan ${VERSION}\n`);
+    return 0;
+  }
+  const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
+  const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
+  try {
+    if (config.writeEigen) {
+      const files = await runEigenJob(config, engine);
+      if (!config.quiet) process.stderr.write(`wrote ${files.join(', ')}\n`);
+      return 0;
+    }
+    const result = await runJob(config, engine, reason);
+    printSummary(result.summary, result.outputs);
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+function fail(error: unknown, debug: boolean): number {
+  removePendingOutputs();
+  if (error instanceof UsageError) {
+    process.stderr.write(`lmmscan: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof InputError) {
+    process.stderr.write(`lmmscan: error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`lmmscan: error: ${(error as Error)?.message ?? String(error)}\n`);
+  }
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug') || argv.includes('-debug');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    removePendingOutputs();
+    process.stderr.write(`lmmscan: stopped by ${signal}\n`);
+    process.exit(130);
+  });
+}
+main(argv).then(
+  (code) => process.exit(code),
+  (error) => process.exit(fail(error, debug)),
+);

@@ -1,0 +1,34 @@
+/**
+ * The one interface every compute engine implements (ts = float64 oracle, wasm, webgpu).
+ * Layouts, stated once:
+ * - n individuals, b SNPs in a block; SNP-major blocks: block[j * n + i] is SNP j, individual i.
+ * - Square n x n matrices are row-major: m[i * n + k].
+ * - Eigenvectors: vectors[i * n + k] = U[i][k], column k is the eigenvector of values[k] (ascending).
+ */
+import type { ScanPlan } from '../scan/plan-types.js';
+import type { SnpResultBlock } from '../stats/results.js';
+
+export type EngineName = 'ts' | 'wasm' | 'webgpu';
+
+export interface Eigen {
+  /** Eigenvalues in ascending order, length n. */
+  values: Float64Array;
+  /** Row-major n x n; column k is the eigenvector for values[k]. */
+  vectors: Float64Array;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** A one-line description for the log (adapter, threads, SIMD flavour). */
+  describe(): string;
+  /** kinship += block^T block, i.e. K[i][k] += sum_j block[j*n+i] * block[j*n+k] (block already centred/scaled). */
+  accumulateKinship(kinship: Float64Array, n: number, block: Float64Array, b: number): Promise<void>;
+  /** Symmetric eigendecomposition of an n x n row-major matrix (not modified). */
+  eigen(matrix: Float64Array, n: number): Promise<Eigen>;
+  /** U^T x for every SNP of a block: out[j*n + k] = sum_i U[i][k] * block[j*n + i]. */
+  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
+  /** Per-SNP tests for a block of rotated genotypes (SNP-major, n x b) against a prepared plan. */
+  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock>;
+  /** Release workers / devices. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+/**
+ * The float64 TypeScript engine: plain loops and ml-matrix, written to be read. Every faster
+ * engine is tested against it.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import type { ScanPlan } from '../../scan/plan-types.js';
+import { testRotatedBlock } from '../../stats/lmm-block.js';
+import type { SnpResultBlock } from '../../stats/results.js';
+import type { Eigen, Engine } from '../engine.js';
+
+/** K += X^T X with X SNP-major (b x n). */
+export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
+  for (let j = 0; j < b; j++) {
+    const off = j * n;
+    for (let i = 0; i < n; i++) {
+      const xi = block[off + i];
+      if (xi === 0) continue;
+      const row = i * n;
+      for (let k = i; k < n; k++) kinship[row + k] += xi * block[off + k];
+    }
+  }
+  // Only the upper triangle was updated; mirror it.
+  for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) kinship[k * n + i] = kinship[i * n + k];
+}
+
+/** out[j*n + k] = sum_i U[i][k] x_j[i]. */
+export function rotateTs(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Float64Array {
+  const out = new Float64Array(n * b);
+  for (let j = 0; j < b; j++) {
+    const off = j * n;
+    for (let i = 0; i < n; i++) {
+      const xi = block[off + i];
+      if (xi === 0) continue;
+      const row = i * n;
+      for (let k = 0; k < n; k++) out[off + k] += eigenvectors[row + k] * xi;
+    }
+  }
+  return out;
+}
+
+/** Symmetric eigendecomposition with ml-matrix (tridiagonal QL), ascending eigenvalues. */
+export function eigenTs(matrix: Float64Array, n: number): Eigen {
+  const m = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) m.set(i, k, matrix[i * n + k]);
+  const e = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+  const raw = e.realEigenvalues;
+  const order = raw.map((_, k) => k).sort((a, c) => raw[a] - raw[c]);
+  const vectors = new Float64Array(n * n);
+  const v = e.eigenvectorMatrix;
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) vectors[i * n + k] = v.get(i, order[k]);
+  return { values: Float64Array.from(order, (k) => raw[k]), vectors };
+}
+
+export class TsEngine implements Engine {
+  readonly name = 'ts' as const;
+  describe(): string {
+    return 'ts (float64 TypeScript reference engine, single thread)';
+  }
+  async accumulateKinship(kinship: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
+    accumulateKinshipTs(kinship, n, block, b);
+  }
+  async eigen(matrix: Float64Array, n: number): Promise<Eigen> {
+    return eigenTs(matrix, n);
+  }
+  async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+    return rotateTs(eigenvectors, n, block, b);
+  }
+  async scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+    return testRotatedBlock(plan, rotatedGenotypes, b);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,62 @@
+/**
+ * GEMMA's .assoc.txt layout: header and row text for -lmm 1/2/3/4 and -lm 1/2/3/4, tab separated,
+ * af as %.3f and statistics as %.6e (nan where GEMMA prints nan).
+ */
+import type { SnpResultBlock } from '../stats/results.js';
+import { formatExponential, formatFixed } from './number-format.js';
+import type { SnpAnnotation } from './plink.js';
+
+export type AnalysisKind = 'lmm' | 'lm';
+
+export interface TestedSnp {
+  annotation: SnpAnnotation;
+  nMiss: number;
+  af: number;
+}
+
+const LMM_COLUMNS: Record<number, string[]> = {
+  1: ['beta', 'se', 'logl_H1', 'l_remle', 'p_wald'],
+  2: ['logl_H1', 'l_mle', 'p_lrt'],
+  3: ['beta', 'se', 'p_score'],
+  4: ['beta', 'se', 'logl_H1', 'l_remle', 'l_mle', 'p_wald', 'p_lrt', 'p_score'],
+};
+const LM_COLUMNS: Record<number, string[]> = {
+  1: ['beta', 'se', 'p_wald'],
+  2: ['p_lrt'],
+  3: ['beta', 'se', 'p_score'],
+  4: ['beta', 'se', 'p_wald', 'p_lrt', 'p_score'],
+};
+
+/** The header line (with newline). */
+export function assocHeader(kind: AnalysisKind, mode: number): string {
+  const prefix = kind === 'lmm' ? ['chr', 'rs', 'ps', 'n_miss', 'allele1', 'allele0', 'af'] : ['chr', 'rs', 'ps', 'n_mis', 'n_obs', 'allele1', 'allele0', 'af'];
+  return [...prefix, ...(kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode]].join('\t') + '\n';
+}
+
+const STAT_FIELD: Record<string, keyof SnpResultBlock> = {
+  beta: 'beta',
+  se: 'se',
+  logl_H1: 'logLikH1',
+  l_remle: 'lambdaRemle',
+  l_mle: 'lambdaMle',
+  p_wald: 'pWald',
+  p_lrt: 'pLrt',
+  p_score: 'pScore',
+};
+
+/** Rows for a block of tested SNPs and their results (with trailing newlines). */
+export function assocRows(kind: AnalysisKind, mode: number, snps: readonly TestedSnp[], results: SnpResultBlock, nAnalysed: number): string {
+  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
+  const lines: string[] = [];
+  for (let j = 0; j < snps.length; j++) {
+    const s = snps[j];
+    const a = s.annotation;
+    const head =
+      kind === 'lmm'
+        ? [a.chr, a.rs, a.pos, String(s.nMiss), a.allele1, a.allele0, formatFixed(s.af, 3)]
+        : [a.chr, a.rs, a.pos, String(s.nMiss), String(nAnalysed - s.nMiss), a.allele1, a.allele0, formatFixed(s.af, 3)];
+    const stats = columns.map((c) => formatExponential(results[STAT_FIELD[c]][j], 6));
+    lines.push([...head, ...stats].join('\t'));
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}

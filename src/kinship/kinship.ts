@@ -1,0 +1,64 @@
+/**
+ * GEMMA's relatedness matrices (-gk 1 centred, -gk 2 standardised): every SNP that passes the filters
+ * is centred over ALL individuals in the genotype file (missing calls set to the mean), optionally
+ * scaled to unit variance, and K = X X^T / (number of SNPs), accumulated block by block.
+ */
+import type { Engine } from '../engines/engine.js';
+
+export type KinshipKind = 1 | 2;
+
+/** Centres (and for kind 2 standardises) one SNP in place over all n individuals; NaN = missing. */
+export function prepareKinshipSnp(dosages: Float64Array, kind: KinshipKind): void {
+  const n = dosages.length;
+  let sum = 0;
+  let sumSq = 0;
+  let nMiss = 0;
+  for (let i = 0; i < n; i++) {
+    const g = dosages[i];
+    if (Number.isNaN(g)) nMiss++;
+    else {
+      sum += g;
+      sumSq += g * g;
+    }
+  }
+  const mean = sum / (n - nMiss);
+  // Variance with missing calls counted at the mean, over all n (GEMMA's geno_var).
+  const variance = (sumSq + mean * mean * nMiss) / n - mean * mean;
+  const scale = kind === 2 && variance !== 0 ? 1 / Math.sqrt(variance) : 1;
+  for (let i = 0; i < n; i++) {
+    const g = Number.isNaN(dosages[i]) ? mean : dosages[i];
+    dosages[i] = (g - mean) * scale;
+  }
+}
+
+/** Accumulates K over SNP blocks through an engine, then normalises by the SNP count. */
+export class KinshipAccumulator {
+  readonly matrix: Float64Array;
+  private snpCount = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly n: number,
+  ) {
+    this.matrix = new Float64Array(n * n);
+  }
+
+  /** Adds b prepared SNPs (SNP-major, b x n). */
+  async add(block: Float64Array, b: number): Promise<void> {
+    if (b === 0) return;
+    await this.engine.accumulateKinship(this.matrix, this.n, block, b);
+    this.snpCount += b;
+  }
+
+  get snps(): number {
+    return this.snpCount;
+  }
+
+  /** K / number of SNPs (row-major n x n). */
+  finish(): Float64Array {
+    const k = this.matrix;
+    const inv = 1 / this.snpCount;
+    for (let i = 0; i < k.length; i++) k[i] *= inv;
+    return k;
+  }
+}

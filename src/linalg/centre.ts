@@ -1,0 +1,36 @@
+/** Kinship sub-matrix for the analysed individuals, double-centred as GEMMA's CenterMatrix does before the eigendecomposition. */
+
+/** Rows/columns of the analysed individuals (mask over all individuals) of a row-major nTotal x nTotal matrix. */
+export function subsetSquare(matrix: Float64Array, nTotal: number, keep: Uint8Array): Float64Array {
+  const idx: number[] = [];
+  keep.forEach((k, i) => k && idx.push(i));
+  const n = idx.length;
+  const out = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    const row = idx[a] * nTotal;
+    for (let b = 0; b < n; b++) out[a * n + b] = matrix[row + idx[b]];
+  }
+  return out;
+}
+
+/** G <- G - (G1 1' + 1 1'G)/n + (1'G1/n^2) 1 1', symmetrised from the upper triangle (GEMMA's CenterMatrix). */
+export function doubleCentre(matrix: Float64Array, n: number): Float64Array {
+  const rowSums = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += matrix[i * n + k];
+    rowSums[i] = s;
+    total += s;
+  }
+  const out = new Float64Array(n * n);
+  const grand = total / (n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = i; k < n; k++) {
+      const v = matrix[i * n + k] - (rowSums[i] + rowSums[k]) / n + grand;
+      out[i * n + k] = v;
+      out[k * n + i] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+/**
+ * The immutable result of the prepare phase that the scan phase streams SNP blocks against:
+ * eigendecomposition of K, rotated covariates and phenotype, and the fitted null model.
+ */
+import type { LambdaSearch } from '../stats/lambda.js';
+import type { NullModel } from '../stats/null-model.js';
+
+export type LmmTestMode = 1 | 2 | 3 | 4;
+
+export interface ScanPlan {
+  /** Analysed individuals. */
+  n: number;
+  nCvt: number;
+  /** Eigenvalues of the centred K (ascending, those below 1e-10 set to 0 as GEMMA does). */
+  eigenvalues: Float64Array;
+  /** Row-major n x n eigenvectors U. */
+  eigenvectors: Float64Array;
+  /** U^T W, column-major: rotatedCovariates[k * n + i]. */
+  rotatedCovariates: Float64Array;
+  /** U^T y. */
+  rotatedPhenotype: Float64Array;
+  nullModel: NullModel;
+  testMode: LmmTestMode;
+  search: LambdaSearch;
+}
