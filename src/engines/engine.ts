@@ -17,12 +17,20 @@ export interface Eigen {
   vectors: Float64Array;
 }
 
+/** A running sum K = sum over blocks of X^T X (X SNP-major, b x n, already centred/scaled). */
+export interface KinshipSession {
+  /** K[i][k] += sum_j block[j*n+i] * block[j*n+k]. */
+  add(block: Float64Array, b: number): Promise<void>;
+  /** The sum so far, row-major n x n, exactly symmetric; the session is closed afterwards. */
+  finish(): Promise<Float64Array>;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** A one-line description for the log (adapter, threads, SIMD flavour). */
   describe(): string;
-  /** kinship += block^T block, i.e. K[i][k] += sum_j block[j*n+i] * block[j*n+k] (block already centred/scaled). */
-  accumulateKinship(kinship: Float64Array, n: number, block: Float64Array, b: number): Promise<void>;
+  /** Starts accumulating X^T X over SNP blocks of n individuals (the sum may live on a device until finish). */
+  startKinship(n: number): KinshipSession;
   /** Symmetric eigendecomposition of an n x n row-major matrix (not modified). */
   eigen(matrix: Float64Array, n: number): Promise<Eigen>;
   /** U^T x for every SNP of a block: out[j*n + k] = sum_i U[i][k] * block[j*n + i]. */

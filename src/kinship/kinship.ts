@@ -3,7 +3,7 @@
  * is centred over ALL individuals in the genotype file (missing calls set to the mean), optionally
  * scaled to unit variance, and K = X X^T / (number of SNPs), accumulated block by block.
  */
-import type { Engine } from '../engines/engine.js';
+import type { Engine, KinshipSession } from '../engines/engine.js';
 
 export type KinshipKind = 1 | 2;
 
@@ -33,20 +33,20 @@ export function prepareKinshipSnp(dosages: Float64Array, kind: KinshipKind): voi
 
 /** Accumulates K over SNP blocks through an engine, then normalises by the SNP count. */
 export class KinshipAccumulator {
-  readonly matrix: Float64Array;
+  private readonly session: KinshipSession;
   private snpCount = 0;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     readonly n: number,
   ) {
-    this.matrix = new Float64Array(n * n);
+    this.session = engine.startKinship(n);
   }
 
   /** Adds b prepared SNPs (SNP-major, b x n). */
   async add(block: Float64Array, b: number): Promise<void> {
     if (b === 0) return;
-    await this.engine.accumulateKinship(this.matrix, this.n, block, b);
+    await this.session.add(block, b);
     this.snpCount += b;
   }
 
@@ -55,8 +55,8 @@ export class KinshipAccumulator {
   }
 
   /** K / number of SNPs (row-major n x n). */
-  finish(): Float64Array {
-    const k = this.matrix;
+  async finish(): Promise<Float64Array> {
+    const k = await this.session.finish();
     const inv = 1 / this.snpCount;
     for (let i = 0; i < k.length; i++) k[i] *= inv;
     return k;

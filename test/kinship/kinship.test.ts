@@ -33,7 +33,7 @@ it('accumulating in uneven blocks equals X X^T / m computed directly', async () 
     snps.slice(start, end).forEach((s, j) => block.set(s, j * n));
     await acc.add(block, end - start);
   }
-  const k = acc.finish();
+  const k = await acc.finish();
   for (let i = 0; i < n; i++)
     for (let l = 0; l < n; l++) {
       let s = 0;

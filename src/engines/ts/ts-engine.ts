@@ -3,10 +3,11 @@
  * engine is tested against it.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthonormalise.js';
 import type { ScanPlan } from '../../scan/plan-types.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { SnpResultBlock } from '../../stats/results.js';
-import type { Eigen, Engine } from '../engine.js';
+import type { Eigen, Engine, KinshipSession } from '../engine.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -48,6 +49,9 @@ export function eigenTs(matrix: Float64Array, n: number): Eigen {
   const vectors = new Float64Array(n * n);
   const v = e.eigenvectorMatrix;
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) vectors[i * n + k] = v.get(i, order[k]);
+  // ml-matrix can return a non-orthonormal basis for a large null space (subnormal eigenvalues of a
+  // rank-deficient K); the rotation needs U'U = I, so such a basis is repaired.
+  if (orthonormalityError(vectors, n) > 1e-9) orthonormaliseColumns(vectors, n);
   return { values: Float64Array.from(order, (k) => raw[k]), vectors };
 }
 
@@ -56,8 +60,12 @@ export class TsEngine implements Engine {
   describe(): string {
     return 'ts (float64 TypeScript reference engine, single thread)';
   }
-  async accumulateKinship(kinship: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
-    accumulateKinshipTs(kinship, n, block, b);
+  startKinship(n: number): KinshipSession {
+    const kinship = new Float64Array(n * n);
+    return {
+      add: async (block, b) => accumulateKinshipTs(kinship, n, block, b),
+      finish: async () => kinship,
+    };
   }
   async eigen(matrix: Float64Array, n: number): Promise<Eigen> {
     return eigenTs(matrix, n);

@@ -1,0 +1,148 @@
+// Packed, cache-blocked, register-blocked f64 GEMM on raw linear memory (BLIS loop order).
+// C[i*ldc + j] += alpha * sum_p A(i,p) * B(p,j), with A(i,p) = A[i*rsA + p*csA] and
+// B(p,j) = B[p*rsB + j*csB] (strides in elements), so transposes cost nothing but packing.
+
+/** Rows of the register tile (A micro-panel height). */
+export const MR: i32 = 4;
+/** Columns of the register tile (two f64x2 lanes pairs). */
+export const NR: i32 = 4;
+// MC*KC doubles of packed A stay in L2 (192 KiB); a KC x NR sliver of packed B (8 KiB) stays in L1.
+const MC: i32 = 96;
+const KC: i32 = 256;
+const NC: i32 = 2048;
+
+/** Bytes of scratch a gemm call needs at `work` (packed A, packed B, one edge tile). */
+export function gemmWorkBytes(): usize {
+  return (<usize>(MC * KC + KC * NC + MR * NR)) << 3;
+}
+
+// a*b + c; relaxed_madd fuses on x86 with FMA, so the relaxed build differs from the plain one in the last ulp.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+// Packs an mc x kc block of A into MR-row micro-panels [panel][p][r], zero-padding the last panel.
+function packA(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = min(MR, mc - i0);
+    for (let p = 0; p < kc; p++) {
+      const src = a + ((<usize>(i0 * rsA + p * csA)) << 3);
+      for (let r = 0; r < MR; r++) {
+        store<f64>(dst, r < rows ? load<f64>(src + ((<usize>(r * rsA)) << 3)) : 0.0);
+        dst += 8;
+      }
+    }
+  }
+}
+
+// Packs a kc x nc block of B into NR-column micro-panels [panel][p][c], zero-padding the last panel.
+function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = min(NR, nc - j0);
+    if (cols == NR && csB == 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + ((<usize>(p * rsB + j0)) << 3);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += 32;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const src = b + ((<usize>(p * rsB + j0 * csB)) << 3);
+      for (let c = 0; c < NR; c++) {
+        store<f64>(dst, c < cols ? load<f64>(src + ((<usize>(c * csB)) << 3)) : 0.0);
+        dst += 8;
+      }
+    }
+  }
+}
+
+// 4x4 register tile: 8 f64x2 accumulators; writes C += alpha*acc, through `edge` when the tile is partial.
+function micro(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, rows: i32, cols: i32, edge: usize): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load64_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load64_splat(pa, 8);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load64_splat(pa, 16);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load64_splat(pa, 24);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    pa += 32; pb += 32;
+  }
+  const al = f64x2.splat(alpha);
+  // The store path never fuses, so full and edge tiles round identically (thread splits stay bitwise equal).
+  if (rows == MR && cols == NR) {
+    const ld = (<usize>ldc) << 3;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c00)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c01)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c10)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c11)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c20)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c21)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c30)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c31)), 16);
+    return;
+  }
+  v128.store(edge, c00, 0); v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32); v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64); v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96); v128.store(edge, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      const dst = c + ((<usize>(r * ldc + q)) << 3);
+      store<f64>(dst, load<f64>(dst) + alpha * load<f64>(edge + ((<usize>(r * NR + q)) << 3)));
+    }
+  }
+}
+
+/**
+ * C (m x n, row stride ldc) += alpha * A (m x k) * B (k x n); strides in elements; `work` holds gemmWorkBytes().
+ * Each C element sums p in the same order whatever m-range a caller takes, so row splits are bitwise stable.
+ */
+export function gemm(
+  m: i32, n: i32, k: i32, alpha: f64,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, work: usize,
+): void {
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const packedA = work;
+  const packedB = work + ((<usize>(MC * KC)) << 3);
+  const edge = packedB + ((<usize>(KC * NC)) << 3);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(kc, nc, b + ((<usize>(pc * rsB + jc * csB)) << 3), rsB, csB, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(mc, kc, a + ((<usize>(ic * rsA + pc * csA)) << 3), rsA, csA, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const pb = packedB + ((<usize>(jr * kc)) << 3);
+          const cols = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const pa = packedA + ((<usize>(ir * kc)) << 3);
+            const cp = c + ((<usize>((ic + ir) * ldc + jc + jr)) << 3);
+            micro(kc, pa, pb, alpha, cp, ldc, min(MR, mc - ir), cols, edge);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Sets `count` f64 at ptr to zero. */
+export function zeroF64(ptr: usize, count: i32): void {
+  memory.fill(ptr, 0, (<usize>count) << 3);
+}

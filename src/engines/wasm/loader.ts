@@ -1,0 +1,89 @@
+/**
+ * Loads the AssemblyScript kernels (build/lmmscan-{relaxed,simd}.wasm) once per process. The relaxed-SIMD build
+ * (fused f64x2.relaxed_madd) is used when the engine accepts it, else the plain SIMD build.
+ */
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { wasmPath } from './paths.js';
+
+export type SimdFlavour = 'relaxed' | 'simd';
+
+/** The kernels' exports; pointers are byte offsets into the shared memory, sizes are element counts. */
+export interface KernelExports {
+  gemm(m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number,
+    b: number, rsB: number, csB: number, c: number, ldc: number, work: number): void;
+  gemmWorkBytes(): number;
+  zeroF64(ptr: number, count: number): void;
+  tridiagonalize(n: number, a: number, d: number, e: number, tau: number, vt: number, wt: number,
+    y: number, work: number): void;
+  qlInit(state: number): void;
+  qlRun(n: number, d: number, e: number, state: number, hdr: number, cs: number, maxSweeps: number,
+    logCap: number): number;
+  applyRotations(n: number, zt: number, k0: number, k1: number, state: number, hdr: number, cs: number): void;
+  sortEigen(n: number, d: number, zt: number): void;
+  setIdentityPanels(n: number, zp: number): void;
+  panelsToRows(n: number, zp: number, zt: number, r0: number, r1: number): void;
+  prepareBlock(n: number, a: number, tau: number, j0: number, kb: number, vt: number, tmat: number): void;
+  applyBlock(n: number, zt: number, r0: number, mr: number, j0: number, kb: number, vt: number, tmat: number,
+    w1: number, w2: number, work: number): void;
+  transposeRows(n: number, src: number, dst: number, r0: number, r1: number): void;
+}
+
+export interface WasmKernels {
+  /** Compiled once; instantiate per thread against the one shared memory. */
+  module: WebAssembly.Module;
+  flavour: SimdFlavour;
+}
+
+/** Largest shared memory the kernels accept (pages of 64 KiB): the wasm32 limit of 4 GiB. */
+export const MAX_PAGES = 65536;
+
+// Smallest module using f64x2.relaxed_madd: () -> v128 returning relaxed_madd(0, 0, 0).
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00,
+  0xfd, 0x0c, ...new Array<number>(16).fill(0),
+  0xfd, 0x0c, ...new Array<number>(16).fill(0),
+  0xfd, 0x0c, ...new Array<number>(16).fill(0),
+  0xfd, 0x87, 0x02, 0x0b,
+]);
+
+/** True when this engine validates relaxed SIMD, turning on Node 20's experimental flag if that is what it takes. */
+export function relaxedSimdSupported(): boolean {
+  if (WebAssembly.validate(RELAXED_PROBE)) return true;
+  // Node 20 ships relaxed SIMD behind a flag; V8 flags are process-wide, so workers inherit it.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+const cache = new Map<SimdFlavour, WasmKernels>();
+
+/** Compiles the kernels once per flavour; `prefer: 'simd'` forces the plain build (LMMSCAN_WASM_SIMD=simd too). */
+export function loadWasmKernels(prefer?: SimdFlavour): WasmKernels {
+  const wanted: SimdFlavour =
+    prefer ?? (process.env.LMMSCAN_WASM_SIMD === 'simd' ? 'simd' : relaxedSimdSupported() ? 'relaxed' : 'simd');
+  const hit = cache.get(wanted);
+  if (hit) return hit;
+  let kernels: WasmKernels;
+  try {
+    kernels = { module: new WebAssembly.Module(readFileSync(wasmPath(wanted))), flavour: wanted };
+  } catch (err) {
+    if (wanted === 'simd') throw err;
+    return loadWasmKernels('simd');
+  }
+  cache.set(wanted, kernels);
+  return kernels;
+}
+
+/** A fresh shared memory for the kernels (SharedArrayBuffer-backed, growable to MAX_PAGES). */
+export function createSharedMemory(initialPages = 64): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+}
+
+/** Instantiates the kernels on `memory` (synchronous: the module is already compiled). */
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+  return instance.exports as unknown as KernelExports;
+}

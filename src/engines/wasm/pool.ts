@@ -1,0 +1,72 @@
+/** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { Eigen } from '../engine.js';
+import { SharedArena } from './arena.js';
+import { eigenOn } from './eigen.js';
+import type { SimdFlavour } from './loader.js';
+import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
+import { accumulateKinshipOn, rotateOn } from './ops.js';
+import { workerPath } from './paths.js';
+import type { KernelCall } from './runner.js';
+import { KernelRunner } from './runner.js';
+
+class PoolRunner extends KernelRunner {
+  constructor(arena: SharedArena, slots: number, workBytes: number, private readonly piscina: Piscina) {
+    super(arena, slots, workBytes);
+  }
+
+  override run(calls: KernelCall[]): Promise<number> {
+    return this.piscina.run({ calls }) as Promise<number>;
+  }
+
+  override async parallel(lists: KernelCall[][]): Promise<void> {
+    await Promise.all(lists.map((calls) => this.piscina.run({ calls })));
+  }
+}
+
+/** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
+export class WasmPool {
+  private constructor(private readonly runner: PoolRunner, private readonly piscina: Piscina,
+    readonly threads: number, readonly flavour: SimdFlavour) {}
+
+  /** Starts `threads` workers (default: all cores); `prefer` picks the SIMD build (default: relaxed when supported). */
+  static async create(threads = availableParallelism(), prefer?: SimdFlavour): Promise<WasmPool> {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`lmmscan wasm: threads must be >= 1, got ${threads}`);
+    const { module, flavour } = loadWasmKernels(prefer);
+    const memory = createSharedMemory();
+    const workBytes = instantiateKernels(module, memory).gemmWorkBytes();
+    const piscina = new Piscina({
+      filename: workerPath(),
+      workerData: { module, memory },
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
+    return new WasmPool(new PoolRunner(new SharedArena(memory), threads, workBytes, piscina), piscina, threads, flavour);
+  }
+
+  /** A one-line description for the log. */
+  describe(): string {
+    return `wasm (${this.flavour === 'relaxed' ? 'relaxed SIMD, FMA' : 'SIMD'}, ${this.threads} threads)`;
+  }
+
+  /** out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; SNPs of the block split across workers. */
+  rotate(U: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+    return rotateOn(this.runner, U, n, block, b);
+  }
+
+  /** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] in place; rows of K split across workers. */
+  accumulateKinship(K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
+    return accumulateKinshipOn(this.runner, K, n, block, b);
+  }
+
+  /** Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]). */
+  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
+    return eigenOn(this.runner, matrix, n);
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * How the WASM operations reach the kernels: a list of kernel calls run on one thread, or several lists run at
+ * once on different threads (the pool), all against one shared memory laid out by a SharedArena.
+ */
+import { SharedArena } from './arena.js';
+import type { KernelExports } from './loader.js';
+
+/** One kernel invocation: export name and its numeric arguments (pointers are byte offsets). */
+export type KernelCall = [name: keyof KernelExports, args: number[]];
+
+export abstract class KernelRunner {
+  /** Parallel slots; slot t owns scratch[t] (gemmWorkBytes each) while a parallel() call runs. */
+  readonly scratch: number[];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  protected constructor(readonly arena: SharedArena, readonly slots: number, workBytes: number) {
+    this.scratch = Array.from({ length: slots }, () => arena.alloc(workBytes));
+  }
+
+  /** Runs the calls in order on one thread; resolves to the last call's return value. */
+  abstract run(calls: KernelCall[]): Promise<number>;
+
+  /** Runs each list on its own thread (lists must touch disjoint outputs). */
+  abstract parallel(lists: KernelCall[][]): Promise<void>;
+
+  /** Runs `op` with the arena to itself, releasing everything it allocated afterwards. */
+  exclusive<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(async () => {
+      const mark = this.arena.mark();
+      try {
+        return await op();
+      } finally {
+        this.arena.release(mark);
+      }
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Splits [0, total) into at most `parts` ranges whose starts are multiples of `step` (empty ranges dropped). */
+export function splitRange(total: number, parts: number, step: number): Array<[number, number]> {
+  const size = Math.ceil(Math.ceil(total / parts) / step) * step;
+  const ranges: Array<[number, number]> = [];
+  for (let start = 0; start < total; start += size) ranges.push([start, Math.min(total, start + size)]);
+  return ranges;
+}

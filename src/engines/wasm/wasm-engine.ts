@@ -1,0 +1,48 @@
+/**
+ * The CPU production engine: AssemblyScript SIMD kernels (GEMM for kinship and rotation, blocked
+ * eigensolver) on a piscina pool sharing one WebAssembly.Memory, plus the per-SNP tests.
+ */
+import type { ScanPlan } from '../../scan/plan-types.js';
+import { testRotatedBlock } from '../../stats/lmm-block.js';
+import type { SnpResultBlock } from '../../stats/results.js';
+import type { Eigen, Engine, KinshipSession } from '../engine.js';
+import { WasmPool } from './pool.js';
+
+export class WasmEngine implements Engine {
+  readonly name = 'wasm' as const;
+
+  private constructor(readonly pool: WasmPool) {}
+
+  /** Starts the pool (`threads` workers, default all cores). */
+  static async create(threads?: number): Promise<WasmEngine> {
+    return new WasmEngine(await WasmPool.create(threads));
+  }
+
+  describe(): string {
+    return this.pool.describe();
+  }
+
+  startKinship(n: number): KinshipSession {
+    const kinship = new Float64Array(n * n);
+    return {
+      add: (block, b) => this.pool.accumulateKinship(kinship, n, block, b),
+      finish: async () => kinship,
+    };
+  }
+
+  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
+    return this.pool.eigen(matrix, n);
+  }
+
+  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+    return this.pool.rotate(eigenvectors, n, block, b);
+  }
+
+  async scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+    return testRotatedBlock(plan, rotatedGenotypes, b);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

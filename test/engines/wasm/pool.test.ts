@@ -1,0 +1,57 @@
+// WasmPool: results with 2 workers are bitwise identical to 1 worker and to the main-thread runner
+// (work is split only along independent rows/columns, and every element sums in the same order).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eigenOn } from '../../../src/engines/wasm/eigen.js';
+import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
+import { accumulateKinshipOn, rotateOn } from '../../../src/engines/wasm/ops.js';
+import { centredKinship, maxAbsDiff, randomArray, refRotate } from './reference.js';
+
+describe('WasmPool', () => {
+  let one: WasmPool, two: WasmPool;
+  beforeAll(async () => {
+    [one, two] = await Promise.all([WasmPool.create(1), WasmPool.create(2)]);
+  });
+  afterAll(async () => {
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  test.each([[33, 3], [257, 130], [130, 1]])('rotate n=%i b=%i: 2 threads == 1 thread == main thread', async (n, b) => {
+    const U = randomArray(n * n, n), X = randomArray(n * b, b + 1000);
+    const [r1, r2] = await Promise.all([one.rotate(U, n, X, b), two.rotate(U, n, X, b)]);
+    expect(r2).toEqual(r1);
+    expect(await rotateOn(LocalRunner.create(one.flavour), U, n, X, b)).toEqual(r1);
+    expect(maxAbsDiff(r1, refRotate(U, n, X, b))).toBeLessThan(1e-13 * n * 10);
+  });
+
+  test.each([[257, 130], [7, 3]])('kinship n=%i b=%i: 2 threads == 1 thread', async (n, b) => {
+    const X = randomArray(n * b, 2 * n + b);
+    const K1 = randomArray(n * n, 3), K2 = K1.slice(), K3 = K1.slice();
+    await one.accumulateKinship(K1, n, X, b);
+    await two.accumulateKinship(K2, n, X, b);
+    await accumulateKinshipOn(LocalRunner.create(one.flavour), K3, n, X, b);
+    expect(K2).toEqual(K1);
+    expect(K3).toEqual(K1);
+  });
+
+  test.each([130, 257])('eigen n=%i: 2 threads == 1 thread == main thread', async (n) => {
+    const K = centredKinship(n, 2 * n, n);
+    const [e1, e2] = await Promise.all([one.eigen(K, n), two.eigen(K, n)]);
+    expect(e2.values).toEqual(e1.values);
+    expect(e2.vectors).toEqual(e1.vectors);
+    const local = await eigenOn(LocalRunner.create(one.flavour), K, n);
+    expect(local.vectors).toEqual(e1.vectors);
+  });
+
+  test('concurrent calls on one pool are serialised, not interleaved', async () => {
+    const n = 130, b = 130;
+    const U = randomArray(n * n, 1);
+    const blocks = [0, 1, 2, 3].map((s) => randomArray(n * b, 50 + s));
+    const results = await Promise.all(blocks.map((X) => two.rotate(U, n, X, b)));
+    results.forEach((r, s) => expect(maxAbsDiff(r, refRotate(U, n, blocks[s]!, b))).toBeLessThan(1e-10));
+  });
+
+  test('describe names the SIMD flavour and thread count', () => {
+    expect(two.describe()).toMatch(/wasm .*2 threads/);
+  });
+});
