@@ -78,6 +78,9 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
     lm: choice(args, 'lm', [1, 2, 3, 4] as const),
     writeEigen: args.has('eigen'),
+    groups: text(args, 'groups'),
+    fit: args.has('fit'),
+    ml: args.has('ml'),
     filters: {
       maf: numberFlag(args, 'maf', DEFAULT_FILTERS.maf, (v) => v === -1 || (v >= 0 && v <= 0.5), 'a frequency in [0, 0.5] (or -1 to disable)'),
       miss: numberFlag(args, 'miss', DEFAULT_FILTERS.miss, (v) => v >= 0 && v <= 1, 'a rate in [0, 1]'),
@@ -95,6 +98,24 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     threads: args.has('threads') ? numberFlag(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
     blockSize: numberFlag(args, 'block-size', 2048, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
     quiet: args.has('quiet'),
+    resume: args.has('resume'),
+    plots: !args.has('no-plots'),
+    plotTest: plotTestFlag(args),
     commandLine,
   };
+}
+
+function plotTestFlag(args: ParsedArgs): 'wald' | 'lrt' | 'score' | undefined {
+  const v = text(args, 'plot-test');
+  if (v !== undefined && v !== 'wald' && v !== 'lrt' && v !== 'score') throw new UsageError(`-plot-test ${v}: expected wald, lrt or score`);
+  return v;
+}
+
+/** The settings of `lmmscan plot` (--assoc FILE -o NAME [-outdir DIR] [--plot-test T]). */
+export function toPlotConfig(args: ParsedArgs): { assoc: string; outDir: string; outPrefix: string; test?: 'wald' | 'lrt' | 'score'; quiet: boolean } {
+  const assoc = text(args, 'assoc');
+  if (!assoc) throw new UsageError('lmmscan plot needs --assoc FILE.assoc.txt');
+  const allowed = new Set(['assoc', 'o', 'outdir', 'plot-test', 'quiet', 'debug']);
+  for (const name of args.keys()) if (!allowed.has(name)) throw new UsageError(`-${name} does not apply to lmmscan plot (flags: --assoc, -o, -outdir, --plot-test)`);
+  return { assoc, outDir: text(args, 'outdir') ?? 'output', outPrefix: text(args, 'o') ?? 'result', test: plotTestFlag(args), quiet: args.has('quiet') };
 }

@@ -5,7 +5,7 @@ import { InputError, UsageError } from '../io/input-error.js';
 import { createEngine } from '../engines/select.js';
 import { runEigenJob, runJob } from '../scan/job.js';
 import { VERSION } from '../version.js';
-import { parseFlags, toScanConfig } from './args.js';
+import { parseFlags, toPlotConfig, toScanConfig } from './args.js';
 import { helpText } from './flags.js';
 import { printSummary } from './report-summary.js';
 
@@ -13,6 +13,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo') {
     const { runDemo } = await import('./demo.js');
     return runDemo(argv.slice(1));
+  }
+  if (argv[0] === 'plot') {
+    const { runPlotCommand } = await import('../report/plot-command.js');
+    return runPlotCommand(toPlotConfig(parseFlags(argv.slice(1))));
   }
   const args = parseFlags(argv);
   if (args.has('help') || argv.length === 0) {
@@ -26,6 +30,12 @@ async function main(argv: string[]): Promise<number> {
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
   const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
   try {
+    if (config.fit) {
+      const { runFitJob } = await import('../fit/fit-job.js');
+      process.stdout.write((await runFitJob(config, engine)).table);
+      return 0;
+    }
+    if (config.ml) throw new UsageError('--ml applies to --fit only');
     if (config.writeEigen) {
       const files = await runEigenJob(config, engine);
       if (!config.quiet) process.stderr.write(`wrote ${files.join(', ')}\n`);

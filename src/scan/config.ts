@@ -30,6 +30,12 @@ export interface ScanConfig {
   lm?: 1 | 2 | 3 | 4;
   /** -eigen: write the eigendecomposition of K. */
   writeEigen: boolean;
+  /** --groups: one group label per individual; K = D D^T (random intercepts). */
+  groups?: string;
+  /** --fit: fit the null model only and write NAME.fit.json. */
+  fit?: boolean;
+  /** --ml: --fit by maximum likelihood instead of REML. */
+  ml?: boolean;
   filters: SnpFilterSettings;
   search: LambdaSearch;
   outPrefix: string;
@@ -38,6 +44,12 @@ export interface ScanConfig {
   threads?: number;
   blockSize: number;
   quiet: boolean;
+  /** Continue from the checkpoint of an earlier run of the same command. */
+  resume?: boolean;
+  /** After -lmm / -lm: write the plots, summary.json and report.html (default true; --no-plots). */
+  plots?: boolean;
+  /** --plot-test: the p-value the plots show (default wald, else what the assoc file has). */
+  plotTest?: 'wald' | 'lrt' | 'score';
   /** The command line as typed, for the log. */
   commandLine: string;
 }

@@ -7,6 +7,7 @@ import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/geno
 import { InputError, UsageError } from '../io/input-error.js';
 import { readBim, readFam } from '../io/plink.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
+import { maskMissingGroups, readGroupFile } from '../fit/groups.js';
 import type { ScanConfig } from './config.js';
 
 export interface ScanInputs {
@@ -22,11 +23,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
   if (config.bfile) {
     const prefix = config.bfile;
     const snps = readBim(`${prefix}.bim`);
-    if (snps.length === 0) throw new InputError(`${prefix}.bim`, 'no SNPs');
+    if (snps.count === 0) throw new InputError(`${prefix}.bim`, 'no SNPs');
     const fam = readFam(`${prefix}.fam`, config.pheno ? [] : config.phenotypeColumns);
     const nTotal = fam.samples.length;
     if (nTotal === 0) throw new InputError(`${prefix}.fam`, 'no samples');
     const phenotypes = config.pheno ? readPhenotypeFile(config.pheno, config.phenotypeColumns) : fam.phenotypes;
+    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno ?? `${prefix}.fam`);
     const selection = selectSamples({
       nTotal,
       phenotypes,
@@ -34,11 +36,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
       covariateRows: covariates,
       covariateFile: config.covariates,
     });
-    return { source: new PlinkGenotypes(`${prefix}.bed`, snps, nTotal), selection, snpsInFile: snps.length };
+    return { source: new PlinkGenotypes(`${prefix}.bed`, snps, nTotal), selection, snpsInFile: snps.count };
   }
   if (config.geno) {
     if (!config.pheno) throw new UsageError('BIMBAM input (-g) needs a phenotype file (-p)');
     const phenotypes = readPhenotypeFile(config.pheno, config.phenotypeColumns);
+    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno);
     const nTotal = phenotypes[0].length;
     if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
     const selection = selectSamples({ nTotal, phenotypes, phenotypeFile: config.pheno, covariateRows: covariates, covariateFile: config.covariates });
