@@ -8,10 +8,12 @@ import type { SnpAnnotation } from './plink.js';
 
 export type AnalysisKind = 'lmm' | 'lm';
 
-export interface TestedSnp {
-  annotation: SnpAnnotation;
-  nMiss: number;
-  af: number;
+/** The SNPs of one block: annotations, and missing counts / allele frequencies from `first` on. */
+export interface TestedSnps {
+  annotations: readonly SnpAnnotation[];
+  missing: Int32Array;
+  frequency: Float64Array;
+  first: number;
 }
 
 const LMM_COLUMNS: Record<number, string[]> = {
@@ -45,16 +47,17 @@ const STAT_FIELD: Record<string, keyof SnpResultBlock> = {
 };
 
 /** Rows for a block of tested SNPs and their results (with trailing newlines). */
-export function assocRows(kind: AnalysisKind, mode: number, snps: readonly TestedSnp[], results: SnpResultBlock, nAnalysed: number): string {
+export function assocRows(kind: AnalysisKind, mode: number, snps: TestedSnps, results: SnpResultBlock, nAnalysed: number): string {
   const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
   const lines: string[] = [];
-  for (let j = 0; j < snps.length; j++) {
-    const s = snps[j];
-    const a = s.annotation;
+  for (let j = 0; j < snps.annotations.length; j++) {
+    const a = snps.annotations[j];
+    const nMiss = snps.missing[snps.first + j];
+    const af = formatFixed(snps.frequency[snps.first + j], 3);
     const head =
       kind === 'lmm'
-        ? [a.chr, a.rs, a.pos, String(s.nMiss), a.allele1, a.allele0, formatFixed(s.af, 3)]
-        : [a.chr, a.rs, a.pos, String(s.nMiss), String(nAnalysed - s.nMiss), a.allele1, a.allele0, formatFixed(s.af, 3)];
+        ? [a.chr, a.rs, a.pos, String(nMiss), a.allele1, a.allele0, af]
+        : [a.chr, a.rs, a.pos, String(nMiss), String(nAnalysed - nMiss), a.allele1, a.allele0, af];
     const stats = columns.map((c) => formatExponential(results[STAT_FIELD[c]][j], 6));
     lines.push([...head, ...stats].join('\t'));
   }

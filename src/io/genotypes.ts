@@ -5,7 +5,7 @@
  */
 import type { AnnotationEntry } from './bimbam.js';
 import { streamBimbamGenotypes } from './bimbam.js';
-import { BedFile, decodeBedSnp, type SnpAnnotation } from './plink.js';
+import { BedFile, decodeBedSnp, type BimTable, type SnpAnnotation } from './plink.js';
 
 export interface GenotypeBlock {
   /** 0-based SNP indices in the file. */
@@ -31,14 +31,14 @@ export class PlinkGenotypes implements GenotypeSource {
 
   constructor(
     bedPath: string,
-    readonly snps: SnpAnnotation[],
+    readonly snps: BimTable,
     readonly nSamples: number,
   ) {
-    this.bed = new BedFile(bedPath, nSamples, snps.length);
+    this.bed = new BedFile(bedPath, nSamples, snps.count);
   }
 
   async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.snps.length }, (_, k) => k);
+    const all = indices ?? Int32Array.from({ length: this.snps.count }, (_, k) => k);
     const n = this.nSamples;
     const per = this.bed.bytesPerSnp;
     let raw: Buffer = Buffer.alloc(0);
@@ -57,7 +57,7 @@ export class PlinkGenotypes implements GenotypeSource {
           decodeBedSnp(raw, 0, n, dosages.subarray(j * n, (j + 1) * n));
         }
       }
-      yield { indices: Int32Array.from(idx), annotations: Array.from(idx, (k) => this.snps[k]), dosages, count };
+      yield { indices: Int32Array.from(idx), annotations: Array.from(idx, (k) => this.snps.get(k)), dosages, count };
     }
   }
 

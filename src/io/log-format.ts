@@ -16,6 +16,8 @@ export interface RunSummary {
   snpsTotal: number;
   snpsAnalysed: number;
   nullModel?: NullModel;
+  /** lambda_GC per test in the assoc file (median 1-df chi-square / 0.4549364), when plots were made. */
+  genomicControl?: { test: string; lambda: number }[];
   timings: { label: string; minutes: number }[];
   totalMinutes: number;
   notes: string[];
@@ -55,6 +57,7 @@ export function formatLog(s: RunSummary): string {
       `## se(beta) = ${Array.from(nm.reml.se, (b) => `  ${g(b)}`).join('')}`,
     );
   }
+  for (const gc of s.genomicControl ?? []) lines.push(`## lambda_GC (genomic control, p_${gc.test}) = ${g(gc.lambda)}`);
   for (const note of s.notes) lines.push(`## ${note}`);
   lines.push('##', '## Computation Time:', `## total computation time = ${g(s.totalMinutes)} min `, '## computation time break down: ');
   for (const t of s.timings) lines.push(`##      time on ${t.label} = ${g(t.minutes)} min `);

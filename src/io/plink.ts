@@ -3,7 +3,7 @@
  * (SNP-major 2-bit genotypes), read in blocks of SNPs with random access. The counted allele is
  * .bim column 5 (allele1), as GEMMA counts it.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from './input-error.js';
 import { parseValue } from './fields.js';
 import { readLines, requireFile, splitWhitespace } from './text-file.js';
@@ -17,18 +17,55 @@ export interface SnpAnnotation {
   allele0: string;
 }
 
-/** Reads PREFIX.bim: one SNP per line, six whitespace-separated fields. */
-export function readBim(path: string): SnpAnnotation[] {
-  const lines = readLines(path, '.bim file');
-  const snps: SnpAnnotation[] = [];
-  lines.forEach((line, k) => {
-    if (line.trim() === '') throw new InputError(path, 'empty line', k + 1);
-    const f = splitWhitespace(line);
-    if (f.length < 6) throw new InputError(path, `expected 6 fields (chr rs cM pos allele1 allele0), found ${f.length}`, k + 1);
-    if (!/^-?\d+$/.test(f[3])) throw new InputError(path, `position "${f[3]}" is not an integer`, k + 1);
-    snps.push({ chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] });
-  });
-  return snps;
+/**
+ * The .bim file kept compactly (its raw bytes plus line offsets, about 35 bytes a SNP) and parsed on
+ * demand, so a million-SNP file does not become a million objects. Every line is validated on load.
+ */
+export class BimTable {
+  private constructor(
+    private readonly raw: Buffer,
+    private readonly starts: Uint32Array,
+    readonly count: number,
+  ) {}
+
+  /** Reads and validates PREFIX.bim: one SNP per line, six whitespace-separated fields. */
+  static read(path: string): BimTable {
+    requireFile(path, '.bim file');
+    const raw = readFileSync(path);
+    const starts: number[] = [];
+    let lineStart = 0;
+    let lineNumber = 0;
+    for (let k = 0; k <= raw.length; k++) {
+      if (k < raw.length && raw[k] !== 0x0a) continue;
+      if (k === raw.length && lineStart === raw.length) break;
+      lineNumber++;
+      const line = raw.toString('latin1', lineStart, k).replace(/\r$/, '');
+      parseBimLine(line, path, lineNumber);
+      starts.push(lineStart);
+      lineStart = k + 1;
+    }
+    starts.push(lineStart);
+    return new BimTable(raw, Uint32Array.from(starts), starts.length - 1);
+  }
+
+  /** Annotation of SNP k (0-based). */
+  get(k: number): SnpAnnotation {
+    const line = this.raw.toString('latin1', this.starts[k], this.starts[k + 1] - 1).replace(/\r$/, '');
+    return parseBimLine(line, '', k + 1);
+  }
+}
+
+function parseBimLine(line: string, path: string, lineNumber: number): SnpAnnotation {
+  if (line.trim() === '') throw new InputError(path, 'empty line', lineNumber);
+  const f = splitWhitespace(line);
+  if (f.length < 6) throw new InputError(path, `expected 6 fields (chr rs cM pos allele1 allele0), found ${f.length}`, lineNumber);
+  if (!/^-?\d+$/.test(f[3])) throw new InputError(path, `position "${f[3]}" is not an integer`, lineNumber);
+  return { chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] };
+}
+
+/** Reads PREFIX.bim (see BimTable). */
+export function readBim(path: string): BimTable {
+  return BimTable.read(path);
 }
 
 export interface FamRecord {

@@ -72,15 +72,50 @@ export function selectSamples(input: SampleInputs): SampleSelection {
     columns = [new Float64Array(nAnalysed).fill(1)];
   }
   const nCvt = columns.length;
+  const keptPhenotypes = phenotypes.map((p) => Float64Array.from(kept, (i) => p[i]));
+  keptPhenotypes.forEach((p) => {
+    if (p.every((v) => v === p[0])) {
+      throw new InputError(input.phenotypeFile, `phenotype has zero variance over the ${nAnalysed} analysed individuals (every value is ${p[0]})`);
+    }
+  });
+  const collinear = firstCollinearColumn(columns);
+  if (collinear >= 0) {
+    throw new InputError(
+      input.covariateFile ?? 'covariates',
+      `covariates are collinear over the analysed individuals: column ${collinear + 1}${interceptAppended && collinear === columns.length - 1 ? ' (the appended intercept)' : ''} is a linear combination of the columns before it`,
+    );
+  }
   const covariates = new Float64Array(nCvt * nAnalysed);
   columns.forEach((c, k) => covariates.set(c, k * nAnalysed));
   return {
     nTotal,
     analysed,
     nAnalysed,
-    phenotypes: phenotypes.map((p) => Float64Array.from(kept, (i) => p[i])),
+    phenotypes: keptPhenotypes,
     covariates,
     nCvt,
     interceptAppended,
   };
+}
+
+/** Index of the first column that is (numerically) a linear combination of the earlier ones, or -1 (Gram-Schmidt). */
+function firstCollinearColumn(columns: Float64Array[]): number {
+  const basis: Float64Array[] = [];
+  for (let k = 0; k < columns.length; k++) {
+    const v = Float64Array.from(columns[k]);
+    let norm0 = 0;
+    for (const x of v) norm0 += x * x;
+    for (const q of basis) {
+      let d = 0;
+      for (let i = 0; i < v.length; i++) d += q[i] * v[i];
+      for (let i = 0; i < v.length; i++) v[i] -= d * q[i];
+    }
+    let norm = 0;
+    for (const x of v) norm += x * x;
+    if (norm0 === 0 || norm <= 1e-20 * norm0) return k;
+    const inv = 1 / Math.sqrt(norm);
+    for (let i = 0; i < v.length; i++) v[i] *= inv;
+    basis.push(v);
+  }
+  return -1;
 }

@@ -3,6 +3,7 @@
  * replaced by the SNP's mean over analysed individuals (GEMMA's imputation), SNP-major n x b.
  */
 import type { GenotypeSource } from '../io/genotypes.js';
+import type { SnpAnnotation } from '../io/plink.js';
 import type { SampleSelection } from '../qc/samples.js';
 
 export interface AnalysedBlock {
@@ -11,6 +12,8 @@ export interface AnalysedBlock {
   count: number;
   /** count x nAnalysed, SNP-major. */
   genotypes: Float64Array;
+  /** chr, rs, position and alleles of each SNP of the block. */
+  annotations: SnpAnnotation[];
 }
 
 /** Streams the tested SNPs (file indices, ascending) starting at position `from`. */
@@ -44,7 +47,7 @@ export async function* analysedBlocks(
       const mean = sum / observed;
       for (let k = 0; k < n; k++) if (Number.isNaN(genotypes[dst + k])) genotypes[dst + k] = mean;
     }
-    yield { first, count: block.count, genotypes };
+    yield { first, count: block.count, genotypes, annotations: block.annotations };
     first += block.count;
   }
 }

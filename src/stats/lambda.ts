@@ -30,14 +30,16 @@ export function optimiseLambda(
 ): LambdaFit {
   const { lMin, lMax, nRegion } = search;
   const interval = Math.log(lMax / lMin) / nRegion;
-  const brackets: number[] = [];
-  for (let i = 0; i < nRegion; i++) {
-    const lo = lMin * Math.exp(interval * i);
-    const hi = lMin * Math.exp(interval * (i + 1));
-    const dLo = model.derivative1(kind, lo);
-    const dHi = model.derivative1(kind, hi);
-    if (dLo * dHi <= 0) brackets.push(lo, hi);
+  // GEMMA evaluates each inner grid point twice (as one region's top and the next one's bottom);
+  // the values are identical, so each point is evaluated once here.
+  const grid = new Float64Array(nRegion + 1);
+  const slope = new Float64Array(nRegion + 1);
+  for (let i = 0; i <= nRegion; i++) {
+    grid[i] = lMin * Math.exp(interval * i);
+    slope[i] = model.derivative1(kind, grid[i]);
   }
+  const brackets: number[] = [];
+  for (let i = 0; i < nRegion; i++) if (slope[i] * slope[i + 1] <= 0) brackets.push(grid[i], grid[i + 1]);
   if (brackets.length === 0) {
     const fLo = model.logLikelihood(kind, lMin);
     const fHi = model.logLikelihood(kind, lMax);

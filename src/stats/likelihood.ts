@@ -23,6 +23,8 @@ export class MixedModelLikelihood {
   private products: Float64Array;
   private readonly eigenvalues: Float64Array;
   private readonly weights: Float64Array;
+  private readonly weights2: Float64Array;
+  private readonly weights3: Float64Array;
   private readonly pab: Float64Array;
   private readonly ppab: Float64Array;
   private readonly pppab: Float64Array;
@@ -36,6 +38,8 @@ export class MixedModelLikelihood {
     this.eigenvalues = eigenvalues;
     this.products = products;
     this.weights = new Float64Array(this.n);
+    this.weights2 = new Float64Array(this.n);
+    this.weights3 = new Float64Array(this.n);
     const rows = (nCvt + 2) * this.nIndex;
     this.pab = new Float64Array(rows);
     this.ppab = new Float64Array(rows);
@@ -54,27 +58,59 @@ export class MixedModelLikelihood {
     return this.calcNull ? this.nCvt : this.nCvt + 1;
   }
 
-  /** Row 0 of a P table: sum_i w_i^power * products[col][i], with w_i = 1/(lambda d_i + 1). */
-  private firstRow(table: Float64Array, power: number): void {
-    const { n, nIndex, products, weights } = this;
+  /**
+   * Row 0 of the P tables up to the given power in one pass over each product column:
+   * sum_i w_i^k * products[col][i] for k = 1..powers (k = 0: unweighted, into iab).
+   */
+  private firstRows(powers: 0 | 1 | 2 | 3): void {
+    const { n, nIndex, products, weights, weights2, weights3, pab, ppab, pppab } = this;
     for (let col = 0; col < nIndex; col++) {
-      let s = 0;
       const off = col * n;
-      if (power === 1) for (let i = 0; i < n; i++) s += weights[i] * products[off + i];
-      else if (power === 2) for (let i = 0; i < n; i++) s += weights[i] * weights[i] * products[off + i];
-      else if (power === 3) for (let i = 0; i < n; i++) s += weights[i] * weights[i] * weights[i] * products[off + i];
-      else for (let i = 0; i < n; i++) s += products[off + i];
-      table[col] = s;
+      if (powers === 0) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += products[off + i];
+        this.iab[col] = s;
+      } else if (powers === 1) {
+        let s1 = 0;
+        for (let i = 0; i < n; i++) s1 += weights[i] * products[off + i];
+        pab[col] = s1;
+      } else if (powers === 2) {
+        let s1 = 0;
+        let s2 = 0;
+        for (let i = 0; i < n; i++) {
+          const p = products[off + i];
+          s1 += weights[i] * p;
+          s2 += weights2[i] * p;
+        }
+        pab[col] = s1;
+        ppab[col] = s2;
+      } else {
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let i = 0; i < n; i++) {
+          const p = products[off + i];
+          s1 += weights[i] * p;
+          s2 += weights2[i] * p;
+          s3 += weights3[i] * p;
+        }
+        pab[col] = s1;
+        ppab[col] = s2;
+        pppab[col] = s3;
+      }
     }
   }
 
-  /** Sets w_i = 1/(lambda d_i + 1) and returns sum_i log(lambda d_i + 1). */
+  /** Sets w_i = 1/(lambda d_i + 1) and its square and cube; returns sum_i log(lambda d_i + 1). */
   private setWeights(lambda: number): number {
-    const { n, eigenvalues, weights } = this;
+    const { n, eigenvalues, weights, weights2, weights3 } = this;
     let logDetH = 0;
     for (let i = 0; i < n; i++) {
       const v = lambda * eigenvalues[i] + 1;
-      weights[i] = 1 / v;
+      const w = 1 / v;
+      weights[i] = w;
+      weights2[i] = w * w;
+      weights3[i] = w * w * w;
       logDetH += Math.log(Math.abs(v));
     }
     return logDetH;
@@ -163,7 +199,7 @@ export class MixedModelLikelihood {
   /** Fills the P table at lambda; returns log|H|. */
   private computeP(lambda: number): number {
     const logDetH = this.setWeights(lambda);
-    this.firstRow(this.pab, 1);
+    this.firstRows(1);
     this.projectP(this.pab);
     return logDetH;
   }
@@ -199,7 +235,7 @@ export class MixedModelLikelihood {
   logRL(lambda: number): number {
     const logDetH = this.computeP(lambda);
     if (!this.iabValid) {
-      this.firstRow(this.iab, 0);
+      this.firstRows(0);
       this.projectP(this.iab);
       this.iabValid = true;
     }
@@ -237,22 +273,18 @@ export class MixedModelLikelihood {
   lastDev2 = 0;
 
   private evaluateDerivatives(kind: LikelihoodKind, lambda: number, second: boolean): void {
-    const { n, nCvt, nIndex, weights, pab, ppab, pppab } = this;
+    const { n, nCvt, nIndex, weights, weights2, pab, ppab, pppab } = this;
     this.setWeights(lambda);
     let traceHi = 0;
     let traceHiHi = 0;
     for (let i = 0; i < n; i++) {
       traceHi += weights[i];
-      traceHiHi += weights[i] * weights[i];
+      traceHiHi += weights2[i];
     }
-    this.firstRow(pab, 1);
+    this.firstRows(second ? 3 : 2);
     this.projectP(pab);
-    this.firstRow(ppab, 2);
     this.projectPP();
-    if (second) {
-      this.firstRow(pppab, 3);
-      this.projectPPP();
-    }
+    if (second) this.projectPPP();
     const nc = this.fixedEffects;
     const yy = this.yyIndex;
     const pyy = pab[yy];

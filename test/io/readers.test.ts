@@ -36,7 +36,7 @@ describe.each([1, 5, 7, 13])('PLINK with %i samples', (n) => {
     writeFileSync(`${prefix}.bim`, genotypes.map((_, j) => `${1 + (j % 2)}\trs${j}\t0\t${100 * (j + 1)}\tA\tG`).join('\n') + '\n');
     writeFileSync(`${prefix}.fam`, Array.from({ length: n }, (_, i) => `F${i} I${i} 0 0 1 ${i === 0 ? -9 : (i * 0.5).toFixed(1)}`).join('\n') + '\n');
     const snps = readBim(`${prefix}.bim`);
-    expect(snps[3]).toEqual({ chr: '2', rs: 'rs3', pos: '400', allele1: 'A', allele0: 'G' });
+    expect(snps.get(3)).toEqual({ chr: '2', rs: 'rs3', pos: '400', allele1: 'A', allele0: 'G' });
     const fam = readFam(`${prefix}.fam`, [1]);
     expect(Number.isNaN(fam.phenotypes[0][0])).toBe(true);
     if (n > 1) expect(fam.phenotypes[0][1]).toBe(0.5);

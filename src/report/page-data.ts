@@ -1,0 +1,100 @@
+/**
+ * The data embedded in report.html, compact enough for 1e6 SNPs: every SNP with p below a
+ * detail cut-off (1e-3, lowered if more than MAX_DETAIL pass it) with its id and statistics,
+ * sorted by p; the rest only as occupancy bitmaps, per chromosome, of BG_COLUMNS position bins x
+ * BG_ROWS -log10 p bins, which is all a reader can tell apart at screen resolution.
+ */
+import { minusLog10, type ScanResults } from './scan-results.js';
+
+export const DETAIL_P = 1e-3;
+export const MAX_DETAIL = 50_000;
+export const BG_COLUMNS = 1000;
+export const BG_ROWS = 64;
+
+export interface PageChromosome {
+  name: string;
+  minPos: number;
+  maxPos: number;
+  start: number;
+  width: number;
+  count: number;
+  /** Position bins of this chromosome's background bitmap (<= BG_COLUMNS). */
+  columns: number;
+  /** Bit offset of its bitmap (column-major: bit = offset + column * BG_ROWS + row). */
+  bitOffset: number;
+}
+
+export interface PageData {
+  chromosomes: PageChromosome[];
+  genomeLength: number;
+  /** p cut-off of the detail points; background rows cover -log10 p in [0, -log10 cutoff]. */
+  detailCutoff: number;
+  bgRows: number;
+  /** Base64 typed arrays, little-endian; detail arrays have one entry per detail SNP, ascending p. */
+  background: string;
+  detail: { n: number; chr: string; pos: string; p: string; beta: string; se: string; af: string; rs: string };
+}
+
+function base64(array: ArrayBufferView): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+/** Builds the embedded data for the page. */
+export function buildPageData(results: ScanResults): PageData {
+  const { table, layout, p } = results;
+  const sorted = results.tests.find((t) => t.test === results.test)!.sortedP;
+  let cutoff = DETAIL_P;
+  if (sorted.length > MAX_DETAIL && sorted[MAX_DETAIL - 1] < cutoff) cutoff = sorted[MAX_DETAIL - 1];
+  const bgTop = minusLog10(cutoff);
+
+  let bits = 0;
+  const chromosomes: PageChromosome[] = layout.chromosomes.map((c) => {
+    const columns = Math.max(1, Math.min(BG_COLUMNS, c.count));
+    const out = { name: c.name, minPos: c.minPos, maxPos: c.maxPos, start: c.start, width: c.width, count: c.count, columns, bitOffset: bits };
+    bits += columns * BG_ROWS;
+    return out;
+  });
+  const bitmap = new Uint8Array(Math.ceil(bits / 8));
+  const detailRows: number[] = [];
+  for (let k = 0; k < p.length; k++) {
+    const v = p[k];
+    if (Number.isNaN(v)) continue;
+    if (v <= cutoff && v < DETAIL_P) {
+      detailRows.push(k);
+      continue;
+    }
+    const c = chromosomes[layout.orderOfTableIndex[table.chrIndex[k]]];
+    const span = c.maxPos - c.minPos;
+    const pos = Number.isFinite(table.pos[k]) ? table.pos[k] : 0;
+    const column = span > 0 ? Math.min(c.columns - 1, Math.floor(((pos - c.minPos) / span) * c.columns)) : 0;
+    const row = Math.min(BG_ROWS - 1, Math.floor((minusLog10(v) / bgTop) * BG_ROWS));
+    const bit = c.bitOffset + column * BG_ROWS + row;
+    bitmap[bit >> 3] |= 1 << (bit & 7);
+  }
+  detailRows.sort((a, b) => p[a] - p[b] || a - b);
+  const n = detailRows.length;
+  const chr = new Uint16Array(n);
+  const pos = new Float64Array(n);
+  const pv = new Float64Array(n);
+  const beta = new Float32Array(n);
+  const se = new Float32Array(n);
+  const af = new Float32Array(n);
+  const rs: string[] = [];
+  detailRows.forEach((k, j) => {
+    chr[j] = layout.orderOfTableIndex[table.chrIndex[k]];
+    pos[j] = table.pos[k];
+    pv[j] = p[k];
+    beta[j] = table.beta[k];
+    se[j] = table.se[k];
+    af[j] = table.af[k];
+    rs.push(table.rs(k));
+  });
+  return {
+    chromosomes,
+    genomeLength: layout.total,
+    detailCutoff: cutoff,
+    bgRows: BG_ROWS,
+    background: base64(bitmap),
+    detail: { n, chr: base64(chr), pos: base64(pos), p: base64(pv), beta: base64(beta), se: base64(se), af: base64(af), rs: rs.join('\n') },
+  };
+}

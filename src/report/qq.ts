@@ -1,0 +1,111 @@
+/**
+ * QQ plot: observed vs expected -log10 p (expected (i - 0.5) / n for the i-th smallest), the 95%
+ * band of the i-th uniform order statistic (Beta(i, n - i + 1) quantiles), lambda_GC printed.
+ */
+import { incompleteBeta } from '../stats/distributions.js';
+import { minusLog10, type TestStatistics } from './scan-results.js';
+import { MINUS_LOG10_P, escapeXml, niceTicks, r1, svgDocument, tickLabel, withCommas } from './svg-kit.js';
+
+/** q-quantile of Beta(a, b), by bisection on log x (keeps relative accuracy for tiny quantiles). */
+export function betaQuantile(q: number, a: number, b: number): number {
+  let lo = -745;
+  let hi = 0;
+  for (let k = 0; k < 64; k++) {
+    const mid = (lo + hi) / 2;
+    if (incompleteBeta(Math.exp(mid), a, b) < q) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+/** The 95% band as -log10 p at about `points` log-spaced ranks: x expected, lower and upper observed. */
+export function qqBand(n: number, points = 120): { x: Float64Array; lower: Float64Array; upper: Float64Array } {
+  const ranks: number[] = [];
+  for (let k = 0; k < points; k++) {
+    const i = Math.round(Math.exp((Math.log(n) * k) / (points - 1)));
+    if (i >= 1 && i <= n && i !== ranks[ranks.length - 1]) ranks.push(i);
+  }
+  const x = new Float64Array(ranks.length);
+  const lower = new Float64Array(ranks.length);
+  const upper = new Float64Array(ranks.length);
+  ranks.forEach((i, k) => {
+    x[k] = -Math.log10((i - 0.5) / n);
+    // A larger p quantile is a lower -log10 p: 0.975 gives the band's lower edge.
+    lower[k] = -Math.log10(betaQuantile(0.975, i, n - i + 1));
+    upper[k] = -Math.log10(betaQuantile(0.025, i, n - i + 1));
+  });
+  return { x, lower, upper };
+}
+
+/**
+ * QQ points (expected, observed -log10 p), most significant first, thinned so that no two kept
+ * points are within `resolution` of each other in both coordinates (axis units).
+ */
+export function qqPoints(sortedP: Float64Array, resolution: number): { expected: Float64Array; observed: Float64Array } {
+  const n = sortedP.length;
+  const ex: number[] = [];
+  const ob: number[] = [];
+  let lastX = Infinity;
+  let lastY = Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = -Math.log10((i + 0.5) / n);
+    const y = minusLog10(sortedP[i]);
+    if (Math.abs(lastX - x) < resolution && Math.abs(lastY - y) < resolution && i !== n - 1) continue;
+    ex.push(x);
+    ob.push(y);
+    lastX = x;
+    lastY = y;
+  }
+  return { expected: Float64Array.from(ex), observed: Float64Array.from(ob) };
+}
+
+const SIZE = 600;
+const M = { left: 72, right: 24, top: 46, bottom: 62 };
+
+/** The QQ plot as an SVG document. */
+export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.snps)): string {
+  const n = stats.snps;
+  const plotW = SIZE - M.left - M.right;
+  const plotH = SIZE - M.top - M.bottom;
+  const xMax = Math.max(-Math.log10(0.5 / Math.max(n, 1)), 1) * 1.05;
+  const yMax = Math.max(n ? minusLog10(stats.sortedP[0]) : 0, xMax, ...band.upper) * 1.08;
+  const xOf = (v: number) => M.left + (v / xMax) * plotW;
+  const yOf = (v: number) => M.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
+  const body: string[] = [];
+  body.push(`<text x="${M.left}" y="28" font-size="18" font-weight="bold" fill="#222">${escapeXml(title)}</text>`);
+  const xTicks = niceTicks(0, xMax, 6);
+  const yTicks = niceTicks(0, yMax, 6);
+  for (const t of yTicks) {
+    const y = r1(yOf(t));
+    body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#ececec"/>`);
+    body.push(`<line x1="${M.left - 5}" x2="${M.left}" y1="${y}" y2="${y}" stroke="#444"/>`);
+    body.push(`<text x="${M.left - 9}" y="${y}" font-size="14" text-anchor="end" dominant-baseline="central" fill="#222">${tickLabel(t)}</text>`);
+  }
+  for (const t of xTicks) {
+    const x = r1(xOf(t));
+    body.push(`<line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + plotH}" stroke="#ececec"/>`);
+    body.push(`<line x1="${x}" x2="${x}" y1="${M.top + plotH}" y2="${M.top + plotH + 5}" stroke="#444"/>`);
+    body.push(`<text x="${x}" y="${M.top + plotH + 22}" font-size="14" text-anchor="middle" fill="#222">${tickLabel(t)}</text>`);
+  }
+  // Band polygon: upper edge left to right, lower edge back.
+  if (band.x.length > 1) {
+    const pts: string[] = [];
+    for (let k = 0; k < band.x.length; k++) pts.push(`${r1(xOf(band.x[k]))},${r1(yOf(band.upper[k]))}`);
+    for (let k = band.x.length - 1; k >= 0; k--) pts.push(`${r1(xOf(band.x[k]))},${r1(yOf(band.lower[k]))}`);
+    body.push(`<polygon points="${pts.join(' ')}" fill="#d3d9e0" fill-opacity="0.8" stroke="none"/>`);
+  }
+  const diagEnd = Math.min(xMax, yMax);
+  body.push(`<line x1="${xOf(0)}" y1="${yOf(0)}" x2="${r1(xOf(diagEnd))}" y2="${r1(yOf(diagEnd))}" stroke="#c62828" stroke-width="1.2"/>`);
+  const { expected, observed } = qqPoints(stats.sortedP, (0.6 * xMax) / plotW);
+  body.push('<g fill="#1f4e79" fill-opacity="0.85">');
+  for (let k = expected.length - 1; k >= 0; k--) body.push(`<circle cx="${r1(xOf(expected[k]))}" cy="${r1(yOf(observed[k]))}" r="2.4"/>`);
+  body.push('</g>');
+  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="#444"/>`);
+  body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + plotH}" stroke="#444"/>`);
+  body.push(`<text x="${r1(M.left + plotW / 2)}" y="${SIZE - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`);
+  body.push(`<text transform="translate(22 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Observed ${MINUS_LOG10_P}</text>`);
+  const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
+  body.push(`<text x="${M.left + 12}" y="${M.top + 24}" font-size="17" font-weight="bold" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`);
+  body.push(`<text x="${M.left + 12}" y="${M.top + 46}" font-size="13" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`);
+  return svgDocument(SIZE, SIZE, body);
+}

@@ -1,0 +1,73 @@
+/** Small helpers shared by the SVG figures: escaping, axis ticks, number labels, text width. */
+
+export const FONT_FAMILY = 'DejaVu Sans';
+export const MINUS_LOG10_P = '\u2212log\u2081\u2080(p)';
+
+/** Escapes text for SVG / HTML content and attribute values. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Rough rendered width of text in DejaVu Sans (digits are 0.636 em; a safe average for labels). */
+export function textWidth(text: string, fontSize: number): number {
+  return text.length * fontSize * 0.62;
+}
+
+/** Round tick values covering [lo, hi], about `target` of them, on a 1-2-5 grid. */
+export function niceTicks(lo: number, hi: number, target: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(target, 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return ticks;
+}
+
+/** A tick label without floating-point noise (0.30000000000000004 -> "0.3"). */
+export function tickLabel(v: number): string {
+  return String(Number(v.toPrecision(10)));
+}
+
+/** p-value text: 1.23e-10 style below 1e-3, plain decimals above. */
+export function formatP(p: number): string {
+  if (Number.isNaN(p)) return 'nan';
+  if (p === 0) return '0';
+  if (p < 1e-3) return p.toExponential(2).replace('e', '\u00d710^').replace(/\^([+-]?)(\d+)$/, (_, s: string, d: string) => superscript(`${s === '-' ? '-' : ''}${d}`));
+  return p.toPrecision(3);
+}
+
+const SUPERSCRIPT: Record<string, string> = { '-': '\u207b', '0': '\u2070', '1': '\u00b9', '2': '\u00b2', '3': '\u00b3', '4': '\u2074', '5': '\u2075', '6': '\u2076', '7': '\u2077', '8': '\u2078', '9': '\u2079' };
+
+/** Unicode superscript digits (for 10⁻⁸ in labels, which render without baseline-shift support). */
+export function superscript(text: string): string {
+  return [...text].map((c) => SUPERSCRIPT[c] ?? c).join('');
+}
+
+/** Thousands separators: 1850000 -> "1,850,000". */
+export function withCommas(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Base-pair axis unit for a span: bp, kb or Mb, with its divisor. */
+export function positionUnit(span: number): { unit: string; divisor: number } {
+  if (span >= 5e6) return { unit: 'Mb', divisor: 1e6 };
+  if (span >= 5e3) return { unit: 'kb', divisor: 1e3 };
+  return { unit: 'bp', divisor: 1 };
+}
+
+/** An <svg> document with a white background and the report font. */
+export function svgDocument(width: number, height: number, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** Rounds a coordinate to 0.1 units (keeps large SVGs small). */
+export function r1(v: number): string {
+  return (Math.round(v * 10) / 10).toString();
+}
