@@ -28,6 +28,10 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
       out.set(name, true);
       continue;
     }
+    if (spec.optionalValue && inline === undefined && (argv[k + 1] === undefined || argv[k + 1].startsWith('-'))) {
+      out.set(name, true);
+      continue;
+    }
     const value = inline ?? argv[++k];
     if (value === undefined || (inline === undefined && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
       throw new UsageError(`flag -${name} needs a value (${spec.value})`);
@@ -78,6 +82,10 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
     lm: choice(args, 'lm', [1, 2, 3, 4] as const),
     writeEigen: args.has('eigen'),
+    traits: text(args, 'traits'),
+    keepP: args.has('keep-p') ? numberFlag(args, 'keep-p', 1, (v) => v > 0 && v <= 1, 'a p-value in (0, 1]') : undefined,
+    loco: args.get('loco') === true,
+    locoChromosome: text(args, 'loco'),
     groups: text(args, 'groups'),
     fit: args.has('fit'),
     ml: args.has('ml'),

@@ -4,6 +4,8 @@ export interface FlagSpec {
   name: string;
   /** Placeholder of the value, or undefined for a switch. */
   value?: string;
+  /** The value may be left out (the flag is then a switch). */
+  optionalValue?: boolean;
   help: string;
   group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan';
 }
@@ -24,6 +26,9 @@ export const FLAGS: FlagSpec[] = [
   { name: 'groups', value: 'FILE', help: 'one group label per individual (NA = missing): K = D D\' (random intercepts), instead of -k', group: 'input' },
   { name: 'fit', help: 'fit the null model only (REML; --ml for ML): NAME.fit.json with fixed effects, se, vg, ve, BLUPs', group: 'analysis' },
   { name: 'ml', help: 'with --fit: maximum likelihood instead of REML', group: 'analysis' },
+  { name: 'traits', value: 'SPEC', help: 'scan several phenotype columns in one pass: 1-500, 1,3,7-9 or all; writes NAME.trait<K>.assoc.txt per trait and NAME.traits.tsv', group: 'analysis' },
+  { name: 'keep-p', value: 'P', help: 'with --traits: write only rows with a p-value at or below P (the trait table still counts every SNP)', group: 'output' },
+  { name: 'loco', value: 'CHR', optionalValue: true, help: '--loco: leave-one-chromosome-out for every chromosome in one run (kinship as -gk, default 1); -loco CHR: GEMMA\'s one chromosome (-gk without CHR, or -lmm testing only CHR)', group: 'analysis' },
   { name: 'eigen', help: 'write the eigendecomposition of the (centred) kinship: NAME.eigenD.txt, NAME.eigenU.txt', group: 'analysis' },
   { name: 'maf', value: 'X', help: 'minimum allele frequency (default 0.01)', group: 'filter' },
   { name: 'miss', value: 'X', help: 'maximum SNP missingness (default 0.05)', group: 'filter' },

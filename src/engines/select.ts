@@ -22,24 +22,24 @@ export async function createEngine(choice: EngineChoice, options: { threads?: nu
   const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
   if (choice === 'webgpu') {
     try {
-      return { engine: await WebGpuEngine.create(cpu), reason: 'requested' };
+      // Without a hardware Vulkan adapter go straight to OpenGL ES (llvmpipe), skipping Dawn's Vulkan warnings.
+      const { probeHardwareGpu } = await import('./webgpu/probe.js');
+      const backend = probeHardwareGpu().hardware ? 'vulkan' : 'opengles';
+      return { engine: await WebGpuEngine.create(cpu, backend), reason: `requested (${backend})` };
     } catch (error) {
       await cpu.close();
       throw error;
     }
   }
-  let gpu;
+  // Probe in a child process first, so a CPU-only machine never sees Dawn's native warnings.
+  const { probeHardwareGpu } = await import('./webgpu/probe.js');
+  const probe = probeHardwareGpu();
+  if (!probe.hardware) return { engine: cpu, reason: `auto: no hardware GPU (${probe.detail}), using wasm` };
   try {
-    gpu = await WebGpuEngine.create(cpu, 'vulkan');
+    return { engine: await WebGpuEngine.create(cpu, 'vulkan'), reason: `auto: hardware GPU adapter (${probe.detail})` };
   } catch (error) {
-    return { engine: cpu, reason: `auto: no hardware GPU (${firstLine(error)}), using wasm` };
+    return { engine: cpu, reason: `auto: the GPU could not be used (${firstLine(error)}), falling back to wasm` };
   }
-  if (gpu.isSoftware) {
-    // Software rasterisers (llvmpipe, lavapipe) are far slower than the CPU engine.
-    await gpu.close();
-    return { engine: await WasmEngine.create(options.threads), reason: 'auto: only a software GPU adapter, using wasm' };
-  }
-  return { engine: gpu, reason: 'auto: hardware GPU adapter found' };
 }
 
 function firstLine(error: unknown): string {

@@ -12,7 +12,7 @@ import { readBim, readFam } from '../io/plink.js';
 import { subsetSquare } from '../linalg/centre.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
 import type { ScanConfig } from '../scan/config.js';
-import { runSnpPass } from '../scan/snp-pass.js';
+import { kinshipOf, runSnpPass } from '../scan/snp-pass.js';
 import { fixedEffectNames, readNamedCovariates } from './covariate-names.js';
 import { groupKinship, maskMissingGroups, readGroupFile } from './groups.js';
 
@@ -79,15 +79,16 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
   } else {
     const source = openGenotypes(config, nTotal, phenotypeFile);
     try {
-      const pass = await runSnpPass(source, selection, {
+      const pass = await runSnpPass(source, [{ selection, traitColumns: config.phenotypeColumns }], {
         filters: config.filters,
         blockSize: config.blockSize,
         quiet: config.quiet,
-        kinship: { kind: config.kinshipKind!, engine },
+        kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' } },
       });
-      if (!pass.kinship) throw new UsageError('no SNP passed the filters: the kinship is undefined');
-      full = pass.kinship;
-      kinshipSource = `kinship -gk ${config.kinshipKind} from ${pass.testedIndices.length} SNPs (not centred again)`;
+      const kinship = kinshipOf(pass);
+      if (!kinship) throw new UsageError('no SNP passed the filters: the kinship is undefined');
+      full = kinship;
+      kinshipSource = `kinship -gk ${config.kinshipKind} from ${pass.tested[0].indices.length} SNPs (not centred again)`;
     } finally {
       source.close();
     }

@@ -46,20 +46,33 @@ const STAT_FIELD: Record<string, keyof SnpResultBlock> = {
   p_score: 'pScore',
 };
 
+/** One row (without newline) for SNP j of a result block. */
+export function assocRow(kind: AnalysisKind, mode: number, a: SnpAnnotation, nMiss: number, af: number, results: SnpResultBlock, j: number, nAnalysed: number): string {
+  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
+  const freq = formatFixed(af, 3);
+  const head =
+    kind === 'lmm'
+      ? [a.chr, a.rs, a.pos, String(nMiss), a.allele1, a.allele0, freq]
+      : [a.chr, a.rs, a.pos, String(nMiss), String(nAnalysed - nMiss), a.allele1, a.allele0, freq];
+  for (const c of columns) head.push(formatExponential(results[STAT_FIELD[c]][j], 6));
+  return head.join('\t');
+}
+
 /** Rows for a block of tested SNPs and their results (with trailing newlines). */
 export function assocRows(kind: AnalysisKind, mode: number, snps: TestedSnps, results: SnpResultBlock, nAnalysed: number): string {
-  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
   const lines: string[] = [];
   for (let j = 0; j < snps.annotations.length; j++) {
-    const a = snps.annotations[j];
-    const nMiss = snps.missing[snps.first + j];
-    const af = formatFixed(snps.frequency[snps.first + j], 3);
-    const head =
-      kind === 'lmm'
-        ? [a.chr, a.rs, a.pos, String(nMiss), a.allele1, a.allele0, af]
-        : [a.chr, a.rs, a.pos, String(nMiss), String(nAnalysed - nMiss), a.allele1, a.allele0, af];
-    const stats = columns.map((c) => formatExponential(results[STAT_FIELD[c]][j], 6));
-    lines.push([...head, ...stats].join('\t'));
+    lines.push(assocRow(kind, mode, snps.annotations[j], snps.missing[snps.first + j], snps.frequency[snps.first + j], results, j, nAnalysed));
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2, score for 3. */
+export function primaryPValue(mode: number): keyof SnpResultBlock {
+  return mode === 2 ? 'pLrt' : mode === 3 ? 'pScore' : 'pWald';
+}
+
+/** The p-value fields a mode writes. */
+export function pValueFields(kind: AnalysisKind, mode: number): (keyof SnpResultBlock)[] {
+  return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode].filter((c) => c.startsWith('p_')).map((c) => STAT_FIELD[c]);
 }

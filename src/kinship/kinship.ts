@@ -54,6 +54,11 @@ export class KinshipAccumulator {
     return this.snpCount;
   }
 
+  /** The unnormalised sum X X^T (row-major n x n); ends the accumulation. */
+  sum(): Promise<Float64Array> {
+    return this.session.finish();
+  }
+
   /** K / number of SNPs (row-major n x n). */
   async finish(): Promise<Float64Array> {
     const k = await this.session.finish();

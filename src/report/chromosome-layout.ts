@@ -17,7 +17,15 @@ function chromosomeRank(name: string): [number, number, string] {
 export function compareChromosomes(a: string, b: string): number {
   const ra = chromosomeRank(a);
   const rb = chromosomeRank(b);
-  return ra[0] - rb[0] || ra[1] - rb[1] || (ra[2] < rb[2] ? -1 : ra[2] > rb[2] ? 1 : 0);
+  return ra[0] - rb[0] || ra[1] - rb[1] || NATURAL.compare(ra[2], rb[2]);
+}
+
+// Other names in natural order: contig2 before contig10.
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
+/** Whether a name is one of the sex or mitochondrial chromosomes (always worth a label). */
+export function isSpecialChromosome(name: string): boolean {
+  return chromosomeRank(name)[0] === 1;
 }
 
 /** One chromosome on the genome axis, in genome units (bp plus padding). */
@@ -65,8 +73,11 @@ export function layoutGenome(names: readonly string[], chrIndex: Uint16Array, po
   present.sort((a, b) => compareChromosomes(names[a], names[b]));
   let sumSpan = 0;
   for (const c of present) sumSpan += Math.max(maxPos[c] - minPos[c], 1);
-  const floor = present.length > 1 ? sumSpan * 0.004 : 1;
-  const gap = present.length > 1 ? sumSpan * 0.002 : 0;
+  // Tiny chromosomes get a floor width, and all gaps together at most ~5% of the axis, so that
+  // hundreds of contigs cannot squeeze the autosomes.
+  const nPresent = present.length;
+  const floor = nPresent > 1 ? sumSpan * Math.min(0.004, 0.1 / nPresent) : 1;
+  const gap = nPresent > 1 ? sumSpan * Math.min(0.002, 0.05 / nPresent) : 0;
   const chromosomes: ChromosomeSpan[] = [];
   const orderOfTableIndex = new Int32Array(nChr).fill(-1);
   let cursor = 0;

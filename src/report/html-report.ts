@@ -31,6 +31,11 @@ th { cursor: pointer; user-select: none; background: #f7f9fb; position: sticky; 
 .table-wrap { max-height: 520px; overflow: auto; }
 `;
 
+/** 0.001 -> "1e-3", 2.345e-5 -> "2.3e-5". */
+function shortP(p: number): string {
+  return Number(p.toPrecision(2)).toExponential();
+}
+
 function fact(label: string, value: string): string {
   return `<div><dt>${escapeXml(label)}</dt><dd>${escapeXml(value)}</dd></div>`;
 }
@@ -75,11 +80,11 @@ export function reportHtml(name: string, summary: ReportSummary, page: PageData,
 <section id="summary"><h2>Summary</h2>${summaryFacts(summary)}</section>
 <section id="manhattan-section"><h2>Manhattan plot</h2>
 <div class="toolbar"><span id="view-label">All chromosomes</span><select id="chromosome-select" aria-label="Chromosome"><option value="-1">All chromosomes</option></select><button id="reset" type="button">Show all chromosomes</button>
-<span class="hint">Hover a point for its SNP; click a chromosome to zoom in (Esc to zoom out). Points with p &gt; ${escapeXml(page.detailCutoff.toPrecision(2))} are drawn binned.</span></div>
+<span class="hint">Hover a point for its SNP; click a chromosome to zoom in (Esc to zoom out). Points with p &gt; ${shortP(page.detailCutoff)} are drawn binned.</span></div>
 <div id="manhattan-wrap"><canvas id="manhattan" height="430"></canvas><div id="tooltip" role="tooltip" hidden></div></div>
 </section>
 <section class="qq"><h2>QQ plot</h2>${qqSvgText.replace(/^<\?xml[^>]*>\s*/, '')}</section>
-<section><h2>Top hits</h2><p class="hint">The ${TABLE_ROWS} smallest p-values (fewer if fewer SNPs pass p &lt; ${escapeXml(page.detailCutoff.toPrecision(2))}); click a column to sort.</p>
+<section><h2>Top hits</h2><p class="hint">The ${TABLE_ROWS} smallest p-values (fewer if fewer SNPs pass p &lt; ${shortP(page.detailCutoff)}); click a column to sort.</p>
 <div class="table-wrap"><table id="hits"><thead><tr>${headers.map((h, i) => `<th scope="col" aria-sort="${i === 0 ? 'ascending' : 'none'}">${escapeXml(h)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 </section>
 </main>

@@ -3,7 +3,7 @@
  * the genome, chromosomes in alternating colours, genome-wide (5e-8) and suggestive (1e-5) lines,
  * the top hit ringed and labelled. Points that would land on the same spot are drawn once.
  */
-import { genomeX } from './chromosome-layout.js';
+import { genomeX, isSpecialChromosome } from './chromosome-layout.js';
 import { minusLog10, type ScanResults } from './scan-results.js';
 import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, positionUnit, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
 
@@ -108,6 +108,8 @@ export function manhattanSvg(results: ScanResults, title: string): string {
       const centre = xOf(span.start + span.width / 2);
       const label = span.name.replace(/^chr/i, '');
       const w = textWidth(label, TICK_FONT);
+      // A label far wider than its chromosome (a small contig) would name a crowd, not a band.
+      if (w > 3 * (span.width / layout.total) * plotW && !isSpecialChromosome(span.name)) continue;
       if (centre - w / 2 < lastRight + 4) continue;
       lastRight = centre + w / 2;
       body.push(`<line x1="${r1(centre)}" x2="${r1(centre)}" y1="${axisY}" y2="${axisY + 4}" stroke="#444"/>`);

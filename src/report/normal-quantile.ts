@@ -31,10 +31,9 @@ export function inverseNormal(p: number): number {
   const q = p - 0.5;
   if (Math.abs(q) <= 0.425) return q * ratio(A, B, 0.180625 - q * q);
   // Tails: work with the smaller of p and 1 - p so a tiny tail keeps its relative accuracy.
-  let r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
   const z = r <= 5 ? ratio(C, D, r - 1.6) : ratio(E, F, r - 5);
-  r = z;
-  return q < 0 ? -r : r;
+  return q < 0 ? -z : z;
 }
 
 /**

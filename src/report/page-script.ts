@@ -82,12 +82,14 @@ export const PAGE_SCRIPT = String.raw`
       var s = chrs[c], span = s.maxPos - s.minPos;
       ctx.fillStyle = COLOURS[c % 2];
       for (var col = 0; col < s.columns; col++) {
-        var x = X(gx(c, s.minPos + (col + 0.5) / s.columns * span)) | 0;
         var base = s.bitOffset + col * P.bgRows;
         for (var row = 0; row < P.bgRows; row++) {
           var bit = base + row;
           if (!(bg[bit >> 3] & (1 << (bit & 7)))) continue;
-          var y = Y((row + 0.5) / P.bgRows * bgTop) | 0;
+          // A fixed pseudo-random spot inside the bin, so zoomed-in bins do not line up in a grid.
+          var h = Math.imul(bit + 1, 2654435761) >>> 0;
+          var x = X(gx(c, s.minPos + (col + (h & 0xffff) / 65536) / s.columns * span)) | 0;
+          var y = Y((row + (h >>> 16) / 65536) / P.bgRows * bgTop) | 0;
           var cell = y * W + x;
           if (seen[cell]) continue;
           seen[cell] = 1;
@@ -117,6 +119,7 @@ export const PAGE_SCRIPT = String.raw`
       var lastRight = -1e9;
       chrs.forEach(function (s) {
         var cx = X(s.start + s.width / 2), label = s.name.replace(/^chr/i, ''), w = ctx.measureText(label).width;
+        if (w > 3 * s.width / P.genomeLength * plotW && !/^(chr)?(X|Y|XY|MT|M)$/i.test(s.name)) return;
         if (cx - w / 2 < lastRight + 4) return;
         lastRight = cx + w / 2; ctx.fillText(label, cx, M.top + plotH + 8);
       });

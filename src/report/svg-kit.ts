@@ -8,9 +8,9 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Rough rendered width of text in DejaVu Sans (digits are 0.636 em; a safe average for labels). */
+/** Rendered width of text in DejaVu Sans, from its digit width (0.636 em), a safe bound for axis labels. */
 export function textWidth(text: string, fontSize: number): number {
-  return text.length * fontSize * 0.62;
+  return text.length * fontSize * 0.64;
 }
 
 /** Round tick values covering [lo, hi], about `target` of them, on a 1-2-5 grid. */

@@ -1,8 +1,9 @@
 /**
- * Resumable results: each finished block of assoc rows is saved atomically in a checkpoint folder
- * next to the final file, with a manifest that ties it to the run's inputs and settings. A run
- * killed at any moment and started again with --resume skips the finished blocks; the final file
- * is assembled from the blocks in order, so it is byte-identical to an uninterrupted run.
+ * Resumable results: each finished block of assoc rows (one text per output file: a single
+ * .assoc.txt, or one per trait) is saved atomically in a checkpoint folder next to the outputs,
+ * with a manifest that ties it to the run's inputs and settings, and a marker written last. A run
+ * killed at any moment and started again with --resume skips the finished blocks; each final file
+ * is assembled from its blocks in order, so it is byte-identical to an uninterrupted run.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,36 +17,37 @@ export function fileIdentity(path: string | undefined): string | null {
   return `${path}:${s.size}:${Math.floor(s.mtimeMs)}`;
 }
 
-const blockName = (k: number) => `block-${String(k).padStart(7, '0')}.txt`;
+const blockStem = (k: number) => `block-${String(k).padStart(7, '0')}`;
+
+export interface OutputTarget {
+  /** Name of the output inside the checkpoint (e.g. "assoc", "trait3"). */
+  id: string;
+  path: string;
+  header: string;
+}
 
 export class BlockCheckpoint {
   readonly dir: string;
+  private readonly manifestText: string;
 
   /**
-   * Opens the checkpoint for `finalPath`. With resume, an existing checkpoint must carry the same
+   * Opens the checkpoint folder `dir`. With resume, an existing checkpoint must carry the same
    * manifest (else a UsageError says why); without resume, any old checkpoint is discarded.
    */
-  constructor(
-    finalPath: string,
-    private readonly manifest: Record<string, unknown>,
-    resume: boolean,
-  ) {
-    this.dir = `${finalPath}.checkpoint`;
+  constructor(dir: string, manifest: Record<string, unknown>, resume: boolean) {
+    this.dir = dir;
     const manifestPath = join(this.dir, 'manifest.json');
-    const wanted = JSON.stringify(manifest, null, 1);
+    this.manifestText = JSON.stringify(manifest, null, 1);
     if (existsSync(this.dir)) {
       const found = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '';
       if (!resume) rmSync(this.dir, { recursive: true, force: true });
-      else if (found !== wanted) {
+      else if (found !== this.manifestText) {
         throw new UsageError(`--resume: ${this.dir} was made by a different command or different inputs; remove it or run without --resume`);
       }
     }
-    this.manifestText = wanted;
   }
 
-  private readonly manifestText: string;
-
-  /** Creates the folder and manifest on the first saved block, so a run that fails early leaves nothing. */
+  /** Creates the folder and manifest on the first save, so a run that fails early leaves nothing. */
   private ensureCreated(): void {
     const manifestPath = join(this.dir, 'manifest.json');
     if (existsSync(manifestPath)) return;
@@ -53,42 +55,59 @@ export class BlockCheckpoint {
     writeFileAtomic(manifestPath, this.manifestText);
   }
 
-  /** Whether block k was finished by an earlier run. */
+  /** Whether block k was finished by an earlier run (its marker is written after its files). */
   has(k: number): boolean {
-    return existsSync(join(this.dir, blockName(k)));
+    return existsSync(join(this.dir, `${blockStem(k)}.done`));
   }
 
-  /** Blocks already finished. */
-  finishedCount(): number {
-    if (!existsSync(this.dir)) return 0;
-    return readdirSync(this.dir).filter((f) => /^block-\d+\.txt$/.test(f)).length;
-  }
-
-  /** Saves block k's rows atomically. */
-  write(k: number, rows: string): void {
+  /** Saves block k: one text per output, optional statistics, then the marker. */
+  write(k: number, texts: Map<string, string>, stats?: unknown): void {
     this.ensureCreated();
-    writeFileAtomic(join(this.dir, blockName(k)), rows);
+    for (const [id, text] of texts) writeFileAtomic(join(this.dir, `${blockStem(k)}.${id}.txt`), text);
+    if (stats !== undefined) writeFileAtomic(join(this.dir, `${blockStem(k)}.json`), JSON.stringify(stats));
+    writeFileAtomic(join(this.dir, `${blockStem(k)}.done`), '');
   }
 
-  /** Writes header + blocks 0..total-1 to the final path atomically, then removes the checkpoint. */
-  assemble(finalPath: string, header: string, total: number): void {
-    const out = new AtomicWriter(finalPath);
+  /** The statistics saved with block k, if any. */
+  stats<T>(k: number): T | undefined {
+    const path = join(this.dir, `${blockStem(k)}.json`);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+  }
+
+  /** Saves a small named record (e.g. a LOCO chromosome's null model) that must survive a resume. */
+  writeRecord(name: string, value: unknown): void {
+    this.ensureCreated();
+    writeFileAtomic(join(this.dir, `record.${name}.json`), JSON.stringify(value));
+  }
+
+  /** All saved records, by name. */
+  records<T>(): Map<string, T> {
+    const out = new Map<string, T>();
+    if (!existsSync(this.dir)) return out;
+    for (const f of readdirSync(this.dir).sort()) {
+      const m = /^record\.(.+)\.json$/.exec(f);
+      if (m) out.set(m[1], JSON.parse(readFileSync(join(this.dir, f), 'utf8')) as T);
+    }
+    return out;
+  }
+
+  /** Writes every output (header + its text of blocks 0..total-1) atomically, then removes the checkpoint. */
+  assemble(outputs: OutputTarget[], total: number): void {
+    const writers = outputs.map((o) => ({ o, w: new AtomicWriter(o.path) }));
     try {
-      out.write(header);
-      for (let k = 0; k < total; k++) {
-        const path = join(this.dir, blockName(k));
-        if (!existsSync(path)) throw new Error(`internal: block ${k} missing from ${this.dir}`);
-        out.write(readFileSync(path));
+      for (const { o, w } of writers) {
+        w.write(o.header);
+        for (let k = 0; k < total; k++) {
+          const path = join(this.dir, `${blockStem(k)}.${o.id}.txt`);
+          if (!existsSync(path)) throw new Error(`internal: block ${k} of ${o.id} missing from ${this.dir}`);
+          w.write(readFileSync(path));
+        }
       }
-      out.commit();
+      for (const { w } of writers) w.commit();
     } catch (e) {
-      out.abort();
+      for (const { w } of writers) w.abort();
       throw e;
     }
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  get identity(): Record<string, unknown> {
-    return this.manifest;
   }
 }

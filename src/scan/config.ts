@@ -15,6 +15,14 @@ export interface ScanConfig {
   anno?: string;
   /** Covariates (-c). */
   covariates?: string;
+  /** --traits SPEC: scan each of these phenotype columns (1-5,8 or all); one output per trait. */
+  traits?: string;
+  /** --keep-p P: with --traits, write only rows with a p-value at or below P. */
+  keepP?: number;
+  /** --loco: leave-one-chromosome-out kinship for every chromosome (-gk kind, default 1). */
+  loco?: boolean;
+  /** -loco CHR (GEMMA): kinship without CHR (-gk), or test only CHR's SNPs (-lmm). */
+  locoChromosome?: string;
   /** Phenotype columns, 1-based (-n). */
   phenotypeColumns: number[];
   /** Kinship file (-k). */

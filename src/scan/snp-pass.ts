@@ -1,103 +1,178 @@
 /**
- * The first pass over the genotypes: GEMMA's filters decide which SNPs are analysed (and record
- * n_miss and af over analysed individuals); when asked, the same pass accumulates the kinship
- * from the passing SNPs over all individuals.
+ * The first pass over the genotypes: GEMMA's filters decide which SNPs each trait group analyses
+ * (and record n_miss and af over its individuals); when asked, the same pass accumulates the kinship
+ * from the passing SNPs over all individuals: one matrix, one without a chromosome (-loco CHR), or
+ * one sum per chromosome (--loco, so that every leave-one-out kinship comes from this single pass).
  */
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { Progress } from '../io/progress.js';
 import { SnpFilter, type SnpFilterSettings } from '../qc/snp-filter.js';
-import type { SampleSelection } from '../qc/samples.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
+import type { TraitGroup } from './inputs.js';
+
+export interface TestedSnps {
+  /** File indices of the SNPs that pass, ascending. */
+  indices: Int32Array;
+  /** Missing calls and allele1 frequency over the group's individuals (compact: 12 bytes a SNP). */
+  missing: Int32Array;
+  frequency: Float64Array;
+  /** Chromosome of each tested SNP, as an index into SnpPassResult.chromosomes. */
+  chromosome: Int32Array;
+}
 
 export interface SnpPassResult {
   snpsInFile: number;
-  /** File indices of the SNPs that pass, ascending. */
-  testedIndices: Int32Array;
-  /** Per tested SNP: missing calls and allele1 frequency over analysed individuals (compact: 12 bytes a SNP). */
-  testedMissing: Int32Array;
-  testedFrequency: Float64Array;
-  /** Kinship over all individuals (row-major nTotal x nTotal) when requested. */
-  kinship?: Float64Array;
+  /** Per trait group. */
+  tested: TestedSnps[];
+  /** Chromosome names in order of first appearance among tested SNPs. */
+  chromosomes: string[];
+  /** Kinship sum over the kept SNPs, by chromosome name ('' = all, when not split), with SNP counts. */
+  kinshipSums?: Map<string, { sum: Float64Array; snps: number }>;
 }
+
+export type KinshipSplit = { by: 'none' } | { by: 'exclude'; chromosome: string } | { by: 'chromosome' };
 
 export interface SnpPassOptions {
   filters: SnpFilterSettings;
   blockSize: number;
   quiet: boolean;
-  kinship?: { kind: KinshipKind; engine: Engine };
+  kinship?: { kind: KinshipKind; engine: Engine; split: KinshipSplit };
   snpsInFile?: number;
 }
 
-/** Streams every SNP once, applying the filters (and building K if asked). */
-export async function runSnpPass(source: GenotypeSource, selection: SampleSelection, options: SnpPassOptions): Promise<SnpPassResult> {
-  const filter = new SnpFilter(options.filters, selection.analysed, selection.covariates, selection.nCvt, source.format);
+/** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
+export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], options: SnpPassOptions): Promise<SnpPassResult> {
+  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, source.format));
   const n = source.nSamples;
-  const accumulator = options.kinship ? new KinshipAccumulator(options.kinship.engine, n) : null;
-  const kinshipBlock = accumulator ? new Float64Array(options.blockSize * n) : null;
-  const testedIndices = new GrowableInt32();
-  const testedMissing = new GrowableInt32();
-  const testedFrequency = new GrowableFloat64();
+  const tested = groups.map(() => ({ indices: new Growable(Int32Array), missing: new Growable(Int32Array), frequency: new Growable(Float64Array), chromosome: new Growable(Int32Array) }));
+  const chromosomes: string[] = [];
+  const chromosomeCode = new Map<string, number>();
+  const kinship = options.kinship ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
   let seen = 0;
   const progress = new Progress('Reading SNPs', options.snpsInFile ?? 0, options.quiet || options.snpsInFile === undefined);
   for await (const block of source.blocks(options.blockSize)) {
-    let kept = 0;
     for (let j = 0; j < block.count; j++) {
-      const summary = filter.evaluate(block.dosages, j * n);
-      if (!summary.pass) continue;
-      testedIndices.push(block.indices[j]);
-      testedMissing.push(summary.nMiss);
-      testedFrequency.push(summary.af);
-      if (kinshipBlock) {
-        const column = kinshipBlock.subarray(kept * n, (kept + 1) * n);
-        column.set(block.dosages.subarray(j * n, (j + 1) * n));
-        prepareKinshipSnp(column, options.kinship!.kind);
+      const chr = block.annotations[j].chr;
+      for (let g = 0; g < groups.length; g++) {
+        const summary = filters[g].evaluate(block.dosages, j * n);
+        if (!summary.pass) continue;
+        let code = chromosomeCode.get(chr);
+        if (code === undefined) {
+          code = chromosomes.length;
+          chromosomes.push(chr);
+          chromosomeCode.set(chr, code);
+        }
+        tested[g].indices.push(block.indices[j]);
+        tested[g].missing.push(summary.nMiss);
+        tested[g].frequency.push(summary.af);
+        tested[g].chromosome.push(code);
+        if (g === 0 && kinship) await kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
       }
-      kept++;
     }
-    if (accumulator && kinshipBlock) await accumulator.add(kinshipBlock.subarray(0, kept * n), kept);
     seen += block.count;
     progress.update(seen);
   }
   return {
     snpsInFile: seen,
-    testedIndices: testedIndices.toArray(),
-    testedMissing: testedMissing.toArray(),
-    testedFrequency: testedFrequency.toArray(),
-    kinship: accumulator && accumulator.snps > 0 ? await accumulator.finish() : undefined,
+    tested: tested.map((t) => ({ indices: t.indices.toArray(), missing: t.missing.toArray(), frequency: t.frequency.toArray(), chromosome: t.chromosome.toArray() })),
+    chromosomes,
+    kinshipSums: kinship ? await kinship.finish() : undefined,
   };
 }
 
-/** An append-only Int32 list that doubles its buffer (no per-SNP objects). */
-class GrowableInt32 {
-  private data = new Int32Array(1024);
-  private length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+/** Buffers prepared SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks. */
+class KinshipBlocks {
+  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly n: number,
+    private readonly blockSize: number,
+    private readonly kind: KinshipKind,
+    private readonly split: KinshipSplit,
+  ) {}
+
+  async add(chr: string, dosages: Float64Array): Promise<void> {
+    if (this.split.by === 'exclude' && chr === this.split.chromosome) return;
+    const key = this.split.by === 'chromosome' ? chr : '';
+    let part = this.parts.get(key);
+    if (!part) {
+      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0 };
+      this.parts.set(key, part);
     }
-    this.data[this.length++] = v;
+    const column = part.buffer.subarray(part.filled * this.n, (part.filled + 1) * this.n);
+    column.set(dosages);
+    prepareKinshipSnp(column, this.kind);
+    part.filled++;
+    if (part.filled === this.blockSize) await this.flush(part);
   }
-  toArray(): Int32Array {
-    return this.data.slice(0, this.length);
+
+  private async flush(part: { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }): Promise<void> {
+    if (part.filled === 0) return;
+    await part.accumulator.add(part.buffer.subarray(0, part.filled * this.n), part.filled);
+    part.filled = 0;
+  }
+
+  /** Unnormalised sums and SNP counts per part. */
+  async finish(): Promise<Map<string, { sum: Float64Array; snps: number }>> {
+    const out = new Map<string, { sum: Float64Array; snps: number }>();
+    for (const [key, part] of this.parts) {
+      await this.flush(part);
+      const snps = part.accumulator.snps;
+      out.set(key, { sum: await part.accumulator.sum(), snps });
+    }
+    return out;
   }
 }
 
-/** An append-only Float64 list that doubles its buffer. */
-class GrowableFloat64 {
-  private data = new Float64Array(1024);
+type TypedArrayOf<T> = T extends Int32ArrayConstructor ? Int32Array : Float64Array;
+
+/** An append-only typed list that doubles its buffer (no per-SNP objects). */
+class Growable<C extends Int32ArrayConstructor | Float64ArrayConstructor> {
+  private data: TypedArrayOf<C>;
   private length = 0;
+
+  constructor(private readonly kind: C) {
+    this.data = new kind(1024) as TypedArrayOf<C>;
+  }
+
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = new this.kind(this.data.length * 2) as TypedArrayOf<C>;
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
-  toArray(): Float64Array {
-    return this.data.slice(0, this.length);
+
+  toArray(): TypedArrayOf<C> {
+    return this.data.slice(0, this.length) as TypedArrayOf<C>;
   }
+}
+
+/** K = X X^T / m from a pass that accumulated one kinship part, or undefined when no SNP was kept. */
+export function kinshipOf(pass: SnpPassResult, part = ''): Float64Array | undefined {
+  const entry = pass.kinshipSums?.get(part);
+  if (!entry || entry.snps === 0) return undefined;
+  const k = Float64Array.from(entry.sum);
+  for (let i = 0; i < k.length; i++) k[i] /= entry.snps;
+  return k;
+}
+
+/** Leave-one-chromosome-out K = (sum of all parts - part c) / (m - m_c), from per-chromosome sums. */
+export function leaveOneOutKinship(pass: SnpPassResult, chromosome: string): Float64Array | undefined {
+  const sums = pass.kinshipSums;
+  if (!sums) return undefined;
+  let total: Float64Array | undefined;
+  let snps = 0;
+  for (const [chr, entry] of sums) {
+    if (chr === chromosome) continue;
+    if (!total) total = Float64Array.from(entry.sum);
+    else for (let i = 0; i < total.length; i++) total[i] += entry.sum[i];
+    snps += entry.snps;
+  }
+  if (!total || snps === 0) return undefined;
+  for (let i = 0; i < total.length; i++) total[i] /= snps;
+  return total;
 }

@@ -77,10 +77,14 @@ export function optimiseLambda(
       l = newton.root;
       status = testDelta(l, lPrev, 0, 1e-5);
     } while (status === GSL_CONTINUE && iter2 < MAX_ITER && l > lMin && l < lMax);
-    if (status !== GSL_SUCCESS) return { lambda: NaN, logLikelihood: NaN };
-
     // GEMMA keeps the iterate before the last Newton step.
     let root = lPrev;
+    if (status !== GSL_SUCCESS) {
+      // Newton failed: GEMMA gives up on the SNP (nan). This happens where the derivative is
+      // rounding noise (optimum near lambda = 0); lmmscan keeps bisecting the bracket instead
+      // (README: Differences from GEMMA), so the SNP still gets a number.
+      root = refineBracket(brent);
+    }
     if (root < lMin) root = lMin;
     if (root > lMax) root = lMax;
     const f = model.logLikelihood(kind, root);
@@ -91,6 +95,7 @@ export function optimiseLambda(
   }
   const fLo = model.logLikelihood(kind, lMin);
   const fHi = model.logLikelihood(kind, lMax);
+  if (Number.isNaN(logf)) return { lambda: NaN, logLikelihood: NaN };
   if (fLo > logf) {
     lambda = lMin;
     logf = fLo;
@@ -100,4 +105,13 @@ export function optimiseLambda(
     logf = fHi;
   }
   return { lambda, logLikelihood: logf };
+}
+
+/** Continues Brent's bracket to 1e-5 relative width (the fallback when Newton fails); returns its root. */
+function refineBracket(brent: BrentSolver): number {
+  for (let iter = 0; iter < MAX_ITER; iter++) {
+    if (testInterval(brent.lower, brent.upper, 0, 1e-5) === GSL_SUCCESS) break;
+    if (brent.iterate() !== GSL_SUCCESS) break;
+  }
+  return brent.root;
 }

@@ -16,7 +16,7 @@ const args = (name: string, extra: string[] = []) => [
   '-k', kinship, '-lmm', '4', '--engine', 'ts', '--block-size', '400', '-outdir', out, '-o', name, '--quiet', ...extra,
 ];
 const blocksDone = (name: string) => {
-  const dir = join(out, `${name}.assoc.txt.checkpoint`);
+  const dir = join(out, `${name}.checkpoint`);
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('block-')).length : 0;
 };
 
@@ -55,7 +55,7 @@ it('SIGKILL at several points, then --resume: byte-identical to an uninterrupted
   const finish = spawnSync(process.execPath, args('killed', ['--resume']), { encoding: 'utf8' });
   expect(finish.status, finish.stderr).toBe(0);
   expect(readFileSync(join(out, 'killed.assoc.txt')).equals(reference)).toBe(true);
-  expect(existsSync(join(out, 'killed.assoc.txt.checkpoint'))).toBe(false);
+  expect(existsSync(join(out, 'killed.checkpoint'))).toBe(false);
   // No temporary files are left behind.
   expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
 });

@@ -1,11 +1,14 @@
 /** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { ScanPlan } from '../../scan/plan-types.js';
+import type { SnpResultBlock } from '../../stats/results.js';
 import type { Eigen } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
+import { lmmScanOn } from './lmm.js';
 import { accumulateKinshipOn, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
 import type { KernelCall } from './runner.js';
@@ -64,6 +67,11 @@ export class WasmPool {
   /** Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]). */
   eigen(matrix: Float64Array, n: number): Promise<Eigen> {
     return eigenOn(this.runner, matrix, n);
+  }
+
+  /** Score, Wald and LRT for b rotated SNPs (SNP-major b x n) against the plan; SNPs split across workers. */
+  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+    return lmmScanOn(this.runner, plan, rotatedGenotypes, b);
   }
 
   async close(): Promise<void> {

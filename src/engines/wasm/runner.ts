@@ -36,6 +36,16 @@ export abstract class KernelRunner {
     this.queue = result.catch(() => undefined);
     return result;
   }
+
+  /**
+   * Runs `op` with the arena to itself and keeps what it allocates (data reused across calls, e.g. a scan plan).
+   * Only the last retained region can be given back, by `op` calling arena.release(mark) on a mark it took.
+   */
+  retain<T>(op: () => Promise<T> | T): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /** Splits [0, total) into at most `parts` ranges whose starts are multiples of `step` (empty ranges dropped). */

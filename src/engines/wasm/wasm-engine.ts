@@ -1,9 +1,8 @@
 /**
  * The CPU production engine: AssemblyScript SIMD kernels (GEMM for kinship and rotation, blocked
- * eigensolver) on a piscina pool sharing one WebAssembly.Memory, plus the per-SNP tests.
+ * eigensolver, per-SNP lambda optimisation and tests) on a piscina pool sharing one WebAssembly.Memory.
  */
 import type { ScanPlan } from '../../scan/plan-types.js';
-import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { SnpResultBlock } from '../../stats/results.js';
 import type { Eigen, Engine, KinshipSession } from '../engine.js';
 import { WasmPool } from './pool.js';
@@ -38,8 +37,9 @@ export class WasmEngine implements Engine {
     return this.pool.rotate(eigenvectors, n, block, b);
   }
 
-  async scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
-    return testRotatedBlock(plan, rotatedGenotypes, b);
+  /** Score, Wald and LRT per SNP in the WASM kernels (assembly/lmm.ts), the block's SNPs split across the pool. */
+  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+    return this.pool.scanBlock(plan, rotatedGenotypes, b);
   }
 
   close(): Promise<void> {

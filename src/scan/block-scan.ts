@@ -1,0 +1,145 @@
+/**
+ * Tests one block of SNPs (read once, all individuals) for every unit that tests any of them:
+ * subset to the unit's individuals with GEMMA's mean imputation, rotate once per unit, test every
+ * trait of the unit, and format the rows of each output in file order.
+ */
+import type { Engine } from '../engines/engine.js';
+import { assocRow, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
+import type { GenotypeBlock } from '../io/genotypes.js';
+import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
+import type { PreparedUnit } from './units.js';
+
+/** Per output and block: counts for the trait table, and the best SNP. */
+export interface BlockTraitStats {
+  tested: number;
+  below5e8: number;
+  below1e5: number;
+  best?: { p: number; rs: string; chr: string; ps: string; pWald: number; pLrt: number; pScore: number };
+}
+
+export interface BlockOutcome {
+  texts: Map<string, string>;
+  stats: Record<string, BlockTraitStats>;
+  rotateMs: number;
+  testMs: number;
+}
+
+/** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
+function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int32Array): Float64Array {
+  const nAll = block.dosages.length / block.count;
+  const n = keep.length;
+  const out = new Float64Array(positions.length * n);
+  positions.forEach((pos, j) => {
+    const src = pos * nAll;
+    const dst = j * n;
+    let sum = 0;
+    let observed = 0;
+    for (let k = 0; k < n; k++) {
+      const g = block.dosages[src + keep[k]];
+      out[dst + k] = g;
+      if (!Number.isNaN(g)) {
+        sum += g;
+        observed++;
+      }
+    }
+    const mean = sum / observed;
+    for (let k = 0; k < n; k++) if (Number.isNaN(out[dst + k])) out[dst + k] = mean;
+  });
+  return out;
+}
+
+const keptIndex = new WeakMap<Uint8Array, Int32Array>();
+function keptOf(analysed: Uint8Array): Int32Array {
+  let k = keptIndex.get(analysed);
+  if (!k) {
+    const idx: number[] = [];
+    analysed.forEach((a, i) => a && idx.push(i));
+    k = Int32Array.from(idx);
+    keptIndex.set(analysed, k);
+  }
+  return k;
+}
+
+/**
+ * Runs the block through every unit. `firstPosition` is the union position of the block's first SNP;
+ * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them).
+ */
+export async function scanGenotypeBlock(
+  block: GenotypeBlock,
+  firstPosition: number,
+  units: PreparedUnit[],
+  engine: Engine,
+  kind: AnalysisKind,
+  mode: number,
+  keepP?: number,
+): Promise<BlockOutcome> {
+  const rows = new Map<string, (string | undefined)[]>();
+  const stats: Record<string, BlockTraitStats> = {};
+  let rotateMs = 0;
+  let testMs = 0;
+  const primary = primaryPValue(mode);
+  const pFields = pValueFields(kind, mode);
+  for (const prepared of units) {
+    const { unit } = prepared;
+    const positions: number[] = [];
+    for (let j = 0; j < block.count; j++) if (unit.rowOfPosition[firstPosition + j] >= 0) positions.push(j);
+    for (const id of unit.outputIds) {
+      if (!rows.has(id)) rows.set(id, new Array(block.count));
+      stats[id] ??= { tested: 0, below5e8: 0, below1e5: 0 };
+    }
+    if (positions.length === 0) continue;
+    const sel = unit.group.selection;
+    const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
+    const traits = unit.outputIds.length;
+    const results: SnpResultBlock[] = [];
+    if (kind === 'lm') {
+      const t0 = performance.now();
+      for (let t = 0; t < traits; t++) {
+        const r = emptyResultBlock(positions.length);
+        for (let j = 0; j < positions.length; j++) {
+          const x = prepared.linearModels[t].test(genotypes.subarray(j * sel.nAnalysed, (j + 1) * sel.nAnalysed), mode);
+          r.beta[j] = x.beta;
+          r.se[j] = x.se;
+          r.pWald[j] = x.pWald;
+          r.pLrt[j] = x.pLrt;
+          r.pScore[j] = x.pScore;
+        }
+        results.push(r);
+      }
+      testMs += performance.now() - t0;
+    } else {
+      const plan0 = prepared.plans[0];
+      const t0 = performance.now();
+      const rotated = await engine.rotate(plan0.eigenvectors, plan0.n, genotypes, positions.length);
+      const t1 = performance.now();
+      for (let t = 0; t < traits; t++) results.push(await engine.scanBlock(prepared.plans[t], rotated, positions.length));
+      rotateMs += t1 - t0;
+      testMs += performance.now() - t1;
+    }
+    for (let t = 0; t < traits; t++) {
+      const id = unit.outputIds[t];
+      const out = rows.get(id)!;
+      const s = stats[id];
+      const r = results[t];
+      positions.forEach((pos, j) => {
+        const row = unit.rowOfPosition[firstPosition + pos];
+        const annotation = block.annotations[pos];
+        const p = r[primary][j];
+        s.tested++;
+        if (p <= 5e-8) s.below5e8++;
+        if (p <= 1e-5) s.below1e5++;
+        if (!Number.isNaN(p) && (!s.best || p < s.best.p)) {
+          s.best = { p, rs: annotation.rs, chr: annotation.chr, ps: annotation.pos, pWald: r.pWald[j], pLrt: r.pLrt[j], pScore: r.pScore[j] };
+        }
+        if (keepP !== undefined && !pFields.some((f) => r[f][j] <= keepP)) return;
+        out[pos] = assocRow(kind, mode, annotation, unit.tested.missing[row], unit.tested.frequency[row], r, j, sel.nAnalysed);
+      });
+    }
+  }
+  const texts = new Map<string, string>();
+  for (const [id, list] of rows) {
+    const kept = list.filter((x): x is string => x !== undefined);
+    texts.set(id, kept.length ? kept.join('\n') + '\n' : '');
+  }
+  return { texts, stats, rotateMs, testMs };
+}

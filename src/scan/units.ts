@@ -1,0 +1,73 @@
+/**
+ * Scan units: one eigendecomposition each, with the traits it tests and (for LOCO) the chromosome
+ * whose SNPs it tests. A plain run has one unit; --traits has one per group of traits with the same
+ * missingness; --loco has one per chromosome (kinship without that chromosome).
+ */
+import type { Eigen, Engine } from '../engines/engine.js';
+import type { TraitGroup } from './inputs.js';
+import type { TestedSnps } from './snp-pass.js';
+import type { ScanPlan } from './plan-types.js';
+import { LinearModel } from '../stats/linear-model.js';
+import { buildPlan } from './prepare.js';
+import type { LambdaSearch } from '../stats/lambda.js';
+import type { LmmTestMode } from './plan-types.js';
+
+export interface ScanUnit {
+  /** For logs and errors: "all", "trait group 2", "chromosome 7 left out". */
+  label: string;
+  group: TraitGroup;
+  tested: TestedSnps;
+  /** Output id per trait of the group (e.g. "assoc" or "trait3"). */
+  outputIds: string[];
+  /** LOCO: only tested SNPs with this chromosome code are this unit's. */
+  chromosomeCode?: number;
+  /** Union position -> index into `tested`, or -1 when the unit does not test that SNP. */
+  rowOfPosition: Int32Array;
+  /** Last union position this unit tests (its eigendecomposition can be released after). */
+  lastPosition: number;
+  /** Computes the unit's eigendecomposition when first needed. */
+  eigen?: () => Promise<Eigen>;
+}
+
+/** A unit ready to test: one plan (LMM) or linear model (LM) per trait. */
+export interface PreparedUnit {
+  unit: ScanUnit;
+  plans: ScanPlan[];
+  linearModels: LinearModel[];
+}
+
+/** Sorted union of every unit's tested SNP file indices. */
+export function unionOfTested(tested: TestedSnps[]): Int32Array {
+  const set = new Set<number>();
+  for (const t of tested) for (const i of t.indices) set.add(i);
+  return Int32Array.from([...set].sort((a, b) => a - b));
+}
+
+/** Maps union positions to rows of `tested` (restricted to a chromosome code when given). */
+export function rowsOfPositions(union: Int32Array, tested: TestedSnps, chromosomeCode?: number): { rows: Int32Array; last: number } {
+  const rows = new Int32Array(union.length).fill(-1);
+  let r = 0;
+  let last = -1;
+  for (let p = 0; p < union.length && r < tested.indices.length; p++) {
+    if (union[p] !== tested.indices[r]) continue;
+    if (chromosomeCode === undefined || tested.chromosome[r] === chromosomeCode) {
+      rows[p] = r;
+      last = p;
+    }
+    r++;
+  }
+  return { rows, last };
+}
+
+/** Builds plans (and linear models) for a unit: rotation of covariates and phenotypes, null models. */
+export async function prepareUnit(unit: ScanUnit, kind: 'lmm' | 'lm', mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<PreparedUnit> {
+  const sel = unit.group.selection;
+  if (kind === 'lm') {
+    return { unit, plans: [], linearModels: sel.phenotypes.map((p) => new LinearModel(sel.covariates, p, sel.nCvt)) };
+  }
+  if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
+  const eigen = await unit.eigen();
+  const plans: ScanPlan[] = [];
+  for (let t = 0; t < sel.phenotypes.length; t++) plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
+  return { unit, plans, linearModels: [] };
+}

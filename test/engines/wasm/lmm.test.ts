@@ -1,0 +1,153 @@
+// The WASM per-SNP tests (assembly/lmm.ts via lmmScanOn) against the TS oracle testRotatedBlock, on fresh random
+// plans of awkward sizes, lambdas at both grid ends, near-singular spectra and all four test modes.
+// Tolerances: beta, se, logl_H1 and lambdas within 1e-9 relative; p-values within 1e-9 on the -log10 scale.
+// Where the optimum lies below lambda = 1e-3 the derivative there is rounding noise (it divides a difference of
+// nearly equal sums by lambda), so the grid GEMM's summation order can move the root: lambdas are compared with
+// abs tolerance 1e-6 there, and beta/se/logl with 1e-6 relative (they move by about d_i times the lambda shift).
+// With n < 10 (two or three residual degrees of freedom) the derivative at a large optimum is likewise a small
+// difference of nearly equal projections, and the root moves by up to 1e-7 relative (n = 4: 2e-8 seen).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
+import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
+import { lmmScanOn } from '../../../src/engines/wasm/lmm.js';
+import type { LmmTestMode, ScanPlan } from '../../../src/scan/plan-types.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../../src/stats/lambda.js';
+import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
+import { fitNullModel } from '../../../src/stats/null-model.js';
+import type { SnpResultBlock } from '../../../src/stats/results.js';
+import { normals, rng } from '../../helpers/random.js';
+
+type Spectrum = 'spread' | 'zero' | 'repeated';
+
+interface PlanSpec {
+  n: number;
+  nCvt: number;
+  /** Genetic-to-residual variance ratio the phenotype is drawn with (0: no genetic signal). */
+  lambdaTrue: number;
+  spectrum: Spectrum;
+  seed: number;
+}
+
+/** A plan in the rotated space: y ~ N(W a, lambdaTrue D + I), plus b rotated SNPs, some with an effect on y. */
+function randomPlan(spec: PlanSpec, mode: LmmTestMode, b: number): { plan: ScanPlan; rotated: Float64Array } {
+  const { n, nCvt, lambdaTrue, spectrum, seed } = spec;
+  const next = rng(seed);
+  const eigenvalues = Float64Array.from({ length: n }, () => 0.02 + 4 * next() * next());
+  if (spectrum !== 'spread') eigenvalues[0] = 0;
+  if (spectrum === 'repeated') for (let i = 1; i < n; i++) eigenvalues[i] = i % 3 === 0 ? 1.5 : eigenvalues[i]! > 1 ? 1 : 0.25;
+  eigenvalues.sort();
+  const w = normals(next, n * nCvt);
+  for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!; // an intercept, rotated
+  const rotated = normals(next, n * b);
+  const e = normals(next, n);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = e[i]! * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!;
+    if (b > 1) y[i] += 0.3 * rotated[n + i]!; // SNP 1 is associated
+  }
+  const nullModel = fitNullModel(eigenvalues, w, y, nCvt);
+  const plan: ScanPlan = {
+    n, nCvt, eigenvalues, eigenvectors: new Float64Array(0), rotatedCovariates: w, rotatedPhenotype: y,
+    nullModel, testMode: mode, search: DEFAULT_LAMBDA_SEARCH,
+  };
+  return { plan, rotated };
+}
+
+function close(a: number, b: number, rel: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300) || a === b;
+}
+
+function logP(p: number): number {
+  return -Math.log10(p);
+}
+
+/** Lists every disagreement between the WASM and TS results beyond the documented tolerances. */
+function differences(wasm: SnpResultBlock, ts: SnpResultBlock, n: number): string[] {
+  const bad: string[] = [];
+  const lambdaRel = n < 10 ? 1e-7 : 1e-9;
+  for (let j = 0; j < ts.beta.length; j++) {
+    const small = (ts.lambdaRemle[j]! < 1e-3) || (ts.lambdaMle[j]! < 1e-3);
+    const rel = small ? 1e-6 : 1e-9;
+    for (const key of ['beta', 'se', 'logLikH1'] as const) {
+      if (!close(wasm[key][j]!, ts[key][j]!, rel)) bad.push(`${key}[${j}] wasm ${wasm[key][j]} ts ${ts[key][j]}`);
+    }
+    for (const key of ['lambdaRemle', 'lambdaMle'] as const) {
+      const a = wasm[key][j]!, t = ts[key][j]!;
+      const ok = t < 1e-3 || a < 1e-3 ? Math.abs(a - t) <= 1e-6 : close(a, t, lambdaRel);
+      if (!ok) bad.push(`${key}[${j}] wasm ${a} ts ${t}`);
+    }
+    for (const key of ['pWald', 'pLrt', 'pScore'] as const) {
+      const a = wasm[key][j]!, t = ts[key][j]!;
+      const ok = Number.isNaN(a) || Number.isNaN(t) ? Number.isNaN(a) && Number.isNaN(t)
+        : Math.abs(logP(a) - logP(t)) <= (small ? 1e-6 : 1e-9) || a === t;
+      if (!ok) bad.push(`${key}[${j}] wasm ${a} ts ${t}`);
+    }
+  }
+  return bad;
+}
+
+const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
+const SHAPES: Array<[n: number, nCvt: number]> = [[4, 1], [7, 2], [33, 3], [130, 1], [257, 2]];
+const BLOCKS = [1, 3, 130];
+
+describe.each(flavours)('wasm LMM tests (%s build, main thread)', (flavour) => {
+  const runner = LocalRunner.create(flavour);
+
+  test.each(SHAPES.flatMap(([n, c]) => BLOCKS.map((b) => [n, c, b])))('n=%i c=%i b=%i, -lmm 4', async (n, nCvt, b) => {
+    const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue: 2, spectrum: 'zero', seed: 97 * n + 7 * nCvt + b }, 4, b);
+    const ts = testRotatedBlock(plan, rotated, b);
+    const wasm = await lmmScanOn(runner, plan, rotated, b);
+    expect(differences(wasm, ts, plan.n)).toEqual([]);
+  });
+
+  test.each([1, 2, 3] as LmmTestMode[])('-lmm %i leaves the other statistics NaN as the oracle does', async (mode) => {
+    const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 5 + mode }, mode, 3);
+    const ts = testRotatedBlock(plan, rotated, 3);
+    const wasm = await lmmScanOn(runner, plan, rotated, 3);
+    expect(differences(wasm, ts, plan.n)).toEqual([]);
+  });
+
+  test.each([
+    ['no genetic signal (lambda at 1e-5)', 0, 'spread'],
+    ['strong genetic signal (large lambda)', 1e5, 'spread'],
+    ['one zero eigenvalue', 3, 'zero'],
+    ['repeated eigenvalues', 0.5, 'repeated'],
+  ] as Array<[string, number, Spectrum]>)('%s', async (_label, lambdaTrue, spectrum) => {
+    for (const [n, nCvt] of [[33, 1], [257, 3]] as const) {
+      const b = 130;
+      const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue, spectrum, seed: 1000 + n + nCvt }, 4, b);
+      const ts = testRotatedBlock(plan, rotated, b);
+      const wasm = await lmmScanOn(runner, plan, rotated, b);
+      expect(differences(wasm, ts, plan.n)).toEqual([]);
+    }
+  });
+});
+
+describe('wasm LMM tests on the pool', () => {
+  let two: WasmPool;
+  beforeAll(async () => {
+    two = await WasmPool.create(2);
+  });
+  afterAll(async () => {
+    await two.close();
+  });
+
+  test('2 workers == main thread, bitwise; the plan is reused across blocks and replaced by a new plan', async () => {
+    const local = LocalRunner.create(two.flavour);
+    const first = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 42 }, 4, 130);
+    const second = randomPlan({ n: 130, nCvt: 1, lambdaTrue: 4, spectrum: 'zero', seed: 43 }, 4, 3);
+    for (const { plan, rotated } of [first, first, second, first]) {
+      const b = rotated.length / plan.n;
+      const pooled = await two.scanBlock(plan, rotated, b);
+      expect(pooled).toEqual(await lmmScanOn(local, plan, rotated, b));
+      expect(differences(pooled, testRotatedBlock(plan, rotated, b), plan.n)).toEqual([]);
+    }
+  });
+
+  test('rejects a block of the wrong size', async () => {
+    const { plan, rotated } = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 1, spectrum: 'zero', seed: 3 }, 4, 3);
+    await expect(two.scanBlock(plan, rotated, 4)).rejects.toThrow(/expected/);
+  });
+});
