@@ -31,9 +31,10 @@ th { cursor: pointer; user-select: none; background: #f7f9fb; position: sticky; 
 .table-wrap { max-height: 520px; overflow: auto; }
 `;
 
-/** 0.001 -> "1e-3", 2.345e-5 -> "2.3e-5". */
+/** 0.2712 -> "0.27", 0.001 -> "0.001", 2.345e-5 -> "2.3e-5". */
 function shortP(p: number): string {
-  return Number(p.toPrecision(2)).toExponential();
+  const two = Number(p.toPrecision(2));
+  return p >= 1e-3 ? String(two) : two.toExponential();
 }
 
 function fact(label: string, value: string): string {
@@ -84,7 +85,7 @@ export function reportHtml(name: string, summary: ReportSummary, page: PageData,
 <div id="manhattan-wrap"><canvas id="manhattan" height="430"></canvas><div id="tooltip" role="tooltip" hidden></div></div>
 </section>
 <section class="qq"><h2>QQ plot</h2>${qqSvgText.replace(/^<\?xml[^>]*>\s*/, '')}</section>
-<section><h2>Top hits</h2><p class="hint">The ${TABLE_ROWS} smallest p-values (fewer if fewer SNPs pass p &lt; ${shortP(page.detailCutoff)}); click a column to sort.</p>
+<section><h2>Top hits</h2><p class="hint">The ${Math.min(TABLE_ROWS, page.detail.n)} smallest p-values; click a column to sort.</p>
 <div class="table-wrap"><table id="hits"><thead><tr>${headers.map((h, i) => `<th scope="col" aria-sort="${i === 0 ? 'ascending' : 'none'}">${escapeXml(h)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 </section>
 </main>

@@ -1,6 +1,7 @@
 /**
  * The data embedded in report.html, compact enough for 1e6 SNPs: every SNP with p below a
- * detail cut-off (1e-3, lowered if more than MAX_DETAIL pass it) with its id and statistics,
+ * detail cut-off (1e-3, lowered if more than MAX_DETAIL pass it, raised until at least MIN_DETAIL
+ * pass, so the top-hits table is never nearly empty) with its id and statistics,
  * sorted by p; the rest only as occupancy bitmaps, per chromosome, of BG_COLUMNS position bins x
  * BG_ROWS -log10 p bins, which is all a reader can tell apart at screen resolution.
  */
@@ -8,6 +9,7 @@ import { minusLog10, type ScanResults } from './scan-results.js';
 
 export const DETAIL_P = 1e-3;
 export const MAX_DETAIL = 50_000;
+export const MIN_DETAIL = 500;
 export const BG_COLUMNS = 1000;
 export const BG_ROWS = 64;
 
@@ -45,7 +47,9 @@ export function buildPageData(results: ScanResults): PageData {
   const sorted = results.tests.find((t) => t.test === results.test)!.sortedP;
   let cutoff = DETAIL_P;
   if (sorted.length > MAX_DETAIL && sorted[MAX_DETAIL - 1] < cutoff) cutoff = sorted[MAX_DETAIL - 1];
-  const bgTop = minusLog10(cutoff);
+  const minDetail = Math.min(MIN_DETAIL, sorted.length);
+  if (minDetail > 0 && sorted[minDetail - 1] > cutoff) cutoff = sorted[minDetail - 1];
+  const bgTop = Math.max(minusLog10(cutoff), 1e-9);
 
   let bits = 0;
   const chromosomes: PageChromosome[] = layout.chromosomes.map((c) => {
@@ -59,7 +63,7 @@ export function buildPageData(results: ScanResults): PageData {
   for (let k = 0; k < p.length; k++) {
     const v = p[k];
     if (Number.isNaN(v)) continue;
-    if (v <= cutoff && v < DETAIL_P) {
+    if (v <= cutoff) {
       detailRows.push(k);
       continue;
     }

@@ -93,7 +93,7 @@ export const PAGE_SCRIPT = String.raw`
           var cell = y * W + x;
           if (seen[cell]) continue;
           seen[cell] = 1;
-          ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
+          ctx.fillRect(x - 2, y - 2, 4, 4);
         }
       }
     }
@@ -105,7 +105,7 @@ export const PAGE_SCRIPT = String.raw`
       var lp = mlog(det.p[k]);
       px[k] = X(gx(ck, det.pos[k])); py[k] = Y(lp);
       ctx.fillStyle = lp >= GW ? SIG : COLOURS[ck % 2];
-      ctx.beginPath(); ctx.arc(px[k], py[k], 2.6, 0, 2 * Math.PI); ctx.fill();
+      ctx.beginPath(); ctx.arc(px[k], py[k], 2.3, 0, 2 * Math.PI); ctx.fill();
     }
     [[GW, SIG, [6, 4], 'p = 5e-8'], [SUG, '#5b7fa6', [2, 3], 'p = 1e-5']].forEach(function (l) {
       var y = Y(l[0]);

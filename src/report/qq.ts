@@ -105,7 +105,10 @@ export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.
   body.push(`<text x="${r1(M.left + plotW / 2)}" y="${SIZE - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`);
   body.push(`<text transform="translate(22 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Observed ${MINUS_LOG10_P}</text>`);
   const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
-  body.push(`<text x="${M.left + 12}" y="${M.top + 24}" font-size="17" font-weight="bold" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`);
-  body.push(`<text x="${M.left + 12}" y="${M.top + 46}" font-size="13" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`);
+  // Bottom right, below the diagonal: points only go there under strong deflation, while an
+  // inflated scan fills the top left.
+  const right = M.left + plotW - 12;
+  body.push(`<text x="${right}" y="${M.top + plotH - 40}" font-size="17" font-weight="bold" text-anchor="end" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`);
+  body.push(`<text x="${right}" y="${M.top + plotH - 16}" font-size="13" text-anchor="end" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`);
   return svgDocument(SIZE, SIZE, body);
 }
