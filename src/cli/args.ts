@@ -33,7 +33,7 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
       continue;
     }
     const value = inline ?? argv[++k];
-    if (value === undefined || (inline === undefined && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
+    if (value === undefined || (inline === undefined && !spec.rawValue && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
       throw new UsageError(`flag -${name} needs a value (${spec.value})`);
     }
     out.set(name, value);

@@ -6,8 +6,10 @@ export interface FlagSpec {
   value?: string;
   /** The value may be left out (the flag is then a switch). */
   optionalValue?: boolean;
+  /** The value may itself start with a dash (e.g. sbatch options). */
+  rawValue?: boolean;
   help: string;
-  group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan';
+  group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan' | 'cluster';
 }
 
 export const FLAGS: FlagSpec[] = [
@@ -49,6 +51,13 @@ export const FLAGS: FlagSpec[] = [
   { name: 'quiet', help: 'no progress on stderr', group: 'lmmscan' },
   { name: 'debug', help: 'show stack traces on errors', group: 'lmmscan' },
   { name: 'help', help: 'this text', group: 'lmmscan' },
+  { name: 'executor', value: 'local|slurm', help: 'where a scan runs: local (default, this process) or slurm (prepare job, a job array of shards, merge job)', group: 'cluster' },
+  { name: 'shards', value: 'N', help: 'with --executor slurm: number of shards (array tasks), each a contiguous range of SNP blocks (default 1)', group: 'cluster' },
+  { name: 'slurm-opts', value: '"OPTS"', rawValue: true, help: 'with --executor slurm: sbatch options for every job, e.g. "--partition=short --time=1:00:00 --mem=8G --cpus-per-task=4"', group: 'cluster' },
+  { name: 'retries', value: 'N', help: 'with --executor slurm: resubmit failed or cancelled shards up to N times (default 2)', group: 'cluster' },
+  { name: 'no-wait', help: 'with --executor slurm: return after submitting; print the job ids and the lmmscan merge command', group: 'cluster' },
+  { name: 'plan', value: 'DIR', help: 'plan folder of lmmscan prepare / scan / merge (with --executor slurm: default OUTDIR/NAME.plan)', group: 'cluster' },
+  { name: 'shard', value: 'I/N', help: 'with lmmscan scan: scan shard I of N (1-based) of the plan\'s SNP blocks', group: 'cluster' },
   { name: 'version', help: 'print the version', group: 'lmmscan' },
 ];
 
@@ -58,6 +67,7 @@ const GROUP_TITLES: Record<FlagSpec['group'], string> = {
   filter: 'SNP filters (as GEMMA)',
   output: 'Outputs',
   lmmscan: 'lmmscan options',
+  cluster: 'Cluster: sharded scans (lmmscan prepare / scan / merge, --executor slurm)',
 };
 
 /** The --help text. */
@@ -72,6 +82,10 @@ export function helpText(): string {
     '  lmmscan -p PHENO.txt -c COV.txt --groups GROUPS.txt --fit -o NAME  mixed model fit, no genotypes',
     '  lmmscan demo                                        simulate a cohort and scan it',
     '  lmmscan plot --assoc FILE.assoc.txt -o NAME         plots, summary and report page of any .assoc.txt',
+    '  lmmscan <scan flags> --executor slurm --shards N    the scan as Slurm jobs: prepare, N shards, merge',
+    '  lmmscan prepare <scan flags> --plan DIR             step 1 of a sharded scan: kinship, eigen, null models',
+    '  lmmscan scan --plan DIR --shard I/N                 step 2: one contiguous range of SNP blocks',
+    '  lmmscan merge --plan DIR                            step 3: check every shard, write the outputs',
     '',
     'Flags take one or two dashes (-lmm 4 or --lmm 4).',
   ];

@@ -18,6 +18,10 @@ async function main(argv: string[]): Promise<number> {
     const { runPlotCommand } = await import('../report/plot-command.js');
     return runPlotCommand(toPlotConfig(parseFlags(argv.slice(1))));
   }
+  if (argv[0] === 'prepare' || argv[0] === 'scan' || argv[0] === 'merge') {
+    const { runStepCommand } = await import('../cluster/cli.js');
+    return runStepCommand(argv[0], argv.slice(1));
+  }
   const args = parseFlags(argv);
   if (args.has('help') || argv.length === 0) {
     process.stdout.write(helpText());
@@ -28,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
+  if (['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'].some((f) => args.has(f))) {
+    const { runWithExecutor } = await import('../cluster/cli.js');
+    const code = await runWithExecutor(args, config);
+    if (code !== undefined) return code;
+  }
   const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
   try {
     if (config.fit) {

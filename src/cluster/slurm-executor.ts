@@ -1,0 +1,156 @@
+/**
+ * `--executor slurm`: the three steps as Slurm jobs. prepare is one job; the N shards one job
+ * array that depends on it; merge one job that depends on the array. While waiting, progress comes
+ * from squeue; shards that end without their shard file (failed, cancelled, timed out) are
+ * resubmitted up to --retries times, with a new merge job depending on them. Job scripts use
+ * absolute paths and this node binary, so the compute nodes need the same filesystem and Node.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clearPlan, MANIFEST, parseExact, readManifest } from './plan-folder.js';
+import { isActive, sbatch, scancel, shellQuote, squeueStates } from './slurm.js';
+import { shardFileName } from './shard-file.js';
+import type { MergeRecord } from './steps.js';
+
+export interface SlurmRun {
+  /** Absolute plan folder. */
+  planDir: string;
+  shards: number;
+  retries: number;
+  /** Extra sbatch options for every job (--partition, --time, --mem, --cpus-per-task ...). */
+  sbatchOptions: string[];
+  wait: boolean;
+  quiet: boolean;
+  /** Scan flags for `lmmscan prepare` (without executor flags). */
+  prepareFlags: string[];
+}
+
+export interface SubmittedJobs {
+  prepare: string;
+  array: string;
+  merge: string;
+  logs: string;
+}
+
+const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+function script(path: string, lines: string[]): string {
+  writeFileSync(path, ['#!/bin/bash', '# Written by lmmscan --executor slurm.', 'set -e', ...lines, ''].join('\n'), { mode: 0o755 });
+  return path;
+}
+
+/** The last line of a job log that says what went wrong (or its last line). */
+function lastWords(log: string): string {
+  if (!existsSync(log)) return 'no log written';
+  const lines = readFileSync(log, 'utf8').split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+  return [...lines].reverse().find((l) => /lmmscan|error|CANCELLED|killed|DUE TO/i.test(l)) ?? lines[lines.length - 1] ?? 'empty log';
+}
+
+/** Submits the jobs; with run.wait, waits for them (retrying shards) and returns the merge record. */
+export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; record?: MergeRecord }> {
+  const { planDir, shards } = run;
+  const jobsDir = join(planDir, 'jobs');
+  const logs = join(jobsDir, 'logs');
+  clearPlan(planDir);
+  rmSync(jobsDir, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  const cwd = process.cwd();
+  const node = process.execPath;
+  const call = (words: string[]) => words.map(shellQuote).join(' ');
+  const prepareScript = script(join(jobsDir, 'prepare.sh'), [`cd ${shellQuote(cwd)}`, `exec ${call([node, MAIN, 'prepare', ...run.prepareFlags, '--quiet', '--plan', planDir])}`]);
+  const shardScript = script(join(jobsDir, 'shard.sh'), [`exec ${call([node, MAIN, 'scan', '--plan', planDir, '--quiet'])} --shard "\${SLURM_ARRAY_TASK_ID}/${shards}"`]);
+  const mergeScript = script(join(jobsDir, 'merge.sh'), [`exec ${call([node, MAIN, 'merge', '--plan', planDir, '--quiet'])}`]);
+  const common = [`--chdir=${cwd}`, ...run.sbatchOptions];
+  const submitShards = (list: number[], attempt: number, after?: string) =>
+    sbatch([`--job-name=lmmscan-shard`, `--array=${list.join(',')}`, `--output=${join(logs, `shard-%a.try${attempt}.out`)}`, ...(after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : []), ...common, shardScript]);
+  const submitMerge = (after: string) => sbatch([`--job-name=lmmscan-merge`, `--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes', `--output=${join(logs, 'merge.out')}`, ...common, mergeScript]);
+
+  const all = Array.from({ length: shards }, (_, k) => k + 1);
+  const prepare = sbatch([`--job-name=lmmscan-prepare`, `--output=${join(logs, 'prepare.out')}`, ...common, prepareScript]);
+  let array = submitShards(all, 1, prepare);
+  let merge = submitMerge(array);
+  const jobs: SubmittedJobs = { prepare, array, merge, logs };
+  if (!run.wait) return { jobs };
+
+  const say = (text: string) => run.quiet || process.stderr.write(`slurm: ${text}\n`);
+  say(`prepare job ${prepare}, shard array ${array} (${shards} tasks), merge job ${merge}; logs in ${logs}`);
+  let phase: 'prepare' | 'shards' | 'merge' = 'prepare';
+  let attempt = 1;
+  let current = all;
+  const lastState = new Map<number, string>();
+  let lastLine = '';
+  let pause = 250;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pause));
+    const states = squeueStates([prepare, array, merge]);
+    let line: string;
+    if (phase === 'prepare') {
+      const s = states.get(prepare);
+      if (isActive(s)) line = `prepare ${s}`;
+      else {
+        if (!existsSync(join(planDir, MANIFEST))) {
+          scancel([array, merge]);
+          throw new Error(`slurm: the prepare job ${prepare} ended (${s ?? 'no longer queued'}) without a plan; log ${join(logs, 'prepare.out')}: ${lastWords(join(logs, 'prepare.out'))}`);
+        }
+        phase = 'shards';
+        continue;
+      }
+    } else if (phase === 'shards') {
+      let running = 0;
+      let waiting = 0;
+      for (const i of current) {
+        const s = states.get(`${array}_${i}`);
+        if (s) lastState.set(i, s);
+        if (s === 'RUNNING' || s === 'COMPLETING') running++;
+        else if (isActive(s)) waiting++;
+      }
+      const done = all.filter((i) => existsSync(join(planDir, 'shards', shardFileName(i, shards)))).length;
+      line = `shards ${done}/${shards} done, ${running} running, ${waiting} pending${attempt > 1 ? ` (retry ${attempt - 1})` : ''}`;
+      if (running + waiting === 0) {
+        const failed = current.filter((i) => !existsSync(join(planDir, 'shards', shardFileName(i, shards))));
+        if (failed.length === 0) {
+          phase = 'merge';
+          continue;
+        }
+        const what = failed.map((i) => `${i} (${lastState.get(i) ?? 'ended without its shard file'})`).join(', ');
+        scancel([merge]);
+        if (attempt > run.retries) {
+          const logFiles = failed.map((i) => join(logs, `shard-${i}.try${attempt}.out`));
+          throw new Error(`slurm: shard${failed.length > 1 ? 's' : ''} ${what} of ${shards} failed after ${attempt} attempt${attempt > 1 ? 's' : ''}; logs: ${logFiles.map((f) => `${f} (${lastWords(f)})`).join(', ')}`);
+        }
+        attempt++;
+        current = failed;
+        for (const i of failed) lastState.delete(i);
+        array = submitShards(failed, attempt);
+        merge = submitMerge(array);
+        Object.assign(jobs, { array, merge });
+        say(`shard${failed.length > 1 ? 's' : ''} ${what} failed: resubmitted as array ${array} (attempt ${attempt} of ${run.retries + 1}), merge job ${merge}`);
+        continue;
+      }
+    } else {
+      const s = states.get(merge);
+      if (isActive(s)) line = `merge ${s}`;
+      else {
+        const recordPath = join(planDir, 'merge.json');
+        const record = existsSync(recordPath) ? parseExact<MergeRecord>(readFileSync(recordPath, 'utf8')) : undefined;
+        if (!record || record.planId !== readManifest(planDir).id) {
+          throw new Error(`slurm: the merge job ${merge} ended (${s ?? 'no longer queued'}) without results; log ${join(logs, 'merge.out')}: ${lastWords(join(logs, 'merge.out'))}`);
+        }
+        return { jobs, record };
+      }
+    }
+    if (line !== lastLine) {
+      say(line);
+      lastLine = line;
+      pause = 250;
+    } else pause = Math.min(5000, pause * 1.25);
+  }
+}
+
+/** The plan folder of a scan run through an executor: --plan DIR, else OUTDIR/NAME.plan. */
+export function defaultPlanDir(outDir: string, outPrefix: string, plan?: string): string {
+  return resolve(plan ?? join(outDir, `${outPrefix}.plan`));
+}
+
+export { MAIN as CLI_MAIN };

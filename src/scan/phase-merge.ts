@@ -1,0 +1,89 @@
+/**
+ * Phase 3 of a scan: the finished blocks (from the local checkpoint or from cluster shards) become
+ * the outputs: each .assoc.txt assembled in block order, the trait table of a --traits run or the
+ * plots and report of a single scan, and the log.
+ */
+import { join } from 'node:path';
+import { assocHeader } from '../io/assoc-format.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { formatLog } from '../io/log-format.js';
+import { formatGeneral } from '../io/number-format.js';
+import { writeReport } from '../report/write-report.js';
+import type { NullModel } from '../stats/null-model.js';
+import type { BlockTraitStats } from './block-scan.js';
+import type { OutputTarget } from './checkpoint.js';
+import type { ScanSetup, Stopwatch } from './phase-prepare.js';
+import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
+
+/** A unit trait's null model, saved for the log and the trait table (keyed by recordKey). */
+export interface NullModelRecord {
+  label: string;
+  column: number;
+  n: number;
+  nullModel: NullModel;
+}
+
+/** Finished blocks, wherever they are kept (BlockCheckpoint, or the shards of a plan). */
+export interface BlockResults {
+  /** The trait statistics of block k. */
+  stats<T>(k: number): T | undefined;
+  /** Writes every output (header + blocks 0..total-1) atomically. */
+  assemble(outputs: OutputTarget[], total: number): void;
+}
+
+/** Output path OUTDIR/NAME.suffix. */
+export function outputPath(setup: ScanSetup, suffix: string): string {
+  return join(setup.config.outDir, `${setup.config.outPrefix}.${suffix}`);
+}
+
+function nullModelNote(label: string, n: number, m: NullModel): string {
+  const g = (x: number) => formatGeneral(x, 6);
+  return `${label}: n = ${n}, REMLE logl = ${g(m.reml.logLikelihood)}, MLE logl = ${g(m.mle.logLikelihood)}, vg = ${g(m.reml.vg)}, ve = ${g(m.reml.ve)}, pve = ${g(m.pve)} (se ${g(m.pveSe)}), lambda = ${g(m.reml.lambda)}`;
+}
+
+/** Writes the outputs of a finished scan and returns their paths (the log last). */
+export async function finishScan(setup: ScanSetup, results: BlockResults, records: Map<string, NullModelRecord>, clock: Stopwatch): Promise<string[]> {
+  const { config, units, summary, kind, mode, totalBlocks } = setup;
+  const out = (suffix: string) => outputPath(setup, suffix);
+  const outputs: string[] = [];
+  if (config.loco) {
+    summary.notes.push('LOCO null models per chromosome (kinship without that chromosome):');
+    for (const unit of units) {
+      const r = records.get(`assoc.chr${unit.chromosomeCode}`);
+      if (r) summary.notes.push(nullModelNote(`  chr ${setup.chromosomes[unit.chromosomeCode!]}`, r.n, r.nullModel));
+    }
+  }
+  const targets: OutputTarget[] = [];
+  for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode) });
+  if (config.traits) {
+    const traitRows: TraitRow[] = [];
+    for (const unit of units) {
+      unit.outputIds.forEach((id, t) => {
+        const stats: BlockTraitStats[] = [];
+        for (let b = 0; b < totalBlocks; b++) {
+          const s = results.stats<Record<string, BlockTraitStats>>(b)?.[id];
+          if (s) stats.push(s);
+        }
+        const r = records.get(id);
+        traitRows.push({ column: unit.group.traitColumns[t], n: unit.group.selection.nAnalysed, nullModel: r?.nullModel, stats: mergeTraitStats(stats) });
+      });
+    }
+    traitRows.sort((a, b) => a.column - b.column);
+    results.assemble(targets, totalBlocks);
+    writeFileAtomic(out('traits.tsv'), formatTraitTable(traitRows, kind, mode));
+    outputs.push(...targets.map((t) => t.path), out('traits.tsv'));
+  } else {
+    results.assemble(targets, totalBlocks);
+    outputs.push(out('assoc.txt'));
+    if (config.plots !== false) {
+      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
+      summary.genomicControl = report.genomicControl;
+      outputs.push(...report.outputs);
+      clock.lap('plots and report');
+    }
+  }
+  summary.totalMinutes = clock.totalMinutes;
+  writeFileAtomic(out('log.txt'), formatLog(summary));
+  outputs.push(out('log.txt'));
+  return outputs;
+}

@@ -1,0 +1,206 @@
+/**
+ * Phase 1 of a scan, shared by the local job and the cluster steps: checks the analysis flags, reads
+ * a given kinship (fails fast on bad input), runs the SNP pass (filters, and kinship when computed),
+ * and builds the scan units. Null models are fitted per unit later (prepareUnit), so a LOCO run can
+ * hold one chromosome's eigenvectors at a time.
+ */
+import type { Eigen, Engine } from '../engines/engine.js';
+import type { AnalysisKind } from '../io/assoc-format.js';
+import { InputError, UsageError } from '../io/input-error.js';
+import type { RunSummary } from '../io/log-format.js';
+import { groupKinship, readGroupFile } from '../fit/groups.js';
+import { VERSION } from '../version.js';
+import type { ScanConfig } from './config.js';
+import type { ScanInputs } from './inputs.js';
+import type { LmmTestMode } from './plan-types.js';
+import { eigenForAnalysed, type KinshipSource } from './prepare.js';
+import { leaveOneOutKinship, runSnpPass, type SnpPassResult } from './snp-pass.js';
+import { rowsOfPositions, unionOfTested, type ScanUnit } from './units.js';
+
+/** Wall-clock laps for the log (minutes). */
+export class Stopwatch {
+  private readonly start = performance.now();
+  private last = performance.now();
+
+  /** `timings` and `earlierMinutes` carry on the laps of earlier processes (a plan's prepare, its shards). */
+  constructor(
+    readonly timings: { label: string; minutes: number }[] = [],
+    private readonly earlierMinutes = 0,
+  ) {}
+
+  lap(label: string): void {
+    const now = performance.now();
+    this.timings.push({ label, minutes: (now - this.last) / 60_000 });
+    this.last = now;
+  }
+  get totalMinutes(): number {
+    return this.earlierMinutes + (performance.now() - this.start) / 60_000;
+  }
+}
+
+/** Everything the scan and merge phases need once the units are known (immutable from here on). */
+export interface ScanSetup {
+  config: ScanConfig;
+  kind: AnalysisKind;
+  mode: LmmTestMode;
+  /** Sorted file indices of every SNP some unit tests; blocks are consecutive runs of blockSize. */
+  union: Int32Array;
+  blockSize: number;
+  totalBlocks: number;
+  units: ScanUnit[];
+  /** Chromosome names by code (ScanUnit.chromosomeCode, TestedSnps.chromosome). */
+  chromosomes: string[];
+  summary: RunSummary;
+}
+
+/** The result of the SNP pass: the run summary so far, and the setup unless the run only builds K (-gk). */
+export interface PreparedScan {
+  summary: RunSummary;
+  pass: SnpPassResult;
+  setup?: ScanSetup;
+}
+
+/** Rejects contradictory analysis flags with a UsageError. */
+export function checkModes(config: ScanConfig): void {
+  const lmmOrLm = config.lmm !== undefined || config.lm !== undefined;
+  const modes = [config.kinshipKind !== undefined && !config.loco, config.lmm !== undefined, config.lm !== undefined, config.writeEigen].filter(Boolean).length;
+  if (modes === 0) throw new UsageError('nothing to do: give one of -gk, -lmm, -lm or -eigen');
+  if (modes > 1) throw new UsageError('give only one of -gk, -lmm, -lm and -eigen per run (as GEMMA)');
+  if (config.traits && !lmmOrLm) throw new UsageError('--traits works with -lmm or -lm');
+  if (config.keepP !== undefined && !config.traits) throw new UsageError('--keep-p works with --traits');
+  if (config.loco) {
+    if (config.lmm === undefined) throw new UsageError('--loco needs -lmm (it builds one kinship per chromosome and tests that chromosome against it)');
+    if (config.kinship || config.eigenValuesFile || config.groups) throw new UsageError('--loco computes its kinships from the genotypes: drop -k / -d / -u / --groups');
+    if (config.traits) throw new UsageError('--loco and --traits cannot be combined in one run');
+    if (config.locoChromosome) throw new UsageError('give either --loco (every chromosome) or -loco CHR (one), not both');
+  }
+}
+
+/** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
+export function kinshipSourceOf(config: ScanConfig): KinshipSource {
+  if (config.groups && (config.kinship || config.eigenValuesFile)) throw new UsageError('give either --groups or -k / -d -u, not both');
+  return {
+    kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
+    kinshipFile: config.kinship,
+    eigenValuesFile: config.eigenValuesFile,
+    eigenVectorsFile: config.eigenVectorsFile,
+  };
+}
+
+/** The genotype file named in errors about SNPs. */
+export function genotypeFile(config: ScanConfig): string {
+  return config.bfile ? `${config.bfile}.bed` : (config.geno ?? 'genotypes');
+}
+
+/** The scan units of a run: one per trait group, or one per chromosome for --loco. */
+function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult, union: Int32Array, engine: Engine, earlyEigen: Map<number, Promise<Eigen>>): ScanUnit[] {
+  const units: ScanUnit[] = [];
+  const outputIdsOf = (columns: number[]) => (config.traits ? columns.map((c) => `trait${c}`) : ['assoc']);
+  if (config.loco) {
+    if (pass.chromosomes.length < 2) throw new InputError(genotypeFile(config), `--loco needs SNPs on at least two chromosomes (found ${pass.chromosomes.join(', ') || 'none'})`);
+    const group = inputs.groups[0];
+    pass.chromosomes.forEach((chr, code) => {
+      const { rows, last } = rowsOfPositions(union, pass.tested[0], code);
+      units.push({
+        label: `chromosome ${chr} left out`,
+        group,
+        tested: pass.tested[0],
+        outputIds: ['assoc'],
+        chromosomeCode: code,
+        rowOfPosition: rows,
+        lastPosition: last,
+        eigen: async () => {
+          const kinship = leaveOneOutKinship(pass, chr);
+          if (!kinship) throw new InputError(genotypeFile(config), `no SNP outside chromosome ${chr} passed the filters: its LOCO kinship is undefined`);
+          return eigenForAnalysed({ kinship }, group.selection, engine);
+        },
+      });
+    });
+    return units;
+  }
+  inputs.groups.forEach((group, g) => {
+    let code: number | undefined;
+    if (config.locoChromosome !== undefined) {
+      // GEMMA tests every SNP when CHR is not among the chromosomes.
+      const found = pass.chromosomes.indexOf(config.locoChromosome);
+      code = found >= 0 ? found : undefined;
+    }
+    const { rows, last } = rowsOfPositions(union, pass.tested[g], code);
+    units.push({
+      label: inputs.groups.length > 1 ? `trait group ${g + 1} (columns ${group.traitColumns.join(',')})` : 'all',
+      group,
+      tested: pass.tested[g],
+      outputIds: outputIdsOf(group.traitColumns),
+      chromosomeCode: code,
+      rowOfPosition: rows,
+      lastPosition: last,
+      eigen: earlyEigen.has(g) ? () => earlyEigen.get(g)! : undefined,
+    });
+  });
+  return units;
+}
+
+/**
+ * Everything up to the units: a given K's eigendecomposition first (bad input fails before any
+ * genotype is read), then the SNP pass. No setup when the run only computes K (-gk without --loco).
+ */
+export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
+  const { source, selection } = inputs;
+  const earlyEigen = new Map<number, Promise<Eigen>>();
+  if (config.lmm !== undefined && !config.loco) {
+    const kinshipSource = kinshipSourceOf(config);
+    for (let g = 0; g < inputs.groups.length; g++) {
+      const eigen = await eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine);
+      earlyEigen.set(g, Promise.resolve(eigen));
+    }
+    clock.lap('eigen-decomposition');
+  }
+  const kinshipKind = config.kinshipKind ?? 1;
+  const pass = await runSnpPass(source, inputs.groups, {
+    filters: config.filters,
+    blockSize: config.blockSize,
+    quiet: config.quiet,
+    snpsInFile: inputs.snpsInFile,
+    kinship: config.loco
+      ? { kind: kinshipKind, engine, split: { by: 'chromosome' } }
+      : config.kinshipKind
+        ? { kind: config.kinshipKind, engine, split: config.locoChromosome !== undefined ? { by: 'exclude', chromosome: config.locoChromosome } : { by: 'none' } }
+        : undefined,
+  });
+  clock.lap(config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs');
+  const union = unionOfTested(pass.tested);
+  const summary: RunSummary = {
+    version: VERSION,
+    commandLine: config.commandLine,
+    engine: `${engine.describe()} (${engineNote})`,
+    nTotal: selection.nTotal,
+    nAnalysed: selection.nAnalysed,
+    nCvt: selection.nCvt,
+    nPhenotypes: inputs.traitColumns.length,
+    snpsTotal: pass.snpsInFile,
+    snpsAnalysed: union.length,
+    timings: clock.timings,
+    totalMinutes: 0,
+    notes: selection.interceptAppended ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)'] : [],
+  };
+  if (config.kinshipKind && !config.loco) return { summary, pass };
+  if (union.length === 0) {
+    throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`);
+  }
+  const kind: AnalysisKind = config.lm ? 'lm' : 'lmm';
+  const mode = (config.lm ?? config.lmm ?? 4) as LmmTestMode;
+  const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
+  summary.snpsAnalysed = units.reduce((s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0), 0);
+  if (config.traits) summary.snpsAnalysed = union.length;
+  const blockSize = config.blockSize;
+  return {
+    summary,
+    pass,
+    setup: { config, kind, mode, union, blockSize, totalBlocks: Math.ceil(union.length / blockSize), units, chromosomes: pass.chromosomes, summary },
+  };
+}
+
+/** Key of a unit trait's null-model record: the output id, plus the chromosome for LOCO / -loco CHR. */
+export function recordKey(unit: ScanUnit, t: number): string {
+  return `${unit.outputIds[t]}${unit.chromosomeCode !== undefined ? `.chr${unit.chromosomeCode}` : ''}`;
+}

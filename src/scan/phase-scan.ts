@@ -1,0 +1,68 @@
+/**
+ * Phase 2 of a scan: streams a contiguous range of SNP blocks from the genotype file through the
+ * engine against the prepared units, and hands each finished block (one text per output and the
+ * trait statistics) to a sink: the local checkpoint, or a cluster shard file.
+ */
+import type { Engine } from '../engines/engine.js';
+import type { GenotypeSource } from '../io/genotypes.js';
+import { scanGenotypeBlock, type BlockTraitStats } from './block-scan.js';
+import type { ScanSetup } from './phase-prepare.js';
+import type { PreparedUnit, ScanUnit } from './units.js';
+
+/** Receives block k's texts (every output id of every unit, '' when none of its rows) and statistics. */
+export type BlockSink = (k: number, texts: Map<string, string>, stats: Record<string, BlockTraitStats>) => void;
+
+/** Where prepared units come from: computed here (local) or read from a plan folder (cluster). */
+export interface UnitModels {
+  get(unit: ScanUnit): Promise<PreparedUnit>;
+  /** Frees a unit whose last SNP is behind the scan (LOCO: one chromosome's eigenvectors). */
+  release(unit: ScanUnit): void;
+}
+
+/** Engine time spent in the range, milliseconds. */
+export interface RangeTimes {
+  rotateMs: number;
+  testMs: number;
+}
+
+/** Scans blocks [firstBlock, endBlock) of setup.union, reading the genotypes from `source`. */
+export async function scanBlockRange(
+  setup: ScanSetup,
+  source: GenotypeSource,
+  engine: Engine,
+  firstBlock: number,
+  endBlock: number,
+  models: UnitModels,
+  sink: BlockSink,
+  progress?: { update(done: number): void },
+): Promise<RangeTimes> {
+  const { blockSize, union, units, kind, mode, config } = setup;
+  const times: RangeTimes = { rotateMs: 0, testMs: 0 };
+  if (endBlock <= firstBlock) return times;
+  let position = firstBlock * blockSize;
+  const end = Math.min(union.length, endBlock * blockSize);
+  for await (const block of source.blocks(blockSize, union.subarray(position, end))) {
+    const k = position / blockSize;
+    const active: PreparedUnit[] = [];
+    for (const unit of units) {
+      let touches = false;
+      for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
+      if (touches) active.push(await models.get(unit));
+    }
+    const outcome = await scanGenotypeBlock(block, position, active, engine, kind, mode, config.keepP);
+    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
+    sink(k, outcome.texts, outcome.stats);
+    times.rotateMs += outcome.rotateMs;
+    times.testMs += outcome.testMs;
+    position += block.count;
+    progress?.update(position);
+    // A LOCO unit whose last SNP is behind us releases its eigenvectors.
+    if (config.loco) for (const unit of units) if (unit.lastPosition < position) models.release(unit);
+  }
+  return times;
+}
+
+/** Blocks [first, end) of shard `shard` (1-based) of `shards`: contiguous, as even as whole blocks allow. */
+export function shardBlockRange(shard: number, shards: number, totalBlocks: number): { first: number; end: number } {
+  return { first: Math.floor(((shard - 1) * totalBlocks) / shards), end: Math.floor((shard * totalBlocks) / shards) };
+}
