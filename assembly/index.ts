@@ -3,4 +3,4 @@ export { gemm, gemmWorkBytes, zeroF64 } from './gemm';
 export { tridiagonalize } from './tridiag';
 export { qlInit, qlRun, applyRotations, sortEigen, setIdentityPanels, panelsToRows } from './ql';
 export { prepareBlock, applyBlock, transposeRows } from './backtransform';
-export { lmmPrepare, lmmScan, lmmWorkBytes, lmmWeightColumns } from './lmm';
+export { lmmPlanBytes, lmmPrepare, lmmScan, lmmWorkBytes } from './lmm';

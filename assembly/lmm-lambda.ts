@@ -2,7 +2,7 @@
 // the cached log grid bracket the roots, GSL's Brent to 10% relative, Newton to 1e-5 relative keeping the iterate
 // before the last step, the best root against both ends. Kind 1 = REML, 2 = ML.
 import {
-  dev1, dev2, derivatives, logLikelihood, passRow0, projectAll, projectFirst, traceHi, traceHiHi,
+  dev1, dev2, derivatives, loadRow0, logLikelihood, passRow0, projectAll, projectFirst, saveRow0, traceHi, traceHiHi,
 } from './lmm-likelihood';
 
 const GSL_SUCCESS: i32 = 0;
@@ -14,6 +14,8 @@ const MAX_ITER: i32 = 100;
 /** Result of the last calcLambda call. */
 export let fitLambda: f64 = NaN;
 export let fitLogLik: f64 = NaN;
+/** True when row 0 of P at fitLambda is saved at the `best` region given to calcLambda (a root inside the ends). */
+export let fitRowSaved: bool = false;
 
 // f(x) = d logL / d lambda by a pass at x (Brent's function).
 function slopeAt(kind: i32, x: f64): f64 {
@@ -23,15 +25,17 @@ function slopeAt(kind: i32, x: f64): f64 {
   return dev1;
 }
 
-// Sets dev1, dev2 at x (Newton's fdf).
-function slopesAt(kind: i32, x: f64): void {
-  passRow0(x, 3, false);
+// Sets dev1, dev2 at x (Newton's fdf); keeps row 0 of P and log|H| at `save`, since x may become the root.
+function slopesAt(kind: i32, x: f64, save: usize): void {
+  const logDetH = passRow0(x, 3, true);
+  saveRow0(save, logDetH);
   projectAll(true);
   derivatives(kind, x, true, traceHi, traceHiHi);
 }
 
-function logLikAt(kind: i32, x: f64): f64 {
-  const logDetH = passRow0(x, 1, true);
+// The likelihood at a Newton iterate from its saved row 0.
+function logLikSaved(kind: i32, saved: usize): f64 {
+  const logDetH = loadRow0(saved);
   projectFirst();
   return logLikelihood(kind, logDetH);
 }
@@ -138,8 +142,14 @@ function brentIterate(kind: i32): i32 {
 /**
  * Maximises the kind's likelihood over [lMin, lMax] as GEMMA does; sets fitLambda/fitLogLik (NaN where GEMMA gives
  * NaN). grid: nGrid f64 lambdas, slopes: the derivative there; logLikLo/Hi: the likelihood at lMin and lMax.
+ * rows: three row0Bytes regions (two Newton iterates, the best root).
  */
-export function calcLambda(kind: i32, grid: usize, slopes: usize, nGrid: i32, lMin: f64, lMax: f64, logLikLo: f64, logLikHi: f64): void {
+export function calcLambda(
+  kind: i32, grid: usize, slopes: usize, nGrid: i32, lMin: f64, lMax: f64, logLikLo: f64, logLikHi: f64,
+  rows: usize, rowBytes: i32,
+): void {
+  const best = rows + ((<usize>rowBytes) << 1);
+  fitRowSaved = false;
   bRoot = 0; bLower = 0; bUpper = 0; bA = 0; bB = 0; bC = 0; bD = 0; bE = 0; bFa = 0; bFb = 0; bFc = 0;
   let lambda = NaN;
   let logf = NaN;
@@ -164,8 +174,11 @@ export function calcLambda(kind: i32, grid: usize, slopes: usize, nGrid: i32, lM
     } while (status == GSL_CONTINUE && iter < MAX_ITER);
     if (status == GSL_CONTINUE) break; // GEMMA gives up on the remaining regions here
 
-    // Newton (gsl_root_fdfsolver_newton): root, f, f' carried between steps.
-    slopesAt(kind, l);
+    // Newton (gsl_root_fdfsolver_newton): root, f, f' carried between steps; the current and previous iterates'
+    // row 0 alternate between two saved regions.
+    let cur = rows;
+    let other = rows + <usize>rowBytes;
+    slopesAt(kind, l, cur);
     let nRoot = l;
     let fx = dev1;
     let dfx = dev2;
@@ -175,27 +188,36 @@ export function calcLambda(kind: i32, grid: usize, slopes: usize, nGrid: i32, lM
       iter2++;
       if (dfx == 0) { status = GSL_FAILURE; break; }
       nRoot = nRoot - fx / dfx;
-      slopesAt(kind, nRoot);
+      slopesAt(kind, nRoot, other);
       fx = dev1;
       dfx = dev2;
       if (!isFinite(fx) || !isFinite(dfx)) { status = GSL_FAILURE; break; }
       lPrev = l;
       l = nRoot;
+      const t = cur; cur = other; other = t; // `other` now holds lPrev
       status = testDelta(l, lPrev, 0, 1e-5);
     } while (status == GSL_CONTINUE && iter2 < MAX_ITER && l > lMin && l < lMax);
-    if (status != GSL_SUCCESS) {
-      fitLambda = NaN;
-      fitLogLik = NaN;
-      return;
-    }
     // GEMMA keeps the iterate before the last Newton step.
     let root = lPrev;
-    if (root < lMin) root = lMin;
-    if (root > lMax) root = lMax;
-    const f = logLikAt(kind, root);
+    if (status != GSL_SUCCESS) {
+      // Newton failed (GEMMA prints nan): keep bisecting Brent's bracket to 1e-5 relative, as
+      // src/stats/lambda.ts refineBracket does, and evaluate there.
+      for (let k = 0; k < MAX_ITER; k++) {
+        if (testInterval(bLower, bUpper, 0, 1e-5) == GSL_SUCCESS) break;
+        if (brentIterate(kind) != GSL_SUCCESS) break;
+      }
+      root = bRoot;
+      if (root >= lMin && root <= lMax) slopesAt(kind, root, other);
+    }
+    let f: f64;
+    if (root < lMin) { root = lMin; f = logLikLo; }
+    else if (root > lMax) { root = lMax; f = logLikHi; }
+    else f = logLikSaved(kind, other);
     if (!found || logf < f) {
       logf = f;
       lambda = root;
+      fitRowSaved = root != lMin && root != lMax;
+      if (fitRowSaved) memory.copy(best, other, <usize>rowBytes);
     }
     found = true;
   }
@@ -206,6 +228,6 @@ export function calcLambda(kind: i32, grid: usize, slopes: usize, nGrid: i32, lM
   }
   fitLambda = lambda;
   fitLogLik = logf;
-  if (logLikLo > logf) { fitLambda = lMin; fitLogLik = logLikLo; }
-  if (logLikHi > fitLogLik) { fitLambda = lMax; fitLogLik = logLikHi; }
+  if (logLikLo > logf) { fitLambda = lMin; fitLogLik = logLikLo; fitRowSaved = false; }
+  if (logLikHi > fitLogLik) { fitLambda = lMax; fitLogLik = logLikHi; fitRowSaved = false; }
 }

@@ -1,21 +1,37 @@
 // GEMMA's profiled REML/ML log-likelihoods in lambda and their first two derivatives (src/stats/likelihood.ts in
 // flat memory): row 0 of the P tables comes either from a weighted pass over the product columns at one lambda or
-// from the block's grid GEMM; the P_ab recursions then project the covariates (and the SNP) out.
+// from the block's grid product; the P_ab recursions then project the covariates (and the SNP) out.
+//
+// Bitwise equal to the TS oracle: every weighted sum runs over i in order with a separate multiply and add, as
+// likelihood.ts's loops do, and SIMD runs across columns instead (two product columns interleaved per f64x2). Where
+// the optimum lies in the derivative's rounding noise (lambda below about 1e-3) any other summation order moves
+// Newton's iterates, and whether Newton converges at all, away from the oracle's.
+// Product columns are "virtual": the covariate-only columns, a column of ones (its sums are the traces of H^-1
+// and H^-2) and zero padding live in the plan's pairs; the c+2 columns with x (and padding) in the SNP's pairs.
+// A map gives each virtual column its P-table column, PAD or ONES.
 // State is per instance (one per worker thread); every region it points to is that thread's own.
 
 // Math.log(2 * Math.PI) as V8 rounds it.
 const LOG_2PI: f64 = 1.8378770664093453;
+/** Virtual column map entries: zero padding, and the column of ones. */
+export const PAD: i32 = -1;
+export const ONES: i32 = -2;
 
 let N: i32 = 0;
 let NCVT: i32 = 0;
 let NINDEX: i32 = 0;
 let eigenvalues: usize = 0;
-let weights: usize = 0;
+let weights: usize = 0; // w (n), then w^2 (n), then w^3 (n)
 let pab: usize = 0;
 let ppab: usize = 0;
 let pppab: usize = 0;
 let iab: usize = 0;
-let columns: usize = 0; // NINDEX u32 addresses: product column `col` (n f64) of the current SNP's table
+let covPairs: usize = 0; // plan's pairs of virtual columns, each 2n f64 interleaved
+let covMap: usize = 0; // i32 per virtual column
+let nCovPairs: i32 = 0;
+let snpPairs: usize = 0; // current SNP's pairs
+let snpMap: usize = 0;
+let nSnpPairs: i32 = 0;
 
 /** sum_i w_i and sum_i w_i^2 of the last pass (trace of H^-1 and H^-2). */
 export let traceHi: f64 = 0;
@@ -32,16 +48,6 @@ export let projXYY: f64 = 0;
 // @ts-ignore: decorator
 @inline function at(base: usize, idx: i32): usize { return base + ((<usize>idx) << 3); }
 
-// a*b + c; fused in the relaxed build.
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(f64x2.mul(a, b), c);
-}
-
-// @ts-ignore: decorator
-@inline function lanes(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
-
 /** GEMMA's GetabIndex: packed column of the pair (a, b) of the c+2 rotated vectors (1-based). */
 // @ts-ignore: decorator
 @inline export function abIndex(a: i32, b: i32, nCvt: i32): i32 {
@@ -56,8 +62,22 @@ export function pTableBytes(nCvt: i32): i32 {
   return ((nCvt + 2) * (((nCvt + 3) * (nCvt + 2)) / 2)) << 3;
 }
 
-/** Points the model at its regions: d (n), w (n+1 scratch), four P tables, the column address table. */
-export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa: usize, pppa: usize, ia: usize, cols: usize): void {
+/** Pairs of plan virtual columns: the (c+1)(c+2)/2 covariate-only columns and the ones, padded to even. */
+export function covPairCount(nCvt: i32): i32 {
+  return (((nCvt + 1) * (nCvt + 2)) / 2 + 2) >> 1;
+}
+
+/** Pairs of SNP virtual columns: x*w_1..x*w_c, x*x, x*y, padded to even. */
+export function snpPairCount(nCvt: i32): i32 {
+  return (nCvt + 3) >> 1;
+}
+
+/**
+ * Points the model at its regions: d (n), w (3n scratch), four P tables, the plan's pairs and map
+ * (covPairCount(c) pairs), the SNP map (snpPairCount(c) pairs; select the SNP's pairs with selectSnpPairs).
+ */
+export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa: usize, pppa: usize, ia: usize,
+  cPairs: usize, cMap: usize, sMap: usize): void {
   N = n;
   NCVT = nCvt;
   NINDEX = ((nCvt + 3) * (nCvt + 2)) / 2;
@@ -67,21 +87,39 @@ export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa
   ppab = ppa;
   pppab = pppa;
   iab = ia;
-  columns = cols;
+  covPairs = cPairs;
+  covMap = cMap;
+  nCovPairs = covPairCount(nCvt);
+  snpMap = sMap;
+  nSnpPairs = snpPairCount(nCvt);
 }
 
-/** Sets the address of product column `col` (n f64). */
-export function setColumn(col: i32, ptr: usize): void {
-  store<u32>(columns + ((<usize>col) << 2), <u32>ptr);
+/** The current SNP's interleaved product pairs (snpPairCount pairs of 2n f64). */
+export function selectSnpPairs(pairs: usize): void {
+  snpPairs = pairs;
 }
 
-// @ts-ignore: decorator
-@inline function column(col: i32): usize { return <usize>load<u32>(columns + ((<usize>col) << 2)); }
-
-/** Row 0 entry of P and PP (grid fill from GEMM sums). */
+/** Row 0 entry of P and PP (grid fill from the grid product's sums). */
 export function setRow0(col: i32, s1: f64, s2: f64): void {
   store<f64>(at(pab, col), s1);
   store<f64>(at(ppab, col), s2);
+}
+
+/** Bytes of one saveRow0 copy for c covariates. */
+export function row0Bytes(nCvt: i32): i32 {
+  return ((((nCvt + 3) * (nCvt + 2)) / 2) + 1) << 3;
+}
+
+/** Copies row 0 of P (n_index f64) and `extra` (e.g. log|H|) to `dst` (n_index + 1 f64). */
+export function saveRow0(dst: usize, extra: f64): void {
+  memory.copy(dst, pab, (<usize>NINDEX) << 3);
+  store<f64>(at(dst, NINDEX), extra);
+}
+
+/** Restores row 0 of P from saveRow0's copy; returns its extra value. */
+export function loadRow0(src: usize): f64 {
+  memory.copy(pab, src, (<usize>NINDEX) << 3);
+  return load<f64>(at(src, NINDEX));
 }
 
 /** Row 0 entry of the unweighted table (projected with projectIab once per SNP). */
@@ -90,79 +128,143 @@ export function setIabRow0(col: i32, s: f64): void {
 }
 
 /**
- * Row 0 of the P tables at lambda by one pass over i: w_i = 1/(lambda d_i + 1), then per column the sums of
- * w^k p for k = 1..powers together. Sets traceHi/traceHiHi; returns sum_i log|lambda d_i + 1| when wantLog.
+ * sum_i log|lambda d_i + 1| as the log of a running product whose binary exponent is moved into an integer after
+ * every factor (one log per lane instead of one per i; within a few ulps of the sum of logs). Falls back to the
+ * sum of logs when a factor is zero, subnormal, huge or NaN.
+ */
+export function logDetAt(lambda: f64): f64 {
+  const n = N;
+  const lam = f64x2.splat(lambda);
+  const one = f64x2.splat(1.0);
+  const mantissaBits = i64x2.splat(0x000FFFFFFFFFFFFF);
+  const exponentOne = i64x2.splat(0x3FF0000000000000);
+  let mant = one, mant2 = one;
+  let expo = i64x2.splat(0);
+  let vmin = f64x2.splat(Infinity);
+  let vmax = f64x2.splat(0.0);
+  let i = 0;
+  // Four pairs per step into two products of two factors each, then both renormalised: short dependency chains.
+  for (; i + 7 < n; i += 8) {
+    const v0 = f64x2.abs(f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one));
+    const v1 = f64x2.abs(f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i), 16)), one));
+    const v2 = f64x2.abs(f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i), 32)), one));
+    const v3 = f64x2.abs(f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i), 48)), one));
+    vmin = f64x2.min(vmin, f64x2.min(f64x2.min(v0, v1), f64x2.min(v2, v3)));
+    vmax = f64x2.max(vmax, f64x2.max(f64x2.max(v0, v1), f64x2.max(v2, v3)));
+    mant = f64x2.mul(mant, f64x2.mul(v0, v2));
+    mant2 = f64x2.mul(mant2, f64x2.mul(v1, v3));
+    expo = i64x2.add(expo, i64x2.add(i64x2.shr_u(mant, 52), i64x2.shr_u(mant2, 52)));
+    mant = v128.or(v128.and(mant, mantissaBits), exponentOne);
+    mant2 = v128.or(v128.and(mant2, mantissaBits), exponentOne);
+  }
+  let steps = <i64>(i >> 2); // renormalisations per lane, each adding a bias of 1023
+  mant = f64x2.mul(mant, mant2);
+  for (; i + 1 < n; i += 2) {
+    const v = f64x2.abs(f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one));
+    vmin = f64x2.min(vmin, v);
+    vmax = f64x2.max(vmax, v);
+    mant = f64x2.mul(mant, v);
+  }
+  expo = i64x2.add(expo, i64x2.shr_u(mant, 52));
+  mant = v128.or(v128.and(mant, mantissaBits), exponentOne);
+  steps += 1;
+  const lo = min(f64x2.extract_lane(vmin, 0), f64x2.extract_lane(vmin, 1));
+  const hi = max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+  // Four factors (and up to 3 more in the tail) meet before a renormalisation: keep them far from over/underflow.
+  if (!(lo >= 1e-40) || !(hi <= 1e40)) {
+    let sum = 0.0;
+    for (let k = 0; k < n; k++) sum += Math.log(Math.abs(lambda * load<f64>(at(eigenvalues, k)) + 1.0));
+    return sum;
+  }
+  const e = i64x2.extract_lane(expo, 0) + i64x2.extract_lane(expo, 1) - 2 * 1023 * steps;
+  let logDet = Math.log(f64x2.extract_lane(mant, 0)) + Math.log(f64x2.extract_lane(mant, 1)) + <f64>e * Math.LN2;
+  if (i < n) logDet += Math.log(Math.abs(lambda * load<f64>(at(eigenvalues, i)) + 1.0));
+  return logDet;
+}
+
+/**
+ * Row 0 of the P tables at lambda by one pass: w_i = 1/(lambda d_i + 1), w^2, w^3, then per column the sums of
+ * w^k p for k = 1..powers, in i order. Sets traceHi/traceHiHi; returns sum_i log|lambda d_i + 1| when wantLog.
  */
 export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
   const n = N;
   const lam = f64x2.splat(lambda);
   const one = f64x2.splat(1.0);
-  let t1 = f64x2.splat(0.0);
-  let t2 = f64x2.splat(0.0);
+  const w2s = weights + ((<usize>n) << 3);
+  const w3s = w2s + ((<usize>n) << 3);
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    const v = f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one);
-    const w = f64x2.div(one, v);
+    const w = f64x2.div(one, f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one));
+    const w2 = f64x2.mul(w, w);
     v128.store(at(weights, i), w);
-    t1 = f64x2.add(t1, w);
-    t2 = madd(w, w, t2);
+    v128.store(at(w2s, i), w2);
+    v128.store(at(w3s, i), f64x2.mul(w2, w));
   }
-  let tr1 = lanes(t1);
-  let tr2 = lanes(t2);
   if (i < n) {
     const w = 1.0 / (lambda * load<f64>(at(eigenvalues, i)) + 1.0);
     store<f64>(at(weights, i), w);
-    store<f64>(at(weights, i + 1), 0.0);
-    tr1 += w;
-    tr2 += w * w;
+    store<f64>(at(w2s, i), w * w);
+    store<f64>(at(w3s, i), w * w * w);
   }
-  traceHi = tr1;
-  traceHiHi = tr2;
-  let logDetH = 0.0;
-  if (wantLog) {
-    for (let k = 0; k < n; k++) logDetH += Math.log(Math.abs(lambda * load<f64>(at(eigenvalues, k)) + 1.0));
+  sumPairs(covPairs, covMap, nCovPairs, powers);
+  sumPairs(snpPairs, snpMap, nSnpPairs, powers);
+  return wantLog ? logDetAt(lambda) : 0.0;
+}
+
+// Writes one virtual column's sums where its map entry says.
+// @ts-ignore: decorator
+@inline function scatter(map: usize, v: i32, s1: f64, s2: f64, s3: f64, powers: i32): void {
+  const col = load<i32>(map + ((<usize>v) << 2));
+  if (col >= 0) {
+    store<f64>(at(pab, col), s1);
+    if (powers >= 2) store<f64>(at(ppab, col), s2);
+    if (powers >= 3) store<f64>(at(pppab, col), s3);
+  } else if (col == ONES) {
+    traceHi = s1;
+    traceHiHi = s2;
   }
-  const pairs = n & ~1;
-  const odd = n & 1;
-  for (let col = 0; col < NINDEX; col++) {
-    const p = column(col);
-    let s1 = f64x2.splat(0.0);
-    let s2 = f64x2.splat(0.0);
-    let s3 = f64x2.splat(0.0);
-    if (powers == 1) {
-      for (let k = 0; k < pairs; k += 2) s1 = madd(v128.load(at(weights, k)), v128.load(at(p, k)), s1);
-    } else if (powers == 2) {
-      for (let k = 0; k < pairs; k += 2) {
-        const w = v128.load(at(weights, k));
-        const x = v128.load(at(p, k));
-        s1 = madd(w, x, s1);
-        s2 = madd(f64x2.mul(w, w), x, s2);
+}
+
+// Sums over i (in order) of w^k p for the pairs at `base`: two pairs (four columns) per sweep over i.
+function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
+  const n = N;
+  const stride = (<usize>(2 * n)) << 3;
+  const w2s = weights + ((<usize>n) << 3);
+  const w3s = w2s + ((<usize>n) << 3);
+  for (let k = 0; k < count; k += 2) {
+    const pa = base + <usize>k * stride;
+    const pb = k + 1 < count ? pa + stride : pa; // an odd last pair sweeps twice; the copy is dropped
+    const z = f64x2.splat(0.0);
+    let a1 = z, a2 = z, a3 = z, b1 = z, b2 = z, b3 = z;
+    if (powers == 3) {
+      for (let i = 0; i < n; i++) {
+        const off = (<usize>i) << 4;
+        const w = v128.load64_splat(at(weights, i));
+        const w2 = v128.load64_splat(at(w2s, i));
+        const w3 = v128.load64_splat(at(w3s, i));
+        const x = v128.load(pa + off);
+        const y = v128.load(pb + off);
+        a1 = f64x2.add(a1, f64x2.mul(w, x)); a2 = f64x2.add(a2, f64x2.mul(w2, x)); a3 = f64x2.add(a3, f64x2.mul(w3, x));
+        b1 = f64x2.add(b1, f64x2.mul(w, y)); b2 = f64x2.add(b2, f64x2.mul(w2, y)); b3 = f64x2.add(b3, f64x2.mul(w3, y));
       }
     } else {
-      for (let k = 0; k < pairs; k += 2) {
-        const w = v128.load(at(weights, k));
-        const x = v128.load(at(p, k));
-        const w2 = f64x2.mul(w, w);
-        s1 = madd(w, x, s1);
-        s2 = madd(w2, x, s2);
-        s3 = madd(f64x2.mul(w2, w), x, s3);
+      for (let i = 0; i < n; i++) {
+        const off = (<usize>i) << 4;
+        const w = v128.load64_splat(at(weights, i));
+        const w2 = v128.load64_splat(at(w2s, i));
+        const x = v128.load(pa + off);
+        const y = v128.load(pb + off);
+        a1 = f64x2.add(a1, f64x2.mul(w, x)); a2 = f64x2.add(a2, f64x2.mul(w2, x));
+        b1 = f64x2.add(b1, f64x2.mul(w, y)); b2 = f64x2.add(b2, f64x2.mul(w2, y));
       }
     }
-    let r1 = lanes(s1);
-    let r2 = lanes(s2);
-    let r3 = lanes(s3);
-    if (odd) {
-      const w = load<f64>(at(weights, pairs));
-      const x = load<f64>(at(p, pairs));
-      r1 += w * x;
-      r2 += w * w * x;
-      r3 += w * w * w * x;
+    scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
+    scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
+    if (k + 1 < count) {
+      scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
+      scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
     }
-    store<f64>(at(pab, col), r1);
-    if (powers >= 2) store<f64>(at(ppab, col), r2);
-    if (powers >= 3) store<f64>(at(pppab, col), r3);
   }
-  return logDetH;
 }
 
 // GEMMA's CalcPab: project covariates out one at a time, P^{p}_{ab} from P^{p-1}.

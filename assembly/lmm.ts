@@ -8,16 +8,17 @@
 //   0 n, 1 c, 2 test mode (1 Wald, 2 LRT, 3 score, 4 all), 3 grid points G, 4 lMin, 5 lMax, 6 null ML lambda,
 //   7 null ML log-likelihood, 8 eigenvalues (n), 9 product table (n x (c+2)(c+3)/2, column-major; lmmPrepare
 //   fills the columns without x), 10 rotated covariates (c x n), 11 rotated phenotype (n), 12 grid lambdas (G),
-//   13 weights (n x Q row-major), 14 covariate-only sums (Q x (c+2)(c+3)/2), 15 traces (2G: sum w, sum w^2),
+//   13 weights (transposed: Q' x n row-major, Q' = lmmWeightColumns, rows past Q zero), 14 covariate-only sums (Q x (c+2)(c+3)/2), 15 traces (2G: sum w, sum w^2),
 //   16 and 17 (lmmPrepare writes): log|H| at lMin and at lMax.
 // Weight columns: [0, G) w_g = 1/(lambda_g d_i + 1); [G, 2G) w_g^2; 2G w at lMax; 2G+1 ones; 2G+2 w at the
 // null ML lambda.
 // Outputs (out[s*b + j]): 0 beta, 1 se, 2 logl_H1, 3 l_remle, 4 l_mle, 5 Wald F, 6 score F, 7 LRT statistic.
-import { gemm } from './gemm';
-import { fitLambda, fitLogLik, calcLambda } from './lmm-lambda';
+import { gridProduct } from './lmm-grid';
+import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
 import {
-  abIndex, dev1, derivatives, logLikelihood, modelSetup, passRow0, pTableBytes, projXX, projXY, projXYY, projYY,
-  projectAll, projectFirst, projectIab, projections, setColumn, setIabRow0, setRow0,
+  ONES, PAD, abIndex, covPairCount, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
+  projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
+  setIabRow0, setRow0, snpPairCount,
 } from './lmm-likelihood';
 
 /** SNPs per grid GEMM. */
@@ -33,41 +34,85 @@ export const LMM_OUTPUTS: i32 = 8;
 // @ts-ignore: decorator
 @inline function align8(bytes: i32): i32 { return (bytes + 63) & ~63; }
 
-/** Columns of the weight matrix for G grid points. */
+/** Columns of the weight matrix for G grid points: the 2G + 3 weight columns padded to even. */
 export function lmmWeightColumns(nGrid: i32): i32 {
-  return 2 * nGrid + 3;
+  return (2 * nGrid + 3 + 1) & ~1;
 }
 
-/** Bytes of one thread's scratch for lmmScan (the GEMM's own scratch is separate). */
-export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
-  const rows = CHUNK * (nCvt + 2);
-  const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
-  return align8(rows * n * 8) + align8(rows * lmmWeightColumns(nGrid) * 8) + align8((n + 2) * 8)
-    + 4 * align8(pTableBytes(nCvt)) + align8(nIndex * 8) + 2 * align8(nGrid * 8);
-}
+// Plan tables (one region): weights (n x Q'), covariate-only sums (Q' x n_index), traces (2G), covariate pairs
+// (covPairCount x 2n), covariate map (2 covPairCount i32), SNP map (2 snpPairCount i32).
+let tWeights: usize = 0, tShared: usize = 0, tTraces: usize = 0, tCovPairs: usize = 0, tCovMap: usize = 0, tSnpMap: usize = 0;
 
-/** Fills the plan-level tables of the descriptor: covariate products, weights, covariate-only sums, traces, log|H| at the ends. */
-export function lmmPrepare(desc: usize): void {
-  const n = <i32>slot(desc, 0), c = <i32>slot(desc, 1), nGrid = <i32>slot(desc, 3);
-  const lMax = slot(desc, 5), lNull = slot(desc, 6);
-  const d = ptr(desc, 8), table = ptr(desc, 9), cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
-  const weights = ptr(desc, 13), shared = ptr(desc, 14), traces = ptr(desc, 15);
+function planTables(base: usize, n: i32, c: i32, nGrid: i32): i32 {
   const q = lmmWeightColumns(nGrid);
   const nIndex = ((c + 3) * (c + 2)) / 2;
-  // Products of the covariate and phenotype columns (GEMMA's CalcUab without x).
+  let p = base;
+  tWeights = p; p += <usize>align8(n * q * 8);
+  tShared = p; p += <usize>align8(q * nIndex * 8);
+  tTraces = p; p += <usize>align8(2 * nGrid * 8);
+  tCovPairs = p; p += <usize>align8(covPairCount(c) * 2 * n * 8);
+  tCovMap = p; p += <usize>align8(covPairCount(c) * 2 * 4);
+  tSnpMap = p; p += <usize>align8(snpPairCount(c) * 2 * 4);
+  return <i32>(p - base);
+}
+
+/** Bytes of the plan tables region (descriptor slot 13). */
+export function lmmPlanBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
+  return planTables(0, n, nCvt, nGrid);
+}
+
+/** Bytes of one thread's scratch for lmmScan. */
+export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
+  const rows = CHUNK * 2 * snpPairCount(nCvt);
+  return align8(rows * n * 8) + align8(rows * lmmWeightColumns(nGrid) * 8) + align8(3 * n * 8)
+    + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + 3 * row0Bytes(nCvt);
+}
+
+/**
+ * Fills the plan tables (slot 13): covariate products as interleaved pairs with a column of ones, their maps,
+ * the weight matrix, the covariate-only sums at every weight column, the traces at the grid; log|H| at the ends.
+ */
+export function lmmPrepare(desc: usize): void {
+  const n = <i32>slot(desc, 0), c = <i32>slot(desc, 1), nGrid = <i32>slot(desc, 3);
+  const lMin = slot(desc, 4), lMax = slot(desc, 5), lNull = slot(desc, 6);
+  const d = ptr(desc, 8), table = ptr(desc, 9), cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
+  planTables(ptr(desc, 13), n, c, nGrid);
+  const q = lmmWeightColumns(nGrid);
+  const nIndex = ((c + 3) * (c + 2)) / 2;
+  const nPairs = covPairCount(c);
+  // Products of the covariate and phenotype columns (GEMMA's CalcUab without x), then the virtual columns.
+  memory.fill(tCovPairs, 0, (<usize>(nPairs * 2 * n)) << 3);
+  let v = 0;
   for (let a = 1; a <= c + 2; a++) {
     if (a == c + 1) continue;
     const va = a == c + 2 ? y : at(cvt, (a - 1) * n);
-    for (let bb = a; bb >= 1; bb--) {
+    for (let bb = a; bb <= c + 2; bb++) {
       if (bb == c + 1) continue;
       const vb = bb == c + 2 ? y : at(cvt, (bb - 1) * n);
-      const dst = at(table, abIndex(a, bb, c) * n);
-      for (let i = 0; i < n; i++) store<f64>(at(dst, i), load<f64>(at(va, i)) * load<f64>(at(vb, i)));
+      const col = abIndex(a, bb, c);
+      const dst = at(table, col * n);
+      const pair = at(tCovPairs, (v >> 1) * 2 * n + (v & 1));
+      for (let i = 0; i < n; i++) {
+        const prod = load<f64>(at(va, i)) * load<f64>(at(vb, i));
+        store<f64>(at(dst, i), prod);
+        store<f64>(at(pair, 2 * i), prod);
+      }
+      store<i32>(tCovMap + ((<usize>v) << 2), col);
+      v++;
     }
   }
+  const ones = at(tCovPairs, (v >> 1) * 2 * n + (v & 1));
+  for (let i = 0; i < n; i++) store<f64>(at(ones, 2 * i), 1.0);
+  store<i32>(tCovMap + ((<usize>v) << 2), ONES);
+  for (v++; v < 2 * nPairs; v++) store<i32>(tCovMap + ((<usize>v) << 2), PAD);
+  for (let k = 0; k < 2 * snpPairCount(c); k++) {
+    store<i32>(tSnpMap + ((<usize>k) << 2), k < c + 2 ? abIndex(c + 1, k + 1, c) : PAD);
+  }
+
+  memory.fill(tWeights, 0, (<usize>(q * n)) << 3);
   for (let i = 0; i < n; i++) {
     const di = load<f64>(at(d, i));
-    const row = at(weights, i * q);
+    const row = at(tWeights, i * q);
     for (let g = 0; g < nGrid; g++) {
       const w = 1.0 / (load<f64>(at(grid, g)) * di + 1.0);
       store<f64>(at(row, g), w);
@@ -77,7 +122,8 @@ export function lmmPrepare(desc: usize): void {
     store<f64>(at(row, 2 * nGrid + 1), 1.0);
     store<f64>(at(row, 2 * nGrid + 2), 1.0 / (lNull * di + 1.0));
   }
-  memory.fill(shared, 0, (<usize>(q * nIndex)) << 3);
+  // Covariate-only sums at every weight column, in i order as the oracle's firstRows.
+  memory.fill(tShared, 0, (<usize>(q * nIndex)) << 3);
   for (let a = 1; a <= c + 2; a++) {
     if (a == c + 1) continue;
     for (let bb = a; bb <= c + 2; bb++) {
@@ -85,22 +131,21 @@ export function lmmPrepare(desc: usize): void {
       const col = abIndex(a, bb, c);
       const src = at(table, col * n);
       for (let k = 0; k < q; k++) {
-        let s = 0.0;
-        for (let i = 0; i < n; i++) s += load<f64>(at(weights, i * q + k)) * load<f64>(at(src, i));
-        store<f64>(at(shared, k * nIndex + col), s);
+        let sum = 0.0;
+        for (let i = 0; i < n; i++) sum += load<f64>(at(tWeights, i * q + k)) * load<f64>(at(src, i));
+        store<f64>(at(tShared, k * nIndex + col), sum);
       }
     }
   }
   for (let g = 0; g < nGrid; g++) {
     let t1 = 0.0, t2 = 0.0;
     for (let i = 0; i < n; i++) {
-      t1 += load<f64>(at(weights, i * q + g));
-      t2 += load<f64>(at(weights, i * q + nGrid + g));
+      t1 += load<f64>(at(tWeights, i * q + g));
+      t2 += load<f64>(at(tWeights, i * q + nGrid + g));
     }
-    store<f64>(at(traces, g), t1);
-    store<f64>(at(traces, nGrid + g), t2);
+    store<f64>(at(tTraces, g), t1);
+    store<f64>(at(tTraces, nGrid + g), t2);
   }
-  const lMin = slot(desc, 4);
   let lo = 0.0, hi = 0.0;
   for (let i = 0; i < n; i++) {
     const di = load<f64>(at(d, i));
@@ -112,46 +157,47 @@ export function lmmPrepare(desc: usize): void {
 }
 
 // Per-call layout, shared by the helpers below (set at the top of lmmScan; one instance per thread).
-let C_: i32 = 0, NINDEX_: i32 = 0, Q_: i32 = 0, N_: i32 = 0;
-let shared_: usize = 0, gridSums_: usize = 0, products_: usize = 0;
+let C_: i32 = 0, NINDEX_: i32 = 0, Q_: i32 = 0, N_: i32 = 0, SNP_ROWS_: i32 = 0;
+let gridSums_: usize = 0, products_: usize = 0;
 
-// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the GEMM output.
+// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the grid product.
 function fillRow0(jj: i32, q1: i32, q2: i32): void {
   const nIndex = NINDEX_, c = C_, q = Q_;
   for (let col = 0; col < nIndex; col++) {
-    setRow0(col, load<f64>(at(shared_, q1 * nIndex + col)), q2 >= 0 ? load<f64>(at(shared_, q2 * nIndex + col)) : 0.0);
+    setRow0(col, load<f64>(at(tShared, q1 * nIndex + col)), q2 >= 0 ? load<f64>(at(tShared, q2 * nIndex + col)) : 0.0);
   }
   for (let k = 0; k < c + 2; k++) {
-    const row = at(gridSums_, (jj * (c + 2) + k) * q);
+    const row = at(gridSums_, (jj * SNP_ROWS_ + k) * q);
     setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, q1)), q2 >= 0 ? load<f64>(at(row, q2)) : 0.0);
   }
 }
 
-// Points the x columns of the product table at chunk SNP jj's products; fills and projects the unweighted table.
+// Makes chunk SNP jj's products the model's x columns; fills and projects the unweighted table.
 function selectSnp(jj: i32, ones: i32): void {
   const nIndex = NINDEX_, c = C_, q = Q_;
-  for (let col = 0; col < nIndex; col++) setIabRow0(col, load<f64>(at(shared_, ones * nIndex + col)));
+  for (let col = 0; col < nIndex; col++) setIabRow0(col, load<f64>(at(tShared, ones * nIndex + col)));
   for (let k = 0; k < c + 2; k++) {
-    const col = abIndex(c + 1, k + 1, c);
-    setColumn(col, at(products_, (jj * (c + 2) + k) * N_));
-    setIabRow0(col, load<f64>(at(gridSums_, (jj * (c + 2) + k) * q + ones)));
+    setIabRow0(abIndex(c + 1, k + 1, c), load<f64>(at(gridSums_, (jj * SNP_ROWS_ + k) * q + ones)));
   }
+  selectSnpPairs(at(products_, jj * SNP_ROWS_ * N_));
   projectIab();
 }
 
 /**
  * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LMM_OUTPUTS x b.
- * work: lmmWorkBytes of this thread's own scratch, gemmWork: gemmWorkBytes.
+ * work: lmmWorkBytes of this thread's own scratch.
  */
-export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, gemmWork: usize): void {
+export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize): void {
   const n = <i32>slot(desc, 0), c = <i32>slot(desc, 1), mode = <i32>slot(desc, 2), nGrid = <i32>slot(desc, 3);
   const lMin = slot(desc, 4), lMax = slot(desc, 5), logLikNull = slot(desc, 7);
-  const table = ptr(desc, 9), cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
-  const weights = ptr(desc, 13), traces = ptr(desc, 15);
+  const cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
   const logDetLo = slot(desc, 16), logDetHi = slot(desc, 17);
+  planTables(ptr(desc, 13), n, c, nGrid);
   const q = lmmWeightColumns(nGrid);
   const nIndex = ((c + 3) * (c + 2)) / 2;
-  const rows = CHUNK * (c + 2);
+  const snpPairs = snpPairCount(c);
+  const snpRows = 2 * snpPairs;
+  const rows = CHUNK * snpRows;
   const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
   const df = <f64>(n - c - 1);
   const doScore = mode == 3 || mode == 4, doReml = mode == 1 || mode == 4, doMl = mode == 2 || mode == 4;
@@ -159,33 +205,33 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   let p = work;
   const products = p; p += align8(rows * n * 8);
   const gridSums = p; p += align8(rows * q * 8);
-  const w = p; p += align8((n + 2) * 8);
+  const w = p; p += align8(3 * n * 8);
   const pab = p; p += align8(pTableBytes(c));
   const ppab = p; p += align8(pTableBytes(c));
   const pppab = p; p += align8(pTableBytes(c));
   const iab = p; p += align8(pTableBytes(c));
-  const columns = p; p += align8(nIndex * 8);
   const slopesR = p; p += align8(nGrid * 8);
-  const slopesL = p;
-  modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, columns);
-  for (let col = 0; col < nIndex; col++) setColumn(col, at(table, col * n));
-  C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n;
-  shared_ = ptr(desc, 14); gridSums_ = gridSums; products_ = products;
+  const slopesL = p; p += align8(nGrid * 8);
+  const savedRows = p;
+  const rowBytes = row0Bytes(c);
+  modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap);
+  C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
+  gridSums_ = gridSums; products_ = products;
 
   for (let c0 = j0; c0 < j1; c0 += CHUNK) {
     const count = min(CHUNK, j1 - c0);
-    // The chunk's x product columns (GEMMA's CalcUab for the SNP), then all their weighted sums in one GEMM.
+    // The chunk's x product columns (GEMMA's CalcUab for the SNP) as interleaved pairs (virtual column k of SNP jj
+    // at products + ((jj*snpPairs + k/2)*2n + 2i + k%2)*8), then all their weighted sums in one product.
+    memory.fill(products, 0, (<usize>(count * snpRows * n)) << 3);
     for (let jj = 0; jj < count; jj++) {
       const xs = at(x, (c0 + jj) * n);
       for (let k = 0; k < c + 2; k++) {
-        const dst = at(products, (jj * (c + 2) + k) * n);
+        const dst = at(products, (jj * snpPairs + (k >> 1)) * 2 * n + (k & 1));
         const other = k < c ? at(cvt, k * n) : k == c ? xs : y;
-        for (let i = 0; i < n; i++) store<f64>(at(dst, i), load<f64>(at(xs, i)) * load<f64>(at(other, i)));
+        for (let i = 0; i < n; i++) store<f64>(at(dst, 2 * i), load<f64>(at(xs, i)) * load<f64>(at(other, i)));
       }
     }
-    const m = count * (c + 2);
-    memory.fill(gridSums, 0, (<usize>(m * q)) << 3);
-    gemm(m, q, n, 1.0, products, n, 1, weights, q, 1, gridSums, q, gemmWork);
+    gridProduct(products, count * snpPairs, n, tWeights, q, gridSums, q);
 
     for (let jj = 0; jj < count; jj++) {
       const j = c0 + jj;
@@ -205,7 +251,7 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
         fillRow0(jj, g, nGrid + g);
         projectAll(false);
         const lambda = load<f64>(at(grid, g));
-        const tr1 = load<f64>(at(traces, g)), tr2 = load<f64>(at(traces, nGrid + g));
+        const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
         if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR, g), dev1); }
         if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL, g), dev1); }
       }
@@ -216,12 +262,13 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
       projectFirst();
       const hiR = logLikelihood(1, logDetHi), hiL = logLikelihood(2, logDetHi);
       if (doReml) {
-        calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR);
+        calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
         const lambda = fitLambda;
         store<f64>(at(out, 3 * b + j), lambda);
         store<f64>(at(out, 2 * b + j), fitLogLik);
         if (lambda == lMin) fillRow0(jj, 0, -1);
         else if (lambda == lMax) fillRow0(jj, wMax, -1);
+        else if (fitRowSaved) loadRow0(savedRows + 2 * <usize>rowBytes);
         else passRow0(lambda, 1, false);
         projectFirst();
         projections();
@@ -231,7 +278,7 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
         store<f64>(at(out, 5 * b + j), (projYY - projXYY) * tau);
       }
       if (doMl) {
-        calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL);
+        calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
         store<f64>(at(out, 4 * b + j), fitLambda);
         store<f64>(at(out, 2 * b + j), fitLogLik);
         store<f64>(at(out, 7 * b + j), 2 * (fitLogLik - logLikNull));

@@ -74,7 +74,7 @@ describe.runIf(runIt)('--traits against gemma -n K', () => {
       const best = Math.min(...readAssoc(join(dir, 'ours', `t${mode}.trait7.assoc.txt`)).rows.map((r) => Number(r[r.length - 1 - (mode === '4' ? 2 : 0)])).filter((p) => !Number.isNaN(p)));
       const row7 = table.find((l) => l.startsWith('7\t'))!.split('\t');
       expect(Number(row7[10])).toBeCloseTo(best, 12);
-    });
+    }, 900_000);
   }
 
   it('--keep-p writes only rows at or below P and still counts every SNP', async () => {
@@ -84,7 +84,7 @@ describe.runIf(runIt)('--traits against gemma -n K', () => {
     const table = readFileSync(join(dir, 'keep', 'k.traits.tsv'), 'utf8').trimEnd().split('\n');
     expect(Number(table[1].split('\t')[6])).toBeGreaterThan(7000);
     expect(kept.length).toBeLessThan(7000);
-  });
+  }, 300_000);
 });
 
 /** Runs GEMMA's LOCO loop (one -gk and one -lmm run per chromosome) and concatenates in file order. */

@@ -34,47 +34,47 @@ function lambdaGrid(plan: ScanPlan): Float64Array {
   return grid;
 }
 
-/** Copies the plan's vectors into retained shared memory and lets the kernel build its plan tables (once per plan). */
+/**
+ * Copies the plan's vectors into shared memory kept across calls and lets the kernel build its plan tables, once
+ * per plan; a new plan replaces the previous one. Call only with the arena held (inside runner.retain).
+ */
 async function planRegion(runner: KernelRunner, plan: ScanPlan): Promise<PlanRegion> {
   const cached = regions.get(runner);
   if (cached?.plan === plan) return cached;
-  const region = await runner.retain(async () => {
-    const { arena } = runner;
-    const old = regions.get(runner);
-    if (old) arena.release(old.mark);
-    const mark = arena.mark();
-    const { n, nCvt } = plan;
-    const grid = lambdaGrid(plan);
-    const nGrid = grid.length;
-    const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
-    const kernels = await kernelInfo(runner, n, nCvt, nGrid);
-    const q = kernels.weightColumns;
-    const desc = arena.allocF64(DESC_SLOTS);
-    const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
-    const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), weights = arena.allocF64(n * q);
-    const shared = arena.allocF64(q * nIndex), traces = arena.allocF64(2 * nGrid);
-    arena.f64(d, n).set(plan.eigenvalues);
-    arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
-    arena.f64(y, n).set(plan.rotatedPhenotype);
-    arena.f64(gridPtr, nGrid).set(grid);
-    arena.f64(table, n * nIndex).fill(0);
-    arena.f64(desc, DESC_SLOTS).set([
-      n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
-      plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, weights, shared, traces, 0, 0,
-    ]);
-    await runner.run([['lmmPrepare', [desc]]]);
-    const entry: PlanRegion = { plan, mark, desc, workBytes: kernels.workBytes };
-    regions.set(runner, entry);
-    return entry;
-  });
-  return region;
+  const { arena } = runner;
+  if (cached) {
+    arena.release(cached.mark);
+    regions.delete(runner);
+  }
+  const mark = arena.mark();
+  const { n, nCvt } = plan;
+  const grid = lambdaGrid(plan);
+  const nGrid = grid.length;
+  const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
+  const kernels = await kernelInfo(runner, n, nCvt, nGrid);
+  const desc = arena.allocF64(DESC_SLOTS);
+  const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
+  const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), tables = arena.alloc(kernels.planBytes);
+  arena.f64(d, n).set(plan.eigenvalues);
+  arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
+  arena.f64(y, n).set(plan.rotatedPhenotype);
+  arena.f64(gridPtr, nGrid).set(grid);
+  arena.f64(table, n * nIndex).fill(0);
+  arena.f64(desc, DESC_SLOTS).set([
+    n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
+    plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0,
+  ]);
+  await runner.run([['lmmPrepare', [desc]]]);
+  const entry: PlanRegion = { plan, mark, desc, workBytes: kernels.workBytes };
+  regions.set(runner, entry);
+  return entry;
 }
 
 // Sizes the kernels report for this shape (asked through a one-call run so the pool's workers answer).
-async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<{ workBytes: number; weightColumns: number }> {
+async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<{ workBytes: number; planBytes: number }> {
   const workBytes = await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]);
-  const weightColumns = await runner.run([['lmmWeightColumns', [nGrid]]]);
-  return { workBytes, weightColumns };
+  const planBytes = await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]);
+  return { workBytes, planBytes };
 }
 
 /** Tests b SNPs (rotated, SNP-major b x n) against the plan; same results as src/stats/lmm-block.ts's testRotatedBlock. */
@@ -85,19 +85,32 @@ export async function lmmScanOn(runner: KernelRunner, plan: ScanPlan, rotatedGen
   }
   if (b === 0) return emptyResultBlock(0);
   if (n <= nCvt + 1) throw new RangeError(`lmmscan wasm: ${n} individuals cannot fit ${nCvt} covariates and a SNP`);
-  const region = await planRegion(runner, plan);
-  const stats = await runner.exclusive(async () => {
+  // One turn of the arena for both the plan (kept below the mark) and the block (released above it), so a call
+  // with another plan cannot replace this one's tables in between.
+  const stats = await runner.retain(async () => {
+    const region = await planRegion(runner, plan);
     const { arena } = runner;
-    const x = arena.allocF64(n * b), out = arena.allocF64(OUTPUTS * b);
-    const ranges = splitRange(b, runner.slots, 1);
-    const work = ranges.map(() => arena.alloc(region.workBytes));
-    arena.f64(x, n * b).set(rotatedGenotypes);
-    await runner.parallel(ranges.map(([j0, j1], t): KernelCall[] => [
-      ['lmmScan', [region.desc, x, b, j0, j1, out, work[t]!, runner.scratch[t]!]],
-    ]));
-    return arena.f64(out, OUTPUTS * b).slice();
+    const mark = arena.mark();
+    try {
+      return await scanOn(runner, region, n, rotatedGenotypes, b);
+    } finally {
+      arena.release(mark);
+    }
   });
   return toResults(plan, stats, b);
+}
+
+// Copies the block in, runs the kernel over the threads, returns the statistics (OUTPUTS x b).
+async function scanOn(runner: KernelRunner, region: PlanRegion, n: number, rotatedGenotypes: Float64Array, b: number): Promise<Float64Array> {
+  const { arena } = runner;
+  const x = arena.allocF64(n * b), out = arena.allocF64(OUTPUTS * b);
+  const ranges = splitRange(b, runner.slots, 1);
+  const work = ranges.map(() => arena.alloc(region.workBytes));
+  arena.f64(x, n * b).set(rotatedGenotypes);
+  await runner.parallel(ranges.map(([j0, j1], t): KernelCall[] => [
+    ['lmmScan', [region.desc, x, b, j0, j1, out, work[t]!]],
+  ]));
+  return arena.f64(out, OUTPUTS * b).slice();
 }
 
 // p-values from the kernel's statistics, as src/stats/snp-tests.ts computes them.

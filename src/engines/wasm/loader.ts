@@ -28,9 +28,9 @@ export interface KernelExports {
     w1: number, w2: number, work: number): void;
   transposeRows(n: number, src: number, dst: number, r0: number, r1: number): void;
   lmmPrepare(desc: number): void;
-  lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number, gemmWork: number): void;
+  lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;
-  lmmWeightColumns(nGrid: number): number;
+  lmmPlanBytes(n: number, nCvt: number, nGrid: number): number;
 }
 
 export interface WasmKernels {
