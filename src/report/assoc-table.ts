@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { InputError } from '../io/input-error.js';
-import { GrowableColumn, StringPool } from './growable.js';
+import { GrowableColumn, StringPool } from '../io/growable.js';
 
 export type PlotTest = 'wald' | 'lrt' | 'score';
 export const PLOT_TESTS: readonly PlotTest[] = ['wald', 'lrt', 'score'];

@@ -10,6 +10,7 @@ import { Progress } from '../io/progress.js';
 import { SnpFilter, type SnpFilterSettings } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
 import type { TraitGroup } from './inputs.js';
+import { GrowableColumn } from '../io/growable.js';
 
 export interface TestedSnps {
   /** File indices of the SNPs that pass, ascending. */
@@ -45,7 +46,7 @@ export interface SnpPassOptions {
 export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], options: SnpPassOptions): Promise<SnpPassResult> {
   const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, source.format));
   const n = source.nSamples;
-  const tested = groups.map(() => ({ indices: new Growable(Int32Array), missing: new Growable(Int32Array), frequency: new Growable(Float64Array), chromosome: new Growable(Int32Array) }));
+  const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
   const chromosomes: string[] = [];
   const chromosomeCode = new Map<string, number>();
   const kinship = options.kinship ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
@@ -123,31 +124,6 @@ class KinshipBlocks {
       out.set(key, { sum: await part.accumulator.sum(), snps });
     }
     return out;
-  }
-}
-
-type TypedArrayOf<T> = T extends Int32ArrayConstructor ? Int32Array : Float64Array;
-
-/** An append-only typed list that doubles its buffer (no per-SNP objects). */
-class Growable<C extends Int32ArrayConstructor | Float64ArrayConstructor> {
-  private data: TypedArrayOf<C>;
-  private length = 0;
-
-  constructor(private readonly kind: C) {
-    this.data = new kind(1024) as TypedArrayOf<C>;
-  }
-
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new this.kind(this.data.length * 2) as TypedArrayOf<C>;
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-
-  toArray(): TypedArrayOf<C> {
-    return this.data.slice(0, this.length) as TypedArrayOf<C>;
   }
 }
 

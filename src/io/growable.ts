@@ -1,6 +1,6 @@
 /** Append-only typed-array columns that double their capacity: compact per-row storage for 1e6+ rows. */
 
-type NumericArray = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+type NumericArray = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 type NumericArrayConstructor<T extends NumericArray> = { new (length: number): T };
 
 /** A growing column of numbers backed by one typed array. */
