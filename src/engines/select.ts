@@ -36,7 +36,7 @@ export async function createEngine(choice: EngineChoice, options: { threads?: nu
   const probe = probeHardwareGpu();
   if (!probe.hardware) return { engine: cpu, reason: `auto: no hardware GPU (${probe.detail}), using wasm` };
   try {
-    return { engine: await WebGpuEngine.create(cpu, 'vulkan'), reason: `auto: hardware GPU adapter (${probe.detail})` };
+    return { engine: await WebGpuEngine.create(cpu, 'vulkan', true), reason: `auto: hardware GPU adapter (${probe.detail})` };
   } catch (error) {
     return { engine: cpu, reason: `auto: the GPU could not be used (${firstLine(error)}), falling back to wasm` };
   }

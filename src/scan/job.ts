@@ -68,14 +68,14 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
     }
-    return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock) };
+    return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote) };
   } finally {
     inputs.source.close();
   }
 }
 
 /** The scan and merge phases in this process, through a resumable checkpoint next to the outputs. */
-async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch): Promise<string[]> {
+async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch, engineNote: string): Promise<string[]> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
   const checkpoint = new BlockCheckpoint(join(config.outDir, `${config.outPrefix}.checkpoint`), scanManifest(config, engine.name, union.length), Boolean(config.resume));
   let firstBlock = 0;
@@ -105,6 +105,8 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
   clock.lap('scan (reading, rotation and optimization)');
   clock.timings.push({ label: 'calculating UtX', minutes: times.rotateMs / 60_000 }, { label: 'optimization', minutes: times.testMs / 60_000 });
 
+  // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
+  setup.summary.engine = `${engine.describe()} (${engineNote})`;
   const outputs = await finishScan(setup, checkpoint, checkpoint.records<NullModelRecord>(), clock);
   return outputs;
 }
