@@ -8,14 +8,6 @@ import type { SnpAnnotation } from './plink.js';
 
 export type AnalysisKind = 'lmm' | 'lm';
 
-/** The SNPs of one block: annotations, and missing counts / allele frequencies from `first` on. */
-export interface TestedSnps {
-  annotations: readonly SnpAnnotation[];
-  missing: Int32Array;
-  frequency: Float64Array;
-  first: number;
-}
-
 const LMM_COLUMNS: Record<number, string[]> = {
   1: ['beta', 'se', 'logl_H1', 'l_remle', 'p_wald'],
   2: ['logl_H1', 'l_mle', 'p_lrt'],
@@ -56,15 +48,6 @@ export function assocRow(kind: AnalysisKind, mode: number, a: SnpAnnotation, nMi
       : [a.chr, a.rs, a.pos, String(nMiss), String(nAnalysed - nMiss), a.allele1, a.allele0, freq];
   for (const c of columns) head.push(formatExponential(results[STAT_FIELD[c]][j], 6));
   return head.join('\t');
-}
-
-/** Rows for a block of tested SNPs and their results (with trailing newlines). */
-export function assocRows(kind: AnalysisKind, mode: number, snps: TestedSnps, results: SnpResultBlock, nAnalysed: number): string {
-  const lines: string[] = [];
-  for (let j = 0; j < snps.annotations.length; j++) {
-    lines.push(assocRow(kind, mode, snps.annotations[j], snps.missing[snps.first + j], snps.frequency[snps.first + j], results, j, nAnalysed));
-  }
-  return lines.length ? lines.join('\n') + '\n' : '';
 }
 
 /** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2, score for 3. */
