@@ -2,34 +2,193 @@
  * Text matrices and vectors as GEMMA reads and writes them: kinship (.cXX/.sXX), eigenvectors
  * (.eigenU) and eigenvalues (.eigenD); "%.10g", tab-separated, one row per line.
  */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { InputError } from './input-error.js';
-import { formatGeneral } from './number-format.js';
-import { readLines, splitFields } from './text-file.js';
+import { generalMaxBytes, writeGeneral } from './number-format.js';
+import { readLines, requireFile, splitFields } from './text-file.js';
 
-/** Reads a square matrix, checking shape, finiteness and (for kinship) symmetry. Row-major. */
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const COMMA = 44;
+/** 10^k for k = 0..22, every one exact in a double. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** Where the field parseField() last read ends (the first separator or line end after it). */
+let fieldEnd = 0;
+
+/**
+ * Number() of the field starting at text[start] (not a separator), which runs to the next space, comma or tab
+ * or to `end`; sets fieldEnd. A plain decimal ([+-]digits[.digits][e[+-]digits]) with at most 16 significant
+ * digits and a power of ten within 10^+-22 is parsed as it is scanned: the integer of its digits and the power
+ * are both exact doubles, so one multiplication or division rounds correctly, as Number() does. Anything else
+ * goes to Number() itself. text[end] is a line end or past the text, never part of a number.
+ */
+function parseField(text: Buffer, start: number, end: number): number {
+  let i = start;
+  let c = text[i];
+  const negative = c === 45;
+  if (negative || c === 43) c = text[++i];
+  let mantissa = 0;
+  let digits = 0;
+  let power = 0;
+  let exact = true;
+  while (c >= 48 && c <= 57) {
+    if (mantissa < 9e14) mantissa = mantissa * 10 + (c - 48);
+    else exact = false;
+    digits++;
+    c = text[++i];
+  }
+  if (c === 46) {
+    c = text[++i];
+    while (c >= 48 && c <= 57) {
+      if (mantissa < 9e14) mantissa = mantissa * 10 + (c - 48);
+      else exact = false;
+      power--;
+      digits++;
+      c = text[++i];
+    }
+  }
+  if (digits > 0 && (c === 101 || c === 69)) {
+    c = text[++i];
+    const negativeExponent = c === 45;
+    if (negativeExponent || c === 43) c = text[++i];
+    let exponent = 0;
+    let exponentDigits = 0;
+    while (c >= 48 && c <= 57) {
+      if (exponent < 10000) exponent = exponent * 10 + (c - 48);
+      exponentDigits++;
+      c = text[++i];
+    }
+    if (exponentDigits === 0) exact = false;
+    power += negativeExponent ? -exponent : exponent;
+  }
+  if (exact && digits > 0 && (i === end || c === SPACE || c === TAB || c === COMMA)) {
+    fieldEnd = i;
+    if (mantissa === 0) return negative ? -0 : 0;
+    if (power >= 0 && power <= 22) return negative ? -(mantissa * POW10[power]) : mantissa * POW10[power];
+    if (power < 0 && power >= -22) return negative ? -(mantissa / POW10[-power]) : mantissa / POW10[-power];
+  }
+  while (i < end && c !== SPACE && c !== TAB && c !== COMMA) c = text[++i];
+  fieldEnd = i;
+  return Number(text.toString('utf8', start, i));
+}
+
+/** The end of the field starting at text[start]: the next space, comma or tab, or `end`. */
+function skipField(text: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const c = text[i];
+    if (c === SPACE || c === TAB || c === COMMA) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * The bytes of a (possibly gzipped) text file: readTextFile() without the decoding. Separators and line
+ * ends are ASCII, which never occurs inside a UTF-8 sequence, so splitting the bytes splits the text.
+ */
+function readBytes(path: string, what: string): Buffer {
+  requireFile(path, what);
+  const raw = readFileSync(path);
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return gunzipSync(raw);
+    } catch (e) {
+      throw new InputError(path, `corrupt gzip data (${(e as Error).message})`);
+    }
+  }
+  return raw;
+}
+
+/** Whether K[r][c] = a and K[c][r] = b are too far apart for a symmetric matrix. */
+function asymmetric(a: number, b: number): boolean {
+  return Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** No pair of mirrored values is asymmetric(): checked in 64 x 64 blocks, for the cache. */
+function isSymmetric(data: Float64Array, n: number): boolean {
+  const B = 64;
+  for (let r0 = 0; r0 < n; r0 += B) {
+    const r1 = Math.min(n, r0 + B);
+    for (let c0 = r0; c0 < n; c0 += B) {
+      const c1 = Math.min(n, c0 + B);
+      for (let r = r0; r < r1; r++)
+        for (let c = Math.max(c0, r + 1); c < c1; c++) if (asymmetric(data[r * n + c], data[c * n + r])) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Reads a square matrix, checking shape, finiteness and (for kinship) symmetry. Row-major. Lines are
+ * what readLines() makes of the file (a trailing \r cut, a blank last line dropped), fields what
+ * splitFields() makes of a line (runs of space, comma and tab separate them), values what Number()
+ * makes of a field (decoded as UTF-8 where it is not plain ASCII); one pass over the bytes, no per-line
+ * or per-field strings.
+ */
 export function readSquareMatrix(path: string, what: string, options: { expectedSize?: number; symmetric?: boolean } = {}): { n: number; data: Float64Array } {
-  const lines = readLines(path, what).filter((l, k, all) => !(k === all.length - 1 && l.trim() === ''));
-  const n = lines.length;
+  const text = readBytes(path, what);
+  const lineStart: number[] = [];
+  const lineEnd: number[] = [];
+  for (let pos = 0; pos < text.length; ) {
+    let next = text.indexOf(LF, pos);
+    if (next < 0) next = text.length;
+    lineStart.push(pos);
+    lineEnd.push(next > pos && text[next - 1] === CR ? next - 1 : next);
+    pos = next + 1;
+  }
+  const last = lineStart.length - 1;
+  if (last >= 0 && text.toString('utf8', lineStart[last], lineEnd[last]).trim() === '') {
+    lineStart.pop();
+    lineEnd.pop();
+  }
+  const n = lineStart.length;
   if (n === 0) throw new InputError(path, `${what} is empty`);
   if (options.expectedSize !== undefined && n !== options.expectedSize) {
     throw new InputError(path, `${what} has ${n} rows but there are ${options.expectedSize} individuals`);
   }
   const data = new Float64Array(n * n);
-  lines.forEach((line, r) => {
-    const f = splitFields(line);
-    if (f.length !== n) throw new InputError(path, `${what} is not square: row ${r + 1} has ${f.length} values, expected ${n}`, r + 1);
-    for (let c = 0; c < n; c++) {
-      const v = Number(f[c]);
-      if (!Number.isFinite(v)) throw new InputError(path, `${what} value "${f[c]}" in column ${c + 1} is not a finite number`, r + 1);
-      data[r * n + c] = v;
+  for (let r = 0; r < n; r++) {
+    const end = lineEnd[r];
+    let i = lineStart[r];
+    let count = 0;
+    // The first field that is not a finite number; reported only once the row has the right length.
+    let badColumn = -1;
+    let badStart = 0;
+    let badEnd = 0;
+    for (;;) {
+      let c = text[i];
+      while (i < end && (c === SPACE || c === TAB || c === COMMA)) c = text[++i];
+      if (i >= end) break;
+      const start = i;
+      if (count < n) {
+        const v = parseField(text, start, end);
+        i = fieldEnd;
+        if (badColumn < 0 && !Number.isFinite(v)) {
+          badColumn = count;
+          badStart = start;
+          badEnd = i;
+        }
+        data[r * n + count] = v;
+      } else i = skipField(text, start, end);
+      count++;
     }
-  });
-  if (options.symmetric) {
+    if (count !== n) throw new InputError(path, `${what} is not square: row ${r + 1} has ${count} values, expected ${n}`, r + 1);
+    if (badColumn >= 0) {
+      throw new InputError(path, `${what} value "${text.toString('utf8', badStart, badEnd)}" in column ${badColumn + 1} is not a finite number`, r + 1);
+    }
+  }
+  if (options.symmetric && !isSymmetric(data, n)) {
+    // Some pair is off: the first one in row order is the one to report.
     for (let r = 0; r < n; r++)
       for (let c = r + 1; c < n; c++) {
         const a = data[r * n + c];
         const b = data[c * n + r];
-        if (Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b))) {
+        if (asymmetric(a, b)) {
           throw new InputError(path, `${what} is not symmetric: K[${r + 1}][${c + 1}] = ${a} but K[${c + 1}][${r + 1}] = ${b}`, r + 1);
         }
       }
@@ -47,18 +206,123 @@ export function readVector(path: string, what: string): Float64Array {
   });
 }
 
-/** Text of a row-major rows x cols matrix in GEMMA's format. */
+/** Bytes of one "%.10g" value and its separator, at most. */
+const FIELD_BYTES = generalMaxBytes(10) + 1;
+/** Rows of a square matrix built together when the lower triangle copies the upper one. */
+const ROW_BLOCK = 16;
+
+/**
+ * Text of a row-major rows x cols matrix in GEMMA's format. In a square matrix, a value below the
+ * diagonal equal to its mirror above (all of a kinship matrix) reuses the mirror's text instead of
+ * being formatted again.
+ */
 export function formatMatrix(data: Float64Array, rows: number, cols: number): string {
-  const out: string[] = [];
-  const row: string[] = new Array(cols);
+  return formatMatrixBytes(data, rows, cols).toString('latin1');
+}
+
+/** formatMatrix() as ASCII bytes, for writing to a file without making (and encoding) a string. */
+export function formatMatrixBytes(data: Float64Array, rows: number, cols: number): Buffer {
+  if (data.length < rows * cols) throw new RangeError(`formatMatrix: ${data.length} values for a ${rows} x ${cols} matrix`);
+  if (rows === 0 || cols === 0) return Buffer.from('\n'.repeat(Math.max(1, rows)), 'latin1');
+  if (rows === cols) return formatSquare(data, rows);
+  const out = Buffer.allocUnsafe(rows * cols * FIELD_BYTES);
+  let pos = 0;
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) row[c] = formatGeneral(data[r * cols + c], 10);
-    out.push(row.join('\t'));
+    for (let c = 0; c < cols; c++) {
+      pos = writeGeneral(out, pos, data[r * cols + c], 10);
+      out[pos++] = c === cols - 1 ? 10 : 9;
+    }
   }
-  return out.join('\n') + '\n';
+  return out.subarray(0, pos);
+}
+
+/**
+ * formatMatrix of an n x n matrix, ROW_BLOCK rows at a time, each built in its own scratch row: first
+ * the values left of the block (below the diagonal), taken source row by source row so that the text
+ * they copy is read in order; then the rest of each row. start[r * (n + 1) + c] is where the text of
+ * value (r, c), c > r, begins in `out` (c = n: where row r + 1 begins), so it ends one byte (the
+ * separator) before the next one begins.
+ */
+function formatSquare(data: Float64Array, n: number): Buffer {
+  const start = new Uint32Array(n * (n + 1));
+  const stride = n + 1;
+  const cap = n * FIELD_BYTES;
+  const scratch = Buffer.allocUnsafe(Math.min(ROW_BLOCK, n) * cap);
+  const cursor = new Array<number>(ROW_BLOCK).fill(0);
+  // Sized for typical values (kinship: "0.001234567891\t"); grown when a block may not fit.
+  let out = Buffer.allocUnsafe(Math.min(n * n * FIELD_BYTES, n * n * 16 + 1024));
+  let outView = new DataView(out.buffer, out.byteOffset, out.length);
+  const scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+  let pos = 0;
+  for (let r0 = 0; r0 < n; r0 += ROW_BLOCK) {
+    const r1 = Math.min(n, r0 + ROW_BLOCK);
+    for (let r = r0; r < r1; r++) cursor[r - r0] = (r - r0) * cap;
+    // Left of the block: rows r0..r1 of columns 0..r0, copied from rows 0..r0 above where they mirror.
+    for (let c = 0; c < r0; c++) {
+      const mirrorRow = c * n, startRow = c * stride;
+      for (let r = r0; r < r1; r++) {
+        const v = data[r * n + c];
+        let at = cursor[r - r0];
+        // Nonzero (so not -0 against 0) and equal (so neither is NaN): the same text.
+        if (v !== 0 && v === data[mirrorRow + r]) {
+          const end = start[startRow + r + 1] - 1;
+          let k = start[startRow + r];
+          for (; k + 4 <= end; k += 4, at += 4) scratchView.setUint32(at, outView.getUint32(k));
+          for (; k < end; k++) scratch[at++] = out[k];
+        } else at = writeGeneral(scratch, at, v, 10);
+        scratch[at++] = 9;
+        cursor[r - r0] = at;
+      }
+    }
+    // The rest of each row: mirrors inside the block (text in scratch, its starts still scratch offsets), then
+    // the diagonal and the upper triangle.
+    for (let r = r0; r < r1; r++) {
+      let at = cursor[r - r0];
+      for (let c = r0; c < r; c++) {
+        const v = data[r * n + c];
+        if (v !== 0 && v === data[c * n + r]) {
+          const end = start[c * stride + r + 1] - 1;
+          for (let k = start[c * stride + r]; k < end; k++) scratch[at++] = scratch[k];
+        } else at = writeGeneral(scratch, at, v, 10);
+        scratch[at++] = 9;
+      }
+      const startRow = r * stride;
+      for (let c = r; c < n; c++) {
+        start[startRow + c] = at;
+        at = writeGeneral(scratch, at, data[r * n + c], 10);
+        scratch[at++] = c === n - 1 ? 10 : 9;
+      }
+      start[startRow + n] = at;
+      cursor[r - r0] = at;
+    }
+    // The block's rows into out, their starts made offsets in out.
+    let bytes = 0;
+    for (let r = r0; r < r1; r++) bytes += cursor[r - r0] - (r - r0) * cap;
+    if (pos + bytes > out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(pos + bytes, Math.min(n * n * FIELD_BYTES, Math.ceil(out.length * 1.5))));
+      out.copy(bigger, 0, 0, pos);
+      out = bigger;
+      outView = new DataView(out.buffer, out.byteOffset, out.length);
+    }
+    for (let r = r0; r < r1; r++) {
+      const from = (r - r0) * cap;
+      scratch.copy(out, pos, from, cursor[r - r0]);
+      const shift = pos - from;
+      for (let c = r; c <= n; c++) start[r * stride + c] += shift;
+      pos += cursor[r - r0] - from;
+    }
+  }
+  return out.subarray(0, pos);
 }
 
 /** Text of a vector, one "%.10g" value per line. */
 export function formatVector(data: Float64Array): string {
-  return Array.from(data, (v) => formatGeneral(v, 10)).join('\n') + '\n';
+  if (data.length === 0) return '\n';
+  const out = Buffer.allocUnsafe(data.length * (generalMaxBytes(10) + 1));
+  let pos = 0;
+  for (let i = 0; i < data.length; i++) {
+    pos = writeGeneral(out, pos, data[i], 10);
+    out[pos++] = 10;
+  }
+  return out.toString('latin1', 0, pos);
 }

@@ -1,11 +1,14 @@
 /** Readers: PLINK (odd sample counts, so the last .bed byte is part padding), BIMBAM, matrices. */
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAnnotationFile, readCovariateFile, readPhenotypeFile, streamBimbamGenotypes } from '../../src/io/bimbam.js';
 import { PlinkGenotypes } from '../../src/io/genotypes.js';
 import { InputError } from '../../src/io/input-error.js';
-import { readSquareMatrix } from '../../src/io/matrix-file.js';
+import { formatMatrix, formatMatrixBytes, formatVector, readSquareMatrix } from '../../src/io/matrix-file.js';
+import { formatGeneral } from '../../src/io/number-format.js';
+import { readLines, splitFields } from '../../src/io/text-file.js';
 import { readBim, readFam } from '../../src/io/plink.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
@@ -120,5 +123,152 @@ describe('matrix files', () => {
     expect(() => readSquareMatrix(join(dir, 'k2.txt'), 'kinship', { symmetric: true })).toThrow(/not symmetric/);
     writeFileSync(join(dir, 'k3.txt'), '1 nan\nnan 1\n');
     expect(() => readSquareMatrix(join(dir, 'k3.txt'), 'kinship', { symmetric: true })).toThrow(/not a finite number/);
+  });
+});
+
+/** The line-and-regex reader readSquareMatrix replaced: the reference for what it accepts and how it fails. */
+function referenceSquareMatrix(path: string, what: string, options: { expectedSize?: number; symmetric?: boolean } = {}): { n: number; data: Float64Array } {
+  const lines = readLines(path, what).filter((l, k, all) => !(k === all.length - 1 && l.trim() === ''));
+  const n = lines.length;
+  if (n === 0) throw new InputError(path, `${what} is empty`);
+  if (options.expectedSize !== undefined && n !== options.expectedSize) {
+    throw new InputError(path, `${what} has ${n} rows but there are ${options.expectedSize} individuals`);
+  }
+  const data = new Float64Array(n * n);
+  lines.forEach((line, r) => {
+    const f = splitFields(line);
+    if (f.length !== n) throw new InputError(path, `${what} is not square: row ${r + 1} has ${f.length} values, expected ${n}`, r + 1);
+    for (let c = 0; c < n; c++) {
+      const v = Number(f[c]);
+      if (!Number.isFinite(v)) throw new InputError(path, `${what} value "${f[c]}" in column ${c + 1} is not a finite number`, r + 1);
+      data[r * n + c] = v;
+    }
+  });
+  if (options.symmetric) {
+    for (let r = 0; r < n; r++)
+      for (let c = r + 1; c < n; c++) {
+        const a = data[r * n + c];
+        const b = data[c * n + r];
+        if (Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b))) {
+          throw new InputError(path, `${what} is not symmetric: K[${r + 1}][${c + 1}] = ${a} but K[${c + 1}][${r + 1}] = ${b}`, r + 1);
+        }
+      }
+  }
+  return { n, data };
+}
+
+/** The value or the error message, so both readers can be compared whatever they do. */
+function outcome(read: () => { n: number; data: Float64Array }): { n: number; data: string[] } | string {
+  try {
+    const { n, data } = read();
+    return { n, data: Array.from(data, (v) => (Object.is(v, -0) ? '-0' : String(v))) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+}
+
+describe('readSquareMatrix against the line-and-regex reader', () => {
+  // Fields the fast parser takes, fields it leaves to Number(), and fields that are not finite numbers.
+  const FIELDS = [
+    '0.5', '-0.25', '+1', '-0', '0', '1e5', '1E-5', '2.5e+3', '.5', '-.5', '5.', '1.e2', '00012', '0.000000000000000000000000001',
+    '1.2345678901', '0.12345678901234567890123', '98765432109876543210', '1e-330', '1e300', '123456789e-25', '4.9e-324',
+    '0x1F', '0b11', '1e400', '-1e400', 'nan', 'NaN', 'Infinity', '-Infinity', 'inf', '1_0', 'e5', '1e', '1e+', '+', '-',
+    '.', '1..2', '1e5.5', '--1', '1-2', '\u00a0' + '3', '\ufeff4', '\u0661', '\v7', '8\r', '\f9',
+  ];
+  const SEPARATORS = [' ', '\t', ',', '  ', ' ,\t', '\t\t'];
+
+  it('gives the same values or the same error on 4000 random files', () => {
+    const next = rng(99);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const failures = new Set<string>();
+    let read = 0;
+    for (let trial = 0; trial < 4000; trial++) {
+      const n = 1 + Math.floor(next() * 5);
+      const symmetric = next() < 0.5;
+      const weird = next() < 0.3;
+      const values: string[][] = [];
+      for (let r = 0; r < n; r++) {
+        values.push([]);
+        for (let c = 0; c < n; c++) {
+          values[r]![c] = c < r && symmetric && next() < 0.9 ? values[c]![r]! : weird && next() < 0.2 ? pick(FIELDS) : next() < 0.5 ? String((next() - 0.5) * 10 ** Math.floor(next() * 6 - 4)) : formatGeneral(next(), 10);
+        }
+        if (weird && next() < 0.1) values[r]!.pop(); // a short row
+        if (weird && next() < 0.1) values[r]!.push('1'); // a long one
+      }
+      const crlf = next() < 0.3;
+      let text = values.map((row) => (next() < 0.2 ? pick(SEPARATORS) : '') + row.join(pick(SEPARATORS)) + (next() < 0.2 ? pick(SEPARATORS) : '')).join(crlf ? '\r\n' : '\n');
+      const ending = pick(['', '\n', '\n\n', crlf ? '\r\n' : '\n', '\n \t\n', '\n,', '\n \n']);
+      text += ending;
+      if (weird && next() < 0.05) text = pick(['', '\n', ' \n', '\n\n1']);
+      const path = join(dir, `fuzz-${trial % 8}.txt`);
+      writeFileSync(path, next() < 0.1 ? gzipSync(Buffer.from(text)) : text);
+      const options = { symmetric: next() < 0.7, expectedSize: next() < 0.2 ? n + 1 : next() < 0.5 ? n : undefined };
+      const got = outcome(() => readSquareMatrix(path, 'kinship matrix', options));
+      const want = outcome(() => referenceSquareMatrix(path, 'kinship matrix', options));
+      if (JSON.stringify(got) !== JSON.stringify(want)) expect.fail(`${JSON.stringify(text)}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+      if (typeof got === 'string') failures.add(got.replace(/^.*?: /, '').replace(/[\d"].*$/, ''));
+      else read++;
+    }
+    // Both kinds of outcome, and every kind of error, were exercised.
+    expect(read).toBeGreaterThan(1000);
+    expect([...failures].sort()).toEqual(['kinship matrix has ', 'kinship matrix is empty', 'kinship matrix is not square: row ', 'kinship matrix is not symmetric: K[', 'kinship matrix value ']);
+  });
+
+  it('parses %.10g text of random values exactly as Number() does', () => {
+    const next = rng(5);
+    const n = 120;
+    const K = new Float64Array(n * n);
+    for (let r = 0; r < n; r++) for (let c = r; c < n; c++) K[r * n + c] = K[c * n + r] = (next() - 0.2) * 10 ** Math.floor(next() * 12 - 9);
+    const path = join(dir, 'k-random.txt');
+    writeFileSync(path, formatMatrix(K, n, n));
+    expect(outcome(() => readSquareMatrix(path, 'kinship', { symmetric: true }))).toEqual(outcome(() => referenceSquareMatrix(path, 'kinship', { symmetric: true })));
+  });
+
+  it('reports the first asymmetric pair in row order and the line of a bad value', () => {
+    writeFileSync(join(dir, 'k4.txt'), '1 2 3\n2 1 9\n4 5 1\n');
+    expect(() => readSquareMatrix(join(dir, 'k4.txt'), 'kinship', { symmetric: true })).toThrow('k4.txt:1: kinship is not symmetric: K[1][3] = 3 but K[3][1] = 4');
+    writeFileSync(join(dir, 'k5.txt'), '1 2 3\n2 x 5\n3 5 1 7\n');
+    expect(() => readSquareMatrix(join(dir, 'k5.txt'), 'kinship')).toThrow('k5.txt:2: kinship value "x" in column 2 is not a finite number');
+    writeFileSync(join(dir, 'k6.txt'), '1 2 3\n2 x 5 6\n3 5 1\n');
+    expect(() => readSquareMatrix(join(dir, 'k6.txt'), 'kinship')).toThrow('k6.txt:2: kinship is not square: row 2 has 4 values, expected 3');
+  });
+});
+
+describe('formatMatrix and formatVector', () => {
+  /** The formatting they replaced: one string per value, joined. */
+  const referenceMatrix = (data: Float64Array, rows: number, cols: number): string => {
+    const out: string[] = [];
+    for (let r = 0; r < rows; r++) out.push(Array.from(data.subarray(r * cols, (r + 1) * cols), (v) => formatGeneral(v, 10)).join('\t'));
+    return out.join('\n') + '\n';
+  };
+
+  it('match one formatGeneral per value, for symmetric, nearly symmetric and rectangular matrices', () => {
+    const next = rng(17);
+    const special = [0, -0, NaN, Infinity, -Infinity, 0.5, 2.5e-7, 1e21, -1e-300];
+    for (const [rows, cols] of [[1, 1], [2, 2], [7, 7], [65, 65], [3, 5], [5, 3], [1, 9]] as const) {
+      const data = new Float64Array(rows * cols);
+      for (let i = 0; i < data.length; i++) data[i] = next() < 0.1 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 6);
+      if (rows === cols) {
+        // Mostly mirrored (the reused text), with a few pairs that differ, and 0 against -0, NaN against NaN.
+        for (let r = 0; r < rows; r++) for (let c = 0; c < r; c++) if (next() < 0.9) data[r * cols + c] = data[c * cols + r]!;
+        if (rows > 2) {
+          data[1] = 0;
+          data[cols] = -0;
+          data[2] = NaN;
+          data[2 * cols] = NaN;
+        }
+      }
+      const text = referenceMatrix(data, rows, cols);
+      expect(formatMatrix(data, rows, cols)).toBe(text);
+      expect(formatMatrixBytes(data, rows, cols).equals(Buffer.from(text, 'latin1'))).toBe(true);
+    }
+    expect(formatMatrix(new Float64Array(0), 0, 0)).toBe('\n');
+    expect(() => formatMatrix(new Float64Array(3), 2, 2)).toThrow(RangeError);
+  });
+
+  it('formatVector is one value per line', () => {
+    expect(formatVector(Float64Array.from([1, -0.5, 1e-7, NaN]))).toBe('1\n-0.5\n1e-07\nnan\n');
+    expect(formatVector(new Float64Array(0))).toBe('\n');
   });
 });
