@@ -37,6 +37,18 @@ export interface Engine {
   rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
   /** Per-SNP tests for a block of rotated genotypes (SNP-major, n x b) against a prepared plan. */
   scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock>;
+  /**
+   * The same for several traits of one set of individuals (plans sharing n, eigenvalues and covariates, differing
+   * in the phenotype): one result block per plan, in order.
+   */
+  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
   /** Release workers / devices. */
   close(): Promise<void>;
+}
+
+/** scanTraits as one scanBlock call per trait (engines without a batched kernel). */
+export async function scanTraitsOneByOne(engine: Engine, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+  const out: SnpResultBlock[] = [];
+  for (const plan of plans) out.push(await engine.scanBlock(plan, rotatedGenotypes, b));
+  return out;
 }

@@ -76,5 +76,8 @@ export class TsEngine implements Engine {
   async scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
     return testRotatedBlock(plan, rotatedGenotypes, b);
   }
+  async scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+    return plans.map((plan) => testRotatedBlock(plan, rotatedGenotypes, b));
+  }
   async close(): Promise<void> {}
 }

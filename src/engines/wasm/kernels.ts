@@ -45,7 +45,7 @@ export function wasmRotate(U: Float64Array, n: number, block: Float64Array, b: n
   return rotateOn(localRunner(), U, n, block, b);
 }
 
-/** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k]; K row-major n x n, updated in place. */
+/** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, lower triangle mirrored; K row-major n x n and symmetric. */
 export function wasmAccumulateKinship(K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
   return accumulateKinshipOn(localRunner(), K, n, block, b);
 }

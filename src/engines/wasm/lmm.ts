@@ -14,16 +14,22 @@ const OUT = { beta: 0, se: 1, logLikH1: 2, lambdaRemle: 3, lambdaMle: 4, waldF: 
 const OUTPUTS = 8;
 const DESC_SLOTS = 18;
 
-interface PlanRegion {
-  plan: ScanPlan;
-  /** Arena top before the region was reserved (given back when another plan replaces it). */
+/** Plans whose vectors and tables sit in shared memory, kept across calls (one set per runner). */
+interface PlanRegions {
+  /** What the set was built for: one plan (scanBlock) or a unit's list of trait plans (scanTraits). */
+  key: ScanPlan | ScanPlan[];
+  plans: ScanPlan[];
+  /** Arena top before the set was reserved (given back when another set replaces it). */
   mark: number;
-  desc: number;
-  /** Bytes of one thread's lmmScan scratch. */
+  descs: number[];
+  /** Bytes of one thread's lmmScan scratch (the same for every plan: same n, c and grid). */
   workBytes: number;
 }
 
-const regions = new WeakMap<KernelRunner, PlanRegion>();
+const resident = new WeakMap<KernelRunner, PlanRegions>();
+
+/** Shared memory the trait plans of one scanTraits call may keep resident; more traits go in groups. */
+const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
 
 /** GEMMA's lambda grid as src/stats/lambda.ts computes it (nRegion + 1 points from lMin to lMax). */
 function lambdaGrid(plan: ScanPlan): Float64Array {
@@ -34,39 +40,49 @@ function lambdaGrid(plan: ScanPlan): Float64Array {
   return grid;
 }
 
+/** Bytes one plan takes in shared memory (vectors, descriptor and kernel tables), rounded up per region. */
+function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number): number {
+  const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
+  return 8 * (DESC_SLOTS + n + n * nIndex + Math.max(1, nCvt * n) + n + nGrid) + planBytes + 7 * 64;
+}
+
 /**
- * Copies the plan's vectors into shared memory kept across calls and lets the kernel build its plan tables, once
- * per plan; a new plan replaces the previous one. Call only with the arena held (inside runner.retain).
+ * Copies the plans' vectors into shared memory kept across calls and lets the kernel build each plan's tables (one
+ * round trip for all); a different key replaces the previous set. Call only with the arena held (runner.retain).
  */
-async function planRegion(runner: KernelRunner, plan: ScanPlan): Promise<PlanRegion> {
-  const cached = regions.get(runner);
-  if (cached?.plan === plan) return cached;
+async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[]): Promise<PlanRegions> {
+  const cached = resident.get(runner);
+  if (cached?.key === key && cached.plans.length === plans.length && cached.plans.every((p, t) => p === plans[t])) return cached;
   const { arena } = runner;
   if (cached) {
     arena.release(cached.mark);
-    regions.delete(runner);
+    resident.delete(runner);
   }
   const mark = arena.mark();
-  const { n, nCvt } = plan;
-  const grid = lambdaGrid(plan);
+  const { n, nCvt } = plans[0]!;
+  const grid = lambdaGrid(plans[0]!);
   const nGrid = grid.length;
   const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
   const kernels = await kernelInfo(runner, n, nCvt, nGrid);
-  const desc = arena.allocF64(DESC_SLOTS);
-  const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
-  const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), tables = arena.alloc(kernels.planBytes);
-  arena.f64(d, n).set(plan.eigenvalues);
-  arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
-  arena.f64(y, n).set(plan.rotatedPhenotype);
-  arena.f64(gridPtr, nGrid).set(grid);
-  arena.f64(table, n * nIndex).fill(0);
-  arena.f64(desc, DESC_SLOTS).set([
-    n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
-    plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0,
-  ]);
-  await runner.run([['lmmPrepare', [desc]]]);
-  const entry: PlanRegion = { plan, mark, desc, workBytes: kernels.workBytes };
-  regions.set(runner, entry);
+  const descs: number[] = [];
+  for (const plan of plans) {
+    const desc = arena.allocF64(DESC_SLOTS);
+    const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
+    const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), tables = arena.alloc(kernels.planBytes);
+    arena.f64(d, n).set(plan.eigenvalues);
+    arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
+    arena.f64(y, n).set(plan.rotatedPhenotype);
+    arena.f64(gridPtr, nGrid).set(grid);
+    arena.f64(table, n * nIndex).fill(0);
+    arena.f64(desc, DESC_SLOTS).set([
+      n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
+      plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0,
+    ]);
+    descs.push(desc);
+  }
+  await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
+  const entry: PlanRegions = { key, plans: plans.slice(), mark, descs, workBytes: kernels.workBytes };
+  resident.set(runner, entry);
   return entry;
 }
 
@@ -77,40 +93,68 @@ async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: 
   return { workBytes, planBytes };
 }
 
-/** Tests b SNPs (rotated, SNP-major b x n) against the plan; same results as src/stats/lmm-block.ts's testRotatedBlock. */
-export async function lmmScanOn(runner: KernelRunner, plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): void {
   const { n, nCvt } = plan;
   if (rotatedGenotypes.length !== n * b) {
     throw new RangeError(`lmmscan wasm: rotated block has ${rotatedGenotypes.length} values, expected ${n * b}`);
   }
-  if (b === 0) return emptyResultBlock(0);
   if (n <= nCvt + 1) throw new RangeError(`lmmscan wasm: ${n} individuals cannot fit ${nCvt} covariates and a SNP`);
-  // One turn of the arena for both the plan (kept below the mark) and the block (released above it), so a call
-  // with another plan cannot replace this one's tables in between.
-  const stats = await runner.retain(async () => {
-    const region = await planRegion(runner, plan);
+}
+
+/** Tests b SNPs (rotated, SNP-major b x n) against the plan; same results as src/stats/lmm-block.ts's testRotatedBlock. */
+export async function lmmScanOn(runner: KernelRunner, plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+  if (b === 0) return emptyResultBlock(0);
+  checkBlock(plan, rotatedGenotypes, b);
+  const [stats] = await scanResident(runner, plan, [plan], rotatedGenotypes, b);
+  return toResults(plan, stats!, b);
+}
+
+/**
+ * lmmScanOn for several traits of one set of individuals (same n, eigenvalues, covariates; one plan each): the
+ * block goes into shared memory once, the plans stay resident across blocks (in groups when they would take more
+ * than RESIDENT_PLAN_BYTES), and every thread runs all traits of its SNP range in one task.
+ */
+export async function lmmScanTraitsOn(
+  runner: KernelRunner, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, residentBytes = RESIDENT_PLAN_BYTES,
+): Promise<SnpResultBlock[]> {
+  if (plans.length === 0) return [];
+  if (b === 0) return plans.map(() => emptyResultBlock(0));
+  for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
+  const { n, nCvt } = plans[0]!;
+  const planBytes = await runner.retain(() => runner.run([['lmmPlanBytes', [n, nCvt, plans[0]!.search.nRegion + 1]]]));
+  const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, plans[0]!.search.nRegion + 1, planBytes)));
+  const out: SnpResultBlock[] = [];
+  for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
+    const group = plans.length <= perGroup ? plans : plans.slice(t0, t0 + perGroup);
+    const stats = await scanResident(runner, plans.length <= perGroup ? plans : group, group, rotatedGenotypes, b);
+    group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
+  }
+  return out;
+}
+
+// One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
+// with other plans cannot replace these tables in between. Returns each plan's statistics (OUTPUTS x b).
+async function scanResident(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<Float64Array[]> {
+  return runner.retain(async () => {
+    const regions = await residentPlans(runner, key, plans);
     const { arena } = runner;
     const mark = arena.mark();
     try {
-      return await scanOn(runner, region, n, rotatedGenotypes, b);
+      const n = plans[0]!.n;
+      const x = arena.allocF64(n * b);
+      const outs = plans.map(() => arena.allocF64(OUTPUTS * b));
+      // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
+      // of brackets Brent must refine).
+      const ranges = splitRange(b, runner.slots * 4, 1);
+      const work = ranges.map(() => arena.alloc(regions.workBytes));
+      arena.f64(x, n * b).set(rotatedGenotypes);
+      await runner.parallel(ranges.map(([j0, j1], r): KernelCall[] =>
+        regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!]])));
+      return outs.map((ptr) => arena.f64(ptr, OUTPUTS * b).slice());
     } finally {
       arena.release(mark);
     }
   });
-  return toResults(plan, stats, b);
-}
-
-// Copies the block in, runs the kernel over the threads, returns the statistics (OUTPUTS x b).
-async function scanOn(runner: KernelRunner, region: PlanRegion, n: number, rotatedGenotypes: Float64Array, b: number): Promise<Float64Array> {
-  const { arena } = runner;
-  const x = arena.allocF64(n * b), out = arena.allocF64(OUTPUTS * b);
-  const ranges = splitRange(b, runner.slots, 1);
-  const work = ranges.map(() => arena.alloc(region.workBytes));
-  arena.f64(x, n * b).set(rotatedGenotypes);
-  await runner.parallel(ranges.map(([j0, j1], t): KernelCall[] => [
-    ['lmmScan', [region.desc, x, b, j0, j1, out, work[t]!]],
-  ]));
-  return arena.f64(out, OUTPUTS * b).slice();
 }
 
 // p-values from the kernel's statistics, as src/stats/snp-tests.ts computes them.

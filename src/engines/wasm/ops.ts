@@ -23,21 +23,174 @@ export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number,
   });
 }
 
-/** kinship[i*n + k] += sum_j block[j*n + i] * block[j*n + k]; kinship row-major n x n (full matrix written). */
+// ---------------------------------------------------------------------------------------------------------------
+// Kinship: K += X^T X is symmetric (GEMMA computes it with dsyrk), so only the upper triangle is computed, as GEMM
+// calls on row tiles that run from the diagonal to the right edge, and the lower triangle is its mirror. Every
+// element sums its SNPs in the same order whatever tile (or thread split) computes it, so results do not depend
+// on the number of threads, and they are those of the full GEMM.
+
+/** Rows per kinship tile: the GEMM's row block (MC); the part of a tile below the diagonal is wasted work. */
+export const KINSHIP_TILE_ROWS = 96;
+
+/**
+ * GEMM calls adding X^T X (X SNP-major b x n at pX) to the upper triangle of K (row-major n x n at pK): tiles of
+ * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots.
+ */
+export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number): KernelCall[][] {
+  const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
+  const load = new Array<number>(runner.slots).fill(0);
+  for (let r0 = 0; r0 < n; r0 += KINSHIP_TILE_ROWS) {
+    const r1 = Math.min(n, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
+    let t = 0;
+    for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
+    load[t] += (r1 - r0) * cols;
+    // K[r0:r1, r0:n] += (X^T)[r0:r1, :] X[:, r0:n], where X^T(i, p) = X[p*n + i]: row stride 1, column stride n.
+    lists[t]!.push(['gemm', [r1 - r0, cols, b, 1, pX + r0 * 8, 1, n, pX + r0 * 8, n, 1, pK + (r0 * n + r0) * 8, n, runner.scratch[t]!]]);
+  }
+  return lists.filter((calls) => calls.length > 0);
+}
+
+/** Copies the upper triangle of a row-major n x n matrix onto the lower one (in 64 x 64 blocks, for the cache). */
+export function mirrorUpper(K: Float64Array, n: number): void {
+  const B = 64;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(n, i0 + B);
+    for (let j0 = i0; j0 < n; j0 += B) {
+      const j1 = Math.min(n, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        const row = i * n;
+        for (let j = Math.max(j0, i + 1); j < j1; j++) K[j * n + i] = K[row + j];
+      }
+    }
+  }
+}
+
+/**
+ * K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, then K's lower triangle := its upper one (so a
+ * symmetric K stays exactly symmetric; the lower triangle of K is not read). One call, K copied in and out.
+ */
 export async function accumulateKinshipOn(runner: KernelRunner, K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
   checkSizes(K.length, n * n, 'kinship', block.length, n * b);
-  return runner.exclusive(async () => {
+  await runner.exclusive(async () => {
     const { arena } = runner;
     const pK = arena.allocF64(n * n), pX = arena.allocF64(n * b);
     arena.f64(pK, n * n).set(K);
     arena.f64(pX, n * b).set(block);
-    // K rows [r0, r1) += (X^T)[r0:r1, :] X, where X^T(i, p) = X[p*n + i]: row stride 1, column stride n.
-    const lists = splitRange(n, runner.slots, TILE_ROWS).map(([r0, r1], t): KernelCall[] => [
-      ['gemm', [r1 - r0, n, b, 1, pX + r0 * 8, 1, n, pX, n, 1, pK + r0 * n * 8, n, runner.scratch[t]!]],
-    ]);
-    await runner.parallel(lists);
+    await runner.parallel(kinshipCallLists(runner, n, b, pX, pK));
     K.set(arena.f64(pK, n * n));
   });
+  mirrorUpper(K, n);
+}
+
+/**
+ * Which kinship sum lives in a runner's shared memory. One sum at a time is resident (there may be several
+ * sessions, e.g. one per chromosome for LOCO): another session's block first moves it back to its own array.
+ *
+ * The resident sum is a retained arena region, so it must be the top retained region whenever it is released.
+ * Operations through runner.exclusive() are safe beside it (they free only what they allocate above it); anything
+ * else that retains arena memory must call evict() first, with the arena held (the pool's runner does this in its
+ * retain()). `hold` runs an op with the arena held without that eviction.
+ */
+export class KinshipResidence {
+  private resident: { session: ResidentKinship; mark: number; ptr: number } | null = null;
+
+  constructor(readonly runner: KernelRunner, readonly hold: <T>(op: () => Promise<T> | T) => Promise<T>) {}
+
+  /** Starts a sum of X^T X over blocks of n individuals. */
+  start(n: number): ResidentKinship {
+    return new ResidentKinship(this, n);
+  }
+
+  /** Moves the resident sum (if any) back to its session's array and frees its region; with the arena held. */
+  evict(): void {
+    const r = this.resident;
+    if (!r) return;
+    const n = r.session.n;
+    r.session.saved = this.runner.arena.f64(r.ptr, n * n).slice();
+    this.runner.arena.release(r.mark);
+    this.resident = null;
+  }
+
+  /** The byte offset of `session`'s sum in shared memory, making it resident; with the arena held. */
+  place(session: ResidentKinship): number {
+    if (this.resident?.session === session) return this.resident.ptr;
+    this.evict();
+    const { arena } = this.runner;
+    const n = session.n;
+    const mark = arena.mark();
+    const ptr = arena.allocF64(n * n);
+    const view = arena.f64(ptr, n * n);
+    if (session.saved) view.set(session.saved);
+    else view.fill(0);
+    session.saved = undefined;
+    this.resident = { session, mark, ptr };
+    return ptr;
+  }
+
+  /** The session's sum (upper triangle valid), no longer resident; with the arena held. */
+  take(session: ResidentKinship): Float64Array {
+    if (this.resident?.session === session) this.evict();
+    const sum = session.saved ?? new Float64Array(session.n * session.n);
+    session.saved = undefined;
+    return sum;
+  }
+}
+
+/**
+ * K = sum over blocks of X^T X, kept in shared memory between blocks (no copy of K per block). add() resolves once
+ * the block is copied into shared memory (the caller may reuse it) while the GEMMs run on; a GEMM failure is
+ * reported by the next add() or by finish(). finish() returns K row-major and exactly symmetric.
+ */
+export class ResidentKinship {
+  /** The sum while not resident. */
+  saved: Float64Array | undefined;
+  private failure: unknown;
+  private closed = false;
+
+  constructor(private readonly residence: KinshipResidence, readonly n: number) {}
+
+  add(block: Float64Array, b: number): Promise<void> {
+    const { n, residence } = this;
+    if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
+    if (block.length < n * b) return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+    if (b === 0 || n === 0) return Promise.resolve();
+    return new Promise<void>((accepted, rejected) => {
+      const work = residence.hold(async () => {
+        this.rethrow();
+        const { runner } = residence;
+        const pK = residence.place(this);
+        const mark = runner.arena.mark();
+        try {
+          const pX = runner.arena.allocF64(n * b);
+          runner.arena.f64(pX, n * b).set(block.subarray(0, n * b));
+          const running = runner.parallel(kinshipCallLists(runner, n, b, pX, pK));
+          accepted();
+          await running;
+        } finally {
+          runner.arena.release(mark);
+        }
+      });
+      // Before accepted(): the caller's error. After it: kept for the next add() or finish().
+      work.then(() => accepted(), (err: unknown) => {
+        this.failure ??= err;
+        rejected(err);
+      });
+    });
+  }
+
+  async finish(): Promise<Float64Array> {
+    this.closed = true;
+    const sum = await this.residence.hold(() => {
+      this.rethrow();
+      return this.residence.take(this);
+    });
+    mirrorUpper(sum, this.n);
+    return sum;
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
 }
 
 function checkSizes(matLen: number, matWant: number, what: string, blockLen: number, blockWant: number): void {

@@ -3,20 +3,32 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { ScanPlan } from '../../scan/plan-types.js';
 import type { SnpResultBlock } from '../../stats/results.js';
-import type { Eigen } from '../engine.js';
+import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
-import { lmmScanOn } from './lmm.js';
-import { accumulateKinshipOn, rotateOn } from './ops.js';
+import { lmmScanOn, lmmScanTraitsOn } from './lmm.js';
+import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
 import type { KernelCall } from './runner.js';
 import { KernelRunner } from './runner.js';
 
 class PoolRunner extends KernelRunner {
+  /** The kinship sum kept in shared memory between blocks (see KinshipResidence). */
+  readonly kinship: KinshipResidence;
+
   constructor(arena: SharedArena, slots: number, workBytes: number, private readonly piscina: Piscina) {
     super(arena, slots, workBytes);
+    this.kinship = new KinshipResidence(this, <T>(op: () => Promise<T> | T) => super.retain(op));
+  }
+
+  /** Retained regions go above everything else: a resident kinship sum goes back to its session first. */
+  override retain<T>(op: () => Promise<T> | T): Promise<T> {
+    return super.retain(() => {
+      this.kinship.evict();
+      return op();
+    });
   }
 
   override run(calls: KernelCall[]): Promise<number> {
@@ -59,9 +71,14 @@ export class WasmPool {
     return rotateOn(this.runner, U, n, block, b);
   }
 
-  /** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] in place; rows of K split across workers. */
+  /** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, lower triangle mirrored; tiles split across workers. */
   accumulateKinship(K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
     return accumulateKinshipOn(this.runner, K, n, block, b);
+  }
+
+  /** A sum of X^T X over blocks kept in shared memory until finish() (one resident sum at a time). */
+  startKinship(n: number): KinshipSession {
+    return this.runner.kinship.start(n);
   }
 
   /** Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]). */
@@ -72,6 +89,11 @@ export class WasmPool {
   /** Score, Wald and LRT for b rotated SNPs (SNP-major b x n) against the plan; SNPs split across workers. */
   scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
     return lmmScanOn(this.runner, plan, rotatedGenotypes, b);
+  }
+
+  /** scanBlock for several plans of one set of individuals (one result block per plan). */
+  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+    return lmmScanTraitsOn(this.runner, plans, rotatedGenotypes, b);
   }
 
   async close(): Promise<void> {

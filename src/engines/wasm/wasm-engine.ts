@@ -21,12 +21,9 @@ export class WasmEngine implements Engine {
     return this.pool.describe();
   }
 
+  /** K kept in the pool's shared memory between blocks; upper triangle by GEMM tiles, mirrored at finish. */
   startKinship(n: number): KinshipSession {
-    const kinship = new Float64Array(n * n);
-    return {
-      add: (block, b) => this.pool.accumulateKinship(kinship, n, block, b),
-      finish: async () => kinship,
-    };
+    return this.pool.startKinship(n);
   }
 
   eigen(matrix: Float64Array, n: number): Promise<Eigen> {
@@ -40,6 +37,11 @@ export class WasmEngine implements Engine {
   /** Score, Wald and LRT per SNP in the WASM kernels (assembly/lmm.ts), the block's SNPs split across the pool. */
   scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
     return this.pool.scanBlock(plan, rotatedGenotypes, b);
+  }
+
+  /** Several traits of one set of individuals in one pass over the pool (assembly/lmm.ts, trait-batched). */
+  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+    return this.pool.scanTraits(plans, rotatedGenotypes, b);
   }
 
   close(): Promise<void> {

@@ -90,6 +90,10 @@ export class WebGpuEngine implements Engine {
     return this.cpu.scanBlock(plan, rotatedGenotypes, b);
   }
 
+  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+    return this.cpu.scanTraits(plans, rotatedGenotypes, b);
+  }
+
   async close(): Promise<void> {
     this.rotator?.rotator.destroy();
     this.rotator = null;

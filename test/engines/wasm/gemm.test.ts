@@ -5,7 +5,7 @@ import { wasmAccumulateKinship, wasmRotate } from '../../../src/engines/wasm/ind
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { accumulateKinshipOn, rotateOn } from '../../../src/engines/wasm/ops.js';
-import { maxAbs, maxAbsDiff, randomArray, refKinship, refRotate } from './reference.js';
+import { maxAbs, maxAbsDiff, randomArray, randomSymmetric, refKinship, refRotate } from './reference.js';
 
 const SIZES_N = [1, 7, 33, 130, 257];
 const SIZES_B = [1, 3, 130];
@@ -26,12 +26,14 @@ describe.each(flavours)('wasm GEMM (%s build)', (flavour) => {
     expect(maxAbsDiff(out, ref)).toBeLessThanOrEqual(tolerance(n, ref));
   });
 
+  // Kinship adds to the upper triangle and mirrors it: a symmetric K stays exactly symmetric.
   test.each(SIZES_N.flatMap((n) => SIZES_B.map((b) => [n, b])))('kinship n=%i b=%i', async (n, b) => {
-    const K = randomArray(n * n, 17 * n + b), X = randomArray(n * b, 19 * n + b);
+    const K = randomSymmetric(n, 17 * n + b), X = randomArray(n * b, 19 * n + b);
     const ref = K.slice();
     refKinship(ref, n, X, b);
     await accumulateKinshipOn(runner, K, n, X, b);
     expect(maxAbsDiff(K, ref)).toBeLessThanOrEqual(tolerance(b, ref));
+    for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) if (K[k * n + i] !== K[i * n + k]) expect.fail(`K[${k}][${i}] != K[${i}][${k}]`);
   });
 });
 

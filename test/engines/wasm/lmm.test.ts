@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmPool } from '../../../src/engines/wasm/index.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
-import { lmmScanOn } from '../../../src/engines/wasm/lmm.js';
+import { lmmScanOn, lmmScanTraitsOn } from '../../../src/engines/wasm/lmm.js';
 import type { LmmTestMode, ScanPlan } from '../../../src/scan/plan-types.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../../../src/stats/lambda.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
@@ -149,6 +149,36 @@ describe('wasm LMM tests on the pool', () => {
       expect(pooled).toEqual(await lmmScanOn(local, plan, rotated, b));
       expect(differences(pooled, testRotatedBlock(plan, rotated, b))).toEqual([]);
     }
+  });
+
+  // Traits of one set of individuals: same eigenvalues and covariates, a phenotype each (one with no genetic
+  // signal, one near the upper grid end), and a trait-free call in between that must not disturb the resident plans.
+  function traitPlans(n: number, nCvt: number, b: number, seed: number): { plans: ScanPlan[]; rotated: Float64Array } {
+    const base = randomPlan({ n, nCvt, lambdaTrue: 1, spectrum: 'zero', seed }, 4, b);
+    const plans = [0, 1e4, 0.3, 2, 7].map((lambdaTrue, t) => {
+      const next = rng(seed * 31 + t);
+      const e = normals(next, n);
+      const y = Float64Array.from(e, (v, i) => v * Math.sqrt(lambdaTrue * base.plan.eigenvalues[i]! + 1) + 0.2 * t * base.plan.rotatedCovariates[i]! + (t === 3 && b > 2 ? 0.4 * base.rotated[2 * n + i]! : 0));
+      return { ...base.plan, rotatedPhenotype: y, nullModel: fitNullModel(base.plan.eigenvalues, base.plan.rotatedCovariates, y, nCvt) };
+    });
+    return { plans, rotated: base.rotated };
+  }
+
+  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise its own scanBlock and the oracle', async (n, nCvt, b) => {
+    const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
+    const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
+    const batched = await two.scanTraits(plans, rotated, b);
+    await two.scanBlock(other.plan, other.rotated, 3);
+    const again = await two.scanTraits(plans, rotated, b);
+    // A budget of one plan forces groups of one, rebuilt every call.
+    const grouped = await lmmScanTraitsOn(LocalRunner.create(two.flavour), plans, rotated, b, 1);
+    expect(batched).toHaveLength(plans.length);
+    plans.forEach((plan, t) => {
+      const ts = testRotatedBlock(plan, rotated, b);
+      expect(differences(batched[t]!, ts)).toEqual([]);
+      expect(again[t]).toEqual(batched[t]);
+      expect(grouped[t]).toEqual(batched[t]);
+    });
   });
 
   test('rejects a block of the wrong size', async () => {
