@@ -104,7 +104,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     outDir: text(args, 'outdir') ?? 'output',
     engine,
     threads: args.has('threads') ? numberFlag(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
-    blockSize: numberFlag(args, 'block-size', 2048, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+    blockSize: args.has('block-size') ? numberFlag(args, 'block-size', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
     quiet: args.has('quiet'),
     resume: args.has('resume'),
     plots: !args.has('no-plots'),

@@ -46,7 +46,7 @@ export const FLAGS: FlagSpec[] = [
   { name: 'assoc', value: 'FILE', help: 'with "lmmscan plot": the GEMMA or lmmscan .assoc.txt to plot', group: 'output' },
   { name: 'engine', value: 'ts|wasm|webgpu|auto', help: 'compute engine (default auto)', group: 'lmmscan' },
   { name: 'threads', value: 'N', help: 'worker threads for the wasm engine (default: all cores)', group: 'lmmscan' },
-  { name: 'block-size', value: 'N', help: 'SNPs per block (default 2048)', group: 'lmmscan' },
+  { name: 'block-size', value: 'N', help: 'SNPs per block (default 2048, smaller with many traits)', group: 'lmmscan' },
   { name: 'resume', help: 'continue a killed or stopped run from its last finished block (same command plus --resume)', group: 'lmmscan' },
   { name: 'quiet', help: 'no progress on stderr', group: 'lmmscan' },
   { name: 'debug', help: 'show stack traces on errors', group: 'lmmscan' },

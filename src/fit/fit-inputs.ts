@@ -11,7 +11,7 @@ import { readSquareMatrix } from '../io/matrix-file.js';
 import { readBim, readFam } from '../io/plink.js';
 import { subsetSquare } from '../linalg/centre.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import type { ScanConfig } from '../scan/config.js';
+import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../scan/config.js';
 import { kinshipOf, runSnpPass } from '../scan/snp-pass.js';
 import { fixedEffectNames, readNamedCovariates } from './covariate-names.js';
 import { groupKinship, maskMissingGroups, readGroupFile } from './groups.js';
@@ -81,7 +81,7 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
     try {
       const pass = await runSnpPass(source, [{ selection, traitColumns: config.phenotypeColumns }], {
         filters: config.filters,
-        blockSize: config.blockSize,
+        blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
         quiet: config.quiet,
         kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' } },
       });

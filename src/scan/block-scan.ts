@@ -1,7 +1,8 @@
 /**
  * Tests one block of SNPs (read once, all individuals) for every unit that tests any of them:
  * subset to the unit's individuals with GEMMA's mean imputation, rotate once per unit, test every
- * trait of the unit, and format the rows of each output in file order.
+ * trait of the unit (computeGenotypeBlock, the engine's part), then format the rows of each output
+ * in file order (formatComputedBlock, this thread's part, which overlaps the next block's engine work).
  */
 import type { Engine } from '../engines/engine.js';
 import { assocRow, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
@@ -60,38 +61,45 @@ function keptOf(analysed: Uint8Array): Int32Array {
   return k;
 }
 
+/** One unit's engine results for a block: the tested block positions and one result block per trait. */
+interface UnitResults {
+  prepared: PreparedUnit;
+  positions: number[];
+  results: SnpResultBlock[];
+}
+
+/** A block whose statistics are computed (the engine's part), waiting to be formatted. */
+export interface ComputedBlock {
+  block: GenotypeBlock;
+  firstPosition: number;
+  units: UnitResults[];
+  rotateMs: number;
+  testMs: number;
+}
+
 /**
- * Runs the block through every unit. `firstPosition` is the union position of the block's first SNP;
- * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them).
+ * The engine's part of a block: for every unit that tests any of its SNPs, impute, rotate once,
+ * and test every trait. `firstPosition` is the union position of the block's first SNP.
  */
-export async function scanGenotypeBlock(
+export async function computeGenotypeBlock(
   block: GenotypeBlock,
   firstPosition: number,
   units: PreparedUnit[],
   engine: Engine,
   kind: AnalysisKind,
   mode: number,
-  keepP?: number,
-): Promise<BlockOutcome> {
-  const rows = new Map<string, (string | undefined)[]>();
-  const stats: Record<string, BlockTraitStats> = {};
-  let rotateMs = 0;
-  let testMs = 0;
-  const primary = primaryPValue(mode);
-  const pFields = pValueFields(kind, mode);
+): Promise<ComputedBlock> {
+  const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
   for (const prepared of units) {
     const { unit } = prepared;
     const positions: number[] = [];
     for (let j = 0; j < block.count; j++) if (unit.rowOfPosition[firstPosition + j] >= 0) positions.push(j);
-    for (const id of unit.outputIds) {
-      if (!rows.has(id)) rows.set(id, new Array(block.count));
-      stats[id] ??= { tested: 0, below5e8: 0, below1e5: 0 };
-    }
+    const entry: UnitResults = { prepared, positions, results: [] };
+    computed.units.push(entry);
     if (positions.length === 0) continue;
     const sel = unit.group.selection;
     const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
     const traits = unit.outputIds.length;
-    const results: SnpResultBlock[] = [];
     if (kind === 'lm') {
       const t0 = performance.now();
       for (let t = 0; t < traits; t++) {
@@ -104,19 +112,41 @@ export async function scanGenotypeBlock(
           r.pLrt[j] = x.pLrt;
           r.pScore[j] = x.pScore;
         }
-        results.push(r);
+        entry.results.push(r);
       }
-      testMs += performance.now() - t0;
+      computed.testMs += performance.now() - t0;
     } else {
       const plan0 = prepared.plans[0];
       const t0 = performance.now();
       const rotated = await engine.rotate(plan0.eigenvectors, plan0.n, genotypes, positions.length);
       const t1 = performance.now();
-      for (let t = 0; t < traits; t++) results.push(await engine.scanBlock(prepared.plans[t], rotated, positions.length));
-      rotateMs += t1 - t0;
-      testMs += performance.now() - t1;
+      entry.results = await engine.scanTraits(prepared.plans, rotated, positions.length);
+      computed.rotateMs += t1 - t0;
+      computed.testMs += performance.now() - t1;
     }
-    for (let t = 0; t < traits; t++) {
+  }
+  return computed;
+}
+
+/**
+ * The writer's part of a block: rows of each output in file order, and the trait statistics.
+ * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them).
+ */
+export function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind, mode: number, keepP?: number): BlockOutcome {
+  const { block, firstPosition } = computed;
+  const rows = new Map<string, (string | undefined)[]>();
+  const stats: Record<string, BlockTraitStats> = {};
+  const primary = primaryPValue(mode);
+  const pFields = pValueFields(kind, mode);
+  for (const { prepared, positions, results } of computed.units) {
+    const { unit } = prepared;
+    for (const id of unit.outputIds) {
+      if (!rows.has(id)) rows.set(id, new Array(block.count));
+      stats[id] ??= { tested: 0, below5e8: 0, below1e5: 0 };
+    }
+    if (positions.length === 0) continue;
+    const nAnalysed = unit.group.selection.nAnalysed;
+    for (let t = 0; t < results.length; t++) {
       const id = unit.outputIds[t];
       const out = rows.get(id)!;
       const s = stats[id];
@@ -132,7 +162,7 @@ export async function scanGenotypeBlock(
           s.best = { p, rs: annotation.rs, chr: annotation.chr, ps: annotation.pos, pWald: r.pWald[j], pLrt: r.pLrt[j], pScore: r.pScore[j] };
         }
         if (keepP !== undefined && !pFields.some((f) => r[f][j] <= keepP)) return;
-        out[pos] = assocRow(kind, mode, annotation, unit.tested.missing[row], unit.tested.frequency[row], r, j, sel.nAnalysed);
+        out[pos] = assocRow(kind, mode, annotation, unit.tested.missing[row], unit.tested.frequency[row], r, j, nAnalysed);
       });
     }
   }
@@ -141,5 +171,5 @@ export async function scanGenotypeBlock(
     const kept = list.filter((x): x is string => x !== undefined);
     texts.set(id, kept.length ? kept.join('\n') + '\n' : '');
   }
-  return { texts, stats, rotateMs, testMs };
+  return { texts, stats, rotateMs: computed.rotateMs, testMs: computed.testMs };
 }

@@ -50,7 +50,8 @@ export interface ScanConfig {
   outDir: string;
   engine: EngineChoice;
   threads?: number;
-  blockSize: number;
+  /** SNPs per block; undefined: DEFAULT_BLOCK_SIZE, or smaller for many traits (scanBlockSize). */
+  blockSize?: number;
   quiet: boolean;
   /** Continue from the checkpoint of an earlier run of the same command. */
   resume?: boolean;
@@ -60,4 +61,19 @@ export interface ScanConfig {
   plotTest?: 'wald' | 'lrt' | 'score';
   /** The command line as typed, for the log. */
   commandLine: string;
+}
+
+/** SNPs per block when --block-size is not given. */
+export const DEFAULT_BLOCK_SIZE = 2048;
+
+/**
+ * Block size of the scan phase: --block-size, else DEFAULT_BLOCK_SIZE shrunk (by powers of two, down to 256) so a
+ * block holds about 8 x 2048 trait x SNP results whatever the number of traits: memory stays bounded and the last
+ * block, whose formatting cannot overlap the engine's work, stays short.
+ */
+export function scanBlockSize(config: ScanConfig, traitsPerUnit: number): number {
+  if (config.blockSize !== undefined) return config.blockSize;
+  let size = DEFAULT_BLOCK_SIZE;
+  while (size > 256 && size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE) size /= 2;
+  return size;
 }

@@ -11,7 +11,7 @@ import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
-import { formatMatrix, formatVector } from '../io/matrix-file.js';
+import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
 import { Progress } from '../io/progress.js';
 import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
 import type { ScanConfig } from './config.js';
@@ -32,7 +32,7 @@ export interface JobResult {
 }
 
 /** What a checkpoint must match to be resumed: the inputs (path, size, mtime) and every setting that changes a row. */
-function scanManifest(config: ScanConfig, engine: string, tested: number): Record<string, unknown> {
+function scanManifest(config: ScanConfig, engine: string, tested: number, blockSize: number): Record<string, unknown> {
   const files = [config.bfile && `${config.bfile}.bed`, config.bfile && `${config.bfile}.bim`, config.bfile && `${config.bfile}.fam`, config.geno, config.pheno, config.anno, config.covariates, config.kinship, config.eigenValuesFile, config.eigenVectorsFile, config.groups];
   return {
     version: VERSION,
@@ -46,7 +46,7 @@ function scanManifest(config: ScanConfig, engine: string, tested: number): Recor
     lm: config.lm ?? null,
     filters: config.filters,
     search: config.search,
-    blockSize: config.blockSize,
+    blockSize,
     testedSnps: tested,
   };
 }
@@ -63,7 +63,7 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
       const kinship = kinshipOf(pass);
       if (!kinship) throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`);
       const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
-      writeFileAtomic(out(suffix), formatMatrix(kinship, inputs.selection.nTotal, inputs.selection.nTotal));
+      writeFileAtomic(out(suffix), formatMatrixBytes(kinship, inputs.selection.nTotal, inputs.selection.nTotal));
       summary.totalMinutes = clock.totalMinutes;
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
@@ -77,7 +77,7 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
 /** The scan and merge phases in this process, through a resumable checkpoint next to the outputs. */
 async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch, engineNote: string): Promise<string[]> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const checkpoint = new BlockCheckpoint(join(config.outDir, `${config.outPrefix}.checkpoint`), scanManifest(config, engine.name, union.length), Boolean(config.resume));
+  const checkpoint = new BlockCheckpoint(join(config.outDir, `${config.outPrefix}.checkpoint`), scanManifest(config, engine.name, union.length, setup.blockSize), Boolean(config.resume));
   let firstBlock = 0;
   while (firstBlock < totalBlocks && checkpoint.has(firstBlock)) firstBlock++;
   if (config.resume && !config.quiet && firstBlock > 0) process.stderr.write(`resuming: ${firstBlock} of ${totalBlocks} blocks already done\n`);
@@ -120,7 +120,7 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);
     writeFileAtomic(d, formatVector(eigen.values));
-    writeFileAtomic(u, formatMatrix(eigen.vectors, n, n));
+    writeFileAtomic(u, formatMatrixBytes(eigen.vectors, n, n));
     return [d, u];
   } finally {
     inputs.source.close();

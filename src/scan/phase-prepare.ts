@@ -10,7 +10,7 @@ import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
 import { groupKinship, readGroupFile } from '../fit/groups.js';
 import { VERSION } from '../version.js';
-import type { ScanConfig } from './config.js';
+import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from './config.js';
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from './plan-types.js';
 import { eigenForAnalysed, type KinshipSource } from './prepare.js';
@@ -27,6 +27,12 @@ export class Stopwatch {
     readonly timings: { label: string; minutes: number }[] = [],
     private readonly earlierMinutes = 0,
   ) {}
+
+  /** A stage that overlapped others: its own duration, and the next lap starts now. */
+  record(label: string, ms: number): void {
+    this.timings.push({ label, minutes: ms / 60_000 });
+    this.last = performance.now();
+  }
 
   lap(label: string): void {
     const now = performance.now();
@@ -147,18 +153,25 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
 export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
   const { source, selection } = inputs;
   const earlyEigen = new Map<number, Promise<Eigen>>();
+  // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
+  let eigenDone: Promise<number> | undefined;
   if (config.lmm !== undefined && !config.loco) {
     const kinshipSource = kinshipSourceOf(config);
+    const started = performance.now();
+    let chain: Promise<unknown> = Promise.resolve();
     for (let g = 0; g < inputs.groups.length; g++) {
-      const eigen = await eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine);
-      earlyEigen.set(g, Promise.resolve(eigen));
+      const eigen = chain.then(() => eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine));
+      earlyEigen.set(g, eigen);
+      chain = eigen;
     }
-    clock.lap('eigen-decomposition');
+    eigenDone = chain.then(() => performance.now() - started);
+    eigenDone.catch(() => undefined); // reported when awaited below; the SNP pass may fail first
   }
   const kinshipKind = config.kinshipKind ?? 1;
+  const passStarted = performance.now();
   const pass = await runSnpPass(source, inputs.groups, {
     filters: config.filters,
-    blockSize: config.blockSize,
+    blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
     quiet: config.quiet,
     snpsInFile: inputs.snpsInFile,
     kinship: config.loco
@@ -167,7 +180,14 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
         ? { kind: config.kinshipKind, engine, split: config.locoChromosome !== undefined ? { by: 'exclude', chromosome: config.locoChromosome } : { by: 'none' } }
         : undefined,
   });
-  clock.lap(config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs');
+  const passLabel = config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs';
+  if (eigenDone) {
+    const passMs = performance.now() - passStarted;
+    clock.record('eigen-decomposition', await eigenDone);
+    clock.record(passLabel, passMs);
+  } else {
+    clock.lap(passLabel);
+  }
   const union = unionOfTested(pass.tested);
   const summary: RunSummary = {
     version: VERSION,
@@ -192,7 +212,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
   const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
   summary.snpsAnalysed = units.reduce((s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0), 0);
   if (config.traits) summary.snpsAnalysed = union.length;
-  const blockSize = config.blockSize;
+  const blockSize = scanBlockSize(config, Math.max(...units.map((u) => u.outputIds.length)));
   return {
     summary,
     pass,

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
-import { scanGenotypeBlock, type BlockTraitStats } from './block-scan.js';
+import { computeGenotypeBlock, formatComputedBlock, type BlockTraitStats, type ComputedBlock } from './block-scan.js';
 import type { ScanSetup } from './phase-prepare.js';
 import type { PreparedUnit, ScanUnit } from './units.js';
 
@@ -41,6 +41,17 @@ export async function scanBlockRange(
   if (endBlock <= firstBlock) return times;
   let position = firstBlock * blockSize;
   const end = Math.min(union.length, endBlock * blockSize);
+  // Two blocks in flight: while the engine's threads test block k, this thread reads block k+1 and
+  // formats block k-1. Sinks still see the blocks in order.
+  let pending: { k: number; end: number; work: Promise<ComputedBlock> } | undefined;
+  const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
+    const outcome = formatComputedBlock(await done.work, kind, mode, config.keepP);
+    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
+    sink(done.k, outcome.texts, outcome.stats);
+    times.rotateMs += outcome.rotateMs;
+    times.testMs += outcome.testMs;
+    progress?.update(done.end);
+  };
   for await (const block of source.blocks(blockSize, union.subarray(position, end))) {
     const k = position / blockSize;
     const active: PreparedUnit[] = [];
@@ -49,16 +60,15 @@ export async function scanBlockRange(
       for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
       if (touches) active.push(await models.get(unit));
     }
-    const outcome = await scanGenotypeBlock(block, position, active, engine, kind, mode, config.keepP);
-    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
-    sink(k, outcome.texts, outcome.stats);
-    times.rotateMs += outcome.rotateMs;
-    times.testMs += outcome.testMs;
-    position += block.count;
-    progress?.update(position);
-    // A LOCO unit whose last SNP is behind us releases its eigenvectors.
+    const work = computeGenotypeBlock(block, position, active, engine, kind, mode);
+    work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
+    if (pending) await finish(pending);
+    // A LOCO unit whose last SNP is before this block releases its eigenvectors.
     if (config.loco) for (const unit of units) if (unit.lastPosition < position) models.release(unit);
+    pending = { k, end: position + block.count, work };
+    position += block.count;
   }
+  if (pending) await finish(pending);
   return times;
 }
 
