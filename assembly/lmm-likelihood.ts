@@ -233,7 +233,11 @@ function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
   const w3s = w2s + ((<usize>n) << 3);
   for (let k = 0; k < count; k += 2) {
     const pa = base + <usize>k * stride;
-    const pb = k + 1 < count ? pa + stride : pa; // an odd last pair sweeps twice; the copy is dropped
+    if (k + 1 == count) {
+      sumLastPair(pa, map, k, powers);
+      break;
+    }
+    const pb = pa + stride;
     const z = f64x2.splat(0.0);
     let a1 = z, a2 = z, a3 = z, b1 = z, b2 = z, b3 = z;
     if (powers == 3) {
@@ -260,11 +264,34 @@ function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
     }
     scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
     scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
-    if (k + 1 < count) {
-      scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
-      scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
+    scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
+    scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
+  }
+}
+
+// sumPairs for an odd last pair (two columns) on its own sweep.
+function sumLastPair(pa: usize, map: usize, k: i32, powers: i32): void {
+  const n = N;
+  const w2s = weights + ((<usize>n) << 3);
+  const w3s = w2s + ((<usize>n) << 3);
+  const z = f64x2.splat(0.0);
+  let a1 = z, a2 = z, a3 = z;
+  if (powers == 3) {
+    for (let i = 0; i < n; i++) {
+      const x = v128.load(pa + ((<usize>i) << 4));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load64_splat(at(weights, i)), x));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load64_splat(at(w2s, i)), x));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load64_splat(at(w3s, i)), x));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = v128.load(pa + ((<usize>i) << 4));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load64_splat(at(weights, i)), x));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load64_splat(at(w2s, i)), x));
     }
   }
+  scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
+  scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
 }
 
 // GEMMA's CalcPab: project covariates out one at a time, P^{p}_{ab} from P^{p-1}.
