@@ -79,7 +79,8 @@ export interface ComputedBlock {
 
 /**
  * The engine's part of a block: for every unit that tests any of its SNPs, impute, rotate once,
- * and test every trait. `firstPosition` is the union position of the block's first SNP.
+ * and test every trait. `firstPosition` is the union position of the block's first SNP. It starts
+ * once `after` (the previous block's engine work) settles, so the engine times are its own.
  */
 export async function computeGenotypeBlock(
   block: GenotypeBlock,
@@ -88,7 +89,9 @@ export async function computeGenotypeBlock(
   engine: Engine,
   kind: AnalysisKind,
   mode: number,
+  after?: Promise<unknown>,
 ): Promise<ComputedBlock> {
+  if (after) await after.catch(() => undefined);
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
   for (const prepared of units) {
     const { unit } = prepared;
@@ -128,12 +131,18 @@ export async function computeGenotypeBlock(
   return computed;
 }
 
+/** Milliseconds of formatting between yields to the event loop (where the engine's next step is dispatched). */
+const FORMAT_SLICE_MS = 4;
+
 /**
  * The writer's part of a block: rows of each output in file order, and the trait statistics.
- * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them).
+ * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them). It
+ * yields every few milliseconds so that the engine's next call, which needs this thread to be
+ * dispatched, does not wait for a thousand traits' rows.
  */
-export function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind, mode: number, keepP?: number): BlockOutcome {
+export async function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind, mode: number, keepP?: number): Promise<BlockOutcome> {
   const { block, firstPosition } = computed;
+  let sliceStart = performance.now();
   const rows = new Map<string, (string | undefined)[]>();
   const stats: Record<string, BlockTraitStats> = {};
   const primary = primaryPValue(mode);
@@ -147,6 +156,10 @@ export function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind,
     if (positions.length === 0) continue;
     const nAnalysed = unit.group.selection.nAnalysed;
     for (let t = 0; t < results.length; t++) {
+      if (performance.now() - sliceStart > FORMAT_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       const id = unit.outputIds[t];
       const out = rows.get(id)!;
       const s = stats[id];

@@ -45,7 +45,7 @@ export async function scanBlockRange(
   // formats block k-1. Sinks still see the blocks in order.
   let pending: { k: number; end: number; work: Promise<ComputedBlock> } | undefined;
   const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
-    const outcome = formatComputedBlock(await done.work, kind, mode, config.keepP);
+    const outcome = await formatComputedBlock(await done.work, kind, mode, config.keepP);
     for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
     sink(done.k, outcome.texts, outcome.stats);
     times.rotateMs += outcome.rotateMs;
@@ -60,7 +60,7 @@ export async function scanBlockRange(
       for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
       if (touches) active.push(await models.get(unit));
     }
-    const work = computeGenotypeBlock(block, position, active, engine, kind, mode);
+    const work = computeGenotypeBlock(block, position, active, engine, kind, mode, pending?.work);
     work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
     if (pending) await finish(pending);
     // A LOCO unit whose last SNP is before this block releases its eigenvectors.
