@@ -1,6 +1,6 @@
 /**
  * Tests one block of SNPs (read once, all individuals) for every unit that tests any of them:
- * subset to the unit's individuals with GEMMA's mean imputation, rotate once per unit, test every
+ * subset to the unit's individuals with GEMMA's mean imputation, rotate each distinct column once per unit, test every
  * trait of the unit (computeGenotypeBlock, the engine's part), then format the rows of each output
  * in file order (formatComputedBlock, this thread's part, which overlaps the next block's engine work).
  */
@@ -8,6 +8,7 @@ import type { Engine } from '../engines/engine.js';
 import { assocRow, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
+import { distinctColumns, spreadResults } from './distinct-columns.js';
 import type { PreparedUnit } from './units.js';
 
 /** Per output and block: counts for the trait table, and the best SNP. */
@@ -120,10 +121,12 @@ export async function computeGenotypeBlock(
       computed.testMs += performance.now() - t0;
     } else {
       const plan0 = prepared.plans[0];
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
       const t0 = performance.now();
-      const rotated = await engine.rotate(plan0.eigenvectors, plan0.n, genotypes, positions.length);
+      const rotated = await engine.rotate(plan0.eigenvectors, plan0.n, distinct.columns, distinct.count);
       const t1 = performance.now();
-      entry.results = await engine.scanTraits(prepared.plans, rotated, positions.length);
+      const results = await engine.scanTraits(prepared.plans, rotated, distinct.count);
+      entry.results = distinct.count === positions.length ? results : results.map((r) => spreadResults(r, distinct.rowOf));
       computed.rotateMs += t1 - t0;
       computed.testMs += performance.now() - t1;
     }
