@@ -31,6 +31,7 @@ let covMap: usize = 0; // i32 per virtual column
 let nCovPairs: i32 = 0;
 let snpPairs: usize = 0; // current SNP's pairs
 let snpMap: usize = 0;
+let projIndex: usize = 0; // per level p: iww, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them
 let nSnpPairs: i32 = 0;
 
 /** sum_i w_i and sum_i w_i^2 of the last pass (trace of H^-1 and H^-2). */
@@ -72,12 +73,37 @@ export function snpPairCount(nCvt: i32): i32 {
   return (nCvt + 3) >> 1;
 }
 
+/** Bytes of the projection index (projIndexBytes(c) i32 entries at modelSetup's `index`). */
+export function projIndexBytes(nCvt: i32): i32 {
+  let count = 0;
+  for (let p = 1; p <= nCvt + 1; p++) count += 1 + (3 * (nCvt + 2 - p) * (nCvt + 3 - p)) / 2;
+  return count << 2;
+}
+
+// The packed-table columns the recursions read and write, listed once so the per-evaluation loops do no index
+// arithmetic (the same entries in the same order as GEMMA's CalcPab loops).
+function buildProjIndex(nCvt: i32): void {
+  let q = projIndex;
+  for (let p = 1; p <= nCvt + 1; p++) {
+    store<i32>(q, abIndex(p, p, nCvt)); q += 4;
+    for (let a = p + 1; a <= nCvt + 2; a++) {
+      for (let b = a; b <= nCvt + 2; b++) {
+        store<i32>(q, abIndex(a, b, nCvt));
+        store<i32>(q, abIndex(a, p, nCvt), 4);
+        store<i32>(q, abIndex(b, p, nCvt), 8);
+        q += 12;
+      }
+    }
+  }
+}
+
 /**
  * Points the model at its regions: d (n), w (3n scratch), four P tables, the plan's pairs and map
- * (covPairCount(c) pairs), the SNP map (snpPairCount(c) pairs; select the SNP's pairs with selectSnpPairs).
+ * (covPairCount(c) pairs), the SNP map (snpPairCount(c) pairs; select the SNP's pairs with selectSnpPairs), and
+ * `index` (projIndexBytes(c) scratch, filled here).
  */
 export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa: usize, pppa: usize, ia: usize,
-  cPairs: usize, cMap: usize, sMap: usize): void {
+  cPairs: usize, cMap: usize, sMap: usize, index: usize): void {
   N = n;
   NCVT = nCvt;
   NINDEX = ((nCvt + 3) * (nCvt + 2)) / 2;
@@ -92,6 +118,8 @@ export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa
   nCovPairs = covPairCount(nCvt);
   snpMap = sMap;
   nSnpPairs = snpPairCount(nCvt);
+  projIndex = index;
+  buildProjIndex(nCvt);
 }
 
 /** The current SNP's interleaved product pairs (snpPairCount pairs of 2n f64). */
@@ -298,18 +326,19 @@ function sumLastPair(pa: usize, map: usize, k: i32, powers: i32): void {
 function projectP(t: usize): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
+  let q = projIndex;
   for (let p = 1; p <= nCvt + 1; p++) {
-    const prev = (p - 1) * nIndex;
-    const cur = p * nIndex;
-    const ww = load<f64>(at(t, prev + abIndex(p, p, nCvt)));
-    for (let a = p + 1; a <= nCvt + 2; a++) {
-      const aw = load<f64>(at(t, prev + abIndex(a, p, nCvt)));
-      for (let b = a; b <= nCvt + 2; b++) {
-        const idx = abIndex(a, b, nCvt);
-        const bw = load<f64>(at(t, prev + abIndex(b, p, nCvt)));
-        const v = load<f64>(at(t, prev + idx));
-        store<f64>(at(t, cur + idx), ww != 0.0 ? v - (aw * bw) / ww : v);
-      }
+    const prev = t + ((<usize>((p - 1) * nIndex)) << 3);
+    const cur = prev + ((<usize>nIndex) << 3);
+    const ww = load<f64>(at(prev, load<i32>(q)));
+    q += 4;
+    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
+    for (let k = 0; k < entries; k++, q += 12) {
+      const idx = load<i32>(q);
+      const aw = load<f64>(at(prev, load<i32>(q, 4)));
+      const bw = load<f64>(at(prev, load<i32>(q, 8)));
+      const v = load<f64>(at(prev, idx));
+      store<f64>(at(cur, idx), ww != 0.0 ? v - (aw * bw) / ww : v);
     }
   }
 }
@@ -318,24 +347,24 @@ function projectP(t: usize): void {
 function projectPP(): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
+  let q = projIndex;
   for (let p = 1; p <= nCvt + 1; p++) {
-    const prev = (p - 1) * nIndex;
-    const cur = p * nIndex;
-    const iww = abIndex(p, p, nCvt);
-    const ww = load<f64>(at(pab, prev + iww));
-    const ww2 = load<f64>(at(ppab, prev + iww));
-    for (let a = p + 1; a <= nCvt + 2; a++) {
-      const iaw = abIndex(a, p, nCvt);
-      const aw = load<f64>(at(pab, prev + iaw));
-      const aw2 = load<f64>(at(ppab, prev + iaw));
-      for (let b = a; b <= nCvt + 2; b++) {
-        const idx = abIndex(a, b, nCvt);
-        const ibw = abIndex(b, p, nCvt);
-        const bw = load<f64>(at(pab, prev + ibw));
-        const bw2 = load<f64>(at(ppab, prev + ibw));
-        const v = load<f64>(at(ppab, prev + idx));
-        store<f64>(at(ppab, cur + idx), ww != 0.0 ? v + (aw * bw * ww2) / (ww * ww) - (aw * bw2 + bw * aw2) / ww : v);
-      }
+    const off = (<usize>((p - 1) * nIndex)) << 3;
+    const prev1 = pab + off, prev2 = ppab + off;
+    const cur2 = prev2 + ((<usize>nIndex) << 3);
+    const iww = load<i32>(q);
+    q += 4;
+    const ww = load<f64>(at(prev1, iww));
+    const ww2 = load<f64>(at(prev2, iww));
+    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
+    for (let k = 0; k < entries; k++, q += 12) {
+      const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
+      const aw = load<f64>(at(prev1, iaw));
+      const aw2 = load<f64>(at(prev2, iaw));
+      const bw = load<f64>(at(prev1, ibw));
+      const bw2 = load<f64>(at(prev2, ibw));
+      const v = load<f64>(at(prev2, idx));
+      store<f64>(at(cur2, idx), ww != 0.0 ? v + (aw * bw * ww2) / (ww * ww) - (aw * bw2 + bw * aw2) / ww : v);
     }
   }
 }
@@ -344,32 +373,32 @@ function projectPP(): void {
 function projectPPP(): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
+  let q = projIndex;
   for (let p = 1; p <= nCvt + 1; p++) {
-    const prev = (p - 1) * nIndex;
-    const cur = p * nIndex;
-    const iww = abIndex(p, p, nCvt);
-    const ww = load<f64>(at(pab, prev + iww));
-    const ww2 = load<f64>(at(ppab, prev + iww));
-    const ww3 = load<f64>(at(pppab, prev + iww));
-    for (let a = p + 1; a <= nCvt + 2; a++) {
-      const iaw = abIndex(a, p, nCvt);
-      const aw = load<f64>(at(pab, prev + iaw));
-      const aw2 = load<f64>(at(ppab, prev + iaw));
-      const aw3 = load<f64>(at(pppab, prev + iaw));
-      for (let b = a; b <= nCvt + 2; b++) {
-        const idx = abIndex(a, b, nCvt);
-        const ibw = abIndex(b, p, nCvt);
-        const bw = load<f64>(at(pab, prev + ibw));
-        const bw2 = load<f64>(at(ppab, prev + ibw));
-        const bw3 = load<f64>(at(pppab, prev + ibw));
-        let v = load<f64>(at(pppab, prev + idx));
-        if (ww != 0.0) {
-          v -= (aw * bw * ww2 * ww2) / (ww * ww * ww);
-          v -= (aw * bw3 + bw * aw3 + aw2 * bw2) / ww;
-          v += (aw * bw2 * ww2 + bw * aw2 * ww2 + aw * bw * ww3) / (ww * ww);
-        }
-        store<f64>(at(pppab, cur + idx), v);
+    const off = (<usize>((p - 1) * nIndex)) << 3;
+    const prev1 = pab + off, prev2 = ppab + off, prev3 = pppab + off;
+    const cur3 = prev3 + ((<usize>nIndex) << 3);
+    const iww = load<i32>(q);
+    q += 4;
+    const ww = load<f64>(at(prev1, iww));
+    const ww2 = load<f64>(at(prev2, iww));
+    const ww3 = load<f64>(at(prev3, iww));
+    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
+    for (let k = 0; k < entries; k++, q += 12) {
+      const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
+      const aw = load<f64>(at(prev1, iaw));
+      const aw2 = load<f64>(at(prev2, iaw));
+      const aw3 = load<f64>(at(prev3, iaw));
+      const bw = load<f64>(at(prev1, ibw));
+      const bw2 = load<f64>(at(prev2, ibw));
+      const bw3 = load<f64>(at(prev3, ibw));
+      let v = load<f64>(at(prev3, idx));
+      if (ww != 0.0) {
+        v -= (aw * bw * ww2 * ww2) / (ww * ww * ww);
+        v -= (aw * bw3 + bw * aw3 + aw2 * bw2) / ww;
+        v += (aw * bw2 * ww2 + bw * aw2 * ww2 + aw * bw * ww3) / (ww * ww);
       }
+      store<f64>(at(cur3, idx), v);
     }
   }
 }

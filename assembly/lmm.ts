@@ -16,7 +16,7 @@
 import { gridProduct } from './lmm-grid';
 import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
 import {
-  ONES, PAD, abIndex, covPairCount, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
+  ONES, PAD, abIndex, covPairCount, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
   projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
   setIabRow0, setRow0, snpPairCount,
 } from './lmm-likelihood';
@@ -65,7 +65,7 @@ export function lmmPlanBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
 export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
   const rows = CHUNK * 2 * snpPairCount(nCvt);
   return align8(rows * n * 8) + align8(rows * lmmWeightColumns(nGrid) * 8) + align8(3 * n * 8)
-    + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + 3 * row0Bytes(nCvt);
+    + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + align8(projIndexBytes(nCvt)) + 3 * row0Bytes(nCvt);
 }
 
 /**
@@ -212,9 +212,10 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const iab = p; p += align8(pTableBytes(c));
   const slopesR = p; p += align8(nGrid * 8);
   const slopesL = p; p += align8(nGrid * 8);
+  const projIdx = p; p += align8(projIndexBytes(c));
   const savedRows = p;
   const rowBytes = row0Bytes(c);
-  modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap);
+  modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
   gridSums_ = gridSums; products_ = products;
 
