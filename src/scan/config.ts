@@ -66,14 +66,18 @@ export interface ScanConfig {
 /** SNPs per block when --block-size is not given. */
 export const DEFAULT_BLOCK_SIZE = 2048;
 
+/** Bytes of one block's genotypes (b x n float64) the default block size aims at. */
+const BLOCK_BYTES = 8 * 2 ** 20;
+
 /**
- * Block size of the scan phase: --block-size, else DEFAULT_BLOCK_SIZE shrunk (by powers of two, down to 256) so a
- * block holds about 8 x 2048 trait x SNP results whatever the number of traits: memory stays bounded and the last
- * block, whose formatting cannot overlap the engine's work, stays short.
+ * Block size of the scan phase: --block-size, else DEFAULT_BLOCK_SIZE halved (down to 256) until a block's
+ * genotypes take at most 8 MiB (b x n float64; about five such arrays per block in flight) and it holds at most
+ * 8 x 2048 trait x SNP results: memory stays bounded by n and the number of traits, and the last block, whose
+ * formatting cannot overlap the engine's work, stays short.
  */
-export function scanBlockSize(config: ScanConfig, traitsPerUnit: number): number {
+export function scanBlockSize(config: ScanConfig, traitsPerUnit: number, nAnalysed: number): number {
   if (config.blockSize !== undefined) return config.blockSize;
   let size = DEFAULT_BLOCK_SIZE;
-  while (size > 256 && size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE) size /= 2;
+  while (size > 256 && (size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE || size * nAnalysed * 8 > BLOCK_BYTES)) size /= 2;
   return size;
 }

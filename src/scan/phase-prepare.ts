@@ -212,7 +212,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
   const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
   summary.snpsAnalysed = units.reduce((s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0), 0);
   if (config.traits) summary.snpsAnalysed = union.length;
-  const blockSize = scanBlockSize(config, Math.max(...units.map((u) => u.outputIds.length)));
+  const blockSize = scanBlockSize(config, Math.max(...units.map((u) => u.outputIds.length)), Math.max(...units.map((u) => u.group.selection.nAnalysed)));
   return {
     summary,
     pass,
