@@ -1,129 +1,268 @@
-// Blocked Householder reduction of a symmetric matrix to tridiagonal form (LAPACK dsytrd/dlatrd, lower),
-// on a full row-major copy: by symmetry row i doubles as column i, so every access is contiguous.
+// Blocked Householder reduction of a symmetric matrix to tridiagonal form (LAPACK dsytrd/dlatrd idea), on a
+// row-major copy whose upper triangle is the working half: by symmetry row i from column i on doubles as column i
+// below the diagonal, so every access is contiguous. The per-column symmetric products and the per-panel trailing
+// updates (one rank-2*NB GEMM on the upper triangle only) are split over the team.
 import { gemm } from './gemm';
+import { JOB_SYMV, JOB_TRAIL, JOB_TRI_REFLECTOR, JOB_TRI_W, runChunk } from './jobs';
+import { teamRun } from './team';
+import { at, axpy, dot, madd, maxAbsOf, ptrSlot, scal, setSlot, slot, threadPtr } from './vec';
 
 /** Panel width: reflectors per GEMM-shaped trailing update. */
 export const NB: i32 = 32;
+// Rows per trailing-update chunk.
+const STRIP: i32 = 64;
+// Shorter columns are multiplied by the leader alone: splitting them would cost more than it saves.
+const SPLIT_MIN: i32 = 160;
+// A column's product is split into this many row chunks (whatever the team size, so results do not depend on it),
+// each adding into its own partial vector; the partials are summed in chunk order.
+const SYMV_CHUNKS: i32 = 8;
 
-// @ts-ignore: decorator
-@inline function at(base: usize, idx: i32): usize { return base + ((<usize>idx) << 3); }
+// Context slots.
+const X_N = 0, X_A = 1, X_VW = 2, X_PART = 3, X_BOUNDS = 4, X_WORKS = 5, X_V = 6, X_T0 = 7, X_P0 = 8, X_Y = 9;
+const X_D = 10, X_E = 11, X_TAU = 12, X_SPLIT = 13;
 
-function dot(x: usize, y: usize, len: i32): f64 {
-  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x), v128.load(y)));
-    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(x, 16), v128.load(y, 16)));
-    x += 32; y += 32;
-  }
-  const acc = f64x2.add(acc0, acc1);
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; i < len; i++) { s += load<f64>(x) * load<f64>(y); x += 8; y += 8; }
-  return s;
-}
-
-// w[s..n) = A[s..n, s..n] v from the lower triangle only (half the memory traffic of a full gemv): row r's
-// segment left of the diagonal feeds w[r] as a dot product and w[s..r) as an axpy in the same pass.
-function symvLower(n: i32, a: usize, s: i32, v: usize, w: usize): void {
-  memory.fill(at(w, s), 0, (<usize>(n - s)) << 3);
-  for (let r = s; r < n; r++) {
-    const seg = at(a, r * n + s);
-    const vr = load<f64>(at(v, r));
-    const vrv = f64x2.splat(vr);
-    let acc = f64x2.splat(0);
-    let x = seg, vp = at(v, s), wp = at(w, s);
-    const len = r - s;
+// w[r0..r1) and w[r1..n) gain rows [r0, r1) of (upper triangle of A) v, each row both as a dot product (its own
+// entry) and as an axpy (the entries right of the diagonal, standing for the column below it). Rows go in fours
+// (then pairs) so v and w are loaded once for several rows: the product is bound by loads, not arithmetic.
+function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void {
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const p0 = at(a, r * n), p1 = at(a, (r + 1) * n), p2 = at(a, (r + 2) * n), p3 = at(a, (r + 3) * n);
+    const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1)), v2 = load<f64>(at(v, r + 2)), v3 = load<f64>(at(v, r + 3));
+    // The 4 x 4 diagonal block, from its upper triangle.
+    const a01 = load<f64>(at(p0, r + 1)), a02 = load<f64>(at(p0, r + 2)), a03 = load<f64>(at(p0, r + 3));
+    const a12 = load<f64>(at(p1, r + 2)), a13 = load<f64>(at(p1, r + 3)), a23 = load<f64>(at(p2, r + 3));
+    let t0 = load<f64>(at(p0, r)) * v0 + a01 * v1 + a02 * v2 + a03 * v3;
+    let t1 = a01 * v0 + load<f64>(at(p1, r + 1)) * v1 + a12 * v2 + a13 * v3;
+    let t2 = a02 * v0 + a12 * v1 + load<f64>(at(p2, r + 2)) * v2 + a23 * v3;
+    let t3 = a03 * v0 + a13 * v1 + a23 * v2 + load<f64>(at(p3, r + 3)) * v3;
+    const len = n - r - 4;
+    let x0 = at(p0, r + 4), x1 = at(p1, r + 4), x2 = at(p2, r + 4), x3 = at(p3, r + 4);
+    let vp = at(v, r + 4), wp = at(w, r + 4);
+    const vv0 = f64x2.splat(v0), vv1 = f64x2.splat(v1), vv2 = f64x2.splat(v2), vv3 = f64x2.splat(v3);
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0), acc2 = f64x2.splat(0), acc3 = f64x2.splat(0);
     let k = 0;
     for (; k + 2 <= len; k += 2) {
-      const sv = v128.load(x);
-      acc = f64x2.add(acc, f64x2.mul(sv, v128.load(vp)));
-      v128.store(wp, f64x2.add(v128.load(wp), f64x2.mul(vrv, sv)));
-      x += 16; vp += 16; wp += 16;
+      const y0 = v128.load(x0), y1 = v128.load(x1), y2 = v128.load(x2), y3 = v128.load(x3), vc = v128.load(vp);
+      acc0 = madd(y0, vc, acc0); acc1 = madd(y1, vc, acc1); acc2 = madd(y2, vc, acc2); acc3 = madd(y3, vc, acc3);
+      v128.store(wp, madd(y0, vv0, madd(y1, vv1, madd(y2, vv2, madd(y3, vv3, v128.load(wp))))));
+      x0 += 16; x1 += 16; x2 += 16; x3 += 16; vp += 16; wp += 16;
     }
-    let t = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    t0 += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+    t1 += f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
+    t2 += f64x2.extract_lane(acc2, 0) + f64x2.extract_lane(acc2, 1);
+    t3 += f64x2.extract_lane(acc3, 0) + f64x2.extract_lane(acc3, 1);
     if (k < len) {
-      const sx = load<f64>(x);
-      t += sx * load<f64>(vp);
-      store<f64>(wp, load<f64>(wp) + vr * sx);
+      const y0 = load<f64>(x0), y1 = load<f64>(x1), y2 = load<f64>(x2), y3 = load<f64>(x3), vc = load<f64>(vp);
+      t0 += y0 * vc; t1 += y1 * vc; t2 += y2 * vc; t3 += y3 * vc;
+      store<f64>(wp, load<f64>(wp) + y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3);
     }
-    store<f64>(at(w, r), load<f64>(at(w, r)) + t + load<f64>(at(a, r * n + r)) * vr);
+    store<f64>(at(w, r), load<f64>(at(w, r)) + t0);
+    store<f64>(at(w, r + 1), load<f64>(at(w, r + 1)) + t1);
+    store<f64>(at(w, r + 2), load<f64>(at(w, r + 2)) + t2);
+    store<f64>(at(w, r + 3), load<f64>(at(w, r + 3)) + t3);
+  }
+  for (; r + 2 <= r1; r += 2) {
+    const row0 = at(a, r * n), row1 = at(a, (r + 1) * n);
+    const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1));
+    const a00 = load<f64>(at(row0, r)), a01 = load<f64>(at(row0, r + 1)), a11 = load<f64>(at(row1, r + 1));
+    let t0 = a00 * v0 + a01 * v1, t1 = a01 * v0 + a11 * v1;
+    const len = n - r - 2;
+    let x0 = at(row0, r + 2), x1 = at(row1, r + 2), vp = at(v, r + 2), wp = at(w, r + 2);
+    const vv0 = f64x2.splat(v0), vv1 = f64x2.splat(v1);
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 2 <= len; k += 2) {
+      const p = v128.load(x0), q = v128.load(x1), vc = v128.load(vp);
+      acc0 = madd(p, vc, acc0);
+      acc1 = madd(q, vc, acc1);
+      v128.store(wp, madd(p, vv0, madd(q, vv1, v128.load(wp))));
+      x0 += 16; x1 += 16; vp += 16; wp += 16;
+    }
+    t0 += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+    t1 += f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
+    if (k < len) {
+      const p = load<f64>(x0), q = load<f64>(x1), vc = load<f64>(vp);
+      t0 += p * vc; t1 += q * vc;
+      store<f64>(wp, load<f64>(wp) + p * v0 + q * v1);
+    }
+    store<f64>(at(w, r), load<f64>(at(w, r)) + t0);
+    store<f64>(at(w, r + 1), load<f64>(at(w, r + 1)) + t1);
+  }
+  if (r < r1) {
+    const row = at(a, r * n);
+    const vr = load<f64>(at(v, r));
+    let t = load<f64>(at(row, r)) * vr;
+    const len = n - r - 1;
+    t += dot(at(row, r + 1), at(v, r + 1), len);
+    axpy(vr, at(row, r + 1), at(w, r + 1), len);
+    store<f64>(at(w, r), load<f64>(at(w, r)) + t);
   }
 }
 
-// y += alpha * x over len doubles.
-function axpy(alpha: f64, x: usize, y: usize, len: i32): void {
-  const av = f64x2.splat(alpha);
-  let i = 0;
-  for (; i + 2 <= len; i += 2) {
-    v128.store(y, f64x2.add(v128.load(y), f64x2.mul(av, v128.load(x))));
-    x += 16; y += 16;
-  }
-  if (i < len) store<f64>(y, load<f64>(y) + alpha * load<f64>(x));
+/** Team chunk: rows bounds[c]..bounds[c+1] of the current column's product into partial vector c. */
+export function tridiagSymvChunk(ctx: usize, c: i32, tid: i32): void {
+  const n = slot(ctx, X_N);
+  const bounds = ptrSlot(ctx, X_BOUNDS);
+  const r0 = load<i32>(bounds + ((<usize>c) << 2));
+  // Rows from r0 on touch entries r0..n-1 only.
+  const part = at(ptrSlot(ctx, X_PART), c * n);
+  memory.fill(at(part, r0), 0, (<usize>(n - r0)) << 3);
+  symvRows(n, ptrSlot(ctx, X_A), r0, load<i32>(bounds + ((<usize>c + 1) << 2)), ptrSlot(ctx, X_V), part);
+}
+
+/** Team chunk: rows of strip c of the trailing matrix (upper triangle) -= V W^T + W V^T. */
+export function tridiagTrailChunk(ctx: usize, c: i32, tid: i32): void {
+  const n = slot(ctx, X_N), r0 = slot(ctx, X_T0) + c * STRIP;
+  const r1 = min(n, r0 + STRIP);
+  const vw = ptrSlot(ctx, X_VW);
+  // A(i, p) = [V W][i][p] is vw row p; B(p, j) = [W V]^T[p][j] is vw row NB + p (the third panel copies V).
+  gemm(r1 - r0, n - r0, 2 * NB, -1.0, at(vw, r0), 1, n, at(vw, NB * n + r0), n, 1,
+    at(ptrSlot(ctx, X_A), r0 * n + r0), n, threadPtr(ptrSlot(ctx, X_WORKS), tid));
+}
+
+/** Doubles of scratch tridiagonalize needs for an n x n matrix. */
+export function tridiagScratchDoubles(n: i32): i32 {
+  return (3 * NB + SYMV_CHUNKS) * n + 2 * NB + SYMV_CHUNKS + 2;
 }
 
 /**
- * Reduces the n x n symmetric row-major `a` to tridiagonal T = Q^T A Q: d (n) diagonal, e (n) with e[i] = T[i][i+1]
- * and e[n-1] = 0, tau (n) reflector scales. Reflector i is v = (0..0, 1, a[i][i+2..n-1]) stored in row i of `a`.
- * `vt` and `wt` are NB x n scratch panels; `y` holds 2*NB doubles; `work` holds gemmWorkBytes().
+ * Column i = s + jj of the panel at s: brings row i (= column i) up to date with the panel's earlier reflectors,
+ * generates reflector i (dlarfg: v = x / (alpha - beta), v[0] = 1, beta = -sign(alpha) ||x||) into d, e, tau,
+ * row i of `a` and V row jj. Run by the leader through runChunk (a hot function V8 tiers up, unlike the
+ * once-called leader loop).
  */
-export function tridiagonalize(n: i32, a: usize, d: usize, e: usize, tau: usize,
-  vt: usize, wt: usize, y: usize, work: usize): void {
+export function tridiagReflector(ctx: usize, jj: i32, tid: i32): void {
+  const n = slot(ctx, X_N), i = slot(ctx, X_P0) + jj, a = ptrSlot(ctx, X_A);
+  const vt = ptrSlot(ctx, X_VW), wt = at(vt, NB * n);
+  const row = at(a, i * n);
+  for (let q = 0; q < jj; q++) {
+    const vq = at(vt, q * n), wq = at(wt, q * n);
+    axpy(-load<f64>(at(wq, i)), at(vq, i), at(row, i), n - i);
+    axpy(-load<f64>(at(vq, i)), at(wq, i), at(row, i), n - i);
+  }
+  store<f64>(at(ptrSlot(ctx, X_D), i), load<f64>(at(row, i)));
+  const alpha = load<f64>(at(row, i + 1));
+  const tail = n - i - 2;
+  const xnorm = tail > 0 ? Math.sqrt(dot(at(row, i + 2), at(row, i + 2), tail)) : 0.0;
+  let t = 0.0, beta = alpha;
+  if (xnorm != 0.0) {
+    beta = -Math.hypot(alpha, xnorm);
+    if (alpha < 0) beta = -beta;
+    t = (beta - alpha) / beta;
+    scal(1.0 / (alpha - beta), at(row, i + 2), tail);
+  }
+  store<f64>(at(ptrSlot(ctx, X_E), i), beta);
+  store<f64>(at(ptrSlot(ctx, X_TAU), i), t);
+  const vi = at(vt, jj * n);
+  store<f64>(at(vi, i + 1), 1.0);
+  if (tail > 0) memory.copy(at(vi, i + 2), at(row, i + 2), (<usize>tail) << 3);
+}
+
+/**
+ * Column i = s + jj, after the product A22 v (in W row jj, or in the chunk partials when X_SPLIT):
+ * w = tau (A22 v - V (W^T v) - W (V^T v)), then w -= tau/2 (w.v) v so that A - v w^T - w v^T = H A H.
+ */
+export function tridiagW(ctx: usize, jj: i32, tid: i32): void {
+  const n = slot(ctx, X_N), i = slot(ctx, X_P0) + jj;
+  const vt = ptrSlot(ctx, X_VW), wt = at(vt, NB * n), y = ptrSlot(ctx, X_Y);
+  const vi = at(vt, jj * n), wi = at(wt, jj * n);
+  const len = n - i - 1;
+  if (slot(ctx, X_SPLIT) != 0) {
+    const part = ptrSlot(ctx, X_PART), bounds = ptrSlot(ctx, X_BOUNDS);
+    for (let c = 0; c < SYMV_CHUNKS; c++) {
+      const r0 = load<i32>(bounds + ((<usize>c) << 2));
+      axpy(1.0, at(part, c * n + r0), at(wi, r0), n - r0);
+    }
+  }
+  for (let q = 0; q < jj; q++) {
+    store<f64>(at(y, q), dot(at(wt, q * n + i + 1), at(vi, i + 1), len));
+    store<f64>(at(y, NB + q), dot(at(vt, q * n + i + 1), at(vi, i + 1), len));
+  }
+  for (let q = 0; q < jj; q++) {
+    axpy(-load<f64>(at(y, q)), at(vt, q * n + i + 1), at(wi, i + 1), len);
+    axpy(-load<f64>(at(y, NB + q)), at(wt, q * n + i + 1), at(wi, i + 1), len);
+  }
+  const t = load<f64>(at(ptrSlot(ctx, X_TAU), i));
+  scal(t, at(wi, i + 1), len);
+  axpy(-0.5 * t * dot(at(wi, i + 1), at(vi, i + 1), len), at(vi, i + 1), at(wi, i + 1), len);
+}
+
+/**
+ * Reduces the n x n symmetric row-major `a` (both triangles given) to tridiagonal T = Q^T A Q: d (n) diagonal,
+ * e (n) with e[i] = T[i][i+1] and e[n-1] = 0, tau (n) reflector scales. Reflector i is v = (0..0, 1,
+ * a[i][i+2..n-1]) stored in row i of `a`; the lower triangle of `a` is left as scratch. Leader of the team:
+ * scratch holds tridiagScratchDoubles(n), works is a u32 table of gemmWorkBytes() buffers per thread, ctx
+ * CTX_BYTES.
+ */
+export function tridiagonalize(n: i32, a: usize, d: usize, e: usize, tau: usize, scratch: usize, works: usize,
+  team: usize, ctx: usize): void {
+  // scratch: V, W and a copy of V (NB x n each), the chunks' partial products, y (2 NB), chunk bounds (i32).
+  const vw = scratch, part = at(vw, 3 * NB * n), y = at(part, SYMV_CHUNKS * n), bounds = at(y, 2 * NB);
+  setSlot(ctx, X_N, n); setSlot(ctx, X_A, <i32>a); setSlot(ctx, X_VW, <i32>vw); setSlot(ctx, X_PART, <i32>part);
+  setSlot(ctx, X_BOUNDS, <i32>bounds); setSlot(ctx, X_WORKS, <i32>works); setSlot(ctx, X_Y, <i32>y);
+  setSlot(ctx, X_D, <i32>d); setSlot(ctx, X_E, <i32>e); setSlot(ctx, X_TAU, <i32>tau);
+  // Entries far from 1 would overflow or underflow in the squared norms: scale by a power of 2 (exact) so the
+  // largest is about 1, and undo it on d and e at the end (the reflectors do not depend on the scale).
+  let big = 0.0;
+  for (let i = 0; i < n; i++) big = Math.max(big, maxAbsOf(at(a, i * n), n));
+  let exponent = 0;
+  if (big > 1e150 || (big < 1e-150 && big > 0.0)) {
+    exponent = -<i32>Math.floor(Math.log2(big));
+    scaleBy2(a, n * n, exponent);
+  }
   store<f64>(at(e, n - 1), 0.0);
   for (let s = 0; s < n - 1; s += NB) {
     const nbk = min(NB, n - 1 - s);
-    memory.fill(vt, 0, (<usize>(nbk * n)) << 3);
-    memory.fill(wt, 0, (<usize>(nbk * n)) << 3);
+    setSlot(ctx, X_P0, s);
+    memory.fill(vw, 0, (<usize>(2 * NB * n)) << 3);
     for (let jj = 0; jj < nbk; jj++) {
       const i = s + jj;
-      const row = at(a, i * n);
-      // Column i (= row i) brought up to date with this panel's earlier reflectors.
-      for (let q = 0; q < jj; q++) {
-        const vq = at(vt, q * n), wq = at(wt, q * n);
-        axpy(-load<f64>(at(wq, i)), at(vq, i), at(row, i), n - i);
-        axpy(-load<f64>(at(vq, i)), at(wq, i), at(row, i), n - i);
-      }
-      store<f64>(at(d, i), load<f64>(at(row, i)));
-      // dlarfg: v = x / (alpha - beta), v[0] = 1, beta = -sign(alpha) ||x||.
-      const alpha = load<f64>(at(row, i + 1));
-      const tail = n - i - 2;
-      const xnorm = tail > 0 ? Math.sqrt(dot(at(row, i + 2), at(row, i + 2), tail)) : 0.0;
-      let t = 0.0, beta = alpha;
-      if (xnorm != 0.0) {
-        beta = -Math.hypot(alpha, xnorm);
-        if (alpha < 0) beta = -beta;
-        t = (beta - alpha) / beta;
-        const scale = 1.0 / (alpha - beta);
-        for (let r = i + 2; r < n; r++) store<f64>(at(row, r), load<f64>(at(row, r)) * scale);
-      }
-      store<f64>(at(e, i), beta);
-      store<f64>(at(tau, i), t);
-      const vi = at(vt, jj * n), wi = at(wt, jj * n);
-      store<f64>(at(vi, i + 1), 1.0);
-      for (let r = i + 2; r < n; r++) store<f64>(at(vi, r), load<f64>(at(row, r)));
-      if (t == 0.0) continue;
-      // w = tau (A22 - V W^T - W V^T) v, with A22 as of the panel start.
-      const len = n - i - 1;
-      symvLower(n, a, i + 1, vi, wi);
-      for (let q = 0; q < jj; q++) {
-        store<f64>(at(y, q), dot(at(wt, q * n + i + 1), at(vi, i + 1), len));
-        store<f64>(at(y, NB + q), dot(at(vt, q * n + i + 1), at(vi, i + 1), len));
-      }
-      for (let q = 0; q < jj; q++) {
-        axpy(-load<f64>(at(y, q)), at(vt, q * n + i + 1), at(wi, i + 1), len);
-        axpy(-load<f64>(at(y, NB + q)), at(wt, q * n + i + 1), at(wi, i + 1), len);
-      }
-      for (let r = i + 1; r < n; r++) store<f64>(at(wi, r), t * load<f64>(at(wi, r)));
-      // w += -tau/2 (w.v) v makes the rank-2 update A - v w^T - w v^T equal H A H.
-      const half = -0.5 * t * dot(at(wi, i + 1), at(vi, i + 1), len);
-      axpy(half, at(vi, i + 1), at(wi, i + 1), len);
+      runChunk(JOB_TRI_REFLECTOR, ctx, jj, 0);
+      if (load<f64>(at(tau, i)) == 0.0) continue;
+      // A22 v, with A22 as of the panel start (rows below i of this panel are not updated yet).
+      symvColumn(n, a, i + 1, at(vw, jj * n), at(vw, (NB + jj) * n), bounds, team, ctx);
+      runChunk(JOB_TRI_W, ctx, jj, 0);
     }
-    // Trailing update A22 -= V W^T + W V^T as two GEMMs over the full (symmetric) block.
+    // Trailing update of the upper triangle: A22 -= V W^T + W V^T as one GEMM with inner dimension 2*NB.
     const t0 = s + nbk;
-    const m = n - t0;
-    if (m > 0) {
-      gemm(m, m, nbk, -1.0, at(vt, t0), 1, n, at(wt, t0), n, 1, at(a, t0 * n + t0), n, work);
-      gemm(m, m, nbk, -1.0, at(wt, t0), 1, n, at(vt, t0), n, 1, at(a, t0 * n + t0), n, work);
+    if (t0 < n) {
+      memory.copy(at(vw, 2 * NB * n), vw, (<usize>(NB * n)) << 3);
+      setSlot(ctx, X_T0, t0);
+      teamRun(team, JOB_TRAIL, (n - t0 + STRIP - 1) / STRIP, ctx);
     }
   }
   store<f64>(at(d, n - 1), load<f64>(at(a, (n - 1) * n + n - 1)));
+  if (exponent != 0) {
+    scaleBy2(d, n, -exponent);
+    scaleBy2(e, n, -exponent);
+  }
+}
+
+// x (len doubles) *= 2^exponent, in two steps when 2^exponent itself would overflow (subnormal inputs).
+function scaleBy2(x: usize, len: i32, exponent: i32): void {
+  const first = max(-1000, min(1000, exponent));
+  scal(Math.pow(2.0, <f64>first), x, len);
+  if (exponent != first) scal(Math.pow(2.0, <f64>(exponent - first)), x, len);
+}
+
+// w[s..n) = A[s..n, s..n] v (w zero on entry) when small; else split over the team in SYMV_CHUNKS row chunks of
+// equal work, each into its own partial vector (summed by tridiagW), and X_SPLIT set.
+function symvColumn(n: i32, a: usize, s: i32, v: usize, w: usize, bounds: usize, team: usize, ctx: usize): void {
+  const len = n - s;
+  if (len < SPLIT_MIN) {
+    setSlot(ctx, X_SPLIT, 0);
+    symvRows(n, a, s, n, v, w);
+    return;
+  }
+  setSlot(ctx, X_SPLIT, 1);
+  // Row s + j carries len - j entries, so boundary k sits where the first j rows hold k / chunks of the triangle.
+  store<i32>(bounds, s);
+  for (let k = 1; k < SYMV_CHUNKS; k++) {
+    const j = <i32>(len * (1.0 - Math.sqrt(1.0 - <f64>k / <f64>SYMV_CHUNKS)));
+    store<i32>(bounds + ((<usize>k) << 2), s + j);
+  }
+  store<i32>(bounds + ((<usize>SYMV_CHUNKS) << 2), n);
+  setSlot(ctx, X_V, <i32>v);
+  teamRun(team, JOB_SYMV, SYMV_CHUNKS, ctx);
 }

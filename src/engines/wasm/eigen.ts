@@ -1,60 +1,73 @@
 /**
- * Symmetric eigendecomposition on the WASM kernels: blocked Householder tridiagonalisation, implicit QL whose
- * rotations are replayed in batches over column ranges (threads), then WY back-transformation by row ranges.
+ * Symmetric eigendecomposition on the WASM kernels: blocked Householder tridiagonalisation (assembly/tridiag.ts),
+ * divide and conquer on the tridiagonal matrix (assembly/dc.ts) and the WY back-transformation
+ * (assembly/backtransform.ts). All three run in one team session: a leader call on one thread and a helper call
+ * on each other thread, cooperating through a job word in shared memory (assembly/team.ts), so the many short
+ * parallel steps inside the phases cost no message round trips (and the dispatching thread, which may be busy
+ * reading SNPs meanwhile, is needed only at the start and the end).
  */
 import type { Eigen } from '../engine.js';
 import type { KernelCall, KernelRunner } from './runner.js';
-import { splitRange } from './runner.js';
 
-const PANEL = 32; // must equal NB in assembly/tridiag.ts
-const BACK_BLOCK = 64; // reflectors per WY block in the back-transformation
-const MAX_SWEEPS = 64; // QL sweeps logged between replays: more sweeps, fewer passes over Z^T
-const STATE_SLOTS = 8;
+const TEAM_BYTES = 512; // >= TEAM_BYTES in assembly/team.ts
+const CTX_BYTES = 256; // CTX_BYTES in assembly/vec.ts
 
-/** Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix. */
-export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
+/**
+ * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.
+ * `profile`, if given, gains the milliseconds spent in each phase (the phases then run as three sessions).
+ */
+export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number,
+  profile?: Record<string, number>): Promise<Eigen> {
   if (matrix.length !== n * n) throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
   return runner.exclusive(async () => {
-    const { arena, slots, scratch } = runner;
-    const logCap = MAX_SWEEPS * Math.max(n, 1);
-    const a = arena.allocF64(n * n), zt = arena.allocF64(n * n), zp = arena.allocF64(n * n);
+    const { arena, scratch } = runner;
+    const T = runner.slots;
+    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(32), status = arena.alloc(8);
+    await runner.run([['teamInit', [team, T]], ['eigenSizes', [n, sizes]]]);
+    const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(arena.memory.buffer, sizes, 5);
+    // a: the matrix, then the reflectors, then U. zt: eigenvectors of the tridiagonal matrix (as rows). big: the
+    // merges' compact eigenvector blocks, then the WY blocks. About 3 n^2 doubles in all.
+    const a = arena.allocF64(n * n), zt = arena.allocF64(n * n), big = arena.allocF64(Math.max(n * n, blockDoubles!));
     const d = arena.allocF64(n), e = arena.allocF64(n), tau = arena.allocF64(n);
-    const vt = arena.allocF64(BACK_BLOCK * n), wt = arena.allocF64(PANEL * n), y = arena.allocF64(2 * PANEL);
-    const tmat = arena.allocF64(BACK_BLOCK * BACK_BLOCK), state = arena.allocF64(STATE_SLOTS);
-    const hdr = arena.alloc(MAX_SWEEPS * 8), cs = arena.allocF64(2 * logCap);
-    const rowRanges = splitRange(n, slots, 4);
-    const w = rowRanges.map(([r0, r1]) => [arena.allocF64((r1 - r0) * BACK_BLOCK), arena.allocF64((r1 - r0) * BACK_BLOCK)]);
+    const triScratch = arena.allocF64(triDoubles!), small = arena.allocF64(T * dcDoubles!);
+    const levels = arena.alloc(4 * levelEntries!), w = arena.allocF64(T * backDoubles!);
+    const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
+    new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
+    new Int32Array(arena.memory.buffer, status, 2).fill(0);
     arena.f64(a, n * n).set(matrix);
 
-    await runner.run([
-      ['tridiagonalize', [n, a, d, e, tau, vt, wt, y, scratch[0]!]],
-      ['setIdentityPanels', [n, zp]],
-      ['qlInit', [state]],
-    ]);
-    const columnRanges = splitRange(n, slots, 16);
-    for (;;) {
-      const status = await runner.run([['qlRun', [n, d, e, state, hdr, cs, MAX_SWEEPS, logCap]]]);
-      if (status < 0) throw new Error('lmmscan wasm: eigenvalue QL iteration did not converge');
-      if (arena.f64(state, STATE_SLOTS)[3]! > 0) {
-        await runner.parallel(columnRanges.map(([k0, k1]): KernelCall[] => [['applyRotations', [n, zp, k0, k1, state, hdr, cs]]]));
-      }
-      if (status === 1) break;
+    const phases: Array<[string, KernelCall]> = [
+      ['tridiag', ['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]]],
+      ['dc', ['dcEigen', [n, d, e, zt, big, small, levels, works, team, ctx, status]]],
+      ['back', ['backTransform', [n, a, tau, zt, big, w, works, team, ctx]]],
+    ];
+    const sessions = profile ? phases.map((phase) => [phase]) : [phases];
+    for (let s = 0; s < sessions.length; s++) {
+      const started = performance.now();
+      if (s > 0) await runner.run([['teamInit', [team, T]]]);
+      await session(runner, team, T, sessions[s]!.map(([, call]) => call));
+      if (profile) profile[sessions[s]![0]![0]] = (profile[sessions[s]![0]![0]] ?? 0) + performance.now() - started;
     }
-    await runner.parallel(rowRanges.map(([r0, r1]): KernelCall[] => [['panelsToRows', [n, zp, zt, r0, r1]]]));
-    await runner.run([['sortEigen', [n, d, zt]]]);
-
-    // U^T = Z^T H_{n-2} ... H_0: blocks of reflectors from the last to the first.
-    const reflectors = n - 1;
-    for (let j0 = Math.floor((reflectors - 1) / BACK_BLOCK) * BACK_BLOCK; j0 >= 0 && reflectors > 0; j0 -= BACK_BLOCK) {
-      const kb = Math.min(BACK_BLOCK, reflectors - j0);
-      await runner.run([['prepareBlock', [n, a, tau, j0, kb, vt, tmat]]]);
-      await runner.parallel(rowRanges.map(([r0, r1], t): KernelCall[] => [
-        ['applyBlock', [n, zt, r0, r1 - r0, j0, kb, vt, tmat, w[t]![0]!, w[t]![1]!, scratch[t]!]],
-      ]));
+    // A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
+    if (new Int32Array(arena.memory.buffer, status, 1)[0] !== 0) {
+      throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
     }
-    // The reflectors in `a` are spent, so U = (U^T)^T goes there.
-    await runner.parallel(rowRanges.map(([r0, r1]): KernelCall[] => [['transposeRows', [n, zt, a, r0, r1]]]));
     return { values: arena.f64(d, n).slice(), vectors: arena.f64(a, n * n).slice() };
   });
+}
+
+/**
+ * One team session on a team block set up by teamInit: the leader's calls then teamFinish on one thread, teamHelp
+ * on the others. Should any call fail (a trap), teamAbort releases the others; this returns (or throws) only once
+ * every call has ended, so the arena is never released under a running thread.
+ */
+async function session(runner: KernelRunner, team: number, threads: number, lead: KernelCall[]): Promise<void> {
+  const calls = [runner.run([...lead, ['teamFinish', [team]]])];
+  for (let t = 1; t < threads; t++) calls.push(runner.run([['teamHelp', [team, t]]]));
+  const aborts = calls.map((call) => call.catch(() => runner.run([['teamAbort', [team]]])));
+  const ended = await Promise.allSettled(calls);
+  await Promise.allSettled(aborts);
+  const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

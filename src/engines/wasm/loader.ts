@@ -14,19 +14,17 @@ export interface KernelExports {
     b: number, rsB: number, csB: number, c: number, ldc: number, work: number): void;
   gemmWorkBytes(): number;
   zeroF64(ptr: number, count: number): void;
-  tridiagonalize(n: number, a: number, d: number, e: number, tau: number, vt: number, wt: number,
-    y: number, work: number): void;
-  qlInit(state: number): void;
-  qlRun(n: number, d: number, e: number, state: number, hdr: number, cs: number, maxSweeps: number,
-    logCap: number): number;
-  applyRotations(n: number, zt: number, k0: number, k1: number, state: number, hdr: number, cs: number): void;
-  sortEigen(n: number, d: number, zt: number): void;
-  setIdentityPanels(n: number, zp: number): void;
-  panelsToRows(n: number, zp: number, zt: number, r0: number, r1: number): void;
-  prepareBlock(n: number, a: number, tau: number, j0: number, kb: number, vt: number, tmat: number): void;
-  applyBlock(n: number, zt: number, r0: number, mr: number, j0: number, kb: number, vt: number, tmat: number,
-    w1: number, w2: number, work: number): void;
-  transposeRows(n: number, src: number, dst: number, r0: number, r1: number): void;
+  tridiagonalize(n: number, a: number, d: number, e: number, tau: number, scratch: number, works: number,
+    team: number, ctx: number): void;
+  teamInit(team: number, threads: number): void;
+  teamHelp(team: number, tid: number): void;
+  teamFinish(team: number): void;
+  teamAbort(team: number): void;
+  dcEigen(n: number, d: number, e: number, qt: number, big: number, small: number, levels: number, works: number,
+    team: number, ctx: number, status: number): void;
+  eigenSizes(n: number, out: number): void;
+  backTransform(n: number, a: number, tau: number, zt: number, blocks: number, w: number, works: number,
+    team: number, ctx: number): void;
   lmmPrepare(desc: number): void;
   lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;

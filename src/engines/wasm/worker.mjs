@@ -8,7 +8,7 @@ const kernels = new WebAssembly.Instance(module, {
   env: { memory, abort: () => { throw new Error('wasm abort'); } },
 }).exports;
 
-/** Runs the task's kernel calls; returns the last call's result (qlRun's status), or 0. */
+/** Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. */
 export default function runCalls({ calls }) {
   let result = 0;
   for (const [name, args] of calls) result = kernels[name](...args) ?? 0;
