@@ -67,11 +67,11 @@ export interface ScanConfig {
 export const DEFAULT_BLOCK_SIZE = 2048;
 
 /** Bytes of one block's genotypes (b x n float64) the default block size aims at. */
-const BLOCK_BYTES = 8 * 2 ** 20;
+const BLOCK_BYTES = 16 * 2 ** 20;
 
 /**
  * Block size of the scan phase: --block-size, else DEFAULT_BLOCK_SIZE halved (down to 256) until a block's
- * genotypes take at most 8 MiB (b x n float64; about five such arrays per block in flight) and it holds at most
+ * genotypes take at most 16 MiB (b x n float64; a few such arrays per block in flight) and it holds at most
  * 8 x 2048 trait x SNP results: memory stays bounded by n and the number of traits, and the last block, whose
  * formatting cannot overlap the engine's work, stays short.
  */
