@@ -66,21 +66,25 @@ export class SnpFilter {
     let n0 = 0;
     let n1 = 0;
     let n2 = 0;
-    let first = NaN;
-    let polymorphic = false;
+    // Polymorphic (BIMBAM's test) = some observed dosage differs from another = min < max.
+    let min = Infinity;
+    let max = -Infinity;
     for (let k = 0; k < n; k++) {
       const g = dosages[offset + analysedIndex[k]];
-      if (Number.isNaN(g)) {
+      if (g !== g) {
         nMiss++;
         continue;
       }
-      if (g >= 0 && g <= 0.5) n0++;
-      if (g > 0.5 && g < 1.5) n1++;
-      if (g >= 1.5 && g <= 2) n2++;
-      if (Number.isNaN(first)) first = g;
-      else if (g !== first) polymorphic = true;
       sum += g;
+      if (g < min) min = g;
+      if (g > max) max = g;
+      // GEMMA's genotype classes: [0, 0.5], (0.5, 1.5), [1.5, 2].
+      if (g <= 0.5) {
+        if (g >= 0) n0++;
+      } else if (g < 1.5) n1++;
+      else if (g <= 2) n2++;
     }
+    const polymorphic = min < max;
     const af = sum / (2 * (n - nMiss));
     const summary: SnpSummary = { nMiss, af, pass: false };
     if (nMiss / n > settings.miss) return summary;

@@ -68,7 +68,10 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
         tested[g].missing.push(summary.nMiss);
         tested[g].frequency.push(summary.af);
         tested[g].chromosome.push(code);
-        if (g === 0 && kinship) await kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
+        if (g === 0 && kinship) {
+          const flushed = kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
+          if (flushed) await flushed;
+        }
       }
     }
     seen += block.count;
@@ -94,8 +97,9 @@ class KinshipBlocks {
     private readonly split: KinshipSplit,
   ) {}
 
-  async add(chr: string, dosages: Float64Array): Promise<void> {
-    if (this.split.by === 'exclude' && chr === this.split.chromosome) return;
+  /** Adds one SNP; returns a promise only when a full buffer went to the engine (no await per SNP). */
+  add(chr: string, dosages: Float64Array): Promise<void> | undefined {
+    if (this.split.by === 'exclude' && chr === this.split.chromosome) return undefined;
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
     if (!part) {
@@ -106,7 +110,7 @@ class KinshipBlocks {
     column.set(dosages);
     prepareKinshipSnp(column, this.kind);
     part.filled++;
-    if (part.filled === this.blockSize) await this.flush(part);
+    return part.filled === this.blockSize ? this.flush(part) : undefined;
   }
 
   private async flush(part: { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }): Promise<void> {
