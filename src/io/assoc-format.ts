@@ -38,16 +38,20 @@ const STAT_FIELD: Record<string, keyof SnpResultBlock> = {
   p_score: 'pScore',
 };
 
-/** One row (without newline) for SNP j of a result block. */
-export function assocRow(kind: AnalysisKind, mode: number, a: SnpAnnotation, nMiss: number, af: number, results: SnpResultBlock, j: number, nAnalysed: number): string {
-  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
+/** The SNP's columns of a row, up to and including af and its tab (the same for every trait of a SNP). */
+export function assocRowPrefix(kind: AnalysisKind, a: SnpAnnotation, nMiss: number, af: number, nAnalysed: number): string {
   const freq = formatFixed(af, 3);
-  const head =
-    kind === 'lmm'
-      ? [a.chr, a.rs, a.pos, String(nMiss), a.allele1, a.allele0, freq]
-      : [a.chr, a.rs, a.pos, String(nMiss), String(nAnalysed - nMiss), a.allele1, a.allele0, freq];
-  for (const c of columns) head.push(formatExponential(results[STAT_FIELD[c]][j], 6));
-  return head.join('\t');
+  return kind === 'lmm'
+    ? `${a.chr}\t${a.rs}\t${a.pos}\t${nMiss}\t${a.allele1}\t${a.allele0}\t${freq}\t`
+    : `${a.chr}\t${a.rs}\t${a.pos}\t${nMiss}\t${nAnalysed - nMiss}\t${a.allele1}\t${a.allele0}\t${freq}\t`;
+}
+
+/** The statistics columns of SNP j's row (tab separated, no newline). */
+export function assocRowStatistics(kind: AnalysisKind, mode: number, results: SnpResultBlock, j: number): string {
+  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
+  let text = formatExponential(results[STAT_FIELD[columns[0]]][j], 6);
+  for (let c = 1; c < columns.length; c++) text += '\t' + formatExponential(results[STAT_FIELD[columns[c]]][j], 6);
+  return text;
 }
 
 /** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2, score for 3. */

@@ -5,7 +5,7 @@
  * in file order (formatComputedBlock, this thread's part, which overlaps the next block's engine work).
  */
 import type { Engine } from '../engines/engine.js';
-import { assocRow, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
+import { assocRowPrefix, assocRowStatistics, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
 import { distinctColumns, spreadResults } from './distinct-columns.js';
@@ -79,9 +79,26 @@ export interface ComputedBlock {
 }
 
 /**
+ * Engine time of a scan whose blocks overlap: the engine runs its calls one after another in the order they were
+ * made, so a call's own time is from its end back to the later of its start and the previous call's end.
+ */
+export class EngineClock {
+  private lastEnd = 0;
+
+  /** Awaits an engine call made at `started` and returns its own milliseconds. */
+  async time<T>(started: number, call: Promise<T>): Promise<{ value: T; ms: number }> {
+    const value = await call;
+    const end = performance.now();
+    const ms = end - Math.max(started, this.lastEnd);
+    this.lastEnd = end;
+    return { value, ms };
+  }
+}
+
+/**
  * The engine's part of a block: for every unit that tests any of its SNPs, impute, rotate once,
- * and test every trait. `firstPosition` is the union position of the block's first SNP. It starts
- * once `after` (the previous block's engine work) settles, so the engine times are its own.
+ * and test every trait. `firstPosition` is the union position of the block's first SNP. Engine calls
+ * queue behind the previous block's, so the engine's threads go from one block to the next.
  */
 export async function computeGenotypeBlock(
   block: GenotypeBlock,
@@ -90,9 +107,8 @@ export async function computeGenotypeBlock(
   engine: Engine,
   kind: AnalysisKind,
   mode: number,
-  after?: Promise<unknown>,
+  clock: EngineClock = new EngineClock(),
 ): Promise<ComputedBlock> {
-  if (after) await after.catch(() => undefined);
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
   for (const prepared of units) {
     const { unit } = prepared;
@@ -122,13 +138,11 @@ export async function computeGenotypeBlock(
     } else {
       const plan0 = prepared.plans[0];
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
-      const t0 = performance.now();
-      const rotated = await engine.rotate(plan0.eigenvectors, plan0.n, distinct.columns, distinct.count);
-      const t1 = performance.now();
-      const results = await engine.scanTraits(prepared.plans, rotated, distinct.count);
-      entry.results = distinct.count === positions.length ? results : results.map((r) => spreadResults(r, distinct.rowOf));
-      computed.rotateMs += t1 - t0;
-      computed.testMs += performance.now() - t1;
+      const rotation = await clock.time(performance.now(), engine.rotate(plan0.eigenvectors, plan0.n, distinct.columns, distinct.count));
+      const tests = await clock.time(performance.now(), engine.scanTraits(prepared.plans, rotation.value, distinct.count));
+      entry.results = distinct.count === positions.length ? tests.value : tests.value.map((r) => spreadResults(r, distinct.rowOf));
+      computed.rotateMs += rotation.ms;
+      computed.testMs += tests.ms;
     }
   }
   return computed;
@@ -158,6 +172,11 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
     }
     if (positions.length === 0) continue;
     const nAnalysed = unit.group.selection.nAnalysed;
+    // The SNP's columns of a row are the same for every trait: formatted once.
+    const prefixes = positions.map((pos) => {
+      const row = unit.rowOfPosition[firstPosition + pos];
+      return assocRowPrefix(kind, block.annotations[pos], unit.tested.missing[row], unit.tested.frequency[row], nAnalysed);
+    });
     for (let t = 0; t < results.length; t++) {
       if (performance.now() - sliceStart > FORMAT_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -168,7 +187,6 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
       const s = stats[id];
       const r = results[t];
       positions.forEach((pos, j) => {
-        const row = unit.rowOfPosition[firstPosition + pos];
         const annotation = block.annotations[pos];
         const p = r[primary][j];
         s.tested++;
@@ -178,7 +196,7 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
           s.best = { p, rs: annotation.rs, chr: annotation.chr, ps: annotation.pos, pWald: r.pWald[j], pLrt: r.pLrt[j], pScore: r.pScore[j] };
         }
         if (keepP !== undefined && !pFields.some((f) => r[f][j] <= keepP)) return;
-        out[pos] = assocRow(kind, mode, annotation, unit.tested.missing[row], unit.tested.frequency[row], r, j, nAnalysed);
+        out[pos] = prefixes[j] + assocRowStatistics(kind, mode, r, j);
       });
     }
   }

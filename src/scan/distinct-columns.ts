@@ -48,7 +48,11 @@ export function distinctColumns(genotypes: Float64Array, n: number, b: number): 
 
 /** The results of the distinct columns spread back to all b columns of the block. */
 export function spreadResults(results: SnpResultBlock, rowOf: Int32Array): SnpResultBlock {
-  const spread = (v: Float64Array) => Float64Array.from(rowOf, (r) => v[r]!);
+  const spread = (v: Float64Array) => {
+    const out = new Float64Array(rowOf.length);
+    for (let j = 0; j < rowOf.length; j++) out[j] = v[rowOf[j]!]!;
+    return out;
+  };
   return {
     beta: spread(results.beta), se: spread(results.se), logLikH1: spread(results.logLikH1),
     lambdaRemle: spread(results.lambdaRemle), lambdaMle: spread(results.lambdaMle),

@@ -57,13 +57,20 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
   for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode) });
   if (config.traits) {
     const traitRows: TraitRow[] = [];
+    // Each block's statistics are read once (they hold every trait), in block order.
+    const statsOf = new Map<string, BlockTraitStats[]>();
+    for (let b = 0; b < totalBlocks; b++) {
+      const all = results.stats<Record<string, BlockTraitStats>>(b);
+      if (!all) continue;
+      for (const [id, s] of Object.entries(all)) {
+        const list = statsOf.get(id);
+        if (list) list.push(s);
+        else statsOf.set(id, [s]);
+      }
+    }
     for (const unit of units) {
       unit.outputIds.forEach((id, t) => {
-        const stats: BlockTraitStats[] = [];
-        for (let b = 0; b < totalBlocks; b++) {
-          const s = results.stats<Record<string, BlockTraitStats>>(b)?.[id];
-          if (s) stats.push(s);
-        }
+        const stats = statsOf.get(id) ?? [];
         const r = records.get(id);
         traitRows.push({ column: unit.group.traitColumns[t], n: unit.group.selection.nAnalysed, nullModel: r?.nullModel, stats: mergeTraitStats(stats) });
       });

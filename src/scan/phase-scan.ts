@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
-import { computeGenotypeBlock, formatComputedBlock, type BlockTraitStats, type ComputedBlock } from './block-scan.js';
+import { computeGenotypeBlock, EngineClock, formatComputedBlock, type BlockTraitStats, type ComputedBlock } from './block-scan.js';
 import type { ScanSetup } from './phase-prepare.js';
 import type { PreparedUnit, ScanUnit } from './units.js';
 
@@ -44,6 +44,7 @@ export async function scanBlockRange(
   // Two blocks in flight: while the engine's threads test block k, this thread reads block k+1 and
   // formats block k-1. Sinks still see the blocks in order.
   let pending: { k: number; end: number; work: Promise<ComputedBlock> } | undefined;
+  const clock = new EngineClock();
   const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
     const outcome = await formatComputedBlock(await done.work, kind, mode, config.keepP);
     for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
@@ -60,7 +61,7 @@ export async function scanBlockRange(
       for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
       if (touches) active.push(await models.get(unit));
     }
-    const work = computeGenotypeBlock(block, position, active, engine, kind, mode, pending?.work);
+    const work = computeGenotypeBlock(block, position, active, engine, kind, mode, clock);
     work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
     if (pending) await finish(pending);
     // A LOCO unit whose last SNP is before this block releases its eigenvectors.

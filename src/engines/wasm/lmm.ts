@@ -93,6 +93,21 @@ async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: 
   return { workBytes, planBytes };
 }
 
+const planBytesCache = new WeakMap<KernelRunner, Map<string, number>>();
+
+// lmmPlanBytes for a shape, asked of the kernels once per runner.
+async function planBytesOf(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<number> {
+  let cache = planBytesCache.get(runner);
+  if (!cache) planBytesCache.set(runner, (cache = new Map()));
+  const key = `${n},${nCvt},${nGrid}`;
+  let bytes = cache.get(key);
+  if (bytes === undefined) {
+    bytes = await runner.retain(() => runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]));
+    cache.set(key, bytes);
+  }
+  return bytes;
+}
+
 function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): void {
   const { n, nCvt } = plan;
   if (rotatedGenotypes.length !== n * b) {
@@ -121,7 +136,7 @@ export async function lmmScanTraitsOn(
   if (b === 0) return plans.map(() => emptyResultBlock(0));
   for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
   const { n, nCvt } = plans[0]!;
-  const planBytes = await runner.retain(() => runner.run([['lmmPlanBytes', [n, nCvt, plans[0]!.search.nRegion + 1]]]));
+  const planBytes = await planBytesOf(runner, n, nCvt, plans[0]!.search.nRegion + 1);
   const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, plans[0]!.search.nRegion + 1, planBytes)));
   const out: SnpResultBlock[] = [];
   for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
