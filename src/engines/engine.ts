@@ -45,10 +45,3 @@ export interface Engine {
   /** Release workers / devices. */
   close(): Promise<void>;
 }
-
-/** scanTraits as one scanBlock call per trait (engines without a batched kernel). */
-export async function scanTraitsOneByOne(engine: Engine, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
-  const out: SnpResultBlock[] = [];
-  for (const plan of plans) out.push(await engine.scanBlock(plan, rotatedGenotypes, b));
-  return out;
-}

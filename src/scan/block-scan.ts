@@ -107,7 +107,7 @@ export async function computeGenotypeBlock(
   engine: Engine,
   kind: AnalysisKind,
   mode: number,
-  clock: EngineClock = new EngineClock(),
+  clock: EngineClock,
 ): Promise<ComputedBlock> {
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
   for (const prepared of units) {

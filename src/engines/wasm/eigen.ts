@@ -12,12 +12,8 @@ import type { KernelCall, KernelRunner } from './runner.js';
 const TEAM_BYTES = 512; // >= TEAM_BYTES in assembly/team.ts
 const CTX_BYTES = 256; // CTX_BYTES in assembly/vec.ts
 
-/**
- * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.
- * `profile`, if given, gains the milliseconds spent in each phase (the phases then run as three sessions).
- */
-export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number,
-  profile?: Record<string, number>): Promise<Eigen> {
+/** Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix. */
+export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
   if (matrix.length !== n * n) throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
   return runner.exclusive(async () => {
@@ -37,18 +33,11 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
     arena.f64(a, n * n).set(matrix);
 
-    const phases: Array<[string, KernelCall]> = [
-      ['tridiag', ['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]]],
-      ['dc', ['dcEigen', [n, d, e, zt, big, small, levels, works, team, ctx, status]]],
-      ['back', ['backTransform', [n, a, tau, zt, big, w, works, team, ctx]]],
-    ];
-    const sessions = profile ? phases.map((phase) => [phase]) : [phases];
-    for (let s = 0; s < sessions.length; s++) {
-      const started = performance.now();
-      if (s > 0) await runner.run([['teamInit', [team, T]]]);
-      await session(runner, team, T, sessions[s]!.map(([, call]) => call));
-      if (profile) profile[sessions[s]![0]![0]] = (profile[sessions[s]![0]![0]] ?? 0) + performance.now() - started;
-    }
+    await session(runner, team, T, [
+      ['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]],
+      ['dcEigen', [n, d, e, zt, big, small, levels, works, team, ctx, status]],
+      ['backTransform', [n, a, tau, zt, big, w, works, team, ctx]],
+    ]);
     // A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
     if (new Int32Array(arena.memory.buffer, status, 1)[0] !== 0) {
       throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');

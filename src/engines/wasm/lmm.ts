@@ -86,26 +86,20 @@ async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], p
   return entry;
 }
 
-// Sizes the kernels report for this shape (asked through a one-call run so the pool's workers answer).
+const kernelSizes = new WeakMap<KernelRunner, Map<string, { workBytes: number; planBytes: number }>>();
+
+// Sizes the kernels report for this shape, asked of the workers once per runner and shape (they touch no memory,
+// so no arena turn is needed).
 async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<{ workBytes: number; planBytes: number }> {
-  const workBytes = await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]);
-  const planBytes = await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]);
-  return { workBytes, planBytes };
-}
-
-const planBytesCache = new WeakMap<KernelRunner, Map<string, number>>();
-
-// lmmPlanBytes for a shape, asked of the kernels once per runner.
-async function planBytesOf(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<number> {
-  let cache = planBytesCache.get(runner);
-  if (!cache) planBytesCache.set(runner, (cache = new Map()));
+  let byShape = kernelSizes.get(runner);
+  if (!byShape) kernelSizes.set(runner, (byShape = new Map()));
   const key = `${n},${nCvt},${nGrid}`;
-  let bytes = cache.get(key);
-  if (bytes === undefined) {
-    bytes = await runner.retain(() => runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]));
-    cache.set(key, bytes);
+  let sizes = byShape.get(key);
+  if (!sizes) {
+    sizes = { workBytes: await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]), planBytes: await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]) };
+    byShape.set(key, sizes);
   }
-  return bytes;
+  return sizes;
 }
 
 function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): void {
@@ -136,12 +130,14 @@ export async function lmmScanTraitsOn(
   if (b === 0) return plans.map(() => emptyResultBlock(0));
   for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
   const { n, nCvt } = plans[0]!;
-  const planBytes = await planBytesOf(runner, n, nCvt, plans[0]!.search.nRegion + 1);
-  const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, plans[0]!.search.nRegion + 1, planBytes)));
+  const nGrid = plans[0]!.search.nRegion + 1;
+  const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
+  const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
   const out: SnpResultBlock[] = [];
   for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
+    // All plans fit: the unit's own list is the key, so they stay resident across blocks; else each group is new.
     const group = plans.length <= perGroup ? plans : plans.slice(t0, t0 + perGroup);
-    const stats = await scanResident(runner, plans.length <= perGroup ? plans : group, group, rotatedGenotypes, b);
+    const stats = await scanResident(runner, group, group, rotatedGenotypes, b);
     group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
   }
   return out;
