@@ -6,3 +6,4 @@ export { dcEigen } from './dc';
 export { eigenSizes } from './eigen';
 export { backTransform } from './backtransform';
 export { lmmPlanBytes, lmmPrepare, lmmScan, lmmWorkBytes } from './lmm';
+export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';

@@ -9,7 +9,12 @@
 // Product columns are "virtual": the covariate-only columns, a column of ones (its sums are the traces of H^-1
 // and H^-2) and zero padding live in the plan's pairs; the c+2 columns with x (and padding) in the SNP's pairs.
 // A map gives each virtual column its P-table column, PAD or ONES.
+// With a plan's Chebyshev table (lmm-interp.ts; interpSetup) an evaluation inside [lMin, lMax] sums only the SNP's
+// pairs over i and takes the plan's columns and log|H| from the table: within rounding of the direct sums, but no
+// longer bitwise the oracle's (interpSetup with table 0 restores the direct, bitwise path).
 // State is per instance (one per worker thread); every region it points to is that thread's own.
+
+import { interpEvaluate } from './lmm-interp';
 
 // Math.log(2 * Math.PI) as V8 rounds it.
 const LOG_2PI: f64 = 1.8378770664093453;
@@ -33,6 +38,10 @@ let snpPairs: usize = 0; // current SNP's pairs
 let snpMap: usize = 0;
 let projIndex: usize = 0; // per level p: iww, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them
 let nSnpPairs: i32 = 0;
+let interpTable: usize = 0; // 0: direct sums
+let interpRegions: i32 = 0;
+let interpLogMin: f64 = 0, interpWidth: f64 = 0, interpMin: f64 = 0, interpMax: f64 = 0;
+let interpOut: usize = 0; // interpFunctionCount(2 nCovPairs) f64 scratch
 
 /** sum_i w_i and sum_i w_i^2 of the last pass (trace of H^-1 and H^-2). */
 export let traceHi: f64 = 0;
@@ -120,6 +129,20 @@ export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa
   nSnpPairs = snpPairCount(nCvt);
   projIndex = index;
   buildProjIndex(nCvt);
+}
+
+/**
+ * Takes the plan's SNP-independent sums from its Chebyshev table (interpBuild's, over `regions` regions of ln lambda
+ * from lMin to lMax) at lambdas in [lMin, lMax]; table 0 sums them directly. out: interpFunctionCount scratch.
+ */
+export function interpSetup(table: usize, regions: i32, lMin: f64, lMax: f64, out: usize): void {
+  interpTable = table;
+  interpRegions = regions;
+  interpMin = lMin;
+  interpMax = lMax;
+  interpLogMin = Math.log(lMin);
+  interpWidth = Math.log(lMax / lMin) / <f64>regions;
+  interpOut = out;
 }
 
 /** The current SNP's interleaved product pairs (snpPairCount pairs of 2n f64). */
@@ -234,8 +257,18 @@ export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
     store<f64>(at(w2s, i), w * w);
     store<f64>(at(w3s, i), w * w * w);
   }
-  sumPairs(covPairs, covMap, nCovPairs, powers);
   sumPairs(snpPairs, snpMap, nSnpPairs, powers);
+  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax) {
+    // The table's layout: [0, G) first powers, [G, 2G) second, [2G, 3G) third, 3G log|H|; G = 2 nCovPairs.
+    const g = nCovPairs << 1;
+    const count = powers == 1 ? g : powers == 2 ? 2 * g : 3 * g + 1;
+    interpEvaluate(interpTable, interpRegions, g, interpLogMin, interpWidth, lambda, (count + 7) & ~7, interpOut);
+    for (let v = 0; v < g; v++) {
+      scatter(covMap, v, load<f64>(at(interpOut, v)), load<f64>(at(interpOut, g + v)), load<f64>(at(interpOut, 2 * g + v)), powers);
+    }
+    return wantLog ? (powers == 3 ? load<f64>(at(interpOut, 3 * g)) : logDetAt(lambda)) : 0.0;
+  }
+  sumPairs(covPairs, covMap, nCovPairs, powers);
   return wantLog ? logDetAt(lambda) : 0.0;
 }
 
@@ -253,13 +286,16 @@ export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
   }
 }
 
-// Sums over i (in order) of w^k p for the pairs at `base`: two pairs (four columns) per sweep over i.
+// Sums over i (in order) of w^k p for the pairs at `base`: three pairs (six columns) per sweep over i while three
+// are left, then two, then one (one pair alone is a short dependency chain per power: slow).
 function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
   const n = N;
   const stride = (<usize>(2 * n)) << 3;
   const w2s = weights + ((<usize>n) << 3);
   const w3s = w2s + ((<usize>n) << 3);
-  for (let k = 0; k < count; k += 2) {
+  let k0 = 0;
+  for (; k0 + 2 < count; k0 += 3) sumThreePairs(base + <usize>k0 * stride, stride, map, k0, powers);
+  for (let k = k0; k < count; k += 2) {
     const pa = base + <usize>k * stride;
     if (k + 1 == count) {
       sumLastPair(pa, map, k, powers);
@@ -295,6 +331,48 @@ function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
     scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
     scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
   }
+}
+
+// sumPairs for pairs k, k+1, k+2 in one sweep (the weights loaded once for six columns).
+function sumThreePairs(pa: usize, stride: usize, map: usize, k: i32, powers: i32): void {
+  const n = N;
+  const w2s = weights + ((<usize>n) << 3);
+  const w3s = w2s + ((<usize>n) << 3);
+  const pb = pa + stride, pc = pb + stride;
+  const z = f64x2.splat(0.0);
+  let a1 = z, a2 = z, a3 = z, b1 = z, b2 = z, b3 = z, c1 = z, c2 = z, c3 = z;
+  if (powers == 3) {
+    for (let i = 0; i < n; i++) {
+      const off = (<usize>i) << 4;
+      const w = v128.load64_splat(at(weights, i));
+      const w2 = v128.load64_splat(at(w2s, i));
+      const w3 = v128.load64_splat(at(w3s, i));
+      const x = v128.load(pa + off);
+      a1 = f64x2.add(a1, f64x2.mul(w, x)); a2 = f64x2.add(a2, f64x2.mul(w2, x)); a3 = f64x2.add(a3, f64x2.mul(w3, x));
+      const y = v128.load(pb + off);
+      b1 = f64x2.add(b1, f64x2.mul(w, y)); b2 = f64x2.add(b2, f64x2.mul(w2, y)); b3 = f64x2.add(b3, f64x2.mul(w3, y));
+      const u = v128.load(pc + off);
+      c1 = f64x2.add(c1, f64x2.mul(w, u)); c2 = f64x2.add(c2, f64x2.mul(w2, u)); c3 = f64x2.add(c3, f64x2.mul(w3, u));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const off = (<usize>i) << 4;
+      const w = v128.load64_splat(at(weights, i));
+      const w2 = v128.load64_splat(at(w2s, i));
+      const x = v128.load(pa + off);
+      a1 = f64x2.add(a1, f64x2.mul(w, x)); a2 = f64x2.add(a2, f64x2.mul(w2, x));
+      const y = v128.load(pb + off);
+      b1 = f64x2.add(b1, f64x2.mul(w, y)); b2 = f64x2.add(b2, f64x2.mul(w2, y));
+      const u = v128.load(pc + off);
+      c1 = f64x2.add(c1, f64x2.mul(w, u)); c2 = f64x2.add(c2, f64x2.mul(w2, u));
+    }
+  }
+  scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
+  scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
+  scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
+  scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
+  scatter(map, 2 * k + 4, f64x2.extract_lane(c1, 0), f64x2.extract_lane(c2, 0), f64x2.extract_lane(c3, 0), powers);
+  scatter(map, 2 * k + 5, f64x2.extract_lane(c1, 1), f64x2.extract_lane(c2, 1), f64x2.extract_lane(c3, 1), powers);
 }
 
 // sumPairs for an odd last pair (two columns) on its own sweep.

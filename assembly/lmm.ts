@@ -9,14 +9,16 @@
 //   7 null ML log-likelihood, 8 eigenvalues (n), 9 product table (n x (c+2)(c+3)/2, column-major; lmmPrepare
 //   fills the columns without x), 10 rotated covariates (c x n), 11 rotated phenotype (n), 12 grid lambdas (G),
 //   13 weights (transposed: Q' x n row-major, Q' = lmmWeightColumns, rows past Q zero), 14 covariate-only sums (Q x (c+2)(c+3)/2), 15 traces (2G: sum w, sum w^2),
-//   16 and 17 (lmmPrepare writes): log|H| at lMin and at lMax.
+//   16 and 17 (lmmPrepare writes): log|H| at lMin and at lMax; 18 1 to interpolate the plan's sums in lambda
+//   (lmm-interp.ts), 0 for direct sums (lmmPrepare sets it to 0 when the table fails its check).
 // Weight columns: [0, G) w_g = 1/(lambda_g d_i + 1); [G, 2G) w_g^2; 2G w at lMax; 2G+1 ones; 2G+2 w at the
 // null ML lambda.
 // Outputs (out[s*b + j]): 0 beta, 1 se, 2 logl_H1, 3 l_remle, 4 l_mle, 5 Wald F, 6 score F, 7 LRT statistic.
 import { gridProduct } from './lmm-grid';
+import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
 import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
 import {
-  ONES, PAD, abIndex, covPairCount, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
+  ONES, PAD, abIndex, covPairCount, interpSetup, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
   projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
   setIabRow0, setRow0, snpPairCount,
 } from './lmm-likelihood';
@@ -40,8 +42,10 @@ export function lmmWeightColumns(nGrid: i32): i32 {
 }
 
 // Plan tables (one region): weights (n x Q'), covariate-only sums (Q' x n_index), traces (2G), covariate pairs
-// (covPairCount x 2n), covariate map (2 covPairCount i32), SNP map (2 snpPairCount i32).
+// (covPairCount x 2n), covariate map (2 covPairCount i32), SNP map (2 snpPairCount i32), the Chebyshev table of the
+// covariate sums and its build scratch.
 let tWeights: usize = 0, tShared: usize = 0, tTraces: usize = 0, tCovPairs: usize = 0, tCovMap: usize = 0, tSnpMap: usize = 0;
+let tInterp: usize = 0, tInterpScratch: usize = 0;
 
 function planTables(base: usize, n: i32, c: i32, nGrid: i32): i32 {
   const q = lmmWeightColumns(nGrid);
@@ -53,6 +57,8 @@ function planTables(base: usize, n: i32, c: i32, nGrid: i32): i32 {
   tCovPairs = p; p += <usize>align8(covPairCount(c) * 2 * n * 8);
   tCovMap = p; p += <usize>align8(covPairCount(c) * 2 * 4);
   tSnpMap = p; p += <usize>align8(snpPairCount(c) * 2 * 4);
+  tInterp = p; p += <usize>align8(interpTableBytes(2 * covPairCount(c), (nGrid - 1) * SUBREGIONS));
+  tInterpScratch = p; p += <usize>align8(interpScratchBytes(2 * covPairCount(c)));
   return <i32>(p - base);
 }
 
@@ -65,7 +71,8 @@ export function lmmPlanBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
 export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
   const rows = CHUNK * 2 * snpPairCount(nCvt);
   return align8(rows * n * 8) + align8(rows * lmmWeightColumns(nGrid) * 8) + align8(3 * n * 8)
-    + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + align8(projIndexBytes(nCvt)) + 3 * row0Bytes(nCvt);
+    + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + align8(projIndexBytes(nCvt)) + 3 * row0Bytes(nCvt)
+    + align8(interpFunctionCount(2 * covPairCount(nCvt)) * 8);
 }
 
 /**
@@ -154,6 +161,10 @@ export function lmmPrepare(desc: usize): void {
   }
   store<f64>(at(desc, 16), lo);
   store<f64>(at(desc, 17), hi);
+  if (slot(desc, 18) != 0.0) {
+    const ok = interpBuild(tInterp, n, d, tCovPairs, 2 * nPairs, lMin, lMax, (nGrid - 1) * SUBREGIONS, tInterpScratch);
+    store<f64>(at(desc, 18), ok ? 1.0 : 0.0);
+  }
 }
 
 // Per-call layout, shared by the helpers below (set at the top of lmmScan; one instance per thread).
@@ -213,9 +224,11 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const slopesR = p; p += align8(nGrid * 8);
   const slopesL = p; p += align8(nGrid * 8);
   const projIdx = p; p += align8(projIndexBytes(c));
-  const savedRows = p;
+  const savedRows = p; p += 3 * <usize>row0Bytes(c);
+  const interpOut = p;
   const rowBytes = row0Bytes(c);
   modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
+  interpSetup(slot(desc, 18) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin, lMax, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
   gridSums_ = gridSums; products_ = products;
 

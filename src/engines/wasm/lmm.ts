@@ -12,7 +12,14 @@ import { splitRange } from './runner.js';
 /** Statistics per SNP the kernel writes (out[s*b + j]), in this order. */
 const OUT = { beta: 0, se: 1, logLikH1: 2, lambdaRemle: 3, lambdaMle: 4, waldF: 5, scoreF: 6, lrtStat: 7 } as const;
 const OUTPUTS = 8;
-const DESC_SLOTS = 18;
+const DESC_SLOTS = 19;
+
+/**
+ * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
+ * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Brent or Newton step then
+ * sums only the SNP's columns), or 'direct' sums in the oracle's order (bitwise the TS oracle's results).
+ */
+export type CovariateSums = 'interpolated' | 'direct';
 
 /** Plans whose vectors and tables sit in shared memory, kept across calls (one set per runner). */
 interface PlanRegions {
@@ -24,6 +31,7 @@ interface PlanRegions {
   descs: number[];
   /** Bytes of one thread's lmmScan scratch (the same for every plan: same n, c and grid). */
   workBytes: number;
+  sums: CovariateSums;
 }
 
 const resident = new WeakMap<KernelRunner, PlanRegions>();
@@ -50,9 +58,9 @@ function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number
  * Copies the plans' vectors into shared memory kept across calls and lets the kernel build each plan's tables (one
  * round trip for all); a different key replaces the previous set. Call only with the arena held (runner.retain).
  */
-async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[]): Promise<PlanRegions> {
+async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], sums: CovariateSums): Promise<PlanRegions> {
   const cached = resident.get(runner);
-  if (cached?.key === key && cached.plans.length === plans.length && cached.plans.every((p, t) => p === plans[t])) return cached;
+  if (cached?.key === key && cached.sums === sums && cached.plans.length === plans.length && cached.plans.every((p, t) => p === plans[t])) return cached;
   const { arena } = runner;
   if (cached) {
     arena.release(cached.mark);
@@ -76,12 +84,12 @@ async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], p
     arena.f64(table, n * nIndex).fill(0);
     arena.f64(desc, DESC_SLOTS).set([
       n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
-      plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0,
+      plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0, sums === 'interpolated' ? 1 : 0,
     ]);
     descs.push(desc);
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
-  const entry: PlanRegions = { key, plans: plans.slice(), mark, descs, workBytes: kernels.workBytes };
+  const entry: PlanRegions = { key, plans: plans.slice(), mark, descs, workBytes: kernels.workBytes, sums };
   resident.set(runner, entry);
   return entry;
 }
@@ -111,10 +119,12 @@ function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): 
 }
 
 /** Tests b SNPs (rotated, SNP-major b x n) against the plan; same results as src/stats/lmm-block.ts's testRotatedBlock. */
-export async function lmmScanOn(runner: KernelRunner, plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
+export async function lmmScanOn(
+  runner: KernelRunner, plan: ScanPlan, rotatedGenotypes: Float64Array, b: number, sums: CovariateSums = 'interpolated',
+): Promise<SnpResultBlock> {
   if (b === 0) return emptyResultBlock(0);
   checkBlock(plan, rotatedGenotypes, b);
-  const [stats] = await scanResident(runner, plan, [plan], rotatedGenotypes, b);
+  const [stats] = await scanResident(runner, plan, [plan], rotatedGenotypes, b, sums);
   return toResults(plan, stats!, b);
 }
 
@@ -125,6 +135,7 @@ export async function lmmScanOn(runner: KernelRunner, plan: ScanPlan, rotatedGen
  */
 export async function lmmScanTraitsOn(
   runner: KernelRunner, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, residentBytes = RESIDENT_PLAN_BYTES,
+  sums: CovariateSums = 'interpolated',
 ): Promise<SnpResultBlock[]> {
   if (plans.length === 0) return [];
   if (b === 0) return plans.map(() => emptyResultBlock(0));
@@ -137,7 +148,7 @@ export async function lmmScanTraitsOn(
   for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
     // All plans fit: the unit's own list is the key, so they stay resident across blocks; else each group is new.
     const group = plans.length <= perGroup ? plans : plans.slice(t0, t0 + perGroup);
-    const stats = await scanResident(runner, group, group, rotatedGenotypes, b);
+    const stats = await scanResident(runner, group, group, rotatedGenotypes, b, sums);
     group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
   }
   return out;
@@ -145,9 +156,11 @@ export async function lmmScanTraitsOn(
 
 // One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
 // with other plans cannot replace these tables in between. Returns each plan's statistics (OUTPUTS x b).
-async function scanResident(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<Float64Array[]> {
+async function scanResident(
+  runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
+): Promise<Float64Array[]> {
   return runner.retain(async () => {
-    const regions = await residentPlans(runner, key, plans);
+    const regions = await residentPlans(runner, key, plans, sums);
     const { arena } = runner;
     const mark = arena.mark();
     try {

@@ -29,6 +29,13 @@ export interface KernelExports {
   lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;
   lmmPlanBytes(n: number, nCvt: number, nGrid: number): number;
+  interpBuild(table: number, n: number, d: number, pairs: number, g: number, lMin: number, lMax: number, regions: number,
+    scratch: number): number;
+  interpEvaluate(table: number, regions: number, g: number, logMin: number, width: number, lambda: number, count: number,
+    out: number): void;
+  interpFunctionCount(g: number): number;
+  interpScratchBytes(g: number): number;
+  interpTableBytes(g: number, regions: number): number;
 }
 
 export interface WasmKernels {
