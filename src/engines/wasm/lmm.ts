@@ -169,10 +169,10 @@ async function scanResident(
       const outs = plans.map(() => arena.allocF64(OUTPUTS * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
       // of brackets Brent must refine).
-      const ranges = splitRange(b, runner.slots * 4, 1);
+      const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes);
-      await runner.parallel(ranges.map(([j0, j1], r): KernelCall[] =>
+      await runner.pull(ranges.map(([j0, j1], r): KernelCall[] =>
         regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!]])));
       return outs.map((ptr) => arena.f64(ptr, OUTPUTS * b).slice());
     } finally {

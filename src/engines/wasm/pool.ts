@@ -38,6 +38,15 @@ class PoolRunner extends KernelRunner {
   override async parallel(lists: KernelCall[][]): Promise<void> {
     await Promise.all(lists.map((calls) => this.piscina.run({ calls })));
   }
+
+  // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
+  // not leave workers waiting for their next list.
+  override async pull(lists: KernelCall[][]): Promise<void> {
+    if (lists.length <= 1) return this.parallel(lists);
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const tasks = Math.min(this.slots, lists.length);
+    await Promise.all(Array.from({ length: tasks }, () => this.piscina.run({ queue: lists, next })));
+  }
 }
 
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */

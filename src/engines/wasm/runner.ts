@@ -23,6 +23,14 @@ export abstract class KernelRunner {
   /** Runs each list on its own thread (lists must touch disjoint outputs). */
   abstract parallel(lists: KernelCall[][]): Promise<void>;
 
+  /**
+   * Runs independent lists (disjoint outputs, no list waiting for another) on all threads, each thread taking the
+   * next list as it finishes one; unlike parallel(), a thread needs no dispatch from this thread between lists.
+   */
+  pull(lists: KernelCall[][]): Promise<void> {
+    return this.parallel(lists);
+  }
+
   /** Runs `op` with the arena to itself, releasing everything it allocated afterwards. */
   exclusive<T>(op: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {

@@ -8,8 +8,18 @@ const kernels = new WebAssembly.Instance(module, {
   env: { memory, abort: () => { throw new Error('wasm abort'); } },
 }).exports;
 
-/** Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. */
-export default function runCalls({ calls }) {
+/**
+ * Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. A task
+ * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
+ * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list).
+ */
+export default function runCalls({ calls, queue, next }) {
+  if (queue) {
+    for (let k = Atomics.add(next, 0, 1); k < queue.length; k = Atomics.add(next, 0, 1)) {
+      for (const [name, args] of queue[k]) kernels[name](...args);
+    }
+    return 0;
+  }
   let result = 0;
   for (const [name, args] of calls) result = kernels[name](...args) ?? 0;
   return result;
