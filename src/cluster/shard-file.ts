@@ -16,9 +16,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AtomicWriter } from '../io/atomic-file.js';
 import { InputError } from '../io/input-error.js';
-import type { BlockTraitStats } from '../scan/block-scan.js';
+import type { BlockTraitStats } from '../scan/block-format.js';
 
 const MAGIC = 'LMMSCAN-SHARD 1';
+const NO_ROWS = new Uint8Array(0);
 
 export interface ShardHeader {
   planId: string;
@@ -60,17 +61,18 @@ export class ShardWriter {
     this.put(`${MAGIC}\n${JSON.stringify(header)}\n`);
   }
 
-  private put(text: string): void {
-    this.writer.write(text);
-    this.hash.update(text);
+  private put(content: string | Uint8Array): void {
+    this.writer.write(content);
+    this.hash.update(content);
   }
 
-  /** Appends block k (blocks come in order). */
-  block(k: number, texts: Map<string, string>, stats: Record<string, BlockTraitStats>): void {
+  /** Appends block k (blocks come in order); `texts` holds each output's bytes of the block. */
+  block(k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>): void {
     if (k !== this.next) throw new Error(`internal: shard got block ${k}, expected ${this.next}`);
     const statsText = JSON.stringify(stats);
-    const bodies = this.header.outputs.map((id) => texts.get(id) ?? '');
-    this.put(`block ${k} ${Buffer.byteLength(statsText)} ${bodies.map((b) => Buffer.byteLength(b)).join(' ')}\n${statsText}${bodies.join('')}`);
+    const bodies = this.header.outputs.map((id) => texts.get(id) ?? NO_ROWS);
+    this.put(`block ${k} ${Buffer.byteLength(statsText)} ${bodies.map((b) => b.byteLength).join(' ')}\n${statsText}`);
+    for (const body of bodies) this.put(body);
     this.blocks++;
     this.next++;
   }

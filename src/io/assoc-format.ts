@@ -1,9 +1,11 @@
 /**
- * GEMMA's .assoc.txt layout: header and row text for -lmm 1/2/3/4 and -lm 1/2/3/4, tab separated,
- * af as %.3f and statistics as %.6e (nan where GEMMA prints nan).
+ * GEMMA's .assoc.txt layout for -lmm 1/2/3/4 and -lm 1/2/3/4, tab separated, af as %.3f and
+ * statistics as %.6e (nan where GEMMA prints nan): the header and a SNP's columns as text (once per
+ * SNP), the statistics written as bytes (once per SNP and trait, so no string each).
  */
 import type { SnpResultBlock } from '../stats/results.js';
-import { formatExponential, formatFixed } from './number-format.js';
+import { exponentialMaxBytes, writeExponentialOf } from './number-bytes.js';
+import { formatFixed } from './number-format.js';
 import type { SnpAnnotation } from './plink.js';
 
 export type AnalysisKind = 'lmm' | 'lm';
@@ -46,12 +48,28 @@ export function assocRowPrefix(kind: AnalysisKind, a: SnpAnnotation, nMiss: numb
     : `${a.chr}\t${a.rs}\t${a.pos}\t${nMiss}\t${nAnalysed - nMiss}\t${a.allele1}\t${a.allele0}\t${freq}\t`;
 }
 
-/** The statistics columns of SNP j's row (tab separated, no newline). */
-export function assocRowStatistics(kind: AnalysisKind, mode: number, results: SnpResultBlock, j: number): string {
-  const columns = (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode];
-  let text = formatExponential(results[STAT_FIELD[columns[0]]][j], 6);
-  for (let c = 1; c < columns.length; c++) text += '\t' + formatExponential(results[STAT_FIELD[columns[c]]][j], 6);
-  return text;
+/** The statistics a mode writes, in column order: one array (by SNP of the block) per column. */
+export function statisticColumns(kind: AnalysisKind, mode: number, results: SnpResultBlock): Float64Array[] {
+  return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode].map((c) => results[STAT_FIELD[c]]);
+}
+
+/** Most bytes writeAssocStatistics() writes for a row of a mode (its statistics, tabs and newline). */
+export function assocStatisticsMaxBytes(kind: AnalysisKind, mode: number): number {
+  return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode].length * (exponentialMaxBytes(6) + 1);
+}
+
+/**
+ * Writes the statistics columns of SNP j's row (each %.6e, tab separated) and the row's newline at
+ * out[pos]; returns the end. `columns` from statisticColumns(); out needs assocStatisticsMaxBytes() free.
+ */
+export function writeAssocStatistics(out: Uint8Array, pos: number, columns: Float64Array[], j: number): number {
+  pos = writeExponentialOf(out, pos, columns[0], j, 6);
+  for (let c = 1; c < columns.length; c++) {
+    out[pos++] = 9;
+    pos = writeExponentialOf(out, pos, columns[c], j, 6);
+  }
+  out[pos++] = 10;
+  return pos;
 }
 
 /** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2, score for 3. */

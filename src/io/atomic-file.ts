@@ -2,8 +2,11 @@
  * Results appear complete or not at all: every output is written under a temporary name in the
  * same folder and renamed into place only when finished.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncOnThreadPool = promisify(fsync);
 
 const pending = new Set<string>();
 
@@ -24,6 +27,8 @@ export class AtomicWriter {
   readonly temporaryPath: string;
   private chunks: string[] = [];
   private buffered = 0;
+  /** Whether everything written is already on disk (sync()), so commit() need not fsync again. */
+  private synced = false;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -33,6 +38,7 @@ export class AtomicWriter {
   }
 
   write(content: string | Uint8Array): void {
+    this.synced = false;
     if (typeof content === 'string') {
       this.chunks.push(content);
       this.buffered += content.length;
@@ -50,9 +56,19 @@ export class AtomicWriter {
     this.buffered = 0;
   }
 
+  /**
+   * Flushes and fsyncs on libuv's thread pool, so that this thread goes on while the disk catches up;
+   * commit() then only renames. Several writers can sync at once (one wait for all).
+   */
+  async sync(): Promise<void> {
+    this.flush();
+    await fsyncOnThreadPool(this.fd);
+    this.synced = true;
+  }
+
   commit(): void {
     this.flush();
-    fsyncSync(this.fd);
+    if (!this.synced) fsyncSync(this.fd);
     closeSync(this.fd);
     renameSync(this.temporaryPath, this.path);
     pending.delete(this.temporaryPath);

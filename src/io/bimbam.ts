@@ -4,7 +4,8 @@
  */
 import { InputError } from './input-error.js';
 import { parseValue } from './fields.js';
-import { readLines, splitFields, streamLines } from './text-file.js';
+import { fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
+import { readLines, splitFields, streamLineBytes } from './text-file.js';
 
 /** Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. */
 export function readPhenotypeFile(path: string, columns: readonly number[]): Float64Array[] {
@@ -70,22 +71,72 @@ export interface BimbamSnp {
   dosages: Float64Array;
 }
 
-/** Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. */
+/** Whether a line is blank as line.trim() sees it (ASCII whitespace only, or decoded when it has other bytes). */
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    return c < 128 ? false : bytes.toString('utf8', start, end).trim() === '';
+  }
+  return true;
+}
+
+/** Whether bytes[start, end) is "NA", the one missing value of a genotype file. */
+function isNA(bytes: Buffer, start: number, end: number): boolean {
+  return end - start === 2 && bytes[start] === 78 && bytes[start + 1] === 65;
+}
+
+/**
+ * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. Rows are read
+ * as bytes in one pass (fields as splitFields() makes them, values as parseValue() reads them, the same
+ * errors in the same order), so a row costs no string but its SNP id and alleles.
+ */
 export async function* streamBimbamGenotypes(path: string, nSamples: number): AsyncGenerator<BimbamSnp> {
   let index = 0;
-  for await (const [lineNumber, line] of streamLines(path, 'genotype file')) {
-    if (line.trim() === '') continue;
-    const f = splitFields(line);
-    if (f.length !== nSamples + 3) {
-      throw new InputError(path, `SNP ${f[0] ?? '?'} has ${Math.max(0, f.length - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
-    }
+  const width = nSamples + 3;
+  // Where the SNP id and alleles, and the first bad genotype, start and end.
+  const idStart = new Int32Array(3);
+  const idStop = new Int32Array(3);
+  for await (const { lineNumber, bytes, start, end } of streamLineBytes(path, 'genotype file')) {
+    if (isBlank(bytes, start, end)) continue;
     const dosages = new Float64Array(nSamples);
-    for (let i = 0; i < nSamples; i++) {
-      const v = parseValue(f[i + 3], path, lineNumber, 'genotype');
-      if (v < 0 || v > 2) throw new InputError(path, `genotype ${f[i + 3]} of SNP ${f[0]} (sample ${i + 1}) is outside [0, 2]`, lineNumber);
-      dosages[i] = v;
+    let count = 0;
+    // The first genotype that is not a number in [0, 2] or NA: reported once the row has the right width.
+    let bad = -1;
+    let badStart = 0;
+    let badStop = 0;
+    for (let i = skipSeparators(bytes, start, end); i < end; i = skipSeparators(bytes, i, end)) {
+      let stop: number;
+      if (count < 3 || count >= width) {
+        stop = skipField(bytes, i, end);
+        if (count < 3) {
+          idStart[count] = i;
+          idStop[count] = stop;
+        }
+      } else {
+        const v = parseField(bytes, i, end);
+        stop = fieldEnd;
+        dosages[count - 3] = v;
+        if (bad < 0 && !(v >= 0 && v <= 2) && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
+          bad = count;
+          badStart = i;
+          badStop = stop;
+        }
+      }
+      count++;
+      i = stop;
     }
-    yield { index, rs: f[0], allele1: f[1], allele0: f[2], dosages };
+    const id = (k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
+    if (count !== width) {
+      throw new InputError(path, `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
+    }
+    const rs = id(0);
+    if (bad >= 0) {
+      const field = bytes.toString('utf8', badStart, badStop);
+      parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
+      throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) is outside [0, 2]`, lineNumber);
+    }
+    yield { index, rs, allele1: id(1), allele0: id(2), dosages };
     index++;
   }
 }

@@ -5,87 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from './input-error.js';
-import { generalMaxBytes, writeGeneral } from './number-format.js';
+import { generalMaxBytes, writeGeneral } from './number-bytes.js';
+import { COMMA, fieldEnd, parseField, skipField, SPACE, TAB } from './field-bytes.js';
 import { readLines, requireFile, splitFields } from './text-file.js';
 
-const TAB = 9;
 const LF = 10;
 const CR = 13;
-const SPACE = 32;
-const COMMA = 44;
-/** 10^k for k = 0..22, every one exact in a double. */
-const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-/** Where the field parseField() last read ends (the first separator or line end after it). */
-let fieldEnd = 0;
-
-/**
- * Number() of the field starting at text[start] (not a separator), which runs to the next space, comma or tab
- * or to `end`; sets fieldEnd. A plain decimal ([+-]digits[.digits][e[+-]digits]) with at most 16 significant
- * digits and a power of ten within 10^+-22 is parsed as it is scanned: the integer of its digits and the power
- * are both exact doubles, so one multiplication or division rounds correctly, as Number() does. Anything else
- * goes to Number() itself. text[end] is a line end or past the text, never part of a number.
- */
-function parseField(text: Buffer, start: number, end: number): number {
-  let i = start;
-  let c = text[i];
-  const negative = c === 45;
-  if (negative || c === 43) c = text[++i];
-  let mantissa = 0;
-  let digits = 0;
-  let power = 0;
-  let exact = true;
-  while (c >= 48 && c <= 57) {
-    if (mantissa < 9e14) mantissa = mantissa * 10 + (c - 48);
-    else exact = false;
-    digits++;
-    c = text[++i];
-  }
-  if (c === 46) {
-    c = text[++i];
-    while (c >= 48 && c <= 57) {
-      if (mantissa < 9e14) mantissa = mantissa * 10 + (c - 48);
-      else exact = false;
-      power--;
-      digits++;
-      c = text[++i];
-    }
-  }
-  if (digits > 0 && (c === 101 || c === 69)) {
-    c = text[++i];
-    const negativeExponent = c === 45;
-    if (negativeExponent || c === 43) c = text[++i];
-    let exponent = 0;
-    let exponentDigits = 0;
-    while (c >= 48 && c <= 57) {
-      if (exponent < 10000) exponent = exponent * 10 + (c - 48);
-      exponentDigits++;
-      c = text[++i];
-    }
-    if (exponentDigits === 0) exact = false;
-    power += negativeExponent ? -exponent : exponent;
-  }
-  if (exact && digits > 0 && (i === end || c === SPACE || c === TAB || c === COMMA)) {
-    fieldEnd = i;
-    if (mantissa === 0) return negative ? -0 : 0;
-    if (power >= 0 && power <= 22) return negative ? -(mantissa * POW10[power]) : mantissa * POW10[power];
-    if (power < 0 && power >= -22) return negative ? -(mantissa / POW10[-power]) : mantissa / POW10[-power];
-  }
-  while (i < end && c !== SPACE && c !== TAB && c !== COMMA) c = text[++i];
-  fieldEnd = i;
-  return Number(text.toString('utf8', start, i));
-}
-
-/** The end of the field starting at text[start]: the next space, comma or tab, or `end`. */
-function skipField(text: Buffer, start: number, end: number): number {
-  let i = start;
-  while (i < end) {
-    const c = text[i];
-    if (c === SPACE || c === TAB || c === COMMA) break;
-    i++;
-  }
-  return i;
-}
 
 /**
  * The bytes of a (possibly gzipped) text file: readTextFile() without the decoding. Separators and line

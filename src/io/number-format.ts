@@ -1,15 +1,14 @@
 /**
  * printf-style number formatting that matches glibc (what GEMMA's iostreams print): %.Ne, %.Nf and
- * %g. JavaScript rounds exact decimal ties up; glibc rounds them to even.
+ * %g as strings. JavaScript rounds exact decimal ties up; glibc rounds them to even.
  *
- * Two paths give the same text. The fast one scales |x| by a power of ten in double arithmetic (one
- * correctly rounded operation, so the scaled value is off by at most half an ulp) and rounds it to an
- * integer itself; it is only taken when the fractional part is further from .5 than that error, so
- * the rounding is provably the exact decimal rounding. Values it cannot decide (near or at an exact
- * tie, extreme magnitudes, 16+ digits) go to the exact path, which finds ties from the exact decimal
- * expansion and keeps the even neighbour. The exact path is exported (exact*) as the reference the
- * tests compare the fast path against.
+ * Two paths give the same text. The fast one is decimal-rounding.ts (shared with the byte writers of
+ * number-bytes.ts): a provably exact rounding of a scaled double. Values it cannot decide (near or at
+ * an exact tie, extreme magnitudes, 16+ digits) go to the exact path here, which finds ties from the
+ * exact decimal expansion and keeps the even neighbour. The exact path is exported (exact*) as the
+ * reference the tests compare the fast path against, and as the byte writers' fallback.
  */
+import { roundedExponent, roundFixed, roundSignificant } from './decimal-rounding.js';
 
 function nonFinite(x: number): string | null {
   if (Number.isNaN(x)) return 'nan';
@@ -18,86 +17,11 @@ function nonFinite(x: number): string | null {
   return null;
 }
 
-/** 10^k for k = 0..22, every one exact in a double. */
-const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** '0' repeated k times, for the zeros around short digit strings. */
 const ZEROS: readonly string[] = Array.from({ length: 64 }, (_, k) => '0'.repeat(k));
-/** Twice the largest relative error of one correctly rounded double operation (2^-52). */
-const SCALE_ERROR = 2 ** -52;
-/** Most significant digits the fast path handles (the scaled value stays far below 2^53). */
-const FAST_MAX_DIGITS = 15;
 
 function zeros(k: number): string {
   return k < ZEROS.length ? ZEROS[k] : '0'.repeat(k);
-}
-
-/**
- * Rounds the double t >= 1 (ax scaled by a power of ten, so exact up to half an ulp) to the nearest
- * integer when that is certain: -1 when t is too close to a .5 for its rounding error to be excluded.
- */
-function roundScaled(t: number): number {
-  const f = Math.floor(t);
-  const frac = t - f; // exact: t < 2^53
-  const off = frac - 0.5; // exact
-  if (Math.abs(off) <= t * SCALE_ERROR) return -1;
-  return off > 0 ? f + 1 : f;
-}
-
-/** Exponent X (decimal, after rounding) of the last roundSignificant() that succeeded. */
-let roundedExponent = 0;
-
-/**
- * |x| (finite, > 0) rounded to `sig` significant digits (1..15): the integer d in [10^(sig-1), 10^sig)
- * with |x| ~ d * 10^(X - sig + 1), X in roundedExponent; -1 when the fast path cannot be sure.
- */
-function roundSignificant(ax: number, sig: number): number {
-  if (sig > FAST_MAX_DIGITS || !(ax < Infinity)) return -1; // nan and inf too
-  const lo = POW10[sig - 1];
-  const hi = POW10[sig];
-  let e = Math.floor(Math.log10(ax));
-  // log10 may be one off next to a power of ten: the bounds below (exact, and rounding is monotonic) correct it.
-  for (let tries = 0; tries < 3; tries++) {
-    const k = sig - 1 - e;
-    let t: number;
-    if (k >= 0) {
-      if (k > 22) return -1;
-      t = ax * POW10[k];
-    } else {
-      if (k < -22) return -1;
-      t = ax / POW10[-k];
-    }
-    if (t < lo) {
-      e--;
-      continue;
-    }
-    if (t > hi) {
-      e++;
-      continue;
-    }
-    let d = roundScaled(t);
-    if (d < 0) return -1;
-    if (d >= hi) {
-      d = lo; // 9.99..95 rounded up to 10.0..0
-      e++;
-    }
-    roundedExponent = e;
-    return d;
-  }
-  return -1;
-}
-
-/** |x| * 10^digits rounded to an integer (< 10^15), or -1 when the fast path cannot be sure. */
-function roundFixed(ax: number, digits: number): number {
-  if (digits > 22) return -1;
-  const t = ax * POW10[digits];
-  if (!(t < 1e15)) return -1;
-  if (t < 1) {
-    // Nothing of it reaches the integer part: 0 unless above a half (t exact to half an ulp of itself).
-    if (t === 0) return 0;
-    if (Math.abs(t - 0.5) <= SCALE_ERROR) return -1;
-    return t > 0.5 ? 1 : 0;
-  }
-  return roundScaled(t);
 }
 
 /** C's "%.{digits}f". */
@@ -159,92 +83,6 @@ export function formatGeneral(x: number, precision = 6): string {
   if (exponent < 0) return `${sign}0.${zeros(-exponent - 1)}${s}`;
   if (len <= exponent + 1) return `${sign}${s}${zeros(exponent + 1 - len)}`;
   return `${sign}${s.slice(0, exponent + 1)}.${s.slice(exponent + 1)}`;
-}
-
-/** Most bytes writeGeneral() writes for one value at `precision`: sign, "0.000" or "e-308", and the digits. */
-export function generalMaxBytes(precision: number): number {
-  return Math.max(precision, 17) + 8;
-}
-
-/**
- * Writes C's "%.{precision}g" of x as ASCII bytes at out[pos] and returns the position after it: the
- * same text as formatGeneral(x, precision), without making a string. `out` needs generalMaxBytes() free.
- */
-export function writeGeneral(out: Uint8Array, pos: number, x: number, precision = 6): number {
-  if (x === 0) {
-    if (Object.is(x, -0)) out[pos++] = 45;
-    out[pos++] = 48;
-    return pos;
-  }
-  const p = precision === 0 ? 1 : precision;
-  const ax = x < 0 ? -x : x;
-  let d = roundSignificant(ax, p);
-  if (d < 0) {
-    const s = exactGeneral(x, precision);
-    for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
-    return pos;
-  }
-  const exponent = roundedExponent;
-  let len = p; // %g drops trailing zeros
-  for (let q = Math.floor(d / 10); len > 1 && d - q * 10 === 0; q = Math.floor(d / 10)) {
-    d = q;
-    len--;
-  }
-  if (x < 0) out[pos++] = 45;
-  if (exponent < -4 || exponent >= p) {
-    pos = writeDigits(out, pos, d, len, 1);
-    out[pos++] = 101;
-    let abs = exponent;
-    if (exponent < 0) {
-      out[pos++] = 45;
-      abs = -exponent;
-    } else out[pos++] = 43;
-    if (abs >= 100) {
-      out[pos++] = 48 + ((abs / 100) | 0);
-      abs %= 100;
-    }
-    out[pos++] = 48 + ((abs / 10) | 0);
-    out[pos++] = 48 + (abs % 10);
-    return pos;
-  }
-  if (exponent < 0) {
-    out[pos++] = 48;
-    out[pos++] = 46;
-    for (let k = exponent + 1; k < 0; k++) out[pos++] = 48;
-    return writeDigits(out, pos, d, len, len);
-  }
-  const whole = exponent + 1;
-  if (len > whole) return writeDigits(out, pos, d, len, whole);
-  pos = writeDigits(out, pos, d, len, len);
-  for (let k = len; k < whole; k++) out[pos++] = 48;
-  return pos;
-}
-
-/**
- * Writes the `len` digits of the integer d (< 10^15) at out[pos], with a decimal point after the first
- * `point` of them when point < len; returns the position after the last.
- */
-function writeDigits(out: Uint8Array, pos: number, d: number, len: number, point: number): number {
-  const high = Math.floor(d / 1e8);
-  let low = (d - high * 1e8) | 0; // the last 8 digits
-  let rest = high | 0; // the first 7 at most
-  const end = pos + len + (point < len ? 1 : 0);
-  let at = end;
-  for (let k = len - 1; k >= 0; k--) {
-    if (k === point - 1 && point < len) out[--at] = 46;
-    let digit: number;
-    if (k >= len - 8) {
-      const q = (low / 10) | 0;
-      digit = low - q * 10;
-      low = q;
-    } else {
-      const q = (rest / 10) | 0;
-      digit = rest - q * 10;
-      rest = q;
-    }
-    out[--at] = 48 + digit;
-  }
-  return end;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 /**
  * Reading text inputs that may be gzipped (detected by the gzip magic bytes, not the file name):
- * whole small files at once, or large ones (BIMBAM genotypes) as a stream of numbered lines.
+ * whole small files at once, or large ones (BIMBAM genotypes) as a stream of numbered lines of bytes.
  */
 import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { InputError } from './input-error.js';
 
@@ -45,22 +44,67 @@ export function readLines(path: string, what: string): string[] {
   return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
-/** Streams the lines of a (possibly gzipped) file; yields [lineNumber (1-based), text]. */
-export async function* streamLines(path: string, what: string): AsyncGenerator<[number, string]> {
+/** A line of streamLineBytes(): bytes[start, end), without its terminator. */
+export interface LineBytes {
+  lineNumber: number;
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+const LF = 10;
+const CR = 13;
+
+/**
+ * Streams the lines of a (possibly gzipped) file as byte ranges, no string per line; numbered from 1
+ * and split as node:readline splits them: at \n, \r\n or a lone \r, a last line without terminator
+ * only when not empty.
+ */
+export async function* streamLineBytes(path: string, what: string): AsyncGenerator<LineBytes> {
   requireFile(path, what);
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input = isGzip(path) ? source.pipe(createGunzip()) : source;
-  const reader = createInterface({ input, crlfDelay: Infinity });
+  const input: AsyncIterable<Buffer> = isGzip(path) ? source.pipe(createGunzip()) : source;
   let lineNumber = 0;
+  // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
+  let carry: Buffer | null = null;
+  let afterCR = false;
   try {
-    for await (const line of reader) {
+    for await (const chunk of input) {
+      let pos = 0;
+      if (afterCR && chunk.length > 0) {
+        if (chunk[0] === LF) pos = 1; // the \n of a \r\n split between chunks
+        afterCR = false;
+      }
+      // A lone \r is rare: found once per chunk, not once per line.
+      let nextCR = chunk.indexOf(CR, pos);
+      while (pos < chunk.length) {
+        if (nextCR >= 0 && nextCR < pos) nextCR = chunk.indexOf(CR, pos);
+        const nextLF = chunk.indexOf(LF, pos);
+        const stop = nextCR >= 0 && (nextLF < 0 || nextCR < nextLF) ? nextCR : nextLF;
+        if (stop < 0) {
+          carry = carry ? Buffer.concat([carry, chunk.subarray(pos)]) : chunk.subarray(pos);
+          break;
+        }
+        lineNumber++;
+        if (carry) {
+          const bytes = Buffer.concat([carry, chunk.subarray(pos, stop)]);
+          carry = null;
+          yield { lineNumber, bytes, start: 0, end: bytes.length };
+        } else yield { lineNumber, bytes: chunk, start: pos, end: stop };
+        pos = stop + 1;
+        if (chunk[stop] === CR) {
+          if (pos === chunk.length) afterCR = true;
+          else if (chunk[pos] === LF) pos++;
+        }
+      }
+    }
+    if (carry && carry.length > 0) {
       lineNumber++;
-      yield [lineNumber, line];
+      yield { lineNumber, bytes: carry, start: 0, end: carry.length };
     }
   } catch (e) {
     throw new InputError(path, `read failed (${(e as Error).message})`, lineNumber + 1);
   } finally {
-    reader.close();
     source.destroy();
   }
 }

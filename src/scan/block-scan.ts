@@ -2,37 +2,23 @@
  * Tests one block of SNPs (read once, all individuals) for every unit that tests any of them:
  * subset to the unit's individuals with GEMMA's mean imputation, rotate each distinct column once per unit, test every
  * trait of the unit (computeGenotypeBlock, the engine's part), then format the rows of each output
- * in file order (formatComputedBlock, this thread's part, which overlaps the next block's engine work).
+ * in file order (formatComputedBlock in block-format.ts, this thread's part, which overlaps the next
+ * block's engine work).
  */
 import type { Engine } from '../engines/engine.js';
-import { assocRowPrefix, assocRowStatistics, pValueFields, primaryPValue, type AnalysisKind } from '../io/assoc-format.js';
+import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
-import { distinctColumns, spreadResults } from './distinct-columns.js';
+import { distinctColumns } from './distinct-columns.js';
 import type { PreparedUnit } from './units.js';
-
-/** Per output and block: counts for the trait table, and the best SNP. */
-export interface BlockTraitStats {
-  tested: number;
-  below5e8: number;
-  below1e5: number;
-  best?: { p: number; rs: string; chr: string; ps: string; pWald: number; pLrt: number; pScore: number };
-}
-
-export interface BlockOutcome {
-  texts: Map<string, string>;
-  stats: Record<string, BlockTraitStats>;
-  rotateMs: number;
-  testMs: number;
-}
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
 function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int32Array): Float64Array {
   const nAll = block.dosages.length / block.count;
   const n = keep.length;
   const out = new Float64Array(positions.length * n);
-  positions.forEach((pos, j) => {
-    const src = pos * nAll;
+  for (let j = 0; j < positions.length; j++) {
+    const src = positions[j] * nAll;
     const dst = j * n;
     let sum = 0;
     let observed = 0;
@@ -46,7 +32,7 @@ function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int3
     }
     const mean = sum / observed;
     for (let k = 0; k < n; k++) if (Number.isNaN(out[dst + k])) out[dst + k] = mean;
-  });
+  }
   return out;
 }
 
@@ -63,10 +49,16 @@ function keptOf(analysed: Uint8Array): Int32Array {
 }
 
 /** One unit's engine results for a block: the tested block positions and one result block per trait. */
-interface UnitResults {
+export interface UnitResults {
   prepared: PreparedUnit;
   positions: number[];
+  /** Per trait: the statistics of each distinct genotype column (of each tested SNP when rowOf is absent). */
   results: SnpResultBlock[];
+  /**
+   * When SNPs of the block have identical genotypes: the distinct column (index into results) of each
+   * tested SNP. Results stay one per distinct column: the writer formats a repeated row once and copies it.
+   */
+  rowOf?: Int32Array;
 }
 
 /** A block whose statistics are computed (the engine's part), waiting to be formatted. */
@@ -140,70 +132,11 @@ export async function computeGenotypeBlock(
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
       const rotation = await clock.time(performance.now(), engine.rotate(plan0.eigenvectors, plan0.n, distinct.columns, distinct.count));
       const tests = await clock.time(performance.now(), engine.scanTraits(prepared.plans, rotation.value, distinct.count));
-      entry.results = distinct.count === positions.length ? tests.value : tests.value.map((r) => spreadResults(r, distinct.rowOf));
+      entry.results = tests.value;
+      if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;
       computed.testMs += tests.ms;
     }
   }
   return computed;
-}
-
-/** Milliseconds of formatting between yields to the event loop (where the engine's next step is dispatched). */
-const FORMAT_SLICE_MS = 4;
-
-/**
- * The writer's part of a block: rows of each output in file order, and the trait statistics.
- * `keepP` (if set) drops rows whose p-values are all above it (statistics still count them). It
- * yields every few milliseconds so that the engine's next call, which needs this thread to be
- * dispatched, does not wait for a thousand traits' rows.
- */
-export async function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind, mode: number, keepP?: number): Promise<BlockOutcome> {
-  const { block, firstPosition } = computed;
-  let sliceStart = performance.now();
-  const rows = new Map<string, (string | undefined)[]>();
-  const stats: Record<string, BlockTraitStats> = {};
-  const primary = primaryPValue(mode);
-  const pFields = pValueFields(kind, mode);
-  for (const { prepared, positions, results } of computed.units) {
-    const { unit } = prepared;
-    for (const id of unit.outputIds) {
-      if (!rows.has(id)) rows.set(id, new Array(block.count));
-      stats[id] ??= { tested: 0, below5e8: 0, below1e5: 0 };
-    }
-    if (positions.length === 0) continue;
-    const nAnalysed = unit.group.selection.nAnalysed;
-    // The SNP's columns of a row are the same for every trait: formatted once.
-    const prefixes = positions.map((pos) => {
-      const row = unit.rowOfPosition[firstPosition + pos];
-      return assocRowPrefix(kind, block.annotations[pos], unit.tested.missing[row], unit.tested.frequency[row], nAnalysed);
-    });
-    for (let t = 0; t < results.length; t++) {
-      if (performance.now() - sliceStart > FORMAT_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
-      const id = unit.outputIds[t];
-      const out = rows.get(id)!;
-      const s = stats[id];
-      const r = results[t];
-      positions.forEach((pos, j) => {
-        const annotation = block.annotations[pos];
-        const p = r[primary][j];
-        s.tested++;
-        if (p <= 5e-8) s.below5e8++;
-        if (p <= 1e-5) s.below1e5++;
-        if (!Number.isNaN(p) && (!s.best || p < s.best.p)) {
-          s.best = { p, rs: annotation.rs, chr: annotation.chr, ps: annotation.pos, pWald: r.pWald[j], pLrt: r.pLrt[j], pScore: r.pScore[j] };
-        }
-        if (keepP !== undefined && !pFields.some((f) => r[f][j] <= keepP)) return;
-        out[pos] = prefixes[j] + assocRowStatistics(kind, mode, r, j);
-      });
-    }
-  }
-  const texts = new Map<string, string>();
-  for (const [id, list] of rows) {
-    const kept = list.filter((x): x is string => x !== undefined);
-    texts.set(id, kept.length ? kept.join('\n') + '\n' : '');
-  }
-  return { texts, stats, rotateMs: computed.rotateMs, testMs: computed.testMs };
 }

@@ -7,7 +7,7 @@
  * killed at any moment and started again with --resume skips the finished blocks; each final file
  * is assembled from its blocks in order, so it is byte-identical to an uninterrupted run.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
@@ -18,6 +18,9 @@ export function fileIdentity(path: string | undefined): string | null {
   const s = statSync(path);
   return `${path}:${s.size}:${Math.floor(s.mtimeMs)}`;
 }
+
+/** Records written (and synced) together by writeRecords(). */
+const RECORDS_AT_ONCE = 64;
 
 const blockStem = (k: number) => `block-${String(k).padStart(7, '0')}`;
 
@@ -68,19 +71,34 @@ export class BlockCheckpoint {
     return existsSync(join(this.dir, `${blockStem(k)}.done`));
   }
 
-  /** Saves block k: every output's text back to back, an index (byte lengths) with the statistics, then the marker. */
-  write(k: number, texts: Map<string, string>, stats?: unknown): void {
+  /**
+   * Saves block k: every output's bytes back to back and an index (byte lengths) with the statistics,
+   * both synced to disk, then the marker. The syncs run off this thread (the scan goes on formatting
+   * meanwhile) and together; the marker is an empty file, so creating it is atomic and it needs no
+   * sync of its own: if it is lost, the block is only done again.
+   */
+  async write(k: number, texts: Map<string, Uint8Array>, stats?: unknown): Promise<void> {
     this.ensureCreated();
     const parts: Array<[id: string, bytes: number]> = [];
     const data = new AtomicWriter(join(this.dir, `${blockStem(k)}.txt`));
-    for (const [id, text] of texts) {
-      parts.push([id, Buffer.byteLength(text, 'utf8')]);
-      data.write(text);
+    const index = new AtomicWriter(join(this.dir, `${blockStem(k)}.json`));
+    try {
+      for (const [id, text] of texts) {
+        parts.push([id, text.byteLength]);
+        data.write(text);
+      }
+      const record: BlockIndex = { parts, stats };
+      index.write(JSON.stringify(record));
+      const synced = await Promise.allSettled([data.sync(), index.sync()]);
+      for (const s of synced) if (s.status === 'rejected') throw s.reason;
+      data.commit();
+      index.commit();
+    } catch (e) {
+      data.abort();
+      index.abort();
+      throw e;
     }
-    data.commit();
-    const index: BlockIndex = { parts, stats };
-    writeFileAtomic(join(this.dir, `${blockStem(k)}.json`), JSON.stringify(index));
-    writeFileAtomic(join(this.dir, `${blockStem(k)}.done`), '');
+    writeFileSync(join(this.dir, `${blockStem(k)}.done`), '');
   }
 
   private index(k: number): BlockIndex | undefined {
@@ -93,10 +111,29 @@ export class BlockCheckpoint {
     return this.index(k)?.stats as T | undefined;
   }
 
-  /** Saves a small named record (e.g. a LOCO chromosome's null model) that must survive a resume. */
-  writeRecord(name: string, value: unknown): void {
+  /**
+   * Saves small named records (e.g. each trait's null model) that must survive a resume, synced
+   * together off this thread: one wait for a thousand traits' records, not a thousand.
+   */
+  async writeRecords(records: Array<[name: string, value: unknown]>): Promise<void> {
     this.ensureCreated();
-    writeFileAtomic(join(this.dir, `record.${name}.json`), JSON.stringify(value));
+    // A bounded number of files open at once.
+    for (let i = 0; i < records.length; i += RECORDS_AT_ONCE) await this.writeRecordGroup(records.slice(i, i + RECORDS_AT_ONCE));
+  }
+
+  private async writeRecordGroup(records: Array<[name: string, value: unknown]>): Promise<void> {
+    const writers = records.map(([name, value]) => {
+      const w = new AtomicWriter(join(this.dir, `record.${name}.json`));
+      w.write(JSON.stringify(value));
+      return w;
+    });
+    const synced = await Promise.allSettled(writers.map((w) => w.sync()));
+    const failed = synced.find((s) => s.status === 'rejected');
+    if (failed) {
+      for (const w of writers) w.abort();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    for (const w of writers) w.commit();
   }
 
   /** All saved records, by name. */
@@ -110,8 +147,11 @@ export class BlockCheckpoint {
     return out;
   }
 
-  /** Writes every output (header + its text of blocks 0..total-1) atomically, then removes the checkpoint. */
-  assemble(outputs: OutputTarget[], total: number): void {
+  /**
+   * Writes every output (header + its text of blocks 0..total-1) atomically, then removes the
+   * checkpoint. The outputs are synced together, off this thread.
+   */
+  async assemble(outputs: OutputTarget[], total: number): Promise<void> {
     const writers = outputs.map((o) => ({ o, w: new AtomicWriter(o.path) }));
     const byId = new Map(writers.map((x) => [x.o.id, x.w]));
     try {
@@ -132,6 +172,8 @@ export class BlockCheckpoint {
         const missing = outputs.find((o) => !seen.has(o.id));
         if (missing) throw new Error(`internal: block ${k} of ${missing.id} missing from ${this.dir}`);
       }
+      const synced = await Promise.allSettled(writers.map(({ w }) => w.sync()));
+      for (const s of synced) if (s.status === 'rejected') throw s.reason;
       for (const { w } of writers) w.commit();
     } catch (e) {
       for (const { w } of writers) w.abort();

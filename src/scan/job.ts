@@ -91,7 +91,7 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
       p = await prepareUnit(unit, kind, mode, config.search, engine);
       prepared.set(unit, p);
       if (kind === 'lmm') {
-        p.plans.forEach((plan, t) => checkpoint.writeRecord(recordKey(unit, t), { label: unit.label, column: unit.group.traitColumns[t], n: plan.n, nullModel: plan.nullModel }));
+        await checkpoint.writeRecords(p.plans.map((plan, t) => [recordKey(unit, t), { label: unit.label, column: unit.group.traitColumns[t], n: plan.n, nullModel: plan.nullModel }]));
       }
     }
     return p;

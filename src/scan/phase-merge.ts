@@ -10,7 +10,7 @@ import { formatLog } from '../io/log-format.js';
 import { formatGeneral } from '../io/number-format.js';
 import { writeReport } from '../report/write-report.js';
 import type { NullModel } from '../stats/null-model.js';
-import type { BlockTraitStats } from './block-scan.js';
+import type { BlockTraitStats } from './block-format.js';
 import type { OutputTarget } from './checkpoint.js';
 import type { ScanSetup, Stopwatch } from './phase-prepare.js';
 import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
@@ -28,7 +28,7 @@ export interface BlockResults {
   /** The trait statistics of block k. */
   stats<T>(k: number): T | undefined;
   /** Writes every output (header + blocks 0..total-1) atomically. */
-  assemble(outputs: OutputTarget[], total: number): void;
+  assemble(outputs: OutputTarget[], total: number): void | Promise<void>;
 }
 
 /** Output path OUTDIR/NAME.suffix. */
@@ -76,11 +76,11 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
       });
     }
     traitRows.sort((a, b) => a.column - b.column);
-    results.assemble(targets, totalBlocks);
+    await results.assemble(targets, totalBlocks);
     writeFileAtomic(out('traits.tsv'), formatTraitTable(traitRows, kind, mode));
     outputs.push(...targets.map((t) => t.path), out('traits.tsv'));
   } else {
-    results.assemble(targets, totalBlocks);
+    await results.assemble(targets, totalBlocks);
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
       const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, run: summary, elapsedSeconds: clock.totalMinutes * 60 });

@@ -5,12 +5,18 @@
  */
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
-import { computeGenotypeBlock, EngineClock, formatComputedBlock, type BlockTraitStats, type ComputedBlock } from './block-scan.js';
+import { formatComputedBlock, type BlockTraitStats } from './block-format.js';
+import { computeGenotypeBlock, EngineClock, type ComputedBlock } from './block-scan.js';
 import type { ScanSetup } from './phase-prepare.js';
 import type { PreparedUnit, ScanUnit } from './units.js';
 
-/** Receives block k's texts (every output id of every unit, '' when none of its rows) and statistics. */
-export type BlockSink = (k: number, texts: Map<string, string>, stats: Record<string, BlockTraitStats>) => void;
+/**
+ * Receives block k's texts (every output id of every unit: the bytes of its rows in its .assoc.txt,
+ * empty when none) and statistics, in block order; the next block waits for a returned promise.
+ */
+export type BlockSink = (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => void | Promise<void>;
+
+const NO_ROWS = new Uint8Array(0);
 
 /** Where prepared units come from: computed here (local) or read from a plan folder (cluster). */
 export interface UnitModels {
@@ -47,8 +53,8 @@ export async function scanBlockRange(
   const clock = new EngineClock();
   const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
     const outcome = await formatComputedBlock(await done.work, kind, mode, config.keepP);
-    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, '');
-    sink(done.k, outcome.texts, outcome.stats);
+    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, NO_ROWS);
+    await sink(done.k, outcome.texts, outcome.stats);
     times.rotateMs += outcome.rotateMs;
     times.testMs += outcome.testMs;
     progress?.update(done.end);

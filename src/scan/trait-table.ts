@@ -5,7 +5,7 @@
 import type { AnalysisKind } from '../io/assoc-format.js';
 import { formatExponential, formatGeneral } from '../io/number-format.js';
 import type { NullModel } from '../stats/null-model.js';
-import type { BlockTraitStats } from './block-scan.js';
+import type { BlockTraitStats } from './block-format.js';
 
 export interface TraitRow {
   column: number;

@@ -19,6 +19,33 @@ export function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
+/**
+ * The last (a, b) of logInverseBeta() and its value: a scan asks for the same degrees of freedom for
+ * every SNP, and three logGamma calls per p-value were a good part of its cost.
+ */
+const lastBeta = { a: NaN, b: NaN, value: NaN };
+
+/** log(1 / B(a, b)) = logGamma(a + b) - logGamma(a) - logGamma(b), remembered for the last (a, b). */
+function logInverseBeta(a: number, b: number): number {
+  if (a !== lastBeta.a || b !== lastBeta.b) {
+    lastBeta.value = logGamma(a + b) - logGamma(a) - logGamma(b);
+    lastBeta.a = a;
+    lastBeta.b = b;
+  }
+  return lastBeta.value;
+}
+
+/** logGamma(a) of the last a of incompleteGammaUpper() (chi-square p-values: always the same df). */
+const lastGamma = { a: NaN, value: NaN };
+
+function logGammaOfShape(a: number): number {
+  if (a !== lastGamma.a) {
+    lastGamma.value = logGamma(a);
+    lastGamma.a = a;
+  }
+  return lastGamma.value;
+}
+
 /** Continued fraction for the regularised incomplete beta (modified Lentz), valid for x < (a+1)/(a+b+2). */
 function betaContinuedFraction(a: number, b: number, x: number): number {
   const tiny = 1e-300;
@@ -57,7 +84,8 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   if (Number.isNaN(x) || Number.isNaN(a) || Number.isNaN(b)) return NaN;
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  // Same sums in the same order as logGamma(a + b) - logGamma(a) - logGamma(b) + ..., so the same bits.
+  const logFront = logInverseBeta(a, b) + a * Math.log(x) + b * Math.log1p(-x);
   if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaContinuedFraction(a, b, x)) / a;
   return 1 - (Math.exp(logFront) * betaContinuedFraction(b, a, 1 - x)) / b;
 }
@@ -77,7 +105,7 @@ export function incompleteGammaUpper(a: number, x: number): number {
   if (Number.isNaN(x) || Number.isNaN(a)) return NaN;
   if (x <= 0) return 1;
   if (x === Infinity) return 0;
-  const logFront = a * Math.log(x) - x - logGamma(a);
+  const logFront = a * Math.log(x) - x - logGammaOfShape(a);
   if (x < a + 1) {
     // Series for P, then Q = 1 - P (P is not near 1 here, so no catastrophic loss).
     let term = 1 / a;

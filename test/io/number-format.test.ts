@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  exactExponential,
-  exactFixed,
-  exactGeneral,
-  formatExponential,
-  formatFixed,
-  formatGeneral,
-  generalMaxBytes,
-  writeGeneral,
-} from '../../src/io/number-format.js';
+import { generalMaxBytes, writeGeneral } from '../../src/io/number-bytes.js';
+import { exactExponential, exactFixed, exactGeneral, formatExponential, formatFixed, formatGeneral } from '../../src/io/number-format.js';
 
 // Expected strings are what glibc's printf prints (checked with Python's % operator, which uses it).
 describe('printf-compatible formatting', () => {

@@ -25,6 +25,16 @@ describe('distributions', () => {
     expect(tiny).toBeGreaterThan(0);
     expect(tiny).toBeLessThan(1e-38);
   });
+  it('p-values do not depend on the calls before them (the last degrees of freedom are remembered)', () => {
+    const cases: Array<[number, number]> = [[3.2, 195], [0.01, 195], [45, 12], [3.2, 12], [7, 1e6], [3.2, 195]];
+    const alone = cases.map(([f, df]) => {
+      fDistUpperTail(1, 3, 7); // something else first, each time
+      chiSquareUpperTail(2, 5);
+      return [fDistUpperTail(f, 1, df), chiSquareUpperTail(f, 1)];
+    });
+    const inARow = cases.map(([f, df]) => [fDistUpperTail(f, 1, df), chiSquareUpperTail(f, 1)]);
+    inARow.forEach((pair, k) => pair.forEach((p, j) => expect(Object.is(p, alone[k][j])).toBe(true)));
+  });
   it('incompleteBeta is symmetric: I_x(a,b) = 1 - I_{1-x}(b,a)', () => {
     for (const [x, a, b] of [[0.2, 2.5, 7], [0.9, 0.5, 30], [0.5, 3, 3]]) {
       expect(incompleteBeta(x, a, b)).toBeCloseTo(1 - incompleteBeta(1 - x, b, a), 13);

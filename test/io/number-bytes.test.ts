@@ -1,0 +1,131 @@
+/**
+ * The byte writers (number-bytes.ts) against the string formatters (number-format.ts, themselves
+ * checked against glibc and their exact path in number-format.test.ts): the same text for every double,
+ * written only where it should be.
+ */
+import { describe, expect, it } from 'vitest';
+import { assocStatisticsMaxBytes, statisticColumns, writeAssocStatistics } from '../../src/io/assoc-format.js';
+import { exponentialMaxBytes, writeExponential, writeExponentialOf } from '../../src/io/number-bytes.js';
+import { formatExponential } from '../../src/io/number-format.js';
+import { emptyResultBlock } from '../../src/stats/results.js';
+import { rng } from '../helpers/random.js';
+
+const FILL = 0xee;
+const scratch = new Uint8Array(512);
+const one = new Float64Array(3);
+
+/** writeExponential's text of x, checking its length bound and that no byte around it changed. */
+function written(x: number, digits: number): string {
+  scratch.fill(FILL);
+  const start = 17;
+  const end = writeExponential(scratch, start, x, digits);
+  if (end - start > exponentialMaxBytes(digits)) expect.fail(`%.${digits}e of ${x} takes ${end - start} bytes`);
+  if (scratch[start - 1] !== FILL || scratch[end] !== FILL) expect.fail(`%.${digits}e of ${x} wrote outside its bytes`);
+  const text = String.fromCharCode(...scratch.subarray(start, end));
+  // The array-reading form writes the same.
+  one[1] = x;
+  const endOf = writeExponentialOf(scratch, 200, one, 1, digits);
+  const textOf = String.fromCharCode(...scratch.subarray(200, endOf));
+  if (textOf !== text) expect.fail(`writeExponentialOf %.${digits}e of ${x}: ${textOf} != ${text}`);
+  return text;
+}
+
+function expectSame(x: number, digits: number): void {
+  const w = written(x, digits);
+  const f = formatExponential(x, digits);
+  if (w !== f) expect.fail(`%.${digits}e of ${x} (${Object.is(x, -0) ? '-0' : x.toExponential(20)}): bytes ${w} != string ${f}`);
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+/** The double next to x away from zero (up) or towards it (down); x finite and nonzero. */
+function neighbour(x: number, up: boolean): number {
+  bits.setFloat64(0, x);
+  bits.setBigUint64(0, bits.getBigUint64(0) + (up ? 1n : -1n));
+  return bits.getFloat64(0);
+}
+
+describe('writeExponential == formatExponential', () => {
+  it('on zeros, signs, nan, infinities and the extremes', () => {
+    const specials = [0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1, 0.5, 9.9999995, 1e-5, 1e22, 1e23, 1e-300, 123456789012345680000];
+    for (const x of specials) for (let digits = 0; digits <= 17; digits++) expectSame(x, digits);
+    expect(written(-0, 6)).toBe('-0.000000e+00');
+    expect(written(0, 0)).toBe('0e+00');
+    expect(written(NaN, 6)).toBe('nan');
+    expect(written(-Infinity, 6)).toBe('-inf');
+    expect(written(Number.MIN_VALUE, 6)).toBe('4.940656e-324');
+  });
+
+  it('on 200000 random doubles: any bit pattern, every magnitude, p-value-like and statistics-like', () => {
+    const next = rng(20240611);
+    let nonzero = 0;
+    for (let i = 0; i < 200_000; i++) {
+      let x: number;
+      switch (i % 5) {
+        case 0: // any bit pattern: subnormals, nan and infinities included
+          bits.setUint32(0, Math.floor(next() * 2 ** 32));
+          bits.setUint32(4, Math.floor(next() * 2 ** 32));
+          x = bits.getFloat64(0);
+          break;
+        case 1: // uniform mantissa, decimal exponent -320..308
+          x = (next() + 0.01) * 10 ** Math.floor(next() * 629 - 320);
+          break;
+        case 2: // p-values down to 1e-300
+          x = Math.exp(-next() * 700);
+          break;
+        case 3: // betas, log-likelihoods, lambdas
+          x = (next() - 0.5) * 10 ** Math.floor(next() * 12 - 6);
+          break;
+        default: // few decimal digits: often exact or near ties at 7 significant digits
+          x = Math.floor(next() * 1e9) / 10 ** Math.floor(next() * 12);
+      }
+      if (next() < 0.5) x = -x;
+      if (x !== 0) nonzero++;
+      expectSame(x, 6);
+      expectSame(x, Math.floor(next() * 17));
+    }
+    expect(nonzero).toBeGreaterThan(199_000);
+  });
+
+  it('on exact decimal ties, the doubles either side of them, and roundings up to the next power of ten', () => {
+    const next = rng(77);
+    for (let i = 0; i < 20_000; i++) {
+      // odd / 2^q has exactly q decimals, the last a 5: a tie when rounded one significant digit shorter.
+      const q = 1 + Math.floor(next() * 24);
+      const x = (2 * Math.floor(next() * 2 ** Math.floor(next() * 28)) + 1) / 2 ** q;
+      const digits = x.toFixed(q).replace('.', '').replace(/^0+/, '').length;
+      for (const v of [x, neighbour(x, true), neighbour(x, false), -x]) {
+        expectSame(v, Math.min(16, Math.max(0, digits - 2)));
+        expectSame(v, 6);
+      }
+    }
+    for (let p = 1; p <= 16; p++) {
+      for (let e = -310; e <= 300; e += 7) {
+        const x = Number(`${'9'.repeat(p)}5e${e - p}`);
+        if (x === 0 || !Number.isFinite(x)) continue;
+        for (const v of [x, neighbour(x, true), neighbour(x, false)]) expectSame(v, p - 1);
+      }
+    }
+  });
+});
+
+describe('assoc rows as bytes', () => {
+  it('writeAssocStatistics == the statistics joined by tabs, every mode', () => {
+    const next = rng(5);
+    const b = 300;
+    const r = emptyResultBlock(b);
+    for (const column of Object.values(r)) for (let j = 0; j < b; j++) column[j] = next() < 0.1 ? NaN : (next() - 0.3) * 10 ** Math.floor(next() * 40 - 30);
+    const out = new Uint8Array(b * assocStatisticsMaxBytes('lmm', 4));
+    for (const [kind, mode] of [['lmm', 1], ['lmm', 2], ['lmm', 3], ['lmm', 4], ['lm', 1], ['lm', 2], ['lm', 3], ['lm', 4]] as const) {
+      const columns = statisticColumns(kind, mode, r);
+      let pos = 0;
+      let expected = '';
+      for (let j = 0; j < b; j++) {
+        const end = writeAssocStatistics(out, pos, columns, j);
+        if (end - pos > assocStatisticsMaxBytes(kind, mode)) expect.fail(`row ${j} takes ${end - pos} bytes`);
+        pos = end;
+        expected += columns.map((c) => formatExponential(c[j], 6)).join('\t') + '\n';
+      }
+      expect(Buffer.from(out.subarray(0, pos)).toString('latin1')).toBe(expected);
+    }
+  });
+});
