@@ -286,6 +286,13 @@ export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
   }
 }
 
+// Both lanes of a pair's accumulators (virtual columns v and v+1).
+// @ts-ignore: decorator
+@inline function scatterPair(map: usize, v: i32, s1: v128, s2: v128, s3: v128, powers: i32): void {
+  scatter(map, v, f64x2.extract_lane(s1, 0), f64x2.extract_lane(s2, 0), f64x2.extract_lane(s3, 0), powers);
+  scatter(map, v + 1, f64x2.extract_lane(s1, 1), f64x2.extract_lane(s2, 1), f64x2.extract_lane(s3, 1), powers);
+}
+
 // Sums over i (in order) of w^k p for the pairs at `base`: three pairs (six columns) per sweep over i while three
 // are left, then two, then one (one pair alone is a short dependency chain per power: slow).
 function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
@@ -326,10 +333,8 @@ function sumPairs(base: usize, map: usize, count: i32, powers: i32): void {
         b1 = f64x2.add(b1, f64x2.mul(w, y)); b2 = f64x2.add(b2, f64x2.mul(w2, y));
       }
     }
-    scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
-    scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
-    scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
-    scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
+    scatterPair(map, 2 * k, a1, a2, a3, powers);
+    scatterPair(map, 2 * k + 2, b1, b2, b3, powers);
   }
 }
 
@@ -367,12 +372,9 @@ function sumThreePairs(pa: usize, stride: usize, map: usize, k: i32, powers: i32
       c1 = f64x2.add(c1, f64x2.mul(w, u)); c2 = f64x2.add(c2, f64x2.mul(w2, u));
     }
   }
-  scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
-  scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
-  scatter(map, 2 * k + 2, f64x2.extract_lane(b1, 0), f64x2.extract_lane(b2, 0), f64x2.extract_lane(b3, 0), powers);
-  scatter(map, 2 * k + 3, f64x2.extract_lane(b1, 1), f64x2.extract_lane(b2, 1), f64x2.extract_lane(b3, 1), powers);
-  scatter(map, 2 * k + 4, f64x2.extract_lane(c1, 0), f64x2.extract_lane(c2, 0), f64x2.extract_lane(c3, 0), powers);
-  scatter(map, 2 * k + 5, f64x2.extract_lane(c1, 1), f64x2.extract_lane(c2, 1), f64x2.extract_lane(c3, 1), powers);
+  scatterPair(map, 2 * k, a1, a2, a3, powers);
+  scatterPair(map, 2 * k + 2, b1, b2, b3, powers);
+  scatterPair(map, 2 * k + 4, c1, c2, c3, powers);
 }
 
 // sumPairs for an odd last pair (two columns) on its own sweep.
@@ -396,8 +398,7 @@ function sumLastPair(pa: usize, map: usize, k: i32, powers: i32): void {
       a2 = f64x2.add(a2, f64x2.mul(v128.load64_splat(at(w2s, i)), x));
     }
   }
-  scatter(map, 2 * k, f64x2.extract_lane(a1, 0), f64x2.extract_lane(a2, 0), f64x2.extract_lane(a3, 0), powers);
-  scatter(map, 2 * k + 1, f64x2.extract_lane(a1, 1), f64x2.extract_lane(a2, 1), f64x2.extract_lane(a3, 1), powers);
+  scatterPair(map, 2 * k, a1, a2, a3, powers);
 }
 
 // GEMMA's CalcPab: project covariates out one at a time, P^{p}_{ab} from P^{p-1}.
