@@ -181,7 +181,7 @@ describe('wasm LMM tests on the pool', () => {
     await two.close();
   });
 
-  test('2 workers == main thread, bitwise; the plan is reused across blocks and replaced by a new plan', async () => {
+  test('2 workers == main thread, bitwise; the oracle within the interpolated rules; the plan is reused across blocks and replaced by a new plan', async () => {
     const local = LocalRunner.create(two.flavour);
     const first = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 42 }, 4, 130);
     const second = randomPlan({ n: 130, nCvt: 1, lambdaTrue: 4, spectrum: 'zero', seed: 43 }, 4, 3);
@@ -206,7 +206,7 @@ describe('wasm LMM tests on the pool', () => {
     return { plans, rotated: base.rotated };
   }
 
-  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise its own scanBlock and the oracle', async (n, nCvt, b) => {
+  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise its own scanBlock, the oracle within the interpolated rules', async (n, nCvt, b) => {
     const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
     const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
     const batched = await two.scanTraits(plans, rotated, b);
