@@ -145,10 +145,13 @@ export async function lmmScanTraitsOn(
   const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
   const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
   const out: SnpResultBlock[] = [];
+  // Groups are set up again for every block, and a lambda table costs about as much as a few hundred tests: groups
+  // use direct sums.
+  const groupSums: CovariateSums = plans.length <= perGroup ? sums : 'direct';
   for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
     // All plans fit: the unit's own list is the key, so they stay resident across blocks; else each group is new.
     const group = plans.length <= perGroup ? plans : plans.slice(t0, t0 + perGroup);
-    const stats = await scanResident(runner, group, group, rotatedGenotypes, b, sums);
+    const stats = await scanResident(runner, group, group, rotatedGenotypes, b, groupSums);
     group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
   }
   return out;
