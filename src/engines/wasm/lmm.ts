@@ -145,7 +145,7 @@ export async function lmmScanTraitsOn(
   const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
   const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
   const out: SnpResultBlock[] = [];
-  // Groups are set up again for every block, and a lambda table costs about as much as a few hundred tests: groups
+  // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests (bench/lmm-kernel): groups
   // use direct sums.
   const groupSums: CovariateSums = plans.length <= perGroup ? sums : 'direct';
   for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
