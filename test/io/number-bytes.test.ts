@@ -9,6 +9,7 @@ import { exponentialMaxBytes, writeExponential, writeExponentialOf } from '../..
 import { formatExponential } from '../../src/io/number-format.js';
 import { emptyResultBlock } from '../../src/stats/results.js';
 import { rng } from '../helpers/random.js';
+import { neighbour, randomBitPattern } from '../helpers/doubles.js';
 
 const FILL = 0xee;
 const scratch = new Uint8Array(512);
@@ -36,13 +37,6 @@ function expectSame(x: number, digits: number): void {
   if (w !== f) expect.fail(`%.${digits}e of ${x} (${Object.is(x, -0) ? '-0' : x.toExponential(20)}): bytes ${w} != string ${f}`);
 }
 
-const bits = new DataView(new ArrayBuffer(8));
-/** The double next to x away from zero (up) or towards it (down); x finite and nonzero. */
-function neighbour(x: number, up: boolean): number {
-  bits.setFloat64(0, x);
-  bits.setBigUint64(0, bits.getBigUint64(0) + (up ? 1n : -1n));
-  return bits.getFloat64(0);
-}
 
 describe('writeExponential == formatExponential', () => {
   it('on zeros, signs, nan, infinities and the extremes', () => {
@@ -62,9 +56,7 @@ describe('writeExponential == formatExponential', () => {
       let x: number;
       switch (i % 5) {
         case 0: // any bit pattern: subnormals, nan and infinities included
-          bits.setUint32(0, Math.floor(next() * 2 ** 32));
-          bits.setUint32(4, Math.floor(next() * 2 ** 32));
-          x = bits.getFloat64(0);
+          x = randomBitPattern(next);
           break;
         case 1: // uniform mantissa, decimal exponent -320..308
           x = (next() + 0.01) * 10 ** Math.floor(next() * 629 - 320);

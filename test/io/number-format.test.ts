@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generalMaxBytes, writeGeneral } from '../../src/io/number-bytes.js';
 import { exactExponential, exactFixed, exactGeneral, formatExponential, formatFixed, formatGeneral } from '../../src/io/number-format.js';
+import { neighbour, randomBitPattern } from '../helpers/doubles.js';
 
 // Expected strings are what glibc's printf prints (checked with Python's % operator, which uses it).
 describe('printf-compatible formatting', () => {
@@ -123,13 +124,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-const bits = new DataView(new ArrayBuffer(8));
-/** The double next to x away from zero (up) or towards it (down); x finite and nonzero. */
-function neighbour(x: number, up: boolean): number {
-  bits.setFloat64(0, x);
-  bits.setBigUint64(0, bits.getBigUint64(0) + (up ? 1n : -1n));
-  return bits.getFloat64(0);
-}
 
 describe('printf-compatible formatting: fast path == exact path', () => {
   // The fast path (scaled double, rounded when provably far from .5) against the exact one (decimal expansion).
@@ -150,9 +144,7 @@ describe('printf-compatible formatting: fast path == exact path', () => {
       let x: number;
       switch (i % 5) {
         case 0: // any bit pattern (subnormals and the extremes included)
-          bits.setUint32(0, Math.floor(rand() * 2 ** 32));
-          bits.setUint32(4, Math.floor(rand() * 2 ** 32));
-          x = bits.getFloat64(0);
+          x = randomBitPattern(rand);
           if (!Number.isFinite(x)) x = Number.MIN_VALUE;
           break;
         case 1: // uniform mantissa, decimal exponent -25..24
