@@ -75,7 +75,7 @@ function polishLambda(model: MixedModelLikelihood, kind: LikelihoodKind, lambda:
  * and se(beta) = sqrt(diag((W' V^-1 W)^-1)) with V = vg K + ve I.
  */
 export function fitMixedModel(input: FitInput, method: FitMethod, search: LambdaSearch): MixedModelFit {
-  const { eigenvalues, eigenvectors, rotatedCovariates, rotatedPhenotype, nCvt } = input;
+  const { eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt } = input;
   const n = eigenvalues.length;
   const kind: LikelihoodKind = method === 'reml' ? 'R' : 'L';
   const model = new MixedModelLikelihood(eigenvalues, nCvt, covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt));

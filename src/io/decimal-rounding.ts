@@ -120,7 +120,7 @@ export function writeLowDigits(out: Uint8Array, end: number, v: number, width: n
   }
   if (width === 1) {
     const q = (v / 10) | 0;
-    out[--end] = 48 + v - q * 10;
+    out[end - 1] = 48 + v - q * 10;
     v = q;
   }
   return v;

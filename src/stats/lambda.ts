@@ -54,7 +54,8 @@ export function optimiseLambda(
   let lambda = NaN;
   let logf = NaN;
   for (let r = 0; r < brackets.length / 2; r++) {
-    let status = brent.set(brackets[2 * r], brackets[2 * r + 1]);
+    brent.set(brackets[2 * r], brackets[2 * r + 1]);
+    let status: number;
     let l = brent.root;
     let iter = 0;
     do {
