@@ -10,10 +10,10 @@ import { availableParallelism } from 'node:os';
 import { WasmPool } from '../src/engines/wasm/index.js';
 import { LocalRunner } from '../src/engines/wasm/kernels.js';
 import { lmmScanOn } from '../src/engines/wasm/lmm.js';
-import type { ScanPlan } from '../src/scan/plan-types.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../src/stats/lambda.js';
+import type { ScanPlan } from '../src/model/plan.js';
 import { testRotatedBlock } from '../src/stats/lmm-block.js';
 import { fitNullModel } from '../src/stats/null-model.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../src/model/settings.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

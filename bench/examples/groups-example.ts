@@ -16,8 +16,8 @@ import { fitMixedModel } from '../../src/fit/mixed-model-fit.js';
 import { writeFileAtomic } from '../../src/io/atomic-file.js';
 import { formatGeneral } from '../../src/io/number-format.js';
 import { doubleCentre } from '../../src/linalg/centre.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../src/stats/lambda.js';
 import { densityChart, PALETTE, scatterChart, svgToPng, type Line, type Series } from './svg-plot.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../src/model/settings.js';
 
 const g = (x: number) => formatGeneral(x, 4);
 

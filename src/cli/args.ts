@@ -1,9 +1,9 @@
 /** Turns argv into a typed ScanConfig; unknown or malformed flags are a UsageError. */
 import { UsageError } from '../io/input-error.js';
-import { DEFAULT_FILTERS } from '../qc/snp-filter.js';
-import type { EngineChoice, ScanConfig } from '../scan/config.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../stats/lambda.js';
+import type { EngineChoice, ScanConfig } from '../model/config.js';
 import { FLAGS } from './flags.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
+import { DEFAULT_FILTERS } from '../model/settings.js';
 
 export type ParsedArgs = Map<string, string | true>;
 

@@ -6,13 +6,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine } from '../engines/select.js';
-import { DEFAULT_FILTERS } from '../qc/snp-filter.js';
-import type { ScanConfig } from '../scan/config.js';
+import type { ScanConfig } from '../model/config.js';
 import { runJob } from '../scan/job.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../stats/lambda.js';
 import { simulateCohort, writePlink } from '../sim/index.js';
 import { parseFlags } from './args.js';
 import { printSummary } from './report-summary.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
+import { DEFAULT_FILTERS } from '../model/settings.js';
 
 /** Runs the demo; returns the exit code. */
 export async function runDemo(argv: string[]): Promise<number> {

@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return runPlotCommand(toPlotConfig(parseFlags(argv.slice(1))));
   }
   if (argv[0] === 'prepare' || argv[0] === 'scan' || argv[0] === 'merge') {
-    const { runStepCommand } = await import('../cluster/cli.js');
+    const { runStepCommand } = await import('./cluster-commands.js');
     return runStepCommand(argv[0], argv.slice(1));
   }
   const args = parseFlags(argv);
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
   if (['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'].some((f) => args.has(f))) {
-    const { runWithExecutor } = await import('../cluster/cli.js');
+    const { runWithExecutor } = await import('./cluster-commands.js');
     const code = await runWithExecutor(args, config);
     if (code !== undefined) return code;
   }

@@ -15,7 +15,7 @@ import type { RunSummary } from '../io/log-format.js';
 import { readBim } from '../io/plink.js';
 import { Progress } from '../io/progress.js';
 import { fileIdentity, type OutputTarget } from '../scan/checkpoint.js';
-import type { ScanConfig } from '../scan/config.js';
+import type { ScanConfig } from '../model/config.js';
 import { openInputs } from '../scan/inputs.js';
 import { checkModes, prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';

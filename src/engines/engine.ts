@@ -5,8 +5,8 @@
  * - Square n x n matrices are row-major: m[i * n + k].
  * - Eigenvectors: vectors[i * n + k] = U[i][k], column k is the eigenvector of values[k] (ascending).
  */
-import type { ScanPlan } from '../scan/plan-types.js';
-import type { SnpResultBlock } from '../stats/results.js';
+import type { ScanPlan } from '../model/plan.js';
+import type { SnpResultBlock } from '../model/results.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 

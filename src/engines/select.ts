@@ -1,5 +1,5 @@
 /** Chooses the engine once, at the top of a run. */
-import type { EngineChoice } from '../scan/config.js';
+import type { EngineChoice } from '../model/config.js';
 import type { Engine } from './engine.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
 

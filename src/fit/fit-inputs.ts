@@ -11,10 +11,10 @@ import { readSquareMatrix } from '../io/matrix-file.js';
 import { readBim, readFam } from '../io/plink.js';
 import { subsetSquare } from '../linalg/centre.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../scan/config.js';
+import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../model/config.js';
 import { kinshipOf, runSnpPass } from '../scan/snp-pass.js';
 import { fixedEffectNames, readNamedCovariates } from './covariate-names.js';
-import { groupKinship, maskMissingGroups, readGroupFile } from './groups.js';
+import { groupKinship, maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 
 export interface FitInputs {
   selection: SampleSelection;

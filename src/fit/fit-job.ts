@@ -5,14 +5,14 @@
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import type { ScanConfig } from '../scan/config.js';
+import type { ScanConfig } from '../model/config.js';
 import { readFitInputs, type FitInputs } from './fit-inputs.js';
 import { fitJson, fitTable } from './fit-report.js';
 import { orthonormaliseColumns, orthonormalityError } from '../linalg/orthonormalise.js';
 import { fitMixedModel, type FitInput, type MixedModelFit } from './mixed-model-fit.js';
+import { ZERO_EIGENVALUE } from '../model/settings.js';
 
 /** Eigenvalues below this are set to zero, as GEMMA does. */
-const ZERO_EIGENVALUE = 1e-10;
 /** Above this |U'U - I|, the eigenbasis is repaired (see orthonormalise.ts). */
 const ORTHONORMAL_TOLERANCE = 1e-8;
 

@@ -5,10 +5,11 @@
  * the exact maximiser, not GEMMA's 1e-5-relative stopping point.
  */
 import { fDistUpperTail } from '../stats/distributions.js';
-import { optimiseLambda, type LambdaSearch } from '../stats/lambda.js';
+import { optimiseLambda } from '../stats/lambda.js';
 import { MixedModelLikelihood, type LikelihoodKind } from '../stats/likelihood.js';
 import { varianceComponentsAt } from '../stats/null-model.js';
 import { covariateProducts } from '../stats/products.js';
+import type { LambdaSearch } from '../model/settings.js';
 
 export type FitMethod = 'reml' | 'ml';
 

@@ -3,7 +3,7 @@
  * statistics as %.6e (nan where GEMMA prints nan): the header and a SNP's columns as text (once per
  * SNP), the statistics written as bytes (once per SNP and trait, so no string each).
  */
-import type { SnpResultBlock } from '../stats/results.js';
+import type { SnpResultBlock } from '../model/results.js';
 import { exponentialMaxBytes, writeExponentialOf } from './number-bytes.js';
 import { formatFixed } from './number-format.js';
 import type { SnpAnnotation } from './plink.js';

@@ -2,8 +2,8 @@
  * NAME.log.txt: the summary lines GEMMA writes (counts, null-model estimates, timings), with
  * lmmscan's own header. Numbers use the ostream default (%g, 6 significant digits) as GEMMA does.
  */
-import type { NullModel } from '../stats/null-model.js';
 import { formatGeneral } from './number-format.js';
+import type { NullModel } from '../model/plan.js';
 
 export interface RunSummary {
   version: string;

@@ -4,19 +4,7 @@
  */
 import { invertSmall } from '../linalg/small-dense.js';
 import { hweExactP } from './hwe.js';
-
-export interface SnpFilterSettings {
-  /** Minimum allele frequency (-maf, default 0.01); -1 disables the maf and hwe filters as in GEMMA. */
-  maf: number;
-  /** Maximum missing rate (-miss, default 0.05). */
-  miss: number;
-  /** Minimum HWE exact p (-hwe, default 0 = off). */
-  hwe: number;
-  /** Maximum r2 with the covariates (-r2, default 0.9999). */
-  r2: number;
-}
-
-export const DEFAULT_FILTERS: SnpFilterSettings = { maf: 0.01, miss: 0.05, hwe: 0, r2: 0.9999 };
+import type { SnpFilterSettings } from '../model/settings.js';
 
 export interface SnpSummary {
   /** Missing calls among analysed individuals. */

@@ -10,7 +10,7 @@
 import { assocRowPrefix, assocStatisticsMaxBytes, pValueFields, primaryPValue, statisticColumns, writeAssocStatistics, type AnalysisKind } from '../io/assoc-format.js';
 import { BlockRows } from '../io/block-rows.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
-import type { SnpResultBlock } from '../stats/results.js';
+import type { SnpResultBlock } from '../model/results.js';
 import type { ComputedBlock } from './block-scan.js';
 import type { ScanUnit } from './units.js';
 

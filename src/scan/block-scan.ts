@@ -8,7 +8,7 @@
 import type { Engine } from '../engines/engine.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
-import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
+import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 import { distinctColumns } from './distinct-columns.js';
 import type { PreparedUnit } from './units.js';
 

@@ -3,7 +3,7 @@
  * of BXD's markers) give identical rotated columns and identical statistics, so each distinct column is rotated
  * and tested once and its results are copied to the others: the same numbers, bit for bit, for less work.
  */
-import type { SnpResultBlock } from '../stats/results.js';
+import type { SnpResultBlock } from '../model/results.js';
 
 export interface DistinctColumns {
   /** The distinct columns, SNP-major (count x n); the input itself when every column is distinct. */

@@ -9,8 +9,8 @@ import { readBim, readFam } from '../io/plink.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
 import { readLines, splitFields, splitWhitespace } from '../io/text-file.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
-import { maskMissingGroups, readGroupFile } from '../fit/groups.js';
-import type { ScanConfig } from './config.js';
+import { maskMissingGroups, readGroupFile } from '../kinship/groups.js';
+import type { ScanConfig } from '../model/config.js';
 
 export interface ScanInputs {
   source: GenotypeSource;

@@ -14,7 +14,7 @@ import { formatLog, type RunSummary } from '../io/log-format.js';
 import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
 import { Progress } from '../io/progress.js';
 import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
-import type { ScanConfig } from './config.js';
+import type { ScanConfig } from '../model/config.js';
 import { openInputs } from './inputs.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf } from './snp-pass.js';

@@ -9,11 +9,11 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { formatLog } from '../io/log-format.js';
 import { formatGeneral } from '../io/number-format.js';
 import { writeReport } from '../report/write-report.js';
-import type { NullModel } from '../stats/null-model.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { OutputTarget } from './checkpoint.js';
 import type { ScanSetup, Stopwatch } from './phase-prepare.js';
 import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
+import type { NullModel } from '../model/plan.js';
 
 /** A unit trait's null model, saved for the log and the trait table (keyed by recordKey). */
 export interface NullModelRecord {

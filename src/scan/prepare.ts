@@ -8,11 +8,11 @@ import { readSquareMatrix, readVector } from '../io/matrix-file.js';
 import { doubleCentre, subsetSquare } from '../linalg/centre.js';
 import type { SampleSelection } from '../qc/samples.js';
 import { fitNullModel } from '../stats/null-model.js';
-import type { LambdaSearch } from '../stats/lambda.js';
-import type { LmmTestMode, ScanPlan } from './plan-types.js';
+import type { LmmTestMode, ScanPlan } from '../model/plan.js';
+import type { LambdaSearch } from '../model/settings.js';
+import { ZERO_EIGENVALUE } from '../model/settings.js';
 
 /** Eigenvalues below this are set to zero, as GEMMA does. */
-const ZERO_EIGENVALUE = 1e-10;
 
 export interface KinshipSource {
   /** Full kinship over all individuals (row-major nTotal x nTotal), from -k or computed. */

@@ -7,10 +7,11 @@
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { Progress } from '../io/progress.js';
-import { SnpFilter, type SnpFilterSettings } from '../qc/snp-filter.js';
+import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
 import type { TraitGroup } from './inputs.js';
 import { GrowableColumn } from '../io/growable.js';
+import type { SnpFilterSettings } from '../model/settings.js';
 
 export interface TestedSnps {
   /** File indices of the SNPs that pass, ascending. */

@@ -4,8 +4,8 @@
  */
 import type { AnalysisKind } from '../io/assoc-format.js';
 import { formatExponential, formatGeneral } from '../io/number-format.js';
-import type { NullModel } from '../stats/null-model.js';
 import type { BlockTraitStats } from './block-format.js';
+import type { NullModel } from '../model/plan.js';
 
 export interface TraitRow {
   column: number;

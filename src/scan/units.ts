@@ -6,11 +6,11 @@
 import type { Eigen, Engine } from '../engines/engine.js';
 import type { TraitGroup } from './inputs.js';
 import type { TestedSnps } from './snp-pass.js';
-import type { ScanPlan } from './plan-types.js';
+import type { ScanPlan } from '../model/plan.js';
 import { LinearModel } from '../stats/linear-model.js';
 import { buildPlan } from './prepare.js';
-import type { LambdaSearch } from '../stats/lambda.js';
-import type { LmmTestMode } from './plan-types.js';
+import type { LmmTestMode } from '../model/plan.js';
+import type { LambdaSearch } from '../model/settings.js';
 
 export interface ScanUnit {
   /** For logs and errors: "all", "trait group 2", "chromosome 7 left out". */

@@ -5,15 +5,7 @@
  */
 import type { LikelihoodKind, MixedModelLikelihood } from './likelihood.js';
 import { BrentSolver, GSL_CONTINUE, GSL_SUCCESS, NewtonSolver, testDelta, testInterval } from './root-finding.js';
-
-export interface LambdaSearch {
-  lMin: number;
-  lMax: number;
-  nRegion: number;
-}
-
-/** GEMMA's defaults: [1e-5, 1e5] in 10 log-spaced regions. */
-export const DEFAULT_LAMBDA_SEARCH: LambdaSearch = { lMin: 1e-5, lMax: 1e5, nRegion: 10 };
+import { DEFAULT_LAMBDA_SEARCH, lambdaGrid, type LambdaSearch } from '../model/settings.js';
 
 export interface LambdaFit {
   lambda: number;
@@ -29,15 +21,11 @@ export function optimiseLambda(
   search: LambdaSearch = DEFAULT_LAMBDA_SEARCH,
 ): LambdaFit {
   const { lMin, lMax, nRegion } = search;
-  const interval = Math.log(lMax / lMin) / nRegion;
   // GEMMA evaluates each inner grid point twice (as one region's top and the next one's bottom);
   // the values are identical, so each point is evaluated once here.
-  const grid = new Float64Array(nRegion + 1);
+  const grid = lambdaGrid(search);
   const slope = new Float64Array(nRegion + 1);
-  for (let i = 0; i <= nRegion; i++) {
-    grid[i] = lMin * Math.exp(interval * i);
-    slope[i] = model.derivative1(kind, grid[i]);
-  }
+  for (let i = 0; i <= nRegion; i++) slope[i] = model.derivative1(kind, grid[i]);
   const brackets: number[] = [];
   for (let i = 0; i < nRegion; i++) if (slope[i] * slope[i + 1] <= 0) brackets.push(grid[i], grid[i + 1]);
   if (brackets.length === 0) {

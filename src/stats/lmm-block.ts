@@ -2,11 +2,11 @@
  * Per-SNP LMM tests for a block of rotated genotypes, in the order GEMMA runs them (score, Wald,
  * LRT), so beta/se come from the Wald fit under -lmm 4 and logl_H1 is the ML value.
  */
-import type { ScanPlan } from '../scan/plan-types.js';
+import type { ScanPlan } from '../model/plan.js';
 import { optimiseLambda } from './lambda.js';
 import { MixedModelLikelihood } from './likelihood.js';
 import { covariateProducts, setSnpProducts } from './products.js';
-import { emptyResultBlock, type SnpResultBlock } from './results.js';
+import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 import { likelihoodRatioP, scoreTest, waldTest } from './snp-tests.js';
 
 /** Tests b SNPs (rotated, SNP-major n x b) against the plan, in float64. */

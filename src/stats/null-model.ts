@@ -4,28 +4,11 @@
  * null model, CalcLmmVgVeBeta and CalcPve).
  */
 import { invertSmall, multiplySmall } from '../linalg/small-dense.js';
-import { optimiseLambda, type LambdaSearch, DEFAULT_LAMBDA_SEARCH } from './lambda.js';
+import { optimiseLambda } from './lambda.js';
 import { MixedModelLikelihood } from './likelihood.js';
 import { covariateProducts } from './products.js';
-
-export interface VarianceFit {
-  lambda: number;
-  logLikelihood: number;
-  vg: number;
-  ve: number;
-  /** Fixed effects, one per covariate column. */
-  beta: Float64Array;
-  se: Float64Array;
-}
-
-export interface NullModel {
-  mle: VarianceFit;
-  reml: VarianceFit;
-  pve: number;
-  pveSe: number;
-  /** Mean of the eigenvalues of K (GEMMA's trace_G / n). */
-  traceG: number;
-}
+import { type LambdaSearch, DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
+import type { NullModel, VarianceFit } from '../model/plan.js';
 
 /** vg, ve, beta and se(beta) at a given lambda (GEMMA's CalcLmmVgVeBeta). */
 export function varianceComponentsAt(

@@ -6,14 +6,14 @@ import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { rotateForFit } from '../../src/fit/fit-job.js';
 import { readFitInputs } from '../../src/fit/fit-inputs.js';
-import { groupKinship, readGroupFile } from '../../src/fit/groups.js';
+import { groupKinship, readGroupFile } from '../../src/kinship/groups.js';
 import { groupExampleFiles, simulateGroupExample } from '../../src/fit/group-example.js';
 import { fitMixedModel } from '../../src/fit/mixed-model-fit.js';
 import { InputError, UsageError } from '../../src/io/input-error.js';
 import { doubleCentre } from '../../src/linalg/centre.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../src/stats/lambda.js';
 import { svgToPng, densityChart } from '../../bench/examples/svg-plot.js';
 import { scratchDir } from '../helpers/paths.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../src/model/settings.js';
 
 const dir = scratchDir('fit-inputs');
 const write = (name: string, text: string) => {

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { groupKinship } from '../../src/fit/groups.js';
+import { groupKinship } from '../../src/kinship/groups.js';
 import { formatMatrix } from '../../src/io/matrix-file.js';
 import { simulateCohort, writePlink } from '../../src/sim/index.js';
 import { scratchDir } from '../helpers/paths.js';

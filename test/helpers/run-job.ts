@@ -2,7 +2,7 @@
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { createEngine } from '../../src/engines/select.js';
 import { runEigenJob, runJob } from '../../src/scan/job.js';
-import type { EngineChoice } from '../../src/scan/config.js';
+import type { EngineChoice } from '../../src/model/config.js';
 
 /** Parses `flags` (GEMMA syntax) and runs the job with the given engine, quietly. */
 export async function lmmscan(flags: string[], engine: EngineChoice = 'ts'): Promise<string[]> {

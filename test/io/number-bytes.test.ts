@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assocStatisticsMaxBytes, statisticColumns, writeAssocStatistics } from '../../src/io/assoc-format.js';
 import { exponentialMaxBytes, writeExponential, writeExponentialOf } from '../../src/io/number-bytes.js';
 import { formatExponential } from '../../src/io/number-format.js';
-import { emptyResultBlock } from '../../src/stats/results.js';
+import { emptyResultBlock } from '../../src/model/results.js';
 import { rng } from '../helpers/random.js';
 import { neighbour, randomBitPattern } from '../helpers/doubles.js';
 

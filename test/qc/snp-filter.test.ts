@@ -2,8 +2,9 @@
 // [1.5,2]; polymorphic = two observed dosages differ; af over observed calls) on random SNPs with missing calls,
 // monomorphic SNPs, dosages outside [0, 2] and -0, for PLINK and BIMBAM, with and without covariates.
 import { expect, test } from 'vitest';
-import { DEFAULT_FILTERS, SnpFilter } from '../../src/qc/snp-filter.js';
+import { SnpFilter } from '../../src/qc/snp-filter.js';
 import { normals, rng } from '../helpers/random.js';
+import { DEFAULT_FILTERS } from '../../src/model/settings.js';
 
 function reference(dosages: Float64Array, analysed: Uint8Array, format: 'plink' | 'bimbam', maf: number, miss: number) {
   const g = Array.from(dosages).filter((_, i) => analysed[i]);

@@ -11,7 +11,7 @@ import type { SnpAnnotation } from '../../src/io/plink.js';
 import { formatComputedBlock, type BlockTraitStats } from '../../src/scan/block-format.js';
 import type { ComputedBlock, UnitResults } from '../../src/scan/block-scan.js';
 import { spreadResults } from '../../src/scan/distinct-columns.js';
-import { emptyResultBlock, type SnpResultBlock } from '../../src/stats/results.js';
+import { emptyResultBlock, type SnpResultBlock } from '../../src/model/results.js';
 import { rng } from '../helpers/random.js';
 
 const COLUMNS: Record<AnalysisKind, Record<number, (keyof SnpResultBlock)[]>> = {

@@ -2,10 +2,10 @@
 // and spreading the distinct columns' results must give what testing every column gives.
 import { expect, test } from 'vitest';
 import { distinctColumns, spreadResults } from '../../src/scan/distinct-columns.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../src/stats/lambda.js';
 import { testRotatedBlock } from '../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../src/stats/null-model.js';
 import { normals, rng } from '../helpers/random.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../src/model/settings.js';
 
 /** b columns of n dosages in {0, 1, 2, mean-imputed 0.7}, where column j copies column copyOf[j] when set. */
 function block(n: number, b: number, copyOf: Map<number, number>, seed: number): Float64Array {

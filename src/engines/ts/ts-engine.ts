@@ -4,9 +4,9 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthonormalise.js';
-import type { ScanPlan } from '../../scan/plan-types.js';
+import type { ScanPlan } from '../../model/plan.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
-import type { SnpResultBlock } from '../../stats/results.js';
+import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, Engine, KinshipSession } from '../engine.js';
 
 /** K += X^T X with X SNP-major (b x n). */

@@ -3,11 +3,12 @@
  * runner's threads. The plan's vectors go into shared memory once per plan; p-values are computed here from the
  * kernels' statistics with the same distribution functions as the TS engine.
  */
-import type { ScanPlan } from '../../scan/plan-types.js';
+import type { ScanPlan } from '../../model/plan.js';
 import { chiSquareUpperTail, fDistUpperTail } from '../../stats/distributions.js';
-import { emptyResultBlock, type SnpResultBlock } from '../../stats/results.js';
+import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
+import { lambdaGrid } from '../../model/settings.js';
 
 /** Statistics per SNP the kernel writes (out[s*b + j]), in this order. */
 const OUT = { beta: 0, se: 1, logLikH1: 2, lambdaRemle: 3, lambdaMle: 4, waldF: 5, scoreF: 6, lrtStat: 7 } as const;
@@ -39,16 +40,6 @@ const resident = new WeakMap<KernelRunner, PlanRegions>();
 /** Shared memory the trait plans of one scanTraits call may keep resident; more traits go in groups. */
 const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
 
-/** GEMMA's lambda grid as src/stats/lambda.ts computes it (nRegion + 1 points from lMin to lMax). */
-function lambdaGrid(plan: ScanPlan): Float64Array {
-  const { lMin, lMax, nRegion } = plan.search;
-  const interval = Math.log(lMax / lMin) / nRegion;
-  const grid = new Float64Array(nRegion + 1);
-  for (let i = 0; i <= nRegion; i++) grid[i] = lMin * Math.exp(interval * i);
-  return grid;
-}
-
-/** Bytes one plan takes in shared memory (vectors, descriptor and kernel tables), rounded up per region. */
 function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number): number {
   const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
   return 8 * (DESC_SLOTS + n + n * nIndex + Math.max(1, nCvt * n) + n + nGrid) + planBytes + 7 * 64;
@@ -68,7 +59,7 @@ async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], p
   }
   const mark = arena.mark();
   const { n, nCvt } = plans[0]!;
-  const grid = lambdaGrid(plans[0]!);
+  const grid = lambdaGrid(plans[0]!.search);
   const nGrid = grid.length;
   const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
   const kernels = await kernelInfo(runner, n, nCvt, nGrid);

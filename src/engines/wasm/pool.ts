@@ -1,8 +1,8 @@
 /** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { ScanPlan } from '../../scan/plan-types.js';
-import type { SnpResultBlock } from '../../stats/results.js';
+import type { ScanPlan } from '../../model/plan.js';
+import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';

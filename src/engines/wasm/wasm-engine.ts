@@ -2,8 +2,8 @@
  * The CPU production engine: AssemblyScript SIMD kernels (GEMM for kinship and rotation, blocked
  * eigensolver, per-SNP lambda optimisation and tests) on a piscina pool sharing one WebAssembly.Memory.
  */
-import type { ScanPlan } from '../../scan/plan-types.js';
-import type { SnpResultBlock } from '../../stats/results.js';
+import type { ScanPlan } from '../../model/plan.js';
+import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, Engine, KinshipSession } from '../engine.js';
 import { WasmPool } from './pool.js';
 

@@ -5,8 +5,8 @@
  * because the optimiser's Newton step differences nearly equal terms and needs float64 to land
  * where GEMMA does.
  */
-import type { ScanPlan } from '../../scan/plan-types.js';
-import type { SnpResultBlock } from '../../stats/results.js';
+import type { ScanPlan } from '../../model/plan.js';
+import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, Engine, KinshipSession } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';

@@ -16,12 +16,12 @@ import { WasmPool } from '../../../src/engines/wasm/index.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { lmmScanOn, lmmScanTraitsOn, type CovariateSums } from '../../../src/engines/wasm/lmm.js';
-import type { LmmTestMode, ScanPlan } from '../../../src/scan/plan-types.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../../src/stats/lambda.js';
+import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../../src/stats/null-model.js';
-import type { SnpResultBlock } from '../../../src/stats/results.js';
+import type { SnpResultBlock } from '../../../src/model/results.js';
 import { normals, rng } from '../../helpers/random.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
 
 type Spectrum = 'spread' | 'zero' | 'repeated';
 

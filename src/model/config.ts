@@ -1,6 +1,6 @@
 /** The typed form of a command line: everything the library needs to run one job. */
-import type { SnpFilterSettings } from '../qc/snp-filter.js';
-import type { LambdaSearch } from '../stats/lambda.js';
+import type { LambdaSearch } from './settings.js';
+import type { SnpFilterSettings } from './settings.js';
 
 export type EngineChoice = 'ts' | 'wasm' | 'webgpu' | 'auto';
 

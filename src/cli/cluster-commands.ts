@@ -4,13 +4,13 @@
  */
 import { createEngine } from '../engines/select.js';
 import { UsageError } from '../io/input-error.js';
-import { parseFlags, toScanConfig, type ParsedArgs } from '../cli/args.js';
-import { printSummary } from '../cli/report-summary.js';
-import type { ScanConfig } from '../scan/config.js';
-import { readManifest } from './plan-folder.js';
-import { CLI_MAIN, defaultPlanDir, runOnSlurm } from './slurm-executor.js';
-import { splitOptions } from './slurm.js';
-import { runMergeStep, runPrepareStep, runShardStep } from './steps.js';
+import { parseFlags, toScanConfig, type ParsedArgs } from './args.js';
+import { printSummary } from './report-summary.js';
+import type { ScanConfig } from '../model/config.js';
+import { readManifest } from '../cluster/plan-folder.js';
+import { CLI_MAIN, defaultPlanDir, runOnSlurm } from '../cluster/slurm-executor.js';
+import { splitOptions } from '../cluster/slurm.js';
+import { runMergeStep, runPrepareStep, runShardStep } from '../cluster/steps.js';
 
 /** Flags of the executor itself, never passed on to the steps. */
 export const EXECUTOR_FLAGS = ['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'];

@@ -2,8 +2,27 @@
  * The immutable result of the prepare phase that the scan phase streams SNP blocks against:
  * eigendecomposition of K, rotated covariates and phenotype, and the fitted null model.
  */
-import type { LambdaSearch } from '../stats/lambda.js';
-import type { NullModel } from '../stats/null-model.js';
+import type { LambdaSearch } from './settings.js';
+
+/** One fitted variance model: ML or REML lambda = vg / ve and what follows from it. */
+export interface VarianceFit {
+  lambda: number;
+  logLikelihood: number;
+  vg: number;
+  ve: number;
+  /** Fixed effects, one per covariate column. */
+  beta: Float64Array;
+  se: Float64Array;
+}
+
+export interface NullModel {
+  mle: VarianceFit;
+  reml: VarianceFit;
+  pve: number;
+  pveSe: number;
+  /** Mean of the eigenvalues of K (GEMMA's trace_G / n). */
+  traceG: number;
+}
 
 export type LmmTestMode = 1 | 2 | 3 | 4;
 

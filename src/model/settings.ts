@@ -1,0 +1,39 @@
+/**
+ * Settings and constants shared by every layer (stats, engines, scan, fit, cluster), defined once.
+ */
+
+/** GEMMA's lambda search: nRegion log-spaced regions of [lMin, lMax]. */
+export interface LambdaSearch {
+  lMin: number;
+  lMax: number;
+  nRegion: number;
+}
+
+/** GEMMA's defaults: [1e-5, 1e5] in 10 log-spaced regions. */
+export const DEFAULT_LAMBDA_SEARCH: LambdaSearch = { lMin: 1e-5, lMax: 1e5, nRegion: 10 };
+
+/** The nRegion + 1 grid points of a search, lMin * exp(i * ln(lMax / lMin) / nRegion) as GEMMA computes them. */
+export function lambdaGrid(search: LambdaSearch): Float64Array {
+  const { lMin, lMax, nRegion } = search;
+  const interval = Math.log(lMax / lMin) / nRegion;
+  const grid = new Float64Array(nRegion + 1);
+  for (let i = 0; i <= nRegion; i++) grid[i] = lMin * Math.exp(interval * i);
+  return grid;
+}
+
+/** Eigenvalues of K below this are set to 0 (GEMMA's EigenDecomp_Zeroed). */
+export const ZERO_EIGENVALUE = 1e-10;
+
+/** GEMMA's SNP filters over the analysed individuals. */
+export interface SnpFilterSettings {
+  /** Minimum allele frequency (-maf, default 0.01); -1 disables the maf and hwe filters as in GEMMA. */
+  maf: number;
+  /** Maximum missing rate (-miss, default 0.05). */
+  miss: number;
+  /** Minimum HWE exact p (-hwe, default 0 = off). */
+  hwe: number;
+  /** Maximum r2 with the covariates (-r2, default 0.9999). */
+  r2: number;
+}
+
+export const DEFAULT_FILTERS: SnpFilterSettings = { maf: 0.01, miss: 0.05, hwe: 0, r2: 0.9999 };
