@@ -2,6 +2,7 @@
 import { backBlockDoubles, backThreadDoubles } from './backtransform';
 import { dcLevelEntries, dcThreadDoubles } from './dc';
 import { tridiagScratchDoubles } from './tridiag';
+import { EigenSize } from './layout';
 
 /**
  * Writes the eigensolver's workspace sizes for an n x n matrix to out (5 i32): tridiagonalize's scratch (doubles),
@@ -9,9 +10,9 @@ import { tridiagScratchDoubles } from './tridiag';
  * per-thread scratch (doubles).
  */
 export function eigenSizes(n: i32, out: usize): void {
-  store<i32>(out, tridiagScratchDoubles(n));
-  store<i32>(out, dcThreadDoubles(n), 4);
-  store<i32>(out, dcLevelEntries(n), 8);
-  store<i32>(out, backBlockDoubles(n), 12);
-  store<i32>(out, backThreadDoubles(), 16);
+  store<i32>(out + (EigenSize.tridiagScratchDoubles << 2), tridiagScratchDoubles(n));
+  store<i32>(out + (EigenSize.dcThreadDoubles << 2), dcThreadDoubles(n));
+  store<i32>(out + (EigenSize.dcLevelEntries << 2), dcLevelEntries(n));
+  store<i32>(out + (EigenSize.backBlockDoubles << 2), backBlockDoubles(n));
+  store<i32>(out + (EigenSize.backThreadDoubles << 2), backThreadDoubles());
 }

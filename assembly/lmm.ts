@@ -4,16 +4,11 @@
 // (x*w_k, x*x, x*y; chunk*(c+2) rows of n) times the plan's weight matrix (n x Q, below). Brent and Newton then
 // refine each SNP with one SIMD pass over i per evaluation.
 //
-// Plan descriptor (f64 slots at `desc`; pointers are byte offsets, written by src/engines/wasm/lmm.ts):
-//   0 n, 1 c, 2 test mode (1 Wald, 2 LRT, 3 score, 4 all), 3 grid points G, 4 lMin, 5 lMax, 6 null ML lambda,
-//   7 null ML log-likelihood, 8 eigenvalues (n), 9 product table (n x (c+2)(c+3)/2, column-major; lmmPrepare
-//   fills the columns without x), 10 rotated covariates (c x n), 11 rotated phenotype (n), 12 grid lambdas (G),
-//   13 weights (transposed: Q' x n row-major, Q' = lmmWeightColumns, rows past Q zero), 14 covariate-only sums (Q x (c+2)(c+3)/2), 15 traces (2G: sum w, sum w^2),
-//   16 and 17 (lmmPrepare writes): log|H| at lMin and at lMax; 18 1 to interpolate the plan's sums in lambda
-//   (lmm-interp.ts), 0 for direct sums (lmmPrepare sets it to 0 when the table fails its check).
+// Plan descriptor: f64 slots at `desc`, laid out by PlanSlot (layout.ts), written by src/engines/wasm/lmm.ts.
 // Weight columns: [0, G) w_g = 1/(lambda_g d_i + 1); [G, 2G) w_g^2; 2G w at lMax; 2G+1 ones; 2G+2 w at the
 // null ML lambda.
-// Outputs (out[s*b + j]): 0 beta, 1 se, 2 logl_H1, 3 l_remle, 4 l_mle, 5 Wald F, 6 score F, 7 LRT statistic.
+// Outputs: out[s*b + j] for statistic s of LmmOutput (layout.ts).
+import { LmmOutput, PlanSlot } from './layout';
 import { gridProduct } from './lmm-grid';
 import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
 import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
@@ -25,7 +20,6 @@ import {
 
 /** SNPs per grid GEMM. */
 const CHUNK: i32 = 32;
-export const LMM_OUTPUTS: i32 = 8;
 
 // @ts-ignore: decorator
 @inline function at(base: usize, idx: i32): usize { return base + ((<usize>idx) << 3); }
@@ -80,10 +74,10 @@ export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
  * the weight matrix, the covariate-only sums at every weight column, the traces at the grid; log|H| at the ends.
  */
 export function lmmPrepare(desc: usize): void {
-  const n = <i32>slot(desc, 0), c = <i32>slot(desc, 1), nGrid = <i32>slot(desc, 3);
-  const lMin = slot(desc, 4), lMax = slot(desc, 5), lNull = slot(desc, 6);
-  const d = ptr(desc, 8), table = ptr(desc, 9), cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
-  planTables(ptr(desc, 13), n, c, nGrid);
+  const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), nGrid = <i32>slot(desc, PlanSlot.nGrid);
+  const lMin = slot(desc, PlanSlot.lMin), lMax = slot(desc, PlanSlot.lMax), lNull = slot(desc, PlanSlot.nullLambda);
+  const d = ptr(desc, PlanSlot.eigenvalues), table = ptr(desc, PlanSlot.productTable), cvt = ptr(desc, PlanSlot.rotatedCovariates), y = ptr(desc, PlanSlot.rotatedPhenotype), grid = ptr(desc, PlanSlot.grid);
+  planTables(ptr(desc, PlanSlot.tables), n, c, nGrid);
   const q = lmmWeightColumns(nGrid);
   const nIndex = ((c + 3) * (c + 2)) / 2;
   const nPairs = covPairCount(c);
@@ -159,11 +153,11 @@ export function lmmPrepare(desc: usize): void {
     lo += Math.log(Math.abs(lMin * di + 1.0));
     hi += Math.log(Math.abs(lMax * di + 1.0));
   }
-  store<f64>(at(desc, 16), lo);
-  store<f64>(at(desc, 17), hi);
-  if (slot(desc, 18) != 0.0) {
+  store<f64>(at(desc, PlanSlot.logDetLo), lo);
+  store<f64>(at(desc, PlanSlot.logDetHi), hi);
+  if (slot(desc, PlanSlot.interpolate) != 0.0) {
     const ok = interpBuild(tInterp, n, d, tCovPairs, 2 * nPairs, lMin, lMax, (nGrid - 1) * SUBREGIONS, tInterpScratch);
-    store<f64>(at(desc, 18), ok ? 1.0 : 0.0);
+    store<f64>(at(desc, PlanSlot.interpolate), ok ? 1.0 : 0.0);
   }
 }
 
@@ -195,15 +189,15 @@ function selectSnp(jj: i32, ones: i32): void {
 }
 
 /**
- * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LMM_OUTPUTS x b.
+ * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LmmOutput.count x b.
  * work: lmmWorkBytes of this thread's own scratch.
  */
 export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize): void {
-  const n = <i32>slot(desc, 0), c = <i32>slot(desc, 1), mode = <i32>slot(desc, 2), nGrid = <i32>slot(desc, 3);
-  const lMin = slot(desc, 4), lMax = slot(desc, 5), logLikNull = slot(desc, 7);
-  const cvt = ptr(desc, 10), y = ptr(desc, 11), grid = ptr(desc, 12);
-  const logDetLo = slot(desc, 16), logDetHi = slot(desc, 17);
-  planTables(ptr(desc, 13), n, c, nGrid);
+  const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), mode = <i32>slot(desc, PlanSlot.testMode), nGrid = <i32>slot(desc, PlanSlot.nGrid);
+  const lMin = slot(desc, PlanSlot.lMin), lMax = slot(desc, PlanSlot.lMax), logLikNull = slot(desc, PlanSlot.nullLogLik);
+  const cvt = ptr(desc, PlanSlot.rotatedCovariates), y = ptr(desc, PlanSlot.rotatedPhenotype), grid = ptr(desc, PlanSlot.grid);
+  const logDetLo = slot(desc, PlanSlot.logDetLo), logDetHi = slot(desc, PlanSlot.logDetHi);
+  planTables(ptr(desc, PlanSlot.tables), n, c, nGrid);
   const q = lmmWeightColumns(nGrid);
   const nIndex = ((c + 3) * (c + 2)) / 2;
   const snpPairs = snpPairCount(c);
@@ -227,8 +221,8 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const savedRows = p; p += 3 * <usize>row0Bytes(c);
   const interpOut = p;
   const rowBytes = row0Bytes(c);
-  modelSetup(n, c, ptr(desc, 8), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
-  interpSetup(slot(desc, 18) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin, lMax, interpOut);
+  modelSetup(n, c, ptr(desc, PlanSlot.eigenvalues), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
+  interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin, lMax, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
   gridSums_ = gridSums; products_ = products;
 
@@ -249,16 +243,16 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
 
     for (let jj = 0; jj < count; jj++) {
       const j = c0 + jj;
-      for (let s = 0; s < LMM_OUTPUTS; s++) store<f64>(at(out, s * b + j), NaN);
+      for (let s = 0; s < <i32>LmmOutput.count; s++) store<f64>(at(out, s * b + j), NaN);
       selectSnp(jj, ones);
       if (doScore) {
         fillRow0(jj, wNull, -1);
         projectFirst();
         projections();
         const tau = df / projXYY;
-        store<f64>(at(out, j), projXY / projXX);
-        store<f64>(at(out, b + j), Math.sqrt(1.0 / (tau * projXX)));
-        store<f64>(at(out, 6 * b + j), (<f64>n * projXY * projXY) / (projYY * projXX));
+        store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+        store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+        store<f64>(at(out, LmmOutput.scoreF * b + j), (<f64>n * projXY * projXY) / (projYY * projXX));
       }
       if (!doReml && !doMl) continue;
       for (let g = 0; g < nGrid; g++) {
@@ -278,8 +272,8 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
       if (doReml) {
         calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
         const lambda = fitLambda;
-        store<f64>(at(out, 3 * b + j), lambda);
-        store<f64>(at(out, 2 * b + j), fitLogLik);
+        store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
+        store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
         if (lambda == lMin) fillRow0(jj, 0, -1);
         else if (lambda == lMax) fillRow0(jj, wMax, -1);
         else if (fitRowSaved) loadRow0(savedRows + 2 * <usize>rowBytes);
@@ -287,15 +281,15 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
         projectFirst();
         projections();
         const tau = df / projXYY;
-        store<f64>(at(out, j), projXY / projXX);
-        store<f64>(at(out, b + j), Math.sqrt(1.0 / (tau * projXX)));
-        store<f64>(at(out, 5 * b + j), (projYY - projXYY) * tau);
+        store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+        store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+        store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
       }
       if (doMl) {
         calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
-        store<f64>(at(out, 4 * b + j), fitLambda);
-        store<f64>(at(out, 2 * b + j), fitLogLik);
-        store<f64>(at(out, 7 * b + j), 2 * (fitLogLik - logLikNull));
+        store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
+        store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
+        store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull));
       }
     }
   }

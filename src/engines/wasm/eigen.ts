@@ -8,6 +8,7 @@
  */
 import type { Eigen } from '../engine.js';
 import type { KernelCall, KernelRunner } from './runner.js';
+import { EigenSize } from './layout.js';
 
 const TEAM_BYTES = 512; // >= TEAM_BYTES in assembly/team.ts
 const CTX_BYTES = 256; // CTX_BYTES in assembly/vec.ts
@@ -19,15 +20,18 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
-    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(32), status = arena.alloc(8);
+    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(4 * EigenSize.count), status = arena.alloc(8);
     await runner.run([['teamInit', [team, T]], ['eigenSizes', [n, sizes]]]);
-    const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(arena.memory.buffer, sizes, 5);
+    const size = new Int32Array(arena.memory.buffer, sizes, EigenSize.count);
+    const triDoubles = size[EigenSize.tridiagScratchDoubles]!, dcDoubles = size[EigenSize.dcThreadDoubles]!;
+    const levelEntries = size[EigenSize.dcLevelEntries]!, blockDoubles = size[EigenSize.backBlockDoubles]!;
+    const backDoubles = size[EigenSize.backThreadDoubles]!;
     // a: the matrix, then the reflectors, then U. zt: eigenvectors of the tridiagonal matrix (as rows). big: the
     // merges' compact eigenvector blocks, then the WY blocks. About 3 n^2 doubles in all.
-    const a = arena.allocF64(n * n), zt = arena.allocF64(n * n), big = arena.allocF64(Math.max(n * n, blockDoubles!));
+    const a = arena.allocF64(n * n), zt = arena.allocF64(n * n), big = arena.allocF64(Math.max(n * n, blockDoubles));
     const d = arena.allocF64(n), e = arena.allocF64(n), tau = arena.allocF64(n);
-    const triScratch = arena.allocF64(triDoubles!), small = arena.allocF64(T * dcDoubles!);
-    const levels = arena.alloc(4 * levelEntries!), w = arena.allocF64(T * backDoubles!);
+    const triScratch = arena.allocF64(triDoubles), small = arena.allocF64(T * dcDoubles);
+    const levels = arena.alloc(4 * levelEntries), w = arena.allocF64(T * backDoubles);
     const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);

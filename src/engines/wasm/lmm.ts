@@ -9,11 +9,8 @@ import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import { lambdaGrid } from '../../model/settings.js';
+import { LmmOutput, PlanSlot } from './layout.js';
 
-/** Statistics per SNP the kernel writes (out[s*b + j]), in this order. */
-const OUT = { beta: 0, se: 1, logLikH1: 2, lambdaRemle: 3, lambdaMle: 4, waldF: 5, scoreF: 6, lrtStat: 7 } as const;
-const OUTPUTS = 8;
-const DESC_SLOTS = 19;
 
 /**
  * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
@@ -42,7 +39,7 @@ const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
 
 function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number): number {
   const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
-  return 8 * (DESC_SLOTS + n + n * nIndex + Math.max(1, nCvt * n) + n + nGrid) + planBytes + 7 * 64;
+  return 8 * (PlanSlot.count + n + n * nIndex + Math.max(1, nCvt * n) + n + nGrid) + planBytes + 7 * 64;
 }
 
 /**
@@ -65,7 +62,7 @@ async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], p
   const kernels = await kernelInfo(runner, n, nCvt, nGrid);
   const descs: number[] = [];
   for (const plan of plans) {
-    const desc = arena.allocF64(DESC_SLOTS);
+    const desc = arena.allocF64(PlanSlot.count);
     const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
     const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), tables = arena.alloc(kernels.planBytes);
     arena.f64(d, n).set(plan.eigenvalues);
@@ -73,10 +70,22 @@ async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], p
     arena.f64(y, n).set(plan.rotatedPhenotype);
     arena.f64(gridPtr, nGrid).set(grid);
     arena.f64(table, n * nIndex).fill(0);
-    arena.f64(desc, DESC_SLOTS).set([
-      n, nCvt, plan.testMode, nGrid, plan.search.lMin, plan.search.lMax, plan.nullModel.mle.lambda,
-      plan.nullModel.mle.logLikelihood, d, table, cvt, y, gridPtr, tables, 0, 0, 0, 0, sums === 'interpolated' ? 1 : 0,
-    ]);
+    const slots = arena.f64(desc, PlanSlot.count).fill(0);
+    slots[PlanSlot.n] = n;
+    slots[PlanSlot.nCvt] = nCvt;
+    slots[PlanSlot.testMode] = plan.testMode;
+    slots[PlanSlot.nGrid] = nGrid;
+    slots[PlanSlot.lMin] = plan.search.lMin;
+    slots[PlanSlot.lMax] = plan.search.lMax;
+    slots[PlanSlot.nullLambda] = plan.nullModel.mle.lambda;
+    slots[PlanSlot.nullLogLik] = plan.nullModel.mle.logLikelihood;
+    slots[PlanSlot.eigenvalues] = d;
+    slots[PlanSlot.productTable] = table;
+    slots[PlanSlot.rotatedCovariates] = cvt;
+    slots[PlanSlot.rotatedPhenotype] = y;
+    slots[PlanSlot.grid] = gridPtr;
+    slots[PlanSlot.tables] = tables;
+    slots[PlanSlot.interpolate] = sums === 'interpolated' ? 1 : 0;
     descs.push(desc);
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
@@ -149,7 +158,7 @@ export async function lmmScanTraitsOn(
 }
 
 // One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
-// with other plans cannot replace these tables in between. Returns each plan's statistics (OUTPUTS x b).
+// with other plans cannot replace these tables in between. Returns each plan's statistics (LmmOutput.count x b).
 async function scanResident(
   runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
 ): Promise<Float64Array[]> {
@@ -160,7 +169,7 @@ async function scanResident(
     try {
       const n = plans[0]!.n;
       const x = arena.allocF64(n * b);
-      const outs = plans.map(() => arena.allocF64(OUTPUTS * b));
+      const outs = plans.map(() => arena.allocF64(LmmOutput.count * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
       // of brackets Brent must refine).
       const ranges = splitRange(b, runner.slots * 8, 1);
@@ -168,7 +177,7 @@ async function scanResident(
       arena.f64(x, n * b).set(rotatedGenotypes);
       await runner.pull(ranges.map(([j0, j1], r): KernelCall[] =>
         regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!]])));
-      return outs.map((ptr) => arena.f64(ptr, OUTPUTS * b).slice());
+      return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());
     } finally {
       arena.release(mark);
     }
@@ -181,12 +190,12 @@ function toResults(plan: ScanPlan, stats: Float64Array, b: number): SnpResultBlo
   const df = n - nCvt - 1;
   const out = emptyResultBlock(b);
   const stat = (s: number) => stats.subarray(s * b, (s + 1) * b);
-  out.beta.set(stat(OUT.beta));
-  out.se.set(stat(OUT.se));
-  out.logLikH1.set(stat(OUT.logLikH1));
-  out.lambdaRemle.set(stat(OUT.lambdaRemle));
-  out.lambdaMle.set(stat(OUT.lambdaMle));
-  const wald = stat(OUT.waldF), score = stat(OUT.scoreF), lrt = stat(OUT.lrtStat);
+  out.beta.set(stat(LmmOutput.beta));
+  out.se.set(stat(LmmOutput.se));
+  out.logLikH1.set(stat(LmmOutput.logLikH1));
+  out.lambdaRemle.set(stat(LmmOutput.lambdaRemle));
+  out.lambdaMle.set(stat(LmmOutput.lambdaMle));
+  const wald = stat(LmmOutput.waldF), score = stat(LmmOutput.scoreF), lrt = stat(LmmOutput.lrtStat);
   for (let j = 0; j < b; j++) {
     if (testMode === 1 || testMode === 4) out.pWald[j] = fDistUpperTail(wald[j]!, 1, df);
     if (testMode === 2 || testMode === 4) out.pLrt[j] = chiSquareUpperTail(lrt[j]!, 1);

@@ -1,0 +1,64 @@
+// Layouts of the records that cross the TS <-> AssemblyScript boundary, stated once on this side. Their TS twin is
+// src/engines/wasm/layout.ts; test/engines/wasm/layout.test.ts checks that both name the same slots.
+
+/**
+ * Plan descriptor of the per-SNP LMM kernels: f64 slots at `desc` (pointers are byte offsets), written by
+ * src/engines/wasm/lmm.ts. The last three are written by lmmPrepare.
+ */
+export const enum PlanSlot {
+  /** Analysed individuals. */
+  n = 0,
+  /** Covariate columns c. */
+  nCvt = 1,
+  /** 1 Wald, 2 LRT, 3 score, 4 all. */
+  testMode = 2,
+  /** Grid points G. */
+  nGrid = 3,
+  lMin = 4,
+  lMax = 5,
+  /** Null model's ML lambda and log-likelihood. */
+  nullLambda = 6,
+  nullLogLik = 7,
+  /** Eigenvalues (n). */
+  eigenvalues = 8,
+  /** Product table (n x (c+2)(c+3)/2, column-major; lmmPrepare fills the columns without x). */
+  productTable = 9,
+  /** Rotated covariates (c x n). */
+  rotatedCovariates = 10,
+  /** Rotated phenotype (n). */
+  rotatedPhenotype = 11,
+  /** Grid lambdas (G). */
+  grid = 12,
+  /** The plan's tables (weights, covariate-only sums, traces, interpolation tables; lmmPlanBytes bytes). */
+  tables = 13,
+  /** Written by lmmPrepare: log|H| at lMin and at lMax. */
+  logDetLo = 14,
+  logDetHi = 15,
+  /** 1 to interpolate the plan's sums in lambda (lmm-interp.ts), 0 for direct sums; lmmPrepare sets 0 when the table fails its check. */
+  interpolate = 16,
+  /** Number of slots. */
+  count = 17,
+}
+
+/** Statistics lmmScan writes per SNP: out[s * b + j] for statistic s and SNP j of a block of b. */
+export const enum LmmOutput {
+  beta = 0,
+  se = 1,
+  logLikH1 = 2,
+  lambdaRemle = 3,
+  lambdaMle = 4,
+  waldF = 5,
+  scoreF = 6,
+  lrtStat = 7,
+  count = 8,
+}
+
+/** Scratch sizes eigenSizes writes (i32 each) for a matrix of order n. */
+export const enum EigenSize {
+  tridiagScratchDoubles = 0,
+  dcThreadDoubles = 1,
+  dcLevelEntries = 2,
+  backBlockDoubles = 3,
+  backThreadDoubles = 4,
+  count = 5,
+}
