@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { WasmPool } from '../src/engines/wasm/index.js';
 import { LocalRunner } from '../src/engines/wasm/kernels.js';
-import { lmmScanOn } from '../src/engines/wasm/lmm.js';
+import { ResidentLmmPlans } from '../src/engines/wasm/lmm.js';
 import type { ScanPlan } from '../src/model/plan.js';
 import { testRotatedBlock } from '../src/stats/lmm-block.js';
 import { fitNullModel } from '../src/stats/null-model.js';
@@ -56,14 +56,18 @@ const threads = flag('threads', availableParallelism());
 const { plan, rotated } = syntheticPlan(n, nCvt, b);
 const local = LocalRunner.create();
 const pool = await WasmPool.create(threads);
-await lmmScanOn(local, plan, rotated, b, 'direct'); // JIT warm-up
-await pool.scanBlock(plan, rotated, b);
+// One loaded plan per mode, as a scan's unit: the first test of each uploads the plan and builds its tables.
+const directPlan = new ResidentLmmPlans(local, [plan], 'direct');
+const interpolatedPlan = new ResidentLmmPlans(local, [plan], 'interpolated');
+const pooledPlan = pool.loadPlans([plan]);
+await directPlan.test(rotated, b); // JIT warm-up
+await pooledPlan.test(rotated, b);
 const ts = await timeIt(Math.min(reps, 3), () => testRotatedBlock(plan, rotated, b));
 // The first call of each mode uploads the plan and builds its tables: timed apart from the steady state.
-const direct = await timeIt(reps, () => lmmScanOn(local, plan, rotated, b, 'direct'));
-const firstCall = await timeIt(1, () => lmmScanOn(local, plan, rotated, b, 'interpolated'));
-const one = await timeIt(reps, () => lmmScanOn(local, plan, rotated, b, 'interpolated'));
-const many = await timeIt(reps, () => pool.scanBlock(plan, rotated, b));
+const direct = await timeIt(reps, () => directPlan.test(rotated, b));
+const firstCall = await timeIt(1, () => interpolatedPlan.test(rotated, b));
+const one = await timeIt(reps, () => interpolatedPlan.test(rotated, b));
+const many = await timeIt(reps, () => pooledPlan.test(rotated, b));
 await pool.close();
 const row = (label: string, t: { median: number; min: number }) =>
   console.log(`${label.padEnd(26)} median ${t.median.toFixed(1).padStart(8)} ms, min ${t.min.toFixed(1).padStart(8)} ms,`

@@ -5,7 +5,8 @@
  * - Square n x n matrices are row-major: m[i * n + k].
  * - Eigenvectors: vectors[i * n + k] = U[i][k], column k is the eigenvector of values[k] (ascending).
  */
-import type { ScanPlan } from '../model/plan.js';
+import type { LmmTestMode, ScanPlan } from '../model/plan.js';
+import type { LinearModel } from '../stats/linear-model.js';
 import type { SnpResultBlock } from '../model/results.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
@@ -25,6 +26,16 @@ export interface KinshipSession {
   finish(): Promise<Float64Array>;
 }
 
+/** A unit's plans resident on an engine (in its memory or on its device) until release(). */
+export interface LoadedPlans {
+  /** U^T x for every SNP of a block (SNP-major b x n) with the plans' eigenvectors: out[j*n + k]. */
+  rotate(block: Float64Array, b: number): Promise<Float64Array>;
+  /** Per-SNP tests of b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. */
+  test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
+  /** Frees what the plans hold on the engine; the handle is not used afterwards. */
+  release(): Promise<void>;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** A one-line description for the log (adapter, threads, SIMD flavour). */
@@ -33,15 +44,21 @@ export interface Engine {
   startKinship(n: number): KinshipSession;
   /** Symmetric eigendecomposition of an n x n row-major matrix (not modified). */
   eigen(matrix: Float64Array, n: number): Promise<Eigen>;
-  /** U^T x for every SNP of a block: out[j*n + k] = sum_i U[i][k] * block[j*n + i]. */
-  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
-  /** Per-SNP tests for a block of rotated genotypes (SNP-major, n x b) against a prepared plan. */
-  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock>;
   /**
-   * The same for several traits of one set of individuals (plans sharing n, eigenvalues and covariates, differing
-   * in the phenotype): one result block per plan, in order.
+   * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
+   * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlans' handle instead.
    */
-  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
+  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
+  /**
+   * Makes a unit's trait plans resident on the engine (plans sharing n, eigenvectors, eigenvalues and covariates,
+   * differing in the phenotype): the handle rotates and tests the unit's blocks and is released after its last.
+   */
+  loadPlans(plans: ScanPlan[]): LoadedPlans;
+  /**
+   * Linear-model tests (-lm) of b SNPs (analysed genotypes, SNP-major b x n) for each trait's fitted model: one
+   * result block per model, in order.
+   */
+  testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]>;
   /** Release workers / devices. */
   close(): Promise<void>;
 }

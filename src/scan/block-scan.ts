@@ -5,10 +5,11 @@
  * in file order (formatComputedBlock in block-format.ts, this thread's part, which overlaps the next
  * block's engine work).
  */
-import type { Engine } from '../engines/engine.js';
+import type { Engine, LoadedPlans } from '../engines/engine.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
-import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
+import type { LmmTestMode } from '../model/plan.js';
+import type { SnpResultBlock } from '../model/results.js';
 import { distinctColumns } from './distinct-columns.js';
 import type { PreparedUnit } from './units.js';
 
@@ -46,6 +47,12 @@ function keptOf(analysed: Uint8Array): Int32Array {
     keptIndex.set(analysed, k);
   }
   return k;
+}
+
+/** A unit in the scan: its plans or linear models, and (LMM) the plans loaded on the engine. */
+export interface ActiveUnit {
+  prepared: PreparedUnit;
+  loaded: LoadedPlans | null;
 }
 
 /** One unit's engine results for a block: the tested block positions and one result block per trait. */
@@ -95,14 +102,14 @@ export class EngineClock {
 export async function computeGenotypeBlock(
   block: GenotypeBlock,
   firstPosition: number,
-  units: PreparedUnit[],
+  units: ActiveUnit[],
   engine: Engine,
   kind: AnalysisKind,
   mode: number,
   clock: EngineClock,
 ): Promise<ComputedBlock> {
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
-  for (const prepared of units) {
+  for (const { prepared, loaded } of units) {
     const { unit } = prepared;
     const positions: number[] = [];
     for (let j = 0; j < block.count; j++) if (unit.rowOfPosition[firstPosition + j] >= 0) positions.push(j);
@@ -111,27 +118,15 @@ export async function computeGenotypeBlock(
     if (positions.length === 0) continue;
     const sel = unit.group.selection;
     const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
-    const traits = unit.outputIds.length;
     if (kind === 'lm') {
-      const t0 = performance.now();
-      for (let t = 0; t < traits; t++) {
-        const r = emptyResultBlock(positions.length);
-        for (let j = 0; j < positions.length; j++) {
-          const x = prepared.linearModels[t].test(genotypes.subarray(j * sel.nAnalysed, (j + 1) * sel.nAnalysed), mode);
-          r.beta[j] = x.beta;
-          r.se[j] = x.se;
-          r.pWald[j] = x.pWald;
-          r.pLrt[j] = x.pLrt;
-          r.pScore[j] = x.pScore;
-        }
-        entry.results.push(r);
-      }
-      computed.testMs += performance.now() - t0;
+      const tests = await clock.time(performance.now(), engine.testLinear(prepared.linearModels, genotypes, positions.length, mode as LmmTestMode));
+      entry.results = tests.value;
+      computed.testMs += tests.ms;
     } else {
-      const plan0 = prepared.plans[0];
+      if (!loaded) throw new Error(`internal: the plans of ${unit.label} are not loaded`);
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
-      const rotation = await clock.time(performance.now(), engine.rotate(plan0.eigenvectors, plan0.n, distinct.columns, distinct.count));
-      const tests = await clock.time(performance.now(), engine.scanTraits(prepared.plans, rotation.value, distinct.count));
+      const rotation = await clock.time(performance.now(), loaded.rotate(distinct.columns, distinct.count));
+      const tests = await clock.time(performance.now(), loaded.test(rotation.value, distinct.count));
       entry.results = tests.value;
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

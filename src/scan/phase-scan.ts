@@ -6,7 +6,7 @@
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { formatComputedBlock, type BlockTraitStats } from './block-format.js';
-import { computeGenotypeBlock, EngineClock, type ComputedBlock } from './block-scan.js';
+import { computeGenotypeBlock, EngineClock, type ActiveUnit, type ComputedBlock } from './block-scan.js';
 import type { ScanSetup } from './phase-prepare.js';
 import type { PreparedUnit, ScanUnit } from './units.js';
 
@@ -59,23 +59,50 @@ export async function scanBlockRange(
     times.testMs += outcome.testMs;
     progress?.update(done.end);
   };
-  for await (const block of source.blocks(blockSize, union.subarray(position, end))) {
-    const k = position / blockSize;
-    const active: PreparedUnit[] = [];
-    for (const unit of units) {
-      let touches = false;
-      for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
-      if (touches) active.push(await models.get(unit));
+  // Each unit's plans are loaded on the engine when its first block comes and released after its last.
+  const loaded = new Map<ScanUnit, ActiveUnit>();
+  const activate = async (unit: ScanUnit): Promise<ActiveUnit> => {
+    let active = loaded.get(unit);
+    if (!active) {
+      const prepared = await models.get(unit);
+      active = { prepared, loaded: kind === 'lmm' ? engine.loadPlans(prepared.plans) : null };
+      loaded.set(unit, active);
     }
-    const work = computeGenotypeBlock(block, position, active, engine, kind, mode, clock);
-    work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
+    return active;
+  };
+  const release = async (unit: ScanUnit) => {
+    const active = loaded.get(unit);
+    loaded.delete(unit);
+    await active?.loaded?.release();
+  };
+  try {
+    for await (const block of source.blocks(blockSize, union.subarray(position, end))) {
+      const k = position / blockSize;
+      const active: ActiveUnit[] = [];
+      for (const unit of units) {
+        let touches = false;
+        for (let j = 0; j < block.count && !touches; j++) touches = unit.rowOfPosition[position + j] >= 0;
+        if (touches) active.push(await activate(unit));
+      }
+      const work = computeGenotypeBlock(block, position, active, engine, kind, mode, clock);
+      work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
+      if (pending) await finish(pending);
+      // A LOCO unit whose last SNP is before this block releases its plans and eigenvectors.
+      if (config.loco) {
+        for (const unit of units) {
+          if (unit.lastPosition >= position) continue;
+          await release(unit);
+          models.release(unit);
+        }
+      }
+      pending = { k, end: position + block.count, work };
+      position += block.count;
+    }
     if (pending) await finish(pending);
-    // A LOCO unit whose last SNP is before this block releases its eigenvectors.
-    if (config.loco) for (const unit of units) if (unit.lastPosition < position) models.release(unit);
-    pending = { k, end: position + block.count, work };
-    position += block.count;
+  } finally {
+    await pending?.work.catch(() => undefined);
+    for (const unit of [...loaded.keys()]) await release(unit);
   }
-  if (pending) await finish(pending);
   return times;
 }
 

@@ -4,6 +4,7 @@
  */
 import { invertSmall, multiplySmall } from '../linalg/small-dense.js';
 import { chiSquareUpperTail, fDistUpperTail } from './distributions.js';
+import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 
 export interface LinearModelResult {
   beta: number;
@@ -87,4 +88,24 @@ export class LinearModel {
       pLrt: chiSquareUpperTail(n * (Math.log(this.yPwy) - Math.log(yPxy)), 1),
     };
   }
+}
+
+/**
+ * Tests b SNPs (analysed, mean-imputed genotypes, SNP-major b x n) against each trait's linear model: one result
+ * block per model, in order (the -lm part every engine shares; it is O(n c) per SNP, beside the LMM's O(n^2)).
+ */
+export function testLinearBlock(models: LinearModel[], genotypes: Float64Array, b: number, testMode: number): SnpResultBlock[] {
+  return models.map((model) => {
+    const n = model.n;
+    const r = emptyResultBlock(b);
+    for (let j = 0; j < b; j++) {
+      const x = model.test(genotypes.subarray(j * n, (j + 1) * n), testMode);
+      r.beta[j] = x.beta;
+      r.se[j] = x.se;
+      r.pWald[j] = x.pWald;
+      r.pLrt[j] = x.pLrt;
+      r.pScore[j] = x.pScore;
+    }
+    return r;
+  });
 }

@@ -4,10 +4,11 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthonormalise.js';
-import type { ScanPlan } from '../../model/plan.js';
+import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
+import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { SnpResultBlock } from '../../model/results.js';
-import type { Eigen, Engine, KinshipSession } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -73,11 +74,19 @@ export class TsEngine implements Engine {
   async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     return rotateTs(eigenvectors, n, block, b);
   }
-  async scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
-    return testRotatedBlock(plan, rotatedGenotypes, b);
+  /** Nothing to upload: the handle tests with the plans' own arrays. */
+  loadPlans(plans: ScanPlan[]): LoadedPlans {
+    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+    return {
+      rotate: async (block, b) => rotateTs(eigenvectors, n, block, b),
+      test: async (rotatedGenotypes, b) => plans.map((plan) => testRotatedBlock(plan, rotatedGenotypes, b)),
+      release: async () => undefined,
+    };
   }
-  async scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
-    return plans.map((plan) => testRotatedBlock(plan, rotatedGenotypes, b));
+
+  async testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+    return testLinearBlock(models, genotypes, b, mode);
   }
+
   async close(): Promise<void> {}
 }

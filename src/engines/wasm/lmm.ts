@@ -1,7 +1,8 @@
 /**
  * Per-SNP LMM tests (score, Wald, LRT) on the WASM kernels (assembly/lmm.ts), the block's SNPs split across the
- * runner's threads. The plan's vectors go into shared memory once per plan; p-values are computed here from the
- * kernels' statistics with the same distribution functions as the TS engine.
+ * runner's threads. A unit's plans are loaded once (ResidentLmmPlans: vectors and tables in shared memory until
+ * released); p-values are computed here from the kernels' statistics with the same distribution functions as the
+ * TS engine.
  */
 import type { ScanPlan } from '../../model/plan.js';
 import { chiSquareUpperTail, fDistUpperTail } from '../../stats/distributions.js';
@@ -19,10 +20,10 @@ import { LmmOutput, PlanSlot } from './layout.js';
  */
 export type CovariateSums = 'interpolated' | 'direct';
 
-/** Plans whose vectors and tables sit in shared memory, kept across calls (one set per runner). */
+/** Plans whose vectors and tables sit in shared memory, kept across calls (one set per runner at a time). */
 interface PlanRegions {
-  /** What the set was built for: one plan (scanBlock) or a unit's list of trait plans (scanTraits). */
-  key: ScanPlan | ScanPlan[];
+  /** Who the set was built for: a ResidentLmmPlans holding all its plans, or one group of a block. */
+  key: object;
   plans: ScanPlan[];
   /** Arena top before the set was reserved (given back when another set replaces it). */
   mark: number;
@@ -34,7 +35,7 @@ interface PlanRegions {
 
 const resident = new WeakMap<KernelRunner, PlanRegions>();
 
-/** Shared memory the trait plans of one scanTraits call may keep resident; more traits go in groups. */
+/** Shared memory a unit's trait plans may keep resident; more traits go in groups. */
 const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
 
 function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number): number {
@@ -46,9 +47,9 @@ function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number
  * Copies the plans' vectors into shared memory kept across calls and lets the kernel build each plan's tables (one
  * round trip for all); a different key replaces the previous set. Call only with the arena held (runner.retain).
  */
-async function residentPlans(runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], sums: CovariateSums): Promise<PlanRegions> {
+async function residentPlans(runner: KernelRunner, key: object, plans: ScanPlan[], sums: CovariateSums): Promise<PlanRegions> {
   const cached = resident.get(runner);
-  if (cached?.key === key && cached.sums === sums && cached.plans.length === plans.length && cached.plans.every((p, t) => p === plans[t])) return cached;
+  if (cached?.key === key) return cached;
   const { arena } = runner;
   if (cached) {
     arena.release(cached.mark);
@@ -118,49 +119,61 @@ function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): 
   if (n <= nCvt + 1) throw new RangeError(`lmmscan wasm: ${n} individuals cannot fit ${nCvt} covariates and a SNP`);
 }
 
-/** Tests b SNPs (rotated, SNP-major b x n) against the plan; same results as src/stats/lmm-block.ts's testRotatedBlock. */
-export async function lmmScanOn(
-  runner: KernelRunner, plan: ScanPlan, rotatedGenotypes: Float64Array, b: number, sums: CovariateSums = 'interpolated',
-): Promise<SnpResultBlock> {
-  if (b === 0) return emptyResultBlock(0);
-  checkBlock(plan, rotatedGenotypes, b);
-  const [stats] = await scanResident(runner, plan, [plan], rotatedGenotypes, b, sums);
-  return toResults(plan, stats!, b);
-}
-
 /**
- * lmmScanOn for several traits of one set of individuals (same n, eigenvalues, covariates; one plan each): the
- * block goes into shared memory once, the plans stay resident across blocks (in groups when they would take more
- * than RESIDENT_PLAN_BYTES), and every thread runs all traits of its SNP range in one task.
+ * A unit's trait plans (same n, eigenvalues and covariates; one phenotype each) loaded on a runner: their vectors
+ * and tables go into shared memory at the first test and stay there across blocks until release() (or until
+ * another set is tested on the runner, when they are set up again on their next test). When they would take more
+ * than `residentBytes` they are tested in groups set up for every block. Results are those of
+ * src/stats/lmm-block.ts's testRotatedBlock for each plan.
  */
-export async function lmmScanTraitsOn(
-  runner: KernelRunner, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, residentBytes = RESIDENT_PLAN_BYTES,
-  sums: CovariateSums = 'interpolated',
-): Promise<SnpResultBlock[]> {
-  if (plans.length === 0) return [];
-  if (b === 0) return plans.map(() => emptyResultBlock(0));
-  for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
-  const { n, nCvt } = plans[0]!;
-  const nGrid = plans[0]!.search.nRegion + 1;
-  const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
-  const perGroup = Math.max(1, Math.floor(residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
-  const out: SnpResultBlock[] = [];
-  // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests (bench/lmm-kernel): groups
-  // use direct sums.
-  const groupSums: CovariateSums = plans.length <= perGroup ? sums : 'direct';
-  for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
-    // All plans fit: the unit's own list is the key, so they stay resident across blocks; else each group is new.
-    const group = plans.length <= perGroup ? plans : plans.slice(t0, t0 + perGroup);
-    const stats = await scanResident(runner, group, group, rotatedGenotypes, b, groupSums);
-    group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
+export class ResidentLmmPlans {
+  constructor(
+    private readonly runner: KernelRunner,
+    readonly plans: ScanPlan[],
+    private readonly sums: CovariateSums = 'interpolated',
+    private readonly residentBytes = RESIDENT_PLAN_BYTES,
+  ) {}
+
+  /** Tests b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. */
+  async test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+    const { runner, plans } = this;
+    if (plans.length === 0) return [];
+    if (b === 0) return plans.map(() => emptyResultBlock(0));
+    for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
+    const { n, nCvt } = plans[0]!;
+    const nGrid = plans[0]!.search.nRegion + 1;
+    const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
+    const perGroup = Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
+    if (plans.length <= perGroup) {
+      const stats = await scanResident(runner, this, plans, rotatedGenotypes, b, this.sums);
+      return plans.map((plan, t) => toResults(plan, stats[t]!, b));
+    }
+    // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests
+    // (bench/lmm-kernel): groups use direct sums.
+    const out: SnpResultBlock[] = [];
+    for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
+      const group = plans.slice(t0, t0 + perGroup);
+      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct');
+      group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
+    }
+    return out;
   }
-  return out;
+
+  /** Gives the plans' shared memory back (when they are the resident set). */
+  release(): Promise<void> {
+    return this.runner.retain(() => {
+      const regions = resident.get(this.runner);
+      if (regions?.key !== this) return;
+      this.runner.arena.release(regions.mark);
+      resident.delete(this.runner);
+    });
+  }
 }
 
 // One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
 // with other plans cannot replace these tables in between. Returns each plan's statistics (LmmOutput.count x b).
 async function scanResident(
-  runner: KernelRunner, key: ScanPlan | ScanPlan[], plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
+  runner: KernelRunner, key: object, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
 ): Promise<Float64Array[]> {
   return runner.retain(async () => {
     const regions = await residentPlans(runner, key, plans, sums);

@@ -2,13 +2,12 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { ScanPlan } from '../../model/plan.js';
-import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
-import { lmmScanOn, lmmScanTraitsOn } from './lmm.js';
+import { ResidentLmmPlans } from './lmm.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
 import type { KernelCall } from './runner.js';
@@ -95,14 +94,9 @@ export class WasmPool {
     return eigenOn(this.runner, matrix, n);
   }
 
-  /** Score, Wald and LRT for b rotated SNPs (SNP-major b x n) against the plan; SNPs split across workers. */
-  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
-    return lmmScanOn(this.runner, plan, rotatedGenotypes, b);
-  }
-
-  /** scanBlock for several plans of one set of individuals (one result block per plan). */
-  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
-    return lmmScanTraitsOn(this.runner, plans, rotatedGenotypes, b);
+  /** Score, Wald and LRT per SNP against a unit's plans, resident in shared memory; SNPs split across workers. */
+  loadPlans(plans: ScanPlan[]): ResidentLmmPlans {
+    return new ResidentLmmPlans(this.runner, plans);
   }
 
   async close(): Promise<void> {

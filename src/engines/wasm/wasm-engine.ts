@@ -2,9 +2,10 @@
  * The CPU production engine: AssemblyScript SIMD kernels (GEMM for kinship and rotation, blocked
  * eigensolver, per-SNP lambda optimisation and tests) on a piscina pool sharing one WebAssembly.Memory.
  */
-import type { ScanPlan } from '../../model/plan.js';
+import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
+import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import type { SnpResultBlock } from '../../model/results.js';
-import type { Eigen, Engine, KinshipSession } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { WasmPool } from './pool.js';
 
 export class WasmEngine implements Engine {
@@ -34,14 +35,23 @@ export class WasmEngine implements Engine {
     return this.pool.rotate(eigenvectors, n, block, b);
   }
 
-  /** Score, Wald and LRT per SNP in the WASM kernels (assembly/lmm.ts), the block's SNPs split across the pool. */
-  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
-    return this.pool.scanBlock(plan, rotatedGenotypes, b);
+  /**
+   * The unit's plans in the pool's shared memory (assembly/lmm.ts, trait-batched: every thread runs all traits of
+   * its SNP range in one task); rotation by GEMM across the pool.
+   */
+  loadPlans(plans: ScanPlan[]): LoadedPlans {
+    const tests = this.pool.loadPlans(plans);
+    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+    return {
+      rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
+      test: (rotatedGenotypes, b) => tests.test(rotatedGenotypes, b),
+      release: () => tests.release(),
+    };
   }
 
-  /** Several traits of one set of individuals in one pass over the pool (assembly/lmm.ts, trait-batched). */
-  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
-    return this.pool.scanTraits(plans, rotatedGenotypes, b);
+  /** The linear model is O(n c) per SNP: run on this thread, as the TS engine does. */
+  async testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+    return testLinearBlock(models, genotypes, b, mode);
   }
 
   close(): Promise<void> {

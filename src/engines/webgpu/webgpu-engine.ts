@@ -5,9 +5,10 @@
  * because the optimiser's Newton step differences nearly equal terms and needs float64 to land
  * where GEMMA does.
  */
-import type { ScanPlan } from '../../model/plan.js';
+import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
+import type { LinearModel } from '../../stats/linear-model.js';
 import type { SnpResultBlock } from '../../model/results.js';
-import type { Eigen, Engine, KinshipSession } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
 import { GpuRotator } from './rotate.js';
@@ -15,7 +16,6 @@ import { selfTestDoubleSingle } from './selftest.js';
 
 export class WebGpuEngine implements Engine {
   readonly name = 'webgpu' as const;
-  private rotator: { eigenvectors: Float64Array; rotator: GpuRotator } | null = null;
   /** Why the rotation moved to the CPU engine mid-run (auto mode only), or null. */
   private fallbackReason: string | null = null;
 
@@ -40,9 +40,6 @@ export class WebGpuEngine implements Engine {
     return new WebGpuEngine(gpu, cpu, fallbackOnError);
   }
 
-  get isSoftware(): boolean {
-    return this.gpu.isSoftware;
-  }
 
   describe(): string {
     if (this.fallbackReason) return `webgpu, then wasm after a GPU failure (${this.fallbackReason}); ${this.cpu.describe()}`;
@@ -67,36 +64,63 @@ export class WebGpuEngine implements Engine {
     return this.cpu.eigen(matrix, n);
   }
 
-  /** U stays on the GPU across blocks; a new U (another plan) replaces it. */
+  /** A one-off rotation: U goes to the GPU for this call only. */
   async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b);
+    return this.onGpu(() => {
+      const rotator = new GpuRotator(this.gpu, eigenvectors, n);
+      return rotator.rotate(block, b).finally(() => rotator.destroy());
+    }, () => this.cpu.rotate(eigenvectors, n, block, b));
+  }
+
+  /** U goes to the GPU once and stays there for the unit's blocks; the tests run on the CPU engine. */
+  loadPlans(plans: ScanPlan[]): LoadedPlans {
+    const cpu = this.cpu.loadPlans(plans);
+    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+    let rotator: GpuRotator | null = null;
+    const free = () => {
+      rotator?.destroy();
+      rotator = null;
+    };
+    return {
+      rotate: (block, b) => {
+        if (this.fallbackReason) return cpu.rotate(block, b);
+        return this.onGpu(() => {
+          rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
+          return rotator.rotate(block, b);
+        }, () => {
+          free();
+          return cpu.rotate(block, b);
+        });
+      },
+      test: (rotatedGenotypes, b) => cpu.test(rotatedGenotypes, b),
+      release: async () => {
+        free();
+        await cpu.release();
+      },
+    };
+  }
+
+  testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+    return this.cpu.testLinear(models, genotypes, b, mode);
+  }
+
+  /**
+   * Runs a GPU step. Under --engine auto a lost device or a failing shader moves the rest of the scan to the CPU
+   * engine (the log says so) by running `onCpu`; with an explicit --engine webgpu it is an error.
+   */
+  private async onGpu<T>(step: () => Promise<T>, onCpu: () => Promise<T>): Promise<T> {
     try {
-      if (this.rotator?.eigenvectors !== eigenvectors) {
-        this.rotator?.rotator.destroy();
-        this.rotator = { eigenvectors, rotator: new GpuRotator(this.gpu, eigenvectors, n) };
-      }
-      return await this.rotator.rotator.rotate(block, b);
+      return await step();
     } catch (error) {
-      // Under --engine auto a lost device or a failing shader moves the rest of the scan to the CPU
-      // engine (the log says so); with an explicit --engine webgpu it is an error.
       if (!this.fallbackOnError || !(error instanceof GpuError)) throw error;
-      this.fallbackReason = error.message.split('\n')[0].slice(0, 200);
+      this.fallbackReason ??= error.message.split('\n')[0].slice(0, 200);
       process.stderr.write(`lmmscan: the GPU failed (${this.fallbackReason}); continuing on ${this.cpu.describe()}\n`);
-      return this.cpu.rotate(eigenvectors, n, block, b);
+      return onCpu();
     }
   }
 
-  scanBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock> {
-    return this.cpu.scanBlock(plan, rotatedGenotypes, b);
-  }
-
-  scanTraits(plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
-    return this.cpu.scanTraits(plans, rotatedGenotypes, b);
-  }
-
   async close(): Promise<void> {
-    this.rotator?.rotator.destroy();
-    this.rotator = null;
     this.gpu.destroy();
     await this.cpu.close();
   }

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmPool } from '../../../src/engines/wasm/index.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
-import { lmmScanOn, lmmScanTraitsOn, type CovariateSums } from '../../../src/engines/wasm/lmm.js';
+import { ResidentLmmPlans, type CovariateSums } from '../../../src/engines/wasm/lmm.js';
+import type { KernelRunner } from '../../../src/engines/wasm/runner.js';
 import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../../src/stats/null-model.js';
@@ -115,6 +116,16 @@ function regimes(ts: SnpResultBlock): { low: number; nan: number } {
   return { low, nan };
 }
 
+/** Tests a block against one plan loaded for this call only. */
+async function scanOnce(runner: KernelRunner, plan: ScanPlan, rotated: Float64Array, b: number, sums?: CovariateSums): Promise<SnpResultBlock> {
+  const loaded = new ResidentLmmPlans(runner, [plan], sums);
+  try {
+    return (await loaded.test(rotated, b))[0]!;
+  } finally {
+    await loaded.release();
+  }
+}
+
 const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
 const SUMS: CovariateSums[] = ['direct', 'interpolated'];
 const SHAPES: Array<[n: number, nCvt: number]> = [[4, 1], [7, 2], [33, 3], [130, 1], [257, 2]];
@@ -126,14 +137,14 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm L
   test.each(SHAPES.flatMap(([n, c]) => BLOCKS.map((b) => [n, c, b])))('n=%i c=%i b=%i, -lmm 4', async (n, nCvt, b) => {
     const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue: 2, spectrum: 'zero', seed: 97 * n + 7 * nCvt + b }, 4, b);
     const ts = testRotatedBlock(plan, rotated, b);
-    const wasm = await lmmScanOn(runner, plan, rotated, b, sums);
+    const wasm = await scanOnce(runner, plan, rotated, b, sums);
     expect(differences(wasm, ts, sums)).toEqual([]);
   });
 
   test.each([1, 2, 3] as LmmTestMode[])('-lmm %i leaves the other statistics NaN as the oracle does', async (mode) => {
     const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 5 + mode }, mode, 3);
     const ts = testRotatedBlock(plan, rotated, 3);
-    const wasm = await lmmScanOn(runner, plan, rotated, 3, sums);
+    const wasm = await scanOnce(runner, plan, rotated, 3, sums);
     expect(differences(wasm, ts, sums)).toEqual([]);
   });
 
@@ -143,7 +154,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm L
       const { plan, rotated } = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 0.02, spectrum: 'zero', seed: 500 + seed }, 4, 130);
       const ts = testRotatedBlock(plan, rotated, 130);
       low += regimes(ts).low;
-      expect(differences(await lmmScanOn(runner, plan, rotated, 130, sums), ts, sums)).toEqual([]);
+      expect(differences(await scanOnce(runner, plan, rotated, 130, sums), ts, sums)).toEqual([]);
     }
     expect(low).toBeGreaterThan(20);
   });
@@ -151,7 +162,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm L
   test('the mode is in force: interpolated and direct sums give different last bits, direct ones the oracle\'s', async () => {
     const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1.5, spectrum: 'spread', seed: 77 }, 4, 40);
     const ts = testRotatedBlock(plan, rotated, 40);
-    const wasm = await lmmScanOn(runner, plan, rotated, 40, sums);
+    const wasm = await scanOnce(runner, plan, rotated, 40, sums);
     const bitwise = (['lambdaRemle', 'lambdaMle', 'beta', 'se'] as const).every((key) => wasm[key].every((v, j) => Object.is(v, ts[key][j])));
     expect(bitwise).toBe(sums === 'direct');
   });
@@ -166,7 +177,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm L
       const b = 130;
       const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue, spectrum, seed: 1000 + n + nCvt }, 4, b);
       const ts = testRotatedBlock(plan, rotated, b);
-      const wasm = await lmmScanOn(runner, plan, rotated, b, sums);
+      const wasm = await scanOnce(runner, plan, rotated, b, sums);
       expect(differences(wasm, ts, sums)).toEqual([]);
     }
   });
@@ -185,12 +196,15 @@ describe('wasm LMM tests on the pool', () => {
     const local = LocalRunner.create(two.flavour);
     const first = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 42 }, 4, 130);
     const second = randomPlan({ n: 130, nCvt: 1, lambdaTrue: 4, spectrum: 'zero', seed: 43 }, 4, 3);
-    for (const { plan, rotated } of [first, first, second, first]) {
+    const loaded = new Map([first, second].map((p) => [p, two.loadPlans([p.plan])]));
+    for (const one of [first, first, second, first]) {
+      const { plan, rotated } = one;
       const b = rotated.length / plan.n;
-      const pooled = await two.scanBlock(plan, rotated, b);
-      expect(pooled).toEqual(await lmmScanOn(local, plan, rotated, b));
-      expect(differences(pooled, testRotatedBlock(plan, rotated, b), 'interpolated')).toEqual([]);
+      const [pooled] = await loaded.get(one)!.test(rotated, b);
+      expect(pooled).toEqual(await scanOnce(local, plan, rotated, b));
+      expect(differences(pooled!, testRotatedBlock(plan, rotated, b), 'interpolated')).toEqual([]);
     }
+    for (const l of loaded.values()) await l.release();
   });
 
   // Traits of one set of individuals: same eigenvalues and covariates, a phenotype each (one with no genetic
@@ -206,14 +220,18 @@ describe('wasm LMM tests on the pool', () => {
     return { plans, rotated: base.rotated };
   }
 
-  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise its own scanBlock, the oracle within the interpolated rules (bitwise in groups)', async (n, nCvt, b) => {
+  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups)', async (n, nCvt, b) => {
     const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
     const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
-    const batched = await two.scanTraits(plans, rotated, b);
-    await two.scanBlock(other.plan, other.rotated, 3);
-    const again = await two.scanTraits(plans, rotated, b);
+    const unit = two.loadPlans(plans);
+    const batched = await unit.test(rotated, b);
+    const otherUnit = two.loadPlans([other.plan]);
+    await otherUnit.test(other.rotated, 3);
+    await otherUnit.release();
+    const again = await unit.test(rotated, b);
+    await unit.release();
     // A budget of one plan forces groups of one, rebuilt every call, with direct sums (no lambda tables to rebuild).
-    const grouped = await lmmScanTraitsOn(LocalRunner.create(two.flavour), plans, rotated, b, 1);
+    const grouped = await new ResidentLmmPlans(LocalRunner.create(two.flavour), plans, 'interpolated', 1).test(rotated, b);
     expect(batched).toHaveLength(plans.length);
     plans.forEach((plan, t) => {
       const ts = testRotatedBlock(plan, rotated, b);
@@ -225,6 +243,8 @@ describe('wasm LMM tests on the pool', () => {
 
   test('rejects a block of the wrong size', async () => {
     const { plan, rotated } = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 1, spectrum: 'zero', seed: 3 }, 4, 3);
-    await expect(two.scanBlock(plan, rotated, 4)).rejects.toThrow(/expected/);
+    const loaded = two.loadPlans([plan]);
+    await expect(loaded.test(rotated, 4)).rejects.toThrow(/expected/);
+    await loaded.release();
   });
 });
