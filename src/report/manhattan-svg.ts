@@ -4,10 +4,11 @@
  * --suggestive-line), the lead SNP of each independent locus ringed and labelled (label-placement.ts
  * keeps labels off the lines and each other). Points that would land on the same spot are drawn once.
  */
-import { genomeX, isSpecialChromosome } from './chromosome-layout.js';
+import { genomeX } from './chromosome-layout.js';
+import { genomeAxis } from './genome-axis.js';
 import { placeLabels, type LabelBox } from './label-placement.js';
 import { minusLog10, type ScanResults } from './scan-results.js';
-import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, positionUnit, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
+import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
 
 /** Loci labelled at most (the most significant first); the report's table lists every hit. */
 export const MAX_LABELS = 12;
@@ -44,7 +45,6 @@ export function manhattanSvg(results: ScanResults, title: string): string {
   const plotW = WIDTH - M.left - M.right;
   const plotH = HEIGHT - M.top - M.bottom;
   const yMax = yAxisMax(results);
-  const single = layout.chromosomes.length === 1;
   const xOf = (g: number) => M.left + (g / layout.total) * plotW;
   const yOf = (lp: number) => M.top + plotH - (Math.min(lp, yMax) / yMax) * plotH;
   const body: string[] = [];
@@ -105,42 +105,7 @@ export function manhattanSvg(results: ScanResults, title: string): string {
     body.push(`<text class="line-legend" x="${box.x1}" y="${r1(y - 5)}" font-size="12" text-anchor="end" fill="${line.text}" ${halo}>${text}</text>`);
   }
 
-  // x axis: chromosome names (thinned when they would overlap) or, for one chromosome, positions.
-  const axisY = M.top + plotH;
-  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${axisY}" y2="${axisY}" stroke="#444"/>`);
-  body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${axisY}" stroke="#444"/>`);
-  if (single) {
-    const span = layout.chromosomes[0];
-    const { unit, divisor } = positionUnit(span.maxPos - span.minPos);
-    const lo = span.minPos;
-    const hi = span.minPos + span.width;
-    let lastRight = -Infinity;
-    for (const t of niceTicks(lo / divisor, hi / divisor, 8)) {
-      const x = xOf(genomeX(span, t * divisor));
-      if (x < M.left - 0.5 || x > M.left + plotW + 0.5) continue;
-      const label = tickLabel(t);
-      const w = textWidth(label, TICK_FONT);
-      body.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${axisY}" y2="${axisY + 5}" stroke="#444"/>`);
-      if (x - w / 2 < lastRight + 8) continue;
-      lastRight = x + w / 2;
-      body.push(`<text x="${r1(x)}" y="${axisY + 22}" font-size="${TICK_FONT}" text-anchor="middle" fill="#222">${label}</text>`);
-    }
-    body.push(`<text x="${r1(M.left + plotW / 2)}" y="${HEIGHT - 14}" font-size="${AXIS_FONT}" text-anchor="middle" fill="#222">Position on chromosome ${escapeXml(span.name)} (${unit})</text>`);
-  } else {
-    let lastRight = -Infinity;
-    for (const span of layout.chromosomes) {
-      const centre = xOf(span.start + span.width / 2);
-      const label = span.name.replace(/^chr/i, '');
-      const w = textWidth(label, TICK_FONT);
-      // A label far wider than its chromosome (a small contig) would name a crowd, not a band.
-      if (w > 3 * (span.width / layout.total) * plotW && !isSpecialChromosome(span.name)) continue;
-      if (centre - w / 2 < lastRight + 4) continue;
-      lastRight = centre + w / 2;
-      body.push(`<line x1="${r1(centre)}" x2="${r1(centre)}" y1="${axisY}" y2="${axisY + 4}" stroke="#444"/>`);
-      body.push(`<text x="${r1(centre)}" y="${axisY + 21}" font-size="${TICK_FONT}" text-anchor="middle" fill="#222">${escapeXml(label)}</text>`);
-    }
-    body.push(`<text x="${r1(M.left + plotW / 2)}" y="${HEIGHT - 14}" font-size="${AXIS_FONT}" text-anchor="middle" fill="#222">Chromosome</text>`);
-  }
+  body.push(...genomeAxis(layout, xOf, { left: M.left, top: M.top, width: plotW, height: plotH }, HEIGHT - 14));
 
   body.push(...hitLabels(results, { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH }, xOf, yOf, lineYs, legends, halo));
   body.push(`<rect class="plot-area" x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="none"/>`);

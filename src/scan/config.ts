@@ -1,6 +1,7 @@
 /** The typed form of a command line: everything the library needs to run one job. */
 import type { SnpFilterSettings } from '../qc/snp-filter.js';
 import type { LambdaSearch } from '../stats/lambda.js';
+import type { ThresholdSpec } from '../report/thresholds.js';
 
 export type EngineChoice = 'ts' | 'wasm' | 'webgpu' | 'auto';
 
@@ -59,6 +60,9 @@ export interface ScanConfig {
   plots?: boolean;
   /** --plot-test: the p-value the plots show (default wald, else what the assoc file has). */
   plotTest?: 'wald' | 'lrt' | 'score';
+  /** --gwas-line / --suggestive-line: the plot lines and hit counts (defaults 5e-8 and 1e-5). */
+  gwasLine?: ThresholdSpec;
+  suggestiveLine?: ThresholdSpec;
   /** The command line as typed, for the log. */
   commandLine: string;
 }

@@ -83,7 +83,7 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
     await results.assemble(targets, totalBlocks);
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
-      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
+      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine }, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
       summary.genomicControl = report.genomicControl;
       outputs.push(...report.outputs);
       clock.lap('plots and report');
