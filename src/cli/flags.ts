@@ -41,7 +41,7 @@ export const FLAGS: FlagSpec[] = [
   { name: 'region', value: 'N', help: 'number of lambda search regions (default 10)', group: 'analysis' },
   { name: 'o', value: 'NAME', help: 'output prefix (default "result")', group: 'output' },
   { name: 'outdir', value: 'DIR', help: 'output folder (default "output")', group: 'output' },
-  { name: 'no-plots', help: 'skip NAME.manhattan/.qq (.png, .svg), NAME.summary.json and NAME.report.html after -lmm / -lm', group: 'output' },
+  { name: 'no-plots', help: 'skip NAME.manhattan/.qq (.png, .svg), NAME.summary.json and NAME.report.html after -lmm / -lm (with --traits: NAME.traits.hits, .summary.json, .report.html)', group: 'output' },
   { name: 'plot-test', value: 'wald|lrt|score', help: 'p-value the plots show (default wald, else what the file has)', group: 'output' },
   { name: 'gwas-line', value: 'P|bonferroni', help: 'genome-wide line of the plots and hit counts (default 5e-8; bonferroni: 0.05 / SNPs tested)', group: 'output' },
   { name: 'suggestive-line', value: 'P|bonferroni', help: 'suggestive line of the plots; hits at or below it are clumped and labelled (default 1e-5)', group: 'output' },
