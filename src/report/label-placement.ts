@@ -93,3 +93,21 @@ export function placeLabels(requests: LabelRequest[], area: LabelBox, lineYs: nu
 export function boxesOverlap(a: LabelBox, b: LabelBox): boolean {
   return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 }
+
+/**
+ * The box of a threshold line's legend (text `width` wide, 15 tall, just above the line at y):
+ * at the right end of the plot, else at the left end, whichever covers none of `points` (the
+ * labelled points, ringed with `radius`) and no box in `taken`; null when neither does. Also inlined
+ * in the report page.
+ */
+export function legendBox(width: number, y: number, area: LabelBox, points: { x: number; y: number }[], taken: LabelBox[], radius: number): LabelBox | null {
+  const spots = [area.x1 - 4 - width, area.x0 + 8];
+  for (const x0 of spots) {
+    const b = { x0, y0: y - 17, x1: x0 + width, y1: y - 2 };
+    if (b.y0 < area.y0) return null;
+    const hitsPoint = points.some((p) => p.x > b.x0 - radius - 2 && p.x < b.x1 + radius + 2 && p.y > b.y0 - radius - 2 && p.y < b.y1 + radius + 2);
+    const hitsBox = taken.some((t) => t.x0 < b.x1 && b.x0 < t.x1 && t.y0 < b.y1 && b.y0 < t.y1);
+    if (!hitsPoint && !hitsBox) return b;
+  }
+  return null;
+}

@@ -6,7 +6,7 @@
  */
 import { genomeX } from './chromosome-layout.js';
 import { genomeAxis } from './genome-axis.js';
-import { placeLabels, type LabelBox } from './label-placement.js';
+import { legendBox, placeLabels, type LabelBox, type LabelRequest } from './label-placement.js';
 import { minusLog10, type ScanResults } from './scan-results.js';
 import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
 
@@ -84,8 +84,10 @@ export function manhattanSvg(results: ScanResults, title: string): string {
     body.push(`<g fill="${fill}" fill-opacity="0.85">`, ...circles, '</g>');
   });
 
-  // Threshold lines, each legend at the right end above its line; the second legend is dropped if it
-  // would collide with the first. The legends are obstacles for the hit labels.
+  // Threshold lines, each legend above its line at the right end (else the left end) clear of the
+  // labelled points and the other legend, or dropped. The legends are obstacles for the hit labels.
+  const area = { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH };
+  const requests = labelRequests(results, xOf, yOf);
   const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke" stroke-linejoin="round"';
   const { thresholds } = results;
   const lines = [
@@ -99,33 +101,39 @@ export function manhattanSvg(results: ScanResults, title: string): string {
     lineYs.push(y);
     body.push(`<line class="threshold" data-line="${line.name}" x1="${M.left}" x2="${M.left + plotW}" y1="${r1(y)}" y2="${r1(y)}" stroke="${line.stroke}" stroke-width="${line.width}" stroke-dasharray="${line.dash}"/>`);
     const text = `p = ${lineP(line.p)}`;
-    const box = { x0: M.left + plotW - 4 - textWidth(text, 12), y0: y - 17, x1: M.left + plotW - 4, y1: y - 2 };
-    if (legends.some((b) => b.y0 < box.y1 && box.y0 < b.y1) || box.y0 < M.top) continue;
+    const box = legendBox(textWidth(text, 12), y, area, requests, legends, RING_RADIUS);
+    if (!box) continue;
     legends.push(box);
-    body.push(`<text class="line-legend" x="${box.x1}" y="${r1(y - 5)}" font-size="12" text-anchor="end" fill="${line.text}" ${halo}>${text}</text>`);
+    body.push(`<text class="line-legend" x="${r1(box.x1)}" y="${r1(y - 5)}" font-size="12" text-anchor="end" fill="${line.text}" ${halo}>${text}</text>`);
   }
 
   body.push(...genomeAxis(layout, xOf, { left: M.left, top: M.top, width: plotW, height: plotH }, HEIGHT - 14));
 
-  body.push(...hitLabels(results, { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH }, xOf, yOf, lineYs, legends, halo));
+  body.push(...hitLabels(requests, area, lineYs, legends, halo));
   body.push(`<rect class="plot-area" x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="none"/>`);
   body.push(`<text x="${WIDTH - M.right}" y="28" font-size="13" text-anchor="end" fill="#555">${withCommas(results.tests.find((t) => t.test === results.test)!.snps)} SNPs</text>`);
   return svgDocument(WIDTH, HEIGHT, body);
+}
+
+type HitLabelRequest = LabelRequest & { text: string };
+
+/** The lead SNP of each locus (at most MAX_LABELS): its point, and its label's text and size. */
+function labelRequests(results: ScanResults, xOf: (g: number) => number, yOf: (lp: number) => number): HitLabelRequest[] {
+  const { layout, table, p } = results;
+  return results.loci.slice(0, MAX_LABELS).map((l) => {
+    const k = l.lead;
+    const span = layout.chromosomes[layout.orderOfTableIndex[table.chrIndex[k]]];
+    const text = `${table.rs(k)} (p = ${formatP(p[k])})`;
+    // Bold DejaVu Sans is wider than the regular digits textWidth assumes.
+    return { x: xOf(genomeX(span, table.pos[k])), y: yOf(minusLog10(p[k])), w: textWidth(text, LABEL_FONT) * 1.1, h: LABEL_FONT + 3, text };
+  });
 }
 
 /**
  * The lead SNP of each locus (at most MAX_LABELS), ringed and labelled with its id and p; labels
  * placed by placeLabels inside `area`, clear of the lines, the legends and each other.
  */
-function hitLabels(results: ScanResults, area: LabelBox, xOf: (g: number) => number, yOf: (lp: number) => number, lineYs: number[], legends: LabelBox[], halo: string): string[] {
-  const { layout, table, p } = results;
-  const leads = results.loci.slice(0, MAX_LABELS).map((l) => l.lead);
-  const requests = leads.map((k) => {
-    const span = layout.chromosomes[layout.orderOfTableIndex[table.chrIndex[k]]];
-    const text = `${table.rs(k)} (p = ${formatP(p[k])})`;
-    // Bold DejaVu Sans is wider than the regular digits textWidth assumes.
-    return { x: xOf(genomeX(span, table.pos[k])), y: yOf(minusLog10(p[k])), w: textWidth(text, LABEL_FONT) * 1.1, h: LABEL_FONT + 3, text };
-  });
+function hitLabels(requests: HitLabelRequest[], area: LabelBox, lineYs: number[], legends: LabelBox[], halo: string): string[] {
   const boxes = placeLabels(requests, area, lineYs, legends, RING_RADIUS);
   const out: string[] = [];
   requests.forEach((r, j) => {

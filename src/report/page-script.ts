@@ -5,7 +5,7 @@
  * literals so it can live in this TypeScript string as is. The hit labels are placed by
  * label-placement.ts's placeLabels, whose compiled source is inlined, with the browser's text widths.
  */
-import { placeLabels } from './label-placement.js';
+import { legendBox, placeLabels } from './label-placement.js';
 
 const SCRIPT = String.raw`
 (function () {
@@ -13,6 +13,7 @@ const SCRIPT = String.raw`
   // Bundlers that keep function names wrap inner functions in __name(); the page needs no names.
   var __name = function (f) { return f; };
   var placeLabels = /*PLACE_LABELS*/ null;
+  var legendBox = /*LEGEND_BOX*/ null;
   var started = performance.now();
   var D = JSON.parse(document.getElementById('lmmscan-data').textContent);
   var P = D.page;
@@ -119,18 +120,20 @@ const SCRIPT = String.raw`
       ctx.fillStyle = lp >= GW ? SIG : COLOURS[ck % 2];
       ctx.beginPath(); ctx.arc(px[k], py[k], 2.3, 0, 2 * Math.PI); ctx.fill();
     }
-    // Threshold lines; each legend sits at the right end above its line (the second is dropped if
-    // it would collide with the first) and is an obstacle for the hit labels.
+    // Threshold lines; each legend sits above its line at the right end (else the left end) clear
+    // of the labelled points and the other legend, and is an obstacle for the hit labels.
+    var area = { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH };
+    var requests = labelRequests();
     var legends = [], lineYs = [];
     [[GW, SIG, [6, 4], 'p = ' + lineP(P.lines.genomeWide)], [SUG, '#5b7fa6', [2, 3], 'p = ' + lineP(P.lines.suggestive)]].forEach(function (l) {
       var y = Y(l[0]);
       lineYs.push(y);
       ctx.strokeStyle = l[1]; ctx.setLineDash(l[2]); ctx.beginPath(); ctx.moveTo(M.left, y); ctx.lineTo(M.left + plotW, y); ctx.stroke();
       ctx.setLineDash([]); ctx.fillStyle = l[1]; ctx.textAlign = 'right'; ctx.textBaseline = 'bottom'; ctx.font = '11px sans-serif';
-      var box = { x0: M.left + plotW - 4 - ctx.measureText(l[3]).width, y0: y - 16, x1: M.left + plotW - 4, y1: y - 2 };
-      if (box.y0 < M.top || legends.some(function (b) { return b.y0 < box.y1 && box.y0 < b.y1; })) return;
+      var box = legendBox(ctx.measureText(l[3]).width, y, area, requests, legends, LABEL_RADIUS);
+      if (!box) return;
       legends.push(box);
-      ctx.fillText(l[3], M.left + plotW - 4, y - 3);
+      ctx.fillText(l[3], box.x1, y - 3);
     });
     ctx.strokeStyle = '#444'; ctx.beginPath(); ctx.moveTo(M.left, M.top); ctx.lineTo(M.left, M.top + plotH); ctx.lineTo(M.left + plotW, M.top + plotH); ctx.stroke();
     ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'top'; ctx.font = '12px sans-serif';
@@ -154,7 +157,7 @@ const SCRIPT = String.raw`
       });
       ctx.font = '13px sans-serif'; ctx.fillText('Position on chromosome ' + sv.name + ' (' + unit[0] + ')', M.left + plotW / 2, H - 18);
     }
-    drawLabels({ x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH }, lineYs, legends);
+    drawLabels(requests, area, lineYs, legends);
     if (best >= 0) { canvas.dataset.topRs = det.rs[best]; canvas.dataset.topX = String(px[best]); canvas.dataset.topY = String(py[best]); }
     viewLabel.textContent = view < 0 ? 'All chromosomes' : 'Chromosome ' + chrs[view].name;
     select.value = String(view);
@@ -162,14 +165,16 @@ const SCRIPT = String.raw`
 
   // One label per locus lead in view (leads come clumped and capped from the report), placed with
   // the same rules as the static plot; the boxes go into data-labels for the browser test.
-  function drawLabels(area, lineYs, legends) {
-    var R = 6, H_TEXT = 15, shown = [];
+  var LABEL_RADIUS = 6;
+  function labelRequests() {
     ctx.font = 'bold 12px sans-serif';
-    var leads = P.leads.filter(function (j) { return visible[j]; });
-    var requests = leads.map(function (j) {
+    return P.leads.filter(function (j) { return visible[j]; }).map(function (j) {
       var text = det.rs[j] + ' (p = ' + fmtP(det.p[j]) + ')';
-      return { x: px[j], y: py[j], w: Math.ceil(ctx.measureText(text).width) + 2, h: H_TEXT, text: text, rs: det.rs[j] };
+      return { x: px[j], y: py[j], w: Math.ceil(ctx.measureText(text).width) + 2, h: 15, text: text, rs: det.rs[j] };
     });
+  }
+  function drawLabels(requests, area, lineYs, legends) {
+    var R = LABEL_RADIUS, shown = [];
     var boxes = placeLabels(requests, area, lineYs, legends, R);
     requests.forEach(function (r, i) {
       var b = boxes[i];
@@ -187,6 +192,7 @@ const SCRIPT = String.raw`
     canvas.dataset.labels = JSON.stringify(shown);
     canvas.dataset.plotArea = JSON.stringify(area);
     canvas.dataset.lines = JSON.stringify(lineYs);
+    canvas.dataset.legends = JSON.stringify(legends);
   }
 
   function nearest(mx, my) {
@@ -279,4 +285,4 @@ const SCRIPT = String.raw`
 `;
 
 /** The script with placeLabels inlined. */
-export const PAGE_SCRIPT = SCRIPT.replace('/*PLACE_LABELS*/ null', () => placeLabels.toString());
+export const PAGE_SCRIPT = SCRIPT.replace('/*PLACE_LABELS*/ null', () => placeLabels.toString()).replace('/*LEGEND_BOX*/ null', () => legendBox.toString());

@@ -109,7 +109,7 @@ export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 
     topRows: smallestRows(p, sortedP, topCount),
     thresholds,
     hits,
-    loci: clumpLoci(smallestRows(p, sortedP, candidates), table.chrIndex, table.pos),
+    loci: clumpLoci(smallestRows(p, sortedP, candidates), table.chrIndex, table.pos, p),
   };
 }
 

@@ -83,7 +83,7 @@ export async function summariseTrait(input: TraitInput, lines: LineOptions, requ
     thresholds,
     genomeWide: count(thresholds.genomeWide),
     suggestive: count(thresholds.suggestive),
-    loci: known(loose) ? clumpLoci(rows, table.chrIndex, table.pos).length : null,
+    loci: known(loose) ? clumpLoci(rows, table.chrIndex, table.pos, p).length : null,
     best: first >= 0 ? { rs: table.rs(first), chr: table.chromosomes[table.chrIndex[first]], ps: table.pos[first], p: p[first] } : null,
     hits,
     extents,
