@@ -96,12 +96,13 @@ export function boxesOverlap(a: LabelBox, b: LabelBox): boolean {
 
 /**
  * The box of a threshold line's legend (text `width` wide, 15 tall, just above the line at y):
- * at the right end of the plot, else at the left end, whichever covers none of `points` (the
- * labelled points, ringed with `radius`) and no box in `taken`; null when neither does. Also inlined
- * in the report page.
+ * at the right end of the plot, else at the left end, else the first spot stepping left from the
+ * right end, that covers none of `points` (the labelled points, ringed with `radius`) and no box in
+ * `taken`; null when there is none. Also inlined in the report page.
  */
 export function legendBox(width: number, y: number, area: LabelBox, points: { x: number; y: number }[], taken: LabelBox[], radius: number): LabelBox | null {
   const spots = [area.x1 - 4 - width, area.x0 + 8];
+  for (let x0 = area.x1 - 4 - 1.5 * width; x0 > area.x0 + 8; x0 -= width / 2) spots.push(x0);
   for (const x0 of spots) {
     const b = { x0, y0: y - 17, x1: x0 + width, y1: y - 2 };
     if (b.y0 < area.y0) return null;
