@@ -14,6 +14,8 @@ export const MAX_DETAIL = 50_000;
 export const MIN_DETAIL = 500;
 export const BG_COLUMNS = 1000;
 export const BG_ROWS = 64;
+/** Loci whose leads the page knows: a zoomed-in chromosome labels its own, not only the genome's top. */
+export const MAX_PAGE_LEADS = 500;
 
 export interface PageChromosome {
   name: string;
@@ -45,8 +47,10 @@ export interface PageData {
   };
   /** The plot lines as p-values, with how each was chosen. */
   lines: { genomeWide: number; suggestive: number; genomeWideNote: string; suggestiveNote: string };
-  /** Detail indices of the lead SNPs of the labelled loci, most significant first. */
+  /** Detail indices of the lead SNPs of the loci (at most MAX_PAGE_LEADS), most significant first. */
   leads: number[];
+  /** Labels drawn at most, in any view (the most significant leads in view first). */
+  maxLabels: number;
 }
 
 function base64(array: ArrayBufferView): string {
@@ -127,6 +131,7 @@ export function buildPageData(results: ScanResults): PageData {
     },
     lines: { ...results.thresholds },
     // A lead above the detail cut-off (a suggestive line above 1e-3) is not on the page: no label.
-    leads: results.loci.slice(0, MAX_LABELS).map((l) => detailIndex.get(l.lead)).filter((j): j is number => j !== undefined),
+    leads: results.loci.slice(0, MAX_PAGE_LEADS).map((l) => detailIndex.get(l.lead)).filter((j): j is number => j !== undefined),
+    maxLabels: MAX_LABELS,
   };
 }

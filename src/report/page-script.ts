@@ -163,12 +163,12 @@ const SCRIPT = String.raw`
     select.value = String(view);
   }
 
-  // One label per locus lead in view (leads come clumped and capped from the report), placed with
+  // One label per locus lead in view (the most significant maxLabels of them), placed with
   // the same rules as the static plot; the boxes go into data-labels for the browser test.
   var LABEL_RADIUS = 6;
   function labelRequests() {
     ctx.font = 'bold 12px sans-serif';
-    return P.leads.filter(function (j) { return visible[j]; }).map(function (j) {
+    return P.leads.filter(function (j) { return visible[j]; }).slice(0, P.maxLabels).map(function (j) {
       var text = det.rs[j] + ' (p = ' + fmtP(det.p[j]) + ')';
       return { x: px[j], y: py[j], w: Math.ceil(ctx.measureText(text).width) + 2, h: 15, text: text, rs: det.rs[j] };
     });
