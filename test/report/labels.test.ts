@@ -149,6 +149,9 @@ describe('labels in the static plot', () => {
     const summary = JSON.parse(readFileSync(join(out, 'many-peaks.summary.json'), 'utf8'));
     expect(summary.loci).toHaveLength(20);
     expect(summary.thresholds.suggestive).toMatchObject({ p: 1e-5, rule: 'p = 1e-5' });
+    // The top hits carry both alleles and every test's p.
+    expect(summary.topHits[0]).toMatchObject({ rs: strongest[0], allele1: 'A', allele0: 'G' });
+    expect(Object.keys(summary.topHits[0].pValues)).toEqual(['wald', 'lrt', 'score']);
   });
 
   it('labels nothing when no SNP reaches the suggestive line (no label on a p = 4.6e-4 SNP)', async () => {
