@@ -55,9 +55,14 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
     if (c % 2 === 0) return;
     body.push(`<rect x="${r1(xOf(span.start))}" y="${M.top}" width="${r1((span.width / layout.total) * plotW)}" height="${plotH}" fill="#f1f4f8"/>`);
   });
-  // Trait rows: every label when they fit, else round trait indices.
-  const labelEvery = rowH >= 14 ? 1 : 0;
-  const ticks = labelEvery ? traits.map((_, k) => k) : niceTicks(0, traits.length - 1, 8).filter((k) => Number.isInteger(k));
+  // Trait rows: every label when they fit, else the rows of round column numbers (50, 100, ...).
+  let ticks = traits.map((_, k) => k);
+  if (rowH < 14) {
+    const steps = niceTicks(0, traits[traits.length - 1].column, 8);
+    const step = steps.length > 1 ? steps[1] - steps[0] : 1;
+    ticks = ticks.filter((k) => traits[k].column % step === 0);
+    if (ticks.length < 2) ticks = niceTicks(0, traits.length - 1, 8).filter((k) => Number.isInteger(k));
+  }
   for (const k of ticks) {
     const y = r1(yOf(k));
     if (rowH >= 6) body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#e4e8ee" stroke-width="0.8"/>`);
@@ -66,7 +71,7 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
   }
   body.push(`<text transform="translate(20 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Trait (phenotype column)</text>`);
   // Marks: suggestive hits first, genome-wide ones on top; one per (kind, cell).
-  const radius = Math.max(1.6, Math.min(3.2, rowH * 0.35));
+  const radius = Math.max(2.2, Math.min(3.2, rowH * 0.35));
   const seen = new Set<string>();
   const layers: string[][] = [[], []];
   const spanOf = new Map(layout.chromosomes.map((c) => [c.name, c]));
@@ -79,7 +84,7 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
       const key = `${strong}:${Math.round(x / 1.5)}:${Math.round(y / 1.5)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      layers[strong].push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${r1(strong ? radius : radius * 0.75)}"/>`);
+      layers[strong].push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${r1(strong ? radius : radius * 0.8)}"/>`);
     }
   });
   body.push(`<g class="suggestive-hits" fill="${CHROMOSOME_COLOURS[0]}" fill-opacity="0.8">`, ...layers[0], '</g>');
