@@ -5,11 +5,24 @@
  * A --keep-p file lacks the rows above P: lambda_GC is then unknown (null) unless every row is
  * there, and a line above P has no count (null); both are said in the notes.
  */
+import { statSync } from 'node:fs';
 import { readAssocTable, type PlotTest } from './assoc-table.js';
 import { clumpLoci } from './loci.js';
 import { genomicControlFromSorted } from './normal-quantile.js';
 import { choosePlotTest, countAtOrBelow, smallestRows, sortedFinite, MAX_CLUMPED_ROWS, type LineOptions } from './scan-results.js';
+import { readTraitColumns, type TraitColumns } from './trait-file.js';
 import { resolveThresholds, type Thresholds } from './thresholds.js';
+
+/** Files up to this size are read whole (a JavaScript string holds at most about 512 MiB). */
+const WHOLE_FILE_BYTES = 256 * 2 ** 20;
+
+/** The trait file's columns: the lean reader, or the streaming one for a file too large to hold as text. */
+async function readColumns(path: string, requested: PlotTest | undefined): Promise<TraitColumns> {
+  if (statSync(path).size <= WHOLE_FILE_BYTES) return readTraitColumns(path, requested);
+  const table = await readAssocTable(path);
+  const test = choosePlotTest(table, requested).test;
+  return { rows: table.rows, test, chromosomes: table.chromosomes, chrIndex: table.chrIndex, pos: table.pos, p: table.p[test]!, rs: table.rs };
+}
 
 /** What a --traits run knows of each trait before its file is read. */
 export interface TraitInput {
@@ -50,9 +63,8 @@ export interface TraitSummary {
 
 /** Reads one trait's assoc file and summarises it; keepP is the run's --keep-p (undefined: every row). */
 export async function summariseTrait(input: TraitInput, lines: LineOptions, requested: PlotTest | undefined, keepP: number | undefined): Promise<TraitSummary> {
-  const table = await readAssocTable(input.assocPath);
-  const test = choosePlotTest(table, requested).test;
-  const p = table.p[test]!;
+  const table = await readColumns(input.assocPath, requested);
+  const { test, p } = table;
   const sorted = sortedFinite(p);
   const complete = keepP === undefined || table.rows === input.snpsTested;
   // Bonferroni counts every SNP tested, kept or not; NaN rows are few and GEMMA counts them too.

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { readAssocTable } from '../../src/report/assoc-table.js';
 import { genomicControlFromSorted } from '../../src/report/normal-quantile.js';
 import { sortedFinite } from '../../src/report/scan-results.js';
+import { readTraitColumns } from '../../src/report/trait-file.js';
 import { writeTraitsReport } from '../../src/report/traits-report.js';
+import { InputError } from '../../src/io/input-error.js';
 import { scratchDir } from '../helpers/paths.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
 
@@ -73,5 +75,30 @@ describe('traits summary report', () => {
     expect(t.loci).toBeNull();
     expect(summary.notes.join(' ')).toMatch(/lambda_GC is n\/a where --keep-p 0.000001/);
     expect(readFileSync(join(out, 'k.traits.report.html'), 'utf8')).toContain('<td>n/a</td>');
+  });
+
+  it('the lean trait-file reader agrees with the full assoc reader, also on CRLF lines and nan rows', async () => {
+    const path = join(out, 'lean.assoc.txt');
+    await writeSyntheticAssoc(path, { rows: 3_000, peaks: 2, nanRows: 5, seed: 12, chromosomes: ['1', '2', 'X'] });
+    const full = await readAssocTable(path);
+    for (const [file, requested] of [[path, undefined], [path, 'lrt']] as const) {
+      const lean = readTraitColumns(file, requested);
+      expect(lean.test).toBe(requested ?? 'wald');
+      expect(lean.rows).toBe(full.rows);
+      expect(lean.chromosomes).toEqual(full.chromosomes);
+      expect(lean.chrIndex).toEqual(full.chrIndex);
+      expect(lean.pos).toEqual(full.pos);
+      expect(lean.p).toEqual(full.p[requested ?? 'wald']);
+      for (const k of [0, 1, 1234, full.rows - 1]) expect(lean.rs(k)).toBe(full.rs(k));
+    }
+    const crlf = join(out, 'crlf.assoc.txt');
+    writeFileSync(crlf, readFileSync(path, 'utf8').replace(/\n/g, '\r\n'));
+    const fromCrlf = readTraitColumns(crlf);
+    expect(fromCrlf.p).toEqual(full.p.wald);
+    expect(fromCrlf.rs(7)).toBe(full.rs(7));
+    const short = join(out, 'short.assoc.txt');
+    writeFileSync(short, 'chr\trs\tps\tp_wald\n1\trs1\t100\t0.5\n1\trs2\n');
+    expect(() => readTraitColumns(short)).toThrow(InputError);
+    expect(() => readTraitColumns(short)).toThrow(/short\.assoc\.txt:3: expected at least 4 tab-separated fields, found 2/);
   });
 });
