@@ -1,9 +1,10 @@
 /** Turns argv into a typed ScanConfig; unknown or malformed flags are a UsageError. */
 import { UsageError } from '../io/input-error.js';
 import type { EngineChoice, ScanConfig } from '../model/config.js';
+import { parseThreshold } from '../report/thresholds.js';
 import { FLAGS } from './flags.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
-import { DEFAULT_FILTERS } from '../model/settings.js';
+import { DEFAULT_FILTERS, DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
+import type { ThresholdSpec } from '../model/settings.js';
 
 export type ParsedArgs = Map<string, string | true>;
 
@@ -109,6 +110,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     resume: args.has('resume'),
     plots: !args.has('no-plots'),
     plotTest: plotTestFlag(args),
+    gwasLine: lineFlag(args, 'gwas-line'),
+    suggestiveLine: lineFlag(args, 'suggestive-line'),
     commandLine,
   };
 }
@@ -119,11 +122,19 @@ function plotTestFlag(args: ParsedArgs): 'wald' | 'lrt' | 'score' | undefined {
   return v;
 }
 
+function lineFlag(args: ParsedArgs, name: 'gwas-line' | 'suggestive-line'): ThresholdSpec | undefined {
+  const v = text(args, name);
+  return v === undefined ? undefined : parseThreshold(name, v);
+}
+
 /** The settings of `lmmscan plot` (--assoc FILE -o NAME [-outdir DIR] [--plot-test T]). */
-export function toPlotConfig(args: ParsedArgs): { assoc: string; outDir: string; outPrefix: string; test?: 'wald' | 'lrt' | 'score'; quiet: boolean } {
+export function toPlotConfig(args: ParsedArgs): { assoc: string; outDir: string; outPrefix: string; test?: 'wald' | 'lrt' | 'score'; quiet: boolean; gwasLine?: ThresholdSpec; suggestiveLine?: ThresholdSpec } {
   const assoc = text(args, 'assoc');
   if (!assoc) throw new UsageError('lmmscan plot needs --assoc FILE.assoc.txt');
-  const allowed = new Set(['assoc', 'o', 'outdir', 'plot-test', 'quiet', 'debug']);
-  for (const name of args.keys()) if (!allowed.has(name)) throw new UsageError(`-${name} does not apply to lmmscan plot (flags: --assoc, -o, -outdir, --plot-test)`);
-  return { assoc, outDir: text(args, 'outdir') ?? 'output', outPrefix: text(args, 'o') ?? 'result', test: plotTestFlag(args), quiet: args.has('quiet') };
+  const allowed = new Set(['assoc', 'o', 'outdir', 'plot-test', 'gwas-line', 'suggestive-line', 'quiet', 'debug']);
+  for (const name of args.keys()) if (!allowed.has(name)) throw new UsageError(`-${name} does not apply to lmmscan plot (flags: --assoc, -o, -outdir, --plot-test, --gwas-line, --suggestive-line)`);
+  return {
+    assoc, outDir: text(args, 'outdir') ?? 'output', outPrefix: text(args, 'o') ?? 'result', test: plotTestFlag(args), quiet: args.has('quiet'),
+    gwasLine: lineFlag(args, 'gwas-line'), suggestiveLine: lineFlag(args, 'suggestive-line'),
+  };
 }

@@ -1,6 +1,5 @@
 /** The typed form of a command line: everything the library needs to run one job. */
-import type { LambdaSearch } from './settings.js';
-import type { SnpFilterSettings } from './settings.js';
+import type { LambdaSearch, SnpFilterSettings, ThresholdSpec } from './settings.js';
 
 export type EngineChoice = 'ts' | 'wasm' | 'webgpu' | 'auto';
 
@@ -59,6 +58,9 @@ export interface ScanConfig {
   plots?: boolean;
   /** --plot-test: the p-value the plots show (default wald, else what the assoc file has). */
   plotTest?: 'wald' | 'lrt' | 'score';
+  /** --gwas-line / --suggestive-line: the plot lines and hit counts (defaults 5e-8 and 1e-5). */
+  gwasLine?: ThresholdSpec;
+  suggestiveLine?: ThresholdSpec;
   /** The command line as typed, for the log. */
   commandLine: string;
 }

@@ -37,3 +37,6 @@ export interface SnpFilterSettings {
 }
 
 export const DEFAULT_FILTERS: SnpFilterSettings = { maf: 0.01, miss: 0.05, hwe: 0, r2: 0.9999 };
+
+/** A plot line (--gwas-line, --suggestive-line) as given: a p-value, or Bonferroni (alpha / SNPs tested). */
+export type ThresholdSpec = { kind: 'p'; p: number } | { kind: 'bonferroni'; alpha: number };

@@ -35,6 +35,9 @@ export interface AssocTable {
   maxObserved?: number;
   /** SNP id of row k. */
   rs(k: number): string;
+  /** The alleles of row k (GEMMA's allele1, the counted one, and allele0); '' when the file has none. */
+  allele1(k: number): string;
+  allele0(k: number): string;
 }
 
 function openText(path: string): Readable {
@@ -63,6 +66,8 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
   const pColumns: Partial<Record<PlotTest, GrowableColumn<Float64Array>>> = {};
   const pIndex: [PlotTest, number][] = [];
   const rsPool = new StringPool();
+  const allele1Pool = new StringPool();
+  const allele0Pool = new StringPool();
   let maxObserved = -Infinity;
   let lineNo = 0;
   for await (const line of lines) {
@@ -100,6 +105,8 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
     for (const [t, k] of pIndex) pColumns[t]!.push(Number(fields[k]));
     if (col.n_obs !== undefined) maxObserved = Math.max(maxObserved, Number(fields[col.n_obs]));
     rsPool.push(fields[col.rs]);
+    if (col.allele1 !== undefined) allele1Pool.push(fields[col.allele1]);
+    if (col.allele0 !== undefined) allele0Pool.push(fields[col.allele0]);
   }
   if (!header) throw new InputError(path, 'empty file: no header line');
   const p: Partial<Record<PlotTest, Float64Array>> = {};
@@ -118,6 +125,8 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
     p,
     maxObserved: Number.isFinite(maxObserved) ? maxObserved : undefined,
     rs: (k) => rsPool.get(k),
+    allele1: (k) => (allele1Pool.length ? allele1Pool.get(k) : ''),
+    allele0: (k) => (allele0Pool.length ? allele0Pool.get(k) : ''),
   };
 }
 

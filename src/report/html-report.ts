@@ -24,7 +24,7 @@ section { background: #fff; border: 1px solid #dde3ea; border-radius: 8px; paddi
 button, select { font: inherit; font-size: 13px; padding: 3px 10px; border: 1px solid #b8c2cc; border-radius: 5px; background: #fff; cursor: pointer; }
 #manhattan-wrap { position: relative; width: 100%; } #manhattan { display: block; }
 #tooltip { position: absolute; pointer-events: none; background: rgba(255,255,255,0.97); border: 1px solid #8a96a3; border-radius: 5px; padding: 6px 9px; font-size: 13px; box-shadow: 0 2px 8px rgba(0,0,0,0.15); white-space: nowrap; }
-.qq svg { max-width: 560px; width: 100%; height: auto; }
+.qq svg { display: block; width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 10px; text-align: right; border-bottom: 1px solid #edf0f3; } th:nth-child(2), td:nth-child(2) { text-align: left; }
 th { cursor: pointer; user-select: none; background: #f7f9fb; position: sticky; top: 0; } th[aria-sort="ascending"]::after { content: " \\25B2"; } th[aria-sort="descending"]::after { content: " \\25BC"; }
@@ -54,6 +54,11 @@ function summaryFacts(s: ReportSummary): string {
     if (nm.vg !== undefined) facts.push(fact('vg / ve (null model)', `${g(nm.vg)} / ${g(nm.ve)}`));
     if (nm.remlLogLikelihood !== undefined) facts.push(fact('REML log-likelihood (null)', g(nm.remlLogLikelihood)));
   }
+  const { genomeWide, suggestive } = s.thresholds;
+  const lociBelow = (p: number) => s.loci.filter((l) => l.p <= p).length;
+  const hits = (line: { p: number; snps: number }) => `${withCommas(line.snps)} SNPs in ${withCommas(lociBelow(line.p))} loci`;
+  facts.push(fact(`Genome-wide line (${genomeWide.rule})`, hits(genomeWide)));
+  facts.push(fact(`Suggestive line (${suggestive.rule})`, hits(suggestive)));
   if (s.topHits.length) facts.push(fact('Top hit', `${s.topHits[0].rs} (chr ${s.topHits[0].chr}:${s.topHits[0].ps}), p = ${s.topHits[0].p.toExponential(2)}`));
   if (s.engine) facts.push(fact('Engine', s.engine));
   const total = s.totalSeconds;
@@ -65,7 +70,9 @@ function summaryFacts(s: ReportSummary): string {
 export function reportHtml(name: string, summary: ReportSummary, page: PageData, qqSvgText: string): string {
   const data = JSON.stringify({ name, test: summary.plottedTest, topCount: TABLE_ROWS, page }).replace(/</g, '\\u003c');
   const testName = TEST_LABEL[summary.plottedTest];
-  const headers = ['#', 'SNP', 'chr', 'position', 'af', 'beta', 'se', `p (${testName})`];
+  // Every test the file has (GEMMA's -lmm 4: Wald, LRT, score), as the page script fills them.
+  const testHeaders = Object.keys(summary.tests).map((t) => `p (${TEST_LABEL[t]})`);
+  const headers = ['#', 'SNP', 'chr', 'position', 'allele1', 'allele0', 'af', 'beta', 'se', ...testHeaders];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -85,7 +92,7 @@ export function reportHtml(name: string, summary: ReportSummary, page: PageData,
 <div id="manhattan-wrap"><canvas id="manhattan" height="430"></canvas><div id="tooltip" role="tooltip" hidden></div></div>
 </section>
 <section class="qq"><h2>QQ plot</h2>${qqSvgText.replace(/^<\?xml[^>]*>\s*/, '')}</section>
-<section><h2>Top hits</h2><p class="hint">The ${Math.min(TABLE_ROWS, page.detail.n)} smallest p-values; click a column to sort.</p>
+<section><h2>Top hits</h2><p class="hint">The ${Math.min(TABLE_ROWS, page.detail.n)} smallest p-values of the ${escapeXml(testName)}, with every test the scan computed; allele1 is the allele counted (beta is per copy of it); click a column to sort.</p>
 <div class="table-wrap"><table id="hits"><thead><tr>${headers.map((h, i) => `<th scope="col" aria-sort="${i === 0 ? 'ascending' : 'none'}">${escapeXml(h)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 </section>
 </main>

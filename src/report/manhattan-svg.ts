@@ -1,14 +1,19 @@
 /**
  * The static Manhattan plot (SVG, rasterised to PNG elsewhere): -log10 p of the plotted test along
- * the genome, chromosomes in alternating colours, genome-wide (5e-8) and suggestive (1e-5) lines,
- * the top hit ringed and labelled. Points that would land on the same spot are drawn once.
+ * the genome, chromosomes in alternating colours, the genome-wide and suggestive lines (--gwas-line,
+ * --suggestive-line), the lead SNP of each independent locus ringed and labelled (label-placement.ts
+ * keeps labels off the lines and each other). Points that would land on the same spot are drawn once.
  */
-import { genomeX, isSpecialChromosome } from './chromosome-layout.js';
+import { genomeX } from './chromosome-layout.js';
+import { genomeAxis } from './genome-axis.js';
+import { legendBox, placeLabels, type LabelBox, type LabelRequest } from './label-placement.js';
 import { minusLog10, type ScanResults } from './scan-results.js';
-import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, positionUnit, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
+import { MINUS_LOG10_P, escapeXml, formatP, niceTicks, r1, superscript, svgDocument, textWidth, tickLabel, withCommas } from './svg-kit.js';
 
-export const GENOME_WIDE = 5e-8;
-export const SUGGESTIVE = 1e-5;
+/** Loci labelled at most (the most significant first); the report's table lists every hit. */
+export const MAX_LABELS = 12;
+const LABEL_FONT = 12;
+const RING_RADIUS = 5.5;
 export const CHROMOSOME_COLOURS = ['#1f4e79', '#7aa6d6'];
 export const SIGNIFICANT_COLOUR = '#c62828';
 export const TEST_LABEL: Record<string, string> = { wald: 'Wald test', lrt: 'likelihood-ratio test', score: 'score test' };
@@ -20,10 +25,18 @@ const POINT_RADIUS = 2.3;
 const TICK_FONT = 14;
 const AXIS_FONT = 16;
 
-/** Upper end of the -log10 p axis: room above the top hit and always above the genome-wide line. */
+/** Upper end of the -log10 p axis: room above the top hit and always above both lines. */
 export function yAxisMax(results: ScanResults): number {
   const best = results.topRows.length ? minusLog10(results.p[results.topRows[0]]) : 0;
-  return Math.max(best, minusLog10(GENOME_WIDE) + 0.5) * 1.12;
+  const { genomeWide, suggestive } = results.thresholds;
+  return Math.max(best, minusLog10(Math.min(genomeWide, suggestive)) + 0.5) * 1.12;
+}
+
+/** A threshold p as legend text: 5e-8 -> "5×10⁻⁸", 7.14e-6 -> "7.14×10⁻⁶". */
+export function lineP(p: number): string {
+  const [mantissa, exponent] = p.toExponential(2).split('e');
+  const m = mantissa.replace(/\.?0+$/, '');
+  return `${m === '1' ? '' : `${m}\u00d7`}10${superscript(String(Number(exponent)))}`;
 }
 
 /** The Manhattan plot as an SVG document. */
@@ -32,7 +45,6 @@ export function manhattanSvg(results: ScanResults, title: string): string {
   const plotW = WIDTH - M.left - M.right;
   const plotH = HEIGHT - M.top - M.bottom;
   const yMax = yAxisMax(results);
-  const single = layout.chromosomes.length === 1;
   const xOf = (g: number) => M.left + (g / layout.total) * plotW;
   const yOf = (lp: number) => M.top + plotH - (Math.min(lp, yMax) / yMax) * plotH;
   const body: string[] = [];
@@ -53,7 +65,7 @@ export function manhattanSvg(results: ScanResults, title: string): string {
   const cols = Math.ceil(plotW / cell) + 2;
   const seen = new Set<number>();
   const layers: string[][] = [[], [], []];
-  const gwLine = minusLog10(GENOME_WIDE);
+  const gwLine = minusLog10(results.thresholds.genomeWide);
   for (let k = 0; k < p.length; k++) {
     if (Number.isNaN(p[k])) continue;
     const order = layout.orderOfTableIndex[table.chrIndex[k]];
@@ -72,66 +84,72 @@ export function manhattanSvg(results: ScanResults, title: string): string {
     body.push(`<g fill="${fill}" fill-opacity="0.85">`, ...circles, '</g>');
   });
 
-  // Threshold lines, labelled at the right end, the suggestive label dropped if it would collide.
-  const gwY = yOf(gwLine);
-  const sugY = yOf(minusLog10(SUGGESTIVE));
-  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${r1(gwY)}" y2="${r1(gwY)}" stroke="#c62828" stroke-width="1.2" stroke-dasharray="6 4"/>`);
-  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${r1(sugY)}" y2="${r1(sugY)}" stroke="#5b7fa6" stroke-width="1.1" stroke-dasharray="2 3"/>`);
+  // Threshold lines, each legend above its line at the right end (else the left end) clear of the
+  // labelled points and the other legend, or dropped. The legends are obstacles for the hit labels.
+  const area = { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH };
+  const requests = labelRequests(results, xOf, yOf);
   const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke" stroke-linejoin="round"';
-  body.push(`<text x="${M.left + plotW - 4}" y="${r1(gwY - 5)}" font-size="12" text-anchor="end" fill="#c62828" ${halo}>p = 5\u00d710${superscript('-8')}</text>`);
-  if (sugY - gwY > 16) body.push(`<text x="${M.left + plotW - 4}" y="${r1(sugY - 5)}" font-size="12" text-anchor="end" fill="#3d5f86" ${halo}>p = 1\u00d710${superscript('-5')}</text>`);
-
-  // x axis: chromosome names (thinned when they would overlap) or, for one chromosome, positions.
-  const axisY = M.top + plotH;
-  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${axisY}" y2="${axisY}" stroke="#444"/>`);
-  body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${axisY}" stroke="#444"/>`);
-  if (single) {
-    const span = layout.chromosomes[0];
-    const { unit, divisor } = positionUnit(span.maxPos - span.minPos);
-    const lo = span.minPos;
-    const hi = span.minPos + span.width;
-    let lastRight = -Infinity;
-    for (const t of niceTicks(lo / divisor, hi / divisor, 8)) {
-      const x = xOf(genomeX(span, t * divisor));
-      if (x < M.left - 0.5 || x > M.left + plotW + 0.5) continue;
-      const label = tickLabel(t);
-      const w = textWidth(label, TICK_FONT);
-      body.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${axisY}" y2="${axisY + 5}" stroke="#444"/>`);
-      if (x - w / 2 < lastRight + 8) continue;
-      lastRight = x + w / 2;
-      body.push(`<text x="${r1(x)}" y="${axisY + 22}" font-size="${TICK_FONT}" text-anchor="middle" fill="#222">${label}</text>`);
-    }
-    body.push(`<text x="${r1(M.left + plotW / 2)}" y="${HEIGHT - 14}" font-size="${AXIS_FONT}" text-anchor="middle" fill="#222">Position on chromosome ${escapeXml(span.name)} (${unit})</text>`);
-  } else {
-    let lastRight = -Infinity;
-    for (const span of layout.chromosomes) {
-      const centre = xOf(span.start + span.width / 2);
-      const label = span.name.replace(/^chr/i, '');
-      const w = textWidth(label, TICK_FONT);
-      // A label far wider than its chromosome (a small contig) would name a crowd, not a band.
-      if (w > 3 * (span.width / layout.total) * plotW && !isSpecialChromosome(span.name)) continue;
-      if (centre - w / 2 < lastRight + 4) continue;
-      lastRight = centre + w / 2;
-      body.push(`<line x1="${r1(centre)}" x2="${r1(centre)}" y1="${axisY}" y2="${axisY + 4}" stroke="#444"/>`);
-      body.push(`<text x="${r1(centre)}" y="${axisY + 21}" font-size="${TICK_FONT}" text-anchor="middle" fill="#222">${escapeXml(label)}</text>`);
-    }
-    body.push(`<text x="${r1(M.left + plotW / 2)}" y="${HEIGHT - 14}" font-size="${AXIS_FONT}" text-anchor="middle" fill="#222">Chromosome</text>`);
+  const { thresholds } = results;
+  const lines = [
+    { p: thresholds.genomeWide, stroke: '#c62828', text: '#c62828', dash: '6 4', width: 1.2, name: 'genome-wide' },
+    { p: thresholds.suggestive, stroke: '#5b7fa6', text: '#3d5f86', dash: '2 3', width: 1.1, name: 'suggestive' },
+  ];
+  const legends: LabelBox[] = [];
+  const lineYs: number[] = [];
+  for (const line of lines) {
+    const y = yOf(minusLog10(line.p));
+    lineYs.push(y);
+    body.push(`<line class="threshold" data-line="${line.name}" x1="${M.left}" x2="${M.left + plotW}" y1="${r1(y)}" y2="${r1(y)}" stroke="${line.stroke}" stroke-width="${line.width}" stroke-dasharray="${line.dash}"/>`);
+    const text = `p = ${lineP(line.p)}`;
+    const box = legendBox(textWidth(text, 12), y, area, requests, legends, RING_RADIUS);
+    if (!box) continue;
+    legends.push(box);
+    body.push(`<text class="line-legend" x="${r1(box.x1)}" y="${r1(y - 5)}" font-size="12" text-anchor="end" fill="${line.text}" ${halo}>${text}</text>`);
   }
 
-  // The top hit: ringed, labelled with its id and p, kept inside the frame.
-  if (results.topRows.length) {
-    const k = results.topRows[0];
-    const span = layout.chromosomes[layout.orderOfTableIndex[table.chrIndex[k]]];
-    const x = xOf(genomeX(span, table.pos[k]));
-    const y = yOf(minusLog10(p[k]));
-    const label = `${table.rs(k)}  (p = ${formatP(p[k])})`;
-    const w = textWidth(label, 13);
-    const anchorEnd = x + 8 + w > M.left + plotW;
-    const tx = anchorEnd ? x - 8 : x + 8;
-    const ty = Math.max(y - 8, M.top + 12);
-    body.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="5.5" fill="none" stroke="#111" stroke-width="1.4"/>`);
-    body.push(`<text x="${r1(tx)}" y="${r1(ty)}" font-size="13" font-weight="bold" text-anchor="${anchorEnd ? 'end' : 'start'}" fill="#111" ${halo}>${escapeXml(label)}</text>`);
-  }
+  body.push(...genomeAxis(layout, xOf, { left: M.left, top: M.top, width: plotW, height: plotH }, HEIGHT - 14));
+
+  body.push(...hitLabels(requests, area, lineYs, legends, halo));
+  body.push(`<rect class="plot-area" x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="none"/>`);
   body.push(`<text x="${WIDTH - M.right}" y="28" font-size="13" text-anchor="end" fill="#555">${withCommas(results.tests.find((t) => t.test === results.test)!.snps)} SNPs</text>`);
   return svgDocument(WIDTH, HEIGHT, body);
+}
+
+type HitLabelRequest = LabelRequest & { text: string };
+
+/** The lead SNP of each locus (at most MAX_LABELS): its point, and its label's text and size. */
+function labelRequests(results: ScanResults, xOf: (g: number) => number, yOf: (lp: number) => number): HitLabelRequest[] {
+  const { layout, table, p } = results;
+  return results.loci.slice(0, MAX_LABELS).map((l) => {
+    const k = l.lead;
+    const span = layout.chromosomes[layout.orderOfTableIndex[table.chrIndex[k]]];
+    const text = `${table.rs(k)} (p = ${formatP(p[k])})`;
+    // Bold DejaVu Sans is wider than the regular digits textWidth assumes.
+    return { x: xOf(genomeX(span, table.pos[k])), y: yOf(minusLog10(p[k])), w: textWidth(text, LABEL_FONT) * 1.1, h: LABEL_FONT + 3, text };
+  });
+}
+
+/**
+ * The lead SNP of each locus (at most MAX_LABELS), ringed and labelled with its id and p; labels
+ * placed by placeLabels inside `area`, clear of the lines, the legends and each other.
+ */
+function hitLabels(requests: HitLabelRequest[], area: LabelBox, lineYs: number[], legends: LabelBox[], halo: string): string[] {
+  const boxes = placeLabels(requests, area, lineYs, legends, RING_RADIUS);
+  const out: string[] = [];
+  requests.forEach((r, j) => {
+    const box = boxes[j];
+    if (!box) return;
+    out.push(`<circle class="hit-ring" cx="${r1(r.x)}" cy="${r1(r.y)}" r="${RING_RADIUS}" fill="none" stroke="#111" stroke-width="1.4"/>`);
+    if (box.leader) {
+      const ly = box.y1 < r.y ? box.y1 : box.y0;
+      const lx = Math.max(box.x0, Math.min(r.x, box.x1));
+      out.push(`<line class="leader" x1="${r1(r.x)}" y1="${r1(r.y + (ly < r.y ? -RING_RADIUS : RING_RADIUS))}" x2="${r1(lx)}" y2="${r1(ly)}" stroke="#555" stroke-width="0.8"/>`);
+    }
+    // Anchored at the box side facing the point, so the slack of the width estimate falls on the far
+    // side; the baseline 3 px above the box bottom leaves room for descenders.
+    const centre = (box.x0 + box.x1) / 2;
+    const [anchor, tx] = box.x1 <= r.x ? ['end', box.x1] : box.x0 >= r.x ? ['start', box.x0] : ['middle', centre];
+    out.push(`<text class="hit-label" x="${r1(tx)}" y="${r1(box.y1 - 3)}" font-size="${LABEL_FONT}" font-weight="bold" text-anchor="${anchor}" fill="#111" ${halo}>${escapeXml(r.text)}</text>`);
+  });
+  return out;
 }

@@ -5,6 +5,8 @@
  * sorted by p; the rest only as occupancy bitmaps, per chromosome, of BG_COLUMNS position bins x
  * BG_ROWS -log10 p bins, which is all a reader can tell apart at screen resolution.
  */
+import { PLOT_TESTS, type PlotTest } from './assoc-table.js';
+import { MAX_LABELS } from './manhattan-svg.js';
 import { minusLog10, type ScanResults } from './scan-results.js';
 
 export const DETAIL_P = 1e-3;
@@ -12,6 +14,8 @@ export const MAX_DETAIL = 50_000;
 export const MIN_DETAIL = 500;
 export const BG_COLUMNS = 1000;
 export const BG_ROWS = 64;
+/** Loci whose leads the page knows: a zoomed-in chromosome labels its own, not only the genome's top. */
+export const MAX_PAGE_LEADS = 500;
 
 export interface PageChromosome {
   name: string;
@@ -34,7 +38,19 @@ export interface PageData {
   bgRows: number;
   /** Base64 typed arrays, little-endian; detail arrays have one entry per detail SNP, ascending p. */
   background: string;
-  detail: { n: number; chr: string; pos: string; p: string; beta: string; se: string; af: string; rs: string };
+  detail: {
+    n: number; chr: string; pos: string; p: string; beta: string; se: string; af: string; rs: string;
+    /** Alleles joined by newlines (GEMMA's allele1, allele0). */
+    allele1: string; allele0: string;
+    /** Every test's p per detail SNP (Float64, base64), for the tests the file has. */
+    tests: Partial<Record<PlotTest, string>>;
+  };
+  /** The plot lines as p-values, with how each was chosen. */
+  lines: { genomeWide: number; suggestive: number; genomeWideNote: string; suggestiveNote: string };
+  /** Detail indices of the lead SNPs of the loci (at most MAX_PAGE_LEADS), most significant first. */
+  leads: number[];
+  /** Labels drawn at most, in any view (the most significant leads in view first). */
+  maxLabels: number;
 }
 
 function base64(array: ArrayBufferView): string {
@@ -84,7 +100,16 @@ export function buildPageData(results: ScanResults): PageData {
   const se = new Float32Array(n);
   const af = new Float32Array(n);
   const rs: string[] = [];
+  const allele1: string[] = [];
+  const allele0: string[] = [];
+  const present = PLOT_TESTS.filter((t) => table.p[t]);
+  const testP = present.map(() => new Float64Array(n));
+  const detailIndex = new Map<number, number>();
   detailRows.forEach((k, j) => {
+    detailIndex.set(k, j);
+    allele1.push(table.allele1(k));
+    allele0.push(table.allele0(k));
+    present.forEach((t, i) => (testP[i][j] = table.p[t]![k]));
     chr[j] = layout.orderOfTableIndex[table.chrIndex[k]];
     pos[j] = table.pos[k];
     pv[j] = p[k];
@@ -99,6 +124,14 @@ export function buildPageData(results: ScanResults): PageData {
     detailCutoff: cutoff,
     bgRows: BG_ROWS,
     background: base64(bitmap),
-    detail: { n, chr: base64(chr), pos: base64(pos), p: base64(pv), beta: base64(beta), se: base64(se), af: base64(af), rs: rs.join('\n') },
+    detail: {
+      n, chr: base64(chr), pos: base64(pos), p: base64(pv), beta: base64(beta), se: base64(se), af: base64(af), rs: rs.join('\n'),
+      allele1: allele1.join('\n'), allele0: allele0.join('\n'),
+      tests: Object.fromEntries(present.map((t, i) => [t, base64(testP[i])])),
+    },
+    lines: { ...results.thresholds },
+    // A lead above the detail cut-off (a suggestive line above 1e-3) is not on the page: no label.
+    leads: results.loci.slice(0, MAX_PAGE_LEADS).map((l) => detailIndex.get(l.lead)).filter((j): j is number => j !== undefined),
+    maxLabels: MAX_LABELS,
   };
 }

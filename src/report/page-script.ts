@@ -2,11 +2,18 @@
  * The script of report.html (plain browser JavaScript, no dependencies, inlined in the page): an
  * interactive canvas Manhattan plot (hover for SNP details, click a chromosome to zoom) and a
  * sortable top-hits table, drawn from the data buildPageData embeds. Written without template
- * literals so it can live in this TypeScript string as is.
+ * literals so it can live in this TypeScript string as is. The hit labels are placed by
+ * label-placement.ts's placeLabels, whose compiled source is inlined, with the browser's text widths.
  */
-export const PAGE_SCRIPT = String.raw`
+import { legendBox, placeLabels } from './label-placement.js';
+
+const SCRIPT = String.raw`
 (function () {
   'use strict';
+  // Bundlers that keep function names wrap inner functions in __name(); the page needs no names.
+  var __name = function (f) { return f; };
+  var placeLabels = /*PLACE_LABELS*/ null;
+  var legendBox = /*LEGEND_BOX*/ null;
   var started = performance.now();
   var D = JSON.parse(document.getElementById('lmmscan-data').textContent);
   var P = D.page;
@@ -23,11 +30,16 @@ export const PAGE_SCRIPT = String.raw`
     beta: new Float32Array(bytes(P.detail.beta).buffer),
     se: new Float32Array(bytes(P.detail.se).buffer),
     af: new Float32Array(bytes(P.detail.af).buffer),
-    rs: P.detail.n ? P.detail.rs.split('\n') : []
+    rs: P.detail.n ? P.detail.rs.split('\n') : [],
+    a1: P.detail.n ? P.detail.allele1.split('\n') : [],
+    a0: P.detail.n ? P.detail.allele0.split('\n') : [],
+    tests: {}
   };
+  var TESTS = ['wald', 'lrt', 'score'].filter(function (t) { return P.detail.tests[t] !== undefined; });
+  TESTS.forEach(function (t) { det.tests[t] = new Float64Array(bytes(P.detail.tests[t]).buffer); });
   var bg = bytes(P.background);
   var chrs = P.chromosomes;
-  var COLOURS = ['#1f4e79', '#7aa6d6'], SIG = '#c62828', GW = -Math.log10(5e-8), SUG = -Math.log10(1e-5);
+  var COLOURS = ['#1f4e79', '#7aa6d6'], SIG = '#c62828', GW = -Math.log10(P.lines.genomeWide), SUG = -Math.log10(P.lines.suggestive);
   var bgTop = -Math.log10(P.detailCutoff);
   var canvas = document.getElementById('manhattan');
   var wrap = document.getElementById('manhattan-wrap');
@@ -43,6 +55,7 @@ export const PAGE_SCRIPT = String.raw`
   function mlog(p) { return -Math.log10(Math.max(p, 1e-300)); }
   function gx(c, pos) { var s = chrs[c]; return s.start + (s.width - (s.maxPos - s.minPos)) / 2 + (pos - s.minPos); }
   function fmtP(p) { return p < 1e-3 ? p.toExponential(2) : p.toPrecision(3); }
+  function lineP(p) { var e = p.toExponential(2).split('e'); return e[0].replace(/\.?0+$/, '') + 'e' + Number(e[1]); }
   function fmtN(x) { return isFinite(x) ? Number(x.toPrecision(4)).toString() : 'nan'; }
   function niceTicks(lo, hi, target) {
     var raw = (hi - lo) / target, mag = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -63,7 +76,7 @@ export const PAGE_SCRIPT = String.raw`
     var plotW = W - M.left - M.right, plotH = H - M.top - M.bottom;
     var best = -1;
     for (var j = 0; j < det.n; j++) if (view < 0 || det.chr[j] === view) { best = j; break; }
-    var yMax = Math.max(best >= 0 ? mlog(det.p[best]) : bgTop, GW + 0.5) * 1.12;
+    var yMax = Math.max(best >= 0 ? mlog(det.p[best]) : bgTop, Math.max(GW, SUG) + 0.5) * 1.12;
     function X(g) { return M.left + (g - x0) / (x1 - x0) * plotW; }
     function Y(lp) { return M.top + plotH - Math.min(lp, yMax) / yMax * plotH; }
     ctx.font = '12px sans-serif'; ctx.textBaseline = 'middle'; ctx.textAlign = 'right';
@@ -107,11 +120,20 @@ export const PAGE_SCRIPT = String.raw`
       ctx.fillStyle = lp >= GW ? SIG : COLOURS[ck % 2];
       ctx.beginPath(); ctx.arc(px[k], py[k], 2.3, 0, 2 * Math.PI); ctx.fill();
     }
-    [[GW, SIG, [6, 4], 'p = 5e-8'], [SUG, '#5b7fa6', [2, 3], 'p = 1e-5']].forEach(function (l) {
+    // Threshold lines; each legend sits above its line at the right end (else the left end) clear
+    // of the labelled points and the other legend, and is an obstacle for the hit labels.
+    var area = { x0: M.left, y0: M.top, x1: M.left + plotW, y1: M.top + plotH };
+    var requests = labelRequests();
+    var legends = [], lineYs = [];
+    [[GW, SIG, [6, 4], 'p = ' + lineP(P.lines.genomeWide)], [SUG, '#5b7fa6', [2, 3], 'p = ' + lineP(P.lines.suggestive)]].forEach(function (l) {
       var y = Y(l[0]);
+      lineYs.push(y);
       ctx.strokeStyle = l[1]; ctx.setLineDash(l[2]); ctx.beginPath(); ctx.moveTo(M.left, y); ctx.lineTo(M.left + plotW, y); ctx.stroke();
       ctx.setLineDash([]); ctx.fillStyle = l[1]; ctx.textAlign = 'right'; ctx.textBaseline = 'bottom'; ctx.font = '11px sans-serif';
-      ctx.fillText(l[3], M.left + plotW - 4, y - 3);
+      var box = legendBox(ctx.measureText(l[3]).width, y, area, requests, legends, LABEL_RADIUS);
+      if (!box) return;
+      legends.push(box);
+      ctx.fillText(l[3], box.x1, y - 3);
     });
     ctx.strokeStyle = '#444'; ctx.beginPath(); ctx.moveTo(M.left, M.top); ctx.lineTo(M.left, M.top + plotH); ctx.lineTo(M.left + plotW, M.top + plotH); ctx.stroke();
     ctx.fillStyle = '#222'; ctx.textAlign = 'center'; ctx.textBaseline = 'top'; ctx.font = '12px sans-serif';
@@ -135,18 +157,42 @@ export const PAGE_SCRIPT = String.raw`
       });
       ctx.font = '13px sans-serif'; ctx.fillText('Position on chromosome ' + sv.name + ' (' + unit[0] + ')', M.left + plotW / 2, H - 18);
     }
-    if (best >= 0) {
-      ctx.strokeStyle = '#111'; ctx.lineWidth = 1.4; ctx.beginPath(); ctx.arc(px[best], py[best], 6, 0, 2 * Math.PI); ctx.stroke(); ctx.lineWidth = 1;
-      var text = det.rs[best] + '  (p = ' + fmtP(det.p[best]) + ')';
-      ctx.font = 'bold 12px sans-serif'; ctx.textBaseline = 'bottom';
-      var tw = ctx.measureText(text).width, right = px[best] + 9 + tw > M.left + plotW;
-      ctx.textAlign = right ? 'right' : 'left';
-      ctx.lineWidth = 3; ctx.strokeStyle = '#fff'; ctx.strokeText(text, px[best] + (right ? -9 : 9), Math.max(py[best] - 6, M.top + 14));
-      ctx.fillStyle = '#111'; ctx.fillText(text, px[best] + (right ? -9 : 9), Math.max(py[best] - 6, M.top + 14)); ctx.lineWidth = 1;
-      canvas.dataset.topRs = det.rs[best]; canvas.dataset.topX = String(px[best]); canvas.dataset.topY = String(py[best]);
-    }
+    drawLabels(requests, area, lineYs, legends);
+    if (best >= 0) { canvas.dataset.topRs = det.rs[best]; canvas.dataset.topX = String(px[best]); canvas.dataset.topY = String(py[best]); }
     viewLabel.textContent = view < 0 ? 'All chromosomes' : 'Chromosome ' + chrs[view].name;
     select.value = String(view);
+  }
+
+  // One label per locus lead in view (the most significant maxLabels of them), placed with
+  // the same rules as the static plot; the boxes go into data-labels for the browser test.
+  var LABEL_RADIUS = 6;
+  function labelRequests() {
+    ctx.font = 'bold 12px sans-serif';
+    return P.leads.filter(function (j) { return visible[j]; }).slice(0, P.maxLabels).map(function (j) {
+      var text = det.rs[j] + ' (p = ' + fmtP(det.p[j]) + ')';
+      return { x: px[j], y: py[j], w: Math.ceil(ctx.measureText(text).width) + 2, h: 15, text: text, rs: det.rs[j] };
+    });
+  }
+  function drawLabels(requests, area, lineYs, legends) {
+    var R = LABEL_RADIUS, shown = [];
+    var boxes = placeLabels(requests, area, lineYs, legends, R);
+    requests.forEach(function (r, i) {
+      var b = boxes[i];
+      if (!b) return;
+      ctx.strokeStyle = '#111'; ctx.lineWidth = 1.4; ctx.beginPath(); ctx.arc(r.x, r.y, R, 0, 2 * Math.PI); ctx.stroke(); ctx.lineWidth = 1;
+      if (b.leader) {
+        var ly = b.y1 < r.y ? b.y1 : b.y0;
+        ctx.strokeStyle = '#555'; ctx.beginPath(); ctx.moveTo(r.x, r.y + (ly < r.y ? -R : R)); ctx.lineTo(Math.max(b.x0, Math.min(r.x, b.x1)), ly); ctx.stroke();
+      }
+      ctx.font = 'bold 12px sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'bottom';
+      ctx.lineWidth = 3; ctx.strokeStyle = '#fff'; ctx.strokeText(r.text, b.x0 + 1, b.y1 - 1);
+      ctx.fillStyle = '#111'; ctx.fillText(r.text, b.x0 + 1, b.y1 - 1); ctx.lineWidth = 1;
+      shown.push({ rs: r.rs, x: r.x, y: r.y, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 });
+    });
+    canvas.dataset.labels = JSON.stringify(shown);
+    canvas.dataset.plotArea = JSON.stringify(area);
+    canvas.dataset.lines = JSON.stringify(lineYs);
+    canvas.dataset.legends = JSON.stringify(legends);
   }
 
   function nearest(mx, my) {
@@ -195,12 +241,15 @@ export const PAGE_SCRIPT = String.raw`
   // Top hits: the most significant detail SNPs, sortable by any column.
   var tbody = document.querySelector('#hits tbody');
   var nTop = Math.min(det.n, D.topCount);
+  // Columns as the page's header lists them: #, SNP, chr, position, allele1, allele0, af, beta, se,
+  // then the p of every test the file has.
   var cols = [
     function (k) { return k + 1; }, function (k) { return det.rs[k]; }, function (k) { return chrs[det.chr[k]].name; },
-    function (k) { return det.pos[k]; }, function (k) { return det.af[k]; }, function (k) { return det.beta[k]; },
-    function (k) { return det.se[k]; }, function (k) { return det.p[k]; }
+    function (k) { return det.pos[k]; }, function (k) { return det.a1[k]; }, function (k) { return det.a0[k]; },
+    function (k) { return det.af[k]; }, function (k) { return det.beta[k]; }, function (k) { return det.se[k]; }
   ];
-  var show = [String, String, String, String, function (v) { return isFinite(v) ? v.toFixed(3) : 'nan'; }, fmtN, fmtN, fmtP];
+  var show = [String, String, String, String, String, String, function (v) { return isFinite(v) ? v.toFixed(3) : 'nan'; }, fmtN, fmtN];
+  TESTS.forEach(function (t) { cols.push(function (k) { return det.tests[t][k]; }); show.push(function (v) { return isFinite(v) ? fmtP(v) : 'nan'; }); });
   var order = []; for (var k = 0; k < nTop; k++) order.push(k);
   function fill() {
     var frag = document.createDocumentFragment();
@@ -219,6 +268,8 @@ export const PAGE_SCRIPT = String.raw`
       order.sort(function (a, b) {
         var va = f(a), vb = f(b);
         if (i === 2) { va = chrOrder(va); vb = chrOrder(vb); }
+        // NaN (a test GEMMA printed as nan) sorts last either way.
+        if (typeof va === 'number' && (isNaN(va) || isNaN(vb))) return (isNaN(va) ? 1 : 0) - (isNaN(vb) ? 1 : 0) || a - b;
         var d = typeof va === 'number' ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
         return (ascending ? d : -d) || a - b;
       });
@@ -232,3 +283,6 @@ export const PAGE_SCRIPT = String.raw`
   window.lmmscanReport = { ready: true, renderMs: performance.now() - started };
 })();
 `;
+
+/** The script with placeLabels inlined. */
+export const PAGE_SCRIPT = SCRIPT.replace('/*PLACE_LABELS*/ null', () => placeLabels.toString()).replace('/*LEGEND_BOX*/ null', () => legendBox.toString());

@@ -1,7 +1,11 @@
-/** `lmmscan plot --assoc FILE -o NAME [-outdir DIR] [--plot-test wald|lrt|score]`: the report of any assoc file. */
+/**
+ * `lmmscan plot --assoc FILE -o NAME [-outdir DIR] [--plot-test wald|lrt|score] [--gwas-line P] [--suggestive-line P]`:
+ * the report of any assoc file.
+ */
 import { formatGeneral } from '../io/number-format.js';
 import type { PlotTest } from './assoc-table.js';
 import { writeReport } from './write-report.js';
+import type { ThresholdSpec } from '../model/settings.js';
 
 export interface PlotConfig {
   assoc: string;
@@ -9,11 +13,13 @@ export interface PlotConfig {
   outPrefix: string;
   test?: PlotTest;
   quiet: boolean;
+  gwasLine?: ThresholdSpec;
+  suggestiveLine?: ThresholdSpec;
 }
 
 /** Writes the plots, summary and page; prints lambda_GC per test and the files written. */
 export async function runPlotCommand(config: PlotConfig): Promise<number> {
-  const result = await writeReport(config.assoc, { outDir: config.outDir, outPrefix: config.outPrefix, test: config.test });
+  const result = await writeReport(config.assoc, { outDir: config.outDir, outPrefix: config.outPrefix, test: config.test, lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine } });
   const lines = result.genomicControl.map((g) => `lambda_GC (p_${g.test}) = ${formatGeneral(g.lambda, 6)}`);
   for (const note of result.summary.notes) lines.push(`note: ${note}`);
   lines.push(`wrote: ${result.outputs.join(', ')}`);

@@ -62,11 +62,11 @@ export function qqPoints(sortedP: Float64Array, resolution: number): { expected:
 const SIZE = 600;
 const M = { left: 72, right: 24, top: 46, bottom: 62 };
 
-/** The QQ plot as an SVG document. */
-export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.snps)): string {
+/** The QQ plot as an SVG document, square (600 x 600) unless a size is given. */
+export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.snps), size = { width: SIZE, height: SIZE }): string {
   const n = stats.snps;
-  const plotW = SIZE - M.left - M.right;
-  const plotH = SIZE - M.top - M.bottom;
+  const plotW = size.width - M.left - M.right;
+  const plotH = size.height - M.top - M.bottom;
   const xMax = Math.max(-Math.log10(0.5 / Math.max(n, 1)), 1) * 1.05;
   const yMax = Math.max(n ? minusLog10(stats.sortedP[0]) : 0, xMax, ...band.upper) * 1.08;
   const xOf = (v: number) => M.left + (v / xMax) * plotW;
@@ -102,7 +102,7 @@ export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.
   body.push('</g>');
   body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="#444"/>`);
   body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + plotH}" stroke="#444"/>`);
-  body.push(`<text x="${r1(M.left + plotW / 2)}" y="${SIZE - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`);
+  body.push(`<text x="${r1(M.left + plotW / 2)}" y="${size.height - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`);
   body.push(`<text transform="translate(22 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Observed ${MINUS_LOG10_P}</text>`);
   const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
   // Bottom right, below the diagonal: points only go there under strong deflation, while an
@@ -110,5 +110,5 @@ export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.
   const right = M.left + plotW - 12;
   body.push(`<text x="${right}" y="${M.top + plotH - 40}" font-size="17" font-weight="bold" text-anchor="end" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`);
   body.push(`<text x="${right}" y="${M.top + plotH - 16}" font-size="13" text-anchor="end" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`);
-  return svgDocument(SIZE, SIZE, body);
+  return svgDocument(size.width, size.height, body);
 }

@@ -4,7 +4,10 @@
  */
 import { PLOT_TESTS, type AssocTable, type PlotTest } from './assoc-table.js';
 import { layoutGenome, type GenomeLayout } from './chromosome-layout.js';
+import { clumpLoci, type Locus } from './loci.js';
 import { genomicControlFromSorted } from './normal-quantile.js';
+import { resolveThresholds, type Thresholds } from './thresholds.js';
+import type { ThresholdSpec } from '../model/settings.js';
 
 export interface TestStatistics {
   test: PlotTest;
@@ -26,6 +29,33 @@ export interface ScanResults {
   layout: GenomeLayout;
   /** Row indices of the smallest plotted p-values, ascending p (at most `topCount`). */
   topRows: Uint32Array;
+  /** The genome-wide and suggestive lines, as p-values. */
+  thresholds: Thresholds;
+  /** SNPs of the plotted test at or below each line. */
+  hits: { genomeWide: number; suggestive: number };
+  /** Independent loci among the SNPs at or below the less strict line, most significant first. */
+  loci: Locus[];
+}
+
+/** The lines requested (--gwas-line, --suggestive-line); absent ones take the defaults. */
+export interface LineOptions {
+  gwas?: ThresholdSpec;
+  suggestive?: ThresholdSpec;
+}
+
+/** At most this many of the smallest p-values are clumped (a locus holds the rest of a huge peak). */
+export const MAX_CLUMPED_ROWS = 20_000;
+
+/** Number of values at or below x in an ascending array. */
+export function countAtOrBelow(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Picks the test to plot: the requested one if the file has it, else Wald, LRT, score in that order. */
@@ -59,13 +89,17 @@ export function smallestRows(p: Float64Array, sortedP: Float64Array, count: numb
 }
 
 /** Everything the plots, the summary and the page need. */
-export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 500): ScanResults {
+export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 500, lines: LineOptions = {}): ScanResults {
   const { test, note } = choosePlotTest(table, requested);
   const p = table.p[test]!;
   const tests = PLOT_TESTS.filter((t) => table.p[t]).map((t) => {
     const sortedP = sortedFinite(table.p[t]!);
     return { test: t, snps: sortedP.length, lambdaGC: genomicControlFromSorted(sortedP), sortedP };
   });
+  const sortedP = tests.find((t) => t.test === test)!.sortedP;
+  const thresholds = resolveThresholds(sortedP.length, lines.gwas, lines.suggestive);
+  const hits = { genomeWide: countAtOrBelow(sortedP, thresholds.genomeWide), suggestive: countAtOrBelow(sortedP, thresholds.suggestive) };
+  const candidates = Math.min(countAtOrBelow(sortedP, Math.max(thresholds.genomeWide, thresholds.suggestive)), MAX_CLUMPED_ROWS);
   return {
     table,
     test,
@@ -73,7 +107,10 @@ export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 
     p,
     tests,
     layout: layoutGenome(table.chromosomes, table.chrIndex, table.pos, p),
-    topRows: smallestRows(p, tests.find((t) => t.test === test)!.sortedP, topCount),
+    topRows: smallestRows(p, sortedP, topCount),
+    thresholds,
+    hits,
+    loci: clumpLoci(smallestRows(p, sortedP, candidates), table.chrIndex, table.pos, p),
   };
 }
 

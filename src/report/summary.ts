@@ -8,6 +8,9 @@ export interface TopHit {
   rs: string;
   chr: string;
   ps: number;
+  /** GEMMA's allele1 (the counted allele) and allele0; '' when the file has none. */
+  allele1: string;
+  allele0: string;
   af: number | null;
   beta: number | null;
   se: number | null;
@@ -33,6 +36,10 @@ export interface ReportSummary {
   /** Wall time of the scan (when the report follows one) plus the report. */
   totalSeconds: number;
   topHits: TopHit[];
+  /** The plot lines (p), how each was chosen, and SNPs of the plotted test at or below each. */
+  thresholds: { genomeWide: { p: number; rule: string; snps: number }; suggestive: { p: number; rule: string; snps: number } };
+  /** Independent loci (distance clumping, loci.ts) at or below the less strict line, leads first by p. */
+  loci: { rs: string; chr: string; ps: number; p: number; snps: number; start: number; end: number }[];
   notes: string[];
 }
 
@@ -67,6 +74,8 @@ export function buildSummary(results: ScanResults, tool: string, run: RunSummary
     rs: table.rs(k),
     chr: table.chromosomes[table.chrIndex[k]],
     ps: table.pos[k],
+    allele1: table.allele1(k),
+    allele0: table.allele0(k),
     af: finiteOrNull(table.af[k]),
     beta: finiteOrNull(table.beta[k]),
     se: finiteOrNull(table.se[k]),
@@ -87,6 +96,19 @@ export function buildSummary(results: ScanResults, tool: string, run: RunSummary
     timings: [...(run?.timings ?? []).map((t) => ({ step: t.label, seconds: t.minutes * 60 })), ...timings],
     totalSeconds: timings.reduce((a, t) => a + t.seconds, 0),
     topHits,
+    thresholds: {
+      genomeWide: { p: results.thresholds.genomeWide, rule: results.thresholds.genomeWideNote, snps: results.hits.genomeWide },
+      suggestive: { p: results.thresholds.suggestive, rule: results.thresholds.suggestiveNote, snps: results.hits.suggestive },
+    },
+    loci: results.loci.map((l) => ({
+      rs: table.rs(l.lead),
+      chr: table.chromosomes[table.chrIndex[l.lead]],
+      ps: table.pos[l.lead],
+      p: results.p[l.lead],
+      snps: l.snps,
+      start: l.start,
+      end: l.end,
+    })),
     notes: results.testNote ? [results.testNote] : [],
   };
 }

@@ -12,7 +12,7 @@ import { TEST_LABEL, manhattanSvg } from './manhattan-svg.js';
 import { buildPageData } from './page-data.js';
 import { svgToPng } from './png.js';
 import { qqSvg } from './qq.js';
-import { analyseScan } from './scan-results.js';
+import { analyseScan, type LineOptions } from './scan-results.js';
 import { buildSummary, type ReportSummary } from './summary.js';
 import { TABLE_ROWS } from './html-report.js';
 
@@ -25,6 +25,8 @@ export interface ReportOptions {
   run?: RunSummary;
   /** Seconds the scan took before the report (added to the report's own time in summary.json). */
   elapsedSeconds?: number;
+  /** --gwas-line / --suggestive-line (defaults 5e-8 and 1e-5). */
+  lines?: LineOptions;
 }
 
 export interface ReportResult {
@@ -39,7 +41,7 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   const t0 = performance.now();
   const out = (suffix: string) => join(options.outDir, `${options.outPrefix}.${suffix}`);
   const table = await readAssocTable(assocPath);
-  const results = analyseScan(table, options.test, TABLE_ROWS);
+  const results = analyseScan(table, options.test, TABLE_ROWS, options.lines);
   const t1 = performance.now();
   const name = options.outPrefix;
   const plotted = results.tests.find((t) => t.test === results.test)!;
@@ -64,7 +66,9 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   ];
   const summary = buildSummary(results, `lmmscan ${VERSION}`, options.run, facts, timings);
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
-  const html = reportHtml(name, summary, page, qq);
+  // The page shows the QQ plot across its full width (the square one is the paper figure).
+  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, undefined, { width: 1100, height: 460 });
+  const html = reportHtml(name, summary, page, wideQq);
   summary.timings.push({ step: 'report page', seconds: (performance.now() - t2) / 1000 });
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');

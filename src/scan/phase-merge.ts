@@ -8,6 +8,8 @@ import { assocHeader } from '../io/assoc-format.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { formatLog } from '../io/log-format.js';
 import { formatGeneral } from '../io/number-format.js';
+import { writeTraitsReport } from '../report/traits-report.js';
+import type { TraitInput } from '../report/traits-summary.js';
 import { writeReport } from '../report/write-report.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { OutputTarget } from './checkpoint.js';
@@ -57,6 +59,7 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
   for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode) });
   if (config.traits) {
     const traitRows: TraitRow[] = [];
+    const traitInputs: TraitInput[] = [];
     // Each block's statistics are read once (they hold every trait), in block order.
     const statsOf = new Map<string, BlockTraitStats[]>();
     for (let b = 0; b < totalBlocks; b++) {
@@ -73,17 +76,26 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
         const stats = statsOf.get(id) ?? [];
         const r = records.get(id);
         traitRows.push({ column: unit.group.traitColumns[t], n: unit.group.selection.nAnalysed, nullModel: r?.nullModel, stats: mergeTraitStats(stats) });
+        const assocPath = targets.find((target) => target.id === id)!.path;
+        const row = traitRows[traitRows.length - 1];
+        traitInputs.push({ column: row.column, assocPath, nAnalysed: row.n, snpsTested: row.stats.tested });
       });
     }
     traitRows.sort((a, b) => a.column - b.column);
     await results.assemble(targets, totalBlocks);
     writeFileAtomic(out('traits.tsv'), formatTraitTable(traitRows, kind, mode));
     outputs.push(...targets.map((t) => t.path), out('traits.tsv'));
+    if (config.plots !== false) {
+      traitInputs.sort((a, b) => a.column - b.column);
+      const lines = { gwas: config.gwasLine, suggestive: config.suggestiveLine };
+      outputs.push(...(await writeTraitsReport(traitInputs, { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, lines, keepP: config.keepP })));
+      clock.lap('traits summary report');
+    }
   } else {
     await results.assemble(targets, totalBlocks);
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
-      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
+      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine }, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
       summary.genomicControl = report.genomicControl;
       outputs.push(...report.outputs);
       clock.lap('plots and report');

@@ -17,10 +17,25 @@ export interface SyntheticAssocOptions {
   hits?: number;
   /** Rows printed as nan (as GEMMA does for some optima). */
   nanRows?: number;
+  /**
+   * Association peaks: each centre row gets p = 10^-(6..30) and the `peakWidth` rows either side
+   * (2.5 kb apart, so a peak spans under 100 kb) a p that rises with distance, staying below 1e-5;
+   * peaks lie at least 1 Mb apart, each on one chromosome.
+   */
+  peaks?: number;
+  peakWidth?: number;
+}
+
+/** A peak as written: its centre row's chromosome, position, rs id and p. */
+export interface SyntheticPeak {
+  chr: string;
+  pos: number;
+  rs: string;
+  p: number;
 }
 
 /** Writes the file; returns the rs id and p of the smallest p-value. */
-export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions): Promise<{ topRs: string; topP: number }> {
+export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions): Promise<{ topRs: string; topP: number; peaks: SyntheticPeak[] }> {
   const rng = new Random(o.seed ?? 7);
   const chromosomes = o.chromosomes ?? [...Array.from({ length: 22 }, (_, k) => String(k + 1)), 'X'];
   const weights = o.weights ?? chromosomes.map(() => 1);
@@ -34,6 +49,24 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
   }
   const hitRows = new Set<number>();
   while (hitRows.size < (o.hits ?? 0)) hitRows.add(Math.floor(rng.uniform() * o.rows));
+  // Peak centre row -> its -log10 p; flank rows -> -log10 p.
+  const peakWidth = o.peakWidth ?? 12;
+  const centres = new Map<number, number>();
+  const flank = new Map<number, number>();
+  while (centres.size < (o.peaks ?? 0)) {
+    const k = peakWidth + Math.floor(rng.uniform() * (o.rows - 2 * peakWidth));
+    // Peaks at least 400 rows (1 Mb) apart and wholly on one chromosome: each is one locus.
+    if ([...centres.keys()].some((c) => Math.abs(c - k) <= 400)) continue;
+    if (firstRow.some((f) => f > k - peakWidth && f <= k + peakWidth)) continue;
+    const top = 6 + 24 * rng.uniform();
+    centres.set(k, top);
+    for (let d = 1; d <= peakWidth; d++) {
+      const lp = 5.2 + ((top - 5.2) * (peakWidth - d)) / peakWidth;
+      flank.set(k - d, lp);
+      flank.set(k + d, lp);
+    }
+  }
+  const peaks: SyntheticPeak[] = [];
   const nanRows = new Set<number>();
   while (nanRows.size < (o.nanRows ?? 0)) nanRows.add(Math.floor(rng.uniform() * o.rows));
   const out = createWriteStream(path);
@@ -44,13 +77,15 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
   for (let k = 0; k < o.rows; k++) {
     while (c + 1 < chromosomes.length && k >= firstRow[c + 1]) c++;
     const pos = 10_000 + (k - firstRow[c]) * 2_500 + Math.floor(rng.uniform() * 2_000);
-    const p = hitRows.has(k) ? 10 ** -(8 + 12 * rng.uniform()) : Math.max(rng.uniform(), 1e-300);
+    const peak = centres.get(k) ?? flank.get(k);
+    const p = peak !== undefined ? 10 ** -peak : hitRows.has(k) ? 10 ** -(8 + 12 * rng.uniform()) : Math.max(rng.uniform(), 1e-300);
     const rs = `rs${1_000_000 + k}`;
     const beta = (rng.uniform() - 0.5) * 0.4;
     if (nanRows.has(k)) {
       chunk.push(`${chromosomes[c]}\t${rs}\t${pos}\t0\tA\tG\t0.250\tnan\tnan\tnan\tnan\tnan\tnan\tnan\tnan`);
     } else {
       if (p < top.topP) top = { topRs: rs, topP: Number(p.toExponential(6)) };
+      if (centres.has(k)) peaks.push({ chr: chromosomes[c], pos, rs, p: Number(p.toExponential(6)) });
       const ps = p.toExponential(6);
       chunk.push(`${chromosomes[c]}\t${rs}\t${pos}\t0\tA\tG\t0.250\t${beta.toExponential(6)}\t5.000000e-02\t-1.0e+03\t1.0e+00\t1.0e+00\t${ps}\t${ps}\t${ps}`);
     }
@@ -62,5 +97,5 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
   if (chunk.length) out.write(chunk.join('\n') + '\n');
   out.end();
   await once(out, 'finish');
-  return top;
+  return { ...top, peaks };
 }
