@@ -3,8 +3,7 @@
 // npm_config_prefix, installs nothing into the clone, and the build fails with "asc: not found"
 // (the compilers are devDependencies). So the build tools are installed here first when absent.
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, realpathSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 const npm = process.env.npm_execpath;
 const run = (args, env = process.env) => {
@@ -20,14 +19,3 @@ if (!existsSync(new URL('../node_modules/.bin/asc', import.meta.url))) {
   run(['install', '--global=false', '--include=dev', '--ignore-scripts', '--no-save', '--no-audit', '--no-fund'], env);
 }
 run(['run', 'build']);
-
-// The same inherited global mode made that `npm install` link the global lmmscan to this clone, a temporary
-// folder; npm then installs the packed clone through that link and leaves it dangling. Remove it: npm then
-// unpacks into a real folder.
-if (process.env.npm_config_global === 'true') {
-  const prefix = process.env.npm_config_prefix ?? process.env.npm_config_global_prefix;
-  const link = prefix && join(prefix, process.platform === 'win32' ? '' : 'lib', 'node_modules', 'lmmscan');
-  if (link && existsSync(link) && lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) {
-    unlinkSync(link);
-  }
-}
