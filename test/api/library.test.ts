@@ -112,6 +112,17 @@ describe('results', () => {
     expect(existsSync(join(out, 'aborted.assoc.txt'))).toBe(false);
   });
 
+  it('leaves a checkpoint that resume continues to the same file as an uninterrupted run', async () => {
+    const controller = new AbortController();
+    const first = runScan(lmm('resumed', { blockSize: 200 }), { signal: controller.signal, onProgress: (p) => p.done >= 600 && controller.abort() });
+    await expect(first).rejects.toBeInstanceOf(ScanAbortedError);
+    const yielded: number[] = [];
+    for await (const block of scanResults(lmm('resumed', { blockSize: 200, resume: true }))) yielded.push(block.block);
+    await runScan(lmm('whole', { blockSize: 200 }));
+    expect(readFileSync(join(out, 'resumed.assoc.txt'), 'utf8')).toBe(readFileSync(join(out, 'whole.assoc.txt'), 'utf8'));
+    expect(yielded[0]).toBeGreaterThanOrEqual(3);
+  });
+
   it('stops the job when the loop is left early', async () => {
     let seen = 0;
     for await (const block of scanResults(lmm('left', { blockSize: 200 }))) {

@@ -4,10 +4,11 @@
  * install of each kind serve every test here.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadShader } from '../../src/engines/webgpu/shaders.js';
 import { CLI, REPO_ROOT, scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
 const exec = promisify(execFile);
@@ -70,6 +71,16 @@ describe('the packed package', () => {
     for (const absent of ['test', 'src', 'bench', 'assembly', 'dist/bench', 'node_modules/assemblyscript', 'node_modules/typescript']) {
       expect(existsSync(join(pkg, absent)), absent).toBe(false);
     }
+  });
+
+  it('finds its shaders from its installed folder when run from another folder', () => {
+    const names = readdirSync(join(REPO_ROOT, 'shaders')).map((f) => f.replace(/\.wgsl$/, ''));
+    const shaders = join(globalPrefix, 'lib', 'node_modules', 'lmmscan', 'dist', 'src', 'engines', 'webgpu', 'shaders.js');
+    const code = `const { loadShader } = await import(${JSON.stringify(shaders)});
+      process.stdout.write(JSON.stringify(${JSON.stringify(names)}.map((name) => loadShader(name))));`;
+    const r = run(process.execPath, ['--input-type=module', '-e', code], dataFolder('shaders'));
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(names.map((name) => loadShader(name)));
   });
 
   it('installed globally, scans from another folder with the default engine, as the clone does, byte for byte', () => {
