@@ -11,7 +11,7 @@ export interface AssocRow {
   allele0: string;
   /** Frequency of allele1 among the analysed individuals, as written (3 decimals). */
   af: number;
-  /** n_miss (-lmm) or n_mis and n_obs (-lm), beta, se, logl_H1, l_remle, l_mle, p_wald, p_lrt, p_score. */
+  /** n_miss (-lmm) or n_mis, n_obs (-lm); beta, se, logl_H1, l_remle, l_mle, p_wald, p_lrt, p_score. */
   [column: string]: string | number;
 }
 
@@ -21,11 +21,14 @@ const TEXT_COLUMNS = new Set(['chr', 'rs', 'allele1', 'allele0']);
 export function parseAssocRows(bytes: Uint8Array, kind: AnalysisKind, mode: number): AssocRow[] {
   const columns = assocHeader(kind, mode).trimEnd().split('\t');
   const rows: AssocRow[] = [];
-  for (const line of Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split('\n')) {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  for (const line of text.split('\n')) {
     if (line === '') continue;
     const fields = line.split('\t');
     const row: Record<string, string | number> = {};
-    for (let c = 0; c < columns.length; c++) row[columns[c]] = TEXT_COLUMNS.has(columns[c]) ? fields[c] : Number(fields[c]);
+    for (let c = 0; c < columns.length; c++) {
+      row[columns[c]] = TEXT_COLUMNS.has(columns[c]) ? fields[c] : Number(fields[c]);
+    }
     rows.push(row as AssocRow);
   }
   return rows;

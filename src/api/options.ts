@@ -41,7 +41,10 @@ const isPositiveInteger = (v: number) => Number.isInteger(v) && v >= 1;
 
 /** The CLI's rule for each numeric setting (src/cli/args.ts), keyed by the setting's path. */
 export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
-  'filters.maf': { ok: (v) => v === -1 || (v >= 0 && v <= 0.5), expected: 'a frequency in [0, 0.5] (or -1 to disable)' },
+  'filters.maf': {
+    ok: (v) => v === -1 || (v >= 0 && v <= 0.5),
+    expected: 'a frequency in [0, 0.5] (or -1 to disable)',
+  },
   'filters.miss': { ok: (v) => v >= 0 && v <= 1, expected: 'a rate in [0, 1]' },
   'filters.r2': { ok: (v) => v >= 0 && v <= 1, expected: 'a value in [0, 1]' },
   'filters.hwe': { ok: (v) => v >= 0 && v <= 1, expected: 'a p-value in [0, 1]' },
@@ -61,7 +64,14 @@ const CHOICES: Readonly<Record<string, readonly unknown[]>> = {
   plotTest: ['wald', 'lrt', 'score'],
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULT_SCAN_CONFIG), 'bfile', 'geno', 'pheno', 'anno', 'covariates', 'traits', 'keepP', 'loco', 'locoChromosome', 'kinship', 'eigenValuesFile', 'eigenVectorsFile', 'kinshipKind', 'lmm', 'lm', 'groups', 'fit', 'ml', 'threads', 'blockSize', 'resume', 'plotTest']);
+/** Every ScanConfig field: typed so that a field added to ScanConfig must be added here too. */
+const SETTINGS: Record<keyof ScanConfig, true> = {
+  bfile: true, geno: true, pheno: true, anno: true, covariates: true, traits: true, keepP: true, loco: true,
+  locoChromosome: true, phenotypeColumns: true, kinship: true, eigenValuesFile: true, eigenVectorsFile: true,
+  kinshipKind: true, lmm: true, lm: true, writeEigen: true, groups: true, fit: true, ml: true, filters: true,
+  search: true, outPrefix: true, outDir: true, engine: true, threads: true, blockSize: true, quiet: true,
+  resume: true, plots: true, plotTest: true, commandLine: true,
+};
 
 function valueAt(config: ScanConfig, path: string): unknown {
   const [head, tail] = path.split('.');
@@ -69,26 +79,33 @@ function valueAt(config: ScanConfig, path: string): unknown {
   return tail === undefined ? value : (value as Record<string, unknown>)[tail];
 }
 
-/** Throws the UsageError the CLI would give for a setting out of range, a bad choice or a bad combination. */
+/** Throws the CLI's UsageError for a setting out of range, a bad choice or a bad combination. */
 export function validateScanConfig(config: ScanConfig): void {
-  for (const key of Object.keys(config)) if (!KNOWN.has(key)) throw new UsageError(`unknown setting "${key}"`);
+  const unknown = (name: string) => new UsageError(`unknown setting "${name}"`);
+  for (const key of Object.keys(config)) if (!Object.hasOwn(SETTINGS, key)) throw unknown(key);
   for (const part of ['filters', 'search'] as const) {
-    for (const key of Object.keys(config[part])) if (!(`${part}.${key}` in NUMBER_RULES)) throw new UsageError(`unknown setting "${part}.${key}"`);
+    for (const key of Object.keys(config[part])) if (!(`${part}.${key}` in NUMBER_RULES)) throw unknown(`${part}.${key}`);
   }
   for (const [path, rule] of Object.entries(NUMBER_RULES)) {
     const v = valueAt(config, path);
     if (v === undefined && !path.includes('.')) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !rule.ok(v)) throw new UsageError(`${path} ${String(v)}: expected ${rule.expected}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !rule.ok(v)) {
+      throw new UsageError(`${path} ${String(v)}: expected ${rule.expected}`);
+    }
   }
   for (const [key, allowed] of Object.entries(CHOICES)) {
     const v = valueAt(config, key);
-    if (v !== undefined && !allowed.includes(v)) throw new UsageError(`${key} ${String(v)}: expected one of ${allowed.join(', ')}`);
+    if (v !== undefined && !allowed.includes(v)) {
+      throw new UsageError(`${key} ${String(v)}: expected one of ${allowed.join(', ')}`);
+    }
   }
   const columns = config.phenotypeColumns;
   if (!Array.isArray(columns) || columns.length === 0 || !columns.every(isPositiveInteger)) {
     throw new UsageError(`phenotypeColumns ${String(columns)}: expected column numbers >= 1`);
   }
-  if (config.bfile !== undefined && config.geno !== undefined) throw new UsageError('give either bfile or geno, not both');
+  if (config.bfile !== undefined && config.geno !== undefined) {
+    throw new UsageError('give either bfile or geno, not both');
+  }
   if (config.ml && !config.fit) throw new UsageError('ml applies to fit only');
   checkModes(config);
 }

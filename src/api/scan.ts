@@ -17,7 +17,7 @@ export interface ScanControl {
   signal?: AbortSignal;
   /** SNPs tested so far of `total`, after every block. */
   onProgress?: (progress: { done: number; total: number }) => void;
-  /** An engine to use (and leave open) instead of creating options.engine's for this job: reuse one across jobs. */
+  /** An engine to use and leave open, instead of creating options.engine's: one engine for many jobs. */
   engine?: Engine;
 }
 
@@ -60,7 +60,10 @@ export async function runScan(options: ScanOptions, control: ScanControl = {}): 
  * yields none); returns the ScanResult. Leaving the loop early aborts the job. With resume, only
  * the blocks scanned in this call are yielded.
  */
-export async function* scanResults(options: ScanOptions, control: ScanControl = {}): AsyncGenerator<ResultBlock, ScanResult> {
+export async function* scanResults(
+  options: ScanOptions,
+  control: ScanControl = {},
+): AsyncGenerator<ResultBlock, ScanResult> {
   const config = resolveScanConfig(options);
   const kind = config.lmm !== undefined ? 'lmm' : 'lm';
   const mode = config.lmm ?? config.lm ?? 1;
@@ -73,7 +76,8 @@ export async function* scanResults(options: ScanOptions, control: ScanControl = 
   const onBlock = async (k: number, texts: Map<string, Uint8Array>) => {
     const blocks: ResultBlock[] = [];
     for (const [output, bytes] of texts) {
-      const file = join(config.outDir, `${config.outPrefix}.${output === 'assoc' ? 'assoc.txt' : `${output}.assoc.txt`}`);
+      const suffix = output === 'assoc' ? 'assoc.txt' : `${output}.assoc.txt`;
+      const file = join(config.outDir, `${config.outPrefix}.${suffix}`);
       if (bytes.length > 0) blocks.push({ output, file, block: k, rows: parseAssocRows(bytes, kind, mode) });
     }
     if (blocks.length === 0 || stop.signal.aborted) return;
@@ -118,11 +122,14 @@ async function run(
   const { signal, onProgress } = control;
   const aborted = () => new ScanAbortedError(signal?.reason);
   if (signal?.aborted) throw aborted();
-  const selection = control.engine ? { engine: control.engine, reason: 'given by the caller' } : await createEngine(config.engine, { threads: config.threads });
+  const selection = control.engine
+    ? { engine: control.engine, reason: 'given by the caller' }
+    : await createEngine(config.engine, { threads: config.threads });
   try {
     const engine = `${selection.engine.describe()} (${selection.reason})`;
     if (config.writeEigen) return { outputs: await runEigenJob(config, selection.engine), engine };
-    const hooks = { signal, onBlock, onProgress: onProgress && ((done: number, total: number) => onProgress({ done, total })) };
+    const progress = onProgress && ((done: number, total: number) => onProgress({ done, total }));
+    const hooks = { signal, onBlock, onProgress: progress };
     const { summary, outputs } = await runJob(config, selection.engine, selection.reason, hooks);
     return { outputs, summary, engine };
   } catch (error) {

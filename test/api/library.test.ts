@@ -133,6 +133,19 @@ describe('results', () => {
     expect(existsSync(join(out, 'left.assoc.txt'))).toBe(false);
   });
 
+  it("runs many jobs on the caller's engine and leaves it open", async () => {
+    const { engine } = await createEngine('wasm', { threads: 1 });
+    try {
+      const first = await runScan(lmm('shared1', { lmm: 1 }), { engine });
+      const second = await runScan(lmm('shared2', { lmm: 1 }), { engine });
+      expect(second.engine).toMatch(/given by the caller/);
+      const assoc = (outputs: string[]) => readFileSync(outputs.find((f) => f.endsWith('.assoc.txt'))!, 'utf8');
+      expect(assoc(second.outputs)).toBe(assoc(first.outputs));
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('refuses bad input with the same typed errors as the CLI', async () => {
     await expect(runScan({ bfile: join(out, 'nothere'), kinship, lmm: 1 })).rejects.toThrow(/nothere/);
   });
