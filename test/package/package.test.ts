@@ -7,7 +7,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadShader } from '../../src/engines/webgpu/shaders.js';
 import { CLI, REPO_ROOT, scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
@@ -61,6 +61,9 @@ beforeAll(async () => {
   kinshipThenScan([process.execPath, CLI], clone);
   cloneOutput = readFileSync(join(clone, 'output', 'hs.assoc.txt'), 'utf8');
 }, 600_000);
+
+// Two installs with the Dawn binding: 280 MB that should not outlive the test.
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the packed package', () => {
   it('holds the kernels, shaders and dist, and no tests, sources or benchmarks', () => {
