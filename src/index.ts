@@ -1,6 +1,16 @@
 /** lmmscan as a library: the job runner, the engines, and the statistical building blocks. */
 export { VERSION } from './version.js';
 export type { ScanConfig, EngineChoice } from './model/config.js';
+export { runScan, scanResults, ScanAbortedError } from './api/scan.js';
+export type { ScanControl, ScanResult, ResultBlock } from './api/scan.js';
+export { DEFAULT_SCAN_CONFIG, resolveScanConfig, validateScanConfig } from './api/options.js';
+export type { ScanOptions } from './api/options.js';
+export type { AssocRow } from './api/assoc-rows.js';
+export { DEFAULT_BLOCK_SIZE } from './model/config.js';
+export { DEFAULT_FILTERS } from './model/settings.js';
+export type { SnpFilterSettings } from './model/settings.js';
+export type { LambdaSearch } from './model/settings.js';
+export type { RunSummary } from './io/log-format.js';
 export { runJob, runEigenJob } from './scan/job.js';
 export { createEngine } from './engines/select.js';
 export type { Engine, Eigen } from './engines/engine.js';

@@ -1,6 +1,8 @@
 /** Chooses the engine once, at the top of a run. */
 import type { EngineChoice } from '../model/config.js';
 import type { Engine } from './engine.js';
+import { UsageError } from '../io/input-error.js';
+import { webgpuMissingMessage, webgpuPackageInstalled } from './webgpu/optional.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
 
 export interface EngineSelection {
@@ -12,13 +14,20 @@ export interface EngineSelection {
 /**
  * Creates the requested engine. `auto` takes webgpu on a hardware adapter and wasm otherwise
  * (also when the GPU cannot be opened: the reason says why). An explicit `webgpu` that cannot be
- * opened is an error, never a silent fallback.
+ * opened is an error, never a silent fallback. Without the optional `webgpu` package, `auto` takes
+ * wasm and says so, and `webgpu` is a UsageError naming the package (`hasWebgpu` is for tests).
  */
-export async function createEngine(choice: EngineChoice, options: { threads?: number } = {}): Promise<EngineSelection> {
+export async function createEngine(
+  choice: EngineChoice,
+  options: { threads?: number; hasWebgpu?: () => boolean } = {},
+): Promise<EngineSelection> {
   // The TS engine (and ml-matrix) loads only when asked for: a tenth of a second off every wasm run's start.
   if (choice === 'ts') return { engine: new (await import('./ts/ts-engine.js')).TsEngine(), reason: 'requested' };
+  const webgpuInstalled = (options.hasWebgpu ?? webgpuPackageInstalled)();
+  if (choice === 'webgpu' && !webgpuInstalled) throw new UsageError(webgpuMissingMessage());
   const cpu = await WasmEngine.create(options.threads);
   if (choice === 'wasm') return { engine: cpu, reason: 'requested' };
+  if (!webgpuInstalled) return { engine: cpu, reason: 'auto: the optional package webgpu is not installed, using wasm' };
   const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
   if (choice === 'webgpu') {
     try {

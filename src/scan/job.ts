@@ -21,9 +21,22 @@ import { kinshipOf } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
 import { checkModes, genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
+import type { BlockTraitStats } from './block-format.js';
 import { finishScan, type NullModelRecord } from './phase-merge.js';
 import { VERSION } from '../version.js';
 
+
+/**
+ * What a library caller watches and steers (src/api/): each finished block's rows, progress, and
+ * cancellation, checked before the prepare phase, after it and between blocks.
+ */
+export interface JobHooks {
+  /** Block k's rows, per output id, as the bytes of its .assoc.txt; blocks come in order, the next waits. */
+  onBlock?: (k: number, texts: Map<string, Uint8Array>) => void | Promise<void>;
+  /** SNPs tested so far of `total`, after each block. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
 
 export interface JobResult {
   summary: RunSummary;
@@ -52,13 +65,15 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
 }
 
 /** Runs the job described by config with the given engine. */
-export async function runJob(config: ScanConfig, engine: Engine, engineNote: string): Promise<JobResult> {
+export async function runJob(config: ScanConfig, engine: Engine, engineNote: string, hooks: JobHooks = {}): Promise<JobResult> {
   checkModes(config);
+  hooks.signal?.throwIfAborted();
   const clock = new Stopwatch();
   const inputs = openInputs(config);
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock);
+    hooks.signal?.throwIfAborted();
     if (!setup) {
       const kinship = kinshipOf(pass);
       if (!kinship) throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`);
@@ -68,14 +83,14 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
     }
-    return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote) };
+    return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote, hooks) };
   } finally {
     inputs.source.close();
   }
 }
 
 /** The scan and merge phases in this process, through a resumable checkpoint next to the outputs. */
-async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch, engineNote: string): Promise<string[]> {
+async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch, engineNote: string, hooks: JobHooks): Promise<string[]> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
   const checkpoint = new BlockCheckpoint(join(config.outDir, `${config.outPrefix}.checkpoint`), scanManifest(config, engine.name, union.length, setup.blockSize), Boolean(config.resume));
   let firstBlock = 0;
@@ -100,8 +115,14 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
   if (!config.loco && !config.traits && kind === 'lmm') setup.summary.nullModel = prepared.get(units[0])?.plans[0]?.nullModel;
   clock.lap('null models');
 
-  const progress = new Progress('Testing SNPs', union.length, config.quiet);
-  const times = await scanBlockRange(setup, source, engine, firstBlock, totalBlocks, { get, release: (unit) => prepared.delete(unit) }, (k, texts, stats) => checkpoint.write(k, texts, stats), progress);
+  const printed = new Progress('Testing SNPs', union.length, config.quiet);
+  const progress = { update: (done: number) => (printed.update(done), hooks.onProgress?.(done, union.length)) };
+  const sink = async (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => {
+    hooks.signal?.throwIfAborted();
+    await checkpoint.write(k, texts, stats);
+    await hooks.onBlock?.(k, texts);
+  };
+  const times = await scanBlockRange(setup, source, engine, firstBlock, totalBlocks, { get, release: (unit) => prepared.delete(unit) }, sink, progress);
   clock.lap('scan (reading, rotation and optimization)');
   clock.timings.push({ label: 'calculating UtX', minutes: times.rotateMs / 60_000 }, { label: 'optimization', minutes: times.testMs / 60_000 });
 
