@@ -17,7 +17,7 @@ export interface GenotypeBlock {
 }
 
 export interface GenotypeSource {
-  readonly format: 'plink' | 'bimbam';
+  readonly format: 'plink' | 'bimbam' | 'bgen' | 'pgen';
   readonly nSamples: number;
   /** Streams the SNPs whose file indices are listed (ascending), or every SNP when `indices` is omitted. */
   blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock>;

@@ -44,7 +44,7 @@ export interface SnpPassOptions {
 
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
 export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], options: SnpPassOptions): Promise<SnpPassResult> {
-  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, source.format));
+  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, monomorphismRule(source)));
   const n = source.nSamples;
   const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
   const chromosomes: string[] = [];
@@ -155,4 +155,12 @@ export function leaveOneOutKinship(pass: SnpPassResult, chromosome: string): Flo
   if (!total || snps === 0) return undefined;
   for (let i = 0; i < total.length; i++) total[i] /= snps;
   return total;
+}
+
+/**
+ * GEMMA's monomorphism test by genotype class applies to PLINK hard calls; every dosage format
+ * (BIMBAM, BGEN, PGEN) uses its min < max test. On hard calls the two agree.
+ */
+function monomorphismRule(source: GenotypeSource): 'plink' | 'bimbam' {
+  return source.format === 'plink' ? 'plink' : 'bimbam';
 }

@@ -1,0 +1,221 @@
+/**
+ * BGEN genotypes (v1.1, v1.2 with zlib, v1.3 with zstd; layouts 1 and 2; any bit depth; phased or
+ * unphased), streamed by variant. The counted allele (allele1) is the variant's SECOND allele: the
+ * ALT allele in UK Biobank's files and in plink2's `--export bgen-1.x ref-first`, so the dosages
+ * equal those of the .bed it was converted from (plink2's default export lists ALT first, for PLINK
+ * 1.9 compatibility; read such a file and every effect changes sign). Multi-allelic variants are skipped and counted. Opening the file
+ * walks the variant headers once and keeps two offsets per variant (16 bytes), never the file.
+ * A .bgi index (SQLite) is not used: the walk over the headers gives the same offsets.
+ */
+import { inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+import { BgenDecodeError, decodeLayout1, decodeLayout2 } from './bgen-probabilities.js';
+import { FileWindow } from './file-window.js';
+import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
+import { InputError } from './input-error.js';
+import { readOxfordSample } from './oxford-sample.js';
+import type { FamRecord, SnpAnnotation } from './plink.js';
+
+const COMPRESSION_NAMES = ['none', 'zlib', 'zstd'];
+
+/** The parts of the BGEN header block the reader uses. */
+interface BgenHeader {
+  firstVariant: number;
+  nVariants: number;
+  nSamples: number;
+  compression: number;
+  layout: number;
+  hasSampleIds: boolean;
+  sampleBlockStart: number;
+}
+
+/** A BGEN file as a GenotypeSource; sample IDs from `samplePath` (Oxford .sample) or the file itself. */
+export class BgenGenotypes implements GenotypeSource {
+  readonly format = 'bgen' as const;
+  readonly nSamples: number;
+  readonly samples: FamRecord[];
+  /** Biallelic variants kept (the SNPs of this source, numbered 0..nSnps-1). */
+  readonly nSnps: number;
+  /** Multi-allelic variants skipped. */
+  readonly skippedMultiallelic: number;
+  private readonly file: FileWindow;
+  private readonly header: BgenHeader;
+  // Per kept SNP: offset of its variant header and of its genotype data block.
+  private readonly headerAt: Float64Array;
+  private readonly dataAt: Float64Array;
+  private readonly variantNumber: Int32Array;
+
+  constructor(path: string, samplePath?: string) {
+    this.file = new FileWindow(path, '.bgen file');
+    try {
+      this.header = readHeader(this.file);
+      this.nSamples = this.header.nSamples;
+      this.samples = samplePath ? readOxfordSample(samplePath) : this.storedSampleIds(path);
+      if (this.samples.length !== this.nSamples) {
+        throw new InputError(samplePath ?? path, `${this.samples.length} samples, but ${path} holds ${this.nSamples}`);
+      }
+      const walked = this.walkVariants();
+      ({ headerAt: this.headerAt, dataAt: this.dataAt, variantNumber: this.variantNumber } = walked);
+      this.nSnps = walked.kept;
+      this.skippedMultiallelic = this.header.nVariants - walked.kept;
+    } catch (error) {
+      this.file.close();
+      throw error;
+    }
+  }
+
+  /** Annotation of kept SNP k; allele1 is the counted (second) allele. */
+  snp(k: number): SnpAnnotation {
+    const v = this.parseVariantHeader(this.headerAt[k], this.variantNumber[k]);
+    return { chr: v.chr, rs: v.rs === '' ? v.id : v.rs, pos: String(v.pos), allele1: v.alleles[1], allele0: v.alleles[0] };
+  }
+
+  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    const all = indices ?? Int32Array.from({ length: this.nSnps }, (_, k) => k);
+    const n = this.nSamples;
+    for (let start = 0; start < all.length; start += blockSize) {
+      const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
+      const dosages = new Float64Array(idx.length * n);
+      const annotations: SnpAnnotation[] = [];
+      for (let j = 0; j < idx.length; j++) {
+        annotations.push(this.snp(idx[j]));
+        this.decodeSnp(idx[j], dosages.subarray(j * n, (j + 1) * n));
+      }
+      yield { indices: idx, annotations, dosages, count: idx.length };
+    }
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  /** Dosages of the second allele of kept SNP k into out (length nSamples). */
+  private decodeSnp(k: number, out: Float64Array): void {
+    const { compression, layout } = this.header;
+    const at = this.dataAt[k];
+    const what = `variant ${this.variantNumber[k] + 1}`;
+    let data: Uint8Array;
+    try {
+      data = this.probabilityBytes(at, what);
+      if (layout === 1) decodeLayout1(data, this.nSamples, out);
+      else decodeLayout2(data, this.nSamples, out);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      const reason = error instanceof BgenDecodeError ? error.message : `cannot decompress (${COMPRESSION_NAMES[compression]}): ${String(error)}`;
+      throw new InputError(this.file.path, `${what} (${this.snp(k).rs}): ${reason}`);
+    }
+  }
+
+  /** The decompressed probability data of the variant whose genotype block starts at `at`. */
+  private probabilityBytes(at: number, what: string): Uint8Array {
+    const { compression, layout } = this.header;
+    if (layout === 1 && compression === 0) return this.file.bytes(at, 6 * this.nSamples, what);
+    const stored = this.file.uint(at, 4, what);
+    if (compression === 0) return this.file.bytes(at + 4, stored, what);
+    if (layout === 1) return inflateSync(this.file.bytes(at + 4, stored, what));
+    const expected = this.file.uint(at + 4, 4, what);
+    const packed = this.file.bytes(at + 8, stored - 4, what);
+    const data = compression === 1 ? inflateSync(packed) : zstdDecompress(packed);
+    if (data.length !== expected) throw new BgenDecodeError(`decompressed to ${data.length} bytes, header says ${expected}`);
+    return data;
+  }
+
+  /** Sample IDs stored in the file (flag bit 31); each is taken as both FID and IID. */
+  private storedSampleIds(path: string): FamRecord[] {
+    if (!this.header.hasSampleIds) {
+      throw new InputError(path, 'the file stores no sample IDs: give them with --sample FILE');
+    }
+    const at = this.header.sampleBlockStart;
+    const count = this.file.uint(at + 4, 4, 'sample identifier block');
+    const samples: FamRecord[] = [];
+    let offset = at + 8;
+    for (let i = 0; i < count; i++) {
+      const length = this.file.uint(offset, 2, `sample identifier ${i + 1}`);
+      const id = this.file.bytes(offset + 2, length, `sample identifier ${i + 1}`).toString('utf8');
+      samples.push({ fid: id, iid: id });
+      offset += 2 + length;
+    }
+    return samples;
+  }
+
+  /** Walks every variant header once, recording where each biallelic variant and its data start. */
+  private walkVariants(): { headerAt: Float64Array; dataAt: Float64Array; variantNumber: Int32Array; kept: number } {
+    const { nVariants, layout, compression } = this.header;
+    const headerAt = new Float64Array(nVariants);
+    const dataAt = new Float64Array(nVariants);
+    const variantNumber = new Int32Array(nVariants);
+    let kept = 0;
+    let offset = this.header.firstVariant;
+    for (let v = 0; v < nVariants; v++) {
+      const header = this.parseVariantHeader(offset, v);
+      const blockBytes =
+        layout === 1 && compression === 0 ? 6 * this.nSamples : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
+      if (header.end + blockBytes > this.file.size) {
+        throw new InputError(this.file.path, `variant ${v + 1} (${header.rs}): genotype block runs past the end of the file (truncated?)`);
+      }
+      if (header.alleles.length === 2) {
+        headerAt[kept] = offset;
+        dataAt[kept] = header.end;
+        variantNumber[kept++] = v;
+      }
+      offset = header.end + blockBytes;
+    }
+    return { headerAt: headerAt.slice(0, kept), dataAt: dataAt.slice(0, kept), variantNumber: variantNumber.slice(0, kept), kept };
+  }
+
+  /** Parses the variant identifying block at `offset` (variant number v, 0-based, for errors). */
+  private parseVariantHeader(offset: number, v: number) {
+    const what = `variant ${v + 1} header`;
+    let at = offset;
+    if (this.header.layout === 1) {
+      const n = this.file.uint(at, 4, what);
+      if (n !== this.nSamples) throw new InputError(this.file.path, `${what}: ${n} samples, the file header says ${this.nSamples}`);
+      at += 4;
+    }
+    const text = (lengthBytes: 2 | 4): string => {
+      const length = this.file.uint(at, lengthBytes, what);
+      const value = this.file.bytes(at + lengthBytes, length, what).toString('utf8');
+      at += lengthBytes + length;
+      return value;
+    };
+    const id = text(2);
+    const rs = text(2);
+    const chr = text(2);
+    const pos = this.file.uint(at, 4, what);
+    at += 4;
+    let nAlleles = 2;
+    if (this.header.layout === 2) {
+      nAlleles = this.file.uint(at, 2, what);
+      at += 2;
+    }
+    const alleles: string[] = [];
+    for (let a = 0; a < nAlleles; a++) alleles.push(text(4));
+    return { id, rs, chr, pos, alleles, end: at };
+  }
+}
+
+/** Reads and checks the BGEN header block. */
+function readHeader(file: FileWindow): BgenHeader {
+  const what = 'header block';
+  const offset = file.uint(0, 4, what);
+  const headerLength = file.uint(4, 4, what);
+  if (headerLength < 20) throw new InputError(file.path, `header block length ${headerLength} is below the minimum 20 (not a BGEN file?)`);
+  const magic = file.bytes(16, 4, what);
+  const magicOk = magic.toString('latin1') === 'bgen' || magic.every((b) => b === 0);
+  if (!magicOk) throw new InputError(file.path, `magic number "${magic.toString('latin1')}" is not "bgen" (not a BGEN file?)`);
+  const flags = file.uint(4 + headerLength - 4, 4, what);
+  const compression = flags & 3;
+  const layout = (flags >>> 2) & 15;
+  if (compression === 3) throw new InputError(file.path, 'compression type 3 is not defined by the BGEN spec');
+  if (layout !== 1 && layout !== 2) throw new InputError(file.path, `layout ${layout} is not supported (only layouts 1 and 2 exist)`);
+  if (layout === 1 && compression === 2) throw new InputError(file.path, 'layout 1 with zstd compression is not valid BGEN');
+  return {
+    firstVariant: offset + 4,
+    nVariants: file.uint(8, 4, what),
+    nSamples: file.uint(12, 4, what),
+    compression,
+    layout,
+    hasSampleIds: (flags & 0x80000000) !== 0,
+    sampleBlockStart: 4 + headerLength,
+  };
+}
