@@ -1,4 +1,8 @@
 /** Reading a whole (small) genotype source into per-SNP arrays, for comparisons between formats. */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { SimulatedCohort } from '../../src/sim/index.js';
+import { rng } from './random.js';
 import type { GenotypeSource } from '../../src/io/genotypes.js';
 import type { SnpAnnotation } from '../../src/io/plink.js';
 
@@ -16,4 +20,31 @@ export async function readAllDosages(
     annotations.push(...block.annotations);
   }
   return { dosages, annotations };
+}
+
+/**
+ * Dosages derived from a simulated cohort's hard calls (each moved by up to +-0.3, clipped to [0, 2],
+ * three decimals; missing calls stay missing), written in plink2's --import-dosage text format
+ * (PREFIX.dosage, .map, .fam; counting allele1, which plink2 makes ALT) and imported into
+ * PREFIX.pgen/.pvar/.psam with plink2. Returns the dosages as written, one array per SNP.
+ */
+export function importDosageCohort(prefix: string, cohort: SimulatedCohort, seed: number): Float64Array[] {
+  const n = cohort.nIndividuals;
+  const next = rng(seed);
+  const dosages: Float64Array[] = [];
+  const lines = [`SNP A1 A2 ${cohort.individuals.map((s) => `${s.fid} ${s.iid}`).join(' ')}`];
+  cohort.snps.forEach((snp, j) => {
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const g = cohort.genotypes[j * n + i];
+      d[i] = g < 0 ? NaN : Math.round(1000 * Math.min(2, Math.max(0, g + 0.6 * next() - 0.3))) / 1000;
+    }
+    dosages.push(d);
+    lines.push(`${snp.rs} ${snp.allele1} ${snp.allele0} ${Array.from(d, (v) => (Number.isNaN(v) ? 'NA' : v.toFixed(3))).join(' ')}`);
+  });
+  writeFileSync(`${prefix}.dosage`, lines.join('\n') + '\n');
+  writeFileSync(`${prefix}.map`, cohort.snps.map((s) => `${s.chr} ${s.rs} 0 ${s.pos}`).join('\n') + '\n');
+  writeFileSync(`${prefix}.fam`, cohort.individuals.map((s) => `${s.fid} ${s.iid} 0 0 1 -9`).join('\n') + '\n');
+  execFileSync('plink2', ['--import-dosage', `${prefix}.dosage`, '--fam', `${prefix}.fam`, '--map', `${prefix}.map`, '--out', prefix, '--silent']);
+  return dosages;
 }
