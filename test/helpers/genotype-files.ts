@@ -23,8 +23,8 @@ export async function readAllDosages(
 }
 
 /**
- * Dosages derived from a simulated cohort's hard calls (each moved by up to +-0.3, clipped to [0, 2],
- * three decimals; missing calls stay missing), written in plink2's --import-dosage text format
+ * Dosages derived from a simulated cohort's hard calls (3%, 40% or all of a SNP's calls moved by up to
+ * +-0.3, clipped to [0, 2], three decimals; missing calls stay missing), written in plink2's --import-dosage text format
  * (PREFIX.dosage, .map, .fam; counting allele1, which plink2 makes ALT) and imported into
  * PREFIX.pgen/.pvar/.psam with plink2. Returns the dosages as written, one array per SNP.
  */
@@ -35,9 +35,12 @@ export function importDosageCohort(prefix: string, cohort: SimulatedCohort, seed
   const lines = [`SNP A1 A2 ${cohort.individuals.map((s) => `${s.fid} ${s.iid}`).join(' ')}`];
   cohort.snps.forEach((snp, j) => {
     const d = new Float64Array(n);
+    // Few, some or all samples with fractional dosages, so plink2 writes each kind of dosage track.
+    const fraction = [0.03, 0.4, 1][j % 3];
     for (let i = 0; i < n; i++) {
       const g = cohort.genotypes[j * n + i];
-      d[i] = g < 0 ? NaN : Math.round(1000 * Math.min(2, Math.max(0, g + 0.6 * next() - 0.3))) / 1000;
+      const moved = next() < fraction ? Math.min(2, Math.max(0, g + 0.6 * next() - 0.3)) : g;
+      d[i] = g < 0 ? NaN : Math.round(1000 * moved) / 1000;
     }
     dosages.push(d);
     lines.push(`${snp.rs} ${snp.allele1} ${snp.allele0} ${Array.from(d, (v) => (Number.isNaN(v) ? 'NA' : v.toFixed(3))).join(' ')}`);

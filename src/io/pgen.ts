@@ -1,0 +1,143 @@
+/**
+ * plink2 .pgen/.pvar/.psam genotypes as a GenotypeSource: biallelic hard calls and dosages of the
+ * ALT allele (allele1), streamed record by record; multi-allelic variants are skipped and counted.
+ * The header's record table (a byte and an offset per variant) is held, never the records.
+ * A .pgen whose variant or sample count disagrees with its .pvar/.psam is an InputError.
+ */
+import { FileWindow } from './file-window.js';
+import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
+import { InputError } from './input-error.js';
+import { readPgenHeader, type PgenHeader } from './pgen-header.js';
+import {
+  DifflistScratch,
+  PgenDecodeError,
+  RecordCursor,
+  applyDifflist,
+  decodeHardCalls,
+  invertHardCalls,
+  skipPhase,
+  writeDosages,
+} from './pgen-records.js';
+import type { FamRecord, SnpAnnotation } from './plink.js';
+import { PvarTable, readPsam } from './pvar-psam.js';
+
+const isLdCompressed = (vrtype: number) => (vrtype & 6) === 2;
+
+/** The .pgen/.pvar/.psam files of one fileset; `--pfile PREFIX` gives PREFIX.pgen etc. */
+export interface PgenPaths {
+  pgen: string;
+  pvar: string;
+  psam: string;
+}
+
+/** A .pgen fileset as a GenotypeSource; SNP k is the k-th biallelic variant of the .pvar. */
+export class PgenGenotypes implements GenotypeSource {
+  readonly format = 'pgen' as const;
+  readonly nSamples: number;
+  readonly samples: FamRecord[];
+  readonly nSnps: number;
+  /** Multi-allelic variants skipped. */
+  readonly skippedMultiallelic: number;
+  private readonly file: FileWindow;
+  private readonly header: PgenHeader;
+  private readonly pvar: PvarTable;
+  private readonly kept: Int32Array;
+  private readonly calls: Uint8Array;
+  // Hard calls of the last non-LD record that an LD-compressed record follows, and its index.
+  private readonly baseCalls: Uint8Array;
+  private baseIndex = -1;
+  private readonly scratch: DifflistScratch;
+
+  constructor(paths: PgenPaths) {
+    this.pvar = PvarTable.read(paths.pvar);
+    this.samples = readPsam(paths.psam);
+    this.file = new FileWindow(paths.pgen, '.pgen file');
+    try {
+      this.header = readPgenHeader(this.file);
+      if (this.header.nVariants !== this.pvar.count) {
+        throw new InputError(paths.pgen, `header says ${this.header.nVariants} variants, ${paths.pvar} lists ${this.pvar.count}`);
+      }
+      if (this.header.nSamples !== this.samples.length) {
+        throw new InputError(paths.pgen, `header says ${this.header.nSamples} samples, ${paths.psam} lists ${this.samples.length}`);
+      }
+    } catch (error) {
+      this.file.close();
+      throw error;
+    }
+    const counts = this.header.alleleCounts;
+    this.kept = counts ? this.pvar.biallelic.filter((v) => counts[v] === 2) : this.pvar.biallelic;
+    this.nSnps = this.kept.length;
+    this.skippedMultiallelic = this.pvar.count - this.nSnps;
+    this.nSamples = this.samples.length;
+    this.calls = new Uint8Array(this.nSamples);
+    this.baseCalls = new Uint8Array(this.nSamples);
+    this.scratch = new DifflistScratch(this.nSamples);
+  }
+
+  /** Annotation of SNP k: allele1 = ALT (counted), allele0 = REF. */
+  snp(k: number): SnpAnnotation {
+    return this.pvar.get(this.kept[k]);
+  }
+
+  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    const all = indices ?? Int32Array.from({ length: this.nSnps }, (_, k) => k);
+    const n = this.nSamples;
+    for (let start = 0; start < all.length; start += blockSize) {
+      const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
+      const dosages = new Float64Array(idx.length * n);
+      const annotations: SnpAnnotation[] = [];
+      for (let j = 0; j < idx.length; j++) {
+        annotations.push(this.snp(idx[j]));
+        this.decodeVariant(this.kept[idx[j]], dosages.subarray(j * n, (j + 1) * n));
+      }
+      yield { indices: idx, annotations, dosages, count: idx.length };
+    }
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  /** ALT dosages of variant v (0-based in the .pgen) into out. */
+  private decodeVariant(v: number, out: Float64Array): void {
+    const vrtype = this.header.vrtypes[v];
+    const n = this.nSamples;
+    try {
+      if (vrtype & 8) throw new PgenDecodeError('record has multi-allelic hard calls, but the .pvar lists 2 alleles');
+      if (isLdCompressed(vrtype)) this.loadBase(v);
+      const cursor = this.record(v);
+      if (isLdCompressed(vrtype)) {
+        this.calls.set(this.baseCalls);
+        applyDifflist(cursor, n, this.calls, this.scratch);
+        if ((vrtype & 7) === 3) invertHardCalls(this.calls, n);
+      } else {
+        decodeHardCalls(cursor, vrtype, n, this.calls, this.scratch);
+        if (v + 1 < this.header.nVariants && isLdCompressed(this.header.vrtypes[v + 1])) {
+          this.baseCalls.set(this.calls);
+          this.baseIndex = v;
+        }
+      }
+      if (vrtype & 0x10) skipPhase(cursor, this.calls, n);
+      writeDosages(cursor, vrtype, this.calls, n, out, this.scratch);
+    } catch (error) {
+      if (!(error instanceof PgenDecodeError)) throw error;
+      throw new InputError(this.file.path, `variant ${v + 1} (${this.pvar.get(v).rs}): ${error.message}`);
+    }
+  }
+
+  /** Makes baseCalls hold the hard calls of the last non-LD record before v (random access may skip it). */
+  private loadBase(v: number): void {
+    let base = v - 1;
+    while (base >= 0 && isLdCompressed(this.header.vrtypes[base])) base--;
+    if (base < 0) throw new PgenDecodeError('LD-compressed record with no earlier record to refer to');
+    if (base === this.baseIndex) return;
+    decodeHardCalls(this.record(base), this.header.vrtypes[base], this.nSamples, this.baseCalls, this.scratch);
+    this.baseIndex = base;
+  }
+
+  private record(v: number): RecordCursor {
+    const start = this.header.recordStart[v];
+    const bytes = this.file.bytes(start, this.header.recordStart[v + 1] - start, `variant ${v + 1} record`);
+    return new RecordCursor(bytes);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * PGEN reader against plink2's --make-pgen of .bed files built to exercise every hard-call record
+ * type (2-bit, 1-bit + difflist, difflists from a common value, LD-compressed and inverted), in the
+ * default compressed mode and the fixed-width format=2, for awkward sample counts; dosages against
+ * plink2's --import-dosage; hand-written fixed-width dosage files (modes 0x03, 0x04) and errors.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileWindow } from '../../src/io/file-window.js';
+import { PlinkGenotypes } from '../../src/io/genotypes.js';
+import { InputError } from '../../src/io/input-error.js';
+import { readPgenHeader } from '../../src/io/pgen-header.js';
+import { PgenGenotypes } from '../../src/io/pgen.js';
+import { readBim, readFam } from '../../src/io/plink.js';
+import { BED_MAGIC, packBedSnp, simulateCohort } from '../../src/sim/index.js';
+import { requireComparator } from '../helpers/comparators.js';
+import { importDosageCohort, readAllDosages } from '../helpers/genotype-files.js';
+import { scratchDir } from '../helpers/paths.js';
+import { rng } from '../helpers/random.js';
+
+const dir = scratchDir('pgen');
+const havePlink2 = requireComparator('plink2', 'plink2');
+
+/** SNP-major genotypes (-1 missing, else copies of allele1) with the patterns plink2 compresses. */
+function awkwardGenotypes(n: number, m: number, seed: number): Int8Array[] {
+  const next = rng(seed);
+  const snps: Int8Array[] = [];
+  const draw = (p: number) => (next() < p ? 1 : 0) + (next() < p ? 1 : 0);
+  for (let j = 0; j < m; j++) {
+    const g = new Int8Array(n);
+    const kind = j % 8;
+    const previous = snps[j - 1];
+    const sprinkle = (k: number, values: number[]) => {
+      for (let c = 0; c < k; c++) g[Math.floor(next() * n)] = values[Math.floor(next() * values.length)];
+    };
+    if ((kind === 1 || kind === 2) && previous) {
+      // Near copies (LD-compressed) and near flips (inverted LD) of the previous SNP.
+      for (let i = 0; i < n; i++) g[i] = kind === 1 || previous[i] < 0 ? previous[i] : 2 - previous[i];
+      sprinkle(2, [-1, 0, 1, 2]);
+    } else if (kind === 3) sprinkle(Math.max(1, n >> 5), [1, 2, -1]); // rare: difflist from hom REF
+    else if (kind === 4) {
+      g.fill(2); // difflist from hom ALT (allele1 is ALT)
+      sprinkle(Math.max(1, n >> 5), [0, 1, -1]);
+    } else if (kind === 5) {
+      g.fill(-1); // mostly missing
+      sprinkle(Math.max(1, n >> 5), [0, 1, 2]);
+    } else if (kind === 6) {
+      for (let i = 0; i < n; i++) g[i] = next() < 0.5 ? 1 : 0; // two common values, a few others
+      sprinkle(Math.max(1, n >> 5), [2, -1]);
+    } else for (let i = 0; i < n; i++) g[i] = next() < 0.03 ? -1 : draw(0.1 + 0.8 * next());
+    snps.push(g);
+  }
+  return snps;
+}
+
+function writeBedFileset(prefix: string, snps: Int8Array[], n: number): void {
+  const per = Math.ceil(n / 4);
+  const bed = new Uint8Array(3 + per * snps.length);
+  bed.set(BED_MAGIC);
+  snps.forEach((g, j) => packBedSnp(g, bed, 3 + j * per));
+  writeFileSync(`${prefix}.bed`, bed);
+  writeFileSync(`${prefix}.bim`, snps.map((_, j) => `${1 + (j >> 4)}\tsnp${j}\t0\t${1000 + 10 * j}\tA\tC`).join('\n') + '\n');
+  writeFileSync(`${prefix}.fam`, Array.from({ length: n }, (_, i) => `F${i >> 1} I${i} 0 0 1 -9`).join('\n') + '\n');
+}
+
+const pfile = (prefix: string) => ({ pgen: `${prefix}.pgen`, pvar: `${prefix}.pvar`, psam: `${prefix}.psam` });
+
+describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
+  it.each([
+    [301, 'compressed', 48],
+    [1, 'compressed', 9],
+    [6, 'compressed', 17],
+    [131, 'format=2', 24],
+  ])('n = %i, %s: ALT dosages equal the .bed dosages exactly', async (n, mode, m) => {
+    const prefix = join(dir, `bed-${n}-${mode.replace('=', '')}`);
+    writeBedFileset(prefix, awkwardGenotypes(n, m, n), n);
+    execFileSync('plink2', ['--bfile', prefix, '--make-pgen', ...(mode === 'compressed' ? [] : [mode]), '--out', prefix, '--silent']);
+    const bed = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n);
+    const expected = await readAllDosages(bed);
+    bed.close();
+    const source = new PgenGenotypes(pfile(prefix));
+    expect(source.samples).toEqual(readFam(`${prefix}.fam`, []).samples);
+    const got = await readAllDosages(source, 5);
+    expect(got.dosages).toEqual(expected.dosages);
+    expect(got.annotations).toEqual(expected.annotations);
+    // Random access: an LD-compressed record read without its base first.
+    const picked = [m - 1, 1, 2, 9].filter((k) => k < m).sort((a, b) => a - b);
+    const sparse = await readAllDosages(source, 2, Int32Array.from(picked));
+    expect(sparse.dosages).toEqual(picked.map((k) => expected.dosages[k]));
+    source.close();
+    if (n === 301) {
+      // The file really exercises each record type of the compressed mode.
+      const file = new FileWindow(`${prefix}.pgen`, 'pgen');
+      const types = new Set(Array.from(readPgenHeader(file).vrtypes, (t) => t & 7));
+      file.close();
+      expect([...types].sort()).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    }
+  });
+});
+
+describe.runIf(havePlink2)('PGEN dosages imported by plink2', () => {
+  it('gives the imported dosages within 1/32768 (plink2 stores them in units of 1/16384)', async () => {
+    const prefix = join(dir, 'dosage');
+    const cohort = simulateCohort({ nIndividuals: 203, nSnps: 30, nCausal: 3, missingGenotypeRate: 0.05, seed: 31 });
+    const written = importDosageCohort(prefix, cohort, 9);
+    const source = new PgenGenotypes(pfile(prefix));
+    const got = await readAllDosages(source, 4);
+    let worst = 0;
+    got.dosages.forEach((snp, j) => snp.forEach((d, i) => {
+      expect(Number.isNaN(d)).toBe(Number.isNaN(written[j][i]));
+      if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d - written[j][i]));
+    }));
+    expect(worst).toBeLessThanOrEqual(1 / 32768);
+    expect(got.annotations.map((a) => a.allele1)).toEqual(cohort.snps.map((s) => s.allele1));
+    const file = new FileWindow(`${prefix}.pgen`, 'pgen');
+    const kinds = new Set(Array.from(readPgenHeader(file).vrtypes, (t) => (t >> 5) & 3));
+    file.close();
+    // Sample-list and bitarray dosage tracks both occur (the every-sample kind is tested by hand below).
+    expect([...kinds].sort()).toEqual([1, 3]);
+    source.close();
+  });
+});
+
+/** A fixed-width .pgen (mode 0x02, 0x03 or 0x04) written from the spec, with its .pvar and .psam. */
+function writeFixedWidth(prefix: string, mode: 2 | 3 | 4, calls: number[][], dosages: number[][], header = true) {
+  const n = calls[0].length;
+  const records = calls.map((g, j) => {
+    const record = Buffer.alloc(Math.ceil(n / 4) + (mode === 3 ? 2 * n : mode === 4 ? 4 * n : 0));
+    g.forEach((code, i) => (record[i >> 2] |= code << (2 * (i & 3))));
+    if (mode !== 2) {
+      dosages[j].forEach((d, i) => record.writeUInt16LE(Number.isNaN(d) ? 65535 : Math.round(d * 16384), Math.ceil(n / 4) + 2 * i));
+    }
+    return record;
+  });
+  const head = Buffer.alloc(12);
+  head.set([0x6c, 0x1b, mode]);
+  head.writeUInt32LE(calls.length, 3);
+  head.writeUInt32LE(n, 7);
+  writeFileSync(`${prefix}.pgen`, Buffer.concat([head, ...records]));
+  const variants = calls.map((_, j) => (header ? `2\t${500 + j}\tv${j}\tG\tT` : `2 v${j} 0 ${500 + j} T G`));
+  writeFileSync(`${prefix}.pvar`, (header ? '##fileformat=PVARv1.0\n#CHROM\tPOS\tID\tREF\tALT\n' : '') + variants.join('\n') + '\n');
+  writeFileSync(`${prefix}.psam`, (header ? '#IID\tSEX\n' : '') + calls[0].map((_, i) => (header ? `s${i}\t1` : `f${i} s${i} 0 0 1 -9`)).join('\n') + '\n');
+}
+
+describe('fixed-width PGEN written from the spec', () => {
+  it.each([[1], [3], [9]])('n = %i: mode 0x03 dosages (65535 missing), mode 0x04, mode 0x02, header-less .pvar/.psam', async (n) => {
+    const next = rng(70 + n);
+    const calls = Array.from({ length: 4 }, () => Array.from({ length: n }, () => Math.floor(next() * 4)));
+    const dosages = calls.map((g) => g.map(() => (next() < 0.2 ? NaN : Math.round(next() * 32768) / 16384)));
+    for (const mode of [3, 4] as const) {
+      const prefix = join(dir, `fixed-${n}-${mode}`);
+      writeFixedWidth(prefix, mode, calls, dosages);
+      const source = new PgenGenotypes(pfile(prefix));
+      expect(source.samples[0]).toEqual({ fid: 's0', iid: 's0' });
+      expect((await readAllDosages(source, 3)).dosages.map((d) => Array.from(d))).toEqual(dosages);
+      source.close();
+    }
+    const prefix = join(dir, `fixed-${n}-2`);
+    writeFixedWidth(prefix, 2, calls, [], false);
+    const source = new PgenGenotypes(pfile(prefix));
+    const got = await readAllDosages(source, 3);
+    expect(got.dosages.map((d) => Array.from(d))).toEqual(calls.map((g) => g.map((c) => (c === 3 ? NaN : c))));
+    expect(got.annotations[1]).toEqual({ chr: '2', rs: 'v1', pos: '501', allele1: 'T', allele0: 'G' });
+    expect(source.samples[0]).toEqual({ fid: 'f0', iid: 's0' });
+    source.close();
+  });
+
+  it('skips multi-allelic variants (ALT with a comma) and counts them', async () => {
+    const prefix = join(dir, 'multi');
+    writeFixedWidth(prefix, 2, [[0, 1], [2, 2], [1, 3]], []);
+    writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n1\t1\ta\tA\tC\n1\t2\tm\tA\tC,G\n1\t3\tb\tA\tC\n');
+    const source = new PgenGenotypes(pfile(prefix));
+    expect(source.skippedMultiallelic).toBe(1);
+    const got = await readAllDosages(source);
+    expect(got.annotations.map((a) => a.rs)).toEqual(['a', 'b']);
+    expect(got.dosages.map((d) => Array.from(d))).toEqual([[0, 1], [1, NaN]]);
+    source.close();
+  });
+
+  it('refuses a .pgen whose header disagrees with its .pvar or .psam, a bad magic number and a truncated file', () => {
+    const prefix = join(dir, 'bad');
+    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n1\t1\ta\tA\tC\n');
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(new InputError(`${prefix}.pgen`, `header says 2 variants, ${prefix}.pvar lists 1`));
+    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    writeFileSync(`${prefix}.psam`, '#FID\tIID\nf\ta\nf\tb\nf\tc\nf\td\n');
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(new InputError(`${prefix}.pgen`, `header says 3 samples, ${prefix}.psam lists 4`));
+    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    const bytes = readFileSync(`${prefix}.pgen`);
+    writeFileSync(`${prefix}.pgen`, bytes.subarray(0, bytes.length - 1));
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/bad\.pgen: size 13 bytes does not match 2 variants x 3 samples in mode 0x02: expected 14/);
+    bytes[1] = 0x1c;
+    writeFileSync(`${prefix}.pgen`, bytes);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/bad\.pgen: magic bytes 0x6c 0x1c are not a \.pgen's 0x6c 0x1b/);
+  });
+});
+
+describe.runIf(havePlink2)('compressed PGEN errors', () => {
+  it('names the variant of a record that ends early', async () => {
+    const prefix = join(dir, 'cut');
+    writeBedFileset(prefix, awkwardGenotypes(301, 16, 4), 301);
+    execFileSync('plink2', ['--bfile', prefix, '--make-pgen', '--out', prefix, '--silent']);
+    const bytes = readFileSync(`${prefix}.pgen`);
+    writeFileSync(`${prefix}.pgen`, bytes.subarray(0, bytes.length - 10));
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/cut\.pgen: records end at byte \d+, past the end of the file/);
+  });
+});
