@@ -67,10 +67,41 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
   if (!['ts', 'wasm', 'webgpu', 'auto'].includes(engine)) throw new UsageError(`-engine ${engine}: expected ts, wasm, webgpu or auto`);
   if (args.has('bfile') && args.has('g')) throw new UsageError('give either -bfile or -g, not both');
+  const vcfDosage = text(args, 'vcf-dosage');
+  if (vcfDosage !== undefined && vcfDosage !== 'GT' && vcfDosage !== 'DS') throw new UsageError(`--vcf-dosage ${vcfDosage}: expected GT or DS`);
+  if (args.has('sample') && !args.has('bgen')) throw new UsageError('--sample goes with --bgen');
+  const pgenFiles = ['pgen', 'pvar', 'psam'].filter((name) => args.has(name));
+  if (args.has('pfile') && pgenFiles.length > 0) throw new UsageError('give either --pfile or --pgen/--pvar/--psam, not both');
+  if (pgenFiles.length > 0 && pgenFiles.length < 3) throw new UsageError('--pgen, --pvar and --psam go together (or give --pfile PREFIX)');
+  const list = (name: string) => text(args, name)?.split(',').map((v) => v.trim());
   const column = numberFlag(args, 'n', 1, (v) => Number.isInteger(v) && v >= 1, 'a column number >= 1');
   return {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
+    vcf: text(args, 'vcf'),
+    bgen: text(args, 'bgen'),
+    bgenSample: text(args, 'sample'),
+    pfile: text(args, 'pfile'),
+    pgen: text(args, 'pgen'),
+    pvar: text(args, 'pvar'),
+    psam: text(args, 'psam'),
+    vcfDosage,
+    keep: text(args, 'keep'),
+    remove: text(args, 'remove'),
+    extract: text(args, 'extract'),
+    exclude: text(args, 'exclude'),
+    chr: text(args, 'chr'),
+    fromBp: args.has('from-bp') ? numberFlag(args, 'from-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
+    toBp: args.has('to-bp') ? numberFlag(args, 'to-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
+    snps: text(args, 'snps'),
+    ksnps: text(args, 'ksnps'),
+    phenoTable: text(args, 'pheno'),
+    phenoNames: list('pheno-name'),
+    phenoColNums: text(args, 'pheno-col-nums'),
+    covarTable: text(args, 'covar'),
+    covarNames: list('covar-name'),
+    covarColNums: text(args, 'covar-col-nums'),
+    kinshipIds: text(args, 'kinship-ids'),
     pheno: text(args, 'p'),
     anno: text(args, 'a'),
     covariates: text(args, 'c'),

@@ -11,10 +11,11 @@ import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { BgenDecodeError, decodeLayout1, decodeLayout2 } from './bgen-probabilities.js';
 import { FileWindow } from './file-window.js';
-import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
+import type { ScanConfig } from '../scan/config.js';
+import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId, SnpChoice } from './genotypes.js';
 import { InputError } from './input-error.js';
 import { readOxfordSample } from './oxford-sample.js';
-import type { FamRecord, SnpAnnotation } from './plink.js';
+import type { SnpAnnotation } from './plink.js';
 
 const COMPRESSION_NAMES = ['none', 'zlib', 'zstd'];
 
@@ -29,49 +30,64 @@ interface BgenHeader {
   sampleBlockStart: number;
 }
 
-/** A BGEN file as a GenotypeSource; sample IDs from `samplePath` (Oxford .sample) or the file itself. */
+/**
+ * A BGEN file as a GenotypeSource; sample IDs from `samplePath` (Oxford .sample: ID_1 as FID, ID_2 as
+ * IID) or the file itself (IID only). SNP k is the k-th chosen biallelic variant.
+ */
 export class BgenGenotypes implements GenotypeSource {
-  readonly format = 'bgen' as const;
+  readonly format = 'bgen';
+  readonly polymorphism = 'distinct-dosages' as const;
+  readonly genotypeFile: string;
+  readonly samplesInFile: number;
   readonly nSamples: number;
-  readonly samples: FamRecord[];
-  /** Biallelic variants kept (the SNPs of this source, numbered 0..nSnps-1). */
-  readonly nSnps: number;
+  readonly sampleIds: readonly SampleId[];
+  readonly sampleRows: Int32Array;
+  /** Chosen biallelic variants (the SNPs of this source, numbered 0..snpCount-1). */
+  readonly snpCount: number;
   /** Multi-allelic variants skipped. */
   readonly skippedMultiallelic: number;
   private readonly file: FileWindow;
   private readonly header: BgenHeader;
-  // Per kept SNP: offset of its variant header and of its genotype data block.
+  // Per chosen SNP: offset of its variant header and of its genotype data block.
   private readonly headerAt: Float64Array;
   private readonly dataAt: Float64Array;
   private readonly variantNumber: Int32Array;
+  /** Dosages of every sample in the file, when only some are chosen (decoded, then gathered). */
+  private readonly allSamples: Float64Array | null;
 
-  constructor(path: string, samplePath?: string) {
+  constructor(path: string, samplePath?: string, selection: GenotypeSelection = {}) {
+    this.genotypeFile = path;
     this.file = new FileWindow(path, '.bgen file');
     try {
       this.header = readHeader(this.file);
-      this.nSamples = this.header.nSamples;
-      this.samples = samplePath ? readOxfordSample(samplePath) : this.storedSampleIds(path);
-      if (this.samples.length !== this.nSamples) {
-        throw new InputError(samplePath ?? path, `${this.samples.length} samples, but ${path} holds ${this.nSamples}`);
+      this.samplesInFile = this.header.nSamples;
+      const ids = samplePath ? readOxfordSample(samplePath) : this.storedSampleIds(path);
+      if (ids.length !== this.samplesInFile) {
+        throw new InputError(samplePath ?? path, `${ids.length} samples, but ${path} holds ${this.samplesInFile}`);
       }
-      const walked = this.walkVariants();
+      const rows: number[] = [];
+      for (let i = 0; i < ids.length; i++) if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
+      this.sampleRows = Int32Array.from(rows);
+      this.sampleIds = rows.map((i) => ids[i]);
+      this.nSamples = rows.length;
+      this.allSamples = rows.length < ids.length ? new Float64Array(ids.length) : null;
+      const walked = this.walkVariants(selection.snps);
       ({ headerAt: this.headerAt, dataAt: this.dataAt, variantNumber: this.variantNumber } = walked);
-      this.nSnps = walked.kept;
-      this.skippedMultiallelic = this.header.nVariants - walked.kept;
+      this.snpCount = walked.kept;
+      this.skippedMultiallelic = walked.multiallelic;
     } catch (error) {
       this.file.close();
       throw error;
     }
   }
 
-  /** Annotation of kept SNP k; allele1 is the counted (second) allele. */
+  /** Annotation of chosen SNP k; allele1 is the counted (second) allele. */
   snp(k: number): SnpAnnotation {
-    const v = this.parseVariantHeader(this.headerAt[k], this.variantNumber[k]);
-    return { chr: v.chr, rs: v.rs === '' ? v.id : v.rs, pos: String(v.pos), allele1: v.alleles[1], allele0: v.alleles[0] };
+    return annotationOf(this.parseVariantHeader(this.headerAt[k], this.variantNumber[k]));
   }
 
   async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.nSnps }, (_, k) => k);
+    const all = indices ?? Int32Array.from({ length: this.snpCount }, (_, k) => k);
     const n = this.nSamples;
     for (let start = 0; start < all.length; start += blockSize) {
       const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
@@ -85,11 +101,15 @@ export class BgenGenotypes implements GenotypeSource {
     }
   }
 
+  notes(): string[] {
+    return this.skippedMultiallelic > 0 ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`] : [];
+  }
+
   close(): void {
     this.file.close();
   }
 
-  /** Dosages of the second allele of kept SNP k into out (length nSamples). */
+  /** Dosages of the second allele of chosen SNP k for the chosen samples into out (length nSamples). */
   private decodeSnp(k: number, out: Float64Array): void {
     const { compression, layout } = this.header;
     const at = this.dataAt[k];
@@ -97,8 +117,10 @@ export class BgenGenotypes implements GenotypeSource {
     let data: Uint8Array;
     try {
       data = this.probabilityBytes(at, what);
-      if (layout === 1) decodeLayout1(data, this.nSamples, out);
-      else decodeLayout2(data, this.nSamples, out);
+      const target = this.allSamples ?? out;
+      if (layout === 1) decodeLayout1(data, this.samplesInFile, target);
+      else decodeLayout2(data, this.samplesInFile, target);
+      if (this.allSamples) for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
     } catch (error) {
       if (error instanceof InputError) throw error;
       const reason = error instanceof BgenDecodeError ? error.message : `cannot decompress (${COMPRESSION_NAMES[compression]}): ${String(error)}`;
@@ -109,7 +131,7 @@ export class BgenGenotypes implements GenotypeSource {
   /** The decompressed probability data of the variant whose genotype block starts at `at`. */
   private probabilityBytes(at: number, what: string): Uint8Array {
     const { compression, layout } = this.header;
-    if (layout === 1 && compression === 0) return this.file.bytes(at, 6 * this.nSamples, what);
+    if (layout === 1 && compression === 0) return this.file.bytes(at, 6 * this.samplesInFile, what);
     const stored = this.file.uint(at, 4, what);
     if (compression === 0) return this.file.bytes(at + 4, stored, what);
     if (layout === 1) return inflateSync(this.file.bytes(at + 4, stored, what));
@@ -120,47 +142,48 @@ export class BgenGenotypes implements GenotypeSource {
     return data;
   }
 
-  /** Sample IDs stored in the file (flag bit 31); each is taken as both FID and IID. */
-  private storedSampleIds(path: string): FamRecord[] {
+  /** Sample IDs stored in the file (flag bit 31), as IIDs without a FID. */
+  private storedSampleIds(path: string): SampleId[] {
     if (!this.header.hasSampleIds) {
       throw new InputError(path, 'the file stores no sample IDs: give them with --sample FILE');
     }
     const at = this.header.sampleBlockStart;
     const count = this.file.uint(at + 4, 4, 'sample identifier block');
-    const samples: FamRecord[] = [];
+    const samples: SampleId[] = [];
     let offset = at + 8;
     for (let i = 0; i < count; i++) {
       const length = this.file.uint(offset, 2, `sample identifier ${i + 1}`);
-      const id = this.file.bytes(offset + 2, length, `sample identifier ${i + 1}`).toString('utf8');
-      samples.push({ fid: id, iid: id });
+      samples.push({ fid: null, iid: this.file.bytes(offset + 2, length, `sample identifier ${i + 1}`).toString('utf8') });
       offset += 2 + length;
     }
     return samples;
   }
 
-  /** Walks every variant header once, recording where each biallelic variant and its data start. */
-  private walkVariants(): { headerAt: Float64Array; dataAt: Float64Array; variantNumber: Int32Array; kept: number } {
+  /** Walks every variant header once, recording where each chosen biallelic variant and its data start. */
+  private walkVariants(choice: SnpChoice | undefined) {
     const { nVariants, layout, compression } = this.header;
     const headerAt = new Float64Array(nVariants);
     const dataAt = new Float64Array(nVariants);
     const variantNumber = new Int32Array(nVariants);
     let kept = 0;
+    let multiallelic = 0;
     let offset = this.header.firstVariant;
     for (let v = 0; v < nVariants; v++) {
       const header = this.parseVariantHeader(offset, v);
       const blockBytes =
-        layout === 1 && compression === 0 ? 6 * this.nSamples : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
+        layout === 1 && compression === 0 ? 6 * this.samplesInFile : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
       if (header.end + blockBytes > this.file.size) {
         throw new InputError(this.file.path, `variant ${v + 1} (${header.rs}): genotype block runs past the end of the file (truncated?)`);
       }
-      if (header.alleles.length === 2) {
+      if (header.alleles.length !== 2) multiallelic++;
+      else if (!choice || choice.keeps(annotationOf(header))) {
         headerAt[kept] = offset;
         dataAt[kept] = header.end;
         variantNumber[kept++] = v;
       }
       offset = header.end + blockBytes;
     }
-    return { headerAt: headerAt.slice(0, kept), dataAt: dataAt.slice(0, kept), variantNumber: variantNumber.slice(0, kept), kept };
+    return { headerAt: headerAt.slice(0, kept), dataAt: dataAt.slice(0, kept), variantNumber: variantNumber.slice(0, kept), kept, multiallelic };
   }
 
   /** Parses the variant identifying block at `offset` (variant number v, 0-based, for errors). */
@@ -169,7 +192,7 @@ export class BgenGenotypes implements GenotypeSource {
     let at = offset;
     if (this.header.layout === 1) {
       const n = this.file.uint(at, 4, what);
-      if (n !== this.nSamples) throw new InputError(this.file.path, `${what}: ${n} samples, the file header says ${this.nSamples}`);
+      if (n !== this.samplesInFile) throw new InputError(this.file.path, `${what}: ${n} samples, the file header says ${this.samplesInFile}`);
       at += 4;
     }
     const text = (lengthBytes: 2 | 4): string => {
@@ -192,6 +215,11 @@ export class BgenGenotypes implements GenotypeSource {
     for (let a = 0; a < nAlleles; a++) alleles.push(text(4));
     return { id, rs, chr, pos, alleles, end: at };
   }
+}
+
+/** A variant's annotation: the rsid (the variant ID when empty), allele1 = the second allele. */
+function annotationOf(v: { id: string; rs: string; chr: string; pos: number; alleles: string[] }): SnpAnnotation {
+  return { chr: v.chr, rs: v.rs === '' ? v.id : v.rs, pos: String(v.pos), allele1: v.alleles[1], allele0: v.alleles[0] };
 }
 
 /** Reads and checks the BGEN header block. */
@@ -219,3 +247,12 @@ function readHeader(file: FileWindow): BgenHeader {
     sampleBlockStart: 4 + headerLength,
   };
 }
+
+/** --bgen FILE, with --sample FILE or the sample IDs stored in the file. */
+export const BGEN_FORMAT: GenotypeFormat<ScanConfig> = {
+  name: 'BGEN (--bgen)',
+  hasSampleIds: true,
+  given: (config) => config.bgen !== undefined,
+  files: (config) => (config.bgenSample ? [config.bgen!, config.bgenSample] : [config.bgen!]),
+  open: (config, selection) => new BgenGenotypes(config.bgen!, config.bgenSample, selection),
+};

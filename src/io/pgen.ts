@@ -5,7 +5,8 @@
  * A .pgen whose variant or sample count disagrees with its .pvar/.psam is an InputError.
  */
 import { FileWindow } from './file-window.js';
-import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
+import type { ScanConfig } from '../scan/config.js';
+import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
 import { InputError } from './input-error.js';
 import { readPgenHeader, type PgenHeader } from './pgen-header.js';
 import {
@@ -18,7 +19,7 @@ import {
   skipPhase,
   writeDosages,
 } from './pgen-records.js';
-import type { FamRecord, SnpAnnotation } from './plink.js';
+import type { SnpAnnotation } from './plink.js';
 import { PvarTable, readPsam } from './pvar-psam.js';
 
 const isLdCompressed = (vrtype: number) => (vrtype & 6) === 2;
@@ -30,48 +31,64 @@ export interface PgenPaths {
   psam: string;
 }
 
-/** A .pgen fileset as a GenotypeSource; SNP k is the k-th biallelic variant of the .pvar. */
+/** A .pgen fileset as a GenotypeSource; SNP k is the k-th chosen biallelic variant of the .pvar. */
 export class PgenGenotypes implements GenotypeSource {
-  readonly format = 'pgen' as const;
+  readonly format = 'pgen';
+  readonly polymorphism = 'distinct-dosages' as const;
+  readonly genotypeFile: string;
+  readonly samplesInFile: number;
   readonly nSamples: number;
-  readonly samples: FamRecord[];
-  readonly nSnps: number;
+  readonly sampleIds: readonly SampleId[];
+  readonly sampleRows: Int32Array;
+  readonly snpCount: number;
   /** Multi-allelic variants skipped. */
   readonly skippedMultiallelic: number;
   private readonly file: FileWindow;
   private readonly header: PgenHeader;
   private readonly pvar: PvarTable;
+  /** .pgen index of each chosen SNP. */
   private readonly kept: Int32Array;
   private readonly calls: Uint8Array;
   // Hard calls of the last non-LD record that an LD-compressed record follows, and its index.
   private readonly baseCalls: Uint8Array;
   private baseIndex = -1;
   private readonly scratch: DifflistScratch;
+  /** Dosages of every sample in the file, when only some are chosen (decoded, then gathered). */
+  private readonly allSamples: Float64Array | null;
 
-  constructor(paths: PgenPaths) {
+  constructor(paths: PgenPaths, selection: GenotypeSelection = {}) {
+    this.genotypeFile = paths.pgen;
     this.pvar = PvarTable.read(paths.pvar);
-    this.samples = readPsam(paths.psam);
+    const ids = readPsam(paths.psam);
     this.file = new FileWindow(paths.pgen, '.pgen file');
     try {
       this.header = readPgenHeader(this.file);
       if (this.header.nVariants !== this.pvar.count) {
         throw new InputError(paths.pgen, `header says ${this.header.nVariants} variants, ${paths.pvar} lists ${this.pvar.count}`);
       }
-      if (this.header.nSamples !== this.samples.length) {
-        throw new InputError(paths.pgen, `header says ${this.header.nSamples} samples, ${paths.psam} lists ${this.samples.length}`);
+      if (this.header.nSamples !== ids.length) {
+        throw new InputError(paths.pgen, `header says ${this.header.nSamples} samples, ${paths.psam} lists ${ids.length}`);
       }
     } catch (error) {
       this.file.close();
       throw error;
     }
     const counts = this.header.alleleCounts;
-    this.kept = counts ? this.pvar.biallelic.filter((v) => counts[v] === 2) : this.pvar.biallelic;
-    this.nSnps = this.kept.length;
-    this.skippedMultiallelic = this.pvar.count - this.nSnps;
-    this.nSamples = this.samples.length;
-    this.calls = new Uint8Array(this.nSamples);
-    this.baseCalls = new Uint8Array(this.nSamples);
-    this.scratch = new DifflistScratch(this.nSamples);
+    const biallelic = counts ? this.pvar.biallelic.filter((v) => counts[v] === 2) : this.pvar.biallelic;
+    this.skippedMultiallelic = this.pvar.count - biallelic.length;
+    const choice = selection.snps;
+    this.kept = choice ? biallelic.filter((v) => choice.keeps(this.pvar.get(v))) : biallelic;
+    this.snpCount = this.kept.length;
+    const rows: number[] = [];
+    for (let i = 0; i < ids.length; i++) if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
+    this.sampleRows = Int32Array.from(rows);
+    this.sampleIds = rows.map((i) => ids[i]);
+    this.nSamples = rows.length;
+    this.samplesInFile = ids.length;
+    this.allSamples = rows.length < ids.length ? new Float64Array(ids.length) : null;
+    this.calls = new Uint8Array(ids.length);
+    this.baseCalls = new Uint8Array(ids.length);
+    this.scratch = new DifflistScratch(ids.length);
   }
 
   /** Annotation of SNP k: allele1 = ALT (counted), allele0 = REF. */
@@ -80,7 +97,7 @@ export class PgenGenotypes implements GenotypeSource {
   }
 
   async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.nSnps }, (_, k) => k);
+    const all = indices ?? Int32Array.from({ length: this.snpCount }, (_, k) => k);
     const n = this.nSamples;
     for (let start = 0; start < all.length; start += blockSize) {
       const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
@@ -94,14 +111,18 @@ export class PgenGenotypes implements GenotypeSource {
     }
   }
 
+  notes(): string[] {
+    return this.skippedMultiallelic > 0 ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`] : [];
+  }
+
   close(): void {
     this.file.close();
   }
 
-  /** ALT dosages of variant v (0-based in the .pgen) into out. */
+  /** ALT dosages of variant v (0-based in the .pgen) for the chosen samples into out. */
   private decodeVariant(v: number, out: Float64Array): void {
     const vrtype = this.header.vrtypes[v];
-    const n = this.nSamples;
+    const n = this.samplesInFile;
     try {
       if (vrtype & 8) throw new PgenDecodeError('record has multi-allelic hard calls, but the .pvar lists 2 alleles');
       if (isLdCompressed(vrtype)) this.loadBase(v);
@@ -118,7 +139,8 @@ export class PgenGenotypes implements GenotypeSource {
         }
       }
       if (vrtype & 0x10) skipPhase(cursor, this.calls, n);
-      writeDosages(cursor, vrtype, this.calls, n, out, this.scratch);
+      writeDosages(cursor, vrtype, this.calls, n, this.allSamples ?? out, this.scratch);
+      if (this.allSamples) for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
     } catch (error) {
       if (!(error instanceof PgenDecodeError)) throw error;
       throw new InputError(this.file.path, `variant ${v + 1} (${this.pvar.get(v).rs}): ${error.message}`);
@@ -131,7 +153,7 @@ export class PgenGenotypes implements GenotypeSource {
     while (base >= 0 && isLdCompressed(this.header.vrtypes[base])) base--;
     if (base < 0) throw new PgenDecodeError('LD-compressed record with no earlier record to refer to');
     if (base === this.baseIndex) return;
-    decodeHardCalls(this.record(base), this.header.vrtypes[base], this.nSamples, this.baseCalls, this.scratch);
+    decodeHardCalls(this.record(base), this.header.vrtypes[base], this.samplesInFile, this.baseCalls, this.scratch);
     this.baseIndex = base;
   }
 
@@ -141,3 +163,18 @@ export class PgenGenotypes implements GenotypeSource {
     return new RecordCursor(bytes);
   }
 }
+
+/** The .pgen/.pvar/.psam a config names: --pfile PREFIX, else --pgen/--pvar/--psam. */
+export function pgenPathsOf(config: ScanConfig): PgenPaths {
+  if (config.pfile) return { pgen: `${config.pfile}.pgen`, pvar: `${config.pfile}.pvar`, psam: `${config.pfile}.psam` };
+  return { pgen: config.pgen!, pvar: config.pvar!, psam: config.psam! };
+}
+
+/** --pfile PREFIX, or --pgen FILE --pvar FILE --psam FILE. */
+export const PGEN_FORMAT: GenotypeFormat<ScanConfig> = {
+  name: 'PGEN (--pfile)',
+  hasSampleIds: true,
+  given: (config) => config.pfile !== undefined || config.pgen !== undefined,
+  files: (config) => Object.values(pgenPathsOf(config)),
+  open: (config, selection) => new PgenGenotypes(pgenPathsOf(config), selection),
+};

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from './input-error.js';
-import type { FamRecord, SnpAnnotation } from './plink.js';
+import type { SampleId } from './genotypes.js';
+import type { SnpAnnotation } from './plink.js';
 import { readLines, requireFile, splitWhitespace } from './text-file.js';
 
 /** Where each needed field sits in a .pvar data line (0-based). */
@@ -99,8 +100,8 @@ function parsePvarLine(line: string, c: PvarColumns, path: string, lineNumber: n
   return { chr: f[c.chr], rs: f[c.id], pos: String(Number(f[c.pos])), allele1: f[c.alt], allele0: f[c.ref] };
 }
 
-/** Reads a .psam (or a .fam); without an FID column the FID is the IID. Duplicated IDs are an error. */
-export function readPsam(path: string): FamRecord[] {
+/** Reads a .psam (or a .fam); without an FID column the FID is null. Duplicated IDs are an error. */
+export function readPsam(path: string): SampleId[] {
   const lines = readLines(path, '.psam file');
   let fid = 0;
   let iid = 1;
@@ -113,12 +114,12 @@ export function readPsam(path: string): FamRecord[] {
     fid = names.indexOf('FID');
     first++;
   }
-  const samples: FamRecord[] = [];
+  const samples: SampleId[] = [];
   const seen = new Map<string, number>();
   for (let k = first; k < lines.length; k++) {
     const f = splitWhitespace(lines[k]);
     if (f.length <= Math.max(fid, iid)) throw new InputError(path, `expected at least ${Math.max(fid, iid) + 1} fields, found ${f.length}`, k + 1);
-    const sample = { fid: fid < 0 ? f[iid] : f[fid], iid: f[iid] };
+    const sample = { fid: fid < 0 ? null : f[fid], iid: f[iid] };
     const key = `${sample.fid}\t${sample.iid}`;
     if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${sample.fid} ${sample.iid} (first on line ${seen.get(key)})`, k + 1);
     seen.set(key, k + 1);

@@ -1,14 +1,40 @@
 /** The typed form of a command line: everything the library needs to run one job. */
+import type { SelectionFlags } from '../io/genotype-selection.js';
+import type { VcfDosageField } from '../io/vcf-genotypes.js';
 import type { SnpFilterSettings } from '../qc/snp-filter.js';
 import type { LambdaSearch } from '../stats/lambda.js';
 
 export type EngineChoice = 'ts' | 'wasm' | 'webgpu' | 'auto';
 
-export interface ScanConfig {
+/** Sample and SNP selection (--keep, --remove, --extract, --exclude, --chr, --from-bp, --to-bp, -snps) included. */
+export interface ScanConfig extends SelectionFlags {
   /** PLINK prefix (-bfile). */
   bfile?: string;
   /** BIMBAM mean genotype file (-g). */
   geno?: string;
+  /** VCF file, plain or bgzip (--vcf), and where its dosage comes from (--vcf-dosage, default auto). */
+  vcf?: string;
+  vcfDosage?: VcfDosageField;
+  /** BGEN file (--bgen) and its Oxford .sample file (--sample; default: the IDs stored in the BGEN). */
+  bgen?: string;
+  bgenSample?: string;
+  /** plink2 fileset: --pfile PREFIX, or the three files by --pgen/--pvar/--psam. */
+  pfile?: string;
+  pgen?: string;
+  pvar?: string;
+  psam?: string;
+  /** GEMMA -ksnps FILE: the kinship (-gk, --loco) from these SNPs only. */
+  ksnps?: string;
+  /** plink2-style phenotype table matched by sample ID (--pheno), its columns by name or number. */
+  phenoTable?: string;
+  phenoNames?: string[];
+  phenoColNums?: string;
+  /** plink2-style covariate table matched by sample ID (--covar), its columns by name or number. */
+  covarTable?: string;
+  covarNames?: string[];
+  covarColNums?: string;
+  /** Sample IDs of the -k matrix's rows (--kinship-ids), when not in the genotypes' order. */
+  kinshipIds?: string;
   /** Phenotype file (-p). */
   pheno?: string;
   /** SNP annotation (-a). */

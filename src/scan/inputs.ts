@@ -2,12 +2,12 @@
  * Opens the genotype source and decides the analysed individuals, covariates and phenotypes
  * (the "read" step of the data flow).
  */
-import { readAnnotationFile, readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
-import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
+import { readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
+import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf, openGenotypes } from '../io/genotype-registry.js';
+import type { GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
-import { readBim, readFam } from '../io/plink.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import { readLines, splitFields, splitWhitespace } from '../io/text-file.js';
+import { readLines, splitFields } from '../io/text-file.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../fit/groups.js';
 import type { ScanConfig } from './config.js';
@@ -22,6 +22,8 @@ export interface ScanInputs {
   traitColumns: number[];
   /** SNPs in the genotype file when known up front (PLINK); BIMBAM learns it while streaming. */
   snpsInFile?: number;
+  /** Lines for the log about the sample inputs (e.g. table IDs not in the genotypes). */
+  notes: string[];
 }
 
 export interface TraitGroup {
@@ -30,18 +32,16 @@ export interface TraitGroup {
   traitColumns: number[];
 }
 
-/** Number of phenotype columns: fields of the -p file's first line, or .fam fields after the fifth. */
-function availableColumns(config: ScanConfig): number {
-  const path = config.pheno ?? `${config.bfile}.fam`;
-  const first = readLines(path, 'phenotype file')[0] ?? '';
-  const fields = config.pheno ? splitFields(first) : splitWhitespace(first);
-  return config.pheno ? fields.length : Math.max(0, fields.length - 5);
+/** Number of phenotype columns: fields of the -p file's first line, or the genotype file's own columns. */
+function availableColumns(config: ScanConfig, source: GenotypeSource): number {
+  if (config.pheno) return splitFields(readLines(config.pheno, 'phenotype file')[0] ?? '').length;
+  return source.embeddedPhenotypes?.count ?? 0;
 }
 
 /** The analysed trait columns: --traits SPEC, else -n. */
-function traitColumnsOf(config: ScanConfig): number[] {
+function traitColumnsOf(config: ScanConfig, source: GenotypeSource): number[] {
   if (!config.traits) return config.phenotypeColumns;
-  return parseTraitSpec(config.traits, availableColumns(config));
+  return parseTraitSpec(config.traits, availableColumns(config, source));
 }
 
 /** Splits the traits into groups of equal missingness and selects each group's individuals. */
@@ -69,32 +69,96 @@ function groupTraits(
   }));
 }
 
+/** The rows of a row-aligned file (-p, -c: one row per sample of the genotype file) for the chosen samples. */
+function chosenRows<T>(rows: T[], source: GenotypeSource, file: string): T[] {
+  if (rows.length !== source.samplesInFile) {
+    throw new InputError(file, `has ${rows.length} rows but the genotypes have ${source.samplesInFile} individuals`);
+  }
+  if (source.nSamples === source.samplesInFile) return rows;
+  return Array.from(source.sampleRows, (i) => rows[i]);
+}
+
+/** Phenotype values over the source's samples, and the file they came from. */
+function readTraits(config: ScanConfig, source: GenotypeSource, columns: number[]): { values: Float64Array[]; file: string } {
+  if (config.pheno) {
+    const values = readPhenotypeFile(config.pheno, columns);
+    if (source.nSamples === source.samplesInFile || values.length === 0) return { values, file: config.pheno };
+    return { values: values.map((v) => Float64Array.from(chosenRows(Array.from(v), source, config.pheno!))), file: config.pheno };
+  }
+  const embedded = source.embeddedPhenotypes;
+  if (!embedded) throw new UsageError(`${source.format} genotypes carry no phenotypes: give -p FILE`);
+  return { values: embedded.read(columns), file: embedded.file };
+}
+
 /** Reads sample-level inputs and opens the genotypes. */
 export function openInputs(config: ScanConfig): ScanInputs {
-  const covariates = config.covariates ? readCovariateFile(config.covariates).rows : null;
-  if (config.bfile) {
-    const prefix = config.bfile;
-    const snps = readBim(`${prefix}.bim`);
-    if (snps.count === 0) throw new InputError(`${prefix}.bim`, 'no SNPs');
-    const columns = traitColumnsOf(config);
-    const fam = readFam(`${prefix}.fam`, config.pheno ? [] : columns);
-    const nTotal = fam.samples.length;
-    if (nTotal === 0) throw new InputError(`${prefix}.fam`, 'no samples');
-    const phenotypes = config.pheno ? readPhenotypeFile(config.pheno, columns) : fam.phenotypes;
-    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno ?? `${prefix}.fam`);
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno ?? `${prefix}.fam`, covariates, config.covariates);
-    return { source: new PlinkGenotypes(`${prefix}.bed`, snps, nTotal), selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: snps.count };
+  const format = genotypeFormatOf(config);
+  if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  let rowCount: number | undefined;
+  if (!format.hasSampleIds) {
+    // The genotype file names no samples: there is one per row of the phenotype file.
+    if (!config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
+    rowCount = readLines(config.pheno, 'phenotype file').length;
+    if (rowCount === 0) throw new InputError(config.pheno, 'phenotype file is empty');
   }
-  if (config.geno) {
-    if (!config.pheno) throw new UsageError('BIMBAM input (-g) needs a phenotype file (-p)');
-    const columns = traitColumnsOf(config);
-    const phenotypes = readPhenotypeFile(config.pheno, columns);
-    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno);
-    const nTotal = phenotypes[0].length;
-    if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates);
-    const annotation = config.anno ? readAnnotationFile(config.anno) : null;
-    return { source: new BimbamGenotypes(config.geno, nTotal, annotation), selection: groups[0].selection, groups, traitColumns: columns };
+  const source = openGenotypes(config, rowCount);
+  try {
+    const covariates = config.covariates ? chosenRows(readCovariateFile(config.covariates).rows, source, config.covariates) : null;
+    const columns = traitColumnsOf(config, source);
+    const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns);
+    const nTotal = source.nSamples;
+    if (nTotal === 0) throw new InputError(source.genotypeFile, 'no samples left after --keep / --remove');
+    if (config.groups) {
+      if (nTotal !== source.samplesInFile) throw new UsageError('--groups with --keep / --remove is not supported: subset the group file instead');
+      maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, phenotypeFile);
+    }
+    const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, config.covariates);
+    return { source, selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: source.snpCount, notes: [] };
+  } catch (e) {
+    source.close();
+    throw e;
   }
-  throw new UsageError('no genotypes: give -bfile PREFIX or -g FILE');
+}
+
+/**
+ * Every file a run reads, in a fixed order (a plan's and a checkpoint's identity of their inputs):
+ * the genotype format's files, then the GEMMA inputs, then the selection and ID-matched tables.
+ */
+export function inputFiles(config: ScanConfig): string[] {
+  const files = [
+    ...genotypeFiles(config),
+    config.pheno,
+    config.anno,
+    config.covariates,
+    config.kinship,
+    config.eigenValuesFile,
+    config.eigenVectorsFile,
+    config.groups,
+    config.keep,
+    config.remove,
+    config.extract,
+    config.exclude,
+    config.snps,
+    config.ksnps,
+    config.phenoTable,
+    config.covarTable,
+    config.kinshipIds,
+  ];
+  return files.filter((f): f is string => Boolean(f));
+}
+
+/** The settings besides files that choose samples, SNPs, traits and dosages (only those given). */
+export function selectionSettings(config: ScanConfig): Record<string, unknown> {
+  const settings: Record<string, unknown> = {
+    chr: config.chr,
+    fromBp: config.fromBp,
+    toBp: config.toBp,
+    vcfDosage: config.vcfDosage,
+    phenoNames: config.phenoNames,
+    phenoColNums: config.phenoColNums,
+    covarNames: config.covarNames,
+    covarColNums: config.covarColNums,
+  };
+  for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
+  return settings;
 }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { SimulatedCohort } from '../../src/sim/index.js';
 import { rng } from './random.js';
-import type { GenotypeSource } from '../../src/io/genotypes.js';
+import type { GenotypeSelection, GenotypeSource } from '../../src/io/genotypes.js';
 import type { SnpAnnotation } from '../../src/io/plink.js';
 
 /** Every SNP's dosages (one Float64Array each) and annotation, streamed in blocks of `blockSize`. */
@@ -51,3 +51,9 @@ export function importDosageCohort(prefix: string, cohort: SimulatedCohort, seed
   execFileSync('plink2', ['--import-dosage', `${prefix}.dosage`, '--fam', `${prefix}.fam`, '--map', `${prefix}.map`, '--out', prefix, '--silent']);
   return dosages;
 }
+
+/** A selection for reader tests: about a third of the samples (by a sum over the IID) and of the SNPs (bp % 3 = 0) left out. */
+export const selection: GenotypeSelection = {
+  samples: { keeps: (id) => Array.from(id.iid, (c) => c.charCodeAt(0)).reduce((a, b) => a + b, 0) % 3 !== 0 },
+  snps: { keeps: (snp) => Number(snp.pos) % 3 !== 0 },
+};

@@ -13,17 +13,18 @@ import { readBim, readFam } from '../../src/io/plink.js';
 import { simulateCohort, writePlink } from '../../src/sim/index.js';
 import { requireComparator } from '../helpers/comparators.js';
 import { scratchDir } from '../helpers/paths.js';
-import { importDosageCohort, readAllDosages } from '../helpers/genotype-files.js';
+import { importDosageCohort, readAllDosages, selection } from '../helpers/genotype-files.js';
 import { writeBgen } from '../helpers/bgen-writer.js';
 import { rng } from '../helpers/random.js';
 import { InputError } from '../../src/io/input-error.js';
 
 const dir = scratchDir('bgen');
+
 const havePlink2 = requireComparator('plink2', 'plink2');
 
 describe.runIf(havePlink2)('BGEN exported by plink2 from a .bed', () => {
   const prefix = join(dir, 'cohort');
-  let bed: { dosages: Float64Array[]; annotations: ReturnType<PlinkGenotypes['snps']['get']>[] };
+  let bed: Awaited<ReturnType<typeof readAllDosages>>;
   const n = 37; // not a multiple of 4: the .bed's last byte is part padding
   beforeAll(async () => {
     const cohort = simulateCohort({ nIndividuals: n, nSnps: 60, nCausal: 3, missingGenotypeRate: 0.05, seed: 17 });
@@ -43,7 +44,7 @@ describe.runIf(havePlink2)('BGEN exported by plink2 from a .bed', () => {
     execFileSync('plink2', ['--bfile', prefix, '--export', ...exportArgs, '--out', out, '--silent']);
     const source = new BgenGenotypes(`${out}.bgen`, `${out}.sample`);
     expect(source.nSamples).toBe(n);
-    expect(source.samples).toEqual(readFam(`${prefix}.fam`, []).samples);
+    expect(source.sampleIds).toEqual(readFam(`${prefix}.fam`, []).samples);
     const got = await readAllDosages(source, 7);
     expect(got.dosages).toEqual(bed.dosages);
     expect(got.annotations).toEqual(bed.annotations);
@@ -52,6 +53,16 @@ describe.runIf(havePlink2)('BGEN exported by plink2 from a .bed', () => {
     const picked = await readAllDosages(source, 2, Int32Array.from([3, 40, 59]));
     expect(picked.dosages).toEqual([bed.dosages[3], bed.dosages[40], bed.dosages[59]]);
     source.close();
+    // A sample and SNP selection decodes what the .bed reader decodes under the same selection.
+    const ids = readFam(`${prefix}.fam`, []).samples;
+    const chosen = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n, selection, ids);
+    const subset = new BgenGenotypes(`${out}.bgen`, `${out}.sample`, selection);
+    expect(subset.nSamples).toBeLessThan(n);
+    expect(subset.sampleRows).toEqual(chosen.sampleRows);
+    expect(subset.snpCount).toBe(chosen.snpCount);
+    expect(await readAllDosages(subset, 4)).toEqual(await readAllDosages(chosen, 4));
+    chosen.close();
+    subset.close();
   });
 });
 
@@ -142,7 +153,7 @@ describe('BGEN files written from the spec', () => {
       const sampleIds = Array.from({ length: n }, (_, i) => `S${i}`);
       writeBgen(path, { layout, compressed, bits, phased, nSamples: n, sampleIds, variants });
       const source = new BgenGenotypes(path);
-      expect(source.samples.map((s) => s.iid)).toEqual(sampleIds);
+      expect(source.sampleIds).toEqual(sampleIds.map((iid) => ({ fid: null, iid })));
       const got = await readAllDosages(source, 2);
       got.dosages.forEach((snp, j) => snp.forEach((d, i) => {
         if (Number.isNaN(expected[j][i])) expect(d).toBeNaN();
@@ -165,7 +176,7 @@ describe('BGEN files written from the spec', () => {
     ];
     writeBgen(path, { layout: 2, compressed: true, bits: 8, phased: false, nSamples: 1, sampleIds: ['x'], variants });
     const source = new BgenGenotypes(path);
-    expect(source.nSnps).toBe(2);
+    expect(source.snpCount).toBe(2);
     expect(source.skippedMultiallelic).toBe(1);
     const got = await readAllDosages(source);
     expect(got.annotations.map((a) => a.rs)).toEqual(['a', 'b']);
@@ -180,7 +191,7 @@ describe('BGEN files written from the spec', () => {
     expect(() => new BgenGenotypes(path)).toThrow(/stores no sample IDs: give them with --sample FILE/);
     writeFileSync(join(dir, 'two.sample'), 'ID_1 ID_2 missing\n0 0 0\nF1 I1 0\nF2 I2 0\n');
     const source = new BgenGenotypes(path, join(dir, 'two.sample'));
-    expect(source.samples).toEqual([{ fid: 'F1', iid: 'I1' }, { fid: 'F2', iid: 'I2' }]);
+    expect(source.sampleIds).toEqual([{ fid: 'F1', iid: 'I1' }, { fid: 'F2', iid: 'I2' }]);
     source.close();
     writeFileSync(join(dir, 'three.sample'), 'ID_1 ID_2 missing\n0 0 0\nF1 I1 0\nF2 I2 0\nF3 I3 0\n');
     expect(() => new BgenGenotypes(path, join(dir, 'three.sample'))).toThrow(/three\.sample: 3 samples, but .*ids\.bgen holds 2/);

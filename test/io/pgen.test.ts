@@ -16,7 +16,7 @@ import { PgenGenotypes } from '../../src/io/pgen.js';
 import { readBim, readFam } from '../../src/io/plink.js';
 import { BED_MAGIC, packBedSnp, simulateCohort } from '../../src/sim/index.js';
 import { requireComparator } from '../helpers/comparators.js';
-import { importDosageCohort, readAllDosages } from '../helpers/genotype-files.js';
+import { importDosageCohort, readAllDosages, selection } from '../helpers/genotype-files.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
 
@@ -81,7 +81,7 @@ describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
     const expected = await readAllDosages(bed);
     bed.close();
     const source = new PgenGenotypes(pfile(prefix));
-    expect(source.samples).toEqual(readFam(`${prefix}.fam`, []).samples);
+    expect(source.sampleIds).toEqual(readFam(`${prefix}.fam`, []).samples);
     const got = await readAllDosages(source, 5);
     expect(got.dosages).toEqual(expected.dosages);
     expect(got.annotations).toEqual(expected.annotations);
@@ -90,6 +90,16 @@ describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
     const sparse = await readAllDosages(source, 2, Int32Array.from(picked));
     expect(sparse.dosages).toEqual(picked.map((k) => expected.dosages[k]));
     source.close();
+    // A sample and SNP selection decodes what the .bed reader decodes under the same selection.
+    const ids = readFam(`${prefix}.fam`, []).samples;
+    const chosen = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n, selection, ids);
+    const subset = new PgenGenotypes(pfile(prefix), selection);
+    if (n > 3) expect(subset.nSamples).toBeLessThan(n);
+    expect(subset.sampleRows).toEqual(chosen.sampleRows);
+    expect(subset.snpCount).toBe(chosen.snpCount);
+    expect(await readAllDosages(subset, 4)).toEqual(await readAllDosages(chosen, 4));
+    chosen.close();
+    subset.close();
     if (n === 301) {
       // The file really exercises each record type of the compressed mode.
       const file = new FileWindow(`${prefix}.pgen`, 'pgen');
@@ -153,7 +163,7 @@ describe('fixed-width PGEN written from the spec', () => {
       const prefix = join(dir, `fixed-${n}-${mode}`);
       writeFixedWidth(prefix, mode, calls, dosages);
       const source = new PgenGenotypes(pfile(prefix));
-      expect(source.samples[0]).toEqual({ fid: 's0', iid: 's0' });
+      expect(source.sampleIds[0]).toEqual({ fid: null, iid: 's0' });
       expect((await readAllDosages(source, 3)).dosages.map((d) => Array.from(d))).toEqual(dosages);
       source.close();
     }
@@ -163,7 +173,7 @@ describe('fixed-width PGEN written from the spec', () => {
     const got = await readAllDosages(source, 3);
     expect(got.dosages.map((d) => Array.from(d))).toEqual(calls.map((g) => g.map((c) => (c === 3 ? NaN : c))));
     expect(got.annotations[1]).toEqual({ chr: '2', rs: 'v1', pos: '501', allele1: 'T', allele0: 'G' });
-    expect(source.samples[0]).toEqual({ fid: 'f0', iid: 's0' });
+    expect(source.sampleIds[0]).toEqual({ fid: 'f0', iid: 's0' });
     source.close();
   });
 
