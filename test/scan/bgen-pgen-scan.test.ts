@@ -1,0 +1,69 @@
+/**
+ * End to end: one simulated related cohort (hard calls with missing calls) as .bed and as plink2's
+ * BGEN (1.1, 1.2 at 8 and 16 bits, 1.3) and PGEN conversions; -gk 1 and -lmm 4 from each give the
+ * .bed run's kinship and .assoc.txt byte for byte (the dosages are the same numbers, so the scan is).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseFlags, toScanConfig } from '../../src/cli/args.js';
+import { UsageError } from '../../src/io/input-error.js';
+import { simulateCohort, writePlink } from '../../src/sim/index.js';
+import { requireComparator } from '../helpers/comparators.js';
+import { scratchDir } from '../helpers/paths.js';
+import { lmmscan } from '../helpers/run-job.js';
+
+const dir = scratchDir('bgen-pgen-scan');
+const havePlink2 = requireComparator('plink2', 'plink2');
+
+describe.runIf(havePlink2)('-gk 1 and -lmm 4 from BGEN and PGEN', () => {
+  const prefix = join(dir, 'cohort');
+  const pheno = join(dir, 'pheno.txt');
+  const run = async (label: string, input: string[]) => {
+    await lmmscan([...input, '-p', pheno, '-gk', '1', '-outdir', dir, '-o', label, '--no-plots']);
+    await lmmscan([...input, '-p', pheno, '-k', join(dir, `${label}.cXX.txt`), '-lmm', '4', '-outdir', dir, '-o', `${label}_lmm`, '--no-plots']);
+    return {
+      kinship: readFileSync(join(dir, `${label}.cXX.txt`), 'utf8'),
+      assoc: readFileSync(join(dir, `${label}_lmm.assoc.txt`), 'utf8'),
+    };
+  };
+  let bed: { kinship: string; assoc: string };
+
+  beforeAll(async () => {
+    const cohort = simulateCohort({ nIndividuals: 94, nSnps: 150, nCausal: 5, missingGenotypeRate: 0.03, seed: 41 });
+    await writePlink(prefix, cohort);
+    writeFileSync(pheno, Array.from({ length: cohort.nIndividuals }, (_, i) => String(cohort.phenotypes[i * cohort.nTraits])).join('\n') + '\n');
+    bed = await run('bed', ['-bfile', prefix]);
+    expect(bed.assoc.trim().split('\n').length).toBeGreaterThan(100);
+  }, 120_000);
+
+  it.each([
+    ['bgen-1.1', ['bgen-1.1']],
+    ['bgen-1.2-8', ['bgen-1.2', 'bits=8']],
+    ['bgen-1.2-16', ['bgen-1.2', 'bits=16']],
+    ['bgen-1.3', ['bgen-1.3']],
+  ])('%s (--bgen --sample) gives the .bed rows', async (label, exportArgs) => {
+    const out = join(dir, label);
+    execFileSync('plink2', ['--bfile', prefix, '--export', ...exportArgs, 'ref-first', '--out', out, '--silent']);
+    expect(await run(label, ['--bgen', `${out}.bgen`, '--sample', `${out}.sample`])).toEqual(bed);
+  }, 120_000);
+
+  it('--pfile and --pgen/--pvar/--psam give the .bed rows', async () => {
+    const out = join(dir, 'pgen');
+    execFileSync('plink2', ['--bfile', prefix, '--make-pgen', '--out', out, '--silent']);
+    expect(await run('pfile', ['--pfile', out])).toEqual(bed);
+    expect(await run('pgen3', ['--pgen', `${out}.pgen`, '--pvar', `${out}.pvar`, '--psam', `${out}.psam`])).toEqual(bed);
+  }, 120_000);
+});
+
+describe('BGEN and PGEN flags', () => {
+  const config = (flags: string[]) => toScanConfig(parseFlags(flags), flags.join(' '));
+  it('fill the config and refuse incomplete or conflicting combinations', () => {
+    expect(config(['--bgen', 'a.bgen', '--sample', 'a.sample', '-gk', '1'])).toMatchObject({ bgen: 'a.bgen', bgenSample: 'a.sample' });
+    expect(config(['--pfile', 'x', '-gk', '1'])).toMatchObject({ pfile: 'x' });
+    expect(() => config(['--sample', 'a.sample', '-bfile', 'x', '-gk', '1'])).toThrow(new UsageError('--sample goes with --bgen'));
+    expect(() => config(['--pgen', 'a.pgen', '--pvar', 'a.pvar', '-gk', '1'])).toThrow(/--pgen, --pvar and --psam go together/);
+    expect(() => config(['--pfile', 'x', '--pgen', 'a.pgen', '-gk', '1'])).toThrow(/either --pfile or --pgen/);
+  });
+});
