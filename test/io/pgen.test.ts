@@ -217,3 +217,88 @@ describe.runIf(havePlink2)('compressed PGEN errors', () => {
     expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/cut\.pgen: records end at byte \d+, past the end of the file/);
   });
 });
+
+/** pgenlib's variable-length integer. */
+const vint = (value: number): number[] => {
+  const out: number[] = [];
+  while (value > 127) {
+    out.push((value & 127) | 128);
+    value = Math.floor(value / 128);
+  }
+  return [...out, value];
+};
+
+/** A difflist of fewer than 64 entries (n < 256 samples): sample IDs ascending, with 2-bit codes or none. */
+function difflist(samples: number[], codes: number[] | null): number[] {
+  if (samples.length === 0) return [0];
+  const packed = codes ? Array.from({ length: Math.ceil(codes.length / 4) }, (_, b) => codes.slice(4 * b, 4 * b + 4).reduce((a, c, k) => a | (c << (2 * k)), 0)) : [];
+  return [...vint(samples.length), samples[0], ...packed, ...samples.slice(1).flatMap((s, k) => vint(s - samples[k]))];
+}
+
+/** A mode-0x10 .pgen written from the spec with 1-byte record lengths and 8-bit record types. */
+function writeVariableWidth(prefix: string, n: number, records: { vrtype: number; bytes: number[] }[], control = 0x04) {
+  const head = Buffer.alloc(12 + 8);
+  head.set([0x6c, 0x1b, 0x10]);
+  head.writeUInt32LE(records.length, 3);
+  head.writeUInt32LE(n, 7);
+  head[11] = control;
+  const table = control & 8 ? [] : [...records.map((r) => r.vrtype), ...records.map((r) => r.bytes.length)];
+  const fused = control & 8 ? [records.reduce((a, r, k) => a | ((r.vrtype === 0 ? 1 : 0) << k), 0)] : [];
+  head.writeBigUInt64LE(BigInt(20 + table.length + fused.length), 12);
+  writeFileSync(`${prefix}.pgen`, Buffer.concat([head, Buffer.from([...table, ...fused]), ...records.map((r) => Buffer.from(r.bytes))]));
+  writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n' + records.map((_, j) => `3\t${j + 1}\tr${j}\tA\tG`).join('\n') + '\n');
+  writeFileSync(`${prefix}.psam`, '#IID\n' + Array.from({ length: n }, (_, i) => `s${i}`).join('\n') + '\n');
+}
+
+const u16 = (v: number) => [v & 255, v >> 8];
+
+describe('compressed PGEN written from the spec', () => {
+  it('reads every-sample, listed and absent dosage tracks, all-hom-REF records, a phase track and an LD record after it', async () => {
+    const n = 6;
+    // 2-bit calls: samples 0..5 = het, hom ALT, missing, hom REF, het, het.
+    const calls = [1 | (2 << 2) | (3 << 4) | (0 << 6), 1 | (1 << 2)];
+    const records = [
+      { vrtype: 0x40, bytes: [...calls, ...[16384, 8192, 65535, 0, 32768, 100].flatMap(u16)] },
+      { vrtype: 0x05, bytes: [] },
+      { vrtype: 0x20, bytes: [...calls, ...difflist([2, 4], null), ...u16(4096), ...u16(20000)] },
+      // Phase track with explicit phasepresent bits (first bit 1, then the 3 hets' bits 1, 0, 1), its 2
+      // phase bits, then a dosage list: reading the dosage proves the phase track was skipped exactly.
+      { vrtype: 0x30, bytes: [...calls, 0b1011, 0b01, ...difflist([0], null), ...u16(8192)] },
+      // LD-compressed against the record before: sample 3 becomes hom ALT, sample 5 missing.
+      { vrtype: 0x02, bytes: difflist([3, 5], [2, 3]) },
+      // Inverted LD: hom REF and hom ALT swap after the difflist.
+      { vrtype: 0x03, bytes: difflist([0], [0]) },
+    ];
+    const prefix = join(dir, 'spec10');
+    writeVariableWidth(prefix, n, records);
+    const source = new PgenGenotypes(pfile(prefix));
+    const got = (await readAllDosages(source, 4)).dosages.map((d) => Array.from(d));
+    expect(got).toEqual([
+      [1, 0.5, NaN, 0, 2, 100 / 16384],
+      [0, 0, 0, 0, 0, 0],
+      [1, 2, 0.25, 0, 20000 / 16384, 1],
+      [0.5, 2, NaN, 0, 1, 1],
+      [1, 2, NaN, 2, 1, NaN],
+      [2, 0, NaN, 2, 1, 1],
+    ]);
+    source.close();
+  });
+
+  it('reads the fused one-bit header of single-sample files (control 8)', async () => {
+    const prefix = join(dir, 'fused');
+    writeVariableWidth(prefix, 1, [{ vrtype: 0, bytes: [2] }, { vrtype: 5, bytes: [] }, { vrtype: 0, bytes: [3] }], 8);
+    const source = new PgenGenotypes(pfile(prefix));
+    expect((await readAllDosages(source)).dosages.map((d) => d[0])).toEqual([2, 0, NaN]);
+    source.close();
+  });
+
+  it('names the variant whose record ends inside a difflist', async () => {
+    const prefix = join(dir, 'short');
+    writeVariableWidth(prefix, 6, [{ vrtype: 0, bytes: [0, 0] }, { vrtype: 0x04, bytes: [5, 1] }]);
+    const source = new PgenGenotypes(pfile(prefix));
+    await expect(readAllDosages(source)).rejects.toThrow(
+      new InputError(`${prefix}.pgen`, 'variant 2 (r1): record ends inside its difflist genotypes'),
+    );
+    source.close();
+  });
+});
