@@ -264,6 +264,8 @@ describe('compressed PGEN written from the spec', () => {
       // Phase track with explicit phasepresent bits (first bit 1, then the 3 hets' bits 1, 0, 1), its 2
       // phase bits, then a dosage list: reading the dosage proves the phase track was skipped exactly.
       { vrtype: 0x30, bytes: [...calls, 0b1011, 0b01, ...difflist([0], null), ...u16(8192)] },
+      // Phase for every het (first bit 0): the 3 phase bits share the first byte.
+      { vrtype: 0x30, bytes: [...calls, 0b0110, ...difflist([1], null), ...u16(24576)] },
       // LD-compressed against the record before: sample 3 becomes hom ALT, sample 5 missing.
       { vrtype: 0x02, bytes: difflist([3, 5], [2, 3]) },
       // Inverted LD: hom REF and hom ALT swap after the difflist.
@@ -278,6 +280,7 @@ describe('compressed PGEN written from the spec', () => {
       [0, 0, 0, 0, 0, 0],
       [1, 2, 0.25, 0, 20000 / 16384, 1],
       [0.5, 2, NaN, 0, 1, 1],
+      [1, 1.5, NaN, 0, 1, 1],
       [1, 2, NaN, 2, 1, NaN],
       [2, 0, NaN, 2, 1, 1],
     ]);
