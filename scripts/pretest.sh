@@ -5,6 +5,7 @@
 set -u
 packages=(
   gemma
+  plink2
   r-cran-lme4
   chromium chromium-driver fonts-dejavu-core
   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
