@@ -4,12 +4,13 @@
  * give byte-identical outputs. Sample tables matched by ID, and --keep/--extract/--chr against a
  * plink2 --make-bed subset, give the same rows as the aligned files.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulateCohort, writeBimbam, writePlink, type SimulatedCohort } from '../../src/sim/index.js';
 import { requireComparator } from '../helpers/comparators.js';
+import { maxMatrixDifference } from '../helpers/compare-assoc.js';
 import { scratchDir } from '../helpers/paths.js';
 import { lmmscan } from '../helpers/run-job.js';
 
@@ -161,4 +162,26 @@ describe.runIf(hasPlink2)('selection gives the rows of a plink2 --make-bed subse
     const rangeK = await output('range', 'cXX.txt', ['-bfile', join(dir, 'range'), ...full, '-gk', '1']);
     expect(await output('selR', 'cXX.txt', ['-bfile', bed, ...full, '--chr', String(cohort.snps[0].chr), '--from-bp', String(from), '--to-bp', String(to), '-gk', '1'])).toBe(rangeK);
   }, 180_000);
+});
+
+describe.runIf(requireComparator('gemma', 'gemma'))('GEMMA -snps and -ksnps', () => {
+  it('-snps restricts -gk and -lmm as gemma 0.98.5 does on BIMBAM input; -ksnps (which gemma lists but rejects) only the kinship', async () => {
+    const list = cohort.snps.filter((_, j) => j % 2 === 0).map((s) => `${s.rs}, x`);
+    writeFileSync(join(dir, 'half.txt'), list.join('\n') + '\n');
+    const bimbam = ['-g', `${bb}.geno.txt`, '-p', `${bb}.pheno.txt`, '-a', `${bb}.anno.txt`];
+    const gemma = (args: string[]) => execFileSync('gemma', [...bimbam, ...args], { cwd: dir, stdio: 'pipe' });
+    gemma(['-snps', join(dir, 'half.txt'), '-gk', '1', '-o', 'g_snps']);
+    await lmmscan([...bimbam, '-snps', join(dir, 'half.txt'), '-gk', '1', '-o', 'l_snps', '-outdir', dir]);
+    expect(maxMatrixDifference(join(dir, 'l_snps.cXX.txt'), join(dir, 'output', 'g_snps.cXX.txt'))).toBeLessThan(1e-6);
+    await lmmscan([...bimbam, '-gk', '1', '-o', 'l_all', '-outdir', dir]);
+    expect(read(join(dir, 'l_all.cXX.txt'))).not.toBe(read(join(dir, 'l_snps.cXX.txt')));
+    // The same SNPs through -ksnps give the same kinship.
+    await lmmscan([...bimbam, '-ksnps', join(dir, 'half.txt'), '-gk', '1', '-o', 'l_ksnps', '-outdir', dir]);
+    expect(read(join(dir, 'l_ksnps.cXX.txt'))).toBe(read(join(dir, 'l_snps.cXX.txt')));
+    gemma(['-snps', join(dir, 'half.txt'), '-k', join(dir, 'l_snps.cXX.txt'), '-lmm', '1', '-o', 'g_snps']);
+    await lmmscan([...bimbam, '-snps', join(dir, 'half.txt'), '-k', join(dir, 'l_snps.cXX.txt'), '-lmm', '1', '-o', 'l_snps', '-outdir', dir, '--no-plots']);
+    const rs = (path: string) => read(path).trimEnd().split('\n').slice(1).map((l) => l.split('\t')[1]);
+    expect(rs(join(dir, 'l_snps.assoc.txt'))).toEqual(rs(join(dir, 'output', 'g_snps.assoc.txt')));
+    expect(rs(join(dir, 'l_snps.assoc.txt')).length).toBeLessThan(cohort.nSnps / 2 + 1);
+  }, 120_000);
 });
