@@ -157,6 +157,7 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
 export function openInputs(config: ScanConfig): ScanInputs {
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
   let rowCount: number | undefined;
   if (!format.hasSampleIds) {
     // The genotype file names no samples: there is one per row of the phenotype file.
@@ -164,7 +165,6 @@ export function openInputs(config: ScanConfig): ScanInputs {
     rowCount = readLines(config.pheno, 'phenotype file').length;
     if (rowCount === 0) throw new InputError(config.pheno, 'phenotype file is empty');
   }
-  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
   if (config.phenoTable && config.pheno) throw new UsageError('give either -p (rows in genotype order) or --pheno (matched by ID), not both');
   if (config.covarTable && config.covariates) throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
   const source = openGenotypes(config, rowCount);

@@ -110,6 +110,13 @@ describe('phenotype and covariate tables matched by ID', () => {
     expect(read(join(dir, 'byIdT.log.txt'))).toMatch(/## 2 sample IDs of .*pheno\.tsv are not among the genotype samples \(ignored\)/);
   }, 120_000);
 
+  it('BIMBAM genotypes name no samples: --keep and --pheno are usage errors', async () => {
+    writeFileSync(join(dir, 'k1.txt'), 'A\n');
+    const bimbam = ['-g', `${bb}.geno.txt`, '-p', `${bb}.pheno.txt`, '-gk', '1', '-o', 'bbsel', '-outdir', dir];
+    await expect(lmmscan([...bimbam, '--keep', join(dir, 'k1.txt')])).rejects.toThrow('--keep / --remove need sample IDs, which BIMBAM (-g) files do not carry');
+    await expect(lmmscan(['-g', `${bb}.geno.txt`, '--pheno', join(dir, 'k1.txt'), '-gk', '1'])).rejects.toThrow('--pheno / --covar match samples by ID, which BIMBAM (-g) files do not carry');
+  });
+
   it('a duplicated ID is an error naming the file and both lines', async () => {
     writeFileSync(join(dir, 'dup.tsv'), `#IID y\n${cohort.individuals[0].iid} 1\n${cohort.individuals[1].iid} 2\n${cohort.individuals[0].iid} 3\n`);
     await expect(lmmscan(['-bfile', bed, '--pheno', join(dir, 'dup.tsv'), '-gk', '1', '-o', 'dup', '-outdir', dir])).rejects.toThrow(
@@ -147,6 +154,15 @@ describe.runIf(hasPlink2)('selection gives the rows of a plink2 --make-bed subse
       const k = ['-k', join(dir, 'sub.cXX.txt'), '--kinship-ids', join(dir, 'sub.fam')];
       expect(await output(name, 'assoc.txt', [...flags, ...full, ...k, '-lmm', '4']), name).toBe(assoc);
     }
+    // The subset's K in another order, with its IDs in that order.
+    const subK = read(join(dir, 'sub.cXX.txt')).trimEnd().split('\n').map((l) => l.split('\t'));
+    const subIds = read(join(dir, 'sub.fam')).trimEnd().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    const perm = subIds.map((_, k) => (k * 17 + 5) % subIds.length);
+    expect(new Set(perm).size).toBe(subIds.length);
+    writeFileSync(join(dir, 'perm.cXX.txt'), perm.map((a) => perm.map((b) => subK[a][b]).join('\t')).join('\n') + '\n');
+    writeFileSync(join(dir, 'perm.ids'), perm.map((a) => subIds[a]).join('\n') + '\n');
+    const permuted = ['-k', join(dir, 'perm.cXX.txt'), '--kinship-ids', join(dir, 'perm.ids')];
+    expect(await output('selP', 'assoc.txt', [...selections[0][1], ...full, ...permuted, '-lmm', '4'])).toBe(assoc);
     // A -k over every sample of the genotype file is cut to the kept ones.
     const kept = new Set(keep.map((s) => s.iid));
     const subRows = read(join(dir, 'sub.cXX.txt')).trimEnd().split('\n').map((l) => l.split('\t'));
