@@ -74,6 +74,14 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   if (args.has('pfile') && pgenFiles.length > 0) throw new UsageError('give either --pfile or --pgen/--pvar/--psam, not both');
   if (pgenFiles.length > 0 && pgenFiles.length < 3) throw new UsageError('--pgen, --pvar and --psam go together (or give --pfile PREFIX)');
   const list = (name: string) => text(args, name)?.split(',').map((v) => v.trim());
+  // Several --pheno columns scan as --traits does (one output per trait); the columns come from the table.
+  const phenoNames = list('pheno-name');
+  const phenoColNums = text(args, 'pheno-col-nums');
+  const severalPheno = (phenoNames && phenoNames.length > 1) || (phenoColNums !== undefined && /[,-]/.test(phenoColNums));
+  if ((phenoNames || phenoColNums) && !args.has('pheno')) throw new UsageError('--pheno-name / --pheno-col-nums choose columns of a --pheno table');
+  if ((args.has('covar-name') || args.has('covar-col-nums')) && !args.has('covar')) throw new UsageError('--covar-name / --covar-col-nums choose columns of a --covar table');
+  if (phenoNames && phenoColNums) throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
+  if (severalPheno && args.has('traits')) throw new UsageError('--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits');
   const column = numberFlag(args, 'n', 1, (v) => Number.isInteger(v) && v >= 1, 'a column number >= 1');
   return {
     bfile: text(args, 'bfile'),
@@ -96,8 +104,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     snps: text(args, 'snps'),
     ksnps: text(args, 'ksnps'),
     phenoTable: text(args, 'pheno'),
-    phenoNames: list('pheno-name'),
-    phenoColNums: text(args, 'pheno-col-nums'),
+    phenoNames,
+    phenoColNums,
     covarTable: text(args, 'covar'),
     covarNames: list('covar-name'),
     covarColNums: text(args, 'covar-col-nums'),
@@ -113,7 +121,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
     lm: choice(args, 'lm', [1, 2, 3, 4] as const),
     writeEigen: args.has('eigen'),
-    traits: text(args, 'traits'),
+    traits: text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
     keepP: args.has('keep-p') ? numberFlag(args, 'keep-p', 1, (v) => v > 0 && v <= 1, 'a p-value in (0, 1]') : undefined,
     loco: args.get('loco') === true,
     locoChromosome: text(args, 'loco'),

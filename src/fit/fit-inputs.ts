@@ -59,6 +59,7 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
   if (sources === 0) throw new UsageError('--fit needs a covariance for the random effect: --groups FILE, -k FILE, or -gk 1|2 with genotypes');
   if (sources > 1) throw new UsageError('give only one of --groups, -k and -gk with --fit');
   if (config.eigenValuesFile || config.eigenVectorsFile) throw new UsageError('--fit takes K itself (-k or --groups), not -d/-u');
+  if (config.phenoTable || config.covarTable || config.kinshipIds) throw new UsageError('--fit reads row-aligned files: give -p / -c (not --pheno / --covar / --kinship-ids)');
 
   const { phenotypes, file: phenotypeFile } = readPhenotypes(config);
   const labels = config.groups ? readGroupFile(config.groups) : null;

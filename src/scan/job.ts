@@ -115,7 +115,7 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
 export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<string[]> {
   const inputs = openInputs(config);
   try {
-    const eigen = await eigenForAnalysed(kinshipSourceOf(config), inputs.selection, engine);
+    const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine);
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);

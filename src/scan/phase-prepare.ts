@@ -87,11 +87,12 @@ export function checkModes(config: ScanConfig): void {
 }
 
 /** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
-export function kinshipSourceOf(config: ScanConfig): KinshipSource {
+export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): KinshipSource {
   if (config.groups && (config.kinship || config.eigenValuesFile)) throw new UsageError('give either --groups or -k / -d -u, not both');
   return {
     kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
     kinshipFile: config.kinship,
+    kinshipRows: inputs?.kinshipRows,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
   };
@@ -160,7 +161,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;
   if (config.lmm !== undefined && !config.loco) {
-    const kinshipSource = kinshipSourceOf(config);
+    const kinshipSource = kinshipSourceOf(config, inputs);
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
     for (let g = 0; g < inputs.groups.length; g++) {
