@@ -61,6 +61,33 @@ describe.runIf(havePlink2)('-gk 1 and -lmm 4 from BGEN and PGEN', () => {
     expect(await run('pfile', ['--pfile', out])).toEqual(bed);
     expect(await run('pgen3', ['--pgen', `${out}.pgen`, '--pvar', `${out}.pvar`, '--psam', `${out}.psam`])).toEqual(bed);
   }, 120_000);
+
+  it('--pheno matched by ID, --keep and --chr give the .bed rows for BGEN and PGEN', async () => {
+    const fam = readFileSync(`${prefix}.fam`, 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
+    const values = readFileSync(pheno, 'utf8').trim().split('\n');
+    // Shuffled rows, one sample absent (missing), one ID the genotypes do not have.
+    const rows = fam.map((f, i) => `${f[0]} ${f[1]} ${values[i]}`).filter((_, i) => i !== 0).reverse();
+    writeFileSync(join(dir, 'table.txt'), ['#FID IID y', ...rows, 'NOPE NOPE 1.5'].join('\n') + '\n');
+    writeFileSync(join(dir, 'keep.txt'), fam.filter((_, i) => i % 4 !== 1).map((f) => `${f[0]} ${f[1]}`).join('\n') + '\n');
+    const selected = async (label: string, input: string[]) => {
+      const flags = [...input, '--pheno', join(dir, 'table.txt'), '--keep', join(dir, 'keep.txt'), '--chr', '2', '-outdir', dir, '--no-plots'];
+      await lmmscan([...flags, '-gk', '1', '-o', `${label}_sel`]);
+      // -k is in the genotype file's sample order (all 94) and is cut to the kept samples.
+      await lmmscan([...flags, '-k', join(dir, 'bed.cXX.txt'), '-lmm', '4', '-o', `${label}_sel_lmm`]);
+      return [readFileSync(join(dir, `${label}_sel.cXX.txt`), 'utf8'), readFileSync(join(dir, `${label}_sel_lmm.assoc.txt`), 'utf8')];
+    };
+    const expected = await selected('bed', ['-bfile', prefix]);
+    // 70 samples kept (the kinship covers them all; the first has no phenotype); chromosome 2 only.
+    expect(expected[0].trim().split('\n')).toHaveLength(70);
+    const assocRows = expected[1].trim().split('\n').slice(1);
+    expect(assocRows.length).toBeGreaterThan(20);
+    expect(assocRows.every((row) => row.startsWith('2\t'))).toBe(true);
+    const out = join(dir, 'sel');
+    execFileSync('plink2', ['--bfile', prefix, '--export', 'bgen-1.2', 'bits=8', 'ref-first', '--out', out, '--silent']);
+    execFileSync('plink2', ['--bfile', prefix, '--make-pgen', '--out', out, '--silent']);
+    expect(await selected('bgen', ['--bgen', `${out}.bgen`, '--sample', `${out}.sample`])).toEqual(expected);
+    expect(await selected('pgen', ['--pfile', out])).toEqual(expected);
+  }, 120_000);
 });
 
 describe('BGEN and PGEN flags', () => {
