@@ -4,7 +4,7 @@
  * ALT allele in UK Biobank's files and in plink2's `--export bgen-1.x ref-first`, so the dosages
  * equal those of the .bed it was converted from (plink2's default export lists ALT first, for PLINK
  * 1.9 compatibility; read such a file and every effect changes sign). Multi-allelic variants are skipped and counted. Opening the file
- * walks the variant headers once and keeps two offsets per variant (16 bytes), never the file.
+ * walks the variant headers once and keeps two offsets and a number per variant (20 bytes), never the file.
  * A .bgi index (SQLite) is not used: the walk over the headers gives the same offsets.
  */
 import { inflateSync } from 'node:zlib';
