@@ -11,7 +11,8 @@ export class BgenDecodeError extends Error {}
 
 /** Decodes layout 1 (6 bytes per sample) into dosages of the second allele, out[i] for i < nSamples. */
 export function decodeLayout1(data: Uint8Array, nSamples: number, out: Float64Array): void {
-  if (data.length < 6 * nSamples) throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${6 * nSamples}`);
+  if (data.length < 6 * nSamples)
+    throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${6 * nSamples}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < nSamples; i++) {
     const aa = view.getUint16(6 * i, true);
@@ -29,9 +30,11 @@ export function decodeLayout1(data: Uint8Array, nSamples: number, out: Float64Ar
  */
 export function decodeLayout2(data: Uint8Array, nSamples: number, out: Float64Array): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (data.length < 10 + nSamples) throw new BgenDecodeError(`probability block of ${data.length} bytes is shorter than its header`);
+  if (data.length < 10 + nSamples)
+    throw new BgenDecodeError(`probability block of ${data.length} bytes is shorter than its header`);
   const n = view.getUint32(0, true);
-  if (n !== nSamples) throw new BgenDecodeError(`probability block is for ${n} samples, the header says ${nSamples}`);
+  if (n !== nSamples)
+    throw new BgenDecodeError(`probability block is for ${n} samples, the header says ${nSamples}`);
   const alleles = view.getUint16(4, true);
   if (alleles !== 2) throw new BgenDecodeError(`probability block has ${alleles} alleles, expected 2`);
   const ploidyBytes = 8;
@@ -43,7 +46,8 @@ export function decodeLayout2(data: Uint8Array, nSamples: number, out: Float64Ar
   let totalValues = 0;
   for (let i = 0; i < nSamples; i++) totalValues += data[ploidyBytes + i] & 63;
   const needed = first + Math.ceil((totalValues * bits) / 8);
-  if (data.length < needed) throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${needed}`);
+  if (data.length < needed)
+    throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${needed}`);
   // Divide (not multiply by 1/max) so that a stored maximum is exactly 1 and hard calls stay integers.
   const max = 2 ** bits - 1;
   let bit = first * 8;

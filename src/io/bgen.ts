@@ -3,32 +3,30 @@
  * unphased), streamed by variant. The counted allele (allele1) is the variant's SECOND allele: the
  * ALT allele in UK Biobank's files and in plink2's `--export bgen-1.x ref-first`, so the dosages
  * equal those of the .bed it was converted from (plink2's default export lists ALT first, for PLINK
- * 1.9 compatibility; read such a file and every effect changes sign). Multi-allelic variants are skipped and counted. Opening the file
- * walks the variant headers once and keeps two offsets and a number per variant (20 bytes), never the file.
- * A .bgi index (SQLite) is not used: the walk over the headers gives the same offsets.
+ * 1.9 compatibility; read such a file and every effect changes sign). Multi-allelic variants are
+ * skipped and counted. Opening the file walks the variant headers once and keeps two offsets and a
+ * number per variant (20 bytes), never the file. A .bgi index (SQLite) is not used: the walk over
+ * the headers gives the same offsets.
  */
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { BgenDecodeError, decodeLayout1, decodeLayout2 } from './bgen-probabilities.js';
+import { annotationOf, parseVariantHeader, readBgenHeader, type BgenHeader } from './bgen-header.js';
 import { FileWindow } from './file-window.js';
 import type { ScanConfig } from '../scan/config.js';
-import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId, SnpChoice } from './genotypes.js';
+import type {
+  GenotypeBlock,
+  GenotypeFormat,
+  GenotypeSelection,
+  GenotypeSource,
+  SampleId,
+  SnpChoice,
+} from './genotypes.js';
 import { InputError } from './input-error.js';
 import { readOxfordSample } from './oxford-sample.js';
 import type { SnpAnnotation } from './plink.js';
 
 const COMPRESSION_NAMES = ['none', 'zlib', 'zstd'];
-
-/** The parts of the BGEN header block the reader uses. */
-interface BgenHeader {
-  firstVariant: number;
-  nVariants: number;
-  nSamples: number;
-  compression: number;
-  layout: number;
-  hasSampleIds: boolean;
-  sampleBlockStart: number;
-}
 
 /**
  * A BGEN file as a GenotypeSource; sample IDs from `samplePath` (Oxford .sample: ID_1 as FID, ID_2 as
@@ -59,14 +57,18 @@ export class BgenGenotypes implements GenotypeSource {
     this.genotypeFile = path;
     this.file = new FileWindow(path, '.bgen file');
     try {
-      this.header = readHeader(this.file);
+      this.header = readBgenHeader(this.file);
       this.samplesInFile = this.header.nSamples;
       const ids = samplePath ? readOxfordSample(samplePath) : this.storedSampleIds(path);
       if (ids.length !== this.samplesInFile) {
-        throw new InputError(samplePath ?? path, `${ids.length} samples, but ${path} holds ${this.samplesInFile}`);
+        throw new InputError(
+          samplePath ?? path,
+          `${ids.length} samples, but ${path} holds ${this.samplesInFile}`,
+        );
       }
       const rows: number[] = [];
-      for (let i = 0; i < ids.length; i++) if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
+      for (let i = 0; i < ids.length; i++)
+        if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
       this.sampleRows = Int32Array.from(rows);
       this.sampleIds = rows.map((i) => ids[i]);
       this.nSamples = rows.length;
@@ -83,7 +85,7 @@ export class BgenGenotypes implements GenotypeSource {
 
   /** Annotation of chosen SNP k; allele1 is the counted (second) allele. */
   snp(k: number): SnpAnnotation {
-    return annotationOf(this.parseVariantHeader(this.headerAt[k], this.variantNumber[k]));
+    return annotationOf(parseVariantHeader(this.file, this.header, this.headerAt[k], this.variantNumber[k]));
   }
 
   async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
@@ -102,7 +104,9 @@ export class BgenGenotypes implements GenotypeSource {
   }
 
   notes(): string[] {
-    return this.skippedMultiallelic > 0 ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`] : [];
+    return this.skippedMultiallelic > 0
+      ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`]
+      : [];
   }
 
   close(): void {
@@ -120,10 +124,14 @@ export class BgenGenotypes implements GenotypeSource {
       const target = this.allSamples ?? out;
       if (layout === 1) decodeLayout1(data, this.samplesInFile, target);
       else decodeLayout2(data, this.samplesInFile, target);
-      if (this.allSamples) for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
+      if (this.allSamples)
+        for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
     } catch (error) {
       if (error instanceof InputError) throw error;
-      const reason = error instanceof BgenDecodeError ? error.message : `cannot decompress (${COMPRESSION_NAMES[compression]}): ${String(error)}`;
+      const reason =
+        error instanceof BgenDecodeError
+          ? error.message
+          : `cannot decompress (${COMPRESSION_NAMES[compression]}): ${String(error)}`;
       throw new InputError(this.file.path, `${what} (${this.snp(k).rs}): ${reason}`);
     }
   }
@@ -138,7 +146,8 @@ export class BgenGenotypes implements GenotypeSource {
     const expected = this.file.uint(at + 4, 4, what);
     const packed = this.file.bytes(at + 8, stored - 4, what);
     const data = compression === 1 ? inflateSync(packed) : zstdDecompress(packed);
-    if (data.length !== expected) throw new BgenDecodeError(`decompressed to ${data.length} bytes, header says ${expected}`);
+    if (data.length !== expected)
+      throw new BgenDecodeError(`decompressed to ${data.length} bytes, header says ${expected}`);
     return data;
   }
 
@@ -153,7 +162,10 @@ export class BgenGenotypes implements GenotypeSource {
     let offset = at + 8;
     for (let i = 0; i < count; i++) {
       const length = this.file.uint(offset, 2, `sample identifier ${i + 1}`);
-      samples.push({ fid: null, iid: this.file.bytes(offset + 2, length, `sample identifier ${i + 1}`).toString('utf8') });
+      samples.push({
+        fid: null,
+        iid: this.file.bytes(offset + 2, length, `sample identifier ${i + 1}`).toString('utf8'),
+      });
       offset += 2 + length;
     }
     return samples;
@@ -169,11 +181,16 @@ export class BgenGenotypes implements GenotypeSource {
     let multiallelic = 0;
     let offset = this.header.firstVariant;
     for (let v = 0; v < nVariants; v++) {
-      const header = this.parseVariantHeader(offset, v);
+      const header = parseVariantHeader(this.file, this.header, offset, v);
       const blockBytes =
-        layout === 1 && compression === 0 ? 6 * this.samplesInFile : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
+        layout === 1 && compression === 0
+          ? 6 * this.samplesInFile
+          : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
       if (header.end + blockBytes > this.file.size) {
-        throw new InputError(this.file.path, `variant ${v + 1} (${header.rs}): genotype block runs past the end of the file (truncated?)`);
+        throw new InputError(
+          this.file.path,
+          `variant ${v + 1} (${header.rs}): genotype block runs past the end of the file (truncated?)`,
+        );
       }
       if (header.alleles.length !== 2) multiallelic++;
       else if (!choice || choice.keeps(annotationOf(header))) {
@@ -183,69 +200,14 @@ export class BgenGenotypes implements GenotypeSource {
       }
       offset = header.end + blockBytes;
     }
-    return { headerAt: headerAt.slice(0, kept), dataAt: dataAt.slice(0, kept), variantNumber: variantNumber.slice(0, kept), kept, multiallelic };
-  }
-
-  /** Parses the variant identifying block at `offset` (variant number v, 0-based, for errors). */
-  private parseVariantHeader(offset: number, v: number) {
-    const what = `variant ${v + 1} header`;
-    let at = offset;
-    if (this.header.layout === 1) {
-      const n = this.file.uint(at, 4, what);
-      if (n !== this.samplesInFile) throw new InputError(this.file.path, `${what}: ${n} samples, the file header says ${this.samplesInFile}`);
-      at += 4;
-    }
-    const text = (lengthBytes: 2 | 4): string => {
-      const length = this.file.uint(at, lengthBytes, what);
-      const value = this.file.bytes(at + lengthBytes, length, what).toString('utf8');
-      at += lengthBytes + length;
-      return value;
+    return {
+      headerAt: headerAt.slice(0, kept),
+      dataAt: dataAt.slice(0, kept),
+      variantNumber: variantNumber.slice(0, kept),
+      kept,
+      multiallelic,
     };
-    const id = text(2);
-    const rs = text(2);
-    const chr = text(2);
-    const pos = this.file.uint(at, 4, what);
-    at += 4;
-    let nAlleles = 2;
-    if (this.header.layout === 2) {
-      nAlleles = this.file.uint(at, 2, what);
-      at += 2;
-    }
-    const alleles: string[] = [];
-    for (let a = 0; a < nAlleles; a++) alleles.push(text(4));
-    return { id, rs, chr, pos, alleles, end: at };
   }
-}
-
-/** A variant's annotation: the rsid (the variant ID when empty), allele1 = the second allele. */
-function annotationOf(v: { id: string; rs: string; chr: string; pos: number; alleles: string[] }): SnpAnnotation {
-  return { chr: v.chr, rs: v.rs === '' ? v.id : v.rs, pos: String(v.pos), allele1: v.alleles[1], allele0: v.alleles[0] };
-}
-
-/** Reads and checks the BGEN header block. */
-function readHeader(file: FileWindow): BgenHeader {
-  const what = 'header block';
-  const offset = file.uint(0, 4, what);
-  const headerLength = file.uint(4, 4, what);
-  if (headerLength < 20) throw new InputError(file.path, `header block length ${headerLength} is below the minimum 20 (not a BGEN file?)`);
-  const magic = file.bytes(16, 4, what);
-  const magicOk = magic.toString('latin1') === 'bgen' || magic.every((b) => b === 0);
-  if (!magicOk) throw new InputError(file.path, `magic number "${magic.toString('latin1')}" is not "bgen" (not a BGEN file?)`);
-  const flags = file.uint(4 + headerLength - 4, 4, what);
-  const compression = flags & 3;
-  const layout = (flags >>> 2) & 15;
-  if (compression === 3) throw new InputError(file.path, 'compression type 3 is not defined by the BGEN spec');
-  if (layout !== 1 && layout !== 2) throw new InputError(file.path, `layout ${layout} is not supported (only layouts 1 and 2 exist)`);
-  if (layout === 1 && compression === 2) throw new InputError(file.path, 'layout 1 with zstd compression is not valid BGEN');
-  return {
-    firstVariant: offset + 4,
-    nVariants: file.uint(8, 4, what),
-    nSamples: file.uint(12, 4, what),
-    compression,
-    layout,
-    hasSampleIds: (flags & 0x80000000) !== 0,
-    sampleBlockStart: 4 + headerLength,
-  };
 }
 
 /** --bgen FILE, with --sample FILE or the sample IDs stored in the file. */

@@ -32,7 +32,10 @@ export class FileWindow {
    */
   bytes(offset: number, length: number, what: string): Buffer {
     if (offset + length > this.size) {
-      throw new InputError(this.path, `${what}: file ends at byte ${this.size}, needs ${offset + length} (truncated?)`);
+      throw new InputError(
+        this.path,
+        `${what}: file ends at byte ${this.size}, needs ${offset + length} (truncated?)`,
+      );
     }
     if (offset < this.start || offset + length > this.end) {
       if (this.buffer.length < length) this.buffer = Buffer.alloc(Math.max(length, 2 * this.buffer.length));

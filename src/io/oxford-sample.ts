@@ -15,14 +15,21 @@ export function readOxfordSample(path: string): FamRecord[] {
     throw new InputError(path, `header starts "${header.slice(0, 2).join(' ')}", expected "ID_1 ID_2"`, 1);
   }
   const types = splitWhitespace(lines[1]);
-  if (types[0] !== '0' || types[1] !== '0') throw new InputError(path, 'second line must give the column types, starting "0 0"', 2);
+  if (types[0] !== '0' || types[1] !== '0')
+    throw new InputError(path, 'second line must give the column types, starting "0 0"', 2);
   const samples: FamRecord[] = [];
   const seen = new Map<string, number>();
   for (let k = 2; k < lines.length; k++) {
     const f = splitWhitespace(lines[k]);
-    if (f.length < 2) throw new InputError(path, `expected at least 2 fields (ID_1 ID_2), found ${f.length}`, k + 1);
+    if (f.length < 2)
+      throw new InputError(path, `expected at least 2 fields (ID_1 ID_2), found ${f.length}`, k + 1);
     const key = `${f[0]}\t${f[1]}`;
-    if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${f[0]} ${f[1]} (first on line ${seen.get(key)})`, k + 1);
+    if (seen.has(key))
+      throw new InputError(
+        path,
+        `duplicated sample ID ${f[0]} ${f[1]} (first on line ${seen.get(key)})`,
+        k + 1,
+      );
     seen.set(key, k + 1);
     samples.push({ fid: f[0], iid: f[1] });
   }

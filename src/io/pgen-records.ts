@@ -50,7 +50,12 @@ function sampleIdBytes(nSamples: number): number {
  * codes[0..length); returns the length. Layout: vint length; group start IDs; group segment sizes
  * (skipped); 2-bit codes (difflists only); per group, vint deltas after its first ID.
  */
-function readDifflist(cursor: RecordCursor, nSamples: number, samples: Int32Array, codes: Uint8Array | null): number {
+function readDifflist(
+  cursor: RecordCursor,
+  nSamples: number,
+  samples: Int32Array,
+  codes: Uint8Array | null,
+): number {
   const length = cursor.vint('difflist length');
   if (length === 0) return 0;
   if (length > nSamples) throw new PgenDecodeError(`difflist of ${length} entries for ${nSamples} samples`);
@@ -88,7 +93,13 @@ export class DifflistScratch {
  * Decodes the hard-call track of a non-LD record into `out`. vrtype bits 0-2: 0 two-bit calls,
  * 1 one-bit calls + difflist, 4/6/7 difflist from common value 0/2/3, 5 all hom REF.
  */
-export function decodeHardCalls(cursor: RecordCursor, vrtype: number, nSamples: number, out: Genotypes, scratch: DifflistScratch): void {
+export function decodeHardCalls(
+  cursor: RecordCursor,
+  vrtype: number,
+  nSamples: number,
+  out: Genotypes,
+  scratch: DifflistScratch,
+): void {
   const main = vrtype & 7;
   const bytes = cursor.bytes;
   if (main === 0) {
@@ -111,7 +122,12 @@ export function decodeHardCalls(cursor: RecordCursor, vrtype: number, nSamples: 
 }
 
 /** Applies a difflist of (sample, code) pairs to `out` (the LD records' and patches' format). */
-export function applyDifflist(cursor: RecordCursor, nSamples: number, out: Genotypes, scratch: DifflistScratch): void {
+export function applyDifflist(
+  cursor: RecordCursor,
+  nSamples: number,
+  out: Genotypes,
+  scratch: DifflistScratch,
+): void {
   const length = readDifflist(cursor, nSamples, scratch.samples, scratch.codes);
   for (let e = 0; e < length; e++) out[scratch.samples[e]] = scratch.codes[e];
 }
@@ -128,7 +144,8 @@ export function skipPhase(cursor: RecordCursor, calls: Genotypes, nSamples: numb
   const first = cursor.take(1 + (hets >> 3), 'phase track');
   if ((cursor.bytes[first] & 1) === 0) return;
   let present = -1;
-  for (let k = 0; k <= hets >> 3; k++) for (let byte = cursor.bytes[first + k]; byte; byte &= byte - 1) present++;
+  for (let k = 0; k <= hets >> 3; k++)
+    for (let byte = cursor.bytes[first + k]; byte; byte &= byte - 1) present++;
   cursor.take(Math.ceil(present / 8), 'phase track');
 }
 

@@ -6,7 +6,13 @@
  */
 import { FileWindow } from './file-window.js';
 import type { ScanConfig } from '../scan/config.js';
-import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
+import type {
+  GenotypeBlock,
+  GenotypeFormat,
+  GenotypeSelection,
+  GenotypeSource,
+  SampleId,
+} from './genotypes.js';
 import { InputError } from './input-error.js';
 import { readPgenHeader, type PgenHeader } from './pgen-header.js';
 import {
@@ -64,10 +70,16 @@ export class PgenGenotypes implements GenotypeSource {
     try {
       this.header = readPgenHeader(this.file);
       if (this.header.nVariants !== this.pvar.count) {
-        throw new InputError(paths.pgen, `header says ${this.header.nVariants} variants, ${paths.pvar} lists ${this.pvar.count}`);
+        throw new InputError(
+          paths.pgen,
+          `header says ${this.header.nVariants} variants, ${paths.pvar} lists ${this.pvar.count}`,
+        );
       }
       if (this.header.nSamples !== ids.length) {
-        throw new InputError(paths.pgen, `header says ${this.header.nSamples} samples, ${paths.psam} lists ${ids.length}`);
+        throw new InputError(
+          paths.pgen,
+          `header says ${this.header.nSamples} samples, ${paths.psam} lists ${ids.length}`,
+        );
       }
     } catch (error) {
       this.file.close();
@@ -80,7 +92,8 @@ export class PgenGenotypes implements GenotypeSource {
     this.kept = choice ? biallelic.filter((v) => choice.keeps(this.pvar.get(v))) : biallelic;
     this.snpCount = this.kept.length;
     const rows: number[] = [];
-    for (let i = 0; i < ids.length; i++) if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
+    for (let i = 0; i < ids.length; i++)
+      if (!selection.samples || selection.samples.keeps(ids[i])) rows.push(i);
     this.sampleRows = Int32Array.from(rows);
     this.sampleIds = rows.map((i) => ids[i]);
     this.nSamples = rows.length;
@@ -112,7 +125,9 @@ export class PgenGenotypes implements GenotypeSource {
   }
 
   notes(): string[] {
-    return this.skippedMultiallelic > 0 ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`] : [];
+    return this.skippedMultiallelic > 0
+      ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`]
+      : [];
   }
 
   close(): void {
@@ -124,7 +139,8 @@ export class PgenGenotypes implements GenotypeSource {
     const vrtype = this.header.vrtypes[v];
     const n = this.samplesInFile;
     try {
-      if (vrtype & 8) throw new PgenDecodeError('record has multi-allelic hard calls, but the .pvar lists 2 alleles');
+      if (vrtype & 8)
+        throw new PgenDecodeError('record has multi-allelic hard calls, but the .pvar lists 2 alleles');
       if (isLdCompressed(vrtype)) this.loadBase(v);
       const cursor = this.record(v);
       if (isLdCompressed(vrtype)) {
@@ -140,7 +156,8 @@ export class PgenGenotypes implements GenotypeSource {
       }
       if (vrtype & 0x10) skipPhase(cursor, this.calls, n);
       writeDosages(cursor, vrtype, this.calls, n, this.allSamples ?? out, this.scratch);
-      if (this.allSamples) for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
+      if (this.allSamples)
+        for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
     } catch (error) {
       if (!(error instanceof PgenDecodeError)) throw error;
       throw new InputError(this.file.path, `variant ${v + 1} (${this.pvar.get(v).rs}): ${error.message}`);
@@ -153,7 +170,13 @@ export class PgenGenotypes implements GenotypeSource {
     while (base >= 0 && isLdCompressed(this.header.vrtypes[base])) base--;
     if (base < 0) throw new PgenDecodeError('LD-compressed record with no earlier record to refer to');
     if (base === this.baseIndex) return;
-    decodeHardCalls(this.record(base), this.header.vrtypes[base], this.samplesInFile, this.baseCalls, this.scratch);
+    decodeHardCalls(
+      this.record(base),
+      this.header.vrtypes[base],
+      this.samplesInFile,
+      this.baseCalls,
+      this.scratch,
+    );
     this.baseIndex = base;
   }
 
@@ -166,7 +189,8 @@ export class PgenGenotypes implements GenotypeSource {
 
 /** The .pgen/.pvar/.psam a config names: --pfile PREFIX, else --pgen/--pvar/--psam. */
 export function pgenPathsOf(config: ScanConfig): PgenPaths {
-  if (config.pfile) return { pgen: `${config.pfile}.pgen`, pvar: `${config.pfile}.pvar`, psam: `${config.pfile}.psam` };
+  if (config.pfile)
+    return { pgen: `${config.pfile}.pgen`, pvar: `${config.pfile}.pvar`, psam: `${config.pfile}.psam` };
   return { pgen: config.pgen!, pvar: config.pvar!, psam: config.psam! };
 }
 

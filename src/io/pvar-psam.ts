@@ -57,7 +57,8 @@ export class PvarTable {
       lineStart = k + 1;
       if (line.startsWith('##')) continue;
       if (line.startsWith('#')) {
-        if (columns || starts.length > 0) throw new InputError(path, 'header line after the first variant line', lineNumber);
+        if (columns || starts.length > 0)
+          throw new InputError(path, 'header line after the first variant line', lineNumber);
         columns = headerColumns(splitWhitespace(line.slice(1)), path, lineNumber);
         continue;
       }
@@ -71,8 +72,16 @@ export class PvarTable {
       ends.push(k);
       lineNumbers.push(lineNumber);
     }
-    return new PvarTable(path, raw, Float64Array.from(starts), Float64Array.from(ends), Int32Array.from(lineNumbers), columns ?? { chr: 0, id: 1, pos: 3, alt: 4, ref: 5, count: 6 },
-      Int32Array.from(biallelic), starts.length);
+    return new PvarTable(
+      path,
+      raw,
+      Float64Array.from(starts),
+      Float64Array.from(ends),
+      Int32Array.from(lineNumbers),
+      columns ?? { chr: 0, id: 1, pos: 3, alt: 4, ref: 5, count: 6 },
+      Int32Array.from(biallelic),
+      starts.length,
+    );
   }
 
   /** Annotation of variant k (0-based, in .pgen order); allele1 = ALT, allele0 = REF. */
@@ -85,18 +94,33 @@ export class PvarTable {
 function headerColumns(names: string[], path: string, lineNumber: number): PvarColumns {
   const find = (name: string) => {
     const k = names.indexOf(name);
-    if (k < 0) throw new InputError(path, `header has no ${name} column (expected #CHROM POS ID REF ALT ...)`, lineNumber);
+    if (k < 0)
+      throw new InputError(
+        path,
+        `header has no ${name} column (expected #CHROM POS ID REF ALT ...)`,
+        lineNumber,
+      );
     return k;
   };
-  if (names[0] !== 'CHROM') throw new InputError(path, `header starts "#${names[0]}", expected "#CHROM"`, lineNumber);
-  return { chr: 0, pos: find('POS'), id: find('ID'), ref: find('REF'), alt: find('ALT'), count: names.length };
+  if (names[0] !== 'CHROM')
+    throw new InputError(path, `header starts "#${names[0]}", expected "#CHROM"`, lineNumber);
+  return {
+    chr: 0,
+    pos: find('POS'),
+    id: find('ID'),
+    ref: find('REF'),
+    alt: find('ALT'),
+    count: names.length,
+  };
 }
 
 function parsePvarLine(line: string, c: PvarColumns, path: string, lineNumber: number): SnpAnnotation {
   const f = splitWhitespace(line);
   const needed = Math.max(c.chr, c.pos, c.id, c.ref, c.alt) + 1;
-  if (f.length < needed) throw new InputError(path, `expected at least ${needed} fields, found ${f.length}`, lineNumber);
-  if (!/^\d+$/.test(f[c.pos])) throw new InputError(path, `position "${f[c.pos]}" is not a non-negative integer`, lineNumber);
+  if (f.length < needed)
+    throw new InputError(path, `expected at least ${needed} fields, found ${f.length}`, lineNumber);
+  if (!/^\d+$/.test(f[c.pos]))
+    throw new InputError(path, `position "${f[c.pos]}" is not a non-negative integer`, lineNumber);
   return { chr: f[c.chr], rs: f[c.id], pos: String(Number(f[c.pos])), allele1: f[c.alt], allele0: f[c.ref] };
 }
 
@@ -110,7 +134,8 @@ export function readPsam(path: string): SampleId[] {
   if (first < lines.length && lines[first].startsWith('#')) {
     const names = splitWhitespace(lines[first].slice(1));
     iid = names.indexOf('IID');
-    if (iid < 0) throw new InputError(path, 'header has no IID column (expected #FID IID ... or #IID ...)', first + 1);
+    if (iid < 0)
+      throw new InputError(path, 'header has no IID column (expected #FID IID ... or #IID ...)', first + 1);
     fid = names.indexOf('FID');
     first++;
   }
@@ -118,10 +143,20 @@ export function readPsam(path: string): SampleId[] {
   const seen = new Map<string, number>();
   for (let k = first; k < lines.length; k++) {
     const f = splitWhitespace(lines[k]);
-    if (f.length <= Math.max(fid, iid)) throw new InputError(path, `expected at least ${Math.max(fid, iid) + 1} fields, found ${f.length}`, k + 1);
+    if (f.length <= Math.max(fid, iid))
+      throw new InputError(
+        path,
+        `expected at least ${Math.max(fid, iid) + 1} fields, found ${f.length}`,
+        k + 1,
+      );
     const sample = { fid: fid < 0 ? null : f[fid], iid: f[iid] };
     const key = `${sample.fid}\t${sample.iid}`;
-    if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${sample.fid} ${sample.iid} (first on line ${seen.get(key)})`, k + 1);
+    if (seen.has(key))
+      throw new InputError(
+        path,
+        `duplicated sample ID ${sample.fid} ${sample.iid} (first on line ${seen.get(key)})`,
+        k + 1,
+      );
     seen.set(key, k + 1);
     samples.push(sample);
   }

@@ -45,7 +45,13 @@ const text32 = (s: string) => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.f
 export function writeBgen(path: string, file: BgenTestFile): Buffer {
   const { layout, compressed, nSamples } = file;
   const flags = (compressed ? 1 : 0) | ((file.flagLayout ?? layout) << 2) | (file.sampleIds ? 0x80000000 : 0);
-  const header = Buffer.concat([u32(20), u32(file.variants.length), u32(nSamples), Buffer.from(file.magic ?? 'bgen'), u32(flags >>> 0)]);
+  const header = Buffer.concat([
+    u32(20),
+    u32(file.variants.length),
+    u32(nSamples),
+    Buffer.from(file.magic ?? 'bgen'),
+    u32(flags >>> 0),
+  ]);
   const sampleBlock = file.sampleIds
     ? (() => {
         const ids = Buffer.concat(file.sampleIds.map(text16));
@@ -54,12 +60,19 @@ export function writeBgen(path: string, file: BgenTestFile): Buffer {
     : Buffer.alloc(0);
   const parts: Buffer[] = [u32(header.length + sampleBlock.length), header, sampleBlock];
   for (const v of file.variants) {
-    const head = [layout === 1 ? u32(nSamples) : Buffer.alloc(0), text16(v.id), text16(v.rs), text16(v.chr), u32(v.pos)];
+    const head = [
+      layout === 1 ? u32(nSamples) : Buffer.alloc(0),
+      text16(v.id),
+      text16(v.rs),
+      text16(v.chr),
+      u32(v.pos),
+    ];
     if (layout === 2) head.push(u16(v.alleles.length));
     head.push(...v.alleles.map(text32));
     parts.push(...head);
     const raw = layout === 1 ? layout1Bytes(v) : layout2Bytes(v, file);
-    if (layout === 1) parts.push(compressed ? Buffer.concat([u32(deflateSync(raw).length), deflateSync(raw)]) : raw);
+    if (layout === 1)
+      parts.push(compressed ? Buffer.concat([u32(deflateSync(raw).length), deflateSync(raw)]) : raw);
     else if (compressed) {
       const packed = deflateSync(raw);
       parts.push(u32(packed.length + 4), u32(raw.length), packed);

@@ -43,12 +43,27 @@ export function importDosageCohort(prefix: string, cohort: SimulatedCohort, seed
       d[i] = g < 0 ? NaN : Math.round(1000 * moved) / 1000;
     }
     dosages.push(d);
-    lines.push(`${snp.rs} ${snp.allele1} ${snp.allele0} ${Array.from(d, (v) => (Number.isNaN(v) ? 'NA' : v.toFixed(3))).join(' ')}`);
+    lines.push(
+      `${snp.rs} ${snp.allele1} ${snp.allele0} ${Array.from(d, (v) => (Number.isNaN(v) ? 'NA' : v.toFixed(3))).join(' ')}`,
+    );
   });
   writeFileSync(`${prefix}.dosage`, lines.join('\n') + '\n');
   writeFileSync(`${prefix}.map`, cohort.snps.map((s) => `${s.chr} ${s.rs} 0 ${s.pos}`).join('\n') + '\n');
-  writeFileSync(`${prefix}.fam`, cohort.individuals.map((s) => `${s.fid} ${s.iid} 0 0 1 -9`).join('\n') + '\n');
-  execFileSync('plink2', ['--import-dosage', `${prefix}.dosage`, '--fam', `${prefix}.fam`, '--map', `${prefix}.map`, '--out', prefix, '--silent']);
+  writeFileSync(
+    `${prefix}.fam`,
+    cohort.individuals.map((s) => `${s.fid} ${s.iid} 0 0 1 -9`).join('\n') + '\n',
+  );
+  execFileSync('plink2', [
+    '--import-dosage',
+    `${prefix}.dosage`,
+    '--fam',
+    `${prefix}.fam`,
+    '--map',
+    `${prefix}.map`,
+    '--out',
+    prefix,
+    '--silent',
+  ]);
   return dosages;
 }
 

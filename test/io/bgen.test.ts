@@ -27,7 +27,13 @@ describe.runIf(havePlink2)('BGEN exported by plink2 from a .bed', () => {
   let bed: Awaited<ReturnType<typeof readAllDosages>>;
   const n = 37; // not a multiple of 4: the .bed's last byte is part padding
   beforeAll(async () => {
-    const cohort = simulateCohort({ nIndividuals: n, nSnps: 60, nCausal: 3, missingGenotypeRate: 0.05, seed: 17 });
+    const cohort = simulateCohort({
+      nIndividuals: n,
+      nSnps: 60,
+      nCausal: 3,
+      missingGenotypeRate: 0.05,
+      seed: 17,
+    });
     await writePlink(prefix, cohort);
     const source = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n);
     bed = await readAllDosages(source);
@@ -39,31 +45,34 @@ describe.runIf(havePlink2)('BGEN exported by plink2 from a .bed', () => {
     ['bgen-1.2 bits=8', ['bgen-1.2', 'bits=8', 'ref-first']],
     ['bgen-1.2 bits=16', ['bgen-1.2', 'bits=16', 'ref-first']],
     ['bgen-1.3', ['bgen-1.3', 'ref-first']],
-  ])('%s gives the .bed dosages exactly, with the .sample IDs and the .bim annotation', async (label, exportArgs) => {
-    const out = join(dir, label.replace(/[ =.]/g, '_'));
-    execFileSync('plink2', ['--bfile', prefix, '--export', ...exportArgs, '--out', out, '--silent']);
-    const source = new BgenGenotypes(`${out}.bgen`, `${out}.sample`);
-    expect(source.nSamples).toBe(n);
-    expect(source.sampleIds).toEqual(readFam(`${prefix}.fam`, []).samples);
-    const got = await readAllDosages(source, 7);
-    expect(got.dosages).toEqual(bed.dosages);
-    expect(got.annotations).toEqual(bed.annotations);
-    expect(source.skippedMultiallelic).toBe(0);
-    // A sparse selection reads only the variants asked for.
-    const picked = await readAllDosages(source, 2, Int32Array.from([3, 40, 59]));
-    expect(picked.dosages).toEqual([bed.dosages[3], bed.dosages[40], bed.dosages[59]]);
-    source.close();
-    // A sample and SNP selection decodes what the .bed reader decodes under the same selection.
-    const ids = readFam(`${prefix}.fam`, []).samples;
-    const chosen = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n, selection, ids);
-    const subset = new BgenGenotypes(`${out}.bgen`, `${out}.sample`, selection);
-    expect(subset.nSamples).toBeLessThan(n);
-    expect(subset.sampleRows).toEqual(chosen.sampleRows);
-    expect(subset.snpCount).toBe(chosen.snpCount);
-    expect(await readAllDosages(subset, 4)).toEqual(await readAllDosages(chosen, 4));
-    chosen.close();
-    subset.close();
-  });
+  ])(
+    '%s gives the .bed dosages exactly, with the .sample IDs and the .bim annotation',
+    async (label, exportArgs) => {
+      const out = join(dir, label.replace(/[ =.]/g, '_'));
+      execFileSync('plink2', ['--bfile', prefix, '--export', ...exportArgs, '--out', out, '--silent']);
+      const source = new BgenGenotypes(`${out}.bgen`, `${out}.sample`);
+      expect(source.nSamples).toBe(n);
+      expect(source.sampleIds).toEqual(readFam(`${prefix}.fam`, []).samples);
+      const got = await readAllDosages(source, 7);
+      expect(got.dosages).toEqual(bed.dosages);
+      expect(got.annotations).toEqual(bed.annotations);
+      expect(source.skippedMultiallelic).toBe(0);
+      // A sparse selection reads only the variants asked for.
+      const picked = await readAllDosages(source, 2, Int32Array.from([3, 40, 59]));
+      expect(picked.dosages).toEqual([bed.dosages[3], bed.dosages[40], bed.dosages[59]]);
+      source.close();
+      // A sample and SNP selection decodes what the .bed reader decodes under the same selection.
+      const ids = readFam(`${prefix}.fam`, []).samples;
+      const chosen = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n, selection, ids);
+      const subset = new BgenGenotypes(`${out}.bgen`, `${out}.sample`, selection);
+      expect(subset.nSamples).toBeLessThan(n);
+      expect(subset.sampleRows).toEqual(chosen.sampleRows);
+      expect(subset.snpCount).toBe(chosen.snpCount);
+      expect(await readAllDosages(subset, 4)).toEqual(await readAllDosages(chosen, 4));
+      chosen.close();
+      subset.close();
+    },
+  );
 });
 
 describe.runIf(havePlink2)('BGEN exported by plink2 from imported dosages', () => {
@@ -71,27 +80,48 @@ describe.runIf(havePlink2)('BGEN exported by plink2 from imported dosages', () =
   const n = 29;
   let written: Float64Array[];
   beforeAll(() => {
-    const cohort = simulateCohort({ nIndividuals: n, nSnps: 40, nCausal: 3, missingGenotypeRate: 0.05, seed: 23 });
+    const cohort = simulateCohort({
+      nIndividuals: n,
+      nSnps: 40,
+      nCausal: 3,
+      missingGenotypeRate: 0.05,
+      seed: 23,
+    });
     written = importDosageCohort(prefix, cohort, 5);
   });
 
   // plink2 keeps dosages in units of 1/16384, then stores P(het) and P(hom ALT) at the bit depth, each
   // rounded to 1/(2^bits - 1): |error| <= 1/32768 + 1.5/(2^bits - 1) (dosage = P(het) + 2 P(hom)).
-  it.each([8, 16])('bgen-1.2 bits=%i gives the imported dosages within the format precision', async (bits) => {
-    const out = join(dir, `dosage-${bits}`);
-    execFileSync('plink2', ['--pfile', prefix, '--export', 'bgen-1.2', `bits=${bits}`, 'ref-first', '--out', out, '--silent']);
-    const source = new BgenGenotypes(`${out}.bgen`, `${out}.sample`);
-    const got = await readAllDosages(source, 6);
-    const tolerance = 1 / 32768 + 1.5 / (2 ** bits - 1);
-    let worst = 0;
-    got.dosages.forEach((snp, j) => snp.forEach((d, i) => {
-      expect(Number.isNaN(d)).toBe(Number.isNaN(written[j][i]));
-      if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d - written[j][i]));
-    }));
-    expect(worst).toBeLessThanOrEqual(tolerance);
-    expect(worst).toBeGreaterThan(0); // the dosages are not hard calls
-    source.close();
-  });
+  it.each([8, 16])(
+    'bgen-1.2 bits=%i gives the imported dosages within the format precision',
+    async (bits) => {
+      const out = join(dir, `dosage-${bits}`);
+      execFileSync('plink2', [
+        '--pfile',
+        prefix,
+        '--export',
+        'bgen-1.2',
+        `bits=${bits}`,
+        'ref-first',
+        '--out',
+        out,
+        '--silent',
+      ]);
+      const source = new BgenGenotypes(`${out}.bgen`, `${out}.sample`);
+      const got = await readAllDosages(source, 6);
+      const tolerance = 1 / 32768 + 1.5 / (2 ** bits - 1);
+      let worst = 0;
+      got.dosages.forEach((snp, j) =>
+        snp.forEach((d, i) => {
+          expect(Number.isNaN(d)).toBe(Number.isNaN(written[j][i]));
+          if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d - written[j][i]));
+        }),
+      );
+      expect(worst).toBeLessThanOrEqual(tolerance);
+      expect(worst).toBeGreaterThan(0); // the dosages are not hard calls
+      source.close();
+    },
+  );
 });
 
 /** Random valid stored values for one sample and the dosage of the second allele they mean. */
@@ -141,40 +171,69 @@ describe('BGEN files written from the spec', () => {
     [1, true, 16, false],
   ];
   describe.each([1, 3, 6])('n = %i', (n) => {
-    it.each(cases)('layout %i, compressed %s, %i bits, phased %s: dosages of the second allele', async (layout, compressed, bits, phased) => {
-      const next = rng(1000 * n + 10 * bits + (phased ? 1 : 0) + layout);
-      const expected: number[][] = [];
-      const variants = Array.from({ length: 5 }, (_, j) => {
-        const drawn = Array.from({ length: n }, () => randomSample(next, layout, bits, phased, layout === 1 ? 2 : 1 + Math.floor(next() * 3)));
-        expected.push(drawn.map((d) => d.dosage));
-        return { id: `v${j}`, rs: j === 2 ? '' : `rs${j}`, chr: '7', pos: 1000 + j, alleles: ['A', 'GT'], samples: drawn.map((d) => d.sample) };
-      });
-      const path = join(dir, `spec-${n}-${layout}-${compressed}-${bits}-${phased}.bgen`);
-      const sampleIds = Array.from({ length: n }, (_, i) => `S${i}`);
-      writeBgen(path, { layout, compressed, bits, phased, nSamples: n, sampleIds, variants });
-      const source = new BgenGenotypes(path);
-      expect(source.sampleIds).toEqual(sampleIds.map((iid) => ({ fid: null, iid })));
-      const got = await readAllDosages(source, 2);
-      got.dosages.forEach((snp, j) => snp.forEach((d, i) => {
-        if (Number.isNaN(expected[j][i])) expect(d).toBeNaN();
-        else expect(d).toBeCloseTo(expected[j][i], 12);
-      }));
-      // An empty rsid falls back to the variant ID; allele1 is the second allele.
-      expect(got.annotations[2]).toEqual({ chr: '7', rs: 'v2', pos: '1002', allele1: 'GT', allele0: 'A' });
-      source.close();
-    });
+    it.each(cases)(
+      'layout %i, compressed %s, %i bits, phased %s: dosages of the second allele',
+      async (layout, compressed, bits, phased) => {
+        const next = rng(1000 * n + 10 * bits + (phased ? 1 : 0) + layout);
+        const expected: number[][] = [];
+        const variants = Array.from({ length: 5 }, (_, j) => {
+          const drawn = Array.from({ length: n }, () =>
+            randomSample(next, layout, bits, phased, layout === 1 ? 2 : 1 + Math.floor(next() * 3)),
+          );
+          expected.push(drawn.map((d) => d.dosage));
+          return {
+            id: `v${j}`,
+            rs: j === 2 ? '' : `rs${j}`,
+            chr: '7',
+            pos: 1000 + j,
+            alleles: ['A', 'GT'],
+            samples: drawn.map((d) => d.sample),
+          };
+        });
+        const path = join(dir, `spec-${n}-${layout}-${compressed}-${bits}-${phased}.bgen`);
+        const sampleIds = Array.from({ length: n }, (_, i) => `S${i}`);
+        writeBgen(path, { layout, compressed, bits, phased, nSamples: n, sampleIds, variants });
+        const source = new BgenGenotypes(path);
+        expect(source.sampleIds).toEqual(sampleIds.map((iid) => ({ fid: null, iid })));
+        const got = await readAllDosages(source, 2);
+        got.dosages.forEach((snp, j) =>
+          snp.forEach((d, i) => {
+            if (Number.isNaN(expected[j][i])) expect(d).toBeNaN();
+            else expect(d).toBeCloseTo(expected[j][i], 12);
+          }),
+        );
+        // An empty rsid falls back to the variant ID; allele1 is the second allele.
+        expect(got.annotations[2]).toEqual({ chr: '7', rs: 'v2', pos: '1002', allele1: 'GT', allele0: 'A' });
+        source.close();
+      },
+    );
   });
 
   it('skips multi-allelic variants and counts them; indices number the kept variants', async () => {
     const path = join(dir, 'multi.bgen');
     const hom = (values: number[]) => ({ ploidy: 2, missing: false, values });
-    const biallelic = (rs: string, values: number[]) => ({ id: rs, rs, chr: '1', pos: 5, alleles: ['A', 'C'], samples: [hom(values)] });
+    const biallelic = (rs: string, values: number[]) => ({
+      id: rs,
+      rs,
+      chr: '1',
+      pos: 5,
+      alleles: ['A', 'C'],
+      samples: [hom(values)],
+    });
     const variants = [
       biallelic('a', [255, 0]),
       { id: 'm', rs: 'm', chr: '1', pos: 6, alleles: ['A', 'C', 'G'], samples: [hom([255, 0, 0, 0, 0])] },
       biallelic('b', [0, 0]),
     ];
-    writeBgen(path, { layout: 2, compressed: true, bits: 8, phased: false, nSamples: 1, sampleIds: ['x'], variants });
+    writeBgen(path, {
+      layout: 2,
+      compressed: true,
+      bits: 8,
+      phased: false,
+      nSamples: 1,
+      sampleIds: ['x'],
+      variants,
+    });
     const source = new BgenGenotypes(path);
     expect(source.snpCount).toBe(2);
     expect(source.skippedMultiallelic).toBe(1);
@@ -186,37 +245,72 @@ describe('BGEN files written from the spec', () => {
 
   it('reads IDs from an Oxford .sample file, and checks its count against the file', () => {
     const path = join(dir, 'ids.bgen');
-    const variants = [{ id: 'v', rs: 'v', chr: '1', pos: 1, alleles: ['A', 'C'], samples: [0, 1].map(() => ({ ploidy: 2, missing: false, values: [255, 0] })) }];
+    const variants = [
+      {
+        id: 'v',
+        rs: 'v',
+        chr: '1',
+        pos: 1,
+        alleles: ['A', 'C'],
+        samples: [0, 1].map(() => ({ ploidy: 2, missing: false, values: [255, 0] })),
+      },
+    ];
     writeBgen(path, { layout: 2, compressed: false, bits: 8, phased: false, nSamples: 2, variants });
     expect(() => new BgenGenotypes(path)).toThrow(/stores no sample IDs: give them with --sample FILE/);
     writeFileSync(join(dir, 'two.sample'), 'ID_1 ID_2 missing\n0 0 0\nF1 I1 0\nF2 I2 0\n');
     const source = new BgenGenotypes(path, join(dir, 'two.sample'));
-    expect(source.sampleIds).toEqual([{ fid: 'F1', iid: 'I1' }, { fid: 'F2', iid: 'I2' }]);
+    expect(source.sampleIds).toEqual([
+      { fid: 'F1', iid: 'I1' },
+      { fid: 'F2', iid: 'I2' },
+    ]);
     source.close();
     writeFileSync(join(dir, 'three.sample'), 'ID_1 ID_2 missing\n0 0 0\nF1 I1 0\nF2 I2 0\nF3 I3 0\n');
-    expect(() => new BgenGenotypes(path, join(dir, 'three.sample'))).toThrow(/three\.sample: 3 samples, but .*ids\.bgen holds 2/);
+    expect(() => new BgenGenotypes(path, join(dir, 'three.sample'))).toThrow(
+      /three\.sample: 3 samples, but .*ids\.bgen holds 2/,
+    );
   });
 
   it('names the file and the problem for a bad magic number, an unknown layout and a truncated variant', async () => {
-    const variants = [0, 1, 2].map((j) => ({ id: `v${j}`, rs: `rs${j}`, chr: '1', pos: j, alleles: ['A', 'C'], samples: [{ ploidy: 2, missing: false, values: [255, 0] }] }));
-    const base = { layout: 2 as const, compressed: true, bits: 8, phased: false, nSamples: 1, sampleIds: ['x'], variants };
+    const variants = [0, 1, 2].map((j) => ({
+      id: `v${j}`,
+      rs: `rs${j}`,
+      chr: '1',
+      pos: j,
+      alleles: ['A', 'C'],
+      samples: [{ ploidy: 2, missing: false, values: [255, 0] }],
+    }));
+    const base = {
+      layout: 2 as const,
+      compressed: true,
+      bits: 8,
+      phased: false,
+      nSamples: 1,
+      sampleIds: ['x'],
+      variants,
+    };
     const magic = join(dir, 'magic.bgen');
     writeBgen(magic, { ...base, magic: 'BGEM' });
-    expect(() => new BgenGenotypes(magic)).toThrow(new InputError(magic, 'magic number "BGEM" is not "bgen" (not a BGEN file?)'));
+    expect(() => new BgenGenotypes(magic)).toThrow(
+      new InputError(magic, 'magic number "BGEM" is not "bgen" (not a BGEN file?)'),
+    );
     const layout = join(dir, 'layout.bgen');
     writeBgen(layout, { ...base, flagLayout: 3 });
     expect(() => new BgenGenotypes(layout)).toThrow(/layout\.bgen: layout 3 is not supported/);
     const truncated = join(dir, 'truncated.bgen');
     const bytes = writeBgen(truncated, base);
     writeFileSync(truncated, bytes.subarray(0, bytes.length - 3));
-    expect(() => new BgenGenotypes(truncated)).toThrow(/truncated\.bgen: variant 3 \(rs2\): genotype block runs past the end/);
+    expect(() => new BgenGenotypes(truncated)).toThrow(
+      /truncated\.bgen: variant 3 \(rs2\): genotype block runs past the end/,
+    );
     // A corrupt compressed block is reported when it is read, with the variant.
     const corrupt = join(dir, 'corrupt.bgen');
     const good = writeBgen(corrupt, base);
     good[good.length - 2] ^= 0xff;
     writeFileSync(corrupt, good);
     const source = new BgenGenotypes(corrupt);
-    await expect(readAllDosages(source)).rejects.toThrow(/corrupt\.bgen: variant 3 \(rs2\): cannot decompress \(zlib\)/);
+    await expect(readAllDosages(source)).rejects.toThrow(
+      /corrupt\.bgen: variant 3 \(rs2\): cannot decompress \(zlib\)/,
+    );
     source.close();
   });
 });

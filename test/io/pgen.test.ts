@@ -39,7 +39,8 @@ function awkwardGenotypes(n: number, m: number, seed: number): Int8Array[] {
       // Near copies (LD-compressed) and near flips (inverted LD) of the previous SNP.
       for (let i = 0; i < n; i++) g[i] = kind === 1 || previous[i] < 0 ? previous[i] : 2 - previous[i];
       sprinkle(2, [-1, 0, 1, 2]);
-    } else if (kind === 3) sprinkle(Math.max(1, n >> 5), [1, 2, -1]); // rare: difflist from hom REF
+    } else if (kind === 3)
+      sprinkle(Math.max(1, n >> 5), [1, 2, -1]); // rare: difflist from hom REF
     else if (kind === 4) {
       g.fill(2); // difflist from hom ALT (allele1 is ALT)
       sprinkle(Math.max(1, n >> 5), [0, 1, -1]);
@@ -61,11 +62,21 @@ function writeBedFileset(prefix: string, snps: Int8Array[], n: number): void {
   bed.set(BED_MAGIC);
   snps.forEach((g, j) => packBedSnp(g, bed, 3 + j * per));
   writeFileSync(`${prefix}.bed`, bed);
-  writeFileSync(`${prefix}.bim`, snps.map((_, j) => `${1 + (j >> 4)}\tsnp${j}\t0\t${1000 + 10 * j}\tA\tC`).join('\n') + '\n');
-  writeFileSync(`${prefix}.fam`, Array.from({ length: n }, (_, i) => `F${i >> 1} I${i} 0 0 1 -9`).join('\n') + '\n');
+  writeFileSync(
+    `${prefix}.bim`,
+    snps.map((_, j) => `${1 + (j >> 4)}\tsnp${j}\t0\t${1000 + 10 * j}\tA\tC`).join('\n') + '\n',
+  );
+  writeFileSync(
+    `${prefix}.fam`,
+    Array.from({ length: n }, (_, i) => `F${i >> 1} I${i} 0 0 1 -9`).join('\n') + '\n',
+  );
 }
 
-const pfile = (prefix: string) => ({ pgen: `${prefix}.pgen`, pvar: `${prefix}.pvar`, psam: `${prefix}.psam` });
+const pfile = (prefix: string) => ({
+  pgen: `${prefix}.pgen`,
+  pvar: `${prefix}.pvar`,
+  psam: `${prefix}.psam`,
+});
 
 describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
   it.each([
@@ -76,7 +87,15 @@ describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
   ])('n = %i, %s: ALT dosages equal the .bed dosages exactly', async (n, mode, m) => {
     const prefix = join(dir, `bed-${n}-${mode.replace('=', '')}`);
     writeBedFileset(prefix, awkwardGenotypes(n, m, n), n);
-    execFileSync('plink2', ['--bfile', prefix, '--make-pgen', ...(mode === 'compressed' ? [] : [mode]), '--out', prefix, '--silent']);
+    execFileSync('plink2', [
+      '--bfile',
+      prefix,
+      '--make-pgen',
+      ...(mode === 'compressed' ? [] : [mode]),
+      '--out',
+      prefix,
+      '--silent',
+    ]);
     const bed = new PlinkGenotypes(`${prefix}.bed`, readBim(`${prefix}.bim`), n);
     const expected = await readAllDosages(bed);
     bed.close();
@@ -113,15 +132,23 @@ describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
 describe.runIf(havePlink2)('PGEN dosages imported by plink2', () => {
   it('gives the imported dosages within 1/32768 (plink2 stores them in units of 1/16384)', async () => {
     const prefix = join(dir, 'dosage');
-    const cohort = simulateCohort({ nIndividuals: 203, nSnps: 30, nCausal: 3, missingGenotypeRate: 0.05, seed: 31 });
+    const cohort = simulateCohort({
+      nIndividuals: 203,
+      nSnps: 30,
+      nCausal: 3,
+      missingGenotypeRate: 0.05,
+      seed: 31,
+    });
     const written = importDosageCohort(prefix, cohort, 9);
     const source = new PgenGenotypes(pfile(prefix));
     const got = await readAllDosages(source, 4);
     let worst = 0;
-    got.dosages.forEach((snp, j) => snp.forEach((d, i) => {
-      expect(Number.isNaN(d)).toBe(Number.isNaN(written[j][i]));
-      if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d - written[j][i]));
-    }));
+    got.dosages.forEach((snp, j) =>
+      snp.forEach((d, i) => {
+        expect(Number.isNaN(d)).toBe(Number.isNaN(written[j][i]));
+        if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d - written[j][i]));
+      }),
+    );
     expect(worst).toBeLessThanOrEqual(1 / 32768);
     expect(got.annotations.map((a) => a.allele1)).toEqual(cohort.snps.map((s) => s.allele1));
     const file = new FileWindow(`${prefix}.pgen`, 'pgen');
@@ -134,13 +161,21 @@ describe.runIf(havePlink2)('PGEN dosages imported by plink2', () => {
 });
 
 /** A fixed-width .pgen (mode 0x02, 0x03 or 0x04) written from the spec, with its .pvar and .psam. */
-function writeFixedWidth(prefix: string, mode: 2 | 3 | 4, calls: number[][], dosages: number[][], header = true) {
+function writeFixedWidth(
+  prefix: string,
+  mode: 2 | 3 | 4,
+  calls: number[][],
+  dosages: number[][],
+  header = true,
+) {
   const n = calls[0].length;
   const records = calls.map((g, j) => {
     const record = Buffer.alloc(Math.ceil(n / 4) + (mode === 3 ? 2 * n : mode === 4 ? 4 * n : 0));
     g.forEach((code, i) => (record[i >> 2] |= code << (2 * (i & 3))));
     if (mode !== 2) {
-      dosages[j].forEach((d, i) => record.writeUInt16LE(Number.isNaN(d) ? 65535 : Math.round(d * 16384), Math.ceil(n / 4) + 2 * i));
+      dosages[j].forEach((d, i) =>
+        record.writeUInt16LE(Number.isNaN(d) ? 65535 : Math.round(d * 16384), Math.ceil(n / 4) + 2 * i),
+      );
     }
     return record;
   });
@@ -150,60 +185,122 @@ function writeFixedWidth(prefix: string, mode: 2 | 3 | 4, calls: number[][], dos
   head.writeUInt32LE(n, 7);
   writeFileSync(`${prefix}.pgen`, Buffer.concat([head, ...records]));
   const variants = calls.map((_, j) => (header ? `2\t${500 + j}\tv${j}\tG\tT` : `2 v${j} 0 ${500 + j} T G`));
-  writeFileSync(`${prefix}.pvar`, (header ? '##fileformat=PVARv1.0\n#CHROM\tPOS\tID\tREF\tALT\n' : '') + variants.join('\n') + '\n');
-  writeFileSync(`${prefix}.psam`, (header ? '#IID\tSEX\n' : '') + calls[0].map((_, i) => (header ? `s${i}\t1` : `f${i} s${i} 0 0 1 -9`)).join('\n') + '\n');
+  writeFileSync(
+    `${prefix}.pvar`,
+    (header ? '##fileformat=PVARv1.0\n#CHROM\tPOS\tID\tREF\tALT\n' : '') + variants.join('\n') + '\n',
+  );
+  writeFileSync(
+    `${prefix}.psam`,
+    (header ? '#IID\tSEX\n' : '') +
+      calls[0].map((_, i) => (header ? `s${i}\t1` : `f${i} s${i} 0 0 1 -9`)).join('\n') +
+      '\n',
+  );
 }
 
 describe('fixed-width PGEN written from the spec', () => {
-  it.each([[1], [3], [9]])('n = %i: mode 0x03 dosages (65535 missing), mode 0x04, mode 0x02, header-less .pvar/.psam', async (n) => {
-    const next = rng(70 + n);
-    const calls = Array.from({ length: 4 }, () => Array.from({ length: n }, () => Math.floor(next() * 4)));
-    const dosages = calls.map((g) => g.map(() => (next() < 0.2 ? NaN : Math.round(next() * 32768) / 16384)));
-    for (const mode of [3, 4] as const) {
-      const prefix = join(dir, `fixed-${n}-${mode}`);
-      writeFixedWidth(prefix, mode, calls, dosages);
+  it.each([[1], [3], [9]])(
+    'n = %i: mode 0x03 dosages (65535 missing), mode 0x04, mode 0x02, header-less .pvar/.psam',
+    async (n) => {
+      const next = rng(70 + n);
+      const calls = Array.from({ length: 4 }, () => Array.from({ length: n }, () => Math.floor(next() * 4)));
+      const dosages = calls.map((g) =>
+        g.map(() => (next() < 0.2 ? NaN : Math.round(next() * 32768) / 16384)),
+      );
+      for (const mode of [3, 4] as const) {
+        const prefix = join(dir, `fixed-${n}-${mode}`);
+        writeFixedWidth(prefix, mode, calls, dosages);
+        const source = new PgenGenotypes(pfile(prefix));
+        expect(source.sampleIds[0]).toEqual({ fid: null, iid: 's0' });
+        expect((await readAllDosages(source, 3)).dosages.map((d) => Array.from(d))).toEqual(dosages);
+        source.close();
+      }
+      const prefix = join(dir, `fixed-${n}-2`);
+      writeFixedWidth(prefix, 2, calls, [], false);
       const source = new PgenGenotypes(pfile(prefix));
-      expect(source.sampleIds[0]).toEqual({ fid: null, iid: 's0' });
-      expect((await readAllDosages(source, 3)).dosages.map((d) => Array.from(d))).toEqual(dosages);
+      const got = await readAllDosages(source, 3);
+      expect(got.dosages.map((d) => Array.from(d))).toEqual(
+        calls.map((g) => g.map((c) => (c === 3 ? NaN : c))),
+      );
+      expect(got.annotations[1]).toEqual({ chr: '2', rs: 'v1', pos: '501', allele1: 'T', allele0: 'G' });
+      expect(source.sampleIds[0]).toEqual({ fid: 'f0', iid: 's0' });
       source.close();
-    }
-    const prefix = join(dir, `fixed-${n}-2`);
-    writeFixedWidth(prefix, 2, calls, [], false);
-    const source = new PgenGenotypes(pfile(prefix));
-    const got = await readAllDosages(source, 3);
-    expect(got.dosages.map((d) => Array.from(d))).toEqual(calls.map((g) => g.map((c) => (c === 3 ? NaN : c))));
-    expect(got.annotations[1]).toEqual({ chr: '2', rs: 'v1', pos: '501', allele1: 'T', allele0: 'G' });
-    expect(source.sampleIds[0]).toEqual({ fid: 'f0', iid: 's0' });
-    source.close();
-  });
+    },
+  );
 
   it('skips multi-allelic variants (ALT with a comma) and counts them', async () => {
     const prefix = join(dir, 'multi');
-    writeFixedWidth(prefix, 2, [[0, 1], [2, 2], [1, 3]], []);
-    writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n1\t1\ta\tA\tC\n1\t2\tm\tA\tC,G\n1\t3\tb\tA\tC\n');
+    writeFixedWidth(
+      prefix,
+      2,
+      [
+        [0, 1],
+        [2, 2],
+        [1, 3],
+      ],
+      [],
+    );
+    writeFileSync(
+      `${prefix}.pvar`,
+      '#CHROM\tPOS\tID\tREF\tALT\n1\t1\ta\tA\tC\n1\t2\tm\tA\tC,G\n1\t3\tb\tA\tC\n',
+    );
     const source = new PgenGenotypes(pfile(prefix));
     expect(source.skippedMultiallelic).toBe(1);
     const got = await readAllDosages(source);
     expect(got.annotations.map((a) => a.rs)).toEqual(['a', 'b']);
-    expect(got.dosages.map((d) => Array.from(d))).toEqual([[0, 1], [1, NaN]]);
+    expect(got.dosages.map((d) => Array.from(d))).toEqual([
+      [0, 1],
+      [1, NaN],
+    ]);
     source.close();
   });
 
   it('refuses a .pgen whose header disagrees with its .pvar or .psam, a bad magic number and a truncated file', () => {
     const prefix = join(dir, 'bad');
-    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    writeFixedWidth(
+      prefix,
+      2,
+      [
+        [0, 1, 2],
+        [2, 2, 1],
+      ],
+      [],
+    );
     writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n1\t1\ta\tA\tC\n');
-    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(new InputError(`${prefix}.pgen`, `header says 2 variants, ${prefix}.pvar lists 1`));
-    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(
+      new InputError(`${prefix}.pgen`, `header says 2 variants, ${prefix}.pvar lists 1`),
+    );
+    writeFixedWidth(
+      prefix,
+      2,
+      [
+        [0, 1, 2],
+        [2, 2, 1],
+      ],
+      [],
+    );
     writeFileSync(`${prefix}.psam`, '#FID\tIID\nf\ta\nf\tb\nf\tc\nf\td\n');
-    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(new InputError(`${prefix}.pgen`, `header says 3 samples, ${prefix}.psam lists 4`));
-    writeFixedWidth(prefix, 2, [[0, 1, 2], [2, 2, 1]], []);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(
+      new InputError(`${prefix}.pgen`, `header says 3 samples, ${prefix}.psam lists 4`),
+    );
+    writeFixedWidth(
+      prefix,
+      2,
+      [
+        [0, 1, 2],
+        [2, 2, 1],
+      ],
+      [],
+    );
     const bytes = readFileSync(`${prefix}.pgen`);
     writeFileSync(`${prefix}.pgen`, bytes.subarray(0, bytes.length - 1));
-    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/bad\.pgen: size 13 bytes does not match 2 variants x 3 samples in mode 0x02: expected 14/);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(
+      /bad\.pgen: size 13 bytes does not match 2 variants x 3 samples in mode 0x02: expected 14/,
+    );
     bytes[1] = 0x1c;
     writeFileSync(`${prefix}.pgen`, bytes);
-    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/bad\.pgen: magic bytes 0x6c 0x1c are not a \.pgen's 0x6c 0x1b/);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(
+      /bad\.pgen: magic bytes 0x6c 0x1c are not a \.pgen's 0x6c 0x1b/,
+    );
   });
 });
 
@@ -214,7 +311,9 @@ describe.runIf(havePlink2)('compressed PGEN errors', () => {
     execFileSync('plink2', ['--bfile', prefix, '--make-pgen', '--out', prefix, '--silent']);
     const bytes = readFileSync(`${prefix}.pgen`);
     writeFileSync(`${prefix}.pgen`, bytes.subarray(0, bytes.length - 10));
-    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(/cut\.pgen: records end at byte \d+, past the end of the file/);
+    expect(() => new PgenGenotypes(pfile(prefix))).toThrow(
+      /cut\.pgen: records end at byte \d+, past the end of the file/,
+    );
   });
 });
 
@@ -231,12 +330,26 @@ const vint = (value: number): number[] => {
 /** A difflist of fewer than 64 entries (n < 256 samples): sample IDs ascending, with 2-bit codes or none. */
 function difflist(samples: number[], codes: number[] | null): number[] {
   if (samples.length === 0) return [0];
-  const packed = codes ? Array.from({ length: Math.ceil(codes.length / 4) }, (_, b) => codes.slice(4 * b, 4 * b + 4).reduce((a, c, k) => a | (c << (2 * k)), 0)) : [];
-  return [...vint(samples.length), samples[0], ...packed, ...samples.slice(1).flatMap((s, k) => vint(s - samples[k]))];
+  const packed = codes
+    ? Array.from({ length: Math.ceil(codes.length / 4) }, (_, b) =>
+        codes.slice(4 * b, 4 * b + 4).reduce((a, c, k) => a | (c << (2 * k)), 0),
+      )
+    : [];
+  return [
+    ...vint(samples.length),
+    samples[0],
+    ...packed,
+    ...samples.slice(1).flatMap((s, k) => vint(s - samples[k])),
+  ];
 }
 
 /** A mode-0x10 .pgen written from the spec with 1-byte record lengths and 8-bit record types. */
-function writeVariableWidth(prefix: string, n: number, records: { vrtype: number; bytes: number[] }[], control = 0x04) {
+function writeVariableWidth(
+  prefix: string,
+  n: number,
+  records: { vrtype: number; bytes: number[] }[],
+  control = 0x04,
+) {
   const head = Buffer.alloc(12 + 8);
   head.set([0x6c, 0x1b, 0x10]);
   head.writeUInt32LE(records.length, 3);
@@ -245,8 +358,14 @@ function writeVariableWidth(prefix: string, n: number, records: { vrtype: number
   const table = control & 8 ? [] : [...records.map((r) => r.vrtype), ...records.map((r) => r.bytes.length)];
   const fused = control & 8 ? [records.reduce((a, r, k) => a | ((r.vrtype === 0 ? 1 : 0) << k), 0)] : [];
   head.writeBigUInt64LE(BigInt(20 + table.length + fused.length), 12);
-  writeFileSync(`${prefix}.pgen`, Buffer.concat([head, Buffer.from([...table, ...fused]), ...records.map((r) => Buffer.from(r.bytes))]));
-  writeFileSync(`${prefix}.pvar`, '#CHROM\tPOS\tID\tREF\tALT\n' + records.map((_, j) => `3\t${j + 1}\tr${j}\tA\tG`).join('\n') + '\n');
+  writeFileSync(
+    `${prefix}.pgen`,
+    Buffer.concat([head, Buffer.from([...table, ...fused]), ...records.map((r) => Buffer.from(r.bytes))]),
+  );
+  writeFileSync(
+    `${prefix}.pvar`,
+    '#CHROM\tPOS\tID\tREF\tALT\n' + records.map((_, j) => `3\t${j + 1}\tr${j}\tA\tG`).join('\n') + '\n',
+  );
   writeFileSync(`${prefix}.psam`, '#IID\n' + Array.from({ length: n }, (_, i) => `s${i}`).join('\n') + '\n');
 }
 
@@ -289,7 +408,16 @@ describe('compressed PGEN written from the spec', () => {
 
   it('reads the fused one-bit header of single-sample files (control 8)', async () => {
     const prefix = join(dir, 'fused');
-    writeVariableWidth(prefix, 1, [{ vrtype: 0, bytes: [2] }, { vrtype: 5, bytes: [] }, { vrtype: 0, bytes: [3] }], 8);
+    writeVariableWidth(
+      prefix,
+      1,
+      [
+        { vrtype: 0, bytes: [2] },
+        { vrtype: 5, bytes: [] },
+        { vrtype: 0, bytes: [3] },
+      ],
+      8,
+    );
     const source = new PgenGenotypes(pfile(prefix));
     expect((await readAllDosages(source)).dosages.map((d) => d[0])).toEqual([2, 0, NaN]);
     source.close();
@@ -297,7 +425,10 @@ describe('compressed PGEN written from the spec', () => {
 
   it('names the variant whose record ends inside a difflist', async () => {
     const prefix = join(dir, 'short');
-    writeVariableWidth(prefix, 6, [{ vrtype: 0, bytes: [0, 0] }, { vrtype: 0x04, bytes: [5, 1] }]);
+    writeVariableWidth(prefix, 6, [
+      { vrtype: 0, bytes: [0, 0] },
+      { vrtype: 0x04, bytes: [5, 1] },
+    ]);
     const source = new PgenGenotypes(pfile(prefix));
     await expect(readAllDosages(source)).rejects.toThrow(
       new InputError(`${prefix}.pgen`, 'variant 2 (r1): record ends inside its difflist genotypes'),
