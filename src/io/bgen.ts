@@ -105,7 +105,7 @@ export class BgenGenotypes implements GenotypeSource {
 
   notes(): string[] {
     return this.skippedMultiallelic > 0
-      ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`]
+      ? [`${this.skippedMultiallelic} multi-allelic variants of ${this.genotypeFile} skipped`]
       : [];
   }
 

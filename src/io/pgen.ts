@@ -126,7 +126,7 @@ export class PgenGenotypes implements GenotypeSource {
 
   notes(): string[] {
     return this.skippedMultiallelic > 0
-      ? [`${this.skippedMultiallelic} multi-allelic variants in ${this.genotypeFile} skipped`]
+      ? [`${this.skippedMultiallelic} multi-allelic variants of ${this.genotypeFile} skipped`]
       : [];
   }
 

@@ -237,6 +237,7 @@ describe('BGEN files written from the spec', () => {
     const source = new BgenGenotypes(path);
     expect(source.snpCount).toBe(2);
     expect(source.skippedMultiallelic).toBe(1);
+    expect(source.notes()).toEqual([`1 multi-allelic variants of ${path} skipped`]);
     const got = await readAllDosages(source);
     expect(got.annotations.map((a) => a.rs)).toEqual(['a', 'b']);
     expect(got.dosages.map((d) => d[0])).toEqual([0, 2]);

@@ -245,6 +245,7 @@ describe('fixed-width PGEN written from the spec', () => {
     );
     const source = new PgenGenotypes(pfile(prefix));
     expect(source.skippedMultiallelic).toBe(1);
+    expect(source.notes()).toEqual([`1 multi-allelic variants of ${prefix}.pgen skipped`]);
     const got = await readAllDosages(source);
     expect(got.annotations.map((a) => a.rs)).toEqual(['a', 'b']);
     expect(got.dosages.map((d) => Array.from(d))).toEqual([
