@@ -129,6 +129,33 @@ describe.runIf(havePlink2)('PGEN written by plink2 from a .bed', () => {
   });
 });
 
+describe.runIf(havePlink2)('PGEN with a multi-allelic variant, imported by plink2 from a VCF', () => {
+  it('skips the multi-allelic record (vrtype bit 3) and reads the ones around it', async () => {
+    const prefix = join(dir, 'multi-vcf');
+    const head = '##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n';
+    const columns = '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ta\tb\tc\td\te\n';
+    const records = [
+      '1\t10\tv1\tA\tG\t.\t.\t.\tGT\t0/1\t1/1\t0/0\t./.\t0/1',
+      '1\t20\tv2\tA\tG,T\t.\t.\t.\tGT\t0/2\t1/2\t0/0\t0/1\t2/2',
+      '1\t30\tv3\tC\tT\t.\t.\t.\tGT\t1/1\t0/1\t0/0\t0/0\t./.',
+    ];
+    writeFileSync(`${prefix}.vcf`, head + columns + records.join('\n') + '\n');
+    execFileSync('plink2', ['--vcf', `${prefix}.vcf`, '--make-pgen', '--out', prefix, '--silent']);
+    const file = new FileWindow(`${prefix}.pgen`, 'pgen');
+    expect(Array.from(readPgenHeader(file).vrtypes, (t) => t & 8)).toEqual([0, 8, 0]);
+    file.close();
+    const source = new PgenGenotypes(pfile(prefix));
+    expect(source.skippedMultiallelic).toBe(1);
+    const got = await readAllDosages(source);
+    expect(got.annotations.map((a) => a.rs)).toEqual(['v1', 'v3']);
+    expect(got.dosages.map((d) => Array.from(d))).toEqual([
+      [1, 2, 0, NaN, 1],
+      [2, 1, 0, 0, NaN],
+    ]);
+    source.close();
+  });
+});
+
 describe.runIf(havePlink2)('PGEN dosages imported by plink2', () => {
   it('gives the imported dosages within 1/32768 (plink2 stores them in units of 1/16384)', async () => {
     const prefix = join(dir, 'dosage');
