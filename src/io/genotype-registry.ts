@@ -19,7 +19,9 @@ const FORMATS: GenotypeFormat<ScanConfig>[] = [PLINK_FORMAT, BIMBAM_FORMAT, VCF_
 /** The format the config names, or undefined when it names none; two formats are a UsageError. */
 export function genotypeFormatOf(config: ScanConfig): GenotypeFormat<ScanConfig> | undefined {
   const given = FORMATS.filter((f) => f.given(config));
-  if (given.length > 1) throw new UsageError(`give one genotype input, not ${given.map((f) => f.name).join(' and ')}`);
+  if (given.length > 1) {
+    throw new UsageError(`give one genotype input, not ${given.map((f) => f.name).join(' and ')}`);
+  }
   return given[0];
 }
 
@@ -41,6 +43,8 @@ export function openGenotypes(config: ScanConfig, nSamples?: number): GenotypeSo
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
   const samples = sampleChoiceOf(config);
-  if (samples && !format.hasSampleIds) throw new UsageError(`--keep / --remove need sample IDs, which ${format.name} files do not carry`);
+  if (samples && !format.hasSampleIds) {
+    throw new UsageError(`--keep / --remove need sample IDs, which ${format.name} files do not carry`);
+  }
   return format.open(config, { samples, snps: snpChoiceOf(config), nSamples });
 }

@@ -42,7 +42,9 @@ export class SampleList {
       if (f.length === 0) return;
       if (k === 0 && f[0].startsWith('#')) {
         iidOnly = f[0] === '#IID';
-        if (!iidOnly && f[0] !== '#FID') throw new InputError(path, `header "${f[0]}": expected #FID or #IID`, 1);
+        if (!iidOnly && f[0] !== '#FID') {
+          throw new InputError(path, `header "${f[0]}": expected #FID or #IID`, 1);
+        }
         return;
       }
       if (iidOnly ?? f.length === 1) this.iids.add(f[0]);

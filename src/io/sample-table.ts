@@ -35,7 +35,9 @@ export function readSampleTable(path: string, what: string): SampleTable {
   const lines = readLines(path, what);
   const first = splitWhitespace(lines[0] ?? '');
   const { idColumns, header } = idLayout(first);
-  if (header && idColumns === 2 && first[1] !== 'IID') throw new InputError(path, `header "${first.slice(0, 2).join(' ')}": expected FID IID`, 1);
+  if (header && idColumns === 2 && first[1] !== 'IID') {
+    throw new InputError(path, `header "${first.slice(0, 2).join(' ')}": expected FID IID`, 1);
+  }
   const names = header ? first.slice(idColumns) : Array.from({ length: Math.max(0, first.length - idColumns) }, (_, k) => `PHENO${k + 1}`);
   const ids: SampleId[] = [];
   const rowLines: number[] = [];
@@ -50,7 +52,9 @@ export function readSampleTable(path: string, what: string): SampleTable {
     }
     const id: SampleId = idColumns === 2 ? { fid: f[0], iid: f[1] } : { fid: null, iid: f[0] };
     const key = `${id.fid ?? ''}\t${id.iid}`;
-    if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${id.fid === null ? id.iid : `${id.fid} ${id.iid}`} (first on line ${seen.get(key)})`, k + 1);
+    if (seen.has(key)) {
+      throw new InputError(path, `duplicated sample ID ${id.fid === null ? id.iid : `${id.fid} ${id.iid}`} (first on line ${seen.get(key)})`, k + 1);
+    }
     seen.set(key, k + 1);
     ids.push(id);
     rowLines.push(k + 1);
@@ -58,7 +62,9 @@ export function readSampleTable(path: string, what: string): SampleTable {
       f.slice(idColumns).map((v, c) => {
         if (MISSING.has(v)) return NaN;
         const x = Number(v);
-        if (!Number.isFinite(x)) throw new InputError(path, `${names[c]} "${v}" is not a number (NA or -9 = missing)`, k + 1);
+        if (!Number.isFinite(x)) {
+          throw new InputError(path, `${names[c]} "${v}" is not a number (NA or -9 = missing)`, k + 1);
+        }
         return x;
       }),
     );
@@ -112,7 +118,9 @@ export function matchSamples(samples: readonly SampleId[], table: readonly Sampl
   samples.forEach((s, i) => {
     const r = rowByKey.get(key(s));
     if (r === undefined) return;
-    if (used.has(r)) throw new InputError(file, `sample ID ${s.iid} names two genotype samples (give FID and IID)`, lines?.[r] ?? r + 1);
+    if (used.has(r)) {
+      throw new InputError(file, `sample ID ${s.iid} names two genotype samples (give FID and IID)`, lines?.[r] ?? r + 1);
+    }
     used.add(r);
     rowOf[i] = r;
   });

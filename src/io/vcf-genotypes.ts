@@ -4,14 +4,14 @@
  * REF is allele0; the dosage is FORMAT/DS when the record has it, else the ALT count of GT
  * (--vcf-dosage GT|DS chooses). Multi-allelic records are skipped and counted; "." calls are missing.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ScanConfig } from '../scan/config.js';
 import { fieldEnd, parseField, TAB } from './field-bytes.js';
 import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
 import { InputError } from './input-error.js';
 import type { SnpAnnotation } from './plink.js';
 import { requireFile, streamLineBytes } from './text-file.js';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 
 /** Where the dosage comes from: DS when present else GT (auto), or one of them always. */
 export type VcfDosageField = 'auto' | 'GT' | 'DS';
@@ -19,7 +19,10 @@ export type VcfDosageField = 'auto' | 'GT' | 'DS';
 const COLON = 58;
 const DOT = 46;
 
-/** Byte range [start, stop) of subfield `k` of the ':'-separated field [start, end), or start > stop when absent. */
+/**
+ * Byte range [subStart, subStop) of subfield `k` of the ':'-separated field [start, end), or subStart >
+ * subStop when absent: module variables, so that a subfield costs no allocation.
+ */
 let subStart = 0;
 let subStop = 0;
 function locateSubfield(bytes: Buffer, start: number, end: number, k: number): void {
@@ -39,7 +42,7 @@ function locateSubfield(bytes: Buffer, start: number, end: number, k: number): v
   subStop = e;
 }
 
-/** ALT count of a GT subfield ("0/1", "1|1", "0", "./."), NaN when any allele is missing; -1 when malformed. */
+/** ALT count of a GT subfield ("0/1", "1|1", "0", "./."): NaN when an allele is missing, -1 when malformed. */
 function gtDosage(bytes: Buffer, start: number, stop: number): number {
   if (stop <= start) return NaN;
   let count = 0;
@@ -58,7 +61,7 @@ function gtDosage(bytes: Buffer, start: number, stop: number): number {
   return alleles === 2 ? count : -1;
 }
 
-/** The #CHROM line's sample names and its line number, read from as short a prefix of the file as holds it. */
+/** The #CHROM line's sample names and its line number, from as short a prefix of the file as holds it. */
 function readHeader(path: string): { names: string[]; lines: number } {
   requireFile(path, 'VCF file');
   const fd = openSync(path, 'r');
@@ -96,7 +99,8 @@ function headerIn(path: string, text: string, whole: boolean): { names: string[]
       if (stop < 0 && line === '') throw new InputError(path, 'no #CHROM header line');
       const fields = line.split('\t');
       if (fields[0] !== '#CHROM' || fields.length < 9 || fields[8] !== 'FORMAT') {
-        throw new InputError(path, 'expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT <samples>', lineNumber);
+        const expected = 'expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT <samples>';
+        throw new InputError(path, expected, lineNumber);
       }
       return { names: fields.slice(9), lines: lineNumber };
     }
@@ -161,7 +165,8 @@ export class VcfGenotypes implements GenotypeSource {
     let picked: number[] = [];
     let annotations: SnpAnnotation[] = [];
     const flush = (): GenotypeBlock => {
-      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.subarray(0, picked.length * n), count: picked.length };
+      const count = picked.length;
+      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.subarray(0, count * n), count };
       picked = [];
       annotations = [];
       buffer = new Float64Array(blockSize * n);
@@ -176,24 +181,27 @@ export class VcfGenotypes implements GenotypeSource {
       while (fixed.length < 9) {
         const tab = bytes.indexOf(TAB, i);
         if (tab < 0 || tab >= end) {
-          throw new InputError(path, `${fixed.length + 1} columns, expected 9 fixed columns and ${nFile} samples`, lineNumber);
+          const reason = `${fixed.length + 1} columns, expected 9 fixed columns and ${nFile} samples`;
+          throw new InputError(path, reason, lineNumber);
         }
         fixed.push(bytes.toString('latin1', i, tab));
         i = tab + 1;
       }
       const [chr, pos, id, ref, alt] = fixed;
+      if (!/^\d+$/.test(pos)) throw new InputError(path, `POS "${pos}" is not a position`, lineNumber);
       if (alt.includes(',')) {
         multiAllelic++;
         continue;
       }
-      const annotation = { chr, rs: id, pos, allele1: alt, allele0: ref };
+      const annotation = { chr, rs: id, pos: String(Number(pos)), allele1: alt, allele0: ref };
       if (this.selection.snps && !this.selection.snps.keeps(annotation)) continue;
       const index = chosen++;
       if (indices) {
         if (index !== indices[want]) continue;
         want++;
       }
-      this.decodeSamples(bytes, i, end, fixed[8], buffer.subarray(picked.length * n, (picked.length + 1) * n), lineNumber);
+      const out = buffer.subarray(picked.length * n, (picked.length + 1) * n);
+      this.decodeSamples(bytes, i, end, fixed[8], out, lineNumber);
       picked.push(index);
       annotations.push(annotation);
       if (picked.length === blockSize) yield flush();
@@ -203,7 +211,14 @@ export class VcfGenotypes implements GenotypeSource {
   }
 
   /** Decodes the sample columns starting at bytes[i] into out (chosen samples only). */
-  private decodeSamples(bytes: Buffer, i: number, end: number, format: string, out: Float64Array, lineNumber: number): void {
+  private decodeSamples(
+    bytes: Buffer,
+    i: number,
+    end: number,
+    format: string,
+    out: Float64Array,
+    lineNumber: number,
+  ): void {
     const path = this.genotypeFile;
     const keys = format.split(':');
     const gt = keys.indexOf('GT');
@@ -217,13 +232,16 @@ export class VcfGenotypes implements GenotypeSource {
       let e = bytes.indexOf(TAB, s);
       if (e < 0 || e > end) e = end;
       const column = sample < nFile ? this.columnOf[sample] : -1;
-      if (column >= 0) out[column] = useDs ? this.dsValue(bytes, s, e, ds, lineNumber, sample) : this.gtValue(bytes, s, e, gt, lineNumber, sample);
+      if (column >= 0) {
+        out[column] = useDs ? this.dsValue(bytes, s, e, ds, lineNumber, sample) : this.gtValue(bytes, s, e, gt, lineNumber, sample);
+      }
       if (e === end) break;
       s = e + 1;
     }
     // Columns past the last sample are counted, not decoded, so the message gives the true count.
     if (sample + 1 !== nFile) {
-      throw new InputError(path, `${sample + 1} sample columns, expected ${nFile} (the samples of the #CHROM line)`, lineNumber);
+      const reason = `${sample + 1} sample columns, expected ${nFile} (the samples of the #CHROM line)`;
+      throw new InputError(path, reason, lineNumber);
     }
   }
 
@@ -232,7 +250,8 @@ export class VcfGenotypes implements GenotypeSource {
     if (subStart > subStop) return NaN; // trailing subfields may be dropped (VCF 4.x)
     const v = gtDosage(bytes, subStart, subStop);
     if (v < 0) {
-      throw new InputError(this.genotypeFile, `GT "${bytes.toString('latin1', subStart, subStop)}" of sample ${sample + 1} is not a biallelic call`, lineNumber);
+      const field = bytes.toString('latin1', subStart, subStop);
+      throw new InputError(this.genotypeFile, `GT "${field}" of sample ${sample + 1} is not a biallelic call`, lineNumber);
     }
     return v;
   }
@@ -242,18 +261,19 @@ export class VcfGenotypes implements GenotypeSource {
     if (subStart > subStop || (subStop === subStart + 1 && bytes[subStart] === DOT)) return NaN;
     const v = subStop > subStart ? parseField(bytes, subStart, subStop) : NaN;
     if (!(v >= 0 && v <= 2) || fieldEnd !== subStop) {
-      throw new InputError(this.genotypeFile, `DS "${bytes.toString('latin1', subStart, subStop)}" of sample ${sample + 1} is not a dosage in [0, 2]`, lineNumber);
+      const field = bytes.toString('latin1', subStart, subStop);
+      throw new InputError(this.genotypeFile, `DS "${field}" of sample ${sample + 1} is not a dosage in [0, 2]`, lineNumber);
     }
     return v;
   }
 
   notes(): string[] {
-    return this.multiAllelic > 0 ? [`${this.multiAllelic} multi-allelic records of ${this.genotypeFile} skipped`] : [];
+    if (this.multiAllelic === 0) return [];
+    return [`${this.multiAllelic} multi-allelic records of ${this.genotypeFile} skipped`];
   }
 
   close(): void {}
 }
-
 
 /** --vcf FILE (--vcf-dosage GT|DS). */
 export const VCF_FORMAT: GenotypeFormat<ScanConfig> = {

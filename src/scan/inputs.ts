@@ -47,7 +47,9 @@ function tableColumns(table: SampleTable, names: string[] | undefined, numbers: 
   if (names) {
     return names.map((name) => {
       const k = table.names.indexOf(name);
-      if (k < 0) throw new InputError(table.file, `no column named ${name} (--${flag}-name; the columns are ${table.names.join(', ')})`);
+      if (k < 0) {
+        throw new InputError(table.file, `no column named ${name} (--${flag}-name; the columns are ${table.names.join(', ')})`);
+      }
       return k + 1;
     });
   }
@@ -105,7 +107,9 @@ function tableValues(table: SampleTable, columns: number[], source: GenotypeSour
   const { rowOf, unmatched } = matchSamples(source.sampleIds!, table.ids, table.file, table.lines);
   if (unmatched > 0) notes.push(`${unmatched} sample IDs of ${table.file} are not among the genotype samples (ignored)`);
   return columns.map((c) => {
-    if (c > table.names.length) throw new InputError(table.file, `no column ${c} (the table has ${table.names.length} after the IDs)`);
+    if (c > table.names.length) {
+      throw new InputError(table.file, `no column ${c} (the table has ${table.names.length} after the IDs)`);
+    }
     const column = table.values[c - 1];
     return Float64Array.from(rowOf, (r) => (r >= 0 ? column[r] : NaN));
   });
@@ -120,7 +124,9 @@ function readTraits(config: ScanConfig, source: GenotypeSource, columns: number[
     return { values: values.map((v) => Float64Array.from(chosenRows(Array.from(v), source, config.pheno!))), file: config.pheno };
   }
   const embedded = source.embeddedPhenotypes;
-  if (!embedded) throw new UsageError(`${source.format} genotypes carry no phenotypes: give -p FILE or --pheno FILE`);
+  if (!embedded) {
+    throw new UsageError(`${source.format} genotypes carry no phenotypes: give -p FILE or --pheno FILE`);
+  }
   return { values: embedded.read(columns), file: embedded.file };
 }
 
@@ -142,11 +148,15 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
     return undefined;
   }
   if (config.kinshipIds) {
-    if (!source.sampleIds) throw new UsageError(`--kinship-ids matches samples by ID, which ${source.format} files do not carry`);
+    if (!source.sampleIds) {
+      throw new UsageError(`--kinship-ids matches samples by ID, which ${source.format} files do not carry`);
+    }
     const ids = readSampleIds(config.kinshipIds);
     const { rowOf } = matchSamples(source.sampleIds, ids, config.kinshipIds);
     const missing = rowOf.indexOf(-1);
-    if (missing >= 0) throw new InputError(config.kinshipIds, `genotype sample ${source.sampleIds[missing].iid} is not listed (the -k matrix has no row for it)`);
+    if (missing >= 0) {
+      throw new InputError(config.kinshipIds, `genotype sample ${source.sampleIds[missing].iid} is not listed (the -k matrix has no row for it)`);
+    }
     return { size: ids.length, rows: rowOf };
   }
   if (source.nSamples === source.samplesInFile) return undefined;
@@ -157,7 +167,9 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
 export function openInputs(config: ScanConfig): ScanInputs {
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
-  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
+  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) {
+    throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
+  }
   let rowCount: number | undefined;
   if (!format.hasSampleIds) {
     // The genotype file names no samples: there is one per row of the phenotype file.
@@ -165,8 +177,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
     rowCount = readLines(config.pheno, 'phenotype file').length;
     if (rowCount === 0) throw new InputError(config.pheno, 'phenotype file is empty');
   }
-  if (config.phenoTable && config.pheno) throw new UsageError('give either -p (rows in genotype order) or --pheno (matched by ID), not both');
-  if (config.covarTable && config.covariates) throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
+  if (config.phenoTable && config.pheno) {
+    throw new UsageError('give either -p (rows in genotype order) or --pheno (matched by ID), not both');
+  }
+  if (config.covarTable && config.covariates) {
+    throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
+  }
   const source = openGenotypes(config, rowCount);
   try {
     const notes: string[] = [];
@@ -177,7 +193,9 @@ export function openInputs(config: ScanConfig): ScanInputs {
     const columns = traitColumnsOf(config, source, table);
     const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns, table, notes);
     if (config.groups) {
-      if (nTotal !== source.samplesInFile) throw new UsageError('--groups with --keep / --remove is not supported: subset the group file instead');
+      if (nTotal !== source.samplesInFile) {
+        throw new UsageError('--groups with --keep / --remove is not supported: subset the group file instead');
+      }
       maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, phenotypeFile);
     }
     const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, covariateFile);
