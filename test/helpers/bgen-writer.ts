@@ -34,6 +34,8 @@ export interface BgenTestFile {
   magic?: string;
   /** Overrides the layout written in the flags. */
   flagLayout?: number;
+  /** Overrides the compression written in the flags (0 none, 1 zlib, 2 zstd, 3 undefined). */
+  flagCompression?: number;
 }
 
 const u16 = (v: number) => Buffer.from(Uint16Array.of(v).buffer);
@@ -44,7 +46,7 @@ const text32 = (s: string) => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.f
 /** Writes the file; returns its bytes too. */
 export function writeBgen(path: string, file: BgenTestFile): Buffer {
   const { layout, compressed, nSamples } = file;
-  const flags = (compressed ? 1 : 0) | ((file.flagLayout ?? layout) << 2) | (file.sampleIds ? 0x80000000 : 0);
+  const flags = (file.flagCompression ?? (compressed ? 1 : 0)) | ((file.flagLayout ?? layout) << 2) | (file.sampleIds ? 0x80000000 : 0);
   const header = Buffer.concat([
     u32(20),
     u32(file.variants.length),
