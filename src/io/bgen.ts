@@ -174,6 +174,13 @@ export class BgenGenotypes implements GenotypeSource {
   /** Walks every variant header once, recording where each chosen biallelic variant and its data start. */
   private walkVariants(choice: SnpChoice | undefined) {
     const { nVariants, layout, compression } = this.header;
+    // A variant takes at least 20 bytes: a corrupt count must not size the tables below.
+    if (nVariants > (this.file.size - this.header.firstVariant) / 20) {
+      throw new InputError(
+        this.file.path,
+        `header says ${nVariants} variants, more than the file's size can hold`,
+      );
+    }
     const headerAt = new Float64Array(nVariants);
     const dataAt = new Float64Array(nVariants);
     const variantNumber = new Int32Array(nVariants);

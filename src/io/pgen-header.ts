@@ -21,8 +21,19 @@ export interface PgenHeader {
   alleleCounts: Uint8Array | null;
 }
 
-/** Reads and checks the header of the .pgen open in `file`. */
-export function readPgenHeader(file: FileWindow): PgenHeader {
+/** Variant and sample counts that the .pvar and .psam give. */
+export interface PgenCounts {
+  nVariants: number;
+  nSamples: number;
+  pvar: string;
+  psam: string;
+}
+
+/**
+ * Reads and checks the header of the .pgen open in `file`; counts that disagree with `expected` are
+ * refused before any table sized by them is allocated (a corrupt count must not size an allocation).
+ */
+export function readPgenHeader(file: FileWindow, expected?: PgenCounts): PgenHeader {
   const what = 'header';
   if (file.size < 3)
     throw new InputError(file.path, 'file shorter than the 3-byte magic number (not a .pgen?)');
@@ -45,6 +56,25 @@ export function readPgenHeader(file: FileWindow): PgenHeader {
   const nVariants = file.uint(3, 4, what);
   const nSamples = file.uint(7, 4, what);
   const control = file.uint(11, 1, what);
+  if (expected && nVariants !== expected.nVariants) {
+    throw new InputError(
+      file.path,
+      `header says ${nVariants} variants, ${expected.pvar} lists ${expected.nVariants}`,
+    );
+  }
+  if (expected && nSamples !== expected.nSamples) {
+    throw new InputError(
+      file.path,
+      `header says ${nSamples} samples, ${expected.psam} lists ${expected.nSamples}`,
+    );
+  }
+  // Every variant takes at least a record-type bit in the header: more variants than that is corruption.
+  if (nSamples === 0 || nVariants > 8 * file.size) {
+    throw new InputError(
+      file.path,
+      `header's counts (${nVariants} variants, ${nSamples} samples) do not fit the file`,
+    );
+  }
   if (mode !== 0x10) return fixedWidthHeader(file, mode, nVariants, nSamples, control);
   return variableWidthHeader(file, nVariants, nSamples, control);
 }

@@ -68,19 +68,12 @@ export class PgenGenotypes implements GenotypeSource {
     const ids = readPsam(paths.psam);
     this.file = new FileWindow(paths.pgen, '.pgen file');
     try {
-      this.header = readPgenHeader(this.file);
-      if (this.header.nVariants !== this.pvar.count) {
-        throw new InputError(
-          paths.pgen,
-          `header says ${this.header.nVariants} variants, ${paths.pvar} lists ${this.pvar.count}`,
-        );
-      }
-      if (this.header.nSamples !== ids.length) {
-        throw new InputError(
-          paths.pgen,
-          `header says ${this.header.nSamples} samples, ${paths.psam} lists ${ids.length}`,
-        );
-      }
+      this.header = readPgenHeader(this.file, {
+        nVariants: this.pvar.count,
+        nSamples: ids.length,
+        pvar: paths.pvar,
+        psam: paths.psam,
+      });
     } catch (error) {
       this.file.close();
       throw error;
