@@ -4,6 +4,7 @@ import { DEFAULT_FILTERS } from '../qc/snp-filter.js';
 import type { EngineChoice, ScanConfig } from '../scan/config.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../stats/lambda.js';
 import { FLAGS } from './flags.js';
+import { genotypeFormatFlags } from '../io/genotype-registry.js';
 
 export type ParsedArgs = Map<string, string | true>;
 
@@ -67,12 +68,11 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
   if (!['ts', 'wasm', 'webgpu', 'auto'].includes(engine)) throw new UsageError(`-engine ${engine}: expected ts, wasm, webgpu or auto`);
   if (args.has('bfile') && args.has('g')) throw new UsageError('give either -bfile or -g, not both');
-  const vcfDosage = text(args, 'vcf-dosage');
-  if (vcfDosage !== undefined && vcfDosage !== 'GT' && vcfDosage !== 'DS') throw new UsageError(`--vcf-dosage ${vcfDosage}: expected GT or DS`);
-  if (args.has('sample') && !args.has('bgen')) throw new UsageError('--sample goes with --bgen');
-  const pgenFiles = ['pgen', 'pvar', 'psam'].filter((name) => args.has(name));
-  if (args.has('pfile') && pgenFiles.length > 0) throw new UsageError('give either --pfile or --pgen/--pvar/--psam, not both');
-  if (pgenFiles.length > 0 && pgenFiles.length < 3) throw new UsageError('--pgen, --pvar and --psam go together (or give --pfile PREFIX)');
+  const genotypeOptions: Record<string, string> = {};
+  for (const flag of genotypeFormatFlags()) {
+    const value = text(args, flag.name);
+    if (value !== undefined) genotypeOptions[flag.name] = value;
+  }
   const list = (name: string) => text(args, name)?.split(',').map((v) => v.trim());
   // Several --pheno columns scan as --traits does (one output per trait); the columns come from the table.
   const phenoNames = list('pheno-name');
@@ -86,14 +86,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   return {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
-    vcf: text(args, 'vcf'),
-    bgen: text(args, 'bgen'),
-    bgenSample: text(args, 'sample'),
-    pfile: text(args, 'pfile'),
-    pgen: text(args, 'pgen'),
-    pvar: text(args, 'pvar'),
-    psam: text(args, 'psam'),
-    vcfDosage,
+    genotypeOptions: Object.keys(genotypeOptions).length > 0 ? genotypeOptions : undefined,
     keep: text(args, 'keep'),
     remove: text(args, 'remove'),
     extract: text(args, 'extract'),

@@ -1,4 +1,5 @@
 /** The command-line flags lmmscan accepts (GEMMA's names, with one or two dashes), and their help text. */
+import { genotypeFormatFlags } from '../io/genotype-registry.js';
 
 export interface FlagSpec {
   name: string;
@@ -22,14 +23,6 @@ export const FLAGS: FlagSpec[] = [
   { name: 'k', value: 'FILE', help: 'kinship matrix over all individuals (plain or .gz)', group: 'input' },
   { name: 'd', value: 'FILE', help: 'eigenvalues of the kinship (with -u)', group: 'input' },
   { name: 'u', value: 'FILE', help: 'eigenvectors of the kinship (with -d)', group: 'input' },
-  { name: 'vcf', value: 'FILE', help: 'VCF genotypes, plain or bgzip (ALT counted; DS when present, else GT; multi-allelic records skipped)', group: 'input' },
-  { name: 'vcf-dosage', value: 'GT|DS', help: 'with --vcf: take the dosage from GT or from DS (default DS when present, else GT)', group: 'input' },
-  { name: 'bgen', value: 'FILE', help: 'BGEN genotypes v1.1-1.3 (the second allele counted, ALT as plink2 ref-first and UK Biobank write it; multi-allelic skipped)', group: 'input' },
-  { name: 'sample', value: 'FILE', help: 'with --bgen: Oxford .sample file of its sample IDs (default: the IDs stored in the BGEN)', group: 'input' },
-  { name: 'pfile', value: 'PREFIX', help: 'plink2 fileset PREFIX.pgen/.pvar/.psam (ALT counted; dosages when stored; multi-allelic skipped)', group: 'input' },
-  { name: 'pgen', value: 'FILE', help: 'plink2 .pgen (with --pvar and --psam) instead of --pfile', group: 'input' },
-  { name: 'pvar', value: 'FILE', help: 'with --pgen: its .pvar variant table', group: 'input' },
-  { name: 'psam', value: 'FILE', help: 'with --pgen: its .psam sample table', group: 'input' },
   { name: 'pheno', value: 'FILE', help: 'phenotype table matched by sample ID (plink2 layout: #FID IID ..., #IID ... or FID IID ...; NA/-9 missing)', group: 'input' },
   { name: 'pheno-name', value: 'A,B', help: 'with --pheno: the columns to analyse by name (several scan as --traits)', group: 'input' },
   { name: 'pheno-col-nums', value: 'LIST', help: 'with --pheno: the columns by number, 1 = first after the IDs (e.g. 1,3-5)', group: 'input' },
@@ -83,6 +76,8 @@ export const FLAGS: FlagSpec[] = [
   { name: 'plan', value: 'DIR', help: 'plan folder of lmmscan prepare / scan / merge (with --executor slurm: default OUTDIR/NAME.plan)', group: 'cluster' },
   { name: 'shard', value: 'I/N', help: 'with lmmscan scan: scan shard I of N (1-based) of the plan\'s SNP blocks', group: 'cluster' },
   { name: 'version', help: 'print the version', group: 'lmmscan' },
+  // The genotype formats' own flags (--vcf, ...), declared next to their readers.
+  ...genotypeFormatFlags().map((f): FlagSpec => ({ name: f.name, value: f.value, help: f.help, group: 'input' })),
 ];
 
 const GROUP_TITLES: Record<FlagSpec['group'], string> = {

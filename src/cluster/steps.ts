@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
-import { openGenotypes } from '../io/genotype-registry.js';
+import { genotypeFormatFlags, openGenotypes } from '../io/genotype-registry.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
 import { Progress } from '../io/progress.js';
@@ -38,13 +38,7 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
     ...config,
     bfile: abs(config.bfile),
     geno: abs(config.geno),
-    vcf: abs(config.vcf),
-    bgen: abs(config.bgen),
-    bgenSample: abs(config.bgenSample),
-    pfile: abs(config.pfile),
-    pgen: abs(config.pgen),
-    pvar: abs(config.pvar),
-    psam: abs(config.psam),
+    genotypeOptions: absoluteGenotypeOptions(config.genotypeOptions),
     keep: abs(config.keep),
     remove: abs(config.remove),
     extract: abs(config.extract),
@@ -63,6 +57,13 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
     groups: abs(config.groups),
     outDir: resolve(config.outDir),
   };
+}
+
+/** The genotype formats' own flag values, with the file ones absolute. */
+function absoluteGenotypeOptions(options: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!options) return undefined;
+  const files = new Set(genotypeFormatFlags().filter((f) => f.isFile).map((f) => f.name));
+  return Object.fromEntries(Object.entries(options).map(([name, value]) => [name, files.has(name) ? resolve(value) : value]));
 }
 
 /** path:size:mtime of every input (the plan's identity of its inputs). */

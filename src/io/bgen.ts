@@ -22,7 +22,7 @@ import type {
   SampleId,
   SnpChoice,
 } from './genotypes.js';
-import { InputError } from './input-error.js';
+import { InputError, UsageError } from './input-error.js';
 import { readOxfordSample } from './oxford-sample.js';
 import type { SnpAnnotation } from './plink.js';
 
@@ -217,11 +217,36 @@ export class BgenGenotypes implements GenotypeSource {
   }
 }
 
+/** The --bgen file a config names; --sample alone is a usage error. */
+function bgenPath(config: ScanConfig): string {
+  const path = config.genotypeOptions?.bgen;
+  if (path === undefined) throw new UsageError('--sample goes with --bgen FILE');
+  return path;
+}
+
 /** --bgen FILE, with --sample FILE or the sample IDs stored in the file. */
 export const BGEN_FORMAT: GenotypeFormat<ScanConfig> = {
   name: 'BGEN (--bgen)',
+  flags: [
+    {
+      name: 'bgen',
+      value: 'FILE',
+      isFile: true,
+      help: 'BGEN v1.1-1.3 genotypes (second allele counted: ALT as UK Biobank and plink2 ref-first write it)',
+    },
+    {
+      name: 'sample',
+      value: 'FILE',
+      isFile: true,
+      help: 'with --bgen: its Oxford .sample file (default: the sample IDs stored in the BGEN)',
+    },
+  ],
   hasSampleIds: true,
-  given: (config) => config.bgen !== undefined,
-  files: (config) => (config.bgenSample ? [config.bgen!, config.bgenSample] : [config.bgen!]),
-  open: (config, selection) => new BgenGenotypes(config.bgen!, config.bgenSample, selection),
+  given: (config) =>
+    config.genotypeOptions?.bgen !== undefined || config.genotypeOptions?.sample !== undefined,
+  files: (config) => [
+    bgenPath(config),
+    ...(config.genotypeOptions?.sample ? [config.genotypeOptions.sample] : []),
+  ],
+  open: (config, selection) => new BgenGenotypes(bgenPath(config), config.genotypeOptions?.sample, selection),
 };

@@ -7,7 +7,7 @@ import type { ScanConfig } from '../scan/config.js';
 import { BGEN_FORMAT } from './bgen.js';
 import { BIMBAM_FORMAT } from './bimbam-genotypes.js';
 import { sampleChoiceOf, snpChoiceOf } from './genotype-selection.js';
-import type { GenotypeFormat, GenotypeSource } from './genotypes.js';
+import type { GenotypeFlag, GenotypeFormat, GenotypeSource } from './genotypes.js';
 import { UsageError } from './input-error.js';
 import { PGEN_FORMAT } from './pgen.js';
 import { PLINK_FORMAT } from './plink-genotypes.js';
@@ -23,6 +23,11 @@ export function genotypeFormatOf(config: ScanConfig): GenotypeFormat<ScanConfig>
     throw new UsageError(`give one genotype input, not ${given.map((f) => f.name).join(' and ')}`);
   }
   return given[0];
+}
+
+/** The flags the formats declare themselves (listed by --help, parsed into ScanConfig.genotypeOptions). */
+export function genotypeFormatFlags(): GenotypeFlag[] {
+  return FORMATS.flatMap((f) => f.flags ?? []);
 }
 
 /** The usage hint listing every genotype flag. */
@@ -42,6 +47,11 @@ export function genotypeFiles(config: ScanConfig): string[] {
 export function openGenotypes(config: ScanConfig, nSamples?: number): GenotypeSource {
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  for (const other of FORMATS) {
+    if (other === format) continue;
+    const stray = (other.flags ?? []).find((f) => config.genotypeOptions?.[f.name] !== undefined);
+    if (stray) throw new UsageError(`--${stray.name} goes with ${other.name}, not ${format.name}`);
+  }
   const samples = sampleChoiceOf(config);
   if (samples && !format.hasSampleIds) {
     throw new UsageError(`--keep / --remove need sample IDs, which ${format.name} files do not carry`);

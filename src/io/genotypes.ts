@@ -3,15 +3,16 @@
  * the counted allele (allele1) for the chosen samples, NaN = missing, with each SNP's annotation.
  * Memory is bounded by the block size, never by the number of SNPs.
  *
- * How to add a genotype format (the files it takes, tests aside):
+ * How to add a genotype format (two files, tests aside):
  * 1. A reader file src/io/FORMAT-genotypes.ts: a class implementing `GenotypeSource` and a
  *    `GenotypeFormat` constant that says when the config names it (`given`), which files it reads
  *    (`files`, the plan's identity of its inputs) and how to open it (`open`). The reader applies the
  *    `GenotypeSelection` it is given while decoding: only the chosen samples are decoded, only the
  *    chosen SNPs are numbered and yielded (see `SnpChoice` / `SampleChoice`).
  * 2. One line in the FORMATS list of src/io/genotype-registry.ts.
- * 3. Its flag in src/cli/flags.ts, and the ScanConfig field it fills (src/scan/config.ts, set in
- *    src/cli/args.ts).
+ * Its flags are declared in the `GenotypeFormat` (`flags`): the CLI lists and parses them and
+ * their values reach `open` as config.genotypeOptions[name], so src/cli needs no edit. (A format may
+ * instead take a flag in src/cli/flags.ts and a ScanConfig field set in src/cli/args.ts.)
  * Everything downstream (filters, kinship, scans, shards, --fit, sample matching by ID) goes through
  * the registry and this interface, so nothing else changes.
  */
@@ -87,10 +88,26 @@ export interface GenotypeSource {
   close(): void;
 }
 
+/** A command-line flag a format declares itself (the CLI lists it; its value lands in ScanConfig.genotypeOptions). */
+export interface GenotypeFlag {
+  /** Flag name without dashes, e.g. 'vcf'. */
+  name: string;
+  /** Placeholder of the value, e.g. 'FILE'. */
+  value: string;
+  help: string;
+  /** The value is a path (made absolute for cluster jobs). */
+  isFile?: boolean;
+}
+
 /** A registered format: when the config names it, its files, and how to open it. */
 export interface GenotypeFormat<Config> {
   /** Name in messages, e.g. 'PLINK (-bfile)'. */
   readonly name: string;
+  /**
+   * Flags the format declares itself, so that it needs no edit of the CLI: their values are in
+   * ScanConfig.genotypeOptions by flag name. (PLINK and BIMBAM use GEMMA's -bfile / -g fields.)
+   */
+  readonly flags?: readonly GenotypeFlag[];
   /** Whether the format's flag was given. */
   given(config: Config): boolean;
   /** Files read, for a plan's and a checkpoint's identity of their inputs. */

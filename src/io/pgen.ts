@@ -13,7 +13,7 @@ import type {
   GenotypeSource,
   SampleId,
 } from './genotypes.js';
-import { InputError } from './input-error.js';
+import { InputError, UsageError } from './input-error.js';
 import { readPgenHeader, type PgenHeader } from './pgen-header.js';
 import {
   DifflistScratch,
@@ -180,18 +180,41 @@ export class PgenGenotypes implements GenotypeSource {
   }
 }
 
-/** The .pgen/.pvar/.psam a config names: --pfile PREFIX, else --pgen/--pvar/--psam. */
+/** The .pgen/.pvar/.psam a config names: --pfile PREFIX, else --pgen/--pvar/--psam (all three). */
 export function pgenPathsOf(config: ScanConfig): PgenPaths {
-  if (config.pfile)
-    return { pgen: `${config.pfile}.pgen`, pvar: `${config.pfile}.pvar`, psam: `${config.pfile}.psam` };
-  return { pgen: config.pgen!, pvar: config.pvar!, psam: config.psam! };
+  const { pfile, pgen, pvar, psam } = config.genotypeOptions ?? {};
+  if (pfile !== undefined) {
+    if (pgen ?? pvar ?? psam) throw new UsageError('give either --pfile or --pgen/--pvar/--psam, not both');
+    return { pgen: `${pfile}.pgen`, pvar: `${pfile}.pvar`, psam: `${pfile}.psam` };
+  }
+  if (pgen === undefined || pvar === undefined || psam === undefined) {
+    throw new UsageError('--pgen, --pvar and --psam go together (or give --pfile PREFIX)');
+  }
+  return { pgen, pvar, psam };
 }
 
 /** --pfile PREFIX, or --pgen FILE --pvar FILE --psam FILE. */
 export const PGEN_FORMAT: GenotypeFormat<ScanConfig> = {
   name: 'PGEN (--pfile)',
+  flags: [
+    {
+      name: 'pfile',
+      value: 'PREFIX',
+      isFile: true,
+      help: 'plink2 fileset PREFIX.pgen/.pvar/.psam (ALT counted; dosages where stored; multi-allelic skipped)',
+    },
+    {
+      name: 'pgen',
+      value: 'FILE',
+      isFile: true,
+      help: 'plink2 .pgen (with --pvar and --psam) instead of --pfile',
+    },
+    { name: 'pvar', value: 'FILE', isFile: true, help: 'with --pgen: its .pvar variant table' },
+    { name: 'psam', value: 'FILE', isFile: true, help: 'with --pgen: its .psam sample table' },
+  ],
   hasSampleIds: true,
-  given: (config) => config.pfile !== undefined || config.pgen !== undefined,
+  given: (config) =>
+    ['pfile', 'pgen', 'pvar', 'psam'].some((name) => config.genotypeOptions?.[name] !== undefined),
   files: (config) => Object.values(pgenPathsOf(config)),
   open: (config, selection) => new PgenGenotypes(pgenPathsOf(config), selection),
 };

@@ -9,7 +9,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ScanConfig } from '../scan/config.js';
 import { fieldEnd, parseField, TAB } from './field-bytes.js';
 import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
-import { InputError } from './input-error.js';
+import { InputError, UsageError } from './input-error.js';
 import type { SnpAnnotation } from './plink.js';
 import { requireFile, streamLineBytes } from './text-file.js';
 
@@ -278,8 +278,21 @@ export class VcfGenotypes implements GenotypeSource {
 /** --vcf FILE (--vcf-dosage GT|DS). */
 export const VCF_FORMAT: GenotypeFormat<ScanConfig> = {
   name: 'VCF (--vcf)',
+  flags: [
+    {
+      name: 'vcf',
+      value: 'FILE',
+      isFile: true,
+      help: 'VCF genotypes, plain or bgzip (ALT counted; DS when present, else GT; multi-allelic records skipped)',
+    },
+    { name: 'vcf-dosage', value: 'GT|DS', help: 'with --vcf: the dosage from GT, or from DS (default DS when present, else GT)' },
+  ],
   hasSampleIds: true,
-  given: (config) => config.vcf !== undefined,
-  files: (config) => [config.vcf!],
-  open: (config, selection) => VcfGenotypes.open(config.vcf!, config.vcfDosage ?? 'auto', selection),
+  given: (config) => config.genotypeOptions?.vcf !== undefined,
+  files: (config) => [config.genotypeOptions!.vcf],
+  open(config, selection) {
+    const dosage = config.genotypeOptions!['vcf-dosage'];
+    if (dosage !== undefined && dosage !== 'GT' && dosage !== 'DS') throw new UsageError(`--vcf-dosage ${dosage}: expected GT or DS`);
+    return VcfGenotypes.open(config.genotypeOptions!.vcf, dosage ?? 'auto', selection);
+  },
 };

@@ -1,6 +1,5 @@
 /** The typed form of a command line: everything the library needs to run one job. */
 import type { SelectionFlags } from '../io/genotype-selection.js';
-import type { VcfDosageField } from '../io/vcf-genotypes.js';
 import type { SnpFilterSettings } from '../qc/snp-filter.js';
 import type { LambdaSearch } from '../stats/lambda.js';
 
@@ -12,17 +11,8 @@ export interface ScanConfig extends SelectionFlags {
   bfile?: string;
   /** BIMBAM mean genotype file (-g). */
   geno?: string;
-  /** VCF file, plain or bgzip (--vcf), and where its dosage comes from (--vcf-dosage, default auto). */
-  vcf?: string;
-  vcfDosage?: VcfDosageField;
-  /** BGEN file (--bgen) and its Oxford .sample file (--sample; default: the IDs stored in the BGEN). */
-  bgen?: string;
-  bgenSample?: string;
-  /** plink2 fileset: --pfile PREFIX, or the three files by --pgen/--pvar/--psam. */
-  pfile?: string;
-  pgen?: string;
-  pvar?: string;
-  psam?: string;
+  /** Values of the flags genotype formats declare themselves (GenotypeFormat.flags), by flag name: --vcf, ... */
+  genotypeOptions?: Record<string, string>;
   /** GEMMA -ksnps FILE: the kinship (-gk, --loco) from these SNPs only. */
   ksnps?: string;
   /** plink2-style phenotype table matched by sample ID (--pheno), its columns by name or number. */

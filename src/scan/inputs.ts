@@ -240,7 +240,7 @@ export function selectionSettings(config: ScanConfig): Record<string, unknown> {
     chr: config.chr,
     fromBp: config.fromBp,
     toBp: config.toBp,
-    vcfDosage: config.vcfDosage,
+    genotypeOptions: config.genotypeOptions,
     phenoNames: config.phenoNames,
     phenoColNums: config.phenoColNums,
     covarNames: config.covarNames,

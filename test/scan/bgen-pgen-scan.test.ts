@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { UsageError } from '../../src/io/input-error.js';
 import { BgenGenotypes } from '../../src/io/bgen.js';
+import { openGenotypes } from '../../src/io/genotype-registry.js';
 import type { GenotypeSource } from '../../src/io/genotypes.js';
 import { PgenGenotypes } from '../../src/io/pgen.js';
 import { simulateCohort, writePlink } from '../../src/sim/index.js';
@@ -167,21 +168,24 @@ describe.runIf(havePlink2)('-gk 1 and -lmm 4 from BGEN and PGEN', () => {
 
 describe('BGEN and PGEN flags', () => {
   const config = (flags: string[]) => toScanConfig(parseFlags(flags), flags.join(' '));
+  const open = (flags: string[]) => openGenotypes(config(flags));
   it('fill the config and refuse incomplete or conflicting combinations', () => {
-    expect(config(['--bgen', 'a.bgen', '--sample', 'a.sample', '-gk', '1'])).toMatchObject({
+    expect(config(['--bgen', 'a.bgen', '--sample', 'a.sample', '-gk', '1']).genotypeOptions).toEqual({
       bgen: 'a.bgen',
-      bgenSample: 'a.sample',
+      sample: 'a.sample',
     });
-    expect(config(['--pfile', 'x', '-gk', '1'])).toMatchObject({ pfile: 'x' });
-    expect(() => config(['--sample', 'a.sample', '-bfile', 'x', '-gk', '1'])).toThrow(
-      new UsageError('--sample goes with --bgen'),
+    expect(config(['--pfile', 'x', '-gk', '1']).genotypeOptions).toEqual({ pfile: 'x' });
+    expect(() => open(['--sample', 'a.sample', '-gk', '1'])).toThrow(
+      new UsageError('--sample goes with --bgen FILE'),
     );
-    expect(() => config(['--pgen', 'a.pgen', '--pvar', 'a.pvar', '-gk', '1'])).toThrow(
-      /--pgen, --pvar and --psam go together/,
+    expect(() => open(['--sample', 'a.sample', '-bfile', 'x', '-gk', '1'])).toThrow(UsageError);
+    expect(() => open(['--pgen', 'a.pgen', '--pvar', 'a.pvar', '-gk', '1'])).toThrow(
+      new UsageError('--pgen, --pvar and --psam go together (or give --pfile PREFIX)'),
     );
-    expect(() => config(['--pfile', 'x', '--pgen', 'a.pgen', '-gk', '1'])).toThrow(
-      /either --pfile or --pgen/,
+    expect(() => open(['--pfile', 'x', '--pgen', 'a.pgen', '-gk', '1'])).toThrow(
+      new UsageError('give either --pfile or --pgen/--pvar/--psam, not both'),
     );
+    expect(() => open(['--pfile', 'x', '--bgen', 'a.bgen', '-gk', '1'])).toThrow(UsageError);
   });
 });
 
