@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the comparison tests need (GEMMA, R's lme4, Chromium, Mesa for
+# Installs the Debian packages the comparison tests need (GEMMA, plink2, R's lme4, Chromium, Mesa for
 # WebGPU on llvmpipe, Slurm) when they are missing. As root it installs them; otherwise it prints
 # the exact apt command. With CI=true a missing package is an error, so comparisons never skip.
 set -u
 packages=(
   gemma
+  plink2
   r-cran-lme4
   chromium chromium-driver fonts-dejavu-core
   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri

@@ -5,8 +5,7 @@
 import { UsageError } from '../io/input-error.js';
 import type { ScanConfig } from '../model/config.js';
 import { checkModes } from '../scan/phase-prepare.js';
-import { DEFAULT_LAMBDA_SEARCH, type LambdaSearch } from '../model/settings.js';
-import { DEFAULT_FILTERS, type SnpFilterSettings } from '../model/settings.js';
+import { DEFAULT_LAMBDA_SEARCH, type LambdaSearch, DEFAULT_FILTERS, type SnpFilterSettings } from '../model/settings.js';
 
 /** A job's settings for runScan / scanResults: any ScanConfig field, filters and search in part. */
 export type ScanOptions = Partial<Omit<ScanConfig, 'filters' | 'search'>> & {
@@ -71,6 +70,9 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   kinshipKind: true, lmm: true, lm: true, writeEigen: true, groups: true, fit: true, ml: true, filters: true,
   search: true, outPrefix: true, outDir: true, engine: true, threads: true, blockSize: true, quiet: true,
   resume: true, plots: true, plotTest: true, gwasLine: true, suggestiveLine: true, commandLine: true,
+  genotypeOptions: true, ksnps: true, phenoTable: true, phenoNames: true, phenoColNums: true, covarTable: true,
+  covarNames: true, covarColNums: true, kinshipIds: true, keep: true, remove: true, extract: true, exclude: true,
+  chr: true, fromBp: true, toBp: true, snps: true,
 };
 
 function valueAt(config: ScanConfig, path: string): unknown {

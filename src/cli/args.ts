@@ -5,6 +5,7 @@ import { parseThreshold } from '../report/thresholds.js';
 import { FLAGS } from './flags.js';
 import { DEFAULT_FILTERS, DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
 import type { ThresholdSpec } from '../model/settings.js';
+import { genotypeFormatFlags } from '../io/genotype-registry.js';
 
 export type ParsedArgs = Map<string, string | true>;
 
@@ -68,10 +69,41 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
   if (!['ts', 'wasm', 'webgpu', 'auto'].includes(engine)) throw new UsageError(`-engine ${engine}: expected ts, wasm, webgpu or auto`);
   if (args.has('bfile') && args.has('g')) throw new UsageError('give either -bfile or -g, not both');
+  const genotypeOptions: Record<string, string> = {};
+  for (const flag of genotypeFormatFlags()) {
+    const value = text(args, flag.name);
+    if (value !== undefined) genotypeOptions[flag.name] = value;
+  }
+  const list = (name: string) => text(args, name)?.split(',').map((v) => v.trim());
+  // Several --pheno columns scan as --traits does (one output per trait); the columns come from the table.
+  const phenoNames = list('pheno-name');
+  const phenoColNums = text(args, 'pheno-col-nums');
+  const severalPheno = (phenoNames && phenoNames.length > 1) || (phenoColNums !== undefined && /[,-]/.test(phenoColNums));
+  if ((phenoNames || phenoColNums) && !args.has('pheno')) throw new UsageError('--pheno-name / --pheno-col-nums choose columns of a --pheno table');
+  if ((args.has('covar-name') || args.has('covar-col-nums')) && !args.has('covar')) throw new UsageError('--covar-name / --covar-col-nums choose columns of a --covar table');
+  if (phenoNames && phenoColNums) throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
+  if (severalPheno && args.has('traits')) throw new UsageError('--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits');
   const column = numberFlag(args, 'n', 1, (v) => Number.isInteger(v) && v >= 1, 'a column number >= 1');
   return {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
+    genotypeOptions: Object.keys(genotypeOptions).length > 0 ? genotypeOptions : undefined,
+    keep: text(args, 'keep'),
+    remove: text(args, 'remove'),
+    extract: text(args, 'extract'),
+    exclude: text(args, 'exclude'),
+    chr: text(args, 'chr'),
+    fromBp: args.has('from-bp') ? numberFlag(args, 'from-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
+    toBp: args.has('to-bp') ? numberFlag(args, 'to-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
+    snps: text(args, 'snps'),
+    ksnps: text(args, 'ksnps'),
+    phenoTable: text(args, 'pheno'),
+    phenoNames,
+    phenoColNums,
+    covarTable: text(args, 'covar'),
+    covarNames: list('covar-name'),
+    covarColNums: text(args, 'covar-col-nums'),
+    kinshipIds: text(args, 'kinship-ids'),
     pheno: text(args, 'p'),
     anno: text(args, 'a'),
     covariates: text(args, 'c'),
@@ -83,7 +115,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
     lm: choice(args, 'lm', [1, 2, 3, 4] as const),
     writeEigen: args.has('eigen'),
-    traits: text(args, 'traits'),
+    traits: text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
     keepP: args.has('keep-p') ? numberFlag(args, 'keep-p', 1, (v) => v > 0 && v <= 1, 'a p-value in (0, 1]') : undefined,
     loco: args.get('loco') === true,
     locoChromosome: text(args, 'loco'),

@@ -1,4 +1,5 @@
 /** The command-line flags lmmscan accepts (GEMMA's names, with one or two dashes), and their help text. */
+import { genotypeFormatFlags } from '../io/genotype-registry.js';
 
 export interface FlagSpec {
   name: string;
@@ -22,6 +23,22 @@ export const FLAGS: FlagSpec[] = [
   { name: 'k', value: 'FILE', help: 'kinship matrix over all individuals (plain or .gz)', group: 'input' },
   { name: 'd', value: 'FILE', help: 'eigenvalues of the kinship (with -u)', group: 'input' },
   { name: 'u', value: 'FILE', help: 'eigenvectors of the kinship (with -d)', group: 'input' },
+  { name: 'pheno', value: 'FILE', help: 'phenotype table matched by sample ID (plink2 layout: #FID IID ..., #IID ... or FID IID ...; NA/-9 missing)', group: 'input' },
+  { name: 'pheno-name', value: 'A,B', help: 'with --pheno: the columns to analyse by name (several scan as --traits)', group: 'input' },
+  { name: 'pheno-col-nums', value: 'LIST', help: 'with --pheno: the columns by number, 1 = first after the IDs (e.g. 1,3-5)', group: 'input' },
+  { name: 'covar', value: 'FILE', help: 'covariate table matched by sample ID (plink2 layout; an intercept is added as with -c)', group: 'input' },
+  { name: 'covar-name', value: 'A,B', help: 'with --covar: the covariate columns by name (default all)', group: 'input' },
+  { name: 'covar-col-nums', value: 'LIST', help: 'with --covar: the covariate columns by number, 1 = first after the IDs', group: 'input' },
+  { name: 'kinship-ids', value: 'FILE', help: 'sample IDs (FID IID or IID) of the -k matrix rows, when not in the genotypes\' order', group: 'input' },
+  { name: 'keep', value: 'FILE', help: 'analyse only these samples (FID IID or IID per line)', group: 'filter' },
+  { name: 'remove', value: 'FILE', help: 'leave out these samples (FID IID or IID per line)', group: 'filter' },
+  { name: 'extract', value: 'FILE', help: 'analyse only these SNP IDs (first field per line)', group: 'filter' },
+  { name: 'exclude', value: 'FILE', help: 'leave out these SNP IDs', group: 'filter' },
+  { name: 'chr', value: 'LIST', help: 'analyse only these chromosomes: 1-22, X, ranges (e.g. 1-5,7,X)', group: 'filter' },
+  { name: 'from-bp', value: 'N', help: 'analyse only SNPs at or after base pair N', group: 'filter' },
+  { name: 'to-bp', value: 'N', help: 'analyse only SNPs at or before base pair N', group: 'filter' },
+  { name: 'snps', value: 'FILE', help: 'GEMMA: analyse only these SNP IDs (kinship and tests), as --extract', group: 'filter' },
+  { name: 'ksnps', value: 'FILE', help: 'GEMMA: compute the kinship (-gk, --loco) from these SNP IDs only', group: 'filter' },
   { name: 'gk', value: '1|2', help: 'compute the kinship: 1 centred (NAME.cXX.txt), 2 standardised (NAME.sXX.txt)', group: 'analysis' },
   { name: 'lmm', value: '1|2|3|4', help: 'LMM scan: 1 Wald, 2 likelihood ratio, 3 score, 4 all three', group: 'analysis' },
   { name: 'lm', value: '1|2|3|4', help: 'linear model scan (no kinship): 1 Wald, 2 LRT, 3 score, 4 all', group: 'analysis' },
@@ -61,6 +78,8 @@ export const FLAGS: FlagSpec[] = [
   { name: 'plan', value: 'DIR', help: 'plan folder of lmmscan prepare / scan / merge (with --executor slurm: default OUTDIR/NAME.plan)', group: 'cluster' },
   { name: 'shard', value: 'I/N', help: 'with lmmscan scan: scan shard I of N (1-based) of the plan\'s SNP blocks', group: 'cluster' },
   { name: 'version', help: 'print the version', group: 'lmmscan' },
+  // The genotype formats' own flags (--vcf, ...), declared next to their readers.
+  ...genotypeFormatFlags().map((f): FlagSpec => ({ name: f.name, value: f.value, help: f.help, group: 'input' })),
 ];
 
 const GROUP_TITLES: Record<FlagSpec['group'], string> = {

@@ -8,15 +8,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
-import { readAnnotationFile } from '../io/bimbam.js';
-import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
+import { genotypeFormatFlags, openGenotypes } from '../io/genotype-registry.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
-import { readBim } from '../io/plink.js';
 import { Progress } from '../io/progress.js';
 import { fileIdentity, type OutputTarget } from '../scan/checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
-import { openInputs } from '../scan/inputs.js';
+import { openInputs, inputFiles } from '../scan/inputs.js';
 import { checkModes, prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
@@ -40,6 +38,16 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
     ...config,
     bfile: abs(config.bfile),
     geno: abs(config.geno),
+    genotypeOptions: absoluteGenotypeOptions(config.genotypeOptions),
+    keep: abs(config.keep),
+    remove: abs(config.remove),
+    extract: abs(config.extract),
+    exclude: abs(config.exclude),
+    snps: abs(config.snps),
+    ksnps: abs(config.ksnps),
+    phenoTable: abs(config.phenoTable),
+    covarTable: abs(config.covarTable),
+    kinshipIds: abs(config.kinshipIds),
     pheno: abs(config.pheno),
     anno: abs(config.anno),
     covariates: abs(config.covariates),
@@ -51,10 +59,16 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
   };
 }
 
+/** The genotype formats' own flag values, with the file ones absolute. */
+function absoluteGenotypeOptions(options: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!options) return undefined;
+  const files = new Set(genotypeFormatFlags().filter((f) => f.isFile).map((f) => f.name));
+  return Object.fromEntries(Object.entries(options).map(([name, value]) => [name, files.has(name) ? resolve(value) : value]));
+}
+
 /** path:size:mtime of every input (the plan's identity of its inputs). */
 function inputIdentities(config: ScanConfig): (string | null)[] {
-  const files = [config.bfile && `${config.bfile}.bed`, config.bfile && `${config.bfile}.bim`, config.bfile && `${config.bfile}.fam`, config.geno, config.pheno, config.anno, config.covariates, config.kinship, config.eigenValuesFile, config.eigenVectorsFile, config.groups];
-  return files.filter((f): f is string => Boolean(f)).map(fileIdentity);
+  return inputFiles(config).map(fileIdentity);
 }
 
 /** `lmmscan prepare <scan flags> --plan DIR`: samples, filters, kinship or -k, eigen, null models -> DIR. */
@@ -87,13 +101,6 @@ export function parseShardSpec(spec: string): { shard: number; shards: number } 
   const shards = Number(m?.[2]);
   if (!m || shards < 1 || shard < 1 || shard > shards) throw new UsageError(`--shard ${spec}: expected I/N with 1 <= I <= N (e.g. --shard 2/4)`);
   return { shard, shards };
-}
-
-/** The plan's genotypes, opened for random access (PLINK) or a streaming skip (BIMBAM). */
-function openGenotypes(config: ScanConfig, nTotal: number): GenotypeSource {
-  if (config.bfile) return new PlinkGenotypes(`${config.bfile}.bed`, readBim(`${config.bfile}.bim`), nTotal);
-  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null);
-  throw new UsageError('the plan names no genotype file');
 }
 
 /** `lmmscan scan --plan DIR --shard I/N`: scans the shard's blocks into DIR/shards/shard-I-of-N.lmmshard. */

@@ -4,11 +4,13 @@
  * Unlike the scan, K is used as given: no double-centring (see README, "Differences from GEMMA").
  */
 import type { Engine } from '../engines/engine.js';
-import { readAnnotationFile, readPhenotypeFile } from '../io/bimbam.js';
-import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
+import { readPhenotypeFile } from '../io/bimbam.js';
+import { genotypeFlagsHint, genotypeFormatOf, openGenotypes } from '../io/genotype-registry.js';
+import type { GenotypeSource } from '../io/genotypes.js';
+import { readSnpIds } from '../io/genotype-selection.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { readSquareMatrix } from '../io/matrix-file.js';
-import { readBim, readFam } from '../io/plink.js';
+import { readFam } from '../io/plink.js';
 import { subsetSquare } from '../linalg/centre.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
 import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../model/config.js';
@@ -35,14 +37,19 @@ function readPhenotypes(config: ScanConfig): { phenotypes: Float64Array[]; file:
   throw new UsageError('--fit needs a phenotype: -p FILE (or -bfile PREFIX with the phenotype in the .fam)');
 }
 
-function openGenotypes(config: ScanConfig, nTotal: number, phenotypeFile: string): GenotypeSource {
-  if (config.bfile) {
-    const famCount = readFam(`${config.bfile}.fam`, []).samples.length;
-    if (famCount !== nTotal) throw new InputError(phenotypeFile, `has ${nTotal} rows but ${config.bfile}.fam has ${famCount} individuals`);
-    return new PlinkGenotypes(`${config.bfile}.bed`, readBim(`${config.bfile}.bim`), nTotal);
+/** The genotypes of -gk with --fit, whose samples must be the phenotype rows, one for one. */
+function openFitGenotypes(config: ScanConfig, nTotal: number, phenotypeFile: string): GenotypeSource {
+  if (!genotypeFormatOf(config)) throw new UsageError(`-gk with --fit needs genotypes: one of ${genotypeFlagsHint()}`);
+  const source = openGenotypes(config, nTotal);
+  if (source.nSamples !== source.samplesInFile) {
+    source.close();
+    throw new UsageError('--fit does not take --keep / --remove: subset the phenotype and genotype files instead');
   }
-  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null);
-  throw new UsageError('-gk with --fit needs genotypes: -bfile PREFIX or -g FILE');
+  if (source.nSamples !== nTotal) {
+    source.close();
+    throw new InputError(phenotypeFile, `has ${nTotal} rows but ${source.genotypeFile} has ${source.nSamples} individuals`);
+  }
+  return source;
 }
 
 /** Reads everything --fit needs and decides the analysed individuals (GEMMA's rules, plus: no group = missing). */
@@ -52,6 +59,7 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
   if (sources === 0) throw new UsageError('--fit needs a covariance for the random effect: --groups FILE, -k FILE, or -gk 1|2 with genotypes');
   if (sources > 1) throw new UsageError('give only one of --groups, -k and -gk with --fit');
   if (config.eigenValuesFile || config.eigenVectorsFile) throw new UsageError('--fit takes K itself (-k or --groups), not -d/-u');
+  if (config.phenoTable || config.covarTable || config.kinshipIds) throw new UsageError('--fit reads row-aligned files: give -p / -c (not --pheno / --covar / --kinship-ids)');
 
   const { phenotypes, file: phenotypeFile } = readPhenotypes(config);
   const labels = config.groups ? readGroupFile(config.groups) : null;
@@ -77,13 +85,14 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
     full = readSquareMatrix(config.kinship, 'kinship matrix', { expectedSize: nTotal, symmetric: true }).data;
     kinshipSource = `kinship ${config.kinship} (as given, not centred)`;
   } else {
-    const source = openGenotypes(config, nTotal, phenotypeFile);
+    const source = openFitGenotypes(config, nTotal, phenotypeFile);
     try {
       const pass = await runSnpPass(source, [{ selection, traitColumns: config.phenotypeColumns }], {
         filters: config.filters,
         blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
         quiet: config.quiet,
         kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' } },
+        kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,
       });
       const kinship = kinshipOf(pass);
       if (!kinship) throw new UsageError('no SNP passed the filters: the kinship is undefined');

@@ -1,110 +1,121 @@
 /**
- * One streaming view over PLINK and BIMBAM genotypes: blocks of SNPs, each with its annotation and
- * allele1 dosages for every individual in the file (SNP-major, NaN = missing). Memory is bounded
- * by the block size, never by the number of SNPs.
+ * The one interface every genotype reader implements, and the blocks it yields: SNP-major dosages of
+ * the counted allele (allele1) for the chosen samples, NaN = missing, with each SNP's annotation.
+ * Memory is bounded by the block size, never by the number of SNPs.
+ *
+ * How to add a genotype format (two files, tests aside):
+ * 1. A reader file src/io/FORMAT-genotypes.ts: a class implementing `GenotypeSource` and a
+ *    `GenotypeFormat` constant that says when the config names it (`given`), which files it reads
+ *    (`files`, the plan's identity of its inputs) and how to open it (`open`). The reader applies the
+ *    `GenotypeSelection` it is given while decoding: only the chosen samples are decoded, only the
+ *    chosen SNPs are numbered and yielded (see `SnpChoice` / `SampleChoice`).
+ * 2. One line in the FORMATS list of src/io/genotype-registry.ts.
+ * Its flags are declared in the `GenotypeFormat` (`flags`): the CLI lists and parses them and
+ * their values reach `open` as config.genotypeOptions[name], so src/cli needs no edit. (A format may
+ * instead take a flag in src/cli/flags.ts and a ScanConfig field set in src/cli/args.ts.)
+ * Everything downstream (filters, kinship, scans, shards, --fit, sample matching by ID) goes through
+ * the registry and this interface, so nothing else changes.
  */
-import type { AnnotationEntry } from './bimbam.js';
-import { streamBimbamGenotypes } from './bimbam.js';
-import { BedFile, decodeBedSnp, type BimTable, type SnpAnnotation } from './plink.js';
+import type { SnpAnnotation } from './plink.js';
 
 export interface GenotypeBlock {
-  /** 0-based SNP indices in the file. */
+  /** 0-based indices of the SNPs among the source's chosen SNPs (the file's SNPs when nothing is chosen). */
   indices: Int32Array;
   annotations: SnpAnnotation[];
-  /** count x nSamples, SNP-major: dosages[j * nSamples + i]. */
+  /** count x nSamples, SNP-major: dosages[j * nSamples + i], allele1 dosage in [0, 2], NaN = missing. */
   dosages: Float64Array;
   count: number;
 }
 
+/** A sample's identity: family ID where the format has one (PLINK .fam), null where it has none (VCF). */
+export interface SampleId {
+  fid: string | null;
+  iid: string;
+}
+
+/** Which samples a source decodes (--keep / --remove); ids are matched as SampleChoice.keeps says. */
+export interface SampleChoice {
+  keeps(id: SampleId): boolean;
+}
+
+/** Which SNPs a source yields (--extract, --exclude, --chr, --from-bp/--to-bp, -snps), by annotation. */
+export interface SnpChoice {
+  keeps(snp: SnpAnnotation): boolean;
+}
+
+/** What a reader is asked to read: all samples and SNPs where a choice is absent. */
+export interface GenotypeSelection {
+  samples?: SampleChoice;
+  snps?: SnpChoice;
+  /** Sample count of a format that names no samples (BIMBAM: the rows of the -p file). */
+  nSamples?: number;
+}
+
+/**
+ * A genotype file opened for reading, with the selection applied. SNPs are numbered 0.. among the
+ * chosen ones in file order; samples are the chosen ones in file order. Multi-allelic or otherwise
+ * unusable records are skipped by the reader (and counted in notes()).
+ */
 export interface GenotypeSource {
-  readonly format: 'plink' | 'bimbam';
+  /** Format name for messages ('plink', 'bimbam', 'vcf', ...). */
+  readonly format: string;
+  /**
+   * GEMMA's polymorphism test for the SNP filter: hard calls by genotype classes (PLINK), dosages
+   * by any two differing values (BIMBAM). The two agree on hard calls.
+   */
+  readonly polymorphism: 'genotype-classes' | 'distinct-dosages';
+  /** The file named in errors about SNPs (the .bed, the VCF, ...). */
+  readonly genotypeFile: string;
+  /** Chosen samples decoded per SNP. */
   readonly nSamples: number;
-  /** Streams the SNPs whose file indices are listed (ascending), or every SNP when `indices` is omitted. */
+  /** Samples in the file before --keep / --remove. */
+  readonly samplesInFile: number;
+  /** IDs of the chosen samples in order, or null when the format names none (BIMBAM). */
+  readonly sampleIds: readonly SampleId[] | null;
+  /** File row (0-based) of each chosen sample: row-aligned inputs (-p, -c, -k) are subset with it. */
+  readonly sampleRows: Int32Array;
+  /** Chosen SNPs, when known before streaming (PLINK); streaming formats learn it in the first pass. */
+  readonly snpCount?: number;
+  /**
+   * Phenotype columns stored with the samples (PLINK .fam column 6 on, GEMMA's -n), over the chosen
+   * samples; absent when the format stores none.
+   */
+  readonly embeddedPhenotypes?: { file: string; count: number; read(columns: readonly number[]): Float64Array[] };
+  /** Streams the chosen SNPs whose indices are listed (ascending), or all of them when omitted. */
   blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock>;
+  /** Lines for the log about what a full pass skipped (e.g. multi-allelic records); empty when none. */
+  notes(): string[];
   close(): void;
 }
 
-/** PLINK .bed/.bim/.fam genotypes with random access by SNP. */
-export class PlinkGenotypes implements GenotypeSource {
-  readonly format = 'plink' as const;
-  private readonly bed: BedFile;
-
-  constructor(
-    bedPath: string,
-    readonly snps: BimTable,
-    readonly nSamples: number,
-  ) {
-    this.bed = new BedFile(bedPath, nSamples, snps.count);
-  }
-
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.snps.count }, (_, k) => k);
-    const n = this.nSamples;
-    const per = this.bed.bytesPerSnp;
-    let raw: Buffer = Buffer.alloc(0);
-    for (let start = 0; start < all.length; start += blockSize) {
-      const idx = all.subarray(start, Math.min(all.length, start + blockSize));
-      const count = idx.length;
-      const dosages = new Float64Array(count * n);
-      // Read the span covering the block once when it is dense, SNP by SNP otherwise.
-      const span = idx[count - 1] - idx[0] + 1;
-      if (span <= 2 * count) {
-        raw = this.bed.readRaw(idx[0], span, raw);
-        for (let j = 0; j < count; j++) decodeBedSnp(raw, (idx[j] - idx[0]) * per, n, dosages.subarray(j * n, (j + 1) * n));
-      } else {
-        for (let j = 0; j < count; j++) {
-          raw = this.bed.readRaw(idx[j], 1, raw);
-          decodeBedSnp(raw, 0, n, dosages.subarray(j * n, (j + 1) * n));
-        }
-      }
-      yield { indices: Int32Array.from(idx), annotations: Array.from(idx, (k) => this.snps.get(k)), dosages, count };
-    }
-  }
-
-  close(): void {
-    this.bed.close();
-  }
+/** A command-line flag a format declares itself (the CLI lists it; its value lands in ScanConfig.genotypeOptions). */
+export interface GenotypeFlag {
+  /** Flag name without dashes, e.g. 'vcf'. */
+  name: string;
+  /** Placeholder of the value, e.g. 'FILE'. */
+  value: string;
+  help: string;
+  /** The value is a path (made absolute for cluster jobs). */
+  isFile?: boolean;
 }
 
-/** BIMBAM mean genotypes, streamed; chromosome and position come from the annotation file when given. */
-export class BimbamGenotypes implements GenotypeSource {
-  readonly format = 'bimbam' as const;
-
-  constructor(
-    readonly path: string,
-    readonly nSamples: number,
-    private readonly annotation: Map<string, AnnotationEntry> | null,
-  ) {}
-
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const n = this.nSamples;
-    let want = 0;
-    let buffer = new Float64Array(blockSize * n);
-    let picked: number[] = [];
-    let annotations: SnpAnnotation[] = [];
-    const flush = (): GenotypeBlock => {
-      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.slice(0, picked.length * n), count: picked.length };
-      picked = [];
-      annotations = [];
-      return block;
-    };
-    for await (const snp of streamBimbamGenotypes(this.path, n)) {
-      if (indices) {
-        if (want >= indices.length) break;
-        if (snp.index !== indices[want]) continue;
-        want++;
-      }
-      const anno = this.annotation?.get(snp.rs);
-      buffer.set(snp.dosages, picked.length * n);
-      picked.push(snp.index);
-      annotations.push({ chr: anno?.chr ?? '-9', rs: snp.rs, pos: anno?.pos ?? '-9', allele1: snp.allele1, allele0: snp.allele0 });
-      if (picked.length === blockSize) {
-        yield flush();
-        buffer = new Float64Array(blockSize * n);
-      }
-    }
-    if (picked.length > 0) yield flush();
-  }
-
-  close(): void {}
+/** A registered format: when the config names it, its files, and how to open it. */
+export interface GenotypeFormat<Config> {
+  /** Name in messages, e.g. 'PLINK (-bfile)'. */
+  readonly name: string;
+  /**
+   * Flags the format declares itself, so that it needs no edit of the CLI: their values are in
+   * ScanConfig.genotypeOptions by flag name. (PLINK and BIMBAM use GEMMA's -bfile / -g fields.)
+   */
+  readonly flags?: readonly GenotypeFlag[];
+  /** Whether the format's flag was given. */
+  given(config: Config): boolean;
+  /** Files read, for a plan's and a checkpoint's identity of their inputs. */
+  files(config: Config): string[];
+  /** False when the files name no samples: open() then needs selection.nSamples. */
+  readonly hasSampleIds: boolean;
+  open(config: Config, selection: GenotypeSelection): GenotypeSource;
 }
+
+export { PlinkGenotypes } from './plink-genotypes.js';
+export { BimbamGenotypes } from './bimbam-genotypes.js';

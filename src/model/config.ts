@@ -1,13 +1,28 @@
 /** The typed form of a command line: everything the library needs to run one job. */
-import type { LambdaSearch, SnpFilterSettings, ThresholdSpec } from './settings.js';
+import type { LambdaSearch, SelectionFlags, SnpFilterSettings, ThresholdSpec } from './settings.js';
 
 export type EngineChoice = 'ts' | 'wasm' | 'webgpu' | 'auto';
 
-export interface ScanConfig {
+/** Sample and SNP selection (--keep, --remove, --extract, --exclude, --chr, --from-bp, --to-bp, -snps) included. */
+export interface ScanConfig extends SelectionFlags {
   /** PLINK prefix (-bfile). */
   bfile?: string;
   /** BIMBAM mean genotype file (-g). */
   geno?: string;
+  /** Values of the flags genotype formats declare themselves (GenotypeFormat.flags), by flag name: --vcf, ... */
+  genotypeOptions?: Record<string, string>;
+  /** GEMMA -ksnps FILE: the kinship (-gk, --loco) from these SNPs only. */
+  ksnps?: string;
+  /** plink2-style phenotype table matched by sample ID (--pheno), its columns by name or number. */
+  phenoTable?: string;
+  phenoNames?: string[];
+  phenoColNums?: string;
+  /** plink2-style covariate table matched by sample ID (--covar), its columns by name or number. */
+  covarTable?: string;
+  covarNames?: string[];
+  covarColNums?: string;
+  /** Sample IDs of the -k matrix's rows (--kinship-ids), when not in the genotypes' order. */
+  kinshipIds?: string;
   /** Phenotype file (-p). */
   pheno?: string;
   /** SNP annotation (-a). */

@@ -40,3 +40,17 @@ export const DEFAULT_FILTERS: SnpFilterSettings = { maf: 0.01, miss: 0.05, hwe: 
 
 /** A plot line (--gwas-line, --suggestive-line) as given: a p-value, or Bonferroni (alpha / SNPs tested). */
 export type ThresholdSpec = { kind: 'p'; p: number } | { kind: 'bonferroni'; alpha: number };
+
+/** Sample and SNP selection flags (--keep, --remove, --extract, --exclude, --chr, --from-bp, --to-bp, -snps). */
+export interface SelectionFlags {
+  keep?: string;
+  remove?: string;
+  extract?: string;
+  exclude?: string;
+  /** --chr LIST: 1-22, X, ranges (1-5,7,X). */
+  chr?: string;
+  fromBp?: number;
+  toBp?: number;
+  /** GEMMA -snps FILE: analyse only these SNPs (kinship and tests). */
+  snps?: string;
+}

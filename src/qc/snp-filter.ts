@@ -26,7 +26,7 @@ export class SnpFilter {
     analysed: Uint8Array,
     private readonly covariates: Float64Array,
     private readonly nCvt: number,
-    /** PLINK hard calls test polymorphism by genotype classes, BIMBAM by any differing dosage (GEMMA). */
+    /** GEMMA's polymorphism test: 'plink' by genotype classes (hard calls), 'bimbam' by any differing dosage. */
     private readonly format: 'plink' | 'bimbam',
   ) {
     const idx: number[] = [];

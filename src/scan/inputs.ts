@@ -2,12 +2,14 @@
  * Opens the genotype source and decides the analysed individuals, covariates and phenotypes
  * (the "read" step of the data flow).
  */
-import { readAnnotationFile, readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
-import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
+import { readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
+import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf, openGenotypes } from '../io/genotype-registry.js';
+import type { GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
-import { readBim, readFam } from '../io/plink.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import { readLines, splitFields, splitWhitespace } from '../io/text-file.js';
+import { readLines, splitFields } from '../io/text-file.js';
+import { matchSamples, readSampleIds, readSampleTable, type SampleTable } from '../io/sample-table.js';
+import type { KinshipRows } from './prepare.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 import type { ScanConfig } from '../model/config.js';
@@ -22,6 +24,10 @@ export interface ScanInputs {
   traitColumns: number[];
   /** SNPs in the genotype file when known up front (PLINK); BIMBAM learns it while streaming. */
   snpsInFile?: number;
+  /** Lines for the log about the sample inputs (e.g. table IDs not in the genotypes). */
+  notes: string[];
+  /** The -k rows of the genotype samples when the matrix is not in their order (--keep, --kinship-ids). */
+  kinshipRows?: KinshipRows;
 }
 
 export interface TraitGroup {
@@ -30,18 +36,36 @@ export interface TraitGroup {
   traitColumns: number[];
 }
 
-/** Number of phenotype columns: fields of the -p file's first line, or .fam fields after the fifth. */
-function availableColumns(config: ScanConfig): number {
-  const path = config.pheno ?? `${config.bfile}.fam`;
-  const first = readLines(path, 'phenotype file')[0] ?? '';
-  const fields = config.pheno ? splitFields(first) : splitWhitespace(first);
-  return config.pheno ? fields.length : Math.max(0, fields.length - 5);
+/** Number of phenotype columns: fields of the -p file's first line, or the genotype file's own columns. */
+function availableColumns(config: ScanConfig, source: GenotypeSource): number {
+  if (config.pheno) return splitFields(readLines(config.pheno, 'phenotype file')[0] ?? '').length;
+  return source.embeddedPhenotypes?.count ?? 0;
 }
 
-/** The analysed trait columns: --traits SPEC, else -n. */
-function traitColumnsOf(config: ScanConfig): number[] {
+/** Columns of an ID-keyed table (1-based after the IDs) chosen by names or a number list, else `fallback`. */
+function tableColumns(table: SampleTable, names: string[] | undefined, numbers: string | undefined, flag: string, fallback: () => number[]): number[] {
+  if (names) {
+    return names.map((name) => {
+      const k = table.names.indexOf(name);
+      if (k < 0) {
+        throw new InputError(table.file, `no column named ${name} (--${flag}-name; the columns are ${table.names.join(', ')})`);
+      }
+      return k + 1;
+    });
+  }
+  if (numbers) return parseTraitSpec(numbers, table.names.length);
+  return fallback();
+}
+
+/** The analysed trait columns: --pheno-name / --pheno-col-nums, --traits SPEC, else -n. */
+function traitColumnsOf(config: ScanConfig, source: GenotypeSource, table: SampleTable | null): number[] {
+  if (table) {
+    return tableColumns(table, config.phenoNames, config.phenoColNums, 'pheno', () =>
+      config.traits ? parseTraitSpec(config.traits, table.names.length) : config.phenotypeColumns,
+    );
+  }
   if (!config.traits) return config.phenotypeColumns;
-  return parseTraitSpec(config.traits, availableColumns(config));
+  return parseTraitSpec(config.traits, availableColumns(config, source));
 }
 
 /** Splits the traits into groups of equal missingness and selects each group's individuals. */
@@ -69,32 +93,159 @@ function groupTraits(
   }));
 }
 
+/** The rows of a row-aligned file (-p, -c: one row per sample of the genotype file) for the chosen samples. */
+function chosenRows<T>(rows: T[], source: GenotypeSource, file: string): T[] {
+  if (rows.length !== source.samplesInFile) {
+    throw new InputError(file, `has ${rows.length} rows but the genotypes have ${source.samplesInFile} individuals`);
+  }
+  if (source.nSamples === source.samplesInFile) return rows;
+  return Array.from(source.sampleRows, (i) => rows[i]);
+}
+
+/** Values of a table's chosen columns (1-based) for the source's samples, NaN where a sample has no row. */
+function tableValues(table: SampleTable, columns: number[], source: GenotypeSource, notes: string[]): Float64Array[] {
+  const { rowOf, unmatched } = matchSamples(source.sampleIds!, table.ids, table.file, table.lines);
+  if (unmatched > 0) notes.push(`${unmatched} sample IDs of ${table.file} are not among the genotype samples (ignored)`);
+  return columns.map((c) => {
+    if (c > table.names.length) {
+      throw new InputError(table.file, `no column ${c} (the table has ${table.names.length} after the IDs)`);
+    }
+    const column = table.values[c - 1];
+    return Float64Array.from(rowOf, (r) => (r >= 0 ? column[r] : NaN));
+  });
+}
+
+/** Phenotype values over the source's samples, and the file they came from. */
+function readTraits(config: ScanConfig, source: GenotypeSource, columns: number[], table: SampleTable | null, notes: string[]): { values: Float64Array[]; file: string } {
+  if (table) return { values: tableValues(table, columns, source, notes), file: table.file };
+  if (config.pheno) {
+    const values = readPhenotypeFile(config.pheno, columns);
+    if (source.nSamples === source.samplesInFile || values.length === 0) return { values, file: config.pheno };
+    return { values: values.map((v) => Float64Array.from(chosenRows(Array.from(v), source, config.pheno!))), file: config.pheno };
+  }
+  const embedded = source.embeddedPhenotypes;
+  if (!embedded) {
+    throw new UsageError(`${source.format} genotypes carry no phenotypes: give -p FILE or --pheno FILE`);
+  }
+  return { values: embedded.read(columns), file: embedded.file };
+}
+
+/** Covariate rows over the source's samples (-c by row, --covar by ID), or null for none. */
+function readCovariates(config: ScanConfig, source: GenotypeSource, notes: string[]): { rows: Float64Array[] | null; file?: string } {
+  if (config.covariates) return { rows: chosenRows(readCovariateFile(config.covariates).rows, source, config.covariates), file: config.covariates };
+  if (!config.covarTable) return { rows: null };
+  const table = readSampleTable(config.covarTable, 'covariate table');
+  const columns = tableColumns(table, config.covarNames, config.covarColNums, 'covar', () => table.names.map((_, k) => k + 1));
+  const values = tableValues(table, columns, source, notes);
+  const rows = Array.from({ length: source.nSamples }, (_, i) => Float64Array.from(values, (v) => v[i]));
+  return { rows, file: config.covarTable };
+}
+
+/** Which rows of the -k matrix belong to the source's samples, when not simply all of them in order. */
+function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows | undefined {
+  if (!config.kinship) {
+    if (config.kinshipIds) throw new UsageError('--kinship-ids names the rows of a -k matrix: give -k FILE');
+    return undefined;
+  }
+  if (config.kinshipIds) {
+    if (!source.sampleIds) {
+      throw new UsageError(`--kinship-ids matches samples by ID, which ${source.format} files do not carry`);
+    }
+    const ids = readSampleIds(config.kinshipIds);
+    const { rowOf } = matchSamples(source.sampleIds, ids, config.kinshipIds);
+    const missing = rowOf.indexOf(-1);
+    if (missing >= 0) {
+      throw new InputError(config.kinshipIds, `genotype sample ${source.sampleIds[missing].iid} is not listed (the -k matrix has no row for it)`);
+    }
+    return { size: ids.length, rows: rowOf };
+  }
+  if (source.nSamples === source.samplesInFile) return undefined;
+  return { size: source.samplesInFile, rows: source.sampleRows };
+}
+
 /** Reads sample-level inputs and opens the genotypes. */
 export function openInputs(config: ScanConfig): ScanInputs {
-  const covariates = config.covariates ? readCovariateFile(config.covariates).rows : null;
-  if (config.bfile) {
-    const prefix = config.bfile;
-    const snps = readBim(`${prefix}.bim`);
-    if (snps.count === 0) throw new InputError(`${prefix}.bim`, 'no SNPs');
-    const columns = traitColumnsOf(config);
-    const fam = readFam(`${prefix}.fam`, config.pheno ? [] : columns);
-    const nTotal = fam.samples.length;
-    if (nTotal === 0) throw new InputError(`${prefix}.fam`, 'no samples');
-    const phenotypes = config.pheno ? readPhenotypeFile(config.pheno, columns) : fam.phenotypes;
-    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno ?? `${prefix}.fam`);
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno ?? `${prefix}.fam`, covariates, config.covariates);
-    return { source: new PlinkGenotypes(`${prefix}.bed`, snps, nTotal), selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: snps.count };
+  const format = genotypeFormatOf(config);
+  if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) {
+    throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
   }
-  if (config.geno) {
-    if (!config.pheno) throw new UsageError('BIMBAM input (-g) needs a phenotype file (-p)');
-    const columns = traitColumnsOf(config);
-    const phenotypes = readPhenotypeFile(config.pheno, columns);
-    if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno);
-    const nTotal = phenotypes[0].length;
-    if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates);
-    const annotation = config.anno ? readAnnotationFile(config.anno) : null;
-    return { source: new BimbamGenotypes(config.geno, nTotal, annotation), selection: groups[0].selection, groups, traitColumns: columns };
+  let rowCount: number | undefined;
+  if (!format.hasSampleIds) {
+    // The genotype file names no samples: there is one per row of the phenotype file.
+    if (!config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
+    rowCount = readLines(config.pheno, 'phenotype file').length;
+    if (rowCount === 0) throw new InputError(config.pheno, 'phenotype file is empty');
   }
-  throw new UsageError('no genotypes: give -bfile PREFIX or -g FILE');
+  if (config.phenoTable && config.pheno) {
+    throw new UsageError('give either -p (rows in genotype order) or --pheno (matched by ID), not both');
+  }
+  if (config.covarTable && config.covariates) {
+    throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
+  }
+  const source = openGenotypes(config, rowCount);
+  try {
+    const notes: string[] = [];
+    const nTotal = source.nSamples;
+    if (nTotal === 0) throw new InputError(source.genotypeFile, 'no samples left after --keep / --remove');
+    const { rows: covariates, file: covariateFile } = readCovariates(config, source, notes);
+    const table = config.phenoTable ? readSampleTable(config.phenoTable, 'phenotype table') : null;
+    const columns = traitColumnsOf(config, source, table);
+    const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns, table, notes);
+    if (config.groups) {
+      if (nTotal !== source.samplesInFile) {
+        throw new UsageError('--groups with --keep / --remove is not supported: subset the group file instead');
+      }
+      maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, phenotypeFile);
+    }
+    const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, covariateFile);
+    const kinshipRows = kinshipRowsOf(config, source);
+    return { source, selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: source.snpCount, notes, kinshipRows };
+  } catch (e) {
+    source.close();
+    throw e;
+  }
+}
+
+/**
+ * Every file a run reads, in a fixed order (a plan's and a checkpoint's identity of their inputs):
+ * the genotype format's files, then the GEMMA inputs, then the selection and ID-matched tables.
+ */
+export function inputFiles(config: ScanConfig): string[] {
+  const files = [
+    ...genotypeFiles(config),
+    config.pheno,
+    config.anno,
+    config.covariates,
+    config.kinship,
+    config.eigenValuesFile,
+    config.eigenVectorsFile,
+    config.groups,
+    config.keep,
+    config.remove,
+    config.extract,
+    config.exclude,
+    config.snps,
+    config.ksnps,
+    config.phenoTable,
+    config.covarTable,
+    config.kinshipIds,
+  ];
+  return files.filter((f): f is string => Boolean(f));
+}
+
+/** The settings besides files that choose samples, SNPs, traits and dosages (only those given). */
+export function selectionSettings(config: ScanConfig): Record<string, unknown> {
+  const settings: Record<string, unknown> = {
+    chr: config.chr,
+    fromBp: config.fromBp,
+    toBp: config.toBp,
+    genotypeOptions: config.genotypeOptions,
+    phenoNames: config.phenoNames,
+    phenoColNums: config.phenoColNums,
+    covarNames: config.covarNames,
+    covarColNums: config.covarColNums,
+  };
+  for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
+  return settings;
 }

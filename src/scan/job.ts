@@ -15,7 +15,7 @@ import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
 import { Progress } from '../io/progress.js';
 import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
-import { openInputs } from './inputs.js';
+import { openInputs, inputFiles, selectionSettings } from './inputs.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
@@ -46,11 +46,11 @@ export interface JobResult {
 
 /** What a checkpoint must match to be resumed: the inputs (path, size, mtime) and every setting that changes a row. */
 function scanManifest(config: ScanConfig, engine: string, tested: number, blockSize: number): Record<string, unknown> {
-  const files = [config.bfile && `${config.bfile}.bed`, config.bfile && `${config.bfile}.bim`, config.bfile && `${config.bfile}.fam`, config.geno, config.pheno, config.anno, config.covariates, config.kinship, config.eigenValuesFile, config.eigenVectorsFile, config.groups];
   return {
     version: VERSION,
     engine,
-    inputs: files.filter((f): f is string => Boolean(f)).map(fileIdentity),
+    inputs: inputFiles(config).map(fileIdentity),
+    ...selectionSettings(config),
     phenotypeColumns: config.phenotypeColumns,
     traits: config.traits ?? null,
     keepP: config.keepP ?? null,
@@ -136,7 +136,7 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
 export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<string[]> {
   const inputs = openInputs(config);
   try {
-    const eigen = await eigenForAnalysed(kinshipSourceOf(config), inputs.selection, engine);
+    const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine);
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);

@@ -9,6 +9,8 @@ import type { AnalysisKind } from '../io/assoc-format.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
 import { groupKinship, readGroupFile } from '../kinship/groups.js';
+import { genotypeFiles } from '../io/genotype-registry.js';
+import { readSnpIds } from '../io/genotype-selection.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
 import type { ScanInputs } from './inputs.js';
@@ -80,14 +82,17 @@ export function checkModes(config: ScanConfig): void {
     if (config.traits) throw new UsageError('--loco and --traits cannot be combined in one run');
     if (config.locoChromosome) throw new UsageError('give either --loco (every chromosome) or -loco CHR (one), not both');
   }
+  if (config.ksnps && (config.loco || config.locoChromosome)) throw new UsageError('-ksnps cannot be combined with --loco or -loco (as GEMMA)');
+  if (config.ksnps && !config.kinshipKind) throw new UsageError('-ksnps chooses the SNPs of the kinship: it needs -gk');
 }
 
 /** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
-export function kinshipSourceOf(config: ScanConfig): KinshipSource {
+export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): KinshipSource {
   if (config.groups && (config.kinship || config.eigenValuesFile)) throw new UsageError('give either --groups or -k / -d -u, not both');
   return {
     kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
     kinshipFile: config.kinship,
+    kinshipRows: inputs?.kinshipRows,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
   };
@@ -95,7 +100,7 @@ export function kinshipSourceOf(config: ScanConfig): KinshipSource {
 
 /** The genotype file named in errors about SNPs. */
 export function genotypeFile(config: ScanConfig): string {
-  return config.bfile ? `${config.bfile}.bed` : (config.geno ?? 'genotypes');
+  return genotypeFiles(config)[0] ?? 'genotypes';
 }
 
 /** The scan units of a run: one per trait group, or one per chromosome for --loco. */
@@ -156,7 +161,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;
   if (config.lmm !== undefined && !config.loco) {
-    const kinshipSource = kinshipSourceOf(config);
+    const kinshipSource = kinshipSourceOf(config, inputs);
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
     for (let g = 0; g < inputs.groups.length; g++) {
@@ -174,6 +179,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
     quiet: config.quiet,
     snpsInFile: inputs.snpsInFile,
+    kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,
     kinship: config.loco
       ? { kind: kinshipKind, engine, split: { by: 'chromosome' } }
       : config.kinshipKind
@@ -203,6 +209,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     totalMinutes: 0,
     notes: selection.interceptAppended ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)'] : [],
   };
+  summary.notes.push(...inputs.notes, ...source.notes());
   if (config.kinshipKind && !config.loco) return { summary, pass };
   if (union.length === 0) {
     throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`);

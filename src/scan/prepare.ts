@@ -14,10 +14,19 @@ import { ZERO_EIGENVALUE } from '../model/settings.js';
 
 /** Eigenvalues below this are set to zero, as GEMMA does. */
 
+/** The -k matrix's rows of the genotype samples, in their order, when the matrix is not simply in it. */
+export interface KinshipRows {
+  /** Rows (and columns) of the matrix in the file. */
+  size: number;
+  /** Matrix row of each genotype sample. */
+  rows: Int32Array;
+}
+
 export interface KinshipSource {
   /** Full kinship over all individuals (row-major nTotal x nTotal), from -k or computed. */
   kinship?: Float64Array;
   kinshipFile?: string;
+  kinshipRows?: KinshipRows;
   eigenValuesFile?: string;
   eigenVectorsFile?: string;
 }
@@ -37,12 +46,22 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   let full = source.kinship;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
-    full = readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: selection.nTotal, symmetric: true }).data;
+    const rows = source.kinshipRows;
+    full = readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: rows?.size ?? selection.nTotal, symmetric: true }).data;
+    if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
   const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), n);
   const eigen = await engine.eigen(centred, n);
   for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
   return eigen;
+}
+
+/** The rows and columns `rows` (in that order) of a row-major size x size matrix. */
+function pickSquare(matrix: Float64Array, size: number, rows: Int32Array): Float64Array {
+  const n = rows.length;
+  const out = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) out[a * n + b] = matrix[rows[a] * size + rows[b]];
+  return out;
 }
 
 /** Rotates covariates and phenotype, fits the null model, and freezes the plan. */

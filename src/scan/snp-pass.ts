@@ -41,16 +41,21 @@ export interface SnpPassOptions {
   quiet: boolean;
   kinship?: { kind: KinshipKind; engine: Engine; split: KinshipSplit };
   snpsInFile?: number;
+  /** GEMMA's -ksnps: only these SNP IDs (among those passing) enter the kinship. */
+  kinshipSnps?: Set<string>;
 }
 
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
 export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], options: SnpPassOptions): Promise<SnpPassResult> {
-  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, source.format));
+  // GEMMA's polymorphism test is named for the format it comes from: genotype classes as for PLINK, else BIMBAM's.
+  const test = source.polymorphism === 'genotype-classes' ? 'plink' : 'bimbam';
+  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, test));
   const n = source.nSamples;
   const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
   const chromosomes: string[] = [];
   const chromosomeCode = new Map<string, number>();
   const kinship = options.kinship ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
+  const kinshipSnps = options.kinshipSnps;
   let seen = 0;
   const progress = new Progress('Reading SNPs', options.snpsInFile ?? 0, options.quiet || options.snpsInFile === undefined);
   for await (const block of source.blocks(options.blockSize)) {
@@ -69,7 +74,7 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
         tested[g].missing.push(summary.nMiss);
         tested[g].frequency.push(summary.af);
         tested[g].chromosome.push(code);
-        if (g === 0 && kinship) {
+        if (g === 0 && kinship && (!kinshipSnps || kinshipSnps.has(block.annotations[j].rs))) {
           const flushed = kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
           if (flushed) await flushed;
         }

@@ -32,7 +32,7 @@ describe('settings', () => {
     const cli = toScanConfig(parseFlags(['-bfile', 'x', '-k', 'k.txt', '-lmm', '1']), 'cmd');
     const library = resolveScanConfig({ bfile: 'x', kinship: 'k.txt', lmm: 1 });
     const comparable = (c: Record<string, unknown>) => {
-      const { quiet, commandLine, ...rest } = c;
+      const { quiet: _quiet, commandLine: _commandLine, ...rest } = c;
       return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== false));
     };
     expect(comparable({ ...library })).toEqual(comparable({ ...cli }));

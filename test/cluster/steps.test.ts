@@ -4,7 +4,7 @@
  * missing, duplicated, truncated or from another plan, naming the file, and writes nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulateCohort, writeBimbam, writePlink } from '../../src/sim/index.js';
@@ -14,6 +14,7 @@ const dir = scratchDir('cluster-steps');
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
 let bimbam: string[];
 let plink: string[];
+let selected: string[];
 
 beforeAll(async () => {
   const cohort = simulateCohort({ nIndividuals: 240, nSnps: 1600, nChromosomes: 3, nTraits: 3, missingGenotypeRate: 0.01, missingPhenotypeRate: 0.05, seed: 31 });
@@ -23,6 +24,12 @@ beforeAll(async () => {
   plink = ['-bfile', join(dir, 'sim')];
   const k = cli([...plink, '-gk', '1', '-outdir', dir, '-o', 'sim', '--quiet']);
   expect(k.status, k.stderr).toBe(0);
+  // A sample selection and a phenotype table in reversed order, for the case that the plan carries them.
+  const ids = cohort.individuals;
+  writeFileSync(join(dir, 'keep.txt'), ids.filter((_, i) => i % 5 !== 2).map((s) => `${s.fid} ${s.iid}`).join('\n') + '\n');
+  const rows = ids.map((s, i) => `${s.fid} ${s.iid} ${Array.from({ length: 3 }, (_, t) => cohort.phenotypes[i * 3 + t]).map((v) => (Number.isNaN(v) ? 'NA' : v)).join(' ')}`);
+  writeFileSync(join(dir, 'pheno.tsv'), `#FID IID a b c\n${rows.reverse().join('\n')}\n`);
+  selected = [...plink, '--keep', join(dir, 'keep.txt'), '--chr', '1,3', '--pheno', join(dir, 'pheno.tsv'), '--pheno-name', 'b'];
 });
 
 const common = ['--engine', 'ts', '--block-size', '150', '--no-plots', '--quiet', '-outdir', join(dir, 'out')];
@@ -46,10 +53,11 @@ describe('three steps by hand = one local run', () => {
     ['traits', ['-k', 'sim.cXX.txt', '-lmm', '1', '--traits', '1-3'], ['trait1.assoc.txt', 'trait2.assoc.txt', 'trait3.assoc.txt', 'traits.tsv']],
     ['loco', ['--loco', '-lmm', '4'], ['assoc.txt']],
     ['lm', ['-lm', '4'], ['assoc.txt']],
+    ['selected', ['-k', 'sim.cXX.txt', '-lmm', '4'], ['assoc.txt']],
   ];
   for (const [name, flags, outputs] of cases) {
-    it(`${name} (BIMBAM for plain/traits, PLINK for loco/lm)`, () => {
-      const input = name === 'loco' || name === 'lm' ? plink : bimbam;
+    it(`${name} (BIMBAM for plain/traits, PLINK for loco/lm, PLINK with --keep --chr --pheno for selected)`, () => {
+      const input = name === 'selected' ? selected : name === 'loco' || name === 'lm' ? plink : bimbam;
       const local = cli([...input, ...flags, ...common, '-o', `${name}-local`]);
       expect(local.status, local.stderr).toBe(0);
       threeSteps(`${name}-sharded`, [...input, ...flags]);
@@ -57,7 +65,8 @@ describe('three steps by hand = one local run', () => {
         const a = readFileSync(join(dir, 'out', `${name}-local.${suffix}`));
         const b = readFileSync(join(dir, 'out', `${name}-sharded.${suffix}`));
         expect(b.equals(a), `${name}: ${suffix} differs`).toBe(true);
-        if (suffix.endsWith('assoc.txt')) expect(a.toString().split('\n').length).toBeGreaterThan(name === 'traits' ? 100 : 1000);
+        const rowsAtLeast = name === 'traits' ? 100 : name === 'selected' ? 600 : 1000;
+        if (suffix.endsWith('assoc.txt')) expect(a.toString().split('\n').length).toBeGreaterThan(rowsAtLeast);
       }
     });
   }

@@ -1,0 +1,85 @@
+/**
+ * BIMBAM mean genotypes behind the GenotypeSource interface, streamed; chromosome and position
+ * come from the annotation file (-a) when given. The file names no samples: their count comes from
+ * the phenotype rows, and sample selection by ID is not possible.
+ */
+import type { ScanConfig } from '../model/config.js';
+import { readAnnotationFile, streamBimbamGenotypes, type AnnotationEntry } from './bimbam.js';
+import type { GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
+import type { SnpAnnotation } from './plink.js';
+
+/** BIMBAM mean genotypes, streamed. */
+export class BimbamGenotypes implements GenotypeSource {
+  readonly format = 'bimbam';
+  readonly polymorphism = 'distinct-dosages' as const;
+  readonly sampleIds = null;
+  readonly sampleRows: Int32Array;
+  readonly samplesInFile: number;
+
+  constructor(
+    readonly path: string,
+    readonly nSamples: number,
+    private readonly annotation: Map<string, AnnotationEntry> | null,
+    private readonly snps?: SnpChoice,
+  ) {
+    this.samplesInFile = nSamples;
+    this.sampleRows = Int32Array.from({ length: nSamples }, (_, i) => i);
+  }
+
+  get genotypeFile(): string {
+    return this.path;
+  }
+
+  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    const n = this.nSamples;
+    let want = 0;
+    let chosen = 0;
+    let buffer = new Float64Array(blockSize * n);
+    let picked: number[] = [];
+    let annotations: SnpAnnotation[] = [];
+    const flush = (): GenotypeBlock => {
+      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.slice(0, picked.length * n), count: picked.length };
+      picked = [];
+      annotations = [];
+      return block;
+    };
+    for await (const snp of streamBimbamGenotypes(this.path, n)) {
+      if (indices && want >= indices.length) break;
+      const anno = this.annotation?.get(snp.rs);
+      const annotation = { chr: anno?.chr ?? '-9', rs: snp.rs, pos: anno?.pos ?? '-9', allele1: snp.allele1, allele0: snp.allele0 };
+      if (this.snps && !this.snps.keeps(annotation)) continue;
+      const index = chosen++;
+      if (indices) {
+        if (index !== indices[want]) continue;
+        want++;
+      }
+      buffer.set(snp.dosages, picked.length * n);
+      picked.push(index);
+      annotations.push(annotation);
+      if (picked.length === blockSize) {
+        yield flush();
+        buffer = new Float64Array(blockSize * n);
+      }
+    }
+    if (picked.length > 0) yield flush();
+  }
+
+  notes(): string[] {
+    return [];
+  }
+
+  close(): void {}
+}
+
+/** -g FILE (with -a FILE for positions). */
+export const BIMBAM_FORMAT: GenotypeFormat<ScanConfig> = {
+  name: 'BIMBAM (-g)',
+  hasSampleIds: false,
+  given: (config) => config.geno !== undefined,
+  // -a is listed with the other GEMMA inputs (it also serves no other format).
+  files: (config) => [config.geno!],
+  open(config, selection) {
+    if (selection.nSamples === undefined) throw new Error('internal: BIMBAM needs the sample count');
+    return new BimbamGenotypes(config.geno!, selection.nSamples, config.anno ? readAnnotationFile(config.anno) : null, selection.snps);
+  },
+};
