@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
+import { claimOutputs, lockOutput, unlockOutput } from '../io/output-lock.js';
 import { readAnnotationFile } from '../io/bimbam.js';
 import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
@@ -64,13 +65,17 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   if (given.resume) throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');
   const config = absoluteConfig(given);
   const clock = new Stopwatch();
-  const inputs = openInputs(config);
+  // Two prepares into one plan folder would interleave its data files.
+  const lock = lockOutput(resolve(planDir), 'plan folder');
+  let inputs: ReturnType<typeof openInputs> | undefined;
   try {
+    inputs = openInputs(config);
     const { setup } = await prepareScan(config, inputs, engine, engineNote, clock);
     const id = await savePlan(resolve(planDir), setup!, inputIdentities(config), engine.name, (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine), () => clock.lap('null models'));
     return readManifestChecked(planDir, id);
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }
 
@@ -195,6 +200,7 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
   );
   const earlier = summary.timings.slice(0, -2).reduce((a, t) => a + t.minutes, 0);
   const clock = new Stopwatch(summary.timings, earlier);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
   try {
     const outputs = await finishScan(setup, results, plan.records, clock);
     const record: MergeRecord = { planId: plan.id, outputs, summary };
@@ -202,6 +208,7 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
     return record;
   } finally {
     for (const r of readers.values()) r.close();
+    unlockOutput(lock);
   }
 }
 

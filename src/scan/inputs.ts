@@ -2,7 +2,7 @@
  * Opens the genotype source and decides the analysed individuals, covariates and phenotypes
  * (the "read" step of the data flow).
  */
-import { readAnnotationFile, readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
+import { genotypeSamples, readAnnotationFile, readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
 import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { readBim, readFam } from '../io/plink.js';
@@ -92,6 +92,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
     if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno);
     const nTotal = phenotypes[0].length;
     if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
+    // The genotype rows say how many individuals there are: a phenotype file with a row too many or
+    // too few is blamed itself, not the covariates or genotypes compared with it afterwards.
+    const nGenotyped = genotypeSamples(config.geno);
+    if (nGenotyped !== undefined && nGenotyped !== nTotal) {
+      throw new InputError(config.pheno, `has ${nTotal} rows but the genotype file ${config.geno} has ${nGenotyped} individuals`);
+    }
     const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates);
     const annotation = config.anno ? readAnnotationFile(config.anno) : null;
     return { source: new BimbamGenotypes(config.geno, nTotal, annotation), selection: groups[0].selection, groups, traitColumns: columns };

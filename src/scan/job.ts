@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
 import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
@@ -31,7 +32,7 @@ export interface JobResult {
   outputs: string[];
 }
 
-/** What a checkpoint must match to be resumed: the inputs (path, size, mtime) and every setting that changes a row. */
+/** What a checkpoint must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
 function scanManifest(config: ScanConfig, engine: string, tested: number, blockSize: number): Record<string, unknown> {
   const files = [config.bfile && `${config.bfile}.bed`, config.bfile && `${config.bfile}.bim`, config.bfile && `${config.bfile}.fam`, config.geno, config.pheno, config.anno, config.covariates, config.kinship, config.eigenValuesFile, config.eigenVectorsFile, config.groups];
   return {
@@ -55,9 +56,11 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
 export async function runJob(config: ScanConfig, engine: Engine, engineNote: string): Promise<JobResult> {
   checkModes(config);
   const clock = new Stopwatch();
-  const inputs = openInputs(config);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
+  let inputs: ReturnType<typeof openInputs> | undefined;
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
+    inputs = openInputs(config);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock);
     if (!setup) {
       const kinship = kinshipOf(pass);
@@ -70,7 +73,8 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
     }
     return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote) };
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }
 
@@ -108,14 +112,20 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
   // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
   setup.summary.engine = `${engine.describe()} (${engineNote})`;
   const outputs = await finishScan(setup, checkpoint, checkpoint.records<NullModelRecord>(), clock);
+  // Only now, with every output written, synced and in place, are the finished blocks expendable.
+  checkpoint.discard();
   return outputs;
 }
 
 /** -eigen: writes NAME.eigenD.txt and NAME.eigenU.txt for the analysed individuals' centred K. */
 export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<string[]> {
-  const inputs = openInputs(config);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
+  let inputs: ReturnType<typeof openInputs> | undefined;
   try {
-    const eigen = await eigenForAnalysed(kinshipSourceOf(config), inputs.selection, engine);
+    inputs = openInputs(config);
+    const eigen = await eigenForAnalysed(kinshipSourceOf(config), inputs.selection, engine, (m) => {
+      if (!config.quiet) process.stderr.write(`lmmscan: ${m}\n`);
+    });
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);
@@ -123,6 +133,7 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
     writeFileAtomic(u, formatMatrixBytes(eigen.vectors, n, n));
     return [d, u];
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }
