@@ -198,9 +198,12 @@ export function splitFields(line: string): string[] {
 export function splitColumns(line: string, path: string, lineNumber: number): string[] {
   const bare = /[^ \t,],+[^ \t,]|^,|,$|,,/.exec(line);
   if (bare) {
+    // Quote the whole run of text around the comma ("9,944", "1.2,,3.4"), as the user wrote it.
+    const from = line.slice(0, bare.index).search(/[^ \t]*$/);
+    const to = bare.index + bare[0].length + line.slice(bare.index + bare[0].length).search(/[ \t]|$/);
     throw new InputError(
       path,
-      `${shown(bare[0])}: a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      `${shown(line.slice(from, to))}: a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
       lineNumber,
     );
   }

@@ -104,7 +104,7 @@ describe('what is not the format is a clear error naming the file', () => {
       name: 'a CSV phenotype file with an empty cell',
       key: 'p',
       edit: (t) => t.replace(/\n/g, ',1\n').replace(/^[^,\n]+,/m, ','),
-      error: (p) => `${p}:1: ",": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      error: (p) => `${p}:1: ",1": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
     },
     {
       name: 'a decimal comma in the phenotype file',
@@ -116,7 +116,7 @@ describe('what is not the format is a clear error naming the file', () => {
       name: 'a comma-separated covariate file',
       key: 'c',
       edit: (t) => t.replace(/ /g, ','),
-      error: (p) => `${p}:1: "1,4": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      error: (p) => `${p}:1: "${readFileSync(p, 'utf8').split('\n')[0]}": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
     },
     {
       name: 'a phenotype row with an extra column',
