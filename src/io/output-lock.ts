@@ -47,17 +47,47 @@ function readOwner(path: string): { owner?: LockOwner; inode: number; ageMs: num
   }
 }
 
-/** Creates the lock file exclusively; false when it exists. */
+/**
+ * Creates the lock file exclusively, already filled: the owner is written to a file of this process's
+ * own and hard-linked to the lock's name, which fails if the name exists. So no other run ever sees
+ * the lock empty. (Where hard links are not supported, an exclusive create, then the write.)
+ * False when the lock exists.
+ */
 function tryCreate(path: string): boolean {
-  let fd: number;
+  const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const own = `${path}.${process.pid}.tmp`;
   try {
-    fd = openSync(path, 'wx');
+    writeOwner(own, 'w', owner);
+    try {
+      linkSync(own, path);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw new OutputError(path, describeFsError(e));
+    }
+  } finally {
+    rmSync(own, { force: true });
+  }
+  try {
+    writeOwner(path, 'wx', owner);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e instanceof OutputError ? e : new OutputError(path, describeFsError(e));
+  }
+}
+
+/** Writes the owner record to path, opened with `flags` ('wx': only if it does not exist). */
+function writeOwner(path: string, flags: string, owner: LockOwner): void {
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw e;
     throw new OutputError(path, describeFsError(e));
   }
   try {
-    const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
     const bytes = Buffer.from(JSON.stringify(owner));
     if (writeSync(fd, bytes) !== bytes.length) throw new OutputError(path, 'short write');
   } catch (e) {
@@ -66,7 +96,6 @@ function tryCreate(path: string): boolean {
     throw e instanceof OutputError ? e : new OutputError(path, describeFsError(e));
   }
   closeSync(fd);
-  return true;
 }
 
 /**
