@@ -66,7 +66,7 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   const config = absoluteConfig(given);
   const clock = new Stopwatch();
   // Two prepares into one plan folder would interleave its data files.
-  const lock = lockOutput(resolve(planDir), 'plan folder');
+  const lock = lockOutput(resolve(planDir), 'plan folder', '--plan');
   let inputs: ReturnType<typeof openInputs> | undefined;
   try {
     inputs = openInputs(config);
@@ -110,7 +110,7 @@ export async function runShardStep(planDir: string, spec: string, engine: Engine
   const { setup, manifest } = plan;
   const now = inputIdentities(setup.config);
   now.forEach((identity, k) => {
-    if (identity !== manifest.inputs[k]) throw new InputError(identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0], `changed since the plan was prepared (size or modification time differs): run lmmscan prepare again`);
+    if (identity !== manifest.inputs[k]) throw new InputError(identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0], `changed since the plan was prepared (its content differs): run lmmscan prepare again`);
   });
   const { first, end } = shardBlockRange(shard, shards, setup.totalBlocks);
   const outputs = [...new Set(setup.units.flatMap((u) => u.outputIds))];

@@ -122,9 +122,9 @@ function takeOver(path: string, inode: number): void {
 
 /**
  * Takes the lock for output name `prefix` (OUTDIR/NAME) or throws a UsageError naming the run that
- * holds it. `what` says what is locked, for the message.
+ * holds it. `what` says what is locked and `otherChoice` the flag that names another, for the message.
  */
-export function lockOutput(prefix: string, what = 'output'): string {
+export function lockOutput(prefix: string, what = 'output', otherChoice = '-o'): string {
   const path = `${prefix}.lock`;
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -146,7 +146,7 @@ export function lockOutput(prefix: string, what = 'output'): string {
     }
     const who = owner ? `process ${owner.pid} on ${owner.host} (since ${owner.started})` : 'another run';
     throw new UsageError(
-      `${what} ${prefix} is in use by ${who}; wait for it, choose another -o, or remove ${path} if that run is gone`,
+      `${what} ${prefix} is in use by ${who}; wait for it, choose another ${otherChoice}, or remove ${path} if that run is gone`,
     );
   }
   throw new UsageError(`${what} ${prefix}: could not take ${path} (other runs keep taking it)`);

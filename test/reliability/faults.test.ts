@@ -120,6 +120,19 @@ describe('runs sharing an output name', () => {
   });
 });
 
+describe('a cluster plan folder', () => {
+  it('is prepared by one run at a time', () => {
+    const plan = join(dir, 'busy.plan');
+    writeFileSync(`${plan}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+    const r = run([CLI, 'prepare', '-bfile', join(SHARED_DATA, 'hs1008', 'hs1008'), '-lm', '1', '--quiet', '-outdir', join(dir, 'busy'), '-o', 'x', '--plan', plan]);
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      `lmmscan: plan folder ${plan} is in use by process ${process.pid} on ${hostname()} (since 2026-01-01T00:00:00.000Z); wait for it, choose another --plan, or remove ${plan}.lock if that run is gone\n`,
+    ]);
+    expect(existsSync(plan)).toBe(false);
+  });
+});
+
 /** Starts a scan and SIGKILLs it once `blocks` blocks are checkpointed. */
 function killAfter(outdir: string, name: string, blocks: number): Promise<void> {
   return new Promise((resolve) => {
