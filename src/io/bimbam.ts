@@ -154,12 +154,16 @@ export async function* streamBimbamGenotypes(path: string, nSamples: number): As
       throw new InputError(path, `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
     }
     const rs = id(0);
+    const allele1 = id(1);
+    const allele0 = id(2);
+    // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
+    if ((rs + allele1 + allele0).includes('\uFFFD')) throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (bad >= 0) {
       const field = bytes.toString('utf8', badStart, badStop);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
       throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) is outside [0, 2]`, lineNumber);
     }
-    yield { index, rs, allele1: id(1), allele0: id(2), dosages };
+    yield { index, rs, allele1, allele0, dosages };
     index++;
   }
 }

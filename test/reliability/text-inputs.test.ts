@@ -149,6 +149,12 @@ describe('what is not the format is a clear error naming the file', () => {
       error: (p) => `${p}:1: covariate file is not a text file (NUL byte at offset 0)`,
     },
     {
+      name: 'a latin-1 genotype file',
+      key: 'g',
+      edit: (t) => Buffer.from(t.replace('rs2,', 'rs2_é,'), 'latin1'),
+      error: (p) => `${p}:2: genotype file is not UTF-8 text (save it as UTF-8)`,
+    },
+    {
       name: 'a latin-1 annotation file',
       key: 'a',
       edit: (t) => Buffer.from(t.replace('rs2,', 'rs2_é,'), 'latin1'),
