@@ -152,15 +152,21 @@ export function lockOutput(prefix: string, what = 'output', otherChoice = '-o'):
   throw new UsageError(`${what} ${prefix}: could not take ${path} (other runs keep taking it)`);
 }
 
+/** Removes the lock file at path if it is still this process's (not one another run has made since). */
+function removeOwn(path: string): void {
+  const found = readOwner(path);
+  if (found?.owner?.pid === process.pid && found.owner.host === hostname()) rmSync(path, { force: true });
+}
+
 /** Releases a lock taken by lockOutput(). */
 export function unlockOutput(path: string): void {
   if (!held.delete(path)) return;
-  rmSync(path, { force: true });
+  removeOwn(path);
 }
 
 /** Releases every lock this process holds (on exit, errors and signals). */
 export function releaseAllLocks(): void {
-  for (const path of held) rmSync(path, { force: true });
+  for (const path of held) removeOwn(path);
   held.clear();
 }
 

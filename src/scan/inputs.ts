@@ -7,7 +7,7 @@ import { BimbamGenotypes, PlinkGenotypes, type GenotypeSource } from '../io/geno
 import { InputError, UsageError } from '../io/input-error.js';
 import { readBim, readFam } from '../io/plink.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import { readLines, splitFields, splitWhitespace } from '../io/text-file.js';
+import { readLines, splitColumns, splitWhitespace } from '../io/text-file.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../fit/groups.js';
 import type { ScanConfig } from './config.js';
@@ -34,7 +34,7 @@ export interface TraitGroup {
 function availableColumns(config: ScanConfig): number {
   const path = config.pheno ?? `${config.bfile}.fam`;
   const first = readLines(path, 'phenotype file')[0] ?? '';
-  const fields = config.pheno ? splitFields(first) : splitWhitespace(first);
+  const fields = config.pheno ? splitColumns(first, path, 1) : splitWhitespace(first);
   return config.pheno ? fields.length : Math.max(0, fields.length - 5);
 }
 
