@@ -5,7 +5,7 @@
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
 import { fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
-import { checkRowWidth, readFirstLine, readLines, splitColumns, splitFields, streamLineBytes } from './text-file.js';
+import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields, streamLineBytes } from './text-file.js';
 
 /**
  * Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. Every row
@@ -76,12 +76,13 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
 }
 
 /**
- * The number of samples of a BIMBAM mean-genotype file, from its first row (fields after rs and the
- * two alleles), read without reading the rest: what the phenotype and covariate rows must match.
+ * The number of samples of a BIMBAM mean-genotype file (fields after rs and the two alleles) when
+ * its first two rows agree on it, read without reading the rest: what the phenotype rows must match.
+ * Undefined when they disagree (the genotype reader then reports the bad row itself).
  */
 export function genotypeSamples(path: string): number | undefined {
-  const first = readFirstLine(path, 'genotype file');
-  return first === undefined ? undefined : Math.max(0, splitFields(first).length - 3);
+  const widths = readFirstLines(path, 'genotype file', 2).map((l) => Math.max(0, splitFields(l).length - 3));
+  return widths.length > 0 && widths.every((w) => w === widths[0]) ? widths[0] : undefined;
 }
 
 export interface BimbamSnp {

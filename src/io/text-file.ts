@@ -86,10 +86,10 @@ export function readLines(path: string, what: string): string[] {
 }
 
 /**
- * The first line of a (possibly gzipped) text file that is not blank, without reading the rest:
- * enough of the file is read (and inflated) to hold it. Undefined when the file has none.
+ * The first `count` lines of a (possibly gzipped) text file that are not blank, without reading the
+ * rest: enough of the file is read (and inflated) to hold them. Fewer when the file has fewer.
  */
-export function readFirstLine(path: string, what: string): string | undefined {
+export function readFirstLines(path: string, what: string, count: number): string[] {
   requireFile(path, what);
   const gzip = isGzip(path);
   const fd = openSync(path, 'r');
@@ -105,11 +105,10 @@ export function readFirstLine(path: string, what: string): string | undefined {
           throw new InputError(path, `corrupt gzip data (${(e as Error).message})`);
         }
       }
-      const text = bytes.subarray(bomLength(bytes)).toString('utf8');
-      const lines = text.split(/\r\n|\r|\n/);
-      const complete = got < size ? lines : lines.slice(0, -1);
-      const first = complete.find((l) => l.trim() !== '');
-      if (first !== undefined || got < size) return first;
+      const lines = bytes.subarray(bomLength(bytes)).toString('utf8').split(/\r\n|\r|\n/);
+      // Unless the whole file was read, the last piece may be a line cut short.
+      const complete = (got < size ? lines : lines.slice(0, -1)).filter((l) => l.trim() !== '');
+      if (complete.length >= count || got < size) return complete.slice(0, count);
     }
   } finally {
     closeSync(fd);

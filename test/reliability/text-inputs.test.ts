@@ -143,6 +143,12 @@ describe('what is not the format is a clear error naming the file', () => {
       error: (p) => `${p}: has 36 rows but the genotype file ${bb}.geno.txt has 37 individuals`,
     },
     {
+      name: 'a genotype file whose first row is short (blamed, not the phenotypes)',
+      key: 'g',
+      edit: (t) => t.replace(/, [^,\n]+\n/, '\n'),
+      error: (p) => `${p}:1: SNP rs1 has 36 genotypes, expected 37 (one per sample)`,
+    },
+    {
       name: 'a binary file as covariates',
       key: 'c',
       edit: () => Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)),
