@@ -77,7 +77,11 @@ export class BlockCheckpoint {
   private ensureCreated(): void {
     const manifestPath = join(this.dir, 'manifest.json');
     if (existsSync(manifestPath)) return;
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw new OutputError(this.dir, describeFsError(e));
+    }
     writeFileAtomic(manifestPath, this.manifestText);
   }
 
