@@ -62,7 +62,9 @@ export function writeFully(fd: number, bytes: Uint8Array, file: string): void {
   let done = 0;
   while (done < bytes.byteLength) {
     const wrote = forFile(file, () => writeSync(fd, bytes, done, bytes.byteLength - done));
-    if (!(wrote > 0)) throw new OutputError(file, `short write (${done} of ${bytes.byteLength} bytes): ${CAUSES.ENOSPC}?`);
+    if (!(wrote > 0)) {
+      throw new OutputError(file, `short write (${done} of ${bytes.byteLength} bytes taken): the device is probably full`);
+    }
     done += wrote;
   }
 }
