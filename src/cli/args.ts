@@ -1,4 +1,5 @@
 /** Turns argv into a typed ScanConfig; unknown or malformed flags are a UsageError. */
+import { basename, dirname, isAbsolute } from 'node:path';
 import { UsageError } from '../io/input-error.js';
 import type { EngineChoice, ScanConfig } from '../model/config.js';
 import { parseThreshold } from '../report/thresholds.js';
@@ -133,7 +134,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
       lMax: numberFlag(args, 'lmax', DEFAULT_LAMBDA_SEARCH.lMax, (v) => v > 0, 'a positive number'),
       nRegion: numberFlag(args, 'region', DEFAULT_LAMBDA_SEARCH.nRegion, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
     },
-    outPrefix: text(args, 'o') ?? 'result',
+    outPrefix: outputName(text(args, 'o')),
     outDir: text(args, 'outdir') ?? 'output',
     engine,
     threads: args.has('threads') ? numberFlag(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
@@ -146,6 +147,17 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     suggestiveLine: lineFlag(args, 'suggestive-line'),
     commandLine,
   };
+}
+
+/** -o NAME: a name inside -outdir (GEMMA's output/NAME), never empty (hidden files) nor a path of its own. */
+function outputName(raw: string | undefined): string {
+  if (raw === undefined) return 'result';
+  if (raw.trim() === '') throw new UsageError('-o needs a name (it was empty)');
+  if (isAbsolute(raw)) {
+    throw new UsageError(`-o ${raw} is a path: -o takes a name and -outdir the folder (-outdir ${dirname(raw)} -o ${basename(raw)})`);
+  }
+  if (raw.endsWith('/')) throw new UsageError(`-o ${raw} names a folder: give a file name (the folder goes in -outdir)`);
+  return raw;
 }
 
 function plotTestFlag(args: ParsedArgs): 'wald' | 'lrt' | 'score' | undefined {

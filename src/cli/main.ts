@@ -2,6 +2,7 @@
 /** The lmmscan command: parses flags, runs one job, turns errors into one line and an exit code. */
 import { removePendingOutputs } from '../io/atomic-file.js';
 import { InputError, UsageError } from '../io/input-error.js';
+import { releaseAllLocks } from '../io/output-lock.js';
 import { createEngine } from '../engines/select.js';
 import { runEigenJob, runJob } from '../scan/job.js';
 import { VERSION } from '../version.js';
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
 
 function fail(error: unknown, debug: boolean): number {
   removePendingOutputs();
+  releaseAllLocks();
   if (error instanceof UsageError) {
     process.stderr.write(`lmmscan: ${error.message}\n`);
     return 2;
@@ -78,6 +80,7 @@ const debug = argv.includes('--debug') || argv.includes('-debug');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     removePendingOutputs();
+    releaseAllLocks();
     process.stderr.write(`lmmscan: stopped by ${signal}\n`);
     process.exit(130);
   });

@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
 import { genotypeFormatFlags, openGenotypes } from '../io/genotype-registry.js';
+import { claimOutputs, lockOutput, unlockOutput } from '../io/output-lock.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
 import { Progress } from '../io/progress.js';
@@ -78,13 +79,17 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   if (given.resume) throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');
   const config = absoluteConfig(given);
   const clock = new Stopwatch();
-  const inputs = openInputs(config);
+  // Two prepares into one plan folder would interleave its data files.
+  const lock = lockOutput(resolve(planDir), 'plan folder', '--plan');
+  let inputs: ReturnType<typeof openInputs> | undefined;
   try {
+    inputs = openInputs(config);
     const { setup } = await prepareScan(config, inputs, engine, engineNote, clock);
     const id = await savePlan(resolve(planDir), setup!, inputIdentities(config), engine.name, (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine), () => clock.lap('null models'));
     return readManifestChecked(planDir, id);
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }
 
@@ -112,7 +117,7 @@ export async function runShardStep(planDir: string, spec: string, engine: Engine
   const { setup, manifest } = plan;
   const now = inputIdentities(setup.config);
   now.forEach((identity, k) => {
-    if (identity !== manifest.inputs[k]) throw new InputError(identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0], `changed since the plan was prepared (size or modification time differs): run lmmscan prepare again`);
+    if (identity !== manifest.inputs[k]) throw new InputError(identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0], `changed since the plan was prepared (its content differs): run lmmscan prepare again`);
   });
   const { first, end } = shardBlockRange(shard, shards, setup.totalBlocks);
   const outputs = [...new Set(setup.units.flatMap((u) => u.outputIds))];
@@ -202,6 +207,7 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
   );
   const earlier = summary.timings.slice(0, -2).reduce((a, t) => a + t.minutes, 0);
   const clock = new Stopwatch(summary.timings, earlier);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
   try {
     const outputs = await finishScan(setup, results, plan.records, clock);
     const record: MergeRecord = { planId: plan.id, outputs, summary };
@@ -209,6 +215,7 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
     return record;
   } finally {
     for (const r of readers.values()) r.close();
+    unlockOutput(lock);
   }
 }
 

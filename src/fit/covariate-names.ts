@@ -4,7 +4,7 @@
  */
 import { parseValue } from '../io/fields.js';
 import { InputError } from '../io/input-error.js';
-import { readLines, splitFields } from '../io/text-file.js';
+import { readLines, splitColumns } from '../io/text-file.js';
 import type { SampleSelection } from '../qc/samples.js';
 
 export interface NamedCovariates {
@@ -23,13 +23,13 @@ function isHeader(fields: string[]): boolean {
 export function readNamedCovariates(path: string): NamedCovariates {
   const lines = readLines(path, 'covariate file');
   if (lines.length === 0) throw new InputError(path, 'covariate file is empty');
-  const first = splitFields(lines[0]);
+  const first = splitColumns(lines[0], path, 1);
   const header = isHeader(first) ? first : null;
   const rows: Float64Array[] = [];
   let width = header ? header.length : -1;
   lines.forEach((line, k) => {
     if (k === 0 && header) return;
-    const f = splitFields(line);
+    const f = splitColumns(line, path, k + 1);
     if (f.length === 0) throw new InputError(path, 'empty line (every individual needs a row)', k + 1);
     if (width === -1) width = f.length;
     if (f.length !== width) throw new InputError(path, `${f.length} covariates, but ${header ? 'the header names' : 'earlier rows have'} ${width}`, k + 1);

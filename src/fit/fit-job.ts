@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import type { ScanConfig } from '../model/config.js';
+import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { readFitInputs, type FitInputs } from './fit-inputs.js';
 import { fitJson, fitTable } from './fit-report.js';
 import { orthonormaliseColumns, orthonormalityError } from '../linalg/orthonormalise.js';
@@ -43,10 +44,17 @@ export async function fitFromInputs(inputs: FitInputs, config: Pick<ScanConfig, 
 
 /** Runs --fit for the first selected phenotype column. */
 export async function runFitJob(config: ScanConfig, engine: Engine): Promise<FitJobResult> {
-  const inputs = await readFitInputs(config, engine);
-  const fit = await fitFromInputs(inputs, config, engine);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
+  let inputs: Awaited<ReturnType<typeof readFitInputs>>;
+  let fit: Awaited<ReturnType<typeof fitFromInputs>>;
   const path = join(config.outDir, `${config.outPrefix}.fit.json`);
-  writeFileAtomic(path, fitJson(fit, inputs.fixedNames));
+  try {
+    inputs = await readFitInputs(config, engine);
+    fit = await fitFromInputs(inputs, config, engine);
+    writeFileAtomic(path, fitJson(fit, inputs.fixedNames));
+  } finally {
+    unlockOutput(lock);
+  }
   const notes = inputs.selection.interceptAppended ? ['no constant covariate column: an intercept (column of 1s) was appended, as GEMMA does'] : [];
   const table = fitTable(fit, inputs.fixedNames, { kinshipSource: inputs.kinshipSource, nTotal: inputs.selection.nTotal, notes, outputs: [path] });
   return { fit, inputs, outputs: [path], table };

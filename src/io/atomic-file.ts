@@ -1,6 +1,8 @@
 /**
  * Results appear complete or not at all: every output is written under a temporary name in the
- * same folder and renamed into place only when finished.
+ * same folder, every write is checked for the bytes it took (a full disk often shows first as a
+ * short write, not as an error), the file is synced, and only then renamed into place. Any failure
+ * is an OutputError naming the final file and the cause.
  */
 import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
@@ -10,6 +12,77 @@ const fsyncOnThreadPool = promisify(fsync);
 
 const pending = new Set<string>();
 
+/** What the common errno codes of a failed write mean, in the words a user acts on. */
+const CAUSES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error on the device',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a path component is a file, not a folder',
+  EISDIR: 'is a folder',
+  EFBIG: 'file too large for the file system',
+  ENOENT: 'folder does not exist',
+};
+
+/** A failed output: the file that could not be written and why (the CLI prints it as one line). */
+export class OutputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`cannot write ${file}: ${reason}`);
+    this.name = 'OutputError';
+  }
+}
+
+/** The readable cause of a node:fs error (its errno code explained, or its message). */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && CAUSES[code]) return `${CAUSES[code]} (${code})`;
+  return (e as Error)?.message ?? String(e);
+}
+
+/** Runs an fs step of writing `file`, turning its failure into an OutputError naming that file. */
+function forFile<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof OutputError) throw e;
+    throw new OutputError(file, describeFsError(e));
+  }
+}
+
+/**
+ * Writes every byte of `bytes` to fd, looping on short writes; a write that takes nothing (no
+ * error, no progress) is a full device.
+ */
+export function writeFully(fd: number, bytes: Uint8Array, file: string): void {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const wrote = forFile(file, () => writeSync(fd, bytes, done, bytes.byteLength - done));
+    if (!(wrote > 0)) {
+      throw new OutputError(file, `short write (${done} of ${bytes.byteLength} bytes taken): the device is probably full`);
+    }
+    done += wrote;
+  }
+}
+
+/** Fsyncs a folder so that a rename or removal in it survives a crash (a no-op where not supported). */
+export function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw new OutputError(dir, describeFsError(e));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
 }
@@ -17,8 +90,13 @@ function temporaryName(path: string): string {
 /** Writes text (or bytes) to path atomically. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const w = new AtomicWriter(path);
-  w.write(content);
-  w.commit();
+  try {
+    w.write(content);
+    w.commit();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
 }
 
 /** An output file written in pieces, then renamed into place by commit(); abort() removes it. */
@@ -29,14 +107,16 @@ export class AtomicWriter {
   private buffered = 0;
   /** Whether everything written is already on disk (sync()), so commit() need not fsync again. */
   private synced = false;
+  private closed = false;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    forFile(path, () => mkdirSync(dirname(path), { recursive: true }));
     this.temporaryPath = temporaryName(path);
-    this.fd = openSync(this.temporaryPath, 'w');
+    this.fd = forFile(path, () => openSync(this.temporaryPath, 'w'));
     pending.add(this.temporaryPath);
   }
 
+  /** Appends text (buffered) or bytes (written at once); a failure is an OutputError naming `path`. */
   write(content: string | Uint8Array): void {
     this.synced = false;
     if (typeof content === 'string') {
@@ -45,15 +125,16 @@ export class AtomicWriter {
       if (this.buffered > 1 << 20) this.flush();
     } else {
       this.flush();
-      writeSync(this.fd, content);
+      writeFully(this.fd, content, this.path);
     }
   }
 
   private flush(): void {
     if (this.chunks.length === 0) return;
-    writeSync(this.fd, this.chunks.join(''));
+    const bytes = Buffer.from(this.chunks.join(''), 'utf8');
     this.chunks = [];
     this.buffered = 0;
+    writeFully(this.fd, bytes, this.path);
   }
 
   /**
@@ -62,23 +143,34 @@ export class AtomicWriter {
    */
   async sync(): Promise<void> {
     this.flush();
-    await fsyncOnThreadPool(this.fd);
+    try {
+      await fsyncOnThreadPool(this.fd);
+    } catch (e) {
+      throw new OutputError(this.path, describeFsError(e));
+    }
     this.synced = true;
   }
 
+  /** Flushes, syncs (unless sync() just did) and closes, then renames the file into place. */
   commit(): void {
     this.flush();
-    if (!this.synced) fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.temporaryPath, this.path);
+    if (!this.synced) forFile(this.path, () => fsyncSync(this.fd));
+    this.closed = true;
+    // close() reports deferred write errors on some file systems (NFS): they count too.
+    forFile(this.path, () => closeSync(this.fd));
+    forFile(this.path, () => renameSync(this.temporaryPath, this.path));
     pending.delete(this.temporaryPath);
   }
 
+  /** Closes and removes the temporary file (safe to call after a failed commit, or twice). */
   abort(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      /* already closed */
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
     }
     rmSync(this.temporaryPath, { force: true });
     pending.delete(this.temporaryPath);

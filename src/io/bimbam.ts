@@ -2,17 +2,23 @@
  * BIMBAM inputs: mean-genotype file (rs, allele1, allele0, one dosage per sample; plain or gzip),
  * phenotype file (-p, one row per sample), covariate file (-c) and SNP annotation (-a).
  */
-import { InputError } from './input-error.js';
+import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
 import { fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
-import { readLines, splitFields, streamLineBytes } from './text-file.js';
+import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields, streamLineBytes } from './text-file.js';
 
-/** Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. */
+/**
+ * Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. Every row
+ * has the first row's number of columns; commas separate only next to a space or tab (splitColumns).
+ */
 export function readPhenotypeFile(path: string, columns: readonly number[]): Float64Array[] {
   const lines = readLines(path, 'phenotype file');
   const out = columns.map(() => new Float64Array(lines.length));
+  let width = -1;
   lines.forEach((line, k) => {
-    const f = splitFields(line);
+    const f = splitColumns(line, path, k + 1);
+    if (width < 0) width = f.length;
+    else if (f.length > 0) checkRowWidth(f.length, width, path, k + 1, 'columns');
     columns.forEach((col, t) => {
       if (f[col - 1] === undefined) throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);
       out[t][k] = parseValue(f[col - 1], path, k + 1, 'phenotype');
@@ -27,7 +33,7 @@ export function readCovariateFile(path: string): { rows: Float64Array[]; nColumn
   const rows: Float64Array[] = [];
   let nColumns = -1;
   lines.forEach((line, k) => {
-    const f = splitFields(line);
+    const f = splitColumns(line, path, k + 1);
     if (f.length === 0) throw new InputError(path, 'empty line (every sample needs a row)', k + 1);
     const row = Float64Array.from(f, (v) => parseValue(v, path, k + 1, 'covariate'));
     if (nColumns === -1) nColumns = row.length;
@@ -43,22 +49,40 @@ export interface AnnotationEntry {
   chr: string;
 }
 
-/** SNP annotation (-a): "rs, pos, chr[, cM]" per line; NA position prints as -9, missing chr as -9 (GEMMA). */
+/**
+ * SNP annotation (-a): "rs, pos, chr[, cM]" per line, separated by spaces, tabs or commas (GEMMA's
+ * separators); NA position prints as -9, missing chr as -9 (GEMMA). An empty cell (",,") would shift
+ * the chromosome into the position, so it is an error, as is a row wider or narrower than the first.
+ */
 export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
   const map = new Map<string, AnnotationEntry>();
+  let width = -1;
   readLines(path, 'annotation file').forEach((line, k) => {
     const f = splitFields(line);
     if (f.length === 0) return;
+    if (/,[ \t]*,|^[ \t]*,/.test(line)) throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
     if (f.length < 2) throw new InputError(path, `expected "rs, position, chromosome", found ${f.length} field(s)`, k + 1);
+    if (width < 0) width = f.length;
+    else checkRowWidth(f.length, width, path, k + 1);
     let pos = '-9';
     if (f[1] !== 'NA') {
-      if (!/^-?\d+$/.test(f[1])) throw new InputError(path, `position "${f[1]}" is not an integer`, k + 1);
+      if (!/^-?\d+$/.test(f[1])) throw new InputError(path, `position ${shown(f[1])} is not an integer`, k + 1);
       pos = String(Number(f[1]));
     }
     const chr = f[2] === undefined || f[2] === 'NA' ? '-9' : f[2];
     map.set(f[0], { pos, chr });
   });
   return map;
+}
+
+/**
+ * The number of samples of a BIMBAM mean-genotype file (fields after rs and the two alleles) when
+ * its first two rows agree on it, read without reading the rest: what the phenotype rows must match.
+ * Undefined when they disagree (the genotype reader then reports the bad row itself).
+ */
+export function genotypeSamples(path: string): number | undefined {
+  const widths = readFirstLines(path, 'genotype file', 2).map((l) => Math.max(0, splitFields(l).length - 3));
+  return widths.length > 0 && widths.every((w) => w === widths[0]) ? widths[0] : undefined;
 }
 
 export interface BimbamSnp {
@@ -131,12 +155,16 @@ export async function* streamBimbamGenotypes(path: string, nSamples: number): As
       throw new InputError(path, `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
     }
     const rs = id(0);
+    const allele1 = id(1);
+    const allele0 = id(2);
+    // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
+    if ((rs + allele1 + allele0).includes('\uFFFD')) throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (bad >= 0) {
       const field = bytes.toString('utf8', badStart, badStop);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
       throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) is outside [0, 2]`, lineNumber);
     }
-    yield { index, rs, allele1: id(1), allele0: id(2), dosages };
+    yield { index, rs, allele1, allele0, dosages };
     index++;
   }
 }

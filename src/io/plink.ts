@@ -4,9 +4,9 @@
  * .bim column 5 (allele1), as GEMMA counts it.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { InputError } from './input-error.js';
+import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
-import { readLines, requireFile, splitWhitespace } from './text-file.js';
+import { bomLength, checkRowWidth, readLines, requireFile, requireText, splitWhitespace } from './text-file.js';
 
 export interface SnpAnnotation {
   chr: string;
@@ -28,19 +28,27 @@ export class BimTable {
     readonly count: number,
   ) {}
 
-  /** Reads and validates PREFIX.bim: one SNP per line, six whitespace-separated fields. */
+  /**
+   * Reads and validates PREFIX.bim: UTF-8 (a byte-order mark skipped), one SNP per line (LF, CRLF or
+   * CR), six whitespace-separated fields (or as many as the first line has, on every line).
+   */
   static read(path: string): BimTable {
     requireFile(path, '.bim file');
     const raw = readFileSync(path);
+    requireText(raw, path, '.bim file');
     const starts: number[] = [];
-    let lineStart = 0;
+    let lineStart = bomLength(raw);
     let lineNumber = 0;
-    for (let k = 0; k <= raw.length; k++) {
-      if (k < raw.length && raw[k] !== 0x0a) continue;
+    let width = -1;
+    for (let k = lineStart; k <= raw.length; k++) {
+      // A line ends at LF, or at a CR not followed by LF (a CRLF ends at its LF; get() drops the CR).
+      if (k < raw.length && raw[k] !== 0x0a && !(raw[k] === 0x0d && raw[k + 1] !== 0x0a)) continue;
       if (k === raw.length && lineStart === raw.length) break;
       lineNumber++;
-      const line = raw.toString('latin1', lineStart, k).replace(/\r$/, '');
-      parseBimLine(line, path, lineNumber);
+      const line = raw.toString('utf8', lineStart, k).replace(/\r$/, '');
+      const fields = parseBimLine(line, path, lineNumber).fields;
+      if (width < 0) width = fields;
+      else checkRowWidth(fields, width, path, lineNumber);
       starts.push(lineStart);
       lineStart = k + 1;
     }
@@ -50,17 +58,17 @@ export class BimTable {
 
   /** Annotation of SNP k (0-based). */
   get(k: number): SnpAnnotation {
-    const line = this.raw.toString('latin1', this.starts[k], this.starts[k + 1] - 1).replace(/\r$/, '');
-    return parseBimLine(line, '', k + 1);
+    const line = this.raw.toString('utf8', this.starts[k], this.starts[k + 1] - 1).replace(/\r$/, '');
+    return parseBimLine(line, '', k + 1).snp;
   }
 }
 
-function parseBimLine(line: string, path: string, lineNumber: number): SnpAnnotation {
+function parseBimLine(line: string, path: string, lineNumber: number): { snp: SnpAnnotation; fields: number } {
   if (line.trim() === '') throw new InputError(path, 'empty line', lineNumber);
   const f = splitWhitespace(line);
   if (f.length < 6) throw new InputError(path, `expected 6 fields (chr rs cM pos allele1 allele0), found ${f.length}`, lineNumber);
-  if (!/^-?\d+$/.test(f[3])) throw new InputError(path, `position "${f[3]}" is not an integer`, lineNumber);
-  return { chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] };
+  if (!/^-?\d+$/.test(f[3])) throw new InputError(path, `position ${shown(f[3])} is not an integer`, lineNumber);
+  return { snp: { chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] }, fields: f.length };
 }
 
 /** Reads PREFIX.bim (see BimTable). */
@@ -79,9 +87,12 @@ export function readFam(path: string, phenotypeColumns: readonly number[]): { sa
   const samples: FamRecord[] = [];
   const phenotypes = phenotypeColumns.map(() => new Float64Array(lines.length));
   const seen = new Map<string, number>();
+  let width = -1;
   lines.forEach((line, k) => {
     const f = splitWhitespace(line);
     if (f.length < 6) throw new InputError(path, `expected at least 6 fields (fid iid father mother sex phenotype), found ${f.length}`, k + 1);
+    if (width < 0) width = f.length;
+    else checkRowWidth(f.length, width, path, k + 1);
     const key = `${f[0]}\t${f[1]}`;
     if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${f[0]} ${f[1]} (first on line ${seen.get(key)})`, k + 1);
     seen.set(key, k + 1);

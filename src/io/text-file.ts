@@ -1,10 +1,45 @@
 /**
  * Reading text inputs that may be gzipped (detected by the gzip magic bytes, not the file name):
  * whole small files at once, or large ones (BIMBAM genotypes) as a stream of numbered lines of bytes.
+ * Every text input is UTF-8 (a leading byte-order mark is skipped), its lines end in LF, CRLF or a
+ * lone CR, and a file that is not text (a NUL byte, invalid UTF-8) is refused with its line.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
-import { createGunzip, gunzipSync } from 'node:zlib';
-import { InputError } from './input-error.js';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import { InputError, shown } from './input-error.js';
+
+const LF = 10;
+const CR = 13;
+
+/** Length of the UTF-8 byte-order mark at bytes[start], or 0. */
+export function bomLength(bytes: Uint8Array, start = 0): number {
+  return bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf ? 3 : 0;
+}
+
+/** The 1-based line of byte offset `at` in bytes (any of LF, CRLF, CR ending a line). */
+function lineOf(bytes: Uint8Array, at: number): number {
+  let line = 1;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === LF || (bytes[i] === CR && bytes[i + 1] !== LF)) line++;
+  }
+  return line;
+}
+
+/**
+ * Throws an InputError unless bytes are UTF-8 text: no NUL byte (a binary file given as text) and
+ * valid UTF-8 sequences, so that every reader decodes a name the same way.
+ */
+export function requireText(bytes: Uint8Array, path: string, what: string): void {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new InputError(path, `${what} is not a text file (NUL byte at offset ${nul})`, lineOf(bytes, nul));
+  if (isUtf8(bytes)) return;
+  // Find the first bad byte for the message: decoding replaces it with U+FFFD.
+  const text = Buffer.from(bytes).toString('utf8');
+  const bad = text.indexOf('\uFFFD');
+  const line = bad >= 0 ? text.slice(0, bad).split(/\r\n|\r|\n/).length : undefined;
+  throw new InputError(path, `${what} is not UTF-8 text (save it as UTF-8)`, line);
+}
 
 /** Throws an InputError unless path names a readable regular file. */
 export function requireFile(path: string, what: string): void {
@@ -23,25 +58,61 @@ function isGzip(path: string): boolean {
   }
 }
 
-/** Whole file as text (gunzipped when needed). */
-export function readTextFile(path: string, what: string): string {
+/** Whole file as bytes (gunzipped when needed), checked to be UTF-8 text, without its byte-order mark. */
+export function readTextBytes(path: string, what: string): Buffer {
   requireFile(path, what);
-  const raw = readFileSync(path);
+  let raw = readFileSync(path);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return gunzipSync(raw).toString('utf8');
+      raw = gunzipSync(raw);
     } catch (e) {
       throw new InputError(path, `corrupt gzip data (${(e as Error).message})`);
     }
   }
-  return raw.toString('utf8');
+  requireText(raw, path, what);
+  return raw.subarray(bomLength(raw));
 }
 
-/** Lines of a whole file, without line terminators (\r\n handled); a trailing empty line is dropped. */
+/** Whole file as text (gunzipped when needed, UTF-8, without a byte-order mark). */
+export function readTextFile(path: string, what: string): string {
+  return readTextBytes(path, what).toString('utf8');
+}
+
+/** Lines of a whole file, without terminators (LF, CRLF or a lone CR); a trailing empty line is dropped. */
 export function readLines(path: string, what: string): string[] {
-  const lines = readTextFile(path, what).split('\n');
+  const lines = readTextFile(path, what).split(/\r\n|\r|\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return lines;
+}
+
+/**
+ * The first `count` lines of a (possibly gzipped) text file that are not blank, without reading the
+ * rest: enough of the file is read (and inflated) to hold them. Fewer when the file has fewer.
+ */
+export function readFirstLines(path: string, what: string, count: number): string[] {
+  requireFile(path, what);
+  const gzip = isGzip(path);
+  const fd = openSync(path, 'r');
+  try {
+    for (let size = 1 << 16; ; size *= 4) {
+      const raw = Buffer.alloc(size);
+      const got = readSync(fd, raw, 0, size, 0);
+      let bytes = raw.subarray(0, got);
+      if (gzip) {
+        try {
+          bytes = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+        } catch (e) {
+          throw new InputError(path, `corrupt gzip data (${(e as Error).message})`);
+        }
+      }
+      const lines = bytes.subarray(bomLength(bytes)).toString('utf8').split(/\r\n|\r|\n/);
+      // Unless the whole file was read, the last piece may be a line cut short.
+      const complete = (got < size ? lines : lines.slice(0, -1)).filter((l) => l.trim() !== '');
+      if (complete.length >= count || got < size) return complete.slice(0, count);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A line of streamLineBytes(): bytes[start, end), without its terminator. */
@@ -52,8 +123,6 @@ export interface LineBytes {
   end: number;
 }
 
-const LF = 10;
-const CR = 13;
 
 /**
  * Streams the lines of a (possibly gzipped) file as byte ranges, no string per line; numbered from 1
@@ -68,9 +137,15 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;
   let afterCR = false;
+  let first = true;
   try {
     for await (const chunk of input) {
       let pos = 0;
+      if (first && chunk.length > 0) {
+        // A byte-order mark is at most the first 3 bytes; a first chunk shorter than that is not real.
+        pos = bomLength(chunk);
+        first = false;
+      }
       if (afterCR && chunk.length > 0) {
         if (chunk[0] === LF) pos = 1; // the \n of a \r\n split between chunks
         afterCR = false;
@@ -112,6 +187,31 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
 /** Splits a line on GEMMA's separators (space, comma, tab), dropping empty fields. */
 export function splitFields(line: string): string[] {
   return line.split(/[ ,\t]+/).filter((f) => f.length > 0);
+}
+
+/**
+ * Splits a line of a phenotype or covariate table: fields separated by spaces and tabs, with a comma
+ * accepted only next to one (GEMMA's "1.2, 3.4"). A comma between two values ("9,944", "1,,3") is
+ * an error, not a split: it is a decimal comma or a CSV file, and either reading of it would be wrong.
+ */
+export function splitColumns(line: string, path: string, lineNumber: number): string[] {
+  const bare = /[^ \t,],+[^ \t,]|^,|,$|,,/.exec(line);
+  if (bare) {
+    // Quote the whole run of text around the comma ("9,944", "1.2,,3.4"), as the user wrote it.
+    const from = line.slice(0, bare.index).search(/[^ \t]*$/);
+    const to = bare.index + bare[0].length + line.slice(bare.index + bare[0].length).search(/[ \t]|$/);
+    throw new InputError(
+      path,
+      `${shown(line.slice(from, to))}: a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      lineNumber,
+    );
+  }
+  return splitFields(line);
+}
+
+/** Throws unless a row has the same number of fields as the table's first row (`expected`, learnt from it). */
+export function checkRowWidth(found: number, expected: number, path: string, lineNumber: number, what = 'fields'): void {
+  if (found !== expected) throw new InputError(path, `${found} ${what}, but the first row has ${expected} (every row needs the same number)`, lineNumber);
 }
 
 /** Splits on whitespace only (PLINK .bim/.fam). */

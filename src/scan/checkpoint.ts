@@ -7,16 +7,29 @@
  * killed at any moment and started again with --resume skips the finished blocks; each final file
  * is assembled from its blocks in order, so it is byte-identical to an uninterrupted run.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AtomicWriter, describeFsError, OutputError, syncFolder, writeFileAtomic } from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
+import { contentHash } from '../io/content-hash.js';
 
-/** Identity of an input file for the manifest: path, size and modification time. */
+/**
+ * Identity of an input file for the manifest: path, size and a hash of its content, so that a file
+ * replaced by another of the same size and date (cp -p, rsync -a) is seen as changed.
+ */
 export function fileIdentity(path: string | undefined): string | null {
   if (!path || !existsSync(path)) return null;
-  const s = statSync(path);
-  return `${path}:${s.size}:${Math.floor(s.mtimeMs)}`;
+  const { bytes, hash } = contentHash(path);
+  return `${path}:${bytes}:${hash}`;
+}
+
+/** The input that differs between two manifests' input lists, if any (for a message naming it). */
+function changedInput(found: unknown, wanted: unknown): string | undefined {
+  if (!Array.isArray(found) || !Array.isArray(wanted)) return undefined;
+  for (let k = 0; k < wanted.length; k++) {
+    if (found[k] !== wanted[k] && typeof wanted[k] === 'string') return (wanted[k] as string).replace(/:\d+:[0-9a-f]+$/, '');
+  }
+  return undefined;
 }
 
 /** Records written (and synced) together by writeRecords(). */
@@ -53,6 +66,8 @@ export class BlockCheckpoint {
       const found = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '';
       if (!resume) rmSync(this.dir, { recursive: true, force: true });
       else if (found !== this.manifestText) {
+        const changed = found ? changedInput(parseOr(found)?.inputs, manifest.inputs) : undefined;
+        if (changed) throw new UsageError(`--resume: input ${changed} changed since ${this.dir} was made (its content differs); remove the checkpoint or run without --resume`);
         throw new UsageError(`--resume: ${this.dir} was made by a different command or different inputs; remove it or run without --resume`);
       }
     }
@@ -62,7 +77,11 @@ export class BlockCheckpoint {
   private ensureCreated(): void {
     const manifestPath = join(this.dir, 'manifest.json');
     if (existsSync(manifestPath)) return;
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw new OutputError(this.dir, describeFsError(e));
+    }
     writeFileAtomic(manifestPath, this.manifestText);
   }
 
@@ -98,7 +117,12 @@ export class BlockCheckpoint {
       index.abort();
       throw e;
     }
-    writeFileSync(join(this.dir, `${blockStem(k)}.done`), '');
+    const marker = join(this.dir, `${blockStem(k)}.done`);
+    try {
+      writeFileSync(marker, '');
+    } catch (e) {
+      throw new OutputError(marker, describeFsError(e));
+    }
   }
 
   private index(k: number): BlockIndex | undefined {
@@ -148,8 +172,8 @@ export class BlockCheckpoint {
   }
 
   /**
-   * Writes every output (header + its text of blocks 0..total-1) atomically, then removes the
-   * checkpoint. The outputs are synced together, off this thread.
+   * Writes every output (header + its text of blocks 0..total-1) atomically; the outputs are synced
+   * together, off this thread. The checkpoint stays until discard().
    */
   async assemble(outputs: OutputTarget[], total: number): Promise<void> {
     const writers = outputs.map((o) => ({ o, w: new AtomicWriter(o.path) }));
@@ -179,6 +203,20 @@ export class BlockCheckpoint {
       for (const { w } of writers) w.abort();
       throw e;
     }
+    // The renames are made durable before anything relies on them (discard() removing the blocks).
+    for (const folder of new Set(outputs.map((o) => dirname(o.path)))) syncFolder(folder);
+  }
+
+  /** Removes the checkpoint: called once every final output is written, synced and renamed. */
+  discard(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function parseOr(text: string): { inputs?: unknown } | undefined {
+  try {
+    return JSON.parse(text) as { inputs?: unknown };
+  } catch {
+    return undefined;
   }
 }

@@ -2,12 +2,12 @@
  * Opens the genotype source and decides the analysed individuals, covariates and phenotypes
  * (the "read" step of the data flow).
  */
-import { readCovariateFile, readPhenotypeFile } from '../io/bimbam.js';
+import { readCovariateFile, readPhenotypeFile, genotypeSamples } from '../io/bimbam.js';
 import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf, openGenotypes } from '../io/genotype-registry.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
-import { readLines, splitFields } from '../io/text-file.js';
+import { readLines, splitColumns } from '../io/text-file.js';
 import { matchSamples, readSampleIds, readSampleTable, type SampleTable } from '../io/sample-table.js';
 import type { KinshipRows } from './prepare.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
@@ -38,7 +38,7 @@ export interface TraitGroup {
 
 /** Number of phenotype columns: fields of the -p file's first line, or the genotype file's own columns. */
 function availableColumns(config: ScanConfig, source: GenotypeSource): number {
-  if (config.pheno) return splitFields(readLines(config.pheno, 'phenotype file')[0] ?? '').length;
+  if (config.pheno) return splitColumns(readLines(config.pheno, 'phenotype file')[0] ?? '', config.pheno, 1).length;
   return source.embeddedPhenotypes?.count ?? 0;
 }
 
@@ -176,6 +176,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
     if (!config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
     rowCount = readLines(config.pheno, 'phenotype file').length;
     if (rowCount === 0) throw new InputError(config.pheno, 'phenotype file is empty');
+    // The genotype rows say how many individuals there are: a phenotype file with a row too many or
+    // too few is blamed itself, not the covariates or genotypes compared with it afterwards.
+    const nGenotyped = config.geno ? genotypeSamples(config.geno) : undefined;
+    if (nGenotyped !== undefined && nGenotyped !== rowCount) {
+      throw new InputError(config.pheno, `has ${rowCount} rows but the genotype file ${config.geno} has ${nGenotyped} individuals`);
+    }
   }
   if (config.phenoTable && config.pheno) {
     throw new UsageError('give either -p (rows in genotype order) or --pheno (matched by ID), not both');

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
 import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
@@ -44,7 +45,7 @@ export interface JobResult {
   outputs: string[];
 }
 
-/** What a checkpoint must match to be resumed: the inputs (path, size, mtime) and every setting that changes a row. */
+/** What a checkpoint must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
 function scanManifest(config: ScanConfig, engine: string, tested: number, blockSize: number): Record<string, unknown> {
   return {
     version: VERSION,
@@ -69,9 +70,11 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
   checkModes(config);
   hooks.signal?.throwIfAborted();
   const clock = new Stopwatch();
-  const inputs = openInputs(config);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
+  let inputs: ReturnType<typeof openInputs> | undefined;
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
+    inputs = openInputs(config);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock);
     hooks.signal?.throwIfAborted();
     if (!setup) {
@@ -85,7 +88,8 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
     }
     return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote, hooks) };
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }
 
@@ -129,14 +133,20 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
   // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
   setup.summary.engine = `${engine.describe()} (${engineNote})`;
   const outputs = await finishScan(setup, checkpoint, checkpoint.records<NullModelRecord>(), clock);
+  // Only now, with every output written, synced and in place, are the finished blocks expendable.
+  checkpoint.discard();
   return outputs;
 }
 
 /** -eigen: writes NAME.eigenD.txt and NAME.eigenU.txt for the analysed individuals' centred K. */
 export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<string[]> {
-  const inputs = openInputs(config);
+  const lock = claimOutputs(config.outDir, config.outPrefix);
+  let inputs: ReturnType<typeof openInputs> | undefined;
   try {
-    const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine);
+    inputs = openInputs(config);
+    const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine, (m) => {
+      if (!config.quiet) process.stderr.write(`lmmscan: ${m}\n`);
+    });
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);
@@ -144,6 +154,7 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
     writeFileAtomic(u, formatMatrixBytes(eigen.vectors, n, n));
     return [d, u];
   } finally {
-    inputs.source.close();
+    inputs?.source.close();
+    unlockOutput(lock);
   }
 }

@@ -89,6 +89,9 @@ export function checkModes(config: ScanConfig): void {
 /** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
 export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): KinshipSource {
   if (config.groups && (config.kinship || config.eigenValuesFile)) throw new UsageError('give either --groups or -k / -d -u, not both');
+  if (config.kinship && (config.eigenValuesFile || config.eigenVectorsFile)) {
+    throw new UsageError('give either -k (a kinship) or -d/-u (its eigendecomposition), not both');
+  }
   return {
     kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
     kinshipFile: config.kinship,
@@ -158,6 +161,13 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
 export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
   const { source, selection } = inputs;
   const earlyEigen = new Map<number, Promise<Eigen>>();
+  // Warnings about a given K, for the log (and said at once on stderr, as GEMMA does).
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    if (!config.quiet) process.stderr.write(`lmmscan: ${message}\n`);
+  };
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;
   if (config.lmm !== undefined && !config.loco) {
@@ -165,7 +175,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
     for (let g = 0; g < inputs.groups.length; g++) {
-      const eigen = chain.then(() => eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine));
+      const eigen = chain.then(() => eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine, warn));
       earlyEigen.set(g, eigen);
       chain = eigen;
     }
@@ -207,7 +217,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     snpsAnalysed: union.length,
     timings: clock.timings,
     totalMinutes: 0,
-    notes: selection.interceptAppended ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)'] : [],
+    notes: [...(selection.interceptAppended ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)'] : []), ...warnings],
   };
   summary.notes.push(...inputs.notes, ...source.notes());
   if (config.kinshipKind && !config.loco) return { summary, pass };

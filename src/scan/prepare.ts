@@ -31,8 +31,34 @@ export interface KinshipSource {
   eigenVectorsFile?: string;
 }
 
-/** Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given. */
-export async function eigenForAnalysed(source: KinshipSource, selection: SampleSelection, engine: Engine): Promise<Eigen> {
+/** Below this (relative to the largest eigenvalue, at least GEMMA's absolute 1e-10) an eigenvalue is negative, not rounding. */
+const NEGATIVE_EIGENVALUE = 1e-10;
+
+/**
+ * GEMMA's check of K (validate_K): more than one clearly negative eigenvalue means K is not a
+ * kinship (not positive semi-definite), and the variance components fitted with it mean little.
+ * Returns the warning, or undefined. The double centring leaves one eigenvalue at zero, which
+ * rounding may put just below it: hence "more than one", as GEMMA counts.
+ */
+export function negativeEigenvalueWarning(values: Float64Array, what: string): string | undefined {
+  let largest = 0;
+  for (const v of values) largest = Math.max(largest, Math.abs(v));
+  const threshold = -NEGATIVE_EIGENVALUE * Math.max(1, largest);
+  let count = 0;
+  let smallest = 0;
+  for (const v of values) {
+    if (v < threshold) count++;
+    smallest = Math.min(smallest, v);
+  }
+  if (count <= 1) return undefined;
+  return `WARNING: ${what} has ${count} negative eigenvalues (smallest ${smallest.toPrecision(4)}): it is not positive semi-definite, so it is not a kinship matrix; GEMMA warns "K has more than one negative eigenvalues!"; vg, pve and se(pve) may be meaningless`;
+}
+
+/**
+ * Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given; `warn`
+ * receives the warning of a K with negative eigenvalues.
+ */
+export async function eigenForAnalysed(source: KinshipSource, selection: SampleSelection, engine: Engine, warn?: (message: string) => void): Promise<Eigen> {
   const n = selection.nAnalysed;
   if (source.eigenValuesFile || source.eigenVectorsFile) {
     if (!source.eigenValuesFile || !source.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
@@ -40,6 +66,8 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
     const vectors = readSquareMatrix(source.eigenVectorsFile, 'eigenvector file');
     if (values.length !== n) throw new InputError(source.eigenValuesFile, `has ${values.length} eigenvalues but ${n} individuals are analysed`);
     if (vectors.n !== n) throw new InputError(source.eigenVectorsFile, `is ${vectors.n} x ${vectors.n} but ${n} individuals are analysed`);
+    const warning = negativeEigenvalueWarning(values, `the eigendecomposition ${source.eigenValuesFile}`);
+    if (warning) warn?.(warning);
     for (let i = 0; i < n; i++) if (values[i] < ZERO_EIGENVALUE) values[i] = 0;
     return { values, vectors: vectors.data };
   }
@@ -52,6 +80,8 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   }
   const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), n);
   const eigen = await engine.eigen(centred, n);
+  const warning = negativeEigenvalueWarning(eigen.values, `the kinship ${source.kinshipFile ?? '(from --groups)'}`);
+  if (warning) warn?.(warning);
   for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
   return eigen;
 }

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
@@ -67,12 +68,15 @@ function mutateBed(bytes: Buffer, next: () => number): Buffer {
   return copy;
 }
 
-async function runCase(flags: string[], out: string): Promise<'ok' | 'input-error'> {
+async function runCase(flags: string[], out: string, onError?: (e: Error) => void): Promise<'ok' | 'input-error'> {
   const config = toScanConfig(parseFlags([...flags, '-outdir', out, '--quiet', '--no-plots']), 'fuzz');
   try {
     await runJob(config, new TsEngine(), 'fuzz');
   } catch (e) {
-    if (e instanceof InputError || e instanceof UsageError) return 'input-error';
+    if (e instanceof InputError || e instanceof UsageError) {
+      onError?.(e);
+      return 'input-error';
+    }
     throw e; // anything else is a crash
   }
   const assoc = join(out, `${config.outPrefix}.assoc.txt`);
@@ -114,5 +118,88 @@ describe('fuzzed inputs fail cleanly or succeed', () => {
     }
     expect(outcomes['input-error']).toBeGreaterThan(20);
     expect(outcomes.ok).toBeGreaterThan(5);
+  });
+});
+
+/** A re-encoding that must not change what is read: a byte-order mark, other line ends, gzip. */
+function reencode(text: string, next: () => number): Buffer {
+  const lines = text.split('\n');
+  const ends = ['\n', '\r\n', '\r'];
+  const mixed = next() < 0.5;
+  const fixed = ends[Math.floor(next() * 3)];
+  let out = lines.map((l, k) => (k < lines.length - 1 ? l + (mixed ? ends[Math.floor(next() * 3)] : fixed) : l)).join('');
+  if (next() < 0.5) out = `\uFEFF${out}`;
+  return next() < 0.3 ? gzipSync(Buffer.from(out)) : Buffer.from(out);
+}
+
+const NOISE = [0x00, 0x07, 0x0d, 0x0a, 0xff, 0xc3, 0xef, 0x2c, 0x3b, 0x09, 0x22, 0x20];
+
+/** Stray bytes (control bytes, broken UTF-8, commas, quotes, line breaks) inserted at random places. */
+function addNoise(bytes: Buffer, next: () => number): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  const count = 1 + Math.floor(next() * 3);
+  const places = Array.from({ length: count }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
+  for (const p of places) {
+    parts.push(bytes.subarray(at, p), Buffer.from([NOISE[Math.floor(next() * NOISE.length)]]));
+    at = p;
+  }
+  parts.push(bytes.subarray(at));
+  return Buffer.concat(parts);
+}
+
+describe('fuzzed encodings of the text readers', () => {
+  it('re-encoded inputs give the clean bytes; stray bytes give a clean one-line error or a result', async () => {
+    const next = rng(15015);
+    const base = join(dir, 'base_bb');
+    const clean = { g: `${base}.geno.txt`, p: `${base}.pheno.txt`, c: `${base}.cov.txt`, a: `${base}.anno.txt` };
+    const flags = (f: typeof clean, name: string) => ['-g', f.g, '-p', f.p, '-c', f.c, '-a', f.a, '-lm', '4', '-o', name];
+    const out = join(dir, 'out-e');
+    expect(await runCase(flags(clean, 'clean'), out)).toBe('ok');
+    const reference = readFileSync(join(out, 'clean.assoc.txt'));
+    const plinkOut = join(dir, 'out-ep');
+    expect(await runCase(['-bfile', join(dir, 'base'), '-lm', '4', '-o', 'clean'], plinkOut)).toBe('ok');
+    const plinkReference = readFileSync(join(plinkOut, 'clean.assoc.txt'));
+    const outcomes = { same: 0, ok: 0, 'input-error': 0 };
+    for (let c = 0; c < CASES_PER_FORMAT; c++) {
+      const noisy = next() < 0.5;
+      const key = (['g', 'p', 'c', 'a', 'bim', 'fam'] as const)[Math.floor(next() * 6)];
+      const plink = key === 'bim' || key === 'fam';
+      const source = plink ? join(dir, `base.${key}`) : clean[key];
+      const text = readFileSync(source);
+      // PLINK text files are never gzipped (a .bim is read whole, as bytes).
+      let bytes = noisy ? addNoise(text, next) : reencode(text.toString('utf8'), next);
+      if (plink && bytes[0] === 0x1f) bytes = gunzipSync(bytes);
+      let flagsOf: string[];
+      if (plink) {
+        const prefix = join(dir, `e${c}`);
+        for (const ext of ['bed', 'bim', 'fam']) copyFileSync(join(dir, `base.${ext}`), `${prefix}.${ext}`);
+        writeFileSync(`${prefix}.${key}`, bytes);
+        flagsOf = ['-bfile', prefix, '-lm', '4', '-o', `e${c}`];
+      } else {
+        const path = join(dir, `e${c}.${key}.txt`);
+        writeFileSync(path, bytes);
+        flagsOf = flags({ ...clean, [key]: path }, `e${c}`);
+      }
+      const where = plink ? plinkOut : out;
+      let message = '';
+      const outcome = await runCase(flagsOf, where, (e) => (message = e.message));
+      if (!noisy) {
+        expect(outcome, `${key}: ${message}`).toBe('ok');
+        expect(readFileSync(join(where, `e${c}.assoc.txt`)).equals(plink ? plinkReference : reference), key).toBe(true);
+        outcomes.same++;
+        continue;
+      }
+      outcomes[outcome]++;
+      if (outcome === 'input-error') {
+        // One readable line: no control byte, no line break, a bounded length.
+        expect(message).not.toMatch(/[\x00-\x1f\x7f]/);
+        expect(message.length).toBeLessThan(700);
+      }
+    }
+    // Most stray bytes break a row (an error), a few land where they are harmless (a space, a tab).
+    expect(outcomes.same).toBeGreaterThan(50);
+    expect(outcomes['input-error']).toBeGreaterThan(20);
+    expect(outcomes.ok).toBeGreaterThan(0);
   });
 });
