@@ -10,6 +10,7 @@ import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import { emptyResultBlock, type SnpResultBlock } from '../stats/results.js';
 import { distinctColumns } from './distinct-columns.js';
+import { scanMvBlock } from '../stats/mvlmm/block.js';
 import type { PreparedUnit } from './units.js';
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
@@ -126,6 +127,15 @@ export async function computeGenotypeBlock(
         }
         entry.results.push(r);
       }
+      computed.testMs += performance.now() - t0;
+    } else if (kind === 'mvlmm') {
+      const plan = prepared.mvPlan!;
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
+      const rotation = await clock.time(performance.now(), engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count));
+      const t0 = performance.now();
+      entry.results = [scanMvBlock(plan, rotation.value, distinct.count)];
+      if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
+      computed.rotateMs += rotation.ms;
       computed.testMs += performance.now() - t0;
     } else {
       const plan0 = prepared.plans[0];

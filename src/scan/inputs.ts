@@ -52,12 +52,15 @@ function groupTraits(
   phenotypeFile: string,
   covariates: Float64Array[] | null,
   covariateFile: string | undefined,
+  joint: boolean,
 ): TraitGroup[] {
   if (covariates && covariates.length !== nTotal) {
     throw new InputError(covariateFile ?? 'covariates', `has ${covariates.length} rows but the genotypes have ${nTotal} individuals`);
   }
   const covariateMissing = covariates ? Uint8Array.from(covariates, (row) => (row.some((v) => Number.isNaN(v)) ? 1 : 0)) : null;
-  return groupByMissingness(phenotypes, covariateMissing).map((members) => ({
+  // The multivariate LMM analyses its traits together: GEMMA drops anyone missing any of them.
+  const groups = joint ? [phenotypes.map((_, t) => t)] : groupByMissingness(phenotypes, covariateMissing);
+  return groups.map((members) => ({
     traitColumns: members.map((t) => columns[t]),
     selection: selectSamples({
       nTotal,
@@ -82,7 +85,7 @@ export function openInputs(config: ScanConfig): ScanInputs {
     if (nTotal === 0) throw new InputError(`${prefix}.fam`, 'no samples');
     const phenotypes = config.pheno ? readPhenotypeFile(config.pheno, columns) : fam.phenotypes;
     if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno ?? `${prefix}.fam`);
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno ?? `${prefix}.fam`, covariates, config.covariates);
+    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno ?? `${prefix}.fam`, covariates, config.covariates, !config.traits && columns.length > 1);
     return { source: new PlinkGenotypes(`${prefix}.bed`, snps, nTotal), selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: snps.count };
   }
   if (config.geno) {
@@ -92,7 +95,7 @@ export function openInputs(config: ScanConfig): ScanInputs {
     if (config.groups) maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, config.pheno);
     const nTotal = phenotypes[0].length;
     if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
-    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates);
+    const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates, !config.traits && columns.length > 1);
     const annotation = config.anno ? readAnnotationFile(config.anno) : null;
     return { source: new BimbamGenotypes(config.geno, nTotal, annotation), selection: groups[0].selection, groups, traitColumns: columns };
   }
