@@ -138,7 +138,7 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
   const stats: Record<string, BlockTraitStats> = {};
   for (const { prepared, positions, results, rowOf } of computed.units) {
     const { unit } = prepared;
-    const statsBytes = assocStatisticsMaxBytes(kind, mode, unit.group.traitColumns.length);
+    const statsBytes = assocStatisticsMaxBytes(kind, mode, kind === 'mvlmm' ? unit.group.traitColumns.length : 1);
     const prefixes = positions.length > 0 ? snpPrefixes(block, firstPosition, unit, positions, kind) : undefined;
     const rowBytes = (prefixes?.longest ?? 0) + statsBytes;
     for (const id of unit.outputIds) {
