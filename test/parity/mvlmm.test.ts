@@ -32,8 +32,8 @@ function nullModelLines(path: string, d: number): string[] {
 
 /**
  * Labels equal, numbers within 1e-4 relative (GEMMA prints 6 digits), except the standard errors of the
- * ML null Vg and Ve within 2e-3 (README, "Differences from GEMMA": at d = 4 GEMMA's differ from the
- * inverse Hessian at the ML optimum by up to 1.3e-3 relative): the differences found.
+ * ML null Vg and Ve within 5e-3 (README, "Differences from GEMMA": at d >= 4 GEMMA's differ from the
+ * inverse Hessian at the ML optimum by up to 2.3e-3 relative): the differences found.
  */
 function compareNullModelLines(ours: string[], gemma: string[]): string[] {
   const problems: string[] = [];
@@ -50,7 +50,7 @@ function compareNullModelLines(ours: string[], gemma: string[]): string[] {
     const b = split(line);
     if (a.length !== b.length) problems.push(`line ${i}: "${ours[i]}" vs "${line}"`);
     else for (let k = 0; k < b.length; k++) {
-      const tolerance = mlSe.has(i) ? 2e-3 : 1e-4;
+      const tolerance = mlSe.has(i) ? 5e-3 : 1e-4;
       if (k % 2 === 0 ? a[k] !== b[k] : Math.abs(Number(a[k]) - Number(b[k])) > tolerance * Math.abs(Number(b[k])) + 1e-9) problems.push(`line ${i}: "${ours[i]}" vs "${line}"`);
     }
   });
@@ -62,15 +62,19 @@ interface Case {
   format: 'bimbam' | 'plink';
   modes: number[];
   seed: number;
+  /** SNPs (fewer for d = 5, where GEMMA is slow). */
+  m: number;
 }
 
 const CASES: Case[] = [
-  { d: 2, format: 'bimbam', modes: [1, 2, 3, 4], seed: 3 },
-  { d: 3, format: 'plink', modes: [1, 4], seed: 5 },
-  { d: 4, format: 'bimbam', modes: [2, 4], seed: 9 },
+  { d: 2, format: 'bimbam', modes: [1, 2, 3, 4], seed: 3, m: 150 },
+  { d: 3, format: 'plink', modes: [1, 4], seed: 5, m: 150 },
+  { d: 4, format: 'bimbam', modes: [2, 4], seed: 9, m: 150 },
+  // Above four traits GEMMA starts the off-diagonals of Vg and Ve from two-trait fits.
+  { d: 5, format: 'bimbam', modes: [4], seed: 21, m: 30 },
 ];
 
-describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, format, modes, seed }) => {
+describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, format, modes, seed, m }) => {
   const dir = scratchDir(`mvlmm-${d}`);
   const gemma = (args: string[]) => execFileSync('gemma', args, { cwd: dir, stdio: 'pipe' });
   const columns = Array.from({ length: d }, (_, i) => String(i + 1));
@@ -122,7 +126,7 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
   }
 
   beforeAll(async () => {
-    files = await writeMvCohort(join(dir, 'cohort'), d, 240, 150, seed);
+    files = await writeMvCohort(join(dir, 'cohort'), d, d === 5 ? 200 : 240, m, seed);
     gemma([...inputs(false), '-gk', '1', '-o', 'kin']);
     for (const mode of modes) {
       gemma([...inputs(false), '-n', ...columns, '-k', 'output/kin.cXX.txt', '-lmm', String(mode), '-o', `g${mode}`]);
