@@ -19,6 +19,17 @@ export interface MvParameters {
   B: Float64Array;
 }
 
+/** Work arrays reused across calls (a scan calls the EM twice per SNP): by name, grown as needed. */
+const scratch = new Map<string, Float64Array>();
+function work(name: string, length: number): Float64Array {
+  let a = scratch.get(name);
+  if (!a || a.length < length) {
+    a = new Float64Array(length);
+    scratch.set(name, a);
+  }
+  return a.subarray(0, length);
+}
+
 /** Runs GEMMA's EM for at most maxIter iterations; returns the last log-likelihood evaluated. */
 export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: MvData, p: MvParameters): number {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
@@ -26,10 +37,12 @@ export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: 
   const basis = jointBasis(d);
   const qi = new Float64Array(dc * dc);
   const xHiy = new Float64Array(dc);
-  const yT = new Float64Array(d * n); // UltVehi Y
-  const bxT = new Float64Array(d * n); // UltVehi B X
-  const uT = new Float64Array(d * n); // UltVehi U
-  const eT = new Float64Array(d * n); // UltVehi E
+  const yT = work('yT', d * n); // UltVehi Y
+  const bxT = work('bxT', d * n).fill(0); // UltVehi B X
+  const uT = work('uT', d * n); // UltVehi U
+  const eT = work('eT', d * n); // UltVehi E
+  const uHat = work('uHat', d * n);
+  const eHat = work('eHat', d * n);
   const bT = new Float64Array(d * c); // UltVehi B
   const xxti = new Float64Array(c * c);
   const xxt = new Float64Array(c * c);
@@ -94,8 +107,6 @@ export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: 
     }
     for (let i = 0; i < d * n; i++) eT[i] = yT[i] - bxT[i] - uT[i];
     // Back to the original basis: U = UltVeh^T uT, E = UltVeh^T eT, B = UltVeh^T bT.
-    const uHat = new Float64Array(d * n);
-    const eHat = new Float64Array(d * n);
     transposeMultiply(ultVeh, uT, d, n, uHat);
     transposeMultiply(ultVeh, eT, d, n, eHat);
     transposeMultiply(ultVeh, bT, d, c, p.B);
