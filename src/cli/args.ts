@@ -39,7 +39,9 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
     if (value === undefined || (inline === undefined && !spec.rawValue && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
       throw new UsageError(`flag -${name} needs a value (${spec.value})`);
     }
-    out.set(name, value);
+    let list = value;
+    if (spec.listValue && inline === undefined) while (argv[k + 1] !== undefined && !argv[k + 1].startsWith('-')) list += ` ${argv[++k]}`;
+    out.set(name, list);
   }
   return out;
 }
@@ -65,6 +67,17 @@ function text(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** -n K or -n K1 K2 ... (GEMMA's multivariate LMM): 1-based phenotype columns, default [1]. */
+function phenotypeColumnsOf(args: ParsedArgs): number[] {
+  const raw = args.get('n');
+  if (raw === undefined) return [1];
+  const fields = typeof raw === 'string' ? raw.trim().split(/\s+/) : [''];
+  const columns = fields.map(Number);
+  if (columns.some((v, i) => fields[i] === '' || !Number.isInteger(v) || v < 1)) throw new UsageError(`-n ${String(raw)}: expected column numbers >= 1`);
+  if (new Set(columns).size !== columns.length) throw new UsageError(`-n ${String(raw)}: a column is given twice`);
+  return columns;
+}
+
 /** The ScanConfig for a parsed command line. */
 export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig {
   const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
@@ -84,7 +97,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   if ((args.has('covar-name') || args.has('covar-col-nums')) && !args.has('covar')) throw new UsageError('--covar-name / --covar-col-nums choose columns of a --covar table');
   if (phenoNames && phenoColNums) throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
   if (severalPheno && args.has('traits')) throw new UsageError('--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits');
-  const column = numberFlag(args, 'n', 1, (v) => Number.isInteger(v) && v >= 1, 'a column number >= 1');
+  const columns = phenotypeColumnsOf(args);
   return {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
@@ -108,7 +121,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     pheno: text(args, 'p'),
     anno: text(args, 'a'),
     covariates: text(args, 'c'),
-    phenotypeColumns: [column],
+    phenotypeColumns: columns,
     kinship: text(args, 'k'),
     eigenValuesFile: text(args, 'd'),
     eigenVectorsFile: text(args, 'u'),

@@ -9,6 +9,8 @@ export interface FlagSpec {
   optionalValue?: boolean;
   /** The value may itself start with a dash (e.g. sbatch options). */
   rawValue?: boolean;
+  /** Further arguments that do not start with a dash belong to the value too (-n 1 2 3). */
+  listValue?: boolean;
   help: string;
   group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan' | 'cluster';
 }
@@ -17,7 +19,7 @@ export const FLAGS: FlagSpec[] = [
   { name: 'bfile', value: 'PREFIX', help: 'PLINK binary fileset PREFIX.bed/.bim/.fam (phenotype from .fam column 6 unless -p)', group: 'input' },
   { name: 'g', value: 'FILE', help: 'BIMBAM mean genotype file (plain or .gz)', group: 'input' },
   { name: 'p', value: 'FILE', help: 'phenotype file, one row per individual (NA = missing)', group: 'input' },
-  { name: 'n', value: 'K', help: 'phenotype column to analyse (default 1)', group: 'input' },
+  { name: 'n', value: 'K [K2 ...]', listValue: true, help: 'phenotype column to analyse (default 1); several with -lmm: GEMMA\'s multivariate LMM of those traits', group: 'input' },
   { name: 'a', value: 'FILE', help: 'BIMBAM SNP annotation: rs, position, chromosome', group: 'input' },
   { name: 'c', value: 'FILE', help: 'covariate file (an intercept column of 1s is appended if none is constant, as GEMMA)', group: 'input' },
   { name: 'k', value: 'FILE', help: 'kinship matrix over all individuals (plain or .gz)', group: 'input' },

@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
   try {
     if (config.fit) {
+      if (config.phenotypeColumns.length > 1) throw new UsageError('--fit takes one phenotype column (-n K)');
       const { runFitJob } = await import('../fit/fit-job.js');
       process.stdout.write((await runFitJob(config, engine)).table);
       return 0;

@@ -4,6 +4,8 @@
  */
 import { formatGeneral } from './number-format.js';
 import type { NullModel } from '../model/plan.js';
+import type { MvNullModel } from '../stats/mvlmm/fit.js';
+import { mvNullModelLines } from './mv-log-format.js';
 
 export interface RunSummary {
   version: string;
@@ -16,6 +18,8 @@ export interface RunSummary {
   snpsTotal: number;
   snpsAnalysed: number;
   nullModel?: NullModel;
+  /** The multivariate LMM's null fits (with nPhenotypes traits and nCvt covariates). */
+  mvNullModel?: MvNullModel;
   /** lambda_GC per test in the assoc file (median 1-df chi-square / 0.4549364), when plots were made. */
   genomicControl?: { test: string; lambda: number }[];
   timings: { label: string; minutes: number }[];
@@ -57,6 +61,7 @@ export function formatLog(s: RunSummary): string {
       `## se(beta) = ${Array.from(nm.reml.se, (b) => `  ${g(b)}`).join('')}`,
     );
   }
+  if (s.mvNullModel) lines.push(...mvNullModelLines(s.mvNullModel, s.nPhenotypes, s.nCvt));
   for (const gc of s.genomicControl ?? []) lines.push(`## lambda_GC (genomic control, p_${gc.test}) = ${g(gc.lambda)}`);
   for (const note of s.notes) lines.push(`## ${note}`);
   lines.push('##', '## Computation Time:', `## total computation time = ${g(s.totalMinutes)} min `, '## computation time break down: ');

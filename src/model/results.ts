@@ -10,6 +10,11 @@ export interface SnpResultBlock {
   pScore: Float64Array;
 }
 
+/** A multivariate LMM block: also beta_1..beta_d, then Vbeta_i_j (i <= j), one array per column. */
+export interface MvResultBlock extends SnpResultBlock {
+  effects: Float64Array[];
+}
+
 /** An empty result block for b SNPs, every statistic NaN. */
 export function emptyResultBlock(b: number): SnpResultBlock {
   const make = () => new Float64Array(b).fill(NaN);

@@ -80,6 +80,8 @@ interface UnitBlock {
   /** Per distinct column, for the trait being written: where its statistics start in the output's bytes (-1: not yet) and end. */
   statsStart: Int32Array;
   statsEnd: Int32Array;
+  /** assocStatisticsMaxBytes of the unit's rows. */
+  statsBytes: number;
 }
 
 /**
@@ -87,9 +89,8 @@ interface UnitBlock {
  * many-traits scan, kept apart so that V8 optimises it on its own (and inlines the number writer).
  */
 function formatTraitRows(rows: BlockRows, s: BlockTraitStats, r: SnpResultBlock, unit: UnitBlock): void {
-  const { kind, mode, keepP, block, positions, rowOf, statsStart, statsEnd } = unit;
+  const { kind, mode, keepP, block, positions, rowOf, statsStart, statsEnd, statsBytes } = unit;
   const { bytes: prefixBytes, starts } = unit.prefixes;
-  const statsBytes = assocStatisticsMaxBytes(kind, mode);
   const columns = statisticColumns(kind, mode, r);
   const primaryP = r[primaryPValue(mode)];
   const pColumns = pValueFields(kind, mode).map((f) => r[f]);
@@ -135,9 +136,9 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
   let sliceStart = performance.now();
   const outputs = new Map<string, BlockRows>();
   const stats: Record<string, BlockTraitStats> = {};
-  const statsBytes = assocStatisticsMaxBytes(kind, mode);
   for (const { prepared, positions, results, rowOf } of computed.units) {
     const { unit } = prepared;
+    const statsBytes = assocStatisticsMaxBytes(kind, mode, kind === 'mvlmm' ? unit.group.traitColumns.length : 1);
     const prefixes = positions.length > 0 ? snpPrefixes(block, firstPosition, unit, positions, kind) : undefined;
     const rowBytes = (prefixes?.longest ?? 0) + statsBytes;
     for (const id of unit.outputIds) {
@@ -146,7 +147,7 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
     }
     if (!prefixes) continue;
     const distinct = results.length > 0 ? results[0].beta.length : 0;
-    const shared: UnitBlock = { kind, mode, keepP, block, positions, prefixes, rowOf, statsStart: new Int32Array(distinct), statsEnd: new Int32Array(distinct) };
+    const shared: UnitBlock = { kind, mode, keepP, block, positions, prefixes, rowOf, statsStart: new Int32Array(distinct), statsEnd: new Int32Array(distinct), statsBytes };
     for (let t = 0; t < results.length; t++) {
       if (performance.now() - sliceStart > FORMAT_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));

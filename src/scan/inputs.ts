@@ -76,12 +76,15 @@ function groupTraits(
   phenotypeFile: string,
   covariates: Float64Array[] | null,
   covariateFile: string | undefined,
+  joint: boolean,
 ): TraitGroup[] {
   if (covariates && covariates.length !== nTotal) {
     throw new InputError(covariateFile ?? 'covariates', `has ${covariates.length} rows but the genotypes have ${nTotal} individuals`);
   }
   const covariateMissing = covariates ? Uint8Array.from(covariates, (row) => (row.some((v) => Number.isNaN(v)) ? 1 : 0)) : null;
-  return groupByMissingness(phenotypes, covariateMissing).map((members) => ({
+  // The multivariate LMM analyses its traits together: GEMMA drops anyone missing any of them.
+  const groups = joint ? [phenotypes.map((_, t) => t)] : groupByMissingness(phenotypes, covariateMissing);
+  return groups.map((members) => ({
     traitColumns: members.map((t) => columns[t]),
     selection: selectSamples({
       nTotal,
@@ -204,7 +207,7 @@ export function openInputs(config: ScanConfig): ScanInputs {
       }
       maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, phenotypeFile);
     }
-    const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, covariateFile);
+    const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, covariateFile, !config.traits && columns.length > 1);
     const kinshipRows = kinshipRowsOf(config, source);
     return { source, selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: source.snpCount, notes, kinshipRows };
   } catch (e) {

@@ -116,6 +116,7 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
     return p;
   };
   if (!config.loco) for (const unit of units) await get(unit);
+  if (kind === 'mvlmm') setup.summary.mvNullModel = prepared.get(units[0])?.mvPlan?.nullModel;
   if (!config.loco && !config.traits && kind === 'lmm') setup.summary.nullModel = prepared.get(units[0])?.plans[0]?.nullModel;
   clock.lap('null models');
 

@@ -56,7 +56,7 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
     }
   }
   const targets: OutputTarget[] = [];
-  for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode) });
+  for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode, unit.group.traitColumns.length) });
   if (config.traits) {
     const traitRows: TraitRow[] = [];
     const traitInputs: TraitInput[] = [];

@@ -76,6 +76,11 @@ export function checkModes(config: ScanConfig): void {
   if (modes > 1) throw new UsageError('give only one of -gk, -lmm, -lm and -eigen per run (as GEMMA)');
   if (config.traits && !lmmOrLm) throw new UsageError('--traits works with -lmm or -lm');
   if (config.keepP !== undefined && !config.traits) throw new UsageError('--keep-p works with --traits');
+  if (config.phenotypeColumns.length > 1) {
+    // GEMMA's multivariate LMM; the other analyses take one column (--traits scans many one by one).
+    if (config.lm !== undefined || config.fit || config.traits) throw new UsageError(`-n ${config.phenotypeColumns.join(' ')}: several columns work with -lmm (the multivariate LMM), -gk and -eigen`);
+    if (config.loco) throw new UsageError('--loco with several -n columns (the multivariate LMM) is not supported yet');
+  }
   if (config.loco) {
     if (config.lmm === undefined) throw new UsageError('--loco needs -lmm (it builds one kinship per chromosome and tests that chromosome against it)');
     if (config.kinship || config.eigenValuesFile || config.groups) throw new UsageError('--loco computes its kinships from the genotypes: drop -k / -d / -u / --groups');
@@ -224,7 +229,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
   if (union.length === 0) {
     throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`);
   }
-  const kind: AnalysisKind = config.lm ? 'lm' : 'lmm';
+  const kind: AnalysisKind = config.lm ? 'lm' : config.phenotypeColumns.length > 1 && !config.traits ? 'mvlmm' : 'lmm';
   const mode = (config.lm ?? config.lmm ?? 4) as LmmTestMode;
   const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
   summary.snpsAnalysed = units.reduce((s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0), 0);

@@ -6,11 +6,12 @@
 import type { Eigen, Engine } from '../engines/engine.js';
 import type { TraitGroup } from './inputs.js';
 import type { TestedSnps } from './snp-pass.js';
-import type { ScanPlan } from '../model/plan.js';
+import type { ScanPlan, LmmTestMode } from '../model/plan.js';
 import { LinearModel } from '../stats/linear-model.js';
 import { buildPlan } from './prepare.js';
-import type { LmmTestMode } from '../model/plan.js';
 import type { LambdaSearch } from '../model/settings.js';
+import type { AnalysisKind } from '../io/assoc-format.js';
+import { buildMvPlan, type MvPlan } from './mv-plan.js';
 
 export interface ScanUnit {
   /** For logs and errors: "all", "trait group 2", "chromosome 7 left out". */
@@ -29,11 +30,12 @@ export interface ScanUnit {
   eigen?: () => Promise<Eigen>;
 }
 
-/** A unit ready to test: one plan (LMM) or linear model (LM) per trait. */
+/** A unit ready to test: one plan (LMM) or linear model (LM) per trait, or one multivariate plan for all. */
 export interface PreparedUnit {
   unit: ScanUnit;
   plans: ScanPlan[];
   linearModels: LinearModel[];
+  mvPlan?: MvPlan;
 }
 
 /** Sorted union of every unit's tested SNP file indices. */
@@ -60,13 +62,14 @@ export function rowsOfPositions(union: Int32Array, tested: TestedSnps, chromosom
 }
 
 /** Builds plans (and linear models) for a unit: rotation of covariates and phenotypes, null models. */
-export async function prepareUnit(unit: ScanUnit, kind: 'lmm' | 'lm', mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<PreparedUnit> {
+export async function prepareUnit(unit: ScanUnit, kind: AnalysisKind, mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<PreparedUnit> {
   const sel = unit.group.selection;
   if (kind === 'lm') {
     return { unit, plans: [], linearModels: sel.phenotypes.map((p) => new LinearModel(sel.covariates, p, sel.nCvt)) };
   }
   if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
   const eigen = await unit.eigen();
+  if (kind === 'mvlmm') return { unit, plans: [], linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
   const plans: ScanPlan[] = [];
   for (let t = 0; t < sel.phenotypes.length; t++) plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
   return { unit, plans, linearModels: [] };

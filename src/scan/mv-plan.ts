@@ -1,0 +1,27 @@
+/**
+ * The prepare phase of a multivariate LMM scan (-n K1 K2 ... -lmm): covariates and the d traits
+ * rotated by K's eigenvectors, and GEMMA's REML and ML null fits of (Vg, Ve).
+ */
+import type { Eigen, Engine } from '../engines/engine.js';
+import type { SampleSelection } from '../qc/samples.js';
+import type { MvScanModel } from '../stats/mvlmm/block.js';
+import { fitMvNull } from '../stats/mvlmm/fit.js';
+import type { LmmTestMode } from '../model/plan.js';
+import type { LambdaSearch } from '../model/settings.js';
+
+/** A multivariate unit's plan: the scan model and the eigenvectors its SNPs are rotated by. */
+export interface MvPlan extends MvScanModel {
+  eigenvectors: Float64Array;
+}
+
+/** Rotates covariates and traits, fits the null model, and freezes the plan. */
+export async function buildMvPlan(eigen: Eigen, selection: SampleSelection, mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<MvPlan> {
+  const n = selection.nAnalysed;
+  const d = selection.phenotypes.length;
+  const X = await engine.rotate(eigen.vectors, n, selection.covariates, selection.nCvt);
+  const traits = new Float64Array(d * n);
+  selection.phenotypes.forEach((p, t) => traits.set(p, t * n));
+  const Y = await engine.rotate(eigen.vectors, n, traits, d);
+  const data = { n, d, c: selection.nCvt, eigenvalues: eigen.values, X, Y };
+  return { data, nullModel: fitMvNull(data, search), mode, eigenvectors: eigen.vectors };
+}

@@ -1,0 +1,44 @@
+/**
+ * A block of SNPs through the multivariate LMM (the TS oracle's scan): every rotated genotype column
+ * tested as GEMMA's -lmm mode with d traits. Results are one SnpResultBlock whose `effects` hold the
+ * beta_i and Vbeta_i_j columns of GEMMA's output in its order.
+ */
+import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
+import { testSnp, type MvNullModel, type MvSnpResult } from './fit.js';
+import type { MvData } from './model.js';
+
+/** What a block of a multivariate scan is tested against: the rotated covariates and traits, and the null fits. */
+export interface MvScanModel {
+  /** X: the c rotated covariates (c x n); Y: the d rotated traits (d x n). */
+  data: MvData;
+  nullModel: MvNullModel;
+  mode: 1 | 2 | 3 | 4;
+}
+
+/** Number of effect columns of d traits: d betas and the d(d+1)/2 upper-triangle entries of Var(beta). */
+export function effectColumnCount(d: number): number {
+  return d + (d * (d + 1)) / 2;
+}
+
+/** Tests b SNPs whose rotated genotypes are SNP-major (rotated[j * n + k]). */
+export function scanMvBlock(model: MvScanModel, rotated: Float64Array, b: number): MvResultBlock {
+  const { data, nullModel, mode } = model;
+  const { n, d, c } = data;
+  const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b).fill(NaN));
+  const out: MvResultBlock = { ...emptyResultBlock(b), effects };
+  const X = new Float64Array((c + 1) * n);
+  X.set(data.X.subarray(0, c * n));
+  const withSnp: MvData = { ...data, c: c + 1, X };
+  const snp: MvSnpResult = { beta: new Float64Array(d), vBeta: new Float64Array(d * d), pWald: NaN, pLrt: NaN, pScore: NaN };
+  for (let j = 0; j < b; j++) {
+    X.set(rotated.subarray(j * n, (j + 1) * n), c * n);
+    testSnp(mode, data, withSnp, nullModel, snp);
+    for (let i = 0; i < d; i++) effects[i][j] = snp.beta[i];
+    let col = d;
+    for (let i = 0; i < d; i++) for (let k = i; k < d; k++) effects[col++][j] = snp.vBeta[i * d + k];
+    out.pWald[j] = snp.pWald;
+    out.pLrt[j] = snp.pLrt;
+    out.pScore[j] = snp.pScore;
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+/**
+ * The multivariate LMM after rotation by K's eigenvectors (Zhou & Stephens 2014): column k of the
+ * rotated traits Y (d x n) is N(B x_k, delta_k Vg + Ve) independently over k, with x_k the rotated
+ * covariates (c x n) and delta_k K's eigenvalues. Shared pieces of GEMMA's EM and Newton-Raphson:
+ * the joint diagonalisation of (Vg, Ve) and the GLS solve for B.
+ */
+import { invertWithLogDet, symmetricEigen } from './dense.js';
+
+/** Rotated data of one fit; arrays row-major, a row per covariate or trait. */
+export interface MvData {
+  n: number;
+  /** Traits. */
+  d: number;
+  /** Rows of X (covariates, and the SNP last when one is tested). */
+  c: number;
+  /** Eigenvalues of K, length n. */
+  eigenvalues: Float64Array;
+  /** U^T W (and U^T x), c x n. */
+  X: Float64Array;
+  /** U^T Y, d x n. */
+  Y: Float64Array;
+}
+
+/**
+ * (Vg, Ve) in the basis that diagonalises both: Ve^{-1/2} Vg Ve^{-1/2} = Ul diag(dl) Ul^T, so that
+ * H_k^{-1} = UltVehi^T diag(1 / (delta_k dl + 1)) UltVehi (GEMMA's EigenProc).
+ */
+export interface JointBasis {
+  dl: Float64Array;
+  /** Ul^T Ve^{1/2}, d x d. */
+  ultVeh: Float64Array;
+  /** Ul^T Ve^{-1/2}, d x d. */
+  ultVehi: Float64Array;
+  logDetVe: number;
+}
+
+/** An empty JointBasis for d traits. */
+export function jointBasis(d: number): JointBasis {
+  return { dl: new Float64Array(d), ultVeh: new Float64Array(d * d), ultVehi: new Float64Array(d * d), logDetVe: 0 };
+}
+
+/** Fills `out` for (Vg, Ve) (d x d); non-positive eigenvalues of Ve are skipped and negative dl set to 0, as GEMMA. */
+export function jointDiagonalise(vg: Float64Array, ve: Float64Array, d: number, out: JointBasis): void {
+  const values = new Float64Array(d);
+  const vectors = new Float64Array(d * d);
+  symmetricEigen(ve, d, values, vectors);
+  const veh = new Float64Array(d * d);
+  const vehi = new Float64Array(d * d);
+  let logDet = 0;
+  for (let l = 0; l < d; l++) {
+    const ev = values[l];
+    if (ev <= 0) continue;
+    logDet += Math.log(ev);
+    const s = Math.sqrt(ev);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        const uu = vectors[i * d + l] * vectors[j * d + l];
+        veh[i * d + j] += s * uu;
+        vehi[i * d + j] += uu / s;
+      }
+    }
+  }
+  // Lambda = Ve^{-1/2} Vg Ve^{-1/2}
+  const lambda = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s += vehi[i * d + a] * vg[a * d + b] * vehi[b * d + j];
+      lambda[i * d + j] = s;
+    }
+  }
+  symmetricEigen(lambda, d, out.dl, vectors);
+  for (let l = 0; l < d; l++) if (out.dl[l] < 0) out.dl[l] = 0;
+  for (let l = 0; l < d; l++) {
+    for (let j = 0; j < d; j++) {
+      let sh = 0;
+      let shi = 0;
+      for (let a = 0; a < d; a++) {
+        sh += vectors[a * d + l] * veh[a * d + j];
+        shi += vectors[a * d + l] * vehi[a * d + j];
+      }
+      out.ultVeh[l * d + j] = sh;
+      out.ultVehi[l * d + j] = shi;
+    }
+  }
+  out.logDetVe = logDet;
+}
+
+/**
+ * Qi = (sum_k x_k x_k^T (x) (delta_k diag(dl) + I)^{-1})^{-1} in the joint basis (dc x dc, index
+ * j * d + l for covariate j, trait l); returns log |Q| (GEMMA's CalcQi).
+ */
+export function inverseQ(data: MvData, dl: Float64Array, qi: Float64Array): number {
+  const { n, d, c, eigenvalues, X } = data;
+  const dc = d * c;
+  const q = new Float64Array(dc * dc);
+  for (let i = 0; i < c; i++) {
+    for (let j = i; j < c; j++) {
+      for (let l = 0; l < d; l++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += (X[i * n + k] * X[j * n + k]) / (dl[l] * eigenvalues[k] + 1);
+        q[(i * d + l) * dc + j * d + l] = s;
+        q[(j * d + l) * dc + i * d + l] = s;
+      }
+    }
+  }
+  return invertWithLogDet(q, dc, qi);
+}
+
+/** out (d x n) = M (d x d) Y (d x n). */
+export function leftMultiply(m: Float64Array, y: Float64Array, d: number, n: number, out: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    for (let k = 0; k < n; k++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) s += m[i * d + a] * y[a * n + k];
+      out[i * n + k] = s;
+    }
+  }
+}
+
+/** xHiy[j * d + l] = sum_k x_jk (UltVehi y_k)_l / (delta_k dl_l + 1) (GEMMA's CalcXHiY). */
+export function crossXHiY(data: MvData, dl: Float64Array, ultVehiY: Float64Array, xHiy: Float64Array): void {
+  const { n, d, c, eigenvalues, X } = data;
+  for (let l = 0; l < d; l++) {
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += (X[j * n + k] * ultVehiY[l * n + k]) / (eigenvalues[k] * dl[l] + 1);
+      xHiy[j * d + l] = s;
+    }
+  }
+}
+
+/** -0.5 (sum_k y_k^T H_k^{-1} y_k + log|delta_k dl + 1| - xHiy^T Qi xHiy) in the joint basis (GEMMA's MphCalcLogL). */
+export function partialLogLik(data: MvData, dl: Float64Array, ultVehiY: Float64Array, xHiy: Float64Array, qi: Float64Array): number {
+  const { n, d, c, eigenvalues } = data;
+  let s = 0;
+  for (let k = 0; k < n; k++) {
+    for (let l = 0; l < d; l++) {
+      const y = ultVehiY[l * n + k];
+      const h = eigenvalues[k] * dl[l] + 1;
+      s += (y * y) / h + Math.log(h);
+    }
+  }
+  const dc = d * c;
+  let quad = 0;
+  for (let a = 0; a < dc; a++) {
+    let t = 0;
+    for (let b = 0; b < dc; b++) t += qi[a * dc + b] * xHiy[b];
+    quad += xHiy[a] * t;
+  }
+  return -0.5 * (s - quad);
+}
+
+/** log |X X^T| of the c x n covariates (for the REML constant). */
+export function logDetXXt(data: MvData): number {
+  const { n, c, X } = data;
+  const xxt = new Float64Array(c * c);
+  for (let i = 0; i < c; i++) {
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += X[i * n + k] * X[j * n + k];
+      xxt[i * c + j] = s;
+    }
+  }
+  return invertWithLogDet(xxt, c, new Float64Array(c * c));
+}
+
+/** GEMMA's constant of the log-likelihood ('L') or restricted log-likelihood ('R'). */
+export function logLikConstant(kind: 'R' | 'L', data: MvData): number {
+  const { n, d, c } = data;
+  const log2pi = Math.log(2 * Math.PI);
+  return kind === 'R' ? -0.5 * (n - c) * d * log2pi + 0.5 * d * logDetXXt(data) : -0.5 * n * d * log2pi;
+}
