@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from './config.js';
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from './plan-types.js';
+import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed, type KinshipSource } from './prepare.js';
 import { leaveOneOutKinship, runSnpPass, type SnpPassResult } from './snp-pass.js';
 import { rowsOfPositions, unionOfTested, type ScanUnit } from './units.js';
@@ -90,6 +91,7 @@ export function kinshipSourceOf(config: ScanConfig): KinshipSource {
     kinshipFile: config.kinship,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
+    quiet: config.quiet,
   };
 }
 
@@ -152,6 +154,13 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
  */
 export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
   const { source, selection } = inputs;
+  requireJobMemory(config.lmm !== undefined ? `-lmm ${config.lmm}` : config.lm !== undefined ? `-lm ${config.lm}` : `-gk ${config.kinshipKind ?? 1}`, {
+    engine: engine.name,
+    nTotal: selection.nTotal,
+    nAnalysed: config.lmm !== undefined ? Math.max(...inputs.groups.map((g) => g.selection.nAnalysed)) : 0,
+    computesKinship: Boolean(config.kinshipKind || config.loco),
+    readsKinship: Boolean(config.kinship) && config.lmm !== undefined,
+  });
   const earlyEigen = new Map<number, Promise<Eigen>>();
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;

@@ -20,6 +20,8 @@ export interface KinshipSource {
   kinshipFile?: string;
   eigenValuesFile?: string;
   eigenVectorsFile?: string;
+  /** No progress on stderr while a large file is read. */
+  quiet?: boolean;
 }
 
 /** Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given. */
@@ -27,8 +29,8 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   const n = selection.nAnalysed;
   if (source.eigenValuesFile || source.eigenVectorsFile) {
     if (!source.eigenValuesFile || !source.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
-    const values = readVector(source.eigenValuesFile, 'eigenvalue file');
-    const vectors = readSquareMatrix(source.eigenVectorsFile, 'eigenvector file');
+    const values = await readVector(source.eigenValuesFile, 'eigenvalue file');
+    const vectors = await readSquareMatrix(source.eigenVectorsFile, 'eigenvector file', { quiet: source.quiet });
     if (values.length !== n) throw new InputError(source.eigenValuesFile, `has ${values.length} eigenvalues but ${n} individuals are analysed`);
     if (vectors.n !== n) throw new InputError(source.eigenVectorsFile, `is ${vectors.n} x ${vectors.n} but ${n} individuals are analysed`);
     for (let i = 0; i < n; i++) if (values[i] < ZERO_EIGENVALUE) values[i] = 0;
@@ -37,7 +39,7 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   let full = source.kinship;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
-    full = readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: selection.nTotal, symmetric: true }).data;
+    full = (await readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: selection.nTotal, symmetric: true, quiet: source.quiet })).data;
   }
   const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), n);
   const eigen = await engine.eigen(centred, n);

@@ -1,0 +1,65 @@
+/**
+ * What a job's n x n stages need, checked before any genotype is read: a cohort too large for this
+ * machine (or for the wasm engine's one 4 GiB memory) stops at once, with the n, the bytes and what
+ * there is, instead of failing in an allocation after minutes of work.
+ */
+import type { EngineName } from '../engines/engine.js';
+import { MemoryError, requireMemory } from '../io/memory-fit.js';
+
+/** A wasm32 memory: 65,536 pages of 64 KiB. */
+export const WASM_WINDOW_BYTES = 2 ** 32;
+
+/** The n x n stages a job runs, and on which engine. */
+export interface JobSizes {
+  engine: EngineName;
+  /** Individuals in the files (the kinship's size). */
+  nTotal: number;
+  /** Individuals analysed (the eigendecomposition's size); 0 when the job has no eigendecomposition. */
+  nAnalysed: number;
+  /** The kinship is computed from the genotypes (-gk, or an LMM without -k, -d/-u). */
+  computesKinship: boolean;
+  /** The kinship is read from a file (-k). */
+  readsKinship: boolean;
+}
+
+/** Bytes of `count` n x n float64 matrices. */
+const squares = (count: number, n: number): number => count * 8 * n * n;
+
+/**
+ * The peak of the job's n x n matrices, as this implementation holds them: the kinship (the wasm sum
+ * in shared memory and its copy when finished; one matrix read or with the ts engine); then for the
+ * eigendecomposition the kinship, its centred analysed part, the eigensolver's three n x n work arrays
+ * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out.
+ */
+export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
+  const wasmKinship = s.engine !== 'ts';
+  const kinship = s.computesKinship ? squares(wasmKinship ? 2 : 1, s.nTotal) : s.readsKinship ? squares(1, s.nTotal) : 0;
+  const kinshipDetail = s.computesKinship ? (wasmKinship ? 'the kinship sum and its copy' : 'the kinship') : 'the kinship';
+  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${wasmKinship && s.computesKinship ? 2 : 1} n x n float64` };
+  const solver = s.engine === 'ts' ? 3 : 4;
+  const eigen = squares(solver + 1, s.nAnalysed);
+  const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
+  return {
+    bytes: Math.max(kinship, kept + eigen),
+    detail: `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,
+  };
+}
+
+/**
+ * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
+ * engine, the eigensolver's three n x n arrays fit one wasm32 memory (about n = 13,300).
+ */
+export function requireJobMemory(task: string, s: JobSizes): void {
+  const { bytes, detail } = jobMemoryBytes(s);
+  const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, s.computesKinship || s.readsKinship ? s.nTotal : 0) : s.nTotal;
+  requireMemory(task, n, bytes, detail);
+  if (s.engine === 'ts') return;
+  const windowed: [string, number, number][] = [];
+  if (s.computesKinship) windowed.push(['the kinship sum', s.nTotal, squares(1, s.nTotal)]);
+  if (s.nAnalysed > 0) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, squares(3, s.nAnalysed)]);
+  for (const [what, size, need] of windowed) {
+    if (need > WASM_WINDOW_BYTES - (64 << 20)) {
+      throw new MemoryError(`${task} at n = ${size} needs ${(need / 1e9).toFixed(1)} GB in the wasm engine's one memory (${what}), which holds 4.3 GB at most (wasm32)`);
+    }
+  }
+}
