@@ -20,6 +20,8 @@ export interface JobSizes {
   computesKinship: boolean;
   /** The kinship is read from a file (-k). */
   readsKinship: boolean;
+  /** The eigenvectors come from -d/-u files rather than the eigensolver (default false). */
+  givenEigen?: boolean;
 }
 
 /** Bytes of `count` n x n float64 matrices. */
@@ -35,6 +37,7 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   const wasmKinship = s.engine !== 'ts';
   const kinship = s.computesKinship ? squares(wasmKinship ? 2 : 1, s.nTotal) : s.readsKinship ? squares(1, s.nTotal) : 0;
   const kinshipDetail = s.computesKinship ? (wasmKinship ? 'the kinship sum and its copy' : 'the kinship') : 'the kinship';
+  if (s.nAnalysed > 0 && s.givenEigen) return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
   if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${wasmKinship && s.computesKinship ? 2 : 1} n x n float64` };
   const solver = s.engine === 'ts' ? 3 : 4;
   const eigen = squares(solver + 1, s.nAnalysed);
@@ -47,7 +50,8 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
 
 /**
  * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
- * engine, the eigensolver's three n x n arrays fit one wasm32 memory (about n = 13,300).
+ * engine, the eigensolver's three n x n arrays fit one wasm32 memory (about n = 13,300). The rotation
+ * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
   const { bytes, detail } = jobMemoryBytes(s);
@@ -56,7 +60,7 @@ export function requireJobMemory(task: string, s: JobSizes): void {
   if (s.engine === 'ts') return;
   const windowed: [string, number, number][] = [];
   if (s.computesKinship) windowed.push(['the kinship sum', s.nTotal, squares(1, s.nTotal)]);
-  if (s.nAnalysed > 0) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, squares(3, s.nAnalysed)]);
+  if (s.nAnalysed > 0 && !s.givenEigen) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, squares(3, s.nAnalysed)]);
   for (const [what, size, need] of windowed) {
     if (need > WASM_WINDOW_BYTES - (64 << 20)) {
       throw new MemoryError(`${task} at n = ${size} needs ${(need / 1e9).toFixed(1)} GB in the wasm engine's one memory (${what}), which holds 4.3 GB at most (wasm32)`);

@@ -160,6 +160,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     nAnalysed: config.lmm !== undefined ? Math.max(...inputs.groups.map((g) => g.selection.nAnalysed)) : 0,
     computesKinship: Boolean(config.kinshipKind || config.loco),
     readsKinship: Boolean(config.kinship) && config.lmm !== undefined,
+    givenEigen: Boolean(config.eigenValuesFile),
   });
   const earlyEigen = new Map<number, Promise<Eigen>>();
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.

@@ -46,6 +46,9 @@ describe('requireJobMemory', () => {
     const e = thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes }));
     expect(e).toBeInstanceOf(MemoryError);
     if (fits) expect(e!.message).toMatch(new RegExp(`^-lmm 4 at n = ${n} needs [\\d.]+ GB in the wasm engine's one memory`));
+    // Eigenvectors given (-d/-u): no eigensolver, and the rotation goes through the window in strips.
+    expect(jobMemoryBytes({ engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }).bytes).toBe(8 * n * n);
+    if (8 * n * n <= memoryLimit()) expect(thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }))).toBeUndefined();
     const small = 2000;
     expect(thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', nTotal: small, nAnalysed: small, computesKinship: false, readsKinship: true }))).toBeUndefined();
   });
