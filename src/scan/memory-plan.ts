@@ -4,6 +4,7 @@
  * there is, instead of failing in an allocation after minutes of work.
  */
 import type { EngineName } from '../engines/engine.js';
+import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
 import { MemoryError, requireMemory } from '../io/memory-fit.js';
 
 /** A wasm32 memory: 65,536 pages of 64 KiB. */
@@ -50,7 +51,8 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
 
 /**
  * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
- * engine, the eigensolver's three n x n arrays fit one wasm32 memory (about n = 13,300). The rotation
+ * engine, the eigensolver's n x n arrays fit one wasm32 memory (two of them above n = 12,500: about
+ * n = 16,300 at most). The rotation
  * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
@@ -60,7 +62,12 @@ export function requireJobMemory(task: string, s: JobSizes): void {
   if (s.engine === 'ts') return;
   const windowed: [string, number, number][] = [];
   if (s.computesKinship) windowed.push(['the kinship sum', s.nTotal, squares(1, s.nTotal)]);
-  if (s.nAnalysed > 0 && !s.givenEigen) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, squares(3, s.nAnalysed)]);
+  if (s.nAnalysed > 0 && !s.givenEigen) {
+    // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two above (src/engines/wasm/eigen.ts).
+    const three = squares(3, s.nAnalysed);
+    if (three <= EIGEN_THREE_REGION_BYTES) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
+    else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
+  }
   for (const [what, size, need] of windowed) {
     if (need > WASM_WINDOW_BYTES - (64 << 20)) {
       throw new MemoryError(`${task} at n = ${size} needs ${(need / 1e9).toFixed(1)} GB in the wasm engine's one memory (${what}), which holds 4.3 GB at most (wasm32)`);

@@ -90,9 +90,12 @@ export class WasmPool {
     return this.runner.kinship.start(n);
   }
 
-  /** Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]). */
-  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
-    return eigenOn(this.runner, matrix, n);
+  /**
+   * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
+   * (tests lower it) is where the two-region layout for large n takes over.
+   */
+  eigen(matrix: Float64Array, n: number, threeRegionBytes?: number): Promise<Eigen> {
+    return eigenOn(this.runner, matrix, n, threeRegionBytes);
   }
 
   /** Score, Wald and LRT for b rotated SNPs (SNP-major b x n) against the plan; SNPs split across workers. */
