@@ -5,6 +5,7 @@
  */
 import type { EngineName } from '../engines/engine.js';
 import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
+import { KINSHIP_RESIDENT_BYTES } from '../engines/wasm/kinship-bands.js';
 import { MemoryError, requireMemory } from '../io/memory-fit.js';
 
 /** A wasm32 memory: 65,536 pages of 64 KiB. */
@@ -35,11 +36,12 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
  * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out.
  */
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
-  const wasmKinship = s.engine !== 'ts';
-  const kinship = s.computesKinship ? squares(wasmKinship ? 2 : 1, s.nTotal) : s.readsKinship ? squares(1, s.nTotal) : 0;
-  const kinshipDetail = s.computesKinship ? (wasmKinship ? 'the kinship sum and its copy' : 'the kinship') : 'the kinship';
+  // The wasm sum resident in shared memory is copied out when finished; a banded one is held once.
+  const twice = s.engine !== 'ts' && squares(1, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
+  const kinship = s.computesKinship ? squares(twice ? 2 : 1, s.nTotal) : s.readsKinship ? squares(1, s.nTotal) : 0;
+  const kinshipDetail = s.computesKinship && twice ? 'the kinship sum and its copy' : 'the kinship';
   if (s.nAnalysed > 0 && s.givenEigen) return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
-  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${wasmKinship && s.computesKinship ? 2 : 1} n x n float64` };
+  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${s.computesKinship && twice ? 2 : 1} n x n float64` };
   const solver = s.engine === 'ts' ? 3 : 4;
   const eigen = squares(solver + 1, s.nAnalysed);
   const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
@@ -60,8 +62,8 @@ export function requireJobMemory(task: string, s: JobSizes): void {
   const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, s.computesKinship || s.readsKinship ? s.nTotal : 0) : s.nTotal;
   requireMemory(task, n, bytes, detail);
   if (s.engine === 'ts') return;
+  // The kinship sum goes through shared memory in bands above KINSHIP_RESIDENT_BYTES: no limit there.
   const windowed: [string, number, number][] = [];
-  if (s.computesKinship) windowed.push(['the kinship sum', s.nTotal, squares(1, s.nTotal)]);
   if (s.nAnalysed > 0 && !s.givenEigen) {
     // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two above (src/engines/wasm/eigen.ts).
     const three = squares(3, s.nAnalysed);

@@ -31,11 +31,11 @@ describe('requireJobMemory', () => {
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
-    // Two n x n float64 more than the machine holds.
-    const n = Math.ceil(Math.sqrt(memoryLimit() / 16)) + 1000;
+    // One n x n float64 more than the machine holds (a sum this large is held once, banded).
+    const n = Math.ceil(Math.sqrt(memoryLimit() / 8)) + 1000;
     const e = thrown(() => requireJobMemory('-gk 1', { engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }));
     expect(e).toBeInstanceOf(MemoryError);
-    expect(e!.message).toMatch(new RegExp(`^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the kinship sum and its copy, 2 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`));
+    expect(e!.message).toMatch(new RegExp(`^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the kinship, 1 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`));
     expect(e!.message).not.toContain('\n');
   });
 
@@ -56,7 +56,7 @@ describe('requireJobMemory', () => {
   });
 
   it('stops lmmscan -gk before reading a genotype, with one line and no output', () => {
-    // 400,000 individuals: 2.6 TB for the kinship, beyond any machine this runs on.
+    // 400,000 individuals: 1.3 TB for the kinship, beyond any machine this runs on.
     const dir = scratchDir('memory-plan');
     const n = 400_000;
     const prefix = join(dir, 'huge');
@@ -66,7 +66,7 @@ describe('requireJobMemory', () => {
     const out = join(dir, 'out');
     const r = spawnSync(process.execPath, [CLI, '-bfile', prefix, '-gk', '1', '-outdir', out, '-o', 'x'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^lmmscan: error: -gk 1 at n = 400000 needs 2560\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/);
+    expect(r.stderr).toMatch(/^lmmscan: error: -gk 1 at n = 400000 needs 1280\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // Nothing written: not even the output folder.
     expect(readdirSync(dir).filter((f) => !f.startsWith('huge'))).toEqual([]);

@@ -71,13 +71,14 @@ export const KINSHIP_TILE_ROWS = 96;
 
 /**
  * GEMM calls adding X^T X (X SNP-major b x n at pX) to the upper triangle of K (row-major n x n at pK): tiles of
- * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots.
+ * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots. Rows
+ * [rowStart, rowEnd) only, when given (rowStart a multiple of the tile height: the same tiles as the whole).
  */
-export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number): KernelCall[][] {
+export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number, rowStart = 0, rowEnd = n): KernelCall[][] {
   const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
   const load = new Array<number>(runner.slots).fill(0);
-  for (let r0 = 0; r0 < n; r0 += KINSHIP_TILE_ROWS) {
-    const r1 = Math.min(n, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
+  for (let r0 = rowStart; r0 < rowEnd; r0 += KINSHIP_TILE_ROWS) {
+    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
     let t = 0;
     for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
     load[t] += (r1 - r0) * cols;
