@@ -54,7 +54,7 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
 /**
  * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
  * engine, the eigensolver's n x n arrays fit one wasm32 memory (two of them above n = 12,500: about
- * n = 16,300 at most). The rotation
+ * n = 16,200 at most). The rotation
  * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
