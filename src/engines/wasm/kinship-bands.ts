@@ -23,6 +23,7 @@ export class BandedKinship implements KinshipSession {
   private readonly sum: Float64Array;
   private readonly bandRows: number;
   private pending: Promise<void> = Promise.resolve();
+  private failure: unknown;
   private closed = false;
 
   constructor(private readonly runner: KernelRunner, readonly n: number, bandBytes = KINSHIP_BAND_BYTES) {
@@ -31,39 +32,46 @@ export class BandedKinship implements KinshipSession {
     this.bandRows = Math.max(KINSHIP_TILE_ROWS, rows);
   }
 
+  /**
+   * Resolves once the block is copied into shared memory (the caller may reuse it, and read the next block
+   * while the GEMMs run); a GEMM failure is reported by the next add() or by finish().
+   */
   add(block: Float64Array, b: number): Promise<void> {
     const { n } = this;
     if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
     if (block.length < n * b) return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (b === 0 || n === 0) return Promise.resolve();
-    // Resolves once K is updated (not when the block is copied, as the resident sum does): the caller may
-    // reuse the block then.
-    const work = this.pending.then(() => this.addBands(block, b));
-    this.pending = work;
-    return work;
+    return new Promise<void>((accepted, rejected) => {
+      const work = this.runner.exclusive(() => this.addBands(block, b, accepted));
+      this.pending = work.catch((err: unknown) => {
+        this.failure ??= err;
+      });
+      // Before accepted(): the caller's error. After it: kept for the next add() or finish().
+      work.then(() => accepted(), rejected);
+    });
   }
 
-  private addBands(block: Float64Array, b: number): Promise<void> {
+  private async addBands(block: Float64Array, b: number, copied: () => void): Promise<void> {
     const { n, runner, sum, bandRows } = this;
-    return runner.exclusive(async () => {
-      const { arena } = runner;
-      const pX = arena.allocF64(n * b), pBand = arena.allocF64(bandRows * n);
-      arena.f64(pX, n * b).set(block.subarray(0, n * b));
-      for (let r0 = 0; r0 < n; r0 += bandRows) {
-        const r1 = Math.min(n, r0 + bandRows);
-        const band = arena.f64(pBand, (r1 - r0) * n);
-        for (let r = r0; r < r1; r++) band.set(sum.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
-        // The resident sum's calls for rows r0..r1, with K's row r at band row r - r0 (pK shifted by r0 rows).
-        const lists = kinshipCallLists(runner, n, b, pX, pBand - r0 * n * 8, r0, r1);
-        await runner.parallel(lists);
-        for (let r = r0; r < r1; r++) sum.set(band.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
-      }
-    });
+    const { arena } = runner;
+    const pX = arena.allocF64(n * b), pBand = arena.allocF64(bandRows * n);
+    arena.f64(pX, n * b).set(block.subarray(0, n * b));
+    copied();
+    for (let r0 = 0; r0 < n; r0 += bandRows) {
+      const r1 = Math.min(n, r0 + bandRows);
+      const band = arena.f64(pBand, (r1 - r0) * n);
+      for (let r = r0; r < r1; r++) band.set(sum.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
+      // The resident sum's calls for rows r0..r1, with K's row r at band row r - r0 (pK shifted by r0 rows).
+      await runner.parallel(kinshipCallLists(runner, n, b, pX, pBand - r0 * n * 8, r0, r1));
+      for (let r = r0; r < r1; r++) sum.set(band.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
+    }
   }
 
   async finish(): Promise<Float64Array> {
     this.closed = true;
     await this.pending;
+    if (this.failure !== undefined) throw this.failure;
     mirrorUpper(this.sum, this.n);
     return this.sum;
   }

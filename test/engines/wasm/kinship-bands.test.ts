@@ -24,7 +24,13 @@ describe('banded kinship', () => {
       const want = await resident.finish();
       for (const tiles of [1, 2]) {
         const banded = pool.startKinship(n, 0, 8 * n * KINSHIP_TILE_ROWS * tiles);
-        for (let s = 0; s < sizes.length; s++) await banded.add(blocks[s]!, sizes[s]!);
+        // The block may be reused once add() resolves (the next one read while the GEMMs run): scribbled on here.
+        const scratch = new Float64Array(Math.max(...sizes) * n);
+        for (let s = 0; s < sizes.length; s++) {
+          scratch.set(blocks[s]!);
+          await banded.add(scratch, sizes[s]!);
+          scratch.fill(NaN);
+        }
         expect(await banded.finish()).toEqual(want);
       }
       expect(maxAbsDiff(want, reference)).toBeLessThan(1e-12 * n);
