@@ -33,7 +33,8 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
  * The peak of the job's n x n matrices, as this implementation holds them: the kinship (the wasm sum
  * in shared memory and its copy when finished; one matrix read or with the ts engine); then for the
  * eigendecomposition the kinship, its centred analysed part, the eigensolver's three n x n work arrays
- * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out.
+ * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out, and so are --loco's sums per
+ * chromosome (one n x n each: the chromosomes are known only after the pass).
  */
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   // The wasm sum resident in shared memory is copied out when finished; a banded one is held once.

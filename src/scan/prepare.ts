@@ -36,15 +36,21 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
     for (let i = 0; i < n; i++) if (values[i] < ZERO_EIGENVALUE) values[i] = 0;
     return { values, vectors: vectors.data };
   }
+  // No name in this frame holds K or its centred copy across the await: the collector may free a K read
+  // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
+  const eigen = await engine.eigen(await centredAnalysed(source, selection), n);
+  for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
+  return eigen;
+}
+
+/** The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file. */
+async function centredAnalysed(source: KinshipSource, selection: SampleSelection): Promise<Float64Array> {
   let full = source.kinship;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
     full = (await readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: selection.nTotal, symmetric: true, quiet: source.quiet })).data;
   }
-  const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), n);
-  const eigen = await engine.eigen(centred, n);
-  for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
-  return eigen;
+  return doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
 }
 
 /** Rotates covariates and phenotype, fits the null model, and freezes the plan. */

@@ -27,6 +27,8 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
   if (matrix.length !== n * n) throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
   if (24 * n * n > threeRegionBytes) return eigenTwoRegions(runner, matrix, n);
+  // Dropped once copied into shared memory, so that only the caller's reference (if any) keeps it alive.
+  let input: Float64Array | null = matrix;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
@@ -42,7 +44,8 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
     const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
-    arena.f64(a, n * n).set(matrix);
+    arena.f64(a, n * n).set(input!);
+    input = null;
 
     await session(runner, team, T, [
       ['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]],
@@ -63,6 +66,7 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
  * Bitwise the three-region result: no kernel sees different inputs.
  */
 async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
+  let input: Float64Array | null = matrix;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
@@ -77,7 +81,8 @@ async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: nu
     const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
-    arena.f64(r1, n * n).set(matrix);
+    arena.f64(r1, n * n).set(input!);
+    input = null;
     const teamSession = async (lead: KernelCall[]) => {
       await runner.run([['teamInit', [team, T]]]);
       await session(runner, team, T, lead);
