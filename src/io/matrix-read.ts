@@ -179,12 +179,16 @@ function firstAsymmetric(data: Float64Array, n: number): [number, number] | null
     for (let c0 = r0; c0 < n && !found; c0 += B) {
       const c1 = Math.min(n, c0 + B);
       for (let r = r0; r < r1 && !found; r++)
-        for (let c = Math.max(c0, r + 1); c < c1; c++) if (asymmetric(data[r * n + c], data[c * n + r])) found = true;
+        for (let c = Math.max(c0, r + 1); c < c1; c++) {
+          if (asymmetric(data[r * n + c], data[c * n + r])) found = true;
+        }
     }
   }
   if (!found) return null;
   // Some pair is off: the first one in row order is the one to report.
-  for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) if (asymmetric(data[r * n + c], data[c * n + r])) return [r, c];
+  for (let r = 0; r < n; r++) {
+    for (let c = r + 1; c < n; c++) if (asymmetric(data[r * n + c], data[c * n + r])) return [r, c];
+  }
   return null;
 }
 
@@ -207,7 +211,11 @@ export interface SquareMatrixOptions {
  * there are N individuals", then the first row whose length is not the row count, then the first value
  * that is not a finite number.
  */
-export async function readSquareMatrix(path: string, what: string, options: SquareMatrixOptions = {}): Promise<{ n: number; data: Float64Array }> {
+export async function readSquareMatrix(
+  path: string,
+  what: string,
+  options: SquareMatrixOptions = {},
+): Promise<{ n: number; data: Float64Array }> {
   let n = -1;
   let data: Float64Array | null = null;
   let rows = 0;
@@ -223,7 +231,8 @@ export async function readSquareMatrix(path: string, what: string, options: Squa
     if (row === 0) {
       n = countFields(line);
       tooLarge = !squareMatrixFits(n);
-      if (n === 0 || tooLarge || (options.expectedSize !== undefined && n !== options.expectedSize)) counting = true;
+      const wrongSize = options.expectedSize !== undefined && n !== options.expectedSize;
+      if (n === 0 || tooLarge || wrongSize) counting = true;
       else {
         data = new Float64Array(n * n);
         if (n >= 4096) progress = new Progress(`Reading ${what}`, n, Boolean(options.quiet));
@@ -258,15 +267,20 @@ export async function readSquareMatrix(path: string, what: string, options: Squa
   const found = problem as RowProblem | null;
   if (found) {
     const line = found.row + 1;
-    if (found.count !== n) throw new InputError(path, `${what} is not square: row ${line} has ${found.count} values, expected ${n}`, line);
-    throw new InputError(path, `${what} value "${found.badText}" in column ${found.badColumn + 1} is not a finite number`, line);
+    if (found.count !== n) {
+      throw new InputError(path, `${what} is not square: row ${line} has ${found.count} values, expected ${n}`, line);
+    }
+    const column = found.badColumn + 1;
+    throw new InputError(path, `${what} value "${found.badText}" in column ${column} is not a finite number`, line);
   }
   const matrix = data ?? empty;
   if (options.symmetric) {
     const pair = firstAsymmetric(matrix, n);
     if (pair) {
       const [r, c] = pair;
-      throw new InputError(path, `${what} is not symmetric: K[${r + 1}][${c + 1}] = ${matrix[r * n + c]} but K[${c + 1}][${r + 1}] = ${matrix[c * n + r]}`, r + 1);
+      const [a, b] = [matrix[r * n + c], matrix[c * n + r]];
+      const values = `K[${r + 1}][${c + 1}] = ${a} but K[${c + 1}][${r + 1}] = ${b}`;
+      throw new InputError(path, `${what} is not symmetric: ${values}`, r + 1);
     }
   }
   return { n, data: matrix };
@@ -284,7 +298,8 @@ export async function readVector(path: string, what: string): Promise<Float64Arr
     while (i < end && (c === SPACE || c === TAB || c === COMMA)) c = bytes[++i];
     const v = i < end ? parseField(bytes, i, end) : NaN;
     if (!Number.isFinite(v)) {
-      throw new InputError(path, `${what} value "${bytes.toString('utf8', line.start, end)}" is not a finite number`, line.lineNumber);
+      const text = bytes.toString('utf8', line.start, end);
+      throw new InputError(path, `${what} value "${text}" is not a finite number`, line.lineNumber);
     }
     if (count === values.length) {
       const bigger = new Float64Array(2 * count);

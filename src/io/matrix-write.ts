@@ -26,8 +26,15 @@ export const CHUNK_TEXT_BYTES = 64 << 20;
  * same chunk reuses the mirror's text; mirrors in earlier chunks are formatted again, which gives the
  * same text (and costs up to twice the formatting of a whole-text kinship, to keep memory bounded).
  */
-export function* matrixTextChunks(data: Float64Array, rows: number, cols: number, chunkBytes = CHUNK_TEXT_BYTES): Generator<Uint8Array> {
-  if (data.length < rows * cols) throw new RangeError(`matrixTextChunks: ${data.length} values for a ${rows} x ${cols} matrix`);
+export function* matrixTextChunks(
+  data: Float64Array,
+  rows: number,
+  cols: number,
+  chunkBytes = CHUNK_TEXT_BYTES,
+): Generator<Uint8Array> {
+  if (data.length < rows * cols) {
+    throw new RangeError(`matrixTextChunks: ${data.length} values for a ${rows} x ${cols} matrix`);
+  }
   if (rows === 0 || cols === 0) {
     yield formatMatrixBytes(data, rows, cols);
     return;
@@ -100,7 +107,13 @@ export interface ByteSink {
  * Writes a row-major rows x cols matrix in GEMMA's text format (%.10g, tabs, one row per line) to sink:
  * small ones formatted whole, large ones as matrixTextChunks(), with progress on stderr.
  */
-export function writeMatrixText(sink: ByteSink, data: Float64Array, rows: number, cols: number, options: MatrixWriteOptions = {}): void {
+export function writeMatrixText(
+  sink: ByteSink,
+  data: Float64Array,
+  rows: number,
+  cols: number,
+  options: MatrixWriteOptions = {},
+): void {
   if (rows * cols * FIELD_BYTES <= (options.wholeTextLimit ?? WHOLE_TEXT_LIMIT)) {
     sink.write(formatMatrixBytes(data, rows, cols));
     return;
@@ -117,7 +130,13 @@ export function writeMatrixText(sink: ByteSink, data: Float64Array, rows: number
 }
 
 /** writeMatrixText() to path, atomically (removed again if anything fails). */
-export function writeMatrixFile(path: string, data: Float64Array, rows: number, cols: number, options: MatrixWriteOptions = {}): void {
+export function writeMatrixFile(
+  path: string,
+  data: Float64Array,
+  rows: number,
+  cols: number,
+  options: MatrixWriteOptions = {},
+): void {
   const writer = new AtomicWriter(path);
   try {
     writeMatrixText(writer, data, rows, cols, options);

@@ -39,16 +39,21 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   // The wasm sum resident in shared memory is copied out when finished; a banded one is held once.
   const twice = s.engine !== 'ts' && squares(1, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
-  const kinship = s.computesKinship ? squares(twice ? 2 : 1, s.nTotal) : s.readsKinship ? squares(1, s.nTotal) : 0;
+  const kinshipCopies = s.computesKinship ? (twice ? 2 : 1) : s.readsKinship ? 1 : 0;
+  const kinship = squares(kinshipCopies, s.nTotal);
   const kinshipDetail = s.computesKinship && twice ? 'the kinship sum and its copy' : 'the kinship';
-  if (s.nAnalysed > 0 && s.givenEigen) return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
-  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${s.computesKinship && twice ? 2 : 1} n x n float64` };
+  if (s.nAnalysed > 0 && s.givenEigen) {
+    return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
+  }
+  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
   const solver = s.engine === 'ts' ? 3 : 4;
   const eigen = squares(solver + 1, s.nAnalysed);
   const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
   return {
     bytes: Math.max(kinship, kept + eigen),
-    detail: `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,
+    detail:
+      `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ` +
+      `${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,
   };
 }
 
@@ -60,7 +65,8 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
   const { bytes, detail } = jobMemoryBytes(s);
-  const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, s.computesKinship || s.readsKinship ? s.nTotal : 0) : s.nTotal;
+  const withKinship = s.computesKinship || s.readsKinship;
+  const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, withKinship ? s.nTotal : 0) : s.nTotal;
   requireMemory(task, n, bytes, detail);
   if (s.engine === 'ts') return;
   // The kinship sum goes through shared memory in bands above KINSHIP_RESIDENT_BYTES: no limit there.
@@ -68,12 +74,18 @@ export function requireJobMemory(task: string, s: JobSizes): void {
   if (s.nAnalysed > 0 && !s.givenEigen) {
     // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two above (src/engines/wasm/eigen.ts).
     const three = squares(3, s.nAnalysed);
-    if (three <= EIGEN_THREE_REGION_BYTES) windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
+    if (three <= EIGEN_THREE_REGION_BYTES) {
+      windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
+    }
     else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
   }
   for (const [what, size, need] of windowed) {
     if (need > WASM_WINDOW_BYTES - (64 << 20)) {
-      throw new MemoryError(`${task} at n = ${size} needs ${(need / 1e9).toFixed(1)} GB in the wasm engine's one memory (${what}), which holds 4.3 GB at most (wasm32)`);
+      const gb = (need / 1e9).toFixed(1);
+      throw new MemoryError(
+        `${task} at n = ${size} needs ${gb} GB in the wasm engine's one memory (${what}), ` +
+          'which holds 4.3 GB at most (wasm32)',
+      );
     }
   }
 }

@@ -14,10 +14,10 @@ export const KINSHIP_RESIDENT_BYTES = 2 ** 31;
 export const KINSHIP_BAND_BYTES = 512 << 20;
 
 /**
- * K = sum over blocks of X^T X with K in a JS array: for each band of rows [R0, R1) (a multiple of the tile
- * height), the upper part K[R0:R1, R0:n] goes into shared memory, the same GEMM calls as the resident sum
- * add X^T X to it (kinshipCallLists on the band, C offset to the band's rows), and it comes back. Every element
- * sums its SNPs in the same order as in the resident sum, so the result is bitwise the same.
+ * K = sum over blocks of X^T X with K in a JS array: for each band of rows [R0, R1) (a multiple of the
+ * tile height), the upper part K[R0:R1, R0:n] goes into shared memory, the same GEMM calls as the resident
+ * sum add X^T X to it (kinshipCallLists on the band, C offset to the band's rows), and it comes back.
+ * Every element sums its SNPs in the same order as in the resident sum, so the result is bitwise the same.
  */
 export class BandedKinship implements KinshipSession {
   private readonly sum: Float64Array;
@@ -39,7 +39,9 @@ export class BandedKinship implements KinshipSession {
   add(block: Float64Array, b: number): Promise<void> {
     const { n } = this;
     if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
-    if (block.length < n * b) return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+    if (block.length < n * b) {
+      return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+    }
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (b === 0 || n === 0) return Promise.resolve();
     return new Promise<void>((accepted, rejected) => {
