@@ -3,8 +3,8 @@
  * bounded chunks, plain or gzipped, so that no buffer grows with the file: a 30,000 x 30,000 kinship is
  * 14 GB of text, and Node cannot hold more than 2 GiB in one read or 4 GiB in one Buffer.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { COMMA, fieldEnd, parseField, skipField, SPACE, TAB } from './field-bytes.js';
 import { InputError } from './input-error.js';
 import { Progress } from './progress.js';
@@ -15,6 +15,8 @@ const LF = 10;
 const CR = 13;
 /** Bytes read (or inflated) at a time. */
 const CHUNK_BYTES = 1 << 20;
+/** Gzip files up to this size are inflated at once (1032:1 is deflate's limit: at most 66 MB). */
+const SMALL_GZIP_BYTES = 64 << 10;
 
 /** One line of streamLines(): bytes[start, end); bytes[end] is its terminator or past the buffer. */
 interface Line {
@@ -42,9 +44,12 @@ function isGzip(path: string): boolean {
  */
 async function* streamLines(path: string, what: string): AsyncGenerator<Line> {
   requireFile(path, what);
-  const source = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const gzip = isGzip(path);
-  const input: AsyncIterable<Buffer> = gzip ? source.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : source;
+  // A file of one chunk (at most 66 MB once inflated) is read at once: opening a stream costs more than it.
+  const whole = statSync(path).size <= (gzip ? SMALL_GZIP_BYTES : CHUNK_BYTES);
+  const source = whole ? null : createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  let input: Iterable<Buffer> | AsyncIterable<Buffer> = [];
+  if (source) input = gzip ? source.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : source;
   let lineNumber = 0;
   let pieces: Buffer[] = [];
   let afterCR = false;
@@ -55,7 +60,8 @@ async function* streamLines(path: string, what: string): AsyncGenerator<Line> {
     return bytes;
   };
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    if (whole) input = [gzip ? gunzipSync(readFileSync(path)) : readFileSync(path)];
+    for await (const chunk of input) {
       let pos = 0;
       if (first) {
         // A byte-order mark split across chunks is not worth handling: chunks are 1 MiB.
@@ -96,7 +102,7 @@ async function* streamLines(path: string, what: string): AsyncGenerator<Line> {
     const problem = gzip ? 'corrupt gzip data' : 'read failed';
     throw new InputError(path, `${problem} (${(e as Error).message})`, lineNumber + 1);
   } finally {
-    source.destroy();
+    source?.destroy();
   }
 }
 
