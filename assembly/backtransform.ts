@@ -118,6 +118,15 @@ export function transposeRows(n: i32, src: usize, dst: usize, r0: i32, r1: i32):
   }
 }
 
+// Sets the context slots of the three jobs; returns the number of reflector blocks.
+function backSlots(n: i32, a: usize, tau: usize, zt: usize, blocks: usize, w: usize, works: usize, ctx: usize): i32 {
+  setSlot(ctx, X_N, n); setSlot(ctx, X_A, <i32>a); setSlot(ctx, X_TAU, <i32>tau); setSlot(ctx, X_ZT, <i32>zt);
+  setSlot(ctx, X_BLOCKS, <i32>blocks); setSlot(ctx, X_W, <i32>w); setSlot(ctx, X_WORKS, <i32>works);
+  const nblk = (n - 1 + KB - 1) / KB;
+  setSlot(ctx, X_NBLK, nblk);
+  return nblk;
+}
+
 /**
  * Team leader: U = Q Z from zt (n x n, row r = eigenvector r of the tridiagonal matrix) and the reflectors left in
  * `a` and `tau` by tridiagonalize; U (row-major, column k for eigenvector k) overwrites `a`, zt is destroyed.
@@ -125,11 +134,26 @@ export function transposeRows(n: i32, src: usize, dst: usize, r0: i32, r1: i32):
  */
 export function backTransform(n: i32, a: usize, tau: usize, zt: usize, blocks: usize, w: usize, works: usize,
   team: usize, ctx: usize): void {
-  setSlot(ctx, X_N, n); setSlot(ctx, X_A, <i32>a); setSlot(ctx, X_TAU, <i32>tau); setSlot(ctx, X_ZT, <i32>zt);
-  setSlot(ctx, X_BLOCKS, <i32>blocks); setSlot(ctx, X_W, <i32>w); setSlot(ctx, X_WORKS, <i32>works);
-  const nblk = (n - 1 + KB - 1) / KB;
-  setSlot(ctx, X_NBLK, nblk);
+  const nblk = backSlots(n, a, tau, zt, blocks, w, works, ctx);
   teamRun(team, JOB_BACK_PREP, nblk, ctx);
+  teamRun(team, JOB_BACK_APPLY, (n + STRIP - 1) / STRIP, ctx);
+  teamRun(team, JOB_BACK_TRANSPOSE, (n + TSTRIP - 1) / TSTRIP, ctx);
+}
+
+/**
+ * Team leader: backTransform's first job alone, the WY blocks from the reflectors in `a` and `tau`. It needs no
+ * zt, so it can run before the tridiagonal eigensolver, leaving `a` free for that solver's workspace (the
+ * large-n layout in src/engines/wasm/eigen.ts).
+ */
+export function backPrepare(n: i32, a: usize, tau: usize, blocks: usize, w: usize, works: usize, team: usize,
+  ctx: usize): void {
+  teamRun(team, JOB_BACK_PREP, backSlots(n, a, tau, 0, blocks, w, works, ctx), ctx);
+}
+
+/** Team leader: backTransform's other two jobs, blocks prepared by backPrepare applied to zt, then U into `out`. */
+export function backApply(n: i32, out: usize, zt: usize, blocks: usize, w: usize, works: usize, team: usize,
+  ctx: usize): void {
+  backSlots(n, out, 0, zt, blocks, w, works, ctx);
   teamRun(team, JOB_BACK_APPLY, (n + STRIP - 1) / STRIP, ctx);
   teamRun(team, JOB_BACK_TRANSPOSE, (n + TSTRIP - 1) / TSTRIP, ctx);
 }

@@ -4,6 +4,6 @@ export { tridiagonalize } from './tridiag';
 export { teamInit, teamHelp, teamFinish, teamAbort } from './team';
 export { dcEigen } from './dc';
 export { eigenSizes } from './eigen';
-export { backTransform } from './backtransform';
+export { backApply, backPrepare, backTransform } from './backtransform';
 export { lmmPlanBytes, lmmPrepare, lmmScan, lmmWorkBytes } from './lmm';
 export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';

@@ -82,7 +82,7 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
     const used = new Set(labels.filter((g, i) => g !== null && selection.analysed[i]));
     kinshipSource = `groups from ${config.groups} (${used.size} groups, K = D D')`;
   } else if (config.kinship) {
-    full = readSquareMatrix(config.kinship, 'kinship matrix', { expectedSize: nTotal, symmetric: true }).data;
+    full = (await readSquareMatrix(config.kinship, 'kinship matrix', { expectedSize: nTotal, symmetric: true, quiet: config.quiet })).data;
     kinshipSource = `kinship ${config.kinship} (as given, not centred)`;
   } else {
     const source = openFitGenotypes(config, nTotal, phenotypeFile);

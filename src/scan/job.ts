@@ -12,11 +12,12 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
-import { formatMatrixBytes, formatVector } from '../io/matrix-file.js';
+import { writeMatrixFile, writeVectorFile } from '../io/matrix-write.js';
 import { Progress } from '../io/progress.js';
 import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
 import { openInputs, inputFiles, selectionSettings } from './inputs.js';
+import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
@@ -81,7 +82,7 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
       const kinship = kinshipOf(pass);
       if (!kinship) throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`);
       const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
-      writeFileAtomic(out(suffix), formatMatrixBytes(kinship, inputs.selection.nTotal, inputs.selection.nTotal));
+      writeMatrixFile(out(suffix), kinship, inputs.selection.nTotal, inputs.selection.nTotal, { what: 'kinship matrix', quiet: config.quiet });
       summary.totalMinutes = clock.totalMinutes;
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
@@ -145,14 +146,15 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
   let inputs: ReturnType<typeof openInputs> | undefined;
   try {
     inputs = openInputs(config);
+    requireJobMemory('-eigen', { engine: engine.name, nTotal: inputs.selection.nTotal, nAnalysed: inputs.selection.nAnalysed, computesKinship: false, readsKinship: Boolean(config.kinship) });
     const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine, (m) => {
       if (!config.quiet) process.stderr.write(`lmmscan: ${m}\n`);
     });
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);
-    writeFileAtomic(d, formatVector(eigen.values));
-    writeFileAtomic(u, formatMatrixBytes(eigen.vectors, n, n));
+    writeVectorFile(d, eigen.values);
+    writeMatrixFile(u, eigen.vectors, n, n, { what: 'eigenvectors', quiet: config.quiet });
     return [d, u];
   } finally {
     inputs?.source.close();

@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from '../model/plan.js';
+import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed, type KinshipSource } from './prepare.js';
 import { leaveOneOutKinship, runSnpPass, type SnpPassResult } from './snp-pass.js';
 import { rowsOfPositions, unionOfTested, type ScanUnit } from './units.js';
@@ -103,6 +104,7 @@ export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): Kinshi
     kinshipRows: inputs?.kinshipRows,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
+    quiet: config.quiet,
   };
 }
 
@@ -165,6 +167,14 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
  */
 export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
   const { source, selection } = inputs;
+  requireJobMemory(config.lmm !== undefined ? `-lmm ${config.lmm}` : config.lm !== undefined ? `-lm ${config.lm}` : `-gk ${config.kinshipKind ?? 1}`, {
+    engine: engine.name,
+    nTotal: selection.nTotal,
+    nAnalysed: config.lmm !== undefined ? Math.max(...inputs.groups.map((g) => g.selection.nAnalysed)) : 0,
+    computesKinship: Boolean(config.kinshipKind || config.loco),
+    readsKinship: Boolean(config.kinship) && config.lmm !== undefined,
+    givenEigen: Boolean(config.eigenValuesFile),
+  });
   const earlyEigen = new Map<number, Promise<Eigen>>();
   // Warnings about a given K, for the log (and said at once on stderr, as GEMMA does).
   const warnings: string[] = [];

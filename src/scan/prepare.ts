@@ -29,6 +29,8 @@ export interface KinshipSource {
   kinshipRows?: KinshipRows;
   eigenValuesFile?: string;
   eigenVectorsFile?: string;
+  /** No progress on stderr while a large file is read. */
+  quiet?: boolean;
 }
 
 /** Below this (relative to the largest eigenvalue, at least GEMMA's absolute 1e-10) an eigenvalue is negative, not rounding. */
@@ -62,8 +64,8 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   const n = selection.nAnalysed;
   if (source.eigenValuesFile || source.eigenVectorsFile) {
     if (!source.eigenValuesFile || !source.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
-    const values = readVector(source.eigenValuesFile, 'eigenvalue file');
-    const vectors = readSquareMatrix(source.eigenVectorsFile, 'eigenvector file');
+    const values = await readVector(source.eigenValuesFile, 'eigenvalue file');
+    const vectors = await readSquareMatrix(source.eigenVectorsFile, 'eigenvector file', { quiet: source.quiet });
     if (values.length !== n) throw new InputError(source.eigenValuesFile, `has ${values.length} eigenvalues but ${n} individuals are analysed`);
     if (vectors.n !== n) throw new InputError(source.eigenVectorsFile, `is ${vectors.n} x ${vectors.n} but ${n} individuals are analysed`);
     const warning = negativeEigenvalueWarning(values, `the eigendecomposition ${source.eigenValuesFile}`);
@@ -71,19 +73,25 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
     for (let i = 0; i < n; i++) if (values[i] < ZERO_EIGENVALUE) values[i] = 0;
     return { values, vectors: vectors.data };
   }
-  let full = source.kinship;
-  if (!full) {
-    if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
-    const rows = source.kinshipRows;
-    full = readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: rows?.size ?? selection.nTotal, symmetric: true }).data;
-    if (rows) full = pickSquare(full, rows.size, rows.rows);
-  }
-  const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), n);
-  const eigen = await engine.eigen(centred, n);
+  // No name in this frame holds K or its centred copy across the await: the collector may free a K read
+  // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
+  const eigen = await engine.eigen(await centredAnalysed(source, selection), n);
   const warning = negativeEigenvalueWarning(eigen.values, `the kinship ${source.kinshipFile ?? '(from --groups)'}`);
   if (warning) warn?.(warning);
   for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
   return eigen;
+}
+
+/** The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file. */
+async function centredAnalysed(source: KinshipSource, selection: SampleSelection): Promise<Float64Array> {
+  let full = source.kinship;
+  if (!full) {
+    if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
+    const rows = source.kinshipRows;
+    full = (await readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: rows?.size ?? selection.nTotal, symmetric: true, quiet: source.quiet })).data;
+    if (rows) full = pickSquare(full, rows.size, rows.rows);
+  }
+  return doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
 }
 
 /** The rows and columns `rows` (in that order) of a row-major size x size matrix. */

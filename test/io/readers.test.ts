@@ -116,23 +116,24 @@ describe('BIMBAM', () => {
 });
 
 describe('matrix files', () => {
-  it('rejects a non-square, asymmetric or non-finite kinship', () => {
+  it('rejects a non-square, asymmetric or non-finite kinship', async () => {
     writeFileSync(join(dir, 'k1.txt'), '1 0.5\n0.5\n');
-    expect(() => readSquareMatrix(join(dir, 'k1.txt'), 'kinship', { symmetric: true })).toThrow(/not square/);
+    await expect(readSquareMatrix(join(dir, 'k1.txt'), 'kinship', { symmetric: true })).rejects.toThrow(/not square/);
     writeFileSync(join(dir, 'k2.txt'), '1 0.5\n0.4 1\n');
-    expect(() => readSquareMatrix(join(dir, 'k2.txt'), 'kinship', { symmetric: true })).toThrow(/not symmetric/);
+    await expect(readSquareMatrix(join(dir, 'k2.txt'), 'kinship', { symmetric: true })).rejects.toThrow(/not symmetric/);
     writeFileSync(join(dir, 'k3.txt'), '1 nan\nnan 1\n');
-    expect(() => readSquareMatrix(join(dir, 'k3.txt'), 'kinship', { symmetric: true })).toThrow(/not a finite number/);
+    await expect(readSquareMatrix(join(dir, 'k3.txt'), 'kinship', { symmetric: true })).rejects.toThrow(/not a finite number/);
   });
 });
 
-/** The line-and-regex reader readSquareMatrix replaced: the reference for what it accepts and how it fails. */
+/**
+ * The line-and-regex reader readSquareMatrix replaced, with the line rules of the streamed one: a
+ * byte-order mark skipped, lines ended by \n, \r\n or \r, blank lines at the end dropped. The reference
+ * for what it accepts and how it fails.
+ */
 function referenceSquareMatrix(path: string, what: string, options: { expectedSize?: number; symmetric?: boolean } = {}): { n: number; data: Float64Array } {
-  // Lines as the matrix reader splits them today: at LF and CRLF only (readLines() also splits at a
-  // lone CR; the streamed kinship reader replacing this one is to follow it).
-  const split = readTextFile(path, what).split('\n');
-  if (split[split.length - 1] === '') split.pop();
-  const lines = split.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l, k, all) => !(k === all.length - 1 && l.trim() === ''));
+  const lines = readTextFile(path, what).replace(/^\ufeff/, '').split(/\r\n|\r|\n/);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   const n = lines.length;
   if (n === 0) throw new InputError(path, `${what} is empty`);
   if (options.expectedSize !== undefined && n !== options.expectedSize) {
@@ -162,9 +163,9 @@ function referenceSquareMatrix(path: string, what: string, options: { expectedSi
 }
 
 /** The value or the error message, so both readers can be compared whatever they do. */
-function outcome(read: () => { n: number; data: Float64Array }): { n: number; data: string[] } | string {
+async function outcome(read: () => Promise<{ n: number; data: Float64Array }> | { n: number; data: Float64Array }): Promise<{ n: number; data: string[] } | string> {
   try {
-    const { n, data } = read();
+    const { n, data } = await read();
     return { n, data: Array.from(data, (v) => (Object.is(v, -0) ? '-0' : String(v))) };
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
@@ -182,7 +183,7 @@ describe('readSquareMatrix against the line-and-regex reader', () => {
   ];
   const SEPARATORS = [' ', '\t', ',', '  ', ' ,\t', '\t\t'];
 
-  it('gives the same values or the same error on 4000 random files', () => {
+  it('gives the same values or the same error on 4000 random files', async () => {
     const next = rng(99);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const failures = new Set<string>();
@@ -200,16 +201,17 @@ describe('readSquareMatrix against the line-and-regex reader', () => {
         if (weird && next() < 0.1) values[r]!.pop(); // a short row
         if (weird && next() < 0.1) values[r]!.push('1'); // a long one
       }
-      const crlf = next() < 0.3;
-      let text = values.map((row) => (next() < 0.2 ? pick(SEPARATORS) : '') + row.join(pick(SEPARATORS)) + (next() < 0.2 ? pick(SEPARATORS) : '')).join(crlf ? '\r\n' : '\n');
-      const ending = pick(['', '\n', '\n\n', crlf ? '\r\n' : '\n', '\n \t\n', '\n,', '\n \n']);
+      const eol = pick(['\n', '\n', '\r\n', '\r']);
+      let text = values.map((row) => (next() < 0.2 ? pick(SEPARATORS) : '') + row.join(pick(SEPARATORS)) + (next() < 0.2 ? pick(SEPARATORS) : '')).join(eol);
+      if (next() < 0.1) text = '\ufeff' + text;
+      const ending = pick(['', '\n', '\n\n', eol, eol + eol + eol, '\n \t\n', '\n,', '\n \n', '\r\n\r\n']);
       text += ending;
       if (weird && next() < 0.05) text = pick(['', '\n', ' \n', '\n\n1']);
       const path = join(dir, `fuzz-${trial % 8}.txt`);
       writeFileSync(path, next() < 0.1 ? gzipSync(Buffer.from(text)) : text);
       const options = { symmetric: next() < 0.7, expectedSize: next() < 0.2 ? n + 1 : next() < 0.5 ? n : undefined };
-      const got = outcome(() => readSquareMatrix(path, 'kinship matrix', options));
-      const want = outcome(() => referenceSquareMatrix(path, 'kinship matrix', options));
+      const got = await outcome(() => readSquareMatrix(path, 'kinship matrix', options));
+      const want = await outcome(() => referenceSquareMatrix(path, 'kinship matrix', options));
       if (JSON.stringify(got) !== JSON.stringify(want)) expect.fail(`${JSON.stringify(text)}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
       if (typeof got === 'string') failures.add(got.replace(/^.*?: /, '').replace(/[\d"].*$/, ''));
       else read++;
@@ -219,23 +221,23 @@ describe('readSquareMatrix against the line-and-regex reader', () => {
     expect([...failures].sort()).toEqual(['kinship matrix has ', 'kinship matrix is empty', 'kinship matrix is not square: row ', 'kinship matrix is not symmetric: K[', 'kinship matrix value ']);
   });
 
-  it('parses %.10g text of random values exactly as Number() does', () => {
+  it('parses %.10g text of random values exactly as Number() does', async () => {
     const next = rng(5);
     const n = 120;
     const K = new Float64Array(n * n);
     for (let r = 0; r < n; r++) for (let c = r; c < n; c++) K[r * n + c] = K[c * n + r] = (next() - 0.2) * 10 ** Math.floor(next() * 12 - 9);
     const path = join(dir, 'k-random.txt');
     writeFileSync(path, formatMatrix(K, n, n));
-    expect(outcome(() => readSquareMatrix(path, 'kinship', { symmetric: true }))).toEqual(outcome(() => referenceSquareMatrix(path, 'kinship', { symmetric: true })));
+    expect(await outcome(() => readSquareMatrix(path, 'kinship', { symmetric: true }))).toEqual(await outcome(() => referenceSquareMatrix(path, 'kinship', { symmetric: true })));
   });
 
-  it('reports the first asymmetric pair in row order and the line of a bad value', () => {
+  it('reports the first asymmetric pair in row order and the line of a bad value', async () => {
     writeFileSync(join(dir, 'k4.txt'), '1 2 3\n2 1 9\n4 5 1\n');
-    expect(() => readSquareMatrix(join(dir, 'k4.txt'), 'kinship', { symmetric: true })).toThrow('k4.txt:1: kinship is not symmetric: K[1][3] = 3 but K[3][1] = 4');
+    await expect(readSquareMatrix(join(dir, 'k4.txt'), 'kinship', { symmetric: true })).rejects.toThrow('k4.txt:1: kinship is not symmetric: K[1][3] = 3 but K[3][1] = 4');
     writeFileSync(join(dir, 'k5.txt'), '1 2 3\n2 x 5\n3 5 1 7\n');
-    expect(() => readSquareMatrix(join(dir, 'k5.txt'), 'kinship')).toThrow('k5.txt:2: kinship value "x" in column 2 is not a finite number');
+    await expect(readSquareMatrix(join(dir, 'k5.txt'), 'kinship')).rejects.toThrow('k5.txt:2: kinship value "x" in column 2 is not a finite number');
     writeFileSync(join(dir, 'k6.txt'), '1 2 3\n2 x 5 6\n3 5 1\n');
-    expect(() => readSquareMatrix(join(dir, 'k6.txt'), 'kinship')).toThrow('k6.txt:2: kinship is not square: row 2 has 4 values, expected 3');
+    await expect(readSquareMatrix(join(dir, 'k6.txt'), 'kinship')).rejects.toThrow('k6.txt:2: kinship is not square: row 2 has 4 values, expected 3');
   });
 });
 

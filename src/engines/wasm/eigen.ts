@@ -13,10 +13,23 @@ import { EigenSize } from './layout.js';
 const TEAM_BYTES = 512; // >= TEAM_BYTES in assembly/team.ts
 const CTX_BYTES = 256; // CTX_BYTES in assembly/vec.ts
 
-/** Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix. */
-export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
+/**
+ * n x n arrays in shared memory up to which the eigensolver keeps its three (the matrix and reflectors then U,
+ * the tridiagonal eigenvectors, the merge and WY blocks) side by side, as it always has: 3.5 GiB, n = 12,500.
+ * Above it, the two-region layout of eigenTwoRegions().
+ */
+export const EIGEN_THREE_REGION_BYTES = 3.5 * 2 ** 30;
+
+/**
+ * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.
+ * `threeRegionBytes` (tests lower it) is where the large-n layout takes over.
+ */
+export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number, threeRegionBytes = EIGEN_THREE_REGION_BYTES): Promise<Eigen> {
   if (matrix.length !== n * n) throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  if (24 * n * n > threeRegionBytes) return eigenTwoRegions(runner, matrix, n);
+  // Dropped once copied into shared memory, so that only the caller's reference (if any) keeps it alive.
+  let input: Float64Array | null = matrix;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
@@ -35,19 +48,67 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
     const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
-    arena.f64(a, n * n).set(matrix);
+    arena.f64(a, n * n).set(input!);
+    input = null;
 
     await session(runner, team, T, [
       ['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]],
       ['dcEigen', [n, d, e, zt, big, small, levels, works, team, ctx, status]],
       ['backTransform', [n, a, tau, zt, big, w, works, team, ctx]],
     ]);
-    // A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
-    if (new Int32Array(arena.memory.buffer, status, 1)[0] !== 0) {
-      throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
-    }
+    checkStatus(arena.memory, status);
     return { values: arena.f64(d, n).slice(), vectors: arena.f64(a, n * n).slice() };
   });
+}
+
+/**
+ * The same kernels, in the same order of arithmetic, in two n x n regions of shared memory instead of three
+ * (16 n^2 bytes: n = 16,000 fits the 4 GiB wasm32 memory, which three regions stop near 13,300). The WY blocks
+ * are built from the reflectors before the tridiagonal solve instead of after it (they need only the
+ * reflectors), which frees the matrix's region for the solver's workspace; the blocks wait in a JS array while
+ * the solver runs. Regions: R1 = matrix, reflectors -> solver workspace -> WY blocks -> U; R2 = WY blocks -> zt.
+ * Bitwise the three-region result: no kernel sees different inputs.
+ */
+async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
+  let input: Float64Array | null = matrix;
+  return runner.exclusive(async () => {
+    const { arena, scratch } = runner;
+    const T = runner.slots;
+    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(32), status = arena.alloc(8);
+    await runner.run([['eigenSizes', [n, sizes]]]);
+    const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(arena.memory.buffer, sizes, 5);
+    const region = Math.max(n * n, blockDoubles!);
+    const r1 = arena.allocF64(region), r2 = arena.allocF64(region);
+    const d = arena.allocF64(n), e = arena.allocF64(n), tau = arena.allocF64(n);
+    const triScratch = arena.allocF64(triDoubles!), small = arena.allocF64(T * dcDoubles!);
+    const levels = arena.alloc(4 * levelEntries!), w = arena.allocF64(T * backDoubles!);
+    const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
+    new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
+    new Int32Array(arena.memory.buffer, status, 2).fill(0);
+    arena.f64(r1, n * n).set(input!);
+    input = null;
+    const teamSession = async (lead: KernelCall[]) => {
+      await runner.run([['teamInit', [team, T]]]);
+      await session(runner, team, T, lead);
+    };
+
+    await teamSession([
+      ['tridiagonalize', [n, r1, d, e, tau, triScratch, works, team, ctx]],
+      ['backPrepare', [n, r1, tau, r2, w, works, team, ctx]],
+    ]);
+    const blocks = arena.f64(r2, blockDoubles!).slice();
+    await teamSession([['dcEigen', [n, d, e, r2, r1, small, levels, works, team, ctx, status]]]);
+    checkStatus(arena.memory, status);
+    // zt (in R2) is square and R2 holds it; the blocks go to R1, which the solver no longer needs.
+    arena.f64(r1, blockDoubles!).set(blocks);
+    await teamSession([['backApply', [n, r1, r2, r1, w, works, team, ctx]]]);
+    return { values: arena.f64(d, n).slice(), vectors: arena.f64(r1, n * n).slice() };
+  });
+}
+
+// A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
+function checkStatus(memory: WebAssembly.Memory, status: number): void {
+  if (new Int32Array(memory.buffer, status, 1)[0] !== 0) throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
 }
 
 /**

@@ -25,6 +25,10 @@ export interface KernelExports {
   eigenSizes(n: number, out: number): void;
   backTransform(n: number, a: number, tau: number, zt: number, blocks: number, w: number, works: number,
     team: number, ctx: number): void;
+  backPrepare(n: number, a: number, tau: number, blocks: number, w: number, works: number, team: number,
+    ctx: number): void;
+  backApply(n: number, out: number, zt: number, blocks: number, w: number, works: number, team: number,
+    ctx: number): void;
   lmmPrepare(desc: number): void;
   lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;

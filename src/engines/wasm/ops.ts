@@ -5,9 +5,20 @@ import { splitRange } from './runner.js';
 // Row splits are multiples of the GEMM register tile height, so each thread runs only full tiles but the last.
 const TILE_ROWS = 4;
 
-/** U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b. */
-export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+/**
+ * Eigenvector bytes up to which rotateOn() copies U whole into shared memory, as it always has; above
+ * it U stays in its JS array and crosses in column strips of at most this size, so the rotation needs
+ * no n x n region of the 4 GiB wasm32 memory (U of n = 23,000 alone would take 4.2 GB of it).
+ */
+export const ROTATE_WINDOW_BYTES = 1 << 30;
+
+/**
+ * U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b.
+ * `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
+ */
+export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number, block: Float64Array, b: number, windowBytes = ROTATE_WINDOW_BYTES): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
+  if (8 * n * n > windowBytes) return rotateInStrips(runner, U, n, block, b, windowBytes);
   return runner.exclusive(async () => {
     const { arena } = runner;
     const pU = arena.allocF64(n * n), pX = arena.allocF64(n * b), pOut = arena.allocF64(n * b);
@@ -23,6 +34,32 @@ export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number,
   });
 }
 
+/**
+ * rotateOn() with U moved through shared memory in strips of columns: out[:, k0:k1] = X U[:, k0:k1], each
+ * strip copied in as an n x w row-major block. The GEMM sums every element over i in the same order
+ * whatever columns a call covers (and partial register tiles round like full ones), so the result is
+ * bitwise that of the whole-U call.
+ */
+async function rotateInStrips(runner: KernelRunner, U: Float64Array, n: number, block: Float64Array, b: number, windowBytes: number): Promise<Float64Array> {
+  const width = Math.min(n, Math.max(TILE_ROWS, Math.floor(windowBytes / (8 * n) / TILE_ROWS) * TILE_ROWS));
+  return runner.exclusive(async () => {
+    const { arena } = runner;
+    const pStrip = arena.allocF64(n * width), pX = arena.allocF64(n * b), pOut = arena.allocF64(n * b);
+    arena.f64(pX, n * b).set(block);
+    arena.f64(pOut, n * b).fill(0);
+    const ranges = splitRange(b, runner.slots, TILE_ROWS);
+    for (let k0 = 0; k0 < n; k0 += width) {
+      const w = Math.min(width, n - k0);
+      const strip = arena.f64(pStrip, n * w);
+      for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
+      await runner.parallel(ranges.map(([r0, r1], t): KernelCall[] => [
+        ['gemm', [r1 - r0, w, n, 1, pX + r0 * n * 8, n, 1, pStrip, w, 1, pOut + (r0 * n + k0) * 8, n, runner.scratch[t]!]],
+      ]));
+    }
+    return arena.f64(pOut, n * b).slice();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Kinship: K += X^T X is symmetric (GEMMA computes it with dsyrk), so only the upper triangle is computed, as GEMM
 // calls on row tiles that run from the diagonal to the right edge, and the lower triangle is its mirror. Every
@@ -34,13 +71,14 @@ export const KINSHIP_TILE_ROWS = 96;
 
 /**
  * GEMM calls adding X^T X (X SNP-major b x n at pX) to the upper triangle of K (row-major n x n at pK): tiles of
- * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots.
+ * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots. Rows
+ * [rowStart, rowEnd) only, when given (rowStart a multiple of the tile height: the same tiles as the whole).
  */
-export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number): KernelCall[][] {
+export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number, rowStart = 0, rowEnd = n): KernelCall[][] {
   const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
   const load = new Array<number>(runner.slots).fill(0);
-  for (let r0 = 0; r0 < n; r0 += KINSHIP_TILE_ROWS) {
-    const r1 = Math.min(n, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
+  for (let r0 = rowStart; r0 < rowEnd; r0 += KINSHIP_TILE_ROWS) {
+    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
     let t = 0;
     for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
     load[t] += (r1 - r0) * cols;

@@ -8,6 +8,7 @@ import { eigenOn } from './eigen.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
 import { ResidentLmmPlans } from './lmm.js';
+import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
 import type { KernelCall } from './runner.js';
@@ -84,14 +85,22 @@ export class WasmPool {
     return accumulateKinshipOn(this.runner, K, n, block, b);
   }
 
-  /** A sum of X^T X over blocks kept in shared memory until finish() (one resident sum at a time). */
-  startKinship(n: number): KinshipSession {
+  /**
+   * A sum of X^T X over blocks kept in shared memory until finish() (one resident sum at a time), or for
+   * large n in a JS array, updated band by band (kinship-bands.ts).
+   */
+  startKinship(n: number, residentBytes = KINSHIP_RESIDENT_BYTES, bandBytes?: number): KinshipSession {
+    // Above residentBytes (tests lower it) K stays in a JS array and crosses shared memory in bands.
+    if (8 * n * n > residentBytes) return new BandedKinship(this.runner, n, bandBytes);
     return this.runner.kinship.start(n);
   }
 
-  /** Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]). */
-  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
-    return eigenOn(this.runner, matrix, n);
+  /**
+   * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
+   * (tests lower it) is where the two-region layout for large n takes over.
+   */
+  eigen(matrix: Float64Array, n: number, threeRegionBytes?: number): Promise<Eigen> {
+    return eigenOn(this.runner, matrix, n, threeRegionBytes);
   }
 
   /** Score, Wald and LRT per SNP against a unit's plans, resident in shared memory; SNPs split across workers. */

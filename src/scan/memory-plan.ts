@@ -1,0 +1,91 @@
+/**
+ * What a job's n x n stages need, checked before any genotype is read: a cohort too large for this
+ * machine (or for the wasm engine's one 4 GiB memory) stops at once, with the n, the bytes and what
+ * there is, instead of failing in an allocation after minutes of work.
+ */
+import type { EngineName } from '../engines/engine.js';
+import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
+import { KINSHIP_RESIDENT_BYTES } from '../engines/wasm/kinship-bands.js';
+import { MemoryError, requireMemory } from '../io/memory-fit.js';
+
+/** A wasm32 memory: 65,536 pages of 64 KiB. */
+export const WASM_WINDOW_BYTES = 2 ** 32;
+
+/** The n x n stages a job runs, and on which engine. */
+export interface JobSizes {
+  engine: EngineName;
+  /** Individuals in the files (the kinship's size). */
+  nTotal: number;
+  /** Individuals analysed (the eigendecomposition's size); 0 when the job has no eigendecomposition. */
+  nAnalysed: number;
+  /** The kinship is computed from the genotypes (-gk, or an LMM without -k, -d/-u). */
+  computesKinship: boolean;
+  /** The kinship is read from a file (-k). */
+  readsKinship: boolean;
+  /** The eigenvectors come from -d/-u files rather than the eigensolver (default false). */
+  givenEigen?: boolean;
+}
+
+/** Bytes of `count` n x n float64 matrices. */
+const squares = (count: number, n: number): number => count * 8 * n * n;
+
+/**
+ * The peak of the job's n x n matrices, as this implementation holds them: the kinship (the wasm sum
+ * in shared memory and its copy when finished; one matrix read or with the ts engine); then for the
+ * eigendecomposition the kinship, its centred analysed part, the eigensolver's three n x n work arrays
+ * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out, and so are --loco's sums per
+ * chromosome (one n x n each: the chromosomes are known only after the pass).
+ */
+export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
+  // The wasm sum resident in shared memory is copied out when finished; a banded one is held once.
+  const twice = s.engine !== 'ts' && squares(1, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
+  const kinshipCopies = s.computesKinship ? (twice ? 2 : 1) : s.readsKinship ? 1 : 0;
+  const kinship = squares(kinshipCopies, s.nTotal);
+  const kinshipDetail = s.computesKinship && twice ? 'the kinship sum and its copy' : 'the kinship';
+  if (s.nAnalysed > 0 && s.givenEigen) {
+    return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
+  }
+  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
+  const solver = s.engine === 'ts' ? 3 : 4;
+  const eigen = squares(solver + 1, s.nAnalysed);
+  const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
+  return {
+    bytes: Math.max(kinship, kept + eigen),
+    detail:
+      `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ` +
+      `${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,
+  };
+}
+
+/**
+ * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
+ * engine, the eigensolver's n x n arrays fit one wasm32 memory (two of them above n = 12,500: about
+ * n = 16,200 at most). The rotation
+ * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
+ */
+export function requireJobMemory(task: string, s: JobSizes): void {
+  const { bytes, detail } = jobMemoryBytes(s);
+  const withKinship = s.computesKinship || s.readsKinship;
+  const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, withKinship ? s.nTotal : 0) : s.nTotal;
+  requireMemory(task, n, bytes, detail);
+  if (s.engine === 'ts') return;
+  // The kinship sum goes through shared memory in bands above KINSHIP_RESIDENT_BYTES: no limit there.
+  const windowed: [string, number, number][] = [];
+  if (s.nAnalysed > 0 && !s.givenEigen) {
+    // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two above (src/engines/wasm/eigen.ts).
+    const three = squares(3, s.nAnalysed);
+    if (three <= EIGEN_THREE_REGION_BYTES) {
+      windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
+    }
+    else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
+  }
+  for (const [what, size, need] of windowed) {
+    if (need > WASM_WINDOW_BYTES - (64 << 20)) {
+      const gb = (need / 1e9).toFixed(1);
+      throw new MemoryError(
+        `${task} at n = ${size} needs ${gb} GB in the wasm engine's one memory (${what}), ` +
+          'which holds 4.3 GB at most (wasm32)',
+      );
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Kinship, eigenvector and eigenvalue files read and written in bounded chunks: the same bytes as the
+ * whole-text formatter, on real data and on forced small chunks; the line rules of the reader (blank
+ * lines at the end, byte-order mark, CR and CRLF). Texts above 2 GiB: matrix-stream-large.test.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { formatMatrixBytes, formatVector } from '../../src/io/matrix-file.js';
+import { readSquareMatrix, readVector } from '../../src/io/matrix-read.js';
+import { matrixTextChunks, writeMatrixFile, writeVectorFile } from '../../src/io/matrix-write.js';
+import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
+import { rng } from '../helpers/random.js';
+
+const dir = scratchDir('matrix-stream');
+
+/** The chunks of matrixTextChunks() joined (each copied: a chunk is valid until the next). */
+function chunked(data: Float64Array, rows: number, cols: number, chunkBytes: number): Buffer {
+  const parts: Buffer[] = [];
+  for (const chunk of matrixTextChunks(data, rows, cols, chunkBytes)) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
+}
+
+describe('streamed matrix text', () => {
+  it('is formatMatrixBytes() at every chunk size, for symmetric, nearly symmetric and rectangular matrices', () => {
+    const next = rng(23);
+    const special = [0, -0, NaN, Infinity, -Infinity, 0.5, 2.5e-7, 1e21, -1e-300];
+    for (const [rows, cols] of [[1, 1], [2, 2], [7, 7], [33, 33], [64, 64], [3, 5], [5, 3], [1, 9]] as const) {
+      const data = new Float64Array(rows * cols);
+      for (let i = 0; i < data.length; i++) data[i] = next() < 0.1 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 6);
+      if (rows === cols) {
+        for (let r = 0; r < rows; r++) for (let c = 0; c < r; c++) if (next() < 0.9) data[r * cols + c] = data[c * cols + r]!;
+        if (rows > 2) {
+          data[1] = 0;
+          data[cols] = -0;
+          data[2] = NaN;
+          data[2 * cols] = NaN;
+        }
+      }
+      const whole = formatMatrixBytes(data, rows, cols);
+      // From one row per chunk (every mirror formatted again) to the whole matrix in one.
+      for (const chunkBytes of [1, 26 * cols, 26 * cols * 3 + 5, 1 << 20]) expect(chunked(data, rows, cols, chunkBytes).equals(whole)).toBe(true);
+    }
+  });
+
+  it('writes the bytes GEMMA and the whole-text path write, on the real kinships and eigenvectors', async () => {
+    const files = [
+      join(SHARED_DATA, 'hs1008', 'output', 'hs1008.cXX.txt.gz'),
+      join(SHARED_DATA, 'hs1008', 'output', 'hs1008.sXX.txt.gz'),
+      join(SHARED_DATA, 'bxd', 'output', 'BXD.cXX.txt.gz'),
+      join(SHARED_DATA, 'bxd', 'output', 'BXD.eigenU.txt.gz'),
+    ];
+    for (const file of files) {
+      const { n, data } = await readSquareMatrix(file, 'matrix');
+      const whole = formatMatrixBytes(data, n, n);
+      for (const [label, options] of [['whole', {}], ['streamed', { wholeTextLimit: 0, chunkBytes: 100_000 }]] as const) {
+        const out = join(dir, `real-${label}.txt`);
+        writeMatrixFile(out, data, n, n, { quiet: true, ...options });
+        expect(readFileSync(out).equals(whole), `${file} ${label}`).toBe(true);
+      }
+      // What lmmscan writes is what GEMMA wrote, where GEMMA's own %.10g text is what was read.
+      const gemma = gunzipSync(readFileSync(file));
+      expect(readFileSync(join(dir, 'real-streamed.txt')).equals(gemma), file).toBe(true);
+    }
+    const eigenD = join(SHARED_DATA, 'bxd', 'output', 'BXD.eigenD.txt');
+    const values = await readVector(eigenD, 'eigenvalues');
+    writeVectorFile(join(dir, 'eigenD.txt'), values);
+    expect(readFileSync(join(dir, 'eigenD.txt')).equals(readFileSync(eigenD))).toBe(true);
+    expect(readFileSync(join(dir, 'eigenD.txt'), 'latin1')).toBe(formatVector(values));
+  });
+});
+
+describe('streamed matrix reader', () => {
+  const write = (name: string, text: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('ignores blank lines at the end, skips a byte-order mark, and takes LF, CRLF and CR line ends', async () => {
+    const want = [1, 0.5, 0.5, 2];
+    for (const text of ['1 0.5\n0.5 2\n', '1 0.5\n0.5 2\n\n\n', '1 0.5\r\n0.5 2\r\n\r\n', '1 0.5\r0.5 2\r', '\ufeff1 0.5\n0.5 2', '1 0.5\n0.5 2\n \t\n\n']) {
+      for (const gz of [false, true]) {
+        const path = write('lines.txt', gz ? gzipSync(Buffer.from(text)) : text);
+        const { n, data } = await readSquareMatrix(path, 'kinship', { symmetric: true, expectedSize: 2 });
+        expect([n, ...data], JSON.stringify(text)).toEqual([2, ...want]);
+      }
+    }
+    expect([...(await readVector(write('d.txt', '\ufeff1\r2\r\n3\n\n\n'), 'eigenvalues'))]).toEqual([1, 2, 3]);
+  });
+
+  it('counts a blank line before a row as a row, and names the file and line of each problem', async () => {
+    await expect(readSquareMatrix(write('mid.txt', '1 0\n\n0 1\n'), 'kinship')).rejects.toThrow('mid.txt:1: kinship is not square: row 1 has 2 values, expected 3');
+    await expect(readSquareMatrix(write('long.txt', '1 0\n0 1\n1 1\n'), 'kinship', { expectedSize: 2 })).rejects.toThrow('long.txt: kinship has 3 rows but there are 2 individuals');
+    await expect(readSquareMatrix(write('bad.txt', '1 0 0\r\n0 1 0\r\n0 0 z\r\n'), 'kinship')).rejects.toThrow('bad.txt:3: kinship value "z" in column 3 is not a finite number');
+    await expect(readSquareMatrix(write('blank.txt', '\n \n'), 'kinship')).rejects.toThrow('blank.txt: kinship is empty');
+    await expect(readVector(write('d-bad.txt', '1\n\nx 2\n'), 'eigenvalues')).rejects.toThrow('d-bad.txt:3: eigenvalues value "x 2" is not a finite number');
+    await expect(readSquareMatrix(write('corrupt.txt.gz', Buffer.concat([gzipSync(Buffer.from('1 0\n0 1\n')).subarray(0, 12), Buffer.alloc(20, 7)])), 'kinship')).rejects.toThrow(/corrupt\.txt\.gz:1: corrupt gzip data/);
+  });
+});
