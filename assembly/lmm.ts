@@ -5,7 +5,7 @@
 // refine each SNP with one SIMD pass over i per evaluation.
 //
 // Plan descriptor (f64 slots at `desc`; pointers are byte offsets, written by src/engines/wasm/lmm.ts):
-//   0 n, 1 c, 2 test mode (1 Wald, 2 LRT, 3 score, 4 all), 3 grid points G, 4 lMin, 5 lMax, 6 null ML lambda,
+//   0 n, 1 c, 2 test mode (1 Wald, 2 LRT, 3 score, 4 all, 9 LRT + score beta/se), 3 grid points G, 4 lMin, 5 lMax, 6 null ML lambda,
 //   7 null ML log-likelihood, 8 eigenvalues (n), 9 product table (n x (c+2)(c+3)/2, column-major; lmmPrepare
 //   fills the columns without x), 10 rotated covariates (c x n), 11 rotated phenotype (n), 12 grid lambdas (G),
 //   13 weights (transposed: Q' x n row-major, Q' = lmmWeightColumns, rows past Q zero), 14 covariate-only sums (Q x (c+2)(c+3)/2), 15 traces (2G: sum w, sum w^2),
@@ -211,7 +211,9 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const rows = CHUNK * snpRows;
   const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
   const df = <f64>(n - c - 1);
-  const doScore = mode == 3 || mode == 4, doReml = mode == 1 || mode == 4, doMl = mode == 2 || mode == 4;
+  // Mode 9 (GEMMA 0.98.5): the score test's beta and se with the likelihood ratio test.
+  const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
+  const doMl = mode == 2 || mode == 4 || mode == 9;
 
   let p = work;
   const products = p; p += align8(rows * n * 8);

@@ -22,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
     const { runStepCommand } = await import('../cluster/cli.js');
     return runStepCommand(argv[0], argv.slice(1));
   }
+  if (argv[0] === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
   const args = parseFlags(argv);
   if (args.has('help') || argv.length === 0) {
     process.stdout.write(helpText());

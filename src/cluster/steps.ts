@@ -92,7 +92,7 @@ export function parseShardSpec(spec: string): { shard: number; shards: number } 
 /** The plan's genotypes, opened for random access (PLINK) or a streaming skip (BIMBAM). */
 function openGenotypes(config: ScanConfig, nTotal: number): GenotypeSource {
   if (config.bfile) return new PlinkGenotypes(`${config.bfile}.bed`, readBim(`${config.bfile}.bim`), nTotal);
-  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null);
+  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null, config.anyGenotypeValues);
   throw new UsageError('the plan names no genotype file');
 }
 

@@ -41,7 +41,7 @@ function openGenotypes(config: ScanConfig, nTotal: number, phenotypeFile: string
     if (famCount !== nTotal) throw new InputError(phenotypeFile, `has ${nTotal} rows but ${config.bfile}.fam has ${famCount} individuals`);
     return new PlinkGenotypes(`${config.bfile}.bed`, readBim(`${config.bfile}.bim`), nTotal);
   }
-  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null);
+  if (config.geno) return new BimbamGenotypes(config.geno, nTotal, config.anno ? readAnnotationFile(config.anno) : null, config.anyGenotypeValues);
   throw new UsageError('-gk with --fit needs genotypes: -bfile PREFIX or -g FILE');
 }
 

@@ -74,6 +74,8 @@ export class BimbamGenotypes implements GenotypeSource {
     readonly path: string,
     readonly nSamples: number,
     private readonly annotation: Map<string, AnnotationEntry> | null,
+    /** GEMMA's -notsnp: values need not be dosages in [0, 2]. */
+    private readonly anyValues = false,
   ) {}
 
   async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
@@ -88,7 +90,7 @@ export class BimbamGenotypes implements GenotypeSource {
       annotations = [];
       return block;
     };
-    for await (const snp of streamBimbamGenotypes(this.path, n)) {
+    for await (const snp of streamBimbamGenotypes(this.path, n, this.anyValues)) {
       if (indices) {
         if (want >= indices.length) break;
         if (snp.index !== indices[want]) continue;

@@ -94,7 +94,7 @@ export function openInputs(config: ScanConfig): ScanInputs {
     if (nTotal === 0) throw new InputError(config.pheno, 'phenotype file is empty');
     const groups = groupTraits(nTotal, columns, phenotypes, config.pheno, covariates, config.covariates);
     const annotation = config.anno ? readAnnotationFile(config.anno) : null;
-    return { source: new BimbamGenotypes(config.geno, nTotal, annotation), selection: groups[0].selection, groups, traitColumns: columns };
+    return { source: new BimbamGenotypes(config.geno, nTotal, annotation, config.anyGenotypeValues), selection: groups[0].selection, groups, traitColumns: columns };
   }
   throw new UsageError('no genotypes: give -bfile PREFIX or -g FILE');
 }
