@@ -4,6 +4,7 @@ import { removePendingOutputs } from '../io/atomic-file.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { createEngine } from '../engines/select.js';
 import { runEigenJob, runJob } from '../scan/job.js';
+import { checkScanConfig } from '../scan/preflight.js';
 import { VERSION } from '../version.js';
 import { parseFlags, toPlotConfig, toScanConfig } from './args.js';
 import { helpText } from './flags.js';
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
+  // Every setting and input file checked before an engine starts or a SNP is read.
+  if (!config.fit) checkScanConfig(config);
   if (['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'].some((f) => args.has(f))) {
     const { runWithExecutor } = await import('../cluster/cli.js');
     const code = await runWithExecutor(args, config);

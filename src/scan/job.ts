@@ -19,8 +19,9 @@ import { openInputs } from './inputs.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
-import { checkModes, genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
+import { genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
+import { checkScanConfig } from './preflight.js';
 import { finishScan, type NullModelRecord } from './phase-merge.js';
 import { VERSION } from '../version.js';
 
@@ -53,7 +54,7 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
 
 /** Runs the job described by config with the given engine. */
 export async function runJob(config: ScanConfig, engine: Engine, engineNote: string): Promise<JobResult> {
-  checkModes(config);
+  checkScanConfig(config);
   const clock = new Stopwatch();
   const inputs = openInputs(config);
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
