@@ -44,7 +44,12 @@ async function main(argv: string[]): Promise<number> {
     const code = await runWithExecutor(args, config);
     if (code !== undefined) return code;
   }
-  const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
+  // -lm tests each SNP on this thread and needs no kinship, eigendecomposition or rotation: with
+  // --engine auto it starts no worker pool and no GPU probe (a third of a small -lm run's CPU time).
+  const lmOnly = config.lm !== undefined && config.engine === 'auto';
+  const selected = await createEngine(lmOnly ? 'ts' : config.engine, { threads: config.threads });
+  const { engine } = selected;
+  const reason = lmOnly ? 'auto: -lm tests each SNP on the main thread; no worker pool or GPU needed' : selected.reason;
   try {
     if (config.fit) {
       const { runFitJob } = await import('../fit/fit-job.js');

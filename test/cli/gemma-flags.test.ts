@@ -7,7 +7,7 @@ import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { FLAGS, helpText } from '../../src/cli/flags.js';
 import { UsageError } from '../../src/io/input-error.js';
 import { checkScanConfig } from '../../src/scan/preflight.js';
-import { CLI, REPO_ROOT, scratchDir } from '../helpers/paths.js';
+import { CLI, REPO_ROOT, SHARED_DATA, scratchDir } from '../helpers/paths.js';
 
 const config = (argv: string[]) => toScanConfig(parseFlags(argv), argv.join(' '));
 const usageError = (argv: string[]) => {
@@ -153,5 +153,16 @@ describe('help and version', () => {
       expect(help, f.name).toMatch(new RegExp(`^  (-\\w, )?${spelling}${f.name}\\b`, 'm'));
     }
     expect(help).toMatch(/^ {2}-loco CHR, --loco /m);
+  });
+});
+
+describe('start-up', () => {
+  it('-lm with --engine auto starts no worker pool or GPU probe, and says so in the log', () => {
+    const out = scratchDir('lm-startup');
+    const r = run(['-bfile', join(SHARED_DATA, 'hs1008', 'hs1008'), '-lm', '-outdir', out, '-o', 'lm', '--quiet', '--no-plots']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'lm.log.txt'), 'utf8')).toMatch(
+      /^## engine += ts .*\(auto: -lm tests each SNP on the main thread; no worker pool or GPU needed\)$/m,
+    );
   });
 });
