@@ -96,16 +96,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   const columns = phenotypeColumnsFlag(args);
   if (args.get('km') !== undefined) kinshipFormatFlag(args);
   const notSnp = args.has('notsnp');
-  const filters = {
-    maf: numberFlag(args, 'maf', DEFAULT_FILTERS.maf, (v) => v === -1 || (v >= 0 && v <= 0.5), 'a frequency in [0, 0.5] (or -1 to disable)'),
-    miss: numberFlag(args, 'miss', DEFAULT_FILTERS.miss, (v) => v >= 0 && v <= 1, 'a rate in [0, 1]'),
-    r2: numberFlag(args, 'r2', DEFAULT_FILTERS.r2, (v) => v >= 0 && v <= 1, 'a value in [0, 1]'),
-    hwe: numberFlag(args, 'hwe', DEFAULT_FILTERS.hwe, (v) => v >= 0 && v <= 1, 'a p-value in [0, 1]'),
-  };
-  // GEMMA: -notsnp sets the maf level to -1 (no maf or hwe filter), whatever -maf says.
-  if (notSnp) filters.maf = -1;
   if (args.has('pace')) numberFlag(args, 'pace', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  return {
+  const config: ScanConfig = {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
     pheno: text(args, 'p'),
@@ -126,7 +118,12 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     groups: text(args, 'groups'),
     fit: args.has('fit'),
     ml: args.has('ml'),
-    filters,
+    filters: {
+      maf: numberFlag(args, 'maf', DEFAULT_FILTERS.maf, (v) => v === -1 || (v >= 0 && v <= 0.5), 'a frequency in [0, 0.5] (or -1 to disable)'),
+      miss: numberFlag(args, 'miss', DEFAULT_FILTERS.miss, (v) => v >= 0 && v <= 1, 'a rate in [0, 1]'),
+      r2: numberFlag(args, 'r2', DEFAULT_FILTERS.r2, (v) => v >= 0 && v <= 1, 'a value in [0, 1]'),
+      hwe: numberFlag(args, 'hwe', DEFAULT_FILTERS.hwe, (v) => v >= 0 && v <= 1, 'a p-value in [0, 1]'),
+    },
     anyGenotypeValues: notSnp || undefined,
     search: {
       lMin: numberFlag(args, 'lmin', DEFAULT_LAMBDA_SEARCH.lMin, (v) => v > 0, 'a positive number'),
@@ -144,6 +141,9 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     plotTest: plotTestFlag(args),
     commandLine,
   };
+  // GEMMA: -notsnp sets the maf level to -1 (no maf or hwe filter), whatever -maf says.
+  if (notSnp) config.filters.maf = -1;
+  return config;
 }
 
 /** -n K (GEMMA also takes -n 1 6, its multivariate LMM, which lmmscan does not do). */
