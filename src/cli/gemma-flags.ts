@@ -7,7 +7,7 @@ import { FLAGS } from './flags.js';
 /** What each GEMMA 0.98.5 flag outside kinship, the univariate LMM, the linear model and LOCO is for. */
 const UNSUPPORTED_GEMMA: Record<string, string> = {};
 const groups: [string, string[]][] = [
-  ['BSLMM', ['bslmm', 'hmin', 'hmax', 'rmin', 'rmax', 'pmin', 'pmax', 'smin', 'smax', 'gmean', 'hscale',
+  ['BSLMM (and its -ldr)', ['bslmm', 'ldr', 'hmin', 'hmax', 'rmin', 'rmax', 'pmin', 'pmax', 'smin', 'smax', 'gmean', 'hscale',
     'rscale', 'pscale', 'w', 's', 'rpace', 'wpace', 'seed', 'mh']],
   ['prediction (-predict)', ['predict', 'epm', 'en', 'ebv', 'emu', 'mu']],
   ['variance components and summary statistics (-vc, -ci, -pve, -blocks, -beta, -cor)', ['vc', 'ci', 'pve', 'blocks', 'noconstrain',
@@ -19,6 +19,7 @@ const groups: [string, string[]][] = [
   ['multivariate LMM options (-pnr, -emi, -nri, -emp, -nrp, -crt)', ['pnr', 'emi', 'nri', 'emp', 'nrp', 'crt']],
   ['debugging (-debug-data, -no-fpe-check, -strict, -legacy, -issue)', ['debug-data', 'no-fpe-check', 'strict',
     'legacy', 'issue']],
+  ["GEMMA's license text", ['license']],
 ];
 for (const [analysis, names] of groups) for (const name of names) UNSUPPORTED_GEMMA[name] = analysis;
 
