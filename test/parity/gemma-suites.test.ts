@@ -128,6 +128,14 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
   SUITE_CASES.forEach((c, index) => {
     it(`${c.suite} ${c.name}`, () => {
       const gemmaCwd = runFolder(theirs, c);
+      if (c.fails) {
+        const g = spawnSync('gemma', argsOf(c), { cwd: gemmaCwd, encoding: 'utf8' });
+        expect(g.status, 'gemma succeeds where the suite expects an error').not.toBe(0);
+        const r = spawnSync(process.execPath, [CLI, ...argsOf(c)], { cwd: runFolder(ours, c), encoding: 'utf8' });
+        expect(r.status).toBe(1);
+        expect(r.stderr.split('\n')[0]).toContain(c.fails);
+        return;
+      }
       const key = analysisKey(c, gemmaCwd);
       let gemmaStatus = 0;
       let source = ranBy.get(key);
