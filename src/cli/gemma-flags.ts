@@ -7,7 +7,7 @@ import { FLAGS } from './flags.js';
 /** What each GEMMA 0.98.5 flag outside kinship, the univariate LMM, the linear model and LOCO is for. */
 const UNSUPPORTED_GEMMA: Record<string, string> = {};
 const groups: [string, string[]][] = [
-  ['BSLMM (and its -ldr)', ['bslmm', 'ldr', 'hmin', 'hmax', 'rmin', 'rmax', 'pmin', 'pmax', 'smin', 'smax', 'gmean', 'hscale',
+  ['BSLMM', ['bslmm', 'ldr', 'hmin', 'hmax', 'rmin', 'rmax', 'pmin', 'pmax', 'smin', 'smax', 'gmean', 'hscale',
     'rscale', 'pscale', 'w', 's', 'rpace', 'wpace', 'seed', 'mh']],
   ['prediction (-predict)', ['predict', 'epm', 'en', 'ebv', 'emu', 'mu']],
   ['variance components and summary statistics (-vc, -ci, -pve, -blocks, -beta, -cor)', ['vc', 'ci', 'pve', 'blocks', 'noconstrain',
