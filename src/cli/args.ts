@@ -96,6 +96,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   const columns = phenotypeColumnsFlag(args);
   if (args.get('km') !== undefined) kinshipFormatFlag(args);
   const notSnp = args.has('notsnp');
+  // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time).
   if (args.has('pace')) numberFlag(args, 'pace', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
   const config: ScanConfig = {
     bfile: text(args, 'bfile'),
@@ -152,10 +153,12 @@ function phenotypeColumnsFlag(args: ParsedArgs): number[] {
   if (raw === undefined) return [1];
   const fields = String(raw).split(' ');
   const columns = fields.map(Number);
-  if (!columns.every((v) => Number.isInteger(v) && v >= 1)) throw new UsageError(`-n ${String(raw)}: expected a column number >= 1`);
+  if (!columns.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new UsageError(`-n ${String(raw)}: expected a column number >= 1`);
+  }
   if (columns.length > 1) {
-    throw new UsageError(`-n ${String(raw)}: several columns are GEMMA's multivariate LMM, which lmmscan does not do yet ` +
-      `(for one scan per column: --traits ${columns.join(',')})`);
+    throw new UsageError(`-n ${String(raw)}: several columns are GEMMA's multivariate LMM, ` +
+      `which lmmscan does not do yet (for one scan per column: --traits ${columns.join(',')})`);
   }
   return columns;
 }
@@ -165,7 +168,8 @@ function kinshipFormatFlag(args: ParsedArgs): 1 {
   const mode = choice(args, 'km', [1, 2] as const);
   if (mode === 2) {
     const why = args.has('g') ? 'GEMMA itself needs -km 1 with BIMBAM genotypes' : 'lmmscan reads a kinship matrix only';
-    throw new UsageError(`-km 2 (a kinship file of ID pairs) is not supported: ${why}; give the matrix (-km 1, the default)`);
+    throw new UsageError(`-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
+      'give the matrix (-km 1, the default)');
   }
   return 1;
 }
