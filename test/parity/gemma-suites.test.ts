@@ -9,10 +9,10 @@
  * numbers. lmmscan runs every line.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareAssoc, maxMatrixDifference } from '../helpers/compare-assoc.js';
 import { IN_CI, requireComparator } from '../helpers/comparators.js';
 import { CLI, scratchDir } from '../helpers/paths.js';
@@ -115,6 +115,8 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
     layout(ours, join(root, 'example'));
     layout(theirs, join(root, 'example'));
   });
+  // Two copies of every output (mouse kinships are 55 MB each): about 700 MB, not kept.
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('lists every pending line with the feature it waits for', () => {
     // A line that uses a flag lmmscan lacks today fails at once, naming what is missing.
