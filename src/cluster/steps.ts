@@ -17,7 +17,8 @@ import { Progress } from '../io/progress.js';
 import { fileIdentity, type OutputTarget } from '../scan/checkpoint.js';
 import type { ScanConfig } from '../scan/config.js';
 import { openInputs } from '../scan/inputs.js';
-import { checkModes, prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
+import { prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
+import { checkScanConfig } from '../scan/preflight.js';
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
 import { prepareUnit } from '../scan/units.js';
@@ -59,7 +60,7 @@ function inputIdentities(config: ScanConfig): (string | null)[] {
 
 /** `lmmscan prepare <scan flags> --plan DIR`: samples, filters, kinship or -k, eigen, null models -> DIR. */
 export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNote: string, planDir: string): Promise<{ id: string; manifest: PlanManifest }> {
-  checkModes(given);
+  checkScanConfig(given);
   if (given.lmm === undefined && given.lm === undefined) throw new UsageError('lmmscan prepare makes a plan for a scan: give -lmm or -lm (with -gk or -eigen alone there is nothing to shard)');
   if (given.resume) throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');
   const config = absoluteConfig(given);
