@@ -10,7 +10,7 @@ export const enum PlanSlot {
   n = 0,
   /** Covariate columns c. */
   nCvt = 1,
-  /** 1 Wald, 2 LRT, 3 score, 4 all. */
+  /** 1 Wald, 2 LRT, 3 score, 4 all, 9 LRT with the score test's beta and se (GEMMA 0.98.5). */
   testMode = 2,
   /** Grid points G. */
   nGrid = 3,

@@ -205,7 +205,9 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const rows = CHUNK * snpRows;
   const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
   const df = <f64>(n - c - 1);
-  const doScore = mode == 3 || mode == 4, doReml = mode == 1 || mode == 4, doMl = mode == 2 || mode == 4;
+  // Mode 9 (GEMMA 0.98.5): the score test's beta and se with the likelihood ratio test.
+  const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
+  const doMl = mode == 2 || mode == 4 || mode == 9;
 
   let p = work;
   const products = p; p += align8(rows * n * 8);

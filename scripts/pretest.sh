@@ -4,7 +4,7 @@
 # the exact apt command. With CI=true a missing package is an error, so comparisons never skip.
 set -u
 packages=(
-  gemma
+  gemma gemma-doc
   plink2
   r-cran-lme4
   chromium chromium-driver fonts-dejavu-core

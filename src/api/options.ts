@@ -70,7 +70,7 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   kinshipKind: true, lmm: true, lm: true, writeEigen: true, groups: true, fit: true, ml: true, filters: true,
   search: true, outPrefix: true, outDir: true, engine: true, threads: true, blockSize: true, quiet: true,
   resume: true, plots: true, plotTest: true, gwasLine: true, suggestiveLine: true, commandLine: true,
-  genotypeOptions: true, ksnps: true, phenoTable: true, phenoNames: true, phenoColNums: true, covarTable: true,
+  anyGenotypeValues: true, genotypeOptions: true, ksnps: true, phenoTable: true, phenoNames: true, phenoColNums: true, covarTable: true,
   covarNames: true, covarColNums: true, kinshipIds: true, keep: true, remove: true, extract: true, exclude: true,
   chr: true, fromBp: true, toBp: true, snps: true,
 };

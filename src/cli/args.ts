@@ -7,6 +7,8 @@ import { FLAGS } from './flags.js';
 import { DEFAULT_FILTERS, DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
 import type { ThresholdSpec } from '../model/settings.js';
 import { genotypeFormatFlags } from '../io/genotype-registry.js';
+import { dashed, type FlagSpec } from './flags.js';
+import { gemmaFlagReason, suggestFlag } from './gemma-flags.js';
 
 export type ParsedArgs = Map<string, string | true>;
 
@@ -23,12 +25,21 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
       inline = name.slice(eq + 1);
       name = name.slice(0, eq);
     }
-    const spec = FLAGS.find((f) => f.name === name);
-    if (!spec) throw new UsageError(`unknown flag "${token}" (lmmscan --help lists every flag)`);
+    const spec = findFlag(name);
+    if (!spec) throw unknownFlag(token, name);
+    name = spec.name;
     if (out.has(name)) throw new UsageError(`flag -${name} given twice`);
     if (!spec.value) {
       if (inline !== undefined) throw new UsageError(`flag -${name} takes no value`);
       out.set(name, true);
+      continue;
+    }
+    if (spec.list && inline === undefined) {
+      // GEMMA's -n 1 6: every argument up to the next flag.
+      const values: string[] = [];
+      while (argv[k + 1] !== undefined && !argv[k + 1].startsWith('-')) values.push(argv[++k]);
+      if (values.length === 0) throw new UsageError(`flag -${name} needs a value (${spec.value})`);
+      out.set(name, values.join(' '));
       continue;
     }
     if (spec.optionalValue && inline === undefined && (argv[k + 1] === undefined || argv[k + 1].startsWith('-'))) {
@@ -39,11 +50,23 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
     if (value === undefined || (inline === undefined && !spec.rawValue && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
       throw new UsageError(`flag -${name} needs a value (${spec.value})`);
     }
-    let list = value;
-    if (spec.listValue && inline === undefined) while (argv[k + 1] !== undefined && !argv[k + 1].startsWith('-')) list += ` ${argv[++k]}`;
-    out.set(name, list);
+    out.set(name, value);
   }
   return out;
+}
+
+/** The flag spelt `name` (its name or an alias). */
+function findFlag(name: string): FlagSpec | undefined {
+  return FLAGS.find((f) => f.name === name) ?? FLAGS.find((f) => f.aliases?.includes(name));
+}
+
+/** The error for a flag lmmscan does not know: GEMMA's reason if it is GEMMA's, else the closest flag. */
+function unknownFlag(token: string, name: string): UsageError {
+  const reason = gemmaFlagReason(name);
+  if (reason) return new UsageError(reason);
+  const near = suggestFlag(name);
+  const hint = near ? `did you mean ${dashed(near)}? ` : '';
+  return new UsageError(`unknown flag "${token}" (${hint}lmmscan --help lists every flag)`);
 }
 
 function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
@@ -54,9 +77,11 @@ function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (v:
   return v;
 }
 
+/** A flag's mode; a bare flag (GEMMA's -gk, -lmm, -lm) is mode 1 as in GEMMA. */
 function choice<T extends number>(args: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {
   const raw = args.get(name);
   if (raw === undefined) return undefined;
+  if (raw === true) return 1 as T;
   const v = Number(raw);
   if (!allowed.includes(v as T)) throw new UsageError(`-${name} ${String(raw)}: expected one of ${allowed.join(', ')}`);
   return v as T;
@@ -98,7 +123,11 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   if (phenoNames && phenoColNums) throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
   if (severalPheno && args.has('traits')) throw new UsageError('--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits');
   const columns = phenotypeColumnsOf(args);
-  return {
+  if (args.get('km') !== undefined) kinshipFormatFlag(args);
+  const notSnp = args.has('notsnp');
+  // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time).
+  if (args.has('pace')) numberFlag(args, 'pace', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+  const config: ScanConfig = {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
     genotypeOptions: Object.keys(genotypeOptions).length > 0 ? genotypeOptions : undefined,
@@ -126,7 +155,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     eigenValuesFile: text(args, 'd'),
     eigenVectorsFile: text(args, 'u'),
     kinshipKind: choice(args, 'gk', [1, 2] as const),
-    lmm: choice(args, 'lmm', [1, 2, 3, 4] as const),
+    lmm: choice(args, 'lmm', [1, 2, 3, 4, 9] as const),
     lm: choice(args, 'lm', [1, 2, 3, 4] as const),
     writeEigen: args.has('eigen'),
     traits: text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
@@ -142,6 +171,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
       r2: numberFlag(args, 'r2', DEFAULT_FILTERS.r2, (v) => v >= 0 && v <= 1, 'a value in [0, 1]'),
       hwe: numberFlag(args, 'hwe', DEFAULT_FILTERS.hwe, (v) => v >= 0 && v <= 1, 'a p-value in [0, 1]'),
     },
+    anyGenotypeValues: notSnp || undefined,
     search: {
       lMin: numberFlag(args, 'lmin', DEFAULT_LAMBDA_SEARCH.lMin, (v) => v > 0, 'a positive number'),
       lMax: numberFlag(args, 'lmax', DEFAULT_LAMBDA_SEARCH.lMax, (v) => v > 0, 'a positive number'),
@@ -160,6 +190,20 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     suggestiveLine: lineFlag(args, 'suggestive-line'),
     commandLine,
   };
+  // GEMMA: -notsnp sets the maf level to -1 (no maf or hwe filter), whatever -maf says.
+  if (notSnp) config.filters.maf = -1;
+  return config;
+}
+
+/** -km: GEMMA's kinship file format; 1 (a matrix) is the only one lmmscan reads. */
+function kinshipFormatFlag(args: ParsedArgs): 1 {
+  const mode = choice(args, 'km', [1, 2] as const);
+  if (mode === 2) {
+    const why = args.has('g') ? 'GEMMA itself needs -km 1 with BIMBAM genotypes' : 'lmmscan reads a kinship matrix only';
+    throw new UsageError(`-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
+      'give the matrix (-km 1, the default)');
+  }
+  return 1;
 }
 
 /** -o NAME: a name inside -outdir (GEMMA's output/NAME), never empty (hidden files) nor a path of its own. */

@@ -9,17 +9,19 @@ export interface FlagSpec {
   optionalValue?: boolean;
   /** The value may itself start with a dash (e.g. sbatch options). */
   rawValue?: boolean;
-  /** Further arguments that do not start with a dash belong to the value too (-n 1 2 3). */
-  listValue?: boolean;
+  /** Takes every following argument up to the next flag, as GEMMA's -n (stored space separated). */
+  list?: boolean;
+  /** Other spellings (GEMMA's -b for -bfile, -silence for --quiet, -h for --help). */
+  aliases?: string[];
   help: string;
-  group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan' | 'cluster';
+  group: 'input' | 'analysis' | 'filter' | 'output' | 'lmmscan' | 'cluster' | 'gemma';
 }
 
 export const FLAGS: FlagSpec[] = [
-  { name: 'bfile', value: 'PREFIX', help: 'PLINK binary fileset PREFIX.bed/.bim/.fam (phenotype from .fam column 6 unless -p)', group: 'input' },
+  { name: 'bfile', aliases: ['b'], value: 'PREFIX', help: 'PLINK binary fileset PREFIX.bed/.bim/.fam (phenotype from .fam column 6 unless -p)', group: 'input' },
   { name: 'g', value: 'FILE', help: 'BIMBAM mean genotype file (plain or .gz)', group: 'input' },
   { name: 'p', value: 'FILE', help: 'phenotype file, one row per individual (NA = missing)', group: 'input' },
-  { name: 'n', value: 'K [K2 ...]', listValue: true, help: 'phenotype column to analyse (default 1); several with -lmm: GEMMA\'s multivariate LMM of those traits', group: 'input' },
+  { name: 'n', value: 'K', list: true, help: 'phenotype column to analyse (default 1); several with -lmm: GEMMA\'s multivariate LMM of those traits', group: 'input' },
   { name: 'a', value: 'FILE', help: 'BIMBAM SNP annotation: rs, position, chromosome', group: 'input' },
   { name: 'c', value: 'FILE', help: 'covariate file (an intercept column of 1s is appended if none is constant, as GEMMA)', group: 'input' },
   { name: 'k', value: 'FILE', help: 'kinship matrix over all individuals (plain or .gz)', group: 'input' },
@@ -41,9 +43,9 @@ export const FLAGS: FlagSpec[] = [
   { name: 'to-bp', value: 'N', help: 'analyse only SNPs at or before base pair N', group: 'filter' },
   { name: 'snps', value: 'FILE', help: 'GEMMA: analyse only these SNP IDs (kinship and tests), as --extract', group: 'filter' },
   { name: 'ksnps', value: 'FILE', help: 'GEMMA: compute the kinship (-gk, --loco) from these SNP IDs only', group: 'filter' },
-  { name: 'gk', value: '1|2', help: 'compute the kinship: 1 centred (NAME.cXX.txt), 2 standardised (NAME.sXX.txt)', group: 'analysis' },
-  { name: 'lmm', value: '1|2|3|4', help: 'LMM scan: 1 Wald, 2 likelihood ratio, 3 score, 4 all three', group: 'analysis' },
-  { name: 'lm', value: '1|2|3|4', help: 'linear model scan (no kinship): 1 Wald, 2 LRT, 3 score, 4 all', group: 'analysis' },
+  { name: 'gk', value: '1|2', optionalValue: true, help: 'compute the kinship: 1 centred (NAME.cXX.txt, also bare -gk), 2 standardised (NAME.sXX.txt)', group: 'analysis' },
+  { name: 'lmm', aliases: ['fa'], value: '1|2|3|4|9', optionalValue: true, help: 'LMM scan: 1 Wald (also bare -lmm), 2 likelihood ratio, 3 score, 4 all three, 9 likelihood ratio with the score test\'s beta and se (GEMMA 0.98.5)', group: 'analysis' },
+  { name: 'lm', value: '1|2|3|4', optionalValue: true, help: 'linear model scan (no kinship): 1 Wald (also bare -lm), 2 LRT, 3 score, 4 all', group: 'analysis' },
   { name: 'groups', value: 'FILE', help: 'one group label per individual (NA = missing): K = D D\' (random intercepts), instead of -k', group: 'input' },
   { name: 'fit', help: 'fit the null model only (REML; --ml for ML): NAME.fit.json with fixed effects, se, vg, ve, BLUPs', group: 'analysis' },
   { name: 'ml', help: 'with --fit: maximum likelihood instead of REML', group: 'analysis' },
@@ -69,9 +71,9 @@ export const FLAGS: FlagSpec[] = [
   { name: 'threads', value: 'N', help: 'worker threads for the wasm engine (default: all cores)', group: 'lmmscan' },
   { name: 'block-size', value: 'N', help: 'SNPs per block (default 2048, smaller with many traits)', group: 'lmmscan' },
   { name: 'resume', help: 'continue a killed or stopped run from its last finished block (same command plus --resume)', group: 'lmmscan' },
-  { name: 'quiet', help: 'no progress on stderr', group: 'lmmscan' },
+  { name: 'quiet', aliases: ['silence'], help: 'no progress on stderr', group: 'lmmscan' },
   { name: 'debug', help: 'show stack traces on errors', group: 'lmmscan' },
-  { name: 'help', help: 'this text', group: 'lmmscan' },
+  { name: 'help', aliases: ['h'], help: 'this text (also: lmmscan help)', group: 'lmmscan' },
   { name: 'executor', value: 'local|slurm', help: 'where a scan runs: local (default, this process) or slurm (prepare job, a job array of shards, merge job)', group: 'cluster' },
   { name: 'shards', value: 'N', help: 'with --executor slurm: number of shards (array tasks), each a contiguous range of SNP blocks (default 1)', group: 'cluster' },
   { name: 'slurm-opts', value: '"OPTS"', rawValue: true, help: 'with --executor slurm: sbatch options for every job, e.g. "--partition=short --time=1:00:00 --mem=8G --cpus-per-task=4"', group: 'cluster' },
@@ -79,7 +81,12 @@ export const FLAGS: FlagSpec[] = [
   { name: 'no-wait', help: 'with --executor slurm: return after submitting; print the job ids and the lmmscan merge command', group: 'cluster' },
   { name: 'plan', value: 'DIR', help: 'plan folder of lmmscan prepare / scan / merge (with --executor slurm: default OUTDIR/NAME.plan)', group: 'cluster' },
   { name: 'shard', value: 'I/N', help: 'with lmmscan scan: scan shard I of N (1-based) of the plan\'s SNP blocks', group: 'cluster' },
-  { name: 'version', help: 'print the version', group: 'lmmscan' },
+  { name: 'version', aliases: ['v'], help: 'print the version', group: 'lmmscan' },
+  { name: 'notsnp', help: 'genotypes are any numbers, not dosages in [0, 2]: no range check, no maf or hwe filter', group: 'gemma' },
+  { name: 'km', value: '1|2', help: 'kinship file format: 1 a matrix (default; 2, ID pairs, is not supported)', group: 'gemma' },
+  { name: 'check', help: 'accepted and ignored: lmmscan always checks its inputs and numbers', group: 'gemma' },
+  { name: 'no-check', help: 'accepted and ignored (GEMMA\'s switch for its slower checks)', group: 'gemma' },
+  { name: 'pace', value: 'N', help: 'accepted and ignored: progress is shown by time, not every N SNPs', group: 'gemma' },
   // The genotype formats' own flags (--vcf, ...), declared next to their readers.
   ...genotypeFormatFlags().map((f): FlagSpec => ({ name: f.name, value: f.value, help: f.help, group: 'input' })),
 ];
@@ -91,7 +98,29 @@ const GROUP_TITLES: Record<FlagSpec['group'], string> = {
   output: 'Outputs',
   lmmscan: 'lmmscan options',
   cluster: 'Cluster: sharded scans (lmmscan prepare / scan / merge, --executor slurm)',
+  gemma: 'GEMMA compatibility (so that GEMMA 0.98.5 scripts run unchanged)',
 };
+
+/** GEMMA's own flags, written with one dash in the help and README; lmmscan's own take two. */
+const GEMMA_STYLE = new Set([
+  'bfile', 'g', 'p', 'n', 'a', 'c', 'k', 'd', 'u', 'gk', 'lmm', 'lm', 'eigen', 'maf', 'miss', 'r2', 'hwe',
+  'lmin', 'lmax', 'region', 'o', 'outdir', 'notsnp', 'km', 'check', 'no-check', 'pace', 'snps', 'ksnps',
+]);
+
+/** A flag as the help and README write it: one dash for GEMMA's flags, two for lmmscan's own. */
+export function dashed(name: string): string {
+  return (GEMMA_STYLE.has(name) || name.length === 1 ? '-' : '--') + name;
+}
+
+/** The left column of a flag's help line: its spellings with one dash (GEMMA's) or two (lmmscan's). */
+function helpUsage(f: FlagSpec): string {
+  if (f.name === 'loco') return '-loco CHR, --loco';
+  const dash = dashed;
+  const names = [...(f.aliases ?? []).filter((a) => a.length === 1), f.name].map(dash);
+  const value = f.value ? (f.optionalValue ? ` [${f.value}]` : f.list ? ` ${f.value} [${f.value}...]` : ` ${f.value}`) : '';
+  const gemmaAliases = (f.aliases ?? []).filter((a) => a.length > 1).map((a) => `-${a}`);
+  return names.join(', ') + value + (gemmaAliases.length > 0 ? ` (${gemmaAliases.join(', ')})` : '');
+}
 
 /** The --help text. */
 export function helpText(): string {
@@ -110,13 +139,16 @@ export function helpText(): string {
     '  lmmscan scan --plan DIR --shard I/N                 step 2: one contiguous range of SNP blocks',
     '  lmmscan merge --plan DIR                            step 3: check every shard, write the outputs',
     '',
-    'Flags take one or two dashes (-lmm 4 or --lmm 4).',
+    '  lmmscan help | -h | --help                          this text; lmmscan -v | --version: the version',
+    '',
+    'GEMMA\'s flags are written with one dash, lmmscan\'s own with two; either takes one or two (-lmm 4, --lmm 4).',
   ];
   for (const group of Object.keys(GROUP_TITLES) as FlagSpec['group'][]) {
     lines.push('', `${GROUP_TITLES[group]}:`);
     for (const f of FLAGS.filter((x) => x.group === group)) {
-      const left = `  -${f.name}${f.value ? ` ${f.value}` : ''}`;
-      lines.push(`${left.padEnd(32)} ${f.help}`);
+      const left = `  ${helpUsage(f)}`;
+      lines.push(left.length > 33 ? left : `${left.padEnd(33)}${f.help}`);
+      if (left.length > 33) lines.push(`${''.padEnd(33)}${f.help}`);
     }
   }
   return lines.join('\n') + '\n';

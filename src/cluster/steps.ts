@@ -16,7 +16,8 @@ import { Progress } from '../io/progress.js';
 import { fileIdentity, type OutputTarget } from '../scan/checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
 import { openInputs, inputFiles } from '../scan/inputs.js';
-import { checkModes, prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
+import { prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
+import { checkScanConfig } from '../scan/preflight.js';
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
 import { prepareUnit } from '../scan/units.js';
@@ -74,7 +75,7 @@ function inputIdentities(config: ScanConfig): (string | null)[] {
 
 /** `lmmscan prepare <scan flags> --plan DIR`: samples, filters, kinship or -k, eigen, null models -> DIR. */
 export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNote: string, planDir: string): Promise<{ id: string; manifest: PlanManifest }> {
-  checkModes(given);
+  checkScanConfig(given);
   if (given.phenotypeColumns.length > 1) throw new UsageError('the multivariate LMM (several -n columns) runs locally only so far: drop --executor / lmmscan prepare');
   if (given.lmm === undefined && given.lm === undefined) throw new UsageError('lmmscan prepare makes a plan for a scan: give -lmm or -lm (with -gk or -eigen alone there is nothing to shard)');
   if (given.resume) throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');

@@ -16,6 +16,8 @@ const LMM_COLUMNS: Record<number, string[]> = {
   2: ['logl_H1', 'l_mle', 'p_lrt'],
   3: ['beta', 'se', 'p_score'],
   4: ['beta', 'se', 'logl_H1', 'l_remle', 'l_mle', 'p_wald', 'p_lrt', 'p_score'],
+  // GEMMA 0.98.5's -lmm 9: the score test's beta and se, then the likelihood ratio test without logl_H1.
+  9: ['beta', 'se', 'l_mle', 'p_lrt'],
 };
 const LM_COLUMNS: Record<number, string[]> = {
   1: ['beta', 'se', 'p_wald'],
@@ -86,9 +88,9 @@ export function writeAssocStatistics(out: Uint8Array, pos: number, columns: Floa
   return pos;
 }
 
-/** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2, score for 3. */
+/** The p-value column that ranks SNPs for a mode: Wald for 1 and 4, LRT for 2 and 9, score for 3. */
 export function primaryPValue(mode: number): keyof SnpResultBlock {
-  return mode === 2 ? 'pLrt' : mode === 3 ? 'pScore' : 'pWald';
+  return mode === 2 || mode === 9 ? 'pLrt' : mode === 3 ? 'pScore' : 'pWald';
 }
 
 /** The p-value fields a mode writes. */

@@ -21,6 +21,8 @@ export class BimbamGenotypes implements GenotypeSource {
     readonly nSamples: number,
     private readonly annotation: Map<string, AnnotationEntry> | null,
     private readonly snps?: SnpChoice,
+    /** GEMMA's -notsnp: values need not be dosages in [0, 2]. */
+    private readonly anyValues = false,
   ) {
     this.samplesInFile = nSamples;
     this.sampleRows = Int32Array.from({ length: nSamples }, (_, i) => i);
@@ -43,7 +45,7 @@ export class BimbamGenotypes implements GenotypeSource {
       annotations = [];
       return block;
     };
-    for await (const snp of streamBimbamGenotypes(this.path, n)) {
+    for await (const snp of streamBimbamGenotypes(this.path, n, this.anyValues)) {
       if (indices && want >= indices.length) break;
       const anno = this.annotation?.get(snp.rs);
       const annotation = { chr: anno?.chr ?? '-9', rs: snp.rs, pos: anno?.pos ?? '-9', allele1: snp.allele1, allele0: snp.allele0 };
@@ -80,6 +82,7 @@ export const BIMBAM_FORMAT: GenotypeFormat<ScanConfig> = {
   files: (config) => [config.geno!],
   open(config, selection) {
     if (selection.nSamples === undefined) throw new Error('internal: BIMBAM needs the sample count');
-    return new BimbamGenotypes(config.geno!, selection.nSamples, config.anno ? readAnnotationFile(config.anno) : null, selection.snps);
+    const annotation = config.anno ? readAnnotationFile(config.anno) : null;
+    return new BimbamGenotypes(config.geno!, selection.nSamples, annotation, selection.snps, config.anyGenotypeValues);
   },
 };

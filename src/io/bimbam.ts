@@ -113,9 +113,10 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. Rows are read
  * as bytes in one pass (fields as splitFields() makes them, values as parseValue() reads them, the same
- * errors in the same order), so a row costs no string but its SNP id and alleles.
+ * errors in the same order), so a row costs no string but its SNP id and alleles. With `anyValues`
+ * (GEMMA's -notsnp) a genotype may be any finite number.
  */
-export async function* streamBimbamGenotypes(path: string, nSamples: number): AsyncGenerator<BimbamSnp> {
+export async function* streamBimbamGenotypes(path: string, nSamples: number, anyValues = false): AsyncGenerator<BimbamSnp> {
   let index = 0;
   const width = nSamples + 3;
   // Where the SNP id and alleles, and the first bad genotype, start and end.
@@ -141,7 +142,8 @@ export async function* streamBimbamGenotypes(path: string, nSamples: number): As
         const v = parseField(bytes, i, end);
         stop = fieldEnd;
         dosages[count - 3] = v;
-        if (bad < 0 && !(v >= 0 && v <= 2) && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
+        const inRange = anyValues ? Number.isFinite(v) : v >= 0 && v <= 2;
+        if (bad < 0 && !inRange && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
           bad = count;
           badStart = i;
           badStop = stop;
@@ -162,7 +164,7 @@ export async function* streamBimbamGenotypes(path: string, nSamples: number): As
     if (bad >= 0) {
       const field = bytes.toString('utf8', badStart, badStop);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
-      throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) is outside [0, 2]`, lineNumber);
+      throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`, lineNumber);
     }
     yield { index, rs, allele1, allele0, dosages };
     index++;

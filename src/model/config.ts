@@ -46,8 +46,8 @@ export interface ScanConfig extends SelectionFlags {
   eigenVectorsFile?: string;
   /** -gk 1|2: compute and write the kinship. */
   kinshipKind?: 1 | 2;
-  /** -lmm 1..4. */
-  lmm?: 1 | 2 | 3 | 4;
+  /** -lmm 1..4, or 9 (GEMMA 0.98.5: the likelihood ratio test with the score test's beta and se). */
+  lmm?: 1 | 2 | 3 | 4 | 9;
   /** -lm 1..4. */
   lm?: 1 | 2 | 3 | 4;
   /** -eigen: write the eigendecomposition of K. */
@@ -59,6 +59,8 @@ export interface ScanConfig extends SelectionFlags {
   /** --ml: --fit by maximum likelihood instead of REML. */
   ml?: boolean;
   filters: SnpFilterSettings;
+  /** -notsnp: BIMBAM values are any numbers, not dosages in [0, 2] (filters.maf is then -1). */
+  anyGenotypeValues?: boolean;
   search: LambdaSearch;
   outPrefix: string;
   outDir: string;

@@ -24,7 +24,8 @@ export interface NullModel {
   traceG: number;
 }
 
-export type LmmTestMode = 1 | 2 | 3 | 4;
+/** -lmm's tests: 1 Wald, 2 LRT, 3 score, 4 all; 9 (GEMMA 0.98.5) the LRT with the score test's beta and se. */
+export type LmmTestMode = 1 | 2 | 3 | 4 | 9;
 
 export interface ScanPlan {
   /** Analysed individuals. */

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { InputError } from '../io/input-error.js';
+import { requireFile } from '../io/text-file.js';
 import { GrowableColumn, StringPool } from '../io/growable.js';
 
 export type PlotTest = 'wald' | 'lrt' | 'score';
@@ -41,6 +42,7 @@ export interface AssocTable {
 }
 
 function openText(path: string): Readable {
+  requireFile(path, 'association file');
   const fd = openSync(path, 'r');
   const magic = Buffer.alloc(2);
   readSync(fd, magic, 0, 2, 0);

@@ -21,9 +21,10 @@ import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
-import { checkModes, genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
+import { genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
 import type { BlockTraitStats } from './block-format.js';
+import { checkScanConfig } from './preflight.js';
 import { finishScan, type NullModelRecord } from './phase-merge.js';
 import { VERSION } from '../version.js';
 
@@ -68,7 +69,7 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
 
 /** Runs the job described by config with the given engine. */
 export async function runJob(config: ScanConfig, engine: Engine, engineNote: string, hooks: JobHooks = {}): Promise<JobResult> {
-  checkModes(config);
+  checkScanConfig(config);
   hooks.signal?.throwIfAborted();
   const clock = new Stopwatch();
   const lock = claimOutputs(config.outDir, config.outPrefix);

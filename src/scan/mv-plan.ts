@@ -23,5 +23,6 @@ export async function buildMvPlan(eigen: Eigen, selection: SampleSelection, mode
   selection.phenotypes.forEach((p, t) => traits.set(p, t * n));
   const Y = await engine.rotate(eigen.vectors, n, traits, d);
   const data = { n, d, c: selection.nCvt, eigenvalues: eigen.values, X, Y };
+  if (mode === 9) throw new Error('internal: -lmm 9 with several traits passed the preflight');
   return { data, nullModel: fitMvNull(data, search), mode, eigenvectors: eigen.vectors };
 }

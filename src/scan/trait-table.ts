@@ -32,7 +32,7 @@ export function formatTraitTable(rows: TraitRow[], kind: AnalysisKind, mode: num
   const g = (x: number | undefined) => (x === undefined ? 'NA' : formatGeneral(x, 6));
   const header = ['trait', 'n_analysed', 'vg', 've', 'pve', 'lambda', 'snps_tested', 'best_rs', 'best_chr', 'best_ps', 'best_p_wald', 'best_p_lrt', 'best_p_score', 'n_p_below_5e-8', 'n_p_below_1e-5'];
   const lines = [header.join('\t')];
-  const has = (test: 'wald' | 'lrt' | 'score') => mode === 4 || (test === 'wald' && mode === 1) || (test === 'lrt' && mode === 2) || (test === 'score' && mode === 3);
+  const has = (test: 'wald' | 'lrt' | 'score') => mode === 4 || (test === 'wald' && mode === 1) || (test === 'lrt' && (mode === 2 || mode === 9)) || (test === 'score' && mode === 3);
   for (const r of rows) {
     const m = kind === 'lmm' ? r.nullModel : undefined;
     const best = r.stats.best;

@@ -1,6 +1,7 @@
 /**
  * Per-SNP LMM tests for a block of rotated genotypes, in the order GEMMA runs them (score, Wald,
- * LRT), so beta/se come from the Wald fit under -lmm 4 and logl_H1 is the ML value.
+ * LRT), so beta/se come from the Wald fit under -lmm 4 and logl_H1 is the ML value; -lmm 9 runs the
+ * score test and the LRT, as GEMMA 0.98.5 does, so its beta/se are the score test's.
  */
 import type { ScanPlan } from '../model/plan.js';
 import { optimiseLambda } from './lambda.js';
@@ -19,7 +20,7 @@ export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array,
     const snp = rotatedGenotypes.subarray(j * n, (j + 1) * n);
     setSnpProducts(table, plan.rotatedCovariates, plan.rotatedPhenotype, snp, nCvt);
     model.productsChanged();
-    if (testMode === 3 || testMode === 4) {
+    if (testMode === 3 || testMode === 4 || testMode === 9) {
       const s = scoreTest(model, nullModel.mle.lambda);
       out.beta[j] = s.beta;
       out.se[j] = s.se;
@@ -34,7 +35,7 @@ export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array,
       out.se[j] = w.se;
       out.pWald[j] = w.p;
     }
-    if (testMode === 2 || testMode === 4) {
+    if (testMode === 2 || testMode === 4 || testMode === 9) {
       const fit = optimiseLambda(model, 'L', search);
       out.lambdaMle[j] = fit.lambda;
       out.logLikH1[j] = fit.logLikelihood;

@@ -5,7 +5,7 @@
  * returns with the job ids and the merge command. Without Slurm these tests skip, except with CI=true.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateCohort, writeBimbam, writePlink } from '../../src/sim/index.js';
@@ -113,10 +113,16 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
     expect(bytes('nowait.assoc.txt').equals(bytes('hs-local.assoc.txt'))).toBe(true);
   });
 
-  it('a failed prepare job and a refused sbatch are clear errors', () => {
-    const p = cli([...sim, '-k', 'missing.cXX.txt', '-lmm', '4', ...common, ...wasm, '-o', 'noprep', '--executor', 'slurm', '--shards', '2']);
+  it('a missing input fails before any job is submitted; a failed prepare job and a refused sbatch are clear errors', () => {
+    const missing = cli([...sim, '-k', 'missing.cXX.txt', '-lmm', '4', ...common, ...wasm, '-o', 'nojob', '--executor', 'slurm', '--shards', '2']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('lmmscan: error: missing.cXX.txt: kinship matrix not found\n');
+    expect(existsSync(join(dir, 'out', 'nojob.plan'))).toBe(false);
+    // A kinship of the wrong size is found by the prepare job, which reads it.
+    writeFileSync(join(dir, 'small.cXX.txt'), '1 0\n0 1\n');
+    const p = cli([...sim, '-k', 'small.cXX.txt', '-lmm', '4', ...common, ...wasm, '-o', 'noprep', '--executor', 'slurm', '--shards', '2']);
     expect(p.status).toBe(1);
-    expect(p.stderr).toMatch(/slurm: the prepare job \d+ ended .* without a plan; log .*noprep\.plan\/jobs\/logs\/prepare\.out: lmmscan: error: .*missing\.cXX\.txt/);
+    expect(p.stderr).toMatch(/slurm: the prepare job \d+ ended .* without a plan; log .*noprep\.plan\/jobs\/logs\/prepare\.out: lmmscan: error: .*small\.cXX\.txt/);
     const s = cli([...sim, '-k', 'sim.cXX.txt', '-lmm', '4', ...common, ...wasm, '-o', 'bad', '--executor', 'slurm', '--shards', '2', '--slurm-opts', '--time=bogus']);
     expect(s.status).toBe(1);
     expect(s.stderr).toMatch(/sbatch failed: .*time/i);

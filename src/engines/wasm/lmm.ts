@@ -211,8 +211,8 @@ function toResults(plan: ScanPlan, stats: Float64Array, b: number): SnpResultBlo
   const wald = stat(LmmOutput.waldF), score = stat(LmmOutput.scoreF), lrt = stat(LmmOutput.lrtStat);
   for (let j = 0; j < b; j++) {
     if (testMode === 1 || testMode === 4) out.pWald[j] = fDistUpperTail(wald[j]!, 1, df);
-    if (testMode === 2 || testMode === 4) out.pLrt[j] = chiSquareUpperTail(lrt[j]!, 1);
-    if (testMode === 3 || testMode === 4) out.pScore[j] = fDistUpperTail(score[j]!, 1, df);
+    if (testMode === 2 || testMode === 4 || testMode === 9) out.pLrt[j] = chiSquareUpperTail(lrt[j]!, 1);
+    if (testMode === 3 || testMode === 4 || testMode === 9) out.pScore[j] = fDistUpperTail(score[j]!, 1, df);
   }
   return out;
 }

@@ -141,7 +141,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm L
     expect(differences(wasm, ts, sums)).toEqual([]);
   });
 
-  test.each([1, 2, 3] as LmmTestMode[])('-lmm %i leaves the other statistics NaN as the oracle does', async (mode) => {
+  test.each([1, 2, 3, 9] as LmmTestMode[])('-lmm %i leaves the other statistics NaN as the oracle does', async (mode) => {
     const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 5 + mode }, mode, 3);
     const ts = testRotatedBlock(plan, rotated, 3);
     const wasm = await scanOnce(runner, plan, rotated, 3, sums);

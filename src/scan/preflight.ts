@@ -1,0 +1,48 @@
+/**
+ * Checks a job's settings and that every input it names exists, before an engine starts or a genotype
+ * is read: a forgotten -k or a mistyped path fails at once, naming the flag or the file.
+ */
+import { requireFile } from '../io/text-file.js';
+import { UsageError } from '../io/input-error.js';
+import type { ScanConfig } from '../model/config.js';
+import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf } from '../io/genotype-registry.js';
+import { inputFiles } from './inputs.js';
+import { checkModes } from './phase-prepare.js';
+
+/** Throws a UsageError for a missing or contradictory setting, an InputError for a missing input file. */
+export function checkScanConfig(config: ScanConfig): void {
+  checkModes(config);
+  const kinshipGiven = config.kinship || config.eigenValuesFile || config.eigenVectorsFile || config.groups;
+  if (config.lmm !== undefined && !config.loco && !kinshipGiven) {
+    throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
+  }
+  if (config.writeEigen && !kinshipGiven) throw new UsageError('-eigen needs a kinship: -k FILE');
+  if (!config.eigenValuesFile !== !config.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
+  const format = genotypeFormatOf(config);
+  if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  if (!format.hasSampleIds && !config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
+  if (config.phenotypeColumns.length > 1 && config.lmm === 9) {
+    throw new UsageError('-lmm 9 tests one trait; the multivariate LMM (several -n columns) takes -lmm 1-4');
+  }
+  // Every named input; a PLINK fileset's .bim and .fam first (they say what a .bed must hold).
+  const first = config.bfile ? [`${config.bfile}.bim`, `${config.bfile}.fam`] : [];
+  for (const path of new Set([...first, ...inputFiles(config)])) requireFile(path, describeInput(config, path));
+}
+
+/** What an input is, for the message naming it when it is missing. */
+function describeInput(config: ScanConfig, path: string): string {
+  if (config.bfile && path.startsWith(config.bfile)) return `${path.slice(config.bfile.length)} file`;
+  const roles: [string | undefined, string][] = [
+    [config.pheno, 'phenotype file'],
+    [config.anno, 'annotation file'],
+    [config.covariates, 'covariate file'],
+    [config.kinship, 'kinship matrix'],
+    [config.eigenValuesFile, 'eigenvalue file'],
+    [config.eigenVectorsFile, 'eigenvector file'],
+    [config.groups, 'group file'],
+    [config.phenoTable, 'phenotype table'],
+    [config.covarTable, 'covariate table'],
+    [config.kinshipIds, 'kinship ID file'],
+  ];
+  return roles.find(([file]) => file === path)?.[1] ?? (genotypeFiles(config).includes(path) ? 'genotype file' : 'input file');
+}
