@@ -11,6 +11,7 @@ import { readManifest } from '../cluster/plan-folder.js';
 import { CLI_MAIN, defaultPlanDir, runOnSlurm } from '../cluster/slurm-executor.js';
 import { splitOptions } from '../cluster/slurm.js';
 import { runMergeStep, runPrepareStep, runShardStep } from '../cluster/steps.js';
+import { computesKinship, runKinshipShard } from '../cluster/kinship-shards.js';
 
 /** Flags of the executor itself, never passed on to the steps. */
 export const EXECUTOR_FLAGS = ['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'];
@@ -30,10 +31,26 @@ function planFlag(args: ParsedArgs, command: string): string {
   return plan;
 }
 
-/** `lmmscan prepare|scan|merge ...`: runs one step and returns the exit code. */
-export async function runStepCommand(command: 'prepare' | 'scan' | 'merge', argv: string[]): Promise<number> {
+/** `lmmscan prepare|scan|merge|kinship ...`: runs one step and returns the exit code. */
+export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'kinship', argv: string[]): Promise<number> {
   const args = parseFlags(argv);
   const quiet = args.has('quiet');
+  if (command === 'kinship') {
+    const plan = planFlag(args, command);
+    const shard = text(args, 'shard');
+    if (!shard) throw new UsageError('lmmscan kinship needs --shard I/N (e.g. --shard 1/4)');
+    for (const name of EXECUTOR_FLAGS) if (name !== 'plan' && name !== 'shard' && args.has(name)) throw new UsageError(`--${name} does not apply to lmmscan kinship`);
+    const config = toScanConfig(args, ['lmmscan', command, ...argv].join(' '));
+    // The webgpu engine sums K in double-single: kinship shards run on a CPU engine (double-double sums).
+    const { engine } = await createEngine(config.engine === 'ts' ? 'ts' : 'wasm', { threads: config.threads });
+    try {
+      const r = await runKinshipShard(config, plan, shard, engine);
+      if (!quiet) process.stderr.write(`wrote ${r.path} (${r.snps} file SNPs)\n`);
+      return 0;
+    } finally {
+      await engine.close();
+    }
+  }
   if (command === 'prepare') {
     const plan = planFlag(args, command);
     for (const name of EXECUTOR_FLAGS) if (name !== 'plan' && args.has(name)) throw new UsageError(`--${name} does not apply to lmmscan prepare`);
@@ -83,6 +100,9 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
   const executor = text(args, 'executor') ?? (args.get('executor') === true ? '' : 'local');
   if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor ${executor}: expected local or slurm`);
   if (executor === 'local') {
+    // -gk / --loco with --plan DIR alone: the kinship is merged from DIR's kinship shards.
+    const kinshipFromPlan = computesKinship(config) && args.has('plan') && EXECUTOR_FLAGS.every((f) => f === 'plan' || !args.has(f));
+    if (kinshipFromPlan) return undefined;
     for (const name of EXECUTOR_FLAGS) if (args.has(name)) throw new UsageError(`--${name} applies to --executor slurm${name === 'plan' || name === 'shard' ? ' or the lmmscan prepare/scan/merge steps' : ''}`);
     return undefined;
   }

@@ -21,6 +21,7 @@ import { checkModes, prepareScan, recordKey, Stopwatch } from '../scan/phase-pre
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
 import { prepareUnit } from '../scan/units.js';
+import { computesKinship, hasKinshipParts, mergeKinshipParts } from './kinship-shards.js';
 import { loadPlan, readManifest, savePlan, stringifyExact, type PlanManifest } from './plan-folder.js';
 import { readShardIndex, ShardReader, ShardWriter, shardFileName, type ShardIndex } from './shard-file.js';
 
@@ -52,7 +53,7 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
 }
 
 /** path:size:mtime of every input (the plan's identity of its inputs). */
-function inputIdentities(config: ScanConfig): (string | null)[] {
+export function inputIdentities(config: ScanConfig): (string | null)[] {
   const files = [config.bfile && `${config.bfile}.bed`, config.bfile && `${config.bfile}.bim`, config.bfile && `${config.bfile}.fam`, config.geno, config.pheno, config.anno, config.covariates, config.kinship, config.eigenValuesFile, config.eigenVectorsFile, config.groups];
   return files.filter((f): f is string => Boolean(f)).map(fileIdentity);
 }
@@ -66,7 +67,9 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   const clock = new Stopwatch();
   const inputs = openInputs(config);
   try {
-    const { setup } = await prepareScan(config, inputs, engine, engineNote, clock);
+    // Kinship shards computed beforehand (lmmscan kinship --plan DIR --shard I/N) are merged instead of a kinship pass.
+    const sums = computesKinship(config) && hasKinshipParts(planDir) ? mergeKinshipParts(planDir, config, inputs.selection.nTotal) : undefined;
+    const { setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     const id = await savePlan(resolve(planDir), setup!, inputIdentities(config), engine.name, (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine), () => clock.lap('null models'));
     return readManifestChecked(planDir, id);
   } finally {

@@ -17,7 +17,7 @@ import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
 import { openInputs } from './inputs.js';
 import { eigenForAnalysed } from './prepare.js';
-import { kinshipOf } from './snp-pass.js';
+import { kinshipOf, type KinshipPart } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
 import { checkModes, genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
@@ -51,14 +51,18 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
   };
 }
 
-/** Runs the job described by config with the given engine. */
-export async function runJob(config: ScanConfig, engine: Engine, engineNote: string): Promise<JobResult> {
+/**
+ * Runs the job described by config with the given engine. `kinshipSums`, given the number of individuals in the
+ * genotype file, returns kinship sums computed elsewhere (merged kinship shards) for -gk / --loco.
+ */
+export async function runJob(config: ScanConfig, engine: Engine, engineNote: string, kinshipSums?: (n: number) => Map<string, KinshipPart>): Promise<JobResult> {
   checkModes(config);
   const clock = new Stopwatch();
   const inputs = openInputs(config);
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
-    const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock);
+    const sums = kinshipSums?.(inputs.selection.nTotal);
+    const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     if (!setup) {
       const kinship = kinshipOf(pass);
       if (!kinship) throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`);

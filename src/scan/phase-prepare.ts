@@ -14,7 +14,7 @@ import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/con
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from '../model/plan.js';
 import { eigenForAnalysed, type KinshipSource } from './prepare.js';
-import { leaveOneOutKinship, runSnpPass, type SnpPassResult } from './snp-pass.js';
+import { leaveOneOutKinship, runSnpPass, type KinshipPart, type SnpPassResult } from './snp-pass.js';
 import { rowsOfPositions, unionOfTested, type ScanUnit } from './units.js';
 
 /** Wall-clock laps for the log (minutes). */
@@ -149,8 +149,9 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
 /**
  * Everything up to the units: a given K's eigendecomposition first (bad input fails before any
  * genotype is read), then the SNP pass. No setup when the run only computes K (-gk without --loco).
+ * `kinshipSums` (merged kinship shards) stand for the pass's kinship, which then only filters.
  */
-export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
+export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch, kinshipSums?: Map<string, KinshipPart>): Promise<PreparedScan> {
   const { source, selection } = inputs;
   const earlyEigen = new Map<number, Promise<Eigen>>();
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
@@ -174,6 +175,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
     quiet: config.quiet,
     snpsInFile: inputs.snpsInFile,
+    kinshipSums,
     kinship: config.loco
       ? { kind: kinshipKind, engine, split: { by: 'chromosome' } }
       : config.kinshipKind

@@ -46,6 +46,8 @@ export interface SnpPassResult {
 export interface KinshipPart {
   sum: KinshipSum;
   snps: number;
+  /** File index of the part's first SNP (parts are ordered by it). */
+  firstSnp: number;
 }
 
 export type KinshipSplit = { by: 'none' } | { by: 'exclude'; chromosome: string } | { by: 'chromosome' };
@@ -58,6 +60,8 @@ export interface SnpPassOptions {
   snpsInFile?: number;
   /** Only the file SNPs [start, end) (a kinship shard: whole kinship segments); all when omitted. */
   snpRange?: { start: number; end: number };
+  /** Kinship sums computed elsewhere (merged kinship shards): returned as the pass's, none accumulated. */
+  kinshipSums?: Map<string, KinshipPart>;
 }
 
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
@@ -67,7 +71,7 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
   const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
   const chromosomes: string[] = [];
   const chromosomeCode = new Map<string, number>();
-  const kinship = options.kinship ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
+  const kinship = options.kinship && !options.kinshipSums ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
   let seen = 0;
   const range = options.snpRange;
   const total = range ? range.end - range.start : options.snpsInFile;
@@ -96,7 +100,7 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
         tested[g].frequency.push(summary.af);
         tested[g].chromosome.push(code);
         if (g === 0 && kinship) {
-          const flushed = kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
+          const flushed = kinship.add(chr, block.indices[j], block.dosages.subarray(j * n, (j + 1) * n));
           if (flushed) await flushed;
         }
       }
@@ -108,13 +112,13 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
     snpsInFile: seen,
     tested: tested.map((t) => ({ indices: t.indices.toArray(), missing: t.missing.toArray(), frequency: t.frequency.toArray(), chromosome: t.chromosome.toArray() })),
     chromosomes,
-    kinshipSums: kinship ? await kinship.finish() : undefined,
+    kinshipSums: kinship ? await kinship.finish() : options.kinshipSums,
   };
 }
 
 /** Buffers prepared SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks. */
 class KinshipBlocks {
-  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }>();
+  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number; firstSnp: number }>();
 
   constructor(
     private readonly engine: Engine,
@@ -125,12 +129,12 @@ class KinshipBlocks {
   ) {}
 
   /** Adds one SNP; returns a promise only when a full buffer went to the engine (no await per SNP). */
-  add(chr: string, dosages: Float64Array): Promise<void> | undefined {
+  add(chr: string, index: number, dosages: Float64Array): Promise<void> | undefined {
     if (this.split.by === 'exclude' && chr === this.split.chromosome) return undefined;
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
     if (!part) {
-      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0 };
+      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0, firstSnp: index };
       this.parts.set(key, part);
     }
     const column = part.buffer.subarray(part.filled * this.n, (part.filled + 1) * this.n);
@@ -157,7 +161,7 @@ class KinshipBlocks {
     for (const [key, part] of this.parts) {
       await this.flush(part);
       const snps = part.accumulator.snps;
-      out.set(key, { sum: await part.accumulator.doubleDoubleSum(), snps });
+      out.set(key, { sum: await part.accumulator.doubleDoubleSum(), snps, firstSnp: part.firstSnp });
     }
     return out;
   }
