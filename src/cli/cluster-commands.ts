@@ -8,7 +8,8 @@ import { parseFlags, toScanConfig, type ParsedArgs } from './args.js';
 import { printSummary } from './report-summary.js';
 import type { ScanConfig } from '../model/config.js';
 import { readManifest } from '../cluster/plan-folder.js';
-import { CLI_MAIN, defaultPlanDir, runOnSlurm } from '../cluster/slurm-executor.js';
+import { join, resolve } from 'node:path';
+import { CLI_MAIN, defaultPlanDir, runKinshipOnSlurm, runOnSlurm } from '../cluster/slurm-executor.js';
 import { splitOptions } from '../cluster/slurm.js';
 import { runMergeStep, runPrepareStep, runShardStep } from '../cluster/steps.js';
 import { computesKinship, runKinshipShard } from '../cluster/kinship-shards.js';
@@ -107,8 +108,9 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
     return undefined;
   }
   if (args.has('shard')) throw new UsageError('--shard belongs to lmmscan scan --plan DIR --shard I/N');
-  if (config.lmm === undefined && config.lm === undefined) throw new UsageError('--executor slurm shards a scan: give -lmm or -lm');
-  if (config.fit || config.writeEigen) throw new UsageError('--executor slurm runs scans (-lmm / -lm), not --fit or -eigen');
+  const kinshipAlone = computesKinship(config) && config.lmm === undefined && config.lm === undefined && !config.writeEigen;
+  if (config.lmm === undefined && config.lm === undefined && !kinshipAlone) throw new UsageError('--executor slurm shards a scan (-lmm or -lm) or a kinship (-gk)');
+  if (config.fit || config.writeEigen) throw new UsageError('--executor slurm runs scans (-lmm / -lm) and kinships (-gk), not --fit or -eigen');
   if (config.resume) throw new UsageError('--resume applies to --executor local (a failed shard is retried whole with --retries)');
   const count = (name: string, fallback: number, min: number) => {
     const raw = text(args, name);
@@ -122,7 +124,7 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
     if (EXECUTOR_FLAGS.includes(name) || name === 'quiet') continue;
     prepareFlags.push(value === true ? `--${name}` : `--${name}=${value}`);
   }
-  const { jobs, record } = await runOnSlurm({
+  const slurmRun = {
     planDir: defaultPlanDir(config.outDir, config.outPrefix, text(args, 'plan')),
     shards: count('shards', 1, 1),
     retries: count('retries', 2, 0),
@@ -130,7 +132,15 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
     wait: !args.has('no-wait'),
     quiet: config.quiet,
     prepareFlags,
-  });
+    kinshipShards: computesKinship(config),
+  };
+  if (kinshipAlone) {
+    const output = join(resolve(config.outDir), `${config.outPrefix}.${config.kinshipKind === 2 ? 'sXX' : 'cXX'}.txt`);
+    const jobs = await runKinshipOnSlurm(slurmRun, output);
+    process.stdout.write(slurmRun.wait ? `wrote: ${output}\n` : `submitted: kinship array ${jobs.kinship}, merge job ${jobs.write} (logs in ${jobs.logs})\n`);
+    return 0;
+  }
+  const { jobs, record } = await runOnSlurm(slurmRun);
   if (!record) {
     const plan = defaultPlanDir(config.outDir, config.outPrefix, text(args, 'plan'));
     process.stdout.write(
