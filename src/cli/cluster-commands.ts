@@ -144,7 +144,7 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
   if (!record) {
     const plan = defaultPlanDir(config.outDir, config.outPrefix, text(args, 'plan'));
     process.stdout.write(
-      `submitted: prepare job ${jobs.prepare}, shard array ${jobs.array}, merge job ${jobs.merge} (logs in ${jobs.logs})\n` +
+      `submitted: ${jobs.kinship ? `kinship array ${jobs.kinship}, ` : ''}prepare job ${jobs.prepare}, shard array ${jobs.array}, merge job ${jobs.merge} (logs in ${jobs.logs})\n` +
         `the merge job runs: lmmscan merge --plan ${plan}\n` +
         `(by hand: ${process.execPath} ${CLI_MAIN} merge --plan ${plan})\n`,
     );

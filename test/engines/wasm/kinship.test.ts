@@ -13,7 +13,7 @@ import { splitRange } from '../../../src/engines/wasm/runner.js';
 import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
 import { KinshipAccumulator, prepareKinshipSnp } from '../../../src/kinship/kinship.js';
 import { seededRandom } from './reference.js';
-import { foldDoubleDouble, zeroKinshipSum, type KinshipSum } from '../../../src/kinship/double-double.js';
+import { addDoubleDouble, foldDoubleDouble, zeroKinshipSum, type KinshipSum } from '../../../src/kinship/double-double.js';
 
 /** Folds each block's partial (from `partial`, computed from zero) into a double-double sum; returns it rounded. */
 async function foldBlocks(n: number, blocks: number[], partial: (j0: number, b: number) => Promise<Float64Array>): Promise<Float64Array> {
@@ -226,6 +226,28 @@ describe('WASM kinship', () => {
       expect(await new KinshipAccumulator(engine, 5).sum()).toEqual(new Float64Array(25));
     } finally {
       await engine.close();
+    }
+  });
+
+  test('kinship shards: the blocks summed in 1..4 sessions, merged in order, round to the one session bitwise', async () => {
+    const pool = pools[1]!;
+    const n = 2 * KINSHIP_TILE_ROWS + 3, blocks = [20, 20, 7, 20, 13, 20, 1, 20];
+    const X = preparedSnps(n, blocks.reduce((s, b) => s + b, 0), 77);
+    const starts = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
+    const sessionSum = async (from: number, to: number) => {
+      const session = pool.startKinship(n);
+      for (let k = from; k < to; k++) await session.add(X.subarray(starts[k]! * n, (starts[k]! + blocks[k]!) * n), blocks[k]!);
+      return session.finishSum();
+    };
+    const one = await sessionSum(0, blocks.length);
+    const rounded = (s: KinshipSum) => Float64Array.from(s.hi, (h, i) => h + s.lo[i]!);
+    expect(rounded(one)).toEqual(one.hi); // normalised pairs: hi is the rounded sum
+    for (let shards = 1; shards <= 4; shards++) {
+      const cut = (s: number) => Math.floor((s * blocks.length) / shards);
+      const merged = await sessionSum(0, cut(1));
+      for (let s = 1; s < shards; s++) addDoubleDouble(merged, await sessionSum(cut(s), cut(s + 1)));
+      expect(rounded(merged), `${shards} shards`).toEqual(rounded(one));
+      expectSymmetric(merged.hi, n);
     }
   });
 
