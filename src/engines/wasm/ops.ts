@@ -89,7 +89,7 @@ export async function accumulateKinshipOn(runner: KernelRunner, K: Float64Array,
  * slot's scratch (`partials[t]`, KINSHIP_TILE_ROWS x n) and then folded with kinshipFold. A block's partial is
  * thus the same bits whatever was summed before it, which is what lets kinship shards merge bit for bit.
  */
-export function kinshipFoldCallLists(runner: KernelRunner, n: number, b: number, pX: number, pHi: number, pLo: number, partials: number[]): KernelCall[][] {
+function kinshipFoldCallLists(runner: KernelRunner, n: number, b: number, pX: number, pHi: number, pLo: number, partials: number[]): KernelCall[][] {
   const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
   const load = new Array<number>(runner.slots).fill(0);
   for (let r0 = 0; r0 < n; r0 += KINSHIP_TILE_ROWS) {
