@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { CLI_MAIN, defaultPlanDir, runKinshipOnSlurm, runOnSlurm } from '../cluster/slurm-executor.js';
 import { splitOptions } from '../cluster/slurm.js';
 import { runMergeStep, runPrepareStep, runShardStep } from '../cluster/steps.js';
-import { computesKinship, runKinshipShard } from '../cluster/kinship-shards.js';
+import { computesKinship, kinshipEngineOf, runKinshipShard } from '../cluster/kinship-shards.js';
 
 /** Flags of the executor itself, never passed on to the steps. */
 export const EXECUTOR_FLAGS = ['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'];
@@ -43,7 +43,7 @@ export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'ki
     for (const name of EXECUTOR_FLAGS) if (name !== 'plan' && name !== 'shard' && args.has(name)) throw new UsageError(`--${name} does not apply to lmmscan kinship`);
     const config = toScanConfig(args, ['lmmscan', command, ...argv].join(' '));
     // The webgpu engine sums K in double-single: kinship shards run on a CPU engine (double-double sums).
-    const { engine } = await createEngine(config.engine === 'ts' ? 'ts' : 'wasm', { threads: config.threads });
+    const { engine } = await createEngine(kinshipEngineOf(config), { threads: config.threads });
     try {
       const r = await runKinshipShard(config, plan, shard, engine);
       if (!quiet) process.stderr.write(`wrote ${r.path} (${r.snps} file SNPs)\n`);

@@ -53,6 +53,11 @@ export function kinshipSplitOf(config: ScanConfig): KinshipSplit {
   return config.locoChromosome !== undefined ? { by: 'exclude', chromosome: config.locoChromosome } : { by: 'none' };
 }
 
+/** The engine kinship shards run on: ts when asked, else wasm (webgpu sums in double-single on the device). */
+export function kinshipEngineOf(config: ScanConfig): 'ts' | 'wasm' {
+  return config.engine === 'ts' ? 'ts' : 'wasm';
+}
+
 /** The identity of a kinship: its inputs (path:size:mtime) and every setting that changes it. */
 export function kinshipIdentity(given: ScanConfig): string {
   const config = absoluteConfig(given);
@@ -65,6 +70,8 @@ export function kinshipIdentity(given: ScanConfig): string {
     traits: config.traits ?? null,
     blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
     segmentBlocks: KINSHIP_SEGMENT_BLOCKS,
+    // The ts and wasm engines sum a block's SNPs in different orders: parts of one engine only.
+    engine: kinshipEngineOf(config),
   }));
 }
 

@@ -93,6 +93,10 @@ describe('kinship shards by hand = one-node kinship', () => {
     ok(['kinship', ...plink, '-gk', '2', ...common('wasm'), '--plan', join(dir, 'other.plan'), '--shard', '2/3']);
     copyFileSync(join(dir, 'other.plan', 'kinship', 'part-2-of-3'), part2);
     expect(merge().stderr).toMatch(/part-2-of-3.*foreign/);
+    // A part summed by the ts engine among wasm parts: foreign too (the engines order a block's sum differently).
+    ok(['kinship', ...plink, '-gk', '1', ...common('ts'), '--plan', join(dir, 'ts.plan'), '--shard', '2/3']);
+    copyFileSync(join(dir, 'ts.plan', 'kinship', 'part-2-of-3'), part2);
+    expect(merge().stderr).toMatch(/part-2-of-3.*foreign/);
     writeFileSync(part2, saved);
     const r = merge();
     expect(r.status, r.stderr).toBe(0);
