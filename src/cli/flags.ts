@@ -138,6 +138,8 @@ export function helpText(): string {
     '  lmmscan prepare <scan flags> --plan DIR             step 1 of a sharded scan: kinship, eigen, null models',
     '  lmmscan scan --plan DIR --shard I/N                 step 2: one contiguous range of SNP blocks',
     '  lmmscan merge --plan DIR                            step 3: check every shard, write the outputs',
+    '  lmmscan kinship <flags> --plan DIR --shard I/N      -gk / --loco: kinship over one SNP range (prepare or',
+    '                                                        lmmscan <flags> -gk 1 --plan DIR merges the parts)',
     '',
     '  lmmscan help | -h | --help                          this text; lmmscan -v | --version: the version',
     '',

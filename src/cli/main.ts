@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     const { runPlotCommand } = await import('../report/plot-command.js');
     return runPlotCommand(toPlotConfig(parseFlags(argv.slice(1))));
   }
-  if (argv[0] === 'prepare' || argv[0] === 'scan' || argv[0] === 'merge') {
+  if (argv[0] === 'prepare' || argv[0] === 'scan' || argv[0] === 'merge' || argv[0] === 'kinship') {
     const { runStepCommand } = await import('./cluster-commands.js');
     return runStepCommand(argv[0], argv.slice(1));
   }
@@ -64,7 +64,10 @@ async function main(argv: string[]): Promise<number> {
       if (!config.quiet) process.stderr.write(`wrote ${files.join(', ')}\n`);
       return 0;
     }
-    const result = await runJob(config, engine, reason);
+    // -gk / --loco given --plan DIR: the kinship comes from DIR's kinship shards (lmmscan kinship --shard I/N).
+    const plan = args.get('plan');
+    const kinshipSums = typeof plan === 'string' ? (await import('../cluster/kinship-shards.js')).kinshipShardsOf(plan, config) : undefined;
+    const result = await runJob(config, engine, reason, { kinshipSums });
     printSummary(result.summary, result.outputs);
     return 0;
   } finally {

@@ -24,9 +24,13 @@ export interface SlurmRun {
   quiet: boolean;
   /** Scan flags for `lmmscan prepare` (without executor flags). */
   prepareFlags: string[];
+  /** -gk / --loco: the kinship runs first as an array of `lmmscan kinship --shard I/N` tasks (prepare merges). */
+  kinshipShards?: boolean;
 }
 
 export interface SubmittedJobs {
+  /** The kinship array (-gk / --loco), when the run computes a kinship. */
+  kinship?: string;
   prepare: string;
   array: string;
   merge: string;
@@ -62,18 +66,22 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
   const shardScript = script(join(jobsDir, 'shard.sh'), [`exec ${call([node, MAIN, 'scan', '--plan', planDir, '--quiet'])} --shard "\${SLURM_ARRAY_TASK_ID}/${shards}"`]);
   const mergeScript = script(join(jobsDir, 'merge.sh'), [`exec ${call([node, MAIN, 'merge', '--plan', planDir, '--quiet'])}`]);
   const common = [`--chdir=${cwd}`, ...run.sbatchOptions];
+  rmSync(join(planDir, 'kinship'), { recursive: true, force: true });
+  const kinship = run.kinshipShards ? submitKinshipArray(run, jobsDir, common) : undefined;
+  const afterKinship = kinship ? [`--dependency=afterok:${kinship}`, '--kill-on-invalid-dep=yes'] : [];
   const submitShards = (list: number[], attempt: number, after?: string) =>
     sbatch([`--job-name=lmmscan-shard`, `--array=${list.join(',')}`, `--output=${join(logs, `shard-%a.try${attempt}.out`)}`, ...(after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : []), ...common, shardScript]);
   const submitMerge = (after: string) => sbatch([`--job-name=lmmscan-merge`, `--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes', `--output=${join(logs, 'merge.out')}`, ...common, mergeScript]);
 
   const all = Array.from({ length: shards }, (_, k) => k + 1);
-  const prepare = sbatch([`--job-name=lmmscan-prepare`, `--output=${join(logs, 'prepare.out')}`, ...common, prepareScript]);
+  const prepare = sbatch([`--job-name=lmmscan-prepare`, ...afterKinship, `--output=${join(logs, 'prepare.out')}`, ...common, prepareScript]);
   let array = submitShards(all, 1, prepare);
   let merge = submitMerge(array);
-  const jobs: SubmittedJobs = { prepare, array, merge, logs };
+  const jobs: SubmittedJobs = { kinship, prepare, array, merge, logs };
   if (!run.wait) return { jobs };
 
   const say = (text: string) => run.quiet || process.stderr.write(`slurm: ${text}\n`);
+  if (kinship) say(`kinship array ${kinship} (${shards} tasks)`);
   say(`prepare job ${prepare}, shard array ${array} (${shards} tasks), merge job ${merge}; logs in ${logs}`);
   let phase: 'prepare' | 'shards' | 'merge' = 'prepare';
   let attempt = 1;
@@ -83,15 +91,17 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
   let pause = 250;
   for (;;) {
     await new Promise((r) => setTimeout(r, pause));
-    const states = squeueStates([prepare, array, merge]);
+    const states = squeueStates([...(kinship ? [kinship] : []), prepare, array, merge]);
     let line: string;
     if (phase === 'prepare') {
       const s = states.get(prepare);
-      if (isActive(s)) line = `prepare ${s}`;
+      const kinshipTasks = kinship ? [...states].filter(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st)).length : 0;
+      if (isActive(s)) line = kinshipTasks > 0 ? `kinship ${kinshipTasks} task(s) active, prepare ${s}` : `prepare ${s}`;
       else {
         if (!existsSync(join(planDir, MANIFEST))) {
           scancel([array, merge]);
-          throw new Error(`slurm: the prepare job ${prepare} ended (${s ?? 'no longer queued'}) without a plan; log ${join(logs, 'prepare.out')}: ${lastWords(join(logs, 'prepare.out'))}`);
+          const kinshipLogs = kinship ? `; kinship logs ${join(logs, 'kinship-*.out')}` : '';
+          throw new Error(`slurm: the prepare job ${prepare} ended (${s ?? 'no longer queued'}) without a plan; log ${join(logs, 'prepare.out')}: ${lastWords(join(logs, 'prepare.out'))}${kinshipLogs}`);
         }
         phase = 'shards';
         continue;
@@ -145,6 +155,46 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
       lastLine = line;
       pause = 250;
     } else pause = Math.min(5000, pause * 1.25);
+  }
+}
+
+/** The array of `lmmscan kinship --shard I/N` tasks (no dependency); returns its job id. */
+function submitKinshipArray(run: SlurmRun, jobsDir: string, common: string[]): string {
+  const call = (words: string[]) => words.map(shellQuote).join(' ');
+  const kinshipScript = script(join(jobsDir, 'kinship.sh'), [
+    `cd ${shellQuote(process.cwd())}`,
+    `exec ${call([process.execPath, MAIN, 'kinship', ...run.prepareFlags, '--quiet', '--plan', run.planDir])} --shard "\${SLURM_ARRAY_TASK_ID}/${run.shards}"`,
+  ]);
+  const all = Array.from({ length: run.shards }, (_, k) => k + 1);
+  return sbatch([`--job-name=lmmscan-kinship`, `--array=${all.join(',')}`, `--output=${join(jobsDir, 'logs', 'kinship-%a.out')}`, ...common, kinshipScript]);
+}
+
+/**
+ * -gk alone on Slurm: the kinship array, then one job that merges the parts and writes the .cXX/.sXX file and
+ * the log (`lmmscan <flags> --plan DIR`); waits for it unless run.wait is false. Returns the job ids.
+ */
+export async function runKinshipOnSlurm(run: SlurmRun, output: string): Promise<{ kinship: string; write: string; logs: string }> {
+  const jobsDir = join(run.planDir, 'jobs');
+  const logs = join(jobsDir, 'logs');
+  rmSync(jobsDir, { recursive: true, force: true });
+  rmSync(join(run.planDir, 'kinship'), { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  const common = [`--chdir=${process.cwd()}`, ...run.sbatchOptions];
+  const call = (words: string[]) => words.map(shellQuote).join(' ');
+  rmSync(output, { force: true });
+  const kinship = submitKinshipArray(run, jobsDir, common);
+  const writeScript = script(join(jobsDir, 'write.sh'), [`cd ${shellQuote(process.cwd())}`, `exec ${call([process.execPath, MAIN, ...run.prepareFlags, '--quiet', '--plan', run.planDir])}`]);
+  const write = sbatch([`--job-name=lmmscan-kinship-merge`, `--dependency=afterok:${kinship}`, '--kill-on-invalid-dep=yes', `--output=${join(logs, 'write.out')}`, ...common, writeScript]);
+  if (!run.wait) return { kinship, write, logs };
+  if (!run.quiet) process.stderr.write(`slurm: kinship array ${kinship} (${run.shards} tasks), merge job ${write}; logs in ${logs}\n`);
+  for (let pause = 250; ; pause = Math.min(5000, pause * 1.25)) {
+    await new Promise((r) => setTimeout(r, pause));
+    const states = squeueStates([kinship, write]);
+    if (isActive(states.get(write)) || [...states].some(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st))) continue;
+    if (!existsSync(output)) {
+      throw new Error(`slurm: the kinship merge job ${write} ended (${states.get(write) ?? 'no longer queued'}) without ${output}; logs ${join(logs, 'write.out')}: ${lastWords(join(logs, 'write.out'))}, ${join(logs, 'kinship-*.out')}`);
+    }
+    return { kinship, write, logs };
   }
 }
 

@@ -21,6 +21,7 @@ import { checkScanConfig } from '../scan/preflight.js';
 import { finishScan, type BlockResults } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
 import { prepareUnit } from '../scan/units.js';
+import { computesKinship, hasKinshipParts, mergeKinshipParts } from './kinship-shards.js';
 import { loadPlan, readManifest, savePlan, stringifyExact, type PlanManifest } from './plan-folder.js';
 import { readShardIndex, ShardReader, ShardWriter, shardFileName, type ShardIndex } from './shard-file.js';
 
@@ -69,7 +70,7 @@ function absoluteGenotypeOptions(options: Record<string, string> | undefined): R
 }
 
 /** path:size:mtime of every input (the plan's identity of its inputs). */
-function inputIdentities(config: ScanConfig): (string | null)[] {
+export function inputIdentities(config: ScanConfig): (string | null)[] {
   return inputFiles(config).map(fileIdentity);
 }
 
@@ -86,7 +87,9 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   let inputs: ReturnType<typeof openInputs> | undefined;
   try {
     inputs = openInputs(config);
-    const { setup } = await prepareScan(config, inputs, engine, engineNote, clock);
+    // Kinship shards computed beforehand (lmmscan kinship --plan DIR --shard I/N) are merged instead of a kinship pass.
+    const sums = computesKinship(config) && hasKinshipParts(planDir) ? mergeKinshipParts(planDir, config, inputs.selection.nTotal) : undefined;
+    const { setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     const id = await savePlan(resolve(planDir), setup!, inputIdentities(config), engine.name, (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine), () => clock.lap('null models'));
     return readManifestChecked(planDir, id);
   } finally {

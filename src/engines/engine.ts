@@ -8,6 +8,7 @@
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LinearModel } from '../stats/linear-model.js';
 import type { SnpResultBlock } from '../model/results.js';
+import type { KinshipSum } from '../linalg/double-double.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 
@@ -18,12 +19,18 @@ export interface Eigen {
   vectors: Float64Array;
 }
 
-/** A running sum K = sum over blocks of X^T X (X SNP-major, b x n, already centred/scaled). */
+/**
+ * A running sum K = sum over blocks of X^T X (X SNP-major, b x n, already centred/scaled). The CPU engines
+ * compute each block's partial from zero and fold it into a double-double sum (src/kinship/double-double.ts),
+ * so that sums over the same blocks grouped into kinship shards merge to the same bits.
+ */
 export interface KinshipSession {
   /** K[i][k] += sum_j block[j*n+i] * block[j*n+k]. */
   add(block: Float64Array, b: number): Promise<void>;
-  /** The sum so far, row-major n x n, exactly symmetric; the session is closed afterwards. */
+  /** The sum so far rounded to doubles, row-major n x n, exactly symmetric; the session is closed afterwards. */
   finish(): Promise<Float64Array>;
+  /** The sum so far as double-double (hi, lo), exactly symmetric; the session is closed afterwards. */
+  finishSum(): Promise<KinshipSum>;
 }
 
 /** A unit's plans resident on an engine (in its memory or on its device) until release(). */

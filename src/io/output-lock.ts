@@ -5,7 +5,7 @@
  * the first one's checkpoint. A lock left by a process that died (SIGKILL, a crashed node) on this
  * host is taken over; one from another host cannot be checked and is reported with its path.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from './input-error.js';
@@ -162,7 +162,19 @@ function removeOwn(path: string): void {
 export function unlockOutput(path: string): void {
   if (!held.delete(path)) return;
   removeOwn(path);
+  // A run that wrote nothing leaves nothing, not even the -outdir folder it created for its lock.
+  const folder = createdFolders.get(path);
+  createdFolders.delete(path);
+  if (folder === undefined) return;
+  try {
+    rmdirSync(folder);
+  } catch {
+    /* not empty: it holds outputs */
+  }
 }
+
+/** Lock path -> the -outdir folder claimOutputs created for it. */
+const createdFolders = new Map<string, string>();
 
 /** Releases every lock this process holds (on exit, errors and signals). */
 export function releaseAllLocks(): void {
@@ -176,13 +188,16 @@ export function releaseAllLocks(): void {
  */
 export function claimOutputs(outDir: string, outPrefix: string): string {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`-outdir ${outDir} is a file, not a folder`);
+  const created = !existsSync(outDir);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
     throw new UsageError(`-outdir ${outDir} cannot be created: ${describeFsError(e)}`);
   }
   try {
-    return lockOutput(join(outDir, outPrefix));
+    const lock = lockOutput(join(outDir, outPrefix));
+    if (created) createdFolders.set(lock, outDir);
+    return lock;
   } catch (e) {
     if (e instanceof OutputError) throw new UsageError(`-outdir ${outDir} is not writable: ${e.reason}`);
     throw e;

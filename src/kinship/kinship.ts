@@ -4,6 +4,7 @@
  * scaled to unit variance, and K = X X^T / (number of SNPs), accumulated block by block.
  */
 import type { Engine, KinshipSession } from '../engines/engine.js';
+import type { KinshipSum } from '../linalg/double-double.js';
 
 export type KinshipKind = 1 | 2;
 
@@ -57,6 +58,11 @@ export class KinshipAccumulator {
   /** The unnormalised sum X X^T (row-major n x n); ends the accumulation. */
   sum(): Promise<Float64Array> {
     return this.session.finish();
+  }
+
+  /** The unnormalised sum as double-double (hi, lo); ends the accumulation. */
+  doubleDoubleSum(): Promise<KinshipSum> {
+    return this.session.finishSum();
   }
 
   /** K / number of SNPs (row-major n x n). */

@@ -19,7 +19,7 @@ import type { ScanConfig } from '../model/config.js';
 import { openInputs, inputFiles, selectionSettings } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
-import { kinshipOf } from './snp-pass.js';
+import { kinshipOf, type KinshipPart } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
 import { genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
@@ -39,6 +39,8 @@ export interface JobHooks {
   /** SNPs tested so far of `total`, after each block. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Kinship sums computed elsewhere (merged kinship shards) for -gk / --loco, given the genotype file's n. */
+  kinshipSums?: (n: number) => Map<string, KinshipPart>;
 }
 
 export interface JobResult {
@@ -67,7 +69,10 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
   };
 }
 
-/** Runs the job described by config with the given engine. */
+/**
+ * Runs the job described by config with the given engine. `hooks.kinshipSums`, given the number of individuals in
+ * the genotype file, returns kinship sums computed elsewhere (merged kinship shards) for -gk / --loco.
+ */
 export async function runJob(config: ScanConfig, engine: Engine, engineNote: string, hooks: JobHooks = {}): Promise<JobResult> {
   checkScanConfig(config);
   hooks.signal?.throwIfAborted();
@@ -77,7 +82,8 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
     inputs = openInputs(config);
-    const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock);
+    const sums = hooks.kinshipSums?.(inputs.selection.nTotal);
+    const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     hooks.signal?.throwIfAborted();
     if (!setup) {
       const kinship = kinshipOf(pass);

@@ -37,11 +37,13 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
  * chromosome (one n x n each: the chromosomes are known only after the pass).
  */
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
-  // The wasm sum resident in shared memory is copied out when finished; a banded one is held once.
-  const twice = s.engine !== 'ts' && squares(1, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
-  const kinshipCopies = s.computesKinship ? (twice ? 2 : 1) : s.readsKinship ? 1 : 0;
+  // The sum is double-double (hi, lo). The wasm sum resident in shared memory is copied out when finished
+  // and then rounded (5 n x n in all); a banded one is held once (2); the ts engine adds a block partial (3).
+  const resident = s.engine !== 'ts' && squares(2, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
+  const sumCopies = s.engine === 'ts' ? 3 : resident ? 5 : 2;
+  const kinshipCopies = s.computesKinship ? sumCopies : s.readsKinship ? 1 : 0;
   const kinship = squares(kinshipCopies, s.nTotal);
-  const kinshipDetail = s.computesKinship && twice ? 'the kinship sum and its copy' : 'the kinship';
+  const kinshipDetail = s.computesKinship ? 'the double-double kinship sum and its copies' : 'the kinship';
   if (s.nAnalysed > 0 && s.givenEigen) {
     return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
   }

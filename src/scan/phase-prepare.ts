@@ -17,7 +17,7 @@ import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from '../model/plan.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed, type KinshipSource } from './prepare.js';
-import { leaveOneOutKinship, runSnpPass, type SnpPassResult } from './snp-pass.js';
+import { leaveOneOutKinship, runSnpPass, type KinshipPart, type SnpPassResult } from './snp-pass.js';
 import { rowsOfPositions, unionOfTested, type ScanUnit } from './units.js';
 
 /** Wall-clock laps for the log (minutes). */
@@ -164,8 +164,9 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
 /**
  * Everything up to the units: a given K's eigendecomposition first (bad input fails before any
  * genotype is read), then the SNP pass. No setup when the run only computes K (-gk without --loco).
+ * `kinshipSums` (merged kinship shards) stand for the pass's kinship, which then only filters.
  */
-export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch): Promise<PreparedScan> {
+export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch, kinshipSums?: Map<string, KinshipPart>): Promise<PreparedScan> {
   const { source, selection } = inputs;
   requireJobMemory(config.lmm !== undefined ? `-lmm ${config.lmm}` : config.lm !== undefined ? `-lm ${config.lm}` : `-gk ${config.kinshipKind ?? 1}`, {
     engine: engine.name,
@@ -205,6 +206,7 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     quiet: config.quiet,
     snpsInFile: inputs.snpsInFile,
     kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,
+    kinshipSums,
     kinship: config.loco
       ? { kind: kinshipKind, engine, split: { by: 'chromosome' } }
       : config.kinshipKind

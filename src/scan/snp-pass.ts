@@ -12,6 +12,15 @@ import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kins
 import type { TraitGroup } from './inputs.js';
 import { GrowableColumn } from '../io/growable.js';
 import type { SnpFilterSettings } from '../model/settings.js';
+import { addDoubleDouble, kinshipFromSum, type KinshipSum } from '../linalg/double-double.js';
+
+/**
+ * Kinship blocks never straddle a segment of this many blocks' worth of file SNPs (16 x blockSize): a block
+ * ends when it holds blockSize kept SNPs or when the next SNP's file index enters a new segment. Blocks are
+ * thus fixed by the file, and a kinship shard (a range of whole segments) sums the same blocks, to the same
+ * bits, as a one-node pass.
+ */
+export const KINSHIP_SEGMENT_BLOCKS = 16;
 
 export interface TestedSnps {
   /** File indices of the SNPs that pass, ascending. */
@@ -29,8 +38,16 @@ export interface SnpPassResult {
   tested: TestedSnps[];
   /** Chromosome names in order of first appearance among tested SNPs. */
   chromosomes: string[];
-  /** Kinship sum over the kept SNPs, by chromosome name ('' = all, when not split), with SNP counts. */
-  kinshipSums?: Map<string, { sum: Float64Array; snps: number }>;
+  /** Kinship sum (double-double) over the kept SNPs, by chromosome name ('' = all, when not split), with SNP counts. */
+  kinshipSums?: Map<string, KinshipPart>;
+}
+
+/** One kinship sum: X X^T over `snps` kept SNPs, in double-double. */
+export interface KinshipPart {
+  sum: KinshipSum;
+  snps: number;
+  /** File index of the part's first SNP (parts are ordered by it). */
+  firstSnp: number;
 }
 
 export type KinshipSplit = { by: 'none' } | { by: 'exclude'; chromosome: string } | { by: 'chromosome' };
@@ -43,6 +60,10 @@ export interface SnpPassOptions {
   snpsInFile?: number;
   /** GEMMA's -ksnps: only these SNP IDs (among those passing) enter the kinship. */
   kinshipSnps?: Set<string>;
+  /** Only the file SNPs [start, end) (a kinship shard: whole kinship segments); all when omitted. */
+  snpRange?: { start: number; end: number };
+  /** Kinship sums computed elsewhere (merged kinship shards): returned as the pass's, none accumulated. */
+  kinshipSums?: Map<string, KinshipPart>;
 }
 
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
@@ -54,13 +75,22 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
   const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
   const chromosomes: string[] = [];
   const chromosomeCode = new Map<string, number>();
-  const kinship = options.kinship ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
+  const kinship = options.kinship && !options.kinshipSums ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
   const kinshipSnps = options.kinshipSnps;
   let seen = 0;
-  const progress = new Progress('Reading SNPs', options.snpsInFile ?? 0, options.quiet || options.snpsInFile === undefined);
-  for await (const block of source.blocks(options.blockSize)) {
+  const range = options.snpRange;
+  const total = range ? range.end - range.start : options.snpsInFile;
+  const progress = new Progress('Reading SNPs', total ?? 0, options.quiet || total === undefined);
+  const indices = range ? Int32Array.from({ length: range.end - range.start }, (_, k) => range.start + k) : undefined;
+  const segmentSnps = KINSHIP_SEGMENT_BLOCKS * options.blockSize;
+  let segment = range ? Math.floor(range.start / segmentSnps) : 0;
+  for await (const block of source.blocks(options.blockSize, indices)) {
     for (let j = 0; j < block.count; j++) {
       const chr = block.annotations[j].chr;
+      if (kinship && Math.floor(block.indices[j] / segmentSnps) !== segment) {
+        segment = Math.floor(block.indices[j] / segmentSnps);
+        await kinship.flushAll();
+      }
       for (let g = 0; g < groups.length; g++) {
         const summary = filters[g].evaluate(block.dosages, j * n);
         if (!summary.pass) continue;
@@ -75,7 +105,7 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
         tested[g].frequency.push(summary.af);
         tested[g].chromosome.push(code);
         if (g === 0 && kinship && (!kinshipSnps || kinshipSnps.has(block.annotations[j].rs))) {
-          const flushed = kinship.add(chr, block.dosages.subarray(j * n, (j + 1) * n));
+          const flushed = kinship.add(chr, block.indices[j], block.dosages.subarray(j * n, (j + 1) * n));
           if (flushed) await flushed;
         }
       }
@@ -87,13 +117,13 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
     snpsInFile: seen,
     tested: tested.map((t) => ({ indices: t.indices.toArray(), missing: t.missing.toArray(), frequency: t.frequency.toArray(), chromosome: t.chromosome.toArray() })),
     chromosomes,
-    kinshipSums: kinship ? await kinship.finish() : undefined,
+    kinshipSums: kinship ? await kinship.finish() : options.kinshipSums,
   };
 }
 
 /** Buffers prepared SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks. */
 class KinshipBlocks {
-  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }>();
+  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number; firstSnp: number }>();
 
   constructor(
     private readonly engine: Engine,
@@ -104,12 +134,12 @@ class KinshipBlocks {
   ) {}
 
   /** Adds one SNP; returns a promise only when a full buffer went to the engine (no await per SNP). */
-  add(chr: string, dosages: Float64Array): Promise<void> | undefined {
+  add(chr: string, index: number, dosages: Float64Array): Promise<void> | undefined {
     if (this.split.by === 'exclude' && chr === this.split.chromosome) return undefined;
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
     if (!part) {
-      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0 };
+      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0, firstSnp: index };
       this.parts.set(key, part);
     }
     const column = part.buffer.subarray(part.filled * this.n, (part.filled + 1) * this.n);
@@ -119,19 +149,24 @@ class KinshipBlocks {
     return part.filled === this.blockSize ? this.flush(part) : undefined;
   }
 
+  /** Sends every part's buffered SNPs to the engine (at a kinship segment boundary). */
+  async flushAll(): Promise<void> {
+    for (const part of this.parts.values()) await this.flush(part);
+  }
+
   private async flush(part: { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }): Promise<void> {
     if (part.filled === 0) return;
     await part.accumulator.add(part.buffer.subarray(0, part.filled * this.n), part.filled);
     part.filled = 0;
   }
 
-  /** Unnormalised sums and SNP counts per part. */
-  async finish(): Promise<Map<string, { sum: Float64Array; snps: number }>> {
-    const out = new Map<string, { sum: Float64Array; snps: number }>();
+  /** Unnormalised double-double sums and SNP counts per part. */
+  async finish(): Promise<Map<string, KinshipPart>> {
+    const out = new Map<string, KinshipPart>();
     for (const [key, part] of this.parts) {
       await this.flush(part);
       const snps = part.accumulator.snps;
-      out.set(key, { sum: await part.accumulator.sum(), snps });
+      out.set(key, { sum: await part.accumulator.doubleDoubleSum(), snps, firstSnp: part.firstSnp });
     }
     return out;
   }
@@ -141,24 +176,24 @@ class KinshipBlocks {
 export function kinshipOf(pass: SnpPassResult, part = ''): Float64Array | undefined {
   const entry = pass.kinshipSums?.get(part);
   if (!entry || entry.snps === 0) return undefined;
-  const k = Float64Array.from(entry.sum);
-  for (let i = 0; i < k.length; i++) k[i] /= entry.snps;
-  return k;
+  return kinshipFromSum(entry.sum, entry.snps);
 }
 
-/** Leave-one-chromosome-out K = (sum of all parts - part c) / (m - m_c), from per-chromosome sums. */
+/**
+ * Leave-one-chromosome-out K = (sum of all parts - part c) / (m - m_c), from per-chromosome sums: the other
+ * chromosomes' double-double sums added in order of first appearance, then rounded.
+ */
 export function leaveOneOutKinship(pass: SnpPassResult, chromosome: string): Float64Array | undefined {
   const sums = pass.kinshipSums;
   if (!sums) return undefined;
-  let total: Float64Array | undefined;
+  let total: KinshipSum | undefined;
   let snps = 0;
   for (const [chr, entry] of sums) {
     if (chr === chromosome) continue;
-    if (!total) total = Float64Array.from(entry.sum);
-    else for (let i = 0; i < total.length; i++) total[i] += entry.sum[i];
+    if (!total) total = { hi: Float64Array.from(entry.sum.hi), lo: Float64Array.from(entry.sum.lo) };
+    else addDoubleDouble(total, entry.sum);
     snps += entry.snps;
   }
   if (!total || snps === 0) return undefined;
-  for (let i = 0; i < total.length; i++) total[i] /= snps;
-  return total;
+  return kinshipFromSum(total, snps);
 }

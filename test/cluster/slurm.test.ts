@@ -64,7 +64,20 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
   it('generated cohort --traits 1-3: every trait file and the table byte-identical', () =>
     compareWithLocal('traits', [...sim, '-k', 'sim.cXX.txt', '-lmm', '4', '--traits', '1-3'], ['trait1.assoc.txt', 'trait2.assoc.txt', 'trait3.assoc.txt', 'traits.tsv']));
 
-  it('generated cohort --loco (PLINK): byte-identical', () => compareWithLocal('loco', [...simPlink, '--loco', '-lmm', '4'], ['assoc.txt']));
+  // --loco and -gk run their kinship as an array of 4 `lmmscan kinship --shard I/4` tasks (blocks of 100 SNPs:
+  // segments of 1600 file SNPs, so the 2400 SNPs make 2 segments: 2 shards hold one, 2 are empty).
+  it('generated cohort --loco (PLINK), kinship shards: byte-identical', () => {
+    compareWithLocal('loco', [...simPlink, '--loco', '-lmm', '4'], ['assoc.txt']);
+    expect(existsSync(join(dir, 'out', 'loco-slurm.plan', 'kinship', 'part-4-of-4'))).toBe(true);
+  });
+
+  for (const [name, kind] of [['gk1', '1'], ['gk2', '2']] as const) {
+    it(`generated cohort -gk ${kind} (${kind === '1' ? 'PLINK' : 'BIMBAM'}) as 4 kinship shards: byte-identical`, () => {
+      const suffix = kind === '1' ? 'cXX.txt' : 'sXX.txt';
+      compareWithLocal(name, [...(kind === '1' ? simPlink : sim), '-gk', kind], [suffix]);
+      expect(bytes(`${name}-local.${suffix}`).toString().split('\n').length).toBe(301);
+    });
+  }
 
   /** Runs the hs1008 scan on Slurm and scancels array task 2 as soon as squeue shows it running. */
   async function runAndCancelTask2(name: string, retries: number): Promise<{ code: number | null; stderr: string }> {

@@ -208,7 +208,7 @@ describe('output names, folders and flags that cannot work', () => {
     const out = join(dir, 'kdu');
     const r = run([...scanArgs(out, 'x'), '-d', join(BXD, 'output', 'BXD.eigenD.txt'), '-u', join(BXD, 'output', 'BXD.eigenU.txt.gz')]);
     expect([r.status, r.stderr]).toEqual([2, 'lmmscan: give either -k (a kinship) or -d/-u (its eigendecomposition), not both\n']);
-    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]); // nothing written (a folder made for the lock goes too)
   });
 });
 

@@ -24,18 +24,19 @@ describe('requireJobMemory', () => {
   it('counts the n x n matrices each stage holds', () => {
     const n = 1000;
     const m = 8 * n * n;
-    expect(jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(2 * m);
-    expect(jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(m);
+    expect(jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(5 * m);
+    // The double-double sum (hi, lo) and the block partial on the ts engine.
+    expect(jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(3 * m);
     // -k then eigen on the wasm engine: K, centred copy, three work arrays... counted as K + 5 n^2.
     expect(jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true }).bytes).toBe(6 * m);
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
-    // One n x n float64 more than the machine holds (a sum this large is held once, banded).
+    // One n x n float64 more than the machine holds (a sum this large is held once, banded: hi and lo).
     const n = Math.ceil(Math.sqrt(memoryLimit() / 8)) + 1000;
     const e = thrown(() => requireJobMemory('-gk 1', { engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }));
     expect(e).toBeInstanceOf(MemoryError);
-    expect(e!.message).toMatch(new RegExp(`^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the kinship, 1 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`));
+    expect(e!.message).toMatch(new RegExp(`^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the double-double kinship sum and its copies, 2 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`));
     expect(e!.message).not.toContain('\n');
   });
 
@@ -66,7 +67,7 @@ describe('requireJobMemory', () => {
     const out = join(dir, 'out');
     const r = spawnSync(process.execPath, [CLI, '-bfile', prefix, '-gk', '1', '-outdir', out, '-o', 'x'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^lmmscan: error: -gk 1 at n = 400000 needs 1280\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/);
+    expect(r.stderr).toMatch(/^lmmscan: error: -gk 1 at n = 400000 needs 2560\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // Nothing written: not even the output folder.
     expect(readdirSync(dir).filter((f) => !f.startsWith('huge'))).toEqual([]);

@@ -9,6 +9,7 @@ import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
+import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -61,11 +62,25 @@ export class TsEngine implements Engine {
   describe(): string {
     return 'ts (float64 TypeScript reference engine, single thread)';
   }
+  /** Each block's X^T X from zero (SNPs in order), folded into a double-double sum (upper triangle). */
   startKinship(n: number): KinshipSession {
-    const kinship = new Float64Array(n * n);
+    const sum = zeroKinshipSum(n);
+    const partial = new Float64Array(n * n);
+    const finishSum = async () => {
+      mirrorKinshipSum(sum, n);
+      return sum;
+    };
     return {
-      add: async (block, b) => accumulateKinshipTs(kinship, n, block, b),
-      finish: async () => kinship,
+      add: async (block, b) => {
+        partial.fill(0);
+        accumulateKinshipTs(partial, n, block, b);
+        for (let i = 0; i < n; i++) foldDoubleDouble(sum.hi, sum.lo, partial, i * n + i, (i + 1) * n);
+      },
+      finishSum,
+      finish: async () => {
+        const { hi, lo } = await finishSum();
+        return Float64Array.from(hi, (h, i) => h + lo[i]);
+      },
     };
   }
   async eigen(matrix: Float64Array, n: number): Promise<Eigen> {

@@ -1,34 +1,37 @@
 /**
- * The kinship sum for n beyond the shared memory: K stays in a JS array and each SNP block updates it band
- * by band (rows of K copied into shared memory, GEMMs, copied back), so shared memory holds one band and the
- * block instead of the whole n x n sum (8 n^2 bytes: 4 GiB at n = 23,170). The process then holds K once,
- * where the resident sum holds it twice when finished (in shared memory and as the returned copy).
+ * The kinship sum for n beyond the shared memory: the double-double sum (hi, lo) stays in JS arrays and each
+ * SNP block updates it band by band (rows of hi and lo copied into shared memory, tile partials folded in,
+ * copied back), so shared memory holds one band and the block instead of the whole sum (16 n^2 bytes: 4 GiB
+ * at n = 16,384).
  */
 import type { KinshipSession } from '../engine.js';
-import { KINSHIP_TILE_ROWS, kinshipCallLists, mirrorUpper } from './ops.js';
+import type { KinshipSum } from '../../linalg/double-double.js';
+import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper } from './ops.js';
 import type { KernelRunner } from './runner.js';
 
-/** Sums larger than this (8 n^2 bytes) go through bands: 2 GiB, n = 16,384. */
+/** Sums larger than this (16 n^2 bytes: hi and lo) go through bands: 2 GiB, n = 11,585. */
 export const KINSHIP_RESIDENT_BYTES = 2 ** 31;
 /** Bytes of K's rows in shared memory at once (a band). */
 export const KINSHIP_BAND_BYTES = 512 << 20;
 
 /**
- * K = sum over blocks of X^T X with K in a JS array: for each band of rows [R0, R1) (a multiple of the
- * tile height), the upper part K[R0:R1, R0:n] goes into shared memory, the same GEMM calls as the resident
- * sum add X^T X to it (kinshipCallLists on the band, C offset to the band's rows), and it comes back.
- * Every element sums its SNPs in the same order as in the resident sum, so the result is bitwise the same.
+ * K = sum over blocks of X^T X with (hi, lo) in JS arrays: for each band of rows [R0, R1) (a multiple of
+ * the tile height), the upper parts of hi and lo go into shared memory, the same tile calls as the resident
+ * sum fold X^T X into them (kinshipFoldCallLists on the band, offset to the band's rows), and they come back.
+ * Every tile's partial and fold are those of the resident sum, so the result is bitwise the same.
  */
 export class BandedKinship implements KinshipSession {
-  private readonly sum: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly lo: Float64Array;
   private readonly bandRows: number;
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown;
   private closed = false;
 
   constructor(private readonly runner: KernelRunner, readonly n: number, bandBytes = KINSHIP_BAND_BYTES) {
-    this.sum = new Float64Array(n * n);
-    const rows = Math.floor(bandBytes / (8 * Math.max(1, n)) / KINSHIP_TILE_ROWS) * KINSHIP_TILE_ROWS;
+    this.hi = new Float64Array(n * n);
+    this.lo = new Float64Array(n * n);
+    const rows = Math.floor(bandBytes / (16 * Math.max(1, n)) / KINSHIP_TILE_ROWS) * KINSHIP_TILE_ROWS;
     this.bandRows = Math.max(KINSHIP_TILE_ROWS, rows);
   }
 
@@ -55,26 +58,42 @@ export class BandedKinship implements KinshipSession {
   }
 
   private async addBands(block: Float64Array, b: number, copied: () => void): Promise<void> {
-    const { n, runner, sum, bandRows } = this;
+    const { n, runner, hi, lo, bandRows } = this;
     const { arena } = runner;
-    const pX = arena.allocF64(n * b), pBand = arena.allocF64(bandRows * n);
+    const pX = arena.allocF64(n * b), pHi = arena.allocF64(bandRows * n), pLo = arena.allocF64(bandRows * n);
+    const partials = Array.from({ length: runner.slots }, () => arena.allocF64(KINSHIP_TILE_ROWS * n));
     arena.f64(pX, n * b).set(block.subarray(0, n * b));
     copied();
     for (let r0 = 0; r0 < n; r0 += bandRows) {
       const r1 = Math.min(n, r0 + bandRows);
-      const band = arena.f64(pBand, (r1 - r0) * n);
-      for (let r = r0; r < r1; r++) band.set(sum.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
-      // The resident sum's calls for rows r0..r1, with K's row r at band row r - r0 (pK shifted by r0 rows).
-      await runner.parallel(kinshipCallLists(runner, n, b, pX, pBand - r0 * n * 8, r0, r1));
-      for (let r = r0; r < r1; r++) sum.set(band.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
+      const bandHi = arena.f64(pHi, (r1 - r0) * n), bandLo = arena.f64(pLo, (r1 - r0) * n);
+      for (let r = r0; r < r1; r++) {
+        bandHi.set(hi.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
+        bandLo.set(lo.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
+      }
+      // The resident sum's calls for rows r0..r1, with row r at band row r - r0 (pointers shifted by r0 rows).
+      const shift = r0 * n * 8;
+      await runner.parallel(kinshipFoldCallLists(runner, n, b, pX, pHi - shift, pLo - shift, partials, r0, r1));
+      for (let r = r0; r < r1; r++) {
+        hi.set(bandHi.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
+        lo.set(bandLo.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
+      }
     }
   }
 
-  async finish(): Promise<Float64Array> {
+  async finishSum(): Promise<KinshipSum> {
     this.closed = true;
     await this.pending;
     if (this.failure !== undefined) throw this.failure;
-    mirrorUpper(this.sum, this.n);
-    return this.sum;
+    mirrorUpper(this.hi, this.n);
+    mirrorUpper(this.lo, this.n);
+    return { hi: this.hi, lo: this.lo };
+  }
+
+  /** The sum rounded to doubles (hi + lo), in place of hi. */
+  async finish(): Promise<Float64Array> {
+    const { hi, lo } = await this.finishSum();
+    for (let i = 0; i < hi.length; i++) hi[i] += lo[i]!;
+    return hi;
   }
 }

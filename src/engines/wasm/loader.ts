@@ -14,6 +14,7 @@ export interface KernelExports {
     b: number, rsB: number, csB: number, c: number, ldc: number, work: number): void;
   gemmWorkBytes(): number;
   zeroF64(ptr: number, count: number): void;
+  kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
   tridiagonalize(n: number, a: number, d: number, e: number, tau: number, scratch: number, works: number,
     team: number, ctx: number): void;
   teamInit(team: number, threads: number): void;

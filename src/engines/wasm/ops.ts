@@ -1,6 +1,7 @@
 /** Rotation and kinship on the WASM kernels, as GEMM calls split over a runner's threads. */
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
+import type { KinshipSum } from '../../linalg/double-double.js';
 
 // Row splits are multiples of the GEMM register tile height, so each thread runs only full tiles but the last.
 const TILE_ROWS = 4;
@@ -121,8 +122,36 @@ export async function accumulateKinshipOn(runner: KernelRunner, K: Float64Array,
 }
 
 /**
+ * Calls folding X^T X (X SNP-major b x n at pX) into a double-double sum (hi at pHi, lo at pLo, row-major n x n),
+ * upper triangle: the same tiles as kinshipCallLists(), but each tile's partial is computed from zero into the
+ * slot's scratch (`partials[t]`, KINSHIP_TILE_ROWS x n) and then folded with kinshipFold. A block's partial is
+ * thus the same bits whatever was summed before it, which is what lets kinship shards merge bit for bit. Rows
+ * [rowStart, rowEnd) only, when given (rowStart a multiple of the tile height: the same tiles as the whole).
+ */
+export function kinshipFoldCallLists(
+  runner: KernelRunner, n: number, b: number, pX: number, pHi: number, pLo: number, partials: number[], rowStart = 0, rowEnd = n,
+): KernelCall[][] {
+  const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
+  const load = new Array<number>(runner.slots).fill(0);
+  for (let r0 = rowStart; r0 < rowEnd; r0 += KINSHIP_TILE_ROWS) {
+    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS), cols = n - r0, rows = r1 - r0;
+    let t = 0;
+    for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
+    load[t] += rows * cols;
+    const pP = partials[t]!, at = (r0 * n + r0) * 8;
+    lists[t]!.push(
+      ['zeroF64', [pP, rows * cols]],
+      ['gemm', [rows, cols, b, 1, pX + r0 * 8, 1, n, pX + r0 * 8, n, 1, pP, cols, runner.scratch[t]!]],
+      ['kinshipFold', [rows, cols, pP, cols, pHi + at, pLo + at, n]],
+    );
+  }
+  return lists.filter((calls) => calls.length > 0);
+}
+
+/**
  * Which kinship sum lives in a runner's shared memory. One sum at a time is resident (there may be several
  * sessions, e.g. one per chromosome for LOCO): another session's block first moves it back to its own array.
+ * A sum is double-double: hi then lo, 2 n^2 doubles.
  *
  * The resident sum is a retained arena region, so it must be the top retained region whenever it is released.
  * Operations through runner.exclusive() are safe beside it (they free only what they allocate above it); anything
@@ -144,20 +173,20 @@ export class KinshipResidence {
     const r = this.resident;
     if (!r) return;
     const n = r.session.n;
-    r.session.saved = this.runner.arena.f64(r.ptr, n * n).slice();
+    r.session.saved = this.runner.arena.f64(r.ptr, 2 * n * n).slice();
     this.runner.arena.release(r.mark);
     this.resident = null;
   }
 
-  /** The byte offset of `session`'s sum in shared memory, making it resident; with the arena held. */
+  /** The byte offset of `session`'s sum (hi; lo follows) in shared memory, making it resident; with the arena held. */
   place(session: ResidentKinship): number {
     if (this.resident?.session === session) return this.resident.ptr;
     this.evict();
     const { arena } = this.runner;
     const n = session.n;
     const mark = arena.mark();
-    const ptr = arena.allocF64(n * n);
-    const view = arena.f64(ptr, n * n);
+    const ptr = arena.allocF64(2 * n * n);
+    const view = arena.f64(ptr, 2 * n * n);
     if (session.saved) view.set(session.saved);
     else view.fill(0);
     session.saved = undefined;
@@ -165,22 +194,23 @@ export class KinshipResidence {
     return ptr;
   }
 
-  /** The session's sum (upper triangle valid), no longer resident; with the arena held. */
+  /** The session's sum (hi then lo, upper triangles valid), no longer resident; with the arena held. */
   take(session: ResidentKinship): Float64Array {
     if (this.resident?.session === session) this.evict();
-    const sum = session.saved ?? new Float64Array(session.n * session.n);
+    const sum = session.saved ?? new Float64Array(2 * session.n * session.n);
     session.saved = undefined;
     return sum;
   }
 }
 
 /**
- * K = sum over blocks of X^T X, kept in shared memory between blocks (no copy of K per block). add() resolves once
- * the block is copied into shared memory (the caller may reuse it) while the GEMMs run on; a GEMM failure is
- * reported by the next add() or by finish(). finish() returns K row-major and exactly symmetric.
+ * K = sum over blocks of X^T X in double-double, kept in shared memory between blocks (no copy of K per block).
+ * add() resolves once the block is copied into shared memory (the caller may reuse it) while the GEMMs run on; a
+ * GEMM failure is reported by the next add() or by finish(). finish() returns K rounded, row-major and exactly
+ * symmetric; finishSum() the pair.
  */
 export class ResidentKinship {
-  /** The sum while not resident. */
+  /** The sum (hi then lo) while not resident. */
   saved: Float64Array | undefined;
   private failure: unknown;
   private closed = false;
@@ -196,12 +226,13 @@ export class ResidentKinship {
       const work = residence.hold(async () => {
         this.rethrow();
         const { runner } = residence;
-        const pK = residence.place(this);
+        const pHi = residence.place(this);
         const mark = runner.arena.mark();
         try {
           const pX = runner.arena.allocF64(n * b);
+          const partials = Array.from({ length: runner.slots }, () => runner.arena.allocF64(KINSHIP_TILE_ROWS * n));
           runner.arena.f64(pX, n * b).set(block.subarray(0, n * b));
-          const running = runner.parallel(kinshipCallLists(runner, n, b, pX, pK));
+          const running = runner.parallel(kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, partials));
           accepted();
           await running;
         } finally {
@@ -216,14 +247,22 @@ export class ResidentKinship {
     });
   }
 
-  async finish(): Promise<Float64Array> {
+  async finishSum(): Promise<KinshipSum> {
     this.closed = true;
-    const sum = await this.residence.hold(() => {
+    const both = await this.residence.hold(() => {
       this.rethrow();
       return this.residence.take(this);
     });
-    mirrorUpper(sum, this.n);
+    const nn = this.n * this.n;
+    const sum = { hi: both.subarray(0, nn), lo: both.subarray(nn, 2 * nn) };
+    mirrorUpper(sum.hi, this.n);
+    mirrorUpper(sum.lo, this.n);
     return sum;
+  }
+
+  async finish(): Promise<Float64Array> {
+    const { hi, lo } = await this.finishSum();
+    return Float64Array.from(hi, (h, i) => h + lo[i]!);
   }
 
   private rethrow(): void {

@@ -91,7 +91,7 @@ export class WasmPool {
    */
   startKinship(n: number, residentBytes = KINSHIP_RESIDENT_BYTES, bandBytes?: number): KinshipSession {
     // Above residentBytes (tests lower it) K stays in a JS array and crosses shared memory in bands.
-    if (8 * n * n > residentBytes) return new BandedKinship(this.runner, n, bandBytes);
+    if (16 * n * n > residentBytes) return new BandedKinship(this.runner, n, bandBytes);
     return this.runner.kinship.start(n);
   }
 

@@ -48,14 +48,20 @@ export class WebGpuEngine implements Engine {
 
   startKinship(n: number): KinshipSession {
     const kinship = new GpuKinship(this.gpu, n);
+    const finish = async () => {
+      try {
+        return await kinship.read();
+      } finally {
+        kinship.destroy();
+      }
+    };
+    // The device sums in double-single: its result is the pair's hi with lo = 0 (kinship shards run on wasm).
     return {
       add: (block, b) => kinship.accumulate(block, b),
-      finish: async () => {
-        try {
-          return await kinship.read();
-        } finally {
-          kinship.destroy();
-        }
+      finish,
+      finishSum: async () => {
+        const hi = await finish();
+        return { hi, lo: new Float64Array(hi.length) };
       },
     };
   }

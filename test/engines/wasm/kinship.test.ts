@@ -1,6 +1,6 @@
-// Kinship on the WASM engine: the upper triangle by GEMM tiles, mirrored, with the sum kept in shared memory
-// between blocks. It must equal, bit for bit, the full n x n GEMM it replaced (every element sums its SNPs in the
-// same order), be exactly symmetric, not depend on the thread count, agree with the TS engine, and survive
+// Kinship on the WASM engine: the upper triangle by GEMM tiles, mirrored, with the double-double sum kept in
+// shared memory between blocks. It must equal, bit for bit, each block's full n x n GEMM from zero folded into a
+// double-double sum in TypeScript (every element sums its SNPs in the same order), be exactly symmetric, not depend on the thread count, agree with the TS engine, and survive
 // several sessions and other retained arena users.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { KinshipSession } from '../../../src/engines/engine.js';
@@ -13,6 +13,18 @@ import { splitRange } from '../../../src/engines/wasm/runner.js';
 import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
 import { KinshipAccumulator, prepareKinshipSnp } from '../../../src/kinship/kinship.js';
 import { seededRandom } from './reference.js';
+import { addDoubleDouble, foldDoubleDouble, zeroKinshipSum, type KinshipSum } from '../../../src/linalg/double-double.js';
+
+/** Folds each block's partial (from `partial`, computed from zero) into a double-double sum; returns it rounded. */
+async function foldBlocks(n: number, blocks: number[], partial: (j0: number, b: number) => Promise<Float64Array>): Promise<Float64Array> {
+  const sum: KinshipSum = zeroKinshipSum(n);
+  let j0 = 0;
+  for (const b of blocks) {
+    foldDoubleDouble(sum.hi, sum.lo, await partial(j0, b));
+    j0 += b;
+  }
+  return Float64Array.from(sum.hi, (h, i) => h + sum.lo[i]!);
+}
 
 /** m SNPs of n individuals as the readers give them (0/1/2 dosages, some missing), prepared for -gk 1. */
 function preparedSnps(n: number, m: number, seed: number, kind: 1 | 2 = 1): Float64Array {
@@ -30,13 +42,11 @@ function preparedSnps(n: number, m: number, seed: number, kind: 1 | 2 = 1): Floa
   return X;
 }
 
-/** The kinship as it was computed before: the full n x n GEMM per block, rows split over the runner's slots. */
+/** Each block's full n x n GEMM from zero (rows split over the runner's slots), folded in double-double. */
 async function fullGemmKinship(runner: KernelRunner, n: number, X: Float64Array, blocks: number[]): Promise<Float64Array> {
-  const K = new Float64Array(n * n);
-  let j0 = 0;
-  for (const b of blocks) {
+  return foldBlocks(n, blocks, async (j0, b) => {
+    const K = new Float64Array(n * n);
     const block = X.subarray(j0 * n, (j0 + b) * n);
-    j0 += b;
     await runner.exclusive(async () => {
       const { arena } = runner;
       const pK = arena.allocF64(n * n), pX = arena.allocF64(n * b);
@@ -48,8 +58,8 @@ async function fullGemmKinship(runner: KernelRunner, n: number, X: Float64Array,
       await runner.parallel(lists);
       K.set(arena.f64(pK, n * n));
     });
-  }
-  return K;
+    return K;
+  });
 }
 
 async function sessionKinship(session: KinshipSession, n: number, X: Float64Array, blocks: number[]): Promise<Float64Array> {
@@ -119,16 +129,15 @@ describe('WASM kinship', () => {
     expectClose(full, tsKinship(n, X, blocks), m);
   });
 
-  test.each(CASES)('n=%i blocks %j: one-shot accumulateKinshipOn on the main thread == resident session', async (n, blocks) => {
+  test.each(CASES)('n=%i blocks %j: one-shot accumulateKinshipOn blocks folded in TS == resident session', async (n, blocks) => {
     const m = blocks.reduce((s, b) => s + b, 0);
     const X = preparedSnps(n, m, 11 * n + m, 2);
     const runner = LocalRunner.create(pools[0]!.flavour);
-    const K = new Float64Array(n * n);
-    let j0 = 0;
-    for (const b of blocks) {
-      await accumulateKinshipOn(runner, K, n, X.subarray(j0 * n, (j0 + b) * n), b);
-      j0 += b;
-    }
+    const K = await foldBlocks(n, blocks, async (j0, b) => {
+      const partial = new Float64Array(n * n);
+      await accumulateKinshipOn(runner, partial, n, X.subarray(j0 * n, (j0 + b) * n), b);
+      return partial;
+    });
     expect(K).toEqual(await sessionKinship(pools[1]!.startKinship(n), n, X, blocks));
   });
 
@@ -217,6 +226,28 @@ describe('WASM kinship', () => {
       expect(await new KinshipAccumulator(engine, 5).sum()).toEqual(new Float64Array(25));
     } finally {
       await engine.close();
+    }
+  });
+
+  test('kinship shards: the blocks summed in 1..4 sessions, merged in order, round to the one session bitwise', async () => {
+    const pool = pools[1]!;
+    const n = 2 * KINSHIP_TILE_ROWS + 3, blocks = [20, 20, 7, 20, 13, 20, 1, 20];
+    const X = preparedSnps(n, blocks.reduce((s, b) => s + b, 0), 77);
+    const starts = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
+    const sessionSum = async (from: number, to: number) => {
+      const session = pool.startKinship(n);
+      for (let k = from; k < to; k++) await session.add(X.subarray(starts[k]! * n, (starts[k]! + blocks[k]!) * n), blocks[k]!);
+      return session.finishSum();
+    };
+    const one = await sessionSum(0, blocks.length);
+    const rounded = (s: KinshipSum) => Float64Array.from(s.hi, (h, i) => h + s.lo[i]!);
+    expect(rounded(one)).toEqual(one.hi); // normalised pairs: hi is the rounded sum
+    for (let shards = 1; shards <= 4; shards++) {
+      const cut = (s: number) => Math.floor((s * blocks.length) / shards);
+      const merged = await sessionSum(0, cut(1));
+      for (let s = 1; s < shards; s++) addDoubleDouble(merged, await sessionSum(cut(s), cut(s + 1)));
+      expect(rounded(merged), `${shards} shards`).toEqual(rounded(one));
+      expectSymmetric(merged.hi, n);
     }
   });
 
