@@ -20,6 +20,9 @@ export function checkScanConfig(config: ScanConfig): void {
   if (!config.eigenValuesFile !== !config.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
+  if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) {
+    throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
+  }
   if (!format.hasSampleIds && !config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
   if (config.phenotypeColumns.length > 1 && config.lmm === 9) {
     throw new UsageError('-lmm 9 tests one trait; the multivariate LMM (several -n columns) takes -lmm 1-4');
