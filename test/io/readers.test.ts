@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAnnotationFile, readCovariateFile, readPhenotypeFile, streamBimbamGenotypes } from '../../src/io/bimbam.js';
-import { PlinkGenotypes } from '../../src/io/genotypes.js';
+import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
 import { InputError } from '../../src/io/input-error.js';
 import { formatMatrixBytes, formatVector, readSquareMatrix } from '../../src/io/matrix-file.js';
 import { formatGeneral } from '../../src/io/number-format.js';
