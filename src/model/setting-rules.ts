@@ -38,6 +38,12 @@ export const NUMBER_RULES = {
 /** A setting checked by NUMBER_RULES. */
 export type NumberSetting = keyof typeof NUMBER_RULES;
 
+/** A setting with a fixed list of values: its CLI flag and the values. */
+interface Choice<T> {
+  flag: string;
+  allowed: readonly T[];
+}
+
 /** The settings with a fixed list of values: each one's CLI flag and its values. */
 export const CHOICES = {
   engine: { flag: 'engine', allowed: ['ts', 'wasm', 'webgpu', 'auto'] },
@@ -45,7 +51,7 @@ export const CHOICES = {
   lmm: { flag: 'lmm', allowed: [1, 2, 3, 4] },
   lm: { flag: 'lm', allowed: [1, 2, 3, 4] },
   plotTest: { flag: 'plot-test', allowed: ['wald', 'lrt', 'score'] },
-} as const satisfies { [K in keyof ScanConfig]?: { flag: string; allowed: readonly NonNullable<ScanConfig[K]>[] } };
+} as const satisfies { [K in keyof ScanConfig]?: Choice<NonNullable<ScanConfig[K]>> };
 
 /** Whether `value` is one of `setting`'s values. */
 export function isChoice<K extends keyof typeof CHOICES>(setting: K, value: unknown): value is ScanConfig[K] {

@@ -11,6 +11,7 @@ import { formatGeneral } from '../../src/io/number-format.js';
 import { readTextFile, splitFields } from '../../src/io/text-file.js';
 import { readBim, readFam } from '../../src/io/plink.js';
 import { scratchDir } from '../helpers/paths.js';
+import { awkwardMatrix } from '../helpers/awkward-matrix.js';
 import { rng } from '../helpers/random.js';
 
 const dir = scratchDir('readers');
@@ -251,20 +252,8 @@ describe('formatMatrixBytes and formatVector', () => {
 
   it('match one formatGeneral per value, for symmetric, nearly symmetric and rectangular matrices', () => {
     const next = rng(17);
-    const special = [0, -0, NaN, Infinity, -Infinity, 0.5, 2.5e-7, 1e21, -1e-300];
     for (const [rows, cols] of [[1, 1], [2, 2], [7, 7], [65, 65], [3, 5], [5, 3], [1, 9]] as const) {
-      const data = new Float64Array(rows * cols);
-      for (let i = 0; i < data.length; i++) data[i] = next() < 0.1 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 6);
-      if (rows === cols) {
-        // Mostly mirrored (the reused text), with a few pairs that differ, and 0 against -0, NaN against NaN.
-        for (let r = 0; r < rows; r++) for (let c = 0; c < r; c++) if (next() < 0.9) data[r * cols + c] = data[c * cols + r]!;
-        if (rows > 2) {
-          data[1] = 0;
-          data[cols] = -0;
-          data[2] = NaN;
-          data[2 * cols] = NaN;
-        }
-      }
+      const data = awkwardMatrix(next, rows, cols);
       const text = referenceMatrix(data, rows, cols);
       expect(formatMatrixBytes(data, rows, cols).toString('latin1')).toBe(text);
     }
