@@ -14,6 +14,17 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // The simulator makes data for the demo, the tests and the benchmarks: the pipeline never imports it.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/sim/**', 'src/cli/demo.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/sim/*'], message: 'src/sim/ serves the demo and the tests, not the pipeline.' }] },
+      ],
+    },
+  },
   // Tests assert that messages carry no control bytes, which takes control characters in a pattern.
   { files: ['test/**'], rules: { 'no-control-regex': 'off' } },
 );

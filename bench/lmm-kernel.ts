@@ -7,7 +7,7 @@
  *   node dist/bench/lmm-kernel.js [--n 876] [--b 2048] [--c 1] [--reps 5] [--threads all]
  */
 import { availableParallelism } from 'node:os';
-import { WasmPool } from '../src/engines/wasm/index.js';
+import { WasmPool } from '../src/engines/wasm/pool.js';
 import { LocalRunner } from '../src/engines/wasm/kernels.js';
 import { ResidentLmmPlans } from '../src/engines/wasm/lmm.js';
 import type { ScanPlan } from '../src/model/plan.js';

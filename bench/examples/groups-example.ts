@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { rotateForFit, runFitJob } from '../../src/fit/fit-job.js';
-import { groupExampleFiles, naiveSlope, simulateGroupExample } from '../../src/fit/group-example.js';
+import { groupExampleFiles, naiveSlope, simulateGroupExample } from '../../src/sim/group-example.js';
 import { fitMixedModel } from '../../src/fit/mixed-model-fit.js';
 import { writeFileAtomic } from '../../src/io/atomic-file.js';
 import { formatGeneral } from '../../src/io/number-format.js';

@@ -1,11 +1,12 @@
 /**
  * The library's settings: a ScanConfig where every field may be left out (the CLI's default is taken),
- * checked by the same rules as the CLI's flags before any file is opened.
+ * checked by the CLI's rules (src/model/setting-rules.ts) before any file is opened.
  */
 import { UsageError } from '../io/input-error.js';
 import type { ScanConfig } from '../model/config.js';
 import { checkModes } from '../scan/phase-prepare.js';
 import { DEFAULT_LAMBDA_SEARCH, type LambdaSearch, DEFAULT_FILTERS, type SnpFilterSettings } from '../model/settings.js';
+import { CHOICES, NUMBER_RULES } from '../model/setting-rules.js';
 
 /** A job's settings for runScan / scanResults: any ScanConfig field, filters and search in part. */
 export type ScanOptions = Partial<Omit<ScanConfig, 'filters' | 'search'>> & {
@@ -30,38 +31,7 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   commandLine: 'lmmscan (library)',
 });
 
-/** One numeric rule: the check and the words the error uses (the CLI's, flag by flag). */
-interface NumberRule {
-  ok: (v: number) => boolean;
-  expected: string;
-}
-
 const isPositiveInteger = (v: number) => Number.isInteger(v) && v >= 1;
-
-/** The CLI's rule for each numeric setting (src/cli/args.ts), keyed by the setting's path. */
-export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
-  'filters.maf': {
-    ok: (v) => v === -1 || (v >= 0 && v <= 0.5),
-    expected: 'a frequency in [0, 0.5] (or -1 to disable)',
-  },
-  'filters.miss': { ok: (v) => v >= 0 && v <= 1, expected: 'a rate in [0, 1]' },
-  'filters.r2': { ok: (v) => v >= 0 && v <= 1, expected: 'a value in [0, 1]' },
-  'filters.hwe': { ok: (v) => v >= 0 && v <= 1, expected: 'a p-value in [0, 1]' },
-  'search.lMin': { ok: (v) => v > 0, expected: 'a positive number' },
-  'search.lMax': { ok: (v) => v > 0, expected: 'a positive number' },
-  'search.nRegion': { ok: isPositiveInteger, expected: 'a positive integer' },
-  keepP: { ok: (v) => v > 0 && v <= 1, expected: 'a p-value in (0, 1]' },
-  threads: { ok: isPositiveInteger, expected: 'a positive integer' },
-  blockSize: { ok: isPositiveInteger, expected: 'a positive integer' },
-};
-
-const CHOICES: Readonly<Record<string, readonly unknown[]>> = {
-  engine: ['ts', 'wasm', 'webgpu', 'auto'],
-  kinshipKind: [1, 2],
-  lmm: [1, 2, 3, 4],
-  lm: [1, 2, 3, 4],
-  plotTest: ['wald', 'lrt', 'score'],
-};
 
 /** Every ScanConfig field: typed so that a field added to ScanConfig must be added here too. */
 const SETTINGS: Record<keyof ScanConfig, true> = {
@@ -95,9 +65,9 @@ export function validateScanConfig(config: ScanConfig): void {
       throw new UsageError(`${path} ${String(v)}: expected ${rule.expected}`);
     }
   }
-  for (const [key, allowed] of Object.entries(CHOICES)) {
+  for (const [key, { allowed }] of Object.entries(CHOICES)) {
     const v = valueAt(config, key);
-    if (v !== undefined && !allowed.includes(v)) {
+    if (v !== undefined && !(allowed as readonly unknown[]).includes(v)) {
       throw new UsageError(`${key} ${String(v)}: expected one of ${allowed.join(', ')}`);
     }
   }

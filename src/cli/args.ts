@@ -6,6 +6,7 @@ import { parseThreshold } from '../report/thresholds.js';
 import { FLAGS } from './flags.js';
 import { DEFAULT_FILTERS, DEFAULT_LAMBDA_SEARCH } from '../model/settings.js';
 import type { ThresholdSpec } from '../model/settings.js';
+import { CHOICES, choiceList, isChoice, NUMBER_RULES, type NumberSetting } from '../model/setting-rules.js';
 import { genotypeFormatFlags } from '../io/genotype-registry.js';
 import { dashed, type FlagSpec } from './flags.js';
 import { gemmaFlagReason, suggestFlag } from './gemma-flags.js';
@@ -69,22 +70,30 @@ function unknownFlag(token: string, name: string): UsageError {
   return new UsageError(`unknown flag "${token}" (${hint}lmmscan --help lists every flag)`);
 }
 
-function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
-  const raw = args.get(name);
+/** The value of a numeric setting's flag, checked by its rule; `fallback` when the flag is absent. */
+function numberFlag(args: ParsedArgs, setting: NumberSetting, fallback: number): number {
+  const { flag, ok, expected } = NUMBER_RULES[setting];
+  const raw = args.get(flag);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`-${name} ${String(raw)}: expected ${what}`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new UsageError(`-${flag} ${String(raw)}: expected ${expected}`);
   return v;
 }
 
+/** numberFlag() for a setting without a default: undefined when the flag is absent. */
+function optionalNumber(args: ParsedArgs, setting: NumberSetting): number | undefined {
+  return args.has(NUMBER_RULES[setting].flag) ? numberFlag(args, setting, 0) : undefined;
+}
+
 /** A flag's mode; a bare flag (GEMMA's -gk, -lmm, -lm) is mode 1 as in GEMMA. */
-function choice<T extends number>(args: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {
-  const raw = args.get(name);
+function choice<K extends 'kinshipKind' | 'lmm' | 'lm'>(args: ParsedArgs, setting: K): ScanConfig[K] {
+  const { flag, allowed } = CHOICES[setting];
+  const raw = args.get(flag);
   if (raw === undefined) return undefined;
-  if (raw === true) return 1 as T;
+  if (raw === true) return 1 as ScanConfig[K];
   const v = Number(raw);
-  if (!allowed.includes(v as T)) throw new UsageError(`-${name} ${String(raw)}: expected one of ${allowed.join(', ')}`);
-  return v as T;
+  if (!isChoice(setting, v)) throw new UsageError(`-${flag} ${String(raw)}: expected one of ${allowed.join(', ')}`);
+  return v;
 }
 
 function text(args: ParsedArgs, name: string): string | undefined {
@@ -105,8 +114,7 @@ function phenotypeColumnsOf(args: ParsedArgs): number[] {
 
 /** The ScanConfig for a parsed command line. */
 export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig {
-  const engine = (text(args, 'engine') ?? 'auto') as EngineChoice;
-  if (!['ts', 'wasm', 'webgpu', 'auto'].includes(engine)) throw new UsageError(`-engine ${engine}: expected ts, wasm, webgpu or auto`);
+  const engine = engineFlag(text(args, 'engine') ?? 'auto');
   if (args.has('bfile') && args.has('g')) throw new UsageError('give either -bfile or -g, not both');
   const genotypeOptions: Record<string, string> = {};
   for (const flag of genotypeFormatFlags()) {
@@ -126,7 +134,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   if (args.get('km') !== undefined) kinshipFormatFlag(args);
   const notSnp = args.has('notsnp');
   // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time).
-  if (args.has('pace')) numberFlag(args, 'pace', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+  if (args.has('pace')) numberFlag(args, 'pace', 1);
   const config: ScanConfig = {
     bfile: text(args, 'bfile'),
     geno: text(args, 'g'),
@@ -136,8 +144,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     extract: text(args, 'extract'),
     exclude: text(args, 'exclude'),
     chr: text(args, 'chr'),
-    fromBp: args.has('from-bp') ? numberFlag(args, 'from-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
-    toBp: args.has('to-bp') ? numberFlag(args, 'to-bp', 0, (v) => Number.isInteger(v) && v >= 0, 'a base-pair position') : undefined,
+    fromBp: optionalNumber(args, 'fromBp'),
+    toBp: optionalNumber(args, 'toBp'),
     snps: text(args, 'snps'),
     ksnps: text(args, 'ksnps'),
     phenoTable: text(args, 'pheno'),
@@ -154,34 +162,34 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     kinship: text(args, 'k'),
     eigenValuesFile: text(args, 'd'),
     eigenVectorsFile: text(args, 'u'),
-    kinshipKind: choice(args, 'gk', [1, 2] as const),
-    lmm: choice(args, 'lmm', [1, 2, 3, 4, 9] as const),
-    lm: choice(args, 'lm', [1, 2, 3, 4] as const),
+    kinshipKind: choice(args, 'kinshipKind'),
+    lmm: choice(args, 'lmm'),
+    lm: choice(args, 'lm'),
     writeEigen: args.has('eigen'),
     traits: text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
-    keepP: args.has('keep-p') ? numberFlag(args, 'keep-p', 1, (v) => v > 0 && v <= 1, 'a p-value in (0, 1]') : undefined,
+    keepP: optionalNumber(args, 'keepP'),
     loco: args.get('loco') === true,
     locoChromosome: text(args, 'loco'),
     groups: text(args, 'groups'),
     fit: args.has('fit'),
     ml: args.has('ml'),
     filters: {
-      maf: numberFlag(args, 'maf', DEFAULT_FILTERS.maf, (v) => v === -1 || (v >= 0 && v <= 0.5), 'a frequency in [0, 0.5] (or -1 to disable)'),
-      miss: numberFlag(args, 'miss', DEFAULT_FILTERS.miss, (v) => v >= 0 && v <= 1, 'a rate in [0, 1]'),
-      r2: numberFlag(args, 'r2', DEFAULT_FILTERS.r2, (v) => v >= 0 && v <= 1, 'a value in [0, 1]'),
-      hwe: numberFlag(args, 'hwe', DEFAULT_FILTERS.hwe, (v) => v >= 0 && v <= 1, 'a p-value in [0, 1]'),
+      maf: numberFlag(args, 'filters.maf', DEFAULT_FILTERS.maf),
+      miss: numberFlag(args, 'filters.miss', DEFAULT_FILTERS.miss),
+      r2: numberFlag(args, 'filters.r2', DEFAULT_FILTERS.r2),
+      hwe: numberFlag(args, 'filters.hwe', DEFAULT_FILTERS.hwe),
     },
     anyGenotypeValues: notSnp || undefined,
     search: {
-      lMin: numberFlag(args, 'lmin', DEFAULT_LAMBDA_SEARCH.lMin, (v) => v > 0, 'a positive number'),
-      lMax: numberFlag(args, 'lmax', DEFAULT_LAMBDA_SEARCH.lMax, (v) => v > 0, 'a positive number'),
-      nRegion: numberFlag(args, 'region', DEFAULT_LAMBDA_SEARCH.nRegion, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+      lMin: numberFlag(args, 'search.lMin', DEFAULT_LAMBDA_SEARCH.lMin),
+      lMax: numberFlag(args, 'search.lMax', DEFAULT_LAMBDA_SEARCH.lMax),
+      nRegion: numberFlag(args, 'search.nRegion', DEFAULT_LAMBDA_SEARCH.nRegion),
     },
     outPrefix: outputName(text(args, 'o')),
     outDir: text(args, 'outdir') ?? 'output',
     engine,
-    threads: args.has('threads') ? numberFlag(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
-    blockSize: args.has('block-size') ? numberFlag(args, 'block-size', 1, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') : undefined,
+    threads: optionalNumber(args, 'threads'),
+    blockSize: optionalNumber(args, 'blockSize'),
     quiet: args.has('quiet'),
     resume: args.has('resume'),
     plots: !args.has('no-plots'),
@@ -197,7 +205,9 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
 
 /** -km: GEMMA's kinship file format; 1 (a matrix) is the only one lmmscan reads. */
 function kinshipFormatFlag(args: ParsedArgs): 1 {
-  const mode = choice(args, 'km', [1, 2] as const);
+  const raw = args.get('km');
+  const mode = raw === true ? 1 : Number(raw);
+  if (mode !== 1 && mode !== 2) throw new UsageError(`-km ${String(raw)}: expected one of 1, 2`);
   if (mode === 2) {
     const why = args.has('g') ? 'GEMMA itself needs -km 1 with BIMBAM genotypes' : 'lmmscan reads a kinship matrix only';
     throw new UsageError(`-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
@@ -217,10 +227,16 @@ function outputName(raw: string | undefined): string {
   return raw;
 }
 
-function plotTestFlag(args: ParsedArgs): 'wald' | 'lrt' | 'score' | undefined {
+function plotTestFlag(args: ParsedArgs): ScanConfig['plotTest'] {
   const v = text(args, 'plot-test');
-  if (v !== undefined && v !== 'wald' && v !== 'lrt' && v !== 'score') throw new UsageError(`-plot-test ${v}: expected wald, lrt or score`);
+  if (v !== undefined && !isChoice('plotTest', v)) throw new UsageError(`-plot-test ${v}: expected ${choiceList('plotTest')}`);
   return v;
+}
+
+/** The -engine value, checked: "auto", or one engine. */
+export function engineFlag(value: string): EngineChoice {
+  if (!isChoice('engine', value)) throw new UsageError(`-engine ${value}: expected ${choiceList('engine')}`);
+  return value;
 }
 
 function lineFlag(args: ParsedArgs, name: 'gwas-line' | 'suggestive-line'): ThresholdSpec | undefined {

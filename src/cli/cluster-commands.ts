@@ -4,7 +4,7 @@
  */
 import { createEngine } from '../engines/select.js';
 import { UsageError } from '../io/input-error.js';
-import { parseFlags, toScanConfig, type ParsedArgs } from './args.js';
+import { engineFlag, parseFlags, toScanConfig, type ParsedArgs } from './args.js';
 import { printSummary } from './report-summary.js';
 import type { ScanConfig } from '../model/config.js';
 import { readManifest } from '../cluster/plan-folder.js';
@@ -75,8 +75,7 @@ export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'ki
     const shard = text(args, 'shard');
     if (!shard) throw new UsageError('lmmscan scan needs --shard I/N (e.g. --shard 1/4)');
     const { manifest } = readManifest(defaultPlanDir('', '', plan));
-    const choice = (text(args, 'engine') ?? manifest.config.engine) as ScanConfig['engine'];
-    if (!['ts', 'wasm', 'webgpu', 'auto'].includes(choice)) throw new UsageError(`-engine ${choice}: expected ts, wasm, webgpu or auto`);
+    const choice = engineFlag(text(args, 'engine') ?? manifest.config.engine);
     const threads = args.has('threads') ? Number(text(args, 'threads')) : manifest.config.threads;
     const { engine } = await createEngine(choice, { threads });
     try {

@@ -22,6 +22,7 @@ import type {
   SampleId,
   SnpChoice,
 } from './genotypes.js';
+import { indexedBlocks } from './indexed-blocks.js';
 import { InputError, UsageError } from './input-error.js';
 import { readOxfordSample } from './oxford-sample.js';
 import type { SnpAnnotation } from './plink.js';
@@ -88,19 +89,8 @@ export class BgenGenotypes implements GenotypeSource {
     return annotationOf(parseVariantHeader(this.file, this.header, this.headerAt[k], this.variantNumber[k]));
   }
 
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.snpCount }, (_, k) => k);
-    const n = this.nSamples;
-    for (let start = 0; start < all.length; start += blockSize) {
-      const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
-      const dosages = new Float64Array(idx.length * n);
-      const annotations: SnpAnnotation[] = [];
-      for (let j = 0; j < idx.length; j++) {
-        annotations.push(this.snp(idx[j]));
-        this.decodeSnp(idx[j], dosages.subarray(j * n, (j + 1) * n));
-      }
-      yield { indices: idx, annotations, dosages, count: idx.length };
-    }
+  blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    return indexedBlocks(this, blockSize, indices, (k, out) => this.decodeSnp(k, out));
   }
 
   notes(): string[] {

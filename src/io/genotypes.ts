@@ -116,6 +116,3 @@ export interface GenotypeFormat<Config> {
   readonly hasSampleIds: boolean;
   open(config: Config, selection: GenotypeSelection): GenotypeSource;
 }
-
-export { PlinkGenotypes } from './plink-genotypes.js';
-export { BimbamGenotypes } from './bimbam-genotypes.js';

@@ -13,17 +13,12 @@ const FIELD_BYTES = generalMaxBytes(10) + 1;
 const ROW_BLOCK = 16;
 
 /**
- * Text of a row-major rows x cols matrix in GEMMA's format. In a square matrix, a value below the
- * diagonal equal to its mirror above (all of a kinship matrix) reuses the mirror's text instead of
- * being formatted again.
+ * ASCII text of a row-major rows x cols matrix in GEMMA's format, as bytes for writing to a file
+ * without making (and encoding) a string. In a square matrix, a value below the diagonal equal to its
+ * mirror above (all of a kinship matrix) reuses the mirror's text instead of being formatted again.
  */
-export function formatMatrix(data: Float64Array, rows: number, cols: number): string {
-  return formatMatrixBytes(data, rows, cols).toString('latin1');
-}
-
-/** formatMatrix() as ASCII bytes, for writing to a file without making (and encoding) a string. */
 export function formatMatrixBytes(data: Float64Array, rows: number, cols: number): Buffer {
-  if (data.length < rows * cols) throw new RangeError(`formatMatrix: ${data.length} values for a ${rows} x ${cols} matrix`);
+  if (data.length < rows * cols) throw new RangeError(`formatMatrixBytes: ${data.length} values for a ${rows} x ${cols} matrix`);
   if (rows === 0 || cols === 0) return Buffer.from('\n'.repeat(Math.max(1, rows)), 'latin1');
   if (rows === cols) return formatSquare(data, rows);
   const out = Buffer.allocUnsafe(rows * cols * FIELD_BYTES);
@@ -38,7 +33,7 @@ export function formatMatrixBytes(data: Float64Array, rows: number, cols: number
 }
 
 /**
- * formatMatrix of an n x n matrix, ROW_BLOCK rows at a time, each built in its own scratch row: first
+ * formatMatrixBytes of an n x n matrix, ROW_BLOCK rows at a time, each built in its own scratch row: first
  * the values left of the block (below the diagonal), taken source row by source row so that the text
  * they copy is read in order; then the rest of each row. start[r * (n + 1) + c] is where the text of
  * value (r, c), c > r, begins in `out` (c = n: where row r + 1 begins), so it ends one byte (the

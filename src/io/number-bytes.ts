@@ -13,27 +13,17 @@ function writeAscii(out: Uint8Array, pos: number, s: string): number {
   return pos;
 }
 
-/** Most bytes writeExponential() writes for one value: sign, "d.", the digits and "e-308". */
+/** Most bytes writeExponentialOf() writes for one value: sign, "d.", the digits and "e-308". */
 export function exponentialMaxBytes(digits: number): number {
   return digits + 8;
 }
 
-/** The value of writeExponential(x), for writeExponentialOf() to read. */
-const ONE_VALUE = new Float64Array(1);
-
 /**
- * Writes C's "%.{digits}e" of x (digits 0..14 take the fast path) as ASCII at out[pos] and returns the
- * position after it: the same text as formatExponential(x, digits). `out` needs exponentialMaxBytes() free.
- */
-export function writeExponential(out: Uint8Array, pos: number, x: number, digits: number): number {
-  ONE_VALUE[0] = x;
-  return writeExponentialOf(out, pos, ONE_VALUE, 0, digits);
-}
-
-/**
- * writeExponential() of values[index]. For tables of numbers: it reads the double itself, because a
- * double passed to a function V8 does not inline is boxed in a new heap object, and one per number
- * of a many-traits scan kept the garbage collector busy.
+ * Writes C's "%.{digits}e" of values[index] (digits 0..14 take the fast path) as ASCII at out[pos] and
+ * returns the position after it: the same text as formatExponential(). `out` needs exponentialMaxBytes()
+ * free. It reads the double itself (no number argument) because a double passed to a function V8
+ * does not inline is boxed in a new heap object, and one per number of a many-traits scan kept the
+ * garbage collector busy.
  */
 export function writeExponentialOf(out: Uint8Array, pos: number, values: Float64Array, index: number, digits: number): number {
   const x = values[index];

@@ -5,8 +5,8 @@
  * Two paths give the same text. The fast one is decimal-rounding.ts (shared with the byte writers of
  * number-bytes.ts): a provably exact rounding of a scaled double. Values it cannot decide (near or at
  * an exact tie, extreme magnitudes, 16+ digits) go to the exact path here, which finds ties from the
- * exact decimal expansion and keeps the even neighbour. The exact path is exported (exact*) as the
- * reference the tests compare the fast path against, and as the byte writers' fallback.
+ * exact decimal expansion and keeps the even neighbour. The exact %e and %g are exported as the byte
+ * writers' fallback (and the reference the tests compare the fast path against).
  */
 import { roundedExponent, roundFixed, roundSignificant } from './decimal-rounding.js';
 
@@ -119,14 +119,6 @@ function fixedDigits(ax: number, digits: number): string {
   const truncated = exact.slice(0, exact.indexOf('.') + 1 + digits).replace(/\.$/, '');
   const lastDigit = Number(truncated.replace('.', '').slice(-1));
   return lastDigit % 2 === 0 ? truncated : rounded;
-}
-
-/** "%.{digits}f" by the exact path only (the reference for the fast path). */
-export function exactFixed(x: number, digits: number): string {
-  const bad = nonFinite(x);
-  if (bad !== null) return bad;
-  const s = fixedDigits(Math.abs(x), digits);
-  return x < 0 || Object.is(x, -0) ? `-${s}` : s;
 }
 
 /** "%.{digits}e" by the exact path only (the reference for the fast path). */

@@ -13,6 +13,7 @@ import type {
   GenotypeSource,
   SampleId,
 } from './genotypes.js';
+import { indexedBlocks } from './indexed-blocks.js';
 import { InputError, UsageError } from './input-error.js';
 import { readPgenHeader, type PgenHeader } from './pgen-header.js';
 import {
@@ -102,19 +103,8 @@ export class PgenGenotypes implements GenotypeSource {
     return this.pvar.get(this.kept[k]);
   }
 
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    const all = indices ?? Int32Array.from({ length: this.snpCount }, (_, k) => k);
-    const n = this.nSamples;
-    for (let start = 0; start < all.length; start += blockSize) {
-      const idx = Int32Array.from(all.subarray(start, Math.min(all.length, start + blockSize)));
-      const dosages = new Float64Array(idx.length * n);
-      const annotations: SnpAnnotation[] = [];
-      for (let j = 0; j < idx.length; j++) {
-        annotations.push(this.snp(idx[j]));
-        this.decodeVariant(this.kept[idx[j]], dosages.subarray(j * n, (j + 1) * n));
-      }
-      yield { indices: idx, annotations, dosages, count: idx.length };
-    }
+  blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    return indexedBlocks(this, blockSize, indices, (k, out) => this.decodeVariant(this.kept[k], out));
   }
 
   notes(): string[] {

@@ -89,11 +89,6 @@ export function placeLabels(requests: LabelRequest[], area: LabelBox, lineYs: nu
   return out;
 }
 
-/** True when two boxes overlap (touching edges do not count); for tests and checks. */
-export function boxesOverlap(a: LabelBox, b: LabelBox): boolean {
-  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-}
-
 /**
  * The box of a threshold line's legend (text `width` wide, 15 tall, just above the line at y):
  * at the right end of the plot, else at the left end, else the first spot stepping left from the

@@ -3,7 +3,6 @@
  * of BXD's markers) give identical rotated columns and identical statistics, so each distinct column is rotated
  * and tested once and its results are copied to the others: the same numbers, bit for bit, for less work.
  */
-import type { SnpResultBlock } from '../model/results.js';
 
 export interface DistinctColumns {
   /** The distinct columns, SNP-major (count x n); the input itself when every column is distinct. */
@@ -44,18 +43,4 @@ export function distinctColumns(genotypes: Float64Array, n: number, b: number): 
   const columns = new Float64Array(count * n);
   firstOfRow.forEach((j, r) => columns.set(genotypes.subarray(j * n, (j + 1) * n), r * n));
   return { columns, count, rowOf };
-}
-
-/** The results of the distinct columns spread back to all b columns of the block. */
-export function spreadResults(results: SnpResultBlock, rowOf: Int32Array): SnpResultBlock {
-  const spread = (v: Float64Array) => {
-    const out = new Float64Array(rowOf.length);
-    for (let j = 0; j < rowOf.length; j++) out[j] = v[rowOf[j]!]!;
-    return out;
-  };
-  return {
-    beta: spread(results.beta), se: spread(results.se), logLikH1: spread(results.logLikH1),
-    lambdaRemle: spread(results.lambdaRemle), lambdaMle: spread(results.lambdaMle),
-    pWald: spread(results.pWald), pLrt: spread(results.pLrt), pScore: spread(results.pScore),
-  };
 }

@@ -54,6 +54,9 @@ describe('settings', () => {
     ['n', '0', { phenotypeColumns: [0] }],
     ['engine', 'cuda', { engine: 'cuda' as never }],
     ['lmm', '5', { lmm: 5 as never }],
+    ['gk', '3', { kinshipKind: 3 as never }],
+    ['from-bp', '-5', { fromBp: -5 }],
+    ['to-bp', '1.5', { toBp: 1.5 }],
     ['plot-test', 'f', { plotTest: 'f' as never }],
   ];
   it.each(cases)('refuses -%s %s as the CLI does', (flag, value, setting) => {

@@ -7,7 +7,7 @@ import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { rotateForFit } from '../../src/fit/fit-job.js';
 import { readFitInputs } from '../../src/fit/fit-inputs.js';
 import { groupKinship, readGroupFile } from '../../src/kinship/groups.js';
-import { groupExampleFiles, simulateGroupExample } from '../../src/fit/group-example.js';
+import { groupExampleFiles, simulateGroupExample } from '../../src/sim/group-example.js';
 import { fitMixedModel } from '../../src/fit/mixed-model-fit.js';
 import { InputError, UsageError } from '../../src/io/input-error.js';
 import { doubleCentre } from '../../src/linalg/centre.js';

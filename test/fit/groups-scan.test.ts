@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { groupKinship } from '../../src/kinship/groups.js';
-import { formatMatrix } from '../../src/io/matrix-file.js';
+import { formatMatrixBytes } from '../../src/io/matrix-file.js';
 import { simulateCohort, writePlink } from '../../src/sim/index.js';
 import { scratchDir } from '../helpers/paths.js';
 import { lmmscan } from '../helpers/run-job.js';
@@ -15,7 +15,7 @@ it('-lmm 4 with --groups gives the same rows as -k with K = D D^T', async () => 
   // Families as groups, one individual without a group.
   const labels = cohort.individuals.map((ind, i) => (i === 5 ? null : ind.fid));
   writeFileSync(join(dir, 'groups.txt'), labels.map((l) => l ?? 'NA').join('\n') + '\n');
-  writeFileSync(join(dir, 'K.txt'), formatMatrix(groupKinship(labels), 61, 61));
+  writeFileSync(join(dir, 'K.txt'), formatMatrixBytes(groupKinship(labels), 61, 61));
   // The -k run must drop the same individual: give it a missing phenotype.
   const pheno = readFileSync(join(dir, 'c.fam'), 'utf8').trimEnd().split('\n').map((l, i) => (i === 5 ? 'NA' : l.split(/\s+/)[5]));
   writeFileSync(join(dir, 'p.txt'), pheno.join('\n') + '\n');

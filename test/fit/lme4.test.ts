@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { runFitJob } from '../../src/fit/fit-job.js';
-import { groupExampleFiles, naiveSlope, simulateGroupExample } from '../../src/fit/group-example.js';
+import { groupExampleFiles, naiveSlope, simulateGroupExample } from '../../src/sim/group-example.js';
 import { scratchDir } from '../helpers/paths.js';
 import { runLme4, type Lme4Fit } from './lme4-reference.js';
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BgenGenotypes } from '../../src/io/bgen.js';
-import { PlinkGenotypes } from '../../src/io/genotypes.js';
+import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
 import { readBim, readFam } from '../../src/io/plink.js';
 import { simulateCohort, writePlink } from '../../src/sim/index.js';
 import { requireComparator } from '../helpers/comparators.js';

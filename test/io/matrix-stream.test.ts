@@ -11,6 +11,7 @@ import { formatMatrixBytes, formatVector } from '../../src/io/matrix-file.js';
 import { readSquareMatrix, readVector } from '../../src/io/matrix-read.js';
 import { matrixTextChunks, writeMatrixFile, writeVectorFile } from '../../src/io/matrix-write.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
+import { awkwardMatrix } from '../helpers/awkward-matrix.js';
 import { rng } from '../helpers/random.js';
 
 const dir = scratchDir('matrix-stream');
@@ -25,19 +26,8 @@ function chunked(data: Float64Array, rows: number, cols: number, chunkBytes: num
 describe('streamed matrix text', () => {
   it('is formatMatrixBytes() at every chunk size, for symmetric, nearly symmetric and rectangular matrices', () => {
     const next = rng(23);
-    const special = [0, -0, NaN, Infinity, -Infinity, 0.5, 2.5e-7, 1e21, -1e-300];
     for (const [rows, cols] of [[1, 1], [2, 2], [7, 7], [33, 33], [64, 64], [3, 5], [5, 3], [1, 9]] as const) {
-      const data = new Float64Array(rows * cols);
-      for (let i = 0; i < data.length; i++) data[i] = next() < 0.1 ? special[Math.floor(next() * special.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 8 - 6);
-      if (rows === cols) {
-        for (let r = 0; r < rows; r++) for (let c = 0; c < r; c++) if (next() < 0.9) data[r * cols + c] = data[c * cols + r]!;
-        if (rows > 2) {
-          data[1] = 0;
-          data[cols] = -0;
-          data[2] = NaN;
-          data[2 * cols] = NaN;
-        }
-      }
+      const data = awkwardMatrix(next, rows, cols);
       const whole = formatMatrixBytes(data, rows, cols);
       // From one row per chunk (every mirror formatted again) to the whole matrix in one.
       for (const chunkBytes of [1, 26 * cols, 26 * cols * 3 + 5, 1 << 20]) expect(chunked(data, rows, cols, chunkBytes).equals(whole)).toBe(true);

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileWindow } from '../../src/io/file-window.js';
-import { PlinkGenotypes } from '../../src/io/genotypes.js';
+import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
 import { InputError } from '../../src/io/input-error.js';
 import { readPgenHeader } from '../../src/io/pgen-header.js';
 import { PgenGenotypes } from '../../src/io/pgen.js';

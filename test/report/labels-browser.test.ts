@@ -6,20 +6,20 @@
  * screenshots stay in the scratch dir (and /tmp/lmmscan-*.png) for a person to look at.
  * With CI=true a missing chromium fails, else the tests skip.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseThreshold } from '../../src/report/thresholds.js';
 import { writeReport } from '../../src/report/write-report.js';
 import { simulateCohort, writeBimbam } from '../../src/sim/index.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { IN_CI } from '../helpers/comparators.js';
 import { SHARED_DATA, scratchDir } from '../helpers/paths.js';
 import { lmmscan } from '../helpers/run-job.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available && IN_CI) throw new Error(`CI=true: ${CHROMIUM} not found (Debian packages chromium chromium-driver)`);
 
@@ -120,11 +120,7 @@ async function openReport(htmlPath: string): Promise<{ page: Page; errors: strin
 
 describe.skipIf(!available)('hit labels and the traits report in headless Chromium', () => {
   beforeAll(async () => {
-    context = await chromium.launchPersistentContext(mkdtempSync(join(out, 'profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(out);
   });
   afterAll(async () => {
     await context?.close();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags, toPlotConfig, toScanConfig } from '../../src/cli/args.js';
 import { UsageError } from '../../src/io/input-error.js';
 import { readAssocTable } from '../../src/report/assoc-table.js';
-import { boxesOverlap, legendBox, placeLabels, type LabelBox, type LabelRequest } from '../../src/report/label-placement.js';
+import { legendBox, placeLabels, type LabelBox, type LabelRequest } from '../../src/report/label-placement.js';
 import { clumpLoci, LOCUS_WINDOW_BP } from '../../src/report/loci.js';
 import { MAX_LABELS } from '../../src/report/manhattan-svg.js';
 import { analyseScan } from '../../src/report/scan-results.js';
@@ -18,6 +18,11 @@ import { writeReport } from '../../src/report/write-report.js';
 import { Random } from '../../src/sim/index.js';
 import { scratchDir } from '../helpers/paths.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
+
+/** True when two boxes overlap (touching edges do not count). */
+function boxesOverlap(a: LabelBox, b: LabelBox): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
 
 const out = scratchDir('report-labels');
 

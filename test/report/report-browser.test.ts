@@ -4,18 +4,18 @@
  * chromosome, the table sorts. Screenshots go to the scratch dir and /tmp/lmmscan-report.png.
  * Needs /usr/bin/chromium (Debian chromium): with CI=true a missing one fails, else the tests skip.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/write-report.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { IN_CI } from '../helpers/comparators.js';
 import { SHARED_DATA, scratchDir } from '../helpers/paths.js';
 import { lmmscan } from '../helpers/run-job.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
   const message = `${CHROMIUM} not found: install Debian packages chromium chromium-driver (npm test's pretest does this as root)`;
@@ -60,11 +60,7 @@ async function hoverTopHit(page: Page): Promise<string> {
 
 describe.skipIf(!available)('report.html in headless Chromium', () => {
   beforeAll(async () => {
-    context = await chromium.launchPersistentContext(mkdtempSync(join(out, 'profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(out);
   });
   afterAll(async () => {
     await context?.close();

@@ -10,7 +10,7 @@ import { formatExponential } from '../../src/io/number-format.js';
 import type { SnpAnnotation } from '../../src/io/plink.js';
 import { formatComputedBlock, type BlockTraitStats } from '../../src/scan/block-format.js';
 import type { ComputedBlock, UnitResults } from '../../src/scan/block-scan.js';
-import { spreadResults } from '../../src/scan/distinct-columns.js';
+import { spreadResults } from '../helpers/spread-results.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../src/model/results.js';
 import { rng } from '../helpers/random.js';
 

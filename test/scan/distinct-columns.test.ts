@@ -1,7 +1,8 @@
 // Identical SNP columns are rotated and tested once: distinctColumns must find exactly the bitwise-equal columns,
 // and spreading the distinct columns' results must give what testing every column gives.
 import { expect, test } from 'vitest';
-import { distinctColumns, spreadResults } from '../../src/scan/distinct-columns.js';
+import { distinctColumns } from '../../src/scan/distinct-columns.js';
+import { spreadResults } from '../helpers/spread-results.js';
 import { testRotatedBlock } from '../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../src/stats/null-model.js';
 import { normals, rng } from '../helpers/random.js';

@@ -146,22 +146,3 @@ export class GpuRotator {
     this.panels.length = 0;
   }
 }
-
-/**
- * One-shot U^T x for a SNP-major block (b x n) with row-major U (n x n); prefer GpuRotator to reuse U.
- * Returns out[j*n + k] = sum_i U[i][k] * block[j*n + i].
- */
-export async function gpuRotate(
-  gpu: GpuContext,
-  eigenvectors: Float64Array,
-  n: number,
-  block: Float64Array,
-  b: number,
-): Promise<Float64Array> {
-  const rotator = new GpuRotator(gpu, eigenvectors, n);
-  try {
-    return await rotator.rotate(block, b);
-  } finally {
-    rotator.destroy();
-  }
-}

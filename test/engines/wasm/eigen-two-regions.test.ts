@@ -3,7 +3,7 @@
 // the ordinary layout's values and vectors, on the main thread and on a 2-thread pool (separate team sessions).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { centredKinship, maxAbsDiff, randomSymmetric } from './reference.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Eigen } from '../../../src/engines/engine.js';
 import { eigenTs } from '../../../src/engines/ts/ts-engine.js';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { centredKinship, maxAbs, maxAbsDiff, randomArray, randomSymmetric, seededRandom } from './reference.js';

@@ -1,7 +1,6 @@
 // Rotation (X U) and kinship (X^T X) GEMMs against naive float64 loops, on both SIMD builds.
 // Tolerance: max |wasm - ref| <= 1e-13 * n * max(1, max |ref|) (inputs uniform in [-1, 1); FMA changes rounding).
 import { describe, expect, test } from 'vitest';
-import { wasmAccumulateKinship, wasmRotate } from '../../../src/engines/wasm/index.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { accumulateKinshipOn, rotateOn } from '../../../src/engines/wasm/ops.js';
@@ -37,19 +36,21 @@ describe.each(flavours)('wasm GEMM (%s build)', (flavour) => {
   });
 });
 
-describe('wasm GEMM module functions', () => {
-  test('wasmRotate and wasmAccumulateKinship match the reference (n=130, b=131)', async () => {
+describe('wasm GEMM on the default build', () => {
+  const runner = LocalRunner.create();
+
+  test('rotate and kinship match the reference (n=130, b=131)', async () => {
     const n = 130, b = 131;
     const U = randomArray(n * n, 1), X = randomArray(n * b, 2);
     const ref = refRotate(U, n, X, b);
-    expect(maxAbsDiff(await wasmRotate(U, n, X, b), ref)).toBeLessThanOrEqual(tolerance(n, ref));
+    expect(maxAbsDiff(await rotateOn(runner, U, n, X, b), ref)).toBeLessThanOrEqual(tolerance(n, ref));
     const K = new Float64Array(n * n), refK = new Float64Array(n * n);
     refKinship(refK, n, X, b);
-    await wasmAccumulateKinship(K, n, X, b);
+    await accumulateKinshipOn(runner, K, n, X, b);
     expect(maxAbsDiff(K, refK)).toBeLessThanOrEqual(tolerance(b, refK));
   });
 
   test('rejects mismatched sizes', async () => {
-    await expect(wasmRotate(new Float64Array(4), 3, new Float64Array(3), 1)).rejects.toThrow(RangeError);
+    await expect(rotateOn(runner, new Float64Array(4), 3, new Float64Array(3), 1)).rejects.toThrow(RangeError);
   });
 });

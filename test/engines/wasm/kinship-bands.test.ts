@@ -1,7 +1,7 @@
 // The kinship sum for n beyond shared memory (K in a JS array, updated band by band), forced at small n by a
 // zero threshold and bands of one or two tile heights: bitwise the resident sum, on 1 and 2 threads.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { KINSHIP_TILE_ROWS } from '../../../src/engines/wasm/ops.js';
 import { maxAbsDiff, randomArray, refKinship } from './reference.js';
 

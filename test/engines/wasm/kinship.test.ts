@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { KinshipSession } from '../../../src/engines/engine.js';
 import { accumulateKinshipTs, TsEngine } from '../../../src/engines/ts/ts-engine.js';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { accumulateKinshipOn, KINSHIP_TILE_ROWS, kinshipCallLists, mirrorUpper } from '../../../src/engines/wasm/ops.js';
 import type { KernelCall, KernelRunner } from '../../../src/engines/wasm/runner.js';

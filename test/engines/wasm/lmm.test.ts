@@ -12,7 +12,7 @@
 //   where the fit is ill-conditioned: 3e-8 at n = 4, c = 1); below that, in the derivative's rounding noise, a
 //   lambda may move by up to 1e-6 (the GEMMA parity rule) and the statistics of that fit within 1e-4.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { ResidentLmmPlans, type CovariateSums } from '../../../src/engines/wasm/lmm.js';

@@ -2,7 +2,7 @@
 // (work is split only along independent rows/columns, and every element sums in the same order).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
-import { WasmPool } from '../../../src/engines/wasm/index.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { accumulateKinshipOn, rotateOn } from '../../../src/engines/wasm/ops.js';
 import { centredKinship, maxAbsDiff, randomArray, refRotate } from './reference.js';

@@ -63,37 +63,6 @@ export function randomSymmetric(n: number, seed: number): Float64Array {
   return A;
 }
 
-/** Eigenvalues (ascending) by cyclic Jacobi: slow, simple, accurate; the reference for the eigensolver. */
-export function jacobiEigenvalues(matrix: Float64Array, n: number): Float64Array {
-  const A = Float64Array.from(matrix);
-  const frob = A.reduce((s, x) => s + x * x, 0) || 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
-    if (off <= 1e-30 * frob) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q]!;
-        if (apq === 0) continue;
-        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p]!, akq = A[k * n + q]!;
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k]!, aqk = A[q * n + k]!;
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Float64Array.from({ length: n }, (_, i) => A[i * n + i]!).sort();
-}
-
 /** Largest |a - b| over two arrays of equal length. */
 export function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   let worst = 0;

@@ -4,7 +4,7 @@
  * noise covariate. Across groups x and y hardly move together (the naive slope is near 0.1), within a
  * group the slope is 1: the mixed model with a random group intercept recovers it.
  */
-import { Random } from '../sim/random.js';
+import { Random } from './random.js';
 
 export interface GroupExample {
   /** Phenotype, covariates and group label per individual (group-major order). */
