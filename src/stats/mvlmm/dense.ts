@@ -1,8 +1,8 @@
 /**
  * Dense helpers of the multivariate LMM, row-major Float64Array: Jacobi eigendecomposition of a small
  * symmetric matrix (d x d, d = traits), and LU with partial pivoting (as GSL's LUDecomp / LUInvert /
- * LULndet that GEMMA calls) for the dc x dc and 2v x 2v systems. Work arrays are module scratch (no
- * allocation per call): the functions are not reentrant across threads' shared memory, only per thread.
+ * LULndet that GEMMA calls) for the dc x dc and 2v x 2v systems. Work arrays are module scratch, one set
+ * per thread (no allocation per call); none of these functions calls itself, so they never share one.
  */
 import { IntScratch, Scratch } from './scratch.js';
 
