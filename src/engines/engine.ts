@@ -7,8 +7,9 @@
  */
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LinearModel } from '../stats/linear-model.js';
-import type { SnpResultBlock } from '../model/results.js';
+import type { SnpResultBlock, MvResultBlock } from '../model/results.js';
 import type { KinshipSum } from '../linalg/double-double.js';
+import type { MvScanModel } from '../stats/mvlmm/block.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 
@@ -66,6 +67,11 @@ export interface Engine {
    * result block per model, in order.
    */
   testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]>;
+  /**
+   * Multivariate LMM tests (-n K1 K2 ... -lmm) of b rotated SNPs (SNP-major b x n) against a unit's model:
+   * GEMMA's per-SNP EM and Newton-Raphson refits, the TS oracle's numbers bit for bit on every engine.
+   */
+  testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock>;
   /** Release workers / devices. */
   close(): Promise<void>;
 }

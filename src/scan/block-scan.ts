@@ -11,7 +11,6 @@ import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import { distinctColumns } from './distinct-columns.js';
-import { scanMvBlock } from '../stats/mvlmm/block.js';
 import type { PreparedUnit } from './units.js';
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
@@ -127,11 +126,12 @@ export async function computeGenotypeBlock(
       const plan = prepared.mvPlan!;
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
       const rotation = await clock.time(performance.now(), engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count));
-      const t0 = performance.now();
-      entry.results = [scanMvBlock(plan, rotation.value, distinct.count)];
+      const model = { data: plan.data, nullModel: plan.nullModel, mode: plan.mode };
+      const tests = await clock.time(performance.now(), engine.testMultivariate(model, rotation.value, distinct.count));
+      entry.results = [tests.value];
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;
-      computed.testMs += performance.now() - t0;
+      computed.testMs += tests.ms;
     } else {
       if (!loaded) throw new Error(`internal: the plans of ${unit.label} are not loaded`);
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);

@@ -7,7 +7,8 @@ import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthono
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
-import type { SnpResultBlock } from '../../model/results.js';
+import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
+import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
 import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
 
@@ -101,6 +102,11 @@ export class TsEngine implements Engine {
 
   async testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
     return testLinearBlock(models, genotypes, b, mode);
+  }
+
+  /** The oracle itself, on this thread. */
+  async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    return scanMvBlock(model, rotated, b);
   }
 
   async close(): Promise<void> {}

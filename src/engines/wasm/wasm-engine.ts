@@ -4,14 +4,20 @@
  */
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
-import type { SnpResultBlock } from '../../model/results.js';
+import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
+import type { MvScanModel } from '../../stats/mvlmm/block.js';
+import { MvPool } from './mv-pool.js';
 import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { WasmPool } from './pool.js';
 
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
 
-  private constructor(readonly pool: WasmPool) {}
+  private readonly mvPool: MvPool;
+
+  private constructor(readonly pool: WasmPool) {
+    this.mvPool = new MvPool(pool.threads);
+  }
 
   /** Starts the pool (`threads` workers, default all cores). */
   static async create(threads?: number): Promise<WasmEngine> {
@@ -54,7 +60,13 @@ export class WasmEngine implements Engine {
     return testLinearBlock(models, genotypes, b, mode);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  /** The TS oracle on worker threads, a range of the block's SNPs per task (mv-pool.ts). */
+  testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    return this.mvPool.scan(model, rotated, b);
+  }
+
+  async close(): Promise<void> {
+    await this.mvPool.close();
+    await this.pool.close();
   }
 }

@@ -7,7 +7,8 @@
  */
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import type { LinearModel } from '../../stats/linear-model.js';
-import type { SnpResultBlock } from '../../model/results.js';
+import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
+import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
@@ -109,6 +110,11 @@ export class WebGpuEngine implements Engine {
 
   testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
     return this.cpu.testLinear(models, genotypes, b, mode);
+  }
+
+  /** Small dense d x d fits per SNP: on the CPU engine's threads (no shader for them yet). */
+  testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    return this.cpu.testMultivariate(model, rotated, b);
   }
 
   /**

@@ -1,15 +1,27 @@
 /**
  * Dense helpers of the multivariate LMM, row-major Float64Array: Jacobi eigendecomposition of a small
  * symmetric matrix (d x d, d = traits), and LU with partial pivoting (as GSL's LUDecomp / LUInvert /
- * LULndet that GEMMA calls) for the dc x dc and 2v x 2v systems.
+ * LULndet that GEMMA calls) for the dc x dc and 2v x 2v systems. Work arrays are module scratch, one set
+ * per thread (no allocation per call); none of these functions calls itself, so they never share one.
  */
+import { IntScratch, Scratch } from './scratch.js';
+
+const eigenWork = new Scratch();
+const eigenCopy = new Scratch();
+const eigenOrder = new IntScratch();
+const solveWork = new Scratch();
+const invertUnit = new Scratch();
+const invertColumn = new Scratch();
+const factorWork = new Scratch();
+const factorPerm = new IntScratch();
 
 /**
  * Eigenvalues (ascending) and eigenvectors (column j of `vectors`, row-major m x m) of a symmetric
  * m x m matrix `a` (not modified). Cyclic Jacobi: accurate to rounding for the tiny matrices here.
  */
 export function symmetricEigen(a: Float64Array, m: number, values: Float64Array, vectors: Float64Array): void {
-  const w = Float64Array.from(a.subarray(0, m * m));
+  const w = eigenWork.get(m * m);
+  for (let i = 0; i < m * m; i++) w[i] = a[i];
   vectors.fill(0, 0, m * m);
   for (let i = 0; i < m; i++) vectors[i * m + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
@@ -50,8 +62,19 @@ export function symmetricEigen(a: Float64Array, m: number, values: Float64Array,
     }
   }
   // Ascending order, as LAPACK's dsyev (GEMMA's EigenDecomp).
-  const order = Array.from({ length: m }, (_, i) => i).sort((x, y) => w[x * m + x] - w[y * m + y]);
-  const v = Float64Array.from(vectors.subarray(0, m * m));
+  // A stable insertion sort of the indices (the order Array.prototype.sort gave, without its arrays).
+  const order = eigenOrder.get(m);
+  for (let i = 0; i < m; i++) {
+    const key = w[i * m + i];
+    let j = i;
+    while (j > 0 && w[order[j - 1] * m + order[j - 1]] > key) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
+  const v = eigenCopy.get(m * m);
+  for (let i = 0; i < m * m; i++) v[i] = vectors[i];
   for (let j = 0; j < m; j++) {
     values[j] = w[order[j] * m + order[j]];
     for (let i = 0; i < m; i++) vectors[i * m + j] = v[i * m + order[j]];
@@ -92,7 +115,7 @@ export function luLogDet(lu: Float64Array, m: number): number {
 
 /** Solves A x = b from A's factors; b and x may be the same array. */
 export function luSolve(lu: Float64Array, m: number, perm: Int32Array, b: Float64Array, x: Float64Array): void {
-  const y = new Float64Array(m);
+  const y = solveWork.get(m);
   for (let i = 0; i < m; i++) {
     let s = b[perm[i]];
     for (let k = 0; k < i; k++) s -= lu[i * m + k] * y[k];
@@ -107,10 +130,10 @@ export function luSolve(lu: Float64Array, m: number, perm: Int32Array, b: Float6
 
 /** The inverse of A from its factors, into `out` (m x m). */
 export function luInvert(lu: Float64Array, m: number, perm: Int32Array, out: Float64Array): void {
-  const e = new Float64Array(m);
-  const col = new Float64Array(m);
+  const e = invertUnit.get(m);
+  const col = invertColumn.get(m);
   for (let j = 0; j < m; j++) {
-    e.fill(0);
+    e.fill(0, 0, m);
     e[j] = 1;
     luSolve(lu, m, perm, e, col);
     for (let i = 0; i < m; i++) out[i * m + j] = col[i];
@@ -119,8 +142,9 @@ export function luInvert(lu: Float64Array, m: number, perm: Int32Array, out: Flo
 
 /** Inverts an m x m matrix (copied) into `out` and returns log |det A|. */
 export function invertWithLogDet(a: Float64Array, m: number, out: Float64Array): number {
-  const lu = Float64Array.from(a.subarray(0, m * m));
-  const perm = new Int32Array(m);
+  const lu = factorWork.get(m * m);
+  for (let i = 0; i < m * m; i++) lu[i] = a[i];
+  const perm = factorPerm.get(m);
   luFactor(lu, m, perm);
   luInvert(lu, m, perm, out);
   return luLogDet(lu, m);

@@ -7,7 +7,7 @@
  * reuse of the previous iteration's fixed effects.
  */
 import { invertWithLogDet } from './dense.js';
-import { crossXHiY, inverseQ, jointBasis, jointDiagonalise, leftMultiply, logLikConstant, partialLogLik, type MvData } from './model.js';
+import { crossXHiY, inverseQ, jointBasis, jointDiagonalise, leftMultiply, logLikConstant, partialLogLik, type JointBasis, type MvData } from './model.js';
 
 /** Variance components and fixed effects that an EM or NR fit starts from and updates in place. */
 export interface MvParameters {
@@ -27,25 +27,35 @@ function work(name: string, length: number): Float64Array {
     a = new Float64Array(length);
     scratch.set(name, a);
   }
-  return a.subarray(0, length);
+  return a; // callers index within `length` (no view object: this runs every iteration)
+}
+
+const bases = new Map<number, JointBasis>();
+function basisOf(d: number): JointBasis {
+  let basis = bases.get(d);
+  if (!basis) {
+    basis = jointBasis(d);
+    bases.set(d, basis);
+  }
+  return basis;
 }
 
 /** Runs GEMMA's EM for at most maxIter iterations; returns the last log-likelihood evaluated. */
 export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: MvData, p: MvParameters): number {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
   const dc = d * c;
-  const basis = jointBasis(d);
-  const qi = new Float64Array(dc * dc);
-  const xHiy = new Float64Array(dc);
+  const basis = basisOf(d);
+  const qi = work('qi', dc * dc);
+  const xHiy = work('xHiy', dc);
   const yT = work('yT', d * n); // UltVehi Y
   const bxT = work('bxT', d * n).fill(0); // UltVehi B X
   const uT = work('uT', d * n); // UltVehi U
   const eT = work('eT', d * n); // UltVehi E
   const uHat = work('uHat', d * n);
   const eHat = work('eHat', d * n);
-  const bT = new Float64Array(d * c); // UltVehi B
-  const xxti = new Float64Array(c * c);
-  const xxt = new Float64Array(c * c);
+  const bT = work('bT', d * c); // UltVehi B
+  const xxti = work('xxti', c * c);
+  const xxt = work('xxt', c * c);
   for (let i = 0; i < c; i++) {
     for (let j = 0; j < c; j++) {
       let s = 0;
@@ -53,10 +63,9 @@ export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: 
       xxt[i * c + j] = s;
     }
   }
-  invertWithLogDet(xxt, c, xxti);
-  const constant = logLikConstant(kind, data);
-  const sigmaUU = new Float64Array(d * d);
-  const sigmaEE = new Float64Array(d * d);
+  const constant = logLikConstant(kind, data, invertWithLogDet(xxt, c, xxti));
+  const sigmaUU = work('sigmaUU', d * d);
+  const sigmaEE = work('sigmaEE', d * d);
   let loglOld = 0;
   let loglNew = 0;
   for (let t = 0; t < maxIter; t++) {
@@ -165,8 +174,8 @@ function conditionalCovariances(
 ): void {
   const { n, d, c, eigenvalues: ev, X } = data;
   const dc = d * c;
-  const suu = new Float64Array(d * d);
-  const see = new Float64Array(d * d);
+  const suu = work('suu', d * d).fill(0);
+  const see = work('see', d * d).fill(0);
   for (let k = 0; k < n; k++) {
     for (let l = 0; l < d; l++) {
       const omegaU = dl[l] / (ev[k] * dl[l] + 1);
@@ -176,7 +185,7 @@ function conditionalCovariances(
   }
   if (kind === 'R') {
     // M_e[j d + l, l] = x_jk / (delta dl_l + 1), M_u = M_e dl_l; add delta M_u^T Qi M_u and M_e^T Qi M_e.
-    const me = new Float64Array(dc);
+    const me = work('me', dc);
     for (let k = 0; k < n; k++) {
       for (let j = 0; j < c; j++) for (let l = 0; l < d; l++) me[j * d + l] = X[j * n + k] / (ev[k] * dl[l] + 1);
       for (let l1 = 0; l1 < d; l1++) {

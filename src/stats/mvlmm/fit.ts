@@ -16,6 +16,12 @@ import type { MvData } from './model.js';
 import { mvNewton } from './newton.js';
 import { covariateEffects, snpEffect } from './wald.js';
 import type { LambdaSearch } from '../../model/settings.js';
+import { Scratch } from './scratch.js';
+
+// testSnp's starting point, copied from the ML null fit for every SNP.
+const startVg = new Scratch();
+const startVe = new Scratch();
+const startB = new Scratch();
 
 /** GEMMA's iteration limits and tolerances (-em, -nr, -emp, -nrp, -pnr defaults). */
 export const MV_SETTINGS = { emIter: 10000, emPrec: 1e-4, nrIter: 100, nrPrec: 1e-4, pNr: 0.001 };
@@ -122,9 +128,13 @@ export function testSnp(mode: 1 | 2 | 3 | 4, covariates: MvData, withSnp: MvData
   const { d, c, n } = covariates;
   const x = withSnp.X.subarray(c * n, (c + 1) * n);
   const { mle } = nullModel;
-  const vg = Float64Array.from(mle.vg);
-  const ve = Float64Array.from(mle.ve);
-  const B = new Float64Array(d * (c + 1));
+  const vg = startVg.exact(d * d); // exact: mvNewton copies it whole
+  const ve = startVe.exact(d * d);
+  for (let i = 0; i < d * d; i++) {
+    vg[i] = mle.vg[i];
+    ve[i] = mle.ve[i];
+  }
+  const B = startB.exact(d * (c + 1)).fill(0);
   for (let i = 0; i < d; i++) for (let j = 0; j < c; j++) B[i * (c + 1) + j] = mle.B[i * c + j];
   const p = { vg, ve, B };
   const s = MV_SETTINGS;

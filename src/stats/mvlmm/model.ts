@@ -5,6 +5,16 @@
  * the joint diagonalisation of (Vg, Ve) and the GLS solve for B.
  */
 import { invertWithLogDet, symmetricEigen } from './dense.js';
+import { Scratch } from './scratch.js';
+
+const diagValues = new Scratch();
+const diagVectors = new Scratch();
+const diagVeh = new Scratch();
+const diagVehi = new Scratch();
+const diagLambda = new Scratch();
+const qWork = new Scratch();
+const xxtWork = new Scratch();
+const xxtInverse = new Scratch();
 
 /** Rotated data of one fit; arrays row-major, a row per covariate or trait. */
 export interface MvData {
@@ -41,11 +51,11 @@ export function jointBasis(d: number): JointBasis {
 
 /** Fills `out` for (Vg, Ve) (d x d); non-positive eigenvalues of Ve are skipped and negative dl set to 0, as GEMMA. */
 export function jointDiagonalise(vg: Float64Array, ve: Float64Array, d: number, out: JointBasis): void {
-  const values = new Float64Array(d);
-  const vectors = new Float64Array(d * d);
+  const values = diagValues.get(d);
+  const vectors = diagVectors.get(d * d);
   symmetricEigen(ve, d, values, vectors);
-  const veh = new Float64Array(d * d);
-  const vehi = new Float64Array(d * d);
+  const veh = diagVeh.zeros(d * d);
+  const vehi = diagVehi.zeros(d * d);
   let logDet = 0;
   for (let l = 0; l < d; l++) {
     const ev = values[l];
@@ -61,7 +71,7 @@ export function jointDiagonalise(vg: Float64Array, ve: Float64Array, d: number, 
     }
   }
   // Lambda = Ve^{-1/2} Vg Ve^{-1/2}
-  const lambda = new Float64Array(d * d);
+  const lambda = diagLambda.get(d * d);
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < d; j++) {
       let s = 0;
@@ -93,7 +103,7 @@ export function jointDiagonalise(vg: Float64Array, ve: Float64Array, d: number, 
 export function inverseQ(data: MvData, dl: Float64Array, qi: Float64Array): number {
   const { n, d, c, eigenvalues, X } = data;
   const dc = d * c;
-  const q = new Float64Array(dc * dc);
+  const q = qWork.zeros(dc * dc);
   for (let i = 0; i < c; i++) {
     for (let j = i; j < c; j++) {
       for (let l = 0; l < d; l++) {
@@ -154,7 +164,7 @@ export function partialLogLik(data: MvData, dl: Float64Array, ultVehiY: Float64A
 /** log |X X^T| of the c x n covariates (for the REML constant). */
 export function logDetXXt(data: MvData): number {
   const { n, c, X } = data;
-  const xxt = new Float64Array(c * c);
+  const xxt = xxtWork.get(c * c);
   for (let i = 0; i < c; i++) {
     for (let j = 0; j < c; j++) {
       let s = 0;
@@ -162,12 +172,16 @@ export function logDetXXt(data: MvData): number {
       xxt[i * c + j] = s;
     }
   }
-  return invertWithLogDet(xxt, c, new Float64Array(c * c));
+  return invertWithLogDet(xxt, c, xxtInverse.get(c * c));
 }
 
-/** GEMMA's constant of the log-likelihood ('L') or restricted log-likelihood ('R'). */
-export function logLikConstant(kind: 'R' | 'L', data: MvData): number {
+/**
+ * GEMMA's constant of the log-likelihood ('L') or restricted log-likelihood ('R'); `logDetXxt` is
+ * log |X X^T| when the caller has it already (the EM inverts X X^T anyway).
+ */
+export function logLikConstant(kind: 'R' | 'L', data: MvData, logDetXxt?: number): number {
   const { n, d, c } = data;
   const log2pi = Math.log(2 * Math.PI);
-  return kind === 'R' ? -0.5 * (n - c) * d * log2pi + 0.5 * d * logDetXXt(data) : -0.5 * n * d * log2pi;
+  if (kind !== 'R') return -0.5 * n * d * log2pi;
+  return -0.5 * (n - c) * d * log2pi + 0.5 * d * (logDetXxt ?? logDetXXt(data));
 }

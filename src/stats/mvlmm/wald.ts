@@ -5,23 +5,37 @@
  */
 import { chiSquareUpperTail } from '../distributions.js';
 import { luFactor, luInvert, luSolve } from './dense.js';
-import { inverseQ, jointBasis, jointDiagonalise, leftMultiply, type MvData } from './model.js';
+import { inverseQ, jointBasis, jointDiagonalise, leftMultiply, type JointBasis, type MvData } from './model.js';
+import { IntScratch, Scratch } from './scratch.js';
+
+// snpEffect's work arrays (it runs up to four times per SNP).
+const effectBasis = new Map<number, JointBasis>();
+const effectQi = new Scratch();
+const effectYT = new Scratch();
+const effectXPx = new Scratch();
+const effectXPy = new Scratch();
+const effectWHix = new Scratch();
+const effectWHiy = new Scratch();
+const effectPerm = new IntScratch();
+const effectB = new Scratch();
+const effectVInv = new Scratch();
 
 /** beta, Var(beta) and the p-value of the SNP x (rotated, length n) over covariates `covariates` (its c rows). */
 export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array, ve: Float64Array, beta: Float64Array, vBeta: Float64Array): number {
   const { n, d, c, eigenvalues: ev, X: W, Y } = covariates;
   const dc = d * c;
-  const basis = jointBasis(d);
+  let basis = effectBasis.get(d);
+  if (!basis) effectBasis.set(d, (basis = jointBasis(d)));
   jointDiagonalise(vg, ve, d, basis);
   const { dl, ultVeh, ultVehi } = basis;
-  const qi = new Float64Array(dc * dc);
+  const qi = effectQi.get(dc * dc);
   inverseQ(covariates, dl, qi);
-  const yT = new Float64Array(d * n);
+  const yT = effectYT.get(d * n);
   leftMultiply(ultVehi, Y, d, n, yT);
-  const xPx = new Float64Array(d * d);
-  const xPy = new Float64Array(d);
-  const wHix = new Float64Array(dc); // column l of the dc x d WHix has its only non-zeros at j * d + l
-  const wHiy = new Float64Array(dc);
+  const xPx = effectXPx.zeros(d * d);
+  const xPy = effectXPy.get(d);
+  const wHix = effectWHix.get(dc); // column l of the dc x d WHix has its only non-zeros at j * d + l
+  const wHiy = effectWHiy.get(dc);
   for (let l = 0; l < d; l++) {
     let xy = 0;
     let xx = 0;
@@ -58,11 +72,11 @@ export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array,
       xPx[l1 * d + l2] -= s;
     }
   }
-  const perm = new Int32Array(d);
+  const perm = effectPerm.get(d);
   luFactor(xPx, d, perm);
-  const b = new Float64Array(d);
+  const b = effectB.get(d);
   luSolve(xPx, d, perm, xPy, b);
-  const vInv = new Float64Array(d * d);
+  const vInv = effectVInv.get(d * d);
   luInvert(xPx, d, perm, vInv);
   let stat = 0;
   for (let l = 0; l < d; l++) stat += b[l] * xPy[l];

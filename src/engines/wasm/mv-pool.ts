@@ -1,0 +1,73 @@
+/**
+ * The wasm engine's threads for the multivariate LMM: a block's SNPs split into ranges, each tested
+ * by the TS oracle on a piscina worker (src/stats/mvlmm/mv-worker.ts, compiled), results put back in
+ * SNP order. The numbers are the oracle's bit for bit (same code, same order of operations per SNP).
+ * The pool starts on the first multivariate block, so univariate scans never start its threads.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
+import { effectColumnCount, scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
+import type { MvTask } from '../../stats/mvlmm/mv-worker.js';
+import { packageRoot } from './paths.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The compiled worker: beside this module's compiled copy (dist/src/stats/mvlmm), else dist/ of the
+ * package (this module run from src/ by vitest); null when there is no build.
+ */
+export function mvWorkerPath(): string | null {
+  for (const path of [
+    join(here, '..', '..', 'stats', 'mvlmm', 'mv-worker.js'),
+    join(packageRoot(), 'dist', 'src', 'stats', 'mvlmm', 'mv-worker.js'),
+  ]) {
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+/** Ranges per thread: several, so that a thread with slow (Newton) SNPs does not hold up the block. */
+const RANGES_PER_THREAD = 4;
+
+/** Multivariate blocks on `threads` workers. */
+export class MvPool {
+  private piscina: Piscina | null = null;
+
+  constructor(readonly threads: number, private readonly workerFile = mvWorkerPath()) {}
+
+  /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns on this thread. */
+  async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    if (this.workerFile === null || this.threads < 2 || b < 2) return scanMvBlock(model, rotated, b);
+    this.piscina ??= new Piscina({ filename: this.workerFile, minThreads: this.threads, maxThreads: this.threads });
+    const { n, d } = model.data;
+    // Only what the fits read crosses to the workers (a plan also holds the n x n eigenvectors).
+    const shared: MvScanModel = { data: model.data, nullModel: model.nullModel, mode: model.mode };
+    const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
+    const starts: number[] = [];
+    for (let j = 0; j < b; j += size) starts.push(j);
+    const parts = await Promise.all(starts.map((from) => {
+      const count = Math.min(size, b - from);
+      const task: MvTask = { model: shared, rotated: rotated.slice(from * n, (from + count) * n), b: count };
+      return this.piscina!.run(task) as Promise<MvResultBlock>;
+    }));
+    const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b));
+    const out: MvResultBlock = { ...emptyResultBlock(b), effects };
+    parts.forEach((part, i) => {
+      const from = starts[i];
+      for (let e = 0; e < effects.length; e++) effects[e].set(part.effects[e], from);
+      out.pWald.set(part.pWald, from);
+      out.pLrt.set(part.pLrt, from);
+      out.pScore.set(part.pScore, from);
+    });
+    return out;
+  }
+
+  /** Stops the workers (if they were started). */
+  async close(): Promise<void> {
+    await this.piscina?.close();
+    this.piscina = null;
+  }
+}
