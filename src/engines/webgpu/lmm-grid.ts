@@ -39,6 +39,12 @@ export function gridWeights(eigenvalues: Float64Array, grid: Float64Array): Floa
   return out;
 }
 
+/** Caps below the device's limits, so that tests can force 2-D dispatches and chunked uploads. */
+export interface GridLimits {
+  maxWorkgroupsPerDimension?: number;
+  maxBindingBytes?: number;
+}
+
 /** A pending grid computation: resolve() reads its sums back into `out` at SNP offset j0. */
 export interface PendingGrid {
   resolve(out: Float64Array, j0: number): Promise<void>;
@@ -58,19 +64,23 @@ export class GpuLmmGrid {
   private readonly ready: Promise<GPUComputePipeline>;
   private pipeline: GPUComputePipeline | null = null;
   private destroyed = false;
+  private readonly maxGroups: number;
+  private readonly maxBinding: number;
 
   constructor(
     private readonly gpu: GpuContext,
     plan: GridPlan,
     grid: Float64Array,
+    limits: GridLimits = {},
   ) {
     const { n, nCvt } = plan;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`GpuLmmGrid: n must be a positive integer, got ${n}`);
     this.n = n;
     this.cols = nCvt + 2;
     this.q = 2 * grid.length;
-    const maxBinding = gpu.limits.maxStorageBufferBindingSize;
-    itemsPerBinding(PACKED_BYTES * this.q * n, maxBinding, 'the grid weights');
+    this.maxGroups = Math.min(limits.maxWorkgroupsPerDimension ?? Infinity, gpu.limits.maxComputeWorkgroupsPerDimension);
+    this.maxBinding = Math.min(limits.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
+    itemsPerBinding(PACKED_BYTES * this.q * n, gpu.limits.maxStorageBufferBindingSize, 'the grid weights');
     const device = gpu.device;
     const weights = gridWeights(plan.eigenvalues, grid);
     this.weights = device.createBuffer({ label: 'gridWeights', size: weights.length * PACKED_BYTES, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
@@ -109,7 +119,7 @@ export class GpuLmmGrid {
     const device = this.gpu.device;
     const total = m * this.sumsPerSnp;
     const groups = Math.ceil(total / WORKGROUP);
-    const perRow = Math.min(groups, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const perRow = Math.min(groups, this.maxGroups);
     const rowsOfGroups = Math.ceil(groups / perRow);
     const params = createParams(device, [m, this.n, this.cols, this.q, perRow * WORKGROUP]);
     const sums = device.createBuffer({ label: 'gridSums', size: total * PAIR_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
@@ -147,8 +157,7 @@ export class GpuLmmGrid {
     if (b === 0) return out;
     await this.compiled();
     const device = this.gpu.device;
-    const maxBinding = this.gpu.limits.maxStorageBufferBindingSize;
-    const chunk = Math.min(b, itemsPerBinding(Math.max(PAIR_BYTES * n, PAIR_BYTES * this.sumsPerSnp), maxBinding, 'one SNP'));
+    const chunk = Math.min(b, itemsPerBinding(Math.max(PAIR_BYTES * n, PAIR_BYTES * this.sumsPerSnp), this.maxBinding, 'one SNP'));
     const transient: GPUBuffer[] = [];
     try {
       const input = device.createBuffer({ label: 'gridInput', size: chunk * n * PAIR_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
