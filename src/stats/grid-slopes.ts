@@ -17,17 +17,17 @@ export class GridSlopes {
   private readonly pRow: Float64Array;
   private readonly ppRow: Float64Array;
 
-  /** weights: row-major n x 2G as gridWeights() builds them for the kernel. */
+  /** weights: row-major n x q (q >= 2G; columns g and G + g: w_g and w_g^2) as gridWeights() builds them. */
   constructor(
     readonly nCvt: number,
     rotatedCovariates: Float64Array,
     rotatedPhenotype: Float64Array,
     readonly grid: Float64Array,
     weights: Float64Array,
+    readonly q: number,
   ) {
     const n = rotatedPhenotype.length;
     const g = grid.length;
-    const q = 2 * g;
     this.g = g;
     this.nIndex = abCount(nCvt);
     const table = covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt);
@@ -53,12 +53,11 @@ export class GridSlopes {
 
   /**
    * out[g] = d logL / d lambda at grid[g] for the SNP whose grid sums start at sums[offset] (layout
-   * [(k * 2G) + t], k over the c + 2 product columns). `model` supplies the projections (its product table
+   * [(k * q) + t], k over the c + 2 product columns). `model` supplies the projections (its product table
    * is not read).
    */
   slopes(model: MixedModelLikelihood, kind: LikelihoodKind, sums: Float64Array, offset: number, out: Float64Array): void {
-    const { nCvt, nIndex, g, shared, traces, pRow, ppRow } = this;
-    const q = 2 * g;
+    const { nCvt, nIndex, g, q, shared, traces, pRow, ppRow } = this;
     for (let t = 0; t < g; t++) {
       pRow.set(shared.subarray(t * nIndex, (t + 1) * nIndex));
       ppRow.set(shared.subarray((g + t) * nIndex, (g + t + 1) * nIndex));

@@ -22,19 +22,36 @@ export interface GridPlan {
   /** Column-major c x n. */
   rotatedCovariates: Float64Array;
   rotatedPhenotype: Float64Array;
+  /** The search's upper end and the null model's ML lambda (two of the weight columns). */
+  lMax: number;
+  nullLambda: number;
 }
 
-/** Row-major n x 2G weights: column g is 1 / (lambda_g d_i + 1), column G + g its square (as assembly/lmm.ts). */
-export function gridWeights(eigenvalues: Float64Array, grid: Float64Array): Float64Array {
+/** Weight columns for G grid points, as assembly/lmm.ts's lmmWeightColumns: 2G + 3 padded to even. */
+export function gridWeightColumns(nGrid: number): number {
+  return (2 * nGrid + 4) & ~1;
+}
+
+/**
+ * Row-major n x Q weights in the wasm kernel's layout (assembly/lmm.ts): column g is w_g = 1 / (lambda_g d_i + 1),
+ * G + g its square, 2G the weight at lMax, 2G + 1 ones, 2G + 2 the weight at the null model's ML lambda, then 0.
+ */
+export function gridWeights(eigenvalues: Float64Array, grid: Float64Array, lMax: number, nullLambda: number): Float64Array {
   const n = eigenvalues.length;
   const g = grid.length;
-  const out = new Float64Array(n * 2 * g);
+  const q = gridWeightColumns(g);
+  const out = new Float64Array(n * q);
   for (let i = 0; i < n; i++) {
+    const d = eigenvalues[i]!;
+    const row = i * q;
     for (let t = 0; t < g; t++) {
-      const w = 1 / (grid[t]! * eigenvalues[i]! + 1);
-      out[i * 2 * g + t] = w;
-      out[i * 2 * g + g + t] = w * w;
+      const w = 1 / (grid[t]! * d + 1);
+      out[row + t] = w;
+      out[row + g + t] = w * w;
     }
+    out[row + 2 * g] = 1 / (lMax * d + 1);
+    out[row + 2 * g + 1] = 1;
+    out[row + 2 * g + 2] = 1 / (nullLambda * d + 1);
   }
   return out;
 }
@@ -77,12 +94,12 @@ export class GpuLmmGrid {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`GpuLmmGrid: n must be a positive integer, got ${n}`);
     this.n = n;
     this.cols = nCvt + 2;
-    this.q = 2 * grid.length;
+    this.q = gridWeightColumns(grid.length);
     this.maxGroups = Math.min(limits.maxWorkgroupsPerDimension ?? Infinity, gpu.limits.maxComputeWorkgroupsPerDimension);
     this.maxBinding = Math.min(limits.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
     itemsPerBinding(PACKED_BYTES * this.q * n, gpu.limits.maxStorageBufferBindingSize, 'the grid weights');
     const device = gpu.device;
-    const weights = gridWeights(plan.eigenvalues, grid);
+    const weights = gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda);
     this.weights = device.createBuffer({ label: 'gridWeights', size: weights.length * PACKED_BYTES, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
     packDoubleSingle(weights, 0, weights.length, new Float32Array(this.weights.getMappedRange()));
     this.weights.unmap();

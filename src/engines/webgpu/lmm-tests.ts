@@ -8,7 +8,9 @@ import type { ScanPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { GridSlopes } from '../../stats/grid-slopes.js';
-import type { LikelihoodKind, MixedModelLikelihood } from '../../stats/likelihood.js';
+import { MixedModelLikelihood, type LikelihoodKind } from '../../stats/likelihood.js';
+import { covariateProducts } from '../../stats/products.js';
+import type { LoadedPlans } from '../engine.js';
 import { testRotatedBlock, type GridSlopeSource } from '../../stats/lmm-block.js';
 import type { GpuContext } from './device.js';
 import { GpuLmmGrid, gridWeights, type PendingGrid } from './lmm-grid.js';
@@ -33,6 +35,20 @@ interface PlanGrid {
   kernel: GpuLmmGrid;
   slopes: GridSlopes;
   grid: Float64Array;
+  /** n x kernel.q, as on the device (for float64 recomputation). */
+  weights: Float64Array;
+  /** For the projections of GridSlopes (its product table is not read). */
+  model: MixedModelLikelihood;
+}
+
+/** False in the rounding-noise regime (a bracket below NOISE_LAMBDA) or with a slope whose sign is in doubt. */
+function trustedSlopes(slopes: Float64Array, grid: Float64Array, n: number): boolean {
+  for (let t = 0; t < slopes.length; t++) {
+    const s = slopes[t]!;
+    if (!Number.isFinite(s) || Math.abs(s) < (SIGN_MARGIN * n) / grid[t]!) return false;
+    if (t + 1 < slopes.length && s * slopes[t + 1]! <= 0 && grid[t]! < NOISE_LAMBDA) return false;
+  }
+  return true;
 }
 
 /** A unit's plans with their grid kernels on the device (plans testing only the score need none). */
@@ -49,9 +65,12 @@ export class GpuPlanTests {
     this.grids = plans.map((plan) => {
       if (plan.testMode === 3) return null;
       const grid = lambdaGrid(plan.search);
-      const kernel = new GpuLmmGrid(gpu, plan, grid);
-      const weights = gridWeights(plan.eigenvalues, grid);
-      return { plan, kernel, grid, slopes: new GridSlopes(plan.nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, weights) };
+      const gridPlan = { ...plan, lMax: plan.search.lMax, nullLambda: plan.nullModel.mle.lambda };
+      const kernel = new GpuLmmGrid(gpu, gridPlan, grid);
+      const weights = gridWeights(plan.eigenvalues, grid, gridPlan.lMax, gridPlan.nullLambda);
+      const slopes = new GridSlopes(plan.nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, weights, kernel.q);
+      const model = new MixedModelLikelihood(plan.eigenvalues, plan.nCvt, covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, plan.nCvt));
+      return { plan, kernel, grid, slopes, weights, model };
     });
   }
 
@@ -85,14 +104,22 @@ export class GpuPlanTests {
     return { onDevice, finish, transient };
   }
 
-  /** Tests b rotated SNPs against every plan; the grid sums come from the rotation or are computed now on the GPU. */
-  async test(rotated: Float64Array, b: number): Promise<SnpResultBlock[]> {
+  /**
+   * Tests b rotated SNPs against every plan; the grid sums come from the rotation or are computed now on the GPU.
+   * With `cpu` (a CPU engine's handle taking grid sums: the wasm pool), SNPs in the rounding-noise regime get their
+   * sums recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
+   */
+  async test(rotated: Float64Array, b: number, cpu?: LoadedPlans): Promise<SnpResultBlock[]> {
     let sums = this.pending.get(rotated);
     if (sums === undefined) {
       sums = [];
       for (const g of this.grids) sums.push(g === null ? new Float64Array(0) : await g.kernel.compute(rotated, b));
     }
     this.pending.delete(rotated);
+    if (cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
+      for (const [p, g] of this.grids.entries()) this.checkSums(g!, sums[p]!, rotated, b);
+      return cpu.testWithGridSums(rotated, b, sums);
+    }
     const blocks: SnpResultBlock[] = [];
     for (const [p, plan] of this.plans.entries()) {
       const g = this.grids[p];
@@ -109,17 +136,42 @@ export class GpuPlanTests {
     let lastCpu = -1;
     return (model: MixedModelLikelihood, kind: LikelihoodKind, j: number, out: Float64Array) => {
       g.slopes.slopes(model, kind, sums, j * perSnp, out);
-      let trusted = true;
-      for (let t = 0; t < out.length && trusted; t++) {
-        const s = out[t]!;
-        if (!Number.isFinite(s) || Math.abs(s) < (SIGN_MARGIN * n) / g.grid[t]!) trusted = false;
-        else if (t + 1 < out.length && s * out[t + 1]! <= 0 && g.grid[t]! < NOISE_LAMBDA) trusted = false;
-      }
-      if (trusted) return true;
+      if (trustedSlopes(out, g.grid, n)) return true;
       if (lastCpu !== j) this.counts.cpu++;
       lastCpu = j;
       return false;
     };
+  }
+
+  /** Replaces the GPU's sums of SNPs whose slopes are not trusted (see source()) by float64 sums; counts them. */
+  private checkSums(g: PlanGrid, sums: Float64Array, rotated: Float64Array, b: number): void {
+    this.counts.tested += b;
+    const { plan, kernel, weights, model } = g;
+    const { n, nCvt } = plan;
+    const q = kernel.q;
+    const slopes = new Float64Array(g.grid.length);
+    const kinds: LikelihoodKind[] = plan.testMode === 1 ? ['R'] : plan.testMode === 2 ? ['L'] : ['R', 'L'];
+    for (let j = 0; j < b; j++) {
+      const base = j * kernel.sumsPerSnp;
+      let trusted = true;
+      for (const kind of kinds) {
+        g.slopes.slopes(model, kind, sums, base, slopes);
+        if (!trustedSlopes(slopes, g.grid, n)) trusted = false;
+      }
+      if (trusted) continue;
+      this.counts.cpu++;
+      const x = rotated.subarray(j * n, (j + 1) * n);
+      for (let k = 0; k < nCvt + 2; k++) {
+        for (let t = 0; t < q; t++) {
+          let s = 0;
+          for (let i = 0; i < n; i++) {
+            const other = k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x[i]! : plan.rotatedPhenotype[i]!;
+            s += x[i]! * other * weights[i * q + t]!;
+          }
+          sums[base + k * q + t] = s;
+        }
+      }
+    }
   }
 
   /** Frees the plans' buffers on the device. */

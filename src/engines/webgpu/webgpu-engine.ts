@@ -143,7 +143,7 @@ export class WebGpuEngine implements Engine {
         return this.onGpu(() => {
           tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
           if (tests.active) this.gpuStages.add('tests');
-          return tests.test(rotatedGenotypes, b);
+          return tests.test(rotatedGenotypes, b, cpu);
         }, () => {
           free();
           return cpu.test(rotatedGenotypes, b);

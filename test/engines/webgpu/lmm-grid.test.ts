@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuLmmGrid, gridWeights } from '../../../src/engines/webgpu/lmm-grid.js';
+import { GpuLmmGrid, gridWeightColumns, gridWeights } from '../../../src/engines/webgpu/lmm-grid.js';
 import { GridSlopes } from '../../../src/stats/grid-slopes.js';
 import { MixedModelLikelihood } from '../../../src/stats/likelihood.js';
 import { covariateProducts, setSnpProducts } from '../../../src/stats/products.js';
@@ -20,6 +20,8 @@ interface RandomPlan {
   eigenvalues: Float64Array;
   rotatedCovariates: Float64Array;
   rotatedPhenotype: Float64Array;
+  lMax: number;
+  nullLambda: number;
 }
 
 function randomPlan(n: number, nCvt: number, random: () => number): RandomPlan {
@@ -29,7 +31,7 @@ function randomPlan(n: number, nCvt: number, random: () => number): RandomPlan {
   eigenvalues.sort();
   const rotatedCovariates = new Float64Array(nCvt * n).map(() => 4 * random() - 2);
   const rotatedPhenotype = new Float64Array(n).map(() => 6 * random() - 3);
-  return { n, nCvt, eigenvalues, rotatedCovariates, rotatedPhenotype };
+  return { n, nCvt, eigenvalues, rotatedCovariates, rotatedPhenotype, lMax: 1e5, nullLambda: 0.1 + random() };
 }
 
 /** Rotated genotypes: sums of a few dosages, of both signs (what U^T x looks like). */
@@ -65,13 +67,13 @@ function referenceSums(plan: RandomPlan, block: Float64Array, b: number, weights
 
 describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and the TS engine', () => {
   const grid = lambdaGrid(DEFAULT_LAMBDA_SEARCH);
-  const q = 2 * grid.length;
+  const q = gridWeightColumns(grid.length);
 
   for (const [n, nCvt] of [[1, 1], [7, 1], [33, 3], [130, 2]] as const) {
     it(`n=${n}, c=${nCvt}: b = 1, 5, 67 (not a multiple of the workgroup)`, async () => {
       const random = seededRandom(500 + n * 7 + nCvt);
       const plan = randomPlan(n, nCvt, random);
-      const weights = gridWeights(plan.eigenvalues, grid);
+      const weights = gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda);
       const kernel = new GpuLmmGrid(gpu!, plan, grid);
       try {
         for (const b of [1, 5, 67]) {
@@ -121,7 +123,7 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
       const kernel = new GpuLmmGrid(gpu!, plan, grid);
       try {
         const sums = await kernel.compute(block, b);
-        const slopes = new GridSlopes(nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, gridWeights(plan.eigenvalues, grid));
+        const slopes = new GridSlopes(nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda), q);
         const table = covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, nCvt);
         const model = new MixedModelLikelihood(plan.eigenvalues, nCvt, table);
         const got = new Float64Array(grid.length);

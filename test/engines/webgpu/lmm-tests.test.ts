@@ -5,9 +5,11 @@
  * (-log10 scale for p-values), or, where both lambdas lie below 1e-3 (the derivative's rounding noise), lambda
  * within 1e-6 absolute and that fit's statistics within 1e-4 (the wasm engine's interpolated rule).
  */
-import { afterAll, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TsEngine, rotateTs } from '../../../src/engines/ts/ts-engine.js';
+import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
 import { WebGpuEngine } from '../../../src/engines/webgpu/webgpu-engine.js';
+import type { Engine } from '../../../src/engines/engine.js';
 import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
 import type { SnpResultBlock } from '../../../src/model/results.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
@@ -18,8 +20,9 @@ import { acquireTestGpu, randomOrthogonal } from './helpers.js';
 
 const probe = await acquireTestGpu();
 probe?.destroy();
-const engine = probe ? await WebGpuEngine.create(new TsEngine(), 'opengles') : null;
-afterAll(() => engine?.close());
+// The CPU half: the TS engine's code (testRotatedBlock with the GPU's slopes) or the wasm pool (lmmScan with the
+// GPU's sums). An adapter hands out one device, so the two engines run one after the other.
+const finishers = { ts: async () => new TsEngine(), wasm: () => WasmEngine.create(2) };
 
 /** Two traits sharing n, U, eigenvalues and covariates; genotypes as hard calls (b x n, SNP-major). */
 function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed: number) {
@@ -62,7 +65,12 @@ function differences(gpu: SnpResultBlock, ts: SnpResultBlock): string[] {
   return bad;
 }
 
-it.skipIf(engine === null)('loadPlans: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
+describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', (finisher) => {
+let engine: WebGpuEngine | null = null;
+const open = async () => (engine ??= await WebGpuEngine.create(await finishers[finisher]() as Engine, 'opengles'));
+
+it('loadPlans: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
+  await open();
   let tests = 0;
   for (const [n, nCvt, b] of [[5, 1, 1], [37, 2, 67], [64, 1, 65]] as const) {
     for (const mode of [1, 2, 3, 4] as const) {
@@ -88,7 +96,8 @@ it.skipIf(engine === null)('loadPlans: rotation and grid on the GPU, finish on t
   expect(line).toMatch(/, \d+ of them with the grid recomputed there/);
 });
 
-it.skipIf(engine === null)('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
+it('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
+  await open();
   const { plans, rotatedBlock } = randomUnit(23, 1, 3, 4, 99);
   const handle = engine!.loadPlans(plans);
   try {
@@ -97,4 +106,10 @@ it.skipIf(engine === null)('a block rotated elsewhere gets its grid computed on 
   } finally {
     await handle.release();
   }
+});
+
+it('closes', async () => {
+  await engine?.close();
+  engine = null;
+});
 });
