@@ -110,6 +110,7 @@ export class GpuPlanTests {
    * sums recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
    */
   async test(rotated: Float64Array, b: number, cpu?: LoadedPlans): Promise<SnpResultBlock[]> {
+    if (!this.active && cpu) return cpu.test(rotated, b); // score tests only: no grid
     let sums = this.pending.get(rotated);
     if (sums === undefined) {
       sums = [];
