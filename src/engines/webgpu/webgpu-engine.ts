@@ -48,7 +48,7 @@ export class WebGpuEngine implements Engine {
 
   describe(): string {
     if (this.fallbackReason) return `webgpu, then wasm after a GPU failure (${this.fallbackReason}); ${this.cpu.describe()}`;
-    return `webgpu (${this.gpu.backend}: ${this.gpu.adapterInfo}; ${this.stagesLine()}; eigen on ${this.cpu.describe()})`;
+    return `webgpu (${this.gpu.backend}: ${this.gpu.adapterInfo}; ${this.stagesLine()}; CPU stages on ${this.cpu.describe()})`;
   }
 
   /**
@@ -59,15 +59,13 @@ export class WebGpuEngine implements Engine {
   private stagesLine(): string {
     const names = (['kinship', 'rotation', 'tests'] as const).filter((s) => this.gpuStages.has(s))
       .map((s) => (s === 'tests' ? "tests' lambda grid" : s));
-    if (names.length === 0) return 'nothing run on the GPU yet';
+    if (names.length === 0) return 'no stage of this run on the GPU';
     const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
     let line = `${list} on the GPU in double-single`;
     if (this.gpuStages.has('tests')) {
       const { tested, cpu } = this.gridCounts;
       line += `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them`
         + ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
-    } else {
-      line += '; optimisation on the CPU';
     }
     return line;
   }
