@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuLmmGrid, gridWeightColumns, gridWeights } from '../../../src/engines/webgpu/lmm-grid.js';
+import { GpuLmmGrid, gridWeightColumns, gridWeights, type PendingGrid } from '../../../src/engines/webgpu/lmm-grid.js';
+import { GpuRotator } from '../../../src/engines/webgpu/rotate.js';
 import { GridSlopes } from '../../../src/stats/grid-slopes.js';
 import { MixedModelLikelihood } from '../../../src/stats/likelihood.js';
 import { covariateProducts, setSnpProducts } from '../../../src/stats/products.js';
 import { lambdaGrid, DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
-import { acquireTestGpu, seededRandom } from './helpers.js';
+import { acquireTestGpu, randomBlock, randomOrthogonal, seededRandom } from './helpers.js';
 
 const gpu = await acquireTestGpu();
 afterAll(() => gpu?.destroy());
@@ -144,4 +145,36 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
       }
     });
   }
+});
+
+describe.skipIf(gpu === null)('grid sums recorded on the rotation chunks (GpuRotator hook, no round trip)', () => {
+  it('13 rotation chunks of 10 SNPs: the same sums as from the host copy of the rotated block', async () => {
+    const grid = lambdaGrid(DEFAULT_LAMBDA_SEARCH);
+    const random = seededRandom(8);
+    const n = 33;
+    const b = 130;
+    const plan = randomPlan(n, 1, random);
+    const u = randomOrthogonal(n, random);
+    const block = randomBlock(n, b, 'hardcalls', random);
+    const kernel = new GpuLmmGrid(gpu!, plan, grid);
+    const rotator = new GpuRotator(gpu!, u, n, { maxBindingBytes: 16 * n * 10 });
+    const transient: GPUBuffer[] = [];
+    try {
+      await kernel.compiled();
+      const chunks: { j0: number; pending: PendingGrid }[] = [];
+      const rotated = await rotator.rotate(block, b, (encoder, buffer, j0, m) => {
+        chunks.push({ j0, pending: kernel.encode(encoder, buffer, m, transient) });
+      });
+      expect(chunks.map((c) => c.j0)).toEqual(Array.from({ length: 13 }, (_, k) => 10 * k));
+      const onDevice = new Float64Array(b * kernel.sumsPerSnp);
+      for (const { j0, pending } of chunks) await pending.resolve(onDevice, j0);
+      const fromHost = await kernel.compute(rotated, b);
+      // The device copy is the (hi, lo) pair the host copy was unpacked from: the same values, bitwise the same sums.
+      expect(Array.from(onDevice)).toEqual(Array.from(fromHost));
+    } finally {
+      for (const buffer of transient) buffer.destroy();
+      rotator.destroy();
+      kernel.destroy();
+    }
+  });
 });
