@@ -147,7 +147,7 @@ export class ResidentLmmPlans {
     const nGrid = plans[0]!.search.nRegion + 1;
     const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
     const perGroup = Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
-    if (plans.length <= perGroup || gridSums) {
+    if (plans.length <= perGroup) {
       const stats = await scanResident(runner, this, plans, rotatedGenotypes, b, this.sums, gridSums);
       return plans.map((plan, t) => toResults(plan, stats[t]!, b));
     }
@@ -156,7 +156,7 @@ export class ResidentLmmPlans {
     const out: SnpResultBlock[] = [];
     for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
       const group = plans.slice(t0, t0 + perGroup);
-      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct');
+      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct', gridSums?.slice(t0, t0 + perGroup));
       group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
     }
     return out;
