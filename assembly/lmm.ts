@@ -190,9 +190,11 @@ function selectSnp(jj: i32, ones: i32): void {
 
 /**
  * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LmmOutput.count x b.
- * work: lmmWorkBytes of this thread's own scratch.
+ * work: lmmWorkBytes of this thread's own scratch. given: 0, or the block's grid sums computed elsewhere (the GPU,
+ * shaders/lmm_grid.wgsl): given[((j * (c + 2)) + k) * Q + t] for SNP j's product column k and weight column t of
+ * the plan's weight matrix (Q = lmmWeightColumns), used instead of this thread's grid product.
  */
-export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize): void {
+export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, given: usize): void {
   const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), mode = <i32>slot(desc, PlanSlot.testMode), nGrid = <i32>slot(desc, PlanSlot.nGrid);
   const lMin = slot(desc, PlanSlot.lMin), lMax = slot(desc, PlanSlot.lMax), logLikNull = slot(desc, PlanSlot.nullLogLik);
   const cvt = ptr(desc, PlanSlot.rotatedCovariates), y = ptr(desc, PlanSlot.rotatedPhenotype), grid = ptr(desc, PlanSlot.grid);
@@ -241,7 +243,14 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
         for (let i = 0; i < n; i++) store<f64>(at(dst, 2 * i), load<f64>(at(xs, i)) * load<f64>(at(other, i)));
       }
     }
-    gridProduct(products, count * snpPairs, n, tWeights, q, gridSums, q);
+    if (given == 0) gridProduct(products, count * snpPairs, n, tWeights, q, gridSums, q);
+    else {
+      for (let jj = 0; jj < count; jj++) {
+        for (let k = 0; k < c + 2; k++) {
+          memory.copy(at(gridSums, (jj * snpRows + k) * q), at(given, ((c0 + jj) * (c + 2) + k) * q), (<usize>q) << 3);
+        }
+      }
+    }
 
     for (let jj = 0; jj < count; jj++) {
       const j = c0 + jj;

@@ -40,6 +40,12 @@ export interface LoadedPlans {
   rotate(block: Float64Array, b: number): Promise<Float64Array>;
   /** Per-SNP tests of b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. */
   test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
+  /**
+   * As test(), with each plan's lambda-grid sums of the block computed elsewhere (the GPU's lmm_grid.wgsl layout:
+   * sums[((j * (c + 2)) + k) * Q + t] over the wasm kernel's Q weight columns); engines that cannot take them
+   * leave this out.
+   */
+  testWithGridSums?(rotatedGenotypes: Float64Array, b: number, gridSums: Float64Array[]): Promise<SnpResultBlock[]>;
   /** Frees what the plans hold on the engine; the handle is not used afterwards. */
   release(): Promise<void>;
 }

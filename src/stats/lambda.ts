@@ -14,18 +14,26 @@ export interface LambdaFit {
 
 const MAX_ITER = 100;
 
-/** Maximise the likelihood of the given kind over lambda exactly as GEMMA 0.98.5 does (NaN where GEMMA gives NaN). */
+/**
+ * Maximise the likelihood of the given kind over lambda exactly as GEMMA 0.98.5 does (NaN where GEMMA gives NaN).
+ * gridSlopes: the derivative at the nRegion + 1 grid points if already computed elsewhere.
+ */
 export function optimiseLambda(
   model: MixedModelLikelihood,
   kind: LikelihoodKind,
   search: LambdaSearch = DEFAULT_LAMBDA_SEARCH,
+  gridSlopes?: Float64Array,
 ): LambdaFit {
   const { lMin, lMax, nRegion } = search;
   // GEMMA evaluates each inner grid point twice (as one region's top and the next one's bottom);
-  // the values are identical, so each point is evaluated once here.
+  // the values are identical, so each point is evaluated once here. `gridSlopes`, when given, holds them
+  // already (summed on the GPU, src/stats/grid-slopes.ts).
   const grid = lambdaGrid(search);
-  const slope = new Float64Array(nRegion + 1);
-  for (let i = 0; i <= nRegion; i++) slope[i] = model.derivative1(kind, grid[i]);
+  let slope = gridSlopes;
+  if (slope === undefined) {
+    slope = new Float64Array(nRegion + 1);
+    for (let i = 0; i <= nRegion; i++) slope[i] = model.derivative1(kind, grid[i]);
+  }
   const brackets: number[] = [];
   for (let i = 0; i < nRegion; i++) if (slope[i] * slope[i + 1] <= 0) brackets.push(grid[i], grid[i + 1]);
   if (brackets.length === 0) {

@@ -272,8 +272,22 @@ export class MixedModelLikelihood {
   lastDev1 = 0;
   lastDev2 = 0;
 
+  /**
+   * First derivative at lambda from row 0 of the P and PP tables summed elsewhere (the GPU's grid phase,
+   * src/stats/grid-slopes.ts) and the traces sum_i w_i, sum_i w_i^2: the projections and the formula in float64.
+   */
+  derivative1FromRows(kind: LikelihoodKind, lambda: number, pRow0: Float64Array, ppRow0: Float64Array,
+    traceHi: number, traceHiHi: number): number {
+    this.pab.set(pRow0.subarray(0, this.nIndex));
+    this.ppab.set(ppRow0.subarray(0, this.nIndex));
+    this.projectP(this.pab);
+    this.projectPP();
+    this.finishDerivatives(kind, lambda, false, traceHi, traceHiHi);
+    return this.lastDev1;
+  }
+
   private evaluateDerivatives(kind: LikelihoodKind, lambda: number, second: boolean): void {
-    const { n, nCvt, nIndex, weights, weights2, pab, ppab, pppab } = this;
+    const { n, weights, weights2, pab } = this;
     this.setWeights(lambda);
     let traceHi = 0;
     let traceHiHi = 0;
@@ -285,6 +299,13 @@ export class MixedModelLikelihood {
     this.projectP(pab);
     this.projectPP();
     if (second) this.projectPPP();
+    this.finishDerivatives(kind, lambda, second, traceHi, traceHiHi);
+  }
+
+  /** The derivatives from projected tables and the traces (GEMMA's formulas). */
+  private finishDerivatives(kind: LikelihoodKind, lambda: number, second: boolean, traceHi: number,
+    traceHiHi: number): void {
+    const { n, nCvt, nIndex, pab, ppab, pppab } = this;
     const nc = this.fixedEffects;
     const yy = this.yyIndex;
     const pyy = pab[yy];

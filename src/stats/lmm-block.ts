@@ -5,17 +5,25 @@
  */
 import type { ScanPlan } from '../model/plan.js';
 import { optimiseLambda } from './lambda.js';
-import { MixedModelLikelihood } from './likelihood.js';
+import { MixedModelLikelihood, type LikelihoodKind } from './likelihood.js';
 import { covariateProducts, setSnpProducts } from './products.js';
 import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 import { likelihoodRatioP, scoreTest, waldTest } from './snp-tests.js';
 
-/** Tests b SNPs (rotated, SNP-major n x b) against the plan, in float64. */
-export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): SnpResultBlock {
+/**
+ * The derivative at the lambda grid for SNP j computed elsewhere (the GPU's grid phase): fills `out` and returns
+ * true, or returns false to have it computed here in float64.
+ */
+export type GridSlopeSource = (model: MixedModelLikelihood, kind: LikelihoodKind, j: number, out: Float64Array) => boolean;
+
+/** Tests b SNPs (rotated, SNP-major n x b) against the plan, in float64 (the grid's slopes from `grid` if given). */
+export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number, grid?: GridSlopeSource): SnpResultBlock {
   const { n, nCvt, testMode, nullModel, search } = plan;
   const table = covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, nCvt);
   const model = new MixedModelLikelihood(plan.eigenvalues, nCvt, table);
   const out = emptyResultBlock(b);
+  const slopes = new Float64Array(search.nRegion + 1);
+  const given = (kind: LikelihoodKind, j: number) => (grid?.(model, kind, j, slopes) ? slopes : undefined);
   for (let j = 0; j < b; j++) {
     const snp = rotatedGenotypes.subarray(j * n, (j + 1) * n);
     setSnpProducts(table, plan.rotatedCovariates, plan.rotatedPhenotype, snp, nCvt);
@@ -27,7 +35,7 @@ export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array,
       out.pScore[j] = s.p;
     }
     if (testMode === 1 || testMode === 4) {
-      const fit = optimiseLambda(model, 'R', search);
+      const fit = optimiseLambda(model, 'R', search, given('R', j));
       const w = waldTest(model, fit.lambda);
       out.lambdaRemle[j] = fit.lambda;
       out.logLikH1[j] = fit.logLikelihood;
@@ -36,7 +44,7 @@ export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array,
       out.pWald[j] = w.p;
     }
     if (testMode === 2 || testMode === 4 || testMode === 9) {
-      const fit = optimiseLambda(model, 'L', search);
+      const fit = optimiseLambda(model, 'L', search, given('L', j));
       out.lambdaMle[j] = fit.lambda;
       out.logLikH1[j] = fit.logLikelihood;
       out.pLrt[j] = likelihoodRatioP(fit.logLikelihood, nullModel.mle.logLikelihood);

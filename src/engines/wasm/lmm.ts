@@ -134,8 +134,11 @@ export class ResidentLmmPlans {
     private readonly residentBytes = RESIDENT_PLAN_BYTES,
   ) {}
 
-  /** Tests b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. */
-  async test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]> {
+  /**
+   * Tests b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. gridSums: per
+   * plan, the block's grid sums computed elsewhere (the GPU; layout of lmmScan's `given`), or absent.
+   */
+  async test(rotatedGenotypes: Float64Array, b: number, gridSums?: Float64Array[]): Promise<SnpResultBlock[]> {
     const { runner, plans } = this;
     if (plans.length === 0) return [];
     if (b === 0) return plans.map(() => emptyResultBlock(0));
@@ -145,7 +148,7 @@ export class ResidentLmmPlans {
     const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
     const perGroup = Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
     if (plans.length <= perGroup) {
-      const stats = await scanResident(runner, this, plans, rotatedGenotypes, b, this.sums);
+      const stats = await scanResident(runner, this, plans, rotatedGenotypes, b, this.sums, gridSums);
       return plans.map((plan, t) => toResults(plan, stats[t]!, b));
     }
     // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests
@@ -153,7 +156,7 @@ export class ResidentLmmPlans {
     const out: SnpResultBlock[] = [];
     for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
       const group = plans.slice(t0, t0 + perGroup);
-      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct');
+      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct', gridSums?.slice(t0, t0 + perGroup));
       group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
     }
     return out;
@@ -174,6 +177,7 @@ export class ResidentLmmPlans {
 // with other plans cannot replace these tables in between. Returns each plan's statistics (LmmOutput.count x b).
 async function scanResident(
   runner: KernelRunner, key: object, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
+  gridSums?: Float64Array[],
 ): Promise<Float64Array[]> {
   return runner.retain(async () => {
     const regions = await residentPlans(runner, key, plans, sums);
@@ -187,9 +191,16 @@ async function scanResident(
       // of brackets Brent must refine).
       const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
-      arena.f64(x, n * b).set(rotatedGenotypes);
+      arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
+      const given = plans.map((_, t) => {
+        const g = gridSums?.[t];
+        if (!g) return 0;
+        const ptr = arena.allocF64(g.length);
+        arena.f64(ptr, g.length).set(g);
+        return ptr;
+      });
       await runner.pull(ranges.map(([j0, j1], r): KernelCall[] =>
-        regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!]])));
+        regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!]])));
       return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());
     } finally {
       arena.release(mark);

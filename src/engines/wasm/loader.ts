@@ -31,7 +31,7 @@ export interface KernelExports {
   backApply(n: number, out: number, zt: number, blocks: number, w: number, works: number, team: number,
     ctx: number): void;
   lmmPrepare(desc: number): void;
-  lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number): void;
+  lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number, given: number): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;
   lmmPlanBytes(n: number, nCvt: number, nGrid: number): number;
   interpBuild(table: number, n: number, d: number, pairs: number, g: number, lMin: number, lMax: number, regions: number,

@@ -51,6 +51,7 @@ export class WasmEngine implements Engine {
     return {
       rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
       test: (rotatedGenotypes, b) => tests.test(rotatedGenotypes, b),
+      testWithGridSums: (rotatedGenotypes, b, gridSums) => tests.test(rotatedGenotypes, b, gridSums),
       release: () => tests.release(),
     };
   }

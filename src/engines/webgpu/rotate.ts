@@ -18,6 +18,9 @@ export interface GpuPanelOptions {
   maxBindingBytes?: number;
 }
 
+/** Records work on a rotated chunk (SNPs j0 .. j0 + m - 1, m x n (hi, lo) pairs in `rotated`) on the device. */
+export type RotatedChunkHook = (encoder: GPUCommandEncoder, rotated: GPUBuffer, j0: number, m: number) => void;
+
 interface EigvecPanel {
   buffer: GPUBuffer;
   kBegin: number;
@@ -73,8 +76,12 @@ export class GpuRotator {
     this.ready.catch(() => undefined);
   }
 
-  /** Rotates a SNP-major block (b x n): returns out[j*n + k] = sum_i U[i][k] * block[j*n + i] as float64. */
-  async rotate(block: Float64Array, b: number): Promise<Float64Array> {
+  /**
+   * Rotates a SNP-major block (b x n): returns out[j*n + k] = sum_i U[i][k] * block[j*n + i] as float64.
+   * `onDevice` records more work on each chunk's rotated buffer (m x n (hi, lo) pairs) while it is on the device,
+   * in the same submission (the tests' grid phase); its transient buffers are the caller's.
+   */
+  async rotate(block: Float64Array, b: number, onDevice?: RotatedChunkHook): Promise<Float64Array> {
     if (this.destroyed) throw new GpuError('GpuRotator.rotate after destroy()');
     const n = this.n;
     if (!Number.isInteger(b) || b < 0) throw new RangeError(`GpuRotator.rotate: b must be a non-negative integer, got ${b}`);
@@ -122,6 +129,7 @@ export class GpuRotator {
               pass.dispatchWorkgroups(Math.ceil(n / TILE), Math.ceil(m / TILE), 1);
               pass.end();
             }
+            onDevice?.(encoder, rotatedBuffer, j0, m);
             encoder.copyBufferToBuffer(rotatedBuffer, 0, staging, 0, m * n * PAIR_BYTES);
             device.queue.submit([encoder.finish()]);
           }),

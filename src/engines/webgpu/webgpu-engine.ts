@@ -1,9 +1,9 @@
 /**
- * The GPU engine: the O(n^2)-per-SNP stages (rotation U^T X and the kinship X X^T) run as WGSL
- * compute shaders in double-single arithmetic (about 2^-44 relative, see shaders/ds_arith.wgsl);
- * the eigendecomposition and the per-SNP lambda optimisation run in float64 on the CPU engine,
- * because the optimiser's Newton step differences nearly equal terms and needs float64 to land
- * where GEMMA does.
+ * The GPU engine: the O(n^2)-per-SNP stages (rotation U^T X and the kinship X X^T) and the O(n)-per-grid-point
+ * part of the per-SNP tests (the weighted sums at the lambda grid) run as WGSL compute shaders in double-single
+ * arithmetic (about 2^-44 relative, see shaders/ds_arith.wgsl); the eigendecomposition and each SNP's finish
+ * (grid slopes from the sums, brackets, Brent/Newton, statistics, p-values) run in float64 on the CPU, because
+ * the optimiser's Newton step differences nearly equal terms and needs float64 to land where GEMMA does.
  */
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import type { LinearModel } from '../../stats/linear-model.js';
@@ -12,6 +12,7 @@ import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
+import { GpuPlanTests, type GridCounts } from './lmm-tests.js';
 import { GpuRotator } from './rotate.js';
 import { selfTestDoubleSingle } from './selftest.js';
 
@@ -19,6 +20,10 @@ export class WebGpuEngine implements Engine {
   readonly name = 'webgpu' as const;
   /** Why the rotation moved to the CPU engine mid-run (auto mode only), or null. */
   private fallbackReason: string | null = null;
+  /** Stages that ran on the GPU so far, for the log's engine line. */
+  private readonly gpuStages = new Set<'kinship' | 'rotation' | 'tests'>();
+  /** SNP tests whose lambda grid was summed on the GPU, and those redone on the CPU. */
+  private readonly gridCounts: GridCounts = { tested: 0, cpu: 0 };
 
   private constructor(
     readonly gpu: GpuContext,
@@ -44,11 +49,31 @@ export class WebGpuEngine implements Engine {
 
   describe(): string {
     if (this.fallbackReason) return `webgpu, then wasm after a GPU failure (${this.fallbackReason}); ${this.cpu.describe()}`;
-    return `webgpu (${this.gpu.backend}: ${this.gpu.adapterInfo}; rotation and kinship on the GPU in double-single, eigen and optimisation on ${this.cpu.describe()})`;
+    return `webgpu (${this.gpu.backend}: ${this.gpu.adapterInfo}; ${this.stagesLine()}; CPU stages on ${this.cpu.describe()})`;
+  }
+
+  /**
+   * Which stages ran on the GPU and what the CPU finished: "kinship, rotation and tests' lambda grid on the GPU in
+   * double-single; 1000 SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), 3 of them
+   * with the grid recomputed there".
+   */
+  private stagesLine(): string {
+    const names = (['kinship', 'rotation', 'tests'] as const).filter((s) => this.gpuStages.has(s))
+      .map((s) => (s === 'tests' ? "tests' lambda grid" : s));
+    if (names.length === 0) return 'no stage of this run on the GPU';
+    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+    let line = `${list} on the GPU in double-single`;
+    if (this.gpuStages.has('tests')) {
+      const { tested, cpu } = this.gridCounts;
+      line += `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them`
+        + ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
+    }
+    return line;
   }
 
   startKinship(n: number): KinshipSession {
     const kinship = new GpuKinship(this.gpu, n);
+    this.gpuStages.add('kinship');
     const finish = async () => {
       try {
         return await kinship.read();
@@ -80,27 +105,55 @@ export class WebGpuEngine implements Engine {
     }, () => this.cpu.rotate(eigenvectors, n, block, b));
   }
 
-  /** U goes to the GPU once and stays there for the unit's blocks; the tests run on the CPU engine. */
+  /**
+   * U and each plan's grid weights go to the GPU once and stay there for the unit's blocks. A block's rotation and
+   * its tests' grid phase run in one submission (the rotated chunks never leave the device in between); the CPU
+   * finishes every SNP in float64.
+   */
   loadPlans(plans: ScanPlan[]): LoadedPlans {
     const cpu = this.cpu.loadPlans(plans);
     const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
     let rotator: GpuRotator | null = null;
+    let tests: GpuPlanTests | null = null;
     const free = () => {
       rotator?.destroy();
       rotator = null;
+      tests?.destroy();
+      tests = null;
     };
     return {
       rotate: (block, b) => {
         if (this.fallbackReason) return cpu.rotate(block, b);
-        return this.onGpu(() => {
+        return this.onGpu(async () => {
           rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
-          return rotator.rotate(block, b);
+          tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+          this.gpuStages.add('rotation');
+          if (!tests.active) return rotator.rotate(block, b);
+          await tests.compiled();
+          const hook = tests.hook(b);
+          try {
+            const rotated = await rotator.rotate(block, b, hook.onDevice);
+            await hook.finish(rotated);
+            return rotated;
+          } finally {
+            for (const buffer of hook.transient) buffer.destroy();
+          }
         }, () => {
           free();
           return cpu.rotate(block, b);
         });
       },
-      test: (rotatedGenotypes, b) => cpu.test(rotatedGenotypes, b),
+      test: (rotatedGenotypes, b) => {
+        if (this.fallbackReason) return cpu.test(rotatedGenotypes, b);
+        return this.onGpu(() => {
+          tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+          if (tests.active) this.gpuStages.add('tests');
+          return tests.test(rotatedGenotypes, b, cpu);
+        }, () => {
+          free();
+          return cpu.test(rotatedGenotypes, b);
+        });
+      },
       release: async () => {
         free();
         await cpu.release();
