@@ -52,7 +52,8 @@ function writeStreamed(prefix: string, m: number): void {
   closeSync(bim);
   const fam = openSync(`${prefix}.fam`, 'w');
   const pheno: string[] = [];
-  for (let i = 0; i < n; i++) pheno.push(`F${i} I${i} 0 0 1 ${(random.normal() + (i < n / 2 ? 0.5 : 0)).toFixed(5)}`);
+  for (let i = 0; i < n; i++)
+    pheno.push(`F${i} I${i} 0 0 1 ${(random.normal() + (i < n / 2 ? 0.5 : 0)).toFixed(5)}`);
   writeSync(fam, pheno.join('\n') + '\n');
   closeSync(fam);
 }
@@ -62,15 +63,33 @@ for (const m of sizes) {
   const prefix = join(dir, `m${m}`);
   writeStreamed(prefix, m);
   const common = ['--engine', engine, '--quiet', '--no-plots'];
-  const gk = await measure(process.execPath, [cli, '-bfile', prefix, '-gk', '1', '-o', `k${m}`, ...common], dir);
-  const scan = await measure(process.execPath, [cli, '-bfile', prefix, '-k', `output/k${m}.cXX.txt`, '-lmm', lmm, '-o', `s${m}`, ...common], dir);
-  results.push({ m, gkRss: gk.peakRssMiB, scanRss: scan.peakRssMiB, gkSeconds: gk.seconds, scanSeconds: scan.seconds });
-  console.log(`m = ${m}: -gk 1 ${gk.seconds.toFixed(1)} s, peak RSS ${gk.peakRssMiB.toFixed(0)} MiB; -lmm ${lmm} ${scan.seconds.toFixed(1)} s (${(m / scan.seconds).toFixed(0)} SNPs/s), peak RSS ${scan.peakRssMiB.toFixed(0)} MiB`);
+  const gk = await measure(
+    process.execPath,
+    [cli, '-bfile', prefix, '-gk', '1', '-o', `k${m}`, ...common],
+    dir,
+  );
+  const scan = await measure(
+    process.execPath,
+    [cli, '-bfile', prefix, '-k', `output/k${m}.cXX.txt`, '-lmm', lmm, '-o', `s${m}`, ...common],
+    dir,
+  );
+  results.push({
+    m,
+    gkRss: gk.peakRssMiB,
+    scanRss: scan.peakRssMiB,
+    gkSeconds: gk.seconds,
+    scanSeconds: scan.seconds,
+  });
+  console.log(
+    `m = ${m}: -gk 1 ${gk.seconds.toFixed(1)} s, peak RSS ${gk.peakRssMiB.toFixed(0)} MiB; -lmm ${lmm} ${scan.seconds.toFixed(1)} s (${(m / scan.seconds).toFixed(0)} SNPs/s), peak RSS ${scan.peakRssMiB.toFixed(0)} MiB`,
+  );
   rmSync(`${prefix}.bed`, { force: true });
 }
 if (results.length >= 2) {
   const [a, b] = [results[0], results[results.length - 1]];
   const slope = ((b.scanRss - a.scanRss) * 1024 * 1024) / (b.m - a.m);
-  console.log(`scan peak RSS grows by ${slope.toFixed(1)} bytes per SNP between m = ${a.m} and m = ${b.m} (n = ${n}, engine ${engine})`);
+  console.log(
+    `scan peak RSS grows by ${slope.toFixed(1)} bytes per SNP between m = ${a.m} and m = ${b.m} (n = ${n}, engine ${engine})`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });

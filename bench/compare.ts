@@ -2,8 +2,15 @@
 import { readFileSync } from 'node:fs';
 
 /** Rows, count of values outside 1e-4 (relative, or -log10 for p), and the worst difference per column. */
-export function compareAssocFiles(oursPath: string, refPath: string): { rows: number; problems: number; worst: Record<string, number> } {
-  const read = (p: string) => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+export function compareAssocFiles(
+  oursPath: string,
+  refPath: string,
+): { rows: number; problems: number; worst: Record<string, number> } {
+  const read = (p: string) =>
+    readFileSync(p, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
   const [ha, ...a] = read(oursPath);
   const [, ...b] = read(refPath);
   let problems = Math.abs(a.length - b.length);
@@ -20,7 +27,9 @@ export function compareAssocFiles(oursPath: string, refPath: string): { rows: nu
         if (Number.isNaN(x) !== Number.isNaN(y)) problems++;
         return;
       }
-      const d = name.startsWith('p_') ? Math.abs(Math.log10(Math.max(x, 1e-300)) - Math.log10(Math.max(y, 1e-300))) : Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
+      const d = name.startsWith('p_')
+        ? Math.abs(Math.log10(Math.max(x, 1e-300)) - Math.log10(Math.max(y, 1e-300)))
+        : Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
       worst[name] = Number(Math.max(worst[name] ?? 0, d).toPrecision(2));
       if (d > 1e-4) problems++;
     });

@@ -20,7 +20,17 @@ const engines = option('engines', 'ts,wasm,webgpu').split(',');
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'lmmscan-engines-'));
 mkdirSync(join(dir, 'output'));
-const cohort = simulateCohort({ nIndividuals: n, nSnps: m, nChromosomes: 4, familySize: 4, nCausal: 8, nCovariates: 1, missingGenotypeRate: 0.01, missingPhenotypeRate: 0.03, seed: 5 });
+const cohort = simulateCohort({
+  nIndividuals: n,
+  nSnps: m,
+  nChromosomes: 4,
+  familySize: 4,
+  nCausal: 8,
+  nCovariates: 1,
+  missingGenotypeRate: 0.01,
+  missingPhenotypeRate: 0.03,
+  seed: 5,
+});
 await writePlink(join(dir, 'c'), cohort);
 console.log(`cohort n = ${n}, m = ${m}; ${reps} repetition(s), medians; folder ${dir}`);
 
@@ -40,19 +50,40 @@ for (const name of [...engines, ...(hasGemma ? ['gemma'] : [])]) {
   for (let r = 0; r < reps; r++) {
     if (name === 'gemma') {
       gk.push((await measure('gemma', ['-bfile', 'c', '-gk', '1', '-o', 'g'], dir)).seconds);
-      lmm.push((await measure('gemma', ['-bfile', 'c', '-k', 'output/g.cXX.txt', '-lmm', '4', '-o', 'g4'], dir)).seconds);
+      lmm.push(
+        (await measure('gemma', ['-bfile', 'c', '-k', 'output/g.cXX.txt', '-lmm', '4', '-o', 'g4'], dir))
+          .seconds,
+      );
       stages = stageMinutes(join(dir, 'output', 'g4.log.txt'));
     } else {
       const common = ['--engine', name, '--quiet', '--no-plots'];
-      gk.push((await measure(process.execPath, [cli, '-bfile', 'c', '-gk', '1', '-o', `${name}`, ...common], dir)).seconds);
-      lmm.push((await measure(process.execPath, [cli, '-bfile', 'c', '-k', `output/${name}.cXX.txt`, '-lmm', '4', '-o', `${name}4`, ...common], dir)).seconds);
-      stages = { ...stageMinutes(join(dir, 'output', `${name}.log.txt`)), ...stageMinutes(join(dir, 'output', `${name}4.log.txt`)) };
+      gk.push(
+        (await measure(process.execPath, [cli, '-bfile', 'c', '-gk', '1', '-o', `${name}`, ...common], dir))
+          .seconds,
+      );
+      lmm.push(
+        (
+          await measure(
+            process.execPath,
+            [cli, '-bfile', 'c', '-k', `output/${name}.cXX.txt`, '-lmm', '4', '-o', `${name}4`, ...common],
+            dir,
+          )
+        ).seconds,
+      );
+      stages = {
+        ...stageMinutes(join(dir, 'output', `${name}.log.txt`)),
+        ...stageMinutes(join(dir, 'output', `${name}4.log.txt`)),
+      };
     }
   }
   const row = { name, gk: median(gk), lmm: median(lmm), total: median(gk) + median(lmm), stages };
   rows.push(row);
-  const stageText = Object.entries(stages).map(([k, v]) => `${k} ${(v * 60).toFixed(2)} s`).join('; ');
-  console.log(`${name.padEnd(7)} -gk 1 ${row.gk.toFixed(2)} s, -lmm 4 ${row.lmm.toFixed(2)} s, total ${row.total.toFixed(2)} s, ${(m / row.lmm).toFixed(0)} SNPs/s in -lmm 4 | ${stageText}`);
+  const stageText = Object.entries(stages)
+    .map(([k, v]) => `${k} ${(v * 60).toFixed(2)} s`)
+    .join('; ');
+  console.log(
+    `${name.padEnd(7)} -gk 1 ${row.gk.toFixed(2)} s, -lmm 4 ${row.lmm.toFixed(2)} s, total ${row.total.toFixed(2)} s, ${(m / row.lmm).toFixed(0)} SNPs/s in -lmm 4 | ${stageText}`,
+  );
 }
 const base = rows.find((r) => r.name === 'wasm');
 const gemma = rows.find((r) => r.name === 'gemma');

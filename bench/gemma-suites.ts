@@ -5,7 +5,15 @@
  *
  *   node dist/bench/gemma-suites.js [--repeats 3] [--only REGEX] [--cli dist/src/cli/main.js]
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +25,17 @@ const EXAMPLE = '/usr/share/doc/gemma/example';
 const GZIPPED_IN_GEMMA = new Set(['BXD_geno.txt.gz', 'mouse_hs1940.geno.txt.gz']);
 const repeats = Number(option('repeats', '3'));
 const only = new RegExp(option('only', '.'));
-const cli = resolve(option('cli', join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')));
+const cli = resolve(
+  option('cli', join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')),
+);
 
 const root = mkdtempSync(join(tmpdir(), 'lmmscan-bench-suites-'));
 const example = join(root, 'example');
 mkdirSync(example);
 for (const name of readdirSync(EXAMPLE)) {
   const from = join(EXAMPLE, name);
-  if (name.endsWith('.gz') && !GZIPPED_IN_GEMMA.has(name)) writeFileSync(join(example, name.slice(0, -3)), gunzipSync(readFileSync(from)));
+  if (name.endsWith('.gz') && !GZIPPED_IN_GEMMA.has(name))
+    writeFileSync(join(example, name.slice(0, -3)), gunzipSync(readFileSync(from)));
   else copyFileSync(from, join(example, name));
 }
 for (const tool of ['gemma', 'lmmscan']) {
@@ -32,9 +43,14 @@ for (const tool of ['gemma', 'lmmscan']) {
   symlinkSync(example, join(root, tool, 'example'));
   symlinkSync(join(root, tool, 'test', 'output'), join(root, tool, 'output'));
 }
-const folder = (tool: string, c: SuiteCase) => (c.suite === 'dev_tests.rb' ? join(root, tool) : join(root, tool, 'test'));
+const folder = (tool: string, c: SuiteCase) =>
+  c.suite === 'dev_tests.rb' ? join(root, tool) : join(root, tool, 'test');
 
-console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${repeats} runs each, median wall seconds)`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${repeats} runs each, median wall seconds)`,
+);
 console.log(['suite', 'case', 'gemma s', 'lmmscan s', 'ratio'].join('\t'));
 for (const c of SUITE_CASES) {
   if (c.fails) continue;

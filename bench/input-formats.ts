@@ -60,11 +60,19 @@ const lap = (): string => {
   t0 = performance.now();
   return `${s} s`;
 };
-const cohort = simulateCohort({ nIndividuals: n, nSnps: m, nCausal: 20, missingGenotypeRate: 0.01, seed: 17 });
+const cohort = simulateCohort({
+  nIndividuals: n,
+  nSnps: m,
+  nCausal: 20,
+  missingGenotypeRate: 0.01,
+  seed: 17,
+});
 await writePlink(prefix, cohort);
 const phenoLines = Array.from({ length: n }, (_, i) => String(cohort.phenotypes[i * cohort.nTraits]));
 writeFileSync(pheno, phenoLines.join('\n') + '\n');
-console.log(`cohort: n = ${n} (families of 2), m = ${m}, 1% missing calls; simulated and written in ${lap()}`);
+console.log(
+  `cohort: n = ${n} (families of 2), m = ${m}, 1% missing calls; simulated and written in ${lap()}`,
+);
 
 const plink2 = (...args: string[]) => execFileSync('plink2', ['--bfile', prefix, ...args, '--silent']);
 const inputs: Record<string, string[]> = { bed: ['-bfile', prefix] };
@@ -82,7 +90,15 @@ if (formats.includes('pgen')) {
 }
 console.log(`plink2 conversions (${formats.filter((f) => f !== 'bed').join(', ')}): ${lap()}`);
 
-const common = ['-p', pheno, '-outdir', dir, '--no-plots', '--quiet', ...(threads ? ['--threads', threads] : [])];
+const common = [
+  '-p',
+  pheno,
+  '-outdir',
+  dir,
+  '--no-plots',
+  '--quiet',
+  ...(threads ? ['--threads', threads] : []),
+];
 const kin = await measure(process.execPath, [cli, ...inputs.bed, ...common, '-gk', '1', '-o', 'kin'], dir);
 console.log(`-gk 1 from the .bed: ${kin.seconds.toFixed(1)} s`);
 const kinship = join(dir, 'kin.cXX.txt');
@@ -99,8 +115,16 @@ for (let r = 0; r < reps; r++) {
   const order = formats.map((_, k) => formats[(k + r) % formats.length]);
   for (const f of order) {
     const out = `${f}_${r}`;
-    const scan = await measure(process.execPath, [cli, ...inputs[f], ...common, '-k', kinship, '-lmm', '4', '-o', out], dir);
-    const read = await measure(process.execPath, [fileURLToPath(import.meta.url), '--read-only', ...inputs[f]], dir);
+    const scan = await measure(
+      process.execPath,
+      [cli, ...inputs[f], ...common, '-k', kinship, '-lmm', '4', '-o', out],
+      dir,
+    );
+    const read = await measure(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--read-only', ...inputs[f]],
+      dir,
+    );
     const readSeconds = (JSON.parse(read.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds;
     times[f].scan.push(scan.seconds);
     times[f].read.push(readSeconds);
@@ -108,7 +132,9 @@ for (let r = 0; r < reps; r++) {
     if (r === 0) reference.set(f, readFileSync(join(dir, `${out}.assoc.txt`), 'utf8'));
     const stages = Object.entries(stageMinutes(join(dir, `${out}.log.txt`)));
     const stageText = stages.map(([label, min]) => `${label} ${(min * 60).toFixed(2)}`).join(', ');
-    console.log(`rep ${r + 1} ${f}: scan ${scan.seconds.toFixed(2)} s, read-only ${readSeconds.toFixed(2)} s (${stageText})`);
+    console.log(
+      `rep ${r + 1} ${f}: scan ${scan.seconds.toFixed(2)} s, read-only ${readSeconds.toFixed(2)} s (${stageText})`,
+    );
   }
 }
 
@@ -117,7 +143,9 @@ const rows = bedAssoc ? bedAssoc.trimEnd().split('\n').length - 1 : 0;
 const bedScan = median(times.bed?.scan ?? [NaN]);
 const bedRead = median(times.bed?.read ?? [NaN]);
 console.log(`\nmedians of ${reps} (${rows} rows in each .assoc.txt):\n`);
-console.log('| format | -lmm 4 scan | ratio to .bed | read-only pass | ratio to .bed | peak RSS | .assoc.txt |');
+console.log(
+  '| format | -lmm 4 scan | ratio to .bed | read-only pass | ratio to .bed | peak RSS | .assoc.txt |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 let allIdentical = true;
 for (const f of formats) {
@@ -130,7 +158,9 @@ for (const f of formats) {
       `${(read / bedRead).toFixed(2)}x | ${median(times[f].rss).toFixed(0)} MiB | ${same ? 'identical' : 'DIFFERS'} |`,
   );
 }
-console.log(`\nper-repetition scan seconds: ${formats.map((f) => `${f} ${times[f].scan.map((s) => s.toFixed(2)).join('/')}`).join('; ')}`);
+console.log(
+  `\nper-repetition scan seconds: ${formats.map((f) => `${f} ${times[f].scan.map((s) => s.toFixed(2)).join('/')}`).join('; ')}`,
+);
 if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 else console.log(`files kept in ${dir}`);
 if (!allIdentical) {

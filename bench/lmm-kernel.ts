@@ -26,15 +26,27 @@ function normal(next: () => number): number {
 
 function syntheticPlan(n: number, nCvt: number, b: number): { plan: ScanPlan; rotated: Float64Array } {
   let s = 12345;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const eigenvalues = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 0 : 0.05 + 5 * next() * next())).sort();
+  const next = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const eigenvalues = Float64Array.from({ length: n }, (_, i) =>
+    i === 0 ? 0 : 0.05 + 5 * next() * next(),
+  ).sort();
   const w = Float64Array.from({ length: n * nCvt }, (_, k) => (k < n ? 1 : 0) + 0.3 * normal(next));
   const rotated = Float64Array.from({ length: n * b }, () => normal(next));
-  const y = Float64Array.from({ length: n }, (_, i) => normal(next) * Math.sqrt(2 * eigenvalues[i]! + 1) + 0.5 * w[i]!);
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => normal(next) * Math.sqrt(2 * eigenvalues[i]! + 1) + 0.5 * w[i]!,
+  );
   const nullModel = fitNullModel(eigenvalues, w, y, nCvt);
   const plan: ScanPlan = {
-    n, nCvt, eigenvalues, eigenvectors: new Float64Array(0), rotatedCovariates: w, rotatedPhenotype: y,
-    nullModel, testMode: 4, search: DEFAULT_LAMBDA_SEARCH,
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: new Float64Array(0),
+    rotatedCovariates: w,
+    rotatedPhenotype: y,
+    nullModel,
+    testMode: 4,
+    search: DEFAULT_LAMBDA_SEARCH,
   };
   return { plan, rotated };
 }
@@ -51,7 +63,10 @@ async function timeIt(reps: number, run: () => unknown): Promise<{ median: numbe
   return { median: times[Math.floor(reps / 2)]!, min: times[0]! };
 }
 
-const n = flag('n', 876), b = flag('b', 2048), nCvt = flag('c', 1), reps = flag('reps', 5);
+const n = flag('n', 876),
+  b = flag('b', 2048),
+  nCvt = flag('c', 1),
+  reps = flag('reps', 5);
 const threads = flag('threads', availableParallelism());
 const { plan, rotated } = syntheticPlan(n, nCvt, b);
 const local = LocalRunner.create();
@@ -70,11 +85,17 @@ const one = await timeIt(reps, () => interpolatedPlan.test(rotated, b));
 const many = await timeIt(reps, () => pooledPlan.test(rotated, b));
 await pool.close();
 const row = (label: string, t: { median: number; min: number }) =>
-  console.log(`${label.padEnd(26)} median ${t.median.toFixed(1).padStart(8)} ms, min ${t.min.toFixed(1).padStart(8)} ms,`
-    + ` ${((1000 * t.median) / b).toFixed(1).padStart(7)} us/SNP, x${(ts.median / t.median).toFixed(1)} vs ts`);
-console.log(`-lmm 4, n = ${n}, c = ${nCvt}, b = ${b} SNPs, ${local.flavour} build, ${reps} runs (ts: ${Math.min(reps, 3)})`);
+  console.log(
+    `${label.padEnd(26)} median ${t.median.toFixed(1).padStart(8)} ms, min ${t.min.toFixed(1).padStart(8)} ms,` +
+      ` ${((1000 * t.median) / b).toFixed(1).padStart(7)} us/SNP, x${(ts.median / t.median).toFixed(1)} vs ts`,
+  );
+console.log(
+  `-lmm 4, n = ${n}, c = ${nCvt}, b = ${b} SNPs, ${local.flavour} build, ${reps} runs (ts: ${Math.min(reps, 3)})`,
+);
 row('ts oracle (1 thread)', ts);
 row('wasm main thread, direct', direct);
 row('wasm main thread, interp.', one);
-console.log(`  first interpolated call (plan upload and table build included): ${firstCall.median.toFixed(1)} ms; interpolated vs direct x${(direct.median / one.median).toFixed(2)}`);
+console.log(
+  `  first interpolated call (plan upload and table build included): ${firstCall.median.toFixed(1)} ms; interpolated vs direct x${(direct.median / one.median).toFixed(2)}`,
+);
 row(`wasm pool (${threads} threads)`, many);

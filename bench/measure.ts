@@ -20,7 +20,12 @@ function peakRssKiB(pid: number): number {
 }
 
 /** Runs `command args` in `cwd`, failing loudly on a non-zero exit. */
-export function measure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+export function measure(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,7 +38,8 @@ export function measure(command: string, args: string[], cwd: string, env: NodeJ
     child.on('exit', (code) => {
       clearInterval(timer);
       const seconds = (performance.now() - start) / 1000;
-      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+      if (code !== 0)
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
       else resolve({ seconds, peakRssMiB: peak / 1024, stdout, stderr });
     });
   });

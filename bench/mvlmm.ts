@@ -26,7 +26,17 @@ const dir = mkdtempSync(join(tmpdir(), 'lmmscan-mvbench-'));
 mkdirSync(join(dir, 'output'));
 const maxD = Math.max(...traitCounts);
 console.log(`cohort: n = ${n}, m = ${m}, ${maxD} correlated traits, 2 covariates (seed 13); folder ${dir}`);
-const cohort = simulateCohort({ nIndividuals: n, nSnps: m, nChromosomes: 5, familySize: 4, nCausal: 10, nCovariates: 2, nTraits: maxD, missingGenotypeRate: 0.01, seed: 13 });
+const cohort = simulateCohort({
+  nIndividuals: n,
+  nSnps: m,
+  nChromosomes: 5,
+  familySize: 4,
+  nCausal: 10,
+  nCovariates: 2,
+  nTraits: maxD,
+  missingGenotypeRate: 0.01,
+  seed: 13,
+});
 const rng = new Random(14);
 for (let i = 0; i < n; i++) {
   for (let t = 1; t < maxD; t++) cohort.phenotypes[i * maxD + t] += 0.6 * cohort.phenotypes[i * maxD];
@@ -40,18 +50,51 @@ for (const d of traitCounts) {
   const times = { gemma: [] as number[], lmmscan: [] as number[] };
   for (let r = 0; r < reps; r++) {
     const g1 = await measure('gemma', [...inputs, '-gk', '1', '-o', 'g'], dir);
-    const g2 = await measure('gemma', [...inputs, '-n', ...columns, '-k', 'output/g.cXX.txt', '-lmm', '4', '-o', `g${d}`], dir);
-    const o1 = await measure(process.execPath, [cli, ...inputs, '-gk', '1', '-o', 'o', '--engine', engine, '--quiet'], dir);
-    const o2 = await measure(process.execPath, [cli, ...inputs, '-n', ...columns, '-k', 'output/o.cXX.txt', '-lmm', '4', '-o', `o${d}`, '--engine', engine, '--quiet', '--no-plots'], dir);
+    const g2 = await measure(
+      'gemma',
+      [...inputs, '-n', ...columns, '-k', 'output/g.cXX.txt', '-lmm', '4', '-o', `g${d}`],
+      dir,
+    );
+    const o1 = await measure(
+      process.execPath,
+      [cli, ...inputs, '-gk', '1', '-o', 'o', '--engine', engine, '--quiet'],
+      dir,
+    );
+    const o2 = await measure(
+      process.execPath,
+      [
+        cli,
+        ...inputs,
+        '-n',
+        ...columns,
+        '-k',
+        'output/o.cXX.txt',
+        '-lmm',
+        '4',
+        '-o',
+        `o${d}`,
+        '--engine',
+        engine,
+        '--quiet',
+        '--no-plots',
+      ],
+      dir,
+    );
     times.gemma.push(g1.seconds + g2.seconds);
     times.lmmscan.push(o1.seconds + o2.seconds);
-    console.log(`d = ${d}, rep ${r + 1}: gemma ${(g1.seconds + g2.seconds).toFixed(1)} s (-lmm ${g2.seconds.toFixed(1)}), lmmscan ${(o1.seconds + o2.seconds).toFixed(1)} s (-lmm ${o2.seconds.toFixed(1)})`);
+    console.log(
+      `d = ${d}, rep ${r + 1}: gemma ${(g1.seconds + g2.seconds).toFixed(1)} s (-lmm ${g2.seconds.toFixed(1)}), lmmscan ${(o1.seconds + o2.seconds).toFixed(1)} s (-lmm ${o2.seconds.toFixed(1)})`,
+    );
   }
   const ours = readAssoc(join(dir, 'output', `o${d}.assoc.txt`));
   const ref = readAssoc(join(dir, 'output', `g${d}.assoc.txt`));
-  const agree = ref.rows.filter((row, k) => rowDifference(ref.header, ours.rows[k] ?? [], row).worst <= 1e-4).length;
+  const agree = ref.rows.filter(
+    (row, k) => rowDifference(ref.header, ours.rows[k] ?? [], row).worst <= 1e-4,
+  ).length;
   const g = median(times.gemma);
   const o = median(times.lmmscan);
-  console.log(`d = ${d}: medians gemma ${g.toFixed(1)} s, lmmscan ${o.toFixed(1)} s, speed-up ${(g / o).toFixed(2)}x; ${agree} of ${ref.rows.length} rows within 1e-4 of GEMMA`);
+  console.log(
+    `d = ${d}: medians gemma ${g.toFixed(1)} s, lmmscan ${o.toFixed(1)} s, speed-up ${(g / o).toFixed(2)}x; ${agree} of ${ref.rows.length} rows within 1e-4 of GEMMA`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });

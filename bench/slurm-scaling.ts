@@ -22,7 +22,9 @@ import { measure, option } from './measure.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '..', 'src', 'cli', 'main.js');
 const engine = option('engine', 'wasm');
-const sizes = option('sizes', '500x8000,2000x8000').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const sizes = option('sizes', '500x8000,2000x8000')
+  .split(',')
+  .map((s) => s.split('x').map(Number) as [number, number]);
 const [targetN, targetM] = option('target', '10000x1000000').split('x').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'lmmscan-slurm-bench-'));
 const node = process.execPath;
@@ -58,9 +60,32 @@ for (const [n, m] of sizes) {
   const flags = ['-bfile', prefix, '--engine', engine, '--quiet', '--no-plots', '-outdir', dir];
   const kin = await measure(node, [cli, ...flags, '-gk', '1', '-o', `k${n}`], dir);
   const plan = join(dir, `plan${n}`);
-  const prep = await measure(node, [cli, 'prepare', ...flags, '-k', `k${n}.cXX.txt`, '-lmm', '4', '-o', `s${n}`, '--block-size', '250', '--plan', plan], dir);
-  const manifest = JSON.parse(readFileSync(join(plan, 'plan.json'), 'utf8')) as { summary: { snpsAnalysed: number; timings: { label: string; minutes: number }[] }; blockSize: number; totalBlocks: number };
-  const lap = (label: string) => 60 * (manifest.summary.timings.find((t) => t.label.startsWith(label))?.minutes ?? 0);
+  const prep = await measure(
+    node,
+    [
+      cli,
+      'prepare',
+      ...flags,
+      '-k',
+      `k${n}.cXX.txt`,
+      '-lmm',
+      '4',
+      '-o',
+      `s${n}`,
+      '--block-size',
+      '250',
+      '--plan',
+      plan,
+    ],
+    dir,
+  );
+  const manifest = JSON.parse(readFileSync(join(plan, 'plan.json'), 'utf8')) as {
+    summary: { snpsAnalysed: number; timings: { label: string; minutes: number }[] };
+    blockSize: number;
+    totalBlocks: number;
+  };
+  const lap = (label: string) =>
+    60 * (manifest.summary.timings.find((t) => t.label.startsWith(label))?.minutes ?? 0);
   const tested = manifest.summary.snpsAnalysed;
   const shards: [number, number][] = [];
   let mergeSeconds = 0;
@@ -68,7 +93,11 @@ for (const [n, m] of sizes) {
     for (let i = 1; i <= count; i++) {
       const first = Math.floor(((i - 1) * manifest.totalBlocks) / count) * manifest.blockSize;
       const end = Math.min(tested, Math.floor((i * manifest.totalBlocks) / count) * manifest.blockSize);
-      const r = await measure(node, [cli, 'scan', '--plan', plan, '--shard', `${i}/${count}`, '--quiet'], dir);
+      const r = await measure(
+        node,
+        [cli, 'scan', '--plan', plan, '--shard', `${i}/${count}`, '--quiet'],
+        dir,
+      );
       shards.push([end - first, r.seconds]);
     }
     mergeSeconds = (await measure(node, [cli, 'merge', '--plan', plan, '--quiet'], dir)).seconds;
@@ -76,7 +105,17 @@ for (const [n, m] of sizes) {
     const { rmSync } = await import('node:fs');
     rmSync(join(plan, 'shards'), { recursive: true, force: true });
   }
-  const result: SizeResult = { n, m, tested, kinshipSeconds: kin.seconds, prepareSeconds: prep.seconds, eigenSeconds: lap('eigen'), passSeconds: lap('reading'), shards, mergeSeconds };
+  const result: SizeResult = {
+    n,
+    m,
+    tested,
+    kinshipSeconds: kin.seconds,
+    prepareSeconds: prep.seconds,
+    eigenSeconds: lap('eigen'),
+    passSeconds: lap('reading'),
+    shards,
+    mergeSeconds,
+  };
   results.push(result);
   console.log(
     `n = ${n}, m = ${m} (${tested} tested): -gk 1 ${kin.seconds.toFixed(2)} s; prepare ${prep.seconds.toFixed(2)} s (eigen ${result.eigenSeconds.toFixed(2)} s, SNP pass ${result.passSeconds.toFixed(2)} s); ` +
@@ -102,20 +141,31 @@ const k = Math.max(...results.map((x) => (x.kinshipSeconds - p0) / (x.m * x.n **
 const g = Math.max(...results.map((x) => x.mergeSeconds / x.tested));
 const fmt = (x: number) => x.toExponential(3);
 console.log('\nmeasured constants (seconds):');
-for (const l of lines) console.log(`  n = ${l.n}: shard = ${l.intercept.toFixed(3)} + ${fmt(l.slope)} * SNPs`);
-console.log(`  r (rotate, per SNP per n^2) = ${fmt(r)}; t (test, per SNP per n) = ${fmt(t)}; c0 = ${c0.toFixed(3)}; c1 (plan load per n^2) = ${fmt(c1)}`);
-console.log(`  e (eigen per n^3) = ${fmt(e)}; a (SNP pass per m n) = ${fmt(a)}; p0 = ${p0.toFixed(3)}; k (kinship per m n^2) = ${fmt(k)}; g (merge per SNP) = ${fmt(g)}`);
+for (const l of lines)
+  console.log(`  n = ${l.n}: shard = ${l.intercept.toFixed(3)} + ${fmt(l.slope)} * SNPs`);
+console.log(
+  `  r (rotate, per SNP per n^2) = ${fmt(r)}; t (test, per SNP per n) = ${fmt(t)}; c0 = ${c0.toFixed(3)}; c1 (plan load per n^2) = ${fmt(c1)}`,
+);
+console.log(
+  `  e (eigen per n^3) = ${fmt(e)}; a (SNP pass per m n) = ${fmt(a)}; p0 = ${p0.toFixed(3)}; k (kinship per m n^2) = ${fmt(k)}; g (merge per SNP) = ${fmt(g)}`,
+);
 
 const n = targetN;
 const m = targetM;
 const TK = k * m * n ** 2;
 const TP = p0 + a * m * n + e * n ** 3;
 const TM = g * m;
-console.log(`\nprojection for n = ${n}, m = ${m} (one shard per node; a node = this machine's cores, engine ${engine}):`);
-console.log(`  kinship (-gk 1, once) ${(TK / 3600).toFixed(2)} h; prepare ${(TP / 60).toFixed(1)} min; merge ${(TM / 60).toFixed(1)} min`);
+console.log(
+  `\nprojection for n = ${n}, m = ${m} (one shard per node; a node = this machine's cores, engine ${engine}):`,
+);
+console.log(
+  `  kinship (-gk 1, once) ${(TK / 3600).toFixed(2)} h; prepare ${(TP / 60).toFixed(1)} min; merge ${(TM / 60).toFixed(1)} min`,
+);
 for (const P of [1, 10, 100]) {
   const TS = c0 + c1 * n ** 2 + (m / P) * (r * n ** 2 + t * n);
   const wall = TK + TP + TS + TM;
-  console.log(`  ${String(P).padStart(3)} node(s): shard ${(TS / 3600).toFixed(2)} h -> wall ${(wall / 3600).toFixed(2)} h (${((TP + TS + TM) / 3600).toFixed(2)} h with K given)`);
+  console.log(
+    `  ${String(P).padStart(3)} node(s): shard ${(TS / 3600).toFixed(2)} h -> wall ${(wall / 3600).toFixed(2)} h (${((TP + TS + TM) / 3600).toFixed(2)} h with K given)`,
+  );
 }
 console.log(`\nfolder: ${dir}`);

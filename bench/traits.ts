@@ -23,7 +23,17 @@ const dir = mkdtempSync(join(tmpdir(), 'lmmscan-traits-'));
 mkdirSync(join(dir, 'output'));
 
 // Traits: 3 causal BXD SNPs each, heritability 0..0.8, no missing values (all strains phenotyped).
-const geno = gunzipSync(readFileSync(join(bxd, 'BXD_geno.txt.gz'))).toString('utf8').trimEnd().split('\n').map((l) => l.split(/[ ,\t]+/).filter(Boolean).slice(3).map(Number));
+const geno = gunzipSync(readFileSync(join(bxd, 'BXD_geno.txt.gz')))
+  .toString('utf8')
+  .trimEnd()
+  .split('\n')
+  .map((l) =>
+    l
+      .split(/[ ,\t]+/)
+      .filter(Boolean)
+      .slice(3)
+      .map(Number),
+  );
 const n = geno[0].length;
 const random = new Random(99);
 const columns: Float64Array[] = [];
@@ -39,11 +49,27 @@ for (let t = 0; t < traits; t++) {
   g.forEach((v) => (mean += v / n));
   g.forEach((v) => (sd += (v - mean) ** 2 / n));
   sd = Math.sqrt(sd) || 1;
-  columns.push(Float64Array.from(g, (v) => 5 + (Math.sqrt(h2) * (v - mean)) / sd + Math.sqrt(1 - h2) * random.normal()));
+  columns.push(
+    Float64Array.from(g, (v) => 5 + (Math.sqrt(h2) * (v - mean)) / sd + Math.sqrt(1 - h2) * random.normal()),
+  );
 }
 const pheno = join(dir, 'traits.txt');
-writeFileSync(pheno, Array.from({ length: n }, (_, i) => columns.map((c) => c[i].toFixed(6)).join('\t')).join('\n') + '\n');
-const inputs = ['-g', join(bxd, 'BXD_geno.txt.gz'), '-p', pheno, '-c', join(bxd, 'BXD_covariates2.txt'), '-a', join(bxd, 'BXD_snps.txt'), '-k', join(bxd, 'output', 'BXD.cXX.txt.gz')];
+writeFileSync(
+  pheno,
+  Array.from({ length: n }, (_, i) => columns.map((c) => c[i].toFixed(6)).join('\t')).join('\n') + '\n',
+);
+const inputs = [
+  '-g',
+  join(bxd, 'BXD_geno.txt.gz'),
+  '-p',
+  pheno,
+  '-c',
+  join(bxd, 'BXD_covariates2.txt'),
+  '-a',
+  join(bxd, 'BXD_snps.txt'),
+  '-k',
+  join(bxd, 'output', 'BXD.cXX.txt.gz'),
+];
 const snps = geno.length;
 console.log(`BXD: n = ${n} (all phenotyped), m = ${snps} SNPs, ${traits} traits, -lmm 4; folder ${dir}`);
 
@@ -56,9 +82,27 @@ for (let t = 1; t <= gemmaTraits; t++) {
 }
 const perTrait = gemmaSeconds / gemmaTraits;
 const gemmaProjected = perTrait * traits;
-console.log(`gemma: ${gemmaTraits} traits in ${gemmaSeconds.toFixed(1)} s (${perTrait.toFixed(2)} s a trait) -> ${traits} traits projected ${gemmaProjected.toFixed(0)} s; peak RSS ${gemmaRss.toFixed(0)} MiB`);
+console.log(
+  `gemma: ${gemmaTraits} traits in ${gemmaSeconds.toFixed(1)} s (${perTrait.toFixed(2)} s a trait) -> ${traits} traits projected ${gemmaProjected.toFixed(0)} s; peak RSS ${gemmaRss.toFixed(0)} MiB`,
+);
 for (const engine of engines) {
-  const r = await measure(process.execPath, [cli, ...inputs, '--traits', `1-${traits}`, '-lmm', '4', '-o', `ours_${engine}`, '--engine', engine, '--quiet'], dir);
+  const r = await measure(
+    process.execPath,
+    [
+      cli,
+      ...inputs,
+      '--traits',
+      `1-${traits}`,
+      '-lmm',
+      '4',
+      '-o',
+      `ours_${engine}`,
+      '--engine',
+      engine,
+      '--quiet',
+    ],
+    dir,
+  );
   console.log(
     `lmmscan --engine ${engine}: ${traits} traits in ${r.seconds.toFixed(1)} s, ${((traits * snps) / r.seconds).toFixed(0)} trait x SNP tests/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB; ${(gemmaProjected / r.seconds).toFixed(1)}x faster than the GEMMA loop`,
   );

@@ -31,7 +31,19 @@ async function main(outDir: string): Promise<void> {
   writeFileSync(path('groups.txt'), files.groups);
   writeFileSync(path('data.csv'), files.csv);
 
-  const flags = ['-p', path('pheno.txt'), '-c', path('covariates.txt'), '--groups', path('groups.txt'), '--fit', '-o', 'groups_example', '-outdir', outDir];
+  const flags = [
+    '-p',
+    path('pheno.txt'),
+    '-c',
+    path('covariates.txt'),
+    '--groups',
+    path('groups.txt'),
+    '--fit',
+    '-o',
+    'groups_example',
+    '-outdir',
+    outDir,
+  ];
   console.log(`$ lmmscan ${flags.join(' ')}`);
   const engine = new TsEngine();
   const job = await runFitJob(toScanConfig(parseFlags([...flags, '--quiet']), flags.join(' ')), engine);
@@ -46,20 +58,35 @@ async function main(outDir: string): Promise<void> {
   // What GEMMA 0.98.5 reports: it double-centres K, which for K = D D' removes the intercept
   // direction from the random effect, so the intercept's se no longer carries the group variance.
   const n = inputs.selection.nAnalysed;
-  const centred = fitMixedModel(await rotateForFit({ ...inputs, kinship: doubleCentre(inputs.kinship, n) }, engine), 'reml', DEFAULT_LAMBDA_SEARCH);
+  const centred = fitMixedModel(
+    await rotateForFit({ ...inputs, kinship: doubleCentre(inputs.kinship, n) }, engine),
+    'reml',
+    DEFAULT_LAMBDA_SEARCH,
+  );
   console.log('');
   console.log(`true slope of y on x:                     ${example.trueSlope}`);
   console.log(`naive regression slope (y ~ x):           ${g(naive)}`);
   console.log(`mixed-model slope (y ~ x + z + (1|group)): ${g(alpha)} (se ${g(fit.se[at('x')])})`);
-  console.log(`se(intercept): GLS / lme4 ${g(fit.se[at('intercept')])}; with GEMMA's double-centred K ${g(centred.se[at('intercept')])} (too small)`);
+  console.log(
+    `se(intercept): GLS / lme4 ${g(fit.se[at('intercept')])}; with GEMMA's double-centred K ${g(centred.se[at('intercept')])} (too small)`,
+  );
 
-  const groups = example.labels.map((label, k) => ({ label, colour: PALETTE[k], index: example.group.flatMap((gr, i) => (gr === label ? [i] : [])) }));
+  const groups = example.labels.map((label, k) => ({
+    label,
+    colour: PALETTE[k],
+    index: example.group.flatMap((gr, i) => (gr === label ? [i] : [])),
+  }));
   const pick = (v: ArrayLike<number>, idx: number[]) => idx.map((i) => v[i]);
   const groupEffect = (k: number) => fit.blup[groups[k].index[0]];
   const yMinusXAlpha = example.y.map((y, i) => y - alpha * example.x[i]);
   const corrected = example.y.map((y, i) => y - fit.blup[i] - intercept - betaZ * example.z[i]);
   const series = (xs: ArrayLike<number>, ys?: ArrayLike<number>): Series[] =>
-    groups.map((gr) => ({ label: `group ${gr.label}`, colour: gr.colour, x: pick(xs, gr.index), y: ys ? pick(ys, gr.index) : undefined }));
+    groups.map((gr) => ({
+      label: `group ${gr.label}`,
+      colour: gr.colour,
+      x: pick(xs, gr.index),
+      y: ys ? pick(ys, gr.index) : undefined,
+    }));
   const xMin = Math.min(...example.x);
   const xMax = Math.max(...example.x);
   const meanX = example.x.reduce((s, v) => s + v, 0) / n;
@@ -67,26 +94,47 @@ async function main(outDir: string): Promise<void> {
   const meanZ = example.z.reduce((s, v) => s + v, 0) / n;
 
   const charts: Record<string, string> = {
-    'y-density': densityChart(series(example.y), { title: 'Density of y per group', xLabel: 'y', yLabel: 'density' }),
+    'y-density': densityChart(series(example.y), {
+      title: 'Density of y per group',
+      xLabel: 'y',
+      yLabel: 'density',
+    }),
     'x-vs-y': scatterChart(
       series(example.x, example.y),
       [
-        { points: [xMin, meanY + naive * (xMin - meanX), xMax, meanY + naive * (xMax - meanX)], colour: '#000000', label: `naive, ${g(naive)}`, dashed: true } as Line,
+        {
+          points: [xMin, meanY + naive * (xMin - meanX), xMax, meanY + naive * (xMax - meanX)],
+          colour: '#000000',
+          label: `naive, ${g(naive)}`,
+          dashed: true,
+        } as Line,
         ...groups.map((gr, k): Line => {
           const xs = pick(example.x, gr.index);
           const lo = Math.min(...xs);
           const hi = Math.max(...xs);
           const level = intercept + groupEffect(k) + betaZ * meanZ;
-          return { points: [lo, level + alpha * lo, hi, level + alpha * hi], colour: '#333333', label: k === 0 ? `mixed model, ${g(alpha)}` : '' };
+          return {
+            points: [lo, level + alpha * lo, hi, level + alpha * hi],
+            colour: '#333333',
+            label: k === 0 ? `mixed model, ${g(alpha)}` : '',
+          };
         }),
       ],
       { title: 'x against y, coloured by group', xLabel: 'x', yLabel: 'y' },
     ),
-    'y-minus-x-alpha-density': densityChart(series(yMinusXAlpha), { title: `Density of y - x * alpha per group (alpha = ${g(alpha)})`, xLabel: 'y - x * alpha', yLabel: 'density' }),
+    'y-minus-x-alpha-density': densityChart(series(yMinusXAlpha), {
+      title: `Density of y - x * alpha per group (alpha = ${g(alpha)})`,
+      xLabel: 'y - x * alpha',
+      yLabel: 'density',
+    }),
     'x-vs-corrected-y': scatterChart(
       series(example.x, corrected),
       [{ points: [xMin, alpha * xMin, xMax, alpha * xMax], colour: '#000000', label: `slope ${g(alpha)}` }],
-      { title: 'x against the group-corrected residual', xLabel: 'x', yLabel: 'y - intercept - b(group) - z * beta_z' },
+      {
+        title: 'x against the group-corrected residual',
+        xLabel: 'x',
+        yLabel: 'y - intercept - b(group) - z * beta_z',
+      },
     ),
   };
   const written: string[] = [];

@@ -41,7 +41,8 @@ function ticks(lo: number, hi: number): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9 * step; t += step) out.push(Math.abs(t) < 1e-12 * step ? 0 : t);
+  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9 * step; t += step)
+    out.push(Math.abs(t) < 1e-12 * step ? 0 : t);
   return out;
 }
 
@@ -60,13 +61,25 @@ function extent(values: Iterable<number>, pad: number): [number, number] {
 }
 
 /** Frame, ticks, labels and legend around a plot body drawn by `body(sx, sy)`. */
-function chart(text: ChartText, xRange: [number, number], yRange: [number, number], legend: { label: string; colour: string; kind: 'dot' | 'line' | 'dash' }[], body: (sx: (v: number) => number, sy: (v: number) => number) => string): string {
-  const sx = (v: number) => PLOT.left + ((v - xRange[0]) / (xRange[1] - xRange[0])) * (PLOT.right - PLOT.left);
-  const sy = (v: number) => PLOT.bottom - ((v - yRange[0]) / (yRange[1] - yRange[0])) * (PLOT.bottom - PLOT.top);
+function chart(
+  text: ChartText,
+  xRange: [number, number],
+  yRange: [number, number],
+  legend: { label: string; colour: string; kind: 'dot' | 'line' | 'dash' }[],
+  body: (sx: (v: number) => number, sy: (v: number) => number) => string,
+): string {
+  const sx = (v: number) =>
+    PLOT.left + ((v - xRange[0]) / (xRange[1] - xRange[0])) * (PLOT.right - PLOT.left);
+  const sy = (v: number) =>
+    PLOT.bottom - ((v - yRange[0]) / (yRange[1] - yRange[0])) * (PLOT.bottom - PLOT.top);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">`,
+  );
   parts.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`);
-  parts.push(`<text x="${(PLOT.left + PLOT.right) / 2}" y="28" font-size="16" font-weight="bold" text-anchor="middle">${esc(text.title)}</text>`);
+  parts.push(
+    `<text x="${(PLOT.left + PLOT.right) / 2}" y="28" font-size="16" font-weight="bold" text-anchor="middle">${esc(text.title)}</text>`,
+  );
   for (const t of ticks(xRange[0], xRange[1])) {
     const x = sx(t).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${PLOT.top}" y2="${PLOT.bottom}" stroke="#e6e6e6"/>`);
@@ -75,18 +88,31 @@ function chart(text: ChartText, xRange: [number, number], yRange: [number, numbe
   for (const t of ticks(yRange[0], yRange[1])) {
     const y = sy(t).toFixed(1);
     parts.push(`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${y}" y2="${y}" stroke="#e6e6e6"/>`);
-    parts.push(`<text x="${PLOT.left - 8}" y="${(Number(y) + 4).toFixed(1)}" font-size="12" text-anchor="end">${fmt(t)}</text>`);
+    parts.push(
+      `<text x="${PLOT.left - 8}" y="${(Number(y) + 4).toFixed(1)}" font-size="12" text-anchor="end">${fmt(t)}</text>`,
+    );
   }
-  parts.push(`<g clip-path="url(#plot)"><clipPath id="plot"><rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}"/></clipPath>${body(sx, sy)}</g>`);
-  parts.push(`<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 44}" font-size="14" text-anchor="middle">${esc(text.xLabel)}</text>`);
+  parts.push(
+    `<g clip-path="url(#plot)"><clipPath id="plot"><rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}"/></clipPath>${body(sx, sy)}</g>`,
+  );
+  parts.push(
+    `<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#333"/>`,
+  );
+  parts.push(
+    `<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 44}" font-size="14" text-anchor="middle">${esc(text.xLabel)}</text>`,
+  );
   const yMid = (PLOT.top + PLOT.bottom) / 2;
-  parts.push(`<text x="20" y="${yMid}" font-size="14" text-anchor="middle" transform="rotate(-90 20 ${yMid})">${esc(text.yLabel)}</text>`);
+  parts.push(
+    `<text x="20" y="${yMid}" font-size="14" text-anchor="middle" transform="rotate(-90 20 ${yMid})">${esc(text.yLabel)}</text>`,
+  );
   legend.forEach((item, k) => {
     const y = PLOT.top + 14 + k * 24;
     const x = PLOT.right + 18;
     if (item.kind === 'dot') parts.push(`<circle cx="${x + 10}" cy="${y}" r="5" fill="${item.colour}"/>`);
-    else parts.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${item.colour}" stroke-width="3"${item.kind === 'dash' ? ' stroke-dasharray="6 4"' : ''}/>`);
+    else
+      parts.push(
+        `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${item.colour}" stroke-width="3"${item.kind === 'dash' ? ' stroke-dasharray="6 4"' : ''}/>`,
+      );
     parts.push(`<text x="${x + 30}" y="${y + 5}" font-size="13">${esc(item.label)}</text>`);
   });
   parts.push('</svg>');
@@ -113,32 +139,59 @@ function density(values: ArrayLike<number>, grid: Float64Array): Float64Array {
 
 /** One density curve per series, on a shared axis. */
 export function densityChart(series: Series[], text: ChartText): string {
-  const [lo, hi] = extent(series.flatMap((s) => Array.from(s.x)), 0.15);
+  const [lo, hi] = extent(
+    series.flatMap((s) => Array.from(s.x)),
+    0.15,
+  );
   const grid = Float64Array.from({ length: 240 }, (_, k) => lo + ((hi - lo) * k) / 239);
   const curves = series.map((s) => density(s.x, grid));
   let top = 0;
   for (const c of curves) for (const v of c) top = Math.max(top, v);
-  return chart(text, [lo, hi], [0, top * 1.08], series.map((s) => ({ label: s.label, colour: s.colour, kind: 'line' as const })), (sx, sy) =>
-    curves
-      .map((c, k) => {
-        const d = Array.from(grid, (g, j) => `${j === 0 ? 'M' : 'L'}${sx(g).toFixed(1)},${sy(c[j]).toFixed(1)}`).join(' ');
-        return `<path d="${d} L${sx(hi).toFixed(1)},${sy(0).toFixed(1)} L${sx(lo).toFixed(1)},${sy(0).toFixed(1)} Z" fill="${series[k].colour}" fill-opacity="0.18" stroke="${series[k].colour}" stroke-width="2.5"/>`;
-      })
-      .join('\n'),
+  return chart(
+    text,
+    [lo, hi],
+    [0, top * 1.08],
+    series.map((s) => ({ label: s.label, colour: s.colour, kind: 'line' as const })),
+    (sx, sy) =>
+      curves
+        .map((c, k) => {
+          const d = Array.from(
+            grid,
+            (g, j) => `${j === 0 ? 'M' : 'L'}${sx(g).toFixed(1)},${sy(c[j]).toFixed(1)}`,
+          ).join(' ');
+          return `<path d="${d} L${sx(hi).toFixed(1)},${sy(0).toFixed(1)} L${sx(lo).toFixed(1)},${sy(0).toFixed(1)} Z" fill="${series[k].colour}" fill-opacity="0.18" stroke="${series[k].colour}" stroke-width="2.5"/>`;
+        })
+        .join('\n'),
   );
 }
 
 /** Points coloured by series, plus optional straight lines (fitted slopes). */
 export function scatterChart(series: Series[], lines: Line[], text: ChartText): string {
-  const xRange = extent(series.flatMap((s) => Array.from(s.x)), 0.05);
-  const yRange = extent(series.flatMap((s) => Array.from(s.y ?? [])), 0.08);
+  const xRange = extent(
+    series.flatMap((s) => Array.from(s.x)),
+    0.05,
+  );
+  const yRange = extent(
+    series.flatMap((s) => Array.from(s.y ?? [])),
+    0.08,
+  );
   const legend = [
     ...series.map((s) => ({ label: s.label, colour: s.colour, kind: 'dot' as const })),
-    ...lines.filter((l) => l.label !== '').map((l) => ({ label: l.label, colour: l.colour, kind: (l.dashed ? 'dash' : 'line') as 'dash' | 'line' })),
+    ...lines
+      .filter((l) => l.label !== '')
+      .map((l) => ({
+        label: l.label,
+        colour: l.colour,
+        kind: (l.dashed ? 'dash' : 'line') as 'dash' | 'line',
+      })),
   ];
   return chart(text, xRange, yRange, legend, (sx, sy) => {
     const dots = series.flatMap((s) =>
-      Array.from(s.x, (x, i) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(s.y![i]).toFixed(1)}" r="3.5" fill="${s.colour}" fill-opacity="0.8"/>`),
+      Array.from(
+        s.x,
+        (x, i) =>
+          `<circle cx="${sx(x).toFixed(1)}" cy="${sy(s.y![i]).toFixed(1)}" r="3.5" fill="${s.colour}" fill-opacity="0.8"/>`,
+      ),
     );
     const segs = lines.map(
       (l) =>
@@ -150,5 +203,10 @@ export function scatterChart(series: Series[], lines: Line[], text: ChartText): 
 
 /** PNG bytes of an SVG (system fonts; DejaVu on Debian). */
 export function svgToPng(svg: string): Uint8Array {
-  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng();
+  return new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    fitTo: { mode: 'zoom', value: 1.5 },
+  })
+    .render()
+    .asPng();
 }

@@ -5,7 +5,12 @@
 import { UsageError } from '../io/input-error.js';
 import type { ScanConfig } from '../model/config.js';
 import { checkModes } from '../scan/phase-prepare.js';
-import { DEFAULT_LAMBDA_SEARCH, type LambdaSearch, DEFAULT_FILTERS, type SnpFilterSettings } from '../model/settings.js';
+import {
+  DEFAULT_LAMBDA_SEARCH,
+  type LambdaSearch,
+  DEFAULT_FILTERS,
+  type SnpFilterSettings,
+} from '../model/settings.js';
 import { CHOICES, NUMBER_RULES } from '../model/setting-rules.js';
 
 /** A job's settings for runScan / scanResults: any ScanConfig field, filters and search in part. */
@@ -35,14 +40,58 @@ const isPositiveInteger = (v: number) => Number.isInteger(v) && v >= 1;
 
 /** Every ScanConfig field: typed so that a field added to ScanConfig must be added here too. */
 const SETTINGS: Record<keyof ScanConfig, true> = {
-  bfile: true, geno: true, pheno: true, anno: true, covariates: true, traits: true, keepP: true, loco: true,
-  locoChromosome: true, phenotypeColumns: true, kinship: true, eigenValuesFile: true, eigenVectorsFile: true,
-  kinshipKind: true, lmm: true, lm: true, writeEigen: true, groups: true, fit: true, ml: true, filters: true,
-  search: true, outPrefix: true, outDir: true, engine: true, threads: true, blockSize: true, quiet: true,
-  resume: true, plots: true, plotTest: true, gwasLine: true, suggestiveLine: true, commandLine: true,
-  anyGenotypeValues: true, genotypeOptions: true, ksnps: true, phenoTable: true, phenoNames: true, phenoColNums: true, covarTable: true,
-  covarNames: true, covarColNums: true, kinshipIds: true, keep: true, remove: true, extract: true, exclude: true,
-  chr: true, fromBp: true, toBp: true, snps: true,
+  bfile: true,
+  geno: true,
+  pheno: true,
+  anno: true,
+  covariates: true,
+  traits: true,
+  keepP: true,
+  loco: true,
+  locoChromosome: true,
+  phenotypeColumns: true,
+  kinship: true,
+  eigenValuesFile: true,
+  eigenVectorsFile: true,
+  kinshipKind: true,
+  lmm: true,
+  lm: true,
+  writeEigen: true,
+  groups: true,
+  fit: true,
+  ml: true,
+  filters: true,
+  search: true,
+  outPrefix: true,
+  outDir: true,
+  engine: true,
+  threads: true,
+  blockSize: true,
+  quiet: true,
+  resume: true,
+  plots: true,
+  plotTest: true,
+  gwasLine: true,
+  suggestiveLine: true,
+  commandLine: true,
+  anyGenotypeValues: true,
+  genotypeOptions: true,
+  ksnps: true,
+  phenoTable: true,
+  phenoNames: true,
+  phenoColNums: true,
+  covarTable: true,
+  covarNames: true,
+  covarColNums: true,
+  kinshipIds: true,
+  keep: true,
+  remove: true,
+  extract: true,
+  exclude: true,
+  chr: true,
+  fromBp: true,
+  toBp: true,
+  snps: true,
 };
 
 function valueAt(config: ScanConfig, path: string): unknown {
@@ -56,7 +105,8 @@ export function validateScanConfig(config: ScanConfig): void {
   const unknown = (name: string) => new UsageError(`unknown setting "${name}"`);
   for (const key of Object.keys(config)) if (!Object.hasOwn(SETTINGS, key)) throw unknown(key);
   for (const part of ['filters', 'search'] as const) {
-    for (const key of Object.keys(config[part])) if (!(`${part}.${key}` in NUMBER_RULES)) throw unknown(`${part}.${key}`);
+    for (const key of Object.keys(config[part]))
+      if (!(`${part}.${key}` in NUMBER_RULES)) throw unknown(`${part}.${key}`);
   }
   for (const [path, rule] of Object.entries(NUMBER_RULES)) {
     const v = valueAt(config, path);
@@ -91,7 +141,8 @@ export function resolveScanConfig(options: ScanOptions): ScanConfig {
     filters: { ...DEFAULT_SCAN_CONFIG.filters, ...options.filters },
     search: { ...DEFAULT_SCAN_CONFIG.search, ...options.search },
   };
-  for (const key of Object.keys(config) as (keyof ScanConfig)[]) if (config[key] === undefined) delete config[key];
+  for (const key of Object.keys(config) as (keyof ScanConfig)[])
+    if (config[key] === undefined) delete config[key];
   validateScanConfig(config);
   return config;
 }

@@ -18,7 +18,8 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = new Map();
   for (let k = 0; k < argv.length; k++) {
     const token = argv[k];
-    if (!token.startsWith('-') || token === '-' || token === '--') throw new UsageError(`unexpected argument "${token}"`);
+    if (!token.startsWith('-') || token === '-' || token === '--')
+      throw new UsageError(`unexpected argument "${token}"`);
     let name = token.replace(/^--?/, '');
     let inline: string | undefined;
     const eq = name.indexOf('=');
@@ -43,12 +44,19 @@ export function parseFlags(argv: readonly string[]): ParsedArgs {
       out.set(name, values.join(' '));
       continue;
     }
-    if (spec.optionalValue && inline === undefined && (argv[k + 1] === undefined || argv[k + 1].startsWith('-'))) {
+    if (
+      spec.optionalValue &&
+      inline === undefined &&
+      (argv[k + 1] === undefined || argv[k + 1].startsWith('-'))
+    ) {
       out.set(name, true);
       continue;
     }
     const value = inline ?? argv[++k];
-    if (value === undefined || (inline === undefined && !spec.rawValue && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))) {
+    if (
+      value === undefined ||
+      (inline === undefined && !spec.rawValue && /^--?[a-z]/i.test(value) && !/^-?\d/.test(value))
+    ) {
       throw new UsageError(`flag -${name} needs a value (${spec.value})`);
     }
     out.set(name, value);
@@ -76,7 +84,8 @@ function numberFlag(args: ParsedArgs, setting: NumberSetting, fallback: number):
   const raw = args.get(flag);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new UsageError(`-${flag} ${String(raw)}: expected ${expected}`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || !ok(v))
+    throw new UsageError(`-${flag} ${String(raw)}: expected ${expected}`);
   return v;
 }
 
@@ -92,7 +101,8 @@ function choice<K extends 'kinshipKind' | 'lmm' | 'lm'>(args: ParsedArgs, settin
   if (raw === undefined) return undefined;
   if (raw === true) return 1 as ScanConfig[K];
   const v = Number(raw);
-  if (!isChoice(setting, v)) throw new UsageError(`-${flag} ${String(raw)}: expected one of ${allowed.join(', ')}`);
+  if (!isChoice(setting, v))
+    throw new UsageError(`-${flag} ${String(raw)}: expected one of ${allowed.join(', ')}`);
   return v;
 }
 
@@ -107,8 +117,10 @@ function phenotypeColumnsOf(args: ParsedArgs): number[] {
   if (raw === undefined) return [1];
   const fields = typeof raw === 'string' ? raw.trim().split(/\s+/) : [''];
   const columns = fields.map(Number);
-  if (columns.some((v, i) => fields[i] === '' || !Number.isInteger(v) || v < 1)) throw new UsageError(`-n ${String(raw)}: expected column numbers >= 1`);
-  if (new Set(columns).size !== columns.length) throw new UsageError(`-n ${String(raw)}: a column is given twice`);
+  if (columns.some((v, i) => fields[i] === '' || !Number.isInteger(v) || v < 1))
+    throw new UsageError(`-n ${String(raw)}: expected column numbers >= 1`);
+  if (new Set(columns).size !== columns.length)
+    throw new UsageError(`-n ${String(raw)}: a column is given twice`);
   return columns;
 }
 
@@ -121,15 +133,25 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     const value = text(args, flag.name);
     if (value !== undefined) genotypeOptions[flag.name] = value;
   }
-  const list = (name: string) => text(args, name)?.split(',').map((v) => v.trim());
+  const list = (name: string) =>
+    text(args, name)
+      ?.split(',')
+      .map((v) => v.trim());
   // Several --pheno columns scan as --traits does (one output per trait); the columns come from the table.
   const phenoNames = list('pheno-name');
   const phenoColNums = text(args, 'pheno-col-nums');
-  const severalPheno = (phenoNames && phenoNames.length > 1) || (phenoColNums !== undefined && /[,-]/.test(phenoColNums));
-  if ((phenoNames || phenoColNums) && !args.has('pheno')) throw new UsageError('--pheno-name / --pheno-col-nums choose columns of a --pheno table');
-  if ((args.has('covar-name') || args.has('covar-col-nums')) && !args.has('covar')) throw new UsageError('--covar-name / --covar-col-nums choose columns of a --covar table');
-  if (phenoNames && phenoColNums) throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
-  if (severalPheno && args.has('traits')) throw new UsageError('--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits');
+  const severalPheno =
+    (phenoNames && phenoNames.length > 1) || (phenoColNums !== undefined && /[,-]/.test(phenoColNums));
+  if ((phenoNames || phenoColNums) && !args.has('pheno'))
+    throw new UsageError('--pheno-name / --pheno-col-nums choose columns of a --pheno table');
+  if ((args.has('covar-name') || args.has('covar-col-nums')) && !args.has('covar'))
+    throw new UsageError('--covar-name / --covar-col-nums choose columns of a --covar table');
+  if (phenoNames && phenoColNums)
+    throw new UsageError('give either --pheno-name or --pheno-col-nums, not both');
+  if (severalPheno && args.has('traits'))
+    throw new UsageError(
+      '--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits',
+    );
   const columns = phenotypeColumnsOf(args);
   if (args.get('km') !== undefined) kinshipFormatFlag(args);
   const notSnp = args.has('notsnp');
@@ -166,7 +188,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     lmm: choice(args, 'lmm'),
     lm: choice(args, 'lm'),
     writeEigen: args.has('eigen'),
-    traits: text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
+    traits:
+      text(args, 'traits') ?? (severalPheno ? `pheno:${phenoNames?.join(',') ?? phenoColNums}` : undefined),
     keepP: optionalNumber(args, 'keepP'),
     loco: args.get('loco') === true,
     locoChromosome: text(args, 'loco'),
@@ -209,9 +232,13 @@ function kinshipFormatFlag(args: ParsedArgs): 1 {
   const mode = raw === true ? 1 : Number(raw);
   if (mode !== 1 && mode !== 2) throw new UsageError(`-km ${String(raw)}: expected one of 1, 2`);
   if (mode === 2) {
-    const why = args.has('g') ? 'GEMMA itself needs -km 1 with BIMBAM genotypes' : 'lmmscan reads a kinship matrix only';
-    throw new UsageError(`-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
-      'give the matrix (-km 1, the default)');
+    const why = args.has('g')
+      ? 'GEMMA itself needs -km 1 with BIMBAM genotypes'
+      : 'lmmscan reads a kinship matrix only';
+    throw new UsageError(
+      `-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
+        'give the matrix (-km 1, the default)',
+    );
   }
   return 1;
 }
@@ -221,15 +248,19 @@ function outputName(raw: string | undefined): string {
   if (raw === undefined) return 'result';
   if (raw.trim() === '') throw new UsageError('-o needs a name (it was empty)');
   if (isAbsolute(raw)) {
-    throw new UsageError(`-o ${raw} is a path: -o takes a name and -outdir the folder (-outdir ${dirname(raw)} -o ${basename(raw)})`);
+    throw new UsageError(
+      `-o ${raw} is a path: -o takes a name and -outdir the folder (-outdir ${dirname(raw)} -o ${basename(raw)})`,
+    );
   }
-  if (raw.endsWith('/')) throw new UsageError(`-o ${raw} names a folder: give a file name (the folder goes in -outdir)`);
+  if (raw.endsWith('/'))
+    throw new UsageError(`-o ${raw} names a folder: give a file name (the folder goes in -outdir)`);
   return raw;
 }
 
 function plotTestFlag(args: ParsedArgs): ScanConfig['plotTest'] {
   const v = text(args, 'plot-test');
-  if (v !== undefined && !isChoice('plotTest', v)) throw new UsageError(`-plot-test ${v}: expected ${choiceList('plotTest')}`);
+  if (v !== undefined && !isChoice('plotTest', v))
+    throw new UsageError(`-plot-test ${v}: expected ${choiceList('plotTest')}`);
   return v;
 }
 
@@ -245,13 +276,39 @@ function lineFlag(args: ParsedArgs, name: 'gwas-line' | 'suggestive-line'): Thre
 }
 
 /** The settings of `lmmscan plot` (--assoc FILE -o NAME [-outdir DIR] [--plot-test T]). */
-export function toPlotConfig(args: ParsedArgs): { assoc: string; outDir: string; outPrefix: string; test?: 'wald' | 'lrt' | 'score'; quiet: boolean; gwasLine?: ThresholdSpec; suggestiveLine?: ThresholdSpec } {
+export function toPlotConfig(args: ParsedArgs): {
+  assoc: string;
+  outDir: string;
+  outPrefix: string;
+  test?: 'wald' | 'lrt' | 'score';
+  quiet: boolean;
+  gwasLine?: ThresholdSpec;
+  suggestiveLine?: ThresholdSpec;
+} {
   const assoc = text(args, 'assoc');
   if (!assoc) throw new UsageError('lmmscan plot needs --assoc FILE.assoc.txt');
-  const allowed = new Set(['assoc', 'o', 'outdir', 'plot-test', 'gwas-line', 'suggestive-line', 'quiet', 'debug']);
-  for (const name of args.keys()) if (!allowed.has(name)) throw new UsageError(`-${name} does not apply to lmmscan plot (flags: --assoc, -o, -outdir, --plot-test, --gwas-line, --suggestive-line)`);
+  const allowed = new Set([
+    'assoc',
+    'o',
+    'outdir',
+    'plot-test',
+    'gwas-line',
+    'suggestive-line',
+    'quiet',
+    'debug',
+  ]);
+  for (const name of args.keys())
+    if (!allowed.has(name))
+      throw new UsageError(
+        `-${name} does not apply to lmmscan plot (flags: --assoc, -o, -outdir, --plot-test, --gwas-line, --suggestive-line)`,
+      );
   return {
-    assoc, outDir: text(args, 'outdir') ?? 'output', outPrefix: text(args, 'o') ?? 'result', test: plotTestFlag(args), quiet: args.has('quiet'),
-    gwasLine: lineFlag(args, 'gwas-line'), suggestiveLine: lineFlag(args, 'suggestive-line'),
+    assoc,
+    outDir: text(args, 'outdir') ?? 'output',
+    outPrefix: text(args, 'o') ?? 'result',
+    test: plotTestFlag(args),
+    quiet: args.has('quiet'),
+    gwasLine: lineFlag(args, 'gwas-line'),
+    suggestiveLine: lineFlag(args, 'suggestive-line'),
   };
 }

@@ -23,7 +23,11 @@ const text = (args: ParsedArgs, name: string) => {
 };
 
 function onlyFlags(args: ParsedArgs, command: string, allowed: string[]): void {
-  for (const name of args.keys()) if (!allowed.includes(name)) throw new UsageError(`-${name} does not apply to lmmscan ${command} (flags: ${allowed.map((f) => `--${f}`).join(', ')})`);
+  for (const name of args.keys())
+    if (!allowed.includes(name))
+      throw new UsageError(
+        `-${name} does not apply to lmmscan ${command} (flags: ${allowed.map((f) => `--${f}`).join(', ')})`,
+      );
 }
 
 function planFlag(args: ParsedArgs, command: string): string {
@@ -33,14 +37,19 @@ function planFlag(args: ParsedArgs, command: string): string {
 }
 
 /** `lmmscan prepare|scan|merge|kinship ...`: runs one step and returns the exit code. */
-export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'kinship', argv: string[]): Promise<number> {
+export async function runStepCommand(
+  command: 'prepare' | 'scan' | 'merge' | 'kinship',
+  argv: string[],
+): Promise<number> {
   const args = parseFlags(argv);
   const quiet = args.has('quiet');
   if (command === 'kinship') {
     const plan = planFlag(args, command);
     const shard = text(args, 'shard');
     if (!shard) throw new UsageError('lmmscan kinship needs --shard I/N (e.g. --shard 1/4)');
-    for (const name of EXECUTOR_FLAGS) if (name !== 'plan' && name !== 'shard' && args.has(name)) throw new UsageError(`--${name} does not apply to lmmscan kinship`);
+    for (const name of EXECUTOR_FLAGS)
+      if (name !== 'plan' && name !== 'shard' && args.has(name))
+        throw new UsageError(`--${name} does not apply to lmmscan kinship`);
     const config = toScanConfig(args, ['lmmscan', command, ...argv].join(' '));
     // The webgpu engine sums K in double-single: kinship shards run on a CPU engine (double-double sums).
     const { engine } = await createEngine(kinshipEngineOf(config), { threads: config.threads });
@@ -54,7 +63,9 @@ export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'ki
   }
   if (command === 'prepare') {
     const plan = planFlag(args, command);
-    for (const name of EXECUTOR_FLAGS) if (name !== 'plan' && args.has(name)) throw new UsageError(`--${name} does not apply to lmmscan prepare`);
+    for (const name of EXECUTOR_FLAGS)
+      if (name !== 'plan' && args.has(name))
+        throw new UsageError(`--${name} does not apply to lmmscan prepare`);
     const config = toScanConfig(args, ['lmmscan', command, ...argv].join(' '));
     const { engine, reason } = await createEngine(config.engine, { threads: config.threads });
     try {
@@ -98,24 +109,39 @@ export async function runStepCommand(command: 'prepare' | 'scan' | 'merge' | 'ki
  */
 export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Promise<number | undefined> {
   const executor = text(args, 'executor') ?? (args.get('executor') === true ? '' : 'local');
-  if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor ${executor}: expected local or slurm`);
+  if (executor !== 'local' && executor !== 'slurm')
+    throw new UsageError(`--executor ${executor}: expected local or slurm`);
   if (executor === 'local') {
     // -gk / --loco with --plan DIR alone: the kinship is merged from DIR's kinship shards.
-    const kinshipFromPlan = computesKinship(config) && args.has('plan') && EXECUTOR_FLAGS.every((f) => f === 'plan' || !args.has(f));
+    const kinshipFromPlan =
+      computesKinship(config) &&
+      args.has('plan') &&
+      EXECUTOR_FLAGS.every((f) => f === 'plan' || !args.has(f));
     if (kinshipFromPlan) return undefined;
-    for (const name of EXECUTOR_FLAGS) if (args.has(name)) throw new UsageError(`--${name} applies to --executor slurm${name === 'plan' || name === 'shard' ? ' or the lmmscan prepare/scan/merge steps' : ''}`);
+    for (const name of EXECUTOR_FLAGS)
+      if (args.has(name))
+        throw new UsageError(
+          `--${name} applies to --executor slurm${name === 'plan' || name === 'shard' ? ' or the lmmscan prepare/scan/merge steps' : ''}`,
+        );
     return undefined;
   }
   if (args.has('shard')) throw new UsageError('--shard belongs to lmmscan scan --plan DIR --shard I/N');
-  const kinshipAlone = computesKinship(config) && config.lmm === undefined && config.lm === undefined && !config.writeEigen;
-  if (config.lmm === undefined && config.lm === undefined && !kinshipAlone) throw new UsageError('--executor slurm shards a scan (-lmm or -lm) or a kinship (-gk)');
-  if (config.fit || config.writeEigen) throw new UsageError('--executor slurm runs scans (-lmm / -lm) and kinships (-gk), not --fit or -eigen');
-  if (config.resume) throw new UsageError('--resume applies to --executor local (a failed shard is retried whole with --retries)');
+  const kinshipAlone =
+    computesKinship(config) && config.lmm === undefined && config.lm === undefined && !config.writeEigen;
+  if (config.lmm === undefined && config.lm === undefined && !kinshipAlone)
+    throw new UsageError('--executor slurm shards a scan (-lmm or -lm) or a kinship (-gk)');
+  if (config.fit || config.writeEigen)
+    throw new UsageError('--executor slurm runs scans (-lmm / -lm) and kinships (-gk), not --fit or -eigen');
+  if (config.resume)
+    throw new UsageError(
+      '--resume applies to --executor local (a failed shard is retried whole with --retries)',
+    );
   const count = (name: string, fallback: number, min: number) => {
     const raw = text(args, name);
     if (raw === undefined) return fallback;
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} ${raw}: expected an integer >= ${min}`);
+    if (!Number.isInteger(v) || v < min)
+      throw new UsageError(`--${name} ${raw}: expected an integer >= ${min}`);
     return v;
   };
   const prepareFlags: string[] = [];
@@ -134,9 +160,16 @@ export async function runWithExecutor(args: ParsedArgs, config: ScanConfig): Pro
     kinshipShards: computesKinship(config),
   };
   if (kinshipAlone) {
-    const output = join(resolve(config.outDir), `${config.outPrefix}.${config.kinshipKind === 2 ? 'sXX' : 'cXX'}.txt`);
+    const output = join(
+      resolve(config.outDir),
+      `${config.outPrefix}.${config.kinshipKind === 2 ? 'sXX' : 'cXX'}.txt`,
+    );
     const jobs = await runKinshipOnSlurm(slurmRun, output);
-    process.stdout.write(slurmRun.wait ? `wrote: ${output}\n` : `submitted: kinship array ${jobs.kinship}, merge job ${jobs.write} (logs in ${jobs.logs})\n`);
+    process.stdout.write(
+      slurmRun.wait
+        ? `wrote: ${output}\n`
+        : `submitted: kinship array ${jobs.kinship}, merge job ${jobs.write} (logs in ${jobs.logs})\n`,
+    );
     return 0;
   }
   const { jobs, record } = await runOnSlurm(slurmRun);

@@ -7,18 +7,72 @@ import { FLAGS } from './flags.js';
 /** What each GEMMA 0.98.5 flag outside kinship, the univariate LMM, the linear model and LOCO is for. */
 const UNSUPPORTED_GEMMA: Record<string, string> = {};
 const groups: [string, string[]][] = [
-  ['BSLMM', ['bslmm', 'ldr', 'hmin', 'hmax', 'rmin', 'rmax', 'pmin', 'pmax', 'smin', 'smax', 'gmean', 'hscale',
-    'rscale', 'pscale', 'w', 's', 'rpace', 'wpace', 'seed', 'mh']],
+  [
+    'BSLMM',
+    [
+      'bslmm',
+      'ldr',
+      'hmin',
+      'hmax',
+      'rmin',
+      'rmax',
+      'pmin',
+      'pmax',
+      'smin',
+      'smax',
+      'gmean',
+      'hscale',
+      'rscale',
+      'pscale',
+      'w',
+      's',
+      'rpace',
+      'wpace',
+      'seed',
+      'mh',
+    ],
+  ],
   ['prediction (-predict)', ['predict', 'epm', 'en', 'ebv', 'emu', 'mu']],
-  ['variance components and summary statistics (-vc, -ci, -pve, -blocks, -beta, -cor)', ['vc', 'ci', 'pve', 'blocks', 'noconstrain',
-    'cor', 'study', 'ref', 'mstudy', 'mref', 'beta', 'bf', 'hyp', 'cat', 'mcat', 'catc', 'mcatc',
-    'wsnp', 'wcat', 'sample', 'windowcm', 'windowbp', 'windowns', 'r']],
+  [
+    'variance components and summary statistics (-vc, -ci, -pve, -blocks, -beta, -cor)',
+    [
+      'vc',
+      'ci',
+      'pve',
+      'blocks',
+      'noconstrain',
+      'cor',
+      'study',
+      'ref',
+      'mstudy',
+      'mref',
+      'beta',
+      'bf',
+      'hyp',
+      'cat',
+      'mcat',
+      'catc',
+      'mcatc',
+      'wsnp',
+      'wcat',
+      'sample',
+      'windowcm',
+      'windowbp',
+      'windowns',
+      'r',
+    ],
+  ],
   ['multiple-file input (-mbfile, -mg, -mk)', ['mbfile', 'mb', 'mg', 'mk']],
   ['kinship kinds other than -gk (-gs, -gq, -gw, -calccor)', ['gs', 'gq', 'gw', 'calccor']],
   ['gene expression input (-gene)', ['gene']],
-  ['multivariate LMM options (-pnr, -emi, -nri, -emp, -nrp, -crt)', ['pnr', 'emi', 'nri', 'emp', 'nrp', 'crt']],
-  ['debugging (-debug-data, -no-fpe-check, -strict, -legacy, -issue)', ['debug-data', 'no-fpe-check', 'strict',
-    'legacy', 'issue']],
+  [
+    'multivariate LMM options (-pnr, -emi, -nri, -emp, -nrp, -crt)',
+    ['pnr', 'emi', 'nri', 'emp', 'nrp', 'crt'],
+  ],
+  [
+    'debugging (-debug-data, -no-fpe-check, -strict, -legacy, -issue)',
+    ['debug-data', 'no-fpe-check', 'strict', 'legacy', 'issue'],
+  ],
   ["GEMMA's license text", ['license']],
 ];
 for (const [analysis, names] of groups) for (const name of names) UNSUPPORTED_GEMMA[name] = analysis;
@@ -28,7 +82,7 @@ const NOT_YET: Record<string, string> = {
   gxe: 'SNP x environment interaction (-gxe) is not supported yet',
   widv: 'per-individual residual weights (-widv) are not supported yet',
   weight: 'per-individual residual weights (-weight, read by GEMMA as -widv) are not supported yet',
-  nind: 'GEMMA\'s testing option -nind (keep only the first N individuals) is not supported',
+  nind: "GEMMA's testing option -nind (keep only the first N individuals) is not supported",
 };
 
 /** The one-line reason a GEMMA flag is refused, or undefined when GEMMA has no such flag. */
@@ -36,18 +90,23 @@ export function gemmaFlagReason(name: string): string | undefined {
   if (NOT_YET[name]) return `-${name}: ${NOT_YET[name]}`;
   const analysis = UNSUPPORTED_GEMMA[name];
   if (!analysis) return undefined;
-  return `-${name} is GEMMA's flag for ${analysis}, which lmmscan does not do ` +
-    '(it does kinship, the univariate LMM, the linear model and LOCO)';
+  return (
+    `-${name} is GEMMA's flag for ${analysis}, which lmmscan does not do ` +
+    '(it does kinship, the univariate LMM, the linear model and LOCO)'
+  );
 }
 
 /** Edit distance counting insertions, deletions, substitutions and swaps of neighbours (typos) as one. */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];

@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
   const lmOnly = config.lm !== undefined && config.engine === 'auto';
   const selected = await createEngine(lmOnly ? 'ts' : config.engine, { threads: config.threads });
   const { engine } = selected;
-  const reason = lmOnly ? 'auto: -lm tests each SNP on the main thread; no worker pool or GPU needed' : selected.reason;
+  const reason = lmOnly
+    ? 'auto: -lm tests each SNP on the main thread; no worker pool or GPU needed'
+    : selected.reason;
   try {
     if (config.fit) {
       if (config.phenotypeColumns.length > 1) throw new UsageError('--fit takes one phenotype column (-n K)');
@@ -66,7 +68,10 @@ async function main(argv: string[]): Promise<number> {
     }
     // -gk / --loco given --plan DIR: the kinship comes from DIR's kinship shards (lmmscan kinship --shard I/N).
     const plan = args.get('plan');
-    const kinshipSums = typeof plan === 'string' ? (await import('../cluster/kinship-shards.js')).kinshipShardsOf(plan, config) : undefined;
+    const kinshipSums =
+      typeof plan === 'string'
+        ? (await import('../cluster/kinship-shards.js')).kinshipShardsOf(plan, config)
+        : undefined;
     const result = await runJob(config, engine, reason, { kinshipSums });
     printSummary(result.summary, result.outputs);
     return 0;

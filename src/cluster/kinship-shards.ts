@@ -44,13 +44,17 @@ export function kinshipPartName(shard: number, shards: number): string {
 
 /** Whether a run needs a computed kinship (-gk, or --loco) and so can take kinship shards. */
 export function computesKinship(config: ScanConfig): boolean {
-  return Boolean(config.loco || (config.kinshipKind && !config.kinship && !config.eigenValuesFile && !config.groups));
+  return Boolean(
+    config.loco || (config.kinshipKind && !config.kinship && !config.eigenValuesFile && !config.groups),
+  );
 }
 
 /** How the SNP pass splits the kinship for these settings (as prepareScan). */
 export function kinshipSplitOf(config: ScanConfig): KinshipSplit {
   if (config.loco) return { by: 'chromosome' };
-  return config.locoChromosome !== undefined ? { by: 'exclude', chromosome: config.locoChromosome } : { by: 'none' };
+  return config.locoChromosome !== undefined
+    ? { by: 'exclude', chromosome: config.locoChromosome }
+    : { by: 'none' };
 }
 
 /** The engine kinship shards run on: ts when asked, else wasm (webgpu sums in double-single on the device). */
@@ -61,25 +65,33 @@ export function kinshipEngineOf(config: ScanConfig): 'ts' | 'wasm' {
 /** The identity of a kinship: its inputs (path:size:mtime) and every setting that changes it. */
 export function kinshipIdentity(given: ScanConfig): string {
   const config = absoluteConfig(given);
-  return sha256(stringifyExact({
-    inputs: inputIdentities(config),
-    kind: config.kinshipKind ?? 1,
-    split: kinshipSplitOf(config),
-    filters: config.filters,
-    phenotypeColumns: config.phenotypeColumns,
-    traits: config.traits ?? null,
-    blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
-    segmentBlocks: KINSHIP_SEGMENT_BLOCKS,
-    // The ts and wasm engines sum a block's SNPs in different orders: parts of one engine only.
-    engine: kinshipEngineOf(config),
-  }));
+  return sha256(
+    stringifyExact({
+      inputs: inputIdentities(config),
+      kind: config.kinshipKind ?? 1,
+      split: kinshipSplitOf(config),
+      filters: config.filters,
+      phenotypeColumns: config.phenotypeColumns,
+      traits: config.traits ?? null,
+      blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
+      segmentBlocks: KINSHIP_SEGMENT_BLOCKS,
+      // The ts and wasm engines sum a block's SNPs in different orders: parts of one engine only.
+      engine: kinshipEngineOf(config),
+    }),
+  );
 }
 
 /** File SNPs [start, end) of shard I of N: whole segments, split as evenly as the segment count allows. */
-export function kinshipShardRange(shard: number, shards: number, snps: number, blockSize: number): { start: number; end: number } {
+export function kinshipShardRange(
+  shard: number,
+  shards: number,
+  snps: number,
+  blockSize: number,
+): { start: number; end: number } {
   const segment = KINSHIP_SEGMENT_BLOCKS * blockSize;
   const segments = Math.ceil(snps / segment);
-  const first = Math.floor(((shard - 1) * segments) / shards), last = Math.floor((shard * segments) / shards);
+  const first = Math.floor(((shard - 1) * segments) / shards),
+    last = Math.floor((shard * segments) / shards);
   return { start: Math.min(snps, first * segment), end: Math.min(snps, last * segment) };
 }
 
@@ -98,9 +110,17 @@ async function bimbamLineBound(path: string): Promise<number> {
 }
 
 /** `lmmscan kinship <flags> --plan DIR --shard I/N`: writes DIR/kinship/part-I-of-N; returns its path. */
-export async function runKinshipShard(given: ScanConfig, planDir: string, spec: string, engine: Engine): Promise<{ path: string; snps: number }> {
+export async function runKinshipShard(
+  given: ScanConfig,
+  planDir: string,
+  spec: string,
+  engine: Engine,
+): Promise<{ path: string; snps: number }> {
   checkModes(given);
-  if (!computesKinship(given)) throw new UsageError('lmmscan kinship computes a kinship: give -gk 1|2 or --loco (not -k, -d/-u or --groups)');
+  if (!computesKinship(given))
+    throw new UsageError(
+      'lmmscan kinship computes a kinship: give -gk 1|2 or --loco (not -k, -d/-u or --groups)',
+    );
   const { shard, shards } = parseShardSpec(spec);
   const config = absoluteConfig(given);
   const blockSize = config.blockSize ?? DEFAULT_BLOCK_SIZE;
@@ -118,7 +138,12 @@ export async function runKinshipShard(given: ScanConfig, planDir: string, spec: 
     const n = inputs.selection.nTotal;
     const sums = [...(pass.kinshipSums ?? new Map<string, KinshipPart>())];
     const header: PartHeader = {
-      identity: kinshipIdentity(config), shard, shards, n, start: range.start, end: range.end,
+      identity: kinshipIdentity(config),
+      shard,
+      shards,
+      n,
+      start: range.start,
+      end: range.end,
       parts: sums.map(([key, part]) => ({ key, snps: part.snps, firstSnp: part.firstSnp })),
     };
     const chunks: Uint8Array[] = [Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`)];
@@ -141,15 +166,35 @@ function readPart(path: string, identity: string, n: number): { header: PartHead
   const bytes = readFileSync(path);
   const tail = bytes.lastIndexOf('sha256 ', bytes.length - 1);
   const body = tail >= 0 ? bytes.subarray(0, tail) : bytes;
-  const digest = tail >= 0 ? bytes.subarray(tail + 7).toString('latin1').trim() : '';
-  if (!body.subarray(0, MAGIC.length + 1).equals(Buffer.from(`${MAGIC}\n`))) throw new InputError(path, `not a kinship part file (expected "${MAGIC}" on the first line)`);
-  if (digest !== sha256(body)) throw new InputError(path, 'checksum mismatch: the file is truncated or corrupted (run its kinship shard again)');
+  const digest =
+    tail >= 0
+      ? bytes
+          .subarray(tail + 7)
+          .toString('latin1')
+          .trim()
+      : '';
+  if (!body.subarray(0, MAGIC.length + 1).equals(Buffer.from(`${MAGIC}\n`)))
+    throw new InputError(path, `not a kinship part file (expected "${MAGIC}" on the first line)`);
+  if (digest !== sha256(body))
+    throw new InputError(
+      path,
+      'checksum mismatch: the file is truncated or corrupted (run its kinship shard again)',
+    );
   const lineEnd = body.indexOf(10, MAGIC.length + 1);
   const header = JSON.parse(body.subarray(MAGIC.length + 1, lineEnd).toString('utf8')) as PartHeader;
-  if (header.identity !== identity) throw new InputError(path, 'comes from other inputs or settings than this run (a foreign kinship part): remove it or run its shard again');
-  if (header.n !== n) throw new InputError(path, `holds a kinship of ${header.n} individuals, this run has ${n}`);
+  if (header.identity !== identity)
+    throw new InputError(
+      path,
+      'comes from other inputs or settings than this run (a foreign kinship part): remove it or run its shard again',
+    );
+  if (header.n !== n)
+    throw new InputError(path, `holds a kinship of ${header.n} individuals, this run has ${n}`);
   const data = body.subarray(lineEnd + 1);
-  if (data.length !== header.parts.length * 16 * n * n) throw new InputError(path, `payload has ${data.length} bytes, expected ${header.parts.length * 16 * n * n}`);
+  if (data.length !== header.parts.length * 16 * n * n)
+    throw new InputError(
+      path,
+      `payload has ${data.length} bytes, expected ${header.parts.length * 16 * n * n}`,
+    );
   return { header, data };
 }
 
@@ -166,24 +211,41 @@ export function hasKinshipParts(planDir: string): boolean {
 export function mergeKinshipParts(planDir: string, config: ScanConfig, n: number): Map<string, KinshipPart> {
   const dir = join(resolve(planDir), 'kinship');
   const names = existsSync(dir) ? readdirSync(dir).filter((f) => /^part-\d+-of-\d+$/.test(f)) : [];
-  if (names.length === 0) throw new InputError(dir, 'holds no kinship part (run lmmscan kinship --plan DIR --shard I/N for I = 1..N)');
+  if (names.length === 0)
+    throw new InputError(
+      dir,
+      'holds no kinship part (run lmmscan kinship --plan DIR --shard I/N for I = 1..N)',
+    );
   const counts = new Set(names.map((f) => Number(/-of-(\d+)$/.exec(f)![1])));
-  if (counts.size > 1) throw new InputError(dir, `holds parts of different shard counts (${[...counts].join(', ')} shards): keep one set`);
+  if (counts.size > 1)
+    throw new InputError(
+      dir,
+      `holds parts of different shard counts (${[...counts].join(', ')} shards): keep one set`,
+    );
   const shards = [...counts][0]!;
   const byShard = new Map<number, string>();
   for (const name of names) {
     const shard = Number(/^part-(\d+)-/.exec(name)![1]);
-    if (byShard.has(shard)) throw new InputError(join(dir, name), `duplicates kinship shard ${shard} of ${shards} (${byShard.get(shard)})`);
+    if (byShard.has(shard))
+      throw new InputError(
+        join(dir, name),
+        `duplicates kinship shard ${shard} of ${shards} (${byShard.get(shard)})`,
+      );
     byShard.set(shard, name);
   }
   const identity = kinshipIdentity(config);
   const merged = new Map<string, KinshipPart>();
   for (let shard = 1; shard <= shards; shard++) {
     const expected = join(dir, kinshipPartName(shard, shards));
-    if (!byShard.has(shard)) throw new InputError(expected, `missing: kinship shard ${shard} of ${shards} has not been computed`);
+    if (!byShard.has(shard))
+      throw new InputError(expected, `missing: kinship shard ${shard} of ${shards} has not been computed`);
     const path = join(dir, byShard.get(shard)!);
     const { header, data } = readPart(path, identity, n);
-    if (header.shard !== shard || header.shards !== shards) throw new InputError(path, `holds shard ${header.shard} of ${header.shards}, not ${shard} of ${shards} (renamed?)`);
+    if (header.shard !== shard || header.shards !== shards)
+      throw new InputError(
+        path,
+        `holds shard ${header.shard} of ${header.shards}, not ${shard} of ${shards} (renamed?)`,
+      );
     header.parts.forEach((p, k) => {
       const at = data.byteOffset + k * 16 * n * n;
       const sum = {
@@ -203,7 +265,11 @@ export function mergeKinshipParts(planDir: string, config: ScanConfig, n: number
 }
 
 /** A runJob() source of kinship sums from DIR's kinship parts (merged once the genotype file's n is known). */
-export function kinshipShardsOf(planDir: string, config: ScanConfig): (n: number) => Map<string, KinshipPart> {
-  if (!computesKinship(config)) throw new UsageError('--plan DIR without --executor slurm takes kinship shards: give -gk 1|2 or --loco');
+export function kinshipShardsOf(
+  planDir: string,
+  config: ScanConfig,
+): (n: number) => Map<string, KinshipPart> {
+  if (!computesKinship(config))
+    throw new UsageError('--plan DIR without --executor slurm takes kinship shards: give -gk 1|2 or --loco');
   return (n) => mergeKinshipParts(planDir, config, n);
 }

@@ -36,7 +36,10 @@ interface GroupEntry {
   nCvt: number;
   interceptAppended: boolean;
   /** data/ files: analysed (u8), covariates and phenotypes (f64), tested SNPs (indices, missing, chromosome: i32; frequency: f64). */
-  files: Record<'analysed' | 'covariates' | 'phenotypes' | 'indices' | 'missing' | 'frequency' | 'chromosome', string>;
+  files: Record<
+    'analysed' | 'covariates' | 'phenotypes' | 'indices' | 'missing' | 'frequency' | 'chromosome',
+    string
+  >;
 }
 
 interface UnitEntry {
@@ -81,19 +84,31 @@ export interface LoadedPlan {
 
 /** JSON that keeps NaN, +-Infinity and -0 (null models may hold them). */
 export function stringifyExact(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $f64: Object.is(v, -0) ? '-0' : String(v) } : v), 1);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) =>
+      typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+        ? { $f64: Object.is(v, -0) ? '-0' : String(v) }
+        : v,
+    1,
+  );
 }
 
 /** Inverse of stringifyExact. */
 export function parseExact<T>(text: string): T {
-  return JSON.parse(text, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$f64' in v ? Number((v as { $f64: string }).$f64) : v)) as T;
+  return JSON.parse(text, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$f64' in v
+      ? Number((v as { $f64: string }).$f64)
+      : v,
+  ) as T;
 }
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Removes what an earlier prepare left in `dir` (manifest, arrays, shards, merge record); keeps the rest (job scripts, logs). */
 export function clearPlan(dir: string): void {
-  for (const name of [MANIFEST, 'data', 'shards', 'merge.json']) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of [MANIFEST, 'data', 'shards', 'merge.json'])
+    rmSync(join(dir, name), { recursive: true, force: true });
 }
 
 /** Saves the setup and every unit's models (computed one unit at a time by `prepareModels`); returns the plan id. */
@@ -140,10 +155,19 @@ export async function savePlan(
   const unitEntries: UnitEntry[] = [];
   for (const [u, unit] of setup.units.entries()) {
     const prepared = await prepareModels(unit);
-    const entry: UnitEntry = { label: unit.label, group: groups.indexOf(unit.group), outputIds: unit.outputIds, chromosomeCode: unit.chromosomeCode, traits: [] };
+    const entry: UnitEntry = {
+      label: unit.label,
+      group: groups.indexOf(unit.group),
+      outputIds: unit.outputIds,
+      chromosomeCode: unit.chromosomeCode,
+      traits: [],
+    };
     if (setup.kind === 'lmm') {
       const first = prepared.plans[0];
-      entry.eigen = { values: save(`unit${u}.eigenvalues.f64`, first.eigenvalues), vectors: save(`unit${u}.eigenvectors.f64`, first.eigenvectors) };
+      entry.eigen = {
+        values: save(`unit${u}.eigenvalues.f64`, first.eigenvalues),
+        vectors: save(`unit${u}.eigenvectors.f64`, first.eigenvectors),
+      };
       prepared.plans.forEach((plan, t) =>
         entry.traits.push({
           column: unit.group.traitColumns[t],
@@ -184,7 +208,11 @@ export async function savePlan(
 /** Reads plan.json and its id; InputError when the folder holds no complete plan. */
 export function readManifest(dir: string): { id: string; manifest: PlanManifest } {
   const path = join(dir, MANIFEST);
-  if (!existsSync(path)) throw new InputError(dir, `no ${MANIFEST}: not a plan folder, or its prepare step has not finished (run lmmscan prepare ... --plan ${dir})`);
+  if (!existsSync(path))
+    throw new InputError(
+      dir,
+      `no ${MANIFEST}: not a plan folder, or its prepare step has not finished (run lmmscan prepare ... --plan ${dir})`,
+    );
   const text = readFileSync(path, 'utf8');
   let manifest: PlanManifest;
   try {
@@ -192,21 +220,29 @@ export function readManifest(dir: string): { id: string; manifest: PlanManifest 
   } catch (e) {
     throw new InputError(path, `not valid JSON (${(e as Error).message})`);
   }
-  if (manifest.format !== PLAN_FORMAT) throw new InputError(path, `format "${manifest.format}" is not ${PLAN_FORMAT}`);
-  if (manifest.endianness !== (endianness() === 'LE' ? 'LE' : 'BE')) throw new InputError(path, 'was written on a little-endian machine; this one is big-endian');
+  if (manifest.format !== PLAN_FORMAT)
+    throw new InputError(path, `format "${manifest.format}" is not ${PLAN_FORMAT}`);
+  if (manifest.endianness !== (endianness() === 'LE' ? 'LE' : 'BE'))
+    throw new InputError(path, 'was written on a little-endian machine; this one is big-endian');
   return { id: sha256(text), manifest };
 }
 
 type ArrayKind = Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 
 /** Reads data/NAME, checking its size and sha256 against the manifest. */
-function readArray<C extends ArrayKind>(dir: string, manifest: PlanManifest, name: string, kind: C): InstanceType<C> {
+function readArray<C extends ArrayKind>(
+  dir: string,
+  manifest: PlanManifest,
+  name: string,
+  kind: C,
+): InstanceType<C> {
   const path = join(dir, 'data', name);
   const expected = manifest.files[name];
   if (!expected) throw new InputError(join(dir, MANIFEST), `lists no file ${name}`);
   if (!existsSync(path)) throw new InputError(path, 'missing from the plan folder');
   const bytes = readFileSync(path);
-  if (bytes.byteLength !== expected.bytes || sha256(bytes) !== expected.sha256) throw new InputError(path, `checksum does not match ${MANIFEST} (changed or truncated since prepare)`);
+  if (bytes.byteLength !== expected.bytes || sha256(bytes) !== expected.sha256)
+    throw new InputError(path, `checksum does not match ${MANIFEST} (changed or truncated since prepare)`);
   const out = new kind(bytes.byteLength / kind.BYTES_PER_ELEMENT);
   new Uint8Array(out.buffer).set(bytes);
   return out as InstanceType<C>;
@@ -239,12 +275,26 @@ export function loadPlan(dir: string): LoadedPlan {
   const units: ScanUnit[] = manifest.units.map((u) => {
     const { group, tested } = groups[u.group];
     const { rows, last } = rowsOfPositions(union, tested, u.chromosomeCode);
-    return { label: u.label, group, tested, outputIds: u.outputIds, chromosomeCode: u.chromosomeCode, rowOfPosition: rows, lastPosition: last };
+    return {
+      label: u.label,
+      group,
+      tested,
+      outputIds: u.outputIds,
+      chromosomeCode: u.chromosomeCode,
+      rowOfPosition: rows,
+      lastPosition: last,
+    };
   });
   const records = new Map<string, NullModelRecord>();
   manifest.units.forEach((u, k) =>
     u.traits.forEach((t, j) => {
-      if (t.nullModel) records.set(recordKey(units[k], j), { label: u.label, column: t.column, n: units[k].group.selection.nAnalysed, nullModel: t.nullModel });
+      if (t.nullModel)
+        records.set(recordKey(units[k], j), {
+          label: u.label,
+          column: t.column,
+          n: units[k].group.selection.nAnalysed,
+          nullModel: t.nullModel,
+        });
     }),
   );
   const config = manifest.config;
@@ -256,7 +306,11 @@ export function loadPlan(dir: string): LoadedPlan {
       const entry = manifest.units[units.indexOf(unit)];
       const sel = unit.group.selection;
       if (manifest.kind === 'lm') {
-        p = { unit, plans: [], linearModels: sel.phenotypes.map((y) => new LinearModel(sel.covariates, y, sel.nCvt)) };
+        p = {
+          unit,
+          plans: [],
+          linearModels: sel.phenotypes.map((y) => new LinearModel(sel.covariates, y, sel.nCvt)),
+        };
       } else {
         const eigenvalues = read(entry.eigen!.values, Float64Array);
         const eigenvectors = read(entry.eigen!.vectors, Float64Array);

@@ -71,7 +71,9 @@ export class ShardWriter {
     if (k !== this.next) throw new Error(`internal: shard got block ${k}, expected ${this.next}`);
     const statsText = JSON.stringify(stats);
     const bodies = this.header.outputs.map((id) => texts.get(id) ?? NO_ROWS);
-    this.put(`block ${k} ${Buffer.byteLength(statsText)} ${bodies.map((b) => b.byteLength).join(' ')}\n${statsText}`);
+    this.put(
+      `block ${k} ${Buffer.byteLength(statsText)} ${bodies.map((b) => b.byteLength).join(' ')}\n${statsText}`,
+    );
     for (const body of bodies) this.put(body);
     this.blocks++;
     this.next++;
@@ -79,7 +81,8 @@ export class ShardWriter {
 
   /** Writes the trailer and checksum and renames the file into place. */
   finish(times: { rotateMs: number; testMs: number; seconds: number }): void {
-    if (this.next !== this.header.endBlock) throw new Error(`internal: shard ended at block ${this.next}, expected ${this.header.endBlock}`);
+    if (this.next !== this.header.endBlock)
+      throw new Error(`internal: shard ended at block ${this.next}, expected ${this.header.endBlock}`);
     const trailer: ShardTrailer = { blocks: this.blocks, ...times };
     this.put(`end ${JSON.stringify(trailer)}\n`);
     this.writer.write(`sha256 ${this.hash.digest('hex')}\n`);
@@ -111,12 +114,15 @@ export function readShardIndex(path: string): ShardIndex {
   const bad = (reason: string): never => {
     throw new InputError(path, reason);
   };
-  if (bytes.byteLength < MAGIC.length || bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) bad('not an lmmscan shard file');
-  if (bytes.byteLength === 0 || bytes[bytes.byteLength - 1] !== 0x0a) bad('truncated (no checksum line at the end)');
+  if (bytes.byteLength < MAGIC.length || bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC)
+    bad('not an lmmscan shard file');
+  if (bytes.byteLength === 0 || bytes[bytes.byteLength - 1] !== 0x0a)
+    bad('truncated (no checksum line at the end)');
   const lastLine = bytes.lastIndexOf(0x0a, bytes.byteLength - 2) + 1;
   const m = /^sha256 ([0-9a-f]{64})\n$/.exec(bytes.subarray(lastLine).toString('latin1'));
   if (!m) bad('truncated (no checksum line at the end)');
-  if (createHash('sha256').update(bytes.subarray(0, lastLine)).digest('hex') !== m![1]) bad('checksum does not match its contents (truncated or altered)');
+  if (createHash('sha256').update(bytes.subarray(0, lastLine)).digest('hex') !== m![1])
+    bad('checksum does not match its contents (truncated or altered)');
   let at = 0;
   const line = (): string => {
     const nl = bytes.indexOf(0x0a, at);
@@ -138,11 +144,13 @@ export function readShardIndex(path: string): ShardIndex {
     if (l.startsWith('end ')) {
       const trailer = JSON.parse(l.slice(4)) as ShardTrailer;
       if (at !== lastLine) bad('malformed: data after the end line');
-      if (blocks.size !== header.endBlock - header.firstBlock || trailer.blocks !== blocks.size) bad(`holds ${blocks.size} blocks, its header says ${header.firstBlock}..${header.endBlock - 1}`);
+      if (blocks.size !== header.endBlock - header.firstBlock || trailer.blocks !== blocks.size)
+        bad(`holds ${blocks.size} blocks, its header says ${header.firstBlock}..${header.endBlock - 1}`);
       return { path, header, trailer, blocks };
     }
     const f = l.split(' ');
-    if (f[0] !== 'block' || f.length !== 3 + header.outputs.length) bad(`malformed block line "${l.slice(0, 80)}"`);
+    if (f[0] !== 'block' || f.length !== 3 + header.outputs.length)
+      bad(`malformed block line "${l.slice(0, 80)}"`);
     const k = Number(f[1]);
     if (k !== header.firstBlock + blocks.size) bad(`block ${k} out of order`);
     const sizes = f.slice(2).map(Number);

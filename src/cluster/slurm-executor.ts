@@ -40,15 +40,26 @@ export interface SubmittedJobs {
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 function script(path: string, lines: string[]): string {
-  writeFileSync(path, ['#!/bin/bash', '# Written by lmmscan --executor slurm.', 'set -e', ...lines, ''].join('\n'), { mode: 0o755 });
+  writeFileSync(
+    path,
+    ['#!/bin/bash', '# Written by lmmscan --executor slurm.', 'set -e', ...lines, ''].join('\n'),
+    { mode: 0o755 },
+  );
   return path;
 }
 
 /** The last line of a job log that says what went wrong (or its last line). */
 function lastWords(log: string): string {
   if (!existsSync(log)) return 'no log written';
-  const lines = readFileSync(log, 'utf8').split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
-  return [...lines].reverse().find((l) => /lmmscan|error|CANCELLED|killed|DUE TO/i.test(l)) ?? lines[lines.length - 1] ?? 'empty log';
+  const lines = readFileSync(log, 'utf8')
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (
+    [...lines].reverse().find((l) => /lmmscan|error|CANCELLED|killed|DUE TO/i.test(l)) ??
+    lines[lines.length - 1] ??
+    'empty log'
+  );
 }
 
 /** Submits the jobs; with run.wait, waits for them (retrying shards) and returns the merge record. */
@@ -62,19 +73,47 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
   const cwd = process.cwd();
   const node = process.execPath;
   const call = (words: string[]) => words.map(shellQuote).join(' ');
-  const prepareScript = script(join(jobsDir, 'prepare.sh'), [`cd ${shellQuote(cwd)}`, `exec ${call([node, MAIN, 'prepare', ...run.prepareFlags, '--quiet', '--plan', planDir])}`]);
-  const shardScript = script(join(jobsDir, 'shard.sh'), [`exec ${call([node, MAIN, 'scan', '--plan', planDir, '--quiet'])} --shard "\${SLURM_ARRAY_TASK_ID}/${shards}"`]);
-  const mergeScript = script(join(jobsDir, 'merge.sh'), [`exec ${call([node, MAIN, 'merge', '--plan', planDir, '--quiet'])}`]);
+  const prepareScript = script(join(jobsDir, 'prepare.sh'), [
+    `cd ${shellQuote(cwd)}`,
+    `exec ${call([node, MAIN, 'prepare', ...run.prepareFlags, '--quiet', '--plan', planDir])}`,
+  ]);
+  const shardScript = script(join(jobsDir, 'shard.sh'), [
+    `exec ${call([node, MAIN, 'scan', '--plan', planDir, '--quiet'])} --shard "\${SLURM_ARRAY_TASK_ID}/${shards}"`,
+  ]);
+  const mergeScript = script(join(jobsDir, 'merge.sh'), [
+    `exec ${call([node, MAIN, 'merge', '--plan', planDir, '--quiet'])}`,
+  ]);
   const common = [`--chdir=${cwd}`, ...run.sbatchOptions];
   rmSync(join(planDir, 'kinship'), { recursive: true, force: true });
   const kinship = run.kinshipShards ? submitKinshipArray(run, jobsDir, common) : undefined;
   const afterKinship = kinship ? [`--dependency=afterok:${kinship}`, '--kill-on-invalid-dep=yes'] : [];
   const submitShards = (list: number[], attempt: number, after?: string) =>
-    sbatch([`--job-name=lmmscan-shard`, `--array=${list.join(',')}`, `--output=${join(logs, `shard-%a.try${attempt}.out`)}`, ...(after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : []), ...common, shardScript]);
-  const submitMerge = (after: string) => sbatch([`--job-name=lmmscan-merge`, `--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes', `--output=${join(logs, 'merge.out')}`, ...common, mergeScript]);
+    sbatch([
+      `--job-name=lmmscan-shard`,
+      `--array=${list.join(',')}`,
+      `--output=${join(logs, `shard-%a.try${attempt}.out`)}`,
+      ...(after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : []),
+      ...common,
+      shardScript,
+    ]);
+  const submitMerge = (after: string) =>
+    sbatch([
+      `--job-name=lmmscan-merge`,
+      `--dependency=afterok:${after}`,
+      '--kill-on-invalid-dep=yes',
+      `--output=${join(logs, 'merge.out')}`,
+      ...common,
+      mergeScript,
+    ]);
 
   const all = Array.from({ length: shards }, (_, k) => k + 1);
-  const prepare = sbatch([`--job-name=lmmscan-prepare`, ...afterKinship, `--output=${join(logs, 'prepare.out')}`, ...common, prepareScript]);
+  const prepare = sbatch([
+    `--job-name=lmmscan-prepare`,
+    ...afterKinship,
+    `--output=${join(logs, 'prepare.out')}`,
+    ...common,
+    prepareScript,
+  ]);
   let array = submitShards(all, 1, prepare);
   let merge = submitMerge(array);
   const jobs: SubmittedJobs = { kinship, prepare, array, merge, logs };
@@ -95,13 +134,18 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
     let line: string;
     if (phase === 'prepare') {
       const s = states.get(prepare);
-      const kinshipTasks = kinship ? [...states].filter(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st)).length : 0;
-      if (isActive(s)) line = kinshipTasks > 0 ? `kinship ${kinshipTasks} task(s) active, prepare ${s}` : `prepare ${s}`;
+      const kinshipTasks = kinship
+        ? [...states].filter(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st)).length
+        : 0;
+      if (isActive(s))
+        line = kinshipTasks > 0 ? `kinship ${kinshipTasks} task(s) active, prepare ${s}` : `prepare ${s}`;
       else {
         if (!existsSync(join(planDir, MANIFEST))) {
           scancel([array, merge]);
           const kinshipLogs = kinship ? `; kinship logs ${join(logs, 'kinship-*.out')}` : '';
-          throw new Error(`slurm: the prepare job ${prepare} ended (${s ?? 'no longer queued'}) without a plan; log ${join(logs, 'prepare.out')}: ${lastWords(join(logs, 'prepare.out'))}${kinshipLogs}`);
+          throw new Error(
+            `slurm: the prepare job ${prepare} ended (${s ?? 'no longer queued'}) without a plan; log ${join(logs, 'prepare.out')}: ${lastWords(join(logs, 'prepare.out'))}${kinshipLogs}`,
+          );
         }
         phase = 'shards';
         continue;
@@ -123,11 +167,15 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
           phase = 'merge';
           continue;
         }
-        const what = failed.map((i) => `${i} (${lastState.get(i) ?? 'ended without its shard file'})`).join(', ');
+        const what = failed
+          .map((i) => `${i} (${lastState.get(i) ?? 'ended without its shard file'})`)
+          .join(', ');
         scancel([merge]);
         if (attempt > run.retries) {
           const logFiles = failed.map((i) => join(logs, `shard-${i}.try${attempt}.out`));
-          throw new Error(`slurm: shard${failed.length > 1 ? 's' : ''} ${what} of ${shards} failed after ${attempt} attempt${attempt > 1 ? 's' : ''}; logs: ${logFiles.map((f) => `${f} (${lastWords(f)})`).join(', ')}`);
+          throw new Error(
+            `slurm: shard${failed.length > 1 ? 's' : ''} ${what} of ${shards} failed after ${attempt} attempt${attempt > 1 ? 's' : ''}; logs: ${logFiles.map((f) => `${f} (${lastWords(f)})`).join(', ')}`,
+          );
         }
         attempt++;
         current = failed;
@@ -135,7 +183,9 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
         array = submitShards(failed, attempt);
         merge = submitMerge(array);
         Object.assign(jobs, { array, merge });
-        say(`shard${failed.length > 1 ? 's' : ''} ${what} failed: resubmitted as array ${array} (attempt ${attempt} of ${run.retries + 1}), merge job ${merge}`);
+        say(
+          `shard${failed.length > 1 ? 's' : ''} ${what} failed: resubmitted as array ${array} (attempt ${attempt} of ${run.retries + 1}), merge job ${merge}`,
+        );
         continue;
       }
     } else {
@@ -143,9 +193,13 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
       if (isActive(s)) line = `merge ${s}`;
       else {
         const recordPath = join(planDir, 'merge.json');
-        const record = existsSync(recordPath) ? parseExact<MergeRecord>(readFileSync(recordPath, 'utf8')) : undefined;
+        const record = existsSync(recordPath)
+          ? parseExact<MergeRecord>(readFileSync(recordPath, 'utf8'))
+          : undefined;
         if (!record || record.planId !== readManifest(planDir).id) {
-          throw new Error(`slurm: the merge job ${merge} ended (${s ?? 'no longer queued'}) without results; log ${join(logs, 'merge.out')}: ${lastWords(join(logs, 'merge.out'))}`);
+          throw new Error(
+            `slurm: the merge job ${merge} ended (${s ?? 'no longer queued'}) without results; log ${join(logs, 'merge.out')}: ${lastWords(join(logs, 'merge.out'))}`,
+          );
         }
         return { jobs, record };
       }
@@ -166,14 +220,23 @@ function submitKinshipArray(run: SlurmRun, jobsDir: string, common: string[]): s
     `exec ${call([process.execPath, MAIN, 'kinship', ...run.prepareFlags, '--quiet', '--plan', run.planDir])} --shard "\${SLURM_ARRAY_TASK_ID}/${run.shards}"`,
   ]);
   const all = Array.from({ length: run.shards }, (_, k) => k + 1);
-  return sbatch([`--job-name=lmmscan-kinship`, `--array=${all.join(',')}`, `--output=${join(jobsDir, 'logs', 'kinship-%a.out')}`, ...common, kinshipScript]);
+  return sbatch([
+    `--job-name=lmmscan-kinship`,
+    `--array=${all.join(',')}`,
+    `--output=${join(jobsDir, 'logs', 'kinship-%a.out')}`,
+    ...common,
+    kinshipScript,
+  ]);
 }
 
 /**
  * -gk alone on Slurm: the kinship array, then one job that merges the parts and writes the .cXX/.sXX file and
  * the log (`lmmscan <flags> --plan DIR`); waits for it unless run.wait is false. Returns the job ids.
  */
-export async function runKinshipOnSlurm(run: SlurmRun, output: string): Promise<{ kinship: string; write: string; logs: string }> {
+export async function runKinshipOnSlurm(
+  run: SlurmRun,
+  output: string,
+): Promise<{ kinship: string; write: string; logs: string }> {
   const jobsDir = join(run.planDir, 'jobs');
   const logs = join(jobsDir, 'logs');
   rmSync(jobsDir, { recursive: true, force: true });
@@ -183,16 +246,35 @@ export async function runKinshipOnSlurm(run: SlurmRun, output: string): Promise<
   const call = (words: string[]) => words.map(shellQuote).join(' ');
   rmSync(output, { force: true });
   const kinship = submitKinshipArray(run, jobsDir, common);
-  const writeScript = script(join(jobsDir, 'write.sh'), [`cd ${shellQuote(process.cwd())}`, `exec ${call([process.execPath, MAIN, ...run.prepareFlags, '--quiet', '--plan', run.planDir])}`]);
-  const write = sbatch([`--job-name=lmmscan-kinship-merge`, `--dependency=afterok:${kinship}`, '--kill-on-invalid-dep=yes', `--output=${join(logs, 'write.out')}`, ...common, writeScript]);
+  const writeScript = script(join(jobsDir, 'write.sh'), [
+    `cd ${shellQuote(process.cwd())}`,
+    `exec ${call([process.execPath, MAIN, ...run.prepareFlags, '--quiet', '--plan', run.planDir])}`,
+  ]);
+  const write = sbatch([
+    `--job-name=lmmscan-kinship-merge`,
+    `--dependency=afterok:${kinship}`,
+    '--kill-on-invalid-dep=yes',
+    `--output=${join(logs, 'write.out')}`,
+    ...common,
+    writeScript,
+  ]);
   if (!run.wait) return { kinship, write, logs };
-  if (!run.quiet) process.stderr.write(`slurm: kinship array ${kinship} (${run.shards} tasks), merge job ${write}; logs in ${logs}\n`);
+  if (!run.quiet)
+    process.stderr.write(
+      `slurm: kinship array ${kinship} (${run.shards} tasks), merge job ${write}; logs in ${logs}\n`,
+    );
   for (let pause = 250; ; pause = Math.min(5000, pause * 1.25)) {
     await new Promise((r) => setTimeout(r, pause));
     const states = squeueStates([kinship, write]);
-    if (isActive(states.get(write)) || [...states].some(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st))) continue;
+    if (
+      isActive(states.get(write)) ||
+      [...states].some(([id, st]) => id.startsWith(`${kinship}_`) && isActive(st))
+    )
+      continue;
     if (!existsSync(output)) {
-      throw new Error(`slurm: the kinship merge job ${write} ended (${states.get(write) ?? 'no longer queued'}) without ${output}; logs ${join(logs, 'write.out')}: ${lastWords(join(logs, 'write.out'))}, ${join(logs, 'kinship-*.out')}`);
+      throw new Error(
+        `slurm: the kinship merge job ${write} ended (${states.get(write) ?? 'no longer queued'}) without ${output}; logs ${join(logs, 'write.out')}: ${lastWords(join(logs, 'write.out'))}, ${join(logs, 'kinship-*.out')}`,
+      );
     }
     return { kinship, write, logs };
   }

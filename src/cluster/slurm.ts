@@ -7,7 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { UsageError } from '../io/input-error.js';
 
 /** Job states after which a job no longer runs (squeue's %T). */
-const FINISHED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'SPECIAL_EXIT', 'REVOKED']);
+const FINISHED = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+  'SPECIAL_EXIT',
+  'REVOKED',
+]);
 
 /** Whether a job in this state may still run (pending, running, completing, suspended, requeued...). */
 export function isActive(state: string | undefined): boolean {
@@ -17,7 +29,9 @@ export function isActive(state: string | undefined): boolean {
 function run(command: string, args: string[]): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new UsageError(`--executor slurm: ${command} not found on PATH (run lmmscan on a Slurm login node, or install slurm-client)`);
+    throw new UsageError(
+      `--executor slurm: ${command} not found on PATH (run lmmscan on a Slurm login node, or install slurm-client)`,
+    );
   }
   if (r.error) throw new Error(`${command} ${args.join(' ')}: ${r.error.message}`);
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -26,7 +40,10 @@ function run(command: string, args: string[]): { stdout: string; stderr: string;
 /** Submits a batch script; returns the job id. */
 export function sbatch(args: string[]): string {
   const r = run('sbatch', ['--parsable', ...args]);
-  if (r.status !== 0) throw new Error(`sbatch failed: ${r.stderr.trim() || `exit status ${r.status}`} (options: ${args.join(' ')})`);
+  if (r.status !== 0)
+    throw new Error(
+      `sbatch failed: ${r.stderr.trim() || `exit status ${r.status}`} (options: ${args.join(' ')})`,
+    );
   const id = r.stdout.trim().split(';')[0];
   if (!/^\d+$/.test(id)) throw new Error(`sbatch printed "${r.stdout.trim()}", not a job id`);
   return id;

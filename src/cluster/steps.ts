@@ -63,10 +63,18 @@ export function absoluteConfig(config: ScanConfig): ScanConfig {
 }
 
 /** The genotype formats' own flag values, with the file ones absolute. */
-function absoluteGenotypeOptions(options: Record<string, string> | undefined): Record<string, string> | undefined {
+function absoluteGenotypeOptions(
+  options: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   if (!options) return undefined;
-  const files = new Set(genotypeFormatFlags().filter((f) => f.isFile).map((f) => f.name));
-  return Object.fromEntries(Object.entries(options).map(([name, value]) => [name, files.has(name) ? resolve(value) : value]));
+  const files = new Set(
+    genotypeFormatFlags()
+      .filter((f) => f.isFile)
+      .map((f) => f.name),
+  );
+  return Object.fromEntries(
+    Object.entries(options).map(([name, value]) => [name, files.has(name) ? resolve(value) : value]),
+  );
 }
 
 /** path:size:mtime of every input (the plan's identity of its inputs). */
@@ -75,11 +83,23 @@ export function inputIdentities(config: ScanConfig): (string | null)[] {
 }
 
 /** `lmmscan prepare <scan flags> --plan DIR`: samples, filters, kinship or -k, eigen, null models -> DIR. */
-export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNote: string, planDir: string): Promise<{ id: string; manifest: PlanManifest }> {
+export async function runPrepareStep(
+  given: ScanConfig,
+  engine: Engine,
+  engineNote: string,
+  planDir: string,
+): Promise<{ id: string; manifest: PlanManifest }> {
   checkScanConfig(given);
-  if (given.phenotypeColumns.length > 1) throw new UsageError('the multivariate LMM (several -n columns) runs locally only so far: drop --executor / lmmscan prepare');
-  if (given.lmm === undefined && given.lm === undefined) throw new UsageError('lmmscan prepare makes a plan for a scan: give -lmm or -lm (with -gk or -eigen alone there is nothing to shard)');
-  if (given.resume) throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');
+  if (given.phenotypeColumns.length > 1)
+    throw new UsageError(
+      'the multivariate LMM (several -n columns) runs locally only so far: drop --executor / lmmscan prepare',
+    );
+  if (given.lmm === undefined && given.lm === undefined)
+    throw new UsageError(
+      'lmmscan prepare makes a plan for a scan: give -lmm or -lm (with -gk or -eigen alone there is nothing to shard)',
+    );
+  if (given.resume)
+    throw new UsageError('--resume does not apply to lmmscan prepare (a shard is redone whole)');
   const config = absoluteConfig(given);
   const clock = new Stopwatch();
   // Two prepares into one plan folder would interleave its data files.
@@ -88,9 +108,19 @@ export async function runPrepareStep(given: ScanConfig, engine: Engine, engineNo
   try {
     inputs = openInputs(config);
     // Kinship shards computed beforehand (lmmscan kinship --plan DIR --shard I/N) are merged instead of a kinship pass.
-    const sums = computesKinship(config) && hasKinshipParts(planDir) ? mergeKinshipParts(planDir, config, inputs.selection.nTotal) : undefined;
+    const sums =
+      computesKinship(config) && hasKinshipParts(planDir)
+        ? mergeKinshipParts(planDir, config, inputs.selection.nTotal)
+        : undefined;
     const { setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
-    const id = await savePlan(resolve(planDir), setup!, inputIdentities(config), engine.name, (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine), () => clock.lap('null models'));
+    const id = await savePlan(
+      resolve(planDir),
+      setup!,
+      inputIdentities(config),
+      engine.name,
+      (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine),
+      () => clock.lap('null models'),
+    );
     return readManifestChecked(planDir, id);
   } finally {
     inputs?.source.close();
@@ -109,12 +139,18 @@ export function parseShardSpec(spec: string): { shard: number; shards: number } 
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
   const shard = Number(m?.[1]);
   const shards = Number(m?.[2]);
-  if (!m || shards < 1 || shard < 1 || shard > shards) throw new UsageError(`--shard ${spec}: expected I/N with 1 <= I <= N (e.g. --shard 2/4)`);
+  if (!m || shards < 1 || shard < 1 || shard > shards)
+    throw new UsageError(`--shard ${spec}: expected I/N with 1 <= I <= N (e.g. --shard 2/4)`);
   return { shard, shards };
 }
 
 /** `lmmscan scan --plan DIR --shard I/N`: scans the shard's blocks into DIR/shards/shard-I-of-N.lmmshard. */
-export async function runShardStep(planDir: string, spec: string, engine: Engine, quiet: boolean): Promise<{ path: string; blocks: number; seconds: number }> {
+export async function runShardStep(
+  planDir: string,
+  spec: string,
+  engine: Engine,
+  quiet: boolean,
+): Promise<{ path: string; blocks: number; seconds: number }> {
   const started = performance.now();
   const { shard, shards } = parseShardSpec(spec);
   const dir = resolve(planDir);
@@ -122,17 +158,41 @@ export async function runShardStep(planDir: string, spec: string, engine: Engine
   const { setup, manifest } = plan;
   const now = inputIdentities(setup.config);
   now.forEach((identity, k) => {
-    if (identity !== manifest.inputs[k]) throw new InputError(identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0], `changed since the plan was prepared (its content differs): run lmmscan prepare again`);
+    if (identity !== manifest.inputs[k])
+      throw new InputError(
+        identity?.split(':')[0] ?? String(manifest.inputs[k]).split(':')[0],
+        `changed since the plan was prepared (its content differs): run lmmscan prepare again`,
+      );
   });
   const { first, end } = shardBlockRange(shard, shards, setup.totalBlocks);
   const outputs = [...new Set(setup.units.flatMap((u) => u.outputIds))];
   const path = join(dir, 'shards', shardFileName(shard, shards));
   const source = openGenotypes(setup.config, manifest.groups[0].nTotal);
-  const writer = new ShardWriter(path, { planId: plan.id, shard, shards, firstBlock: first, endBlock: end, outputs });
+  const writer = new ShardWriter(path, {
+    planId: plan.id,
+    shard,
+    shards,
+    firstBlock: first,
+    endBlock: end,
+    outputs,
+  });
   try {
     const offset = first * setup.blockSize;
-    const progress = new Progress(`Testing SNPs (shard ${shard}/${shards})`, Math.max(0, Math.min(setup.union.length, end * setup.blockSize) - offset), quiet);
-    const times = await scanBlockRange(setup, source, engine, first, end, plan.models, (k, texts, stats) => writer.block(k, texts, stats), { update: (done) => progress.update(done - offset) });
+    const progress = new Progress(
+      `Testing SNPs (shard ${shard}/${shards})`,
+      Math.max(0, Math.min(setup.union.length, end * setup.blockSize) - offset),
+      quiet,
+    );
+    const times = await scanBlockRange(
+      setup,
+      source,
+      engine,
+      first,
+      end,
+      plan.models,
+      (k, texts, stats) => writer.block(k, texts, stats),
+      { update: (done) => progress.update(done - offset) },
+    );
     const seconds = (performance.now() - started) / 1000;
     writer.finish({ ...times, seconds });
     return { path, blocks: end - first, seconds };
@@ -145,21 +205,47 @@ export async function runShardStep(planDir: string, spec: string, engine: Engine
 }
 
 /** Checks the shards of a plan: each verified, from this plan, every block exactly once. InputError names the file and the problem. */
-export function checkShards(dir: string, planId: string, totalBlocks: number, outputs: string[]): { owner: ShardIndex[]; shards: ShardIndex[] } {
+export function checkShards(
+  dir: string,
+  planId: string,
+  totalBlocks: number,
+  outputs: string[],
+): { owner: ShardIndex[]; shards: ShardIndex[] } {
   const shardDir = join(dir, 'shards');
-  const names = existsSync(shardDir) ? readdirSync(shardDir).filter((f) => !f.startsWith('.') && f.endsWith('.lmmshard')).sort() : [];
-  if (names.length === 0 && totalBlocks > 0) throw new InputError(shardDir, `no shard files (run lmmscan scan --plan ${dir} --shard I/N for I = 1..N first)`);
+  const names = existsSync(shardDir)
+    ? readdirSync(shardDir)
+        .filter((f) => !f.startsWith('.') && f.endsWith('.lmmshard'))
+        .sort()
+    : [];
+  if (names.length === 0 && totalBlocks > 0)
+    throw new InputError(
+      shardDir,
+      `no shard files (run lmmscan scan --plan ${dir} --shard I/N for I = 1..N first)`,
+    );
   const shards = names.map((f) => readShardIndex(join(shardDir, f)));
   for (const s of shards) {
-    if (s.header.planId !== planId) throw new InputError(s.path, `comes from another plan (plan id ${short(s.header.planId)}; ${dir} is plan ${short(planId)}): remove it and rerun that shard`);
-    if (s.header.outputs.join(',') !== outputs.join(',')) throw new InputError(s.path, `holds outputs ${s.header.outputs.join(',')}, the plan has ${outputs.join(',')}`);
+    if (s.header.planId !== planId)
+      throw new InputError(
+        s.path,
+        `comes from another plan (plan id ${short(s.header.planId)}; ${dir} is plan ${short(planId)}): remove it and rerun that shard`,
+      );
+    if (s.header.outputs.join(',') !== outputs.join(','))
+      throw new InputError(
+        s.path,
+        `holds outputs ${s.header.outputs.join(',')}, the plan has ${outputs.join(',')}`,
+      );
   }
   shards.sort((a, b) => a.header.firstBlock - b.header.firstBlock || a.path.localeCompare(b.path));
   const owner: ShardIndex[] = new Array(totalBlocks);
   for (const s of shards) {
     for (const k of s.blocks.keys()) {
-      if (k >= totalBlocks) throw new InputError(s.path, `holds block ${k} but the plan has ${totalBlocks} blocks`);
-      if (owner[k]) throw new InputError(s.path, `block ${k} is also in ${basename(owner[k].path)}: a shard is duplicated (remove one copy)`);
+      if (k >= totalBlocks)
+        throw new InputError(s.path, `holds block ${k} but the plan has ${totalBlocks} blocks`);
+      if (owner[k])
+        throw new InputError(
+          s.path,
+          `block ${k} is also in ${basename(owner[k].path)}: a shard is duplicated (remove one copy)`,
+        );
       owner[k] = s;
     }
   }
@@ -177,7 +263,10 @@ export function checkShards(dir: string, planId: string, totalBlocks: number, ou
         if (k >= r.first && k < r.end) [expected, spec] = [join(shardDir, shardFileName(i, n)), `${i}/${n}`];
       }
     }
-    throw new InputError(expected, `missing: blocks ${k === last ? k : `${k}-${last}`} of ${totalBlocks} are in no shard (run lmmscan scan --plan ${dir} --shard ${spec})`);
+    throw new InputError(
+      expected,
+      `missing: blocks ${k === last ? k : `${k}-${last}`} of ${totalBlocks} are in no shard (run lmmscan scan --plan ${dir} --shard ${spec})`,
+    );
   }
   return { owner, shards };
 }
@@ -203,10 +292,14 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
   };
   const summary = setup.summary;
   const { config, kind, units } = setup;
-  if (!config.loco && !config.traits && kind === 'lmm') summary.nullModel = plan.records.get(recordKey(units[0], 0))?.nullModel;
+  if (!config.loco && !config.traits && kind === 'lmm')
+    summary.nullModel = plan.records.get(recordKey(units[0], 0))?.nullModel;
   const sum = (f: (s: ShardIndex) => number) => shards.reduce((a, s) => a + f(s), 0) / 60;
   summary.timings.push(
-    { label: `scan (${shards.length} shards, sum of their wall times)`, minutes: sum((s) => s.trailer.seconds) },
+    {
+      label: `scan (${shards.length} shards, sum of their wall times)`,
+      minutes: sum((s) => s.trailer.seconds),
+    },
     { label: 'calculating UtX', minutes: sum((s) => s.trailer.rotateMs / 1000) },
     { label: 'optimization', minutes: sum((s) => s.trailer.testMs / 1000) },
   );
@@ -225,7 +318,11 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
 }
 
 /** Writes each output (header + its text of blocks 0..total-1) atomically; all or none. */
-function writeAssembled(targets: { path: string; header: string; column: number }[], total: number, text: (k: number, column: number) => Buffer): void {
+function writeAssembled(
+  targets: { path: string; header: string; column: number }[],
+  total: number,
+  text: (k: number, column: number) => Buffer,
+): void {
   const writers = targets.map((t) => ({ t, w: new AtomicWriter(t.path) }));
   try {
     for (const { t, w } of writers) {

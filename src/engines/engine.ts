@@ -45,7 +45,11 @@ export interface LoadedPlans {
    * sums[((j * (c + 2)) + k) * Q + t] over the wasm kernel's Q weight columns); engines that cannot take them
    * leave this out.
    */
-  testWithGridSums?(rotatedGenotypes: Float64Array, b: number, gridSums: Float64Array[]): Promise<SnpResultBlock[]>;
+  testWithGridSums?(
+    rotatedGenotypes: Float64Array,
+    b: number,
+    gridSums: Float64Array[],
+  ): Promise<SnpResultBlock[]>;
   /** Frees what the plans hold on the engine; the handle is not used afterwards. */
   release(): Promise<void>;
 }
@@ -72,7 +76,12 @@ export interface Engine {
    * Linear-model tests (-lm) of b SNPs (analysed genotypes, SNP-major b x n) for each trait's fitted model: one
    * result block per model, in order.
    */
-  testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]>;
+  testLinear(
+    models: LinearModel[],
+    genotypes: Float64Array,
+    b: number,
+    mode: LmmTestMode,
+  ): Promise<SnpResultBlock[]>;
   /**
    * Multivariate LMM tests (-n K1 K2 ... -lmm) of b rotated SNPs (SNP-major b x n) against a unit's model:
    * GEMMA's per-SNP EM and Newton-Raphson refits, the TS oracle's numbers bit for bit on every engine.

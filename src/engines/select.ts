@@ -22,12 +22,14 @@ export async function createEngine(
   options: { threads?: number; hasWebgpu?: () => boolean } = {},
 ): Promise<EngineSelection> {
   // The TS engine (and ml-matrix) loads only when asked for: a tenth of a second off every wasm run's start.
-  if (choice === 'ts') return { engine: new (await import('./ts/ts-engine.js')).TsEngine(), reason: 'requested' };
+  if (choice === 'ts')
+    return { engine: new (await import('./ts/ts-engine.js')).TsEngine(), reason: 'requested' };
   const webgpuInstalled = (options.hasWebgpu ?? webgpuPackageInstalled)();
   if (choice === 'webgpu' && !webgpuInstalled) throw new UsageError(webgpuMissingMessage());
   const cpu = await WasmEngine.create(options.threads);
   if (choice === 'wasm') return { engine: cpu, reason: 'requested' };
-  if (!webgpuInstalled) return { engine: cpu, reason: 'auto: the optional package webgpu is not installed, using wasm' };
+  if (!webgpuInstalled)
+    return { engine: cpu, reason: 'auto: the optional package webgpu is not installed, using wasm' };
   const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
   if (choice === 'webgpu') {
     try {
@@ -45,9 +47,15 @@ export async function createEngine(
   const probe = probeHardwareGpu();
   if (!probe.hardware) return { engine: cpu, reason: `auto: no hardware GPU (${probe.detail}), using wasm` };
   try {
-    return { engine: await WebGpuEngine.create(cpu, 'vulkan', true), reason: `auto: hardware GPU adapter (${probe.detail})` };
+    return {
+      engine: await WebGpuEngine.create(cpu, 'vulkan', true),
+      reason: `auto: hardware GPU adapter (${probe.detail})`,
+    };
   } catch (error) {
-    return { engine: cpu, reason: `auto: the GPU could not be used (${firstLine(error)}), falling back to wasm` };
+    return {
+      engine: cpu,
+      reason: `auto: the GPU could not be used (${firstLine(error)}), falling back to wasm`,
+    };
   }
 }
 

@@ -32,7 +32,12 @@ export function readNamedCovariates(path: string): NamedCovariates {
     const f = splitColumns(line, path, k + 1);
     if (f.length === 0) throw new InputError(path, 'empty line (every individual needs a row)', k + 1);
     if (width === -1) width = f.length;
-    if (f.length !== width) throw new InputError(path, `${f.length} covariates, but ${header ? 'the header names' : 'earlier rows have'} ${width}`, k + 1);
+    if (f.length !== width)
+      throw new InputError(
+        path,
+        `${f.length} covariates, but ${header ? 'the header names' : 'earlier rows have'} ${width}`,
+        k + 1,
+      );
     rows.push(Float64Array.from(f, (v) => parseValue(v, path, k + 1, 'covariate')));
   });
   if (rows.length === 0) throw new InputError(path, 'covariate file has a header but no rows');

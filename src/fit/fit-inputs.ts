@@ -29,7 +29,8 @@ export interface FitInputs {
 }
 
 function readPhenotypes(config: ScanConfig): { phenotypes: Float64Array[]; file: string } {
-  if (config.pheno) return { phenotypes: readPhenotypeFile(config.pheno, config.phenotypeColumns), file: config.pheno };
+  if (config.pheno)
+    return { phenotypes: readPhenotypeFile(config.pheno, config.phenotypeColumns), file: config.pheno };
   if (config.bfile) {
     const fam = `${config.bfile}.fam`;
     return { phenotypes: readFam(fam, config.phenotypeColumns).phenotypes, file: fam };
@@ -39,27 +40,41 @@ function readPhenotypes(config: ScanConfig): { phenotypes: Float64Array[]; file:
 
 /** The genotypes of -gk with --fit, whose samples must be the phenotype rows, one for one. */
 function openFitGenotypes(config: ScanConfig, nTotal: number, phenotypeFile: string): GenotypeSource {
-  if (!genotypeFormatOf(config)) throw new UsageError(`-gk with --fit needs genotypes: one of ${genotypeFlagsHint()}`);
+  if (!genotypeFormatOf(config))
+    throw new UsageError(`-gk with --fit needs genotypes: one of ${genotypeFlagsHint()}`);
   const source = openGenotypes(config, nTotal);
   if (source.nSamples !== source.samplesInFile) {
     source.close();
-    throw new UsageError('--fit does not take --keep / --remove: subset the phenotype and genotype files instead');
+    throw new UsageError(
+      '--fit does not take --keep / --remove: subset the phenotype and genotype files instead',
+    );
   }
   if (source.nSamples !== nTotal) {
     source.close();
-    throw new InputError(phenotypeFile, `has ${nTotal} rows but ${source.genotypeFile} has ${source.nSamples} individuals`);
+    throw new InputError(
+      phenotypeFile,
+      `has ${nTotal} rows but ${source.genotypeFile} has ${source.nSamples} individuals`,
+    );
   }
   return source;
 }
 
 /** Reads everything --fit needs and decides the analysed individuals (GEMMA's rules, plus: no group = missing). */
 export async function readFitInputs(config: ScanConfig, engine: Engine): Promise<FitInputs> {
-  if (config.lmm || config.lm || config.writeEigen) throw new UsageError('--fit fits the null model only: give it without -lmm, -lm or -eigen');
+  if (config.lmm || config.lm || config.writeEigen)
+    throw new UsageError('--fit fits the null model only: give it without -lmm, -lm or -eigen');
   const sources = [config.groups, config.kinship, config.kinshipKind].filter((s) => s !== undefined).length;
-  if (sources === 0) throw new UsageError('--fit needs a covariance for the random effect: --groups FILE, -k FILE, or -gk 1|2 with genotypes');
+  if (sources === 0)
+    throw new UsageError(
+      '--fit needs a covariance for the random effect: --groups FILE, -k FILE, or -gk 1|2 with genotypes',
+    );
   if (sources > 1) throw new UsageError('give only one of --groups, -k and -gk with --fit');
-  if (config.eigenValuesFile || config.eigenVectorsFile) throw new UsageError('--fit takes K itself (-k or --groups), not -d/-u');
-  if (config.phenoTable || config.covarTable || config.kinshipIds) throw new UsageError('--fit reads row-aligned files: give -p / -c (not --pheno / --covar / --kinship-ids)');
+  if (config.eigenValuesFile || config.eigenVectorsFile)
+    throw new UsageError('--fit takes K itself (-k or --groups), not -d/-u');
+  if (config.phenoTable || config.covarTable || config.kinshipIds)
+    throw new UsageError(
+      '--fit reads row-aligned files: give -p / -c (not --pheno / --covar / --kinship-ids)',
+    );
 
   const { phenotypes, file: phenotypeFile } = readPhenotypes(config);
   const labels = config.groups ? readGroupFile(config.groups) : null;
@@ -82,7 +97,13 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
     const used = new Set(labels.filter((g, i) => g !== null && selection.analysed[i]));
     kinshipSource = `groups from ${config.groups} (${used.size} groups, K = D D')`;
   } else if (config.kinship) {
-    full = (await readSquareMatrix(config.kinship, 'kinship matrix', { expectedSize: nTotal, symmetric: true, quiet: config.quiet })).data;
+    full = (
+      await readSquareMatrix(config.kinship, 'kinship matrix', {
+        expectedSize: nTotal,
+        symmetric: true,
+        quiet: config.quiet,
+      })
+    ).data;
     kinshipSource = `kinship ${config.kinship} (as given, not centred)`;
   } else {
     const source = openFitGenotypes(config, nTotal, phenotypeFile);

@@ -34,11 +34,21 @@ export async function rotateForFit(inputs: FitInputs, engine: Engine): Promise<F
   if (orthonormalityError(eigen.vectors, n) > ORTHONORMAL_TOLERANCE) orthonormaliseColumns(eigen.vectors, n);
   const rotatedCovariates = await engine.rotate(eigen.vectors, n, selection.covariates, selection.nCvt);
   const rotatedPhenotype = await engine.rotate(eigen.vectors, n, selection.phenotypes[0], 1);
-  return { eigenvalues: eigen.values, eigenvectors: eigen.vectors, rotatedCovariates, rotatedPhenotype, nCvt: selection.nCvt };
+  return {
+    eigenvalues: eigen.values,
+    eigenvectors: eigen.vectors,
+    rotatedCovariates,
+    rotatedPhenotype,
+    nCvt: selection.nCvt,
+  };
 }
 
 /** Fits y = W beta + g + e with g ~ N(0, vg K), K as given, by REML (or ML with config.ml). */
-export async function fitFromInputs(inputs: FitInputs, config: Pick<ScanConfig, 'ml' | 'search'>, engine: Engine): Promise<MixedModelFit> {
+export async function fitFromInputs(
+  inputs: FitInputs,
+  config: Pick<ScanConfig, 'ml' | 'search'>,
+  engine: Engine,
+): Promise<MixedModelFit> {
   return fitMixedModel(await rotateForFit(inputs, engine), config.ml ? 'ml' : 'reml', config.search);
 }
 
@@ -55,7 +65,14 @@ export async function runFitJob(config: ScanConfig, engine: Engine): Promise<Fit
   } finally {
     unlockOutput(lock);
   }
-  const notes = inputs.selection.interceptAppended ? ['no constant covariate column: an intercept (column of 1s) was appended, as GEMMA does'] : [];
-  const table = fitTable(fit, inputs.fixedNames, { kinshipSource: inputs.kinshipSource, nTotal: inputs.selection.nTotal, notes, outputs: [path] });
+  const notes = inputs.selection.interceptAppended
+    ? ['no constant covariate column: an intercept (column of 1s) was appended, as GEMMA does']
+    : [];
+  const table = fitTable(fit, inputs.fixedNames, {
+    kinshipSource: inputs.kinshipSource,
+    nTotal: inputs.selection.nTotal,
+    notes,
+    outputs: [path],
+  });
   return { fit, inputs, outputs: [path], table };
 }

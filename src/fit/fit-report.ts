@@ -7,7 +7,13 @@ export function fitJson(fit: MixedModelFit, fixedNames: readonly string[]): stri
   const doc = {
     n: fit.n,
     method: fit.method === 'reml' ? 'REML' : 'ML',
-    fixed: fixedNames.map((name, a) => ({ name, estimate: fit.beta[a], se: fit.se[a], t: fit.t[a], p: fit.p[a] })),
+    fixed: fixedNames.map((name, a) => ({
+      name,
+      estimate: fit.beta[a],
+      se: fit.se[a],
+      t: fit.t[a],
+      p: fit.p[a],
+    })),
     vg: fit.vg,
     ve: fit.ve,
     pve: fit.pve,
@@ -28,7 +34,11 @@ export interface FitTableContext {
 }
 
 /** A short table: the model, the fixed effects with se, t and p, the variance components. */
-export function fitTable(fit: MixedModelFit, fixedNames: readonly string[], context: FitTableContext): string {
+export function fitTable(
+  fit: MixedModelFit,
+  fixedNames: readonly string[],
+  context: FitTableContext,
+): string {
   const g = (x: number) => formatGeneral(x, 6);
   const width = Math.max(12, ...fixedNames.map((s) => s.length + 2));
   const cell = (s: string) => s.padStart(13);
@@ -39,7 +49,10 @@ export function fitTable(fit: MixedModelFit, fixedNames: readonly string[], cont
     ...context.notes.map((n) => `  note: ${n}`),
     '',
     `${'fixed effect'.padEnd(width)}${cell('estimate')}${cell('se')}${cell('t')}${cell('p')}`,
-    ...fixedNames.map((name, a) => `${name.padEnd(width)}${cell(g(fit.beta[a]))}${cell(g(fit.se[a]))}${cell(g(fit.t[a]))}${cell(g(fit.p[a]))}`),
+    ...fixedNames.map(
+      (name, a) =>
+        `${name.padEnd(width)}${cell(g(fit.beta[a]))}${cell(g(fit.se[a]))}${cell(g(fit.t[a]))}${cell(g(fit.p[a]))}`,
+    ),
     `  (se = GLS sqrt(diag((W' V^-1 W)^-1)), V = vg K + ve I; p: two-sided t test, df = n - ${fixedNames.length} = ${fit.df})`,
     '',
     `vg = ${g(fit.vg)}   ve = ${g(fit.ve)}   lambda = vg/ve = ${g(fit.lambda)}`,

@@ -52,7 +52,12 @@ export interface FitInput {
 const MAX_POLISH_STEPS = 50;
 
 /** Newton steps on the derivative from GEMMA's answer until the step is 1e-12 relative; never lowers the likelihood. */
-function polishLambda(model: MixedModelLikelihood, kind: LikelihoodKind, lambda: number, search: LambdaSearch): number {
+function polishLambda(
+  model: MixedModelLikelihood,
+  kind: LikelihoodKind,
+  lambda: number,
+  search: LambdaSearch,
+): number {
   if (!(lambda > search.lMin && lambda < search.lMax)) return lambda;
   let best = lambda;
   let bestLogLik = model.logLikelihood(kind, best);
@@ -79,10 +84,15 @@ export function fitMixedModel(input: FitInput, method: FitMethod, search: Lambda
   const { eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt } = input;
   const n = eigenvalues.length;
   const kind: LikelihoodKind = method === 'reml' ? 'R' : 'L';
-  const model = new MixedModelLikelihood(eigenvalues, nCvt, covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt));
+  const model = new MixedModelLikelihood(
+    eigenvalues,
+    nCvt,
+    covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt),
+  );
   model.calcNull = true;
   const found = optimiseLambda(model, kind, search);
-  if (!Number.isFinite(found.lambda)) throw new Error('the variance ratio could not be estimated (the likelihood optimisation failed)');
+  if (!Number.isFinite(found.lambda))
+    throw new Error('the variance ratio could not be estimated (the likelihood optimisation failed)');
   const lambda = polishLambda(model, kind, found.lambda, search);
   const logLik = model.logLikelihood(kind, lambda);
 
@@ -104,7 +114,22 @@ export function fitMixedModel(input: FitInput, method: FitMethod, search: Lambda
   const pve = (traceG * lambda) / (traceG * lambda + 1);
   const sePve = (traceG / ((traceG * lambda + 1) * (traceG * lambda + 1))) * seLambda;
 
-  return { method, n, df, lambda, logLik, vg, ve, beta: at.beta, se, t, p, pve, sePve, blup: blupOf(input, at.beta, lambda) };
+  return {
+    method,
+    n,
+    df,
+    lambda,
+    logLik,
+    vg,
+    ve,
+    beta: at.beta,
+    se,
+    t,
+    p,
+    pve,
+    sePve,
+    blup: blupOf(input, at.beta, lambda),
+  };
 }
 
 /** E(g | y) = U diag(lambda d / (lambda d + 1)) U^T (y - W beta), length n. */

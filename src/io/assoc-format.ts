@@ -26,7 +26,12 @@ const LM_COLUMNS: Record<number, string[]> = {
   4: ['beta', 'se', 'p_wald', 'p_lrt', 'p_score'],
 };
 
-const MVLMM_P_COLUMNS: Record<number, string[]> = { 1: ['p_wald'], 2: ['p_lrt'], 3: ['p_score'], 4: ['p_wald', 'p_lrt', 'p_score'] };
+const MVLMM_P_COLUMNS: Record<number, string[]> = {
+  1: ['p_wald'],
+  2: ['p_lrt'],
+  3: ['p_score'],
+  4: ['p_wald', 'p_lrt', 'p_score'],
+};
 
 /** GEMMA's mvLMM statistics columns for d traits: beta_i, Vbeta_i_j (i <= j), then the mode's p-values. */
 function mvlmmColumns(mode: number, traits: number): string[] {
@@ -38,8 +43,15 @@ function mvlmmColumns(mode: number, traits: number): string[] {
 
 /** The header line (with newline); `traits` is d of a multivariate LMM. */
 export function assocHeader(kind: AnalysisKind, mode: number, traits = 1): string {
-  if (kind === 'mvlmm') return ['chr', 'rs', 'ps', 'n_miss', 'allele1', 'allele0', 'af', ...mvlmmColumns(mode, traits)].join('\t') + '\n';
-  const prefix = kind === 'lmm' ? ['chr', 'rs', 'ps', 'n_miss', 'allele1', 'allele0', 'af'] : ['chr', 'rs', 'ps', 'n_mis', 'n_obs', 'allele1', 'allele0', 'af'];
+  if (kind === 'mvlmm')
+    return (
+      ['chr', 'rs', 'ps', 'n_miss', 'allele1', 'allele0', 'af', ...mvlmmColumns(mode, traits)].join('\t') +
+      '\n'
+    );
+  const prefix =
+    kind === 'lmm'
+      ? ['chr', 'rs', 'ps', 'n_miss', 'allele1', 'allele0', 'af']
+      : ['chr', 'rs', 'ps', 'n_mis', 'n_obs', 'allele1', 'allele0', 'af'];
   return [...prefix, ...(kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode]].join('\t') + '\n';
 }
 
@@ -55,7 +67,13 @@ const STAT_FIELD: Record<string, keyof SnpResultBlock> = {
 };
 
 /** The SNP's columns of a row, up to and including af and its tab (the same for every trait of a SNP). */
-export function assocRowPrefix(kind: AnalysisKind, a: SnpAnnotation, nMiss: number, af: number, nAnalysed: number): string {
+export function assocRowPrefix(
+  kind: AnalysisKind,
+  a: SnpAnnotation,
+  nMiss: number,
+  af: number,
+  nAnalysed: number,
+): string {
   const freq = formatFixed(af, 3);
   return kind !== 'lm'
     ? `${a.chr}\t${a.rs}\t${a.pos}\t${nMiss}\t${a.allele1}\t${a.allele0}\t${freq}\t`
@@ -64,7 +82,11 @@ export function assocRowPrefix(kind: AnalysisKind, a: SnpAnnotation, nMiss: numb
 
 /** The statistics a mode writes, in column order: one array (by SNP of the block) per column. */
 export function statisticColumns(kind: AnalysisKind, mode: number, results: SnpResultBlock): Float64Array[] {
-  if (kind === 'mvlmm') return [...(results as MvResultBlock).effects, ...MVLMM_P_COLUMNS[mode].map((c) => results[STAT_FIELD[c]])];
+  if (kind === 'mvlmm')
+    return [
+      ...(results as MvResultBlock).effects,
+      ...MVLMM_P_COLUMNS[mode].map((c) => results[STAT_FIELD[c]]),
+    ];
   return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode].map((c) => results[STAT_FIELD[c]]);
 }
 
@@ -78,7 +100,12 @@ export function assocStatisticsMaxBytes(kind: AnalysisKind, mode: number, traits
  * Writes the statistics columns of SNP j's row (each %.6e, tab separated) and the row's newline at
  * out[pos]; returns the end. `columns` from statisticColumns(); out needs assocStatisticsMaxBytes() free.
  */
-export function writeAssocStatistics(out: Uint8Array, pos: number, columns: Float64Array[], j: number): number {
+export function writeAssocStatistics(
+  out: Uint8Array,
+  pos: number,
+  columns: Float64Array[],
+  j: number,
+): number {
   pos = writeExponentialOf(out, pos, columns[0], j, 6);
   for (let c = 1; c < columns.length; c++) {
     out[pos++] = 9;
@@ -96,5 +123,7 @@ export function primaryPValue(mode: number): keyof SnpResultBlock {
 /** The p-value fields a mode writes. */
 export function pValueFields(kind: AnalysisKind, mode: number): (keyof SnpResultBlock)[] {
   if (kind === 'mvlmm') return MVLMM_P_COLUMNS[mode].map((c) => STAT_FIELD[c]);
-  return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode].filter((c) => c.startsWith('p_')).map((c) => STAT_FIELD[c]);
+  return (kind === 'lmm' ? LMM_COLUMNS : LM_COLUMNS)[mode]
+    .filter((c) => c.startsWith('p_'))
+    .map((c) => STAT_FIELD[c]);
 }

@@ -4,7 +4,17 @@
  * short write, not as an error), the file is synced, and only then renamed into place. Any failure
  * is an OutputError naming the final file and the cause.
  */
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -63,7 +73,10 @@ export function writeFully(fd: number, bytes: Uint8Array, file: string): void {
   while (done < bytes.byteLength) {
     const wrote = forFile(file, () => writeSync(fd, bytes, done, bytes.byteLength - done));
     if (!(wrote > 0)) {
-      throw new OutputError(file, `short write (${done} of ${bytes.byteLength} bytes taken): the device is probably full`);
+      throw new OutputError(
+        file,
+        `short write (${done} of ${bytes.byteLength} bytes taken): the device is probably full`,
+      );
     }
     done += wrote;
   }
@@ -77,7 +90,8 @@ export function syncFolder(dir: string): void {
     fsyncSync(fd);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw new OutputError(dir, describeFsError(e));
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF')
+      throw new OutputError(dir, describeFsError(e));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

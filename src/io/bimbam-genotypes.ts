@@ -40,7 +40,12 @@ export class BimbamGenotypes implements GenotypeSource {
     let picked: number[] = [];
     let annotations: SnpAnnotation[] = [];
     const flush = (): GenotypeBlock => {
-      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.slice(0, picked.length * n), count: picked.length };
+      const block = {
+        indices: Int32Array.from(picked),
+        annotations,
+        dosages: buffer.slice(0, picked.length * n),
+        count: picked.length,
+      };
       picked = [];
       annotations = [];
       return block;
@@ -48,7 +53,13 @@ export class BimbamGenotypes implements GenotypeSource {
     for await (const snp of streamBimbamGenotypes(this.path, n, this.anyValues)) {
       if (indices && want >= indices.length) break;
       const anno = this.annotation?.get(snp.rs);
-      const annotation = { chr: anno?.chr ?? '-9', rs: snp.rs, pos: anno?.pos ?? '-9', allele1: snp.allele1, allele0: snp.allele0 };
+      const annotation = {
+        chr: anno?.chr ?? '-9',
+        rs: snp.rs,
+        pos: anno?.pos ?? '-9',
+        allele1: snp.allele1,
+        allele0: snp.allele0,
+      };
       if (this.snps && !this.snps.keeps(annotation)) continue;
       const index = chosen++;
       if (indices) {
@@ -83,6 +94,12 @@ export const BIMBAM_FORMAT: GenotypeFormat<ScanConfig> = {
   open(config, selection) {
     if (selection.nSamples === undefined) throw new Error('internal: BIMBAM needs the sample count');
     const annotation = config.anno ? readAnnotationFile(config.anno) : null;
-    return new BimbamGenotypes(config.geno!, selection.nSamples, annotation, selection.snps, config.anyGenotypeValues);
+    return new BimbamGenotypes(
+      config.geno!,
+      selection.nSamples,
+      annotation,
+      selection.snps,
+      config.anyGenotypeValues,
+    );
   },
 };

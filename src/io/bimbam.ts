@@ -5,7 +5,14 @@
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
 import { fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
-import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields, streamLineBytes } from './text-file.js';
+import {
+  checkRowWidth,
+  readFirstLines,
+  readLines,
+  splitColumns,
+  splitFields,
+  streamLineBytes,
+} from './text-file.js';
 
 /**
  * Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. Every row
@@ -20,7 +27,8 @@ export function readPhenotypeFile(path: string, columns: readonly number[]): Flo
     if (width < 0) width = f.length;
     else if (f.length > 0) checkRowWidth(f.length, width, path, k + 1, 'columns');
     columns.forEach((col, t) => {
-      if (f[col - 1] === undefined) throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);
+      if (f[col - 1] === undefined)
+        throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);
       out[t][k] = parseValue(f[col - 1], path, k + 1, 'phenotype');
     });
   });
@@ -37,7 +45,8 @@ export function readCovariateFile(path: string): { rows: Float64Array[]; nColumn
     if (f.length === 0) throw new InputError(path, 'empty line (every sample needs a row)', k + 1);
     const row = Float64Array.from(f, (v) => parseValue(v, path, k + 1, 'covariate'));
     if (nColumns === -1) nColumns = row.length;
-    else if (row.length !== nColumns) throw new InputError(path, `${row.length} covariates, but earlier rows have ${nColumns}`, k + 1);
+    else if (row.length !== nColumns)
+      throw new InputError(path, `${row.length} covariates, but earlier rows have ${nColumns}`, k + 1);
     rows.push(row);
   });
   if (rows.length === 0) throw new InputError(path, 'covariate file is empty');
@@ -60,13 +69,16 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
   readLines(path, 'annotation file').forEach((line, k) => {
     const f = splitFields(line);
     if (f.length === 0) return;
-    if (/,[ \t]*,|^[ \t]*,/.test(line)) throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
-    if (f.length < 2) throw new InputError(path, `expected "rs, position, chromosome", found ${f.length} field(s)`, k + 1);
+    if (/,[ \t]*,|^[ \t]*,/.test(line))
+      throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
+    if (f.length < 2)
+      throw new InputError(path, `expected "rs, position, chromosome", found ${f.length} field(s)`, k + 1);
     if (width < 0) width = f.length;
     else checkRowWidth(f.length, width, path, k + 1);
     let pos = '-9';
     if (f[1] !== 'NA') {
-      if (!/^-?\d+$/.test(f[1])) throw new InputError(path, `position ${shown(f[1])} is not an integer`, k + 1);
+      if (!/^-?\d+$/.test(f[1]))
+        throw new InputError(path, `position ${shown(f[1])} is not an integer`, k + 1);
       pos = String(Number(f[1]));
     }
     const chr = f[2] === undefined || f[2] === 'NA' ? '-9' : f[2];
@@ -116,7 +128,11 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
  * errors in the same order), so a row costs no string but its SNP id and alleles. With `anyValues`
  * (GEMMA's -notsnp) a genotype may be any finite number.
  */
-export async function* streamBimbamGenotypes(path: string, nSamples: number, anyValues = false): AsyncGenerator<BimbamSnp> {
+export async function* streamBimbamGenotypes(
+  path: string,
+  nSamples: number,
+  anyValues = false,
+): AsyncGenerator<BimbamSnp> {
   let index = 0;
   const width = nSamples + 3;
   // Where the SNP id and alleles, and the first bad genotype, start and end.
@@ -154,17 +170,26 @@ export async function* streamBimbamGenotypes(path: string, nSamples: number, any
     }
     const id = (k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
     if (count !== width) {
-      throw new InputError(path, `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
+      throw new InputError(
+        path,
+        `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`,
+        lineNumber,
+      );
     }
     const rs = id(0);
     const allele1 = id(1);
     const allele0 = id(2);
     // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
-    if ((rs + allele1 + allele0).includes('\uFFFD')) throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
+    if ((rs + allele1 + allele0).includes('\uFFFD'))
+      throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (bad >= 0) {
       const field = bytes.toString('utf8', badStart, badStop);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
-      throw new InputError(path, `genotype ${field} of SNP ${rs} (sample ${bad - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`, lineNumber);
+      throw new InputError(
+        path,
+        `genotype ${field} of SNP ${rs} (sample ${bad - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
+        lineNumber,
+      );
     }
     yield { index, rs, allele1, allele0, dosages };
     index++;

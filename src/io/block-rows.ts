@@ -45,7 +45,8 @@ export class BlockRows {
   finish(): Uint8Array {
     if (this.ordered) return this.bytes.subarray(0, this.length);
     let total = 0;
-    for (let p = 0; p < this.starts.length; p++) if (this.starts[p] >= 0) total += this.ends[p] - this.starts[p];
+    for (let p = 0; p < this.starts.length; p++)
+      if (this.starts[p] >= 0) total += this.ends[p] - this.starts[p];
     const out = new Uint8Array(total);
     let at = 0;
     for (let p = 0; p < this.starts.length; p++) {

@@ -104,7 +104,10 @@ export function roundFixed(ax: number, digits: number): number {
 }
 
 /** "00".."99" as ASCII digit pairs: two digits per division when writing an integer. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : ((k >> 1) / 10) | 0));
+const DIGIT_PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : ((k >> 1) / 10) | 0),
+);
 
 /**
  * Writes the last `width` digits of the int32 v (zero-padded) ending just before out[end], two at a

@@ -2,7 +2,13 @@
 import { InputError, shown } from './input-error.js';
 
 /** A number, or NaN for "NA" (and for any of `extraMissing`); anything non-numeric is an InputError. */
-export function parseValue(field: string, file: string, line: number, what: string, extraMissing: readonly string[] = []): number {
+export function parseValue(
+  field: string,
+  file: string,
+  line: number,
+  what: string,
+  extraMissing: readonly string[] = [],
+): number {
   if (field === 'NA' || extraMissing.includes(field)) return NaN;
   const v = Number(field);
   if (field.length === 0 || !Number.isFinite(v)) {

@@ -14,7 +14,13 @@ import { PLINK_FORMAT } from './plink-genotypes.js';
 import { VCF_FORMAT } from './vcf-genotypes.js';
 
 /** Every readable format, in the order the usage message lists them. */
-const FORMATS: GenotypeFormat<ScanConfig>[] = [PLINK_FORMAT, BIMBAM_FORMAT, VCF_FORMAT, BGEN_FORMAT, PGEN_FORMAT];
+const FORMATS: GenotypeFormat<ScanConfig>[] = [
+  PLINK_FORMAT,
+  BIMBAM_FORMAT,
+  VCF_FORMAT,
+  BGEN_FORMAT,
+  PGEN_FORMAT,
+];
 
 /** The format the config names, or undefined when it names none; two formats are a UsageError. */
 export function genotypeFormatOf(config: ScanConfig): GenotypeFormat<ScanConfig> | undefined {

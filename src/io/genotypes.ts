@@ -80,7 +80,11 @@ export interface GenotypeSource {
    * Phenotype columns stored with the samples (PLINK .fam column 6 on, GEMMA's -n), over the chosen
    * samples; absent when the format stores none.
    */
-  readonly embeddedPhenotypes?: { file: string; count: number; read(columns: readonly number[]): Float64Array[] };
+  readonly embeddedPhenotypes?: {
+    file: string;
+    count: number;
+    read(columns: readonly number[]): Float64Array[];
+  };
   /** Streams the chosen SNPs whose indices are listed (ascending), or all of them when omitted. */
   blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock>;
   /** Lines for the log about what a full pass skipped (e.g. multi-allelic records); empty when none. */

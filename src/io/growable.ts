@@ -8,7 +8,10 @@ export class GrowableColumn<T extends NumericArray> {
   private data: T;
   length = 0;
 
-  constructor(private readonly Kind: NumericArrayConstructor<T>, capacity = 1024) {
+  constructor(
+    private readonly Kind: NumericArrayConstructor<T>,
+    capacity = 1024,
+  ) {
     this.data = new Kind(capacity);
   }
 

@@ -62,9 +62,15 @@ export function formatLog(s: RunSummary): string {
     );
   }
   if (s.mvNullModel) lines.push(...mvNullModelLines(s.mvNullModel, s.nPhenotypes, s.nCvt));
-  for (const gc of s.genomicControl ?? []) lines.push(`## lambda_GC (genomic control, p_${gc.test}) = ${g(gc.lambda)}`);
+  for (const gc of s.genomicControl ?? [])
+    lines.push(`## lambda_GC (genomic control, p_${gc.test}) = ${g(gc.lambda)}`);
   for (const note of s.notes) lines.push(`## ${note}`);
-  lines.push('##', '## Computation Time:', `## total computation time = ${g(s.totalMinutes)} min `, '## computation time break down: ');
+  lines.push(
+    '##',
+    '## Computation Time:',
+    `## total computation time = ${g(s.totalMinutes)} min `,
+    '## computation time break down: ',
+  );
   for (const t of s.timings) lines.push(`##      time on ${t.label} = ${g(t.minutes)} min `);
   lines.push('##');
   return lines.join('\n') + '\n';

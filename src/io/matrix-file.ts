@@ -18,7 +18,8 @@ const ROW_BLOCK = 16;
  * mirror above (all of a kinship matrix) reuses the mirror's text instead of being formatted again.
  */
 export function formatMatrixBytes(data: Float64Array, rows: number, cols: number): Buffer {
-  if (data.length < rows * cols) throw new RangeError(`formatMatrixBytes: ${data.length} values for a ${rows} x ${cols} matrix`);
+  if (data.length < rows * cols)
+    throw new RangeError(`formatMatrixBytes: ${data.length} values for a ${rows} x ${cols} matrix`);
   if (rows === 0 || cols === 0) return Buffer.from('\n'.repeat(Math.max(1, rows)), 'latin1');
   if (rows === cols) return formatSquare(data, rows);
   const out = Buffer.allocUnsafe(rows * cols * FIELD_BYTES);
@@ -55,7 +56,8 @@ function formatSquare(data: Float64Array, n: number): Buffer {
     for (let r = r0; r < r1; r++) cursor[r - r0] = (r - r0) * cap;
     // Left of the block: rows r0..r1 of columns 0..r0, copied from rows 0..r0 above where they mirror.
     for (let c = 0; c < r0; c++) {
-      const mirrorRow = c * n, startRow = c * stride;
+      const mirrorRow = c * n,
+        startRow = c * stride;
       for (let r = r0; r < r1; r++) {
         const v = data[r * n + c];
         let at = cursor[r - r0];
@@ -95,7 +97,9 @@ function formatSquare(data: Float64Array, n: number): Buffer {
     let bytes = 0;
     for (let r = r0; r < r1; r++) bytes += cursor[r - r0] - (r - r0) * cap;
     if (pos + bytes > out.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(pos + bytes, Math.min(n * n * FIELD_BYTES, Math.ceil(out.length * 1.5))));
+      const bigger = Buffer.allocUnsafe(
+        Math.max(pos + bytes, Math.min(n * n * FIELD_BYTES, Math.ceil(out.length * 1.5))),
+      );
       out.copy(bigger, 0, 0, pos);
       out = bigger;
       outView = new DataView(out.buffer, out.byteOffset, out.length);

@@ -274,10 +274,18 @@ export async function readSquareMatrix(
   if (found) {
     const line = found.row + 1;
     if (found.count !== n) {
-      throw new InputError(path, `${what} is not square: row ${line} has ${found.count} values, expected ${n}`, line);
+      throw new InputError(
+        path,
+        `${what} is not square: row ${line} has ${found.count} values, expected ${n}`,
+        line,
+      );
     }
     const column = found.badColumn + 1;
-    throw new InputError(path, `${what} value "${found.badText}" in column ${column} is not a finite number`, line);
+    throw new InputError(
+      path,
+      `${what} value "${found.badText}" in column ${column} is not a finite number`,
+      line,
+    );
   }
   const matrix = data ?? empty;
   if (options.symmetric) {

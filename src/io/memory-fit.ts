@@ -32,7 +32,8 @@ const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
  */
 export function requireMemory(task: string, n: number, bytes: number, detail: string): void {
   if (bytes <= memoryLimit() && n * n <= MAX_ARRAY_LENGTH) return;
-  const why = n * n > MAX_ARRAY_LENGTH ? `; one n x n array holds at most ${MAX_ARRAY_LENGTH} values in Node` : '';
+  const why =
+    n * n > MAX_ARRAY_LENGTH ? `; one n x n array holds at most ${MAX_ARRAY_LENGTH} values in Node` : '';
   const there = `this machine has ${gb(memoryLimit())} (${gb(freemem())} free)`;
   throw new MemoryError(`${task} at n = ${n} needs ${gb(bytes)} (${detail}); ${there}${why}`);
 }

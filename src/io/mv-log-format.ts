@@ -29,7 +29,10 @@ function matrixLines(values: (i: number, j: number) => number, d: number, full: 
 export function mvNullModelLines(m: MvNullModel, d: number, c: number): string[] {
   const at = (a: Float64Array) => (i: number, j: number) => a[i * d + j];
   const se = (a: Float64Array) => (i: number, j: number) => Math.sqrt(a[entryIndex(i, j, d)]);
-  const lines = [`## REMLE log-likelihood in the null model = ${g(m.reml.logLik)}`, `## MLE log-likelihood in the null model = ${g(m.mle.logLik)}`];
+  const lines = [
+    `## REMLE log-likelihood in the null model = ${g(m.reml.logLik)}`,
+    `## MLE log-likelihood in the null model = ${g(m.mle.logLik)}`,
+  ];
   lines.push('## REMLE estimate for Vg in the null model: ', ...matrixLines(at(m.reml.vg), d, false));
   lines.push('## se(Vg): ', ...matrixLines(se(m.reml.vgVariance), d, false));
   lines.push('## REMLE estimate for Ve in the null model: ', ...matrixLines(at(m.reml.ve), d, false));
@@ -38,8 +41,12 @@ export function mvNullModelLines(m: MvNullModel, d: number, c: number): string[]
   lines.push('## se(Vg): ', ...matrixLines(se(m.mle.vgVariance), d, false));
   lines.push('## MLE estimate for Ve in the null model: ', ...matrixLines(at(m.mle.ve), d, true));
   lines.push('## se(Ve): ', ...matrixLines(se(m.mle.veVariance), d, false));
-  const bRows = (a: Float64Array) => Array.from({ length: d }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c), g).join('\t'));
-  lines.push('## estimate for B (d by c) in the null model (columns correspond to the covariates provided in the file): ', ...bRows(m.reml.B));
+  const bRows = (a: Float64Array) =>
+    Array.from({ length: d }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c), g).join('\t'));
+  lines.push(
+    '## estimate for B (d by c) in the null model (columns correspond to the covariates provided in the file): ',
+    ...bRows(m.reml.B),
+  );
   lines.push('## se(B): ', ...bRows(m.reml.seB));
   return lines;
 }

@@ -4,7 +4,13 @@
  * string per number. Writing millions of rows this way leaves the garbage collector nothing to do.
  * Values the fast rounding cannot decide take the string formatters' exact path (rare).
  */
-import { roundedExponent, roundSignificant, writeDigits, writeExponent, writeLowDigits } from './decimal-rounding.js';
+import {
+  roundedExponent,
+  roundSignificant,
+  writeDigits,
+  writeExponent,
+  writeLowDigits,
+} from './decimal-rounding.js';
 import { exactExponential, exactGeneral } from './number-format.js';
 
 /** Writes the ASCII text s at out[pos]; returns the end. For the rare exact-path results. */
@@ -25,7 +31,13 @@ export function exponentialMaxBytes(digits: number): number {
  * does not inline is boxed in a new heap object, and one per number of a many-traits scan kept the
  * garbage collector busy.
  */
-export function writeExponentialOf(out: Uint8Array, pos: number, values: Float64Array, index: number, digits: number): number {
+export function writeExponentialOf(
+  out: Uint8Array,
+  pos: number,
+  values: Float64Array,
+  index: number,
+  digits: number,
+): number {
   const x = values[index];
   const ax = x < 0 ? -x : x;
   const d = ax > 0 ? roundSignificant(ax, digits + 1) : -1; // -1 also for nan and inf

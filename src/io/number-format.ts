@@ -78,7 +78,9 @@ export function formatGeneral(x: number, precision = 6): string {
   const s = String(d);
   const sign = x < 0 ? '-' : '';
   if (exponent < -4 || exponent >= p) {
-    return len === 1 ? `${sign}${s}${exponentText(exponent)}` : `${sign}${s[0]}.${s.slice(1)}${exponentText(exponent)}`;
+    return len === 1
+      ? `${sign}${s}${exponentText(exponent)}`
+      : `${sign}${s[0]}.${s.slice(1)}${exponentText(exponent)}`;
   }
   if (exponent < 0) return `${sign}0.${zeros(-exponent - 1)}${s}`;
   if (len <= exponent + 1) return `${sign}${s}${zeros(exponent + 1 - len)}`;
@@ -135,7 +137,8 @@ export function exactExponential(x: number, digits: number): string {
     // Exact tie: JS rounded away from zero; glibc keeps the even neighbour (the truncation, same exponent).
     const dot = exactMantissa.indexOf('.');
     const lastKept = Number(exactMantissa[digits === 0 ? dot - 1 : dot + digits]);
-    if (lastKept % 2 === 0) s = `${exactMantissa.slice(0, digits === 0 ? dot : dot + 1 + digits)}e${exact.split('e')[1]}`;
+    if (lastKept % 2 === 0)
+      s = `${exactMantissa.slice(0, digits === 0 ? dot : dot + 1 + digits)}e${exact.split('e')[1]}`;
   }
   return finishExponential(s, x);
 }

@@ -5,7 +5,19 @@
  * the first one's checkpoint. A lock left by a process that died (SIGKILL, a crashed node) on this
  * host is taken over; one from another host cannot be checked and is reported with its path.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from './input-error.js';
@@ -64,7 +76,8 @@ function tryCreate(path: string): boolean {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw new OutputError(path, describeFsError(e));
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP')
+        throw new OutputError(path, describeFsError(e));
     }
   } finally {
     rmSync(own, { force: true });
@@ -139,7 +152,9 @@ export function lockOutput(prefix: string, what = 'output', otherChoice = '-o'):
     const found = readOwner(path);
     if (!found) continue;
     const { owner } = found;
-    const dead = owner ? owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid) : found.ageMs > UNFILLED_STALE_MS;
+    const dead = owner
+      ? owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)
+      : found.ageMs > UNFILLED_STALE_MS;
     if (dead) {
       takeOver(path, found.inode);
       continue;
@@ -187,7 +202,8 @@ export function releaseAllLocks(): void {
  * OUTDIR/NAME; each failure is one line naming -outdir and the cause. Returns the lock to release.
  */
 export function claimOutputs(outDir: string, outPrefix: string): string {
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`-outdir ${outDir} is a file, not a folder`);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory())
+    throw new UsageError(`-outdir ${outDir} is a file, not a folder`);
   const created = !existsSync(outDir);
   try {
     mkdirSync(outDir, { recursive: true });

@@ -3,7 +3,13 @@
  * SNPs picked from the .bim up front, the chosen samples decoded straight from the 2-bit codes.
  */
 import type { ScanConfig } from '../model/config.js';
-import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
+import type {
+  GenotypeBlock,
+  GenotypeFormat,
+  GenotypeSelection,
+  GenotypeSource,
+  SampleId,
+} from './genotypes.js';
 import { InputError } from './input-error.js';
 import { BedFile, decodeBedSnp, readBim, readFam, type BimTable } from './plink.js';
 import { readLines, splitWhitespace } from './text-file.js';
@@ -52,7 +58,8 @@ export class PlinkGenotypes implements GenotypeSource {
     this.samplesInFile = samplesInFile;
     this.bed = new BedFile(bedPath, samplesInFile, snps.count);
     const rows: number[] = [];
-    for (let i = 0; i < samplesInFile; i++) if (!selection.samples || !ids || selection.samples.keeps(ids[i])) rows.push(i);
+    for (let i = 0; i < samplesInFile; i++)
+      if (!selection.samples || !ids || selection.samples.keeps(ids[i])) rows.push(i);
     this.sampleRows = Int32Array.from(rows);
     this.nSamples = rows.length;
     this.allSamples = rows.length === samplesInFile;
@@ -70,7 +77,8 @@ export class PlinkGenotypes implements GenotypeSource {
       this.embeddedPhenotypes = {
         file: famPath,
         count: Math.max(0, famFieldCount(famPath) - 5),
-        read: (columns) => readFam(famPath, columns).phenotypes.map((p) => Float64Array.from(sampleRows, (i) => p[i])),
+        read: (columns) =>
+          readFam(famPath, columns).phenotypes.map((p) => Float64Array.from(sampleRows, (i) => p[i])),
       };
     }
   }
@@ -89,14 +97,20 @@ export class PlinkGenotypes implements GenotypeSource {
       const span = rows[count - 1] - rows[0] + 1;
       if (span <= 2 * count) {
         raw = this.bed.readRaw(rows[0], span, raw);
-        for (let j = 0; j < count; j++) this.decode(raw, (rows[j] - rows[0]) * per, dosages.subarray(j * n, (j + 1) * n));
+        for (let j = 0; j < count; j++)
+          this.decode(raw, (rows[j] - rows[0]) * per, dosages.subarray(j * n, (j + 1) * n));
       } else {
         for (let j = 0; j < count; j++) {
           raw = this.bed.readRaw(rows[j], 1, raw);
           this.decode(raw, 0, dosages.subarray(j * n, (j + 1) * n));
         }
       }
-      yield { indices: Int32Array.from(idx), annotations: Array.from(rows, (k) => this.snps.get(k)), dosages, count };
+      yield {
+        indices: Int32Array.from(idx),
+        annotations: Array.from(rows, (k) => this.snps.get(k)),
+        dosages,
+        count,
+      };
     }
   }
 

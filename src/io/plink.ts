@@ -6,7 +6,14 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
-import { bomLength, checkRowWidth, readLines, requireFile, requireText, splitWhitespace } from './text-file.js';
+import {
+  bomLength,
+  checkRowWidth,
+  readLines,
+  requireFile,
+  requireText,
+  splitWhitespace,
+} from './text-file.js';
 
 export interface SnpAnnotation {
   chr: string;
@@ -63,12 +70,25 @@ export class BimTable {
   }
 }
 
-function parseBimLine(line: string, path: string, lineNumber: number): { snp: SnpAnnotation; fields: number } {
+function parseBimLine(
+  line: string,
+  path: string,
+  lineNumber: number,
+): { snp: SnpAnnotation; fields: number } {
   if (line.trim() === '') throw new InputError(path, 'empty line', lineNumber);
   const f = splitWhitespace(line);
-  if (f.length < 6) throw new InputError(path, `expected 6 fields (chr rs cM pos allele1 allele0), found ${f.length}`, lineNumber);
-  if (!/^-?\d+$/.test(f[3])) throw new InputError(path, `position ${shown(f[3])} is not an integer`, lineNumber);
-  return { snp: { chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] }, fields: f.length };
+  if (f.length < 6)
+    throw new InputError(
+      path,
+      `expected 6 fields (chr rs cM pos allele1 allele0), found ${f.length}`,
+      lineNumber,
+    );
+  if (!/^-?\d+$/.test(f[3]))
+    throw new InputError(path, `position ${shown(f[3])} is not an integer`, lineNumber);
+  return {
+    snp: { chr: f[0], rs: f[1], pos: String(Number(f[3])), allele1: f[4], allele0: f[5] },
+    fields: f.length,
+  };
 }
 
 /** Reads PREFIX.bim (see BimTable). */
@@ -82,7 +102,10 @@ export interface FamRecord {
 }
 
 /** Reads PREFIX.fam; phenotype column k (1-based, GEMMA's -n) is field 5 + k; -9 and NA are missing. */
-export function readFam(path: string, phenotypeColumns: readonly number[]): { samples: FamRecord[]; phenotypes: Float64Array[] } {
+export function readFam(
+  path: string,
+  phenotypeColumns: readonly number[],
+): { samples: FamRecord[]; phenotypes: Float64Array[] } {
   const lines = readLines(path, '.fam file');
   const samples: FamRecord[] = [];
   const phenotypes = phenotypeColumns.map(() => new Float64Array(lines.length));
@@ -90,16 +113,27 @@ export function readFam(path: string, phenotypeColumns: readonly number[]): { sa
   let width = -1;
   lines.forEach((line, k) => {
     const f = splitWhitespace(line);
-    if (f.length < 6) throw new InputError(path, `expected at least 6 fields (fid iid father mother sex phenotype), found ${f.length}`, k + 1);
+    if (f.length < 6)
+      throw new InputError(
+        path,
+        `expected at least 6 fields (fid iid father mother sex phenotype), found ${f.length}`,
+        k + 1,
+      );
     if (width < 0) width = f.length;
     else checkRowWidth(f.length, width, path, k + 1);
     const key = `${f[0]}\t${f[1]}`;
-    if (seen.has(key)) throw new InputError(path, `duplicated sample ID ${f[0]} ${f[1]} (first on line ${seen.get(key)})`, k + 1);
+    if (seen.has(key))
+      throw new InputError(
+        path,
+        `duplicated sample ID ${f[0]} ${f[1]} (first on line ${seen.get(key)})`,
+        k + 1,
+      );
     seen.set(key, k + 1);
     samples.push({ fid: f[0], iid: f[1] });
     phenotypeColumns.forEach((col, t) => {
       const field = f[4 + col];
-      if (field === undefined) throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);
+      if (field === undefined)
+        throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);
       phenotypes[t][k] = parseValue(field, path, k + 1, 'phenotype', ['-9']);
     });
   });
@@ -121,14 +155,25 @@ export class BedFile {
     this.fd = openSync(path, 'r');
     const magic = Buffer.alloc(3);
     const size = fstatSync(this.fd).size;
-    if (readSync(this.fd, magic, 0, 3, 0) < 3) throw new InputError(path, 'file shorter than the 3-byte header');
+    if (readSync(this.fd, magic, 0, 3, 0) < 3)
+      throw new InputError(path, 'file shorter than the 3-byte header');
     if (magic[0] !== 0x6c || magic[1] !== 0x1b) {
-      throw new InputError(path, `not a PLINK .bed file (magic bytes 0x${magic[0].toString(16)} 0x${magic[1].toString(16)}, expected 0x6c 0x1b)`);
+      throw new InputError(
+        path,
+        `not a PLINK .bed file (magic bytes 0x${magic[0].toString(16)} 0x${magic[1].toString(16)}, expected 0x6c 0x1b)`,
+      );
     }
-    if (magic[2] !== 0x01) throw new InputError(path, `mode byte 0x${magic[2].toString(16)}: only SNP-major (0x01) .bed files are supported`);
+    if (magic[2] !== 0x01)
+      throw new InputError(
+        path,
+        `mode byte 0x${magic[2].toString(16)}: only SNP-major (0x01) .bed files are supported`,
+      );
     const expected = 3 + this.bytesPerSnp * nSnps;
     if (size !== expected) {
-      throw new InputError(path, `size ${size} bytes does not match ${nSnps} SNPs (.bim) x ${nSamples} samples (.fam): expected ${expected}`);
+      throw new InputError(
+        path,
+        `size ${size} bytes does not match ${nSnps} SNPs (.bim) x ${nSamples} samples (.fam): expected ${expected}`,
+      );
     }
   }
 
@@ -139,7 +184,11 @@ export class BedFile {
     let done = 0;
     while (done < length) {
       const got = readSync(this.fd, buffer, done, length - done, 3 + first * this.bytesPerSnp + done);
-      if (got <= 0) throw new InputError(this.path, `unexpected end of file at SNP ${first + Math.floor(done / this.bytesPerSnp) + 1}`);
+      if (got <= 0)
+        throw new InputError(
+          this.path,
+          `unexpected end of file at SNP ${first + Math.floor(done / this.bytesPerSnp) + 1}`,
+        );
       done += got;
     }
     return buffer;
@@ -153,7 +202,10 @@ export class BedFile {
 // 2-bit codes (low bit first): 00 -> 2 copies of allele1, 01 -> missing, 10 -> 1 copy, 11 -> 0 copies.
 const CODE_TO_DOSAGE = [2, NaN, 1, 0];
 // The four dosages of every byte value, so whole bytes decode by one lookup.
-const BYTE_TO_DOSAGES = Float64Array.from({ length: 1024 }, (_, k) => CODE_TO_DOSAGE[((k >> 2) >> ((k & 3) << 1)) & 3]);
+const BYTE_TO_DOSAGES = Float64Array.from(
+  { length: 1024 },
+  (_, k) => CODE_TO_DOSAGE[((k >> 2) >> ((k & 3) << 1)) & 3],
+);
 
 /** Decodes one SNP's bytes into allele1 dosages for all samples (NaN = missing). */
 export function decodeBedSnp(raw: Uint8Array, offset: number, nSamples: number, out: Float64Array): void {

@@ -38,7 +38,9 @@ export function readSampleTable(path: string, what: string): SampleTable {
   if (header && idColumns === 2 && first[1] !== 'IID') {
     throw new InputError(path, `header "${first.slice(0, 2).join(' ')}": expected FID IID`, 1);
   }
-  const names = header ? first.slice(idColumns) : Array.from({ length: Math.max(0, first.length - idColumns) }, (_, k) => `PHENO${k + 1}`);
+  const names = header
+    ? first.slice(idColumns)
+    : Array.from({ length: Math.max(0, first.length - idColumns) }, (_, k) => `PHENO${k + 1}`);
   const ids: SampleId[] = [];
   const rowLines: number[] = [];
   const rows: number[][] = [];
@@ -48,12 +50,20 @@ export function readSampleTable(path: string, what: string): SampleTable {
     const f = splitWhitespace(line);
     if (f.length === 0) return;
     if (f.length !== idColumns + names.length) {
-      throw new InputError(path, `${f.length} fields, expected ${idColumns + names.length} (${header ? 'as the header' : 'as the first line'})`, k + 1);
+      throw new InputError(
+        path,
+        `${f.length} fields, expected ${idColumns + names.length} (${header ? 'as the header' : 'as the first line'})`,
+        k + 1,
+      );
     }
     const id: SampleId = idColumns === 2 ? { fid: f[0], iid: f[1] } : { fid: null, iid: f[0] };
     const key = `${id.fid ?? ''}\t${id.iid}`;
     if (seen.has(key)) {
-      throw new InputError(path, `duplicated sample ID ${id.fid === null ? id.iid : `${id.fid} ${id.iid}`} (first on line ${seen.get(key)})`, k + 1);
+      throw new InputError(
+        path,
+        `duplicated sample ID ${id.fid === null ? id.iid : `${id.fid} ${id.iid}`} (first on line ${seen.get(key)})`,
+        k + 1,
+      );
     }
     seen.set(key, k + 1);
     ids.push(id);
@@ -102,14 +112,23 @@ export interface SampleMatch {
  * Matches table IDs to genotype sample IDs. Both sides are keyed by FID and IID when both carry FIDs,
  * else by IID; an IID that names two genotype samples is then an InputError (ambiguous).
  */
-export function matchSamples(samples: readonly SampleId[], table: readonly SampleId[], file: string, lines?: readonly number[]): SampleMatch {
+export function matchSamples(
+  samples: readonly SampleId[],
+  table: readonly SampleId[],
+  file: string,
+  lines?: readonly number[],
+): SampleMatch {
   const byFid = samples.every((s) => s.fid !== null) && table.every((t) => t.fid !== null);
   const key = (id: SampleId) => (byFid ? `${id.fid}\t${id.iid}` : id.iid);
   const rowByKey = new Map<string, number>();
   table.forEach((id, r) => {
     const k = key(id);
     if (rowByKey.has(k)) {
-      throw new InputError(file, `duplicated sample ID ${id.iid} (first on line ${lines?.[rowByKey.get(k)!] ?? rowByKey.get(k)! + 1})`, lines?.[r] ?? r + 1);
+      throw new InputError(
+        file,
+        `duplicated sample ID ${id.iid} (first on line ${lines?.[rowByKey.get(k)!] ?? rowByKey.get(k)! + 1})`,
+        lines?.[r] ?? r + 1,
+      );
     }
     rowByKey.set(k, r);
   });
@@ -119,7 +138,11 @@ export function matchSamples(samples: readonly SampleId[], table: readonly Sampl
     const r = rowByKey.get(key(s));
     if (r === undefined) return;
     if (used.has(r)) {
-      throw new InputError(file, `sample ID ${s.iid} names two genotype samples (give FID and IID)`, lines?.[r] ?? r + 1);
+      throw new InputError(
+        file,
+        `sample ID ${s.iid} names two genotype samples (give FID and IID)`,
+        lines?.[r] ?? r + 1,
+      );
     }
     used.add(r);
     rowOf[i] = r;

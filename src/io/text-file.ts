@@ -32,7 +32,8 @@ function lineOf(bytes: Uint8Array, at: number): number {
  */
 export function requireText(bytes: Uint8Array, path: string, what: string): void {
   const nul = bytes.indexOf(0);
-  if (nul >= 0) throw new InputError(path, `${what} is not a text file (NUL byte at offset ${nul})`, lineOf(bytes, nul));
+  if (nul >= 0)
+    throw new InputError(path, `${what} is not a text file (NUL byte at offset ${nul})`, lineOf(bytes, nul));
   if (isUtf8(bytes)) return;
   // Find the first bad byte for the message: decoding replaces it with U+FFFD.
   const text = Buffer.from(bytes).toString('utf8');
@@ -105,7 +106,10 @@ export function readFirstLines(path: string, what: string, count: number): strin
           throw new InputError(path, `corrupt gzip data (${(e as Error).message})`);
         }
       }
-      const lines = bytes.subarray(bomLength(bytes)).toString('utf8').split(/\r\n|\r|\n/);
+      const lines = bytes
+        .subarray(bomLength(bytes))
+        .toString('utf8')
+        .split(/\r\n|\r|\n/);
       // Unless the whole file was read, the last piece may be a line cut short.
       const complete = (got < size ? lines : lines.slice(0, -1)).filter((l) => l.trim() !== '');
       if (complete.length >= count || got < size) return complete.slice(0, count);
@@ -122,7 +126,6 @@ export interface LineBytes {
   start: number;
   end: number;
 }
-
 
 /**
  * Streams the lines of a (possibly gzipped) file as byte ranges, no string per line; numbered from 1
@@ -210,8 +213,19 @@ export function splitColumns(line: string, path: string, lineNumber: number): st
 }
 
 /** Throws unless a row has the same number of fields as the table's first row (`expected`, learnt from it). */
-export function checkRowWidth(found: number, expected: number, path: string, lineNumber: number, what = 'fields'): void {
-  if (found !== expected) throw new InputError(path, `${found} ${what}, but the first row has ${expected} (every row needs the same number)`, lineNumber);
+export function checkRowWidth(
+  found: number,
+  expected: number,
+  path: string,
+  lineNumber: number,
+  what = 'fields',
+): void {
+  if (found !== expected)
+    throw new InputError(
+      path,
+      `${found} ${what}, but the first row has ${expected} (every row needs the same number)`,
+      lineNumber,
+    );
 }
 
 /** Splits on whitespace only (PLINK .bim/.fam). */

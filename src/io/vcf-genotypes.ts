@@ -8,7 +8,13 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ScanConfig } from '../model/config.js';
 import { fieldEnd, parseField, TAB } from './field-bytes.js';
-import type { GenotypeBlock, GenotypeFormat, GenotypeSelection, GenotypeSource, SampleId } from './genotypes.js';
+import type {
+  GenotypeBlock,
+  GenotypeFormat,
+  GenotypeSelection,
+  GenotypeSource,
+  SampleId,
+} from './genotypes.js';
 import { InputError, UsageError } from './input-error.js';
 import type { SnpAnnotation } from './plink.js';
 import { requireFile, streamLineBytes } from './text-file.js';
@@ -148,7 +154,8 @@ export class VcfGenotypes implements GenotypeSource {
     const { names, lines } = readHeader(path);
     const seen = new Set<string>();
     for (const name of names) {
-      if (seen.has(name)) throw new InputError(path, `duplicated sample ID ${name} in the #CHROM line`, lines);
+      if (seen.has(name))
+        throw new InputError(path, `duplicated sample ID ${name} in the #CHROM line`, lines);
       seen.add(name);
     }
     return new VcfGenotypes(path, names, lines, dosageField, selection);
@@ -166,7 +173,12 @@ export class VcfGenotypes implements GenotypeSource {
     let annotations: SnpAnnotation[] = [];
     const flush = (): GenotypeBlock => {
       const count = picked.length;
-      const block = { indices: Int32Array.from(picked), annotations, dosages: buffer.subarray(0, count * n), count };
+      const block = {
+        indices: Int32Array.from(picked),
+        annotations,
+        dosages: buffer.subarray(0, count * n),
+        count,
+      };
       picked = [];
       annotations = [];
       buffer = new Float64Array(blockSize * n);
@@ -233,7 +245,9 @@ export class VcfGenotypes implements GenotypeSource {
       if (e < 0 || e > end) e = end;
       const column = sample < nFile ? this.columnOf[sample] : -1;
       if (column >= 0) {
-        out[column] = useDs ? this.dsValue(bytes, s, e, ds, lineNumber, sample) : this.gtValue(bytes, s, e, gt, lineNumber, sample);
+        out[column] = useDs
+          ? this.dsValue(bytes, s, e, ds, lineNumber, sample)
+          : this.gtValue(bytes, s, e, gt, lineNumber, sample);
       }
       if (e === end) break;
       s = e + 1;
@@ -245,24 +259,46 @@ export class VcfGenotypes implements GenotypeSource {
     }
   }
 
-  private gtValue(bytes: Buffer, s: number, e: number, k: number, lineNumber: number, sample: number): number {
+  private gtValue(
+    bytes: Buffer,
+    s: number,
+    e: number,
+    k: number,
+    lineNumber: number,
+    sample: number,
+  ): number {
     locateSubfield(bytes, s, e, k);
     if (subStart > subStop) return NaN; // trailing subfields may be dropped (VCF 4.x)
     const v = gtDosage(bytes, subStart, subStop);
     if (v < 0) {
       const field = bytes.toString('latin1', subStart, subStop);
-      throw new InputError(this.genotypeFile, `GT "${field}" of sample ${sample + 1} is not a biallelic call`, lineNumber);
+      throw new InputError(
+        this.genotypeFile,
+        `GT "${field}" of sample ${sample + 1} is not a biallelic call`,
+        lineNumber,
+      );
     }
     return v;
   }
 
-  private dsValue(bytes: Buffer, s: number, e: number, k: number, lineNumber: number, sample: number): number {
+  private dsValue(
+    bytes: Buffer,
+    s: number,
+    e: number,
+    k: number,
+    lineNumber: number,
+    sample: number,
+  ): number {
     locateSubfield(bytes, s, e, k);
     if (subStart > subStop || (subStop === subStart + 1 && bytes[subStart] === DOT)) return NaN;
     const v = subStop > subStart ? parseField(bytes, subStart, subStop) : NaN;
     if (!(v >= 0 && v <= 2) || fieldEnd !== subStop) {
       const field = bytes.toString('latin1', subStart, subStop);
-      throw new InputError(this.genotypeFile, `DS "${field}" of sample ${sample + 1} is not a dosage in [0, 2]`, lineNumber);
+      throw new InputError(
+        this.genotypeFile,
+        `DS "${field}" of sample ${sample + 1} is not a dosage in [0, 2]`,
+        lineNumber,
+      );
     }
     return v;
   }
@@ -285,14 +321,19 @@ export const VCF_FORMAT: GenotypeFormat<ScanConfig> = {
       isFile: true,
       help: 'VCF genotypes, plain or bgzip (ALT counted; DS when present, else GT; multi-allelic records skipped)',
     },
-    { name: 'vcf-dosage', value: 'GT|DS', help: 'with --vcf: the dosage from GT, or from DS (default DS when present, else GT)' },
+    {
+      name: 'vcf-dosage',
+      value: 'GT|DS',
+      help: 'with --vcf: the dosage from GT, or from DS (default DS when present, else GT)',
+    },
   ],
   hasSampleIds: true,
   given: (config) => config.genotypeOptions?.vcf !== undefined,
   files: (config) => [config.genotypeOptions!.vcf],
   open(config, selection) {
     const dosage = config.genotypeOptions!['vcf-dosage'];
-    if (dosage !== undefined && dosage !== 'GT' && dosage !== 'DS') throw new UsageError(`--vcf-dosage ${dosage}: expected GT or DS`);
+    if (dosage !== undefined && dosage !== 'GT' && dosage !== 'DS')
+      throw new UsageError(`--vcf-dosage ${dosage}: expected GT or DS`);
     return VcfGenotypes.open(config.genotypeOptions!.vcf, dosage ?? 'auto', selection);
   },
 };

@@ -11,17 +11,26 @@ export function readGroupFile(path: string): (string | null)[] {
   if (lines.length === 0) throw new InputError(path, 'group file is empty');
   return lines.map((line, k) => {
     const f = splitFields(line);
-    if (f.length === 0) throw new InputError(path, 'empty line (every individual needs a group label, or NA)', k + 1);
+    if (f.length === 0)
+      throw new InputError(path, 'empty line (every individual needs a group label, or NA)', k + 1);
     if (f.length > 1) throw new InputError(path, `expected one group label, found ${f.length} fields`, k + 1);
     return f[0] === 'NA' ? null : f[0];
   });
 }
 
 /** Checks the label count against the phenotype rows, and marks individuals without a group missing (NaN) in every trait. */
-export function maskMissingGroups(labels: readonly (string | null)[], phenotypes: Float64Array[], groupFile: string, phenotypeFile: string): void {
+export function maskMissingGroups(
+  labels: readonly (string | null)[],
+  phenotypes: Float64Array[],
+  groupFile: string,
+  phenotypeFile: string,
+): void {
   for (const p of phenotypes) {
     if (p.length !== labels.length) {
-      throw new InputError(groupFile, `has ${labels.length} labels but ${phenotypeFile} has ${p.length} individuals`);
+      throw new InputError(
+        groupFile,
+        `has ${labels.length} labels but ${phenotypeFile} has ${p.length} individuals`,
+      );
     }
     labels.forEach((g, i) => {
       if (g === null) p[i] = NaN;

@@ -13,12 +13,19 @@ export interface KinshipSum {
 }
 
 /** (hi, lo) += p, entry by entry over [from, to): TwoSum(hi, p), the error plus lo, renormalised (Fast2Sum). */
-export function foldDoubleDouble(hi: Float64Array, lo: Float64Array, p: Float64Array, from = 0, to = hi.length): void {
+export function foldDoubleDouble(
+  hi: Float64Array,
+  lo: Float64Array,
+  p: Float64Array,
+  from = 0,
+  to = hi.length,
+): void {
   for (let i = from; i < to; i++) {
-    const a = hi[i], b = p[i];
+    const a = hi[i],
+      b = p[i];
     const s = a + b;
     const bb = s - a;
-    const e = (a - (s - bb)) + (b - bb) + lo[i];
+    const e = a - (s - bb) + (b - bb) + lo[i];
     const h = s + e;
     hi[i] = h;
     lo[i] = e - (h - s);
@@ -29,14 +36,16 @@ export function foldDoubleDouble(hi: Float64Array, lo: Float64Array, p: Float64A
 export function addDoubleDouble(sum: KinshipSum, other: KinshipSum): void {
   const { hi, lo } = sum;
   for (let i = 0; i < hi.length; i++) {
-    const a = hi[i], b = other.hi[i];
+    const a = hi[i],
+      b = other.hi[i];
     const s = a + b;
     const bb = s - a;
-    let e = (a - (s - bb)) + (b - bb);
-    const c = lo[i], d = other.lo[i];
+    let e = a - (s - bb) + (b - bb);
+    const c = lo[i],
+      d = other.lo[i];
     const t = c + d;
     const dd = t - c;
-    const f = (c - (t - dd)) + (d - dd);
+    const f = c - (t - dd) + (d - dd);
     e += t;
     let h = s + e;
     e -= h - s;

@@ -97,6 +97,7 @@ const BLOCK_BYTES = 16 * 2 ** 20;
 export function scanBlockSize(config: ScanConfig, traitsPerUnit: number, nAnalysed: number): number {
   if (config.blockSize !== undefined) return config.blockSize;
   let size = DEFAULT_BLOCK_SIZE;
-  while (size > 256 && (size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE || size * nAnalysed * 8 > BLOCK_BYTES)) size /= 2;
+  while (size > 256 && (size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE || size * nAnalysed * 8 > BLOCK_BYTES))
+    size /= 2;
   return size;
 }

@@ -18,5 +18,14 @@ export interface MvResultBlock extends SnpResultBlock {
 /** An empty result block for b SNPs, every statistic NaN. */
 export function emptyResultBlock(b: number): SnpResultBlock {
   const make = () => new Float64Array(b).fill(NaN);
-  return { beta: make(), se: make(), logLikH1: make(), lambdaRemle: make(), lambdaMle: make(), pWald: make(), pLrt: make(), pScore: make() };
+  return {
+    beta: make(),
+    se: make(),
+    logLikH1: make(),
+    lambdaRemle: make(),
+    lambdaMle: make(),
+    pWald: make(),
+    pLrt: make(),
+    pScore: make(),
+  };
 }

@@ -15,7 +15,8 @@ export function hweExactP(nHomA: number, nHomB: number, nHet: number): number {
   probs[mid] = 1;
   let sum = 1;
   for (currHets = mid; currHets > 1; currHets -= 2) {
-    probs[currHets - 2] = (probs[currHets] * currHets * (currHets - 1)) / (4 * (currHomR + 1) * (currHomC + 1));
+    probs[currHets - 2] =
+      (probs[currHets] * currHets * (currHets - 1)) / (4 * (currHomR + 1) * (currHomC + 1));
     sum += probs[currHets - 2];
     currHomR++;
     currHomC++;

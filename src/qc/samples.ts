@@ -36,11 +36,17 @@ export function selectSamples(input: SampleInputs): SampleSelection {
   const { nTotal, phenotypes, covariateRows } = input;
   phenotypes.forEach((p) => {
     if (p.length !== nTotal) {
-      throw new InputError(input.phenotypeFile, `has ${p.length} rows but the genotypes have ${nTotal} individuals`);
+      throw new InputError(
+        input.phenotypeFile,
+        `has ${p.length} rows but the genotypes have ${nTotal} individuals`,
+      );
     }
   });
   if (covariateRows && covariateRows.length !== nTotal) {
-    throw new InputError(input.covariateFile ?? 'covariates', `has ${covariateRows.length} rows but the genotypes have ${nTotal} individuals`);
+    throw new InputError(
+      input.covariateFile ?? 'covariates',
+      `has ${covariateRows.length} rows but the genotypes have ${nTotal} individuals`,
+    );
   }
   const analysed = new Uint8Array(nTotal);
   let nAnalysed = 0;
@@ -51,7 +57,10 @@ export function selectSamples(input: SampleInputs): SampleSelection {
     if (keep) nAnalysed++;
   }
   if (nAnalysed === 0) {
-    throw new InputError(input.phenotypeFile, 'no individual has a phenotype and complete covariates: zero analysable individuals');
+    throw new InputError(
+      input.phenotypeFile,
+      'no individual has a phenotype and complete covariates: zero analysable individuals',
+    );
   }
   const kept: number[] = [];
   for (let i = 0; i < nTotal; i++) if (analysed[i]) kept.push(i);
@@ -75,7 +84,10 @@ export function selectSamples(input: SampleInputs): SampleSelection {
   const keptPhenotypes = phenotypes.map((p) => Float64Array.from(kept, (i) => p[i]));
   keptPhenotypes.forEach((p) => {
     if (p.every((v) => v === p[0])) {
-      throw new InputError(input.phenotypeFile, `phenotype has zero variance over the ${nAnalysed} analysed individuals (every value is ${p[0]})`);
+      throw new InputError(
+        input.phenotypeFile,
+        `phenotype has zero variance over the ${nAnalysed} analysed individuals (every value is ${p[0]})`,
+      );
     }
   });
   const collinear = firstCollinearColumn(columns);

@@ -80,7 +80,8 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
       header = fields.map((f) => f.trim());
       col = Object.fromEntries(header.map((name, k) => [name, k]));
       const missing = required.filter((c) => col[c] === undefined);
-      if (missing.length) throw new InputError(path, `not an .assoc.txt header: no ${missing.join(', ')} column`, lineNo);
+      if (missing.length)
+        throw new InputError(path, `not an .assoc.txt header: no ${missing.join(', ')} column`, lineNo);
       for (const t of PLOT_TESTS) {
         if (col[`p_${t}`] !== undefined) {
           pColumns[t] = new GrowableColumn(Float64Array);
@@ -90,11 +91,17 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
       if (pIndex.length === 0) throw new InputError(path, 'no p_wald, p_lrt or p_score column', lineNo);
       continue;
     }
-    if (fields.length !== header.length) throw new InputError(path, `expected ${header.length} tab-separated fields, found ${fields.length}`, lineNo);
+    if (fields.length !== header.length)
+      throw new InputError(
+        path,
+        `expected ${header.length} tab-separated fields, found ${fields.length}`,
+        lineNo,
+      );
     const chr = fields[col.chr];
     let c = chrLookup.get(chr);
     if (c === undefined) {
-      if (chromosomes.length === 0xffff) throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
+      if (chromosomes.length === 0xffff)
+        throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
       c = chromosomes.length;
       chromosomes.push(chr);
       chrLookup.set(chr, c);

@@ -56,7 +56,12 @@ export interface GenomeLayout {
  * Lays the chromosomes out from per-row chromosome index, position and p (NaN rows ignored).
  * chrIndex, pos and p have one entry per assoc row.
  */
-export function layoutGenome(names: readonly string[], chrIndex: Uint16Array, pos: Float64Array, p: Float64Array): GenomeLayout {
+export function layoutGenome(
+  names: readonly string[],
+  chrIndex: Uint16Array,
+  pos: Float64Array,
+  p: Float64Array,
+): GenomeLayout {
   const nChr = names.length;
   const minPos = new Float64Array(nChr).fill(Infinity);
   const maxPos = new Float64Array(nChr).fill(-Infinity);
@@ -84,7 +89,15 @@ export function layoutGenome(names: readonly string[], chrIndex: Uint16Array, po
   for (const c of present) {
     const width = Math.max(maxPos[c] - minPos[c], floor, 1);
     orderOfTableIndex[c] = chromosomes.length;
-    chromosomes.push({ name: names[c], tableIndex: c, minPos: minPos[c], maxPos: maxPos[c], start: cursor, width, count: count[c] });
+    chromosomes.push({
+      name: names[c],
+      tableIndex: c,
+      minPos: minPos[c],
+      maxPos: maxPos[c],
+      start: cursor,
+      width,
+      count: count[c],
+    });
     cursor += width + gap;
   }
   return { chromosomes, orderOfTableIndex, total: Math.max(cursor - gap, 1) };

@@ -46,20 +46,37 @@ function g(x: unknown): string {
 }
 
 function summaryFacts(s: ReportSummary): string {
-  const facts = [fact('Individuals analysed', s.nAnalysed === null ? 'n/a' : withCommas(s.nAnalysed)), fact('SNPs tested', withCommas(s.snpsTested))];
-  for (const [test, t] of Object.entries(s.tests)) facts.push(fact(`\u03bbGC, ${TEST_LABEL[test]} (${t.column})`, t.lambdaGC === null ? 'n/a' : t.lambdaGC.toFixed(4)));
+  const facts = [
+    fact('Individuals analysed', s.nAnalysed === null ? 'n/a' : withCommas(s.nAnalysed)),
+    fact('SNPs tested', withCommas(s.snpsTested)),
+  ];
+  for (const [test, t] of Object.entries(s.tests))
+    facts.push(
+      fact(
+        `\u03bbGC, ${TEST_LABEL[test]} (${t.column})`,
+        t.lambdaGC === null ? 'n/a' : t.lambdaGC.toFixed(4),
+      ),
+    );
   const nm = s.nullModel;
   if (nm) {
     if (nm.pve !== undefined) facts.push(fact('PVE (null model)', `${g(nm.pve)} \u00b1 ${g(nm.pveSe)}`));
     if (nm.vg !== undefined) facts.push(fact('vg / ve (null model)', `${g(nm.vg)} / ${g(nm.ve)}`));
-    if (nm.remlLogLikelihood !== undefined) facts.push(fact('REML log-likelihood (null)', g(nm.remlLogLikelihood)));
+    if (nm.remlLogLikelihood !== undefined)
+      facts.push(fact('REML log-likelihood (null)', g(nm.remlLogLikelihood)));
   }
   const { genomeWide, suggestive } = s.thresholds;
   const lociBelow = (p: number) => s.loci.filter((l) => l.p <= p).length;
-  const hits = (line: { p: number; snps: number }) => `${withCommas(line.snps)} SNPs in ${withCommas(lociBelow(line.p))} loci`;
+  const hits = (line: { p: number; snps: number }) =>
+    `${withCommas(line.snps)} SNPs in ${withCommas(lociBelow(line.p))} loci`;
   facts.push(fact(`Genome-wide line (${genomeWide.rule})`, hits(genomeWide)));
   facts.push(fact(`Suggestive line (${suggestive.rule})`, hits(suggestive)));
-  if (s.topHits.length) facts.push(fact('Top hit', `${s.topHits[0].rs} (chr ${s.topHits[0].chr}:${s.topHits[0].ps}), p = ${s.topHits[0].p.toExponential(2)}`));
+  if (s.topHits.length)
+    facts.push(
+      fact(
+        'Top hit',
+        `${s.topHits[0].rs} (chr ${s.topHits[0].chr}:${s.topHits[0].ps}), p = ${s.topHits[0].p.toExponential(2)}`,
+      ),
+    );
   if (s.engine) facts.push(fact('Engine', s.engine));
   const total = s.totalSeconds;
   if (total > 0) facts.push(fact('Computation time', `${total.toFixed(total < 10 ? 2 : 1)} s`));
@@ -68,7 +85,10 @@ function summaryFacts(s: ReportSummary): string {
 
 /** The whole page. qqSvgText is the QQ figure, inlined. */
 export function reportHtml(name: string, summary: ReportSummary, page: PageData, qqSvgText: string): string {
-  const data = JSON.stringify({ name, test: summary.plottedTest, topCount: TABLE_ROWS, page }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ name, test: summary.plottedTest, topCount: TABLE_ROWS, page }).replace(
+    /</g,
+    '\\u003c',
+  );
   const testName = TEST_LABEL[summary.plottedTest];
   // Every test the file has (GEMMA's -lmm 4: Wald, LRT, score), as the page script fills them.
   const testHeaders = Object.keys(summary.tests).map((t) => `p (${TEST_LABEL[t]})`);

@@ -37,7 +37,13 @@ export interface PlacedLabel extends LabelBox {
  * the y of the horizontal threshold lines, `obstacles` fixed boxes to keep clear of, `radius` the
  * radius of the ring drawn round each labelled point.
  */
-export function placeLabels(requests: LabelRequest[], area: LabelBox, lineYs: number[], obstacles: LabelBox[], radius: number): (PlacedLabel | null)[] {
+export function placeLabels(
+  requests: LabelRequest[],
+  area: LabelBox,
+  lineYs: number[],
+  obstacles: LabelBox[],
+  radius: number,
+): (PlacedLabel | null)[] {
   const PAD = 2;
   const placed: LabelBox[] = [];
   const out: (PlacedLabel | null)[] = [];
@@ -66,9 +72,14 @@ export function placeLabels(requests: LabelRequest[], area: LabelBox, lineYs: nu
     const below = r.y + g;
     // Spots beside the point first, then stacked rows further away (with a leader line).
     const spots: [number, number, boolean][] = [
-      [right, above, false], [left, above, false], [centre, above, false],
-      [right, r.y - r.h / 2, false], [left, r.y - r.h / 2, false],
-      [right, below, false], [left, below, false], [centre, below, false],
+      [right, above, false],
+      [left, above, false],
+      [centre, above, false],
+      [right, r.y - r.h / 2, false],
+      [left, r.y - r.h / 2, false],
+      [right, below, false],
+      [left, below, false],
+      [centre, below, false],
     ];
     for (let n = 1; n <= 14; n++) {
       const step = n * (r.h + 4);
@@ -95,13 +106,26 @@ export function placeLabels(requests: LabelRequest[], area: LabelBox, lineYs: nu
  * right end, that covers none of `points` (the labelled points, ringed with `radius`) and no box in
  * `taken`; null when there is none. Also inlined in the report page.
  */
-export function legendBox(width: number, y: number, area: LabelBox, points: { x: number; y: number }[], taken: LabelBox[], radius: number): LabelBox | null {
+export function legendBox(
+  width: number,
+  y: number,
+  area: LabelBox,
+  points: { x: number; y: number }[],
+  taken: LabelBox[],
+  radius: number,
+): LabelBox | null {
   const spots = [area.x1 - 4 - width, area.x0 + 8];
   for (let x0 = area.x1 - 4 - 1.5 * width; x0 > area.x0 + 8; x0 -= width / 2) spots.push(x0);
   for (const x0 of spots) {
     const b = { x0, y0: y - 17, x1: x0 + width, y1: y - 2 };
     if (b.y0 < area.y0) return null;
-    const hitsPoint = points.some((p) => p.x > b.x0 - radius - 2 && p.x < b.x1 + radius + 2 && p.y > b.y0 - radius - 2 && p.y < b.y1 + radius + 2);
+    const hitsPoint = points.some(
+      (p) =>
+        p.x > b.x0 - radius - 2 &&
+        p.x < b.x1 + radius + 2 &&
+        p.y > b.y0 - radius - 2 &&
+        p.y < b.y1 + radius + 2,
+    );
     const hitsBox = taken.some((t) => t.x0 < b.x1 && b.x0 < t.x1 && t.y0 < b.y1 && b.y0 < t.y1);
     if (!hitsPoint && !hitsBox) return b;
   }

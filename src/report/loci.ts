@@ -22,7 +22,13 @@ export interface Locus {
  * Clumps `rows` (row indices, ascending p, every one at or below the cut-off) into loci, most
  * significant first. chrIndex and pos are per-row columns of the assoc table.
  */
-export function clumpLoci(rows: ArrayLike<number>, chrIndex: ArrayLike<number>, pos: ArrayLike<number>, p: ArrayLike<number>, windowBp = LOCUS_WINDOW_BP): Locus[] {
+export function clumpLoci(
+  rows: ArrayLike<number>,
+  chrIndex: ArrayLike<number>,
+  pos: ArrayLike<number>,
+  p: ArrayLike<number>,
+  windowBp = LOCUS_WINDOW_BP,
+): Locus[] {
   const loci: Locus[] = [];
   // Loci per chromosome, so that each row is compared with the loci of its own chromosome only.
   const lociOnChromosome = new Map<number, Locus[]>();
@@ -31,7 +37,9 @@ export function clumpLoci(rows: ArrayLike<number>, chrIndex: ArrayLike<number>, 
     const x = Number.isFinite(pos[k]) ? pos[k] : 0;
     const here = lociOnChromosome.get(chrIndex[k]) ?? [];
     // A row within the window of a locus's span [start, end] joins it (its members lie in that span).
-    const home = here.find((l) => x >= l.start - windowBp && x <= l.end + windowBp) ?? here.find((l) => p[l.lead] === p[k]);
+    const home =
+      here.find((l) => x >= l.start - windowBp && x <= l.end + windowBp) ??
+      here.find((l) => p[l.lead] === p[k]);
     if (home) {
       home.snps++;
       home.start = Math.min(home.start, x);

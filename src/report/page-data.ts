@@ -39,9 +39,17 @@ export interface PageData {
   /** Base64 typed arrays, little-endian; detail arrays have one entry per detail SNP, ascending p. */
   background: string;
   detail: {
-    n: number; chr: string; pos: string; p: string; beta: string; se: string; af: string; rs: string;
+    n: number;
+    chr: string;
+    pos: string;
+    p: string;
+    beta: string;
+    se: string;
+    af: string;
+    rs: string;
     /** Alleles joined by newlines (GEMMA's allele1, allele0). */
-    allele1: string; allele0: string;
+    allele1: string;
+    allele0: string;
     /** Every test's p per detail SNP (Float64, base64), for the tests the file has. */
     tests: Partial<Record<PlotTest, string>>;
   };
@@ -70,7 +78,16 @@ export function buildPageData(results: ScanResults): PageData {
   let bits = 0;
   const chromosomes: PageChromosome[] = layout.chromosomes.map((c) => {
     const columns = Math.max(1, Math.min(BG_COLUMNS, c.count));
-    const out = { name: c.name, minPos: c.minPos, maxPos: c.maxPos, start: c.start, width: c.width, count: c.count, columns, bitOffset: bits };
+    const out = {
+      name: c.name,
+      minPos: c.minPos,
+      maxPos: c.maxPos,
+      start: c.start,
+      width: c.width,
+      count: c.count,
+      columns,
+      bitOffset: bits,
+    };
     bits += columns * BG_ROWS;
     return out;
   });
@@ -125,13 +142,24 @@ export function buildPageData(results: ScanResults): PageData {
     bgRows: BG_ROWS,
     background: base64(bitmap),
     detail: {
-      n, chr: base64(chr), pos: base64(pos), p: base64(pv), beta: base64(beta), se: base64(se), af: base64(af), rs: rs.join('\n'),
-      allele1: allele1.join('\n'), allele0: allele0.join('\n'),
+      n,
+      chr: base64(chr),
+      pos: base64(pos),
+      p: base64(pv),
+      beta: base64(beta),
+      se: base64(se),
+      af: base64(af),
+      rs: rs.join('\n'),
+      allele1: allele1.join('\n'),
+      allele0: allele0.join('\n'),
       tests: Object.fromEntries(present.map((t, i) => [t, base64(testP[i])])),
     },
     lines: { ...results.thresholds },
     // A lead above the detail cut-off (a suggestive line above 1e-3) is not on the page: no label.
-    leads: results.loci.slice(0, MAX_PAGE_LEADS).map((l) => detailIndex.get(l.lead)).filter((j): j is number => j !== undefined),
+    leads: results.loci
+      .slice(0, MAX_PAGE_LEADS)
+      .map((l) => detailIndex.get(l.lead))
+      .filter((j): j is number => j !== undefined),
     maxLabels: MAX_LABELS,
   };
 }

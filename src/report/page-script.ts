@@ -285,4 +285,7 @@ const SCRIPT = String.raw`
 `;
 
 /** The script with placeLabels inlined. */
-export const PAGE_SCRIPT = SCRIPT.replace('/*PLACE_LABELS*/ null', () => placeLabels.toString()).replace('/*LEGEND_BOX*/ null', () => legendBox.toString());
+export const PAGE_SCRIPT = SCRIPT.replace('/*PLACE_LABELS*/ null', () => placeLabels.toString()).replace(
+  '/*LEGEND_BOX*/ null',
+  () => legendBox.toString(),
+);

@@ -23,7 +23,12 @@ export async function runPlotCommand(config: PlotConfig): Promise<number> {
   const lock = claimOutputs(config.outDir, config.outPrefix);
   let result: Awaited<ReturnType<typeof writeReport>>;
   try {
-    result = await writeReport(config.assoc, { outDir: config.outDir, outPrefix: config.outPrefix, test: config.test, lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine } });
+    result = await writeReport(config.assoc, {
+      outDir: config.outDir,
+      outPrefix: config.outPrefix,
+      test: config.test,
+      lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine },
+    });
   } finally {
     unlockOutput(lock);
   }

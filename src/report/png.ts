@@ -8,7 +8,10 @@ import { Resvg } from '@resvg/resvg-js';
 import { FONT_FAMILY } from './svg-kit.js';
 
 /** Where Debian's fonts-dejavu-core puts the fonts the figures use (regular and bold). */
-export const DEJAVU_SANS = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
+export const DEJAVU_SANS = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+];
 
 const dejaVuPresent = DEJAVU_SANS.every((f) => existsSync(f));
 
@@ -18,13 +21,18 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
 }
 
 /** The raster itself: size, RGBA pixels (row-major, 4 bytes each) and its PNG encoding. */
-export function rasterise(svg: string, scale = 2): { width: number; height: number; pixels: Uint8Array; png: Uint8Array } {
+export function rasterise(
+  svg: string,
+  scale = 2,
+): { width: number; height: number; pixels: Uint8Array; png: Uint8Array } {
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
     // Scanning every system font costs about a second per figure: load DejaVu Sans directly
     // when it is where Debian puts it, and fall back to the system scan otherwise.
-    font: dejaVuPresent ? { loadSystemFonts: false, fontFiles: DEJAVU_SANS, defaultFontFamily: FONT_FAMILY } : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
+    font: dejaVuPresent
+      ? { loadSystemFonts: false, fontFiles: DEJAVU_SANS, defaultFontFamily: FONT_FAMILY }
+      : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
   });
   const image = resvg.render();
   return { width: image.width, height: image.height, pixels: image.pixels, png: image.asPng() };

@@ -19,7 +19,10 @@ export function betaQuantile(q: number, a: number, b: number): number {
 }
 
 /** The 95% band as -log10 p at about `points` log-spaced ranks: x expected, lower and upper observed. */
-export function qqBand(n: number, points = 120): { x: Float64Array; lower: Float64Array; upper: Float64Array } {
+export function qqBand(
+  n: number,
+  points = 120,
+): { x: Float64Array; lower: Float64Array; upper: Float64Array } {
   const ranks: number[] = [];
   for (let k = 0; k < points; k++) {
     const i = Math.round(Math.exp((Math.log(n) * k) / (points - 1)));
@@ -41,7 +44,10 @@ export function qqBand(n: number, points = 120): { x: Float64Array; lower: Float
  * QQ points (expected, observed -log10 p), most significant first, thinned so that no two kept
  * points are within `resolution` of each other in both coordinates (axis units).
  */
-export function qqPoints(sortedP: Float64Array, resolution: number): { expected: Float64Array; observed: Float64Array } {
+export function qqPoints(
+  sortedP: Float64Array,
+  resolution: number,
+): { expected: Float64Array; observed: Float64Array } {
   const n = sortedP.length;
   const ex: number[] = [];
   const ob: number[] = [];
@@ -63,7 +69,12 @@ const SIZE = 600;
 const M = { left: 72, right: 24, top: 46, bottom: 62 };
 
 /** The QQ plot as an SVG document, square (600 x 600) unless a size is given. */
-export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.snps), size = { width: SIZE, height: SIZE }): string {
+export function qqSvg(
+  stats: TestStatistics,
+  title: string,
+  band = qqBand(stats.snps),
+  size = { width: SIZE, height: SIZE },
+): string {
   const n = stats.snps;
   const plotW = size.width - M.left - M.right;
   const plotH = size.height - M.top - M.bottom;
@@ -72,20 +83,26 @@ export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.
   const xOf = (v: number) => M.left + (v / xMax) * plotW;
   const yOf = (v: number) => M.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
   const body: string[] = [];
-  body.push(`<text x="${M.left}" y="28" font-size="18" font-weight="bold" fill="#222">${escapeXml(title)}</text>`);
+  body.push(
+    `<text x="${M.left}" y="28" font-size="18" font-weight="bold" fill="#222">${escapeXml(title)}</text>`,
+  );
   const xTicks = niceTicks(0, xMax, 6);
   const yTicks = niceTicks(0, yMax, 6);
   for (const t of yTicks) {
     const y = r1(yOf(t));
     body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#ececec"/>`);
     body.push(`<line x1="${M.left - 5}" x2="${M.left}" y1="${y}" y2="${y}" stroke="#444"/>`);
-    body.push(`<text x="${M.left - 9}" y="${y}" font-size="14" text-anchor="end" dominant-baseline="central" fill="#222">${tickLabel(t)}</text>`);
+    body.push(
+      `<text x="${M.left - 9}" y="${y}" font-size="14" text-anchor="end" dominant-baseline="central" fill="#222">${tickLabel(t)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const x = r1(xOf(t));
     body.push(`<line x1="${x}" x2="${x}" y1="${M.top}" y2="${M.top + plotH}" stroke="#ececec"/>`);
     body.push(`<line x1="${x}" x2="${x}" y1="${M.top + plotH}" y2="${M.top + plotH + 5}" stroke="#444"/>`);
-    body.push(`<text x="${x}" y="${M.top + plotH + 22}" font-size="14" text-anchor="middle" fill="#222">${tickLabel(t)}</text>`);
+    body.push(
+      `<text x="${x}" y="${M.top + plotH + 22}" font-size="14" text-anchor="middle" fill="#222">${tickLabel(t)}</text>`,
+    );
   }
   // Band polygon: upper edge left to right, lower edge back.
   if (band.x.length > 1) {
@@ -95,20 +112,33 @@ export function qqSvg(stats: TestStatistics, title: string, band = qqBand(stats.
     body.push(`<polygon points="${pts.join(' ')}" fill="#d3d9e0" fill-opacity="0.8" stroke="none"/>`);
   }
   const diagEnd = Math.min(xMax, yMax);
-  body.push(`<line x1="${xOf(0)}" y1="${yOf(0)}" x2="${r1(xOf(diagEnd))}" y2="${r1(yOf(diagEnd))}" stroke="#c62828" stroke-width="1.2"/>`);
+  body.push(
+    `<line x1="${xOf(0)}" y1="${yOf(0)}" x2="${r1(xOf(diagEnd))}" y2="${r1(yOf(diagEnd))}" stroke="#c62828" stroke-width="1.2"/>`,
+  );
   const { expected, observed } = qqPoints(stats.sortedP, (0.6 * xMax) / plotW);
   body.push('<g fill="#1f4e79" fill-opacity="0.85">');
-  for (let k = expected.length - 1; k >= 0; k--) body.push(`<circle cx="${r1(xOf(expected[k]))}" cy="${r1(yOf(observed[k]))}" r="2.4"/>`);
+  for (let k = expected.length - 1; k >= 0; k--)
+    body.push(`<circle cx="${r1(xOf(expected[k]))}" cy="${r1(yOf(observed[k]))}" r="2.4"/>`);
   body.push('</g>');
-  body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="#444"/>`);
+  body.push(
+    `<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="#444"/>`,
+  );
   body.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + plotH}" stroke="#444"/>`);
-  body.push(`<text x="${r1(M.left + plotW / 2)}" y="${size.height - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`);
-  body.push(`<text transform="translate(22 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Observed ${MINUS_LOG10_P}</text>`);
+  body.push(
+    `<text x="${r1(M.left + plotW / 2)}" y="${size.height - 14}" font-size="16" text-anchor="middle" fill="#222">Expected ${MINUS_LOG10_P}</text>`,
+  );
+  body.push(
+    `<text transform="translate(22 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Observed ${MINUS_LOG10_P}</text>`,
+  );
   const halo = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"';
   // Bottom right, below the diagonal: points only go there under strong deflation, while an
   // inflated scan fills the top left.
   const right = M.left + plotW - 12;
-  body.push(`<text x="${right}" y="${M.top + plotH - 40}" font-size="17" font-weight="bold" text-anchor="end" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`);
-  body.push(`<text x="${right}" y="${M.top + plotH - 16}" font-size="13" text-anchor="end" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`);
+  body.push(
+    `<text x="${right}" y="${M.top + plotH - 40}" font-size="17" font-weight="bold" text-anchor="end" fill="#111" ${halo}>\u03bb<tspan font-size="12" dy="4">GC</tspan><tspan dy="-4"> = ${stats.lambdaGC.toFixed(3)}</tspan></text>`,
+  );
+  body.push(
+    `<text x="${right}" y="${M.top + plotH - 16}" font-size="13" text-anchor="end" fill="#333" ${halo}>${withCommas(n)} SNPs; grey band: 95% interval under the null</text>`,
+  );
   return svgDocument(size.width, size.height, body);
 }

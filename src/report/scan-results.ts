@@ -89,7 +89,12 @@ export function smallestRows(p: Float64Array, sortedP: Float64Array, count: numb
 }
 
 /** Everything the plots, the summary and the page need. */
-export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 500, lines: LineOptions = {}): ScanResults {
+export function analyseScan(
+  table: AssocTable,
+  requested?: PlotTest,
+  topCount = 500,
+  lines: LineOptions = {},
+): ScanResults {
   const { test, note } = choosePlotTest(table, requested);
   const p = table.p[test]!;
   const tests = PLOT_TESTS.filter((t) => table.p[t]).map((t) => {
@@ -98,8 +103,14 @@ export function analyseScan(table: AssocTable, requested?: PlotTest, topCount = 
   });
   const sortedP = tests.find((t) => t.test === test)!.sortedP;
   const thresholds = resolveThresholds(sortedP.length, lines.gwas, lines.suggestive);
-  const hits = { genomeWide: countAtOrBelow(sortedP, thresholds.genomeWide), suggestive: countAtOrBelow(sortedP, thresholds.suggestive) };
-  const candidates = Math.min(countAtOrBelow(sortedP, Math.max(thresholds.genomeWide, thresholds.suggestive)), MAX_CLUMPED_ROWS);
+  const hits = {
+    genomeWide: countAtOrBelow(sortedP, thresholds.genomeWide),
+    suggestive: countAtOrBelow(sortedP, thresholds.suggestive),
+  };
+  const candidates = Math.min(
+    countAtOrBelow(sortedP, Math.max(thresholds.genomeWide, thresholds.suggestive)),
+    MAX_CLUMPED_ROWS,
+  );
   return {
     table,
     test,

@@ -37,7 +37,10 @@ export interface ReportSummary {
   totalSeconds: number;
   topHits: TopHit[];
   /** The plot lines (p), how each was chosen, and SNPs of the plotted test at or below each. */
-  thresholds: { genomeWide: { p: number; rule: string; snps: number }; suggestive: { p: number; rule: string; snps: number } };
+  thresholds: {
+    genomeWide: { p: number; rule: string; snps: number };
+    suggestive: { p: number; rule: string; snps: number };
+  };
   /** Independent loci (distance clumping, loci.ts) at or below the less strict line, leads first by p. */
   loci: { rs: string; chr: string; ps: number; p: number; snps: number; start: number; end: number }[];
   notes: string[];
@@ -46,7 +49,13 @@ export interface ReportSummary {
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** The summary object; `run` is the scan's own record when the report follows a scan. */
-export function buildSummary(results: ScanResults, tool: string, run: RunSummary | undefined, facts: LogFacts, timings: { step: string; seconds: number }[]): ReportSummary {
+export function buildSummary(
+  results: ScanResults,
+  tool: string,
+  run: RunSummary | undefined,
+  facts: LogFacts,
+  timings: { step: string; seconds: number }[],
+): ReportSummary {
   const { table } = results;
   const tests: ReportSummary['tests'] = {};
   const lambdaGC: ReportSummary['lambdaGC'] = {};
@@ -97,8 +106,16 @@ export function buildSummary(results: ScanResults, tool: string, run: RunSummary
     totalSeconds: timings.reduce((a, t) => a + t.seconds, 0),
     topHits,
     thresholds: {
-      genomeWide: { p: results.thresholds.genomeWide, rule: results.thresholds.genomeWideNote, snps: results.hits.genomeWide },
-      suggestive: { p: results.thresholds.suggestive, rule: results.thresholds.suggestiveNote, snps: results.hits.suggestive },
+      genomeWide: {
+        p: results.thresholds.genomeWide,
+        rule: results.thresholds.genomeWideNote,
+        snps: results.hits.genomeWide,
+      },
+      suggestive: {
+        p: results.thresholds.suggestive,
+        rule: results.thresholds.suggestiveNote,
+        snps: results.hits.suggestive,
+      },
     },
     loci: results.loci.map((l) => ({
       rs: table.rs(l.lead),

@@ -5,7 +5,10 @@ export const MINUS_LOG10_P = '\u2212log\u2081\u2080(p)';
 
 /** Escapes text for SVG / HTML content and attribute values. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Rendered width of text in DejaVu Sans, from its digit width (0.636 em), a safe bound for axis labels. */
@@ -20,7 +23,8 @@ export function niceTicks(lo: number, hi: number, target: number): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return ticks;
 }
 
@@ -33,11 +37,27 @@ export function tickLabel(v: number): string {
 export function formatP(p: number): string {
   if (Number.isNaN(p)) return 'nan';
   if (p === 0) return '0';
-  if (p < 1e-3) return p.toExponential(2).replace('e', '\u00d710^').replace(/\^([+-]?)(\d+)$/, (_, s: string, d: string) => superscript(`${s === '-' ? '-' : ''}${d}`));
+  if (p < 1e-3)
+    return p
+      .toExponential(2)
+      .replace('e', '\u00d710^')
+      .replace(/\^([+-]?)(\d+)$/, (_, s: string, d: string) => superscript(`${s === '-' ? '-' : ''}${d}`));
   return p.toPrecision(3);
 }
 
-const SUPERSCRIPT: Record<string, string> = { '-': '\u207b', '0': '\u2070', '1': '\u00b9', '2': '\u00b2', '3': '\u00b3', '4': '\u2074', '5': '\u2075', '6': '\u2076', '7': '\u2077', '8': '\u2078', '9': '\u2079' };
+const SUPERSCRIPT: Record<string, string> = {
+  '-': '\u207b',
+  '0': '\u2070',
+  '1': '\u00b9',
+  '2': '\u00b2',
+  '3': '\u00b3',
+  '4': '\u2074',
+  '5': '\u2075',
+  '6': '\u2076',
+  '7': '\u2077',
+  '8': '\u2078',
+  '9': '\u2079',
+};
 
 /** Unicode superscript digits (for 10⁻⁸ in labels, which render without baseline-shift support). */
 export function superscript(text: string): string {

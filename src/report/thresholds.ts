@@ -7,7 +7,6 @@
 import { UsageError } from '../io/input-error.js';
 import type { ThresholdSpec } from '../model/settings.js';
 
-
 export const DEFAULT_GWAS_LINE: ThresholdSpec = { kind: 'p', p: 5e-8 };
 export const DEFAULT_SUGGESTIVE_LINE: ThresholdSpec = { kind: 'p', p: 1e-5 };
 export const BONFERRONI_ALPHA = 0.05;
@@ -25,7 +24,8 @@ export interface Thresholds {
 export function parseThreshold(flag: string, value: string): ThresholdSpec {
   if (value.trim().toLowerCase() === 'bonferroni') return { kind: 'bonferroni', alpha: BONFERRONI_ALPHA };
   const p = Number(value);
-  if (value.trim() === '' || !(p > 0 && p < 1)) throw new UsageError(`--${flag} ${value}: expected a p-value in (0, 1) or "bonferroni"`);
+  if (value.trim() === '' || !(p > 0 && p < 1))
+    throw new UsageError(`--${flag} ${value}: expected a p-value in (0, 1) or "bonferroni"`);
   return { kind: 'p', p };
 }
 
@@ -36,7 +36,11 @@ function resolve(spec: ThresholdSpec, snpsTested: number): { p: number; note: st
 }
 
 /** The lines for a scan of `snpsTested` SNPs (defaults where a spec is absent). */
-export function resolveThresholds(snpsTested: number, gwas?: ThresholdSpec, suggestive?: ThresholdSpec): Thresholds {
+export function resolveThresholds(
+  snpsTested: number,
+  gwas?: ThresholdSpec,
+  suggestive?: ThresholdSpec,
+): Thresholds {
   const g = resolve(gwas ?? DEFAULT_GWAS_LINE, snpsTested);
   const s = resolve(suggestive ?? DEFAULT_SUGGESTIVE_LINE, snpsTested);
   return { genomeWide: g.p, suggestive: s.p, genomeWideNote: g.note, suggestiveNote: s.note };

@@ -24,10 +24,14 @@ export interface TraitColumns {
 export function readTraitColumns(path: string, requested?: PlotTest): TraitColumns {
   const text = readFileSync(path, 'latin1');
   const headerEnd = text.indexOf('\n');
-  const header = text.slice(0, headerEnd < 0 ? text.length : headerEnd).replace(/\r$/, '').split('\t');
+  const header = text
+    .slice(0, headerEnd < 0 ? text.length : headerEnd)
+    .replace(/\r$/, '')
+    .split('\t');
   const at = (name: string) => header.indexOf(name);
   const test = requested && at(`p_${requested}`) >= 0 ? requested : PLOT_TESTS.find((t) => at(`p_${t}`) >= 0);
-  if (at('chr') < 0 || at('rs') < 0 || at('ps') < 0 || !test) throw new InputError(path, 'not an .assoc.txt header: needs chr, rs, ps and a p column', 1);
+  if (at('chr') < 0 || at('rs') < 0 || at('ps') < 0 || !test)
+    throw new InputError(path, 'not an .assoc.txt header: needs chr, rs, ps and a p column', 1);
   const columns = { chr: at('chr'), rs: at('rs'), ps: at('ps'), p: at(`p_${test}`) };
   const last = Math.max(columns.chr, columns.rs, columns.ps, columns.p);
   let capacity = 1024;
@@ -42,7 +46,7 @@ export function readTraitColumns(path: string, requested?: PlotTest): TraitColum
   let lastChrIndex = -1;
   let rows = 0;
   let lineNo = 1;
-  for (let start = headerEnd + 1; headerEnd >= 0 && start < text.length; ) {
+  for (let start = headerEnd + 1; headerEnd >= 0 && start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     lineNo++;
@@ -53,7 +57,12 @@ export function readTraitColumns(path: string, requested?: PlotTest): TraitColum
         fieldStart[f] = from;
         let tab = text.indexOf('\t', from);
         if (tab < 0 || tab > end) {
-          if (f < last) throw new InputError(path, `expected at least ${last + 1} tab-separated fields, found ${f + 1}`, lineNo);
+          if (f < last)
+            throw new InputError(
+              path,
+              `expected at least ${last + 1} tab-separated fields, found ${f + 1}`,
+              lineNo,
+            );
           tab = text.charCodeAt(end - 1) === 13 ? end - 1 : end;
         }
         fieldEnd[f] = tab;

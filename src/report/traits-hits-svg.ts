@@ -49,11 +49,15 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
   const xOf = (g: number) => M.left + (g / layout.total) * plotW;
   const yOf = (row: number) => M.top + (row + 0.5) * rowH;
   const body: string[] = [];
-  body.push(`<text x="${M.left}" y="26" font-size="18" font-weight="bold" fill="#222">${escapeXml(title)}</text>`);
+  body.push(
+    `<text x="${M.left}" y="26" font-size="18" font-weight="bold" fill="#222">${escapeXml(title)}</text>`,
+  );
   // Alternate chromosome shading.
   layout.chromosomes.forEach((span, c) => {
     if (c % 2 === 0) return;
-    body.push(`<rect x="${r1(xOf(span.start))}" y="${M.top}" width="${r1((span.width / layout.total) * plotW)}" height="${plotH}" fill="#f1f4f8"/>`);
+    body.push(
+      `<rect x="${r1(xOf(span.start))}" y="${M.top}" width="${r1((span.width / layout.total) * plotW)}" height="${plotH}" fill="#f1f4f8"/>`,
+    );
   });
   // Trait rows: every label when they fit, else the rows of round column numbers (50, 100, ...).
   let ticks = traits.map((_, k) => k);
@@ -65,11 +69,18 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
   }
   for (const k of ticks) {
     const y = r1(yOf(k));
-    if (rowH >= 6) body.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#e4e8ee" stroke-width="0.8"/>`);
+    if (rowH >= 6)
+      body.push(
+        `<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#e4e8ee" stroke-width="0.8"/>`,
+      );
     body.push(`<line x1="${M.left - 5}" x2="${M.left}" y1="${y}" y2="${y}" stroke="#444"/>`);
-    body.push(`<text x="${M.left - 9}" y="${y}" font-size="${rowH >= 14 ? 12 : 13}" text-anchor="end" dominant-baseline="central" fill="#222">${traits[k].column}</text>`);
+    body.push(
+      `<text x="${M.left - 9}" y="${y}" font-size="${rowH >= 14 ? 12 : 13}" text-anchor="end" dominant-baseline="central" fill="#222">${traits[k].column}</text>`,
+    );
   }
-  body.push(`<text transform="translate(20 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Trait (phenotype column)</text>`);
+  body.push(
+    `<text transform="translate(20 ${r1(M.top + plotH / 2)}) rotate(-90)" font-size="16" text-anchor="middle" fill="#222">Trait (phenotype column)</text>`,
+  );
   // Marks: suggestive hits first, genome-wide ones on top; one per (kind, cell).
   const radius = Math.max(2.2, Math.min(3.2, rowH * 0.35));
   const seen = new Set<string>();
@@ -87,10 +98,22 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
       layers[strong].push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${r1(strong ? radius : radius * 0.8)}"/>`);
     }
   });
-  body.push(`<g class="suggestive-hits" fill="${CHROMOSOME_COLOURS[0]}" fill-opacity="0.8">`, ...layers[0], '</g>');
-  body.push(`<g class="genome-wide-hits" fill="${SIGNIFICANT_COLOUR}" fill-opacity="0.9">`, ...layers[1], '</g>');
-  body.push(...genomeAxis(layout, xOf, { left: M.left, top: M.top, width: plotW, height: plotH }, height - 14));
-  body.push(`<rect class="plot-area" x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="none"/>`);
+  body.push(
+    `<g class="suggestive-hits" fill="${CHROMOSOME_COLOURS[0]}" fill-opacity="0.8">`,
+    ...layers[0],
+    '</g>',
+  );
+  body.push(
+    `<g class="genome-wide-hits" fill="${SIGNIFICANT_COLOUR}" fill-opacity="0.9">`,
+    ...layers[1],
+    '</g>',
+  );
+  body.push(
+    ...genomeAxis(layout, xOf, { left: M.left, top: M.top, width: plotW, height: plotH }, height - 14),
+  );
+  body.push(
+    `<rect class="plot-area" x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="none" stroke="none"/>`,
+  );
   // Legend, above the plot on the right.
   const first = traits[0]?.thresholds;
   const gw = first ? first.genomeWideNote : '';
@@ -100,9 +123,15 @@ export function traitsHitsSvg(traits: TraitSummary[], title: string): string {
   const gwText = `genome-wide (${gw})`;
   const sugX = M.left + plotW - textWidth(sugText, 12);
   const gwX = sugX - 24 - textWidth(gwText, 12);
-  body.push(`<circle cx="${r1(gwX - 8)}" cy="${legendY - 4}" r="3.2" fill="${SIGNIFICANT_COLOUR}"/><text x="${r1(gwX)}" y="${legendY}" font-size="12" fill="#333">${escapeXml(gwText)}</text>`);
-  body.push(`<circle cx="${r1(sugX - 8)}" cy="${legendY - 4}" r="2.4" fill="${CHROMOSOME_COLOURS[0]}"/><text x="${r1(sugX)}" y="${legendY}" font-size="12" fill="#333">${escapeXml(sugText)}</text>`);
+  body.push(
+    `<circle cx="${r1(gwX - 8)}" cy="${legendY - 4}" r="3.2" fill="${SIGNIFICANT_COLOUR}"/><text x="${r1(gwX)}" y="${legendY}" font-size="12" fill="#333">${escapeXml(gwText)}</text>`,
+  );
+  body.push(
+    `<circle cx="${r1(sugX - 8)}" cy="${legendY - 4}" r="2.4" fill="${CHROMOSOME_COLOURS[0]}"/><text x="${r1(sugX)}" y="${legendY}" font-size="12" fill="#333">${escapeXml(sugText)}</text>`,
+  );
   const total = traits.reduce((a, t) => a + t.hits.length, 0);
-  body.push(`<text x="${M.left}" y="${legendY}" font-size="12" fill="#555">${withCommas(traits.length)} traits, ${withCommas(total)} hit SNPs</text>`);
+  body.push(
+    `<text x="${M.left}" y="${legendY}" font-size="12" fill="#555">${withCommas(traits.length)} traits, ${withCommas(total)} hit SNPs</text>`,
+  );
   return svgDocument(WIDTH, height, body);
 }

@@ -44,16 +44,27 @@ const num = (x: number | null, digits = 3) => (x === null ? 'n/a' : x.toFixed(di
 const count = (x: number | null) => (x === null ? 'n/a' : withCommas(x));
 
 /** Reads every trait's assoc file (one at a time) and writes the summary outputs; returns their paths. */
-export async function writeTraitsReport(inputs: TraitInput[], options: TraitsReportOptions): Promise<string[]> {
+export async function writeTraitsReport(
+  inputs: TraitInput[],
+  options: TraitsReportOptions,
+): Promise<string[]> {
   const traits: TraitSummary[] = [];
-  for (const input of inputs) traits.push(await summariseTrait(input, options.lines ?? {}, options.test, options.keepP));
+  for (const input of inputs)
+    traits.push(await summariseTrait(input, options.lines ?? {}, options.test, options.keepP));
   const name = options.outPrefix;
   const out = (suffix: string) => join(options.outDir, `${name}.${suffix}`);
   const test = traits[0]?.test ?? 'wald';
-  const svg = traitsHitsSvg(traits, `${name}: hits of ${withCommas(traits.length)} traits by genome position (${TEST_LABEL[test]})`);
+  const svg = traitsHitsSvg(
+    traits,
+    `${name}: hits of ${withCommas(traits.length)} traits by genome position (${TEST_LABEL[test]})`,
+  );
   const notes: string[] = [];
-  if (traits.some((t) => t.lambdaGC === null)) notes.push(`lambda_GC is n/a where --keep-p ${options.keepP} left rows out of the file (the median needs every p-value)`);
-  if (traits.some((t) => t.genomeWide === null || t.suggestive === null)) notes.push(`hit counts above --keep-p ${options.keepP} are n/a: those rows are not in the files`);
+  if (traits.some((t) => t.lambdaGC === null))
+    notes.push(
+      `lambda_GC is n/a where --keep-p ${options.keepP} left rows out of the file (the median needs every p-value)`,
+    );
+  if (traits.some((t) => t.genomeWide === null || t.suggestive === null))
+    notes.push(`hit counts above --keep-p ${options.keepP} are n/a: those rows are not in the files`);
   const summary = { traits: traits.map(traitRecord), notes };
   writeFileAtomic(out('traits.hits.svg'), svg);
   writeFileAtomic(out('traits.hits.png'), svgToPng(svg));
@@ -76,15 +87,36 @@ th, td { padding: 4px 10px; text-align: right; border-bottom: 1px solid #edf0f3;
 
 function traitsHtml(name: string, traits: TraitSummary[], svg: string, notes: string[]): string {
   const first = traits[0]?.thresholds;
-  const headers = ['trait', 'n analysed', 'SNPs tested', '\u03bbGC', 'genome-wide hits', 'suggestive hits', 'loci', 'best SNP', 'chr:position', 'best p'];
+  const headers = [
+    'trait',
+    'n analysed',
+    'SNPs tested',
+    '\u03bbGC',
+    'genome-wide hits',
+    'suggestive hits',
+    'loci',
+    'best SNP',
+    'chr:position',
+    'best p',
+  ];
   const rows = traits.map((t) => {
     const cells = [
-      String(t.column), withCommas(t.nAnalysed), withCommas(t.snpsTested), num(t.lambdaGC), count(t.genomeWide), count(t.suggestive), count(t.loci),
-      t.best?.rs ?? 'n/a', t.best ? `${t.best.chr}:${t.best.ps}` : 'n/a', t.best ? t.best.p.toExponential(2) : 'n/a',
+      String(t.column),
+      withCommas(t.nAnalysed),
+      withCommas(t.snpsTested),
+      num(t.lambdaGC),
+      count(t.genomeWide),
+      count(t.suggestive),
+      count(t.loci),
+      t.best?.rs ?? 'n/a',
+      t.best ? `${t.best.chr}:${t.best.ps}` : 'n/a',
+      t.best ? t.best.p.toExponential(2) : 'n/a',
     ];
     return `<tr>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;
   });
-  const lines = first ? `genome-wide line ${escapeXml(first.genomeWideNote)}, suggestive line ${escapeXml(first.suggestiveNote)}` : '';
+  const lines = first
+    ? `genome-wide line ${escapeXml(first.genomeWideNote)}, suggestive line ${escapeXml(first.suggestiveNote)}`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -9,7 +9,14 @@ import { statSync } from 'node:fs';
 import { readAssocTable, type PlotTest } from './assoc-table.js';
 import { clumpLoci } from './loci.js';
 import { genomicControlFromSorted } from './normal-quantile.js';
-import { choosePlotTest, countAtOrBelow, smallestRows, sortedFinite, MAX_CLUMPED_ROWS, type LineOptions } from './scan-results.js';
+import {
+  choosePlotTest,
+  countAtOrBelow,
+  smallestRows,
+  sortedFinite,
+  MAX_CLUMPED_ROWS,
+  type LineOptions,
+} from './scan-results.js';
 import { readTraitColumns, type TraitColumns } from './trait-file.js';
 import { resolveThresholds, type Thresholds } from './thresholds.js';
 
@@ -21,7 +28,15 @@ async function readColumns(path: string, requested: PlotTest | undefined): Promi
   if (statSync(path).size <= WHOLE_FILE_BYTES) return readTraitColumns(path, requested);
   const table = await readAssocTable(path);
   const test = choosePlotTest(table, requested).test;
-  return { rows: table.rows, test, chromosomes: table.chromosomes, chrIndex: table.chrIndex, pos: table.pos, p: table.p[test]!, rs: table.rs };
+  return {
+    rows: table.rows,
+    test,
+    chromosomes: table.chromosomes,
+    chrIndex: table.chrIndex,
+    pos: table.pos,
+    p: table.p[test]!,
+    rs: table.rs,
+  };
 }
 
 /** What a --traits run knows of each trait before its file is read. */
@@ -62,18 +77,31 @@ export interface TraitSummary {
 }
 
 /** Reads one trait's assoc file and summarises it; keepP is the run's --keep-p (undefined: every row). */
-export async function summariseTrait(input: TraitInput, lines: LineOptions, requested: PlotTest | undefined, keepP: number | undefined): Promise<TraitSummary> {
+export async function summariseTrait(
+  input: TraitInput,
+  lines: LineOptions,
+  requested: PlotTest | undefined,
+  keepP: number | undefined,
+): Promise<TraitSummary> {
   const table = await readColumns(input.assocPath, requested);
   const { test, p } = table;
   const sorted = sortedFinite(p);
   const complete = keepP === undefined || table.rows === input.snpsTested;
   // Bonferroni counts every SNP tested, kept or not; NaN rows are few and GEMMA counts them too.
-  const thresholds = resolveThresholds(complete ? sorted.length : input.snpsTested, lines.gwas, lines.suggestive);
+  const thresholds = resolveThresholds(
+    complete ? sorted.length : input.snpsTested,
+    lines.gwas,
+    lines.suggestive,
+  );
   const known = (line: number) => complete || line <= keepP!;
   const count = (line: number) => (known(line) ? countAtOrBelow(sorted, line) : null);
   const loose = Math.max(thresholds.genomeWide, thresholds.suggestive);
   const rows = smallestRows(p, sorted, Math.min(countAtOrBelow(sorted, loose), MAX_CLUMPED_ROWS));
-  const hits = Array.from(rows, (k) => ({ chr: table.chromosomes[table.chrIndex[k]], pos: table.pos[k], p: p[k] }));
+  const hits = Array.from(rows, (k) => ({
+    chr: table.chromosomes[table.chrIndex[k]],
+    pos: table.pos[k],
+    p: p[k],
+  }));
   const first = rows.length ? rows[0] : sorted.length ? smallestRows(p, sorted, 1)[0] : -1;
   const lambda = complete ? genomicControlFromSorted(sorted) : NaN;
   const extents = new Map<string, [number, number]>();
@@ -96,7 +124,15 @@ export async function summariseTrait(input: TraitInput, lines: LineOptions, requ
     genomeWide: count(thresholds.genomeWide),
     suggestive: count(thresholds.suggestive),
     loci: known(loose) ? clumpLoci(rows, table.chrIndex, table.pos, p).length : null,
-    best: first >= 0 ? { rs: table.rs(first), chr: table.chromosomes[table.chrIndex[first]], ps: table.pos[first], p: p[first] } : null,
+    best:
+      first >= 0
+        ? {
+            rs: table.rs(first),
+            chr: table.chromosomes[table.chrIndex[first]],
+            ps: table.pos[first],
+            p: p[first],
+          }
+        : null,
     hits,
     extents,
   };

@@ -67,7 +67,10 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   const summary = buildSummary(results, `lmmscan ${VERSION}`, options.run, facts, timings);
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   // The page shows the QQ plot across its full width (the square one is the paper figure).
-  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, undefined, { width: 1100, height: 460 });
+  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, undefined, {
+    width: 1100,
+    height: 460,
+  });
   const html = reportHtml(name, summary, page, wideQq);
   summary.timings.push({ step: 'report page', seconds: (performance.now() - t2) / 1000 });
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;

@@ -7,7 +7,15 @@
  * written digit by digit (and copied for a SNP whose genotypes repeat an earlier one's in the block).
  * No string or object per row, which kept the garbage collector busier than the formatting itself.
  */
-import { assocRowPrefix, assocStatisticsMaxBytes, pValueFields, primaryPValue, statisticColumns, writeAssocStatistics, type AnalysisKind } from '../io/assoc-format.js';
+import {
+  assocRowPrefix,
+  assocStatisticsMaxBytes,
+  pValueFields,
+  primaryPValue,
+  statisticColumns,
+  writeAssocStatistics,
+  type AnalysisKind,
+} from '../io/assoc-format.js';
 import { BlockRows } from '../io/block-rows.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import type { SnpResultBlock } from '../model/results.js';
@@ -42,7 +50,13 @@ interface SnpPrefixes {
 }
 
 /** Formats the SNP columns of the block positions `positions` once, for all of the unit's traits. */
-function snpPrefixes(block: GenotypeBlock, firstPosition: number, unit: ScanUnit, positions: number[], kind: AnalysisKind): SnpPrefixes {
+function snpPrefixes(
+  block: GenotypeBlock,
+  firstPosition: number,
+  unit: ScanUnit,
+  positions: number[],
+  kind: AnalysisKind,
+): SnpPrefixes {
   const nAnalysed = unit.group.selection.nAnalysed;
   const starts = new Int32Array(positions.length + 1);
   let text = '';
@@ -50,7 +64,13 @@ function snpPrefixes(block: GenotypeBlock, firstPosition: number, unit: ScanUnit
   for (let j = 0; j < positions.length; j++) {
     const pos = positions[j];
     const row = unit.rowOfPosition[firstPosition + pos];
-    const prefix = assocRowPrefix(kind, block.annotations[pos], unit.tested.missing[row], unit.tested.frequency[row], nAnalysed);
+    const prefix = assocRowPrefix(
+      kind,
+      block.annotations[pos],
+      unit.tested.missing[row],
+      unit.tested.frequency[row],
+      nAnalysed,
+    );
     const bytes = Buffer.byteLength(prefix);
     starts[j + 1] = starts[j] + bytes;
     if (bytes > longest) longest = bytes;
@@ -104,7 +124,15 @@ function formatTraitRows(rows: BlockRows, s: BlockTraitStats, r: SnpResultBlock,
     if (p <= 1e-5) s.below1e5++;
     if (!Number.isNaN(p) && (!s.best || p < s.best.p)) {
       const a = block.annotations[pos];
-      s.best = { p, rs: a.rs, chr: a.chr, ps: a.pos, pWald: r.pWald[k], pLrt: r.pLrt[k], pScore: r.pScore[k] };
+      s.best = {
+        p,
+        rs: a.rs,
+        chr: a.chr,
+        ps: a.pos,
+        pWald: r.pWald[k],
+        pLrt: r.pLrt[k],
+        pScore: r.pScore[k],
+      };
     }
     if (keepP !== undefined && !anyAtMost(pColumns, k, keepP)) continue;
     const from = starts[j];
@@ -131,15 +159,25 @@ function formatTraitRows(rows: BlockRows, s: BlockTraitStats, r: SnpResultBlock,
  * p-values are all above it (statistics still count them). It yields every few milliseconds so that
  * the engine's next call, which needs this thread to be dispatched, does not wait for a thousand traits' rows.
  */
-export async function formatComputedBlock(computed: ComputedBlock, kind: AnalysisKind, mode: number, keepP?: number): Promise<BlockOutcome> {
+export async function formatComputedBlock(
+  computed: ComputedBlock,
+  kind: AnalysisKind,
+  mode: number,
+  keepP?: number,
+): Promise<BlockOutcome> {
   const { block, firstPosition } = computed;
   let sliceStart = performance.now();
   const outputs = new Map<string, BlockRows>();
   const stats: Record<string, BlockTraitStats> = {};
   for (const { prepared, positions, results, rowOf } of computed.units) {
     const { unit } = prepared;
-    const statsBytes = assocStatisticsMaxBytes(kind, mode, kind === 'mvlmm' ? unit.group.traitColumns.length : 1);
-    const prefixes = positions.length > 0 ? snpPrefixes(block, firstPosition, unit, positions, kind) : undefined;
+    const statsBytes = assocStatisticsMaxBytes(
+      kind,
+      mode,
+      kind === 'mvlmm' ? unit.group.traitColumns.length : 1,
+    );
+    const prefixes =
+      positions.length > 0 ? snpPrefixes(block, firstPosition, unit, positions, kind) : undefined;
     const rowBytes = (prefixes?.longest ?? 0) + statsBytes;
     for (const id of unit.outputIds) {
       if (!outputs.has(id)) outputs.set(id, new BlockRows(block.count, positions.length * rowBytes));
@@ -147,7 +185,18 @@ export async function formatComputedBlock(computed: ComputedBlock, kind: Analysi
     }
     if (!prefixes) continue;
     const distinct = results.length > 0 ? results[0].beta.length : 0;
-    const shared: UnitBlock = { kind, mode, keepP, block, positions, prefixes, rowOf, statsStart: new Int32Array(distinct), statsEnd: new Int32Array(distinct), statsBytes };
+    const shared: UnitBlock = {
+      kind,
+      mode,
+      keepP,
+      block,
+      positions,
+      prefixes,
+      rowOf,
+      statsStart: new Int32Array(distinct),
+      statsEnd: new Int32Array(distinct),
+      statsBytes,
+    };
     for (let t = 0; t < results.length; t++) {
       if (performance.now() - sliceStart > FORMAT_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));

@@ -119,15 +119,24 @@ export async function computeGenotypeBlock(
     const sel = unit.group.selection;
     const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
     if (kind === 'lm') {
-      const tests = await clock.time(performance.now(), engine.testLinear(prepared.linearModels, genotypes, positions.length, mode as LmmTestMode));
+      const tests = await clock.time(
+        performance.now(),
+        engine.testLinear(prepared.linearModels, genotypes, positions.length, mode as LmmTestMode),
+      );
       entry.results = tests.value;
       computed.testMs += tests.ms;
     } else if (kind === 'mvlmm') {
       const plan = prepared.mvPlan!;
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
-      const rotation = await clock.time(performance.now(), engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count));
+      const rotation = await clock.time(
+        performance.now(),
+        engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count),
+      );
       const model = { data: plan.data, nullModel: plan.nullModel, mode: plan.mode };
-      const tests = await clock.time(performance.now(), engine.testMultivariate(model, rotation.value, distinct.count));
+      const tests = await clock.time(
+        performance.now(),
+        engine.testMultivariate(model, rotation.value, distinct.count),
+      );
       entry.results = [tests.value];
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

@@ -9,7 +9,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AtomicWriter, describeFsError, OutputError, syncFolder, writeFileAtomic } from '../io/atomic-file.js';
+import {
+  AtomicWriter,
+  describeFsError,
+  OutputError,
+  syncFolder,
+  writeFileAtomic,
+} from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
 import { contentHash } from '../io/content-hash.js';
 
@@ -27,7 +33,8 @@ export function fileIdentity(path: string | undefined): string | null {
 function changedInput(found: unknown, wanted: unknown): string | undefined {
   if (!Array.isArray(found) || !Array.isArray(wanted)) return undefined;
   for (let k = 0; k < wanted.length; k++) {
-    if (found[k] !== wanted[k] && typeof wanted[k] === 'string') return (wanted[k] as string).replace(/:\d+:[0-9a-f]+$/, '');
+    if (found[k] !== wanted[k] && typeof wanted[k] === 'string')
+      return (wanted[k] as string).replace(/:\d+:[0-9a-f]+$/, '');
   }
   return undefined;
 }
@@ -67,8 +74,13 @@ export class BlockCheckpoint {
       if (!resume) rmSync(this.dir, { recursive: true, force: true });
       else if (found !== this.manifestText) {
         const changed = found ? changedInput(parseOr(found)?.inputs, manifest.inputs) : undefined;
-        if (changed) throw new UsageError(`--resume: input ${changed} changed since ${this.dir} was made (its content differs); remove the checkpoint or run without --resume`);
-        throw new UsageError(`--resume: ${this.dir} was made by a different command or different inputs; remove it or run without --resume`);
+        if (changed)
+          throw new UsageError(
+            `--resume: input ${changed} changed since ${this.dir} was made (its content differs); remove the checkpoint or run without --resume`,
+          );
+        throw new UsageError(
+          `--resume: ${this.dir} was made by a different command or different inputs; remove it or run without --resume`,
+        );
       }
     }
   }
@@ -142,7 +154,8 @@ export class BlockCheckpoint {
   async writeRecords(records: Array<[name: string, value: unknown]>): Promise<void> {
     this.ensureCreated();
     // A bounded number of files open at once.
-    for (let i = 0; i < records.length; i += RECORDS_AT_ONCE) await this.writeRecordGroup(records.slice(i, i + RECORDS_AT_ONCE));
+    for (let i = 0; i < records.length; i += RECORDS_AT_ONCE)
+      await this.writeRecordGroup(records.slice(i, i + RECORDS_AT_ONCE));
   }
 
   private async writeRecordGroup(records: Array<[name: string, value: unknown]>): Promise<void> {

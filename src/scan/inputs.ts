@@ -3,7 +3,12 @@
  * (the "read" step of the data flow).
  */
 import { readCovariateFile, readPhenotypeFile, genotypeSamples } from '../io/bimbam.js';
-import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf, openGenotypes } from '../io/genotype-registry.js';
+import {
+  genotypeFiles,
+  genotypeFlagsHint,
+  genotypeFormatOf,
+  openGenotypes,
+} from '../io/genotype-registry.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
@@ -38,17 +43,27 @@ export interface TraitGroup {
 
 /** Number of phenotype columns: fields of the -p file's first line, or the genotype file's own columns. */
 function availableColumns(config: ScanConfig, source: GenotypeSource): number {
-  if (config.pheno) return splitColumns(readLines(config.pheno, 'phenotype file')[0] ?? '', config.pheno, 1).length;
+  if (config.pheno)
+    return splitColumns(readLines(config.pheno, 'phenotype file')[0] ?? '', config.pheno, 1).length;
   return source.embeddedPhenotypes?.count ?? 0;
 }
 
 /** Columns of an ID-keyed table (1-based after the IDs) chosen by names or a number list, else `fallback`. */
-function tableColumns(table: SampleTable, names: string[] | undefined, numbers: string | undefined, flag: string, fallback: () => number[]): number[] {
+function tableColumns(
+  table: SampleTable,
+  names: string[] | undefined,
+  numbers: string | undefined,
+  flag: string,
+  fallback: () => number[],
+): number[] {
   if (names) {
     return names.map((name) => {
       const k = table.names.indexOf(name);
       if (k < 0) {
-        throw new InputError(table.file, `no column named ${name} (--${flag}-name; the columns are ${table.names.join(', ')})`);
+        throw new InputError(
+          table.file,
+          `no column named ${name} (--${flag}-name; the columns are ${table.names.join(', ')})`,
+        );
       }
       return k + 1;
     });
@@ -79,9 +94,14 @@ function groupTraits(
   joint: boolean,
 ): TraitGroup[] {
   if (covariates && covariates.length !== nTotal) {
-    throw new InputError(covariateFile ?? 'covariates', `has ${covariates.length} rows but the genotypes have ${nTotal} individuals`);
+    throw new InputError(
+      covariateFile ?? 'covariates',
+      `has ${covariates.length} rows but the genotypes have ${nTotal} individuals`,
+    );
   }
-  const covariateMissing = covariates ? Uint8Array.from(covariates, (row) => (row.some((v) => Number.isNaN(v)) ? 1 : 0)) : null;
+  const covariateMissing = covariates
+    ? Uint8Array.from(covariates, (row) => (row.some((v) => Number.isNaN(v)) ? 1 : 0))
+    : null;
   // The multivariate LMM analyses its traits together: GEMMA drops anyone missing any of them.
   const groups = joint ? [phenotypes.map((_, t) => t)] : groupByMissingness(phenotypes, covariateMissing);
   return groups.map((members) => ({
@@ -89,7 +109,8 @@ function groupTraits(
     selection: selectSamples({
       nTotal,
       phenotypes: members.map((t) => phenotypes[t]),
-      phenotypeFile: members.length === 1 ? `${phenotypeFile} (column ${columns[members[0]]})` : phenotypeFile,
+      phenotypeFile:
+        members.length === 1 ? `${phenotypeFile} (column ${columns[members[0]]})` : phenotypeFile,
       covariateRows: covariates,
       covariateFile,
     }),
@@ -99,16 +120,25 @@ function groupTraits(
 /** The rows of a row-aligned file (-p, -c: one row per sample of the genotype file) for the chosen samples. */
 function chosenRows<T>(rows: T[], source: GenotypeSource, file: string): T[] {
   if (rows.length !== source.samplesInFile) {
-    throw new InputError(file, `has ${rows.length} rows but the genotypes have ${source.samplesInFile} individuals`);
+    throw new InputError(
+      file,
+      `has ${rows.length} rows but the genotypes have ${source.samplesInFile} individuals`,
+    );
   }
   if (source.nSamples === source.samplesInFile) return rows;
   return Array.from(source.sampleRows, (i) => rows[i]);
 }
 
 /** Values of a table's chosen columns (1-based) for the source's samples, NaN where a sample has no row. */
-function tableValues(table: SampleTable, columns: number[], source: GenotypeSource, notes: string[]): Float64Array[] {
+function tableValues(
+  table: SampleTable,
+  columns: number[],
+  source: GenotypeSource,
+  notes: string[],
+): Float64Array[] {
   const { rowOf, unmatched } = matchSamples(source.sampleIds!, table.ids, table.file, table.lines);
-  if (unmatched > 0) notes.push(`${unmatched} sample IDs of ${table.file} are not among the genotype samples (ignored)`);
+  if (unmatched > 0)
+    notes.push(`${unmatched} sample IDs of ${table.file} are not among the genotype samples (ignored)`);
   return columns.map((c) => {
     if (c > table.names.length) {
       throw new InputError(table.file, `no column ${c} (the table has ${table.names.length} after the IDs)`);
@@ -119,12 +149,22 @@ function tableValues(table: SampleTable, columns: number[], source: GenotypeSour
 }
 
 /** Phenotype values over the source's samples, and the file they came from. */
-function readTraits(config: ScanConfig, source: GenotypeSource, columns: number[], table: SampleTable | null, notes: string[]): { values: Float64Array[]; file: string } {
+function readTraits(
+  config: ScanConfig,
+  source: GenotypeSource,
+  columns: number[],
+  table: SampleTable | null,
+  notes: string[],
+): { values: Float64Array[]; file: string } {
   if (table) return { values: tableValues(table, columns, source, notes), file: table.file };
   if (config.pheno) {
     const values = readPhenotypeFile(config.pheno, columns);
-    if (source.nSamples === source.samplesInFile || values.length === 0) return { values, file: config.pheno };
-    return { values: values.map((v) => Float64Array.from(chosenRows(Array.from(v), source, config.pheno!))), file: config.pheno };
+    if (source.nSamples === source.samplesInFile || values.length === 0)
+      return { values, file: config.pheno };
+    return {
+      values: values.map((v) => Float64Array.from(chosenRows(Array.from(v), source, config.pheno!))),
+      file: config.pheno,
+    };
   }
   const embedded = source.embeddedPhenotypes;
   if (!embedded) {
@@ -134,11 +174,21 @@ function readTraits(config: ScanConfig, source: GenotypeSource, columns: number[
 }
 
 /** Covariate rows over the source's samples (-c by row, --covar by ID), or null for none. */
-function readCovariates(config: ScanConfig, source: GenotypeSource, notes: string[]): { rows: Float64Array[] | null; file?: string } {
-  if (config.covariates) return { rows: chosenRows(readCovariateFile(config.covariates).rows, source, config.covariates), file: config.covariates };
+function readCovariates(
+  config: ScanConfig,
+  source: GenotypeSource,
+  notes: string[],
+): { rows: Float64Array[] | null; file?: string } {
+  if (config.covariates)
+    return {
+      rows: chosenRows(readCovariateFile(config.covariates).rows, source, config.covariates),
+      file: config.covariates,
+    };
   if (!config.covarTable) return { rows: null };
   const table = readSampleTable(config.covarTable, 'covariate table');
-  const columns = tableColumns(table, config.covarNames, config.covarColNums, 'covar', () => table.names.map((_, k) => k + 1));
+  const columns = tableColumns(table, config.covarNames, config.covarColNums, 'covar', () =>
+    table.names.map((_, k) => k + 1),
+  );
   const values = tableValues(table, columns, source, notes);
   const rows = Array.from({ length: source.nSamples }, (_, i) => Float64Array.from(values, (v) => v[i]));
   return { rows, file: config.covarTable };
@@ -158,7 +208,10 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
     const { rowOf } = matchSamples(source.sampleIds, ids, config.kinshipIds);
     const missing = rowOf.indexOf(-1);
     if (missing >= 0) {
-      throw new InputError(config.kinshipIds, `genotype sample ${source.sampleIds[missing].iid} is not listed (the -k matrix has no row for it)`);
+      throw new InputError(
+        config.kinshipIds,
+        `genotype sample ${source.sampleIds[missing].iid} is not listed (the -k matrix has no row for it)`,
+      );
     }
     return { size: ids.length, rows: rowOf };
   }
@@ -183,7 +236,10 @@ export function openInputs(config: ScanConfig): ScanInputs {
     // too few is blamed itself, not the covariates or genotypes compared with it afterwards.
     const nGenotyped = config.geno ? genotypeSamples(config.geno) : undefined;
     if (nGenotyped !== undefined && nGenotyped !== rowCount) {
-      throw new InputError(config.pheno, `has ${rowCount} rows but the genotype file ${config.geno} has ${nGenotyped} individuals`);
+      throw new InputError(
+        config.pheno,
+        `has ${rowCount} rows but the genotype file ${config.geno} has ${nGenotyped} individuals`,
+      );
     }
   }
   if (config.phenoTable && config.pheno) {
@@ -203,13 +259,31 @@ export function openInputs(config: ScanConfig): ScanInputs {
     const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns, table, notes);
     if (config.groups) {
       if (nTotal !== source.samplesInFile) {
-        throw new UsageError('--groups with --keep / --remove is not supported: subset the group file instead');
+        throw new UsageError(
+          '--groups with --keep / --remove is not supported: subset the group file instead',
+        );
       }
       maskMissingGroups(readGroupFile(config.groups), phenotypes, config.groups, phenotypeFile);
     }
-    const groups = groupTraits(nTotal, columns, phenotypes, phenotypeFile, covariates, covariateFile, !config.traits && columns.length > 1);
+    const groups = groupTraits(
+      nTotal,
+      columns,
+      phenotypes,
+      phenotypeFile,
+      covariates,
+      covariateFile,
+      !config.traits && columns.length > 1,
+    );
     const kinshipRows = kinshipRowsOf(config, source);
-    return { source, selection: groups[0].selection, groups, traitColumns: columns, snpsInFile: source.snpCount, notes, kinshipRows };
+    return {
+      source,
+      selection: groups[0].selection,
+      groups,
+      traitColumns: columns,
+      snpsInFile: source.snpCount,
+      notes,
+      kinshipRows,
+    };
   } catch (e) {
     source.close();
     throw e;

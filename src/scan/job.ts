@@ -21,13 +21,19 @@ import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf, type KinshipPart } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
-import { genotypeFile, kinshipSourceOf, prepareScan, recordKey, Stopwatch, type ScanSetup } from './phase-prepare.js';
+import {
+  genotypeFile,
+  kinshipSourceOf,
+  prepareScan,
+  recordKey,
+  Stopwatch,
+  type ScanSetup,
+} from './phase-prepare.js';
 import { scanBlockRange } from './phase-scan.js';
 import type { BlockTraitStats } from './block-format.js';
 import { checkScanConfig } from './preflight.js';
 import { finishScan, type NullModelRecord } from './phase-merge.js';
 import { VERSION } from '../version.js';
-
 
 /**
  * What a library caller watches and steers (src/api/): each finished block's rows, progress, and
@@ -50,7 +56,12 @@ export interface JobResult {
 }
 
 /** What a checkpoint must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
-function scanManifest(config: ScanConfig, engine: string, tested: number, blockSize: number): Record<string, unknown> {
+function scanManifest(
+  config: ScanConfig,
+  engine: string,
+  tested: number,
+  blockSize: number,
+): Record<string, unknown> {
   return {
     version: VERSION,
     engine,
@@ -73,7 +84,12 @@ function scanManifest(config: ScanConfig, engine: string, tested: number, blockS
  * Runs the job described by config with the given engine. `hooks.kinshipSums`, given the number of individuals in
  * the genotype file, returns kinship sums computed elsewhere (merged kinship shards) for -gk / --loco.
  */
-export async function runJob(config: ScanConfig, engine: Engine, engineNote: string, hooks: JobHooks = {}): Promise<JobResult> {
+export async function runJob(
+  config: ScanConfig,
+  engine: Engine,
+  engineNote: string,
+  hooks: JobHooks = {},
+): Promise<JobResult> {
   checkScanConfig(config);
   hooks.signal?.throwIfAborted();
   const clock = new Stopwatch();
@@ -87,9 +103,16 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
     hooks.signal?.throwIfAborted();
     if (!setup) {
       const kinship = kinshipOf(pass);
-      if (!kinship) throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`);
+      if (!kinship)
+        throw new InputError(
+          genotypeFile(config),
+          `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`,
+        );
       const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
-      writeMatrixFile(out(suffix), kinship, inputs.selection.nTotal, inputs.selection.nTotal, { what: 'kinship matrix', quiet: config.quiet });
+      writeMatrixFile(out(suffix), kinship, inputs.selection.nTotal, inputs.selection.nTotal, {
+        what: 'kinship matrix',
+        quiet: config.quiet,
+      });
       summary.totalMinutes = clock.totalMinutes;
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
@@ -102,12 +125,24 @@ export async function runJob(config: ScanConfig, engine: Engine, engineNote: str
 }
 
 /** The scan and merge phases in this process, through a resumable checkpoint next to the outputs. */
-async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js').GenotypeSource, engine: Engine, clock: Stopwatch, engineNote: string, hooks: JobHooks): Promise<string[]> {
+async function scanLocally(
+  setup: ScanSetup,
+  source: import('../io/genotypes.js').GenotypeSource,
+  engine: Engine,
+  clock: Stopwatch,
+  engineNote: string,
+  hooks: JobHooks,
+): Promise<string[]> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const checkpoint = new BlockCheckpoint(join(config.outDir, `${config.outPrefix}.checkpoint`), scanManifest(config, engine.name, union.length, setup.blockSize), Boolean(config.resume));
+  const checkpoint = new BlockCheckpoint(
+    join(config.outDir, `${config.outPrefix}.checkpoint`),
+    scanManifest(config, engine.name, union.length, setup.blockSize),
+    Boolean(config.resume),
+  );
   let firstBlock = 0;
   while (firstBlock < totalBlocks && checkpoint.has(firstBlock)) firstBlock++;
-  if (config.resume && !config.quiet && firstBlock > 0) process.stderr.write(`resuming: ${firstBlock} of ${totalBlocks} blocks already done\n`);
+  if (config.resume && !config.quiet && firstBlock > 0)
+    process.stderr.write(`resuming: ${firstBlock} of ${totalBlocks} blocks already done\n`);
 
   // Units of a plain or --traits run are prepared now (their null models go to the log and the
   // trait table even when every block is already done); LOCO units when their chromosome comes.
@@ -118,26 +153,46 @@ async function scanLocally(setup: ScanSetup, source: import('../io/genotypes.js'
       p = await prepareUnit(unit, kind, mode, config.search, engine);
       prepared.set(unit, p);
       if (kind === 'lmm') {
-        await checkpoint.writeRecords(p.plans.map((plan, t) => [recordKey(unit, t), { label: unit.label, column: unit.group.traitColumns[t], n: plan.n, nullModel: plan.nullModel }]));
+        await checkpoint.writeRecords(
+          p.plans.map((plan, t) => [
+            recordKey(unit, t),
+            { label: unit.label, column: unit.group.traitColumns[t], n: plan.n, nullModel: plan.nullModel },
+          ]),
+        );
       }
     }
     return p;
   };
   if (!config.loco) for (const unit of units) await get(unit);
   if (kind === 'mvlmm') setup.summary.mvNullModel = prepared.get(units[0])?.mvPlan?.nullModel;
-  if (!config.loco && !config.traits && kind === 'lmm') setup.summary.nullModel = prepared.get(units[0])?.plans[0]?.nullModel;
+  if (!config.loco && !config.traits && kind === 'lmm')
+    setup.summary.nullModel = prepared.get(units[0])?.plans[0]?.nullModel;
   clock.lap('null models');
 
   const printed = new Progress('Testing SNPs', union.length, config.quiet);
-  const progress = { update: (done: number) => (printed.update(done), hooks.onProgress?.(done, union.length)) };
+  const progress = {
+    update: (done: number) => (printed.update(done), hooks.onProgress?.(done, union.length)),
+  };
   const sink = async (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => {
     hooks.signal?.throwIfAborted();
     await checkpoint.write(k, texts, stats);
     await hooks.onBlock?.(k, texts);
   };
-  const times = await scanBlockRange(setup, source, engine, firstBlock, totalBlocks, { get, release: (unit) => prepared.delete(unit) }, sink, progress);
+  const times = await scanBlockRange(
+    setup,
+    source,
+    engine,
+    firstBlock,
+    totalBlocks,
+    { get, release: (unit) => prepared.delete(unit) },
+    sink,
+    progress,
+  );
   clock.lap('scan (reading, rotation and optimization)');
-  clock.timings.push({ label: 'calculating UtX', minutes: times.rotateMs / 60_000 }, { label: 'optimization', minutes: times.testMs / 60_000 });
+  clock.timings.push(
+    { label: 'calculating UtX', minutes: times.rotateMs / 60_000 },
+    { label: 'optimization', minutes: times.testMs / 60_000 },
+  );
 
   // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
   setup.summary.engine = `${engine.describe()} (${engineNote})`;
@@ -153,7 +208,13 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
   let inputs: ReturnType<typeof openInputs> | undefined;
   try {
     inputs = openInputs(config);
-    requireJobMemory('-eigen', { engine: engine.name, nTotal: inputs.selection.nTotal, nAnalysed: inputs.selection.nAnalysed, computesKinship: false, readsKinship: Boolean(config.kinship) });
+    requireJobMemory('-eigen', {
+      engine: engine.name,
+      nTotal: inputs.selection.nTotal,
+      nAnalysed: inputs.selection.nAnalysed,
+      computesKinship: false,
+      readsKinship: Boolean(config.kinship),
+    });
     const eigen = await eigenForAnalysed(kinshipSourceOf(config, inputs), inputs.selection, engine, (m) => {
       if (!config.quiet) process.stderr.write(`lmmscan: ${m}\n`);
     });

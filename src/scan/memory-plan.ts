@@ -47,7 +47,8 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   if (s.nAnalysed > 0 && s.givenEigen) {
     return { bytes: squares(1, s.nAnalysed), detail: 'the eigenvectors read, 1 n x n float64' };
   }
-  if (s.nAnalysed === 0) return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
+  if (s.nAnalysed === 0)
+    return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
   const solver = s.engine === 'ts' ? 3 : 4;
   const eigen = squares(solver + 1, s.nAnalysed);
   const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
@@ -78,8 +79,7 @@ export function requireJobMemory(task: string, s: JobSizes): void {
     const three = squares(3, s.nAnalysed);
     if (three <= EIGEN_THREE_REGION_BYTES) {
       windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
-    }
-    else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
+    } else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
   }
   for (const [what, size, need] of windowed) {
     if (need > WASM_WINDOW_BYTES - (64 << 20)) {

@@ -15,7 +15,13 @@ export interface MvPlan extends MvScanModel {
 }
 
 /** Rotates covariates and traits, fits the null model, and freezes the plan. */
-export async function buildMvPlan(eigen: Eigen, selection: SampleSelection, mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<MvPlan> {
+export async function buildMvPlan(
+  eigen: Eigen,
+  selection: SampleSelection,
+  mode: LmmTestMode,
+  search: LambdaSearch,
+  engine: Engine,
+): Promise<MvPlan> {
   const n = selection.nAnalysed;
   const d = selection.phenotypes.length;
   const X = await engine.rotate(eigen.vectors, n, selection.covariates, selection.nCvt);

@@ -44,7 +44,12 @@ function nullModelNote(label: string, n: number, m: NullModel): string {
 }
 
 /** Writes the outputs of a finished scan and returns their paths (the log last). */
-export async function finishScan(setup: ScanSetup, results: BlockResults, records: Map<string, NullModelRecord>, clock: Stopwatch): Promise<string[]> {
+export async function finishScan(
+  setup: ScanSetup,
+  results: BlockResults,
+  records: Map<string, NullModelRecord>,
+  clock: Stopwatch,
+): Promise<string[]> {
   const { config, units, summary, kind, mode, totalBlocks } = setup;
   const out = (suffix: string) => outputPath(setup, suffix);
   const outputs: string[] = [];
@@ -52,11 +57,21 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
     summary.notes.push('LOCO null models per chromosome (kinship without that chromosome):');
     for (const unit of units) {
       const r = records.get(`assoc.chr${unit.chromosomeCode}`);
-      if (r) summary.notes.push(nullModelNote(`  chr ${setup.chromosomes[unit.chromosomeCode!]}`, r.n, r.nullModel));
+      if (r)
+        summary.notes.push(
+          nullModelNote(`  chr ${setup.chromosomes[unit.chromosomeCode!]}`, r.n, r.nullModel),
+        );
     }
   }
   const targets: OutputTarget[] = [];
-  for (const unit of units) for (const id of unit.outputIds) if (!targets.some((t) => t.id === id)) targets.push({ id, path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`), header: assocHeader(kind, mode, unit.group.traitColumns.length) });
+  for (const unit of units)
+    for (const id of unit.outputIds)
+      if (!targets.some((t) => t.id === id))
+        targets.push({
+          id,
+          path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`),
+          header: assocHeader(kind, mode, unit.group.traitColumns.length),
+        });
   if (config.traits) {
     const traitRows: TraitRow[] = [];
     const traitInputs: TraitInput[] = [];
@@ -75,7 +90,12 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
       unit.outputIds.forEach((id, t) => {
         const stats = statsOf.get(id) ?? [];
         const r = records.get(id);
-        traitRows.push({ column: unit.group.traitColumns[t], n: unit.group.selection.nAnalysed, nullModel: r?.nullModel, stats: mergeTraitStats(stats) });
+        traitRows.push({
+          column: unit.group.traitColumns[t],
+          n: unit.group.selection.nAnalysed,
+          nullModel: r?.nullModel,
+          stats: mergeTraitStats(stats),
+        });
         const assocPath = targets.find((target) => target.id === id)!.path;
         const row = traitRows[traitRows.length - 1];
         traitInputs.push({ column: row.column, assocPath, nAnalysed: row.n, snpsTested: row.stats.tested });
@@ -88,14 +108,29 @@ export async function finishScan(setup: ScanSetup, results: BlockResults, record
     if (config.plots !== false) {
       traitInputs.sort((a, b) => a.column - b.column);
       const lines = { gwas: config.gwasLine, suggestive: config.suggestiveLine };
-      outputs.push(...(await writeTraitsReport(traitInputs, { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, lines, keepP: config.keepP })));
+      outputs.push(
+        ...(await writeTraitsReport(traitInputs, {
+          outDir: config.outDir,
+          outPrefix: config.outPrefix,
+          test: config.plotTest,
+          lines,
+          keepP: config.keepP,
+        })),
+      );
       clock.lap('traits summary report');
     }
   } else {
     await results.assemble(targets, totalBlocks);
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
-      const report = await writeReport(out('assoc.txt'), { outDir: config.outDir, outPrefix: config.outPrefix, test: config.plotTest, lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine }, run: summary, elapsedSeconds: clock.totalMinutes * 60 });
+      const report = await writeReport(out('assoc.txt'), {
+        outDir: config.outDir,
+        outPrefix: config.outPrefix,
+        test: config.plotTest,
+        lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine },
+        run: summary,
+        elapsedSeconds: clock.totalMinutes * 60,
+      });
       summary.genomicControl = report.genomicControl;
       outputs.push(...report.outputs);
       clock.lap('plots and report');

@@ -72,29 +72,46 @@ export interface PreparedScan {
 /** Rejects contradictory analysis flags with a UsageError. */
 export function checkModes(config: ScanConfig): void {
   const lmmOrLm = config.lmm !== undefined || config.lm !== undefined;
-  const modes = [config.kinshipKind !== undefined && !config.loco, config.lmm !== undefined, config.lm !== undefined, config.writeEigen].filter(Boolean).length;
+  const modes = [
+    config.kinshipKind !== undefined && !config.loco,
+    config.lmm !== undefined,
+    config.lm !== undefined,
+    config.writeEigen,
+  ].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to do: give one of -gk, -lmm, -lm or -eigen');
   if (modes > 1) throw new UsageError('give only one of -gk, -lmm, -lm and -eigen per run (as GEMMA)');
   if (config.traits && !lmmOrLm) throw new UsageError('--traits works with -lmm or -lm');
   if (config.keepP !== undefined && !config.traits) throw new UsageError('--keep-p works with --traits');
   if (config.phenotypeColumns.length > 1) {
     // GEMMA's multivariate LMM; the other analyses take one column (--traits scans many one by one).
-    if (config.lm !== undefined || config.fit || config.traits) throw new UsageError(`-n ${config.phenotypeColumns.join(' ')}: several columns work with -lmm (the multivariate LMM), -gk and -eigen`);
-    if (config.loco) throw new UsageError('--loco with several -n columns (the multivariate LMM) is not supported yet');
+    if (config.lm !== undefined || config.fit || config.traits)
+      throw new UsageError(
+        `-n ${config.phenotypeColumns.join(' ')}: several columns work with -lmm (the multivariate LMM), -gk and -eigen`,
+      );
+    if (config.loco)
+      throw new UsageError('--loco with several -n columns (the multivariate LMM) is not supported yet');
   }
   if (config.loco) {
-    if (config.lmm === undefined) throw new UsageError('--loco needs -lmm (it builds one kinship per chromosome and tests that chromosome against it)');
-    if (config.kinship || config.eigenValuesFile || config.groups) throw new UsageError('--loco computes its kinships from the genotypes: drop -k / -d / -u / --groups');
+    if (config.lmm === undefined)
+      throw new UsageError(
+        '--loco needs -lmm (it builds one kinship per chromosome and tests that chromosome against it)',
+      );
+    if (config.kinship || config.eigenValuesFile || config.groups)
+      throw new UsageError('--loco computes its kinships from the genotypes: drop -k / -d / -u / --groups');
     if (config.traits) throw new UsageError('--loco and --traits cannot be combined in one run');
-    if (config.locoChromosome) throw new UsageError('give either --loco (every chromosome) or -loco CHR (one), not both');
+    if (config.locoChromosome)
+      throw new UsageError('give either --loco (every chromosome) or -loco CHR (one), not both');
   }
-  if (config.ksnps && (config.loco || config.locoChromosome)) throw new UsageError('-ksnps cannot be combined with --loco or -loco (as GEMMA)');
-  if (config.ksnps && !config.kinshipKind) throw new UsageError('-ksnps chooses the SNPs of the kinship: it needs -gk');
+  if (config.ksnps && (config.loco || config.locoChromosome))
+    throw new UsageError('-ksnps cannot be combined with --loco or -loco (as GEMMA)');
+  if (config.ksnps && !config.kinshipKind)
+    throw new UsageError('-ksnps chooses the SNPs of the kinship: it needs -gk');
 }
 
 /** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
 export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): KinshipSource {
-  if (config.groups && (config.kinship || config.eigenValuesFile)) throw new UsageError('give either --groups or -k / -d -u, not both');
+  if (config.groups && (config.kinship || config.eigenValuesFile))
+    throw new UsageError('give either --groups or -k / -d -u, not both');
   if (config.kinship && (config.eigenValuesFile || config.eigenVectorsFile)) {
     throw new UsageError('give either -k (a kinship) or -d/-u (its eigendecomposition), not both');
   }
@@ -114,11 +131,22 @@ export function genotypeFile(config: ScanConfig): string {
 }
 
 /** The scan units of a run: one per trait group, or one per chromosome for --loco. */
-function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult, union: Int32Array, engine: Engine, earlyEigen: Map<number, Promise<Eigen>>): ScanUnit[] {
+function buildUnits(
+  config: ScanConfig,
+  inputs: ScanInputs,
+  pass: SnpPassResult,
+  union: Int32Array,
+  engine: Engine,
+  earlyEigen: Map<number, Promise<Eigen>>,
+): ScanUnit[] {
   const units: ScanUnit[] = [];
   const outputIdsOf = (columns: number[]) => (config.traits ? columns.map((c) => `trait${c}`) : ['assoc']);
   if (config.loco) {
-    if (pass.chromosomes.length < 2) throw new InputError(genotypeFile(config), `--loco needs SNPs on at least two chromosomes (found ${pass.chromosomes.join(', ') || 'none'})`);
+    if (pass.chromosomes.length < 2)
+      throw new InputError(
+        genotypeFile(config),
+        `--loco needs SNPs on at least two chromosomes (found ${pass.chromosomes.join(', ') || 'none'})`,
+      );
     const group = inputs.groups[0];
     pass.chromosomes.forEach((chr, code) => {
       const { rows, last } = rowsOfPositions(union, pass.tested[0], code);
@@ -132,7 +160,11 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
         lastPosition: last,
         eigen: async () => {
           const kinship = leaveOneOutKinship(pass, chr);
-          if (!kinship) throw new InputError(genotypeFile(config), `no SNP outside chromosome ${chr} passed the filters: its LOCO kinship is undefined`);
+          if (!kinship)
+            throw new InputError(
+              genotypeFile(config),
+              `no SNP outside chromosome ${chr} passed the filters: its LOCO kinship is undefined`,
+            );
           return eigenForAnalysed({ kinship }, group.selection, engine);
         },
       });
@@ -148,7 +180,8 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
     }
     const { rows, last } = rowsOfPositions(union, pass.tested[g], code);
     units.push({
-      label: inputs.groups.length > 1 ? `trait group ${g + 1} (columns ${group.traitColumns.join(',')})` : 'all',
+      label:
+        inputs.groups.length > 1 ? `trait group ${g + 1} (columns ${group.traitColumns.join(',')})` : 'all',
       group,
       tested: pass.tested[g],
       outputIds: outputIdsOf(group.traitColumns),
@@ -166,16 +199,30 @@ function buildUnits(config: ScanConfig, inputs: ScanInputs, pass: SnpPassResult,
  * genotype is read), then the SNP pass. No setup when the run only computes K (-gk without --loco).
  * `kinshipSums` (merged kinship shards) stand for the pass's kinship, which then only filters.
  */
-export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine: Engine, engineNote: string, clock: Stopwatch, kinshipSums?: Map<string, KinshipPart>): Promise<PreparedScan> {
+export async function prepareScan(
+  config: ScanConfig,
+  inputs: ScanInputs,
+  engine: Engine,
+  engineNote: string,
+  clock: Stopwatch,
+  kinshipSums?: Map<string, KinshipPart>,
+): Promise<PreparedScan> {
   const { source, selection } = inputs;
-  requireJobMemory(config.lmm !== undefined ? `-lmm ${config.lmm}` : config.lm !== undefined ? `-lm ${config.lm}` : `-gk ${config.kinshipKind ?? 1}`, {
-    engine: engine.name,
-    nTotal: selection.nTotal,
-    nAnalysed: config.lmm !== undefined ? Math.max(...inputs.groups.map((g) => g.selection.nAnalysed)) : 0,
-    computesKinship: Boolean(config.kinshipKind || config.loco),
-    readsKinship: Boolean(config.kinship) && config.lmm !== undefined,
-    givenEigen: Boolean(config.eigenValuesFile),
-  });
+  requireJobMemory(
+    config.lmm !== undefined
+      ? `-lmm ${config.lmm}`
+      : config.lm !== undefined
+        ? `-lm ${config.lm}`
+        : `-gk ${config.kinshipKind ?? 1}`,
+    {
+      engine: engine.name,
+      nTotal: selection.nTotal,
+      nAnalysed: config.lmm !== undefined ? Math.max(...inputs.groups.map((g) => g.selection.nAnalysed)) : 0,
+      computesKinship: Boolean(config.kinshipKind || config.loco),
+      readsKinship: Boolean(config.kinship) && config.lmm !== undefined,
+      givenEigen: Boolean(config.eigenValuesFile),
+    },
+  );
   const earlyEigen = new Map<number, Promise<Eigen>>();
   // Warnings about a given K, for the log (and said at once on stderr, as GEMMA does).
   const warnings: string[] = [];
@@ -191,7 +238,9 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
     for (let g = 0; g < inputs.groups.length; g++) {
-      const eigen = chain.then(() => eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine, warn));
+      const eigen = chain.then(() =>
+        eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine, warn),
+      );
       earlyEigen.set(g, eigen);
       chain = eigen;
     }
@@ -210,10 +259,18 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     kinship: config.loco
       ? { kind: kinshipKind, engine, split: { by: 'chromosome' } }
       : config.kinshipKind
-        ? { kind: config.kinshipKind, engine, split: config.locoChromosome !== undefined ? { by: 'exclude', chromosome: config.locoChromosome } : { by: 'none' } }
+        ? {
+            kind: config.kinshipKind,
+            engine,
+            split:
+              config.locoChromosome !== undefined
+                ? { by: 'exclude', chromosome: config.locoChromosome }
+                : { by: 'none' },
+          }
         : undefined,
   });
-  const passLabel = config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs';
+  const passLabel =
+    config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs';
   if (eigenDone) {
     const passMs = performance.now() - passStarted;
     clock.record('eigen-decomposition', await eigenDone);
@@ -234,23 +291,52 @@ export async function prepareScan(config: ScanConfig, inputs: ScanInputs, engine
     snpsAnalysed: union.length,
     timings: clock.timings,
     totalMinutes: 0,
-    notes: [...(selection.interceptAppended ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)'] : []), ...warnings],
+    notes: [
+      ...(selection.interceptAppended
+        ? ['no intercept column found in the covariate file: a column of 1s was appended (as GEMMA)']
+        : []),
+      ...warnings,
+    ],
   };
   summary.notes.push(...inputs.notes, ...source.notes());
   if (config.kinshipKind && !config.loco) return { summary, pass };
   if (union.length === 0) {
-    throw new InputError(genotypeFile(config), `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`);
+    throw new InputError(
+      genotypeFile(config),
+      `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`,
+    );
   }
-  const kind: AnalysisKind = config.lm ? 'lm' : config.phenotypeColumns.length > 1 && !config.traits ? 'mvlmm' : 'lmm';
+  const kind: AnalysisKind = config.lm
+    ? 'lm'
+    : config.phenotypeColumns.length > 1 && !config.traits
+      ? 'mvlmm'
+      : 'lmm';
   const mode = (config.lm ?? config.lmm ?? 4) as LmmTestMode;
   const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
-  summary.snpsAnalysed = units.reduce((s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0), 0);
+  summary.snpsAnalysed = units.reduce(
+    (s, u) => s + u.rowOfPosition.reduce((c, r) => c + (r >= 0 ? 1 : 0), 0),
+    0,
+  );
   if (config.traits) summary.snpsAnalysed = union.length;
-  const blockSize = scanBlockSize(config, Math.max(...units.map((u) => u.outputIds.length)), Math.max(...units.map((u) => u.group.selection.nAnalysed)));
+  const blockSize = scanBlockSize(
+    config,
+    Math.max(...units.map((u) => u.outputIds.length)),
+    Math.max(...units.map((u) => u.group.selection.nAnalysed)),
+  );
   return {
     summary,
     pass,
-    setup: { config, kind, mode, union, blockSize, totalBlocks: Math.ceil(union.length / blockSize), units, chromosomes: pass.chromosomes, summary },
+    setup: {
+      config,
+      kind,
+      mode,
+      union,
+      blockSize,
+      totalBlocks: Math.ceil(union.length / blockSize),
+      units,
+      chromosomes: pass.chromosomes,
+      summary,
+    },
   };
 }
 

@@ -14,7 +14,11 @@ import type { PreparedUnit, ScanUnit } from './units.js';
  * Receives block k's texts (every output id of every unit: the bytes of its rows in its .assoc.txt,
  * empty when none) and statistics, in block order; the next block waits for a returned promise.
  */
-export type BlockSink = (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => void | Promise<void>;
+export type BlockSink = (
+  k: number,
+  texts: Map<string, Uint8Array>,
+  stats: Record<string, BlockTraitStats>,
+) => void | Promise<void>;
 
 const NO_ROWS = new Uint8Array(0);
 
@@ -53,7 +57,8 @@ export async function scanBlockRange(
   const clock = new EngineClock();
   const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
     const outcome = await formatComputedBlock(await done.work, kind, mode, config.keepP);
-    for (const unit of units) for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, NO_ROWS);
+    for (const unit of units)
+      for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, NO_ROWS);
     await sink(done.k, outcome.texts, outcome.stats);
     times.rotateMs += outcome.rotateMs;
     times.testMs += outcome.testMs;
@@ -107,6 +112,13 @@ export async function scanBlockRange(
 }
 
 /** Blocks [first, end) of shard `shard` (1-based) of `shards`: contiguous, as even as whole blocks allow. */
-export function shardBlockRange(shard: number, shards: number, totalBlocks: number): { first: number; end: number } {
-  return { first: Math.floor(((shard - 1) * totalBlocks) / shards), end: Math.floor((shard * totalBlocks) / shards) };
+export function shardBlockRange(
+  shard: number,
+  shards: number,
+  totalBlocks: number,
+): { first: number; end: number } {
+  return {
+    first: Math.floor(((shard - 1) * totalBlocks) / shards),
+    end: Math.floor((shard * totalBlocks) / shards),
+  };
 }

@@ -17,19 +17,22 @@ export function checkScanConfig(config: ScanConfig): void {
     throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
   }
   if (config.writeEigen && !kinshipGiven) throw new UsageError('-eigen needs a kinship: -k FILE');
-  if (!config.eigenValuesFile !== !config.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
+  if (!config.eigenValuesFile !== !config.eigenVectorsFile)
+    throw new UsageError('-d and -u must be given together');
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
   if ((config.phenoTable || config.covarTable) && !format.hasSampleIds) {
     throw new UsageError(`--pheno / --covar match samples by ID, which ${format.name} files do not carry`);
   }
-  if (!format.hasSampleIds && !config.pheno) throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
+  if (!format.hasSampleIds && !config.pheno)
+    throw new UsageError(`${format.name} input needs a phenotype file (-p)`);
   if (config.phenotypeColumns.length > 1 && config.lmm === 9) {
     throw new UsageError('-lmm 9 tests one trait; the multivariate LMM (several -n columns) takes -lmm 1-4');
   }
   // Every named input; a PLINK fileset's .bim and .fam first (they say what a .bed must hold).
   const first = config.bfile ? [`${config.bfile}.bim`, `${config.bfile}.fam`] : [];
-  for (const path of new Set([...first, ...inputFiles(config)])) requireFile(path, describeInput(config, path));
+  for (const path of new Set([...first, ...inputFiles(config)]))
+    requireFile(path, describeInput(config, path));
 }
 
 /** What an input is, for the message naming it when it is missing. */
@@ -47,5 +50,8 @@ function describeInput(config: ScanConfig, path: string): string {
     [config.covarTable, 'covariate table'],
     [config.kinshipIds, 'kinship ID file'],
   ];
-  return roles.find(([file]) => file === path)?.[1] ?? (genotypeFiles(config).includes(path) ? 'genotype file' : 'input file');
+  return (
+    roles.find(([file]) => file === path)?.[1] ??
+    (genotypeFiles(config).includes(path) ? 'genotype file' : 'input file')
+  );
 }

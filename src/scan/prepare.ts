@@ -60,14 +60,30 @@ export function negativeEigenvalueWarning(values: Float64Array, what: string): s
  * Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given; `warn`
  * receives the warning of a K with negative eigenvalues.
  */
-export async function eigenForAnalysed(source: KinshipSource, selection: SampleSelection, engine: Engine, warn?: (message: string) => void): Promise<Eigen> {
+export async function eigenForAnalysed(
+  source: KinshipSource,
+  selection: SampleSelection,
+  engine: Engine,
+  warn?: (message: string) => void,
+): Promise<Eigen> {
   const n = selection.nAnalysed;
   if (source.eigenValuesFile || source.eigenVectorsFile) {
-    if (!source.eigenValuesFile || !source.eigenVectorsFile) throw new UsageError('-d and -u must be given together');
+    if (!source.eigenValuesFile || !source.eigenVectorsFile)
+      throw new UsageError('-d and -u must be given together');
     const values = await readVector(source.eigenValuesFile, 'eigenvalue file');
-    const vectors = await readSquareMatrix(source.eigenVectorsFile, 'eigenvector file', { quiet: source.quiet });
-    if (values.length !== n) throw new InputError(source.eigenValuesFile, `has ${values.length} eigenvalues but ${n} individuals are analysed`);
-    if (vectors.n !== n) throw new InputError(source.eigenVectorsFile, `is ${vectors.n} x ${vectors.n} but ${n} individuals are analysed`);
+    const vectors = await readSquareMatrix(source.eigenVectorsFile, 'eigenvector file', {
+      quiet: source.quiet,
+    });
+    if (values.length !== n)
+      throw new InputError(
+        source.eigenValuesFile,
+        `has ${values.length} eigenvalues but ${n} individuals are analysed`,
+      );
+    if (vectors.n !== n)
+      throw new InputError(
+        source.eigenVectorsFile,
+        `is ${vectors.n} x ${vectors.n} but ${n} individuals are analysed`,
+      );
     const warning = negativeEigenvalueWarning(values, `the eigendecomposition ${source.eigenValuesFile}`);
     if (warning) warn?.(warning);
     for (let i = 0; i < n; i++) if (values[i] < ZERO_EIGENVALUE) values[i] = 0;
@@ -76,7 +92,10 @@ export async function eigenForAnalysed(source: KinshipSource, selection: SampleS
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
   const eigen = await engine.eigen(await centredAnalysed(source, selection), n);
-  const warning = negativeEigenvalueWarning(eigen.values, `the kinship ${source.kinshipFile ?? '(from --groups)'}`);
+  const warning = negativeEigenvalueWarning(
+    eigen.values,
+    `the kinship ${source.kinshipFile ?? '(from --groups)'}`,
+  );
   if (warning) warn?.(warning);
   for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
   return eigen;
@@ -88,7 +107,13 @@ async function centredAnalysed(source: KinshipSource, selection: SampleSelection
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
     const rows = source.kinshipRows;
-    full = (await readSquareMatrix(source.kinshipFile, 'kinship matrix', { expectedSize: rows?.size ?? selection.nTotal, symmetric: true, quiet: source.quiet })).data;
+    full = (
+      await readSquareMatrix(source.kinshipFile, 'kinship matrix', {
+        expectedSize: rows?.size ?? selection.nTotal,
+        symmetric: true,
+        quiet: source.quiet,
+      })
+    ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
   return doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);

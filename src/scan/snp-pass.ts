@@ -67,21 +67,44 @@ export interface SnpPassOptions {
 }
 
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
-export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], options: SnpPassOptions): Promise<SnpPassResult> {
+export async function runSnpPass(
+  source: GenotypeSource,
+  groups: TraitGroup[],
+  options: SnpPassOptions,
+): Promise<SnpPassResult> {
   // GEMMA's polymorphism test is named for the format it comes from: genotype classes as for PLINK, else BIMBAM's.
   const test = source.polymorphism === 'genotype-classes' ? 'plink' : 'bimbam';
-  const filters = groups.map((g) => new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, test));
+  const filters = groups.map(
+    (g) =>
+      new SnpFilter(options.filters, g.selection.analysed, g.selection.covariates, g.selection.nCvt, test),
+  );
   const n = source.nSamples;
-  const tested = groups.map(() => ({ indices: new GrowableColumn(Int32Array), missing: new GrowableColumn(Int32Array), frequency: new GrowableColumn(Float64Array), chromosome: new GrowableColumn(Int32Array) }));
+  const tested = groups.map(() => ({
+    indices: new GrowableColumn(Int32Array),
+    missing: new GrowableColumn(Int32Array),
+    frequency: new GrowableColumn(Float64Array),
+    chromosome: new GrowableColumn(Int32Array),
+  }));
   const chromosomes: string[] = [];
   const chromosomeCode = new Map<string, number>();
-  const kinship = options.kinship && !options.kinshipSums ? new KinshipBlocks(options.kinship.engine, n, options.blockSize, options.kinship.kind, options.kinship.split) : null;
+  const kinship =
+    options.kinship && !options.kinshipSums
+      ? new KinshipBlocks(
+          options.kinship.engine,
+          n,
+          options.blockSize,
+          options.kinship.kind,
+          options.kinship.split,
+        )
+      : null;
   const kinshipSnps = options.kinshipSnps;
   let seen = 0;
   const range = options.snpRange;
   const total = range ? range.end - range.start : options.snpsInFile;
   const progress = new Progress('Reading SNPs', total ?? 0, options.quiet || total === undefined);
-  const indices = range ? Int32Array.from({ length: range.end - range.start }, (_, k) => range.start + k) : undefined;
+  const indices = range
+    ? Int32Array.from({ length: range.end - range.start }, (_, k) => range.start + k)
+    : undefined;
   const segmentSnps = KINSHIP_SEGMENT_BLOCKS * options.blockSize;
   let segment = range ? Math.floor(range.start / segmentSnps) : 0;
   for await (const block of source.blocks(options.blockSize, indices)) {
@@ -115,7 +138,12 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
   }
   return {
     snpsInFile: seen,
-    tested: tested.map((t) => ({ indices: t.indices.toArray(), missing: t.missing.toArray(), frequency: t.frequency.toArray(), chromosome: t.chromosome.toArray() })),
+    tested: tested.map((t) => ({
+      indices: t.indices.toArray(),
+      missing: t.missing.toArray(),
+      frequency: t.frequency.toArray(),
+      chromosome: t.chromosome.toArray(),
+    })),
     chromosomes,
     kinshipSums: kinship ? await kinship.finish() : options.kinshipSums,
   };
@@ -123,7 +151,10 @@ export async function runSnpPass(source: GenotypeSource, groups: TraitGroup[], o
 
 /** Buffers prepared SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks. */
 class KinshipBlocks {
-  private readonly parts = new Map<string, { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number; firstSnp: number }>();
+  private readonly parts = new Map<
+    string,
+    { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number; firstSnp: number }
+  >();
 
   constructor(
     private readonly engine: Engine,
@@ -139,7 +170,12 @@ class KinshipBlocks {
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
     if (!part) {
-      part = { accumulator: new KinshipAccumulator(this.engine, this.n), buffer: new Float64Array(this.blockSize * this.n), filled: 0, firstSnp: index };
+      part = {
+        accumulator: new KinshipAccumulator(this.engine, this.n),
+        buffer: new Float64Array(this.blockSize * this.n),
+        filled: 0,
+        firstSnp: index,
+      };
       this.parts.set(key, part);
     }
     const column = part.buffer.subarray(part.filled * this.n, (part.filled + 1) * this.n);
@@ -154,7 +190,11 @@ class KinshipBlocks {
     for (const part of this.parts.values()) await this.flush(part);
   }
 
-  private async flush(part: { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number }): Promise<void> {
+  private async flush(part: {
+    accumulator: KinshipAccumulator;
+    buffer: Float64Array;
+    filled: number;
+  }): Promise<void> {
     if (part.filled === 0) return;
     await part.accumulator.add(part.buffer.subarray(0, part.filled * this.n), part.filled);
     part.filled = 0;

@@ -15,7 +15,10 @@ export function parseTraitSpec(spec: string, available: number): number[] {
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
     if (lo < 1 || hi < lo) throw new UsageError(`--traits ${spec}: bad range "${part}"`);
-    if (hi > available) throw new UsageError(`--traits ${spec}: column ${hi} does not exist (the phenotypes have ${available})`);
+    if (hi > available)
+      throw new UsageError(
+        `--traits ${spec}: column ${hi} does not exist (the phenotypes have ${available})`,
+      );
     for (let c = lo; c <= hi; c++) columns.add(c);
   }
   return [...columns].sort((a, b) => a - b);
@@ -25,7 +28,10 @@ export function parseTraitSpec(spec: string, available: number): number[] {
  * Groups traits (indices into `phenotypes`) by their pattern of missing values combined with the
  * covariates' missingness: each group is analysed over the same individuals.
  */
-export function groupByMissingness(phenotypes: readonly Float64Array[], covariateMissing: Uint8Array | null): number[][] {
+export function groupByMissingness(
+  phenotypes: readonly Float64Array[],
+  covariateMissing: Uint8Array | null,
+): number[][] {
   const groups = new Map<string, number[]>();
   phenotypes.forEach((p, t) => {
     let key = '';

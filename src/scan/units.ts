@@ -46,7 +46,11 @@ export function unionOfTested(tested: TestedSnps[]): Int32Array {
 }
 
 /** Maps union positions to rows of `tested` (restricted to a chromosome code when given). */
-export function rowsOfPositions(union: Int32Array, tested: TestedSnps, chromosomeCode?: number): { rows: Int32Array; last: number } {
+export function rowsOfPositions(
+  union: Int32Array,
+  tested: TestedSnps,
+  chromosomeCode?: number,
+): { rows: Int32Array; last: number } {
   const rows = new Int32Array(union.length).fill(-1);
   let r = 0;
   let last = -1;
@@ -62,15 +66,27 @@ export function rowsOfPositions(union: Int32Array, tested: TestedSnps, chromosom
 }
 
 /** Builds plans (and linear models) for a unit: rotation of covariates and phenotypes, null models. */
-export async function prepareUnit(unit: ScanUnit, kind: AnalysisKind, mode: LmmTestMode, search: LambdaSearch, engine: Engine): Promise<PreparedUnit> {
+export async function prepareUnit(
+  unit: ScanUnit,
+  kind: AnalysisKind,
+  mode: LmmTestMode,
+  search: LambdaSearch,
+  engine: Engine,
+): Promise<PreparedUnit> {
   const sel = unit.group.selection;
   if (kind === 'lm') {
-    return { unit, plans: [], linearModels: sel.phenotypes.map((p) => new LinearModel(sel.covariates, p, sel.nCvt)) };
+    return {
+      unit,
+      plans: [],
+      linearModels: sel.phenotypes.map((p) => new LinearModel(sel.covariates, p, sel.nCvt)),
+    };
   }
   if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
   const eigen = await unit.eigen();
-  if (kind === 'mvlmm') return { unit, plans: [], linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
+  if (kind === 'mvlmm')
+    return { unit, plans: [], linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
   const plans: ScanPlan[] = [];
-  for (let t = 0; t < sel.phenotypes.length; t++) plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
+  for (let t = 0; t < sel.phenotypes.length; t++)
+    plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
   return { unit, plans, linearModels: [] };
 }

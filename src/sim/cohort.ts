@@ -151,20 +151,29 @@ export function resolveCohortOptions(options: CohortOptions = {}): ResolvedCohor
     heritability: typeof h === 'number' ? [h, h] : [h[0], h[1]],
   };
   const positiveInts: (keyof ResolvedCohortOptions)[] = [
-    'nIndividuals', 'nSnps', 'nChromosomes', 'nSubpopulations', 'familySize', 'nTraits',
+    'nIndividuals',
+    'nSnps',
+    'nChromosomes',
+    'nSubpopulations',
+    'familySize',
+    'nTraits',
   ];
   for (const key of positiveInts) {
     const v = resolved[key] as number;
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`simulateCohort: ${key} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`simulateCohort: ${key} must be a positive integer, got ${v}`);
   }
   for (const key of ['nCausal', 'nCovariates'] as const) {
     const v = resolved[key];
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`simulateCohort: ${key} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`simulateCohort: ${key} must be a non-negative integer, got ${v}`);
   }
   if (resolved.nCausal > resolved.nSnps) throw new RangeError('simulateCohort: nCausal exceeds nSnps');
-  if (resolved.nChromosomes > resolved.nSnps) throw new RangeError('simulateCohort: nChromosomes exceeds nSnps');
+  if (resolved.nChromosomes > resolved.nSnps)
+    throw new RangeError('simulateCohort: nChromosomes exceeds nSnps');
   const [hLow, hHigh] = resolved.heritability;
-  if (!(hLow >= 0 && hHigh <= 1 && hLow <= hHigh)) throw new RangeError('simulateCohort: heritability must lie in [0, 1]');
+  if (!(hLow >= 0 && hHigh <= 1 && hLow <= hHigh))
+    throw new RangeError('simulateCohort: heritability must lie in [0, 1]');
   for (const key of ['missingGenotypeRate', 'missingPhenotypeRate'] as const) {
     const v = resolved[key];
     if (!(v >= 0 && v < 1)) throw new RangeError(`simulateCohort: ${key} must be in [0, 1), got ${v}`);
@@ -210,7 +219,11 @@ export function simulateCohort(options: CohortOptions = {}): SimulatedCohort {
   }
 
   const { genotypes, ancestralFrequencies, genetic, causalSd } = simulateGenotypes(
-    rng, opts, subpopulationIndex, nFamilies, causalAt,
+    rng,
+    opts,
+    subpopulationIndex,
+    nFamilies,
+    causalAt,
   );
 
   const phenotypes = simulatePhenotypes(rng, opts, traits, genetic, causalSd, covariates);
@@ -267,7 +280,11 @@ function simulateSnpMap(rng: Random, m: number, nChromosomes: number): Simulated
   return snps;
 }
 
-function simulateCovariates(rng: Random, n: number, nCovariates: number): { covariates: Float64Array; sex: Uint8Array } {
+function simulateCovariates(
+  rng: Random,
+  n: number,
+  nCovariates: number,
+): { covariates: Float64Array; sex: Uint8Array } {
   const covariates = new Float64Array(n * nCovariates);
   const sex = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -275,7 +292,8 @@ function simulateCovariates(rng: Random, n: number, nCovariates: number): { cova
     sex[i] = female ? 2 : 1;
     for (let c = 0; c < nCovariates; c++) {
       let value: number;
-      if (c === 0) value = Math.round((50 + 10 * rng.normal()) * 10) / 10; // age in years, one decimal
+      if (c === 0)
+        value = Math.round((50 + 10 * rng.normal()) * 10) / 10; // age in years, one decimal
       else if (c === 1) value = female;
       else value = roundToTenDigits(rng.normal());
       covariates[i * nCovariates + c] = value;
@@ -415,7 +433,8 @@ function drawFamilyGenotypes(
         transmissionBits = rng.uint32() | 0;
         bitsLeft = 32;
       }
-      out[i] = (fatherB ^ (fatherDiff & transmissionBits)) + (motherB ^ (motherDiff & (transmissionBits >>> 1)));
+      out[i] =
+        (fatherB ^ (fatherDiff & transmissionBits)) + (motherB ^ (motherDiff & (transmissionBits >>> 1)));
       transmissionBits >>>= 2;
       bitsLeft -= 2;
     }

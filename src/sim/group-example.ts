@@ -62,7 +62,12 @@ export function naiveSlope(x: Float64Array, y: Float64Array): number {
 }
 
 /** Texts of the example's input files: -p (y), -c (header "x z"), --groups, and one CSV for R (y,x,z,group). */
-export function groupExampleFiles(example: GroupExample): { pheno: string; covariates: string; groups: string; csv: string } {
+export function groupExampleFiles(example: GroupExample): {
+  pheno: string;
+  covariates: string;
+  groups: string;
+  csv: string;
+} {
   const n = example.y.length;
   const rows = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n') + '\n';
   // String(v) is the shortest text that reads back as the same double, so R and lmmscan see identical data.

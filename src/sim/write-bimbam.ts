@@ -34,7 +34,11 @@ const NEWLINE = 0x0a;
 const GENOTYPE_TEXT = ['NA', '0', '1', '2'].map((t) => utf8.encode(t));
 
 /** Write the four BIMBAM files for PREFIX and return their paths once everything is flushed. */
-export async function writeBimbam(prefix: string, cohort: SimulatedCohort, options: WriteBimbamOptions = {}): Promise<BimbamPaths> {
+export async function writeBimbam(
+  prefix: string,
+  cohort: SimulatedCohort,
+  options: WriteBimbamOptions = {},
+): Promise<BimbamPaths> {
   const paths: BimbamPaths = {
     geno: `${prefix}.geno.txt${options.gzip ? '.gz' : ''}`,
     pheno: `${prefix}.pheno.txt`,
@@ -46,9 +50,18 @@ export async function writeBimbam(prefix: string, cohort: SimulatedCohort, optio
     : pipeline(genoChunks(cohort), createWriteStream(paths.geno));
   await Promise.all([
     genoWrite,
-    pipeline(rowChunks(cohort.nIndividuals, (i) => phenoLine(cohort, i)), createWriteStream(paths.pheno)),
-    pipeline(rowChunks(cohort.nIndividuals, (i) => covLine(cohort, i)), createWriteStream(paths.cov)),
-    pipeline(rowChunks(cohort.nSnps, (j) => annoLine(cohort, j)), createWriteStream(paths.anno)),
+    pipeline(
+      rowChunks(cohort.nIndividuals, (i) => phenoLine(cohort, i)),
+      createWriteStream(paths.pheno),
+    ),
+    pipeline(
+      rowChunks(cohort.nIndividuals, (i) => covLine(cohort, i)),
+      createWriteStream(paths.cov),
+    ),
+    pipeline(
+      rowChunks(cohort.nSnps, (j) => annoLine(cohort, j)),
+      createWriteStream(paths.anno),
+    ),
   ]);
   return paths;
 }
@@ -100,14 +113,16 @@ function* rowChunks(count: number, line: (row: number) => string): Generator<str
 
 function phenoLine(cohort: SimulatedCohort, i: number): string {
   const values: string[] = [];
-  for (let t = 0; t < cohort.nTraits; t++) values.push(formatBimbamNumber(cohort.phenotypes[i * cohort.nTraits + t]));
+  for (let t = 0; t < cohort.nTraits; t++)
+    values.push(formatBimbamNumber(cohort.phenotypes[i * cohort.nTraits + t]));
   return `${values.join(' ')}\n`;
 }
 
 function covLine(cohort: SimulatedCohort, i: number): string {
   // Column 1 is the intercept GEMMA expects when a covariate file is given.
   const values = ['1'];
-  for (let c = 0; c < cohort.nCovariates; c++) values.push(formatBimbamNumber(cohort.covariates[i * cohort.nCovariates + c]));
+  for (let c = 0; c < cohort.nCovariates; c++)
+    values.push(formatBimbamNumber(cohort.covariates[i * cohort.nCovariates + c]));
   return `${values.join(' ')}\n`;
 }
 

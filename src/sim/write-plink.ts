@@ -22,7 +22,11 @@ const BED_CODE_BY_GENOTYPE_PLUS_ONE = Uint8Array.of(0b01, 0b11, 0b10, 0b00);
 const CHUNK_BYTES = 1 << 20;
 
 /** Write PREFIX.bed, PREFIX.bim and PREFIX.fam; resolves once all three are flushed to disk. */
-export async function writePlink(prefix: string, cohort: SimulatedCohort, options: WritePlinkOptions = {}): Promise<void> {
+export async function writePlink(
+  prefix: string,
+  cohort: SimulatedCohort,
+  options: WritePlinkOptions = {},
+): Promise<void> {
   const trait = options.trait ?? 0;
   if (!Number.isInteger(trait) || trait < 0 || trait >= cohort.nTraits) {
     throw new RangeError(`writePlink: trait must be an integer in [0, ${cohort.nTraits}), got ${trait}`);
@@ -49,7 +53,8 @@ export function packBedSnp(column: Int8Array, out: Uint8Array, offset: number): 
   if ((n & 3) !== 0) {
     // Last partial byte: the unused high bit pairs stay zero, as PLINK writes them.
     let last = 0;
-    for (let i = fullBytes << 2; i < n; i++) last |= BED_CODE_BY_GENOTYPE_PLUS_ONE[column[i] + 1] << (2 * (i & 3));
+    for (let i = fullBytes << 2; i < n; i++)
+      last |= BED_CODE_BY_GENOTYPE_PLUS_ONE[column[i] + 1] << (2 * (i & 3));
     out[offset + fullBytes] = last;
   }
 }

@@ -56,7 +56,13 @@ export class GridSlopes {
    * [(k * q) + t], k over the c + 2 product columns). `model` supplies the projections (its product table
    * is not read).
    */
-  slopes(model: MixedModelLikelihood, kind: LikelihoodKind, sums: Float64Array, offset: number, out: Float64Array): void {
+  slopes(
+    model: MixedModelLikelihood,
+    kind: LikelihoodKind,
+    sums: Float64Array,
+    offset: number,
+    out: Float64Array,
+  ): void {
     const { nCvt, nIndex, g, q, shared, traces, pRow, ppRow } = this;
     for (let t = 0; t < g; t++) {
       pRow.set(shared.subarray(t * nIndex, (t + 1) * nIndex));

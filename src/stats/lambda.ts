@@ -4,7 +4,14 @@
  * Brent (to 10% relative) then Newton (to 1e-5 relative); the best root competes with both ends.
  */
 import type { LikelihoodKind, MixedModelLikelihood } from './likelihood.js';
-import { BrentSolver, GSL_CONTINUE, GSL_SUCCESS, NewtonSolver, testDelta, testInterval } from './root-finding.js';
+import {
+  BrentSolver,
+  GSL_CONTINUE,
+  GSL_SUCCESS,
+  NewtonSolver,
+  testDelta,
+  testInterval,
+} from './root-finding.js';
 import { DEFAULT_LAMBDA_SEARCH, lambdaGrid, type LambdaSearch } from '../model/settings.js';
 
 export interface LambdaFit {

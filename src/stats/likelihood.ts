@@ -276,8 +276,14 @@ export class MixedModelLikelihood {
    * First derivative at lambda from row 0 of the P and PP tables summed elsewhere (the GPU's grid phase,
    * src/stats/grid-slopes.ts) and the traces sum_i w_i, sum_i w_i^2: the projections and the formula in float64.
    */
-  derivative1FromRows(kind: LikelihoodKind, lambda: number, pRow0: Float64Array, ppRow0: Float64Array,
-    traceHi: number, traceHiHi: number): number {
+  derivative1FromRows(
+    kind: LikelihoodKind,
+    lambda: number,
+    pRow0: Float64Array,
+    ppRow0: Float64Array,
+    traceHi: number,
+    traceHiHi: number,
+  ): number {
     this.pab.set(pRow0.subarray(0, this.nIndex));
     this.ppab.set(ppRow0.subarray(0, this.nIndex));
     this.projectP(this.pab);
@@ -303,8 +309,13 @@ export class MixedModelLikelihood {
   }
 
   /** The derivatives from projected tables and the traces (GEMMA's formulas). */
-  private finishDerivatives(kind: LikelihoodKind, lambda: number, second: boolean, traceHi: number,
-    traceHiHi: number): void {
+  private finishDerivatives(
+    kind: LikelihoodKind,
+    lambda: number,
+    second: boolean,
+    traceHi: number,
+    traceHiHi: number,
+  ): void {
     const { n, nCvt, nIndex, pab, ppab, pppab } = this;
     const nc = this.fixedEffects;
     const yy = this.yyIndex;

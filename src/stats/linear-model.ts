@@ -94,7 +94,12 @@ export class LinearModel {
  * Tests b SNPs (analysed, mean-imputed genotypes, SNP-major b x n) against each trait's linear model: one result
  * block per model, in order (the -lm part every engine shares; it is O(n c) per SNP, beside the LMM's O(n^2)).
  */
-export function testLinearBlock(models: LinearModel[], genotypes: Float64Array, b: number, testMode: number): SnpResultBlock[] {
+export function testLinearBlock(
+  models: LinearModel[],
+  genotypes: Float64Array,
+  b: number,
+  testMode: number,
+): SnpResultBlock[] {
   return models.map((model) => {
     const n = model.n;
     const r = emptyResultBlock(b);

@@ -14,10 +14,20 @@ import { likelihoodRatioP, scoreTest, waldTest } from './snp-tests.js';
  * The derivative at the lambda grid for SNP j computed elsewhere (the GPU's grid phase): fills `out` and returns
  * true, or returns false to have it computed here in float64.
  */
-export type GridSlopeSource = (model: MixedModelLikelihood, kind: LikelihoodKind, j: number, out: Float64Array) => boolean;
+export type GridSlopeSource = (
+  model: MixedModelLikelihood,
+  kind: LikelihoodKind,
+  j: number,
+  out: Float64Array,
+) => boolean;
 
 /** Tests b SNPs (rotated, SNP-major n x b) against the plan, in float64 (the grid's slopes from `grid` if given). */
-export function testRotatedBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number, grid?: GridSlopeSource): SnpResultBlock {
+export function testRotatedBlock(
+  plan: ScanPlan,
+  rotatedGenotypes: Float64Array,
+  b: number,
+  grid?: GridSlopeSource,
+): SnpResultBlock {
   const { n, nCvt, testMode, nullModel, search } = plan;
   const table = covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, nCvt);
   const model = new MixedModelLikelihood(plan.eigenvalues, nCvt, table);

@@ -31,7 +31,11 @@ export function varianceComponentsAt(
   }
   const vBeta = invertSmall(wHiW, nCvt);
   const beta = multiplySmall(vBeta, wHiy, nCvt);
-  const model = new MixedModelLikelihood(eigenvalues, nCvt, covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt));
+  const model = new MixedModelLikelihood(
+    eigenvalues,
+    nCvt,
+    covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt),
+  );
   model.calcNull = true;
   const { pyy } = model.projections(lambda);
   const ve = pyy / (n - nCvt);
@@ -49,12 +53,22 @@ export function fitNullModel(
   search: LambdaSearch = DEFAULT_LAMBDA_SEARCH,
 ): NullModel {
   const n = eigenvalues.length;
-  const model = new MixedModelLikelihood(eigenvalues, nCvt, covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt));
+  const model = new MixedModelLikelihood(
+    eigenvalues,
+    nCvt,
+    covariateProducts(rotatedCovariates, rotatedPhenotype, nCvt),
+  );
   model.calcNull = true;
   const mleFit = optimiseLambda(model, 'L', search);
   const remlFit = optimiseLambda(model, 'R', search);
-  const mle = { ...varianceComponentsAt(eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt, mleFit.lambda), logLikelihood: mleFit.logLikelihood };
-  const reml = { ...varianceComponentsAt(eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt, remlFit.lambda), logLikelihood: remlFit.logLikelihood };
+  const mle = {
+    ...varianceComponentsAt(eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt, mleFit.lambda),
+    logLikelihood: mleFit.logLikelihood,
+  };
+  const reml = {
+    ...varianceComponentsAt(eigenvalues, rotatedCovariates, rotatedPhenotype, nCvt, remlFit.lambda),
+    logLikelihood: remlFit.logLikelihood,
+  };
   let traceG = 0;
   for (let i = 0; i < n; i++) traceG += eigenvalues[i];
   traceG /= n;
@@ -65,4 +79,3 @@ export function fitNullModel(
   const pveSe = (traceG / ((traceG * l + 1) * (traceG * l + 1))) * seLambda;
   return { mle, reml, pve, pveSe, traceG };
 }
-

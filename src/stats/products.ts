@@ -6,7 +6,11 @@
 import { abCount, abIndex } from './ab-index.js';
 
 /** A zeroed product table with the covariate and phenotype columns filled (SNP columns left zero). */
-export function covariateProducts(rotatedCovariates: Float64Array, rotatedPhenotype: Float64Array, nCvt: number): Float64Array {
+export function covariateProducts(
+  rotatedCovariates: Float64Array,
+  rotatedPhenotype: Float64Array,
+  nCvt: number,
+): Float64Array {
   const n = rotatedPhenotype.length;
   const table = new Float64Array(n * abCount(nCvt));
   const column = (a: number): Float64Array =>

@@ -12,7 +12,8 @@ const GSL_DBL_EPSILON = 2.220446049250313e-16;
 /** gsl_root_test_interval: converged when the bracket is narrower than epsAbs + epsRel * min|end|. */
 export function testInterval(lower: number, upper: number, epsAbs: number, epsRel: number): number {
   if (lower > upper) return GSL_FAILURE;
-  const minAbs = (lower > 0 && upper > 0) || (lower < 0 && upper < 0) ? Math.min(Math.abs(lower), Math.abs(upper)) : 0;
+  const minAbs =
+    (lower > 0 && upper > 0) || (lower < 0 && upper < 0) ? Math.min(Math.abs(lower), Math.abs(upper)) : 0;
   return Math.abs(upper - lower) < epsAbs + epsRel * minAbs ? GSL_SUCCESS : GSL_CONTINUE;
 }
 

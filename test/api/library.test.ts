@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
 import { createEngine } from '../../src/engines/select.js';
 import { UsageError } from '../../src/io/input-error.js';
-import { resolveScanConfig, runScan, scanResults, ScanAbortedError, type AssocRow, type ScanOptions } from '../../src/index.js';
+import {
+  resolveScanConfig,
+  runScan,
+  scanResults,
+  ScanAbortedError,
+  type AssocRow,
+  type ScanOptions,
+} from '../../src/index.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
 const bfile = join(SHARED_DATA, 'hs1008', 'hs1008');
@@ -17,14 +24,26 @@ beforeAll(async () => {
 });
 
 const lmm = (prefix: string, more: ScanOptions = {}): ScanOptions => ({
-  bfile, kinship, lmm: 4, outDir: out, outPrefix: prefix, engine: 'wasm', threads: 1, plots: false, ...more,
+  bfile,
+  kinship,
+  lmm: 4,
+  outDir: out,
+  outPrefix: prefix,
+  engine: 'wasm',
+  threads: 1,
+  plots: false,
+  ...more,
 });
 
 /** The file's rows, parsed the way a reader of the .assoc.txt would. */
 function fileRows(path: string): Record<string, string | number>[] {
   const [header, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
   const columns = header.split('\t');
-  return lines.map((line) => Object.fromEntries(line.split('\t').map((f, c) => [columns[c], /^(chr|rs|allele[01])$/.test(columns[c]) ? f : Number(f)])));
+  return lines.map((line) =>
+    Object.fromEntries(
+      line.split('\t').map((f, c) => [columns[c], /^(chr|rs|allele[01])$/.test(columns[c]) ? f : Number(f)]),
+    ),
+  );
 }
 
 describe('settings', () => {
@@ -66,18 +85,41 @@ describe('settings', () => {
   });
 
   it('accepts the limits the CLI accepts', () => {
-    const flags = ['-maf', '-1', '-miss', '1', '-r2', '0', '-hwe', '1', '-lmin', '1e-9', '-region', '1', '-lmm', '4'];
+    const flags = [
+      '-maf',
+      '-1',
+      '-miss',
+      '1',
+      '-r2',
+      '0',
+      '-hwe',
+      '1',
+      '-lmin',
+      '1e-9',
+      '-region',
+      '1',
+      '-lmm',
+      '4',
+    ];
     expect(() => toScanConfig(parseFlags(['-bfile', 'x', '-k', 'k', ...flags]), 'cmd')).not.toThrow();
     const filters = { maf: -1, miss: 1, r2: 0, hwe: 1 };
-    expect(() => resolveScanConfig({ bfile: 'x', kinship: 'k', lmm: 4, filters, search: { lMin: 1e-9, nRegion: 1 } })).not.toThrow();
+    expect(() =>
+      resolveScanConfig({ bfile: 'x', kinship: 'k', lmm: 4, filters, search: { lMin: 1e-9, nRegion: 1 } }),
+    ).not.toThrow();
   });
 
   it('refuses what the job checks (modes, combinations) and unknown settings before any work', () => {
     expect(() => resolveScanConfig({ bfile: 'x' })).toThrow(/nothing to do/);
     expect(() => resolveScanConfig({ bfile: 'x', geno: 'y', lmm: 1 })).toThrow(/either bfile or geno/);
-    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, keepP: 0.1 })).toThrow(/--keep-p works with --traits/);
-    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, lamda: 3 } as ScanOptions)).toThrow(/unknown setting "lamda"/);
-    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, filters: { mafx: 1 } as never })).toThrow(/filters.mafx/);
+    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, keepP: 0.1 })).toThrow(
+      /--keep-p works with --traits/,
+    );
+    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, lamda: 3 } as ScanOptions)).toThrow(
+      /unknown setting "lamda"/,
+    );
+    expect(() => resolveScanConfig({ bfile: 'x', lmm: 1, filters: { mafx: 1 } as never })).toThrow(
+      /filters.mafx/,
+    );
   });
 });
 
@@ -87,7 +129,9 @@ describe('results', () => {
     let total = 0;
     const rows: AssocRow[] = [];
     const blocks: number[] = [];
-    const jobs = scanResults(lmm('rows', { blockSize: 300 }), { onProgress: (p) => (progress.push(p.done), (total = p.total)) });
+    const jobs = scanResults(lmm('rows', { blockSize: 300 }), {
+      onProgress: (p) => (progress.push(p.done), (total = p.total)),
+    });
     let step = await jobs.next();
     for (; !step.done; step = await jobs.next()) {
       expect(step.value.output).toBe('assoc');
@@ -110,19 +154,28 @@ describe('results', () => {
 
   it('stops on its AbortSignal between blocks, writing no result file', async () => {
     const controller = new AbortController();
-    const job = runScan(lmm('aborted', { blockSize: 200 }), { signal: controller.signal, onProgress: () => controller.abort() });
+    const job = runScan(lmm('aborted', { blockSize: 200 }), {
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(job).rejects.toBeInstanceOf(ScanAbortedError);
     expect(existsSync(join(out, 'aborted.assoc.txt'))).toBe(false);
   });
 
   it('leaves a checkpoint that resume continues to the same file as an uninterrupted run', async () => {
     const controller = new AbortController();
-    const first = runScan(lmm('resumed', { blockSize: 200 }), { signal: controller.signal, onProgress: (p) => p.done >= 600 && controller.abort() });
+    const first = runScan(lmm('resumed', { blockSize: 200 }), {
+      signal: controller.signal,
+      onProgress: (p) => p.done >= 600 && controller.abort(),
+    });
     await expect(first).rejects.toBeInstanceOf(ScanAbortedError);
     const yielded: number[] = [];
-    for await (const block of scanResults(lmm('resumed', { blockSize: 200, resume: true }))) yielded.push(block.block);
+    for await (const block of scanResults(lmm('resumed', { blockSize: 200, resume: true })))
+      yielded.push(block.block);
     await runScan(lmm('whole', { blockSize: 200 }));
-    expect(readFileSync(join(out, 'resumed.assoc.txt'), 'utf8')).toBe(readFileSync(join(out, 'whole.assoc.txt'), 'utf8'));
+    expect(readFileSync(join(out, 'resumed.assoc.txt'), 'utf8')).toBe(
+      readFileSync(join(out, 'whole.assoc.txt'), 'utf8'),
+    );
     expect(yielded[0]).toBeGreaterThanOrEqual(3);
   });
 
@@ -142,7 +195,11 @@ describe('results', () => {
       const first = await runScan(lmm('shared1', { lmm: 1 }), { engine });
       const second = await runScan(lmm('shared2', { lmm: 1 }), { engine });
       expect(second.engine).toMatch(/given by the caller/);
-      const assoc = (outputs: string[]) => readFileSync(outputs.find((f) => f.endsWith('.assoc.txt'))!, 'utf8');
+      const assoc = (outputs: string[]) =>
+        readFileSync(
+          outputs.find((f) => f.endsWith('.assoc.txt'))!,
+          'utf8',
+        );
       expect(assoc(second.outputs)).toBe(assoc(first.outputs));
     } finally {
       await engine.close();
@@ -157,7 +214,9 @@ describe('results', () => {
 describe('the optional webgpu package', () => {
   it('auto falls back to wasm and says why; webgpu names the missing package', async () => {
     const hasWebgpu = () => false;
-    await expect(createEngine('webgpu', { hasWebgpu })).rejects.toThrow(/optional package webgpu@0\.6\.2.*not installed/);
+    await expect(createEngine('webgpu', { hasWebgpu })).rejects.toThrow(
+      /optional package webgpu@0\.6\.2.*not installed/,
+    );
     const auto = await createEngine('auto', { hasWebgpu, threads: 1 });
     try {
       expect(auto.engine.name).toBe('wasm');

@@ -35,7 +35,18 @@ it('a missing input file names the file, exits non-zero, shows no stack trace an
 
 it('long options work like GEMMA short ones', () => {
   const out = scratchDir('cli-long');
-  const r = run(['--bfile', join(SHARED_DATA, 'hs1008', 'hs1008'), '--lm', '1', '--outdir', out, '-o', 'lm1', '--quiet', '--no-plots']);
+  const r = run([
+    '--bfile',
+    join(SHARED_DATA, 'hs1008', 'hs1008'),
+    '--lm',
+    '1',
+    '--outdir',
+    out,
+    '-o',
+    'lm1',
+    '--quiet',
+    '--no-plots',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   expect(readdirSync(out).sort()).toEqual(['lm1.assoc.txt', 'lm1.log.txt']);
 });

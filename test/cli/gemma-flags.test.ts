@@ -19,7 +19,8 @@ const usageError = (argv: string[]) => {
   }
   throw new Error(`no error for ${argv.join(' ')}`);
 };
-const run = (args: string[], cwd?: string) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
+const run = (args: string[], cwd?: string) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
 
 describe('GEMMA spellings', () => {
   it('a bare -gk, -lmm or -lm is mode 1, as in GEMMA, also before another flag', () => {
@@ -45,7 +46,20 @@ describe('GEMMA spellings', () => {
 
   it('-check, -no-check, -pace N and -km 1 are accepted and change nothing', () => {
     const plain = config(['-bfile', 'x', '-lmm', '4', '-k', 'K']);
-    const gemma = config(['-bfile', 'x', '-lmm', '4', '-k', 'K', '-check', '-no-check', '-pace', '100', '-km', '1']);
+    const gemma = config([
+      '-bfile',
+      'x',
+      '-lmm',
+      '4',
+      '-k',
+      'K',
+      '-check',
+      '-no-check',
+      '-pace',
+      '100',
+      '-km',
+      '1',
+    ]);
     expect({ ...gemma, commandLine: '' }).toEqual({ ...plain, commandLine: '' });
     expect(usageError(['-bfile', 'x', '-gk', '-pace', '0'])).toMatch(/-pace 0: expected a positive integer/);
   });
@@ -58,14 +72,18 @@ describe('GEMMA spellings', () => {
   });
 
   it('-km 2 says why it is refused', () => {
-    expect(usageError(['-g', 'g', '-p', 'p', '-km', '2', '-k', 'K', '-lmm'])).toMatch(/-km 2 .*GEMMA itself needs -km 1 with BIMBAM/);
+    expect(usageError(['-g', 'g', '-p', 'p', '-km', '2', '-k', 'K', '-lmm'])).toMatch(
+      /-km 2 .*GEMMA itself needs -km 1 with BIMBAM/,
+    );
     expect(usageError(['-bfile', 'x', '-km', '2', '-k', 'K', '-lmm'])).toMatch(/-km 2 .*not supported/);
   });
 
   it('-n takes a list as GEMMA does; several columns are the multivariate LMM', () => {
     expect(config(['-bfile', 'x', '-n', '3', '-gk']).phenotypeColumns).toEqual([3]);
     expect(config(['-bfile', 'x', '-n', '1', '6', '-lmm', '-k', 'K']).phenotypeColumns).toEqual([1, 6]);
-    expect(usageError(['-bfile', 'x', '-n', '1', 'x', '-lmm', '-k', 'K'])).toMatch(/-n 1 x: expected column numbers >= 1/);
+    expect(usageError(['-bfile', 'x', '-n', '1', 'x', '-lmm', '-k', 'K'])).toMatch(
+      /-n 1 x: expected column numbers >= 1/,
+    );
     expect(usageError(['-bfile', 'x', '-n', '-lmm'])).toMatch(/flag -n needs a value/);
   });
 });
@@ -95,7 +113,9 @@ describe('flags lmmscan does not take', () => {
 describe('settings checked before any work', () => {
   it('an LMM without a kinship, -d without -u, -eigen without -k', () => {
     expect(() => checkScanConfig(config(['-bfile', 'x', '-lmm', '4']))).toThrow(/an LMM needs a kinship/);
-    expect(() => checkScanConfig(config(['-bfile', 'x', '-lmm', '4', '-d', 'D']))).toThrow(/-d and -u must be given together/);
+    expect(() => checkScanConfig(config(['-bfile', 'x', '-lmm', '4', '-d', 'D']))).toThrow(
+      /-d and -u must be given together/,
+    );
     expect(() => checkScanConfig(config(['-bfile', 'x', '-eigen']))).toThrow(/-eigen needs a kinship/);
   });
 
@@ -106,10 +126,16 @@ describe('settings checked before any work', () => {
     writeFileSync(geno, 'rs1 A T 0 1 2\n');
     writeFileSync(pheno, '1\n2\n3\n');
     const base = ['-g', geno, '-p', pheno, '-lmm', '1'];
-    for (const [flag, what] of [['-k', 'kinship matrix'], ['-c', 'covariate file'], ['-a', 'annotation file']]) {
+    for (const [flag, what] of [
+      ['-k', 'kinship matrix'],
+      ['-c', 'covariate file'],
+      ['-a', 'annotation file'],
+    ]) {
       const missing = join(dir, `no${flag}.txt`);
       const extra = flag === '-k' ? [] : ['-k', geno];
-      expect(() => checkScanConfig(config([...base, ...extra, flag, missing]))).toThrow(`${missing}: ${what} not found`);
+      expect(() => checkScanConfig(config([...base, ...extra, flag, missing]))).toThrow(
+        `${missing}: ${what} not found`,
+      );
     }
   });
 
@@ -160,7 +186,17 @@ describe('help and version', () => {
 describe('start-up', () => {
   it('-lm with --engine auto starts no worker pool or GPU probe, and says so in the log', () => {
     const out = scratchDir('lm-startup');
-    const r = run(['-bfile', join(SHARED_DATA, 'hs1008', 'hs1008'), '-lm', '-outdir', out, '-o', 'lm', '--quiet', '--no-plots']);
+    const r = run([
+      '-bfile',
+      join(SHARED_DATA, 'hs1008', 'hs1008'),
+      '-lm',
+      '-outdir',
+      out,
+      '-o',
+      'lm',
+      '--quiet',
+      '--no-plots',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'lm.log.txt'), 'utf8')).toMatch(
       /^## engine += ts .*\(auto: -lm tests each SNP on the main thread; no worker pool or GPU needed\)$/m,

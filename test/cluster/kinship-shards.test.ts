@@ -17,7 +17,15 @@ let bimbam: string[];
 let plink: string[];
 
 beforeAll(async () => {
-  const cohort = simulateCohort({ nIndividuals: 150, nSnps: 1300, nChromosomes: 3, nTraits: 1, missingGenotypeRate: 0.02, missingPhenotypeRate: 0.05, seed: 41 });
+  const cohort = simulateCohort({
+    nIndividuals: 150,
+    nSnps: 1300,
+    nChromosomes: 3,
+    nTraits: 1,
+    missingGenotypeRate: 0.02,
+    missingPhenotypeRate: 0.05,
+    seed: 41,
+  });
   const paths = await writeBimbam(join(dir, 'sim'), cohort, { gzip: true });
   await writePlink(join(dir, 'sim'), cohort);
   bimbam = ['-g', paths.geno, '-p', paths.pheno, '-a', paths.anno];
@@ -25,7 +33,16 @@ beforeAll(async () => {
 });
 
 // Block size 20: segments of 320 file SNPs, so 4 shards of 1300 SNPs each hold one or two segments.
-const common = (engine: string) => ['--engine', engine, '--block-size', '20', '--no-plots', '--quiet', '-outdir', join(dir, 'out')];
+const common = (engine: string) => [
+  '--engine',
+  engine,
+  '--block-size',
+  '20',
+  '--no-plots',
+  '--quiet',
+  '-outdir',
+  join(dir, 'out'),
+];
 
 function ok(args: string[]): void {
   const r = cli(args);
@@ -40,7 +57,10 @@ function kinshipShards(plan: string, flags: string[], shards: number): void {
 
 describe('kinship shards by hand = one-node kinship', () => {
   for (const engine of ['wasm', 'ts']) {
-    for (const [format, kind] of [['plink', '1'], ['bimbam', '2']] as const) {
+    for (const [format, kind] of [
+      ['plink', '1'],
+      ['bimbam', '2'],
+    ] as const) {
       it(`-gk ${kind} on ${format}, engine ${engine}: 1..4 shards byte-identical`, () => {
         const flags = [...(format === 'plink' ? plink : bimbam), '-gk', kind, ...common(engine)];
         const suffix = kind === '1' ? 'cXX.txt' : 'sXX.txt';
@@ -90,7 +110,17 @@ describe('kinship shards by hand = one-node kinship', () => {
     expect(merge().stderr).toMatch(/part-2-of-3.*checksum mismatch/);
     writeFileSync(part2, saved);
     // A part of the -gk 2 kinship among -gk 1 parts: foreign.
-    ok(['kinship', ...plink, '-gk', '2', ...common('wasm'), '--plan', join(dir, 'other.plan'), '--shard', '2/3']);
+    ok([
+      'kinship',
+      ...plink,
+      '-gk',
+      '2',
+      ...common('wasm'),
+      '--plan',
+      join(dir, 'other.plan'),
+      '--shard',
+      '2/3',
+    ]);
     copyFileSync(join(dir, 'other.plan', 'kinship', 'part-2-of-3'), part2);
     expect(merge().stderr).toMatch(/part-2-of-3.*foreign/);
     // A part summed by the ts engine among wasm parts: foreign too (the engines order a block's sum differently).

@@ -25,7 +25,13 @@ export function startLocalSlurm(): LocalSlurm {
   const lines = (r.stdout ?? '').trim().split('\n');
   const conf = lines.find((l) => l.startsWith('SLURM_CONF='))?.slice('SLURM_CONF='.length);
   if (r.status !== 0 || conf === undefined) {
-    return { ok: false, reason: `scripts/slurm-local.sh start failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`, started: false, env: process.env, stop() {} };
+    return {
+      ok: false,
+      reason: `scripts/slurm-local.sh start failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+      started: false,
+      env: process.env,
+      stop() {},
+    };
   }
   const started = lines[0] === 'started';
   const env = { ...process.env, ...(conf ? { SLURM_CONF: conf } : {}) };

@@ -54,21 +54,39 @@ describe('--groups', () => {
   it('refuses a label count that does not match the phenotypes, and ambiguous kinship sources', async () => {
     const p = write('p4.txt', '1\n2\n3\n');
     const g = write('g4.txt', 'a\nb\n');
-    await expect(readFitInputs(config(['-p', p, '--groups', g, '--fit']), new TsEngine())).rejects.toThrow(InputError);
-    await expect(readFitInputs(config(['-p', p, '--groups', g, '-k', g, '--fit']), new TsEngine())).rejects.toThrow(UsageError);
-    await expect(readFitInputs(config(['-p', p, '--fit']), new TsEngine())).rejects.toThrow(/--groups FILE, -k FILE, or -gk/);
+    await expect(readFitInputs(config(['-p', p, '--groups', g, '--fit']), new TsEngine())).rejects.toThrow(
+      InputError,
+    );
+    await expect(
+      readFitInputs(config(['-p', p, '--groups', g, '-k', g, '--fit']), new TsEngine()),
+    ).rejects.toThrow(UsageError);
+    await expect(readFitInputs(config(['-p', p, '--fit']), new TsEngine())).rejects.toThrow(
+      /--groups FILE, -k FILE, or -gk/,
+    );
   });
 });
 
 describe('K as given versus GEMMA\'s double-centred K (README, "Differences from GEMMA")', () => {
-  it('same REML vg, ve and log-likelihood; GEMMA\'s intercept se is far too small for a group K', async () => {
+  it("same REML vg, ve and log-likelihood; GEMMA's intercept se is far too small for a group K", async () => {
     const files = groupExampleFiles(simulateGroupExample());
-    const flags = ['-p', write('ex-p.txt', files.pheno), '-c', write('ex-c.txt', files.covariates), '--groups', write('ex-g.txt', files.groups), '--fit'];
+    const flags = [
+      '-p',
+      write('ex-p.txt', files.pheno),
+      '-c',
+      write('ex-c.txt', files.covariates),
+      '--groups',
+      write('ex-g.txt', files.groups),
+      '--fit',
+    ];
     const engine = new TsEngine();
     const inputs = await readFitInputs(config(flags), engine);
     const n = inputs.selection.nAnalysed;
     const asGiven = fitMixedModel(await rotateForFit(inputs, engine), 'reml', DEFAULT_LAMBDA_SEARCH);
-    const centred = fitMixedModel(await rotateForFit({ ...inputs, kinship: doubleCentre(inputs.kinship, n) }, engine), 'reml', DEFAULT_LAMBDA_SEARCH);
+    const centred = fitMixedModel(
+      await rotateForFit({ ...inputs, kinship: doubleCentre(inputs.kinship, n) }, engine),
+      'reml',
+      DEFAULT_LAMBDA_SEARCH,
+    );
     // REML uses only contrasts orthogonal to the intercept, where the two K agree.
     expect(Math.abs(centred.vg - asGiven.vg) / asGiven.vg).toBeLessThan(1e-6);
     expect(Math.abs(centred.ve - asGiven.ve) / asGiven.ve).toBeLessThan(1e-6);
@@ -80,14 +98,18 @@ describe('K as given versus GEMMA\'s double-centred K (README, "Differences from
 
 describe('example pictures', () => {
   it('rasterise to PNG', () => {
-    const svg = densityChart([{ label: 'a', colour: '#000', x: [1, 2, 3, 2.5] }], { title: 't', xLabel: 'x', yLabel: 'y' });
+    const svg = densityChart([{ label: 'a', colour: '#000', x: [1, 2, 3, 2.5] }], {
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+    });
     const png = svgToPng(svg);
     expect(Array.from(png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 });
 
 describe('eigenbasis repair', () => {
-  it('makes a degenerate null space orthonormal and keeps U D U\' = K', async () => {
+  it("makes a degenerate null space orthonormal and keeps U D U' = K", async () => {
     const { orthonormaliseColumns, orthonormalityError } = await import('../../src/linalg/orthonormalise.js');
     const { eigenTs } = await import('../../src/engines/ts/ts-engine.js');
     const ex = simulateGroupExample();

@@ -28,7 +28,18 @@ function logDet(chol: CholeskyDecomposition): number {
 describe('--fit -k (general K) against the dense GLS solution', () => {
   const dir = scratchDir('fit-gls');
   const prefix = join(SHARED_DATA, 'hs1008', 'hs1008');
-  const flags = ['-bfile', prefix, '-k', join(SHARED_DATA, 'hs1008', 'output', 'hs1008.cXX.txt.gz'), '--fit', '-o', 'hs', '-outdir', dir, '--quiet'];
+  const flags = [
+    '-bfile',
+    prefix,
+    '-k',
+    join(SHARED_DATA, 'hs1008', 'output', 'hs1008.cXX.txt.gz'),
+    '--fit',
+    '-o',
+    'hs',
+    '-outdir',
+    dir,
+    '--quiet',
+  ];
   const config = toScanConfig(parseFlags(flags), flags.join(' '));
 
   it('beta, se, BLUP and REML log-likelihood equal the closed form at the fitted vg, ve', async () => {
@@ -81,10 +92,15 @@ describe('--fit -k (general K) against the dense GLS solution', () => {
     const reml =
       0.5 * df * (Math.log(df) - Math.log(2 * Math.PI) - 1) -
       0.5 * logDet(cholH) -
-      0.5 * (logDet(new CholeskyDecomposition(wHiW)) - logDet(new CholeskyDecomposition(W.transpose().mmul(W)))) -
+      0.5 *
+        (logDet(new CholeskyDecomposition(wHiW)) - logDet(new CholeskyDecomposition(W.transpose().mmul(W)))) -
       0.5 * df * Math.log(yPy);
     note('logLik', relative(doc.logLik, reml));
-    console.log('hs1008 --fit vs dense GLS, worst relative differences:', JSON.stringify(worst), JSON.stringify({ ...doc, blup: undefined }));
+    console.log(
+      'hs1008 --fit vs dense GLS, worst relative differences:',
+      JSON.stringify(worst),
+      JSON.stringify({ ...doc, blup: undefined }),
+    );
     for (const [k, d] of Object.entries(worst)) expect(d, k).toBeLessThan(1e-8);
   }, 120_000);
 

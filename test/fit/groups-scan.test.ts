@@ -17,10 +17,41 @@ it('-lmm 4 with --groups gives the same rows as -k with K = D D^T', async () => 
   writeFileSync(join(dir, 'groups.txt'), labels.map((l) => l ?? 'NA').join('\n') + '\n');
   writeFileSync(join(dir, 'K.txt'), formatMatrixBytes(groupKinship(labels), 61, 61));
   // The -k run must drop the same individual: give it a missing phenotype.
-  const pheno = readFileSync(join(dir, 'c.fam'), 'utf8').trimEnd().split('\n').map((l, i) => (i === 5 ? 'NA' : l.split(/\s+/)[5]));
+  const pheno = readFileSync(join(dir, 'c.fam'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l, i) => (i === 5 ? 'NA' : l.split(/\s+/)[5]));
   writeFileSync(join(dir, 'p.txt'), pheno.join('\n') + '\n');
-  await lmmscan(['-bfile', join(dir, 'c'), '-p', join(dir, 'p.txt'), '--groups', join(dir, 'groups.txt'), '-lmm', '4', '-outdir', dir, '-o', 'g', '--no-plots']);
-  await lmmscan(['-bfile', join(dir, 'c'), '-p', join(dir, 'p.txt'), '-k', join(dir, 'K.txt'), '-lmm', '4', '-outdir', dir, '-o', 'k', '--no-plots']);
+  await lmmscan([
+    '-bfile',
+    join(dir, 'c'),
+    '-p',
+    join(dir, 'p.txt'),
+    '--groups',
+    join(dir, 'groups.txt'),
+    '-lmm',
+    '4',
+    '-outdir',
+    dir,
+    '-o',
+    'g',
+    '--no-plots',
+  ]);
+  await lmmscan([
+    '-bfile',
+    join(dir, 'c'),
+    '-p',
+    join(dir, 'p.txt'),
+    '-k',
+    join(dir, 'K.txt'),
+    '-lmm',
+    '4',
+    '-outdir',
+    dir,
+    '-o',
+    'k',
+    '--no-plots',
+  ]);
   const g = readFileSync(join(dir, 'g.assoc.txt'), 'utf8');
   const k = readFileSync(join(dir, 'k.assoc.txt'), 'utf8');
   expect(g.split('\n').length).toBeGreaterThan(100);

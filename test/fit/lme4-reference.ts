@@ -37,7 +37,8 @@ for (reml in c(TRUE, FALSE)) {
 export function runLme4(csvPath: string): { REML: Lme4Fit; ML: Lme4Fit } | string {
   const run = spawnSync('Rscript', ['-e', SCRIPT, csvPath], { encoding: 'utf8', timeout: 120_000 });
   if (run.error) return `Rscript not available (${run.error.message}); install r-cran-lme4`;
-  if (run.status !== 0) return `Rscript failed (is r-cran-lme4 installed?): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  if (run.status !== 0)
+    return `Rscript failed (is r-cran-lme4 installed?): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const fits = {
     REML: { fixed: new Map(), vg: NaN, ve: NaN, logLik: NaN, groupEffects: new Map() } as Lme4Fit,
     ML: { fixed: new Map(), vg: NaN, ve: NaN, logLik: NaN, groupEffects: new Map() } as Lme4Fit,

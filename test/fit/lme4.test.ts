@@ -27,7 +27,21 @@ interface FitDoc {
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 
 async function fitExample(dir: string, extra: string[]): Promise<FitDoc> {
-  const flags = ['-p', join(dir, 'pheno.txt'), '-c', join(dir, 'cov.txt'), '--groups', join(dir, 'groups.txt'), '--fit', ...extra, '-o', 'ex', '-outdir', dir, '--quiet'];
+  const flags = [
+    '-p',
+    join(dir, 'pheno.txt'),
+    '-c',
+    join(dir, 'cov.txt'),
+    '--groups',
+    join(dir, 'groups.txt'),
+    '--fit',
+    ...extra,
+    '-o',
+    'ex',
+    '-outdir',
+    dir,
+    '--quiet',
+  ];
   const config = toScanConfig(parseFlags(flags), flags.join(' '));
   const job = await runFitJob(config, new TsEngine());
   return JSON.parse(readFileSync(job.outputs[0], 'utf8')) as FitDoc;
@@ -59,7 +73,7 @@ describe('--fit --groups against lme4 on the founding note example', () => {
   writeFileSync(join(dir, 'data.csv'), files.csv);
   const lme4 = runLme4(join(dir, 'data.csv'));
 
-  it('has the note\'s shape: naive slope near 0.1, mixed-model slope near 1', async () => {
+  it("has the note's shape: naive slope near 0.1, mixed-model slope near 1", async () => {
     const fit = await fitExample(dir, []);
     expect(naiveSlope(example.x, example.y)).toBeGreaterThan(-0.1);
     expect(naiveSlope(example.x, example.y)).toBeLessThan(0.3);

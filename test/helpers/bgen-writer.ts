@@ -46,7 +46,10 @@ const text32 = (s: string) => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.f
 /** Writes the file; returns its bytes too. */
 export function writeBgen(path: string, file: BgenTestFile): Buffer {
   const { layout, compressed, nSamples } = file;
-  const flags = (file.flagCompression ?? (compressed ? 1 : 0)) | ((file.flagLayout ?? layout) << 2) | (file.sampleIds ? 0x80000000 : 0);
+  const flags =
+    (file.flagCompression ?? (compressed ? 1 : 0)) |
+    ((file.flagLayout ?? layout) << 2) |
+    (file.sampleIds ? 0x80000000 : 0);
   const header = Buffer.concat([
     u32(20),
     u32(file.variants.length),

@@ -39,8 +39,10 @@ export function compareAssoc(oursPath: string, gemmaPath: string): AssocComparis
   const problems: string[] = [];
   const worst: Record<string, number> = {};
   const lowLambdaExceptions: string[] = [];
-  if (ours.header.join('\t') !== ref.header.join('\t')) problems.push(`header differs: ${ours.header.join(' ')} vs ${ref.header.join(' ')}`);
-  if (ours.rows.length !== ref.rows.length) problems.push(`row count ${ours.rows.length} vs ${ref.rows.length}`);
+  if (ours.header.join('\t') !== ref.header.join('\t'))
+    problems.push(`header differs: ${ours.header.join(' ')} vs ${ref.header.join(' ')}`);
+  if (ours.rows.length !== ref.rows.length)
+    problems.push(`row count ${ours.rows.length} vs ${ref.rows.length}`);
   const col = (name: string) => ref.header.indexOf(name);
   for (let r = 0; r < Math.min(ours.rows.length, ref.rows.length); r++) {
     const a = ours.rows[r];
@@ -67,7 +69,8 @@ export function compareAssoc(oursPath: string, gemmaPath: string): AssocComparis
         if (Math.abs(fx - fy) > 0.0010001) problems.push(`row ${r + 1} af: ${x} vs ${y}`);
         return;
       }
-      const inRemleFit = ['beta', 'se', 'p_wald', 'l_remle'].includes(name) || (name === 'logl_H1' && col('l_mle') < 0);
+      const inRemleFit =
+        ['beta', 'se', 'p_wald', 'l_remle'].includes(name) || (name === 'logl_H1' && col('l_mle') < 0);
       const inMleFit = ['l_mle', 'p_lrt'].includes(name) || (name === 'logl_H1' && col('l_mle') >= 0);
       const tolerated = (inRemleFit && remleNoisy) || (inMleFit && mleNoisy);
       if (Number.isNaN(fx) || Number.isNaN(fy)) {
@@ -80,11 +83,14 @@ export function compareAssoc(oursPath: string, gemmaPath: string): AssocComparis
         return;
       }
       if ((name === 'l_remle' || name === 'l_mle') && tolerated) {
-        if (Math.abs(fx - fy) > 1e-6) problems.push(`row ${r + 1} (${b[1]}) ${name}: ${x} vs ${y} (low-lambda regime, abs tol 1e-6)`);
+        if (Math.abs(fx - fy) > 1e-6)
+          problems.push(`row ${r + 1} (${b[1]}) ${name}: ${x} vs ${y} (low-lambda regime, abs tol 1e-6)`);
         else if (Math.abs(fx - fy) > 1e-4 * Math.abs(fy)) excepted = true;
         return;
       }
-      const d = name.startsWith('p_') ? Math.abs(log10p(fx) - log10p(fy)) : Math.abs(fx - fy) / Math.max(Math.abs(fy), 1e-300);
+      const d = name.startsWith('p_')
+        ? Math.abs(log10p(fx) - log10p(fy))
+        : Math.abs(fx - fy) / Math.max(Math.abs(fy), 1e-300);
       worst[name] = Math.max(worst[name] ?? 0, d);
       if (d > 1e-4) problems.push(`row ${r + 1} (${b[1]}) ${name}: ${x} vs ${y}`);
     });
@@ -98,7 +104,10 @@ export function maxMatrixDifference(oursPath: string, refPath: string): number {
   const read = (p: string) => {
     const raw = readFileSync(p);
     const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-    return text.trimEnd().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    return text
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number));
   };
   const a = read(oursPath);
   const b = read(refPath);

@@ -32,7 +32,8 @@ export function rowDifference(header: string[], a: string[], b: string[]): { wor
     else {
       let scale = Math.max(Math.abs(x), Math.abs(y));
       const m = /^Vbeta_(\d+)_(\d+)$/.exec(name);
-      if (m && m[1] !== m[2]) scale = Math.sqrt(value(b, `Vbeta_${m[1]}_${m[1]}`) * value(b, `Vbeta_${m[2]}_${m[2]}`));
+      if (m && m[1] !== m[2])
+        scale = Math.sqrt(value(b, `Vbeta_${m[1]}_${m[1]}`) * value(b, `Vbeta_${m[2]}_${m[2]}`));
       diff = Math.abs(x - y) / (scale || 1);
     }
     if (!(diff <= worst)) {
@@ -62,7 +63,8 @@ export function compareMvAssoc(oursPath: string, gemmaPath: string, nudgedGemmaP
   const nudged = readAssoc(nudgedGemmaPath);
   const problems: string[] = [];
   const unstable: string[] = [];
-  if (ours.header.join('\t') !== ref.header.join('\t')) problems.push(`header: ${ours.header.join(' ')} vs ${ref.header.join(' ')}`);
+  if (ours.header.join('\t') !== ref.header.join('\t'))
+    problems.push(`header: ${ours.header.join(' ')} vs ${ref.header.join(' ')}`);
   if (ours.rows.length !== ref.rows.length) problems.push(`rows: ${ours.rows.length} vs ${ref.rows.length}`);
   let stable = 0;
   let worst = 0;

@@ -5,7 +5,13 @@
  * 1e-13 (to see which of GEMMA's rows are stable under a nudge).
  */
 import { writeFileSync } from 'node:fs';
-import { Random, simulateCohort, writeBimbam, writePlink, type SimulatedCohort } from '../../src/sim/index.js';
+import {
+  Random,
+  simulateCohort,
+  writeBimbam,
+  writePlink,
+  type SimulatedCohort,
+} from '../../src/sim/index.js';
 
 export interface MvCohortFiles {
   cohort: SimulatedCohort;
@@ -20,8 +26,25 @@ export interface MvCohortFiles {
 }
 
 /** Writes the cohort under `prefix`; traits t > 1 get 0.6 x trait 1 added, and ~4% miss one trait. */
-export async function writeMvCohort(prefix: string, traits: number, n: number, m: number, seed: number): Promise<MvCohortFiles> {
-  const cohort = simulateCohort({ nIndividuals: n, nSnps: m, nChromosomes: 2, familySize: 3, nCausal: 3, heritability: [0.4, 0.7], nCovariates: 2, nTraits: traits, missingGenotypeRate: 0.01, seed });
+export async function writeMvCohort(
+  prefix: string,
+  traits: number,
+  n: number,
+  m: number,
+  seed: number,
+): Promise<MvCohortFiles> {
+  const cohort = simulateCohort({
+    nIndividuals: n,
+    nSnps: m,
+    nChromosomes: 2,
+    familySize: 3,
+    nCausal: 3,
+    heritability: [0.4, 0.7],
+    nCovariates: 2,
+    nTraits: traits,
+    missingGenotypeRate: 0.01,
+    seed,
+  });
   const rng = new Random(seed + 1000);
   const y = cohort.phenotypes;
   for (let i = 0; i < n; i++) {
@@ -42,5 +65,13 @@ export async function writeMvCohort(prefix: string, traits: number, n: number, m
   }
   const nudgedPheno = `${prefix}.nudged.pheno.txt`;
   writeFileSync(nudgedPheno, nudged.join('\n') + '\n');
-  return { cohort, geno: bb.geno, pheno: bb.pheno, nudgedPheno, cov: bb.cov, anno: bb.anno, plink: `${prefix}_plink` };
+  return {
+    cohort,
+    geno: bb.geno,
+    pheno: bb.pheno,
+    nudgedPheno,
+    cov: bb.cov,
+    anno: bb.anno,
+    plink: `${prefix}_plink`,
+  };
 }

@@ -30,16 +30,21 @@ function fromFactor(theta: Float64Array, offset: number, d: number): Float64Arra
   let k = offset;
   for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) l[i * d + j] = theta[k++];
   const m = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let q = 0; q < d; q++) s += l[i * d + q] * l[j * d + q];
-    m[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += l[i * d + q] * l[j * d + q];
+      m[i * d + j] = s;
+    }
   return m;
 }
 
 /** Nelder-Mead maximisation of f from x0 with initial steps `scale`; restarts until no gain. */
-function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, scale: number): { x: Float64Array; value: number } {
+function nelderMead(
+  f: (x: Float64Array) => number,
+  x0: Float64Array,
+  scale: number,
+): { x: Float64Array; value: number } {
   const np = x0.length;
   let best = { x: Float64Array.from(x0), value: f(x0) };
   for (let restart = 0; restart < 4; restart++) {
@@ -71,10 +76,11 @@ function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, scale: num
         const contracted = along(0.5);
         const fc = f(contracted);
         if (fc > values[np]) [simplex[np], values[np]] = [contracted, fc];
-        else for (let i = 1; i <= np; i++) {
-          simplex[i] = Float64Array.from(simplex[i], (v, k) => simplex[0][k] + 0.5 * (v - simplex[0][k]));
-          values[i] = f(simplex[i]);
-        }
+        else
+          for (let i = 1; i <= np; i++) {
+            simplex[i] = Float64Array.from(simplex[i], (v, k) => simplex[0][k] + 0.5 * (v - simplex[0][k]));
+            values[i] = f(simplex[i]);
+          }
       }
     }
     const top = values.indexOf(Math.max(...values));
@@ -87,18 +93,24 @@ function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, scale: num
 }
 
 /** The maximum of the log-likelihood of kind over (Vg, Ve), started from (vg, ve). */
-export function directMaximum(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Float64Array): { logLik: number; vg: Float64Array; ve: Float64Array } {
+export function directMaximum(
+  kind: 'R' | 'L',
+  data: MvData,
+  vg: Float64Array,
+  ve: Float64Array,
+): { logLik: number; vg: Float64Array; ve: Float64Array } {
   const d = data.d;
   const v = (d * (d + 1)) / 2;
   const theta = new Float64Array(2 * v);
   const lg = cholesky(vg, d);
   const le = cholesky(ve, d);
   let k = 0;
-  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
-    theta[k] = lg[i * d + j];
-    theta[k + v] = le[i * d + j];
-    k++;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      theta[k] = lg[i * d + j];
+      theta[k + v] = le[i * d + j];
+      k++;
+    }
   const f = (t: Float64Array) => {
     const value = evaluate(kind, data, fromFactor(t, 0, d), fromFactor(t, v, d)).logLik;
     return Number.isFinite(value) ? value : -Infinity;
@@ -108,7 +120,10 @@ export function directMaximum(kind: 'R' | 'L', data: MvData, vg: Float64Array, v
 }
 
 /** The multivariate plan of a run's flags and the rotated genotypes (length n) of the SNPs named in `rs`. */
-export async function mvRowData(flags: string[], rs: string[]): Promise<{ plan: MvPlan; rotated: Map<string, Float64Array> }> {
+export async function mvRowData(
+  flags: string[],
+  rs: string[],
+): Promise<{ plan: MvPlan; rotated: Map<string, Float64Array> }> {
   const config = toScanConfig(parseFlags([...flags, '--quiet']), 'check');
   const { engine } = await createEngine('ts');
   const inputs = openInputs(config);

@@ -14,6 +14,7 @@ export function rng(seed: number): () => number {
 /** Standard normal draws. */
 export function normals(next: () => number, count: number): Float64Array {
   const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  for (let i = 0; i < count; i++)
+    out[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   return out;
 }

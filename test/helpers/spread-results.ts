@@ -12,8 +12,13 @@ export function spreadResults(results: SnpResultBlock, rowOf: Int32Array): SnpRe
     return out;
   };
   return {
-    beta: spread(results.beta), se: spread(results.se), logLikH1: spread(results.logLikH1),
-    lambdaRemle: spread(results.lambdaRemle), lambdaMle: spread(results.lambdaMle),
-    pWald: spread(results.pWald), pLrt: spread(results.pLrt), pScore: spread(results.pScore),
+    beta: spread(results.beta),
+    se: spread(results.se),
+    logLikH1: spread(results.logLikH1),
+    lambdaRemle: spread(results.lambdaRemle),
+    lambdaMle: spread(results.lambdaMle),
+    pWald: spread(results.pWald),
+    pLrt: spread(results.pLrt),
+    pScore: spread(results.pScore),
   };
 }

@@ -40,8 +40,12 @@ describe('AtomicWriter', () => {
   it('a write to a full device is an OutputError naming the file', () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      expect(() => writeFully(fd, Buffer.alloc(10), 'out/x.assoc.txt')).toThrow(new OutputError('out/x.assoc.txt', 'no space left on device (ENOSPC)'));
-      expect(() => writeFully(fd, Buffer.alloc(10), 'out/x.assoc.txt')).toThrow('cannot write out/x.assoc.txt: no space left on device (ENOSPC)');
+      expect(() => writeFully(fd, Buffer.alloc(10), 'out/x.assoc.txt')).toThrow(
+        new OutputError('out/x.assoc.txt', 'no space left on device (ENOSPC)'),
+      );
+      expect(() => writeFully(fd, Buffer.alloc(10), 'out/x.assoc.txt')).toThrow(
+        'cannot write out/x.assoc.txt: no space left on device (ENOSPC)',
+      );
     } finally {
       closeSync(fd);
     }
@@ -66,7 +70,9 @@ describe('AtomicWriter', () => {
 
   it('writeFileAtomic on a full file system: text that does not fit leaves nothing', () => {
     const path = join(small, 'log.txt');
-    expect(() => writeFileAtomic(path, 'x'.repeat(2_000_000))).toThrow(`cannot write ${path}: no space left on device (ENOSPC)`);
+    expect(() => writeFileAtomic(path, 'x'.repeat(2_000_000))).toThrow(
+      `cannot write ${path}: no space left on device (ENOSPC)`,
+    );
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(small)).toEqual([]);
     // What fits is written.
@@ -76,6 +82,8 @@ describe('AtomicWriter', () => {
 
   it('a folder that cannot be created names the output', () => {
     const path = join(dir, 'whole.txt', 'sub', 'x.txt');
-    expect(() => new AtomicWriter(path)).toThrow(`cannot write ${path}: a path component is a file, not a folder (ENOTDIR)`);
+    expect(() => new AtomicWriter(path)).toThrow(
+      `cannot write ${path}: a path component is a file, not a folder (ENOTDIR)`,
+    );
   });
 });

@@ -44,7 +44,11 @@ describe('decodeLayout2 on unphased diploids', () => {
     const diploid = new Float64Array(n);
     decodeLayout2(block(samples, bits), n, diploid);
     const general = new Float64Array(n + 1);
-    decodeLayout2(block([...samples, { ploidy: 3, missing: false, values: [0, max, 0] }], bits), n + 1, general);
+    decodeLayout2(
+      block([...samples, { ploidy: 3, missing: false, values: [0, max, 0] }], bits),
+      n + 1,
+      general,
+    );
     for (let i = 0; i < n; i++) {
       expect(Object.is(diploid[i], general[i])).toBe(true);
       if (samples[i].missing) expect(diploid[i]).toBeNaN();

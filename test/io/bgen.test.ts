@@ -300,7 +300,9 @@ describe('BGEN files written from the spec', () => {
     writeBgen(layout, { ...base, flagCompression: 3 });
     expect(() => new BgenGenotypes(layout)).toThrow(/layout\.bgen: compression type 3 is not defined/);
     writeBgen(layout, { ...base, layout: 1, flagCompression: 2 });
-    expect(() => new BgenGenotypes(layout)).toThrow(/layout\.bgen: layout 1 with zstd compression is not valid/);
+    expect(() => new BgenGenotypes(layout)).toThrow(
+      /layout\.bgen: layout 1 with zstd compression is not valid/,
+    );
     const truncated = join(dir, 'truncated.bgen');
     const bytes = writeBgen(truncated, base);
     writeFileSync(truncated, bytes.subarray(0, bytes.length - 3));

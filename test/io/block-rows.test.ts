@@ -40,7 +40,10 @@ describe('BlockRows', () => {
           final.set(p, row);
         }
       }
-      const expected = [...final.keys()].sort((a, b) => a - b).map((p) => final.get(p)).join('');
+      const expected = [...final.keys()]
+        .sort((a, b) => a - b)
+        .map((p) => final.get(p))
+        .join('');
       expect(decoded(rows.finish())).toBe(expected);
     }
   });

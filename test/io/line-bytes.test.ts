@@ -28,7 +28,8 @@ async function readlineLines(path: string, gzip: boolean): Promise<Array<[number
 
 async function byteLines(path: string): Promise<Array<[number, string]>> {
   const out: Array<[number, string]> = [];
-  for await (const l of streamLineBytes(path, 'test file')) out.push([l.lineNumber, l.bytes.toString('utf8', l.start, l.end)]);
+  for await (const l of streamLineBytes(path, 'test file'))
+    out.push([l.lineNumber, l.bytes.toString('utf8', l.start, l.end)]);
   return out;
 }
 
@@ -76,7 +77,10 @@ describe('streamLineBytes', () => {
 
   it('names the file when it is not valid gzip', async () => {
     const path = join(dir, 'bad.gz');
-    writeFileSync(path, Buffer.concat([gzipSync('a\nb\n'.repeat(1000)).subarray(0, 30), Buffer.alloc(50, 7)]));
+    writeFileSync(
+      path,
+      Buffer.concat([gzipSync('a\nb\n'.repeat(1000)).subarray(0, 30), Buffer.alloc(50, 7)]),
+    );
     await expect(byteLines(path)).rejects.toThrow(InputError);
   });
 });
@@ -88,12 +92,21 @@ async function* stringReader(path: string, nSamples: number, gzip: boolean): Asy
     if (line.trim() === '') continue;
     const f = splitFields(line);
     if (f.length !== nSamples + 3) {
-      throw new InputError(path, `SNP ${f[0] ?? '?'} has ${Math.max(0, f.length - 3)} genotypes, expected ${nSamples} (one per sample)`, lineNumber);
+      throw new InputError(
+        path,
+        `SNP ${f[0] ?? '?'} has ${Math.max(0, f.length - 3)} genotypes, expected ${nSamples} (one per sample)`,
+        lineNumber,
+      );
     }
     const dosages = new Float64Array(nSamples);
     for (let i = 0; i < nSamples; i++) {
       const v = parseValue(f[i + 3], path, lineNumber, 'genotype');
-      if (v < 0 || v > 2) throw new InputError(path, `genotype ${f[i + 3]} of SNP ${f[0]} (sample ${i + 1}) is outside [0, 2]`, lineNumber);
+      if (v < 0 || v > 2)
+        throw new InputError(
+          path,
+          `genotype ${f[i + 3]} of SNP ${f[0]} (sample ${i + 1}) is outside [0, 2]`,
+          lineNumber,
+        );
       dosages[i] = v;
     }
     yield { index, rs: f[0], allele1: f[1], allele0: f[2], dosages };
@@ -105,14 +118,42 @@ async function* stringReader(path: string, nSamples: number, gzip: boolean): Asy
 async function outcome(snps: AsyncGenerator<BimbamSnp>): Promise<unknown> {
   const out: unknown[] = [];
   try {
-    for await (const s of snps) out.push([s.index, s.rs, s.allele1, s.allele0, Array.from(new BigUint64Array(s.dosages.buffer, s.dosages.byteOffset, s.dosages.length))]);
+    for await (const s of snps)
+      out.push([
+        s.index,
+        s.rs,
+        s.allele1,
+        s.allele0,
+        Array.from(new BigUint64Array(s.dosages.buffer, s.dosages.byteOffset, s.dosages.length)),
+      ]);
   } catch (e) {
     out.push(`${(e as Error).constructor.name}: ${(e as Error).message}`);
   }
   return out;
 }
 
-const GOOD = ['0', '1', '2', '1.5', '0.25', 'NA', '.5', '1.', '+1', '-0', '0.0', '2.000', '1e-1', '5E-1', '0x1', '0.123456789012345678', '1.9999999999999999', '0.3333333333333333', '00.5', '2e0'];
+const GOOD = [
+  '0',
+  '1',
+  '2',
+  '1.5',
+  '0.25',
+  'NA',
+  '.5',
+  '1.',
+  '+1',
+  '-0',
+  '0.0',
+  '2.000',
+  '1e-1',
+  '5E-1',
+  '0x1',
+  '0.123456789012345678',
+  '1.9999999999999999',
+  '0.3333333333333333',
+  '00.5',
+  '2e0',
+];
 const BAD = ['abc', 'Infinity', '1e', '2.5', '-0.1', 'nan', '1,5x', '3'];
 const SEPARATORS = [', ', ',', '\t', ' ', ' , ', ',,', '  '];
 
@@ -127,15 +168,23 @@ describe('streamBimbamGenotypes', () => {
       for (let snp = 0; snp < 40; snp++) {
         if (next() < 0.1) lines.push(pick(['', '   ', '\t', '\u00a0']));
         if (broken && next() < 0.01) lines.push(' ,'); // not blank: a row of no fields
-        const values = Array.from({ length: n + (broken && next() < 0.02 ? pick([-1, 1]) : 0) }, () => (broken && next() < 0.005 ? pick(BAD) : pick(GOOD)));
-        const fields = [pick(['rs1', `rs${snp}`, 'r\u00e9s', 'chr1:100']), pick(['A', 'T', '\u00e9']), pick(['C', 'G'])];
+        const values = Array.from({ length: n + (broken && next() < 0.02 ? pick([-1, 1]) : 0) }, () =>
+          broken && next() < 0.005 ? pick(BAD) : pick(GOOD),
+        );
+        const fields = [
+          pick(['rs1', `rs${snp}`, 'r\u00e9s', 'chr1:100']),
+          pick(['A', 'T', '\u00e9']),
+          pick(['C', 'G']),
+        ];
         lines.push([...fields, ...values].join(pick(SEPARATORS)) + pick(['', ',', ' ', '\t']));
       }
       const text = lines.join(pick(['\n', '\r\n'])) + pick(['', '\n', '\r\n']);
       for (const gzip of [false, true]) {
         const path = join(dir, `g${file}.txt${gzip ? '.gz' : ''}`);
         writeFileSync(path, gzip ? gzipSync(text) : text);
-        expect(await outcome(streamBimbamGenotypes(path, n))).toEqual(await outcome(stringReader(path, n, gzip)));
+        expect(await outcome(streamBimbamGenotypes(path, n))).toEqual(
+          await outcome(stringReader(path, n, gzip)),
+        );
       }
     }
   });
@@ -143,8 +192,13 @@ describe('streamBimbamGenotypes', () => {
   it('reports the row width before a bad value, with the SNP id and line number', async () => {
     const path = join(dir, 'order.txt');
     writeFileSync(path, 'rs1 A T 0 1\n\n,\n');
-    expect(await outcome(streamBimbamGenotypes(path, 2))).toEqual([[0, 'rs1', 'A', 'T', [0n, 4607182418800017408n]], `InputError: ${path}:3: SNP ? has 0 genotypes, expected 2 (one per sample)`]);
+    expect(await outcome(streamBimbamGenotypes(path, 2))).toEqual([
+      [0, 'rs1', 'A', 'T', [0n, 4607182418800017408n]],
+      `InputError: ${path}:3: SNP ? has 0 genotypes, expected 2 (one per sample)`,
+    ]);
     writeFileSync(path, 'rs1 A T abc 1 7\n');
-    expect(await outcome(streamBimbamGenotypes(path, 2))).toEqual([`InputError: ${path}:1: SNP rs1 has 3 genotypes, expected 2 (one per sample)`]);
+    expect(await outcome(streamBimbamGenotypes(path, 2))).toEqual([
+      `InputError: ${path}:1: SNP rs1 has 3 genotypes, expected 2 (one per sample)`,
+    ]);
   });
 });

@@ -25,14 +25,21 @@ describe('matrix texts over 2 GiB', () => {
     const members: Buffer[] = [];
     let textBytes = 0;
     for (let r = 0; r < n; r++) {
-      const row = Buffer.from(Array.from({ length: n }, (_, c) => formatGeneral(value(r, c), 10)).join('\t'), 'latin1');
+      const row = Buffer.from(
+        Array.from({ length: n }, (_, c) => formatGeneral(value(r, c), 10)).join('\t'),
+        'latin1',
+      );
       members.push(gzipSync(row), spaces, newline);
       textBytes += row.length + pad + 1;
     }
     expect(textBytes).toBeGreaterThan(2 ** 31);
     const path = join(dir, 'big.cXX.txt.gz');
     writeFileSync(path, Buffer.concat(members));
-    const { n: got, data } = await readSquareMatrix(path, 'kinship matrix', { expectedSize: n, symmetric: true, quiet: true });
+    const { n: got, data } = await readSquareMatrix(path, 'kinship matrix', {
+      expectedSize: n,
+      symmetric: true,
+      quiet: true,
+    });
     expect(got).toBe(n);
     let wrong = 0;
     for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (data[r * n + c] !== value(r, c)) wrong++;
@@ -45,7 +52,10 @@ describe('matrix texts over 2 GiB', () => {
     const n = 11_240;
     const v = -0.0001234567891;
     const data = new Float64Array(n * n).fill(v);
-    const rowText = Buffer.from(`${Array.from({ length: n }, () => formatGeneral(v, 10)).join('\t')}\n`, 'latin1');
+    const rowText = Buffer.from(
+      `${Array.from({ length: n }, () => formatGeneral(v, 10)).join('\t')}\n`,
+      'latin1',
+    );
     let bytes = 0;
     let largest = 0;
     let wrongRows = 0;
@@ -53,7 +63,8 @@ describe('matrix texts over 2 GiB', () => {
       write(chunk: Uint8Array) {
         const rows = chunk.length / rowText.length;
         if (!Number.isInteger(rows)) wrongRows++;
-        for (let r = 0; r < rows; r++) if (rowText.compare(chunk, r * rowText.length, (r + 1) * rowText.length) !== 0) wrongRows++;
+        for (let r = 0; r < rows; r++)
+          if (rowText.compare(chunk, r * rowText.length, (r + 1) * rowText.length) !== 0) wrongRows++;
         bytes += chunk.length;
         largest = Math.max(largest, chunk.length);
       },

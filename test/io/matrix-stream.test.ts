@@ -26,11 +26,21 @@ function chunked(data: Float64Array, rows: number, cols: number, chunkBytes: num
 describe('streamed matrix text', () => {
   it('is formatMatrixBytes() at every chunk size, for symmetric, nearly symmetric and rectangular matrices', () => {
     const next = rng(23);
-    for (const [rows, cols] of [[1, 1], [2, 2], [7, 7], [33, 33], [64, 64], [3, 5], [5, 3], [1, 9]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [2, 2],
+      [7, 7],
+      [33, 33],
+      [64, 64],
+      [3, 5],
+      [5, 3],
+      [1, 9],
+    ] as const) {
       const data = awkwardMatrix(next, rows, cols);
       const whole = formatMatrixBytes(data, rows, cols);
       // From one row per chunk (every mirror formatted again) to the whole matrix in one.
-      for (const chunkBytes of [1, 26 * cols, 26 * cols * 3 + 5, 1 << 20]) expect(chunked(data, rows, cols, chunkBytes).equals(whole)).toBe(true);
+      for (const chunkBytes of [1, 26 * cols, 26 * cols * 3 + 5, 1 << 20])
+        expect(chunked(data, rows, cols, chunkBytes).equals(whole)).toBe(true);
     }
   });
 
@@ -44,7 +54,10 @@ describe('streamed matrix text', () => {
     for (const file of files) {
       const { n, data } = await readSquareMatrix(file, 'matrix');
       const whole = formatMatrixBytes(data, n, n);
-      for (const [label, options] of [['whole', {}], ['streamed', { wholeTextLimit: 0, chunkBytes: 100_000 }]] as const) {
+      for (const [label, options] of [
+        ['whole', {}],
+        ['streamed', { wholeTextLimit: 0, chunkBytes: 100_000 }],
+      ] as const) {
         const out = join(dir, `real-${label}.txt`);
         writeMatrixFile(out, data, n, n, { quiet: true, ...options });
         expect(readFileSync(out).equals(whole), `${file} ${label}`).toBe(true);
@@ -70,22 +83,49 @@ describe('streamed matrix reader', () => {
 
   it('ignores blank lines at the end, skips a byte-order mark, and takes LF, CRLF and CR line ends', async () => {
     const want = [1, 0.5, 0.5, 2];
-    for (const text of ['1 0.5\n0.5 2\n', '1 0.5\n0.5 2\n\n\n', '1 0.5\r\n0.5 2\r\n\r\n', '1 0.5\r0.5 2\r', '\ufeff1 0.5\n0.5 2', '1 0.5\n0.5 2\n \t\n\n']) {
+    for (const text of [
+      '1 0.5\n0.5 2\n',
+      '1 0.5\n0.5 2\n\n\n',
+      '1 0.5\r\n0.5 2\r\n\r\n',
+      '1 0.5\r0.5 2\r',
+      '\ufeff1 0.5\n0.5 2',
+      '1 0.5\n0.5 2\n \t\n\n',
+    ]) {
       for (const gz of [false, true]) {
         const path = write('lines.txt', gz ? gzipSync(Buffer.from(text)) : text);
         const { n, data } = await readSquareMatrix(path, 'kinship', { symmetric: true, expectedSize: 2 });
         expect([n, ...data], JSON.stringify(text)).toEqual([2, ...want]);
       }
     }
-    expect([...(await readVector(write('d.txt', '\ufeff1\r2\r\n3\n\n\n'), 'eigenvalues'))]).toEqual([1, 2, 3]);
+    expect([...(await readVector(write('d.txt', '\ufeff1\r2\r\n3\n\n\n'), 'eigenvalues'))]).toEqual([
+      1, 2, 3,
+    ]);
   });
 
   it('counts a blank line before a row as a row, and names the file and line of each problem', async () => {
-    await expect(readSquareMatrix(write('mid.txt', '1 0\n\n0 1\n'), 'kinship')).rejects.toThrow('mid.txt:1: kinship is not square: row 1 has 2 values, expected 3');
-    await expect(readSquareMatrix(write('long.txt', '1 0\n0 1\n1 1\n'), 'kinship', { expectedSize: 2 })).rejects.toThrow('long.txt: kinship has 3 rows but there are 2 individuals');
-    await expect(readSquareMatrix(write('bad.txt', '1 0 0\r\n0 1 0\r\n0 0 z\r\n'), 'kinship')).rejects.toThrow('bad.txt:3: kinship value "z" in column 3 is not a finite number');
-    await expect(readSquareMatrix(write('blank.txt', '\n \n'), 'kinship')).rejects.toThrow('blank.txt: kinship is empty');
-    await expect(readVector(write('d-bad.txt', '1\n\nx 2\n'), 'eigenvalues')).rejects.toThrow('d-bad.txt:3: eigenvalues value "x 2" is not a finite number');
-    await expect(readSquareMatrix(write('corrupt.txt.gz', Buffer.concat([gzipSync(Buffer.from('1 0\n0 1\n')).subarray(0, 12), Buffer.alloc(20, 7)])), 'kinship')).rejects.toThrow(/corrupt\.txt\.gz:1: corrupt gzip data/);
+    await expect(readSquareMatrix(write('mid.txt', '1 0\n\n0 1\n'), 'kinship')).rejects.toThrow(
+      'mid.txt:1: kinship is not square: row 1 has 2 values, expected 3',
+    );
+    await expect(
+      readSquareMatrix(write('long.txt', '1 0\n0 1\n1 1\n'), 'kinship', { expectedSize: 2 }),
+    ).rejects.toThrow('long.txt: kinship has 3 rows but there are 2 individuals');
+    await expect(
+      readSquareMatrix(write('bad.txt', '1 0 0\r\n0 1 0\r\n0 0 z\r\n'), 'kinship'),
+    ).rejects.toThrow('bad.txt:3: kinship value "z" in column 3 is not a finite number');
+    await expect(readSquareMatrix(write('blank.txt', '\n \n'), 'kinship')).rejects.toThrow(
+      'blank.txt: kinship is empty',
+    );
+    await expect(readVector(write('d-bad.txt', '1\n\nx 2\n'), 'eigenvalues')).rejects.toThrow(
+      'd-bad.txt:3: eigenvalues value "x 2" is not a finite number',
+    );
+    await expect(
+      readSquareMatrix(
+        write(
+          'corrupt.txt.gz',
+          Buffer.concat([gzipSync(Buffer.from('1 0\n0 1\n')).subarray(0, 12), Buffer.alloc(20, 7)]),
+        ),
+        'kinship',
+      ),
+    ).rejects.toThrow(/corrupt\.txt\.gz:1: corrupt gzip data/);
   });
 });

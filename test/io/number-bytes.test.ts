@@ -4,7 +4,11 @@
  * written only where it should be.
  */
 import { describe, expect, it } from 'vitest';
-import { assocStatisticsMaxBytes, statisticColumns, writeAssocStatistics } from '../../src/io/assoc-format.js';
+import {
+  assocStatisticsMaxBytes,
+  statisticColumns,
+  writeAssocStatistics,
+} from '../../src/io/assoc-format.js';
 import { exponentialMaxBytes, writeExponentialOf } from '../../src/io/number-bytes.js';
 import { formatExponential } from '../../src/io/number-format.js';
 import { emptyResultBlock } from '../../src/model/results.js';
@@ -21,21 +25,45 @@ function written(x: number, digits: number): string {
   const start = 17;
   one[1] = x;
   const end = writeExponentialOf(scratch, start, one, 1, digits);
-  if (end - start > exponentialMaxBytes(digits)) expect.fail(`%.${digits}e of ${x} takes ${end - start} bytes`);
-  if (scratch[start - 1] !== FILL || scratch[end] !== FILL) expect.fail(`%.${digits}e of ${x} wrote outside its bytes`);
+  if (end - start > exponentialMaxBytes(digits))
+    expect.fail(`%.${digits}e of ${x} takes ${end - start} bytes`);
+  if (scratch[start - 1] !== FILL || scratch[end] !== FILL)
+    expect.fail(`%.${digits}e of ${x} wrote outside its bytes`);
   return String.fromCharCode(...scratch.subarray(start, end));
 }
 
 function expectSame(x: number, digits: number): void {
   const w = written(x, digits);
   const f = formatExponential(x, digits);
-  if (w !== f) expect.fail(`%.${digits}e of ${x} (${Object.is(x, -0) ? '-0' : x.toExponential(20)}): bytes ${w} != string ${f}`);
+  if (w !== f)
+    expect.fail(
+      `%.${digits}e of ${x} (${Object.is(x, -0) ? '-0' : x.toExponential(20)}): bytes ${w} != string ${f}`,
+    );
 }
-
 
 describe('writeExponentialOf == formatExponential', () => {
   it('on zeros, signs, nan, infinities and the extremes', () => {
-    const specials = [0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1, 0.5, 9.9999995, 1e-5, 1e22, 1e23, 1e-300, 123456789012345680000];
+    const specials = [
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      Number.MIN_VALUE,
+      -Number.MIN_VALUE,
+      2.2250738585072014e-308,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      1,
+      -1,
+      0.5,
+      9.9999995,
+      1e-5,
+      1e22,
+      1e23,
+      1e-300,
+      123456789012345680000,
+    ];
     for (const x of specials) for (let digits = 0; digits <= 17; digits++) expectSame(x, digits);
     expect(written(-0, 6)).toBe('-0.000000e+00');
     expect(written(0, 0)).toBe('0e+00');
@@ -100,9 +128,20 @@ describe('assoc rows as bytes', () => {
     const next = rng(5);
     const b = 300;
     const r = emptyResultBlock(b);
-    for (const column of Object.values(r)) for (let j = 0; j < b; j++) column[j] = next() < 0.1 ? NaN : (next() - 0.3) * 10 ** Math.floor(next() * 40 - 30);
+    for (const column of Object.values(r))
+      for (let j = 0; j < b; j++)
+        column[j] = next() < 0.1 ? NaN : (next() - 0.3) * 10 ** Math.floor(next() * 40 - 30);
     const out = new Uint8Array(b * assocStatisticsMaxBytes('lmm', 4));
-    for (const [kind, mode] of [['lmm', 1], ['lmm', 2], ['lmm', 3], ['lmm', 4], ['lm', 1], ['lm', 2], ['lm', 3], ['lm', 4]] as const) {
+    for (const [kind, mode] of [
+      ['lmm', 1],
+      ['lmm', 2],
+      ['lmm', 3],
+      ['lmm', 4],
+      ['lm', 1],
+      ['lm', 2],
+      ['lm', 3],
+      ['lm', 4],
+    ] as const) {
       const columns = statisticColumns(kind, mode, r);
       let pos = 0;
       let expected = '';

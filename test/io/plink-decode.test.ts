@@ -12,7 +12,10 @@ test.each([1, 2, 3, 4, 5, 7, 8, 9, 1499, 1500, 1501])('n = %i samples decode as 
   const raw = Uint8Array.from({ length: offset + Math.ceil(n / 4) + 2 }, () => Math.floor(next() * 256));
   const out = new Float64Array(n + 1).fill(-7);
   decodeBedSnp(raw, offset, n, out);
-  const want = Array.from({ length: n }, (_, i) => CODE_TO_DOSAGE[(raw[offset + (i >> 2)]! >> ((i & 3) * 2)) & 3]);
+  const want = Array.from(
+    { length: n },
+    (_, i) => CODE_TO_DOSAGE[(raw[offset + (i >> 2)]! >> ((i & 3) * 2)) & 3],
+  );
   expect(Array.from(out.subarray(0, n))).toEqual(want);
   expect(out[n]).toBe(-7); // nothing written past the SNP
   expect(want.some(Number.isNaN) || n < 8).toBe(true);

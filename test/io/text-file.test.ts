@@ -26,7 +26,10 @@ describe('readLines', () => {
     ['BOM', '\uFEFFa 1\nb 2\n'],
     ['gzipped BOM + CR', gzipSync(Buffer.from('\uFEFFa 1\rb 2\r'))],
   ] as const)('%s', (label, content) => {
-    expect(readLines(file(`lines-${label.replace(/\W+/g, '_')}`, content), 'test file')).toEqual(['a 1', 'b 2']);
+    expect(readLines(file(`lines-${label.replace(/\W+/g, '_')}`, content), 'test file')).toEqual([
+      'a 1',
+      'b 2',
+    ]);
   });
 
   it('keeps a blank line inside, drops one at the end', () => {
@@ -35,16 +38,23 @@ describe('readLines', () => {
 
   it('refuses a NUL byte and invalid UTF-8 with the line', () => {
     const nul = file('nul', 'a\nb\x00c\n');
-    expect(() => readLines(nul, 'test file')).toThrow(new InputError(nul, 'test file is not a text file (NUL byte at offset 3)', 2));
+    expect(() => readLines(nul, 'test file')).toThrow(
+      new InputError(nul, 'test file is not a text file (NUL byte at offset 3)', 2),
+    );
     const latin1 = file('latin1', Buffer.from('a\r\nb\r\nc\xe9\n', 'latin1'));
-    expect(() => readLines(latin1, 'test file')).toThrow(new InputError(latin1, 'test file is not UTF-8 text (save it as UTF-8)', 3));
+    expect(() => readLines(latin1, 'test file')).toThrow(
+      new InputError(latin1, 'test file is not UTF-8 text (save it as UTF-8)', 3),
+    );
   });
 });
 
 describe('readFirstLines', () => {
   it('reads the first non-blank lines of a large gzipped file without the rest', () => {
     const long = 'x '.repeat(100_000);
-    const path = file('first.gz', gzipSync(Buffer.from(`\uFEFF\r\n${long}\r\nsecond\r\n${'third\n'.repeat(100_000)}`)));
+    const path = file(
+      'first.gz',
+      gzipSync(Buffer.from(`\uFEFF\r\n${long}\r\nsecond\r\n${'third\n'.repeat(100_000)}`)),
+    );
     expect(readFirstLines(path, 'f', 2)).toEqual([long, 'second']);
     expect(readFirstLines(file('short', 'only\n'), 'f', 2)).toEqual(['only']);
   });

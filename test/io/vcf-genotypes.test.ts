@@ -13,7 +13,8 @@ import { VcfGenotypes, type VcfDosageField } from '../../src/io/vcf-genotypes.js
 import { scratchDir } from '../helpers/paths.js';
 
 const dir = scratchDir('vcf');
-const HEADER = '##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n';
+const HEADER =
+  '##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n';
 const RECORDS = [
   '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0|1\t1/1',
   '1\t200\trs2\tA\tC,G\t.\t.\t.\tGT\t0/0\t0/1\t1/2',
@@ -34,7 +35,10 @@ async function read(path: string, dosage: VcfDosageField = 'auto', selection: Ge
   for await (const block of source.blocks(2)) {
     for (let j = 0; j < block.count; j++) {
       const a = block.annotations[j];
-      rows.push(`${block.indices[j]} ${a.chr}:${a.pos} ${a.rs} ${a.allele1}/${a.allele0}`, Array.from(block.dosages.subarray(j * source.nSamples, (j + 1) * source.nSamples)));
+      rows.push(
+        `${block.indices[j]} ${a.chr}:${a.pos} ${a.rs} ${a.allele1}/${a.allele0}`,
+        Array.from(block.dosages.subarray(j * source.nSamples, (j + 1) * source.nSamples)),
+      );
     }
   }
   return { source, rows };
@@ -43,13 +47,21 @@ async function read(path: string, dosage: VcfDosageField = 'auto', selection: Ge
 describe('VcfGenotypes', () => {
   it('reads ALT dosages from DS when present, else GT; skips multi-allelic records and says so', async () => {
     const { source, rows } = await read(write('a.vcf', HEADER + RECORDS.join('\n') + '\n'));
-    expect(source.sampleIds).toEqual([{ fid: null, iid: 'A' }, { fid: null, iid: 'B' }, { fid: null, iid: 'C' }]);
+    expect(source.sampleIds).toEqual([
+      { fid: null, iid: 'A' },
+      { fid: null, iid: 'B' },
+      { fid: null, iid: 'C' },
+    ]);
     expect(rows).toEqual([
-      '0 1:100 rs1 T/G', [0, 1, 2],
-      '1 1:300 rs3 A/C', [NaN, 0.9, 1.75],
-      '2 2:50 rs4 G/T', [2, 0, NaN],
+      '0 1:100 rs1 T/G',
+      [0, 1, 2],
+      '1 1:300 rs3 A/C',
+      [NaN, 0.9, 1.75],
+      '2 2:50 rs4 G/T',
+      [2, 0, NaN],
       // A sample whose trailing DS is dropped is missing.
-      '3 X:70 rs5 T/A', [NaN, 2, 0],
+      '3 X:70 rs5 T/A',
+      [NaN, 2, 0],
     ]);
     expect(source.notes()).toEqual([`1 multi-allelic records of ${join(dir, 'a.vcf')} skipped`]);
   });
@@ -62,28 +74,58 @@ describe('VcfGenotypes', () => {
   });
 
   it('bgzip (several gzip members) reads as the plain file, with selection applied while decoding', async () => {
-    const members = Buffer.concat([gzipSync(Buffer.from(HEADER + RECORDS.slice(0, 2).join('\n') + '\n')), gzipSync(Buffer.from(RECORDS.slice(2).join('\n') + '\n'))]);
+    const members = Buffer.concat([
+      gzipSync(Buffer.from(HEADER + RECORDS.slice(0, 2).join('\n') + '\n')),
+      gzipSync(Buffer.from(RECORDS.slice(2).join('\n') + '\n')),
+    ]);
     const path = join(dir, 'c.vcf.gz');
     writeFileSync(path, members);
     writeFileSync(join(dir, 'keep.txt'), 'C\nA\n');
     writeFileSync(join(dir, 'ext.txt'), 'rs1\nrs3\nrs4\n');
-    const selection = { samples: sampleChoiceOf({ keep: join(dir, 'keep.txt') }), snps: snpChoiceOf({ extract: join(dir, 'ext.txt'), chr: '2-3,1' }) };
+    const selection = {
+      samples: sampleChoiceOf({ keep: join(dir, 'keep.txt') }),
+      snps: snpChoiceOf({ extract: join(dir, 'ext.txt'), chr: '2-3,1' }),
+    };
     const { source, rows } = await read(path, 'auto', selection);
     expect(source.sampleIds!.map((s) => s.iid)).toEqual(['A', 'C']);
     expect(Array.from(source.sampleRows)).toEqual([0, 2]);
-    expect(rows).toEqual(['0 1:100 rs1 T/G', [0, 2], '1 1:300 rs3 A/C', [NaN, 1.75], '2 2:50 rs4 G/T', [2, NaN]]);
+    expect(rows).toEqual([
+      '0 1:100 rs1 T/G',
+      [0, 2],
+      '1 1:300 rs3 A/C',
+      [NaN, 1.75],
+      '2 2:50 rs4 G/T',
+      [2, NaN],
+    ]);
     // Re-reading chosen SNPs by index (the scan's second pass) gives the same rows.
     const again: number[] = [];
-    for await (const block of source.blocks(5, Int32Array.of(2))) again.push(...block.indices, ...block.dosages);
+    for await (const block of source.blocks(5, Int32Array.of(2)))
+      again.push(...block.indices, ...block.dosages);
     expect(again).toEqual([2, 2, NaN]);
   });
 
   const bad: [string, string, string][] = [
-    ['too few samples', '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/1', '4: 2 sample columns, expected 3 (the samples of the #CHROM line)'],
-    ['too many samples', '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/1\t1/1\t0/0', '4: 4 sample columns, expected 3 (the samples of the #CHROM line)'],
+    [
+      'too few samples',
+      '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/1',
+      '4: 2 sample columns, expected 3 (the samples of the #CHROM line)',
+    ],
+    [
+      'too many samples',
+      '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/1\t1/1\t0/0',
+      '4: 4 sample columns, expected 3 (the samples of the #CHROM line)',
+    ],
     ['fixed columns cut short', '1\t100\trs1\tG', '4: 4 columns, expected 9 fixed columns and 3 samples'],
-    ['a GT that is not a call', '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/x\t1/1', '4: GT "0/x" of sample 2 is not a biallelic call'],
-    ['a DS outside [0, 2]', '1\t100\trs1\tG\tT\t.\t.\t.\tDS\t0\t2.5\t1', '4: DS "2.5" of sample 2 is not a dosage in [0, 2]'],
+    [
+      'a GT that is not a call',
+      '1\t100\trs1\tG\tT\t.\t.\t.\tGT\t0/0\t0/x\t1/1',
+      '4: GT "0/x" of sample 2 is not a biallelic call',
+    ],
+    [
+      'a DS outside [0, 2]',
+      '1\t100\trs1\tG\tT\t.\t.\t.\tDS\t0\t2.5\t1',
+      '4: DS "2.5" of sample 2 is not a dosage in [0, 2]',
+    ],
     ['no GT', '1\t100\trs1\tG\tT\t.\t.\t.\tAD\t1\t2\t3', '4: no GT in FORMAT (AD)'],
   ];
   for (const [name, line, message] of bad) {
@@ -97,6 +139,8 @@ describe('VcfGenotypes', () => {
     const none = write('none.vcf', '##fileformat=VCFv4.2\n');
     expect(() => VcfGenotypes.open(none, 'auto', {})).toThrow(`${none}: no #CHROM header line`);
     const badHeader = write('badheader.vcf.gz', '##x\n#CHROM\tPOS\tID\n', true);
-    expect(() => VcfGenotypes.open(badHeader, 'auto', {})).toThrow(`${badHeader}:2: expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT <samples>`);
+    expect(() => VcfGenotypes.open(badHeader, 'auto', {})).toThrow(
+      `${badHeader}:2: expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT <samples>`,
+    );
   });
 });

@@ -28,7 +28,11 @@ it('accumulating in uneven blocks equals X X^T / m computed directly', async () 
     return s;
   });
   const acc = new KinshipAccumulator(new TsEngine(), n);
-  for (const [start, end] of [[0, 5], [5, 6], [6, 23]]) {
+  for (const [start, end] of [
+    [0, 5],
+    [5, 6],
+    [6, 23],
+  ]) {
     const block = new Float64Array((end - start) * n);
     snps.slice(start, end).forEach((s, j) => block.set(s, j * n));
     await acc.add(block, end - start);

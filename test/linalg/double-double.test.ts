@@ -4,7 +4,13 @@
  * into shards and merged give the same hi as the one running sum (where plain float64 sums differ).
  */
 import { describe, expect, it } from 'vitest';
-import { addDoubleDouble, foldDoubleDouble, kinshipFromSum, zeroKinshipSum, type KinshipSum } from '../../src/linalg/double-double.js';
+import {
+  addDoubleDouble,
+  foldDoubleDouble,
+  kinshipFromSum,
+  zeroKinshipSum,
+  type KinshipSum,
+} from '../../src/linalg/double-double.js';
 import { seededRandom } from '../engines/wasm/reference.js';
 
 // Every finite double is an integer multiple of 2^-1074: exact sums are BigInts in those units.
@@ -95,7 +101,8 @@ describe('double-double kinship sums', () => {
 
   it('addDoubleDouble is exact-to-bound against BigInt on pairs, and symmetric in its operands', () => {
     for (let k = 0; k < 500; k++) {
-      const a = foldAll(partials(50, 1000 + k, false)), b = foldAll(partials(50, 5000 + k, false));
+      const a = foldAll(partials(50, 1000 + k, false)),
+        b = foldAll(partials(50, 5000 + k, false));
       const truth = exact(a.hi[0]!) + exact(a.lo[0]!) + exact(b.hi[0]!) + exact(b.lo[0]!);
       const ab = { hi: Float64Array.from(a.hi), lo: Float64Array.from(a.lo) };
       addDoubleDouble(ab, b);

@@ -4,7 +4,15 @@
  * install of each kind serve every test here.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,14 +35,21 @@ function dataFolder(name: string): string {
 }
 
 /** Runs `command` in `cwd`; the exit status, stdout and stderr. */
-function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** -gk 1 then -lmm 4 in `cwd`, with `lmmscan` (the installed bin or node + the clone's dist). */
 function kinshipThenScan(lmmscan: string[], cwd: string, extra: string[] = []): void {
-  for (const flags of [['-gk', '1', '-o', 'hs'], ['-k', 'output/hs.cXX.txt', '-lmm', '4', '-o', 'hs', ...extra]]) {
+  for (const flags of [
+    ['-gk', '1', '-o', 'hs'],
+    ['-k', 'output/hs.cXX.txt', '-lmm', '4', '-o', 'hs', ...extra],
+  ]) {
     const r = run(lmmscan[0], [...lmmscan.slice(1), '-bfile', 'hs1008', ...flags], cwd);
     expect(r.stderr + r.stdout).not.toMatch(/error/i);
     expect(r.status).toBe(0);
@@ -45,13 +60,20 @@ let cloneOutput = '';
 
 beforeAll(async () => {
   for (const built of ['build/lmmscan-simd.wasm', 'build/lmmscan-relaxed.wasm', 'dist/src/cli/main.js']) {
-    if (!existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing: run npm run build (npm ci does) first`);
+    if (!existsSync(join(REPO_ROOT, built)))
+      throw new Error(`${built} is missing: run npm run build (npm ci does) first`);
   }
   // --ignore-scripts: pack what the clone built instead of building again.
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   const tarball = join(root, (JSON.parse(packed) as { filename: string }[])[0].filename);
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'library-example', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'library-example', private: true, type: 'module' }),
+  );
   const quiet = ['--no-audit', '--no-fund', '--loglevel=error'];
   await Promise.all([
     exec('npm', ['install', '-g', '--prefix', globalPrefix, tarball, ...quiet], { cwd: root }),
@@ -68,17 +90,41 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('the packed package', () => {
   it('holds the kernels, shaders and dist, and no tests, sources or benchmarks', () => {
     const pkg = join(globalPrefix, 'lib', 'node_modules', 'lmmscan');
-    for (const file of ['build/lmmscan-simd.wasm', 'build/lmmscan-relaxed.wasm', 'shaders/rotate_gemm.wgsl', 'dist/src/index.d.ts', 'dist/src/engines/wasm/worker.mjs']) {
+    for (const file of [
+      'build/lmmscan-simd.wasm',
+      'build/lmmscan-relaxed.wasm',
+      'shaders/rotate_gemm.wgsl',
+      'dist/src/index.d.ts',
+      'dist/src/engines/wasm/worker.mjs',
+    ]) {
       expect(existsSync(join(pkg, file)), file).toBe(true);
     }
-    for (const absent of ['test', 'src', 'bench', 'assembly', 'dist/bench', 'node_modules/assemblyscript', 'node_modules/typescript']) {
+    for (const absent of [
+      'test',
+      'src',
+      'bench',
+      'assembly',
+      'dist/bench',
+      'node_modules/assemblyscript',
+      'node_modules/typescript',
+    ]) {
       expect(existsSync(join(pkg, absent)), absent).toBe(false);
     }
   });
 
   it('finds its shaders from its installed folder when run from another folder', () => {
     const names = readdirSync(join(REPO_ROOT, 'shaders')).map((f) => f.replace(/\.wgsl$/, ''));
-    const shaders = join(globalPrefix, 'lib', 'node_modules', 'lmmscan', 'dist', 'src', 'engines', 'webgpu', 'shaders.js');
+    const shaders = join(
+      globalPrefix,
+      'lib',
+      'node_modules',
+      'lmmscan',
+      'dist',
+      'src',
+      'engines',
+      'webgpu',
+      'shaders.js',
+    );
     const code = `const { loadShader } = await import(${JSON.stringify(shaders)});
       process.stdout.write(JSON.stringify(${JSON.stringify(names)}.map((name) => loadShader(name))));`;
     const r = run(process.execPath, ['--input-type=module', '-e', code], dataFolder('shaders'));
@@ -110,7 +156,8 @@ describe('the packed package', () => {
     const [header, ...lines] = written.trimEnd().split('\n');
     const at = Object.fromEntries(header.split('\t').map((name, c) => [name, c]));
     let best = lines[0].split('\t');
-    for (const line of lines) if (Number(line.split('\t')[at.p_wald]) < Number(best[at.p_wald])) best = line.split('\t');
+    for (const line of lines)
+      if (Number(line.split('\t')[at.p_wald]) < Number(best[at.p_wald])) best = line.split('\t');
     const p = Number(best[at.p_wald]);
     expect(r.stdout.split('\n')).toEqual([
       `tested ${lines.length} SNPs`,
@@ -121,13 +168,24 @@ describe('the packed package', () => {
   });
 
   it('without the optional webgpu package: auto says so and runs wasm; --engine webgpu names the package', () => {
-    rmSync(join(globalPrefix, 'lib', 'node_modules', 'lmmscan', 'node_modules', 'webgpu'), { recursive: true, force: true });
+    rmSync(join(globalPrefix, 'lib', 'node_modules', 'lmmscan', 'node_modules', 'webgpu'), {
+      recursive: true,
+      force: true,
+    });
     const elsewhere = dataFolder('cpu-only');
     kinshipThenScan([installed], elsewhere, ['--no-plots']);
-    expect(readFileSync(join(elsewhere, 'output', 'hs.log.txt'), 'utf8')).toMatch(/engine .*wasm.*the optional package webgpu is not installed/);
+    expect(readFileSync(join(elsewhere, 'output', 'hs.log.txt'), 'utf8')).toMatch(
+      /engine .*wasm.*the optional package webgpu is not installed/,
+    );
     expect(readFileSync(join(elsewhere, 'output', 'hs.assoc.txt'), 'utf8')).toBe(cloneOutput);
-    const r = run(installed, ['-bfile', 'hs1008', '-k', 'output/hs.cXX.txt', '-lmm', '1', '--engine', 'webgpu'], elsewhere);
+    const r = run(
+      installed,
+      ['-bfile', 'hs1008', '-k', 'output/hs.cXX.txt', '-lmm', '1', '--engine', 'webgpu'],
+      elsewhere,
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--engine webgpu needs the optional package webgpu@0\.6\.2, which is not installed/);
+    expect(r.stderr).toMatch(
+      /--engine webgpu needs the optional package webgpu@0\.6\.2, which is not installed/,
+    );
   });
 });

@@ -42,9 +42,48 @@ describe.runIf(runIt)('gemma binary side by side', () => {
     const cov = readFileSync(`${bimbam}.cov.txt`, 'utf8').trimEnd().split('\n');
     writeFileSync(covNoIntercept, cov.map((l) => l.split(/\s+/).slice(1).join(' ')).join('\n') + '\n');
     gemma(['-bfile', plink, '-gk', '1', '-o', 'g_plink']);
-    gemma(['-bfile', plink, '-k', 'output/g_plink.cXX.txt', '-c', covNoIntercept, '-lmm', '4', '-o', 'g_plink_lmm4']);
-    gemma(['-g', `${bimbam}.geno.txt.gz`, '-p', `${bimbam}.pheno.txt`, '-c', `${bimbam}.cov.txt`, '-a', `${bimbam}.anno.txt`, '-gk', '2', '-o', 'g_bb']);
-    gemma(['-g', `${bimbam}.geno.txt.gz`, '-p', `${bimbam}.pheno.txt`, '-c', `${bimbam}.cov.txt`, '-a', `${bimbam}.anno.txt`, '-k', 'output/g_bb.sXX.txt', '-lmm', '4', '-o', 'g_bb_lmm4']);
+    gemma([
+      '-bfile',
+      plink,
+      '-k',
+      'output/g_plink.cXX.txt',
+      '-c',
+      covNoIntercept,
+      '-lmm',
+      '4',
+      '-o',
+      'g_plink_lmm4',
+    ]);
+    gemma([
+      '-g',
+      `${bimbam}.geno.txt.gz`,
+      '-p',
+      `${bimbam}.pheno.txt`,
+      '-c',
+      `${bimbam}.cov.txt`,
+      '-a',
+      `${bimbam}.anno.txt`,
+      '-gk',
+      '2',
+      '-o',
+      'g_bb',
+    ]);
+    gemma([
+      '-g',
+      `${bimbam}.geno.txt.gz`,
+      '-p',
+      `${bimbam}.pheno.txt`,
+      '-c',
+      `${bimbam}.cov.txt`,
+      '-a',
+      `${bimbam}.anno.txt`,
+      '-k',
+      'output/g_bb.sXX.txt',
+      '-lmm',
+      '4',
+      '-o',
+      'g_bb_lmm4',
+    ]);
     gemma(['-bfile', plink, '-c', covNoIntercept, '-lm', '4', '-o', 'g_plink_lm4']);
   }, 300_000);
 
@@ -53,16 +92,45 @@ describe.runIf(runIt)('gemma binary side by side', () => {
     const o = (name: string) => ['-outdir', out, '-o', name, '--engine', engine];
     it('PLINK: -gk 1 then -lmm 4 with covariates (intercept appended)', async () => {
       await lmmscan(['-bfile', plink, '-gk', '1', ...o('plink')], engine);
-      expect(maxMatrixDifference(join(out, 'plink.cXX.txt'), join(dir, 'output', 'g_plink.cXX.txt'))).toBeLessThan(1e-6);
-      await lmmscan(['-bfile', plink, '-k', join(out, 'plink.cXX.txt'), '-c', covNoIntercept, '-lmm', '4', ...o('plink_lmm4')], engine);
-      const r = compareAssoc(join(out, 'plink_lmm4.assoc.txt'), join(dir, 'output', 'g_plink_lmm4.assoc.txt'));
+      expect(
+        maxMatrixDifference(join(out, 'plink.cXX.txt'), join(dir, 'output', 'g_plink.cXX.txt')),
+      ).toBeLessThan(1e-6);
+      await lmmscan(
+        [
+          '-bfile',
+          plink,
+          '-k',
+          join(out, 'plink.cXX.txt'),
+          '-c',
+          covNoIntercept,
+          '-lmm',
+          '4',
+          ...o('plink_lmm4'),
+        ],
+        engine,
+      );
+      const r = compareAssoc(
+        join(out, 'plink_lmm4.assoc.txt'),
+        join(dir, 'output', 'g_plink_lmm4.assoc.txt'),
+      );
       expect(r.problems, r.problems.slice(0, 10).join('\n')).toEqual([]);
       expect(r.rows).toBeGreaterThan(1000);
     });
     it('BIMBAM (gzip): -gk 2 then -lmm 4', async () => {
-      const bb = ['-g', `${bimbam}.geno.txt.gz`, '-p', `${bimbam}.pheno.txt`, '-c', `${bimbam}.cov.txt`, '-a', `${bimbam}.anno.txt`];
+      const bb = [
+        '-g',
+        `${bimbam}.geno.txt.gz`,
+        '-p',
+        `${bimbam}.pheno.txt`,
+        '-c',
+        `${bimbam}.cov.txt`,
+        '-a',
+        `${bimbam}.anno.txt`,
+      ];
       await lmmscan([...bb, '-gk', '2', ...o('bb')], engine);
-      expect(maxMatrixDifference(join(out, 'bb.sXX.txt'), join(dir, 'output', 'g_bb.sXX.txt'))).toBeLessThan(1e-6);
+      expect(maxMatrixDifference(join(out, 'bb.sXX.txt'), join(dir, 'output', 'g_bb.sXX.txt'))).toBeLessThan(
+        1e-6,
+      );
       await lmmscan([...bb, '-k', join(out, 'bb.sXX.txt'), '-lmm', '4', ...o('bb_lmm4')], engine);
       const r = compareAssoc(join(out, 'bb_lmm4.assoc.txt'), join(dir, 'output', 'g_bb_lmm4.assoc.txt'));
       expect(r.problems, r.problems.slice(0, 10).join('\n')).toEqual([]);

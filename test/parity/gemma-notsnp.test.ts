@@ -19,10 +19,17 @@ describe.runIf(runIt)('-notsnp side by side with gemma', () => {
   const geno = join(dir, 'geno.txt');
   const pheno = join(dir, 'pheno.txt');
   const inputs = ['-g', geno, '-p', pheno, '-notsnp'];
-  const lmmscan = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '-outdir', join(dir, 'ours'), '--quiet'], { cwd: dir, encoding: 'utf8' });
+  const lmmscan = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args, '-outdir', join(dir, 'ours'), '--quiet'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
 
   beforeAll(() => {
-    const rows = gunzipSync(readFileSync(join(EXAMPLE, 'BXD_geno.txt.gz'))).toString('utf8').trimEnd().split('\n');
+    const rows = gunzipSync(readFileSync(join(EXAMPLE, 'BXD_geno.txt.gz')))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
     // Every 5th SNP times 1.7 minus 0.4 (values in [-0.4, 3]); every 7th turned into a rare allele
     // (frequency below GEMMA's default maf), which -notsnp must keep.
     const changed = rows.map((row, k) => {
@@ -37,19 +44,35 @@ describe.runIf(runIt)('-notsnp side by side with gemma', () => {
     writeFileSync(geno, changed.join('\n') + '\n');
     writeFileSync(pheno, readFileSync(join(EXAMPLE, 'BXD_pheno.txt')));
     execFileSync('gemma', [...inputs, '-gk', '-o', 'k'], { cwd: dir, stdio: 'pipe' });
-    execFileSync('gemma', [...inputs, '-k', 'output/k.cXX.txt', '-lmm', '4', '-o', 'lmm'], { cwd: dir, stdio: 'pipe' });
+    execFileSync('gemma', [...inputs, '-k', 'output/k.cXX.txt', '-lmm', '4', '-o', 'lmm'], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   }, 300_000);
 
   it('without -notsnp lmmscan refuses a value outside [0, 2], naming file and line', () => {
     const r = lmmscan(['-g', geno, '-p', pheno, '-gk', '-o', 'refused']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/geno\.txt:\d+: genotype -?[\d.e-]+ of SNP \S+ \(sample \d+\) is outside \[0, 2\]/);
+    expect(r.stderr).toMatch(
+      /geno\.txt:\d+: genotype -?[\d.e-]+ of SNP \S+ \(sample \d+\) is outside \[0, 2\]/,
+    );
   });
 
-  it('-gk and -lmm 4 give gemma\'s kinship and every row of its scan, rare SNPs included', () => {
+  it("-gk and -lmm 4 give gemma's kinship and every row of its scan, rare SNPs included", () => {
     expect(lmmscan([...inputs, '-gk', '-o', 'k']).status).toBe(0);
-    expect(maxMatrixDifference(join(dir, 'ours', 'k.cXX.txt'), join(dir, 'output', 'k.cXX.txt'))).toBeLessThan(1e-6);
-    const r = lmmscan([...inputs, '-k', join(dir, 'ours', 'k.cXX.txt'), '-lmm', '4', '-o', 'lmm', '--no-plots']);
+    expect(
+      maxMatrixDifference(join(dir, 'ours', 'k.cXX.txt'), join(dir, 'output', 'k.cXX.txt')),
+    ).toBeLessThan(1e-6);
+    const r = lmmscan([
+      ...inputs,
+      '-k',
+      join(dir, 'ours', 'k.cXX.txt'),
+      '-lmm',
+      '4',
+      '-o',
+      'lmm',
+      '--no-plots',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const cmp = compareAssoc(join(dir, 'ours', 'lmm.assoc.txt'), join(dir, 'output', 'lmm.assoc.txt'));
     expect(cmp.problems, cmp.problems.slice(0, 10).join('\n')).toEqual([]);

@@ -9,7 +9,17 @@
  * numbers. lmmscan runs every line.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +48,8 @@ function unpackExample(into: string): void {
   mkdirSync(into, { recursive: true });
   for (const name of readdirSync(EXAMPLE)) {
     const from = join(EXAMPLE, name);
-    if (name.endsWith('.gz') && !GZIPPED_IN_GEMMA.has(name)) writeFileSync(join(into, name.slice(0, -3)), gunzipSync(readFileSync(from)));
+    if (name.endsWith('.gz') && !GZIPPED_IN_GEMMA.has(name))
+      writeFileSync(join(into, name.slice(0, -3)), gunzipSync(readFileSync(from)));
     else copyFileSync(from, join(into, name));
   }
 }
@@ -87,9 +98,15 @@ function measure(a: SuiteAssertion, path: string): string | number {
     case 'contains':
       return text.includes(a.text) ? a.text : '(absent)';
     case 'cell': {
-      const lines = text.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+      const lines = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t'));
       const column = typeof a.column === 'number' ? a.column : lines[0].indexOf(a.column);
-      const row = a.row === 'max' ? lines.reduce((best, l) => (rubyFloat(l[column]) > rubyFloat(best[column]) ? l : best)) : lines[a.row];
+      const row =
+        a.row === 'max'
+          ? lines.reduce((best, l) => (rubyFloat(l[column]) > rubyFloat(best[column]) ? l : best))
+          : lines[a.row];
       return rubyFloat(row[column]);
     }
   }
@@ -124,7 +141,10 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
     for (const p of PENDING) {
       expect(p.waitsFor).not.toBe('');
       if (p.waitsFor.startsWith('speed:')) continue;
-      const r = spawnSync(process.execPath, [CLI, ...p.line.split(/\s+/)], { cwd: join(ours, 'test'), encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, ...p.line.split(/\s+/)], {
+        cwd: join(ours, 'test'),
+        encoding: 'utf8',
+      });
       expect(r.status, `${p.suite} ${p.name}`).not.toBe(0);
       expect(p.waitsFor).not.toBe('');
     }
@@ -136,7 +156,10 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
       if (c.fails) {
         const g = spawnSync('gemma', argsOf(c), { cwd: gemmaCwd, encoding: 'utf8' });
         expect(g.status, 'gemma succeeds where the suite expects an error').not.toBe(0);
-        const r = spawnSync(process.execPath, [CLI, ...argsOf(c)], { cwd: runFolder(ours, c), encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [CLI, ...argsOf(c)], {
+          cwd: runFolder(ours, c),
+          encoding: 'utf8',
+        });
         expect(r.status).toBe(1);
         expect(r.stderr.split('\n')[0]).toContain(c.fails);
         return;
@@ -148,18 +171,29 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
         const g = spawnSync('gemma', argsOf(c), { cwd: gemmaCwd, encoding: 'utf8', maxBuffer: 1 << 28 });
         gemmaStatus = g.status ?? -1;
         mkdirSync(join(cache, String(index)), { recursive: true });
-        for (const f of c.outputs) if (existsSync(join(gemmaCwd, f))) copyFileSync(join(gemmaCwd, f), join(cache, String(index), basename(f)));
+        for (const f of c.outputs)
+          if (existsSync(join(gemmaCwd, f)))
+            copyFileSync(join(gemmaCwd, f), join(cache, String(index), basename(f)));
         if (gemmaStatus === 0) ranBy.set(key, index);
         source = index;
       } else {
         // Lay the earlier run's files where this line's later readers expect them.
         const earlier = SUITE_CASES[source];
-        for (const f of c.outputs) copyFileSync(join(cache, String(source), basename(f).replace(outputName(c), outputName(earlier))), join(gemmaCwd, f));
+        for (const f of c.outputs)
+          copyFileSync(
+            join(cache, String(source), basename(f).replace(outputName(c), outputName(earlier))),
+            join(gemmaCwd, f),
+          );
       }
-      const reference = (f: string) => join(cache, String(source), basename(f).replace(outputName(c), outputName(SUITE_CASES[source!])));
+      const reference = (f: string) =>
+        join(cache, String(source), basename(f).replace(outputName(c), outputName(SUITE_CASES[source!])));
 
       const oursCwd = runFolder(ours, c);
-      const r = spawnSync(process.execPath, [CLI, ...argsOf(c)], { cwd: oursCwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+      const r = spawnSync(process.execPath, [CLI, ...argsOf(c)], {
+        cwd: oursCwd,
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
       expect(r.status, r.stderr).toBe(gemmaStatus);
 
       for (const f of c.outputs) {

@@ -13,20 +13,21 @@
  * One value a suite asserts about an output file. `stale` marks (and explains) a value that GEMMA
  * 0.98.5 itself no longer gives; lmmscan must then give gemma's value.
  */
-export type SuiteAssertion = { stale?: string } & (
+export type SuiteAssertion = { stale?: string } &
   /** `wc -l < FILE` */
-  | { kind: 'lines'; file: string; value: number }
-  /** `wc -w < FILE` */
-  | { kind: 'words'; file: string; value: number }
-  /** `head -c 5 FILE` */
-  | { kind: 'head'; file: string; value: string }
-  /** The suites' perl checksum: the sum over fields of sprintf("%.2f", substr(field, 0, 6)), printed %.2f or %.0f. */
-  | { kind: 'checksum'; file: string; digits: 0 | 2; value: string }
-  /** dev_tests.rb's expect(): line `row` (0 = header) or the row with the largest value, column by index or name, within 0.001. */
-  | { kind: 'cell'; file: string; row: number | 'max'; column: number | string; value: string }
-  /** `grep TEXT < FILE` succeeds. */
-  | { kind: 'contains'; file: string; text: string }
-);
+  (
+    | { kind: 'lines'; file: string; value: number }
+    /** `wc -w < FILE` */
+    | { kind: 'words'; file: string; value: number }
+    /** `head -c 5 FILE` */
+    | { kind: 'head'; file: string; value: string }
+    /** The suites' perl checksum: the sum over fields of sprintf("%.2f", substr(field, 0, 6)), printed %.2f or %.0f. */
+    | { kind: 'checksum'; file: string; digits: 0 | 2; value: string }
+    /** dev_tests.rb's expect(): line `row` (0 = header) or the row with the largest value, column by index or name, within 0.001. */
+    | { kind: 'cell'; file: string; row: number | 'max'; column: number | string; value: string }
+    /** `grep TEXT < FILE` succeeds. */
+    | { kind: 'contains'; file: string; text: string }
+  );
 
 export interface SuiteCase {
   suite: 'test_suite.sh' | 'dev_test_suite.sh' | 'lengthy_test_suite.sh' | 'dev_tests.rb';
@@ -52,7 +53,9 @@ export const SUITE_CASES: SuiteCase[] = [
     name: 'testBslmm2',
     line: `${sh} -g ../example/mouse_hs1940.geno.txt.gz -p ../example/mouse_hs1940.pheno.txt -n 2 -a ../example/mouse_hs1940.anno.txt -gk 1 -o mouse_hs1940_CD8_train`,
     outputs: ['output/mouse_hs1940_CD8_train.cXX.txt'],
-    asserts: [{ kind: 'checksum', file: 'output/mouse_hs1940_CD8_train.cXX.txt', digits: 2, value: '579.50' }],
+    asserts: [
+      { kind: 'checksum', file: 'output/mouse_hs1940_CD8_train.cXX.txt', digits: 2, value: '579.50' },
+    ],
   },
   {
     suite: 'test_suite.sh',
@@ -70,9 +73,18 @@ export const SUITE_CASES: SuiteCase[] = [
     line: `${sh} -g ../example/mouse_hs1940.geno.txt.gz -p ../example/mouse_hs1940.pheno.txt -n 1 -loco 1 -a ../example/mouse_hs1940.anno.txt -k ./output/mouse_hs1940_full_LOCO1.cXX.txt -lmm -no-check -o mouse_hs1940_CD8_full_LOCO1_lmm`,
     outputs: ['output/mouse_hs1940_CD8_full_LOCO1_lmm.assoc.txt'],
     asserts: [
-      { kind: 'contains', file: 'output/mouse_hs1940_CD8_full_LOCO1_lmm.log.txt', text: 'total computation time' },
+      {
+        kind: 'contains',
+        file: 'output/mouse_hs1940_CD8_full_LOCO1_lmm.log.txt',
+        text: 'total computation time',
+      },
       { kind: 'lines', file: 'output/mouse_hs1940_CD8_full_LOCO1_lmm.assoc.txt', value: 951 },
-      { kind: 'checksum', file: 'output/mouse_hs1940_CD8_full_LOCO1_lmm.assoc.txt', digits: 2, value: '267507852.03' },
+      {
+        kind: 'checksum',
+        file: 'output/mouse_hs1940_CD8_full_LOCO1_lmm.assoc.txt',
+        digits: 2,
+        value: '267507852.03',
+      },
     ],
   },
   {
@@ -105,7 +117,12 @@ export const SUITE_CASES: SuiteCase[] = [
     outputs: ['output/testPlinkStandardRelatednessMatrixK.sXX.txt'],
     asserts: [
       { kind: 'lines', file: 'output/testPlinkStandardRelatednessMatrixK.sXX.txt', value: 427 },
-      { kind: 'checksum', file: 'output/testPlinkStandardRelatednessMatrixK.sXX.txt', digits: 2, value: '-358.05' },
+      {
+        kind: 'checksum',
+        file: 'output/testPlinkStandardRelatednessMatrixK.sXX.txt',
+        digits: 2,
+        value: '-358.05',
+      },
     ],
   },
   {
@@ -115,7 +132,12 @@ export const SUITE_CASES: SuiteCase[] = [
     outputs: ['output/testPlinkLinearMixedModelCovariates.assoc.txt'],
     asserts: [
       { kind: 'lines', file: 'output/testPlinkLinearMixedModelCovariates.assoc.txt', value: 223243 },
-      { kind: 'checksum', file: 'output/testPlinkLinearMixedModelCovariates.assoc.txt', digits: 2, value: '89757159113.94' },
+      {
+        kind: 'checksum',
+        file: 'output/testPlinkLinearMixedModelCovariates.assoc.txt',
+        digits: 2,
+        value: '89757159113.94',
+      },
     ],
   },
   // test/dev_test_suite.sh (gemmaopts="-debug -check")
@@ -138,7 +160,8 @@ export const SUITE_CASES: SuiteCase[] = [
     line: `${dev} -g ../example/BXD_geno.txt.gz -p ../example/BXD_pheno.txt -c ../example/BXD_covariates.txt -a ../example/BXD_snps.txt -gk -no-check -o BXDerr`,
     outputs: [],
     asserts: [],
-    fails: 'lmmscan: error: ../example/BXD_covariates.txt: covariates are collinear over the analysed individuals: column 2',
+    fails:
+      'lmmscan: error: ../example/BXD_covariates.txt: covariates are collinear over the analysed individuals: column 2',
   },
   {
     suite: 'dev_test_suite.sh',
@@ -205,8 +228,20 @@ export const SUITE_CASES: SuiteCase[] = [
     outputs: ['output/mouse_hs1940_CD8_lm.assoc.txt'],
     asserts: [
       { kind: 'cell', file: 'output/mouse_hs1940_CD8_lm.assoc.txt', row: 2, column: 1, value: 'rs3707673' },
-      { kind: 'cell', file: 'output/mouse_hs1940_CD8_lm.assoc.txt', row: 2, column: 10, value: '5.252187e-05' },
-      { kind: 'cell', file: 'output/mouse_hs1940_CD8_lm.assoc.txt', row: 3, column: 9, value: '3.909916e-02' },
+      {
+        kind: 'cell',
+        file: 'output/mouse_hs1940_CD8_lm.assoc.txt',
+        row: 2,
+        column: 10,
+        value: '5.252187e-05',
+      },
+      {
+        kind: 'cell',
+        file: 'output/mouse_hs1940_CD8_lm.assoc.txt',
+        row: 3,
+        column: 9,
+        value: '3.909916e-02',
+      },
     ],
   },
   {
@@ -249,10 +284,34 @@ export const SUITE_CASES: SuiteCase[] = [
     line: `${rb} -bfile example/HLC -k output/testPlinkStandardRelatednessMatrixK.sXX.txt -lmm 1 -maf 0.1 -c example/HLC_covariates.txt -no-check -o plink_lmm1_cov`,
     outputs: ['output/plink_lmm1_cov.assoc.txt'],
     asserts: [
-      { kind: 'cell', file: 'output/plink_lmm1_cov.assoc.txt', row: 100, column: 'p_wald', value: '5.189953e-01' },
-      { kind: 'cell', file: 'output/plink_lmm1_cov.assoc.txt', row: 'max', column: 'logl_H1', value: '279.2689' },
-      { kind: 'cell', file: 'output/plink_lmm1_cov.assoc.txt', row: 'max', column: 'l_remle', value: '1.686062' },
-      { kind: 'cell', file: 'output/plink_lmm1_cov.assoc.txt', row: 'max', column: 'p_wald', value: '0.9999996' },
+      {
+        kind: 'cell',
+        file: 'output/plink_lmm1_cov.assoc.txt',
+        row: 100,
+        column: 'p_wald',
+        value: '5.189953e-01',
+      },
+      {
+        kind: 'cell',
+        file: 'output/plink_lmm1_cov.assoc.txt',
+        row: 'max',
+        column: 'logl_H1',
+        value: '279.2689',
+      },
+      {
+        kind: 'cell',
+        file: 'output/plink_lmm1_cov.assoc.txt',
+        row: 'max',
+        column: 'l_remle',
+        value: '1.686062',
+      },
+      {
+        kind: 'cell',
+        file: 'output/plink_lmm1_cov.assoc.txt',
+        row: 'max',
+        column: 'p_wald',
+        value: '0.9999996',
+      },
     ],
   },
 ];
@@ -266,7 +325,8 @@ export const PENDING: { suite: SuiteCase['suite']; name: string; line: string; w
     suite: 'test_suite.sh',
     name: 'testLinearMixedModelPhenotypes',
     line: `${sh} -g ../example/mouse_hs1940.geno.txt.gz -p ../example/mouse_hs1940.pheno.txt -n 1 6 -a ../example/mouse_hs1940.anno.txt -k ./output/mouse_hs1940.cXX.txt -lmm -no-check -o mouse_hs1940_CD8MCH_lmm`,
-    waitsFor: 'speed: the multivariate LMM runs it (-n 1 6), but its per-SNP fits are still too slow for this suite in CI time; asserts 139867 words, checksum 4029037056.58',
+    waitsFor:
+      'speed: the multivariate LMM runs it (-n 1 6), but its per-SNP fits are still too slow for this suite in CI time; asserts 139867 words, checksum 4029037056.58',
   },
   {
     suite: 'dev_test_suite.sh',
@@ -315,12 +375,14 @@ export const PENDING: { suite: SuiteCase['suite']; name: string; line: string; w
     suite: 'lengthy_test_suite.sh',
     name: 'testPlinkMultivariateLinearMixedModelMultiplePhenotypes_Issue58',
     line: '-bfile ../example/HLC -p ../example/HLC.simu.pheno.txt -k output/testPlinkStandardRelatednessMatrixK.sXX.txt -lmm 1 -maf 0.1 -n 1 2 3 15 -c ../example/HLC_covariates.txt -debug -o testPlinkMultivariateLinearMixedModelMultiplePhenotypes',
-    waitsFor: 'speed: the multivariate LMM runs it (-n 1 2 3 15), but its per-SNP fits are still too slow for this suite in CI time; asserts 223243 lines, checksum 89754977983.69',
+    waitsFor:
+      'speed: the multivariate LMM runs it (-n 1 2 3 15), but its per-SNP fits are still too slow for this suite in CI time; asserts 223243 lines, checksum 89754977983.69',
   },
   {
     suite: 'dev_tests.rb',
     name: 'test_mouse_hs1940_loco',
     line: `${rb} -g ./example/mouse_hs1940.geno.txt.gz -p ./example/mouse_hs1940.pheno.txt -a ./example/mouse_hs1940.anno.txt -snps ./example/mouse_hs1940_snps.txt -nind 400 -loco 1 -gk -o mouse_hs1940_loco`,
-    waitsFor: '-nind (-snps is there); then its -lmm line (expects row 2 col 9 -3.073643e+02, max p_wald 9.716047e-01)',
+    waitsFor:
+      '-nind (-snps is there); then its -lmm line (expects row 2 col 9 -3.073643e+02, max p_wald 9.716047e-01)',
   },
 ];

@@ -40,7 +40,16 @@ function compareNullModelLines(ours: string[], gemma: string[]): string[] {
   const mlSe = new Set<number>();
   let section = '';
   gemma.forEach((line, i) => {
-    if (line.startsWith('## ')) section = line.includes('MLE estimate') ? 'ml' : line.startsWith('## se(') && section.startsWith('ml') ? 'ml-se' : line.includes('REMLE') ? 'reml' : section === 'ml-se' ? 'other' : section;
+    if (line.startsWith('## '))
+      section = line.includes('MLE estimate')
+        ? 'ml'
+        : line.startsWith('## se(') && section.startsWith('ml')
+          ? 'ml-se'
+          : line.includes('REMLE')
+            ? 'reml'
+            : section === 'ml-se'
+              ? 'other'
+              : section;
     else if (section === 'ml-se') mlSe.add(i);
   });
   if (ours.length !== gemma.length || gemma.length < 10) return [`${ours.length} lines vs ${gemma.length}`];
@@ -49,10 +58,16 @@ function compareNullModelLines(ours: string[], gemma: string[]): string[] {
     const a = split(ours[i]);
     const b = split(line);
     if (a.length !== b.length) problems.push(`line ${i}: "${ours[i]}" vs "${line}"`);
-    else for (let k = 0; k < b.length; k++) {
-      const tolerance = mlSe.has(i) ? 5e-3 : 1e-4;
-      if (k % 2 === 0 ? a[k] !== b[k] : Math.abs(Number(a[k]) - Number(b[k])) > tolerance * Math.abs(Number(b[k])) + 1e-9) problems.push(`line ${i}: "${ours[i]}" vs "${line}"`);
-    }
+    else
+      for (let k = 0; k < b.length; k++) {
+        const tolerance = mlSe.has(i) ? 5e-3 : 1e-4;
+        if (
+          k % 2 === 0
+            ? a[k] !== b[k]
+            : Math.abs(Number(a[k]) - Number(b[k])) > tolerance * Math.abs(Number(b[k])) + 1e-9
+        )
+          problems.push(`line ${i}: "${ours[i]}" vs "${line}"`);
+      }
   });
   return problems;
 }
@@ -90,7 +105,15 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
    */
   async function checkUnstableRows(rs: string[], mode: number, out: string): Promise<void> {
     if (rs.length === 0 || mode === 3) return;
-    const flags = [...inputs(false), '-n', ...columns, '-k', join(dir, 'output', 'kin.cXX.txt'), '-lmm', String(mode)];
+    const flags = [
+      ...inputs(false),
+      '-n',
+      ...columns,
+      '-k',
+      join(dir, 'output', 'kin.cXX.txt'),
+      '-lmm',
+      String(mode),
+    ];
     const { plan, rotated } = await mvRowData(flags, rs);
     const { data, nullModel } = plan;
     const null0 = directMaximum('L', data, nullModel.mle.vg, nullModel.mle.ve);
@@ -121,7 +144,9 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
         gemmaWorst = Math.max(gemmaWorst, Math.abs(log10(Number(row(ref)[c])) - log10(p)));
       }
     }
-    console.log(`  ${rs.length} unstable rows against the direct optimum: -log10 p off by at most ${oursWorst.toExponential(2)} (lmmscan), ${gemmaWorst.toExponential(2)} (GEMMA)`);
+    console.log(
+      `  ${rs.length} unstable rows against the direct optimum: -log10 p off by at most ${oursWorst.toExponential(2)} (lmmscan), ${gemmaWorst.toExponential(2)} (GEMMA)`,
+    );
     expect(oursWorst).toBeLessThan(0.05);
   }
 
@@ -129,30 +154,96 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
     files = await writeMvCohort(join(dir, 'cohort'), d, d === 5 ? 200 : 240, m, seed);
     gemma([...inputs(false), '-gk', '1', '-o', 'kin']);
     for (const mode of modes) {
-      gemma([...inputs(false), '-n', ...columns, '-k', 'output/kin.cXX.txt', '-lmm', String(mode), '-o', `g${mode}`]);
-      gemma([...inputs(true), '-n', ...columns, '-k', 'output/kin.cXX.txt', '-lmm', String(mode), '-o', `g${mode}_nudged`]);
+      gemma([
+        ...inputs(false),
+        '-n',
+        ...columns,
+        '-k',
+        'output/kin.cXX.txt',
+        '-lmm',
+        String(mode),
+        '-o',
+        `g${mode}`,
+      ]);
+      gemma([
+        ...inputs(true),
+        '-n',
+        ...columns,
+        '-k',
+        'output/kin.cXX.txt',
+        '-lmm',
+        String(mode),
+        '-o',
+        `g${mode}_nudged`,
+      ]);
     }
   }, 600_000);
 
-  it.each(modes)('-lmm %i: beta, Vbeta and p-values as GEMMA on its stable rows; null model as its log', async (mode) => {
-    const out = join(dir, 'ours');
-    await lmmscan([...inputs(false), '-n', ...columns, '-k', join(dir, 'output', 'kin.cXX.txt'), '-lmm', String(mode), '-outdir', out, '-o', `m${mode}`, '--no-plots']);
-    await expectSameAsGemma(mode, out);
-  }, 300_000);
+  it.each(modes)(
+    '-lmm %i: beta, Vbeta and p-values as GEMMA on its stable rows; null model as its log',
+    async (mode) => {
+      const out = join(dir, 'ours');
+      await lmmscan([
+        ...inputs(false),
+        '-n',
+        ...columns,
+        '-k',
+        join(dir, 'output', 'kin.cXX.txt'),
+        '-lmm',
+        String(mode),
+        '-outdir',
+        out,
+        '-o',
+        `m${mode}`,
+        '--no-plots',
+      ]);
+      await expectSameAsGemma(mode, out);
+    },
+    300_000,
+  );
 
-  it.runIf(d === 2)('-lmm 4 with the wasm engine rotating (and its eigensolver)', async () => {
-    const out = join(dir, 'ours-wasm');
-    await lmmscan([...inputs(false), '-n', ...columns, '-k', join(dir, 'output', 'kin.cXX.txt'), '-lmm', '4', '-outdir', out, '-o', 'm4', '--no-plots'], 'wasm');
-    await expectSameAsGemma(4, out);
-  }, 300_000);
+  it.runIf(d === 2)(
+    '-lmm 4 with the wasm engine rotating (and its eigensolver)',
+    async () => {
+      const out = join(dir, 'ours-wasm');
+      await lmmscan(
+        [
+          ...inputs(false),
+          '-n',
+          ...columns,
+          '-k',
+          join(dir, 'output', 'kin.cXX.txt'),
+          '-lmm',
+          '4',
+          '-outdir',
+          out,
+          '-o',
+          'm4',
+          '--no-plots',
+        ],
+        'wasm',
+      );
+      await expectSameAsGemma(4, out);
+    },
+    300_000,
+  );
 
   async function expectSameAsGemma(mode: number, out: string): Promise<void> {
-    const r = compareMvAssoc(join(out, `m${mode}.assoc.txt`), join(dir, 'output', `g${mode}.assoc.txt`), join(dir, 'output', `g${mode}_nudged.assoc.txt`));
-    console.log(`d = ${d}, -lmm ${mode}: ${r.rows} rows, ${r.unstable.length} unstable in GEMMA, worst stable difference ${r.worst.toExponential(2)}`);
+    const r = compareMvAssoc(
+      join(out, `m${mode}.assoc.txt`),
+      join(dir, 'output', `g${mode}.assoc.txt`),
+      join(dir, 'output', `g${mode}_nudged.assoc.txt`),
+    );
+    console.log(
+      `d = ${d}, -lmm ${mode}: ${r.rows} rows, ${r.unstable.length} unstable in GEMMA, worst stable difference ${r.worst.toExponential(2)}`,
+    );
     expect(r.problems, r.problems.slice(0, 10).join('\n')).toEqual([]);
     expect(r.stable).toBeGreaterThan(r.rows / 2);
     await checkUnstableRows(r.unstable.slice(0, d <= 3 ? 2 : 0), mode, out);
-    const log = compareNullModelLines(nullModelLines(join(out, `m${mode}.log.txt`), d), nullModelLines(join(dir, 'output', `g${mode}.log.txt`), d));
+    const log = compareNullModelLines(
+      nullModelLines(join(out, `m${mode}.log.txt`), d),
+      nullModelLines(join(dir, 'output', `g${mode}.log.txt`), d),
+    );
     expect(log).toEqual([]);
   }
 });

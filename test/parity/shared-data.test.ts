@@ -13,7 +13,16 @@ import { lmmscan } from '../helpers/run-job.js';
 
 const BXD = join(SHARED_DATA, 'bxd');
 const HS = join(SHARED_DATA, 'hs1008');
-const bxdInputs = ['-g', join(BXD, 'BXD_geno.txt.gz'), '-p', join(BXD, 'BXD_pheno.txt'), '-c', join(BXD, 'BXD_covariates2.txt'), '-a', join(BXD, 'BXD_snps.txt')];
+const bxdInputs = [
+  '-g',
+  join(BXD, 'BXD_geno.txt.gz'),
+  '-p',
+  join(BXD, 'BXD_pheno.txt'),
+  '-c',
+  join(BXD, 'BXD_covariates2.txt'),
+  '-a',
+  join(BXD, 'BXD_snps.txt'),
+];
 const hsInputs = ['-bfile', join(HS, 'hs1008')];
 
 function expectParity(ours: string, gemma: string, allowLowLambda: number) {
@@ -39,11 +48,15 @@ describe.each(PARITY_ENGINES)('engine %s', (engine) => {
       await lmmscan([...bxdInputs, '-gk', '1', ...o('BXD')], engine);
     });
     it('-gk 1 matches BXD.cXX.txt within 1e-6', () => {
-      expect(maxMatrixDifference(join(out, 'BXD.cXX.txt'), join(BXD, 'output', 'BXD.cXX.txt.gz'))).toBeLessThan(1e-6);
+      expect(
+        maxMatrixDifference(join(out, 'BXD.cXX.txt'), join(BXD, 'output', 'BXD.cXX.txt.gz')),
+      ).toBeLessThan(1e-6);
     });
     it('-gk 2 matches BXD.sXX.txt within 1e-6', async () => {
       await lmmscan([...bxdInputs, '-gk', '2', ...o('BXD')], engine);
-      expect(maxMatrixDifference(join(out, 'BXD.sXX.txt'), join(BXD, 'output', 'BXD.sXX.txt.gz'))).toBeLessThan(1e-6);
+      expect(
+        maxMatrixDifference(join(out, 'BXD.sXX.txt'), join(BXD, 'output', 'BXD.sXX.txt.gz')),
+      ).toBeLessThan(1e-6);
     });
     it('-lmm 4 matches BXD_lmm4.assoc.txt', async () => {
       await lmmscan([...bxdInputs, '-k', join(out, 'BXD.cXX.txt'), '-lmm', '4', ...o('BXD_lmm4')], engine);
@@ -59,7 +72,9 @@ describe.each(PARITY_ENGINES)('engine %s', (engine) => {
     });
     it('-eigen matches BXD.eigenD.txt', async () => {
       await lmmscan([...bxdInputs, '-k', join(out, 'BXD.cXX.txt'), '-eigen', ...o('BXD')], engine);
-      expect(maxMatrixDifference(join(out, 'BXD.eigenD.txt'), join(BXD, 'output', 'BXD.eigenD.txt'))).toBeLessThan(1e-8);
+      expect(
+        maxMatrixDifference(join(out, 'BXD.eigenD.txt'), join(BXD, 'output', 'BXD.eigenD.txt')),
+      ).toBeLessThan(1e-8);
     });
   });
 
@@ -67,16 +82,30 @@ describe.each(PARITY_ENGINES)('engine %s', (engine) => {
     it('-gk 1 and -gk 2 match within 1e-6', async () => {
       await lmmscan([...hsInputs, '-gk', '1', ...o('hs1008')], engine);
       await lmmscan([...hsInputs, '-gk', '2', ...o('hs1008')], engine);
-      expect(maxMatrixDifference(join(out, 'hs1008.cXX.txt'), join(HS, 'output', 'hs1008.cXX.txt.gz'))).toBeLessThan(1e-6);
-      expect(maxMatrixDifference(join(out, 'hs1008.sXX.txt'), join(HS, 'output', 'hs1008.sXX.txt.gz'))).toBeLessThan(1e-6);
+      expect(
+        maxMatrixDifference(join(out, 'hs1008.cXX.txt'), join(HS, 'output', 'hs1008.cXX.txt.gz')),
+      ).toBeLessThan(1e-6);
+      expect(
+        maxMatrixDifference(join(out, 'hs1008.sXX.txt'), join(HS, 'output', 'hs1008.sXX.txt.gz')),
+      ).toBeLessThan(1e-6);
     });
     it('-lmm 4 with the centred kinship matches hs1008_lmm4.assoc.txt', async () => {
-      await lmmscan([...hsInputs, '-k', join(HS, 'output', 'hs1008.cXX.txt.gz'), '-lmm', '4', ...o('hs1008_lmm4')], engine);
+      await lmmscan(
+        [...hsInputs, '-k', join(HS, 'output', 'hs1008.cXX.txt.gz'), '-lmm', '4', ...o('hs1008_lmm4')],
+        engine,
+      );
       expectParity(join(out, 'hs1008_lmm4.assoc.txt'), join(HS, 'output', 'hs1008_lmm4.assoc.txt'), 0);
     });
     it('-lmm 2 with the standardised kinship matches hs1008_sXX_lmm2.assoc.txt', async () => {
-      await lmmscan([...hsInputs, '-k', join(HS, 'output', 'hs1008.sXX.txt.gz'), '-lmm', '2', ...o('hs1008_sXX_lmm2')], engine);
-      expectParity(join(out, 'hs1008_sXX_lmm2.assoc.txt'), join(HS, 'output', 'hs1008_sXX_lmm2.assoc.txt'), 0);
+      await lmmscan(
+        [...hsInputs, '-k', join(HS, 'output', 'hs1008.sXX.txt.gz'), '-lmm', '2', ...o('hs1008_sXX_lmm2')],
+        engine,
+      );
+      expectParity(
+        join(out, 'hs1008_sXX_lmm2.assoc.txt'),
+        join(HS, 'output', 'hs1008_sXX_lmm2.assoc.txt'),
+        0,
+      );
     });
     it('-lm 4 matches hs1008_lm4.assoc.txt', async () => {
       await lmmscan([...hsInputs, '-lm', '4', ...o('hs1008_lm4')], engine);

@@ -29,7 +29,8 @@ export function printfFixed(x: number, digits: number): string {
   // A tie is exactly halfway between two N-digit decimals: x = odd / (2 * 10^N), so x * 2^(N+1) is an
   // integer (multiplying by a power of two is exact), and then x * 10^N is exact below 2^52.
   const scaled = x * 10 ** digits;
-  const tie = Number.isInteger(x * 2 ** (digits + 1)) && Math.abs(scaled) < 2 ** 52 && Math.abs(scaled % 1) === 0.5;
+  const tie =
+    Number.isInteger(x * 2 ** (digits + 1)) && Math.abs(scaled) < 2 ** 52 && Math.abs(scaled % 1) === 0.5;
   if (tie) {
     const down = Math.floor(scaled);
     const even = down % 2 === 0 ? down : down + 1;

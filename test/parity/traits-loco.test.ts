@@ -22,13 +22,31 @@ const runIt = requireComparator('gemma', 'gemma');
 /** BXD genotypes as dosages (SNP-major, 198 per SNP) for simulating traits. */
 function bxdDosages(): number[][] {
   const text = gunzipSync(readFileSync(join(BXD, 'BXD_geno.txt.gz'))).toString('utf8');
-  return text.trimEnd().split('\n').map((l) => l.split(/[ ,\t]+/).filter(Boolean).slice(3).map(Number));
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) =>
+      l
+        .split(/[ ,\t]+/)
+        .filter(Boolean)
+        .slice(3)
+        .map(Number),
+    );
 }
 
 describe.runIf(runIt)('--traits against gemma -n K', () => {
   const dir = scratchDir('traits');
   const pheno = join(dir, 'traits.txt');
-  const bb = ['-g', join(BXD, 'BXD_geno.txt.gz'), '-c', join(BXD, 'BXD_covariates2.txt'), '-a', join(BXD, 'BXD_snps.txt'), '-k', join(BXD, 'output', 'BXD.cXX.txt.gz')];
+  const bb = [
+    '-g',
+    join(BXD, 'BXD_geno.txt.gz'),
+    '-c',
+    join(BXD, 'BXD_covariates2.txt'),
+    '-a',
+    join(BXD, 'BXD_snps.txt'),
+    '-k',
+    join(BXD, 'output', 'BXD.cXX.txt.gz'),
+  ];
 
   beforeAll(() => {
     // 30 traits over all 198 strains: a few causal SNPs each, heritability from 0 to 0.8, and each
@@ -51,37 +69,93 @@ describe.runIf(runIt)('--traits against gemma -n K', () => {
       sd = Math.sqrt(sd) || 1;
       const noise = normals(next, n);
       const missingRate = t < 3 ? 0 : (t % 4) * 0.1;
-      columns.push(Array.from({ length: n }, (_, i) => (next() < missingRate ? 'NA' : (10 + Math.sqrt(h2) * (genetic[i] - mean) / sd + Math.sqrt(1 - h2) * noise[i]).toFixed(6))));
+      columns.push(
+        Array.from({ length: n }, (_, i) =>
+          next() < missingRate
+            ? 'NA'
+            : (10 + (Math.sqrt(h2) * (genetic[i] - mean)) / sd + Math.sqrt(1 - h2) * noise[i]).toFixed(6),
+        ),
+      );
     }
-    writeFileSync(pheno, Array.from({ length: n }, (_, i) => columns.map((c) => c[i]).join('\t')).join('\n') + '\n');
+    writeFileSync(
+      pheno,
+      Array.from({ length: n }, (_, i) => columns.map((c) => c[i]).join('\t')).join('\n') + '\n',
+    );
   });
 
   for (const mode of ['4', '1']) {
     it(`-lmm ${mode}: every trait matches its own gemma run`, async () => {
-      await lmmscan([...bb, '-p', pheno, '--traits', `1-${N_TRAITS}`, '-lmm', mode, '-outdir', join(dir, 'ours'), '-o', `t${mode}`], 'wasm');
+      await lmmscan(
+        [
+          ...bb,
+          '-p',
+          pheno,
+          '--traits',
+          `1-${N_TRAITS}`,
+          '-lmm',
+          mode,
+          '-outdir',
+          join(dir, 'ours'),
+          '-o',
+          `t${mode}`,
+        ],
+        'wasm',
+      );
       let exceptions = 0;
       for (let t = 1; t <= N_TRAITS; t++) {
-        execFileSync('gemma', [...bb, '-p', pheno, '-n', String(t), '-lmm', mode, '-o', `g${mode}_${t}`], { cwd: dir, stdio: 'pipe' });
-        const r = compareAssoc(join(dir, 'ours', `t${mode}.trait${t}.assoc.txt`), join(dir, 'output', `g${mode}_${t}.assoc.txt`));
+        execFileSync('gemma', [...bb, '-p', pheno, '-n', String(t), '-lmm', mode, '-o', `g${mode}_${t}`], {
+          cwd: dir,
+          stdio: 'pipe',
+        });
+        const r = compareAssoc(
+          join(dir, 'ours', `t${mode}.trait${t}.assoc.txt`),
+          join(dir, 'output', `g${mode}_${t}.assoc.txt`),
+        );
         expect(r.problems, `trait ${t}: ${r.problems.slice(0, 5).join('\n')}`).toEqual([]);
         expect(r.rows).toBeGreaterThan(7000);
         exceptions += r.lowLambdaExceptions.length;
       }
       expect(exceptions).toBeLessThan(N_TRAITS * 3);
-      const table = readFileSync(join(dir, 'ours', `t${mode}.traits.tsv`), 'utf8').trimEnd().split('\n');
+      const table = readFileSync(join(dir, 'ours', `t${mode}.traits.tsv`), 'utf8')
+        .trimEnd()
+        .split('\n');
       expect(table).toHaveLength(N_TRAITS + 1);
       // The trait table's best p-value is the minimum of the trait's file.
-      const best = Math.min(...readAssoc(join(dir, 'ours', `t${mode}.trait7.assoc.txt`)).rows.map((r) => Number(r[r.length - 1 - (mode === '4' ? 2 : 0)])).filter((p) => !Number.isNaN(p)));
+      const best = Math.min(
+        ...readAssoc(join(dir, 'ours', `t${mode}.trait7.assoc.txt`))
+          .rows.map((r) => Number(r[r.length - 1 - (mode === '4' ? 2 : 0)]))
+          .filter((p) => !Number.isNaN(p)),
+      );
       const row7 = table.find((l) => l.startsWith('7\t'))!.split('\t');
       expect(Number(row7[10])).toBeCloseTo(best, 12);
     }, 900_000);
   }
 
   it('--keep-p writes only rows at or below P and still counts every SNP', async () => {
-    await lmmscan([...bb, '-p', pheno, '--traits', '1-4', '-lmm', '4', '--keep-p', '0.01', '-outdir', join(dir, 'keep'), '-o', 'k'], 'ts');
+    await lmmscan(
+      [
+        ...bb,
+        '-p',
+        pheno,
+        '--traits',
+        '1-4',
+        '-lmm',
+        '4',
+        '--keep-p',
+        '0.01',
+        '-outdir',
+        join(dir, 'keep'),
+        '-o',
+        'k',
+      ],
+      'ts',
+    );
     const kept = readAssoc(join(dir, 'keep', 'k.trait1.assoc.txt')).rows;
-    for (const r of kept) expect(Math.min(Number(r[12]), Number(r[13]), Number(r[14]))).toBeLessThanOrEqual(0.01);
-    const table = readFileSync(join(dir, 'keep', 'k.traits.tsv'), 'utf8').trimEnd().split('\n');
+    for (const r of kept)
+      expect(Math.min(Number(r[12]), Number(r[13]), Number(r[14]))).toBeLessThanOrEqual(0.01);
+    const table = readFileSync(join(dir, 'keep', 'k.traits.tsv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(Number(table[1].split('\t')[6])).toBeGreaterThan(7000);
     expect(kept.length).toBeLessThan(7000);
   }, 300_000);
@@ -92,9 +166,28 @@ function gemmaLoco(dir: string, inputs: string[], chromosomes: string[], tag: st
   const rows: string[] = [];
   let header = '';
   for (const chr of chromosomes) {
-    execFileSync('gemma', [...inputs, '-loco', chr, '-gk', '1', '-o', `${tag}_${chr}`], { cwd: dir, stdio: 'pipe' });
-    execFileSync('gemma', [...inputs, '-loco', chr, '-k', `output/${tag}_${chr}.cXX.txt`, '-lmm', '4', '-o', `${tag}_${chr}_lmm4`], { cwd: dir, stdio: 'pipe' });
-    const lines = readFileSync(join(dir, 'output', `${tag}_${chr}_lmm4.assoc.txt`), 'utf8').trimEnd().split('\n');
+    execFileSync('gemma', [...inputs, '-loco', chr, '-gk', '1', '-o', `${tag}_${chr}`], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
+    execFileSync(
+      'gemma',
+      [
+        ...inputs,
+        '-loco',
+        chr,
+        '-k',
+        `output/${tag}_${chr}.cXX.txt`,
+        '-lmm',
+        '4',
+        '-o',
+        `${tag}_${chr}_lmm4`,
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    const lines = readFileSync(join(dir, 'output', `${tag}_${chr}_lmm4.assoc.txt`), 'utf8')
+      .trimEnd()
+      .split('\n');
     header = lines[0];
     rows.push(...lines.slice(1));
   }
@@ -106,8 +199,24 @@ function gemmaLoco(dir: string, inputs: string[], chromosomes: string[], tag: st
 describe.runIf(runIt)('--loco against GEMMA looped over chromosomes', () => {
   it('BIMBAM (BXD): every chromosome matches gemma -loco CHR', async () => {
     const dir = scratchDir('loco-bxd');
-    const inputs = ['-g', join(BXD, 'BXD_geno.txt.gz'), '-p', join(BXD, 'BXD_pheno.txt'), '-c', join(BXD, 'BXD_covariates2.txt'), '-a', join(BXD, 'BXD_snps.txt')];
-    const chromosomes = [...new Set(readFileSync(join(BXD, 'BXD_snps.txt'), 'utf8').trimEnd().split('\n').map((l) => l.split(/\s+/)[2]))];
+    const inputs = [
+      '-g',
+      join(BXD, 'BXD_geno.txt.gz'),
+      '-p',
+      join(BXD, 'BXD_pheno.txt'),
+      '-c',
+      join(BXD, 'BXD_covariates2.txt'),
+      '-a',
+      join(BXD, 'BXD_snps.txt'),
+    ];
+    const chromosomes = [
+      ...new Set(
+        readFileSync(join(BXD, 'BXD_snps.txt'), 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => l.split(/\s+/)[2]),
+      ),
+    ];
     const reference = gemmaLoco(dir, inputs, chromosomes, 'bxd');
     await lmmscan([...inputs, '--loco', '-lmm', '4', '-outdir', join(dir, 'ours'), '-o', 'loco'], 'wasm');
     const r = compareAssoc(join(dir, 'ours', 'loco.assoc.txt'), reference);
@@ -119,11 +228,24 @@ describe.runIf(runIt)('--loco against GEMMA looped over chromosomes', () => {
 
   it('PLINK input matches GEMMA on the same data as BIMBAM (GEMMA itself ignores -loco for PLINK)', async () => {
     const dir = scratchDir('loco-plink');
-    const cohort = simulateCohort({ nIndividuals: 151, nSnps: 900, nChromosomes: 3, familySize: 3, nCausal: 3, nCovariates: 1, missingGenotypeRate: 0.01, missingPhenotypeRate: 0.05, seed: 31 });
+    const cohort = simulateCohort({
+      nIndividuals: 151,
+      nSnps: 900,
+      nChromosomes: 3,
+      familySize: 3,
+      nCausal: 3,
+      nCovariates: 1,
+      missingGenotypeRate: 0.01,
+      missingPhenotypeRate: 0.05,
+      seed: 31,
+    });
     await writePlink(join(dir, 'c'), cohort);
     const bb = await writeBimbam(join(dir, 'c_bb'), cohort);
     const reference = gemmaLoco(dir, ['-g', bb.geno, '-p', bb.pheno, '-a', bb.anno], ['1', '2', '3'], 'sim');
-    await lmmscan(['-bfile', join(dir, 'c'), '--loco', '-lmm', '4', '-outdir', join(dir, 'ours'), '-o', 'loco'], 'ts');
+    await lmmscan(
+      ['-bfile', join(dir, 'c'), '--loco', '-lmm', '4', '-outdir', join(dir, 'ours'), '-o', 'loco'],
+      'ts',
+    );
     const r = compareAssoc(join(dir, 'ours', 'loco.assoc.txt'), reference);
     expect(r.problems, r.problems.slice(0, 10).join('\n')).toEqual([]);
     expect(r.rows).toBeGreaterThan(850);

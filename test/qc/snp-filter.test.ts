@@ -6,7 +6,13 @@ import { SnpFilter } from '../../src/qc/snp-filter.js';
 import { normals, rng } from '../helpers/random.js';
 import { DEFAULT_FILTERS } from '../../src/model/settings.js';
 
-function reference(dosages: Float64Array, analysed: Uint8Array, format: 'plink' | 'bimbam', maf: number, miss: number) {
+function reference(
+  dosages: Float64Array,
+  analysed: Uint8Array,
+  format: 'plink' | 'bimbam',
+  maf: number,
+  miss: number,
+) {
   const g = Array.from(dosages).filter((_, i) => analysed[i]);
   const observed = g.filter((v) => !Number.isNaN(v));
   const nMiss = g.length - observed.length;
@@ -16,7 +22,8 @@ function reference(dosages: Float64Array, analysed: Uint8Array, format: 'plink' 
   const n2 = observed.filter((v) => v >= 1.5 && v <= 2).length;
   let pass = nMiss / g.length <= miss && !((af < maf || af > 1 - maf) && maf !== -1);
   if (pass && format === 'plink') pass = !(n0 + n1 === 0 || n1 + n2 === 0 || n2 + n0 === 0);
-  if (pass && format === 'bimbam') pass = observed.some((v) => !Object.is(v, observed[0]) && v !== observed[0]);
+  if (pass && format === 'bimbam')
+    pass = observed.some((v) => !Object.is(v, observed[0]) && v !== observed[0]);
   return { nMiss, af, pass };
 }
 

@@ -20,12 +20,38 @@ const dir = scratchDir('fuzz');
 const CASES_PER_FORMAT = 150;
 
 beforeAll(async () => {
-  const cohort = simulateCohort({ nIndividuals: 29, nSnps: 37, nChromosomes: 2, familySize: 2, nCausal: 2, nCovariates: 1, missingGenotypeRate: 0.02, missingPhenotypeRate: 0.05, seed: 3 });
+  const cohort = simulateCohort({
+    nIndividuals: 29,
+    nSnps: 37,
+    nChromosomes: 2,
+    familySize: 2,
+    nCausal: 2,
+    nCovariates: 1,
+    missingGenotypeRate: 0.02,
+    missingPhenotypeRate: 0.05,
+    seed: 3,
+  });
   await writePlink(join(dir, 'base'), cohort);
   await writeBimbam(join(dir, 'base_bb'), cohort);
 });
 
-const GARBAGE = ['', 'NA', '-9', 'abc', '1e309', 'nan', '3', '-1', '0.5', '2', ',', '\t', '1 2', 'rs1', '9999999999999999999'];
+const GARBAGE = [
+  '',
+  'NA',
+  '-9',
+  'abc',
+  '1e309',
+  'nan',
+  '3',
+  '-1',
+  '0.5',
+  '2',
+  ',',
+  '\t',
+  '1 2',
+  'rs1',
+  '9999999999999999999',
+];
 
 /** One random text mutation: change, drop, duplicate or insert a field or a line. */
 function mutateText(text: string, next: () => number): string {
@@ -68,7 +94,11 @@ function mutateBed(bytes: Buffer, next: () => number): Buffer {
   return copy;
 }
 
-async function runCase(flags: string[], out: string, onError?: (e: Error) => void): Promise<'ok' | 'input-error'> {
+async function runCase(
+  flags: string[],
+  out: string,
+  onError?: (e: Error) => void,
+): Promise<'ok' | 'input-error'> {
   const config = toScanConfig(parseFlags([...flags, '-outdir', out, '--quiet', '--no-plots']), 'fuzz');
   try {
     await runJob(config, new TsEngine(), 'fuzz');
@@ -96,7 +126,8 @@ describe('fuzzed inputs fail cleanly or succeed', () => {
       for (const ext of ['bed', 'bim', 'fam']) copyFileSync(join(dir, `base.${ext}`), `${prefix}.${ext}`);
       const target = ['bed', 'bim', 'fam'][Math.floor(next() * 3)];
       if (target === 'bed') writeFileSync(`${prefix}.bed`, mutateBed(readFileSync(`${prefix}.bed`), next));
-      else writeFileSync(`${prefix}.${target}`, mutateText(readFileSync(`${prefix}.${target}`, 'utf8'), next));
+      else
+        writeFileSync(`${prefix}.${target}`, mutateText(readFileSync(`${prefix}.${target}`, 'utf8'), next));
       outcomes[await runCase(['-bfile', prefix, '-lm', '4', '-o', `p${c}`], join(dir, 'out-p'))]++;
     }
     // Both outcomes must occur, or the mutations are not exercising anything.
@@ -109,12 +140,22 @@ describe('fuzzed inputs fail cleanly or succeed', () => {
     const outcomes = { ok: 0, 'input-error': 0 };
     const base = join(dir, 'base_bb');
     for (let c = 0; c < CASES_PER_FORMAT; c++) {
-      const files = { g: `${base}.geno.txt`, p: `${base}.pheno.txt`, c: `${base}.cov.txt`, a: `${base}.anno.txt` };
+      const files = {
+        g: `${base}.geno.txt`,
+        p: `${base}.pheno.txt`,
+        c: `${base}.cov.txt`,
+        a: `${base}.anno.txt`,
+      };
       const key = (['g', 'g', 'p', 'c', 'a'] as const)[Math.floor(next() * 5)];
       const mutated = join(dir, `b${c}.${key}.txt`);
       writeFileSync(mutated, mutateText(readFileSync(files[key], 'utf8'), next));
       files[key] = mutated;
-      outcomes[await runCase(['-g', files.g, '-p', files.p, '-c', files.c, '-a', files.a, '-lm', '4', '-o', `b${c}`], join(dir, 'out-b'))]++;
+      outcomes[
+        await runCase(
+          ['-g', files.g, '-p', files.p, '-c', files.c, '-a', files.a, '-lm', '4', '-o', `b${c}`],
+          join(dir, 'out-b'),
+        )
+      ]++;
     }
     expect(outcomes['input-error']).toBeGreaterThan(20);
     expect(outcomes.ok).toBeGreaterThan(5);
@@ -127,7 +168,9 @@ function reencode(text: string, next: () => number): Buffer {
   const ends = ['\n', '\r\n', '\r'];
   const mixed = next() < 0.5;
   const fixed = ends[Math.floor(next() * 3)];
-  let out = lines.map((l, k) => (k < lines.length - 1 ? l + (mixed ? ends[Math.floor(next() * 3)] : fixed) : l)).join('');
+  let out = lines
+    .map((l, k) => (k < lines.length - 1 ? l + (mixed ? ends[Math.floor(next() * 3)] : fixed) : l))
+    .join('');
   if (next() < 0.5) out = `\uFEFF${out}`;
   return next() < 0.3 ? gzipSync(Buffer.from(out)) : Buffer.from(out);
 }
@@ -152,8 +195,26 @@ describe('fuzzed encodings of the text readers', () => {
   it('re-encoded inputs give the clean bytes; stray bytes give a clean one-line error or a result', async () => {
     const next = rng(15015);
     const base = join(dir, 'base_bb');
-    const clean = { g: `${base}.geno.txt`, p: `${base}.pheno.txt`, c: `${base}.cov.txt`, a: `${base}.anno.txt` };
-    const flags = (f: typeof clean, name: string) => ['-g', f.g, '-p', f.p, '-c', f.c, '-a', f.a, '-lm', '4', '-o', name];
+    const clean = {
+      g: `${base}.geno.txt`,
+      p: `${base}.pheno.txt`,
+      c: `${base}.cov.txt`,
+      a: `${base}.anno.txt`,
+    };
+    const flags = (f: typeof clean, name: string) => [
+      '-g',
+      f.g,
+      '-p',
+      f.p,
+      '-c',
+      f.c,
+      '-a',
+      f.a,
+      '-lm',
+      '4',
+      '-o',
+      name,
+    ];
     const out = join(dir, 'out-e');
     expect(await runCase(flags(clean, 'clean'), out)).toBe('ok');
     const reference = readFileSync(join(out, 'clean.assoc.txt'));
@@ -186,7 +247,10 @@ describe('fuzzed encodings of the text readers', () => {
       const outcome = await runCase(flagsOf, where, (e) => (message = e.message));
       if (!noisy) {
         expect(outcome, `${key}: ${message}`).toBe('ok');
-        expect(readFileSync(join(where, `e${c}.assoc.txt`)).equals(plink ? plinkReference : reference), key).toBe(true);
+        expect(
+          readFileSync(join(where, `e${c}.assoc.txt`)).equals(plink ? plinkReference : reference),
+          key,
+        ).toBe(true);
         outcomes.same++;
         continue;
       }

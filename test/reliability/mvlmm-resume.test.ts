@@ -15,8 +15,33 @@ const out = scratchDir('mvlmm-resume');
 let files: MvCohortFiles;
 let kinship: string;
 const args = (name: string, extra: string[] = []) => [
-  CLI, '-g', files.geno, '-p', files.pheno, '-c', files.cov, '-a', files.anno, '-n', '1', '2', '-k', kinship,
-  '-lmm', '4', '--engine', 'ts', '--block-size', '16', '-outdir', out, '-o', name, '--quiet', '--no-plots', ...extra,
+  CLI,
+  '-g',
+  files.geno,
+  '-p',
+  files.pheno,
+  '-c',
+  files.cov,
+  '-a',
+  files.anno,
+  '-n',
+  '1',
+  '2',
+  '-k',
+  kinship,
+  '-lmm',
+  '4',
+  '--engine',
+  'ts',
+  '--block-size',
+  '16',
+  '-outdir',
+  out,
+  '-o',
+  name,
+  '--quiet',
+  '--no-plots',
+  ...extra,
 ];
 const blocksDone = (name: string) => {
   const dir = join(out, `${name}.checkpoint`);
@@ -51,5 +76,7 @@ it('SIGKILL after two blocks, then --resume: byte-identical to an uninterrupted 
   const finish = spawnSync(process.execPath, args('killed', ['--resume']), { encoding: 'utf8' });
   expect(finish.status, finish.stderr).toBe(0);
   expect(readFileSync(join(out, 'killed.assoc.txt')).equals(reference)).toBe(true);
-  expect(readFileSync(join(out, 'killed.log.txt'), 'utf8')).toContain('## REMLE estimate for Vg in the null model:');
+  expect(readFileSync(join(out, 'killed.log.txt'), 'utf8')).toContain(
+    '## REMLE estimate for Vg in the null model:',
+  );
 }, 300_000);

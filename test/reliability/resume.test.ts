@@ -12,8 +12,29 @@ const BXD = join(SHARED_DATA, 'bxd');
 const out = scratchDir('resume');
 const kinship = join(BXD, 'output', 'BXD.cXX.txt.gz');
 const args = (name: string, extra: string[] = []) => [
-  CLI, '-g', join(BXD, 'BXD_geno.txt.gz'), '-p', join(BXD, 'BXD_pheno.txt'), '-c', join(BXD, 'BXD_covariates2.txt'), '-a', join(BXD, 'BXD_snps.txt'),
-  '-k', kinship, '-lmm', '4', '--engine', 'ts', '--block-size', '400', '-outdir', out, '-o', name, '--quiet', ...extra,
+  CLI,
+  '-g',
+  join(BXD, 'BXD_geno.txt.gz'),
+  '-p',
+  join(BXD, 'BXD_pheno.txt'),
+  '-c',
+  join(BXD, 'BXD_covariates2.txt'),
+  '-a',
+  join(BXD, 'BXD_snps.txt'),
+  '-k',
+  kinship,
+  '-lmm',
+  '4',
+  '--engine',
+  'ts',
+  '--block-size',
+  '400',
+  '-outdir',
+  out,
+  '-o',
+  name,
+  '--quiet',
+  ...extra,
 ];
 const blocksDone = (name: string) => {
   const dir = join(out, `${name}.checkpoint`);
@@ -21,7 +42,12 @@ const blocksDone = (name: string) => {
 };
 
 /** Starts a scan and sends `signal` once `blocks` blocks are checkpointed; resolves with the exit status. */
-function runUntil(name: string, blocks: number, signal: NodeJS.Signals, resume: boolean): Promise<number | null> {
+function runUntil(
+  name: string,
+  blocks: number,
+  signal: NodeJS.Signals,
+  resume: boolean,
+): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args(name, resume ? ['--resume'] : []), { stdio: 'ignore' });
     const timer = setInterval(() => {
@@ -67,7 +93,9 @@ it('SIGTERM stops cleanly, keeps the checkpoint, and a resume completes the same
   expect(existsSync(join(out, 'term.assoc.txt'))).toBe(false);
   const finish = spawnSync(process.execPath, args('term', ['--resume']), { encoding: 'utf8' });
   expect(finish.status, finish.stderr).toBe(0);
-  expect(readFileSync(join(out, 'term.assoc.txt')).equals(readFileSync(join(out, 'full.assoc.txt')))).toBe(true);
+  expect(readFileSync(join(out, 'term.assoc.txt')).equals(readFileSync(join(out, 'full.assoc.txt')))).toBe(
+    true,
+  );
 });
 
 it('--resume refuses a checkpoint made by a different command', async () => {

@@ -20,19 +20,37 @@ const bb = join(dir, 'bb');
 const pl = join(dir, 'pl');
 
 beforeAll(async () => {
-  const cohort = simulateCohort({ nIndividuals: 37, nSnps: 45, nChromosomes: 2, familySize: 2, nCausal: 2, nCovariates: 2, missingGenotypeRate: 0.01, missingPhenotypeRate: 0.05, seed: 11 });
+  const cohort = simulateCohort({
+    nIndividuals: 37,
+    nSnps: 45,
+    nChromosomes: 2,
+    familySize: 2,
+    nCausal: 2,
+    nCovariates: 2,
+    missingGenotypeRate: 0.01,
+    missingPhenotypeRate: 0.05,
+    seed: 11,
+  });
   await writeBimbam(bb, cohort);
   await writePlink(pl, cohort);
 });
 
 type Key = 'g' | 'p' | 'c' | 'a';
-const bimbamFiles = (): Record<Key, string> => ({ g: `${bb}.geno.txt`, p: `${bb}.pheno.txt`, c: `${bb}.cov.txt`, a: `${bb}.anno.txt` });
+const bimbamFiles = (): Record<Key, string> => ({
+  g: `${bb}.geno.txt`,
+  p: `${bb}.pheno.txt`,
+  c: `${bb}.cov.txt`,
+  a: `${bb}.anno.txt`,
+});
 
 let runs = 0;
 /** Runs an -lm 4 scan in this process; the .assoc.txt bytes, or the error message. */
 async function scan(flags: string[]): Promise<{ assoc?: Buffer; error?: string }> {
   const name = `r${runs++}`;
-  const config = toScanConfig(parseFlags([...flags, '-lm', '4', '-outdir', out, '-o', name, '--quiet', '--no-plots']), 'test');
+  const config = toScanConfig(
+    parseFlags([...flags, '-lm', '4', '-outdir', out, '-o', name, '--quiet', '--no-plots']),
+    'test',
+  );
   try {
     await runJob(config, new TsEngine(), 'test');
   } catch (e) {
@@ -61,30 +79,32 @@ const encodings: Array<[string, (t: string) => string | Buffer]> = [
 ];
 
 describe('BOM and line-end variants give the clean result', () => {
-  it.each((['g', 'p', 'c', 'a'] as const).flatMap((key) => encodings.map(([label, edit]) => [key, label, edit] as const)))(
-    'BIMBAM -%s with %s',
-    async (key, label, edit) => {
-      const clean = await bimbamScan();
-      expect(clean.error).toBeUndefined();
-      const path = variant(bimbamFiles()[key], `${key}-${label.replace(/\W+/g, '_')}.txt`, edit);
-      const got = await bimbamScan({ [key]: path });
-      expect(got.error).toBeUndefined();
-      expect(got.assoc!.equals(clean.assoc!)).toBe(true);
-    },
-  );
+  it.each(
+    (['g', 'p', 'c', 'a'] as const).flatMap((key) =>
+      encodings.map(([label, edit]) => [key, label, edit] as const),
+    ),
+  )('BIMBAM -%s with %s', async (key, label, edit) => {
+    const clean = await bimbamScan();
+    expect(clean.error).toBeUndefined();
+    const path = variant(bimbamFiles()[key], `${key}-${label.replace(/\W+/g, '_')}.txt`, edit);
+    const got = await bimbamScan({ [key]: path });
+    expect(got.error).toBeUndefined();
+    expect(got.assoc!.equals(clean.assoc!)).toBe(true);
+  });
 
-  it.each((['bim', 'fam'] as const).flatMap((ext) => encodings.filter(([l]) => !l.startsWith('gzip')).map(([label, edit]) => [ext, label, edit] as const)))(
-    'PLINK .%s with %s',
-    async (ext, label, edit) => {
-      const clean = await scan(['-bfile', pl]);
-      const prefix = join(dir, `pl-${ext}-${label.replace(/\W+/g, '_')}`);
-      for (const e of ['bed', 'bim', 'fam']) writeFileSync(`${prefix}.${e}`, readFileSync(`${pl}.${e}`));
-      variant(`${pl}.${ext}`, `${prefix.slice(dir.length + 1)}.${ext}`, edit);
-      const got = await scan(['-bfile', prefix]);
-      expect(got.error).toBeUndefined();
-      expect(got.assoc!.equals(clean.assoc!)).toBe(true);
-    },
-  );
+  it.each(
+    (['bim', 'fam'] as const).flatMap((ext) =>
+      encodings.filter(([l]) => !l.startsWith('gzip')).map(([label, edit]) => [ext, label, edit] as const),
+    ),
+  )('PLINK .%s with %s', async (ext, label, edit) => {
+    const clean = await scan(['-bfile', pl]);
+    const prefix = join(dir, `pl-${ext}-${label.replace(/\W+/g, '_')}`);
+    for (const e of ['bed', 'bim', 'fam']) writeFileSync(`${prefix}.${e}`, readFileSync(`${pl}.${e}`));
+    variant(`${pl}.${ext}`, `${prefix.slice(dir.length + 1)}.${ext}`, edit);
+    const got = await scan(['-bfile', prefix]);
+    expect(got.error).toBeUndefined();
+    expect(got.assoc!.equals(clean.assoc!)).toBe(true);
+  });
 
   it('a non-ASCII SNP name in a .bim comes out as the same UTF-8 bytes', async () => {
     const prefix = join(dir, 'pl-utf8');
@@ -99,24 +119,32 @@ describe('BOM and line-end variants give the clean result', () => {
 });
 
 describe('what is not the format is a clear error naming the file', () => {
-  const cases: Array<{ name: string; key: Key; edit: (t: string) => string | Buffer; error: (path: string) => string }> = [
+  const cases: Array<{
+    name: string;
+    key: Key;
+    edit: (t: string) => string | Buffer;
+    error: (path: string) => string;
+  }> = [
     {
       name: 'a CSV phenotype file with an empty cell',
       key: 'p',
       edit: (t) => t.replace(/\n/g, ',1\n').replace(/^[^,\n]+,/m, ','),
-      error: (p) => `${p}:1: ",1": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      error: (p) =>
+        `${p}:1: ",1": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
     },
     {
       name: 'a decimal comma in the phenotype file',
       key: 'p',
       edit: (t) => t.replace(/^[^\n]*/, '9,944'),
-      error: (p) => `${p}:1: "9,944": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      error: (p) =>
+        `${p}:1: "9,944": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
     },
     {
       name: 'a comma-separated covariate file',
       key: 'c',
       edit: (t) => t.replace(/ /g, ','),
-      error: (p) => `${p}:1: "${readFileSync(p, 'utf8').split('\n')[0]}": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
+      error: (p) =>
+        `${p}:1: "${readFileSync(p, 'utf8').split('\n')[0]}": a decimal comma or a comma-separated (CSV) table; separate columns with spaces or tabs, write decimals with a point and missing values as NA`,
     },
     {
       name: 'a phenotype row with an extra column',
@@ -176,20 +204,31 @@ describe('what is not the format is a clear error naming the file', () => {
   it('a latin-1 .bim is refused, not re-encoded', async () => {
     const prefix = join(dir, 'pl-latin1');
     for (const e of ['bed', 'fam']) writeFileSync(`${prefix}.${e}`, readFileSync(`${pl}.${e}`));
-    writeFileSync(`${prefix}.bim`, Buffer.from(readFileSync(`${pl}.bim`, 'utf8').replace('\trs1\t', '\trs1_é\t'), 'latin1'));
-    expect((await scan(['-bfile', prefix])).error).toBe(`${prefix}.bim:1: .bim file is not UTF-8 text (save it as UTF-8)`);
+    writeFileSync(
+      `${prefix}.bim`,
+      Buffer.from(readFileSync(`${pl}.bim`, 'utf8').replace('\trs1\t', '\trs1_é\t'), 'latin1'),
+    );
+    expect((await scan(['-bfile', prefix])).error).toBe(
+      `${prefix}.bim:1: .bim file is not UTF-8 text (save it as UTF-8)`,
+    );
   });
 
   it('a .fam row wider than the others', async () => {
     const prefix = join(dir, 'pl-wide');
     for (const e of ['bed', 'bim']) writeFileSync(`${prefix}.${e}`, readFileSync(`${pl}.${e}`));
     writeFileSync(`${prefix}.fam`, readFileSync(`${pl}.fam`, 'utf8').replace(/\n/, ' 7\n'));
-    expect((await scan(['-bfile', prefix])).error).toBe(`${prefix}.fam:2: 6 fields, but the first row has 7 (every row needs the same number)`);
+    expect((await scan(['-bfile', prefix])).error).toBe(
+      `${prefix}.fam:2: 6 fields, but the first row has 7 (every row needs the same number)`,
+    );
   });
 
   it('a long bad field is cut and its control bytes escaped', async () => {
-    const path = variant(`${bb}.pheno.txt`, 'long-field.pheno.txt', (t) => t.replace(/^[^\n]*/, `x\u0007${'y'.repeat(2000)}`));
+    const path = variant(`${bb}.pheno.txt`, 'long-field.pheno.txt', (t) =>
+      t.replace(/^[^\n]*/, `x\u0007${'y'.repeat(2000)}`),
+    );
     const got = await bimbamScan({ p: path });
-    expect(got.error).toBe(`${path}:1: phenotype "x\\x07${'y'.repeat(35)}"... (2002 characters) is not a number (use NA for missing)`);
+    expect(got.error).toBe(
+      `${path}:1: phenotype "x\\x07${'y'.repeat(35)}"... (2002 characters) is not a number (use NA for missing)`,
+    );
   });
 });

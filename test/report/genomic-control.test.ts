@@ -45,7 +45,10 @@ function independentLambda(path: string): Record<string, number> {
       .filter((v) => !Number.isNaN(v))
       .sort((a, b) => a - b);
     const m = p.length;
-    const median = m % 2 ? chiSquareQuantileByBisection(p[(m - 1) / 2]) : (chiSquareQuantileByBisection(p[m / 2 - 1]) + chiSquareQuantileByBisection(p[m / 2])) / 2;
+    const median =
+      m % 2
+        ? chiSquareQuantileByBisection(p[(m - 1) / 2])
+        : (chiSquareQuantileByBisection(p[m / 2 - 1]) + chiSquareQuantileByBisection(p[m / 2])) / 2;
     result[test] = median / 0.4549364231195724;
   }
   return result;
@@ -65,8 +68,11 @@ describe('lambda_GC matches an independent computation within 1e-6', () => {
     const summary = summaryOf('hs1008_lmm4');
     const expected = independentLambda(HS_LMM4);
     expect(Object.keys(summary.lambdaGC).sort()).toEqual(['lrt', 'score', 'wald']);
-    for (const [test, lambda] of Object.entries(expected)) expect(Math.abs(summary.lambdaGC[test] - lambda), test).toBeLessThan(1e-6);
-    console.log(`hs1008 lambda_GC: wald ${summary.lambdaGC.wald}, lrt ${summary.lambdaGC.lrt}, score ${summary.lambdaGC.score}`);
+    for (const [test, lambda] of Object.entries(expected))
+      expect(Math.abs(summary.lambdaGC[test] - lambda), test).toBeLessThan(1e-6);
+    console.log(
+      `hs1008 lambda_GC: wald ${summary.lambdaGC.wald}, lrt ${summary.lambdaGC.lrt}, score ${summary.lambdaGC.score}`,
+    );
     // Facts picked up from hs1008_lmm4.log.txt beside the assoc file.
     expect(summary.nAnalysed).toBe(876);
     expect(summary.nullModel.pve).toBeCloseTo(0.631857, 6);
@@ -76,14 +82,34 @@ describe('lambda_GC matches an independent computation within 1e-6', () => {
   });
 
   it('a simulated null scan (-gk 1 then -lmm 4, no causal SNP): lambda near 1, also in NAME.log.txt', async () => {
-    const cohort = simulateCohort({ nIndividuals: 300, nSnps: 3000, nChromosomes: 3, nCausal: 0, heritability: 0.3, familySize: 2, seed: 11 });
+    const cohort = simulateCohort({
+      nIndividuals: 300,
+      nSnps: 3000,
+      nChromosomes: 3,
+      nCausal: 0,
+      heritability: 0.3,
+      familySize: 2,
+      seed: 11,
+    });
     const prefix = join(out, 'null-cohort');
     await writePlink(prefix, cohort);
     await lmmscan(['-bfile', prefix, '-gk', '1', '-o', 'null', '-outdir', out]);
-    await lmmscan(['-bfile', prefix, '-k', join(out, 'null.cXX.txt'), '-lmm', '4', '-o', 'null_lmm4', '-outdir', out]);
+    await lmmscan([
+      '-bfile',
+      prefix,
+      '-k',
+      join(out, 'null.cXX.txt'),
+      '-lmm',
+      '4',
+      '-o',
+      'null_lmm4',
+      '-outdir',
+      out,
+    ]);
     const summary = summaryOf('null_lmm4');
     const expected = independentLambda(join(out, 'null_lmm4.assoc.txt'));
-    for (const [test, lambda] of Object.entries(expected)) expect(Math.abs(summary.lambdaGC[test] - lambda), test).toBeLessThan(1e-6);
+    for (const [test, lambda] of Object.entries(expected))
+      expect(Math.abs(summary.lambdaGC[test] - lambda), test).toBeLessThan(1e-6);
     expect(summary.lambdaGC.wald).toBeGreaterThan(0.85);
     expect(summary.lambdaGC.wald).toBeLessThan(1.15);
     expect(summary.engine).toMatch(/ts/i);
@@ -123,7 +149,10 @@ describe('which test is plotted', () => {
   it('--plot-test score is honoured; a missing test falls back with a note', async () => {
     await plot(HS_LMM4, 'hs1008_score', ['--plot-test', 'score']);
     expect(summaryOf('hs1008_score').plottedTest).toBe('score');
-    await plot(join(SHARED_DATA, 'hs1008', 'output', 'hs1008_sXX_lmm2.assoc.txt'), 'lmm2_wald', ['--plot-test', 'wald']);
+    await plot(join(SHARED_DATA, 'hs1008', 'output', 'hs1008_sXX_lmm2.assoc.txt'), 'lmm2_wald', [
+      '--plot-test',
+      'wald',
+    ]);
     const s = summaryOf('lmm2_wald');
     expect(s.plottedTest).toBe('lrt');
     expect(s.notes[0]).toMatch(/p_wald is not in/);

@@ -21,7 +21,8 @@ import { lmmscan } from '../helpers/run-job.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
 
 const available = existsSync(CHROMIUM);
-if (!available && IN_CI) throw new Error(`CI=true: ${CHROMIUM} not found (Debian packages chromium chromium-driver)`);
+if (!available && IN_CI)
+  throw new Error(`CI=true: ${CHROMIUM} not found (Debian packages chromium chromium-driver)`);
 
 const out = scratchDir('labels-browser');
 let context: BrowserContext;
@@ -55,11 +56,17 @@ function checkScene(s: Scene, what: string): void {
     for (const r of s.rings) {
       const nx = Math.max(l.x0, Math.min(r.x, l.x1));
       const ny = Math.max(l.y0, Math.min(r.y, l.y1));
-      expect(Math.hypot(nx - r.x, ny - r.y), `${name} covers the point at ${r.x}, ${r.y}`).toBeGreaterThanOrEqual(r.r - 0.5);
+      expect(
+        Math.hypot(nx - r.x, ny - r.y),
+        `${name} covers the point at ${r.x}, ${r.y}`,
+      ).toBeGreaterThanOrEqual(r.r - 0.5);
     }
   }
   for (let i = 0; i < s.labels.length; i++) {
-    for (let j = i + 1; j < s.labels.length; j++) expect(overlap(s.labels[i], s.labels[j]), `${what}: ${s.labels[i].text} / ${s.labels[j].text}`).toBe(false);
+    for (let j = i + 1; j < s.labels.length; j++)
+      expect(overlap(s.labels[i], s.labels[j]), `${what}: ${s.labels[i].text} / ${s.labels[j].text}`).toBe(
+        false,
+      );
   }
 }
 
@@ -85,10 +92,17 @@ async function svgScene(svgPath: string, shot: string): Promise<Scene> {
     };
     return {
       area: box(document.querySelector('.plot-area')!),
-      labels: [...document.querySelectorAll('.hit-label')].map((t) => ({ ...box(t), text: t.textContent ?? '' })),
+      labels: [...document.querySelectorAll('.hit-label')].map((t) => ({
+        ...box(t),
+        text: t.textContent ?? '',
+      })),
       legends: [...document.querySelectorAll('.line-legend')].map(box),
       lines: [...document.querySelectorAll('.threshold')].map((l) => Number(l.getAttribute('y1'))),
-      rings: [...document.querySelectorAll('.hit-ring')].map((c) => ({ x: Number(c.getAttribute('cx')), y: Number(c.getAttribute('cy')), r: Number(c.getAttribute('r')) })),
+      rings: [...document.querySelectorAll('.hit-ring')].map((c) => ({
+        x: Number(c.getAttribute('cx')),
+        y: Number(c.getAttribute('cy')),
+        r: Number(c.getAttribute('r')),
+      })),
     };
   });
   await page.screenshot({ path: join(out, shot) });
@@ -114,7 +128,9 @@ async function pageScene(page: Page): Promise<Scene> {
 async function openReport(htmlPath: string): Promise<{ page: Page; errors: string[] }> {
   const opened = await newPage(1280, 900);
   await opened.page.goto(pathToFileURL(htmlPath).href);
-  await opened.page.waitForFunction(() => (window as unknown as { lmmscanReport?: { ready: boolean } }).lmmscanReport?.ready === true);
+  await opened.page.waitForFunction(
+    () => (window as unknown as { lmmscanReport?: { ready: boolean } }).lmmscanReport?.ready === true,
+  );
   return opened;
 }
 
@@ -156,7 +172,14 @@ describe.skipIf(!available)('hit labels and the traits report in headless Chromi
 
   it('BXD with a Bonferroni line and a 1e-3 suggestive line: tied markers make one label', async () => {
     const assoc = join(SHARED_DATA, 'bxd', 'output', 'BXD_lmm4.assoc.txt');
-    await writeReport(assoc, { outDir: out, outPrefix: 'bxd', lines: { gwas: parseThreshold('gwas-line', 'bonferroni'), suggestive: parseThreshold('suggestive-line', '1e-3') } });
+    await writeReport(assoc, {
+      outDir: out,
+      outPrefix: 'bxd',
+      lines: {
+        gwas: parseThreshold('gwas-line', 'bonferroni'),
+        suggestive: parseThreshold('suggestive-line', '1e-3'),
+      },
+    });
     const svg = await svgScene(join(out, 'bxd.manhattan.svg'), 'bxd-svg.png');
     copyFileSync(join(out, 'bxd-svg.png'), '/tmp/lmmscan-bxd-manhattan.png');
     checkScene(svg, 'bxd.manhattan.svg');
@@ -168,7 +191,20 @@ describe.skipIf(!available)('hit labels and the traits report in headless Chromi
     checkScene(await pageScene(page), 'bxd.report.html');
     // The table has both alleles and all three tests.
     const headers = await page.locator('#hits th').allInnerTexts();
-    expect(headers.map((h) => h.replace(/[\s\u25b2\u25bc]+$/, ''))).toEqual(['#', 'SNP', 'chr', 'position', 'allele1', 'allele0', 'af', 'beta', 'se', 'p (Wald test)', 'p (likelihood-ratio test)', 'p (score test)']);
+    expect(headers.map((h) => h.replace(/[\s\u25b2\u25bc]+$/, ''))).toEqual([
+      '#',
+      'SNP',
+      'chr',
+      'position',
+      'allele1',
+      'allele0',
+      'af',
+      'beta',
+      'se',
+      'p (Wald test)',
+      'p (likelihood-ratio test)',
+      'p (score test)',
+    ]);
     const first = await page.locator('#hits tbody tr:first-child td').allInnerTexts();
     expect(first.slice(1, 6)).toEqual(['rs29106243', 'X', '115523745', 'X', 'Y']);
     expect(first.slice(9)).toEqual(['4.58e-4', '2.87e-4', '0.00101']);
@@ -182,29 +218,47 @@ describe.skipIf(!available)('hit labels and the traits report in headless Chromi
   });
 
   it('a --traits scan writes the traits report: hit map marks inside the plot, one row per trait', async () => {
-    const cohort = simulateCohort({ nIndividuals: 240, nSnps: 3000, nChromosomes: 4, nTraits: 10, nCausal: 2, heritability: [0.5, 0.9], seed: 11 });
+    const cohort = simulateCohort({
+      nIndividuals: 240,
+      nSnps: 3000,
+      nChromosomes: 4,
+      nTraits: 10,
+      nCausal: 2,
+      heritability: [0.5, 0.9],
+      seed: 11,
+    });
     const files = await writeBimbam(join(out, 'sim'), cohort);
     const bb = ['-g', files.geno, '-p', files.pheno, '-a', files.anno, '-outdir', out];
     await lmmscan([...bb, '-gk', '1', '-o', 'sim'], 'wasm');
-    await lmmscan([...bb, '-k', join(out, 'sim.cXX.txt'), '--traits', 'all', '-lmm', '4', '-o', 'tr'], 'wasm');
-    const tsv = readFileSync(join(out, 'tr.traits.tsv'), 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+    await lmmscan(
+      [...bb, '-k', join(out, 'sim.cXX.txt'), '--traits', 'all', '-lmm', '4', '-o', 'tr'],
+      'wasm',
+    );
+    const tsv = readFileSync(join(out, 'tr.traits.tsv'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
     const summary = JSON.parse(readFileSync(join(out, 'tr.traits.summary.json'), 'utf8'));
     expect(summary.traits).toHaveLength(10);
     // The report's counts (from the files) equal the scan's own (from the blocks).
     const col = (name: string) => tsv[0].indexOf(name);
-    summary.traits.forEach((t: { trait: number; hitsGenomeWide: number; hitsSuggestive: number; lambdaGC: number }, k: number) => {
-      expect(t.trait).toBe(Number(tsv[k + 1][col('trait')]));
-      expect(t.hitsGenomeWide).toBe(Number(tsv[k + 1][col('n_p_below_5e-8')]));
-      expect(t.hitsSuggestive).toBe(Number(tsv[k + 1][col('n_p_below_1e-5')]));
-      expect(t.lambdaGC).toBeGreaterThan(0.7);
-      expect(t.lambdaGC).toBeLessThan(1.4);
-    });
+    summary.traits.forEach(
+      (t: { trait: number; hitsGenomeWide: number; hitsSuggestive: number; lambdaGC: number }, k: number) => {
+        expect(t.trait).toBe(Number(tsv[k + 1][col('trait')]));
+        expect(t.hitsGenomeWide).toBe(Number(tsv[k + 1][col('n_p_below_5e-8')]));
+        expect(t.hitsSuggestive).toBe(Number(tsv[k + 1][col('n_p_below_1e-5')]));
+        expect(t.lambdaGC).toBeGreaterThan(0.7);
+        expect(t.lambdaGC).toBeLessThan(1.4);
+      },
+    );
     const { page, errors } = await newPage(1280, 900);
     await page.goto(pathToFileURL(join(out, 'tr.traits.report.html')).href);
     expect(await page.locator('#trait-table tbody tr').count()).toBe(10);
     const marks = await page.evaluate(() => {
       const area = (document.querySelector('#hit-map .plot-area') as SVGGraphicsElement).getBBox();
-      const circles = [...document.querySelectorAll('#hit-map .genome-wide-hits circle, #hit-map .suggestive-hits circle')];
+      const circles = [
+        ...document.querySelectorAll('#hit-map .genome-wide-hits circle, #hit-map .suggestive-hits circle'),
+      ];
       const outside = circles.filter((c) => {
         const x = Number(c.getAttribute('cx'));
         const y = Number(c.getAttribute('cy'));
@@ -212,7 +266,9 @@ describe.skipIf(!available)('hit labels and the traits report in headless Chromi
       });
       return { n: circles.length, outside: outside.length };
     });
-    expect(marks.n).toBeGreaterThanOrEqual(summary.traits.filter((t: { hitsSuggestive: number }) => t.hitsSuggestive > 0).length);
+    expect(marks.n).toBeGreaterThanOrEqual(
+      summary.traits.filter((t: { hitsSuggestive: number }) => t.hitsSuggestive > 0).length,
+    );
     expect(marks.outside).toBe(0);
     await page.screenshot({ path: join(out, 'traits-report.png'), fullPage: true });
     copyFileSync(join(out, 'traits-report.png'), '/tmp/lmmscan-traits-report.png');

@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags, toPlotConfig, toScanConfig } from '../../src/cli/args.js';
 import { UsageError } from '../../src/io/input-error.js';
 import { readAssocTable } from '../../src/report/assoc-table.js';
-import { legendBox, placeLabels, type LabelBox, type LabelRequest } from '../../src/report/label-placement.js';
+import {
+  legendBox,
+  placeLabels,
+  type LabelBox,
+  type LabelRequest,
+} from '../../src/report/label-placement.js';
 import { clumpLoci, LOCUS_WINDOW_BP } from '../../src/report/loci.js';
 import { MAX_LABELS } from '../../src/report/manhattan-svg.js';
 import { analyseScan } from '../../src/report/scan-results.js';
@@ -34,7 +39,11 @@ describe('clumping into loci', () => {
     const pos = [1.0e6, 1.3e6, 1.75e6, 2.4e6, 1.0e6];
     const p = [1e-12, 1e-9, 1e-7, 1e-6, 2e-6];
     const loci = clumpLoci([0, 1, 2, 3, 4], chr, pos, p);
-    expect(loci.map((l) => [l.lead, l.snps, l.start, l.end])).toEqual([[0, 3, 1.0e6, 1.75e6], [3, 1, 2.4e6, 2.4e6], [4, 1, 1.0e6, 1.0e6]]);
+    expect(loci.map((l) => [l.lead, l.snps, l.start, l.end])).toEqual([
+      [0, 3, 1.0e6, 1.75e6],
+      [3, 1, 2.4e6, 2.4e6],
+      [4, 1, 1.0e6, 1.0e6],
+    ]);
     expect(LOCUS_WINDOW_BP).toBe(500_000);
     expect(clumpLoci([0, 1, 2, 3, 4], chr, pos, p, 100_000).length).toBe(5);
   });
@@ -43,7 +52,11 @@ describe('clumping into loci', () => {
     const chr = [0, 0, 0, 1];
     const pos = [10e6, 25e6, 40e6, 10e6];
     const p = [4.5e-4, 4.5e-4, 6e-4, 4.5e-4];
-    expect(clumpLoci([0, 1, 2, 3], chr, pos, p).map((l) => [l.lead, l.snps])).toEqual([[0, 2], [2, 1], [3, 1]]);
+    expect(clumpLoci([0, 1, 2, 3], chr, pos, p).map((l) => [l.lead, l.snps])).toEqual([
+      [0, 2],
+      [2, 1],
+      [3, 1],
+    ]);
   });
 
   it('finds one locus per synthetic peak, led by the peak centre', async () => {
@@ -57,26 +70,45 @@ describe('clumping into loci', () => {
       const strays = results.loci.filter((l) => l.snps === 1);
       expect(peakLoci).toHaveLength(9);
       expect(strays.length).toBeLessThanOrEqual(3);
-      expect(peakLoci.map((l) => results.table.rs(l.lead)).sort()).toEqual(truth.peaks.map((pk) => pk.rs).sort());
+      expect(peakLoci.map((l) => results.table.rs(l.lead)).sort()).toEqual(
+        truth.peaks.map((pk) => pk.rs).sort(),
+      );
       for (const l of peakLoci) expect(l.snps).toBe(21);
       for (const l of strays) expect(results.p[l.lead]).toBeGreaterThan(1e-7);
-      for (let j = 1; j < results.loci.length; j++) expect(results.p[results.loci[j].lead]).toBeGreaterThanOrEqual(results.p[results.loci[j - 1].lead]);
+      for (let j = 1; j < results.loci.length; j++)
+        expect(results.p[results.loci[j].lead]).toBeGreaterThanOrEqual(results.p[results.loci[j - 1].lead]);
     }
   });
 });
 
 /** Random label scenes in a 1000 x 400 plot: points, label sizes, two lines, a legend box. */
-function randomScene(rng: Random, n: number): { requests: LabelRequest[]; area: LabelBox; lines: number[]; obstacles: LabelBox[] } {
+function randomScene(
+  rng: Random,
+  n: number,
+): { requests: LabelRequest[]; area: LabelBox; lines: number[]; obstacles: LabelBox[] } {
   const area = { x0: 70, y0: 40, x1: 1070, y1: 440 };
   const lines = [40 + 80 + rng.uniform() * 100, 300 + rng.uniform() * 100];
   const requests: LabelRequest[] = [];
   for (let k = 0; k < n; k++) {
     // Points cluster near the lines and the edges, where labels are hardest to place.
-    const x = rng.uniform() < 0.3 ? (rng.uniform() < 0.5 ? area.x0 + rng.uniform() * 20 : area.x1 - rng.uniform() * 20) : area.x0 + rng.uniform() * 1000;
-    const y = rng.uniform() < 0.4 ? lines[Math.floor(rng.uniform() * 2)] + (rng.uniform() - 0.5) * 12 : area.y0 + rng.uniform() * 400;
+    const x =
+      rng.uniform() < 0.3
+        ? rng.uniform() < 0.5
+          ? area.x0 + rng.uniform() * 20
+          : area.x1 - rng.uniform() * 20
+        : area.x0 + rng.uniform() * 1000;
+    const y =
+      rng.uniform() < 0.4
+        ? lines[Math.floor(rng.uniform() * 2)] + (rng.uniform() - 0.5) * 12
+        : area.y0 + rng.uniform() * 400;
     requests.push({ x, y, w: 90 + rng.uniform() * 110, h: 15 });
   }
-  return { requests, area, lines, obstacles: [{ x0: area.x1 - 70, y0: lines[0] - 17, x1: area.x1 - 4, y1: lines[0] - 2 }] };
+  return {
+    requests,
+    area,
+    lines,
+    obstacles: [{ x0: area.x1 - 70, y0: lines[0] - 17, x1: area.x1 - 4, y1: lines[0] - 2 }],
+  };
 }
 
 describe('label placement', () => {
@@ -96,7 +128,8 @@ describe('label placement', () => {
         expect(b.x1).toBeLessThanOrEqual(area.x1);
         expect(b.y0).toBeGreaterThanOrEqual(area.y0);
         expect(b.y1).toBeLessThanOrEqual(area.y1);
-        for (const y of lines) expect(y <= b.y0 || y >= b.y1, `line ${y} crosses ${JSON.stringify(b)}`).toBe(true);
+        for (const y of lines)
+          expect(y <= b.y0 || y >= b.y1, `line ${y} crosses ${JSON.stringify(b)}`).toBe(true);
         for (const o of obstacles) expect(boxesOverlap(b, o)).toBe(false);
         for (const r of requests) {
           const nx = Math.max(b.x0, Math.min(r.x, b.x1));
@@ -104,7 +137,8 @@ describe('label placement', () => {
           expect(Math.hypot(nx - r.x, ny - r.y), 'label covers a labelled point').toBeGreaterThanOrEqual(6);
         }
       }
-      for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) expect(boxesOverlap(shown[i], shown[j])).toBe(false);
+      for (let i = 0; i < shown.length; i++)
+        for (let j = i + 1; j < shown.length; j++) expect(boxesOverlap(shown[i], shown[j])).toBe(false);
     }
     // Dropping is the exception: crowded scenes of up to 14 labels still place most.
     expect(placed / asked).toBeGreaterThan(0.9);
@@ -112,7 +146,16 @@ describe('label placement', () => {
 
   it('puts the label beside its point when there is room, and the most significant first', () => {
     const area = { x0: 0, y0: 0, x1: 1000, y1: 400 };
-    const [a, b] = placeLabels([{ x: 500, y: 200, w: 120, h: 15 }, { x: 505, y: 200, w: 120, h: 15 }], area, [], [], 6);
+    const [a, b] = placeLabels(
+      [
+        { x: 500, y: 200, w: 120, h: 15 },
+        { x: 505, y: 200, w: 120, h: 15 },
+      ],
+      area,
+      [],
+      [],
+      6,
+    );
     expect(a).toMatchObject({ x0: 509, leader: false });
     expect(a!.y1).toBeLessThanOrEqual(200);
     expect(b).not.toBeNull();
@@ -126,7 +169,17 @@ describe('label placement', () => {
     const area = { x0: 70, y0: 40, x1: 1070, y1: 440 };
     expect(legendBox(60, 200, area, [], [], 6)).toMatchObject({ x0: 1006, x1: 1066 });
     expect(legendBox(60, 200, area, [{ x: 1040, y: 190 }], [], 6)).toMatchObject({ x0: 78 });
-    const between = legendBox(60, 200, area, [{ x: 1040, y: 190 }, { x: 100, y: 192 }], [], 6)!;
+    const between = legendBox(
+      60,
+      200,
+      area,
+      [
+        { x: 1040, y: 190 },
+        { x: 100, y: 192 },
+      ],
+      [],
+      6,
+    )!;
     expect(between.x0).toBeGreaterThan(140);
     expect(between.x1).toBeLessThan(1030);
     const everywhere = Array.from({ length: 30 }, (_, k) => ({ x: 80 + k * 34, y: 192 }));
@@ -146,7 +199,10 @@ describe('labels in the static plot', () => {
     await writeReport(assoc, { outDir: out, outPrefix: 'many-peaks' });
     const svg = readFileSync(join(out, 'many-peaks.manhattan.svg'), 'utf8');
     const labelled = svgLabels(svg);
-    const strongest = [...truth.peaks].sort((a, b) => a.p - b.p).slice(0, MAX_LABELS).map((pk) => pk.rs);
+    const strongest = [...truth.peaks]
+      .sort((a, b) => a.p - b.p)
+      .slice(0, MAX_LABELS)
+      .map((pk) => pk.rs);
     // Placement may drop a label that fits nowhere, never label anything else.
     expect(labelled.length).toBeGreaterThanOrEqual(MAX_LABELS - 2);
     for (const rs of labelled) expect(strongest).toContain(rs);
@@ -170,7 +226,14 @@ describe('labels in the static plot', () => {
 
   it('--gwas-line bonferroni and --suggestive-line move the lines and the counts', async () => {
     const assoc = join(out, 'peaks3.assoc.txt');
-    await writeReport(assoc, { outDir: out, outPrefix: 'bonf', lines: { gwas: parseThreshold('gwas-line', 'bonferroni'), suggestive: parseThreshold('suggestive-line', '1e-4') } });
+    await writeReport(assoc, {
+      outDir: out,
+      outPrefix: 'bonf',
+      lines: {
+        gwas: parseThreshold('gwas-line', 'bonferroni'),
+        suggestive: parseThreshold('suggestive-line', '1e-4'),
+      },
+    });
     const s = JSON.parse(readFileSync(join(out, 'bonf.summary.json'), 'utf8'));
     expect(s.thresholds.genomeWide.p).toBeCloseTo(0.05 / 60_000, 15);
     expect(s.thresholds.genomeWide.rule).toBe('Bonferroni 0.05 / 60,000 SNPs');
@@ -186,13 +249,19 @@ describe('labels in the static plot', () => {
 
 describe('threshold flags', () => {
   it('parse a p or bonferroni, reach the ScanConfig and lmmscan plot, and reject nonsense', () => {
-    const config = toScanConfig(parseFlags(['-bfile', 'x', '-lmm', '1', '--gwas-line', 'bonferroni', '--suggestive-line', '1e-4']), 'lmmscan');
+    const config = toScanConfig(
+      parseFlags(['-bfile', 'x', '-lmm', '1', '--gwas-line', 'bonferroni', '--suggestive-line', '1e-4']),
+      'lmmscan',
+    );
     expect(config.gwasLine).toEqual({ kind: 'bonferroni', alpha: 0.05 });
     expect(config.suggestiveLine).toEqual({ kind: 'p', p: 1e-4 });
     const plot = toPlotConfig(parseFlags(['--assoc', 'a.assoc.txt', '--gwas-line', '1e-6']));
     expect(plot.gwasLine).toEqual({ kind: 'p', p: 1e-6 });
-    for (const bad of ['0', '1', '2', 'x', 'bonf']) expect(() => parseThreshold('gwas-line', bad)).toThrow(UsageError);
-    expect(() => toScanConfig(parseFlags(['-bfile', 'x', '--suggestive-line', '1.5']), 'lmmscan')).toThrow(/--suggestive-line 1.5: expected a p-value in \(0, 1\) or "bonferroni"/);
+    for (const bad of ['0', '1', '2', 'x', 'bonf'])
+      expect(() => parseThreshold('gwas-line', bad)).toThrow(UsageError);
+    expect(() => toScanConfig(parseFlags(['-bfile', 'x', '--suggestive-line', '1.5']), 'lmmscan')).toThrow(
+      /--suggestive-line 1.5: expected a p-value in \(0, 1\) or "bonferroni"/,
+    );
     expect(resolveThresholds(7_000)).toMatchObject({ genomeWide: 5e-8, suggestive: 1e-5 });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquare1FromP, genomicControlFromSorted, inverseNormal, CHI2_1_MEDIAN } from '../../src/report/normal-quantile.js';
+import {
+  chiSquare1FromP,
+  genomicControlFromSorted,
+  inverseNormal,
+  CHI2_1_MEDIAN,
+} from '../../src/report/normal-quantile.js';
 import { chiSquareUpperTail } from '../../src/stats/distributions.js';
 
 describe('inverseNormal (AS 241)', () => {

@@ -20,7 +20,11 @@ const out = scratchDir('report-plots');
 
 /** Horizontal extents of the x-axis labels of a Manhattan SVG (DejaVu Sans digits: 0.636 em). */
 function xLabelExtents(svg: string): [number, number, string][] {
-  const labels = [...svg.matchAll(/<text x="([\d.]+)" y="(\d+)" font-size="(\d+)" text-anchor="middle" fill="#222">([^<]*)<\/text>/g)].filter((m) => Number(m[2]) > 400 && Number(m[2]) < 450);
+  const labels = [
+    ...svg.matchAll(
+      /<text x="([\d.]+)" y="(\d+)" font-size="(\d+)" text-anchor="middle" fill="#222">([^<]*)<\/text>/g,
+    ),
+  ].filter((m) => Number(m[2]) > 400 && Number(m[2]) < 450);
   return labels.map((m) => {
     const w = m[4].length * Number(m[3]) * 0.636;
     return [Number(m[1]) - w / 2, Number(m[1]) + w / 2, m[4]];
@@ -29,36 +33,74 @@ function xLabelExtents(svg: string): [number, number, string][] {
 
 function darkPixels(pixels: Uint8Array): number {
   let n = 0;
-  for (let k = 0; k < pixels.length; k += 4) if (pixels[k] < 128 && pixels[k + 1] < 128 && pixels[k + 2] < 128) n++;
+  for (let k = 0; k < pixels.length; k += 4)
+    if (pixels[k] < 128 && pixels[k + 1] < 128 && pixels[k + 2] < 128) n++;
   return n;
 }
 
 describe('static figures', () => {
   it('orders chromosomes numerically, then X, Y, XY, MT, then other names', () => {
     const names = ['MT', 'scaffold_b', '10', 'X', 'chr3', '2', 'XY', 'Y', '1', 'scaffold_a', '22'];
-    expect([...names].sort(compareChromosomes)).toEqual(['1', '2', 'chr3', '10', '22', 'X', 'Y', 'XY', 'MT', 'scaffold_a', 'scaffold_b']);
-    expect(['contig10', 'contig2', 'contig1'].sort(compareChromosomes)).toEqual(['contig1', 'contig2', 'contig10']);
+    expect([...names].sort(compareChromosomes)).toEqual([
+      '1',
+      '2',
+      'chr3',
+      '10',
+      '22',
+      'X',
+      'Y',
+      'XY',
+      'MT',
+      'scaffold_a',
+      'scaffold_b',
+    ]);
+    expect(['contig10', 'contig2', 'contig1'].sort(compareChromosomes)).toEqual([
+      'contig1',
+      'contig2',
+      'contig10',
+    ]);
   });
 
   it('thins chromosome labels that would overlap (22 autosomes, X, Y, MT and 150 small contigs)', async () => {
-    const chromosomes = [...Array.from({ length: 22 }, (_, k) => String(22 - k)), 'MT', 'Y', 'X', ...Array.from({ length: 150 }, (_, k) => `contig${k}`)];
+    const chromosomes = [
+      ...Array.from({ length: 22 }, (_, k) => String(22 - k)),
+      'MT',
+      'Y',
+      'X',
+      ...Array.from({ length: 150 }, (_, k) => `contig${k}`),
+    ];
     const assoc = join(out, 'many.assoc.txt');
-    const weights = chromosomes.map((name) => (name.startsWith('contig') ? 0.002 : name === 'MT' ? 0.001 : name === 'X' ? 1.5 : name === 'Y' ? 0.5 : 2.5 - 0.09 * Number(name)));
+    const weights = chromosomes.map((name) =>
+      name.startsWith('contig')
+        ? 0.002
+        : name === 'MT'
+          ? 0.001
+          : name === 'X'
+            ? 1.5
+            : name === 'Y'
+              ? 0.5
+              : 2.5 - 0.09 * Number(name),
+    );
     await writeSyntheticAssoc(assoc, { rows: 40_000, chromosomes, weights, hits: 3 });
     await writeReport(assoc, { outDir: out, outPrefix: 'many' });
     const svg = readFileSync(join(out, 'many.manhattan.svg'), 'utf8');
     const extents = xLabelExtents(svg);
     expect(extents.length).toBeGreaterThan(10);
     expect(extents.slice(0, 3).map((e) => e[2])).toEqual(['1', '2', '3']);
-    for (let k = 1; k < extents.length; k++) expect(extents[k][0], `${extents[k - 1][2]} / ${extents[k][2]}`).toBeGreaterThan(extents[k - 1][1]);
+    for (let k = 1; k < extents.length; k++)
+      expect(extents[k][0], `${extents[k - 1][2]} / ${extents[k][2]}`).toBeGreaterThan(extents[k - 1][1]);
     const labels = extents.map((e) => e[2]);
     expect(labels).toContain('X');
     expect(labels.filter((l) => l.startsWith('contig'))).toEqual([]);
   });
 
   it('renders text (a font is installed: Debian fonts-dejavu-core) at paper size', async () => {
-    const textOnly = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" font-family="DejaVu Sans"><text x="10" y="28" font-size="20">Chromosome 1</text></svg>';
-    expect(darkPixels(rasterise(textOnly).pixels), 'no text drawn: is fonts-dejavu-core installed?').toBeGreaterThan(200);
+    const textOnly =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" font-family="DejaVu Sans"><text x="10" y="28" font-size="20">Chromosome 1</text></svg>';
+    expect(
+      darkPixels(rasterise(textOnly).pixels),
+      'no text drawn: is fonts-dejavu-core installed?',
+    ).toBeGreaterThan(200);
     const png = readFileSync(join(out, 'many.manhattan.png'));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(2200);
@@ -86,7 +128,9 @@ describe('report page and summary', () => {
     expect(html).not.toMatch(/<script[^>]+src=/i);
     expect(html).not.toMatch(/<link\b/i);
     expect(html).not.toMatch(/@import|url\(/i);
-    expect(html.match(/https?:\/\/[^\s"')]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);
+    expect(
+      html.match(/https?:\/\/[^\s"')]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? [],
+    ).toEqual([]);
   });
 
   it('summary.json has the counts, lambda per test and the 10 smallest p-values in order', () => {
@@ -95,14 +139,21 @@ describe('report page and summary', () => {
     expect(Object.keys(s.lambdaGC).sort()).toEqual(['lrt', 'score', 'wald']);
     expect(s.topHits).toHaveLength(10);
     for (let k = 1; k < 10; k++) expect(s.topHits[k].p).toBeGreaterThanOrEqual(s.topHits[k - 1].p);
-    expect(s.topHits[0]).toMatchObject({ rank: 1, chr: expect.any(String), ps: expect.any(Number), beta: expect.any(Number), se: 0.05 });
+    expect(s.topHits[0]).toMatchObject({
+      rank: 1,
+      chr: expect.any(String),
+      ps: expect.any(Number),
+      beta: expect.any(Number),
+      se: 0.05,
+    });
     expect(s.timings.length).toBeGreaterThan(0);
   });
 });
 
 describe('assoc reader', () => {
   it('reads gzipped files into typed columns', async () => {
-    const text = 'chr\trs\tps\tn_miss\tallele1\tallele0\taf\tbeta\tse\tp_wald\n1\trs1\t100\t0\tA\tG\t0.100\t1.0e-01\t2.0e-02\t3.0e-07\n2\trs2\t50\t0\tA\tG\t0.200\tnan\tnan\tnan\n';
+    const text =
+      'chr\trs\tps\tn_miss\tallele1\tallele0\taf\tbeta\tse\tp_wald\n1\trs1\t100\t0\tA\tG\t0.100\t1.0e-01\t2.0e-02\t3.0e-07\n2\trs2\t50\t0\tA\tG\t0.200\tnan\tnan\tnan\n';
     writeFileSync(join(out, 'tiny.assoc.txt.gz'), gzipSync(text));
     const t = await readAssocTable(join(out, 'tiny.assoc.txt.gz'));
     expect(t.rows).toBe(2);
@@ -123,10 +174,15 @@ describe('assoc reader', () => {
 
 describe('flags', () => {
   it('--no-plots and --plot-test reach the ScanConfig', () => {
-    const config = toScanConfig(parseFlags(['-bfile', 'x', '-lmm', '2', '--no-plots', '--plot-test', 'lrt']), 'lmmscan');
+    const config = toScanConfig(
+      parseFlags(['-bfile', 'x', '-lmm', '2', '--no-plots', '--plot-test', 'lrt']),
+      'lmmscan',
+    );
     expect(config.plots).toBe(false);
     expect(config.plotTest).toBe('lrt');
     expect(toScanConfig(parseFlags(['-bfile', 'x', '-lmm', '1']), 'lmmscan').plots).toBe(true);
-    expect(() => toScanConfig(parseFlags(['-bfile', 'x', '--plot-test', 'f']), 'lmmscan')).toThrow(/expected wald, lrt or score/);
+    expect(() => toScanConfig(parseFlags(['-bfile', 'x', '--plot-test', 'f']), 'lmmscan')).toThrow(
+      /expected wald, lrt or score/,
+    );
   });
 });

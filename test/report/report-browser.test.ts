@@ -44,7 +44,9 @@ async function openReport(htmlPath: string): Promise<{ page: Page; problems: Pag
   });
   const t0 = performance.now();
   await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { lmmscanReport?: { ready: boolean } }).lmmscanReport?.ready === true);
+  await page.waitForFunction(
+    () => (window as unknown as { lmmscanReport?: { ready: boolean } }).lmmscanReport?.ready === true,
+  );
   return { page, problems, loadMs: performance.now() - t0 };
 }
 
@@ -68,7 +70,18 @@ describe.skipIf(!available)('report.html in headless Chromium', () => {
 
   it('hs1008 scan: no console errors, hover shows the top hit, table sorts', async () => {
     const hs = join(SHARED_DATA, 'hs1008');
-    await lmmscan(['-bfile', join(hs, 'hs1008'), '-k', join(hs, 'output', 'hs1008.cXX.txt.gz'), '-lmm', '4', '-o', 'hs1008_lmm4', '-outdir', out]);
+    await lmmscan([
+      '-bfile',
+      join(hs, 'hs1008'),
+      '-k',
+      join(hs, 'output', 'hs1008.cXX.txt.gz'),
+      '-lmm',
+      '4',
+      '-o',
+      'hs1008_lmm4',
+      '-outdir',
+      out,
+    ]);
     const summary = JSON.parse(readFileSync(join(out, 'hs1008_lmm4.summary.json'), 'utf8'));
     const { page, problems } = await openReport(join(out, 'hs1008_lmm4.report.html'));
     const tip = await hoverTopHit(page);
@@ -99,8 +112,12 @@ describe.skipIf(!available)('report.html in headless Chromium', () => {
     const warm = await openReport(html);
     await warm.page.close();
     const { page, problems, loadMs } = await openReport(html);
-    const renderMs = await page.evaluate(() => (window as unknown as { lmmscanReport: { renderMs: number } }).lmmscanReport.renderMs);
-    console.log(`1e6-SNP report: ${(size / 1024).toFixed(0)} KiB, load ${loadMs.toFixed(0)} ms (script ${renderMs.toFixed(0)} ms)`);
+    const renderMs = await page.evaluate(
+      () => (window as unknown as { lmmscanReport: { renderMs: number } }).lmmscanReport.renderMs,
+    );
+    console.log(
+      `1e6-SNP report: ${(size / 1024).toFixed(0)} KiB, load ${loadMs.toFixed(0)} ms (script ${renderMs.toFixed(0)} ms)`,
+    );
     expect(loadMs).toBeLessThan(2000);
     expect(await hoverTopHit(page)).toContain(top.topRs);
     await page.screenshot({ path: join(out, 'million-report.png'), fullPage: true });

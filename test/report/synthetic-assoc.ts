@@ -35,7 +35,10 @@ export interface SyntheticPeak {
 }
 
 /** Writes the file; returns the rs id and p of the smallest p-value. */
-export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions): Promise<{ topRs: string; topP: number; peaks: SyntheticPeak[] }> {
+export async function writeSyntheticAssoc(
+  path: string,
+  o: SyntheticAssocOptions,
+): Promise<{ topRs: string; topP: number; peaks: SyntheticPeak[] }> {
   const rng = new Random(o.seed ?? 7);
   const chromosomes = o.chromosomes ?? [...Array.from({ length: 22 }, (_, k) => String(k + 1)), 'X'];
   const weights = o.weights ?? chromosomes.map(() => 1);
@@ -70,7 +73,9 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
   const nanRows = new Set<number>();
   while (nanRows.size < (o.nanRows ?? 0)) nanRows.add(Math.floor(rng.uniform() * o.rows));
   const out = createWriteStream(path);
-  out.write('chr\trs\tps\tn_miss\tallele1\tallele0\taf\tbeta\tse\tlogl_H1\tl_remle\tl_mle\tp_wald\tp_lrt\tp_score\n');
+  out.write(
+    'chr\trs\tps\tn_miss\tallele1\tallele0\taf\tbeta\tse\tlogl_H1\tl_remle\tl_mle\tp_wald\tp_lrt\tp_score\n',
+  );
   let top = { topRs: '', topP: Infinity };
   let chunk: string[] = [];
   let c = 0;
@@ -78,7 +83,12 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
     while (c + 1 < chromosomes.length && k >= firstRow[c + 1]) c++;
     const pos = 10_000 + (k - firstRow[c]) * 2_500 + Math.floor(rng.uniform() * 2_000);
     const peak = centres.get(k) ?? flank.get(k);
-    const p = peak !== undefined ? 10 ** -peak : hitRows.has(k) ? 10 ** -(8 + 12 * rng.uniform()) : Math.max(rng.uniform(), 1e-300);
+    const p =
+      peak !== undefined
+        ? 10 ** -peak
+        : hitRows.has(k)
+          ? 10 ** -(8 + 12 * rng.uniform())
+          : Math.max(rng.uniform(), 1e-300);
     const rs = `rs${1_000_000 + k}`;
     const beta = (rng.uniform() - 0.5) * 0.4;
     if (nanRows.has(k)) {
@@ -87,7 +97,9 @@ export async function writeSyntheticAssoc(path: string, o: SyntheticAssocOptions
       if (p < top.topP) top = { topRs: rs, topP: Number(p.toExponential(6)) };
       if (centres.has(k)) peaks.push({ chr: chromosomes[c], pos, rs, p: Number(p.toExponential(6)) });
       const ps = p.toExponential(6);
-      chunk.push(`${chromosomes[c]}\t${rs}\t${pos}\t0\tA\tG\t0.250\t${beta.toExponential(6)}\t5.000000e-02\t-1.0e+03\t1.0e+00\t1.0e+00\t${ps}\t${ps}\t${ps}`);
+      chunk.push(
+        `${chromosomes[c]}\t${rs}\t${pos}\t0\tA\tG\t0.250\t${beta.toExponential(6)}\t5.000000e-02\t-1.0e+03\t1.0e+00\t1.0e+00\t${ps}\t${ps}\t${ps}`,
+      );
     }
     if (chunk.length === 10_000) {
       if (!out.write(chunk.join('\n') + '\n')) await once(out, 'drain');

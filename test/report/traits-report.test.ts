@@ -22,17 +22,34 @@ describe('traits summary report', () => {
     const rows = 20_000;
     const paths = [1, 2, 3].map((k) => join(out, `t.trait${k}.assoc.txt`));
     const truths = [];
-    for (let k = 0; k < 3; k++) truths.push(await writeSyntheticAssoc(paths[k], { rows, peaks: 2 * k, peakWidth: 4, seed: 30 + k }));
-    const inputs = paths.map((assocPath, k) => ({ column: k + 1, assocPath, nAnalysed: 100, snpsTested: rows }));
+    for (let k = 0; k < 3; k++)
+      truths.push(await writeSyntheticAssoc(paths[k], { rows, peaks: 2 * k, peakWidth: 4, seed: 30 + k }));
+    const inputs = paths.map((assocPath, k) => ({
+      column: k + 1,
+      assocPath,
+      nAnalysed: 100,
+      snpsTested: rows,
+    }));
     const outputs = await writeTraitsReport(inputs, { outDir: out, outPrefix: 't' });
-    expect(outputs.map((o) => o.slice(out.length + 1))).toEqual(['t.traits.hits.svg', 't.traits.hits.png', 't.traits.summary.json', 't.traits.report.html']);
+    expect(outputs.map((o) => o.slice(out.length + 1))).toEqual([
+      't.traits.hits.svg',
+      't.traits.hits.png',
+      't.traits.summary.json',
+      't.traits.report.html',
+    ]);
     const summary = JSON.parse(readFileSync(join(out, 't.traits.summary.json'), 'utf8'));
     expect(summary.traits).toHaveLength(3);
     for (let k = 0; k < 3; k++) {
       const table = await readAssocTable(paths[k]);
       const p = Array.from(table.p.wald!);
       const t = summary.traits[k];
-      expect(t).toMatchObject({ trait: k + 1, snpsTested: rows, test: 'wald', genomeWideLine: 5e-8, suggestiveLine: 1e-5 });
+      expect(t).toMatchObject({
+        trait: k + 1,
+        snpsTested: rows,
+        test: 'wald',
+        genomeWideLine: 5e-8,
+        suggestiveLine: 1e-5,
+      });
       expect(t.lambdaGC).toBeCloseTo(genomicControlFromSorted(sortedFinite(table.p.wald!)), 12);
       expect(t.hitsGenomeWide).toBe(p.filter((v) => v <= 5e-8).length);
       expect(t.hitsSuggestive).toBe(p.filter((v) => v <= 1e-5).length);
@@ -42,14 +59,20 @@ describe('traits summary report', () => {
       if (k > 0) expect(t.best.rs).toBe([...truths[k].peaks].sort((a, b) => a.p - b.p)[0].rs);
     }
     const svg = readFileSync(join(out, 't.traits.hits.svg'), 'utf8');
-    const group = (cls: string) => (svg.match(new RegExp(`<g class="${cls}"[^>]*>([\\s\\S]*?)</g>`))![1].match(/<circle/g) ?? []).length;
-    const strong = summary.traits.reduce((a: number, t: { hitsGenomeWide: number }) => a + t.hitsGenomeWide, 0);
+    const group = (cls: string) =>
+      (svg.match(new RegExp(`<g class="${cls}"[^>]*>([\\s\\S]*?)</g>`))![1].match(/<circle/g) ?? []).length;
+    const strong = summary.traits.reduce(
+      (a: number, t: { hitsGenomeWide: number }) => a + t.hitsGenomeWide,
+      0,
+    );
     const all = summary.traits.reduce((a: number, t: { hitsSuggestive: number }) => a + t.hitsSuggestive, 0);
     // Marks on the same spot are drawn once, so at most one per hit SNP and at least one per locus.
     expect(group('genome-wide-hits')).toBeGreaterThan(0);
     expect(group('genome-wide-hits')).toBeLessThanOrEqual(strong);
     expect(group('genome-wide-hits') + group('suggestive-hits')).toBeLessThanOrEqual(all);
-    expect(group('genome-wide-hits') + group('suggestive-hits')).toBeGreaterThanOrEqual(summary.traits.reduce((a: number, t: { loci: number }) => a + t.loci, 0));
+    expect(group('genome-wide-hits') + group('suggestive-hits')).toBeGreaterThanOrEqual(
+      summary.traits.reduce((a: number, t: { loci: number }) => a + t.loci, 0),
+    );
     const png = readFileSync(join(out, 't.traits.hits.png'));
     expect(png.readUInt32BE(16)).toBe(2200);
     const html = readFileSync(join(out, 't.traits.report.html'), 'utf8');
@@ -66,7 +89,11 @@ describe('traits summary report', () => {
     const kept = lines.filter((l) => Number(l.split('\t')[pCol]) <= 1e-6);
     const cut = join(out, 'k.trait1.assoc.txt');
     writeFileSync(cut, [header, ...kept].join('\n') + '\n');
-    await writeTraitsReport([{ column: 1, assocPath: cut, nAnalysed: 50, snpsTested: 10_000 }], { outDir: out, outPrefix: 'k', keepP: 1e-6 });
+    await writeTraitsReport([{ column: 1, assocPath: cut, nAnalysed: 50, snpsTested: 10_000 }], {
+      outDir: out,
+      outPrefix: 'k',
+      keepP: 1e-6,
+    });
     const summary = JSON.parse(readFileSync(join(out, 'k.traits.summary.json'), 'utf8'));
     const t = summary.traits[0];
     expect(t.lambdaGC).toBeNull();
@@ -79,9 +106,18 @@ describe('traits summary report', () => {
 
   it('the lean trait-file reader agrees with the full assoc reader, also on CRLF lines and nan rows', async () => {
     const path = join(out, 'lean.assoc.txt');
-    await writeSyntheticAssoc(path, { rows: 3_000, peaks: 2, nanRows: 5, seed: 12, chromosomes: ['1', '2', 'X'] });
+    await writeSyntheticAssoc(path, {
+      rows: 3_000,
+      peaks: 2,
+      nanRows: 5,
+      seed: 12,
+      chromosomes: ['1', '2', 'X'],
+    });
     const full = await readAssocTable(path);
-    for (const [file, requested] of [[path, undefined], [path, 'lrt']] as const) {
+    for (const [file, requested] of [
+      [path, undefined],
+      [path, 'lrt'],
+    ] as const) {
       const lean = readTraitColumns(file, requested);
       expect(lean.test).toBe(requested ?? 'wald');
       expect(lean.rows).toBe(full.rows);
@@ -99,6 +135,8 @@ describe('traits summary report', () => {
     const short = join(out, 'short.assoc.txt');
     writeFileSync(short, 'chr\trs\tps\tp_wald\n1\trs1\t100\t0.5\n1\trs2\n');
     expect(() => readTraitColumns(short)).toThrow(InputError);
-    expect(() => readTraitColumns(short)).toThrow(/short\.assoc\.txt:3: expected at least 4 tab-separated fields, found 2/);
+    expect(() => readTraitColumns(short)).toThrow(
+      /short\.assoc\.txt:3: expected at least 4 tab-separated fields, found 2/,
+    );
   });
 });

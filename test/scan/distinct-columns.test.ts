@@ -14,12 +14,18 @@ function block(n: number, b: number, copyOf: Map<number, number>, seed: number):
   const out = new Float64Array(n * b);
   for (let j = 0; j < b; j++) {
     const src = copyOf.get(j);
-    for (let i = 0; i < n; i++) out[j * n + i] = src !== undefined ? out[src * n + i]! : [0, 1, 2, 0.7][Math.floor(next() * 4)]!;
+    for (let i = 0; i < n; i++)
+      out[j * n + i] = src !== undefined ? out[src * n + i]! : [0, 1, 2, 0.7][Math.floor(next() * 4)]!;
   }
   return out;
 }
 
-test.each([[1, 1], [5, 3], [37, 17], [198, 256]])('n=%i b=%i: duplicates found exactly, first copies kept in order', (n, b) => {
+test.each([
+  [1, 1],
+  [5, 3],
+  [37, 17],
+  [198, 256],
+])('n=%i b=%i: duplicates found exactly, first copies kept in order', (n, b) => {
   const copies = new Map<number, number>();
   for (let j = 1; j < b; j += 3) copies.set(j, j - 1); // runs of equal neighbours
   if (b > 10) copies.set(b - 1, 2); // a far copy
@@ -27,7 +33,9 @@ test.each([[1, 1], [5, 3], [37, 17], [198, 256]])('n=%i b=%i: duplicates found e
   const d = distinctColumns(g, n, b);
   for (let j = 0; j < b; j++) {
     // Row of j holds j's values, and rows are shared only by identical columns.
-    expect(Array.from(d.columns.subarray(d.rowOf[j]! * n, (d.rowOf[j]! + 1) * n))).toEqual(Array.from(g.subarray(j * n, (j + 1) * n)));
+    expect(Array.from(d.columns.subarray(d.rowOf[j]! * n, (d.rowOf[j]! + 1) * n))).toEqual(
+      Array.from(g.subarray(j * n, (j + 1) * n)),
+    );
     for (let k = 0; k < j; k++) {
       const equal = g.subarray(j * n, (j + 1) * n).every((v, i) => Object.is(v, g[k * n + i]));
       expect(d.rowOf[j] === d.rowOf[k]).toBe(equal);
@@ -39,23 +47,51 @@ test.each([[1, 1], [5, 3], [37, 17], [198, 256]])('n=%i b=%i: duplicates found e
 
 test('columns differing in one bit (0 and -0, one value in the last word) stay distinct', () => {
   const n = 9;
-  const g = block(n, 3, new Map([[1, 0], [2, 0]]), 5);
+  const g = block(
+    n,
+    3,
+    new Map([
+      [1, 0],
+      [2, 0],
+    ]),
+    5,
+  );
   g[1 * n + n - 1] = g[n - 1]! + 2 ** -40;
   g[2 * n] = g[0] === 0 ? -0 : g[0]! * (1 + 2 ** -52);
   expect(distinctColumns(g, n, 3).count).toBe(3);
 });
 
 test('testing the distinct columns and spreading the results equals testing every column, bit for bit', () => {
-  const n = 61, nCvt = 2, b = 40;
+  const n = 61,
+    nCvt = 2,
+    b = 40;
   const next = rng(77);
   const eigenvalues = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 0 : 0.05 + 3 * next()));
   eigenvalues.sort();
   const w = normals(next, n * nCvt);
   for (let i = 0; i < n; i++) w[i] = 1;
-  const y = Float64Array.from(normals(next, n), (e, i) => e * Math.sqrt(eigenvalues[i]! + 1) + 0.4 * w[n + i]!);
-  const plan = { n, nCvt, eigenvalues, eigenvectors: new Float64Array(0), rotatedCovariates: w, rotatedPhenotype: y,
-    nullModel: fitNullModel(eigenvalues, w, y, nCvt), testMode: 4 as const, search: DEFAULT_LAMBDA_SEARCH };
-  const copies = new Map<number, number>([[3, 2], [4, 2], [10, 0], [39, 38], [20, 7]]);
+  const y = Float64Array.from(
+    normals(next, n),
+    (e, i) => e * Math.sqrt(eigenvalues[i]! + 1) + 0.4 * w[n + i]!,
+  );
+  const plan = {
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: new Float64Array(0),
+    rotatedCovariates: w,
+    rotatedPhenotype: y,
+    nullModel: fitNullModel(eigenvalues, w, y, nCvt),
+    testMode: 4 as const,
+    search: DEFAULT_LAMBDA_SEARCH,
+  };
+  const copies = new Map<number, number>([
+    [3, 2],
+    [4, 2],
+    [10, 0],
+    [39, 38],
+    [20, 7],
+  ]);
   const g = block(n, b, copies, 3);
   const d = distinctColumns(g, n, b);
   expect(d.count).toBe(b - copies.size);

@@ -24,19 +24,40 @@ describe('requireJobMemory', () => {
   it('counts the n x n matrices each stage holds', () => {
     const n = 1000;
     const m = 8 * n * n;
-    expect(jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(5 * m);
+    expect(
+      jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
+        .bytes,
+    ).toBe(5 * m);
     // The double-double sum (hi, lo) and the block partial on the ts engine.
-    expect(jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }).bytes).toBe(3 * m);
+    expect(
+      jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
+        .bytes,
+    ).toBe(3 * m);
     // -k then eigen on the wasm engine: K, centred copy, three work arrays... counted as K + 5 n^2.
-    expect(jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true }).bytes).toBe(6 * m);
+    expect(
+      jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
+        .bytes,
+    ).toBe(6 * m);
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
     // One n x n float64 more than the machine holds (a sum this large is held once, banded: hi and lo).
     const n = Math.ceil(Math.sqrt(memoryLimit() / 8)) + 1000;
-    const e = thrown(() => requireJobMemory('-gk 1', { engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false }));
+    const e = thrown(() =>
+      requireJobMemory('-gk 1', {
+        engine: 'wasm',
+        nTotal: n,
+        nAnalysed: 0,
+        computesKinship: true,
+        readsKinship: false,
+      }),
+    );
     expect(e).toBeInstanceOf(MemoryError);
-    expect(e!.message).toMatch(new RegExp(`^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the double-double kinship sum and its copies, 2 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`));
+    expect(e!.message).toMatch(
+      new RegExp(
+        `^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the double-double kinship sum and its copies, 2 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`,
+      ),
+    );
     expect(e!.message).not.toContain('\n');
   });
 
@@ -46,14 +67,44 @@ describe('requireJobMemory', () => {
     const fits = jobMemoryBytes({ engine: 'wasm', ...sizes }).bytes <= memoryLimit();
     const e = thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes }));
     expect(e).toBeInstanceOf(MemoryError);
-    if (fits) expect(e!.message).toMatch(new RegExp(`^-lmm 4 at n = ${n} needs [\\d.]+ GB in the wasm engine's one memory`));
+    if (fits)
+      expect(e!.message).toMatch(
+        new RegExp(`^-lmm 4 at n = ${n} needs [\\d.]+ GB in the wasm engine's one memory`),
+      );
     // Eigenvectors given (-d/-u): no eigensolver, and the rotation goes through the window in strips.
-    expect(jobMemoryBytes({ engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }).bytes).toBe(8 * n * n);
-    if (8 * n * n <= memoryLimit()) expect(thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }))).toBeUndefined();
+    expect(jobMemoryBytes({ engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }).bytes).toBe(
+      8 * n * n,
+    );
+    if (8 * n * n <= memoryLimit())
+      expect(
+        thrown(() =>
+          requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }),
+        ),
+      ).toBeUndefined();
     // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits.
-    expect(thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', nTotal: 14_000, nAnalysed: 14_000, computesKinship: false, readsKinship: false }))?.message ?? '').not.toMatch(/wasm/);
+    expect(
+      thrown(() =>
+        requireJobMemory('-lmm 4', {
+          engine: 'wasm',
+          nTotal: 14_000,
+          nAnalysed: 14_000,
+          computesKinship: false,
+          readsKinship: false,
+        }),
+      )?.message ?? '',
+    ).not.toMatch(/wasm/);
     const small = 2000;
-    expect(thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', nTotal: small, nAnalysed: small, computesKinship: false, readsKinship: true }))).toBeUndefined();
+    expect(
+      thrown(() =>
+        requireJobMemory('-lmm 4', {
+          engine: 'wasm',
+          nTotal: small,
+          nAnalysed: small,
+          computesKinship: false,
+          readsKinship: true,
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   it('stops lmmscan -gk before reading a genotype, with one line and no output', () => {
@@ -61,13 +112,23 @@ describe('requireJobMemory', () => {
     const dir = scratchDir('memory-plan');
     const n = 400_000;
     const prefix = join(dir, 'huge');
-    writeFileSync(`${prefix}.fam`, Array.from({ length: n }, (_, i) => `f${i} i${i} 0 0 1 ${i % 7}`).join('\n') + '\n');
+    writeFileSync(
+      `${prefix}.fam`,
+      Array.from({ length: n }, (_, i) => `f${i} i${i} 0 0 1 ${i % 7}`).join('\n') + '\n',
+    );
     writeFileSync(`${prefix}.bim`, '1\trs1\t0\t100\tA\tG\n');
-    writeFileSync(`${prefix}.bed`, Buffer.concat([Buffer.from([0x6c, 0x1b, 0x01]), Buffer.alloc(n / 4, 0xff)]));
+    writeFileSync(
+      `${prefix}.bed`,
+      Buffer.concat([Buffer.from([0x6c, 0x1b, 0x01]), Buffer.alloc(n / 4, 0xff)]),
+    );
     const out = join(dir, 'out');
-    const r = spawnSync(process.execPath, [CLI, '-bfile', prefix, '-gk', '1', '-outdir', out, '-o', 'x'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, '-bfile', prefix, '-gk', '1', '-outdir', out, '-o', 'x'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^lmmscan: error: -gk 1 at n = 400000 needs 2560\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/);
+    expect(r.stderr).toMatch(
+      /^lmmscan: error: -gk 1 at n = 400000 needs 2560\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // Nothing written: not even the output folder.
     expect(readdirSync(dir).filter((f) => !f.startsWith('huge'))).toEqual([]);

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Random, simulateCohort, writeBimbam, writePlink, type SimulatedCohort } from '../../src/sim/index.js';
+import {
+  Random,
+  simulateCohort,
+  writeBimbam,
+  writePlink,
+  type SimulatedCohort,
+} from '../../src/sim/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'lmmscan-sim-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -129,7 +135,14 @@ const GOLDEN_UINT32_SEED_42 = [2837322924, 544945897, 479756282, 3500138142];
 
 describe('simulateCohort', () => {
   it('has the documented shapes and a sane SNP map', () => {
-    const c = simulateCohort({ nIndividuals: 101, nSnps: 303, nChromosomes: 4, nCovariates: 3, nTraits: 2, seed: 5 });
+    const c = simulateCohort({
+      nIndividuals: 101,
+      nSnps: 303,
+      nChromosomes: 4,
+      nCovariates: 3,
+      nTraits: 2,
+      seed: 5,
+    });
     expect(c.individuals).toHaveLength(101);
     expect(c.snps).toHaveLength(303);
     expect(c.genotypes).toBeInstanceOf(Int8Array);
@@ -167,16 +180,40 @@ describe('simulateCohort', () => {
   it('groups odd-sized cohorts into families of the requested size', () => {
     const c = simulateCohort({ nIndividuals: 7, nSnps: 50, familySize: 3, nCausal: 3, seed: 11 });
     expect(c.individuals.map((x) => `${x.fid}/${x.iid}`)).toEqual([
-      'FAM1/FAM1_1', 'FAM1/FAM1_2', 'FAM1/FAM1_3', 'FAM2/FAM2_1', 'FAM2/FAM2_2', 'FAM2/FAM2_3', 'FAM3/FAM3_1',
+      'FAM1/FAM1_1',
+      'FAM1/FAM1_2',
+      'FAM1/FAM1_3',
+      'FAM2/FAM2_1',
+      'FAM2/FAM2_2',
+      'FAM2/FAM2_3',
+      'FAM3/FAM3_1',
     ]);
     expect(Array.from(c.familyIndex)).toEqual([0, 0, 0, 1, 1, 1, 2]);
     for (let j = 0; j < c.nSnps; j++) expect(alleleFrequency(c, j) % 1).not.toBe(0);
   });
 
   it('is deterministic in the seed', () => {
-    const a = simulateCohort({ nIndividuals: 60, nSnps: 200, missingGenotypeRate: 0.05, missingPhenotypeRate: 0.1, seed: 9 });
-    const b = simulateCohort({ nIndividuals: 60, nSnps: 200, missingGenotypeRate: 0.05, missingPhenotypeRate: 0.1, seed: 9 });
-    const d = simulateCohort({ nIndividuals: 60, nSnps: 200, missingGenotypeRate: 0.05, missingPhenotypeRate: 0.1, seed: 10 });
+    const a = simulateCohort({
+      nIndividuals: 60,
+      nSnps: 200,
+      missingGenotypeRate: 0.05,
+      missingPhenotypeRate: 0.1,
+      seed: 9,
+    });
+    const b = simulateCohort({
+      nIndividuals: 60,
+      nSnps: 200,
+      missingGenotypeRate: 0.05,
+      missingPhenotypeRate: 0.1,
+      seed: 9,
+    });
+    const d = simulateCohort({
+      nIndividuals: 60,
+      nSnps: 200,
+      missingGenotypeRate: 0.05,
+      missingPhenotypeRate: 0.1,
+      seed: 10,
+    });
     expect(Buffer.from(a.genotypes.buffer).equals(Buffer.from(b.genotypes.buffer))).toBe(true);
     expect(Array.from(a.phenotypes)).toEqual(Array.from(b.phenotypes));
     expect(a.snps).toEqual(b.snps);
@@ -185,7 +222,14 @@ describe('simulateCohort', () => {
   });
 
   it('honours the missing rates roughly', () => {
-    const c = simulateCohort({ nIndividuals: 1000, nSnps: 2000, missingGenotypeRate: 0.03, missingPhenotypeRate: 0.1, nTraits: 3, seed: 2 });
+    const c = simulateCohort({
+      nIndividuals: 1000,
+      nSnps: 2000,
+      missingGenotypeRate: 0.03,
+      missingPhenotypeRate: 0.1,
+      nTraits: 3,
+      seed: 2,
+    });
     let missingCalls = 0;
     for (const g of c.genotypes) if (g === -1) missingCalls++;
     expect(missingCalls / c.genotypes.length).toBeGreaterThan(0.027);
@@ -249,7 +293,14 @@ describe('simulateCohort', () => {
 
   it('builds traits that follow the reported generating model', () => {
     const n = 2000;
-    const c = simulateCohort({ nIndividuals: n, nSnps: 1500, nCausal: 15, heritability: 0.6, nCovariates: 3, seed: 12 });
+    const c = simulateCohort({
+      nIndividuals: n,
+      nSnps: 1500,
+      nCausal: 15,
+      heritability: 0.6,
+      nCovariates: 3,
+      seed: 12,
+    });
     const model = c.causal[0];
     expect(model.heritability).toBe(0.6);
     expect(model.snpIndices).toHaveLength(15);
@@ -296,7 +347,14 @@ describe('simulateCohort', () => {
   });
 
   it('gives each trait its own causal SNPs and heritability from the range', () => {
-    const c = simulateCohort({ nIndividuals: 300, nSnps: 5000, nTraits: 3, nCausal: 10, heritability: [0.2, 0.8], seed: 21 });
+    const c = simulateCohort({
+      nIndividuals: 300,
+      nSnps: 5000,
+      nTraits: 3,
+      nCausal: 10,
+      heritability: [0.2, 0.8],
+      seed: 21,
+    });
     const hs = c.causal.map((t) => t.heritability);
     for (const h of hs) {
       expect(h).toBeGreaterThanOrEqual(0.2);
@@ -319,7 +377,15 @@ describe('simulateCohort', () => {
 describe('writePlink', () => {
   it('writes a .bed that decodes to the cohort genotypes, with zero padding for odd n', async () => {
     for (const n of [7, 12]) {
-      const c = simulateCohort({ nIndividuals: n, nSnps: 40, familySize: 2, missingGenotypeRate: 0.1, missingPhenotypeRate: 0.2, nCausal: 2, seed: 31 });
+      const c = simulateCohort({
+        nIndividuals: n,
+        nSnps: 40,
+        familySize: 2,
+        missingGenotypeRate: 0.1,
+        missingPhenotypeRate: 0.2,
+        nCausal: 2,
+        seed: 31,
+      });
       expect(c.genotypes.includes(-1)).toBe(true);
       const prefix = freshPrefix();
       await writePlink(prefix, c);
@@ -328,13 +394,20 @@ describe('writePlink', () => {
       const bytesPerSnp = Math.ceil(n / 4);
       if (n % 4 !== 0) {
         const paddingMask = 0xff & ~((1 << (2 * (n % 4))) - 1);
-        for (let j = 0; j < c.nSnps; j++) expect(bed[3 + j * bytesPerSnp + bytesPerSnp - 1] & paddingMask).toBe(0);
+        for (let j = 0; j < c.nSnps; j++)
+          expect(bed[3 + j * bytesPerSnp + bytesPerSnp - 1] & paddingMask).toBe(0);
       }
     }
   });
 
   it('writes .bim and .fam lines in PLINK layout, phenotype of the chosen trait', async () => {
-    const c = simulateCohort({ nIndividuals: 50, nSnps: 30, nTraits: 2, missingPhenotypeRate: 0.2, seed: 33 });
+    const c = simulateCohort({
+      nIndividuals: 50,
+      nSnps: 30,
+      nTraits: 2,
+      missingPhenotypeRate: 0.2,
+      seed: 33,
+    });
     const prefix = freshPrefix();
     await writePlink(prefix, c, { trait: 1 });
     const bim = readFileSync(`${prefix}.bim`, 'utf8').trimEnd().split('\n');
@@ -348,7 +421,13 @@ describe('writePlink', () => {
     let sawMissing = false;
     fam.forEach((line, i) => {
       const fields = line.split(' ');
-      expect(fields.slice(0, 5)).toEqual([c.individuals[i].fid, c.individuals[i].iid, '0', '0', String(c.sex[i])]);
+      expect(fields.slice(0, 5)).toEqual([
+        c.individuals[i].fid,
+        c.individuals[i].iid,
+        '0',
+        '0',
+        String(c.sex[i]),
+      ]);
       const y = c.phenotypes[i * 2 + 1];
       if (Number.isNaN(y)) {
         sawMissing = true;
@@ -363,7 +442,16 @@ describe('writePlink', () => {
 describe('writeBimbam', () => {
   it('writes mean genotypes, phenotypes, covariates and annotation GEMMA can read', async () => {
     const n = 9;
-    const c = simulateCohort({ nIndividuals: n, nSnps: 25, nTraits: 2, nCovariates: 3, missingGenotypeRate: 0.1, missingPhenotypeRate: 0.2, nCausal: 2, seed: 41 });
+    const c = simulateCohort({
+      nIndividuals: n,
+      nSnps: 25,
+      nTraits: 2,
+      nCovariates: 3,
+      missingGenotypeRate: 0.1,
+      missingPhenotypeRate: 0.2,
+      nCausal: 2,
+      seed: 41,
+    });
     const prefix = freshPrefix();
     const paths = await writeBimbam(prefix, c);
     expect(paths.geno).toBe(`${prefix}.geno.txt`);
@@ -421,7 +509,13 @@ describe('writeBimbam', () => {
 });
 
 describe('file determinism', () => {
-  const options = { nIndividuals: 37, nSnps: 120, nTraits: 2, missingGenotypeRate: 0.02, missingPhenotypeRate: 0.05 };
+  const options = {
+    nIndividuals: 37,
+    nSnps: 120,
+    nTraits: 2,
+    missingGenotypeRate: 0.02,
+    missingPhenotypeRate: 0.05,
+  };
   const files = ['.bed', '.bim', '.fam', '.geno.txt.gz', '.pheno.txt', '.cov.txt', '.anno.txt'];
   async function writeAll(seed: number): Promise<Map<string, Buffer>> {
     const prefix = freshPrefix();

@@ -40,7 +40,8 @@ describe.each([
           const d2 = model.lastDev2;
           expect(Math.abs(d1 - numeric1)).toBeLessThan(1e-5 * Math.max(1, Math.abs(d1)));
           expect(model.derivative1(kind, lambda)).toBeCloseTo(d1, 12);
-          const numeric2 = (model.derivative1(kind, lambda + h) - model.derivative1(kind, lambda - h)) / (2 * h);
+          const numeric2 =
+            (model.derivative1(kind, lambda + h) - model.derivative1(kind, lambda - h)) / (2 * h);
           expect(Math.abs(d2 - numeric2)).toBeLessThan(1e-4 * Math.max(1, Math.abs(d2)));
         }
       });
@@ -49,7 +50,8 @@ describe.each([
       const { model } = randomProblem(5 * n + nCvt, n, nCvt);
       const fit = optimiseLambda(model, kind);
       let best = -Infinity;
-      for (let k = 0; k <= 2000; k++) best = Math.max(best, model.logLikelihood(kind, 1e-5 * Math.pow(1e10, k / 2000)));
+      for (let k = 0; k <= 2000; k++)
+        best = Math.max(best, model.logLikelihood(kind, 1e-5 * Math.pow(1e10, k / 2000)));
       expect(fit.logLikelihood).toBeGreaterThanOrEqual(best - 1e-6);
       expect(fit.lambda).toBeGreaterThanOrEqual(1e-5);
       expect(fit.lambda).toBeLessThanOrEqual(1e5);
@@ -57,7 +59,7 @@ describe.each([
   }
 });
 
-it('the P_ab recursion equals the direct GLS projection y\'P y', () => {
+it("the P_ab recursion equals the direct GLS projection y'P y", () => {
   const n = 23;
   const nCvt = 2;
   const { eigenvalues, w, y, model } = randomProblem(99, n, nCvt);

@@ -28,7 +28,12 @@ export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Flo
 }
 
 /** out[j*n + k] = sum_i U[i][k] x_j[i]. */
-export function rotateTs(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Float64Array {
+export function rotateTs(
+  eigenvectors: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+): Float64Array {
   const out = new Float64Array(n * b);
   for (let j = 0; j < b; j++) {
     const off = j * n;
@@ -100,7 +105,12 @@ export class TsEngine implements Engine {
     };
   }
 
-  async testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+  async testLinear(
+    models: LinearModel[],
+    genotypes: Float64Array,
+    b: number,
+    mode: LmmTestMode,
+  ): Promise<SnpResultBlock[]> {
     return testLinearBlock(models, genotypes, b, mode);
   }
 

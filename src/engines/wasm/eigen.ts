@@ -24,8 +24,14 @@ export const EIGEN_THREE_REGION_BYTES = 3.5 * 2 ** 30;
  * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.
  * `threeRegionBytes` (tests lower it) is where the large-n layout takes over.
  */
-export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: number, threeRegionBytes = EIGEN_THREE_REGION_BYTES): Promise<Eigen> {
-  if (matrix.length !== n * n) throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
+export async function eigenOn(
+  runner: KernelRunner,
+  matrix: Float64Array,
+  n: number,
+  threeRegionBytes = EIGEN_THREE_REGION_BYTES,
+): Promise<Eigen> {
+  if (matrix.length !== n * n)
+    throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
   if (24 * n * n > threeRegionBytes) return eigenTwoRegions(runner, matrix, n);
   // Dropped once copied into shared memory, so that only the caller's reference (if any) keeps it alive.
@@ -33,19 +39,33 @@ export async function eigenOn(runner: KernelRunner, matrix: Float64Array, n: num
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
-    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(4 * EigenSize.count), status = arena.alloc(8);
-    await runner.run([['teamInit', [team, T]], ['eigenSizes', [n, sizes]]]);
+    const team = arena.alloc(TEAM_BYTES),
+      sizes = arena.alloc(4 * EigenSize.count),
+      status = arena.alloc(8);
+    await runner.run([
+      ['teamInit', [team, T]],
+      ['eigenSizes', [n, sizes]],
+    ]);
     const size = new Int32Array(arena.memory.buffer, sizes, EigenSize.count);
-    const triDoubles = size[EigenSize.tridiagScratchDoubles]!, dcDoubles = size[EigenSize.dcThreadDoubles]!;
-    const levelEntries = size[EigenSize.dcLevelEntries]!, blockDoubles = size[EigenSize.backBlockDoubles]!;
+    const triDoubles = size[EigenSize.tridiagScratchDoubles]!,
+      dcDoubles = size[EigenSize.dcThreadDoubles]!;
+    const levelEntries = size[EigenSize.dcLevelEntries]!,
+      blockDoubles = size[EigenSize.backBlockDoubles]!;
     const backDoubles = size[EigenSize.backThreadDoubles]!;
     // a: the matrix, then the reflectors, then U. zt: eigenvectors of the tridiagonal matrix (as rows). big: the
     // merges' compact eigenvector blocks, then the WY blocks. About 3 n^2 doubles in all.
-    const a = arena.allocF64(n * n), zt = arena.allocF64(n * n), big = arena.allocF64(Math.max(n * n, blockDoubles));
-    const d = arena.allocF64(n), e = arena.allocF64(n), tau = arena.allocF64(n);
-    const triScratch = arena.allocF64(triDoubles), small = arena.allocF64(T * dcDoubles);
-    const levels = arena.alloc(4 * levelEntries), w = arena.allocF64(T * backDoubles);
-    const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
+    const a = arena.allocF64(n * n),
+      zt = arena.allocF64(n * n),
+      big = arena.allocF64(Math.max(n * n, blockDoubles));
+    const d = arena.allocF64(n),
+      e = arena.allocF64(n),
+      tau = arena.allocF64(n);
+    const triScratch = arena.allocF64(triDoubles),
+      small = arena.allocF64(T * dcDoubles);
+    const levels = arena.alloc(4 * levelEntries),
+      w = arena.allocF64(T * backDoubles);
+    const works = arena.alloc(4 * T),
+      ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
     arena.f64(a, n * n).set(input!);
@@ -74,15 +94,27 @@ async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: nu
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
-    const team = arena.alloc(TEAM_BYTES), sizes = arena.alloc(32), status = arena.alloc(8);
+    const team = arena.alloc(TEAM_BYTES),
+      sizes = arena.alloc(32),
+      status = arena.alloc(8);
     await runner.run([['eigenSizes', [n, sizes]]]);
-    const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(arena.memory.buffer, sizes, 5);
+    const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(
+      arena.memory.buffer,
+      sizes,
+      5,
+    );
     const region = Math.max(n * n, blockDoubles!);
-    const r1 = arena.allocF64(region), r2 = arena.allocF64(region);
-    const d = arena.allocF64(n), e = arena.allocF64(n), tau = arena.allocF64(n);
-    const triScratch = arena.allocF64(triDoubles!), small = arena.allocF64(T * dcDoubles!);
-    const levels = arena.alloc(4 * levelEntries!), w = arena.allocF64(T * backDoubles!);
-    const works = arena.alloc(4 * T), ctx = arena.alloc(CTX_BYTES * (T + 1));
+    const r1 = arena.allocF64(region),
+      r2 = arena.allocF64(region);
+    const d = arena.allocF64(n),
+      e = arena.allocF64(n),
+      tau = arena.allocF64(n);
+    const triScratch = arena.allocF64(triDoubles!),
+      small = arena.allocF64(T * dcDoubles!);
+    const levels = arena.alloc(4 * levelEntries!),
+      w = arena.allocF64(T * backDoubles!);
+    const works = arena.alloc(4 * T),
+      ctx = arena.alloc(CTX_BYTES * (T + 1));
     new Uint32Array(arena.memory.buffer, works, T).set(scratch.slice(0, T));
     new Int32Array(arena.memory.buffer, status, 2).fill(0);
     arena.f64(r1, n * n).set(input!);
@@ -108,7 +140,8 @@ async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: nu
 
 // A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
 function checkStatus(memory: WebAssembly.Memory, status: number): void {
-  if (new Int32Array(memory.buffer, status, 1)[0] !== 0) throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
+  if (new Int32Array(memory.buffer, status, 1)[0] !== 0)
+    throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
 }
 
 /**
@@ -116,7 +149,12 @@ function checkStatus(memory: WebAssembly.Memory, status: number): void {
  * on the others. Should any call fail (a trap), teamAbort releases the others; this returns (or throws) only once
  * every call has ended, so the arena is never released under a running thread.
  */
-async function session(runner: KernelRunner, team: number, threads: number, lead: KernelCall[]): Promise<void> {
+async function session(
+  runner: KernelRunner,
+  team: number,
+  threads: number,
+  lead: KernelCall[],
+): Promise<void> {
   const calls = [runner.run([...lead, ['teamFinish', [team]]])];
   for (let t = 1; t < threads; t++) calls.push(runner.run([['teamHelp', [team, t]]]));
   const aborts = calls.map((call) => call.catch(() => runner.run([['teamAbort', [team]]])));

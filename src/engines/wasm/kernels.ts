@@ -10,7 +10,11 @@ import { KernelRunner } from './runner.js';
 
 /** Runs every call list in turn on the calling thread. */
 export class LocalRunner extends KernelRunner {
-  private constructor(arena: SharedArena, private readonly kernels: KernelExports, readonly flavour: SimdFlavour) {
+  private constructor(
+    arena: SharedArena,
+    private readonly kernels: KernelExports,
+    readonly flavour: SimdFlavour,
+  ) {
     super(arena, 1, kernels.gemmWorkBytes());
   }
 

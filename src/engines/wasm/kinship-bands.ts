@@ -28,7 +28,11 @@ export class BandedKinship implements KinshipSession {
   private failure: unknown;
   private closed = false;
 
-  constructor(private readonly runner: KernelRunner, readonly n: number, bandBytes = KINSHIP_BAND_BYTES) {
+  constructor(
+    private readonly runner: KernelRunner,
+    readonly n: number,
+    bandBytes = KINSHIP_BAND_BYTES,
+  ) {
     this.hi = new Float64Array(n * n);
     this.lo = new Float64Array(n * n);
     const rows = Math.floor(bandBytes / (16 * Math.max(1, n)) / KINSHIP_TILE_ROWS) * KINSHIP_TILE_ROWS;
@@ -43,7 +47,9 @@ export class BandedKinship implements KinshipSession {
     const { n } = this;
     if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
     if (block.length < n * b) {
-      return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+      return Promise.reject(
+        new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`),
+      );
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (b === 0 || n === 0) return Promise.resolve();
@@ -60,20 +66,25 @@ export class BandedKinship implements KinshipSession {
   private async addBands(block: Float64Array, b: number, copied: () => void): Promise<void> {
     const { n, runner, hi, lo, bandRows } = this;
     const { arena } = runner;
-    const pX = arena.allocF64(n * b), pHi = arena.allocF64(bandRows * n), pLo = arena.allocF64(bandRows * n);
+    const pX = arena.allocF64(n * b),
+      pHi = arena.allocF64(bandRows * n),
+      pLo = arena.allocF64(bandRows * n);
     const partials = Array.from({ length: runner.slots }, () => arena.allocF64(KINSHIP_TILE_ROWS * n));
     arena.f64(pX, n * b).set(block.subarray(0, n * b));
     copied();
     for (let r0 = 0; r0 < n; r0 += bandRows) {
       const r1 = Math.min(n, r0 + bandRows);
-      const bandHi = arena.f64(pHi, (r1 - r0) * n), bandLo = arena.f64(pLo, (r1 - r0) * n);
+      const bandHi = arena.f64(pHi, (r1 - r0) * n),
+        bandLo = arena.f64(pLo, (r1 - r0) * n);
       for (let r = r0; r < r1; r++) {
         bandHi.set(hi.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
         bandLo.set(lo.subarray(r * n + r, (r + 1) * n), (r - r0) * n + r);
       }
       // The resident sum's calls for rows r0..r1, with row r at band row r - r0 (pointers shifted by r0 rows).
       const shift = r0 * n * 8;
-      await runner.parallel(kinshipFoldCallLists(runner, n, b, pX, pHi - shift, pLo - shift, partials, r0, r1));
+      await runner.parallel(
+        kinshipFoldCallLists(runner, n, b, pX, pHi - shift, pLo - shift, partials, r0, r1),
+      );
       for (let r = r0; r < r1; r++) {
         hi.set(bandHi.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);
         lo.set(bandLo.subarray((r - r0) * n + r, (r - r0 + 1) * n), r * n + r);

@@ -12,7 +12,6 @@ import { splitRange } from './runner.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { LmmOutput, PlanSlot } from './layout.js';
 
-
 /**
  * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
  * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Brent or Newton step then
@@ -47,7 +46,12 @@ function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number
  * Copies the plans' vectors into shared memory kept across calls and lets the kernel build each plan's tables (one
  * round trip for all); a different key replaces the previous set. Call only with the arena held (runner.retain).
  */
-async function residentPlans(runner: KernelRunner, key: object, plans: ScanPlan[], sums: CovariateSums): Promise<PlanRegions> {
+async function residentPlans(
+  runner: KernelRunner,
+  key: object,
+  plans: ScanPlan[],
+  sums: CovariateSums,
+): Promise<PlanRegions> {
   const cached = resident.get(runner);
   if (cached?.key === key) return cached;
   const { arena } = runner;
@@ -64,8 +68,12 @@ async function residentPlans(runner: KernelRunner, key: object, plans: ScanPlan[
   const descs: number[] = [];
   for (const plan of plans) {
     const desc = arena.allocF64(PlanSlot.count);
-    const d = arena.allocF64(n), table = arena.allocF64(n * nIndex), cvt = arena.allocF64(Math.max(1, nCvt * n));
-    const y = arena.allocF64(n), gridPtr = arena.allocF64(nGrid), tables = arena.alloc(kernels.planBytes);
+    const d = arena.allocF64(n),
+      table = arena.allocF64(n * nIndex),
+      cvt = arena.allocF64(Math.max(1, nCvt * n));
+    const y = arena.allocF64(n),
+      gridPtr = arena.allocF64(nGrid),
+      tables = arena.alloc(kernels.planBytes);
     arena.f64(d, n).set(plan.eigenvalues);
     arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
     arena.f64(y, n).set(plan.rotatedPhenotype);
@@ -99,13 +107,21 @@ const kernelSizes = new WeakMap<KernelRunner, Map<string, { workBytes: number; p
 
 // Sizes the kernels report for this shape, asked of the workers once per runner and shape (they touch no memory,
 // so no arena turn is needed).
-async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: number): Promise<{ workBytes: number; planBytes: number }> {
+async function kernelInfo(
+  runner: KernelRunner,
+  n: number,
+  nCvt: number,
+  nGrid: number,
+): Promise<{ workBytes: number; planBytes: number }> {
   let byShape = kernelSizes.get(runner);
   if (!byShape) kernelSizes.set(runner, (byShape = new Map()));
   const key = `${n},${nCvt},${nGrid}`;
   let sizes = byShape.get(key);
   if (!sizes) {
-    sizes = { workBytes: await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]), planBytes: await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]) };
+    sizes = {
+      workBytes: await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]),
+      planBytes: await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]),
+    };
     byShape.set(key, sizes);
   }
   return sizes;
@@ -114,9 +130,12 @@ async function kernelInfo(runner: KernelRunner, n: number, nCvt: number, nGrid: 
 function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): void {
   const { n, nCvt } = plan;
   if (rotatedGenotypes.length !== n * b) {
-    throw new RangeError(`lmmscan wasm: rotated block has ${rotatedGenotypes.length} values, expected ${n * b}`);
+    throw new RangeError(
+      `lmmscan wasm: rotated block has ${rotatedGenotypes.length} values, expected ${n * b}`,
+    );
   }
-  if (n <= nCvt + 1) throw new RangeError(`lmmscan wasm: ${n} individuals cannot fit ${nCvt} covariates and a SNP`);
+  if (n <= nCvt + 1)
+    throw new RangeError(`lmmscan wasm: ${n} individuals cannot fit ${nCvt} covariates and a SNP`);
 }
 
 /**
@@ -138,7 +157,11 @@ export class ResidentLmmPlans {
    * Tests b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. gridSums: per
    * plan, the block's grid sums computed elsewhere (the GPU; layout of lmmScan's `given`), or absent.
    */
-  async test(rotatedGenotypes: Float64Array, b: number, gridSums?: Float64Array[]): Promise<SnpResultBlock[]> {
+  async test(
+    rotatedGenotypes: Float64Array,
+    b: number,
+    gridSums?: Float64Array[],
+  ): Promise<SnpResultBlock[]> {
     const { runner, plans } = this;
     if (plans.length === 0) return [];
     if (b === 0) return plans.map(() => emptyResultBlock(0));
@@ -156,7 +179,15 @@ export class ResidentLmmPlans {
     const out: SnpResultBlock[] = [];
     for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
       const group = plans.slice(t0, t0 + perGroup);
-      const stats = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct', gridSums?.slice(t0, t0 + perGroup));
+      const stats = await scanResident(
+        runner,
+        {},
+        group,
+        rotatedGenotypes,
+        b,
+        'direct',
+        gridSums?.slice(t0, t0 + perGroup),
+      );
       group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
     }
     return out;
@@ -176,7 +207,12 @@ export class ResidentLmmPlans {
 // One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
 // with other plans cannot replace these tables in between. Returns each plan's statistics (LmmOutput.count x b).
 async function scanResident(
-  runner: KernelRunner, key: object, plans: ScanPlan[], rotatedGenotypes: Float64Array, b: number, sums: CovariateSums,
+  runner: KernelRunner,
+  key: object,
+  plans: ScanPlan[],
+  rotatedGenotypes: Float64Array,
+  b: number,
+  sums: CovariateSums,
   gridSums?: Float64Array[],
 ): Promise<Float64Array[]> {
   return runner.retain(async () => {
@@ -199,8 +235,14 @@ async function scanResident(
         arena.f64(ptr, g.length).set(g);
         return ptr;
       });
-      await runner.pull(ranges.map(([j0, j1], r): KernelCall[] =>
-        regions.descs.map((desc, t): KernelCall => ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!]])));
+      await runner.pull(
+        ranges.map(([j0, j1], r): KernelCall[] =>
+          regions.descs.map((desc, t): KernelCall => [
+            'lmmScan',
+            [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
+          ]),
+        ),
+      );
       return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());
     } finally {
       arena.release(mark);
@@ -219,7 +261,9 @@ function toResults(plan: ScanPlan, stats: Float64Array, b: number): SnpResultBlo
   out.logLikH1.set(stat(LmmOutput.logLikH1));
   out.lambdaRemle.set(stat(LmmOutput.lambdaRemle));
   out.lambdaMle.set(stat(LmmOutput.lambdaMle));
-  const wald = stat(LmmOutput.waldF), score = stat(LmmOutput.scoreF), lrt = stat(LmmOutput.lrtStat);
+  const wald = stat(LmmOutput.waldF),
+    score = stat(LmmOutput.scoreF),
+    lrt = stat(LmmOutput.lrtStat);
   for (let j = 0; j < b; j++) {
     if (testMode === 1 || testMode === 4) out.pWald[j] = fDistUpperTail(wald[j]!, 1, df);
     if (testMode === 2 || testMode === 4 || testMode === 9) out.pLrt[j] = chiSquareUpperTail(lrt[j]!, 1);

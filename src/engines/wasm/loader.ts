@@ -10,34 +10,118 @@ export type SimdFlavour = 'relaxed' | 'simd';
 
 /** The kernels' exports; pointers are byte offsets into the shared memory, sizes are element counts. */
 export interface KernelExports {
-  gemm(m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number,
-    b: number, rsB: number, csB: number, c: number, ldc: number, work: number): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
   gemmWorkBytes(): number;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
-  tridiagonalize(n: number, a: number, d: number, e: number, tau: number, scratch: number, works: number,
-    team: number, ctx: number): void;
+  tridiagonalize(
+    n: number,
+    a: number,
+    d: number,
+    e: number,
+    tau: number,
+    scratch: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
   teamInit(team: number, threads: number): void;
   teamHelp(team: number, tid: number): void;
   teamFinish(team: number): void;
   teamAbort(team: number): void;
-  dcEigen(n: number, d: number, e: number, qt: number, big: number, small: number, levels: number, works: number,
-    team: number, ctx: number, status: number): void;
+  dcEigen(
+    n: number,
+    d: number,
+    e: number,
+    qt: number,
+    big: number,
+    small: number,
+    levels: number,
+    works: number,
+    team: number,
+    ctx: number,
+    status: number,
+  ): void;
   eigenSizes(n: number, out: number): void;
-  backTransform(n: number, a: number, tau: number, zt: number, blocks: number, w: number, works: number,
-    team: number, ctx: number): void;
-  backPrepare(n: number, a: number, tau: number, blocks: number, w: number, works: number, team: number,
-    ctx: number): void;
-  backApply(n: number, out: number, zt: number, blocks: number, w: number, works: number, team: number,
-    ctx: number): void;
+  backTransform(
+    n: number,
+    a: number,
+    tau: number,
+    zt: number,
+    blocks: number,
+    w: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
+  backPrepare(
+    n: number,
+    a: number,
+    tau: number,
+    blocks: number,
+    w: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
+  backApply(
+    n: number,
+    out: number,
+    zt: number,
+    blocks: number,
+    w: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
   lmmPrepare(desc: number): void;
-  lmmScan(desc: number, x: number, b: number, j0: number, j1: number, out: number, work: number, given: number): void;
+  lmmScan(
+    desc: number,
+    x: number,
+    b: number,
+    j0: number,
+    j1: number,
+    out: number,
+    work: number,
+    given: number,
+  ): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;
   lmmPlanBytes(n: number, nCvt: number, nGrid: number): number;
-  interpBuild(table: number, n: number, d: number, pairs: number, g: number, lMin: number, lMax: number, regions: number,
-    scratch: number): number;
-  interpEvaluate(table: number, regions: number, g: number, logMin: number, width: number, lambda: number, count: number,
-    out: number): void;
+  interpBuild(
+    table: number,
+    n: number,
+    d: number,
+    pairs: number,
+    g: number,
+    lMin: number,
+    lMax: number,
+    regions: number,
+    scratch: number,
+  ): number;
+  interpEvaluate(
+    table: number,
+    regions: number,
+    g: number,
+    logMin: number,
+    width: number,
+    lambda: number,
+    count: number,
+    out: number,
+  ): void;
   interpFunctionCount(g: number): number;
   interpScratchBytes(g: number): number;
   interpTableBytes(g: number, regions: number): number;
@@ -54,14 +138,43 @@ export const MAX_PAGES = 65536;
 
 // Smallest module using f64x2.relaxed_madd: () -> v128 returning relaxed_madd(0, 0, 0).
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x3d, 0x01, 0x3b, 0x00,
-  0xfd, 0x0c, ...new Array<number>(16).fill(0),
-  0xfd, 0x0c, ...new Array<number>(16).fill(0),
-  0xfd, 0x0c, ...new Array<number>(16).fill(0),
-  0xfd, 0x87, 0x02, 0x0b,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b,
+  0x03,
+  0x02,
+  0x01,
+  0x00,
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00,
+  0xfd,
+  0x0c,
+  ...new Array<number>(16).fill(0),
+  0xfd,
+  0x0c,
+  ...new Array<number>(16).fill(0),
+  0xfd,
+  0x0c,
+  ...new Array<number>(16).fill(0),
+  0xfd,
+  0x87,
+  0x02,
+  0x0b,
 ]);
 
 /** True when this engine validates relaxed SIMD, turning on Node 20's experimental flag if that is what it takes. */
@@ -77,7 +190,8 @@ const cache = new Map<SimdFlavour, WasmKernels>();
 /** Compiles the kernels once per flavour; `prefer: 'simd'` forces the plain build (LMMSCAN_WASM_SIMD=simd too). */
 export function loadWasmKernels(prefer?: SimdFlavour): WasmKernels {
   const wanted: SimdFlavour =
-    prefer ?? (process.env.LMMSCAN_WASM_SIMD === 'simd' ? 'simd' : relaxedSimdSupported() ? 'relaxed' : 'simd');
+    prefer ??
+    (process.env.LMMSCAN_WASM_SIMD === 'simd' ? 'simd' : relaxedSimdSupported() ? 'relaxed' : 'simd');
   const hit = cache.get(wanted);
   if (hit) return hit;
   let kernels: WasmKernels;
@@ -98,6 +212,13 @@ export function createSharedMemory(initialPages = 64): WebAssembly.Memory {
 
 /** Instantiates the kernels on `memory` (synchronous: the module is already compiled). */
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('wasm abort');
+      },
+    },
+  });
   return instance.exports as unknown as KernelExports;
 }

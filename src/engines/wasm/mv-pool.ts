@@ -36,23 +36,36 @@ const RANGES_PER_THREAD = 4;
 export class MvPool {
   private piscina: Piscina | null = null;
 
-  constructor(readonly threads: number, private readonly workerFile = mvWorkerPath()) {}
+  constructor(
+    readonly threads: number,
+    private readonly workerFile = mvWorkerPath(),
+  ) {}
 
   /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns on this thread. */
   async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
     if (this.workerFile === null || this.threads < 2 || b < 2) return scanMvBlock(model, rotated, b);
-    this.piscina ??= new Piscina({ filename: this.workerFile, minThreads: this.threads, maxThreads: this.threads });
+    this.piscina ??= new Piscina({
+      filename: this.workerFile,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+    });
     const { n, d } = model.data;
     // Only what the fits read crosses to the workers (a plan also holds the n x n eigenvectors).
     const shared: MvScanModel = { data: model.data, nullModel: model.nullModel, mode: model.mode };
     const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
-    const parts = await Promise.all(starts.map((from) => {
-      const count = Math.min(size, b - from);
-      const task: MvTask = { model: shared, rotated: rotated.slice(from * n, (from + count) * n), b: count };
-      return this.piscina!.run(task) as Promise<MvResultBlock>;
-    }));
+    const parts = await Promise.all(
+      starts.map((from) => {
+        const count = Math.min(size, b - from);
+        const task: MvTask = {
+          model: shared,
+          rotated: rotated.slice(from * n, (from + count) * n),
+          b: count,
+        };
+        return this.piscina!.run(task) as Promise<MvResultBlock>;
+      }),
+    );
     const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b));
     const out: MvResultBlock = { ...emptyResultBlock(b), effects };
     parts.forEach((part, i) => {

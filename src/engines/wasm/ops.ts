@@ -17,12 +17,21 @@ export const ROTATE_WINDOW_BYTES = 1 << 30;
  * U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b.
  * `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
  */
-export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number, block: Float64Array, b: number, windowBytes = ROTATE_WINDOW_BYTES): Promise<Float64Array> {
+export async function rotateOn(
+  runner: KernelRunner,
+  U: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+  windowBytes = ROTATE_WINDOW_BYTES,
+): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
   if (8 * n * n > windowBytes) return rotateInStrips(runner, U, n, block, b, windowBytes);
   return runner.exclusive(async () => {
     const { arena } = runner;
-    const pU = arena.allocF64(n * n), pX = arena.allocF64(n * b), pOut = arena.allocF64(n * b);
+    const pU = arena.allocF64(n * n),
+      pX = arena.allocF64(n * b),
+      pOut = arena.allocF64(n * b);
     arena.f64(pU, n * n).set(U);
     arena.f64(pX, n * b).set(block);
     // out (b x n) = X (b x n) * U (n x n): rows of out are SNPs, split across threads.
@@ -41,11 +50,20 @@ export async function rotateOn(runner: KernelRunner, U: Float64Array, n: number,
  * whatever columns a call covers (and partial register tiles round like full ones), so the result is
  * bitwise that of the whole-U call.
  */
-async function rotateInStrips(runner: KernelRunner, U: Float64Array, n: number, block: Float64Array, b: number, windowBytes: number): Promise<Float64Array> {
+async function rotateInStrips(
+  runner: KernelRunner,
+  U: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+  windowBytes: number,
+): Promise<Float64Array> {
   const width = Math.min(n, Math.max(TILE_ROWS, Math.floor(windowBytes / (8 * n) / TILE_ROWS) * TILE_ROWS));
   return runner.exclusive(async () => {
     const { arena } = runner;
-    const pStrip = arena.allocF64(n * width), pX = arena.allocF64(n * b), pOut = arena.allocF64(n * b);
+    const pStrip = arena.allocF64(n * width),
+      pX = arena.allocF64(n * b),
+      pOut = arena.allocF64(n * b);
     arena.f64(pX, n * b).set(block);
     arena.f64(pOut, n * b).fill(0);
     const ranges = splitRange(b, runner.slots, TILE_ROWS);
@@ -53,9 +71,28 @@ async function rotateInStrips(runner: KernelRunner, U: Float64Array, n: number, 
       const w = Math.min(width, n - k0);
       const strip = arena.f64(pStrip, n * w);
       for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
-      await runner.parallel(ranges.map(([r0, r1], t): KernelCall[] => [
-        ['gemm', [r1 - r0, w, n, 1, pX + r0 * n * 8, n, 1, pStrip, w, 1, pOut + (r0 * n + k0) * 8, n, runner.scratch[t]!]],
-      ]));
+      await runner.parallel(
+        ranges.map(([r0, r1], t): KernelCall[] => [
+          [
+            'gemm',
+            [
+              r1 - r0,
+              w,
+              n,
+              1,
+              pX + r0 * n * 8,
+              n,
+              1,
+              pStrip,
+              w,
+              1,
+              pOut + (r0 * n + k0) * 8,
+              n,
+              runner.scratch[t]!,
+            ],
+          ],
+        ]),
+      );
     }
     return arena.f64(pOut, n * b).slice();
   });
@@ -75,16 +112,42 @@ export const KINSHIP_TILE_ROWS = 96;
  * KINSHIP_TILE_ROWS rows x (diagonal .. n), the largest first to the least loaded of the runner's slots. Rows
  * [rowStart, rowEnd) only, when given (rowStart a multiple of the tile height: the same tiles as the whole).
  */
-export function kinshipCallLists(runner: KernelRunner, n: number, b: number, pX: number, pK: number, rowStart = 0, rowEnd = n): KernelCall[][] {
+export function kinshipCallLists(
+  runner: KernelRunner,
+  n: number,
+  b: number,
+  pX: number,
+  pK: number,
+  rowStart = 0,
+  rowEnd = n,
+): KernelCall[][] {
   const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
   const load = new Array<number>(runner.slots).fill(0);
   for (let r0 = rowStart; r0 < rowEnd; r0 += KINSHIP_TILE_ROWS) {
-    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS), cols = n - r0;
+    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS),
+      cols = n - r0;
     let t = 0;
     for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
     load[t] += (r1 - r0) * cols;
     // K[r0:r1, r0:n] += (X^T)[r0:r1, :] X[:, r0:n], where X^T(i, p) = X[p*n + i]: row stride 1, column stride n.
-    lists[t]!.push(['gemm', [r1 - r0, cols, b, 1, pX + r0 * 8, 1, n, pX + r0 * 8, n, 1, pK + (r0 * n + r0) * 8, n, runner.scratch[t]!]]);
+    lists[t]!.push([
+      'gemm',
+      [
+        r1 - r0,
+        cols,
+        b,
+        1,
+        pX + r0 * 8,
+        1,
+        n,
+        pX + r0 * 8,
+        n,
+        1,
+        pK + (r0 * n + r0) * 8,
+        n,
+        runner.scratch[t]!,
+      ],
+    ]);
   }
   return lists.filter((calls) => calls.length > 0);
 }
@@ -108,11 +171,18 @@ export function mirrorUpper(K: Float64Array, n: number): void {
  * K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, then K's lower triangle := its upper one (so a
  * symmetric K stays exactly symmetric; the lower triangle of K is not read). One call, K copied in and out.
  */
-export async function accumulateKinshipOn(runner: KernelRunner, K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
+export async function accumulateKinshipOn(
+  runner: KernelRunner,
+  K: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+): Promise<void> {
   checkSizes(K.length, n * n, 'kinship', block.length, n * b);
   await runner.exclusive(async () => {
     const { arena } = runner;
-    const pK = arena.allocF64(n * n), pX = arena.allocF64(n * b);
+    const pK = arena.allocF64(n * n),
+      pX = arena.allocF64(n * b);
     arena.f64(pK, n * n).set(K);
     arena.f64(pX, n * b).set(block);
     await runner.parallel(kinshipCallLists(runner, n, b, pX, pK));
@@ -129,16 +199,27 @@ export async function accumulateKinshipOn(runner: KernelRunner, K: Float64Array,
  * [rowStart, rowEnd) only, when given (rowStart a multiple of the tile height: the same tiles as the whole).
  */
 export function kinshipFoldCallLists(
-  runner: KernelRunner, n: number, b: number, pX: number, pHi: number, pLo: number, partials: number[], rowStart = 0, rowEnd = n,
+  runner: KernelRunner,
+  n: number,
+  b: number,
+  pX: number,
+  pHi: number,
+  pLo: number,
+  partials: number[],
+  rowStart = 0,
+  rowEnd = n,
 ): KernelCall[][] {
   const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
   const load = new Array<number>(runner.slots).fill(0);
   for (let r0 = rowStart; r0 < rowEnd; r0 += KINSHIP_TILE_ROWS) {
-    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS), cols = n - r0, rows = r1 - r0;
+    const r1 = Math.min(rowEnd, r0 + KINSHIP_TILE_ROWS),
+      cols = n - r0,
+      rows = r1 - r0;
     let t = 0;
     for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
     load[t] += rows * cols;
-    const pP = partials[t]!, at = (r0 * n + r0) * 8;
+    const pP = partials[t]!,
+      at = (r0 * n + r0) * 8;
     lists[t]!.push(
       ['zeroF64', [pP, rows * cols]],
       ['gemm', [rows, cols, b, 1, pX + r0 * 8, 1, n, pX + r0 * 8, n, 1, pP, cols, runner.scratch[t]!]],
@@ -161,7 +242,10 @@ export function kinshipFoldCallLists(
 export class KinshipResidence {
   private resident: { session: ResidentKinship; mark: number; ptr: number } | null = null;
 
-  constructor(readonly runner: KernelRunner, readonly hold: <T>(op: () => Promise<T> | T) => Promise<T>) {}
+  constructor(
+    readonly runner: KernelRunner,
+    readonly hold: <T>(op: () => Promise<T> | T) => Promise<T>,
+  ) {}
 
   /** Starts a sum of X^T X over blocks of n individuals. */
   start(n: number): ResidentKinship {
@@ -215,12 +299,18 @@ export class ResidentKinship {
   private failure: unknown;
   private closed = false;
 
-  constructor(private readonly residence: KinshipResidence, readonly n: number) {}
+  constructor(
+    private readonly residence: KinshipResidence,
+    readonly n: number,
+  ) {}
 
   add(block: Float64Array, b: number): Promise<void> {
     const { n, residence } = this;
     if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
-    if (block.length < n * b) return Promise.reject(new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`));
+    if (block.length < n * b)
+      return Promise.reject(
+        new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`),
+      );
     if (b === 0 || n === 0) return Promise.resolve();
     return new Promise<void>((accepted, rejected) => {
       const work = residence.hold(async () => {
@@ -230,9 +320,13 @@ export class ResidentKinship {
         const mark = runner.arena.mark();
         try {
           const pX = runner.arena.allocF64(n * b);
-          const partials = Array.from({ length: runner.slots }, () => runner.arena.allocF64(KINSHIP_TILE_ROWS * n));
+          const partials = Array.from({ length: runner.slots }, () =>
+            runner.arena.allocF64(KINSHIP_TILE_ROWS * n),
+          );
           runner.arena.f64(pX, n * b).set(block.subarray(0, n * b));
-          const running = runner.parallel(kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, partials));
+          const running = runner.parallel(
+            kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, partials),
+          );
           accepted();
           await running;
         } finally {
@@ -240,10 +334,13 @@ export class ResidentKinship {
         }
       });
       // Before accepted(): the caller's error. After it: kept for the next add() or finish().
-      work.then(() => accepted(), (err: unknown) => {
-        this.failure ??= err;
-        rejected(err);
-      });
+      work.then(
+        () => accepted(),
+        (err: unknown) => {
+          this.failure ??= err;
+          rejected(err);
+        },
+      );
     });
   }
 
@@ -270,7 +367,15 @@ export class ResidentKinship {
   }
 }
 
-function checkSizes(matLen: number, matWant: number, what: string, blockLen: number, blockWant: number): void {
-  if (matLen !== matWant) throw new RangeError(`lmmscan wasm: ${what} has ${matLen} values, expected ${matWant}`);
-  if (blockLen !== blockWant) throw new RangeError(`lmmscan wasm: block has ${blockLen} values, expected ${blockWant}`);
+function checkSizes(
+  matLen: number,
+  matWant: number,
+  what: string,
+  blockLen: number,
+  blockWant: number,
+): void {
+  if (matLen !== matWant)
+    throw new RangeError(`lmmscan wasm: ${what} has ${matLen} values, expected ${matWant}`);
+  if (blockLen !== blockWant)
+    throw new RangeError(`lmmscan wasm: block has ${blockLen} values, expected ${blockWant}`);
 }

@@ -18,7 +18,12 @@ class PoolRunner extends KernelRunner {
   /** The kinship sum kept in shared memory between blocks (see KinshipResidence). */
   readonly kinship: KinshipResidence;
 
-  constructor(arena: SharedArena, slots: number, workBytes: number, private readonly piscina: Piscina) {
+  constructor(
+    arena: SharedArena,
+    slots: number,
+    workBytes: number,
+    private readonly piscina: Piscina,
+  ) {
     super(arena, slots, workBytes);
     this.kinship = new KinshipResidence(this, <T>(op: () => Promise<T> | T) => super.retain(op));
   }
@@ -51,12 +56,17 @@ class PoolRunner extends KernelRunner {
 
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
 export class WasmPool {
-  private constructor(private readonly runner: PoolRunner, private readonly piscina: Piscina,
-    readonly threads: number, readonly flavour: SimdFlavour) {}
+  private constructor(
+    private readonly runner: PoolRunner,
+    private readonly piscina: Piscina,
+    readonly threads: number,
+    readonly flavour: SimdFlavour,
+  ) {}
 
   /** Starts `threads` workers (default: all cores); `prefer` picks the SIMD build (default: relaxed when supported). */
   static async create(threads = availableParallelism(), prefer?: SimdFlavour): Promise<WasmPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`lmmscan wasm: threads must be >= 1, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`lmmscan wasm: threads must be >= 1, got ${threads}`);
     const { module, flavour } = loadWasmKernels(prefer);
     const memory = createSharedMemory();
     const workBytes = instantiateKernels(module, memory).gemmWorkBytes();
@@ -67,7 +77,12 @@ export class WasmPool {
       maxThreads: threads,
       idleTimeout: 60_000,
     });
-    return new WasmPool(new PoolRunner(new SharedArena(memory), threads, workBytes, piscina), piscina, threads, flavour);
+    return new WasmPool(
+      new PoolRunner(new SharedArena(memory), threads, workBytes, piscina),
+      piscina,
+      threads,
+      flavour,
+    );
   }
 
   /** A one-line description for the log. */

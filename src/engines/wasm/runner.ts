@@ -13,7 +13,11 @@ export abstract class KernelRunner {
   readonly scratch: number[];
   private queue: Promise<unknown> = Promise.resolve();
 
-  protected constructor(readonly arena: SharedArena, readonly slots: number, workBytes: number) {
+  protected constructor(
+    readonly arena: SharedArena,
+    readonly slots: number,
+    workBytes: number,
+  ) {
     this.scratch = Array.from({ length: slots }, () => arena.alloc(workBytes));
   }
 

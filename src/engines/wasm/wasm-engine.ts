@@ -57,7 +57,12 @@ export class WasmEngine implements Engine {
   }
 
   /** The linear model is O(n c) per SNP: run on this thread, as the TS engine does. */
-  async testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+  async testLinear(
+    models: LinearModel[],
+    genotypes: Float64Array,
+    b: number,
+    mode: LmmTestMode,
+  ): Promise<SnpResultBlock[]> {
     return testLinearBlock(models, genotypes, b, mode);
   }
 

@@ -5,7 +5,12 @@ import { workerData } from 'node:worker_threads';
 
 const { module, memory } = workerData;
 const kernels = new WebAssembly.Instance(module, {
-  env: { memory, abort: () => { throw new Error('wasm abort'); } },
+  env: {
+    memory,
+    abort: () => {
+      throw new Error('wasm abort');
+    },
+  },
 }).exports;
 
 /**

@@ -9,7 +9,12 @@
  */
 export function createParams(device: GPUDevice, fields: readonly number[]): GPUBuffer {
   const words = Math.ceil((fields.length + 1) / 4) * 4;
-  const buffer = device.createBuffer({ label: 'params', size: words * 4, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    label: 'params',
+    size: words * 4,
+    usage: GPUBufferUsage.UNIFORM,
+    mappedAtCreation: true,
+  });
   const range = buffer.getMappedRange();
   const words32 = new Uint32Array(range);
   words32.set(fields);
@@ -22,7 +27,10 @@ export function createParams(device: GPUDevice, fields: readonly number[]): GPUB
 /** How many items of `bytesPerItem` fit one binding of `maxBindingBytes`; throws if not even one. */
 export function itemsPerBinding(bytesPerItem: number, maxBindingBytes: number, what: string): number {
   const fit = Math.floor(maxBindingBytes / bytesPerItem);
-  if (fit < 1) throw new RangeError(`${what} needs ${bytesPerItem} bytes, above the binding limit of ${maxBindingBytes}`);
+  if (fit < 1)
+    throw new RangeError(
+      `${what} needs ${bytesPerItem} bytes, above the binding limit of ${maxBindingBytes}`,
+    );
   return fit;
 }
 

@@ -91,7 +91,11 @@ export class GpuContext {
     try {
       return await this.checked(`pipeline ${label}`, () => {
         module = this.device.createShaderModule({ label, code });
-        return this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+        return this.device.createComputePipeline({
+          label,
+          layout: 'auto',
+          compute: { module, entryPoint: 'main' },
+        });
       });
     } catch (error) {
       // The scope's message is generic ("invalid shader module"); the compiler's lines say where.
@@ -155,7 +159,9 @@ async function openBackend(backend: GpuBackend): Promise<GpuContext> {
   const gpu = create([`backend=${backend}`]);
   // Dawn's OpenGL ES backend only offers compatibility-mode adapters.
   const adapter =
-    backend === 'opengles' ? await gpu.requestAdapter({ featureLevel: 'compatibility' }) : await gpu.requestAdapter();
+    backend === 'opengles'
+      ? await gpu.requestAdapter({ featureLevel: 'compatibility' })
+      : await gpu.requestAdapter();
   if (adapter === null) throw new GpuError('requestAdapter returned null');
 
   const offered = adapter.limits;
@@ -177,7 +183,9 @@ async function openBackend(backend: GpuBackend): Promise<GpuContext> {
   const adapterInfo = [info.vendor, info.architecture, info.device, info.description]
     .filter((part) => part !== undefined && part !== '')
     .join(' / ');
-  const isSoftware = SOFTWARE_ADAPTER.test(adapterInfo) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const isSoftware =
+    SOFTWARE_ADAPTER.test(adapterInfo) ||
+    (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   const l = device.limits;
   const limits: GpuLimits = {
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,

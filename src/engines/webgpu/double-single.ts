@@ -25,7 +25,9 @@ export function packDoubleSingle(
   for (let i = 0; i < count; i++) {
     const v = values[start + i]!;
     if (!(Math.abs(v) <= MAX_DOUBLE_SINGLE_MAGNITUDE)) {
-      throw new RangeError(`double-single packing: value ${v} at index ${start + i} is not finite or exceeds 2^50`);
+      throw new RangeError(
+        `double-single packing: value ${v} at index ${start + i} is not finite or exceeds 2^50`,
+      );
     }
     const hi = fround(v);
     // Each step below is one f32 operation whose exact result fits a float64, so fround rounds once,
@@ -41,6 +43,11 @@ export function packDoubleSingle(
 }
 
 /** out[outStart + i] = hi + lo for the (hi, lo) pairs pairs[2i], pairs[2i + 1]; exact in float64. */
-export function unpackDoubleSingle(pairs: Float32Array, count: number, out: Float64Array, outStart = 0): void {
+export function unpackDoubleSingle(
+  pairs: Float32Array,
+  count: number,
+  out: Float64Array,
+  outStart = 0,
+): void {
   for (let i = 0; i < count; i++) out[outStart + i] = pairs[2 * i]! + pairs[2 * i + 1]!;
 }

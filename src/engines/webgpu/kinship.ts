@@ -37,7 +37,8 @@ export class GpuKinship {
     readonly n: number,
     options: GpuPanelOptions = {},
   ) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`GpuKinship: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`GpuKinship: n must be a positive integer, got ${n}`);
     const maxBinding = Math.min(options.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
     let rowsPerPanel = Math.min(n, itemsPerBinding(PAIR_BYTES * n, maxBinding, 'a kinship row'));
     // Whole tiles per panel keep the below-diagonal skip in the kernel aligned with the tiles.
@@ -64,8 +65,10 @@ export class GpuKinship {
   async accumulate(block: Float64Array, b: number): Promise<void> {
     if (this.destroyed) throw new GpuError('GpuKinship.accumulate after destroy()');
     const n = this.n;
-    if (!Number.isInteger(b) || b < 0) throw new RangeError(`GpuKinship.accumulate: b must be a non-negative integer, got ${b}`);
-    if (block.length < b * n) throw new RangeError(`GpuKinship.accumulate: block has ${block.length} values, need b*n = ${b * n}`);
+    if (!Number.isInteger(b) || b < 0)
+      throw new RangeError(`GpuKinship.accumulate: b must be a non-negative integer, got ${b}`);
+    if (block.length < b * n)
+      throw new RangeError(`GpuKinship.accumulate: block has ${block.length} values, need b*n = ${b * n}`);
     if (b === 0) return;
     const pipeline = await this.ready;
     const device = this.gpu.device;
@@ -73,7 +76,11 @@ export class GpuKinship {
     const scratch = new Float32Array(maxSnps * n * 4);
     if (this.snpBuffer === null || this.snpBuffer.size < maxSnps * n * PACKED_BYTES) {
       this.snpBuffer?.destroy();
-      this.snpBuffer = device.createBuffer({ label: 'snpBlock', size: maxSnps * n * PACKED_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      this.snpBuffer = device.createBuffer({
+        label: 'snpBlock',
+        size: maxSnps * n * PACKED_BYTES,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
     }
     const snpBuffer = this.snpBuffer;
     const params: GPUBuffer[] = [];
@@ -95,7 +102,10 @@ export class GpuKinship {
               0,
               device.createBindGroup({
                 layout: pipeline.getBindGroupLayout(0),
-                entries: [uniform, snpBuffer, panel.buffer].map((buffer, binding) => ({ binding, resource: { buffer } })),
+                entries: [uniform, snpBuffer, panel.buffer].map((buffer, binding) => ({
+                  binding,
+                  resource: { buffer },
+                })),
               }),
             );
             pass.dispatchWorkgroups(Math.ceil(n / TILE), Math.ceil(panel.rowCount / TILE), 1);
@@ -123,7 +133,11 @@ export class GpuKinship {
       const encoder = device.createCommandEncoder();
       const copies = this.panels.map((panel) => {
         const size = panel.rowCount * n * PAIR_BYTES;
-        const buffer = device.createBuffer({ label: `kinship readback ${panel.rowBegin}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const buffer = device.createBuffer({
+          label: `kinship readback ${panel.rowBegin}`,
+          size,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
         encoder.copyBufferToBuffer(panel.buffer, 0, buffer, 0, size);
         return { panel, buffer };
       });

@@ -36,7 +36,12 @@ export function gridWeightColumns(nGrid: number): number {
  * Row-major n x Q weights in the wasm kernel's layout (assembly/lmm.ts): column g is w_g = 1 / (lambda_g d_i + 1),
  * G + g its square, 2G the weight at lMax, 2G + 1 ones, 2G + 2 the weight at the null model's ML lambda, then 0.
  */
-export function gridWeights(eigenvalues: Float64Array, grid: Float64Array, lMax: number, nullLambda: number): Float64Array {
+export function gridWeights(
+  eigenvalues: Float64Array,
+  grid: Float64Array,
+  lMax: number,
+  nullLambda: number,
+): Float64Array {
   const n = eigenvalues.length;
   const g = grid.length;
   const q = gridWeightColumns(g);
@@ -91,23 +96,37 @@ export class GpuLmmGrid {
     limits: GridLimits = {},
   ) {
     const { n, nCvt } = plan;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`GpuLmmGrid: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`GpuLmmGrid: n must be a positive integer, got ${n}`);
     this.n = n;
     this.cols = nCvt + 2;
     this.q = gridWeightColumns(grid.length);
-    this.maxGroups = Math.min(limits.maxWorkgroupsPerDimension ?? Infinity, gpu.limits.maxComputeWorkgroupsPerDimension);
+    this.maxGroups = Math.min(
+      limits.maxWorkgroupsPerDimension ?? Infinity,
+      gpu.limits.maxComputeWorkgroupsPerDimension,
+    );
     this.maxBinding = Math.min(limits.maxBindingBytes ?? Infinity, gpu.limits.maxStorageBufferBindingSize);
     itemsPerBinding(PACKED_BYTES * this.q * n, gpu.limits.maxStorageBufferBindingSize, 'the grid weights');
     const device = gpu.device;
     const weights = gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda);
-    this.weights = device.createBuffer({ label: 'gridWeights', size: weights.length * PACKED_BYTES, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    this.weights = device.createBuffer({
+      label: 'gridWeights',
+      size: weights.length * PACKED_BYTES,
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
+    });
     packDoubleSingle(weights, 0, weights.length, new Float32Array(this.weights.getMappedRange()));
     this.weights.unmap();
     // Covariates then phenotype as (hi, lo) pairs: the kernel splits them itself.
     const others = new Float64Array((nCvt + 1) * n);
     others.set(plan.rotatedCovariates.subarray(0, nCvt * n));
     others.set(plan.rotatedPhenotype.subarray(0, n), nCvt * n);
-    this.others = device.createBuffer({ label: 'gridOthers', size: others.length * PAIR_BYTES, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    this.others = device.createBuffer({
+      label: 'gridOthers',
+      size: others.length * PAIR_BYTES,
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
+    });
     writePairs(others, 0, others.length, new Float32Array(this.others.getMappedRange()));
     this.others.unmap();
     this.ready = gpu.createPipeline('lmm_grid', loadShader('lmm_grid')).then((p) => (this.pipeline = p));
@@ -139,8 +158,16 @@ export class GpuLmmGrid {
     const perRow = Math.min(groups, this.maxGroups);
     const rowsOfGroups = Math.ceil(groups / perRow);
     const params = createParams(device, [m, this.n, this.cols, this.q, perRow * WORKGROUP]);
-    const sums = device.createBuffer({ label: 'gridSums', size: total * PAIR_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const staging = device.createBuffer({ label: 'gridSums readback', size: total * PAIR_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const sums = device.createBuffer({
+      label: 'gridSums',
+      size: total * PAIR_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    const staging = device.createBuffer({
+      label: 'gridSums readback',
+      size: total * PAIR_BYTES,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     transient.push(params, sums, staging);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
@@ -169,15 +196,23 @@ export class GpuLmmGrid {
   /** Grid sums of a host block (rotated, SNP-major b x n), uploaded in chunks that fit one binding. */
   async compute(rotated: Float64Array, b: number): Promise<Float64Array> {
     const n = this.n;
-    if (rotated.length < b * n) throw new RangeError(`GpuLmmGrid.compute: block has ${rotated.length} values, need b*n = ${b * n}`);
+    if (rotated.length < b * n)
+      throw new RangeError(`GpuLmmGrid.compute: block has ${rotated.length} values, need b*n = ${b * n}`);
     const out = new Float64Array(b * this.sumsPerSnp);
     if (b === 0) return out;
     await this.compiled();
     const device = this.gpu.device;
-    const chunk = Math.min(b, itemsPerBinding(Math.max(PAIR_BYTES * n, PAIR_BYTES * this.sumsPerSnp), this.maxBinding, 'one SNP'));
+    const chunk = Math.min(
+      b,
+      itemsPerBinding(Math.max(PAIR_BYTES * n, PAIR_BYTES * this.sumsPerSnp), this.maxBinding, 'one SNP'),
+    );
     const transient: GPUBuffer[] = [];
     try {
-      const input = device.createBuffer({ label: 'gridInput', size: chunk * n * PAIR_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const input = device.createBuffer({
+        label: 'gridInput',
+        size: chunk * n * PAIR_BYTES,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       transient.push(input);
       const scratch = new Float32Array(chunk * n * 2);
       const pending: { grid: PendingGrid; j0: number }[] = [];
@@ -185,12 +220,14 @@ export class GpuLmmGrid {
       for (let j0 = 0; j0 < b; j0 += chunk) {
         const m = Math.min(chunk, b - j0);
         writePairs(rotated, j0 * n, m * n, scratch);
-        submits.push(this.gpu.checked(`grid sums of SNPs ${j0}..${j0 + m - 1}`, () => {
-          device.queue.writeBuffer(input, 0, scratch, 0, m * n * 2);
-          const encoder = device.createCommandEncoder();
-          pending.push({ grid: this.encode(encoder, input, m, transient), j0 });
-          device.queue.submit([encoder.finish()]);
-        }));
+        submits.push(
+          this.gpu.checked(`grid sums of SNPs ${j0}..${j0 + m - 1}`, () => {
+            device.queue.writeBuffer(input, 0, scratch, 0, m * n * 2);
+            const encoder = device.createCommandEncoder();
+            pending.push({ grid: this.encode(encoder, input, m, transient), j0 });
+            device.queue.submit([encoder.finish()]);
+          }),
+        );
       }
       await Promise.all(submits);
       for (const { grid, j0 } of pending) await grid.resolve(out, j0);
@@ -213,7 +250,8 @@ function writePairs(values: Float64Array, start: number, count: number, out: Flo
   const fround = Math.fround;
   for (let i = 0; i < count; i++) {
     const v = values[start + i]!;
-    if (!Number.isFinite(v)) throw new RangeError(`double-single pairs: value ${v} at index ${start + i} is not finite`);
+    if (!Number.isFinite(v))
+      throw new RangeError(`double-single pairs: value ${v} at index ${start + i} is not finite`);
     const hi = fround(v);
     out[2 * i] = hi;
     out[2 * i + 1] = fround(v - hi);

@@ -68,8 +68,19 @@ export class GpuPlanTests {
       const gridPlan = { ...plan, lMax: plan.search.lMax, nullLambda: plan.nullModel.mle.lambda };
       const kernel = new GpuLmmGrid(gpu, gridPlan, grid);
       const weights = gridWeights(plan.eigenvalues, grid, gridPlan.lMax, gridPlan.nullLambda);
-      const slopes = new GridSlopes(plan.nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, weights, kernel.q);
-      const model = new MixedModelLikelihood(plan.eigenvalues, plan.nCvt, covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, plan.nCvt));
+      const slopes = new GridSlopes(
+        plan.nCvt,
+        plan.rotatedCovariates,
+        plan.rotatedPhenotype,
+        grid,
+        weights,
+        kernel.q,
+      );
+      const model = new MixedModelLikelihood(
+        plan.eigenvalues,
+        plan.nCvt,
+        covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, plan.nCvt),
+      );
       return { plan, kernel, grid, slopes, weights, model };
     });
   }
@@ -88,11 +99,18 @@ export class GpuPlanTests {
    * A rotation hook recording every plan's grid kernel on each rotated chunk, and `finish`, which reads the sums back
    * and files them under the rotated block for test().
    */
-  hook(b: number): { onDevice: RotatedChunkHook; finish: (rotated: Float64Array) => Promise<void>; transient: GPUBuffer[] } {
+  hook(b: number): {
+    onDevice: RotatedChunkHook;
+    finish: (rotated: Float64Array) => Promise<void>;
+    transient: GPUBuffer[];
+  } {
     const transient: GPUBuffer[] = [];
     const chunks: { j0: number; perPlan: (PendingGrid | null)[] }[] = [];
     const onDevice: RotatedChunkHook = (encoder, rotated, j0, m) => {
-      chunks.push({ j0, perPlan: this.grids.map((g) => g?.kernel.encode(encoder, rotated, m, transient) ?? null) });
+      chunks.push({
+        j0,
+        perPlan: this.grids.map((g) => g?.kernel.encode(encoder, rotated, m, transient) ?? null),
+      });
     };
     const finish = async (rotated: Float64Array) => {
       const sums = this.grids.map((g) => new Float64Array(g === null ? 0 : b * g.kernel.sumsPerSnp));
@@ -114,7 +132,8 @@ export class GpuPlanTests {
     let sums = this.pending.get(rotated);
     if (sums === undefined) {
       sums = [];
-      for (const g of this.grids) sums.push(g === null ? new Float64Array(0) : await g.kernel.compute(rotated, b));
+      for (const g of this.grids)
+        sums.push(g === null ? new Float64Array(0) : await g.kernel.compute(rotated, b));
     }
     this.pending.delete(rotated);
     if (cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
@@ -166,7 +185,8 @@ export class GpuPlanTests {
         for (let t = 0; t < q; t++) {
           let s = 0;
           for (let i = 0; i < n; i++) {
-            const other = k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x[i]! : plan.rotatedPhenotype[i]!;
+            const other =
+              k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x[i]! : plan.rotatedPhenotype[i]!;
             s += x[i]! * other * weights[i * q + t]!;
           }
           sums[base + k * q + t] = s;

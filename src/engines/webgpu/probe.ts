@@ -27,11 +27,16 @@ export function probeHardwareGpu(): GpuProbe {
     const text = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') : '';
     process.stdout.write(JSON.stringify({ found: Boolean(adapter), text, fallback: Boolean(info && info.isFallbackAdapter) }));
     process.exit(0);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   try {
     const answer = JSON.parse(r.stdout) as { found: boolean; text: string; fallback: boolean };
     const software = answer.fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(answer.text);
-    cached = answer.found ? { hardware: !software, detail: answer.text } : { hardware: false, detail: 'no Vulkan adapter' };
+    cached = answer.found
+      ? { hardware: !software, detail: answer.text }
+      : { hardware: false, detail: 'no Vulkan adapter' };
   } catch {
     cached = { hardware: false, detail: `Vulkan probe failed (${r.error?.message ?? `exit ${r.status}`})` };
   }

@@ -19,7 +19,12 @@ export interface GpuPanelOptions {
 }
 
 /** Records work on a rotated chunk (SNPs j0 .. j0 + m - 1, m x n (hi, lo) pairs in `rotated`) on the device. */
-export type RotatedChunkHook = (encoder: GPUCommandEncoder, rotated: GPUBuffer, j0: number, m: number) => void;
+export type RotatedChunkHook = (
+  encoder: GPUCommandEncoder,
+  rotated: GPUBuffer,
+  j0: number,
+  m: number,
+) => void;
 
 interface EigvecPanel {
   buffer: GPUBuffer;
@@ -45,7 +50,8 @@ export class GpuRotator {
     readonly n: number,
     options: GpuPanelOptions = {},
   ) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`GpuRotator: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`GpuRotator: n must be a positive integer, got ${n}`);
     if (eigenvectors.length < n * n) {
       throw new RangeError(`GpuRotator: eigenvectors has ${eigenvectors.length} values, need n*n = ${n * n}`);
     }
@@ -84,8 +90,10 @@ export class GpuRotator {
   async rotate(block: Float64Array, b: number, onDevice?: RotatedChunkHook): Promise<Float64Array> {
     if (this.destroyed) throw new GpuError('GpuRotator.rotate after destroy()');
     const n = this.n;
-    if (!Number.isInteger(b) || b < 0) throw new RangeError(`GpuRotator.rotate: b must be a non-negative integer, got ${b}`);
-    if (block.length < b * n) throw new RangeError(`GpuRotator.rotate: block has ${block.length} values, need b*n = ${b * n}`);
+    if (!Number.isInteger(b) || b < 0)
+      throw new RangeError(`GpuRotator.rotate: b must be a non-negative integer, got ${b}`);
+    if (block.length < b * n)
+      throw new RangeError(`GpuRotator.rotate: block has ${block.length} values, need b*n = ${b * n}`);
     const out = new Float64Array(b * n);
     if (b === 0) return out;
     const pipeline = await this.ready;
@@ -96,8 +104,16 @@ export class GpuRotator {
     const submits: Promise<void>[] = [];
     const readbacks: { staging: GPUBuffer; j0: number; m: number }[] = [];
     try {
-      const snpBuffer = device.createBuffer({ label: 'snpBlock', size: maxSnps * n * PACKED_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-      const rotatedBuffer = device.createBuffer({ label: 'rotated', size: maxSnps * n * PAIR_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      const snpBuffer = device.createBuffer({
+        label: 'snpBlock',
+        size: maxSnps * n * PACKED_BYTES,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      const rotatedBuffer = device.createBuffer({
+        label: 'rotated',
+        size: maxSnps * n * PAIR_BYTES,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
       transient.push(snpBuffer, rotatedBuffer);
       for (let j0 = 0; j0 < b; j0 += maxSnps) {
         const m = Math.min(maxSnps, b - j0);
@@ -105,7 +121,11 @@ export class GpuRotator {
         // data into Dawn's staging at call time and is ordered before the next submit, so one
         // snpBuffer serves every chunk without a race.
         packDoubleSingle(block, j0 * n, m * n, scratch);
-        const staging = device.createBuffer({ label: `rotated readback ${j0}`, size: m * n * PAIR_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const staging = device.createBuffer({
+          label: `rotated readback ${j0}`,
+          size: m * n * PAIR_BYTES,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
         readbacks.push({ staging, j0, m });
         submits.push(
           this.gpu.checked(`rotate SNPs ${j0}..${j0 + m - 1}`, () => {

@@ -30,7 +30,16 @@ export async function selfTestDoubleSingle(gpu: GpuContext): Promise<DoubleSingl
   for (let i = 0; i < count; i++) {
     // Layout per pair (ds_selftest.wgsl): (twoSum.s, .err, twoProd.p, .err), (packed hi, lo, chained hi, lo).
     const o = 8 * i;
-    const [s, sErr, p, pErr, q, qErr, c, cErr] = Array.from(results.subarray(o, o + 8)) as [number, number, number, number, number, number, number, number];
+    const [s, sErr, p, pErr, q, qErr, c, cErr] = Array.from(results.subarray(o, o + 8)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const ai = fround(a[i]!);
     const bi = fround(b[i]!);
     // The float64 sum and product of two f32 values chosen within 2^28 of each other are exact.
@@ -38,24 +47,34 @@ export async function selfTestDoubleSingle(gpu: GpuContext): Promise<DoubleSingl
     const product = ai * bi;
     const where = `pair ${i} (a=${ai}, b=${bi})`;
     if (s !== fround(sum) || s + sErr !== sum) {
-      throw new GpuError(`double-single self-test: TwoSum not exact at ${where}: got ${s} + ${sErr}, want ${sum}`);
+      throw new GpuError(
+        `double-single self-test: TwoSum not exact at ${where}: got ${s} + ${sErr}, want ${sum}`,
+      );
     }
     if (p !== fround(product) || p + pErr !== product) {
-      throw new GpuError(`double-single self-test: TwoProd not exact at ${where}: got ${p} + ${pErr}, want ${product}`);
+      throw new GpuError(
+        `double-single self-test: TwoProd not exact at ${where}: got ${p} + ${pErr}, want ${product}`,
+      );
     }
     const chainedScale = Math.abs(sum) + Math.abs(product);
     if (!(Math.abs(c + cErr - (sum + product)) <= 2 ** -44 * chainedScale)) {
-      throw new GpuError(`double-single self-test: chained dsAdd(TwoSum, TwoProd) lost its low part at ${where}: got ${c + cErr}, want ${sum + product}`);
+      throw new GpuError(
+        `double-single self-test: chained dsAdd(TwoSum, TwoProd) lost its low part at ${where}: got ${c + cErr}, want ${sum + product}`,
+      );
     }
     const wantPacked = a[i]! * b[i]!;
     if (!(Math.abs(q + qErr - wantPacked) <= 2 ** -44 * Math.abs(wantPacked))) {
-      throw new GpuError(`double-single self-test: packed product off at pair ${i}: got ${q + qErr}, want ${wantPacked}`);
+      throw new GpuError(
+        `double-single self-test: packed product off at pair ${i}: got ${q + qErr}, want ${wantPacked}`,
+      );
     }
   }
   const rotateScaledError = await rotateCancellation(gpu);
   // Plain f32 accumulation gives ~1e-8..1e-7 here; double-single gives ~1e-15.
   if (!(rotateScaledError <= 1e-12)) {
-    throw new GpuError(`double-single self-test: rotation error ${rotateScaledError} of sum|terms| (limit 1e-12): compiler broke compensation`);
+    throw new GpuError(
+      `double-single self-test: rotation error ${rotateScaledError} of sum|terms| (limit 1e-12): compiler broke compensation`,
+    );
   }
   return { pairs: count, rotateScaledError };
 }
@@ -95,14 +114,22 @@ async function runPrimitives(gpu: GpuContext, a: Float64Array, b: Float64Array):
   try {
     const staging = await gpu.checked('double-single self-test', () => {
       const params = createParams(device, [count]);
-      const pairs = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      const pairs = device.createBuffer({
+        size: count * 8,
+        usage: GPUBufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
       const pairView = new Float32Array(pairs.getMappedRange());
       for (let i = 0; i < count; i++) {
         pairView[2 * i] = a[i]!;
         pairView[2 * i + 1] = b[i]!;
       }
       pairs.unmap();
-      const packed = device.createBuffer({ size: count * 32, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      const packed = device.createBuffer({
+        size: count * 32,
+        usage: GPUBufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
       const interleaved = new Float64Array(2 * count);
       for (let i = 0; i < count; i++) {
         interleaved[2 * i] = a[i]!;
@@ -110,8 +137,14 @@ async function runPrimitives(gpu: GpuContext, a: Float64Array, b: Float64Array):
       }
       packDoubleSingle(interleaved, 0, 2 * count, new Float32Array(packed.getMappedRange()));
       packed.unmap();
-      const results = device.createBuffer({ size: count * 32, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const staging = device.createBuffer({ size: count * 32, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const results = device.createBuffer({
+        size: count * 32,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      const staging = device.createBuffer({
+        size: count * 32,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       buffers.push(params, pairs, packed, results, staging);
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
@@ -120,7 +153,10 @@ async function runPrimitives(gpu: GpuContext, a: Float64Array, b: Float64Array):
         0,
         device.createBindGroup({
           layout: pipeline.getBindGroupLayout(0),
-          entries: [params, pairs, packed, results].map((buffer, binding) => ({ binding, resource: { buffer } })),
+          entries: [params, pairs, packed, results].map((buffer, binding) => ({
+            binding,
+            resource: { buffer },
+          })),
         }),
       );
       pass.dispatchWorkgroups(Math.ceil(count / 64));

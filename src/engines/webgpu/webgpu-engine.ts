@@ -35,7 +35,11 @@ export class WebGpuEngine implements Engine {
    * Opens the GPU (Vulkan, else OpenGL ES on llvmpipe) and checks double-single arithmetic on it;
    * `cpu` runs the float64 stages. Throws GpuError when no usable adapter exists.
    */
-  static async create(cpu: Engine, backend: 'auto' | 'vulkan' | 'opengles' = 'auto', fallbackOnError = false): Promise<WebGpuEngine> {
+  static async create(
+    cpu: Engine,
+    backend: 'auto' | 'vulkan' | 'opengles' = 'auto',
+    fallbackOnError = false,
+  ): Promise<WebGpuEngine> {
     const gpu = await acquireGpu({ backend });
     try {
       await selfTestDoubleSingle(gpu);
@@ -46,9 +50,9 @@ export class WebGpuEngine implements Engine {
     return new WebGpuEngine(gpu, cpu, fallbackOnError);
   }
 
-
   describe(): string {
-    if (this.fallbackReason) return `webgpu, then wasm after a GPU failure (${this.fallbackReason}); ${this.cpu.describe()}`;
+    if (this.fallbackReason)
+      return `webgpu, then wasm after a GPU failure (${this.fallbackReason}); ${this.cpu.describe()}`;
     return `webgpu (${this.gpu.backend}: ${this.gpu.adapterInfo}; ${this.stagesLine()}; CPU stages on ${this.cpu.describe()})`;
   }
 
@@ -58,15 +62,18 @@ export class WebGpuEngine implements Engine {
    * with the grid recomputed there".
    */
   private stagesLine(): string {
-    const names = (['kinship', 'rotation', 'tests'] as const).filter((s) => this.gpuStages.has(s))
+    const names = (['kinship', 'rotation', 'tests'] as const)
+      .filter((s) => this.gpuStages.has(s))
       .map((s) => (s === 'tests' ? "tests' lambda grid" : s));
     if (names.length === 0) return 'no stage of this run on the GPU';
-    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+    const list =
+      names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
     let line = `${list} on the GPU in double-single`;
     if (this.gpuStages.has('tests')) {
       const { tested, cpu } = this.gridCounts;
-      line += `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them`
-        + ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
+      line +=
+        `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them` +
+        ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
     }
     return line;
   }
@@ -99,10 +106,13 @@ export class WebGpuEngine implements Engine {
   /** A one-off rotation: U goes to the GPU for this call only. */
   async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b);
-    return this.onGpu(() => {
-      const rotator = new GpuRotator(this.gpu, eigenvectors, n);
-      return rotator.rotate(block, b).finally(() => rotator.destroy());
-    }, () => this.cpu.rotate(eigenvectors, n, block, b));
+    return this.onGpu(
+      () => {
+        const rotator = new GpuRotator(this.gpu, eigenvectors, n);
+        return rotator.rotate(block, b).finally(() => rotator.destroy());
+      },
+      () => this.cpu.rotate(eigenvectors, n, block, b),
+    );
   }
 
   /**
@@ -124,35 +134,41 @@ export class WebGpuEngine implements Engine {
     return {
       rotate: (block, b) => {
         if (this.fallbackReason) return cpu.rotate(block, b);
-        return this.onGpu(async () => {
-          rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
-          tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
-          this.gpuStages.add('rotation');
-          if (!tests.active) return rotator.rotate(block, b);
-          await tests.compiled();
-          const hook = tests.hook(b);
-          try {
-            const rotated = await rotator.rotate(block, b, hook.onDevice);
-            await hook.finish(rotated);
-            return rotated;
-          } finally {
-            for (const buffer of hook.transient) buffer.destroy();
-          }
-        }, () => {
-          free();
-          return cpu.rotate(block, b);
-        });
+        return this.onGpu(
+          async () => {
+            rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
+            tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+            this.gpuStages.add('rotation');
+            if (!tests.active) return rotator.rotate(block, b);
+            await tests.compiled();
+            const hook = tests.hook(b);
+            try {
+              const rotated = await rotator.rotate(block, b, hook.onDevice);
+              await hook.finish(rotated);
+              return rotated;
+            } finally {
+              for (const buffer of hook.transient) buffer.destroy();
+            }
+          },
+          () => {
+            free();
+            return cpu.rotate(block, b);
+          },
+        );
       },
       test: (rotatedGenotypes, b) => {
         if (this.fallbackReason) return cpu.test(rotatedGenotypes, b);
-        return this.onGpu(() => {
-          tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
-          if (tests.active) this.gpuStages.add('tests');
-          return tests.test(rotatedGenotypes, b, cpu);
-        }, () => {
-          free();
-          return cpu.test(rotatedGenotypes, b);
-        });
+        return this.onGpu(
+          () => {
+            tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+            if (tests.active) this.gpuStages.add('tests');
+            return tests.test(rotatedGenotypes, b, cpu);
+          },
+          () => {
+            free();
+            return cpu.test(rotatedGenotypes, b);
+          },
+        );
       },
       release: async () => {
         free();
@@ -161,7 +177,12 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  testLinear(models: LinearModel[], genotypes: Float64Array, b: number, mode: LmmTestMode): Promise<SnpResultBlock[]> {
+  testLinear(
+    models: LinearModel[],
+    genotypes: Float64Array,
+    b: number,
+    mode: LmmTestMode,
+  ): Promise<SnpResultBlock[]> {
     return this.cpu.testLinear(models, genotypes, b, mode);
   }
 
@@ -180,7 +201,9 @@ export class WebGpuEngine implements Engine {
     } catch (error) {
       if (!this.fallbackOnError || !(error instanceof GpuError)) throw error;
       this.fallbackReason ??= error.message.split('\n')[0].slice(0, 200);
-      process.stderr.write(`lmmscan: the GPU failed (${this.fallbackReason}); continuing on ${this.cpu.describe()}\n`);
+      process.stderr.write(
+        `lmmscan: the GPU failed (${this.fallbackReason}); continuing on ${this.cpu.describe()}\n`,
+      );
       return onCpu();
     }
   }

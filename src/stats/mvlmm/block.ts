@@ -29,7 +29,13 @@ export function scanMvBlock(model: MvScanModel, rotated: Float64Array, b: number
   const X = new Float64Array((c + 1) * n);
   X.set(data.X.subarray(0, c * n));
   const withSnp: MvData = { ...data, c: c + 1, X };
-  const snp: MvSnpResult = { beta: new Float64Array(d), vBeta: new Float64Array(d * d), pWald: NaN, pLrt: NaN, pScore: NaN };
+  const snp: MvSnpResult = {
+    beta: new Float64Array(d),
+    vBeta: new Float64Array(d * d),
+    pWald: NaN,
+    pLrt: NaN,
+    pScore: NaN,
+  };
   for (let j = 0; j < b; j++) {
     X.set(rotated.subarray(j * n, (j + 1) * n), c * n);
     testSnp(mode, data, withSnp, nullModel, snp);

@@ -19,7 +19,12 @@ const factorPerm = new IntScratch();
  * Eigenvalues (ascending) and eigenvectors (column j of `vectors`, row-major m x m) of a symmetric
  * m x m matrix `a` (not modified). Cyclic Jacobi: accurate to rounding for the tiny matrices here.
  */
-export function symmetricEigen(a: Float64Array, m: number, values: Float64Array, vectors: Float64Array): void {
+export function symmetricEigen(
+  a: Float64Array,
+  m: number,
+  values: Float64Array,
+  vectors: Float64Array,
+): void {
   const w = eigenWork.get(m * m);
   for (let i = 0; i < m * m; i++) w[i] = a[i];
   vectors.fill(0, 0, m * m);
@@ -114,7 +119,13 @@ export function luLogDet(lu: Float64Array, m: number): number {
 }
 
 /** Solves A x = b from A's factors; b and x may be the same array. */
-export function luSolve(lu: Float64Array, m: number, perm: Int32Array, b: Float64Array, x: Float64Array): void {
+export function luSolve(
+  lu: Float64Array,
+  m: number,
+  perm: Int32Array,
+  b: Float64Array,
+  x: Float64Array,
+): void {
   const y = solveWork.get(m);
   for (let i = 0; i < m; i++) {
     let s = b[perm[i]];

@@ -60,7 +60,8 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
     for (let j1 = 0; j1 < c; j1++) {
       for (let j2 = 0; j2 < c; j2++) {
         const xx = X[j1 * n + k] * X[j2 * n + k];
-        for (let l1 = 0; l1 < d; l1++) for (let l2 = 0; l2 < d; l2++) q[(j1 * d + l1) * dc + j2 * d + l2] += xx * hi[h + l1 * d + l2];
+        for (let l1 = 0; l1 < d; l1++)
+          for (let l2 = 0; l2 < d; l2++) q[(j1 * d + l1) * dc + j2 * d + l2] += xx * hi[h + l1 * d + l2];
       }
     }
   }
@@ -90,12 +91,23 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
     }
   }
   const constant = logLikConstant(kind, data);
-  const logLik = kind === 'R' ? constant - 0.5 * logDetH - 0.5 * logDetQ - 0.5 * yPy : constant - 0.5 * logDetH - 0.5 * yPy;
+  const logLik =
+    kind === 'R'
+      ? constant - 0.5 * logDetH - 0.5 * logDetQ - 0.5 * yPy
+      : constant - 0.5 * logDetH - 0.5 * yPy;
   return { logLik, hi, qi, py };
 }
 
 /** tr(A E_a B E_b) for symmetric d x d A, B (offsets into their arrays) and entry pairs pa, pb. */
-function traceAEBE(A: Float64Array, ao: number, pa: number[], B: Float64Array, bo: number, pb: number[], d: number): number {
+function traceAEBE(
+  A: Float64Array,
+  ao: number,
+  pa: number[],
+  B: Float64Array,
+  bo: number,
+  pb: number[],
+  d: number,
+): number {
   let s = 0;
   for (let x = 0; x < pa.length; x += 2) {
     for (let y = 0; y < pb.length; y += 2) s += A[ao + pb[y + 1] * d + pa[x]] * B[bo + pa[x + 1] * d + pb[y]];
@@ -107,7 +119,13 @@ function traceAEBE(A: Float64Array, ao: number, pa: number[], B: Float64Array, b
  * Gradient (length 2v) and Hessian (2v x 2v, row-major) of the log-likelihood of kind at the point
  * `at` was evaluated for; parameters are Vg's upper-triangle entries, then Ve's.
  */
-export function gradientHessian(kind: 'R' | 'L', data: MvData, at: MvEvaluation, gradient: Float64Array, hessian: Float64Array): void {
+export function gradientHessian(
+  kind: 'R' | 'L',
+  data: MvData,
+  at: MvEvaluation,
+  gradient: Float64Array,
+  hessian: Float64Array,
+): void {
   const { n, d, c, eigenvalues: ev, X } = data;
   const dc = d * c;
   const dd = d * d;
@@ -128,19 +146,22 @@ export function gradientHessian(kind: 'R' | 'L', data: MvData, at: MvEvaluation,
   const hEr = new Float64Array(d);
   for (let k = 0; k < n; k++) {
     const h = k * dd;
-    for (let l1 = 0; l1 < d; l1++) for (let l2 = 0; l2 < d; l2++) rr[l1 * d + l2] = py[l1 * n + k] * py[l2 * n + k];
+    for (let l1 = 0; l1 < d; l1++)
+      for (let l2 = 0; l2 < d; l2++) rr[l1 * d + l2] = py[l1 * n + k] * py[l2 * n + k];
     if (reml) {
       cK.fill(0);
       for (let j1 = 0; j1 < c; j1++) {
         for (let j2 = 0; j2 < c; j2++) {
           const xx = X[j1 * n + k] * X[j2 * n + k];
-          for (let l1 = 0; l1 < d; l1++) for (let l2 = 0; l2 < d; l2++) cK[l1 * d + l2] += xx * qi[(j1 * d + l1) * dc + j2 * d + l2];
+          for (let l1 = 0; l1 < d; l1++)
+            for (let l2 = 0; l2 < d; l2++) cK[l1 * d + l2] += xx * qi[(j1 * d + l1) * dc + j2 * d + l2];
         }
       }
       for (let l1 = 0; l1 < d; l1++) {
         for (let l2 = 0; l2 < d; l2++) {
           let s = 0;
-          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s += hi[h + l1 * d + a] * cK[a * d + b] * hi[h + b * d + l2];
+          for (let a = 0; a < d; a++)
+            for (let b = 0; b < d; b++) s += hi[h + l1 * d + a] * cK[a * d + b] * hi[h + b * d + l2];
           f[l1 * d + l2] = s;
         }
       }
@@ -158,14 +179,20 @@ export function gradientHessian(kind: 'R' | 'L', data: MvData, at: MvEvaluation,
         trFE += f[q * d + p];
         for (let l = 0; l < d; l++) hEr[l] += hi[h + l * d + p] * py[q * n + k];
       }
-      for (const [p, w] of [[a, ev[k]], [a + v, 1]]) {
+      for (const [p, w] of [
+        [a, ev[k]],
+        [a + v, 1],
+      ]) {
         gradient[p] += w * (0.5 * rEr - 0.5 * (trHiE - (reml ? trFE : 0)));
-        for (let j = 0; j < c; j++) for (let l = 0; l < d; l++) u[p * dc + j * d + l] += w * X[j * n + k] * hEr[l];
+        for (let j = 0; j < c; j++)
+          for (let l = 0; l < d; l++) u[p * dc + j * d + l] += w * X[j * n + k] * hEr[l];
       }
       if (reml) {
         hEh.fill(0);
         for (let x = 0; x < pa.length; x += 2) {
-          for (let l1 = 0; l1 < d; l1++) for (let l2 = 0; l2 < d; l2++) hEh[l1 * d + l2] += hi[h + l1 * d + pa[x]] * hi[h + pa[x + 1] * d + l2];
+          for (let l1 = 0; l1 < d; l1++)
+            for (let l2 = 0; l2 < d; l2++)
+              hEh[l1 * d + l2] += hi[h + l1 * d + pa[x]] * hi[h + pa[x + 1] * d + l2];
         }
         for (let j1 = 0; j1 < c; j1++) {
           for (let j2 = 0; j2 < c; j2++) {
@@ -223,7 +250,8 @@ export function gradientHessian(kind: 'R' | 'L', data: MvData, at: MvEvaluation,
       for (let a = 0; a < dc; a++) extra += u[p * dc + a] * qu[q * dc + a];
       if (reml) {
         let tr = 0;
-        for (let a = 0; a < dc; a++) for (let b = 0; b < dc; b++) tr += qm[p * dc * dc + a * dc + b] * qm[q * dc * dc + b * dc + a];
+        for (let a = 0; a < dc; a++)
+          for (let b = 0; b < dc; b++) tr += qm[p * dc * dc + a * dc + b] * qm[q * dc * dc + b * dc + a];
         extra += 0.5 * tr;
       }
       hessian[p * np + q] += extra;

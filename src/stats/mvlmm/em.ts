@@ -7,7 +7,17 @@
  * reuse of the previous iteration's fixed effects.
  */
 import { invertWithLogDet } from './dense.js';
-import { crossXHiY, inverseQ, jointBasis, jointDiagonalise, leftMultiply, logLikConstant, partialLogLik, type JointBasis, type MvData } from './model.js';
+import {
+  crossXHiY,
+  inverseQ,
+  jointBasis,
+  jointDiagonalise,
+  leftMultiply,
+  logLikConstant,
+  partialLogLik,
+  type JointBasis,
+  type MvData,
+} from './model.js';
 
 /** Variance components and fixed effects that an EM or NR fit starts from and updates in place. */
 export interface MvParameters {
@@ -41,7 +51,13 @@ function basisOf(d: number): JointBasis {
 }
 
 /** Runs GEMMA's EM for at most maxIter iterations; returns the last log-likelihood evaluated. */
-export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: MvData, p: MvParameters): number {
+export function mvEm(
+  kind: 'R' | 'L',
+  maxIter: number,
+  tolerance: number,
+  data: MvData,
+  p: MvParameters,
+): number {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
   const dc = d * c;
   const basis = basisOf(d);
@@ -138,7 +154,14 @@ export function mvEm(kind: 'R' | 'L', maxIter: number, tolerance: number, data: 
 }
 
 /** out (d x n) = B (d x c) X (c x n). */
-function multiplyDC(b: Float64Array, x: Float64Array, d: number, c: number, n: number, out: Float64Array): void {
+function multiplyDC(
+  b: Float64Array,
+  x: Float64Array,
+  d: number,
+  c: number,
+  n: number,
+  out: Float64Array,
+): void {
   for (let l = 0; l < d; l++) {
     for (let k = 0; k < n; k++) {
       let s = 0;
@@ -149,7 +172,13 @@ function multiplyDC(b: Float64Array, x: Float64Array, d: number, c: number, n: n
 }
 
 /** out (d x m) = M^T (d x d) A (d x m). */
-function transposeMultiply(m: Float64Array, a: Float64Array, d: number, cols: number, out: Float64Array): void {
+function transposeMultiply(
+  m: Float64Array,
+  a: Float64Array,
+  d: number,
+  cols: number,
+  out: Float64Array,
+): void {
   for (let i = 0; i < d; i++) {
     for (let k = 0; k < cols; k++) {
       let s = 0;
@@ -187,12 +216,14 @@ function conditionalCovariances(
     // M_e[j d + l, l] = x_jk / (delta dl_l + 1), M_u = M_e dl_l; add delta M_u^T Qi M_u and M_e^T Qi M_e.
     const me = work('me', dc);
     for (let k = 0; k < n; k++) {
-      for (let j = 0; j < c; j++) for (let l = 0; l < d; l++) me[j * d + l] = X[j * n + k] / (ev[k] * dl[l] + 1);
+      for (let j = 0; j < c; j++)
+        for (let l = 0; l < d; l++) me[j * d + l] = X[j * n + k] / (ev[k] * dl[l] + 1);
       for (let l1 = 0; l1 < d; l1++) {
         for (let l2 = 0; l2 < d; l2++) {
           let s = 0;
           for (let j1 = 0; j1 < c; j1++) {
-            for (let j2 = 0; j2 < c; j2++) s += me[j1 * d + l1] * qi[(j1 * d + l1) * dc + j2 * d + l2] * me[j2 * d + l2];
+            for (let j2 = 0; j2 < c; j2++)
+              s += me[j1 * d + l1] * qi[(j1 * d + l1) * dc + j2 * d + l2] * me[j2 * d + l2];
           }
           suu[l1 * d + l2] += ev[k] * dl[l1] * dl[l2] * s;
           see[l1 * d + l2] += s;

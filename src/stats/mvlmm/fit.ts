@@ -45,7 +45,10 @@ export interface MvNullModel {
 }
 
 /** The starting (Vg, Ve, B) of GEMMA's MphInitial for the c x n covariates and d x n traits of `data`. */
-export function initialValues(data: MvData, search: LambdaSearch): { vg: Float64Array; ve: Float64Array; B: Float64Array } {
+export function initialValues(
+  data: MvData,
+  search: LambdaSearch,
+): { vg: Float64Array; ve: Float64Array; B: Float64Array } {
   const { n, d, c } = data;
   const vg = new Float64Array(d * d);
   const ve = new Float64Array(d * d);
@@ -66,7 +69,11 @@ export function initialValues(data: MvData, search: LambdaSearch): { vg: Float64
         y2.set(data.Y.subarray(i * n, (i + 1) * n), 0);
         y2.set(data.Y.subarray(j * n, (j + 1) * n), n);
         const pair: MvData = { ...data, d: 2, Y: y2 };
-        const p = { vg: Float64Array.of(vg[i * d + i], 0, 0, vg[j * d + j]), ve: Float64Array.of(ve[i * d + i], 0, 0, ve[j * d + j]), B: new Float64Array(2 * c) };
+        const p = {
+          vg: Float64Array.of(vg[i * d + i], 0, 0, vg[j * d + j]),
+          ve: Float64Array.of(ve[i * d + i], 0, 0, ve[j * d + j]),
+          B: new Float64Array(2 * c),
+        };
         mvEm('R', MV_SETTINGS.emIter, MV_SETTINGS.emPrec, pair, p);
         mvNewton('R', MV_SETTINGS.nrIter, MV_SETTINGS.nrPrec, pair, p.vg, p.ve);
         vg[i * d + j] = vg[j * d + i] = p.vg[1];
@@ -85,7 +92,11 @@ function diagonalOf(variance: Float64Array, from: number, count: number, np: num
   return out;
 }
 
-function nullFit(kind: 'R' | 'L', data: MvData, p: { vg: Float64Array; ve: Float64Array; B: Float64Array }): MvNullFit {
+function nullFit(
+  kind: 'R' | 'L',
+  data: MvData,
+  p: { vg: Float64Array; ve: Float64Array; B: Float64Array },
+): MvNullFit {
   const { d, c } = data;
   const v = (d * (d + 1)) / 2;
   mvEm(kind, MV_SETTINGS.emIter, MV_SETTINGS.emPrec, data, p);
@@ -124,7 +135,13 @@ export interface MvSnpResult {
  * Tests one SNP as GEMMA's -lmm `mode` with d > 1 traits. `covariates` holds the c covariate rows,
  * `withSnp` the same data with the rotated SNP as row c + 1 (its X is (c + 1) x n).
  */
-export function testSnp(mode: 1 | 2 | 3 | 4, covariates: MvData, withSnp: MvData, nullModel: MvNullModel, out: MvSnpResult): void {
+export function testSnp(
+  mode: 1 | 2 | 3 | 4,
+  covariates: MvData,
+  withSnp: MvData,
+  nullModel: MvNullModel,
+  out: MvSnpResult,
+): void {
   const { d, c, n } = covariates;
   const x = withSnp.X.subarray(c * n, (c + 1) * n);
   const { mle } = nullModel;

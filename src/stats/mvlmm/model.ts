@@ -46,7 +46,12 @@ export interface JointBasis {
 
 /** An empty JointBasis for d traits. */
 export function jointBasis(d: number): JointBasis {
-  return { dl: new Float64Array(d), ultVeh: new Float64Array(d * d), ultVehi: new Float64Array(d * d), logDetVe: 0 };
+  return {
+    dl: new Float64Array(d),
+    ultVeh: new Float64Array(d * d),
+    ultVehi: new Float64Array(d * d),
+    logDetVe: 0,
+  };
 }
 
 /** Fills `out` for (Vg, Ve) (d x d); non-positive eigenvalues of Ve are skipped and negative dl set to 0, as GEMMA. */
@@ -75,7 +80,8 @@ export function jointDiagonalise(vg: Float64Array, ve: Float64Array, d: number, 
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < d; j++) {
       let s = 0;
-      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s += vehi[i * d + a] * vg[a * d + b] * vehi[b * d + j];
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++) s += vehi[i * d + a] * vg[a * d + b] * vehi[b * d + j];
       lambda[i * d + j] = s;
     }
   }
@@ -118,7 +124,13 @@ export function inverseQ(data: MvData, dl: Float64Array, qi: Float64Array): numb
 }
 
 /** out (d x n) = M (d x d) Y (d x n). */
-export function leftMultiply(m: Float64Array, y: Float64Array, d: number, n: number, out: Float64Array): void {
+export function leftMultiply(
+  m: Float64Array,
+  y: Float64Array,
+  d: number,
+  n: number,
+  out: Float64Array,
+): void {
   for (let i = 0; i < d; i++) {
     for (let k = 0; k < n; k++) {
       let s = 0;
@@ -141,7 +153,13 @@ export function crossXHiY(data: MvData, dl: Float64Array, ultVehiY: Float64Array
 }
 
 /** -0.5 (sum_k y_k^T H_k^{-1} y_k + log|delta_k dl + 1| - xHiy^T Qi xHiy) in the joint basis (GEMMA's MphCalcLogL). */
-export function partialLogLik(data: MvData, dl: Float64Array, ultVehiY: Float64Array, xHiy: Float64Array, qi: Float64Array): number {
+export function partialLogLik(
+  data: MvData,
+  dl: Float64Array,
+  ultVehiY: Float64Array,
+  xHiy: Float64Array,
+  qi: Float64Array,
+): number {
   const { n, d, c, eigenvalues } = data;
   let s = 0;
   for (let k = 0; k < n; k++) {

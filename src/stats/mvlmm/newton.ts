@@ -23,7 +23,14 @@ function positiveDefinite(m: Float64Array, d: number): boolean {
 }
 
 /** Runs at most maxIter Newton-Raphson iterations from (vg, ve), updated in place. */
-export function mvNewton(kind: 'R' | 'L', maxIter: number, tolerance: number, data: MvData, vg: Float64Array, ve: Float64Array): NewtonResult {
+export function mvNewton(
+  kind: 'R' | 'L',
+  maxIter: number,
+  tolerance: number,
+  data: MvData,
+  vg: Float64Array,
+  ve: Float64Array,
+): NewtonResult {
   const d = data.d;
   const pairs = entryPairs(d);
   const v = pairs.length;

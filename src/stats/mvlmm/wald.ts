@@ -5,7 +5,14 @@
  */
 import { chiSquareUpperTail } from '../distributions.js';
 import { luFactor, luInvert, luSolve } from './dense.js';
-import { inverseQ, jointBasis, jointDiagonalise, leftMultiply, type JointBasis, type MvData } from './model.js';
+import {
+  inverseQ,
+  jointBasis,
+  jointDiagonalise,
+  leftMultiply,
+  type JointBasis,
+  type MvData,
+} from './model.js';
 import { IntScratch, Scratch } from './scratch.js';
 
 // snpEffect's work arrays (it runs up to four times per SNP).
@@ -21,7 +28,14 @@ const effectB = new Scratch();
 const effectVInv = new Scratch();
 
 /** beta, Var(beta) and the p-value of the SNP x (rotated, length n) over covariates `covariates` (its c rows). */
-export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array, ve: Float64Array, beta: Float64Array, vBeta: Float64Array): number {
+export function snpEffect(
+  covariates: MvData,
+  x: Float64Array,
+  vg: Float64Array,
+  ve: Float64Array,
+  beta: Float64Array,
+  vBeta: Float64Array,
+): number {
   const { n, d, c, eigenvalues: ev, X: W, Y } = covariates;
   const dc = d * c;
   let basis = effectBasis.get(d);
@@ -68,7 +82,9 @@ export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array,
     xPy[l1] -= sy;
     for (let l2 = 0; l2 < d; l2++) {
       let s = 0;
-      for (let j1 = 0; j1 < c; j1++) for (let j2 = 0; j2 < c; j2++) s += wHix[j1 * d + l1] * qi[(j1 * d + l1) * dc + j2 * d + l2] * wHix[j2 * d + l2];
+      for (let j1 = 0; j1 < c; j1++)
+        for (let j2 = 0; j2 < c; j2++)
+          s += wHix[j1 * d + l1] * qi[(j1 * d + l1) * dc + j2 * d + l2] * wHix[j2 * d + l2];
       xPx[l1 * d + l2] -= s;
     }
   }
@@ -87,7 +103,8 @@ export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array,
     beta[i] = s;
     for (let j = 0; j < d; j++) {
       let t = 0;
-      for (let a = 0; a < d; a++) for (let e = 0; e < d; e++) t += ultVeh[a * d + i] * vInv[a * d + e] * ultVeh[e * d + j];
+      for (let a = 0; a < d; a++)
+        for (let e = 0; e < d; e++) t += ultVeh[a * d + i] * vInv[a * d + e] * ultVeh[e * d + j];
       vBeta[i * d + j] = t;
     }
   }
@@ -95,7 +112,13 @@ export function snpEffect(covariates: MvData, x: Float64Array, vg: Float64Array,
 }
 
 /** GLS fixed effects B (d x c) and their standard errors at (Vg, Ve) (GEMMA's MphCalcBeta / MphInitial's B). */
-export function covariateEffects(data: MvData, vg: Float64Array, ve: Float64Array, B: Float64Array, seB?: Float64Array): void {
+export function covariateEffects(
+  data: MvData,
+  vg: Float64Array,
+  ve: Float64Array,
+  B: Float64Array,
+  seB?: Float64Array,
+): void {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
   const dc = d * c;
   const basis = jointBasis(d);
@@ -126,7 +149,9 @@ export function covariateEffects(data: MvData, vg: Float64Array, ve: Float64Arra
       B[i * c + j] = s;
       if (seB) {
         let v = 0;
-        for (let a = 0; a < d; a++) for (let e = 0; e < d; e++) v += ultVeh[a * d + i] * qi[(j * d + a) * dc + j * d + e] * ultVeh[e * d + i];
+        for (let a = 0; a < d; a++)
+          for (let e = 0; e < d; e++)
+            v += ultVeh[a * d + i] * qi[(j * d + a) * dc + j * d + e] * ultVeh[e * d + i];
         seB[i * c + j] = Math.sqrt(Math.max(v, 0));
       }
     }

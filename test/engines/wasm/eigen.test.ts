@@ -10,7 +10,14 @@ import { eigenOn } from '../../../src/engines/wasm/eigen.js';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
-import { centredKinship, maxAbs, maxAbsDiff, randomArray, randomSymmetric, seededRandom } from './reference.js';
+import {
+  centredKinship,
+  maxAbs,
+  maxAbsDiff,
+  randomArray,
+  randomSymmetric,
+  seededRandom,
+} from './reference.js';
 
 const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
 
@@ -18,7 +25,9 @@ const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['si
 function withSpectrum(spectrum: number[], seed: number): Float64Array {
   const n = spectrum.length;
   const A = new Float64Array(n * n);
-  spectrum.forEach((value, i) => { A[i * n + i] = value; });
+  spectrum.forEach((value, i) => {
+    A[i * n + i] = value;
+  });
   for (let r = 0; r < 3; r++) {
     const v = randomArray(n, seed + r);
     const vv = v.reduce((s, x) => s + x * x, 0);
@@ -56,7 +65,8 @@ function genotypeKinship(n: number, m: number, twins: number, seed: number): Flo
       if (x !== 0) for (let k = 0; k < n; k++) K[i * n + k] += x * X[j * n + k]!;
     }
   }
-  for (let i = 0; i < n; i++) for (let k = 0; k < i; k++) K[i * n + k] = K[k * n + i] = 0.5 * (K[i * n + k]! + K[k * n + i]!);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < i; k++) K[i * n + k] = K[k * n + i] = 0.5 * (K[i * n + k]! + K[k * n + i]!);
   return K;
 }
 
@@ -71,19 +81,26 @@ function wilkinson(n: number): Float64Array {
 }
 
 /** max |A U - U diag(values)| / s and max |U^T U - I|, with s = max(1, max |A|). */
-function errors(A: Float64Array, n: number, { values, vectors }: Eigen): { residual: number; orthogonality: number } {
+function errors(
+  A: Float64Array,
+  n: number,
+  { values, vectors }: Eigen,
+): { residual: number; orthogonality: number } {
   const s = Math.max(1, maxAbs(A));
-  const AU = new Float64Array(n * n), UtU = new Float64Array(n * n);
+  const AU = new Float64Array(n * n),
+    UtU = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const aij = A[i * n + j]!, uji = vectors[j * n + i]!;
+      const aij = A[i * n + j]!,
+        uji = vectors[j * n + i]!;
       for (let k = 0; k < n; k++) {
         AU[i * n + k] += aij * vectors[j * n + k]!;
         UtU[i * n + k] += uji * vectors[j * n + k]!;
       }
     }
   }
-  let residual = 0, orthogonality = 0;
+  let residual = 0,
+    orthogonality = 0;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < n; k++) {
       residual = Math.max(residual, Math.abs(AU[i * n + k]! - vectors[i * n + k]! * values[k]!));
@@ -116,12 +133,19 @@ describe.each(flavours)('wasm eigen (%s build)', (flavour) => {
   });
 
   test('input matrix is not modified', async () => {
-    const A = randomSymmetric(33, 5), copy = A.slice();
+    const A = randomSymmetric(33, 5),
+      copy = A.slice();
     await eigenOn(runner, A, 33);
     expect(A).toEqual(copy);
   });
 
-  test.each([[7, 20], [130, 400], [130, 40], [257, 60], [400, 90]])('centred kinship n=%i from m=%i SNPs (singular)', async (n, m) => {
+  test.each([
+    [7, 20],
+    [130, 400],
+    [130, 40],
+    [257, 60],
+    [400, 90],
+  ])('centred kinship n=%i from m=%i SNPs (singular)', async (n, m) => {
     const K = centredKinship(n, m, 7 * n + m);
     const eig = await eigenOn(runner, K, n);
     check(K, n, eig);
@@ -154,7 +178,7 @@ describe.each(flavours)('wasm eigen (%s build)', (flavour) => {
 
   test('near-singular: eigenvalues from 1 down to 1e-18, n=160', async () => {
     const n = 160;
-    const spectrum = Array.from({ length: n }, (_, i) => 10 ** (-18 * i / (n - 1)));
+    const spectrum = Array.from({ length: n }, (_, i) => 10 ** ((-18 * i) / (n - 1)));
     const A = withSpectrum(spectrum, 9);
     check(A, n, await eigenOn(runner, A, n), Float64Array.from(spectrum).sort());
   });
@@ -167,9 +191,14 @@ describe.each(flavours)('wasm eigen (%s build)', (flavour) => {
 
   test.each([9, 200])('diagonal matrix with repeats, unsorted, n=%i', async (n) => {
     const base = [5, -2, 0, 5, 1e-3, -2, 7, 0, 3];
-    const diag = Array.from({ length: n }, (_, i) => base[i % base.length]! + (i >= base.length ? 1e-3 * (i % 7) : 0));
+    const diag = Array.from(
+      { length: n },
+      (_, i) => base[i % base.length]! + (i >= base.length ? 1e-3 * (i % 7) : 0),
+    );
     const A = new Float64Array(n * n);
-    diag.forEach((x, i) => { A[i * n + i] = x; });
+    diag.forEach((x, i) => {
+      A[i * n + i] = x;
+    });
     check(A, n, await eigenOn(runner, A, n), Float64Array.from(diag).sort());
   });
 
@@ -186,11 +215,22 @@ describe.each(flavours)('wasm eigen (%s build)', (flavour) => {
 
 describe('wasm eigen on a 2-thread pool', () => {
   let pool: WasmPool;
-  beforeAll(async () => { pool = await WasmPool.create(2); });
-  afterAll(async () => { await pool.close(); });
+  beforeAll(async () => {
+    pool = await WasmPool.create(2);
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
 
   // 450 and 600 split the tridiagonalisation's products and share the top merges between the threads.
-  test.each([[1, 5], [2, 1], [33, 6], [65, 2], [450, 3], [600, 4]])('random symmetric n=%i: accurate, and equal to the main thread bit for bit', async (n, seed) => {
+  test.each([
+    [1, 5],
+    [2, 1],
+    [33, 6],
+    [65, 2],
+    [450, 3],
+    [600, 4],
+  ])('random symmetric n=%i: accurate, and equal to the main thread bit for bit', async (n, seed) => {
     const A = randomSymmetric(n, 500 + seed);
     const eig = await pool.eigen(A, n);
     const local = await eigenOn(LocalRunner.create(pool.flavour), A, n);
@@ -207,7 +247,11 @@ describe('wasm eigen on a 2-thread pool', () => {
   });
 
   test('concurrent eigen calls on one pool are serialised and both right', async () => {
-    const A = randomSymmetric(300, 1), B = withSpectrum(Array.from({ length: 300 }, (_, i) => i % 3), 2);
+    const A = randomSymmetric(300, 1),
+      B = withSpectrum(
+        Array.from({ length: 300 }, (_, i) => i % 3),
+        2,
+      );
     const [ea, eb] = await Promise.all([pool.eigen(A, 300), pool.eigen(B, 300)]);
     check(A, 300, ea);
     check(B, 300, eb, Float64Array.from({ length: 300 }, (_, i) => i % 3).sort());

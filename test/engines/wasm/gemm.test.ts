@@ -18,7 +18,8 @@ describe.each(flavours)('wasm GEMM (%s build)', (flavour) => {
   const runner = LocalRunner.create(flavour);
 
   test.each(SIZES_N.flatMap((n) => SIZES_B.map((b) => [n, b])))('rotate n=%i b=%i', async (n, b) => {
-    const U = randomArray(n * n, 11 * n + b), X = randomArray(n * b, 13 * n + b);
+    const U = randomArray(n * n, 11 * n + b),
+      X = randomArray(n * b, 13 * n + b);
     const ref = refRotate(U, n, X, b);
     const out = await rotateOn(runner, U, n, X, b);
     expect(out.length).toBe(n * b);
@@ -27,12 +28,15 @@ describe.each(flavours)('wasm GEMM (%s build)', (flavour) => {
 
   // Kinship adds to the upper triangle and mirrors it: a symmetric K stays exactly symmetric.
   test.each(SIZES_N.flatMap((n) => SIZES_B.map((b) => [n, b])))('kinship n=%i b=%i', async (n, b) => {
-    const K = randomSymmetric(n, 17 * n + b), X = randomArray(n * b, 19 * n + b);
+    const K = randomSymmetric(n, 17 * n + b),
+      X = randomArray(n * b, 19 * n + b);
     const ref = K.slice();
     refKinship(ref, n, X, b);
     await accumulateKinshipOn(runner, K, n, X, b);
     expect(maxAbsDiff(K, ref)).toBeLessThanOrEqual(tolerance(b, ref));
-    for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) if (K[k * n + i] !== K[i * n + k]) expect.fail(`K[${k}][${i}] != K[${i}][${k}]`);
+    for (let i = 0; i < n; i++)
+      for (let k = i + 1; k < n; k++)
+        if (K[k * n + i] !== K[i * n + k]) expect.fail(`K[${k}][${i}] != K[${i}][${k}]`);
   });
 });
 
@@ -40,17 +44,22 @@ describe('wasm GEMM on the default build', () => {
   const runner = LocalRunner.create();
 
   test('rotate and kinship match the reference (n=130, b=131)', async () => {
-    const n = 130, b = 131;
-    const U = randomArray(n * n, 1), X = randomArray(n * b, 2);
+    const n = 130,
+      b = 131;
+    const U = randomArray(n * n, 1),
+      X = randomArray(n * b, 2);
     const ref = refRotate(U, n, X, b);
     expect(maxAbsDiff(await rotateOn(runner, U, n, X, b), ref)).toBeLessThanOrEqual(tolerance(n, ref));
-    const K = new Float64Array(n * n), refK = new Float64Array(n * n);
+    const K = new Float64Array(n * n),
+      refK = new Float64Array(n * n);
     refKinship(refK, n, X, b);
     await accumulateKinshipOn(runner, K, n, X, b);
     expect(maxAbsDiff(K, refK)).toBeLessThanOrEqual(tolerance(b, refK));
   });
 
   test('rejects mismatched sizes', async () => {
-    await expect(rotateOn(runner, new Float64Array(4), 3, new Float64Array(3), 1)).rejects.toThrow(RangeError);
+    await expect(rotateOn(runner, new Float64Array(4), 3, new Float64Array(3), 1)).rejects.toThrow(
+      RangeError,
+    );
   });
 });

@@ -19,19 +19,29 @@ interface Built {
 }
 
 // Builds a table with the kernel exports on a main-thread runner (run takes a kernel name and its arguments).
-async function build(runner: LocalRunner, d: Float64Array, columns: Float64Array[], lMin = L_MIN, lMax = L_MAX): Promise<Built> {
+async function build(
+  runner: LocalRunner,
+  d: Float64Array,
+  columns: Float64Array[],
+  lMin = L_MIN,
+  lMax = L_MAX,
+): Promise<Built> {
   const n = d.length;
   const g = columns.length;
   const call = (name: keyof KernelExports, ...args: number[]) => runner.run([[name, args]]);
   const { arena } = runner;
   const f = await call('interpFunctionCount', g);
-  const pd = arena.allocF64(n), pairs = arena.allocF64(g * n), out = arena.allocF64(f);
-  const table = arena.alloc(await call('interpTableBytes', g, REGIONS)), scratch = arena.alloc(await call('interpScratchBytes', g));
+  const pd = arena.allocF64(n),
+    pairs = arena.allocF64(g * n),
+    out = arena.allocF64(f);
+  const table = arena.alloc(await call('interpTableBytes', g, REGIONS)),
+    scratch = arena.alloc(await call('interpScratchBytes', g));
   arena.f64(pd, n).set(d);
   const interleaved = arena.f64(pairs, g * n);
   columns.forEach((col, v) => col.forEach((x, i) => (interleaved[(v >> 1) * 2 * n + 2 * i + (v & 1)] = x)));
   const ok = (await call('interpBuild', table, n, pd, pairs, g, lMin, lMax, REGIONS, scratch)) !== 0;
-  const logMin = Math.log(lMin), width = Math.log(lMax / lMin) / REGIONS;
+  const logMin = Math.log(lMin),
+    width = Math.log(lMax / lMin) / REGIONS;
   return {
     ok,
     async values(lambda: number) {
@@ -42,9 +52,14 @@ async function build(runner: LocalRunner, d: Float64Array, columns: Float64Array
 }
 
 /** Float64 sums and their absolute scales in the table's layout: S_v1, S_v2, S_v3 for each column, then log|H|. */
-function reference(d: Float64Array, columns: Float64Array[], lambda: number): { value: number[]; scale: number[] } {
+function reference(
+  d: Float64Array,
+  columns: Float64Array[],
+  lambda: number,
+): { value: number[]; scale: number[] } {
   const g = columns.length;
-  const value = new Array<number>(3 * g + 1).fill(0), scale = new Array<number>(3 * g + 1).fill(0);
+  const value = new Array<number>(3 * g + 1).fill(0),
+    scale = new Array<number>(3 * g + 1).fill(0);
   d.forEach((di, i) => {
     const w = 1 / (lambda * di + 1);
     columns.forEach((col, v) => {
@@ -70,7 +85,13 @@ function spectrum(next: () => number, n: number, kind: Spectrum): Float64Array {
 }
 
 const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
-const CASES: Array<[n: number, g: number, kind: Spectrum]> = [[1, 2, 'spread'], [2, 4, 'zeros'], [7, 6, 'repeated'], [198, 12, 'zeros'], [1001, 10, 'spread']];
+const CASES: Array<[n: number, g: number, kind: Spectrum]> = [
+  [1, 2, 'spread'],
+  [2, 4, 'zeros'],
+  [7, 6, 'repeated'],
+  [198, 12, 'zeros'],
+  [1001, 10, 'spread'],
+];
 
 describe.each(flavours)('Chebyshev tables of the plan sums (%s build)', (flavour) => {
   test.each(CASES)('n=%i, %i columns, %s spectrum: within 5e-13 of the float64 sums', async (n, g, kind) => {
@@ -79,13 +100,21 @@ describe.each(flavours)('Chebyshev tables of the plan sums (%s build)', (flavour
     const d = spectrum(next, n, kind);
     // Columns like the plan's: products of normal vectors (mixed signs), a positive one, and the column of ones.
     const columns = Array.from({ length: g }, (_, v) => {
-      const a = normals(next, n), b = normals(next, n);
-      return v === g - 1 ? new Float64Array(n).fill(1) : Float64Array.from(a, (x, i) => (v % 3 === 0 ? x * x : x * (b[i]! + 0.5)));
+      const a = normals(next, n),
+        b = normals(next, n);
+      return v === g - 1
+        ? new Float64Array(n).fill(1)
+        : Float64Array.from(a, (x, i) => (v % 3 === 0 ? x * x : x * (b[i]! + 0.5)));
     });
     const table = await build(runner, d, columns);
     expect(table.ok).toBe(true);
-    const grid = Array.from({ length: REGIONS + 1 }, (_, r) => L_MIN * Math.exp((Math.log(L_MAX / L_MIN) / REGIONS) * r));
-    const random = Array.from({ length: 150 }, () => Math.exp(Math.log(L_MIN) + next() * Math.log(L_MAX / L_MIN)));
+    const grid = Array.from(
+      { length: REGIONS + 1 },
+      (_, r) => L_MIN * Math.exp((Math.log(L_MAX / L_MIN) / REGIONS) * r),
+    );
+    const random = Array.from({ length: 150 }, () =>
+      Math.exp(Math.log(L_MIN) + next() * Math.log(L_MAX / L_MIN)),
+    );
     let worst = 0;
     for (const lambda of [L_MIN, L_MAX, ...grid.slice(1, -1), ...random]) {
       const got = await table.values(lambda);

@@ -14,7 +14,12 @@ describe('banded kinship', () => {
     await Promise.all([one.close(), two.close()]);
   });
 
-  test.each([[7, [3]], [97, [5, 64]], [200, [33, 1, 130]], [257, [96, 17]]])('n=%i blocks %j: the resident sum, bit for bit', async (n, sizes) => {
+  test.each([
+    [7, [3]],
+    [97, [5, 64]],
+    [200, [33, 1, 130]],
+    [257, [96, 17]],
+  ])('n=%i blocks %j: the resident sum, bit for bit', async (n, sizes) => {
     const blocks = sizes.map((b, s) => randomArray(n * b, 11 * n + s));
     const reference = new Float64Array(n * n);
     for (let s = 0; s < sizes.length; s++) refKinship(reference, n, blocks[s]!, sizes[s]!);

@@ -7,16 +7,30 @@ import type { KinshipSession } from '../../../src/engines/engine.js';
 import { accumulateKinshipTs, TsEngine } from '../../../src/engines/ts/ts-engine.js';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
-import { accumulateKinshipOn, KINSHIP_TILE_ROWS, kinshipCallLists, mirrorUpper } from '../../../src/engines/wasm/ops.js';
+import {
+  accumulateKinshipOn,
+  KINSHIP_TILE_ROWS,
+  kinshipCallLists,
+  mirrorUpper,
+} from '../../../src/engines/wasm/ops.js';
 import type { KernelCall, KernelRunner } from '../../../src/engines/wasm/runner.js';
 import { splitRange } from '../../../src/engines/wasm/runner.js';
 import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
 import { KinshipAccumulator, prepareKinshipSnp } from '../../../src/kinship/kinship.js';
 import { seededRandom } from './reference.js';
-import { addDoubleDouble, foldDoubleDouble, zeroKinshipSum, type KinshipSum } from '../../../src/linalg/double-double.js';
+import {
+  addDoubleDouble,
+  foldDoubleDouble,
+  zeroKinshipSum,
+  type KinshipSum,
+} from '../../../src/linalg/double-double.js';
 
 /** Folds each block's partial (from `partial`, computed from zero) into a double-double sum; returns it rounded. */
-async function foldBlocks(n: number, blocks: number[], partial: (j0: number, b: number) => Promise<Float64Array>): Promise<Float64Array> {
+async function foldBlocks(
+  n: number,
+  blocks: number[],
+  partial: (j0: number, b: number) => Promise<Float64Array>,
+): Promise<Float64Array> {
   const sum: KinshipSum = zeroKinshipSum(n);
   let j0 = 0;
   for (const b of blocks) {
@@ -43,13 +57,19 @@ function preparedSnps(n: number, m: number, seed: number, kind: 1 | 2 = 1): Floa
 }
 
 /** Each block's full n x n GEMM from zero (rows split over the runner's slots), folded in double-double. */
-async function fullGemmKinship(runner: KernelRunner, n: number, X: Float64Array, blocks: number[]): Promise<Float64Array> {
+async function fullGemmKinship(
+  runner: KernelRunner,
+  n: number,
+  X: Float64Array,
+  blocks: number[],
+): Promise<Float64Array> {
   return foldBlocks(n, blocks, async (j0, b) => {
     const K = new Float64Array(n * n);
     const block = X.subarray(j0 * n, (j0 + b) * n);
     await runner.exclusive(async () => {
       const { arena } = runner;
-      const pK = arena.allocF64(n * n), pX = arena.allocF64(n * b);
+      const pK = arena.allocF64(n * n),
+        pX = arena.allocF64(n * b);
       arena.f64(pK, n * n).set(K);
       arena.f64(pX, n * b).set(block);
       const lists = splitRange(n, runner.slots, 4).map(([r0, r1], t): KernelCall[] => [
@@ -62,7 +82,12 @@ async function fullGemmKinship(runner: KernelRunner, n: number, X: Float64Array,
   });
 }
 
-async function sessionKinship(session: KinshipSession, n: number, X: Float64Array, blocks: number[]): Promise<Float64Array> {
+async function sessionKinship(
+  session: KinshipSession,
+  n: number,
+  X: Float64Array,
+  blocks: number[],
+): Promise<Float64Array> {
   let j0 = 0;
   for (const b of blocks) {
     // A scratch copy that is overwritten once add() resolves, as the SNP pass reuses its buffer.
@@ -86,7 +111,8 @@ function tsKinship(n: number, X: Float64Array, blocks: number[]): Float64Array {
 
 function expectSymmetric(K: Float64Array, n: number): void {
   for (let i = 0; i < n; i++)
-    for (let k = i + 1; k < n; k++) if (!Object.is(K[k * n + i], K[i * n + k])) expect.fail(`K[${k}][${i}] != K[${i}][${k}]`);
+    for (let k = i + 1; k < n; k++)
+      if (!Object.is(K[k * n + i], K[i * n + k])) expect.fail(`K[${k}][${i}] != K[${i}][${k}]`);
 }
 
 function expectClose(a: Float64Array, b: Float64Array, m: number): void {
@@ -116,30 +142,36 @@ describe('WASM kinship', () => {
     await Promise.all(pools.map((p) => p.close()));
   });
 
-  test.each(CASES)('n=%i blocks %j: resident session == full GEMM (bitwise) on 1, 2 and 3 threads, ~ TS engine', async (n, blocks) => {
-    const m = blocks.reduce((s, b) => s + b, 0);
-    const X = preparedSnps(n, m, 7 * n + m);
-    const full = await fullGemmKinship(LocalRunner.create(pools[0]!.flavour), n, X, blocks);
-    expectSymmetric(full, n); // the full GEMM was already symmetric: mirroring changes no bit
-    for (const pool of pools) {
-      const K = await sessionKinship(pool.startKinship(n), n, X, blocks);
-      expect(K).toEqual(full);
-      expectSymmetric(K, n);
-    }
-    expectClose(full, tsKinship(n, X, blocks), m);
-  });
+  test.each(CASES)(
+    'n=%i blocks %j: resident session == full GEMM (bitwise) on 1, 2 and 3 threads, ~ TS engine',
+    async (n, blocks) => {
+      const m = blocks.reduce((s, b) => s + b, 0);
+      const X = preparedSnps(n, m, 7 * n + m);
+      const full = await fullGemmKinship(LocalRunner.create(pools[0]!.flavour), n, X, blocks);
+      expectSymmetric(full, n); // the full GEMM was already symmetric: mirroring changes no bit
+      for (const pool of pools) {
+        const K = await sessionKinship(pool.startKinship(n), n, X, blocks);
+        expect(K).toEqual(full);
+        expectSymmetric(K, n);
+      }
+      expectClose(full, tsKinship(n, X, blocks), m);
+    },
+  );
 
-  test.each(CASES)('n=%i blocks %j: one-shot accumulateKinshipOn blocks folded in TS == resident session', async (n, blocks) => {
-    const m = blocks.reduce((s, b) => s + b, 0);
-    const X = preparedSnps(n, m, 11 * n + m, 2);
-    const runner = LocalRunner.create(pools[0]!.flavour);
-    const K = await foldBlocks(n, blocks, async (j0, b) => {
-      const partial = new Float64Array(n * n);
-      await accumulateKinshipOn(runner, partial, n, X.subarray(j0 * n, (j0 + b) * n), b);
-      return partial;
-    });
-    expect(K).toEqual(await sessionKinship(pools[1]!.startKinship(n), n, X, blocks));
-  });
+  test.each(CASES)(
+    'n=%i blocks %j: one-shot accumulateKinshipOn blocks folded in TS == resident session',
+    async (n, blocks) => {
+      const m = blocks.reduce((s, b) => s + b, 0);
+      const X = preparedSnps(n, m, 11 * n + m, 2);
+      const runner = LocalRunner.create(pools[0]!.flavour);
+      const K = await foldBlocks(n, blocks, async (j0, b) => {
+        const partial = new Float64Array(n * n);
+        await accumulateKinshipOn(runner, partial, n, X.subarray(j0 * n, (j0 + b) * n), b);
+        return partial;
+      });
+      expect(K).toEqual(await sessionKinship(pools[1]!.startKinship(n), n, X, blocks));
+    },
+  );
 
   test('every upper-triangle element is covered once and the work is balanced', () => {
     for (const n of [1, 95, 96, 97, 1500]) {
@@ -149,8 +181,11 @@ describe('WASM kinship', () => {
         const covered = new Uint8Array(n * n);
         const loads = lists.map((calls) =>
           calls.reduce((sum, [, args]) => {
-            const rows = args[0]!, cols = args[1]!, start = args[10]! / 8; // gemm(m, n, k, alpha, A.., B.., C, ...)
-            const r0 = Math.floor(start / n), c0 = start % n;
+            const rows = args[0]!,
+              cols = args[1]!,
+              start = args[10]! / 8; // gemm(m, n, k, alpha, A.., B.., C, ...)
+            const r0 = Math.floor(start / n),
+              c0 = start % n;
             if (c0 !== r0) expect.fail(`tile at row ${r0} starts in column ${c0}`);
             for (let r = r0; r < r0 + rows; r++) for (let c = c0; c < c0 + cols; c++) covered[r * n + c]!++;
             return sum + rows * cols;
@@ -169,11 +204,13 @@ describe('WASM kinship', () => {
     const pool = pools[1]!;
     const runner = pool['runner'] as KernelRunner;
     const n = 150;
-    const XA = preparedSnps(n, 90, 1), XB = preparedSnps(n, 70, 2);
+    const XA = preparedSnps(n, 90, 1),
+      XB = preparedSnps(n, 70, 2);
     const refA = await sessionKinship(pool.startKinship(n), n, XA, [40, 50]);
     const refB = await sessionKinship(pool.startKinship(n), n, XB, [30, 40]);
 
-    const A = pool.startKinship(n), B = pool.startKinship(n);
+    const A = pool.startKinship(n),
+      B = pool.startKinship(n);
     await A.add(XA.slice(0, 40 * n), 40);
     await B.add(XB.slice(0, 30 * n), 30); // moves A's sum out of shared memory
     // A retained region (like a scan plan) while B is resident: B's sum must move out below it, not be freed under it.
@@ -184,7 +221,8 @@ describe('WASM kinship', () => {
       return { mark, ptr };
     });
     // Scratch users through exclusive() beside a resident sum.
-    const X3 = preparedSnps(20, 5, 3), K3 = new Float64Array(400);
+    const X3 = preparedSnps(20, 5, 3),
+      K3 = new Float64Array(400);
     await A.add(XA.slice(40 * n), 50);
     await pool.accumulateKinship(K3, 20, X3, 5);
     await B.add(XB.slice(30 * n), 40);
@@ -211,9 +249,11 @@ describe('WASM kinship', () => {
   test('WasmEngine through KinshipAccumulator matches the TS engine, with an empty session giving zeros', async () => {
     const engine = await WasmEngine.create(2);
     try {
-      const n = 101, blocks = [33, 1, 66];
+      const n = 101,
+        blocks = [33, 1, 66];
       const X = preparedSnps(n, 100, 9);
-      const wasm = new KinshipAccumulator(engine, n), ts = new KinshipAccumulator(new TsEngine(), n);
+      const wasm = new KinshipAccumulator(engine, n),
+        ts = new KinshipAccumulator(new TsEngine(), n);
       let j0 = 0;
       for (const b of blocks) {
         await wasm.add(X.slice(j0 * n, (j0 + b) * n), b);
@@ -231,12 +271,18 @@ describe('WASM kinship', () => {
 
   test('kinship shards: the blocks summed in 1..4 sessions, merged in order, round to the one session bitwise', async () => {
     const pool = pools[1]!;
-    const n = 2 * KINSHIP_TILE_ROWS + 3, blocks = [20, 20, 7, 20, 13, 20, 1, 20];
-    const X = preparedSnps(n, blocks.reduce((s, b) => s + b, 0), 77);
+    const n = 2 * KINSHIP_TILE_ROWS + 3,
+      blocks = [20, 20, 7, 20, 13, 20, 1, 20];
+    const X = preparedSnps(
+      n,
+      blocks.reduce((s, b) => s + b, 0),
+      77,
+    );
     const starts = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
     const sessionSum = async (from: number, to: number) => {
       const session = pool.startKinship(n);
-      for (let k = from; k < to; k++) await session.add(X.subarray(starts[k]! * n, (starts[k]! + blocks[k]!) * n), blocks[k]!);
+      for (let k = from; k < to; k++)
+        await session.add(X.subarray(starts[k]! * n, (starts[k]! + blocks[k]!) * n), blocks[k]!);
       return session.finishSum();
     };
     const one = await sessionSum(0, blocks.length);
@@ -256,7 +302,8 @@ describe('WASM kinship', () => {
       const K = Float64Array.from({ length: n * n }, (_, i) => i);
       mirrorUpper(K, n);
       let wrong = 0;
-      for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) if (K[i * n + k] !== (i <= k ? i * n + k : k * n + i)) wrong++;
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < n; k++) if (K[i * n + k] !== (i <= k ? i * n + k : k * n + i)) wrong++;
       expect(wrong).toBe(0);
     }
   });

@@ -25,7 +25,10 @@ describe('TS and AssemblyScript layouts', () => {
   ] as const)('%s: same members, same numbers, slots 0..count-1 each used once', (name, tsLayout) => {
     const asLayout = assemblyEnum(source, name);
     expect(asLayout).toEqual({ ...tsLayout });
-    const slots = Object.entries(tsLayout).filter(([k]) => k !== 'count').map(([, v]) => v).sort((a, b) => a - b);
+    const slots = Object.entries(tsLayout)
+      .filter(([k]) => k !== 'count')
+      .map(([, v]) => v)
+      .sort((a, b) => a - b);
     expect(slots).toEqual(Array.from({ length: tsLayout.count }, (_, k) => k));
   });
 });

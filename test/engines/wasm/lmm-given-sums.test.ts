@@ -11,9 +11,16 @@ import { DEFAULT_LAMBDA_SEARCH, lambdaGrid } from '../../../src/model/settings.j
 import { fitNullModel } from '../../../src/stats/null-model.js';
 import { normals, rng } from '../../helpers/random.js';
 
-function unit(n: number, nCvt: number, b: number, seed: number): { plans: ScanPlan[]; rotated: Float64Array } {
+function unit(
+  n: number,
+  nCvt: number,
+  b: number,
+  seed: number,
+): { plans: ScanPlan[]; rotated: Float64Array } {
   const next = rng(seed);
-  const eigenvalues = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 0 : 0.02 + 4 * next() * next())).sort();
+  const eigenvalues = Float64Array.from({ length: n }, (_, i) =>
+    i === 0 ? 0 : 0.02 + 4 * next() * next(),
+  ).sort();
   const w = normals(next, n * nCvt);
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!;
   const rotated = normals(next, n * b);
@@ -21,8 +28,15 @@ function unit(n: number, nCvt: number, b: number, seed: number): { plans: ScanPl
     const e = normals(next, n);
     const y = Float64Array.from(e, (v, i) => v * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!);
     return {
-      n, nCvt, eigenvalues, eigenvectors: new Float64Array(0), rotatedCovariates: w, rotatedPhenotype: y,
-      nullModel: fitNullModel(eigenvalues, w, y, nCvt), testMode: 4, search: DEFAULT_LAMBDA_SEARCH,
+      n,
+      nCvt,
+      eigenvalues,
+      eigenvectors: new Float64Array(0),
+      rotatedCovariates: w,
+      rotatedPhenotype: y,
+      nullModel: fitNullModel(eigenvalues, w, y, nCvt),
+      testMode: 4,
+      search: DEFAULT_LAMBDA_SEARCH,
     };
   });
   return { plans, rotated };
@@ -41,8 +55,9 @@ function hostSums(plan: ScanPlan, rotated: Float64Array, b: number): Float64Arra
         let s = 0;
         for (let i = 0; i < n; i++) {
           const x = rotated[j * n + i]!;
-          const other = k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x : plan.rotatedPhenotype[i]!;
-          s += (x * other) * weights[i * q + t]!;
+          const other =
+            k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x : plan.rotatedPhenotype[i]!;
+          s += x * other * weights[i * q + t]!;
         }
         out[(j * (nCvt + 2) + k) * q + t] = s;
       }
@@ -53,21 +68,32 @@ function hostSums(plan: ScanPlan, rotated: Float64Array, b: number): Float64Arra
 
 const flavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
 
-test.each([[5, 1, 1], [33, 2, 37], [130, 3, 33]])('n=%i c=%i b=%i: given float64 sums == own grid product, bitwise (resident and grouped)', async (n, nCvt, b) => {
-  const { plans, rotated } = unit(n, nCvt, b, 11 * n + b);
-  const sums = plans.map((plan) => hostSums(plan, rotated, b));
-  for (const budget of [undefined, 1]) {
-    const own = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
-    const given = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
-    const want = await own.test(rotated, b);
-    const got = await given.test(rotated, b, sums);
-    await own.release();
-    await given.release();
-    expect(got).toEqual(want);
-    // The sums are really read: zeroed sums change the REML lambdas.
-    const zeroed = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
-    const broken = await zeroed.test(rotated, b, sums.map((s) => new Float64Array(s.length)));
-    await zeroed.release();
-    expect(broken[0]!.lambdaRemle).not.toEqual(want[0]!.lambdaRemle);
-  }
-});
+test.each([
+  [5, 1, 1],
+  [33, 2, 37],
+  [130, 3, 33],
+])(
+  'n=%i c=%i b=%i: given float64 sums == own grid product, bitwise (resident and grouped)',
+  async (n, nCvt, b) => {
+    const { plans, rotated } = unit(n, nCvt, b, 11 * n + b);
+    const sums = plans.map((plan) => hostSums(plan, rotated, b));
+    for (const budget of [undefined, 1]) {
+      const own = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
+      const given = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
+      const want = await own.test(rotated, b);
+      const got = await given.test(rotated, b, sums);
+      await own.release();
+      await given.release();
+      expect(got).toEqual(want);
+      // The sums are really read: zeroed sums change the REML lambdas.
+      const zeroed = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
+      const broken = await zeroed.test(
+        rotated,
+        b,
+        sums.map((s) => new Float64Array(s.length)),
+      );
+      await zeroed.release();
+      expect(broken[0]!.lambdaRemle).not.toEqual(want[0]!.lambdaRemle);
+    }
+  },
+);

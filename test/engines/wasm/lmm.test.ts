@@ -41,7 +41,8 @@ function randomPlan(spec: PlanSpec, mode: LmmTestMode, b: number): { plan: ScanP
   const next = rng(seed);
   const eigenvalues = Float64Array.from({ length: n }, () => 0.02 + 4 * next() * next());
   if (spectrum !== 'spread') eigenvalues[0] = 0;
-  if (spectrum === 'repeated') for (let i = 1; i < n; i++) eigenvalues[i] = i % 3 === 0 ? 1.5 : eigenvalues[i]! > 1 ? 1 : 0.25;
+  if (spectrum === 'repeated')
+    for (let i = 1; i < n; i++) eigenvalues[i] = i % 3 === 0 ? 1.5 : eigenvalues[i]! > 1 ? 1 : 0.25;
   eigenvalues.sort();
   const w = normals(next, n * nCvt);
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!; // an intercept, rotated
@@ -54,8 +55,15 @@ function randomPlan(spec: PlanSpec, mode: LmmTestMode, b: number): { plan: ScanP
   }
   const nullModel = fitNullModel(eigenvalues, w, y, nCvt);
   const plan: ScanPlan = {
-    n, nCvt, eigenvalues, eigenvectors: new Float64Array(0), rotatedCovariates: w, rotatedPhenotype: y,
-    nullModel, testMode: mode, search: DEFAULT_LAMBDA_SEARCH,
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: new Float64Array(0),
+    rotatedCovariates: w,
+    rotatedPhenotype: y,
+    nullModel,
+    testMode: mode,
+    search: DEFAULT_LAMBDA_SEARCH,
   };
   return { plan, rotated };
 }
@@ -76,10 +84,15 @@ function interpolatedDifferences(wasm: SnpResultBlock, ts: SnpResultBlock): stri
     const noisyRemle = ts.lambdaRemle[j]! < NOISY_LAMBDA && wasm.lambdaRemle[j]! < NOISY_LAMBDA;
     const noisyMle = ts.lambdaMle[j]! < NOISY_LAMBDA && wasm.lambdaMle[j]! < NOISY_LAMBDA;
     const check = (key: keyof SnpResultBlock, noisy: boolean, scale: (x: number) => number) => {
-      const a = scale(wasm[key][j]!), t = scale(ts[key][j]!);
-      const ok = Object.is(a, t) || (key.startsWith('lambda') && noisy
-        ? Math.abs(wasm[key][j]! - ts[key][j]!) <= 1e-6
-        : key.startsWith('p') ? Math.abs(a - t) <= (noisy ? 1e-4 : 1e-6) : close(a, t, noisy ? 1e-4 : 1e-6));
+      const a = scale(wasm[key][j]!),
+        t = scale(ts[key][j]!);
+      const ok =
+        Object.is(a, t) ||
+        (key.startsWith('lambda') && noisy
+          ? Math.abs(wasm[key][j]! - ts[key][j]!) <= 1e-6
+          : key.startsWith('p')
+            ? Math.abs(a - t) <= (noisy ? 1e-4 : 1e-6)
+            : close(a, t, noisy ? 1e-4 : 1e-6));
       if (!ok) bad.push(`${key}[${j}] wasm ${wasm[key][j]} ts ${ts[key][j]}`);
     };
     for (const key of ['beta', 'se', 'lambdaRemle'] as const) check(key, noisyRemle, (x) => x);
@@ -97,18 +110,23 @@ function differences(wasm: SnpResultBlock, ts: SnpResultBlock, sums: CovariateSu
   const bad: string[] = [];
   for (let j = 0; j < ts.beta.length; j++) {
     for (const key of ['beta', 'se', 'lambdaRemle', 'lambdaMle', 'pWald', 'pScore'] as const) {
-      if (!Object.is(wasm[key][j], ts[key][j])) bad.push(`${key}[${j}] wasm ${wasm[key][j]} ts ${ts[key][j]}`);
+      if (!Object.is(wasm[key][j], ts[key][j]))
+        bad.push(`${key}[${j}] wasm ${wasm[key][j]} ts ${ts[key][j]}`);
     }
-    if (!close(wasm.logLikH1[j]!, ts.logLikH1[j]!, 1e-9)) bad.push(`logLikH1[${j}] wasm ${wasm.logLikH1[j]} ts ${ts.logLikH1[j]}`);
-    const a = -Math.log10(wasm.pLrt[j]!), t = -Math.log10(ts.pLrt[j]!);
-    if (!(Object.is(a, t) || Math.abs(a - t) <= 1e-9)) bad.push(`pLrt[${j}] wasm ${wasm.pLrt[j]} ts ${ts.pLrt[j]}`);
+    if (!close(wasm.logLikH1[j]!, ts.logLikH1[j]!, 1e-9))
+      bad.push(`logLikH1[${j}] wasm ${wasm.logLikH1[j]} ts ${ts.logLikH1[j]}`);
+    const a = -Math.log10(wasm.pLrt[j]!),
+      t = -Math.log10(ts.pLrt[j]!);
+    if (!(Object.is(a, t) || Math.abs(a - t) <= 1e-9))
+      bad.push(`pLrt[${j}] wasm ${wasm.pLrt[j]} ts ${ts.pLrt[j]}`);
   }
   return bad;
 }
 
 /** How many of the oracle's lambdas are below 1e-3 (the noisy regime) and how many are NaN. */
 function regimes(ts: SnpResultBlock): { low: number; nan: number } {
-  let low = 0, nan = 0;
+  let low = 0,
+    nan = 0;
   for (const l of [...ts.lambdaRemle, ...ts.lambdaMle]) {
     if (l < 1e-3) low++;
     if (Number.isNaN(l)) nan++;
@@ -117,7 +135,13 @@ function regimes(ts: SnpResultBlock): { low: number; nan: number } {
 }
 
 /** Tests a block against one plan loaded for this call only. */
-async function scanOnce(runner: KernelRunner, plan: ScanPlan, rotated: Float64Array, b: number, sums?: CovariateSums): Promise<SnpResultBlock> {
+async function scanOnce(
+  runner: KernelRunner,
+  plan: ScanPlan,
+  rotated: Float64Array,
+  b: number,
+  sums?: CovariateSums,
+): Promise<SnpResultBlock> {
   const loaded = new ResidentLmmPlans(runner, [plan], sums);
   try {
     return (await loaded.test(rotated, b))[0]!;
@@ -128,60 +152,96 @@ async function scanOnce(runner: KernelRunner, plan: ScanPlan, rotated: Float64Ar
 
 const flavours = relaxedSimdSupported() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
 const SUMS: CovariateSums[] = ['direct', 'interpolated'];
-const SHAPES: Array<[n: number, nCvt: number]> = [[4, 1], [7, 2], [33, 3], [130, 1], [257, 2]];
+const SHAPES: Array<[n: number, nCvt: number]> = [
+  [4, 1],
+  [7, 2],
+  [33, 3],
+  [130, 1],
+  [257, 2],
+];
 const BLOCKS = [1, 3, 130];
 
-describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))('wasm LMM tests (%s build, %s sums, main thread)', (flavour, sums) => {
-  const runner = LocalRunner.create(flavour);
+describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
+  'wasm LMM tests (%s build, %s sums, main thread)',
+  (flavour, sums) => {
+    const runner = LocalRunner.create(flavour);
 
-  test.each(SHAPES.flatMap(([n, c]) => BLOCKS.map((b) => [n, c, b])))('n=%i c=%i b=%i, -lmm 4', async (n, nCvt, b) => {
-    const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue: 2, spectrum: 'zero', seed: 97 * n + 7 * nCvt + b }, 4, b);
-    const ts = testRotatedBlock(plan, rotated, b);
-    const wasm = await scanOnce(runner, plan, rotated, b, sums);
-    expect(differences(wasm, ts, sums)).toEqual([]);
-  });
+    test.each(SHAPES.flatMap(([n, c]) => BLOCKS.map((b) => [n, c, b])))(
+      'n=%i c=%i b=%i, -lmm 4',
+      async (n, nCvt, b) => {
+        const { plan, rotated } = randomPlan(
+          { n, nCvt, lambdaTrue: 2, spectrum: 'zero', seed: 97 * n + 7 * nCvt + b },
+          4,
+          b,
+        );
+        const ts = testRotatedBlock(plan, rotated, b);
+        const wasm = await scanOnce(runner, plan, rotated, b, sums);
+        expect(differences(wasm, ts, sums)).toEqual([]);
+      },
+    );
 
-  test.each([1, 2, 3, 9] as LmmTestMode[])('-lmm %i leaves the other statistics NaN as the oracle does', async (mode) => {
-    const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 5 + mode }, mode, 3);
-    const ts = testRotatedBlock(plan, rotated, 3);
-    const wasm = await scanOnce(runner, plan, rotated, 3, sums);
-    expect(differences(wasm, ts, sums)).toEqual([]);
-  });
+    test.each([1, 2, 3, 9] as LmmTestMode[])(
+      '-lmm %i leaves the other statistics NaN as the oracle does',
+      async (mode) => {
+        const { plan, rotated } = randomPlan(
+          { n: 130, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 5 + mode },
+          mode,
+          3,
+        );
+        const ts = testRotatedBlock(plan, rotated, 3);
+        const wasm = await scanOnce(runner, plan, rotated, 3, sums);
+        expect(differences(wasm, ts, sums)).toEqual([]);
+      },
+    );
 
-  test('the noisy low-lambda regime is exercised and matches within the mode\'s rules', async () => {
-    let low = 0;
-    for (const seed of [1, 2, 3]) {
-      const { plan, rotated } = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 0.02, spectrum: 'zero', seed: 500 + seed }, 4, 130);
-      const ts = testRotatedBlock(plan, rotated, 130);
-      low += regimes(ts).low;
-      expect(differences(await scanOnce(runner, plan, rotated, 130, sums), ts, sums)).toEqual([]);
-    }
-    expect(low).toBeGreaterThan(20);
-  });
+    test("the noisy low-lambda regime is exercised and matches within the mode's rules", async () => {
+      let low = 0;
+      for (const seed of [1, 2, 3]) {
+        const { plan, rotated } = randomPlan(
+          { n: 257, nCvt: 2, lambdaTrue: 0.02, spectrum: 'zero', seed: 500 + seed },
+          4,
+          130,
+        );
+        const ts = testRotatedBlock(plan, rotated, 130);
+        low += regimes(ts).low;
+        expect(differences(await scanOnce(runner, plan, rotated, 130, sums), ts, sums)).toEqual([]);
+      }
+      expect(low).toBeGreaterThan(20);
+    });
 
-  test('the mode is in force: interpolated and direct sums give different last bits, direct ones the oracle\'s', async () => {
-    const { plan, rotated } = randomPlan({ n: 130, nCvt: 2, lambdaTrue: 1.5, spectrum: 'spread', seed: 77 }, 4, 40);
-    const ts = testRotatedBlock(plan, rotated, 40);
-    const wasm = await scanOnce(runner, plan, rotated, 40, sums);
-    const bitwise = (['lambdaRemle', 'lambdaMle', 'beta', 'se'] as const).every((key) => wasm[key].every((v, j) => Object.is(v, ts[key][j])));
-    expect(bitwise).toBe(sums === 'direct');
-  });
+    test("the mode is in force: interpolated and direct sums give different last bits, direct ones the oracle's", async () => {
+      const { plan, rotated } = randomPlan(
+        { n: 130, nCvt: 2, lambdaTrue: 1.5, spectrum: 'spread', seed: 77 },
+        4,
+        40,
+      );
+      const ts = testRotatedBlock(plan, rotated, 40);
+      const wasm = await scanOnce(runner, plan, rotated, 40, sums);
+      const bitwise = (['lambdaRemle', 'lambdaMle', 'beta', 'se'] as const).every((key) =>
+        wasm[key].every((v, j) => Object.is(v, ts[key][j])),
+      );
+      expect(bitwise).toBe(sums === 'direct');
+    });
 
-  test.each([
-    ['no genetic signal (lambda at 1e-5)', 0, 'spread'],
-    ['strong genetic signal (large lambda)', 1e5, 'spread'],
-    ['one zero eigenvalue', 3, 'zero'],
-    ['repeated eigenvalues', 0.5, 'repeated'],
-  ] as Array<[string, number, Spectrum]>)('%s', async (_label, lambdaTrue, spectrum) => {
-    for (const [n, nCvt] of [[33, 1], [257, 3]] as const) {
-      const b = 130;
-      const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue, spectrum, seed: 1000 + n + nCvt }, 4, b);
-      const ts = testRotatedBlock(plan, rotated, b);
-      const wasm = await scanOnce(runner, plan, rotated, b, sums);
-      expect(differences(wasm, ts, sums)).toEqual([]);
-    }
-  });
-});
+    test.each([
+      ['no genetic signal (lambda at 1e-5)', 0, 'spread'],
+      ['strong genetic signal (large lambda)', 1e5, 'spread'],
+      ['one zero eigenvalue', 3, 'zero'],
+      ['repeated eigenvalues', 0.5, 'repeated'],
+    ] as Array<[string, number, Spectrum]>)('%s', async (_label, lambdaTrue, spectrum) => {
+      for (const [n, nCvt] of [
+        [33, 1],
+        [257, 3],
+      ] as const) {
+        const b = 130;
+        const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue, spectrum, seed: 1000 + n + nCvt }, 4, b);
+        const ts = testRotatedBlock(plan, rotated, b);
+        const wasm = await scanOnce(runner, plan, rotated, b, sums);
+        expect(differences(wasm, ts, sums)).toEqual([]);
+      }
+    });
+  },
+);
 
 describe('wasm LMM tests on the pool', () => {
   let two: WasmPool;
@@ -209,37 +269,64 @@ describe('wasm LMM tests on the pool', () => {
 
   // Traits of one set of individuals: same eigenvalues and covariates, a phenotype each (one with no genetic
   // signal, one near the upper grid end), and a trait-free call in between that must not disturb the resident plans.
-  function traitPlans(n: number, nCvt: number, b: number, seed: number): { plans: ScanPlan[]; rotated: Float64Array } {
+  function traitPlans(
+    n: number,
+    nCvt: number,
+    b: number,
+    seed: number,
+  ): { plans: ScanPlan[]; rotated: Float64Array } {
     const base = randomPlan({ n, nCvt, lambdaTrue: 1, spectrum: 'zero', seed }, 4, b);
     const plans = [0, 1e4, 0.3, 2, 7].map((lambdaTrue, t) => {
       const next = rng(seed * 31 + t);
       const e = normals(next, n);
-      const y = Float64Array.from(e, (v, i) => v * Math.sqrt(lambdaTrue * base.plan.eigenvalues[i]! + 1) + 0.2 * t * base.plan.rotatedCovariates[i]! + (t === 3 && b > 2 ? 0.4 * base.rotated[2 * n + i]! : 0));
-      return { ...base.plan, rotatedPhenotype: y, nullModel: fitNullModel(base.plan.eigenvalues, base.plan.rotatedCovariates, y, nCvt) };
+      const y = Float64Array.from(
+        e,
+        (v, i) =>
+          v * Math.sqrt(lambdaTrue * base.plan.eigenvalues[i]! + 1) +
+          0.2 * t * base.plan.rotatedCovariates[i]! +
+          (t === 3 && b > 2 ? 0.4 * base.rotated[2 * n + i]! : 0),
+      );
+      return {
+        ...base.plan,
+        rotatedPhenotype: y,
+        nullModel: fitNullModel(base.plan.eigenvalues, base.plan.rotatedCovariates, y, nCvt),
+      };
     });
     return { plans, rotated: base.rotated };
   }
 
-  test.each([[33, 1, 1], [131, 3, 37], [257, 2, 130]])('traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups)', async (n, nCvt, b) => {
-    const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
-    const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
-    const unit = two.loadPlans(plans);
-    const batched = await unit.test(rotated, b);
-    const otherUnit = two.loadPlans([other.plan]);
-    await otherUnit.test(other.rotated, 3);
-    await otherUnit.release();
-    const again = await unit.test(rotated, b);
-    await unit.release();
-    // A budget of one plan forces groups of one, rebuilt every call, with direct sums (no lambda tables to rebuild).
-    const grouped = await new ResidentLmmPlans(LocalRunner.create(two.flavour), plans, 'interpolated', 1).test(rotated, b);
-    expect(batched).toHaveLength(plans.length);
-    plans.forEach((plan, t) => {
-      const ts = testRotatedBlock(plan, rotated, b);
-      expect(differences(batched[t]!, ts, 'interpolated')).toEqual([]);
-      expect(again[t]).toEqual(batched[t]);
-      expect(differences(grouped[t]!, ts, 'direct')).toEqual([]);
-    });
-  });
+  test.each([
+    [33, 1, 1],
+    [131, 3, 37],
+    [257, 2, 130],
+  ])(
+    'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups)',
+    async (n, nCvt, b) => {
+      const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
+      const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
+      const unit = two.loadPlans(plans);
+      const batched = await unit.test(rotated, b);
+      const otherUnit = two.loadPlans([other.plan]);
+      await otherUnit.test(other.rotated, 3);
+      await otherUnit.release();
+      const again = await unit.test(rotated, b);
+      await unit.release();
+      // A budget of one plan forces groups of one, rebuilt every call, with direct sums (no lambda tables to rebuild).
+      const grouped = await new ResidentLmmPlans(
+        LocalRunner.create(two.flavour),
+        plans,
+        'interpolated',
+        1,
+      ).test(rotated, b);
+      expect(batched).toHaveLength(plans.length);
+      plans.forEach((plan, t) => {
+        const ts = testRotatedBlock(plan, rotated, b);
+        expect(differences(batched[t]!, ts, 'interpolated')).toEqual([]);
+        expect(again[t]).toEqual(batched[t]);
+        expect(differences(grouped[t]!, ts, 'direct')).toEqual([]);
+      });
+    },
+  );
 
   test('rejects a block of the wrong size', async () => {
     const { plan, rotated } = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 1, spectrum: 'zero', seed: 3 }, 4, 3);

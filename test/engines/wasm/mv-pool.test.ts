@@ -15,7 +15,8 @@ function scenario(seed: number, n: number, d: number, c: number, b: number, mode
   const data = randomData(rng, n, d, c);
   const rotated = Float64Array.from({ length: b * n }, () => rng.normal());
   // Some SNPs tied to trait 1 (the Newton path), one constant column.
-  for (let j = 1; j < b; j += 4) for (let k = 0; k < n; k++) rotated[j * n + k] = 2 * data.Y[k] + rng.normal();
+  for (let j = 1; j < b; j += 4)
+    for (let k = 0; k < n; k++) rotated[j * n + k] = 2 * data.Y[k] + rng.normal();
   if (b > 2) rotated.fill(0.5, 2 * n, 3 * n);
   const model: MvScanModel = { data, nullModel: fitMvNull(data, search), mode };
   return { model, rotated, b };
@@ -38,13 +39,22 @@ describe('multivariate LMM on worker threads', () => {
   });
 
   // Awkward sizes: odd n, b not a multiple of the ranges, a single SNP, d = 2..4, every mode.
-  const cases = [[29, 2, 1, 13, 4], [17, 3, 2, 7, 1], [11, 4, 2, 5, 2], [6, 2, 3, 1, 3], [33, 3, 1, 26, 4]] as const;
-  it.each(cases)('n = %i, d = %i, c = %i, b = %i, -lmm %i: the oracle bit for bit', async (n, d, c, b, mode) => {
-    const s = scenario(1000 * n + 10 * d + c, n, d, c, b, mode);
-    const expected = scanMvBlock(s.model, s.rotated, b);
-    const pooled = await pool.scan(s.model, s.rotated, b);
-    expect(columns(pooled)).toEqual(columns(expected));
-  });
+  const cases = [
+    [29, 2, 1, 13, 4],
+    [17, 3, 2, 7, 1],
+    [11, 4, 2, 5, 2],
+    [6, 2, 3, 1, 3],
+    [33, 3, 1, 26, 4],
+  ] as const;
+  it.each(cases)(
+    'n = %i, d = %i, c = %i, b = %i, -lmm %i: the oracle bit for bit',
+    async (n, d, c, b, mode) => {
+      const s = scenario(1000 * n + 10 * d + c, n, d, c, b, mode);
+      const expected = scanMvBlock(s.model, s.rotated, b);
+      const pooled = await pool.scan(s.model, s.rotated, b);
+      expect(columns(pooled)).toEqual(columns(expected));
+    },
+  );
 
   it('every engine answers testMultivariate with the oracle block', async () => {
     const s = scenario(5, 21, 3, 2, 9, 4);

@@ -16,17 +16,27 @@ describe('WasmPool', () => {
     await Promise.all([one.close(), two.close()]);
   });
 
-  test.each([[33, 3], [257, 130], [130, 1]])('rotate n=%i b=%i: 2 threads == 1 thread == main thread', async (n, b) => {
-    const U = randomArray(n * n, n), X = randomArray(n * b, b + 1000);
+  test.each([
+    [33, 3],
+    [257, 130],
+    [130, 1],
+  ])('rotate n=%i b=%i: 2 threads == 1 thread == main thread', async (n, b) => {
+    const U = randomArray(n * n, n),
+      X = randomArray(n * b, b + 1000);
     const [r1, r2] = await Promise.all([one.rotate(U, n, X, b), two.rotate(U, n, X, b)]);
     expect(r2).toEqual(r1);
     expect(await rotateOn(LocalRunner.create(one.flavour), U, n, X, b)).toEqual(r1);
     expect(maxAbsDiff(r1, refRotate(U, n, X, b))).toBeLessThan(1e-13 * n * 10);
   });
 
-  test.each([[257, 130], [7, 3]])('kinship n=%i b=%i: 2 threads == 1 thread', async (n, b) => {
+  test.each([
+    [257, 130],
+    [7, 3],
+  ])('kinship n=%i b=%i: 2 threads == 1 thread', async (n, b) => {
     const X = randomArray(n * b, 2 * n + b);
-    const K1 = randomArray(n * n, 3), K2 = K1.slice(), K3 = K1.slice();
+    const K1 = randomArray(n * n, 3),
+      K2 = K1.slice(),
+      K3 = K1.slice();
     await one.accumulateKinship(K1, n, X, b);
     await two.accumulateKinship(K2, n, X, b);
     await accumulateKinshipOn(LocalRunner.create(one.flavour), K3, n, X, b);
@@ -44,7 +54,8 @@ describe('WasmPool', () => {
   });
 
   test('concurrent calls on one pool are serialised, not interleaved', async () => {
-    const n = 130, b = 130;
+    const n = 130,
+      b = 130;
     const U = randomArray(n * n, 1);
     const blocks = [0, 1, 2, 3].map((s) => randomArray(n * b, 50 + s));
     const results = await Promise.all(blocks.map((X) => two.rotate(U, n, X, b)));

@@ -8,8 +8,14 @@ import { maxAbsDiff, randomArray, refRotate } from './reference.js';
 describe('rotateOn in column strips', () => {
   const runner = LocalRunner.create();
 
-  test.each([[33, 3], [130, 1], [257, 130], [101, 7]])('n=%i b=%i: every strip width gives the whole-U result', async (n, b) => {
-    const U = randomArray(n * n, 7 * n + b), X = randomArray(n * b, b + 300);
+  test.each([
+    [33, 3],
+    [130, 1],
+    [257, 130],
+    [101, 7],
+  ])('n=%i b=%i: every strip width gives the whole-U result', async (n, b) => {
+    const U = randomArray(n * n, 7 * n + b),
+      X = randomArray(n * b, b + 300);
     const whole = await rotateOn(runner, U, n, X, b);
     expect(8 * n * n).toBeLessThanOrEqual(ROTATE_WINDOW_BYTES); // so `whole` took the ordinary path
     // Strips of 4 columns, of 12, and of the widest multiple of 4 below n (a narrow last strip).

@@ -20,8 +20,12 @@ describe.skipIf(gpu === null)('acquireGpu', () => {
   });
 
   it('throws a GpuError with the compiler message for a WGSL syntax error', async () => {
-    await expect(gpu!.createPipeline('broken', '@compute @workgroup_size(1) fn main( {')).rejects.toThrow(GpuError);
-    await expect(gpu!.createPipeline('broken', '@compute @workgroup_size(1) fn main( {')).rejects.toThrow(/pipeline broken.*validation/);
+    await expect(gpu!.createPipeline('broken', '@compute @workgroup_size(1) fn main( {')).rejects.toThrow(
+      GpuError,
+    );
+    await expect(gpu!.createPipeline('broken', '@compute @workgroup_size(1) fn main( {')).rejects.toThrow(
+      /pipeline broken.*validation/,
+    );
   });
 
   it('throws for a pipeline that breaks a device limit (workgroup larger than granted)', async () => {
@@ -42,7 +46,13 @@ describe.skipIf(gpu === null)('acquireGpu', () => {
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: uniformOnly } }] }));
+        pass.setBindGroup(
+          0,
+          device.createBindGroup({
+            layout: pipeline.getBindGroupLayout(0),
+            entries: [{ binding: 0, resource: { buffer: uniformOnly } }],
+          }),
+        );
         pass.dispatchWorkgroups(1);
         pass.end();
         device.queue.submit([encoder.finish()]);

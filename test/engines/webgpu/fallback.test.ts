@@ -39,5 +39,12 @@ it('explicit webgpu: a lost device is an error, never a silent switch', async ()
   const n = 9;
   const u = randomOrthogonal(n, random);
   engine.gpu.destroy();
-  await expect(engine.rotate(u, n, Float64Array.from({ length: n }, () => random()), 1)).rejects.toThrow(/destroyed|GPU/);
+  await expect(
+    engine.rotate(
+      u,
+      n,
+      Float64Array.from({ length: n }, () => random()),
+      1,
+    ),
+  ).rejects.toThrow(/destroyed|GPU/);
 });

@@ -61,7 +61,12 @@ export function randomBlock(n: number, b: number, kind: GenotypeKind, random: ()
 }
 
 /** Float64 reference of the rotation and the per-output scale sum_i |U_ik x_ji| that bounds its error. */
-export function referenceRotate(u: Float64Array, n: number, block: Float64Array, b: number): { value: Float64Array; scale: Float64Array } {
+export function referenceRotate(
+  u: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+): { value: Float64Array; scale: Float64Array } {
   const value = new Float64Array(b * n);
   const scale = new Float64Array(b * n);
   for (let j = 0; j < b; j++) {
@@ -78,7 +83,11 @@ export function referenceRotate(u: Float64Array, n: number, block: Float64Array,
 }
 
 /** Float64 reference of K = X^T X over a SNP-major block and the scale sum_j |x_ji x_jk|. */
-export function referenceKinship(n: number, block: Float64Array, b: number): { value: Float64Array; scale: Float64Array } {
+export function referenceKinship(
+  n: number,
+  block: Float64Array,
+  b: number,
+): { value: Float64Array; scale: Float64Array } {
   const value = new Float64Array(n * n);
   const scale = new Float64Array(n * n);
   for (let j = 0; j < b; j++) {

@@ -1,6 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpuKinship } from '../../../src/engines/webgpu/kinship.js';
-import { acquireTestGpu, maxScaledError, randomBlock, referenceKinship, seededRandom, type GenotypeKind } from './helpers.js';
+import {
+  acquireTestGpu,
+  maxScaledError,
+  randomBlock,
+  referenceKinship,
+  seededRandom,
+  type GenotypeKind,
+} from './helpers.js';
 
 const gpu = await acquireTestGpu();
 afterAll(() => gpu?.destroy());

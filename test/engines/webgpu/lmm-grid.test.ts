@@ -1,5 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuLmmGrid, gridWeightColumns, gridWeights, type PendingGrid } from '../../../src/engines/webgpu/lmm-grid.js';
+import {
+  GpuLmmGrid,
+  gridWeightColumns,
+  gridWeights,
+  type PendingGrid,
+} from '../../../src/engines/webgpu/lmm-grid.js';
 import { GpuRotator } from '../../../src/engines/webgpu/rotate.js';
 import { GridSlopes } from '../../../src/stats/grid-slopes.js';
 import { MixedModelLikelihood } from '../../../src/stats/likelihood.js';
@@ -53,7 +58,8 @@ function referenceSums(plan: RandomPlan, block: Float64Array, b: number, weights
         let a = 0;
         for (let i = 0; i < n; i++) {
           const x = block[j * n + i]!;
-          const other = k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x : plan.rotatedPhenotype[i]!;
+          const other =
+            k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x : plan.rotatedPhenotype[i]!;
           const term = x * other * weights[i * q + t]!;
           s += term;
           a += Math.abs(term);
@@ -70,7 +76,12 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
   const grid = lambdaGrid(DEFAULT_LAMBDA_SEARCH);
   const q = gridWeightColumns(grid.length);
 
-  for (const [n, nCvt] of [[1, 1], [7, 1], [33, 3], [130, 2]] as const) {
+  for (const [n, nCvt] of [
+    [1, 1],
+    [7, 1],
+    [33, 3],
+    [130, 2],
+  ] as const) {
     it(`n=${n}, c=${nCvt}: b = 1, 5, 67 (not a multiple of the workgroup)`, async () => {
       const random = seededRandom(500 + n * 7 + nCvt);
       const plan = randomPlan(n, nCvt, random);
@@ -102,7 +113,10 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
     const b = 23;
     const block = randomRotated(n, b, random);
     const whole = new GpuLmmGrid(gpu!, plan, grid);
-    const tiled = new GpuLmmGrid(gpu!, plan, grid, { maxWorkgroupsPerDimension: 3, maxBindingBytes: 8 * 4 * q * 5 });
+    const tiled = new GpuLmmGrid(gpu!, plan, grid, {
+      maxWorkgroupsPerDimension: 3,
+      maxBindingBytes: 8 * 4 * q * 5,
+    });
     try {
       const want = await whole.compute(block, b);
       const got = await tiled.compute(block, b);
@@ -115,7 +129,10 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
     }
   });
 
-  for (const [n, nCvt] of [[9, 1], [65, 3]] as const) {
+  for (const [n, nCvt] of [
+    [9, 1],
+    [65, 3],
+  ] as const) {
     it(`grid slopes from the GPU sums match MixedModelLikelihood.derivative1 (n=${n}, c=${nCvt}, REML and ML)`, async () => {
       const random = seededRandom(77 + n);
       const plan = randomPlan(n, nCvt, random);
@@ -124,19 +141,34 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
       const kernel = new GpuLmmGrid(gpu!, plan, grid);
       try {
         const sums = await kernel.compute(block, b);
-        const slopes = new GridSlopes(nCvt, plan.rotatedCovariates, plan.rotatedPhenotype, grid, gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda), q);
+        const slopes = new GridSlopes(
+          nCvt,
+          plan.rotatedCovariates,
+          plan.rotatedPhenotype,
+          grid,
+          gridWeights(plan.eigenvalues, grid, plan.lMax, plan.nullLambda),
+          q,
+        );
         const table = covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, nCvt);
         const model = new MixedModelLikelihood(plan.eigenvalues, nCvt, table);
         const got = new Float64Array(grid.length);
         for (let j = 0; j < b; j++) {
-          setSnpProducts(table, plan.rotatedCovariates, plan.rotatedPhenotype, block.subarray(j * n, (j + 1) * n), nCvt);
+          setSnpProducts(
+            table,
+            plan.rotatedCovariates,
+            plan.rotatedPhenotype,
+            block.subarray(j * n, (j + 1) * n),
+            nCvt,
+          );
           model.productsChanged();
           for (const kind of ['R', 'L'] as const) {
             slopes.slopes(model, kind, sums, j * kernel.sumsPerSnp, got);
             for (let g = 0; g < grid.length; g++) {
               const want = model.derivative1(kind, grid[g]!);
               expect(Number.isFinite(want)).toBe(true);
-              expect(Math.abs(got[g]! - want), `j=${j} ${kind} g=${g}`).toBeLessThanOrEqual(SLOPE_TOLERANCE * (Math.abs(want) + n));
+              expect(Math.abs(got[g]! - want), `j=${j} ${kind} g=${g}`).toBeLessThanOrEqual(
+                SLOPE_TOLERANCE * (Math.abs(want) + n),
+              );
             }
           }
         }
@@ -147,34 +179,37 @@ describe.skipIf(gpu === null)('GpuLmmGrid (lmm_grid.wgsl) against float64 and th
   }
 });
 
-describe.skipIf(gpu === null)('grid sums recorded on the rotation chunks (GpuRotator hook, no round trip)', () => {
-  it('13 rotation chunks of 10 SNPs: the same sums as from the host copy of the rotated block', async () => {
-    const grid = lambdaGrid(DEFAULT_LAMBDA_SEARCH);
-    const random = seededRandom(8);
-    const n = 33;
-    const b = 130;
-    const plan = randomPlan(n, 1, random);
-    const u = randomOrthogonal(n, random);
-    const block = randomBlock(n, b, 'hardcalls', random);
-    const kernel = new GpuLmmGrid(gpu!, plan, grid);
-    const rotator = new GpuRotator(gpu!, u, n, { maxBindingBytes: 16 * n * 10 });
-    const transient: GPUBuffer[] = [];
-    try {
-      await kernel.compiled();
-      const chunks: { j0: number; pending: PendingGrid }[] = [];
-      const rotated = await rotator.rotate(block, b, (encoder, buffer, j0, m) => {
-        chunks.push({ j0, pending: kernel.encode(encoder, buffer, m, transient) });
-      });
-      expect(chunks.map((c) => c.j0)).toEqual(Array.from({ length: 13 }, (_, k) => 10 * k));
-      const onDevice = new Float64Array(b * kernel.sumsPerSnp);
-      for (const { j0, pending } of chunks) await pending.resolve(onDevice, j0);
-      const fromHost = await kernel.compute(rotated, b);
-      // The device copy is the (hi, lo) pair the host copy was unpacked from: the same values, bitwise the same sums.
-      expect(Array.from(onDevice)).toEqual(Array.from(fromHost));
-    } finally {
-      for (const buffer of transient) buffer.destroy();
-      rotator.destroy();
-      kernel.destroy();
-    }
-  });
-});
+describe.skipIf(gpu === null)(
+  'grid sums recorded on the rotation chunks (GpuRotator hook, no round trip)',
+  () => {
+    it('13 rotation chunks of 10 SNPs: the same sums as from the host copy of the rotated block', async () => {
+      const grid = lambdaGrid(DEFAULT_LAMBDA_SEARCH);
+      const random = seededRandom(8);
+      const n = 33;
+      const b = 130;
+      const plan = randomPlan(n, 1, random);
+      const u = randomOrthogonal(n, random);
+      const block = randomBlock(n, b, 'hardcalls', random);
+      const kernel = new GpuLmmGrid(gpu!, plan, grid);
+      const rotator = new GpuRotator(gpu!, u, n, { maxBindingBytes: 16 * n * 10 });
+      const transient: GPUBuffer[] = [];
+      try {
+        await kernel.compiled();
+        const chunks: { j0: number; pending: PendingGrid }[] = [];
+        const rotated = await rotator.rotate(block, b, (encoder, buffer, j0, m) => {
+          chunks.push({ j0, pending: kernel.encode(encoder, buffer, m, transient) });
+        });
+        expect(chunks.map((c) => c.j0)).toEqual(Array.from({ length: 13 }, (_, k) => 10 * k));
+        const onDevice = new Float64Array(b * kernel.sumsPerSnp);
+        for (const { j0, pending } of chunks) await pending.resolve(onDevice, j0);
+        const fromHost = await kernel.compute(rotated, b);
+        // The device copy is the (hi, lo) pair the host copy was unpacked from: the same values, bitwise the same sums.
+        expect(Array.from(onDevice)).toEqual(Array.from(fromHost));
+      } finally {
+        for (const buffer of transient) buffer.destroy();
+        rotator.destroy();
+        kernel.destroy();
+      }
+    });
+  },
+);

@@ -28,7 +28,9 @@ const finishers = { ts: async () => new TsEngine(), wasm: () => WasmEngine.creat
 function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed: number) {
   const next = rng(seed);
   const u = randomOrthogonal(n, next);
-  const eigenvalues = Float64Array.from({ length: n }, () => (next() < 0.15 ? 0 : 0.02 + 4 * next() * next())).sort();
+  const eigenvalues = Float64Array.from({ length: n }, () =>
+    next() < 0.15 ? 0 : 0.02 + 4 * next() * next(),
+  ).sort();
   const w = normals(next, n * nCvt);
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!;
   const block = Float64Array.from({ length: n * b }, () => Math.floor(3 * next()));
@@ -41,8 +43,15 @@ function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed:
       if (b > 1) y[i] += 0.4 * rotatedBlock[n + i]!; // SNP 1 is associated
     }
     return {
-      n, nCvt, eigenvalues, eigenvectors: u, rotatedCovariates: w, rotatedPhenotype: y,
-      nullModel: fitNullModel(eigenvalues, w, y, nCvt), testMode: mode, search: DEFAULT_LAMBDA_SEARCH,
+      n,
+      nCvt,
+      eigenvalues,
+      eigenvectors: u,
+      rotatedCovariates: w,
+      rotatedPhenotype: y,
+      nullModel: fitNullModel(eigenvalues, w, y, nCvt),
+      testMode: mode,
+      search: DEFAULT_LAMBDA_SEARCH,
     };
   });
   return { plans, block, rotatedBlock };
@@ -54,11 +63,13 @@ function differences(gpu: SnpResultBlock, ts: SnpResultBlock): string[] {
     const noisy = (key: 'lambdaRemle' | 'lambdaMle') => ts[key][j]! < 1e-3 && gpu[key][j]! < 1e-3;
     for (const key of Object.keys(ts) as (keyof SnpResultBlock)[]) {
       const scale = key.startsWith('p') ? (x: number) => -Math.log10(x) : (x: number) => x;
-      const a = scale(gpu[key][j]!), t = scale(ts[key][j]!);
+      const a = scale(gpu[key][j]!),
+        t = scale(ts[key][j]!);
       if (Object.is(a, t)) continue;
       const inNoise = noisy('lambdaRemle') || noisy('lambdaMle');
       const rel = Math.abs(a - t) / Math.max(Math.abs(a), Math.abs(t));
-      const ok = key.startsWith('lambda') && inNoise ? Math.abs(a - t) <= 1e-6 : rel <= (inNoise ? 1e-4 : 1e-6);
+      const ok =
+        key.startsWith('lambda') && inNoise ? Math.abs(a - t) <= 1e-6 : rel <= (inNoise ? 1e-4 : 1e-6);
       if (!ok) bad.push(`SNP ${j} ${key}: gpu ${gpu[key][j]} ts ${ts[key][j]}`);
     }
   }
@@ -66,50 +77,56 @@ function differences(gpu: SnpResultBlock, ts: SnpResultBlock): string[] {
 }
 
 describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', (finisher) => {
-let engine: WebGpuEngine | null = null;
-const open = async () => (engine ??= await WebGpuEngine.create(await finishers[finisher]() as Engine, 'opengles'));
+  let engine: WebGpuEngine | null = null;
+  const open = async () =>
+    (engine ??= await WebGpuEngine.create((await finishers[finisher]()) as Engine, 'opengles'));
 
-it('loadPlans: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
-  await open();
-  let tests = 0;
-  for (const [n, nCvt, b] of [[5, 1, 1], [37, 2, 67], [64, 1, 65]] as const) {
-    for (const mode of [1, 2, 3, 4] as const) {
-      const { plans, block, rotatedBlock } = randomUnit(n, nCvt, b, mode, n * 10 + mode);
-      const handle = engine!.loadPlans(plans);
-      try {
-        const rotated = await handle.rotate(block, b);
-        const got = await handle.test(rotated, b);
-        expect(got.length).toBe(2);
-        for (const [p, plan] of plans.entries()) {
-          const want = testRotatedBlock(plan, rotatedBlock, b);
-          expect(differences(got[p]!, want), `n=${n} c=${nCvt} b=${b} mode ${mode} trait ${p}`).toEqual([]);
+  it('loadPlans: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
+    await open();
+    let tests = 0;
+    for (const [n, nCvt, b] of [
+      [5, 1, 1],
+      [37, 2, 67],
+      [64, 1, 65],
+    ] as const) {
+      for (const mode of [1, 2, 3, 4] as const) {
+        const { plans, block, rotatedBlock } = randomUnit(n, nCvt, b, mode, n * 10 + mode);
+        const handle = engine!.loadPlans(plans);
+        try {
+          const rotated = await handle.rotate(block, b);
+          const got = await handle.test(rotated, b);
+          expect(got.length).toBe(2);
+          for (const [p, plan] of plans.entries()) {
+            const want = testRotatedBlock(plan, rotatedBlock, b);
+            expect(differences(got[p]!, want), `n=${n} c=${nCvt} b=${b} mode ${mode} trait ${p}`).toEqual([]);
+          }
+          if (mode !== 3) tests += 2 * b;
+        } finally {
+          await handle.release();
         }
-        if (mode !== 3) tests += 2 * b;
-      } finally {
-        await handle.release();
       }
     }
-  }
-  const line = engine!.describe();
-  expect(line).toContain("rotation and tests' lambda grid on the GPU in double-single");
-  expect(line).toContain(`; ${tests} SNP tests finished on the CPU in float64`);
-  expect(line).toMatch(/, \d+ of them with the grid recomputed there/);
-});
+    const line = engine!.describe();
+    expect(line).toContain("rotation and tests' lambda grid on the GPU in double-single");
+    expect(line).toContain(`; ${tests} SNP tests finished on the CPU in float64`);
+    expect(line).toMatch(/, \d+ of them with the grid recomputed there/);
+  });
 
-it('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
-  await open();
-  const { plans, rotatedBlock } = randomUnit(23, 1, 3, 4, 99);
-  const handle = engine!.loadPlans(plans);
-  try {
-    const got = await handle.test(rotatedBlock, 3);
-    for (const [p, plan] of plans.entries()) expect(differences(got[p]!, testRotatedBlock(plan, rotatedBlock, 3))).toEqual([]);
-  } finally {
-    await handle.release();
-  }
-});
+  it('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
+    await open();
+    const { plans, rotatedBlock } = randomUnit(23, 1, 3, 4, 99);
+    const handle = engine!.loadPlans(plans);
+    try {
+      const got = await handle.test(rotatedBlock, 3);
+      for (const [p, plan] of plans.entries())
+        expect(differences(got[p]!, testRotatedBlock(plan, rotatedBlock, 3))).toEqual([]);
+    } finally {
+      await handle.release();
+    }
+  });
 
-it('closes', async () => {
-  await engine?.close();
-  engine = null;
-});
+  it('closes', async () => {
+    await engine?.close();
+    engine = null;
+  });
 });

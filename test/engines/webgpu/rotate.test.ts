@@ -41,7 +41,9 @@ describe.skipIf(gpu === null)('GpuRotator (rotate_gemm.wgsl) against float64', (
             const got = await rotator.rotate(block, b);
             expect(got.length).toBe(b * n);
             // Tolerance: 1e-9 of sum|terms| per output (double-single typically lands near 1e-14).
-            expect(maxScaledError(got, want.value, want.scale), `n=${n} b=${b} ${kind}`).toBeLessThanOrEqual(TOLERANCE);
+            expect(maxScaledError(got, want.value, want.scale), `n=${n} b=${b} ${kind}`).toBeLessThanOrEqual(
+              TOLERANCE,
+            );
           }
         }
       } finally {
@@ -75,7 +77,9 @@ describe.skipIf(gpu === null)('GpuRotator (rotate_gemm.wgsl) against float64', (
     const block = randomBlock(n, 5, 'mixed-scale', random);
     const want = referenceRotate(u, n, block, 5);
     // Tolerance: 1e-9 of sum|terms|.
-    expect(maxScaledError(await rotateOnce(u, n, block, 5), want.value, want.scale)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxScaledError(await rotateOnce(u, n, block, 5), want.value, want.scale)).toBeLessThanOrEqual(
+      TOLERANCE,
+    );
     expect((await rotateOnce(u, n, block, 0)).length).toBe(0);
   });
 

@@ -30,9 +30,27 @@ describe('multivariate LMM flags', () => {
 describe('multivariate LMM columns', () => {
   it("header in GEMMA's order: beta_i, Vbeta_i_j for i <= j, then the mode's p-values", () => {
     expect(assocHeader('mvlmm', 4, 3).trimEnd().split('\t').slice(7)).toEqual([
-      'beta_1', 'beta_2', 'beta_3', 'Vbeta_1_1', 'Vbeta_1_2', 'Vbeta_1_3', 'Vbeta_2_2', 'Vbeta_2_3', 'Vbeta_3_3', 'p_wald', 'p_lrt', 'p_score',
+      'beta_1',
+      'beta_2',
+      'beta_3',
+      'Vbeta_1_1',
+      'Vbeta_1_2',
+      'Vbeta_1_3',
+      'Vbeta_2_2',
+      'Vbeta_2_3',
+      'Vbeta_3_3',
+      'p_wald',
+      'p_lrt',
+      'p_score',
     ]);
-    expect(assocHeader('mvlmm', 2, 2).trimEnd().split('\t').slice(7)).toEqual(['beta_1', 'beta_2', 'Vbeta_1_1', 'Vbeta_1_2', 'Vbeta_2_2', 'p_lrt']);
+    expect(assocHeader('mvlmm', 2, 2).trimEnd().split('\t').slice(7)).toEqual([
+      'beta_1',
+      'beta_2',
+      'Vbeta_1_1',
+      'Vbeta_1_2',
+      'Vbeta_2_2',
+      'p_lrt',
+    ]);
   });
   it('statistics columns follow the header and fit the row budget', () => {
     const effects = Array.from({ length: 5 }, (_, k) => Float64Array.of(k));

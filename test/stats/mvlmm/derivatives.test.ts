@@ -15,17 +15,22 @@ export function randomData(rng: Random, n: number, d: number, c: number): MvData
 function spd(rng: Random, d: number, scale: number): Float64Array {
   const a = Float64Array.from({ length: d * d }, () => rng.normal());
   const m = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = i === j ? 0.5 : 0;
-    for (let k = 0; k < d; k++) s += a[i * d + k] * a[j * d + k];
-    m[i * d + j] = scale * s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = i === j ? 0.5 : 0;
+      for (let k = 0; k < d; k++) s += a[i * d + k] * a[j * d + k];
+      m[i * d + j] = scale * s;
+    }
   return m;
 }
 
 describe('multivariate LMM derivatives', () => {
   for (const kind of ['R', 'L'] as const) {
-    for (const [d, c] of [[2, 1], [3, 2], [4, 3]]) {
+    for (const [d, c] of [
+      [2, 1],
+      [3, 2],
+      [4, 3],
+    ]) {
       it(`${kind}: gradient and Hessian match central differences of the log-likelihood (d = ${d}, c = ${c})`, () => {
         const rng = new Random(10 * d + c);
         const data = randomData(rng, 37, d, c);
@@ -40,7 +45,10 @@ describe('multivariate LMM derivatives', () => {
         const shifted = (p: number, delta: number, q?: number, deltaQ = 0) => {
           const a = Float64Array.from(vg);
           const b = Float64Array.from(ve);
-          for (const [r, dr] of [[p, delta], [q ?? -1, deltaQ]] as const) {
+          for (const [r, dr] of [
+            [p, delta],
+            [q ?? -1, deltaQ],
+          ] as const) {
             if (r < 0) continue;
             const [i, j] = pairs[r % v];
             const t = r < v ? a : b;
@@ -54,7 +62,9 @@ describe('multivariate LMM derivatives', () => {
           const fd = (shifted(p, e) - shifted(p, -e)) / (2 * e);
           expect(g[p]).toBeCloseTo(fd, 5);
           for (let q = 0; q < np; q++) {
-            const fd2 = (shifted(p, e, q, e) - shifted(p, e, q, -e) - shifted(p, -e, q, e) + shifted(p, -e, q, -e)) / (4 * e * e);
+            const fd2 =
+              (shifted(p, e, q, e) - shifted(p, e, q, -e) - shifted(p, -e, q, e) + shifted(p, -e, q, -e)) /
+              (4 * e * e);
             expect(Math.abs(h[p * np + q] - fd2)).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd2)));
           }
         }

@@ -8,7 +8,13 @@ import type { MvResultBlock } from '../../../src/model/results.js';
 const search = { lMin: 1e-5, lMax: 1e5, nRegion: 10 };
 
 /** A model and b rotated SNPs, one of them tied to trait 1 so that its fits take the Newton path. */
-function scenario(seed: number, n: number, d: number, c: number, b: number): { model: MvScanModel; rotated: Float64Array } {
+function scenario(
+  seed: number,
+  n: number,
+  d: number,
+  c: number,
+  b: number,
+): { model: MvScanModel; rotated: Float64Array } {
   const rng = new Random(seed);
   const data = randomData(rng, n, d, c);
   const rotated = Float64Array.from({ length: b * n }, () => rng.normal());
