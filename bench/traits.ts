@@ -3,7 +3,9 @@
  * 198 strains phenotyped), T simulated traits (default 1000), -lmm 4 with the BXD kinship. GEMMA is
  * timed on the first G traits (default 20) and scaled to T, as a user's loop would take.
  *
- *   node dist/bench/traits.js [--traits 1000] [--gemma-traits 20] [--engines wasm,ts]
+ *   node dist/bench/traits.js [--traits 1000] [--gemma-traits 20] [--engines wasm,ts] [--no-plots]
+ *
+ * --no-plots leaves out the plots and the --traits summary report (as the third session's figures, before it).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +102,7 @@ for (const engine of engines) {
       '--engine',
       engine,
       '--quiet',
+      ...(process.argv.includes('--no-plots') ? ['--no-plots'] : []),
     ],
     dir,
   );
