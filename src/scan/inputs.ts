@@ -290,31 +290,42 @@ export function openInputs(config: ScanConfig): ScanInputs {
   }
 }
 
-/**
- * Every file a run reads, in a fixed order (a plan's and a checkpoint's identity of their inputs):
- * the genotype format's files, then the GEMMA inputs, then the selection and ID-matched tables.
- */
-export function inputFiles(config: ScanConfig): string[] {
-  const files = [
-    ...genotypeFiles(config),
-    config.pheno,
-    config.anno,
-    config.covariates,
-    config.kinship,
-    config.eigenValuesFile,
-    config.eigenVectorsFile,
-    config.groups,
-    config.keep,
-    config.remove,
-    config.extract,
-    config.exclude,
-    config.snps,
-    config.ksnps,
-    config.phenoTable,
-    config.covarTable,
-    config.kinshipIds,
+/** Every input file the config names, with what it is (for messages), in a fixed order (the resume identity). */
+export function namedInputs(config: ScanConfig): { path: string; role: string }[] {
+  const genotypes = genotypeFiles(config).map((path) => ({
+    path,
+    role:
+      config.bfile && path.startsWith(`${config.bfile}.`)
+        ? `${path.slice(config.bfile.length)} file`
+        : 'genotype file',
+  }));
+  const others: [string | undefined, string][] = [
+    [config.pheno, 'phenotype file'],
+    [config.anno, 'annotation file'],
+    [config.covariates, 'covariate file'],
+    [config.kinship, 'kinship matrix'],
+    [config.eigenValuesFile, 'eigenvalue file'],
+    [config.eigenVectorsFile, 'eigenvector file'],
+    [config.groups, 'group file'],
+    [config.keep, 'sample list'],
+    [config.remove, 'sample list'],
+    [config.extract, 'SNP list'],
+    [config.exclude, 'SNP list'],
+    [config.snps, 'SNP list'],
+    [config.ksnps, 'SNP list'],
+    [config.phenoTable, 'phenotype table'],
+    [config.covarTable, 'covariate table'],
+    [config.kinshipIds, 'kinship ID file'],
   ];
-  return files.filter((f): f is string => Boolean(f));
+  return [
+    ...genotypes,
+    ...others.filter(([path]) => Boolean(path)).map(([path, role]) => ({ path: path!, role })),
+  ];
+}
+
+/** The paths of namedInputs(config). */
+export function inputFiles(config: ScanConfig): string[] {
+  return namedInputs(config).map((input) => input.path);
 }
 
 /** The settings besides files that choose samples, SNPs, traits and dosages (only those given). */

@@ -5,8 +5,8 @@
 import { requireFile } from '../io/text-file.js';
 import { UsageError } from '../io/input-error.js';
 import type { ScanConfig } from '../model/config.js';
-import { genotypeFiles, genotypeFlagsHint, genotypeFormatOf } from '../io/genotype-registry.js';
-import { inputFiles } from './inputs.js';
+import { genotypeFlagsHint, genotypeFormatOf } from '../io/genotype-registry.js';
+import { namedInputs } from './inputs.js';
 import { checkModes } from './phase-prepare.js';
 
 /** Throws a UsageError for a missing or contradictory setting, an InputError for a missing input file. */
@@ -29,29 +29,9 @@ export function checkScanConfig(config: ScanConfig): void {
   if (config.phenotypeColumns.length > 1 && config.lmm === 9) {
     throw new UsageError('-lmm 9 tests one trait; the multivariate LMM (several -n columns) takes -lmm 1-4');
   }
-  // Every named input; a PLINK fileset's .bim and .fam first (they say what a .bed must hold).
-  const first = config.bfile ? [`${config.bfile}.bim`, `${config.bfile}.fam`] : [];
-  for (const path of new Set([...first, ...inputFiles(config)]))
-    requireFile(path, describeInput(config, path));
-}
-
-/** What an input is, for the message naming it when it is missing. */
-function describeInput(config: ScanConfig, path: string): string {
-  if (config.bfile && path.startsWith(config.bfile)) return `${path.slice(config.bfile.length)} file`;
-  const roles: [string | undefined, string][] = [
-    [config.pheno, 'phenotype file'],
-    [config.anno, 'annotation file'],
-    [config.covariates, 'covariate file'],
-    [config.kinship, 'kinship matrix'],
-    [config.eigenValuesFile, 'eigenvalue file'],
-    [config.eigenVectorsFile, 'eigenvector file'],
-    [config.groups, 'group file'],
-    [config.phenoTable, 'phenotype table'],
-    [config.covarTable, 'covariate table'],
-    [config.kinshipIds, 'kinship ID file'],
-  ];
-  return (
-    roles.find(([file]) => file === path)?.[1] ??
-    (genotypeFiles(config).includes(path) ? 'genotype file' : 'input file')
-  );
+  // Every named input; a PLINK fileset's .bed after its .bim and .fam (they say what it must hold).
+  const inputs = namedInputs(config);
+  const bed = inputs.findIndex((i) => config.bfile !== undefined && i.path === `${config.bfile}.bed`);
+  if (bed >= 0) inputs.splice(bed + 2, 0, ...inputs.splice(bed, 1));
+  for (const { path, role } of inputs) requireFile(path, role);
 }
