@@ -2,8 +2,8 @@
 // C[i*ldc + j] += alpha * sum_p A(i,p) * B(p,j), with A(i,p) = A[i*rsA + p*csA] and
 // B(p,j) = B[p*rsB + j*csB] (strides in elements), so transposes cost nothing but packing.
 
-/** Rows of the register tile (A micro-panel height). */
-export const MR: i32 = 4;
+/** Rows of the register tile (A micro-panel height): 6 with fused multiply-adds (relaxed build), else 4. */
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Columns of the register tile (two f64x2 lanes pairs). */
 export const NR: i32 = 4;
 // MC*KC doubles of packed A stay in L2 (192 KiB); a KC x NR sliver of packed B (8 KiB) stays in L1.
@@ -60,8 +60,72 @@ function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, dst: usize): void
   }
 }
 
-// 4x4 register tile: 8 f64x2 accumulators; writes C += alpha*acc, through `edge` when the tile is partial.
-function micro(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, rows: i32, cols: i32, edge: usize): void {
+// The relaxed build's register tile: 6 x 4 of C in 12 f64x2 accumulators. A chain of multiply-adds into one accumulator waits
+// the FMA latency (4 cycles) per step, and the core retires two f64x2 FMAs a cycle, so at least 8 independent
+// accumulators are needed to fill it; 12 leave slack for the loads (8 per step: 2 of B, 6 splats of A) and still
+// fit, with the two B vectors and one A splat, in the 15 SIMD registers V8 allocates on x64.
+// Writes C += alpha*acc, through `edge` when the tile is partial.
+function micro6(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, rows: i32, cols: i32, edge: usize): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let c40 = f64x2.splat(0), c41 = f64x2.splat(0), c50 = f64x2.splat(0), c51 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load64_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load64_splat(pa, 8);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load64_splat(pa, 16);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load64_splat(pa, 24);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load64_splat(pa, 32);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    a = v128.load64_splat(pa, 40);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    pa += 48; pb += 32;
+  }
+  const al = f64x2.splat(alpha);
+  // The store path never fuses, so full and edge tiles round identically (thread splits stay bitwise equal).
+  if (rows == 6 && cols == NR) {
+    const ld = (<usize>ldc) << 3;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c00)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c01)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c10)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c11)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c20)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c21)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c30)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c31)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c40)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c41)), 16);
+    c += ld;
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c50)));
+    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c51)), 16);
+    return;
+  }
+  v128.store(edge, c00, 0); v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32); v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64); v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96); v128.store(edge, c31, 112);
+  v128.store(edge, c40, 128); v128.store(edge, c41, 144);
+  v128.store(edge, c50, 160); v128.store(edge, c51, 176);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      const dst = c + ((<usize>(r * ldc + q)) << 3);
+      store<f64>(dst, load<f64>(dst) + alpha * load<f64>(edge + ((<usize>(r * NR + q)) << 3)));
+    }
+  }
+}
+
+// The plain SIMD build's 4 x 4 tile: 8 accumulators. Its multiply and add need a temporary register each step, so
+// the 12 accumulators of the 6 x 4 tile would not fit (V8 spills them and runs at about half speed).
+function micro4(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, rows: i32, cols: i32, edge: usize): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
   for (let p = 0; p < kc; p++) {
@@ -79,7 +143,7 @@ function micro(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, ro
   }
   const al = f64x2.splat(alpha);
   // The store path never fuses, so full and edge tiles round identically (thread splits stay bitwise equal).
-  if (rows == MR && cols == NR) {
+  if (rows == 4 && cols == NR) {
     const ld = (<usize>ldc) << 3;
     v128.store(c, f64x2.add(v128.load(c), f64x2.mul(al, c00)));
     v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(al, c01)), 16);
@@ -105,6 +169,7 @@ function micro(kc: i32, pa: usize, pb: usize, alpha: f64, c: usize, ldc: i32, ro
     }
   }
 }
+
 
 /**
  * C (m x n, row stride ldc) += alpha * A (m x k) * B (k x n); strides in elements; `work` holds gemmWorkBytes().
@@ -134,7 +199,8 @@ export function gemm(
           for (let ir = 0; ir < mc; ir += MR) {
             const pa = packedA + ((<usize>(ir * kc)) << 3);
             const cp = c + ((<usize>((ic + ir) * ldc + jc + jr)) << 3);
-            micro(kc, pa, pb, alpha, cp, ldc, min(MR, mc - ir), cols, edge);
+            if (MR == 6) micro6(kc, pa, pb, alpha, cp, ldc, min(MR, mc - ir), cols, edge);
+            else micro4(kc, pa, pb, alpha, cp, ldc, min(MR, mc - ir), cols, edge);
           }
         }
       }

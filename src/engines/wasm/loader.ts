@@ -26,6 +26,7 @@ export interface KernelExports {
     work: number,
   ): void;
   gemmWorkBytes(): number;
+  fmaPeak(iters: number, seed: number): number;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
   tridiagonalize(

@@ -3,8 +3,9 @@ import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
 
-// Row splits are multiples of the GEMM register tile height, so each thread runs only full tiles but the last.
-const TILE_ROWS = 4;
+// Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
+// thread runs only full tiles but the last.
+const TILE_ROWS = 12;
 
 /**
  * Eigenvector bytes up to which rotateOn() copies U whole into shared memory, as it always has; above
