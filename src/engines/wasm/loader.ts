@@ -27,6 +27,7 @@ export interface KernelExports {
   ): void;
   gemmWorkBytes(): number;
   fmaPeak(iters: number, seed: number): number;
+  dotPeak(iters: number, seed: number, i8: number): number;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
   tridiagonalize(
