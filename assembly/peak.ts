@@ -7,24 +7,15 @@ import { madd } from './vec';
  * depending on all of them (so none is optimised away). Flops: iters * 12 * 4.
  */
 export function fmaPeak(iters: i32, seed: f64): f64 {
-  // Accumulator as the addend, as in the GEMM's tile: V8 then fuses in place (vfmadd231pd), with no register moves.
   const a = f64x2.splat(seed * 1e-12), b = f64x2.splat(1.0 - 1e-9);
   let c0 = f64x2.splat(seed), c1 = f64x2.splat(seed + 1), c2 = f64x2.splat(seed + 2), c3 = f64x2.splat(seed + 3);
   let c4 = f64x2.splat(seed + 4), c5 = f64x2.splat(seed + 5), c6 = f64x2.splat(seed + 6), c7 = f64x2.splat(seed + 7);
   let c8 = f64x2.splat(seed + 8), c9 = f64x2.splat(seed + 9), c10 = f64x2.splat(seed + 10), c11 = f64x2.splat(seed + 11);
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    for (let i = 0; i < iters; i++) {
-      c0 = madd(a, b, c0); c1 = madd(a, b, c1); c2 = madd(a, b, c2); c3 = madd(a, b, c3);
-      c4 = madd(a, b, c4); c5 = madd(a, b, c5); c6 = madd(a, b, c6); c7 = madd(a, b, c7);
-      c8 = madd(a, b, c8); c9 = madd(a, b, c9); c10 = madd(a, b, c10); c11 = madd(a, b, c11);
-    }
-  } else {
-    // Unfused, a*b would be loop-invariant (and hoisted): multiply the accumulator instead.
-    for (let i = 0; i < iters; i++) {
-      c0 = madd(c0, b, a); c1 = madd(c1, b, a); c2 = madd(c2, b, a); c3 = madd(c3, b, a);
-      c4 = madd(c4, b, a); c5 = madd(c5, b, a); c6 = madd(c6, b, a); c7 = madd(c7, b, a);
-      c8 = madd(c8, b, a); c9 = madd(c9, b, a); c10 = madd(c10, b, a); c11 = madd(c11, b, a);
-    }
+  // Each step multiplies its accumulator (c = c*b + a): never loop-invariant, even unfused, and V8 fuses it in place.
+  for (let i = 0; i < iters; i++) {
+    c0 = madd(c0, b, a); c1 = madd(c1, b, a); c2 = madd(c2, b, a); c3 = madd(c3, b, a);
+    c4 = madd(c4, b, a); c5 = madd(c5, b, a); c6 = madd(c6, b, a); c7 = madd(c7, b, a);
+    c8 = madd(c8, b, a); c9 = madd(c9, b, a); c10 = madd(c10, b, a); c11 = madd(c11, b, a);
   }
   const s = f64x2.add(f64x2.add(f64x2.add(c0, c1), f64x2.add(c2, c3)), f64x2.add(f64x2.add(c4, c5), f64x2.add(c6, c7)));
   const t = f64x2.add(f64x2.add(c8, c9), f64x2.add(c10, c11));
