@@ -127,7 +127,8 @@ async function benchFlavour(flavour: SimdFlavour): Promise<void> {
   console.log(row(`kinship syrk+fold n=${n} b=${b} (n(n+1)b flops)`, kinMs, n * (n + 1) * b, peak));
 
   // The tridiagonalisation's trailing update: strips of 64 rows, rank 64, from the diagonal on (A transposed).
-  const pA = arena.allocF64(n * n),
+  // pA is also the back-transformation's 64 x n block of reflectors below (so at least 64 n).
+  const pA = arena.allocF64(Math.max(n, 64) * n),
     pVW = arena.allocF64(3 * 32 * n);
   fill(arena.f64(pVW, 3 * 32 * n), 3);
   let trailFlops = 0;
