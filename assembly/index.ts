@@ -8,4 +8,4 @@ export { eigenSizes } from './eigen';
 export { backApply, backPrepare, backTransform } from './backtransform';
 export { lmmPlanBytes, lmmPrepare, lmmScan, lmmWorkBytes } from './lmm';
 export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
-export { dotPeak, fmaPeak } from './peak';
+export { dotPeak, fmaPeak, i16Gemm } from './peak';

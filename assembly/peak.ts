@@ -57,3 +57,38 @@ export function dotPeak(iters: i32, seed: i32, i8: bool): i32 {
   const u = i32x4.add(s, i32x4.add(i32x4.add(c8, c9), i32x4.add(c10, c11)));
   return i32x4.extract_lane(u, 0) + i32x4.extract_lane(u, 1) + i32x4.extract_lane(u, 2) + i32x4.extract_lane(u, 3);
 }
+
+/**
+ * An exact integer GEMM's inner loops, for measuring whether the kinship could use them: C (mPanels*4 x
+ * nPanels*8, i32, row stride nPanels*8) += A B over 2*pairs SNPs of 16-bit genotypes, on operands already packed as
+ * an integer kernel would pack them: A panel i at pa + i*pairs*16 holds, per SNP pair, the pair of each of its 4
+ * rows (i16 x 2 each); B panel j at pb + j*pairs*32 holds, per pair, the pair of each of its 8 columns. Each step
+ * splats a row's pair and takes i32x4.dot_i16x8_s against 4 columns' pairs: 8 multiply-adds an instruction.
+ */
+export function i16Gemm(mPanels: i32, nPanels: i32, pairs: i32, pa: usize, pb: usize, c: usize): void {
+  const ldc = (<usize>nPanels) << 5;
+  for (let j = 0; j < nPanels; j++) {
+    for (let i = 0; i < mPanels; i++) {
+      let a = pa + <usize>(i * pairs) * 16, b = pb + <usize>(j * pairs) * 32;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let p = 0; p < pairs; p++) {
+        const b0 = v128.load(b), b1 = v128.load(b, 16);
+        let s = v128.load32_splat(a);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 4);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 8);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 12);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+        a += 16; b += 32;
+      }
+      let t = c + <usize>i * 4 * ldc + ((<usize>j) << 5);
+      v128.store(t, i32x4.add(v128.load(t), c00)); v128.store(t, i32x4.add(v128.load(t, 16), c01), 16); t += ldc;
+      v128.store(t, i32x4.add(v128.load(t), c10)); v128.store(t, i32x4.add(v128.load(t, 16), c11), 16); t += ldc;
+      v128.store(t, i32x4.add(v128.load(t), c20)); v128.store(t, i32x4.add(v128.load(t, 16), c21), 16); t += ldc;
+      v128.store(t, i32x4.add(v128.load(t), c30)); v128.store(t, i32x4.add(v128.load(t, 16), c31), 16);
+    }
+  }
+}

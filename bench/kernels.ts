@@ -119,6 +119,44 @@ async function benchFlavour(flavour: SimdFlavour): Promise<void> {
   );
   console.log(row(`rotation gemm ${b} x ${n} x ${n}`, rotMs, 2 * b * n * n, peak));
 
+  // An exact integer GEMM's inner loops (i16 genotypes, i32 sums) on packed operands, 96 rows x n columns x b SNPs
+  // per call like the kinship's tiles, checked against plain integer sums; multiply-adds against the rotation's.
+  const pairs = Math.ceil(b / 2),
+    nPanels = Math.ceil(n / 8);
+  const pIa = arena.alloc(24 * pairs * 16),
+    pIb = arena.alloc(nPanels * pairs * 32),
+    pIc = arena.alloc(96 * nPanels * 32);
+  const ia = new Int16Array(arena.memory.buffer, pIa, 24 * pairs * 8),
+    ib = new Int16Array(arena.memory.buffer, pIb, nPanels * pairs * 16);
+  for (let i = 0; i < ia.length; i++) ia[i] = (i * 7919) % 3;
+  for (let i = 0; i < ib.length; i++) ib[i] = (i * 104729) % 3;
+  const ic = new Int32Array(arena.memory.buffer, pIc, 96 * nPanels * 8);
+  const intMs = await timeIt(
+    () => call([['i16Gemm', [24, nPanels, pairs, pIa, pIb, pIc]]]),
+    () => ic.fill(0),
+  );
+  // C(r, col) = sum over pairs and halves of A(r, pair, half) B(pair, col, half), in the packed layouts.
+  for (const [r, col] of [
+    [0, 0],
+    [95, nPanels * 8 - 1],
+    [37, Math.min(13, nPanels * 8 - 1)],
+  ] as const) {
+    let want = 0;
+    const pi = Math.floor(r / 4),
+      pj = Math.floor(col / 8);
+    for (let q = 0; q < pairs; q++)
+      for (let h = 0; h < 2; h++)
+        want += ia[(pi * pairs + q) * 8 + (r % 4) * 2 + h]! * ib[(pj * pairs + q) * 16 + (col % 8) * 2 + h]!;
+    if (ic[r * nPanels * 8 + col] !== want)
+      throw new Error(`i16Gemm C[${r}][${col}] = ${ic[r * nPanels * 8 + col]}, want ${want}`);
+  }
+  const intRate = (96 * nPanels * 8 * 2 * pairs) / intMs / 1e6;
+  const rotRate = (b * n * n) / rotMs / 1e6;
+  console.log(
+    `${`exact i16 GEMM inner loops 96 x ${nPanels * 8} x ${2 * pairs}`.padEnd(44)} ${intMs.toFixed(1).padStart(9)} ms ` +
+      `${intRate.toFixed(2).padStart(7)} G multiply-adds/s, ${(intRate / rotRate).toFixed(1)}x the rotation GEMM's`,
+  );
+
   // Kinship: upper triangle of X^T X for one block of b SNPs, folded into the double-double sum.
   const pHi = arena.allocF64(2 * n * n),
     partial = arena.allocF64(KINSHIP_TILE_ROWS * n);

@@ -18,6 +18,10 @@ it('bench:kernels -- --n 67 --b 13 --reps 1 prints every stage for every build',
   for (const build of builds)
     expect(text).toMatch(new RegExp(`^${build} build, one thread: .* [\\d.]+ GFLOP/s`, 'm'));
   expect(text).toMatch(/i32x4\.dot_i16x8_s [\d.]+ G multiply-adds\/s \([\d.]+x f64x2\)/);
+  // Printed only once its sums matched plain integer sums.
+  expect(text.match(/^exact i16 GEMM inner loops 96 x 72 x 14 .* [\d.]+ G multiply-adds\/s/gm)).toHaveLength(
+    builds.length,
+  );
   const rated = [
     /^rotation gemm 13 x 67 x 67 /m,
     /^kinship syrk\+fold n=67 b=13 /m,

@@ -28,6 +28,7 @@ export interface KernelExports {
   gemmWorkBytes(): number;
   fmaPeak(iters: number, seed: number): number;
   dotPeak(iters: number, seed: number, i8: number): number;
+  i16Gemm(mPanels: number, nPanels: number, pairs: number, pa: number, pb: number, c: number): void;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
   tridiagonalize(
