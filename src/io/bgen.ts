@@ -53,7 +53,10 @@ export class BgenGenotypes implements GenotypeSource {
   private readonly headerAt: Float64Array;
   private readonly dataAt: Float64Array;
   private readonly variantNumber: Int32Array;
-  /** Dosages of every sample in the file, when only some are chosen (decoded, then gathered). */
+  /**
+   * Dosages of every sample in the file, when only some are chosen and a block's layout makes them
+   * decode all, then gather (variable ploidy or bit depths other than 8 and 16).
+   */
   private readonly allSamples: Float64Array | null;
   /** What became of a .bgi index next to the file, for the log; empty without one. */
   private readonly indexNotes: string[] = [];
@@ -118,11 +121,9 @@ export class BgenGenotypes implements GenotypeSource {
     let data: Uint8Array;
     try {
       data = this.probabilityBytes(at, what);
-      const target = this.allSamples ?? out;
-      if (layout === 1) decodeLayout1(data, this.samplesInFile, target);
-      else decodeLayout2(data, this.samplesInFile, target);
-      if (this.allSamples)
-        for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
+      const rows = this.allSamples ? this.sampleRows : null;
+      if (layout === 1) decodeLayout1(data, this.samplesInFile, out, rows);
+      else decodeLayout2(data, this.samplesInFile, out, rows, this.allSamples);
     } catch (error) {
       if (error instanceof InputError) throw error;
       const reason =
