@@ -2,10 +2,12 @@
 // clone, and while packing a git dependency in the clone npm made for it. For `npm install -g git+...`
 // npm prepares that clone with an install that inherits the global mode (npm_config_global), so the
 // clone gets no devDependencies and the build would fail with `asc: not found` (npm/cli#8440). Then
-// this script installs them into the clone itself, in local mode, before building. That install also
-// links the global package folder to the clone; the outer install would then unpack the package through
-// the link into the clone, which npm deletes, leaving a dangling link. So the link goes, and an empty
-// folder takes its place as before (the outer install made it and unpacks into it).
+// this script installs them into the clone itself, in local mode, before building. npm's preparation
+// install also links the global package folder to the clone; the outer install would then unpack the
+// package through the link into the clone, which npm deletes, leaving a dangling link. So the link
+// goes, and an empty folder takes its place as before (the outer install made it and unpacks into it).
+// package.json bundles fzstd so that npm unpacks this package (and so prepares it) before unpacking its
+// dependencies into that folder, which the preparation install retires and deletes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,9 +47,14 @@ if (!buildTools.every((tool) => existsSync(join(root, 'node_modules', tool, 'pac
 }
 npm(['run', 'build'], process.env);
 
-/** The global folder npm would install this package into, when this is a global install. */
+/**
+ * The global folder npm installs this package into, when this is npm's preparation of a git
+ * dependency (pacote marks it with _PACOTE_NO_PREPARE_) for a global install; not for `npm install -g`
+ * or `npm link` run in a clone, whose link is meant.
+ */
 function globalFolder() {
-  const prefix = process.env.npm_config_global === 'true' ? process.env.npm_config_global_prefix : undefined;
+  const preparing = Boolean(process.env._PACOTE_NO_PREPARE_) && process.env.npm_config_global === 'true';
+  const prefix = preparing ? process.env.npm_config_global_prefix : undefined;
   if (!prefix) return undefined;
   const { name } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   return join(prefix, process.platform === 'win32' ? '' : 'lib', 'node_modules', name);
