@@ -9,16 +9,24 @@
 /** Why a probability block could not be decoded; the caller adds file and variant. */
 export class BgenDecodeError extends Error {}
 
-/** Decodes layout 1 (6 bytes per sample) into dosages of the second allele, out[i] for i < nSamples. */
-export function decodeLayout1(data: Uint8Array, nSamples: number, out: Float64Array): void {
+/**
+ * The samples to decode: out[k] gets sample rows[k]'s dosage (a --keep subset, ascending), or every
+ * sample in file order when rows is null.
+ */
+export type SampleRows = Int32Array | null;
+
+/** Decodes layout 1 (6 bytes per sample) into dosages of the second allele of the samples `rows` lists. */
+export function decodeLayout1(data: Uint8Array, nSamples: number, out: Float64Array, rows: SampleRows): void {
   if (data.length < 6 * nSamples)
     throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${6 * nSamples}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let i = 0; i < nSamples; i++) {
+  const count = rows ? rows.length : nSamples;
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k] : k;
     const aa = view.getUint16(6 * i, true);
     const ab = view.getUint16(6 * i + 2, true);
     const bb = view.getUint16(6 * i + 4, true);
-    out[i] = aa + ab + bb === 0 ? NaN : (ab + 2 * bb) / 32768;
+    out[k] = aa + ab + bb === 0 ? NaN : (ab + 2 * bb) / 32768;
   }
 }
 
@@ -26,9 +34,17 @@ export function decodeLayout1(data: Uint8Array, nSamples: number, out: Float64Ar
  * Decodes layout 2 for a biallelic variant into dosages of the second allele. Any ploidy (1..63) and
  * bit depth (1..32); phased data store P(first allele) per haplotype, unphased data store P(k copies
  * of the second allele) for k = 0..ploidy-1 (the ploidy-copies probability is implied). Either way a
- * biallelic sample of ploidy P has P stored values.
+ * biallelic sample of ploidy P has P stored values. Unphased diploids at 8 or 16 bits (fixed width)
+ * decode only the samples `rows` lists; other blocks, whose samples start at bit offsets that depend
+ * on every earlier sample's ploidy, decode all into `all` (length nSamples) and gather.
  */
-export function decodeLayout2(data: Uint8Array, nSamples: number, out: Float64Array): void {
+export function decodeLayout2(
+  data: Uint8Array,
+  nSamples: number,
+  out: Float64Array,
+  rows: SampleRows,
+  all: Float64Array | null,
+): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length < 10 + nSamples)
     throw new BgenDecodeError(`probability block of ${data.length} bytes is shorter than its header`);
@@ -54,7 +70,12 @@ export function decodeLayout2(data: Uint8Array, nSamples: number, out: Float64Ar
   if (data.length < needed)
     throw new BgenDecodeError(`probability block has ${data.length} bytes, needs ${needed}`);
   if (phased === 0 && diploid === nSamples && (bits === 8 || bits === 16)) {
-    decodeUnphasedDiploid(data, nSamples, bits, out);
+    decodeUnphasedDiploid(data, nSamples, bits, out, rows);
+    return;
+  }
+  if (rows) {
+    decodeLayout2(data, nSamples, all!, null, null);
+    for (let k = 0; k < rows.length; k++) out[k] = all![rows[k]];
     return;
   }
   // Divide (not multiply by 1/max) so that a stored maximum is exactly 1 and hard calls stay integers.
@@ -89,24 +110,33 @@ const EIGHT_BIT_PROBABILITY = Float64Array.from({ length: 256 }, (_, v) => v / 2
  * Layout 2 when every sample is an unphased diploid stored at 8 or 16 bits (UK Biobank's and plink2's
  * files): the general loop's sums in the same order, so the same doubles, with byte reads.
  */
-function decodeUnphasedDiploid(data: Uint8Array, nSamples: number, bits: number, out: Float64Array): void {
+function decodeUnphasedDiploid(
+  data: Uint8Array,
+  nSamples: number,
+  bits: number,
+  out: Float64Array,
+  rows: SampleRows,
+): void {
   const first = 10 + nSamples;
+  const count = rows ? rows.length : nSamples;
   if (bits === 8) {
     const table = EIGHT_BIT_PROBABILITY;
-    for (let i = 0; i < nSamples; i++) {
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k] : k;
       const p0 = table[data[first + 2 * i]];
       const p1 = table[data[first + 2 * i + 1]];
       // P(0 copies) = p0, P(1) = p1, P(2) implied: expected count p1 + 2 (1 - p0 - p1).
-      out[i] = (data[8 + i] & 128) !== 0 ? NaN : p1 + 2 * (1 - (p0 + p1));
+      out[k] = (data[8 + i] & 128) !== 0 ? NaN : p1 + 2 * (1 - (p0 + p1));
     }
     return;
   }
   const max = 65535;
-  for (let i = 0; i < nSamples; i++) {
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k] : k;
     const at = first + 4 * i;
     const p0 = (data[at] | (data[at + 1] << 8)) / max;
     const p1 = (data[at + 2] | (data[at + 3] << 8)) / max;
-    out[i] = (data[8 + i] & 128) !== 0 ? NaN : p1 + 2 * (1 - (p0 + p1));
+    out[k] = (data[8 + i] & 128) !== 0 ? NaN : p1 + 2 * (1 - (p0 + p1));
   }
 }
 

@@ -5,13 +5,15 @@
  * equal those of the .bed it was converted from (plink2's default export lists ALT first, for PLINK
  * 1.9 compatibility; read such a file and every effect changes sign). Multi-allelic variants are
  * skipped and counted. Opening the file walks the variant headers once and keeps two offsets and a
- * number per variant (20 bytes), never the file. A .bgi index (SQLite) is not used: the walk over
- * the headers gives the same offsets.
+ * number per variant (20 bytes), never the file. With a SNP selection and a bgenix index next to the
+ * file (FILE.bgen.bgi), the index says where the chosen variants lie and only their headers and
+ * blocks are read; an index that disagrees with the file is ignored (a log line says why).
  */
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { BgenDecodeError, decodeLayout1, decodeLayout2 } from './bgen-probabilities.js';
 import { annotationOf, parseVariantHeader, readBgenHeader, type BgenHeader } from './bgen-header.js';
+import { readBgenIndex, type IndexedVariant } from './bgen-index.js';
 import { FileWindow } from './file-window.js';
 import type { ScanConfig } from '../model/config.js';
 import type {
@@ -51,8 +53,13 @@ export class BgenGenotypes implements GenotypeSource {
   private readonly headerAt: Float64Array;
   private readonly dataAt: Float64Array;
   private readonly variantNumber: Int32Array;
-  /** Dosages of every sample in the file, when only some are chosen (decoded, then gathered). */
+  /**
+   * Dosages of every sample in the file, when only some are chosen and a block's layout makes them
+   * decode all, then gather (variable ploidy or bit depths other than 8 and 16).
+   */
   private readonly allSamples: Float64Array | null;
+  /** What became of a .bgi index next to the file, for the log; empty without one. */
+  private readonly indexNotes: string[] = [];
 
   constructor(path: string, samplePath?: string, selection: GenotypeSelection = {}) {
     this.genotypeFile = path;
@@ -74,7 +81,8 @@ export class BgenGenotypes implements GenotypeSource {
       this.sampleIds = rows.map((i) => ids[i]);
       this.nSamples = rows.length;
       this.allSamples = rows.length < ids.length ? new Float64Array(ids.length) : null;
-      const walked = this.walkVariants(selection.snps);
+      const walked =
+        (selection.snps && this.indexedVariants(selection.snps)) || this.walkVariants(selection.snps);
       ({ headerAt: this.headerAt, dataAt: this.dataAt, variantNumber: this.variantNumber } = walked);
       this.snpCount = walked.kept;
       this.skippedMultiallelic = walked.multiallelic;
@@ -94,9 +102,11 @@ export class BgenGenotypes implements GenotypeSource {
   }
 
   notes(): string[] {
-    return this.skippedMultiallelic > 0
-      ? [`${this.skippedMultiallelic} multi-allelic variants of ${this.genotypeFile} skipped`]
-      : [];
+    const multiallelic =
+      this.skippedMultiallelic > 0
+        ? [`${this.skippedMultiallelic} multi-allelic variants of ${this.genotypeFile} skipped`]
+        : [];
+    return [...this.indexNotes, ...multiallelic];
   }
 
   close(): void {
@@ -111,11 +121,9 @@ export class BgenGenotypes implements GenotypeSource {
     let data: Uint8Array;
     try {
       data = this.probabilityBytes(at, what);
-      const target = this.allSamples ?? out;
-      if (layout === 1) decodeLayout1(data, this.samplesInFile, target);
-      else decodeLayout2(data, this.samplesInFile, target);
-      if (this.allSamples)
-        for (let k = 0; k < this.nSamples; k++) out[k] = this.allSamples[this.sampleRows[k]];
+      const rows = this.allSamples ? this.sampleRows : null;
+      if (layout === 1) decodeLayout1(data, this.samplesInFile, out, rows);
+      else decodeLayout2(data, this.samplesInFile, out, rows, this.allSamples);
     } catch (error) {
       if (error instanceof InputError) throw error;
       const reason =
@@ -163,7 +171,7 @@ export class BgenGenotypes implements GenotypeSource {
 
   /** Walks every variant header once, recording where each chosen biallelic variant and its data start. */
   private walkVariants(choice: SnpChoice | undefined) {
-    const { nVariants, layout, compression } = this.header;
+    const { nVariants } = this.header;
     // A variant takes at least 20 bytes: a corrupt count must not size the tables below.
     if (nVariants > (this.file.size - this.header.firstVariant) / 20) {
       throw new InputError(
@@ -179,16 +187,7 @@ export class BgenGenotypes implements GenotypeSource {
     let offset = this.header.firstVariant;
     for (let v = 0; v < nVariants; v++) {
       const header = parseVariantHeader(this.file, this.header, offset, v);
-      const blockBytes =
-        layout === 1 && compression === 0
-          ? 6 * this.samplesInFile
-          : 4 + this.file.uint(header.end, 4, `variant ${v + 1}`);
-      if (header.end + blockBytes > this.file.size) {
-        throw new InputError(
-          this.file.path,
-          `variant ${v + 1} (${header.rs}): genotype block runs past the end of the file (truncated?)`,
-        );
-      }
+      const blockBytes = this.blockBytes(header.end, v, header.rs);
       if (header.alleles.length !== 2) multiallelic++;
       else if (!choice || choice.keeps(annotationOf(header))) {
         headerAt[kept] = offset;
@@ -204,6 +203,100 @@ export class BgenGenotypes implements GenotypeSource {
       kept,
       multiallelic,
     };
+  }
+
+  /** Bytes of the genotype block starting at `at` (variant v, 0-based), checked against the file's end. */
+  private blockBytes(at: number, v: number, rs: string): number {
+    const { layout, compression } = this.header;
+    const bytes =
+      layout === 1 && compression === 0
+        ? 6 * this.samplesInFile
+        : 4 + this.file.uint(at, 4, `variant ${v + 1}`);
+    if (at + bytes > this.file.size) {
+      throw new InputError(
+        this.file.path,
+        `variant ${v + 1} (${rs}): genotype block runs past the end of the file (truncated?)`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * The chosen variants by the bgenix index next to the file, reading only their headers (and those
+   * of variants whose rsid the index leaves empty, named by their ID); null when there is no index or
+   * it disagrees with the file, which the log then says. A chosen variant's header must match its
+   * index row, so a stale index never picks the wrong variants.
+   */
+  private indexedVariants(choice: SnpChoice): ReturnType<BgenGenotypes['walkVariants']> | null {
+    const index = readBgenIndex(this.file.path, {
+      fileSize: this.file.size,
+      firstVariant: this.header.firstVariant,
+      nVariants: this.header.nVariants,
+    });
+    if (!index.variants) {
+      if (index.problem) this.indexNotes.push(`index ${index.path} ignored: ${index.problem}`);
+      return null;
+    }
+    const rows = index.variants;
+    const headerAt = new Float64Array(rows.length);
+    const dataAt = new Float64Array(rows.length);
+    const variantNumber = new Int32Array(rows.length);
+    let kept = 0;
+    let multiallelic = 0;
+    for (let v = 0; v < rows.length; v++) {
+      const row = rows[v];
+      if (row.nAlleles !== 2) {
+        multiallelic++;
+        continue;
+      }
+      const header = row.rsid === '' ? parseVariantHeader(this.file, this.header, row.start, v) : null;
+      const snp = {
+        chr: row.chr,
+        rs: row.rsid || header!.id,
+        pos: String(row.pos),
+        allele1: row.allele2,
+        allele0: row.allele1,
+      };
+      if (!choice.keeps(snp)) continue;
+      const end = this.checkedHeaderEnd(row, v);
+      if (end === null) {
+        this.indexNotes.push(
+          `index ${index.path} ignored: variant ${v + 1} at byte ${row.start} is not the variant it lists (stale index?)`,
+        );
+        return null;
+      }
+      headerAt[kept] = row.start;
+      dataAt[kept] = end;
+      variantNumber[kept++] = v;
+    }
+    this.indexNotes.push(`index ${index.path}: read the ${kept} chosen of ${rows.length} variants`);
+    return {
+      headerAt: headerAt.slice(0, kept),
+      dataAt: dataAt.slice(0, kept),
+      variantNumber: variantNumber.slice(0, kept),
+      kept,
+      multiallelic,
+    };
+  }
+
+  /** Where the genotype block of indexed variant v starts, or null when the file there disagrees with the row. */
+  private checkedHeaderEnd(row: IndexedVariant, v: number): number | null {
+    try {
+      const header = parseVariantHeader(this.file, this.header, row.start, v);
+      const same =
+        header.chr === row.chr &&
+        header.pos === row.pos &&
+        header.rs === row.rsid &&
+        header.alleles.length === 2 &&
+        header.alleles[0] === row.allele1 &&
+        header.alleles[1] === row.allele2 &&
+        header.end + this.blockBytes(header.end, v, header.rs) === row.start + row.size;
+      return same ? header.end : null;
+    } catch (error) {
+      // Garbage where the index points: the index is wrong, not the file.
+      if (error instanceof InputError) return null;
+      throw error;
+    }
   }
 }
 

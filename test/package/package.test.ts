@@ -1,12 +1,14 @@
 /**
  * The packed package as a user gets it: `npm pack` (from the build outputs `prepare` made), installed
- * globally into a temporary prefix and into a fresh project, run from other folders. One pack and one
- * install of each kind serve every test here.
+ * globally into a temporary prefix and into a fresh project, and installed globally from a git URL
+ * (npm clones and builds it), run from other folders. One pack and one install of each kind serve
+ * every test here.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -22,6 +24,7 @@ import { CLI, REPO_ROOT, scratchDir, SHARED_DATA } from '../helpers/paths.js';
 const exec = promisify(execFile);
 const root = scratchDir('package');
 const globalPrefix = join(root, 'global');
+const gitPrefix = join(root, 'git-global');
 const project = join(root, 'project');
 const installed = join(globalPrefix, 'bin', 'lmmscan');
 const hs1008 = ['bed', 'bim', 'fam'].map((ext) => join(SHARED_DATA, 'hs1008', `hs1008.${ext}`));
@@ -74,15 +77,22 @@ beforeAll(async () => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'library-example', private: true, type: 'module' }),
   );
+  // A clone of the committed tree, as a git server would hand it out; npm clones it again and builds.
+  const repository = join(root, 'repository');
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  execFileSync('git', ['clone', '--quiet', '--no-checkout', REPO_ROOT, repository]);
   const quiet = ['--no-audit', '--no-fund', '--loglevel=error'];
   await Promise.all([
     exec('npm', ['install', '-g', '--prefix', globalPrefix, tarball, ...quiet], { cwd: root }),
     exec('npm', ['install', tarball, ...quiet], { cwd: project }),
+    exec('npm', ['install', '-g', '--prefix', gitPrefix, `git+file://${repository}#${commit}`, ...quiet], {
+      cwd: root,
+    }),
   ]);
   const clone = dataFolder('clone');
   kinshipThenScan([process.execPath, CLI], clone);
   cloneOutput = readFileSync(join(clone, 'output', 'hs.assoc.txt'), 'utf8');
-}, 600_000);
+}, 900_000);
 
 // Two installs with the Dawn binding: 280 MB that should not outlive the test.
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -138,6 +148,23 @@ describe('the packed package', () => {
     expect(readFileSync(join(elsewhere, 'output', 'hs.assoc.txt'), 'utf8')).toBe(cloneOutput);
     expect(cloneOutput.split('\n').length).toBeGreaterThan(1000);
     expect(existsSync(join(elsewhere, 'output', 'hs.manhattan.png'))).toBe(true);
+  });
+
+  it('installed globally from a git URL, builds itself and scans from another folder as the clone does', () => {
+    const pkg = join(gitPrefix, 'lib', 'node_modules', 'lmmscan');
+    // npm's preparation install links this folder to its temporary clone (npm/cli#8440); a real folder
+    // with the runtime dependencies must be left, not a dangling link.
+    expect(lstatSync(pkg).isDirectory()).toBe(true);
+    for (const file of [
+      'build/lmmscan-simd.wasm',
+      'dist/src/cli/main.js',
+      'node_modules/piscina/package.json',
+    ])
+      expect(existsSync(join(pkg, file)), file).toBe(true);
+    expect(existsSync(join(pkg, 'node_modules', 'typescript')), 'typescript').toBe(false);
+    const elsewhere = dataFolder('git-run');
+    kinshipThenScan([join(gitPrefix, 'bin', 'lmmscan')], elsewhere, ['--no-plots']);
+    expect(readFileSync(join(elsewhere, 'output', 'hs.assoc.txt'), 'utf8')).toBe(cloneOutput);
   });
 
   it("runs the README's library example verbatim in a project that installed the tarball", () => {
