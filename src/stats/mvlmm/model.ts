@@ -13,6 +13,7 @@ const diagVeh = new Scratch();
 const diagVehi = new Scratch();
 const diagLambda = new Scratch();
 const qWork = new Scratch();
+const qWeights = new Scratch();
 const xxtWork = new Scratch();
 const xxtInverse = new Scratch();
 
@@ -110,11 +111,13 @@ export function inverseQ(data: MvData, dl: Float64Array, qi: Float64Array): numb
   const { n, d, c, eigenvalues, X } = data;
   const dc = d * c;
   const q = qWork.zeros(dc * dc);
-  for (let i = 0; i < c; i++) {
-    for (let j = i; j < c; j++) {
-      for (let l = 0; l < d; l++) {
+  const w = qWeights.get(n); // one division per individual and trait, not one per sum
+  for (let l = 0; l < d; l++) {
+    for (let k = 0; k < n; k++) w[k] = 1 / (dl[l] * eigenvalues[k] + 1);
+    for (let i = 0; i < c; i++) {
+      for (let j = i; j < c; j++) {
         let s = 0;
-        for (let k = 0; k < n; k++) s += (X[i * n + k] * X[j * n + k]) / (dl[l] * eigenvalues[k] + 1);
+        for (let k = 0; k < n; k++) s += X[i * n + k] * X[j * n + k] * w[k];
         q[(i * d + l) * dc + j * d + l] = s;
         q[(j * d + l) * dc + i * d + l] = s;
       }
