@@ -8,8 +8,8 @@
  *
  * Every sum over individuals k weighs by w_lk = 1 / (delta_k dl_l + 1), which changes with (Vg, Ve)
  * each iteration, so an iteration is O(n) work however it is arranged; it is arranged so that the
- * n d divisions are done once (not once per sum), the logarithms of log |H| once per eight
- * individuals, the covariate cross products x_ik x_jk once per fit, and the second moments summed in
+ * n d divisions are done once (not once per sum), the logarithms of log |H| once per
+ * run of products, the covariate cross products x_ik x_jk once per fit, and the second moments summed in
  * the joint basis (one d x d transform per iteration instead of two d x n ones).
  */
 import { invertWithLogDet } from './dense.js';
@@ -53,8 +53,12 @@ function basisOf(d: number): JointBasis {
   return basis;
 }
 
-/** Products per logarithm in log |H|: h <= 1e38 each would be needed to overflow a double. */
-const LOG_CHUNK = 8;
+/**
+ * log |H| = sum of log h over individuals and traits is taken as the log of running products of h
+ * (h >= 1 here, as delta_k and dl_l are not negative), one logarithm whenever the product passes
+ * this bound: far below the largest double times any single h that a fit meets.
+ */
+const LOG_FLUSH = 1e150;
 
 /** Runs GEMMA's EM for at most maxIter iterations; returns the last log-likelihood evaluated. */
 export function mvEm(
@@ -193,7 +197,7 @@ function weights(ev: Float64Array, dl: Float64Array, n: number, d: number, w: Fl
       const h = ev[k] * dll + 1;
       w[l * n + k] = 1 / h;
       product *= h;
-      if (k % LOG_CHUNK === LOG_CHUNK - 1) {
+      if (product > LOG_FLUSH) {
         logSum += Math.log(product);
         product = 1;
       }
@@ -326,7 +330,7 @@ function conditionalCovariances(
   const pairs = (c * (c + 1)) / 2;
   const traitPairs = (d * (d + 1)) / 2;
   const a = work('sigmaA', traitPairs * pairs);
-  const sums = work('sigmaSums', 2 * traitPairs).fill(0, 0, 2 * traitPairs);
+  const sums = work('sigmaSums', 2 * traitPairs);
   for (let l1 = 0, tp = 0; l1 < d; l1++) {
     for (let l2 = l1; l2 < d; l2++, tp++) {
       for (let i = 0, t = 0; i < c; i++) {
@@ -337,16 +341,19 @@ function conditionalCovariances(
       }
     }
   }
-  for (let k = 0; k < n; k++) {
-    for (let l1 = 0, tp = 0; l1 < d; l1++) {
-      const w1 = w[l1 * n + k];
-      for (let l2 = l1; l2 < d; l2++, tp++) {
+  for (let l1 = 0, tp = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      let se = 0;
+      let su = 0;
+      for (let k = 0; k < n; k++) {
         let f = 0;
         for (let t = 0; t < pairs; t++) f += a[tp * pairs + t] * xx[t * n + k];
-        const ww = w1 * w[l2 * n + k] * f;
-        sums[2 * tp] += ww;
-        sums[2 * tp + 1] += ev[k] * ww;
+        const ww = w[l1 * n + k] * w[l2 * n + k] * f;
+        se += ww;
+        su += ev[k] * ww;
       }
+      sums[2 * tp] = se;
+      sums[2 * tp + 1] = su;
     }
   }
   for (let l1 = 0, tp = 0; l1 < d; l1++) {
