@@ -112,6 +112,21 @@ export const SUITE_CASES: SuiteCase[] = [
   },
   {
     suite: 'test_suite.sh',
+    name: 'testLinearMixedModelPhenotypes',
+    line: `${sh} -g ../example/mouse_hs1940.geno.txt.gz -p ../example/mouse_hs1940.pheno.txt -n 1 6 -a ../example/mouse_hs1940.anno.txt -k ./output/mouse_hs1940.cXX.txt -lmm -no-check -o mouse_hs1940_CD8MCH_lmm`,
+    outputs: ['output/mouse_hs1940_CD8MCH_lmm.assoc.txt'],
+    asserts: [
+      { kind: 'words', file: 'output/mouse_hs1940_CD8MCH_lmm.assoc.txt', value: 139867 },
+      {
+        kind: 'checksum',
+        file: 'output/mouse_hs1940_CD8MCH_lmm.assoc.txt',
+        digits: 2,
+        value: '4029037056.58',
+      },
+    ],
+  },
+  {
+    suite: 'test_suite.sh',
     name: 'testPlinkStandardRelatednessMatrixK',
     line: `${sh} -bfile ../example/HLC -gk 2 -o testPlinkStandardRelatednessMatrixK`,
     outputs: ['output/testPlinkStandardRelatednessMatrixK.sXX.txt'],
@@ -321,13 +336,6 @@ export const SUITE_CASES: SuiteCase[] = [
  * them (moves them into SUITE_CASES) when that feature is merged.
  */
 export const PENDING: { suite: SuiteCase['suite']; name: string; line: string; waitsFor: string }[] = [
-  {
-    suite: 'test_suite.sh',
-    name: 'testLinearMixedModelPhenotypes',
-    line: `${sh} -g ../example/mouse_hs1940.geno.txt.gz -p ../example/mouse_hs1940.pheno.txt -n 1 6 -a ../example/mouse_hs1940.anno.txt -k ./output/mouse_hs1940.cXX.txt -lmm -no-check -o mouse_hs1940_CD8MCH_lmm`,
-    waitsFor:
-      'speed: the multivariate LMM runs it (-n 1 6), but its per-SNP fits are still too slow for this suite in CI time; asserts 139867 words, checksum 4029037056.58',
-  },
   {
     suite: 'dev_test_suite.sh',
     name: 'testCenteredRelatednessMatrixKLOCO1',

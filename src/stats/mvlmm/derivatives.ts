@@ -173,16 +173,17 @@ export function gradientHessian(
       let trFE = 0;
       hEr.fill(0);
       for (let x = 0; x < pa.length; x += 2) {
-        const [p, q] = [pa[x], pa[x + 1]];
+        const p = pa[x];
+        const q = pa[x + 1];
         rEr += py[p * n + k] * py[q * n + k];
         trHiE += hi[h + q * d + p];
         trFE += f[q * d + p];
         for (let l = 0; l < d; l++) hEr[l] += hi[h + l * d + p] * py[q * n + k];
       }
-      for (const [p, w] of [
-        [a, ev[k]],
-        [a + v, 1],
-      ]) {
+      // Vg's parameter a (weight delta_k), then Ve's (weight 1); no array per k (this is the hot loop).
+      for (let side = 0; side < 2; side++) {
+        const p = side === 0 ? a : a + v;
+        const w = side === 0 ? ev[k] : 1;
         gradient[p] += w * (0.5 * rEr - 0.5 * (trHiE - (reml ? trFE : 0)));
         for (let j = 0; j < c; j++)
           for (let l = 0; l < d; l++) u[p * dc + j * d + l] += w * X[j * n + k] * hEr[l];

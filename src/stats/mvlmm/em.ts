@@ -5,16 +5,19 @@
  * log-likelihood changes by less than `tolerance`, a loose rule that the per-SNP fits (tolerance
  * 1e-3) inherit; GEMMA's numbers are reproduced step for step, including the ML variant's
  * reuse of the previous iteration's fixed effects.
+ *
+ * Every sum over individuals k weighs by w_lk = 1 / (delta_k dl_l + 1), which changes with (Vg, Ve)
+ * each iteration, so an iteration is O(n) work however it is arranged; it is arranged so that the
+ * n d divisions are done once (not once per sum), the logarithms of log |H| once per
+ * run of products, the covariate cross products x_ik x_jk once per fit, and the second moments summed in
+ * the joint basis (one d x d transform per iteration instead of two d x n ones).
  */
 import { invertWithLogDet } from './dense.js';
 import {
-  crossXHiY,
-  inverseQ,
   jointBasis,
   jointDiagonalise,
   leftMultiply,
   logLikConstant,
-  partialLogLik,
   type JointBasis,
   type MvData,
 } from './model.js';
@@ -50,6 +53,13 @@ function basisOf(d: number): JointBasis {
   return basis;
 }
 
+/**
+ * log |H| = sum of log h over individuals and traits is taken as the log of running products of h
+ * (h >= 1 here, as delta_k and dl_l are not negative), one logarithm whenever the product passes
+ * this bound: far below the largest double times any single h that a fit meets.
+ */
+const LOG_FLUSH = 1e150;
+
 /** Runs GEMMA's EM for at most maxIter iterations; returns the last log-likelihood evaluated. */
 export function mvEm(
   kind: 'R' | 'L',
@@ -60,18 +70,28 @@ export function mvEm(
 ): number {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
   const dc = d * c;
+  const pairs = (c * (c + 1)) / 2;
   const basis = basisOf(d);
   const qi = work('qi', dc * dc);
+  const q = work('q', dc * dc);
   const xHiy = work('xHiy', dc);
+  const w = work('w', d * n); // 1 / (delta_k dl_l + 1)
   const yT = work('yT', d * n); // UltVehi Y
-  const bxT = work('bxT', d * n).fill(0); // UltVehi B X
+  const yw = work('yw', d * n); // w UltVehi Y
+  const bxT = work('bxT', d * n).fill(0, 0, d * n); // UltVehi B X
   const uT = work('uT', d * n); // UltVehi U
   const eT = work('eT', d * n); // UltVehi E
-  const uHat = work('uHat', d * n);
-  const eHat = work('eHat', d * n);
   const bT = work('bT', d * c); // UltVehi B
   const xxti = work('xxti', c * c);
   const xxt = work('xxt', c * c);
+  const xx = work('xx', pairs * n); // x_ik x_jk for i <= j, pair-major
+  const inverseEv = work('inverseEv', n);
+  for (let k = 0; k < n; k++) inverseEv[k] = ev[k] !== 0 ? 1 / ev[k] : 0;
+  for (let i = 0, t = 0; i < c; i++) {
+    for (let j = i; j < c; j++, t++) {
+      for (let k = 0; k < n; k++) xx[t * n + k] = X[i * n + k] * X[j * n + k];
+    }
+  }
   for (let i = 0; i < c; i++) {
     for (let j = 0; j < c; j++) {
       let s = 0;
@@ -80,17 +100,30 @@ export function mvEm(
     }
   }
   const constant = logLikConstant(kind, data, invertWithLogDet(xxt, c, xxti));
-  const sigmaUU = work('sigmaUU', d * d);
-  const sigmaEE = work('sigmaEE', d * d);
+  const moments = work('moments', 2 * d * d);
   let loglOld = 0;
   let loglNew = 0;
   for (let t = 0; t < maxIter; t++) {
     jointDiagonalise(p.vg, p.ve, d, basis);
     const { dl, ultVeh, ultVehi, logDetVe } = basis;
-    const logDetQ = inverseQ(data, dl, qi);
+    const logDetH = weights(ev, dl, n, d, w);
+    const logDetQ = inverseQ(xx, w, n, d, c, q, qi);
     leftMultiply(ultVehi, Y, d, n, yT);
-    crossXHiY(data, dl, yT, xHiy);
-    loglNew = constant + partialLogLik(data, dl, yT, xHiy, qi) - 0.5 * n * logDetVe;
+    let yHy = 0;
+    for (let i = 0; i < d * n; i++) {
+      yw[i] = yT[i] * w[i];
+      yHy += yT[i] * yw[i];
+    }
+    for (let l = 0; l < d; l++) {
+      for (let j = 0; j < c; j++) xHiy[j * d + l] = dot(X, j * n, yw, l * n, n);
+    }
+    let quad = 0;
+    for (let a = 0; a < dc; a++) {
+      let s = 0;
+      for (let b = 0; b < dc; b++) s += qi[a * dc + b] * xHiy[b];
+      quad += xHiy[a] * s;
+    }
+    loglNew = constant - 0.5 * (yHy + logDetH - quad) - 0.5 * n * logDetVe;
     if (kind === 'R') loglNew += -0.5 * (logDetQ - c * logDetVe);
     if (t !== 0 && Math.abs(loglNew - loglOld) < tolerance) break;
     loglOld = loglNew;
@@ -107,50 +140,105 @@ export function mvEm(
       leftMultiply(ultVehi, p.B, d, c, bT);
       multiplyDC(bT, X, d, c, n, bxT);
     }
-    // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1).
+    // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
     for (let l = 0; l < d; l++) {
-      for (let k = 0; k < n; k++) {
-        const omegaE = (ev[k] * dl[l]) / (ev[k] * dl[l] + 1);
-        uT[l * n + k] = (yT[l * n + k] - bxT[l * n + k]) * omegaE;
+      const dll = dl[l];
+      for (let k = l * n, e = k + n, i = 0; k < e; k++, i++) {
+        uT[k] = (yT[k] - bxT[k]) * (ev[i] * dll * w[k]);
       }
     }
     if (kind === 'L') {
       // ML: B from the least squares of Y - U on X (this is where the next iteration's BX comes from).
+      const yx = work('yx', c);
       for (let i = 0; i < d * n; i++) bxT[i] = yT[i] - uT[i];
       for (let l = 0; l < d; l++) {
+        for (let a = 0; a < c; a++) yx[a] = dot(bxT, l * n, X, a * n, n);
         for (let j = 0; j < c; j++) {
           let s = 0;
-          for (let a = 0; a < c; a++) {
-            let yx = 0;
-            for (let k = 0; k < n; k++) yx += bxT[l * n + k] * X[a * n + k];
-            s += yx * xxti[a * c + j];
-          }
+          for (let a = 0; a < c; a++) s += yx[a] * xxti[a * c + j];
           bT[l * c + j] = s;
         }
       }
       multiplyDC(bT, X, d, c, n, bxT);
     }
+    // Second moments in the joint basis: sum_k u u^T / delta_k and sum_k e e^T with e = y - bx - u,
+    // plus the conditional covariances; Vg = UltVeh^T (that) UltVeh / n, likewise Ve.
     for (let i = 0; i < d * n; i++) eT[i] = yT[i] - bxT[i] - uT[i];
-    // Back to the original basis: U = UltVeh^T uT, E = UltVeh^T eT, B = UltVeh^T bT.
-    transposeMultiply(ultVeh, uT, d, n, uHat);
-    transposeMultiply(ultVeh, eT, d, n, eHat);
-    transposeMultiply(ultVeh, bT, d, c, p.B);
-    conditionalCovariances(kind, data, dl, ultVeh, qi, sigmaUU, sigmaEE);
-    // Vg = (sum_k u_k u_k^T / delta_k + Sigma_uu) / n, Ve = (E E^T + Sigma_ee) / n.
-    for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
+    moments.fill(0, 0, 2 * d * d);
+    for (let l1 = 0; l1 < d; l1++) {
+      for (let l2 = l1; l2 < d; l2++) {
         let g = 0;
         let e = 0;
+        const o1 = l1 * n;
+        const o2 = l2 * n;
         for (let k = 0; k < n; k++) {
-          if (ev[k] !== 0) g += (uHat[i * n + k] * uHat[j * n + k]) / ev[k];
-          e += eHat[i * n + k] * eHat[j * n + k];
+          g += uT[o1 + k] * uT[o2 + k] * inverseEv[k];
+          e += eT[o1 + k] * eT[o2 + k];
         }
-        p.vg[i * d + j] = p.vg[j * d + i] = (g + sigmaUU[i * d + j]) / n;
-        p.ve[i * d + j] = p.ve[j * d + i] = (e + sigmaEE[i * d + j]) / n;
+        moments[l1 * d + l2] = moments[l2 * d + l1] = g;
+        moments[d * d + l1 * d + l2] = moments[d * d + l2 * d + l1] = e;
+      }
+    }
+    conditionalCovariances(kind, ev, xx, w, n, d, c, dl, qi, moments);
+    transposeMultiply(ultVeh, bT, d, c, p.B);
+    sandwich(ultVeh, moments, 0, d, n, p.vg);
+    sandwich(ultVeh, moments, d * d, d, n, p.ve);
+  }
+  return loglNew;
+}
+
+/** w[l n + k] = 1 / (delta_k dl_l + 1); returns sum_lk log(delta_k dl_l + 1). */
+function weights(ev: Float64Array, dl: Float64Array, n: number, d: number, w: Float64Array): number {
+  let logSum = 0;
+  for (let l = 0; l < d; l++) {
+    const dll = dl[l];
+    let product = 1;
+    for (let k = 0; k < n; k++) {
+      const h = ev[k] * dll + 1;
+      w[l * n + k] = 1 / h;
+      product *= h;
+      if (product > LOG_FLUSH) {
+        logSum += Math.log(product);
+        product = 1;
+      }
+    }
+    logSum += Math.log(product);
+  }
+  return logSum;
+}
+
+/**
+ * Qi = (sum_k x_k x_k^T (x) diag(w_k))^{-1} (dc x dc, index j * d + l for covariate j, trait l) from
+ * the pair-major products xx; returns log |Q| (GEMMA's CalcQi).
+ */
+function inverseQ(
+  xx: Float64Array,
+  w: Float64Array,
+  n: number,
+  d: number,
+  c: number,
+  q: Float64Array,
+  qi: Float64Array,
+): number {
+  const dc = d * c;
+  q.fill(0, 0, dc * dc);
+  for (let i = 0, t = 0; i < c; i++) {
+    for (let j = i; j < c; j++, t++) {
+      for (let l = 0; l < d; l++) {
+        const s = dot(xx, t * n, w, l * n, n);
+        q[(i * d + l) * dc + j * d + l] = s;
+        q[(j * d + l) * dc + i * d + l] = s;
       }
     }
   }
-  return loglNew;
+  return invertWithLogDet(q, dc, qi);
+}
+
+/** sum_k a[ao + k] b[bo + k]. */
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[ao + k] * b[bo + k];
+  return s;
 }
 
 /** out (d x n) = B (d x c) X (c x n). */
@@ -188,62 +276,96 @@ function transposeMultiply(
   }
 }
 
+/** out (d x d) = M^T S M / n, S the d x d at s[from]. */
+function sandwich(
+  m: Float64Array,
+  s: Float64Array,
+  from: number,
+  d: number,
+  n: number,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      let v = 0;
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) v += m[a * d + i] * s[from + a * d + b] * m[b * d + j];
+      }
+      out[i * d + j] = out[j * d + i] = v / n;
+    }
+  }
+}
+
 /**
- * Sum over k of the conditional covariances of u_k and e_k, in the original basis (GEMMA's CalcSigma):
- * diagonal Omega terms, plus for REML the uncertainty of B through Qi.
+ * Adds the sum over k of the conditional covariances of u_k and e_k, in the joint basis (GEMMA's
+ * CalcSigma), to moments (Sigma_uu at 0, Sigma_ee at d * d): diagonal Omega terms, plus for REML the
+ * uncertainty of B through Qi, w_l1 w_l2 x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U).
  */
 function conditionalCovariances(
   kind: 'R' | 'L',
-  data: MvData,
+  ev: Float64Array,
+  xx: Float64Array,
+  w: Float64Array,
+  n: number,
+  d: number,
+  c: number,
   dl: Float64Array,
-  ultVeh: Float64Array,
   qi: Float64Array,
-  sigmaUU: Float64Array,
-  sigmaEE: Float64Array,
+  moments: Float64Array,
 ): void {
-  const { n, d, c, eigenvalues: ev, X } = data;
   const dc = d * c;
-  const suu = work('suu', d * d).fill(0);
-  const see = work('see', d * d).fill(0);
-  for (let k = 0; k < n; k++) {
-    for (let l = 0; l < d; l++) {
-      const omegaU = dl[l] / (ev[k] * dl[l] + 1);
-      suu[l * d + l] += omegaU;
-      see[l * d + l] += ev[k] * omegaU;
-    }
-  }
-  if (kind === 'R') {
-    // M_e[j d + l, l] = x_jk / (delta dl_l + 1), M_u = M_e dl_l; add delta M_u^T Qi M_u and M_e^T Qi M_e.
-    const me = work('me', dc);
+  const dd = d * d;
+  for (let l = 0; l < d; l++) {
+    let su = 0;
+    let se = 0;
     for (let k = 0; k < n; k++) {
-      for (let j = 0; j < c; j++)
-        for (let l = 0; l < d; l++) me[j * d + l] = X[j * n + k] / (ev[k] * dl[l] + 1);
-      for (let l1 = 0; l1 < d; l1++) {
-        for (let l2 = 0; l2 < d; l2++) {
-          let s = 0;
-          for (let j1 = 0; j1 < c; j1++) {
-            for (let j2 = 0; j2 < c; j2++)
-              s += me[j1 * d + l1] * qi[(j1 * d + l1) * dc + j2 * d + l2] * me[j2 * d + l2];
-          }
-          suu[l1 * d + l2] += ev[k] * dl[l1] * dl[l2] * s;
-          see[l1 * d + l2] += s;
+      su += w[l * n + k];
+      se += ev[k] * w[l * n + k];
+    }
+    moments[l * d + l] += dl[l] * su;
+    moments[dd + l * d + l] += dl[l] * se;
+  }
+  if (kind !== 'R') return;
+  // x^T Qi[l1, l2] x = sum over pairs i <= j of a[i, j] x_i x_j, with a the symmetrised block.
+  const pairs = (c * (c + 1)) / 2;
+  const traitPairs = (d * (d + 1)) / 2;
+  const a = work('sigmaA', traitPairs * pairs);
+  const sums = work('sigmaSums', 2 * traitPairs);
+  for (let l1 = 0, tp = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      for (let i = 0, t = 0; i < c; i++) {
+        for (let j = i; j < c; j++, t++) {
+          const v = qi[(i * d + l1) * dc + j * d + l2];
+          a[tp * pairs + t] = i === j ? v : v + qi[(j * d + l1) * dc + i * d + l2];
         }
       }
     }
   }
-  // Sigma = UltVeh^T S UltVeh.
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      let u = 0;
-      let e = 0;
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b < d; b++) {
-          u += ultVeh[a * d + i] * suu[a * d + b] * ultVeh[b * d + j];
-          e += ultVeh[a * d + i] * see[a * d + b] * ultVeh[b * d + j];
-        }
+  for (let l1 = 0, tp = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      let se = 0;
+      let su = 0;
+      for (let k = 0; k < n; k++) {
+        let f = 0;
+        for (let t = 0; t < pairs; t++) f += a[tp * pairs + t] * xx[t * n + k];
+        const ww = w[l1 * n + k] * w[l2 * n + k] * f;
+        se += ww;
+        su += ev[k] * ww;
       }
-      sigmaUU[i * d + j] = u;
-      sigmaEE[i * d + j] = e;
+      sums[2 * tp] = se;
+      sums[2 * tp + 1] = su;
+    }
+  }
+  for (let l1 = 0, tp = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      const u = dl[l1] * dl[l2] * sums[2 * tp + 1];
+      const e = sums[2 * tp];
+      moments[l1 * d + l2] += u;
+      moments[dd + l1 * d + l2] += e;
+      if (l2 !== l1) {
+        moments[l2 * d + l1] += u;
+        moments[dd + l2 * d + l1] += e;
+      }
     }
   }
 }

@@ -13,6 +13,7 @@ const diagVeh = new Scratch();
 const diagVehi = new Scratch();
 const diagLambda = new Scratch();
 const qWork = new Scratch();
+const qWeights = new Scratch();
 const xxtWork = new Scratch();
 const xxtInverse = new Scratch();
 
@@ -110,11 +111,13 @@ export function inverseQ(data: MvData, dl: Float64Array, qi: Float64Array): numb
   const { n, d, c, eigenvalues, X } = data;
   const dc = d * c;
   const q = qWork.zeros(dc * dc);
-  for (let i = 0; i < c; i++) {
-    for (let j = i; j < c; j++) {
-      for (let l = 0; l < d; l++) {
+  const w = qWeights.get(n); // one division per individual and trait, not one per sum
+  for (let l = 0; l < d; l++) {
+    for (let k = 0; k < n; k++) w[k] = 1 / (dl[l] * eigenvalues[k] + 1);
+    for (let i = 0; i < c; i++) {
+      for (let j = i; j < c; j++) {
         let s = 0;
-        for (let k = 0; k < n; k++) s += (X[i * n + k] * X[j * n + k]) / (dl[l] * eigenvalues[k] + 1);
+        for (let k = 0; k < n; k++) s += X[i * n + k] * X[j * n + k] * w[k];
         q[(i * d + l) * dc + j * d + l] = s;
         q[(j * d + l) * dc + i * d + l] = s;
       }
@@ -138,45 +141,6 @@ export function leftMultiply(
       out[i * n + k] = s;
     }
   }
-}
-
-/** xHiy[j * d + l] = sum_k x_jk (UltVehi y_k)_l / (delta_k dl_l + 1) (GEMMA's CalcXHiY). */
-export function crossXHiY(data: MvData, dl: Float64Array, ultVehiY: Float64Array, xHiy: Float64Array): void {
-  const { n, d, c, eigenvalues, X } = data;
-  for (let l = 0; l < d; l++) {
-    for (let j = 0; j < c; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (X[j * n + k] * ultVehiY[l * n + k]) / (eigenvalues[k] * dl[l] + 1);
-      xHiy[j * d + l] = s;
-    }
-  }
-}
-
-/** -0.5 (sum_k y_k^T H_k^{-1} y_k + log|delta_k dl + 1| - xHiy^T Qi xHiy) in the joint basis (GEMMA's MphCalcLogL). */
-export function partialLogLik(
-  data: MvData,
-  dl: Float64Array,
-  ultVehiY: Float64Array,
-  xHiy: Float64Array,
-  qi: Float64Array,
-): number {
-  const { n, d, c, eigenvalues } = data;
-  let s = 0;
-  for (let k = 0; k < n; k++) {
-    for (let l = 0; l < d; l++) {
-      const y = ultVehiY[l * n + k];
-      const h = eigenvalues[k] * dl[l] + 1;
-      s += (y * y) / h + Math.log(h);
-    }
-  }
-  const dc = d * c;
-  let quad = 0;
-  for (let a = 0; a < dc; a++) {
-    let t = 0;
-    for (let b = 0; b < dc; b++) t += qi[a * dc + b] * xHiy[b];
-    quad += xHiy[a] * t;
-  }
-  return -0.5 * (s - quad);
 }
 
 /** log |X X^T| of the c x n covariates (for the REML constant). */

@@ -23,6 +23,8 @@ const effectXPx = new Scratch();
 const effectXPy = new Scratch();
 const effectWHix = new Scratch();
 const effectWHiy = new Scratch();
+const effectXw = new Scratch();
+const effectYw = new Scratch();
 const effectPerm = new IntScratch();
 const effectB = new Scratch();
 const effectVInv = new Scratch();
@@ -50,13 +52,17 @@ export function snpEffect(
   const xPy = effectXPy.get(d);
   const wHix = effectWHix.get(dc); // column l of the dc x d WHix has its only non-zeros at j * d + l
   const wHiy = effectWHiy.get(dc);
+  const xw = effectXw.get(n); // x_k / (delta_k dl_l + 1)
+  const yw = effectYw.get(n); // (UltVehi y_k)_l / (delta_k dl_l + 1)
   for (let l = 0; l < d; l++) {
     let xy = 0;
     let xx = 0;
     for (let k = 0; k < n; k++) {
-      const h = ev[k] * dl[l] + 1;
-      xy += (x[k] * yT[l * n + k]) / h;
-      xx += (x[k] * x[k]) / h;
+      const w = 1 / (ev[k] * dl[l] + 1);
+      xw[k] = x[k] * w;
+      yw[k] = yT[l * n + k] * w;
+      xy += xw[k] * yT[l * n + k];
+      xx += xw[k] * x[k];
     }
     xPy[l] = xy;
     xPx[l * d + l] = xx;
@@ -64,9 +70,8 @@ export function snpEffect(
       let wx = 0;
       let wy = 0;
       for (let k = 0; k < n; k++) {
-        const h = ev[k] * dl[l] + 1;
-        wx += (x[k] * W[j * n + k]) / h;
-        wy += (yT[l * n + k] * W[j * n + k]) / h;
+        wx += xw[k] * W[j * n + k];
+        wy += yw[k] * W[j * n + k];
       }
       wHix[j * d + l] = wx;
       wHiy[j * d + l] = wy;
