@@ -21,8 +21,8 @@
 //                                    then the trace sum_i weight_t(i)
 //     [gridOffset, + G)              the grid lambdas
 //   @binding(4) storage, read_write results: array<vec4f> 2 per item (m x kinds): (lambda, lo), (hi, fLo, status)
-// Status: 0 converged, 1 no sign change (the CPU compares the ends), 2 several sign changes, 3 a sign change
-// below lambda = 1e-3 (rounding-noise regime), 4 a non-finite value, 5 too many covariates for the kernel's
+// Status: 0 converged, 1 no bracket holding a maximum (the CPU compares the ends), 2 several of them, 3 a sign
+// change below lambda = 1e-3 (rounding-noise regime), 4 a non-finite value, 5 too many covariates for the kernel's
 // tables, 6 still running (after the last step: not converged). 2..6: the CPU optimises in float64.
 // Dispatch: phase 0 once, then phase 1 once per Newton step (at most REFINE_STEPS in lmm-refine.ts), each over
 // (min(G, 65535), ceil(G / 65535), 1) workgroups of 64, G = ceil(m * kinds / 64). One step per dispatch keeps an
@@ -338,8 +338,11 @@ fn stop(id: u32, status: f32) {
 
 // Phase 0: the grid slopes, the bracket and the starting point.
 fn bracket(id: u32, j: u32, kind: u32) {
-  // Brackets: grid cells where the derivative changes sign (GEMMA's test slope_t * slope_t+1 <= 0).
+  // Brackets: grid cells where the derivative changes sign (GEMMA's test slope_t * slope_t+1 <= 0). Only those
+  // going from + to - hold a maximum; a root in any other is a minimum, never better than its neighbours (a
+  // maximum or an end of the search), so it need not be refined.
   var brackets = 0u;
+  var maxima = 0u;
   var cell = 0u;
   var noisy = false;
   var prev = gridSlope(kind, j, 0u);
@@ -357,21 +360,24 @@ fn bracket(id: u32, j: u32, kind: u32) {
     }
     if (prev.x * s.x <= 0.0) {
       brackets++;
-      cell = t - 1u;
-      fa = prev;
-      fb = s;
       if (plan[params.gridOffset + t - 1u].x < NOISE_LAMBDA) {
         noisy = true;
+      }
+      if (prev.x >= 0.0 && s.x <= 0.0 && (prev.x != 0.0 || s.x != 0.0)) {
+        maxima++;
+        cell = t - 1u;
+        fa = prev;
+        fb = s;
       }
     }
     prev = s;
   }
-  if (brackets == 0u) {
-    stop(id, 1.0);
-  } else if (brackets > 1u) {
-    stop(id, 2.0);
-  } else if (noisy) {
+  if (noisy) {
     stop(id, 3.0);
+  } else if (maxima == 0u) {
+    stop(id, 1.0);
+  } else if (maxima > 1u) {
+    stop(id, 2.0);
   } else {
     // Start where the grid slopes interpolate to 0 in log lambda.
     let lo = plan[params.gridOffset + cell];

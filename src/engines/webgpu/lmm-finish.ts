@@ -89,6 +89,15 @@ function polish(
   return { lambda: lambdaBest, logLikelihood: best };
 }
 
+/** The better end of the search (no interior maximum): GEMMA's comparison of lMin and lMax, lMin on ties. */
+function bestEnd(model: MixedModelLikelihood, kind: LikelihoodKind, search: LambdaSearch): LambdaFit {
+  const fLo = model.logLikelihood(kind, search.lMin);
+  const fHi = model.logLikelihood(kind, search.lMax);
+  return fLo >= fHi
+    ? { lambda: search.lMin, logLikelihood: fLo }
+    : { lambda: search.lMax, logLikelihood: fHi };
+}
+
 /**
  * Tests b rotated SNPs (SNP-major b x n) against the plan in float64 with the GPU's refined lambdas, in the order
  * of testRotatedBlock (src/stats/lmm-block.ts); adds to `counts`.
@@ -118,20 +127,24 @@ export function finishRefinedBlock(
       cpuSnp = true;
       return optimiseLambda(model, kind, search);
     }
-    let brackets = 0;
+    // Brackets holding a maximum (slope from + to -): a root in any other bracket is a minimum, never better than
+    // the maximum or search end beside it, so GEMMA's choice among roots and ends comes from these and the ends.
+    let maxima = 0;
     let cell = 0;
     for (let t = 0; t + 1 < grid; t++) {
-      if (slopes[t]! * slopes[t + 1]! <= 0) {
-        brackets++;
+      const a = slopes[t]!;
+      const c = slopes[t + 1]!;
+      if (a >= 0 && c <= 0 && (a !== 0 || c !== 0)) {
+        maxima++;
         cell = t;
       }
     }
     const lambda = refined.lambdas[item]!;
     const status = refined.status[item]!;
-    if (brackets === 0) return optimiseLambda(model, kind, search, slopes); // the ends only
+    if (maxima === 0) return bestEnd(model, kind, search);
     const lo = lambdas[cell]!;
     const hi = lambdas[cell + 1]!;
-    if (brackets === 1 && status === RefineStatus.converged && lambda >= lo && lambda <= hi)
+    if (maxima === 1 && status === RefineStatus.converged && lambda >= lo && lambda <= hi)
       return polish(model, kind, search, lambda, lo, hi);
     counts.cpuFits++;
     cpuSnp = true;
