@@ -15,8 +15,11 @@ import { covariateProducts, setSnpProducts } from '../../stats/products.js';
 import { likelihoodRatioP, scoreTest, waldTest } from '../../stats/snp-tests.js';
 import { RefineStatus } from './lmm-refine.js';
 
-/** A float64 Newton step smaller than this fraction of lambda ends the polish (a second step is rarely taken). */
-const POLISH_TOL = 1e-10;
+/**
+ * The GPU's lambda is within about 1e-7 relative of the root, so one float64 Newton step lands within about 1e-14;
+ * a second is taken only when the first moved lambda by more than this fraction (a GPU result far from the root).
+ */
+const SECOND_STEP = 1e-6;
 
 /** The likelihoods a test mode optimises, in the order the GPU's results hold them. */
 export function refinedKinds(testMode: number): LikelihoodKind[] {
@@ -70,7 +73,7 @@ function polish(
     if (!(next >= lo && next <= hi)) break; // a wild step (flat second derivative): keep the GPU's root
     const moved = Math.abs(next - root);
     root = next;
-    if (moved <= POLISH_TOL * root) break;
+    if (moved <= SECOND_STEP * root) break;
   }
   root = Math.min(Math.max(root, search.lMin), search.lMax);
   let lambdaBest = root;
