@@ -167,7 +167,7 @@ for (const r of rows) {
 lines.push('');
 lines.push(
   "UtX and optimisation are the -lmm 4 log's stage times as measured (on the subset for scaled rows); " +
-    "for webgpu, UtX includes the tests' grid phase (same GPU submission); x wasm / x GEMMA: their total over this " +
+    "for webgpu, UtX includes the tests' grid and Newton phases (same GPU submission); x wasm / x GEMMA: their total over this " +
     "engine's total.",
 );
 const block = lines.join('\n');

@@ -69,6 +69,8 @@ export interface GridLimits {
 
 /** A pending grid computation: resolve() reads its sums back into `out` at SNP offset j0. */
 export interface PendingGrid {
+  /** The sums on the device (m x cols x q (hi, lo) pairs), for kernels recorded after this one (lmm_refine). */
+  sums: GPUBuffer;
   resolve(out: Float64Array, j0: number): Promise<void>;
 }
 
@@ -186,6 +188,7 @@ export class GpuLmmGrid {
     pass.end();
     encoder.copyBufferToBuffer(sums, 0, staging, 0, total * PAIR_BYTES);
     return {
+      sums,
       resolve: async (out, j0) => {
         const pairs = await readBackPairs(staging);
         unpackDoubleSingle(pairs, total, out, j0 * this.sumsPerSnp);
@@ -246,7 +249,7 @@ export class GpuLmmGrid {
 }
 
 /** out[2i], out[2i + 1] = (hi, lo) of values[start + i]: hi = f32(v), lo = f32(v - hi). */
-function writePairs(values: Float64Array, start: number, count: number, out: Float32Array): void {
+export function writePairs(values: Float64Array, start: number, count: number, out: Float32Array): void {
   const fround = Math.fround;
   for (let i = 0; i < count; i++) {
     const v = values[start + i]!;

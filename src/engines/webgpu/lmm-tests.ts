@@ -1,8 +1,11 @@
 /**
- * The per-SNP tests of a unit's plans with the lambda grid on the GPU: each plan's grid kernel (GpuLmmGrid) runs on
- * the rotated chunks while they are still on the device (GpuRotator's hook), its sums come back as one small
- * buffer per chunk, and the CPU finishes every SNP in float64 (grid slopes from the sums, brackets, Brent and
- * Newton, Wald/LRT/score statistics, p-values) with the TS oracle's code.
+ * The per-SNP tests of a unit's plans on the GPU: each plan's grid kernel (GpuLmmGrid) and refinement kernel
+ * (GpuLmmRefine: brackets and safeguarded Newton in double-single) run on the rotated chunks while they are still on
+ * the device (GpuRotator's hook); the grid sums and one small buffer of lambdas per chunk come back, and the CPU
+ * polishes each lambda with a float64 Newton step and computes the statistics and p-values (lmm-finish.ts). SNPs
+ * the GPU cannot settle (rounding-noise regime, several brackets, a doubtful slope) are optimised on the CPU in
+ * float64 and counted. Plans with more covariates than the refinement's tables hold keep the grid on the GPU only
+ * and are finished by the CPU engine (the wasm pool) from the grid sums.
  */
 import type { ScanPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
@@ -13,7 +16,10 @@ import { covariateProducts } from '../../stats/products.js';
 import type { LoadedPlans } from '../engine.js';
 import { testRotatedBlock, type GridSlopeSource } from '../../stats/lmm-block.js';
 import type { GpuContext } from './device.js';
-import { GpuLmmGrid, gridWeights, type PendingGrid } from './lmm-grid.js';
+import { GpuLmmGrid, gridWeights, writePairs, type PendingGrid } from './lmm-grid.js';
+import { GpuLmmRefine, REFINE_MAX_COVARIATES, type PendingRefine } from './lmm-refine.js';
+import { finishRefinedBlock, refinedKinds, type RefinedLambdas } from './lmm-finish.js';
+import { itemsPerBinding } from './buffers.js';
 import type { RotatedChunkHook } from './rotate.js';
 
 /**
@@ -24,9 +30,14 @@ const NOISE_LAMBDA = 1e-3;
 /** A grid slope below this fraction of n / lambda (the size of its terms) has an uncertain sign in double-single. */
 const SIGN_MARGIN = 1e-10;
 
-/** SNP tests (SNP x plan) with a lambda grid, and how many of them had it recomputed on the CPU in float64. */
+/**
+ * SNP tests (SNP x plan) with a lambda grid on the GPU; of them, those whose lambda the GPU refined (the rest: plans
+ * with too many covariates), and those optimised on the CPU in float64 (grid recomputed, or the GPU's refinement
+ * not usable).
+ */
 export interface GridCounts {
   tested: number;
+  refined: number;
   cpu: number;
 }
 
@@ -39,6 +50,14 @@ interface PlanGrid {
   weights: Float64Array;
   /** For the projections of GridSlopes (its product table is not read). */
   model: MixedModelLikelihood;
+  /** Null when the plan has more covariates than lmm_refine's tables hold. */
+  refine: GpuLmmRefine | null;
+}
+
+/** What a rotated block's GPU work left per plan: grid sums and refined lambdas (null: plan without them). */
+interface BlockResults {
+  sums: Float64Array[];
+  refined: (RefinedLambdas | null)[];
 }
 
 /** False in the rounding-noise regime (a bracket below NOISE_LAMBDA) or with a slope whose sign is in doubt. */
@@ -54,11 +73,11 @@ function trustedSlopes(slopes: Float64Array, grid: Float64Array, n: number): boo
 /** A unit's plans with their grid kernels on the device (plans testing only the score need none). */
 export class GpuPlanTests {
   private readonly grids: (PlanGrid | null)[];
-  /** Grid sums per plan of the blocks rotated on the GPU, keyed by the rotated block handed back. */
-  private readonly pending = new WeakMap<Float64Array, Float64Array[]>();
+  /** Grid sums and lambdas per plan of the blocks rotated on the GPU, keyed by the rotated block handed back. */
+  private readonly pending = new WeakMap<Float64Array, BlockResults>();
 
   constructor(
-    gpu: GpuContext,
+    private readonly gpu: GpuContext,
     private readonly plans: ScanPlan[],
     private readonly counts: GridCounts,
   ) {
@@ -81,7 +100,11 @@ export class GpuPlanTests {
         plan.nCvt,
         covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, plan.nCvt),
       );
-      return { plan, kernel, grid, slopes, weights, model };
+      const refine =
+        plan.nCvt <= REFINE_MAX_COVARIATES
+          ? new GpuLmmRefine(gpu, gridPlan, grid, kernel.q, refinedKinds(plan.testMode))
+          : null;
+      return { plan, kernel, grid, slopes, weights, model, refine };
     });
   }
 
@@ -92,12 +115,15 @@ export class GpuPlanTests {
 
   /** Waits for the kernels to compile (before a rotation records them). */
   async compiled(): Promise<void> {
-    for (const g of this.grids) await g?.kernel.compiled();
+    for (const g of this.grids) {
+      await g?.kernel.compiled();
+      await g?.refine?.compiled();
+    }
   }
 
   /**
-   * A rotation hook recording every plan's grid kernel on each rotated chunk, and `finish`, which reads the sums back
-   * and files them under the rotated block for test().
+   * A rotation hook recording every plan's grid and refinement kernels on each rotated chunk, and `finish`, which
+   * reads their results back and files them under the rotated block for test().
    */
   hook(b: number): {
     onDevice: RotatedChunkHook;
@@ -105,45 +131,115 @@ export class GpuPlanTests {
     transient: GPUBuffer[];
   } {
     const transient: GPUBuffer[] = [];
-    const chunks: { j0: number; perPlan: (PendingGrid | null)[] }[] = [];
+    const chunks: { j0: number; perPlan: ({ grid: PendingGrid; refine: PendingRefine | null } | null)[] }[] =
+      [];
     const onDevice: RotatedChunkHook = (encoder, rotated, j0, m) => {
       chunks.push({
         j0,
-        perPlan: this.grids.map((g) => g?.kernel.encode(encoder, rotated, m, transient) ?? null),
+        perPlan: this.grids.map((g) => {
+          if (g === null) return null;
+          const grid = g.kernel.encode(encoder, rotated, m, transient);
+          const refine = g.refine?.encode(encoder, rotated, grid.sums, m, transient) ?? null;
+          return { grid, refine };
+        }),
       });
     };
     const finish = async (rotated: Float64Array) => {
       const sums = this.grids.map((g) => new Float64Array(g === null ? 0 : b * g.kernel.sumsPerSnp));
+      const refined = this.grids.map((g) => {
+        if (g?.refine == null) return null;
+        const items = b * g.refine.kinds.length;
+        return { lambdas: new Float64Array(items), status: new Uint8Array(items) };
+      });
       for (const { j0, perPlan } of chunks) {
-        for (const [p, pending] of perPlan.entries()) await pending?.resolve(sums[p]!, j0);
+        for (const [p, pending] of perPlan.entries()) {
+          await pending?.grid.resolve(sums[p]!, j0);
+          const r = refined[p];
+          if (r) await pending?.refine?.resolve(r.lambdas, r.status, j0);
+        }
       }
-      this.pending.set(rotated, sums);
+      this.pending.set(rotated, { sums, refined });
     };
     return { onDevice, finish, transient };
   }
 
+  /** The GPU's work on a block rotated elsewhere: uploaded in chunks that fit one binding, then as after rotation. */
+  private async computeOnHost(rotated: Float64Array, b: number): Promise<void> {
+    const n = this.plans[0]!.n;
+    const perSnp = Math.max(n, ...this.grids.map((g) => g?.kernel.sumsPerSnp ?? 0));
+    const chunk = Math.min(
+      b,
+      itemsPerBinding(8 * perSnp, this.gpu.limits.maxStorageBufferBindingSize, 'one SNP'),
+    );
+    await this.compiled();
+    const hook = this.hook(b);
+    const device = this.gpu.device;
+    const input = device.createBuffer({
+      label: 'testsInput',
+      size: chunk * n * 8,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    hook.transient.push(input);
+    try {
+      const scratch = new Float32Array(chunk * n * 2);
+      const submits: Promise<void>[] = [];
+      for (let j0 = 0; j0 < b; j0 += chunk) {
+        const m = Math.min(chunk, b - j0);
+        writePairs(rotated, j0 * n, m * n, scratch);
+        submits.push(
+          this.gpu.checked(`tests of SNPs ${j0}..${j0 + m - 1}`, () => {
+            device.queue.writeBuffer(input, 0, scratch, 0, m * n * 2);
+            const encoder = device.createCommandEncoder();
+            hook.onDevice(encoder, input, j0, m);
+            device.queue.submit([encoder.finish()]);
+          }),
+        );
+      }
+      await Promise.all(submits);
+      await hook.finish(rotated);
+    } finally {
+      for (const buffer of hook.transient) buffer.destroy();
+    }
+  }
+
   /**
-   * Tests b rotated SNPs against every plan; the grid sums come from the rotation or are computed now on the GPU.
-   * With `cpu` (a CPU engine's handle taking grid sums: the wasm pool), SNPs in the rounding-noise regime get their
-   * sums recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
+   * Tests b rotated SNPs against every plan; the GPU's results come from the rotation or are computed now. Plans
+   * with refined lambdas are finished here in float64 (lmm-finish.ts); when no plan has them and `cpu` (a CPU
+   * engine's handle taking grid sums: the wasm pool) is given, SNPs in the rounding-noise regime get their sums
+   * recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
    */
   async test(rotated: Float64Array, b: number, cpu?: LoadedPlans): Promise<SnpResultBlock[]> {
     if (!this.active && cpu) return cpu.test(rotated, b); // score tests only: no grid
-    let sums = this.pending.get(rotated);
-    if (sums === undefined) {
-      sums = [];
-      for (const g of this.grids)
-        sums.push(g === null ? new Float64Array(0) : await g.kernel.compute(rotated, b));
-    }
+    if (!this.pending.has(rotated)) await this.computeOnHost(rotated, b);
+    const { sums, refined } = this.pending.get(rotated)!;
     this.pending.delete(rotated);
-    if (cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
+    const anyRefined = this.grids.some((g) => g?.refine != null);
+    if (!anyRefined && cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
       for (const [p, g] of this.grids.entries()) this.checkSums(g!, sums[p]!, rotated, b);
       return cpu.testWithGridSums(rotated, b, sums);
     }
     const blocks: SnpResultBlock[] = [];
     for (const [p, plan] of this.plans.entries()) {
       const g = this.grids[p];
+      const r = refined[p];
       if (g) this.counts.tested += b;
+      if (g && r) {
+        this.counts.refined += b;
+        const counts = { fits: 0, cpuFits: 0, cpuSnps: 0 };
+        const perSnp = g.kernel.sumsPerSnp;
+        const slopesOf = (
+          model: MixedModelLikelihood,
+          kind: LikelihoodKind,
+          j: number,
+          out: Float64Array,
+        ) => {
+          g.slopes.slopes(model, kind, sums[p]!, j * perSnp, out);
+          return trustedSlopes(out, g.grid, plan.n);
+        };
+        blocks.push(finishRefinedBlock(plan, rotated, b, r, slopesOf, counts));
+        this.counts.cpu += counts.cpuSnps;
+        continue;
+      }
       blocks.push(testRotatedBlock(plan, rotated, b, g ? this.source(g, sums[p]!) : undefined));
     }
     return blocks;
@@ -153,13 +249,10 @@ export class GpuPlanTests {
   private source(g: PlanGrid, sums: Float64Array): GridSlopeSource {
     const perSnp = g.kernel.sumsPerSnp;
     const n = g.plan.n;
-    let lastCpu = -1;
+    // Not counted: the log counts every SNP test of a plan without GPU refinement as optimised on the CPU.
     return (model: MixedModelLikelihood, kind: LikelihoodKind, j: number, out: Float64Array) => {
       g.slopes.slopes(model, kind, sums, j * perSnp, out);
-      if (trustedSlopes(out, g.grid, n)) return true;
-      if (lastCpu !== j) this.counts.cpu++;
-      lastCpu = j;
-      return false;
+      return trustedSlopes(out, g.grid, n);
     };
   }
 
@@ -179,7 +272,6 @@ export class GpuPlanTests {
         if (!trustedSlopes(slopes, g.grid, n)) trusted = false;
       }
       if (trusted) continue;
-      this.counts.cpu++;
       const x = rotated.subarray(j * n, (j + 1) * n);
       for (let k = 0; k < nCvt + 2; k++) {
         for (let t = 0; t < q; t++) {
@@ -197,6 +289,9 @@ export class GpuPlanTests {
 
   /** Frees the plans' buffers on the device. */
   destroy(): void {
-    for (const g of this.grids) g?.kernel.destroy();
+    for (const g of this.grids) {
+      g?.kernel.destroy();
+      g?.refine?.destroy();
+    }
   }
 }

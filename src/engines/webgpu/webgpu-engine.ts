@@ -1,9 +1,9 @@
 /**
- * The GPU engine: the O(n^2)-per-SNP stages (rotation U^T X and the kinship X X^T) and the O(n)-per-grid-point
- * part of the per-SNP tests (the weighted sums at the lambda grid) run as WGSL compute shaders in double-single
- * arithmetic (about 2^-44 relative, see shaders/ds_arith.wgsl); the eigendecomposition and each SNP's finish
- * (grid slopes from the sums, brackets, Brent/Newton, statistics, p-values) run in float64 on the CPU, because
- * the optimiser's Newton step differences nearly equal terms and needs float64 to land where GEMMA does.
+ * The GPU engine: the O(n^2)-per-SNP stages (rotation U^T X and the kinship X X^T) and the O(n)-per-step part of
+ * the per-SNP tests (the weighted sums at the lambda grid, then each SNP's bracket and safeguarded Newton
+ * iteration) run as WGSL compute shaders in double-single arithmetic (about 2^-44 relative, see
+ * shaders/ds_arith.wgsl); the eigendecomposition, a float64 Newton step polishing each lambda, the statistics and
+ * the p-values run on the CPU, as does the whole optimisation of the few SNPs double-single cannot settle.
  */
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import type { LinearModel } from '../../stats/linear-model.js';
@@ -22,8 +22,8 @@ export class WebGpuEngine implements Engine {
   private fallbackReason: string | null = null;
   /** Stages that ran on the GPU so far, for the log's engine line. */
   private readonly gpuStages = new Set<'kinship' | 'rotation' | 'tests'>();
-  /** SNP tests whose lambda grid was summed on the GPU, and those redone on the CPU. */
-  private readonly gridCounts: GridCounts = { tested: 0, cpu: 0 };
+  /** SNP tests whose lambda grid was summed on the GPU, those refined there, and those optimised on the CPU. */
+  private readonly gridCounts: GridCounts = { tested: 0, refined: 0, cpu: 0 };
 
   private constructor(
     readonly gpu: GpuContext,
@@ -57,23 +57,26 @@ export class WebGpuEngine implements Engine {
   }
 
   /**
-   * Which stages ran on the GPU and what the CPU finished: "kinship, rotation and tests' lambda grid on the GPU in
-   * double-single; 1000 SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), 3 of them
-   * with the grid recomputed there".
+   * Which stages ran on the GPU and what the CPU finished: "kinship, rotation and tests on the GPU in double-single
+   * (lambda grid and Newton); 1000 SNP tests, 3 of them optimised on the CPU in float64 (lambda below 1e-3, several
+   * brackets or a slope sign in doubt); statistics and p-values on the CPU in float64". Plans with too many
+   * covariates for the refinement keep only the grid on the GPU and are counted as finished on the CPU.
    */
   private stagesLine(): string {
+    const { tested, refined, cpu } = this.gridCounts;
     const names = (['kinship', 'rotation', 'tests'] as const)
       .filter((s) => this.gpuStages.has(s))
-      .map((s) => (s === 'tests' ? "tests' lambda grid" : s));
+      .map((s) => (s === 'tests' && refined === 0 ? "tests' lambda grid" : s));
     if (names.length === 0) return 'no stage of this run on the GPU';
     const list =
       names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
     let line = `${list} on the GPU in double-single`;
     if (this.gpuStages.has('tests')) {
-      const { tested, cpu } = this.gridCounts;
+      const onCpu = cpu + (tested - refined);
       line +=
-        `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them` +
-        ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
+        ` (lambda grid${refined > 0 ? ' and Newton' : ''}); ${tested} SNP tests, ${onCpu} of them optimised on` +
+        ' the CPU in float64 (lambda below 1e-3, several brackets, a slope sign in doubt or too many covariates);' +
+        ' statistics and p-values on the CPU in float64';
     }
     return line;
   }

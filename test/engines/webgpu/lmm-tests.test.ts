@@ -1,7 +1,7 @@
 /**
  * The webgpu engine's loadPlans handle with the tests' lambda grid on the GPU (rotation and grid in one
  * submission) against the TS engine (float64 rotation and testRotatedBlock), for every test mode, two traits
- * per unit, odd n and b not a multiple of the workgroup. Tolerance: every statistic within 1e-6 relative
+ * per unit, odd n and b not a multiple of the workgroup. Tolerance: every statistic within FIT_TOLERANCE relative
  * (-log10 scale for p-values), or, where both lambdas lie below 1e-3 (the derivative's rounding noise), lambda
  * within 1e-6 absolute and that fit's statistics within 1e-4 (the wasm engine's interpolated rule).
  */
@@ -57,6 +57,13 @@ function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed:
   return { plans, block, rotatedBlock };
 }
 
+/**
+ * The GPU's lambda is the derivative's root (GPU Newton, then a float64 step); the TS engine keeps GEMMA's iterate
+ * before its last Newton step (1e-5 relative convergence), so lambdas differ by up to about 1e-5 relative and a
+ * small beta or a p-value near 1 by a few times that (measured: lambda 9e-6, beta 2.5e-5): GEMMA parity's 1e-4.
+ */
+const FIT_TOLERANCE = 1e-4;
+
 function differences(gpu: SnpResultBlock, ts: SnpResultBlock): string[] {
   const bad: string[] = [];
   for (let j = 0; j < ts.beta.length; j++) {
@@ -69,7 +76,9 @@ function differences(gpu: SnpResultBlock, ts: SnpResultBlock): string[] {
       const inNoise = noisy('lambdaRemle') || noisy('lambdaMle');
       const rel = Math.abs(a - t) / Math.max(Math.abs(a), Math.abs(t));
       const ok =
-        key.startsWith('lambda') && inNoise ? Math.abs(a - t) <= 1e-6 : rel <= (inNoise ? 1e-4 : 1e-6);
+        key.startsWith('lambda') && inNoise
+          ? Math.abs(a - t) <= 1e-6
+          : rel <= (inNoise ? 1e-4 : FIT_TOLERANCE);
       if (!ok) bad.push(`SNP ${j} ${key}: gpu ${gpu[key][j]} ts ${ts[key][j]}`);
     }
   }
@@ -107,9 +116,9 @@ describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', 
       }
     }
     const line = engine!.describe();
-    expect(line).toContain("rotation and tests' lambda grid on the GPU in double-single");
-    expect(line).toContain(`; ${tests} SNP tests finished on the CPU in float64`);
-    expect(line).toMatch(/, \d+ of them with the grid recomputed there/);
+    expect(line).toContain('rotation and tests on the GPU in double-single (lambda grid and Newton)');
+    expect(line).toContain(`; ${tests} SNP tests, `);
+    expect(line).toMatch(/, \d+ of them optimised on the CPU in float64/);
   });
 
   it('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
