@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/io/input-error.js';
 import { LocalPlan } from '../../src/scan/local-plan.js';
-import { PLAN_FORMAT, type PlanManifest } from '../../src/scan/plan-folder.js';
+import { loadPlan, PLAN_FORMAT, type PlanManifest } from '../../src/scan/plan-folder.js';
 import { readShardIndex } from '../../src/scan/shard-file.js';
 import { scratchDir } from '../helpers/paths.js';
 
@@ -18,7 +18,13 @@ const OUTPUTS = ['trait1', 'trait2'];
 const TOTAL = 5;
 const identity = (pheno = 'pheno.txt:10:ab12') => ({ version: 'x', inputs: [pheno, null], blockSize: 3 });
 const manifest = (id: Record<string, unknown>) => () =>
-  ({ format: PLAN_FORMAT, local: true, identity: id, units: [] }) as unknown as PlanManifest;
+  ({
+    format: PLAN_FORMAT,
+    endianness: 'LE',
+    local: true,
+    identity: id,
+    units: [],
+  }) as unknown as PlanManifest;
 
 /** Block k's texts: distinct bytes per output and block, one of them empty (a block with no rows kept). */
 const textsOf = (k: number) =>
@@ -59,6 +65,13 @@ describe('a local plan folder', () => {
       const expected = [0, 1, 2, 3, 4].map((k) => textsOf(k).get(OUTPUTS[j])!.toString()).join('');
       expect(readFileSync(t.path, 'utf8')).toBe(`${t.header}${expected}`);
     }
+    // Its arrays are not saved, so shards of other processes cannot scan against it.
+    expect(() => loadPlan(dir)).toThrow(
+      new InputError(
+        join(dir, 'plan.json'),
+        'is the plan of a local run (its models are not saved): finish it with lmmscan --resume, or make a plan with lmmscan prepare',
+      ),
+    );
     plan.discard();
     expect(existsSync(dir)).toBe(false);
   });
