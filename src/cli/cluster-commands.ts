@@ -7,7 +7,7 @@ import { UsageError } from '../io/input-error.js';
 import { engineFlag, parseFlags, toScanConfig, type ParsedArgs } from './args.js';
 import { printSummary } from './report-summary.js';
 import type { ScanConfig } from '../model/config.js';
-import { readManifest } from '../cluster/plan-folder.js';
+import { readManifest } from '../scan/plan-folder.js';
 import { join, resolve } from 'node:path';
 import { CLI_MAIN, defaultPlanDir, runKinshipOnSlurm, runOnSlurm } from '../cluster/slurm-executor.js';
 import { splitOptions } from '../cluster/slurm.js';

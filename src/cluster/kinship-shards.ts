@@ -22,7 +22,7 @@ import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../model/config.js';
 import { openInputs } from '../scan/inputs.js';
 import { checkModes } from '../scan/phase-prepare.js';
 import { KINSHIP_SEGMENT_BLOCKS, runSnpPass, type KinshipPart, type KinshipSplit } from '../scan/snp-pass.js';
-import { sha256, stringifyExact } from './plan-folder.js';
+import { sha256, stringifyExact } from '../scan/plan-folder.js';
 import { absoluteConfig, inputIdentities, parseShardSpec } from './steps.js';
 
 const MAGIC = 'LMMSCAN-KINSHIP-PART 1';

@@ -8,9 +8,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clearPlan, MANIFEST, parseExact, readManifest } from './plan-folder.js';
+import { clearPlan, MANIFEST, parseExact, readManifest } from '../scan/plan-folder.js';
 import { isActive, sbatch, scancel, shellQuote, squeueStates } from './slurm.js';
-import { shardFileName } from './shard-file.js';
+import { shardFileName } from '../scan/shard-file.js';
 import type { MergeRecord } from './steps.js';
 
 export interface SlurmRun {

@@ -4,26 +4,32 @@
  * (a contiguous range of blocks, genotypes read from the genotype file), merge (checks that every
  * block is present exactly once and comes from this plan, then writes the outputs as a local run).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
-import { AtomicWriter, writeFileAtomic } from '../io/atomic-file.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 import { genotypeFormatFlags, openGenotypes } from '../io/genotype-registry.js';
 import { claimOutputs, lockOutput, unlockOutput } from '../io/output-lock.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import type { RunSummary } from '../io/log-format.js';
 import { Progress } from '../io/progress.js';
-import { fileIdentity, type OutputTarget } from '../scan/checkpoint.js';
 import type { ScanConfig } from '../model/config.js';
 import { openInputs, inputFiles } from '../scan/inputs.js';
 import { prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
 import { checkScanConfig } from '../scan/preflight.js';
-import { finishScan, type BlockResults } from '../scan/phase-merge.js';
+import { finishScan } from '../scan/phase-merge.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
+import { indexShards, requireEveryBlock, shardResults } from '../scan/shard-set.js';
 import { prepareUnit } from '../scan/units.js';
 import { computesKinship, hasKinshipParts, mergeKinshipParts } from './kinship-shards.js';
-import { loadPlan, readManifest, savePlan, stringifyExact, type PlanManifest } from './plan-folder.js';
-import { readShardIndex, ShardReader, ShardWriter, shardFileName, type ShardIndex } from './shard-file.js';
+import {
+  fileIdentity,
+  loadPlan,
+  readManifest,
+  savePlan,
+  stringifyExact,
+  type PlanManifest,
+} from '../scan/plan-folder.js';
+import { ShardWriter, shardFileName, type ShardIndex } from '../scan/shard-file.js';
 
 /** What merge leaves in the plan folder: the outputs and the run summary (the Slurm executor prints them). */
 export interface MergeRecord {
@@ -31,8 +37,6 @@ export interface MergeRecord {
   outputs: string[];
   summary: RunSummary;
 }
-
-const short = (id: string) => id.slice(0, 12);
 
 /** The config with every path absolute, so that jobs started elsewhere find the same files. */
 export function absoluteConfig(config: ScanConfig): ScanConfig {
@@ -77,7 +81,7 @@ function absoluteGenotypeOptions(
   );
 }
 
-/** path:size:mtime of every input (the plan's identity of its inputs). */
+/** path:size:content hash of every input (the plan's identity of its inputs). */
 export function inputIdentities(config: ScanConfig): (string | null)[] {
   return inputFiles(config).map(fileIdentity);
 }
@@ -119,7 +123,7 @@ export async function runPrepareStep(
       inputIdentities(config),
       engine.name,
       (unit) => prepareUnit(unit, setup!.kind, setup!.mode, config.search, engine),
-      () => clock.lap('null models'),
+      () => (clock.lap('null models'), { ...setup!.summary, timings: [...clock.timings] }),
     );
     return readManifestChecked(planDir, id);
   } finally {
@@ -194,7 +198,7 @@ export async function runShardStep(
       { update: (done) => progress.update(done - offset) },
     );
     const seconds = (performance.now() - started) / 1000;
-    writer.finish({ ...times, seconds });
+    await writer.finish({ ...times, seconds });
     return { path, blocks: end - first, seconds };
   } catch (e) {
     writer.abort();
@@ -204,134 +208,44 @@ export async function runShardStep(
   }
 }
 
-/** Checks the shards of a plan: each verified, from this plan, every block exactly once. InputError names the file and the problem. */
-export function checkShards(
-  dir: string,
-  planId: string,
-  totalBlocks: number,
-  outputs: string[],
-): { owner: ShardIndex[]; shards: ShardIndex[] } {
-  const shardDir = join(dir, 'shards');
-  const names = existsSync(shardDir)
-    ? readdirSync(shardDir)
-        .filter((f) => !f.startsWith('.') && f.endsWith('.lmmshard'))
-        .sort()
-    : [];
-  if (names.length === 0 && totalBlocks > 0)
-    throw new InputError(
-      shardDir,
-      `no shard files (run lmmscan scan --plan ${dir} --shard I/N for I = 1..N first)`,
-    );
-  const shards = names.map((f) => readShardIndex(join(shardDir, f)));
-  for (const s of shards) {
-    if (s.header.planId !== planId)
-      throw new InputError(
-        s.path,
-        `comes from another plan (plan id ${short(s.header.planId)}; ${dir} is plan ${short(planId)}): remove it and rerun that shard`,
-      );
-    if (s.header.outputs.join(',') !== outputs.join(','))
-      throw new InputError(
-        s.path,
-        `holds outputs ${s.header.outputs.join(',')}, the plan has ${outputs.join(',')}`,
-      );
-  }
-  shards.sort((a, b) => a.header.firstBlock - b.header.firstBlock || a.path.localeCompare(b.path));
-  const owner: ShardIndex[] = new Array(totalBlocks);
-  for (const s of shards) {
-    for (const k of s.blocks.keys()) {
-      if (k >= totalBlocks)
-        throw new InputError(s.path, `holds block ${k} but the plan has ${totalBlocks} blocks`);
-      if (owner[k])
-        throw new InputError(
-          s.path,
-          `block ${k} is also in ${basename(owner[k].path)}: a shard is duplicated (remove one copy)`,
-        );
-      owner[k] = s;
-    }
-  }
-  for (let k = 0; k < totalBlocks; k++) {
-    if (owner[k]) continue;
-    let last = k;
-    while (last + 1 < totalBlocks && !owner[last + 1]) last++;
-    const counts = [...new Set(shards.map((s) => s.header.shards))];
-    let expected = shardDir;
-    let spec = 'I/N';
-    if (counts.length === 1) {
-      const n = counts[0];
-      for (let i = 1; i <= n; i++) {
-        const r = shardBlockRange(i, n, totalBlocks);
-        if (k >= r.first && k < r.end) [expected, spec] = [join(shardDir, shardFileName(i, n)), `${i}/${n}`];
-      }
-    }
-    throw new InputError(
-      expected,
-      `missing: blocks ${k === last ? k : `${k}-${last}`} of ${totalBlocks} are in no shard (run lmmscan scan --plan ${dir} --shard ${spec})`,
-    );
-  }
-  return { owner, shards };
-}
-
 /** `lmmscan merge --plan DIR`: verifies the shards, then writes the .assoc.txt (or trait files and table), report and log. */
 export async function runMergeStep(planDir: string): Promise<MergeRecord> {
   const dir = resolve(planDir);
   const plan = loadPlan(dir);
   const { setup } = plan;
   const outputIds = [...new Set(setup.units.flatMap((u) => u.outputIds))];
-  const { owner, shards } = checkShards(dir, plan.id, setup.totalBlocks, outputIds);
-  const readers = new Map(shards.map((s) => [s, new ShardReader(s.path)]));
-  const column = new Map(outputIds.map((id, j) => [id, j]));
-  const results: BlockResults = {
-    stats<T>(k: number): T | undefined {
-      const s = owner[k];
-      return JSON.parse(readers.get(s)!.read(s.blocks.get(k)!.stats).toString('utf8')) as T;
-    },
-    assemble(targets: OutputTarget[], total: number): void {
-      const texts = targets.map((t) => ({ path: t.path, header: t.header, column: column.get(t.id)! }));
-      writeAssembled(texts, total, (k, j) => readers.get(owner[k])!.read(owner[k].blocks.get(k)!.texts[j]));
-    },
-  };
-  const summary = setup.summary;
+  const set = indexShards(dir, plan.id, setup.totalBlocks, outputIds);
+  requireEveryBlock(dir, set, setup.totalBlocks);
+  const { shards } = set;
   const { config, kind, units } = setup;
-  if (!config.loco && !config.traits && kind === 'lmm')
-    summary.nullModel = plan.records.get(recordKey(units[0], 0))?.nullModel;
   const sum = (f: (s: ShardIndex) => number) => shards.reduce((a, s) => a + f(s), 0) / 60;
-  summary.timings.push(
+  const timings = [
+    ...setup.summary.timings,
     {
       label: `scan (${shards.length} shards, sum of their wall times)`,
       minutes: sum((s) => s.trailer.seconds),
     },
     { label: 'calculating UtX', minutes: sum((s) => s.trailer.rotateMs / 1000) },
     { label: 'optimization', minutes: sum((s) => s.trailer.testMs / 1000) },
-  );
-  const earlier = summary.timings.slice(0, -2).reduce((a, t) => a + t.minutes, 0);
-  const clock = new Stopwatch(summary.timings, earlier);
+  ];
+  const earlier = timings.slice(0, -2).reduce((a, t) => a + t.minutes, 0);
+  const clock = new Stopwatch(timings, earlier);
+  const start = {
+    ...setup.summary,
+    nullModel:
+      !config.loco && !config.traits && kind === 'lmm'
+        ? plan.records.get(recordKey(units[0], 0))?.nullModel
+        : setup.summary.nullModel,
+  };
   const lock = claimOutputs(config.outDir, config.outPrefix);
+  const results = shardResults(set);
   try {
-    const outputs = await finishScan(setup, results, plan.records, clock);
+    const { outputs, summary } = await finishScan(setup, start, results, plan.records, clock);
     const record: MergeRecord = { planId: plan.id, outputs, summary };
     writeFileAtomic(join(dir, 'merge.json'), stringifyExact(record));
     return record;
   } finally {
-    for (const r of readers.values()) r.close();
+    results.close();
     unlockOutput(lock);
-  }
-}
-
-/** Writes each output (header + its text of blocks 0..total-1) atomically; all or none. */
-function writeAssembled(
-  targets: { path: string; header: string; column: number }[],
-  total: number,
-  text: (k: number, column: number) => Buffer,
-): void {
-  const writers = targets.map((t) => ({ t, w: new AtomicWriter(t.path) }));
-  try {
-    for (const { t, w } of writers) {
-      w.write(t.header);
-      for (let k = 0; k < total; k++) w.write(text(k, t.column));
-    }
-    for (const { w } of writers) w.commit();
-  } catch (e) {
-    for (const { w } of writers) w.abort();
-    throw e;
   }
 }

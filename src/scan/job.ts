@@ -3,8 +3,8 @@
  * phenotype column in one pass) and --loco (leave-one-chromosome-out in one run). Outputs are
  * written atomically under OUTDIR/NAME.*. Data flows one way: read -> filter -> kinship -> eigen ->
  * rotate -> test -> write. The three phases (prepare, scan a block range, merge) are the ones the
- * cluster steps run in separate processes (src/cluster/); here they run in one, with a resumable
- * checkpoint between scan and merge.
+ * cluster steps run in separate processes (src/cluster/); here they run in one, through the plan
+ * folder of a local run (local-plan.ts) between scan and merge.
  */
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
@@ -14,9 +14,10 @@ import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
 import { writeMatrixFile, writeVectorFile } from '../io/matrix-write.js';
 import { Progress } from '../io/progress.js';
-import { BlockCheckpoint, fileIdentity } from './checkpoint.js';
+import { LocalPlan } from './local-plan.js';
+import { localManifest, planIdentity } from './plan-folder.js';
 import type { ScanConfig } from '../model/config.js';
-import { openInputs, inputFiles, selectionSettings } from './inputs.js';
+import { openInputs } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { kinshipOf, type KinshipPart } from './snp-pass.js';
@@ -32,8 +33,7 @@ import {
 import { scanBlockRange } from './phase-scan.js';
 import type { BlockTraitStats } from './block-format.js';
 import { checkScanConfig } from './preflight.js';
-import { finishScan, type NullModelRecord } from './phase-merge.js';
-import { VERSION } from '../version.js';
+import { finishScan } from './phase-merge.js';
 
 /**
  * What a library caller watches and steers (src/api/): each finished block's rows, progress, and
@@ -53,31 +53,6 @@ export interface JobResult {
   summary: RunSummary;
   /** Files written (final names). */
   outputs: string[];
-}
-
-/** What a checkpoint must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
-function scanManifest(
-  config: ScanConfig,
-  engine: string,
-  tested: number,
-  blockSize: number,
-): Record<string, unknown> {
-  return {
-    version: VERSION,
-    engine,
-    inputs: inputFiles(config).map(fileIdentity),
-    ...selectionSettings(config),
-    phenotypeColumns: config.phenotypeColumns,
-    traits: config.traits ?? null,
-    keepP: config.keepP ?? null,
-    loco: config.loco ? (config.kinshipKind ?? 1) : (config.locoChromosome ?? null),
-    lmm: config.lmm ?? null,
-    lm: config.lm ?? null,
-    filters: config.filters,
-    search: config.search,
-    blockSize,
-    testedSnps: tested,
-  };
 }
 
 /**
@@ -117,14 +92,17 @@ export async function runJob(
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
     }
-    return { summary, outputs: await scanLocally(setup, inputs.source, engine, clock, engineNote, hooks) };
+    return await scanLocally(setup, inputs.source, engine, clock, engineNote, hooks);
   } finally {
     inputs?.source.close();
     unlockOutput(lock);
   }
 }
 
-/** The scan and merge phases in this process, through a resumable checkpoint next to the outputs. */
+/**
+ * The scan and merge phases in this process: the plan folder of a local run (its one shard saved
+ * block by block) next to the outputs, so that --resume scans only the blocks that are missing.
+ */
 async function scanLocally(
   setup: ScanSetup,
   source: import('../io/genotypes.js').GenotypeSource,
@@ -132,31 +110,39 @@ async function scanLocally(
   clock: Stopwatch,
   engineNote: string,
   hooks: JobHooks,
-): Promise<string[]> {
+): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const checkpoint = new BlockCheckpoint(
+  const identity = planIdentity(config, engine.name, union.length, setup.blockSize);
+  const plan = new LocalPlan(
     join(config.outDir, `${config.outPrefix}.checkpoint`),
-    scanManifest(config, engine.name, union.length, setup.blockSize),
+    identity,
     Boolean(config.resume),
+    totalBlocks,
+    [...new Set(units.flatMap((u) => u.outputIds))],
   );
-  let firstBlock = 0;
-  while (firstBlock < totalBlocks && checkpoint.has(firstBlock)) firstBlock++;
-  if (config.resume && !config.quiet && firstBlock > 0)
-    process.stderr.write(`resuming: ${firstBlock} of ${totalBlocks} blocks already done\n`);
+  const missing = plan.missing();
+  if (config.resume && !config.quiet && missing.length < totalBlocks)
+    process.stderr.write(`resuming: ${totalBlocks - missing.length} of ${totalBlocks} blocks already done\n`);
 
-  // Units of a plain or --traits run are prepared now (their null models go to the log and the
-  // trait table even when every block is already done); LOCO units when their chromosome comes.
+  // Units of a plain or --traits run are prepared now (their null models go into the plan, the log and
+  // the trait table even when every block is already done); LOCO units when their chromosome comes,
+  // their null models saved as records.
   const prepared = new Map<ScanUnit, PreparedUnit>();
   const get = async (unit: ScanUnit) => {
     let p = prepared.get(unit);
     if (!p) {
       p = await prepareUnit(unit, kind, mode, config.search, engine);
       prepared.set(unit, p);
-      if (kind === 'lmm') {
-        await checkpoint.writeRecords(
-          p.plans.map((plan, t) => [
+      if (kind === 'lmm' && config.loco) {
+        await plan.writeRecords(
+          p.plans.map((scanPlan, t) => [
             recordKey(unit, t),
-            { label: unit.label, column: unit.group.traitColumns[t], n: plan.n, nullModel: plan.nullModel },
+            {
+              label: unit.label,
+              column: unit.group.traitColumns[t],
+              n: scanPlan.n,
+              nullModel: scanPlan.nullModel,
+            },
           ]),
         );
       }
@@ -164,9 +150,10 @@ async function scanLocally(
     return p;
   };
   if (!config.loco) for (const unit of units) await get(unit);
-  if (kind === 'mvlmm') setup.summary.mvNullModel = prepared.get(units[0])?.mvPlan?.nullModel;
-  if (!config.loco && !config.traits && kind === 'lmm')
-    setup.summary.nullModel = prepared.get(units[0])?.plans[0]?.nullModel;
+  const first = prepared.get(units[0]);
+  const nullModels = (unit: ScanUnit) =>
+    kind === 'lmm' ? prepared.get(unit)?.plans.map((p) => p.nullModel) : undefined;
+  if (missing.length > 0) plan.start(() => localManifest(setup, identity, engine.name, nullModels));
   clock.lap('null models');
 
   const printed = new Progress('Testing SNPs', union.length, config.quiet);
@@ -175,31 +162,51 @@ async function scanLocally(
   };
   const sink = async (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => {
     hooks.signal?.throwIfAborted();
-    await checkpoint.write(k, texts, stats);
+    await plan.writeBlock(k, texts, stats);
     await hooks.onBlock?.(k, texts);
   };
-  const times = await scanBlockRange(
-    setup,
-    source,
-    engine,
-    firstBlock,
-    totalBlocks,
-    { get, release: (unit) => prepared.delete(unit) },
-    sink,
-    progress,
-  );
+  const times = { rotateMs: 0, testMs: 0 };
+  // The missing blocks, as runs of consecutive blocks (one run unless an earlier run left holes).
+  for (let i = 0; i < missing.length;) {
+    let j = i + 1;
+    while (j < missing.length && missing[j] === missing[j - 1] + 1) j++;
+    const models = { get, release: (unit: ScanUnit) => prepared.delete(unit) };
+    const t = await scanBlockRange(
+      setup,
+      source,
+      engine,
+      missing[i],
+      missing[j - 1] + 1,
+      models,
+      sink,
+      progress,
+    );
+    times.rotateMs += t.rotateMs;
+    times.testMs += t.testMs;
+    i = j;
+  }
   clock.lap('scan (reading, rotation and optimization)');
   clock.timings.push(
     { label: 'calculating UtX', minutes: times.rotateMs / 60_000 },
     { label: 'optimization', minutes: times.testMs / 60_000 },
   );
 
-  // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
-  setup.summary.engine = `${engine.describe()} (${engineNote})`;
-  const outputs = await finishScan(setup, checkpoint, checkpoint.records<NullModelRecord>(), clock);
-  // Only now, with every output written, synced and in place, are the finished blocks expendable.
-  checkpoint.discard();
-  return outputs;
+  const summary: RunSummary = {
+    ...setup.summary,
+    // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
+    engine: `${engine.describe()} (${engineNote})`,
+    nullModel: !config.loco && !config.traits && kind === 'lmm' ? first?.plans[0]?.nullModel : undefined,
+    mvNullModel: kind === 'mvlmm' ? first?.mvPlan?.nullModel : undefined,
+  };
+  const results = plan.results();
+  try {
+    const done = await finishScan(setup, summary, results, plan.records(units), clock);
+    // Only now, with every output written, synced and in place, are the finished blocks expendable.
+    plan.discard();
+    return done;
+  } finally {
+    results.close();
+  }
 }
 
 /** -eigen: writes NAME.eigenD.txt and NAME.eigenU.txt for the analysed individuals' centred K. */

@@ -1,18 +1,17 @@
 /**
- * Phase 3 of a scan: the finished blocks (from the local checkpoint or from cluster shards) become
+ * Phase 3 of a scan: the finished blocks (the shard files of a plan folder, shard-set.ts) become
  * the outputs: each .assoc.txt assembled in block order, the trait table of a --traits run or the
  * plots and report of a single scan, and the log.
  */
 import { join } from 'node:path';
 import { assocHeader } from '../io/assoc-format.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { formatLog } from '../io/log-format.js';
+import { formatLog, type RunSummary } from '../io/log-format.js';
 import { formatGeneral } from '../io/number-format.js';
 import { writeTraitsReport } from '../report/traits-report.js';
 import type { TraitInput } from '../report/traits-summary.js';
 import { writeReport } from '../report/write-report.js';
 import type { BlockTraitStats } from './block-format.js';
-import type { OutputTarget } from './checkpoint.js';
 import type { ScanSetup, Stopwatch } from './phase-prepare.js';
 import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
 import type { NullModel } from '../model/plan.js';
@@ -25,7 +24,15 @@ export interface NullModelRecord {
   nullModel: NullModel;
 }
 
-/** Finished blocks, wherever they are kept (BlockCheckpoint, or the shards of a plan). */
+/** One output file the merge assembles from the blocks. */
+export interface OutputTarget {
+  /** Its id in the blocks (e.g. "assoc", "trait3"). */
+  id: string;
+  path: string;
+  header: string;
+}
+
+/** Finished blocks (the shards of a plan folder). */
 export interface BlockResults {
   /** The trait statistics of block k. */
   stats<T>(k: number): T | undefined;
@@ -43,14 +50,20 @@ function nullModelNote(label: string, n: number, m: NullModel): string {
   return `${label}: n = ${n}, REMLE logl = ${g(m.reml.logLikelihood)}, MLE logl = ${g(m.mle.logLikelihood)}, vg = ${g(m.reml.vg)}, ve = ${g(m.reml.ve)}, pve = ${g(m.pve)} (se ${g(m.pveSe)}), lambda = ${g(m.reml.lambda)}`;
 }
 
-/** Writes the outputs of a finished scan and returns their paths (the log last). */
+/**
+ * Writes the outputs of a finished scan; returns their paths (the log last) and the run summary the
+ * log holds: `start` (the setup's, with what the scan learnt) completed with the merge's notes,
+ * lambda_GC and the clock's laps.
+ */
 export async function finishScan(
   setup: ScanSetup,
+  start: Readonly<RunSummary>,
   results: BlockResults,
-  records: Map<string, NullModelRecord>,
+  records: ReadonlyMap<string, NullModelRecord>,
   clock: Stopwatch,
-): Promise<string[]> {
-  const { config, units, summary, kind, mode, totalBlocks } = setup;
+): Promise<{ outputs: string[]; summary: RunSummary }> {
+  const { config, units, kind, mode, totalBlocks } = setup;
+  const summary: RunSummary = { ...start, notes: [...start.notes], timings: clock.timings };
   const out = (suffix: string) => outputPath(setup, suffix);
   const outputs: string[] = [];
   if (config.loco) {
@@ -139,5 +152,5 @@ export async function finishScan(
   summary.totalMinutes = clock.totalMinutes;
   writeFileAtomic(out('log.txt'), formatLog(summary));
   outputs.push(out('log.txt'));
-  return outputs;
+  return { outputs, summary };
 }

@@ -47,19 +47,29 @@ export class Stopwatch {
   }
 }
 
-/** Everything the scan and merge phases need once the units are known (immutable from here on). */
+/**
+ * Everything the scan and merge phases need once the units are known. Immutable (frozen when made):
+ * a phase that learns more (null models, the engine actually used, lambda_GC) builds a new summary.
+ */
 export interface ScanSetup {
-  config: ScanConfig;
-  kind: AnalysisKind;
-  mode: LmmTestMode;
+  readonly config: ScanConfig;
+  readonly kind: AnalysisKind;
+  readonly mode: LmmTestMode;
   /** Sorted file indices of every SNP some unit tests; blocks are consecutive runs of blockSize. */
-  union: Int32Array;
-  blockSize: number;
-  totalBlocks: number;
-  units: ScanUnit[];
+  readonly union: Int32Array;
+  readonly blockSize: number;
+  readonly totalBlocks: number;
+  readonly units: readonly ScanUnit[];
   /** Chromosome names by code (ScanUnit.chromosomeCode, TestedSnps.chromosome). */
-  chromosomes: string[];
-  summary: RunSummary;
+  readonly chromosomes: readonly string[];
+  /** The run summary at the end of the prepare phase (its timings a copy of the laps so far). */
+  readonly summary: Readonly<RunSummary>;
+}
+
+/** A ScanSetup, frozen (with its summary) so that no phase changes it by mistake. */
+export function freezeSetup(setup: ScanSetup): ScanSetup {
+  Object.freeze(setup.summary);
+  return Object.freeze(setup);
 }
 
 /** The result of the SNP pass: the run summary so far, and the setup unless the run only builds K (-gk). */
@@ -326,7 +336,7 @@ export async function prepareScan(
   return {
     summary,
     pass,
-    setup: {
+    setup: freezeSetup({
       config,
       kind,
       mode,
@@ -335,8 +345,8 @@ export async function prepareScan(
       totalBlocks: Math.ceil(union.length / blockSize),
       units,
       chromosomes: pass.chromosomes,
-      summary,
-    },
+      summary: { ...summary, notes: [...summary.notes], timings: [...summary.timings] },
+    }),
   };
 }
 

@@ -89,7 +89,9 @@ describe('a full disk', () => {
     expect(existsSync(join(small, 'a.assoc.txt'))).toBe(false);
     expect(leftovers(small)).toEqual([]);
     // The finished blocks are kept: with room again, --resume completes the same file.
-    expect(readdirSync(join(small, 'a.checkpoint')).filter((f) => f.endsWith('.done'))).toHaveLength(19);
+    expect(
+      readdirSync(join(small, 'a.checkpoint', 'shards')).filter((f) => f.endsWith('.lmmshard')),
+    ).toHaveLength(19);
     expect(spawnSync('mount', ['-o', 'remount,size=8m', small]).status).toBe(0);
     const resumed = run(scanArgs(small, 'a', ['--resume']));
     expect(resumed.status, resumed.stderr).toBe(0);
@@ -105,7 +107,7 @@ describe('a full disk', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^lmmscan: error: cannot write ${join(tiny, 'b.checkpoint')}/block-\\d{7}\\.(txt|json): no space left on device \\(ENOSPC\\)\\n$`,
+        `^lmmscan: error: cannot write ${join(tiny, 'b.checkpoint', 'shards')}/block-\\d{7}\\.lmmshard: no space left on device \\(ENOSPC\\)\\n$`,
       ),
     );
     expect(existsSync(join(tiny, 'b.assoc.txt'))).toBe(false);
@@ -205,8 +207,8 @@ function killAfter(outdir: string, name: string, blocks: number): Promise<void> 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, scanArgs(outdir, name), { stdio: 'ignore' });
     const timer = setInterval(() => {
-      const cp = join(outdir, `${name}.checkpoint`);
-      if (existsSync(cp) && readdirSync(cp).filter((f) => f.endsWith('.done')).length >= blocks)
+      const cp = join(outdir, `${name}.checkpoint`, 'shards');
+      if (existsSync(cp) && readdirSync(cp).filter((f) => f.endsWith('.lmmshard')).length >= blocks)
         child.kill('SIGKILL');
     }, 20);
     child.on('exit', () => {

@@ -44,8 +44,8 @@ const args = (name: string, extra: string[] = []) => [
   ...extra,
 ];
 const blocksDone = (name: string) => {
-  const dir = join(out, `${name}.checkpoint`);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('block-')).length : 0;
+  const dir = join(out, `${name}.checkpoint`, 'shards');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lmmshard')).length : 0;
 };
 
 beforeAll(async () => {

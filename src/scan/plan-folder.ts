@@ -1,10 +1,16 @@
 /**
- * The plan folder: a prepared scan saved to disk so that other processes (cluster shards, a merge)
- * scan against exactly the same units. plan.json (the manifest) holds the configuration, input
- * identities, block layout, trait groups, units and null models; data/*.bin hold the arrays
- * (little-endian typed arrays: eigenvectors, eigenvalues, rotated covariates and phenotypes per
- * unit, sample selections and tested SNPs per group), each with its sha256 in the manifest. The plan
- * id is the sha256 of plan.json. Genotypes are never copied: shards read them from the genotype file.
+ * The plan folder: a prepared scan saved to disk, the one artefact every run goes through. plan.json
+ * (the manifest) holds the configuration, input identities, block layout, trait groups, units and
+ * null models; its sha256 is the plan id, the checksum that every shard file of the plan carries.
+ * Finished blocks are shard files under shards/ (shard-file.ts).
+ *
+ * A cluster plan (`lmmscan prepare`) also holds the arrays the shards scan against, in data/*.bin
+ * (little-endian typed arrays: eigenvectors, eigenvalues, rotated covariates and phenotypes per unit,
+ * sample selections and tested SNPs per group), each with its sha256 in the manifest. A local run's
+ * plan (OUTDIR/NAME.checkpoint) holds none: the process that scans it has them in memory, and
+ * --resume recomputes them from the inputs (which the manifest identifies by content), since writing
+ * and reading back n x n eigenvectors per unit would cost a local run more than their computation
+ * saves a rare resume. Genotypes are never copied: shards read them from the genotype file.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,13 +23,15 @@ import type { RunSummary } from '../io/log-format.js';
 import type { SampleSelection } from '../qc/samples.js';
 import { LinearModel } from '../stats/linear-model.js';
 import type { ScanConfig } from '../model/config.js';
-import type { TraitGroup } from '../scan/inputs.js';
-import { recordKey, type ScanSetup } from '../scan/phase-prepare.js';
-import type { NullModelRecord } from '../scan/phase-merge.js';
-import type { UnitModels } from '../scan/phase-scan.js';
+import { contentHash } from '../io/content-hash.js';
+import { VERSION } from '../version.js';
+import { inputFiles, selectionSettings, type TraitGroup } from './inputs.js';
+import { freezeSetup, recordKey, type ScanSetup } from './phase-prepare.js';
+import type { NullModelRecord } from './phase-merge.js';
+import type { UnitModels } from './phase-scan.js';
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
-import type { TestedSnps } from '../scan/snp-pass.js';
-import { rowsOfPositions, type PreparedUnit, type ScanUnit } from '../scan/units.js';
+import type { TestedSnps } from './snp-pass.js';
+import { rowsOfPositions, type PreparedUnit, type ScanUnit } from './units.js';
 import type { NullModel } from '../model/plan.js';
 
 export const PLAN_FORMAT = 'lmmscan-plan/1';
@@ -35,8 +43,8 @@ interface GroupEntry {
   nAnalysed: number;
   nCvt: number;
   interceptAppended: boolean;
-  /** data/ files: analysed (u8), covariates and phenotypes (f64), tested SNPs (indices, missing, chromosome: i32; frequency: f64). */
-  files: Record<
+  /** data/ files (a cluster plan's only): analysed (u8), covariates and phenotypes (f64), tested SNPs (indices, missing, chromosome: i32; frequency: f64). */
+  files?: Record<
     'analysed' | 'covariates' | 'phenotypes' | 'indices' | 'missing' | 'frequency' | 'chromosome',
     string
   >;
@@ -47,7 +55,7 @@ interface UnitEntry {
   group: number;
   outputIds: string[];
   chromosomeCode?: number;
-  /** LMM only: eigendecomposition of the unit's centred K, shared by its traits. */
+  /** LMM only, a cluster plan's: eigendecomposition of the unit's centred K, shared by its traits. */
   eigen?: { values: string; vectors: string };
   traits: { column: number; nullModel?: NullModel; rotatedCovariates?: string; rotatedPhenotype?: string }[];
 }
@@ -56,8 +64,12 @@ export interface PlanManifest {
   format: string;
   version: string;
   endianness: 'LE';
+  /** A local run's plan: no data/ arrays (they are recomputed from the inputs), see the file comment. */
+  local?: boolean;
+  /** What a resumed local run must match: the inputs (path, size, content hash) and every setting that changes a row. */
+  identity?: Record<string, unknown>;
   config: ScanConfig;
-  /** path:size:mtime of every input file (null when absent). */
+  /** path:size:content hash of every input file (null when absent). */
   inputs: (string | null)[];
   engine: string;
   kind: AnalysisKind;
@@ -66,7 +78,8 @@ export interface PlanManifest {
   totalBlocks: number;
   chromosomes: string[];
   summary: RunSummary;
-  union: string;
+  /** data/ file of the union of tested SNPs (a cluster plan's only). */
+  union?: string;
   groups: GroupEntry[];
   units: UnitEntry[];
   files: Record<string, { bytes: number; sha256: string }>;
@@ -80,6 +93,44 @@ export interface LoadedPlan {
   setup: ScanSetup;
   models: UnitModels;
   records: Map<string, NullModelRecord>;
+}
+
+/**
+ * Identity of an input file: path, size and a hash of its content, so that a file replaced by
+ * another of the same size and date (cp -p, rsync -a) is seen as changed.
+ */
+export function fileIdentity(path: string | undefined): string | null {
+  if (!path || !existsSync(path)) return null;
+  const { bytes, hash } = contentHash(path);
+  return `${path}:${bytes}:${hash}`;
+}
+
+/** A run's identity (planIdentity). */
+export type PlanIdentity = Record<string, unknown> & { inputs: (string | null)[] };
+
+/** What a plan must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
+export function planIdentity(
+  config: ScanConfig,
+  engine: string,
+  tested: number,
+  blockSize: number,
+): PlanIdentity {
+  return {
+    version: VERSION,
+    engine,
+    inputs: inputFiles(config).map(fileIdentity),
+    ...selectionSettings(config),
+    phenotypeColumns: config.phenotypeColumns,
+    traits: config.traits ?? null,
+    keepP: config.keepP ?? null,
+    loco: config.loco ? (config.kinshipKind ?? 1) : (config.locoChromosome ?? null),
+    lmm: config.lmm ?? null,
+    lm: config.lm ?? null,
+    filters: config.filters,
+    search: config.search,
+    blockSize,
+    testedSnps: tested,
+  };
 }
 
 /** JSON that keeps NaN, +-Infinity and -0 (null models may hold them). */
@@ -111,14 +162,97 @@ export function clearPlan(dir: string): void {
     rmSync(join(dir, name), { recursive: true, force: true });
 }
 
-/** Saves the setup and every unit's models (computed one unit at a time by `prepareModels`); returns the plan id. */
+/** The groups of a setup's units, in first-use order. */
+const groupsOf = (setup: ScanSetup): TraitGroup[] => [...new Set(setup.units.map((u) => u.group))];
+
+/** The manifest's description of a group (its data files added by a cluster plan). */
+function groupEntry(setup: ScanSetup, group: TraitGroup): GroupEntry {
+  const sel = group.selection;
+  return {
+    traitColumns: group.traitColumns,
+    nTotal: sel.nTotal,
+    nAnalysed: sel.nAnalysed,
+    nCvt: sel.nCvt,
+    interceptAppended: sel.interceptAppended,
+  };
+}
+
+/** The manifest's description of a unit, with its traits' null models when known. */
+function unitEntry(setup: ScanSetup, unit: ScanUnit, nullModels?: readonly NullModel[]): UnitEntry {
+  return {
+    label: unit.label,
+    group: groupsOf(setup).indexOf(unit.group),
+    outputIds: unit.outputIds,
+    chromosomeCode: unit.chromosomeCode,
+    traits: unit.group.traitColumns.map((column, t) => ({ column, nullModel: nullModels?.[t] })),
+  };
+}
+
+/** The manifest fields every plan has. */
+function manifestOf(
+  setup: ScanSetup,
+  summary: RunSummary,
+  engine: string,
+  groups: GroupEntry[],
+  units: UnitEntry[],
+): Omit<PlanManifest, 'files' | 'inputs'> {
+  return {
+    format: PLAN_FORMAT,
+    version: setup.summary.version,
+    endianness: 'LE',
+    config: setup.config,
+    engine,
+    kind: setup.kind,
+    mode: setup.mode,
+    blockSize: setup.blockSize,
+    totalBlocks: setup.totalBlocks,
+    chromosomes: [...setup.chromosomes],
+    summary,
+    groups,
+    units,
+  };
+}
+
+/**
+ * A local run's manifest: the identity a resume must match, and the null models of the units fitted
+ * before the scan (`nullModels`; a --loco run fits its units during the scan and saves them as records).
+ */
+export function localManifest(
+  setup: ScanSetup,
+  identity: PlanIdentity,
+  engine: string,
+  nullModels: (unit: ScanUnit) => readonly NullModel[] | undefined,
+): PlanManifest {
+  const groups = groupsOf(setup).map((g) => groupEntry(setup, g));
+  const units = setup.units.map((u) => unitEntry(setup, u, nullModels(u)));
+  return {
+    ...manifestOf(setup, setup.summary, engine, groups, units),
+    local: true,
+    identity,
+    inputs: identity.inputs,
+    files: {},
+  };
+}
+
+/** Writes plan.json into `dir` (created if need be); returns the plan id, the sha256 of its text. */
+export function writeManifest(dir: string, manifest: PlanManifest): string {
+  mkdirSync(dir, { recursive: true });
+  const text = stringifyExact(manifest);
+  writeFileAtomic(join(dir, MANIFEST), text);
+  return sha256(text);
+}
+
+/**
+ * Saves a cluster plan: the setup and every unit's models (computed one unit at a time by
+ * `prepareModels`); `summaryNow` gives the run summary to carry on once they are. Returns the plan id.
+ */
 export async function savePlan(
   dir: string,
   setup: ScanSetup,
   inputs: (string | null)[],
   engine: string,
   prepareModels: (unit: ScanUnit) => Promise<PreparedUnit>,
-  beforeManifest?: () => void,
+  summaryNow: () => RunSummary,
 ): Promise<string> {
   clearPlan(dir);
   mkdirSync(join(dir, 'data'), { recursive: true });
@@ -129,18 +263,13 @@ export async function savePlan(
     files[name] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
     return name;
   };
-  const groups: TraitGroup[] = [...new Set(setup.units.map((u) => u.group))];
-  const groupEntries = groups.map((group, g): GroupEntry => {
+  const groupEntries = groupsOf(setup).map((group, g): GroupEntry => {
     const sel = group.selection;
     const tested = setup.units.find((u) => u.group === group)!.tested;
     const phenotypes = new Float64Array(sel.phenotypes.length * sel.nAnalysed);
     sel.phenotypes.forEach((p, t) => phenotypes.set(p, t * sel.nAnalysed));
     return {
-      traitColumns: group.traitColumns,
-      nTotal: sel.nTotal,
-      nAnalysed: sel.nAnalysed,
-      nCvt: sel.nCvt,
-      interceptAppended: sel.interceptAppended,
+      ...groupEntry(setup, group),
       files: {
         analysed: save(`group${g}.analysed.u8`, sel.analysed),
         covariates: save(`group${g}.covariates.f64`, sel.covariates),
@@ -155,54 +284,35 @@ export async function savePlan(
   const unitEntries: UnitEntry[] = [];
   for (const [u, unit] of setup.units.entries()) {
     const prepared = await prepareModels(unit);
-    const entry: UnitEntry = {
-      label: unit.label,
-      group: groups.indexOf(unit.group),
-      outputIds: unit.outputIds,
-      chromosomeCode: unit.chromosomeCode,
-      traits: [],
-    };
+    const plans = prepared.plans;
+    const entry = unitEntry(setup, unit, setup.kind === 'lmm' ? plans.map((p) => p.nullModel) : undefined);
     if (setup.kind === 'lmm') {
-      const first = prepared.plans[0];
       entry.eigen = {
-        values: save(`unit${u}.eigenvalues.f64`, first.eigenvalues),
-        vectors: save(`unit${u}.eigenvectors.f64`, first.eigenvectors),
+        values: save(`unit${u}.eigenvalues.f64`, plans[0].eigenvalues),
+        vectors: save(`unit${u}.eigenvectors.f64`, plans[0].eigenvectors),
       };
-      prepared.plans.forEach((plan, t) =>
-        entry.traits.push({
-          column: unit.group.traitColumns[t],
-          nullModel: plan.nullModel,
-          rotatedCovariates: save(`unit${u}.trait${t}.rotated-covariates.f64`, plan.rotatedCovariates),
-          rotatedPhenotype: save(`unit${u}.trait${t}.rotated-phenotype.f64`, plan.rotatedPhenotype),
-        }),
-      );
-    } else {
-      entry.traits = unit.group.traitColumns.map((column) => ({ column }));
+      plans.forEach((plan, t) => {
+        entry.traits[t].rotatedCovariates = save(
+          `unit${u}.trait${t}.rotated-covariates.f64`,
+          plan.rotatedCovariates,
+        );
+        entry.traits[t].rotatedPhenotype = save(
+          `unit${u}.trait${t}.rotated-phenotype.f64`,
+          plan.rotatedPhenotype,
+        );
+      });
     }
     unitEntries.push(entry);
   }
-  beforeManifest?.();
+  const summary = summaryNow();
+  const union = save('union.i32', setup.union);
   const manifest: PlanManifest = {
-    format: PLAN_FORMAT,
-    version: setup.summary.version,
-    endianness: 'LE',
-    config: setup.config,
+    ...manifestOf(setup, summary, engine, groupEntries, unitEntries),
     inputs,
-    engine,
-    kind: setup.kind,
-    mode: setup.mode,
-    blockSize: setup.blockSize,
-    totalBlocks: setup.totalBlocks,
-    chromosomes: setup.chromosomes,
-    summary: setup.summary,
-    union: save('union.i32', setup.union),
-    groups: groupEntries,
-    units: unitEntries,
+    union,
     files,
   };
-  const text = stringifyExact(manifest);
-  writeFileAtomic(join(dir, MANIFEST), text);
-  return sha256(text);
+  return writeManifest(dir, manifest);
 }
 
 /** Reads plan.json and its id; InputError when the folder holds no complete plan. */
@@ -248,12 +358,38 @@ function readArray<C extends ArrayKind>(
   return out as InstanceType<C>;
 }
 
+/** The null models a manifest holds, keyed by recordKey (units: the plan's, in manifest order). */
+export function manifestRecords(
+  manifest: PlanManifest,
+  units: readonly ScanUnit[],
+): Map<string, NullModelRecord> {
+  const records = new Map<string, NullModelRecord>();
+  manifest.units.forEach((u, k) =>
+    u.traits.forEach((t, j) => {
+      if (t.nullModel)
+        records.set(recordKey(units[k], j), {
+          label: u.label,
+          column: t.column,
+          n: units[k].group.selection.nAnalysed,
+          nullModel: t.nullModel,
+        });
+    }),
+  );
+  return records;
+}
+
 /** Loads a plan: groups, units and records now; each unit's eigenvectors and rotated traits when first scanned. */
 export function loadPlan(dir: string): LoadedPlan {
   const { id, manifest } = readManifest(dir);
+  if (manifest.local || !manifest.union)
+    throw new InputError(
+      join(dir, MANIFEST),
+      'is the plan of a local run (its models are not saved): finish it with lmmscan --resume, or make a plan with lmmscan prepare',
+    );
   const read = <C extends ArrayKind>(name: string, kind: C) => readArray(dir, manifest, name, kind);
   const union = read(manifest.union, Int32Array);
   const groups = manifest.groups.map((g) => {
+    if (!g.files) throw new InputError(join(dir, MANIFEST), 'lists a trait group without its data files');
     const phenotypes = read(g.files.phenotypes, Float64Array);
     const selection: SampleSelection = {
       nTotal: g.nTotal,
@@ -285,18 +421,7 @@ export function loadPlan(dir: string): LoadedPlan {
       lastPosition: last,
     };
   });
-  const records = new Map<string, NullModelRecord>();
-  manifest.units.forEach((u, k) =>
-    u.traits.forEach((t, j) => {
-      if (t.nullModel)
-        records.set(recordKey(units[k], j), {
-          label: u.label,
-          column: t.column,
-          n: units[k].group.selection.nAnalysed,
-          nullModel: t.nullModel,
-        });
-    }),
-  );
+  const records = manifestRecords(manifest, units);
   const config = manifest.config;
   const loaded = new Map<ScanUnit, PreparedUnit>();
   const models: UnitModels = {
@@ -334,7 +459,7 @@ export function loadPlan(dir: string): LoadedPlan {
       loaded.delete(unit);
     },
   };
-  const setup: ScanSetup = {
+  const setup = freezeSetup({
     config,
     kind: manifest.kind,
     mode: manifest.mode,
@@ -344,6 +469,6 @@ export function loadPlan(dir: string): LoadedPlan {
     units,
     chromosomes: manifest.chromosomes,
     summary: manifest.summary,
-  };
+  });
   return { dir, id, manifest, setup, models, records };
 }

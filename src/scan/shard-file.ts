@@ -1,6 +1,8 @@
 /**
- * A shard file: the results of one contiguous range of SNP blocks, written atomically by one
- * `lmmscan scan --plan DIR --shard I/N`. Layout (UTF-8 lines, byte-counted payloads):
+ * A shard file: the results of one contiguous range of SNP blocks, written atomically: by one
+ * `lmmscan scan --plan DIR --shard I/N`, or one block at a time by a local run (shard 1/1, saved block
+ * by block so that a kill loses only the block in flight). The one format finished blocks are kept in.
+ * Layout (UTF-8 lines, byte-counted payloads):
  *
  *   LMMSCAN-SHARD 1
  *   {"planId":"<sha256 of plan.json>","shard":I,"shards":N,"firstBlock":a,"endBlock":b,"outputs":["assoc",...]}
@@ -16,7 +18,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AtomicWriter } from '../io/atomic-file.js';
 import { InputError } from '../io/input-error.js';
-import type { BlockTraitStats } from '../scan/block-format.js';
+import type { BlockTraitStats } from './block-format.js';
 
 const MAGIC = 'LMMSCAN-SHARD 1';
 const NO_ROWS = new Uint8Array(0);
@@ -45,15 +47,23 @@ export function shardFileName(shard: number, shards: number): string {
   return `shard-${String(shard).padStart(w, '0')}-of-${shards}.lmmshard`;
 }
 
+/** The file name of block k of a shard saved block by block (a local run's), sortable. */
+export function blockFileName(k: number): string {
+  return `block-${String(k).padStart(7, '0')}.lmmshard`;
+}
+
 /** Streams one shard to disk (temporary name until finish()). */
 export class ShardWriter {
   private readonly writer: AtomicWriter;
   private readonly hash: Hash = createHash('sha256');
-  private blocks = 0;
   private next: number;
+  /** Bytes written so far: where the next payload starts. */
+  private at = 0;
+  /** Where each block's payloads lie, for the index finish() returns. */
+  private readonly blocks = new Map<number, ShardBlock>();
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly header: ShardHeader,
   ) {
     this.writer = new AtomicWriter(path);
@@ -64,6 +74,7 @@ export class ShardWriter {
   private put(content: string | Uint8Array): void {
     this.writer.write(content);
     this.hash.update(content);
+    this.at += typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
   }
 
   /** Appends block k (blocks come in order); `texts` holds each output's bytes of the block. */
@@ -71,22 +82,31 @@ export class ShardWriter {
     if (k !== this.next) throw new Error(`internal: shard got block ${k}, expected ${this.next}`);
     const statsText = JSON.stringify(stats);
     const bodies = this.header.outputs.map((id) => texts.get(id) ?? NO_ROWS);
-    this.put(
-      `block ${k} ${Buffer.byteLength(statsText)} ${bodies.map((b) => b.byteLength).join(' ')}\n${statsText}`,
-    );
-    for (const body of bodies) this.put(body);
-    this.blocks++;
+    const statsBytes = Buffer.byteLength(statsText);
+    this.put(`block ${k} ${statsBytes} ${bodies.map((b) => b.byteLength).join(' ')}\n`);
+    const entry: ShardBlock = { stats: { offset: this.at, length: statsBytes }, texts: [] };
+    this.put(statsText);
+    for (const body of bodies) {
+      entry.texts.push({ offset: this.at, length: body.byteLength });
+      this.put(body);
+    }
+    this.blocks.set(k, entry);
     this.next++;
   }
 
-  /** Writes the trailer and checksum and renames the file into place. */
-  finish(times: { rotateMs: number; testMs: number; seconds: number }): void {
+  /**
+   * Writes the trailer and checksum, syncs the file off this thread (the scan goes on meanwhile) and
+   * renames it into place; returns its index, so that the writing process need not read it back.
+   */
+  async finish(times: { rotateMs: number; testMs: number; seconds: number }): Promise<ShardIndex> {
     if (this.next !== this.header.endBlock)
       throw new Error(`internal: shard ended at block ${this.next}, expected ${this.header.endBlock}`);
-    const trailer: ShardTrailer = { blocks: this.blocks, ...times };
+    const trailer: ShardTrailer = { blocks: this.blocks.size, ...times };
     this.put(`end ${JSON.stringify(trailer)}\n`);
     this.writer.write(`sha256 ${this.hash.digest('hex')}\n`);
+    await this.writer.sync();
     this.writer.commit();
+    return { path: this.path, header: this.header, trailer, blocks: this.blocks };
   }
 
   abort(): void {
