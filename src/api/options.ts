@@ -92,6 +92,8 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   fromBp: true,
   toBp: true,
   snps: true,
+  nind: true,
+  kinshipFormat: true,
 };
 
 function valueAt(config: ScanConfig, path: string): unknown {

@@ -82,7 +82,6 @@ const NOT_YET: Record<string, string> = {
   gxe: 'SNP x environment interaction (-gxe) is not supported yet',
   widv: 'per-individual residual weights (-widv) are not supported yet',
   weight: 'per-individual residual weights (-weight, read by GEMMA as -widv) are not supported yet',
-  nind: "GEMMA's testing option -nind (keep only the first N individuals) is not supported",
 };
 
 /** The one-line reason a GEMMA flag is refused, or undefined when GEMMA has no such flag. */

@@ -14,18 +14,20 @@ export class BimbamGenotypes implements GenotypeSource {
   readonly polymorphism = 'distinct-dosages' as const;
   readonly sampleIds = null;
   readonly sampleRows: Int32Array;
-  readonly samplesInFile: number;
+  readonly nSamples: number;
 
   constructor(
     readonly path: string,
-    readonly nSamples: number,
+    readonly samplesInFile: number,
     private readonly annotation: Map<string, AnnotationEntry> | null,
     private readonly snps?: SnpChoice,
     /** GEMMA's -notsnp: values need not be dosages in [0, 2]. */
     private readonly anyValues = false,
+    /** GEMMA's -nind: decode only the first this many samples (rows are still checked whole). */
+    firstRows = samplesInFile,
   ) {
-    this.samplesInFile = nSamples;
-    this.sampleRows = Int32Array.from({ length: nSamples }, (_, i) => i);
+    this.nSamples = Math.min(firstRows, samplesInFile);
+    this.sampleRows = Int32Array.from({ length: this.nSamples }, (_, i) => i);
   }
 
   get genotypeFile(): string {
@@ -50,7 +52,7 @@ export class BimbamGenotypes implements GenotypeSource {
       annotations = [];
       return block;
     };
-    for await (const snp of streamBimbamGenotypes(this.path, n, this.anyValues)) {
+    for await (const snp of streamBimbamGenotypes(this.path, this.samplesInFile, this.anyValues)) {
       if (indices && want >= indices.length) break;
       const anno = this.annotation?.get(snp.rs);
       const annotation = {
@@ -66,7 +68,7 @@ export class BimbamGenotypes implements GenotypeSource {
         if (index !== indices[want]) continue;
         want++;
       }
-      buffer.set(snp.dosages, picked.length * n);
+      buffer.set(n === this.samplesInFile ? snp.dosages : snp.dosages.subarray(0, n), picked.length * n);
       picked.push(index);
       annotations.push(annotation);
       if (picked.length === blockSize) {
@@ -100,6 +102,7 @@ export const BIMBAM_FORMAT: GenotypeFormat<ScanConfig> = {
       annotation,
       selection.snps,
       config.anyGenotypeValues,
+      selection.firstRows,
     );
   },
 };

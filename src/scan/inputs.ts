@@ -18,6 +18,7 @@ import type { KinshipRows } from './prepare.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 import type { ScanConfig } from '../model/config.js';
+import { gemmaFirstRows } from './first-rows.js';
 
 export interface ScanInputs {
   source: GenotypeSource;
@@ -215,7 +216,8 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
     }
     return { size: ids.length, rows: rowOf };
   }
-  if (source.nSamples === source.samplesInFile) return undefined;
+  // GEMMA's -nind reads a kinship of the kept rows only (the first N): no rows to pick.
+  if (source.nSamples === source.samplesInFile || config.nind !== undefined) return undefined;
   return { size: source.samplesInFile, rows: source.sampleRows };
 }
 
@@ -248,9 +250,14 @@ export function openInputs(config: ScanConfig): ScanInputs {
   if (config.covarTable && config.covariates) {
     throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
   }
-  const source = openGenotypes(config, rowCount);
+  const notes: string[] = [];
+  const firstRows = rowCount === undefined ? undefined : gemmaFirstRows(config, rowCount);
+  if (config.nind !== undefined && format.hasSampleIds) {
+    if (!config.bfile) throw new UsageError(`-nind (GEMMA's) goes with -g or -bfile, not ${format.name}`);
+    notes.push('-nind is ignored with -bfile, as GEMMA 0.98.5 ignores it');
+  }
+  const source = openGenotypes(config, rowCount, firstRows);
   try {
-    const notes: string[] = [];
     const nTotal = source.nSamples;
     if (nTotal === 0) throw new InputError(source.genotypeFile, 'no samples left after --keep / --remove');
     const { rows: covariates, file: covariateFile } = readCovariates(config, source, notes);

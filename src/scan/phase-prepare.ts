@@ -11,6 +11,7 @@ import type { RunSummary } from '../io/log-format.js';
 import { groupKinship, readGroupFile } from '../kinship/groups.js';
 import { genotypeFiles } from '../io/genotype-registry.js';
 import { readSnpIds } from '../io/genotype-selection.js';
+import { readKinshipPairs } from '../io/kinship-pairs.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
 import type { ScanInputs } from './inputs.js';
@@ -115,14 +116,26 @@ export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): Kinshi
   if (config.kinship && (config.eigenValuesFile || config.eigenVectorsFile)) {
     throw new UsageError('give either -k (a kinship) or -d/-u (its eigendecomposition), not both');
   }
+  // GEMMA's -km 2: pairs by sample ID, laid out over the genotype samples here (no rows to pick later).
+  const pairs = config.kinshipFormat === 2 && config.kinship ? kinshipPairsOf(config.kinship, inputs) : undefined;
   return {
-    kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
+    kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : pairs,
     kinshipFile: config.kinship,
-    kinshipRows: inputs?.kinshipRows,
+    kinshipRows: pairs ? undefined : inputs?.kinshipRows,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
     quiet: config.quiet,
   };
+}
+
+/** The -km 2 kinship over the genotype samples, matched by individual ID. */
+function kinshipPairsOf(file: string, inputs: ScanInputs | undefined): Float64Array {
+  const ids = inputs?.source.sampleIds;
+  if (!ids) {
+    const format = inputs?.source.format ?? 'these';
+    throw new UsageError(`-km 2 matches individuals by ID, which ${format} genotypes do not carry: use -km 1`);
+  }
+  return readKinshipPairs(file, ids);
 }
 
 /** The genotype file named in errors about SNPs. */
