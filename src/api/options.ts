@@ -94,6 +94,8 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   snps: true,
   nind: true,
   kinshipFormat: true,
+  gxe: true,
+  widv: true,
 };
 
 function valueAt(config: ScanConfig, path: string): unknown {

@@ -153,13 +153,13 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
       '--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits',
     );
   const columns = phenotypeColumnsOf(args);
-  if (
-    args.has('nind') &&
-    (['fit', 'plan', 'shard'].some((f) => args.has(f)) || text(args, 'executor') === 'slurm')
-  )
+  const sharded = ['plan', 'shard'].some((f) => args.has(f)) || text(args, 'executor') === 'slurm';
+  if (args.has('nind') && (sharded || args.has('fit')))
     throw new UsageError(
       "-nind (GEMMA's testing option) is for a plain scan or -gk, not --fit or a sharded run",
     );
+  if ((args.has('gxe') || args.has('widv')) && sharded)
+    throw new UsageError('-gxe and -widv run in one process: not with --plan, --shard or --executor slurm');
   const notSnp = args.has('notsnp');
   // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time).
   if (args.has('pace')) numberFlag(args, 'pace', 1);
@@ -190,6 +190,8 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     phenotypeColumns: columns,
     kinship: text(args, 'k'),
     kinshipFormat: kinshipFormatFlag(args),
+    gxe: text(args, 'gxe'),
+    widv: text(args, 'widv'),
     eigenValuesFile: text(args, 'd'),
     eigenVectorsFile: text(args, 'u'),
     kinshipKind: choice(args, 'kinshipKind'),
@@ -242,7 +244,8 @@ function kinshipFormatFlag(args: ParsedArgs): 2 | undefined {
   if (mode !== 1 && mode !== 2) throw new UsageError(`-km ${String(raw)}: expected one of 1, 2`);
   if (mode === 1) return undefined;
   // GEMMA refuses it too: BIMBAM files name no individuals to pair.
-  if (args.has('g')) throw new UsageError('-km 2 pairs individuals by ID, which BIMBAM files lack: use -km 1');
+  if (args.has('g'))
+    throw new UsageError('-km 2 pairs individuals by ID, which BIMBAM files lack: use -km 1');
   if (args.has('fit')) throw new UsageError('-km 2 is for -lmm: --fit reads a kinship matrix (-km 1)');
   return 2;
 }

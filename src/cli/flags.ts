@@ -307,6 +307,19 @@ export const FLAGS: FlagSpec[] = [
     group: 'gemma',
   },
   {
+    name: 'gxe',
+    value: 'FILE',
+    help: "with -lmm: test each SNP's interaction with this environment (one value per individual), as GEMMA",
+    group: 'gemma',
+  },
+  {
+    name: 'widv',
+    aliases: ['weight'],
+    value: 'FILE',
+    help: 'with -lmm and -k: residual weights, one per individual, applied to K and its eigenvectors as GEMMA',
+    group: 'gemma',
+  },
+  {
     name: 'nind',
     value: 'N',
     help: 'BIMBAM input: only the first N individuals (rows), as GEMMA; ignored with -bfile, as GEMMA',
@@ -375,6 +388,8 @@ const GEMMA_STYLE = new Set([
   'snps',
   'ksnps',
   'nind',
+  'gxe',
+  'widv',
 ]);
 
 /** A flag as the help and README write it: one dash for GEMMA's flags, two for lmmscan's own. */

@@ -41,6 +41,10 @@ export interface ScanConfig extends SelectionFlags {
   phenotypeColumns: number[];
   /** Kinship file (-k). */
   kinship?: string;
+  /** GEMMA -gxe FILE: one environment value per individual; each SNP is tested for its SNP x environment effect. */
+  gxe?: string;
+  /** GEMMA -widv FILE (-weight): one residual weight per individual, applied to K and its eigenvectors as GEMMA does. */
+  widv?: string;
   /** GEMMA -km 2: the -k file lists "ID1 ID2 VALUE" pairs instead of a matrix (-km 1, the default). */
   kinshipFormat?: 2;
   /** Eigenvalues / eigenvectors of K (-d / -u). */

@@ -19,6 +19,8 @@ import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 import type { ScanConfig } from '../model/config.js';
 import { gemmaFirstRows } from './first-rows.js';
+import { readColumnFile } from '../io/column-file.js';
+import { GXE_NOTE } from './gxe.js';
 
 export interface ScanInputs {
   source: GenotypeSource;
@@ -34,10 +36,14 @@ export interface ScanInputs {
   notes: string[];
   /** The -k rows of the genotype samples when the matrix is not in their order (--keep, --kinship-ids). */
   kinshipRows?: KinshipRows;
+  /** -widv: each genotype sample's residual weight (NaN: missing, not analysed). */
+  weights?: Float64Array;
 }
 
 export interface TraitGroup {
   selection: SampleSelection;
+  /** -gxe: each genotype sample's environment value (NaN: missing, not analysed). */
+  environment?: Float64Array;
   /** Columns of this group's traits (selection.phenotypes[t] is column traitColumns[t]). */
   traitColumns: number[];
 }
@@ -128,6 +134,11 @@ function chosenRows<T>(rows: T[], source: GenotypeSource, file: string): T[] {
   }
   if (source.nSamples === source.samplesInFile) return rows;
   return Array.from(source.sampleRows, (i) => rows[i]);
+}
+
+/** A one-column per-individual file (-gxe, -widv) over the source's samples. */
+function sampleColumn(path: string, what: string, source: GenotypeSource): Float64Array {
+  return Float64Array.from(chosenRows(Array.from(readColumnFile(path, what)), source, path));
 }
 
 /** Values of a table's chosen columns (1-based) for the source's samples, NaN where a sample has no row. */
@@ -264,6 +275,14 @@ export function openInputs(config: ScanConfig): ScanInputs {
     const table = config.phenoTable ? readSampleTable(config.phenoTable, 'phenotype table') : null;
     const columns = traitColumnsOf(config, source, table);
     const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns, table, notes);
+    const environment = config.gxe ? sampleColumn(config.gxe, 'environment file', source) : undefined;
+    if (environment) notes.push(GXE_NOTE);
+    const weights = config.widv ? sampleColumn(config.widv, 'weight file', source) : undefined;
+    // GEMMA analyses only the individuals with an environment value and a weight.
+    for (const column of [environment, weights])
+      if (column)
+        for (const p of phenotypes)
+          for (let i = 0; i < p.length; i++) if (Number.isNaN(column[i])) p[i] = NaN;
     if (config.groups) {
       if (nTotal !== source.samplesInFile) {
         throw new UsageError(
@@ -282,10 +301,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
       !config.traits && columns.length > 1,
     );
     const kinshipRows = kinshipRowsOf(config, source);
+    if (environment) for (const group of groups) group.environment = environment;
     return {
       source,
       selection: groups[0].selection,
       groups,
+      weights,
       traitColumns: columns,
       snpsInFile: source.snpCount,
       notes,
@@ -323,6 +344,8 @@ export function namedInputs(config: ScanConfig): { path: string; role: string }[
     [config.phenoTable, 'phenotype table'],
     [config.covarTable, 'covariate table'],
     [config.kinshipIds, 'kinship ID file'],
+    [config.gxe, 'environment file'],
+    [config.widv, 'weight file'],
   ];
   return [
     ...genotypes,
