@@ -369,6 +369,8 @@ export function selectionSettings(config: ScanConfig): Record<string, unknown> {
     phenoColNums: config.phenoColNums,
     covarNames: config.covarNames,
     covarColNums: config.covarColNums,
+    nind: config.nind,
+    kinshipFormat: config.kinshipFormat,
   };
   for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
   return settings;
