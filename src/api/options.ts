@@ -92,6 +92,10 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   fromBp: true,
   toBp: true,
   snps: true,
+  nind: true,
+  kinshipFormat: true,
+  gxe: true,
+  widv: true,
 };
 
 function valueAt(config: ScanConfig, path: string): unknown {

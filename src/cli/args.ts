@@ -153,7 +153,13 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
       '--pheno-name / --pheno-col-nums with several columns already scan them as --traits: drop --traits',
     );
   const columns = phenotypeColumnsOf(args);
-  if (args.get('km') !== undefined) kinshipFormatFlag(args);
+  const sharded = ['plan', 'shard'].some((f) => args.has(f)) || text(args, 'executor') === 'slurm';
+  if (args.has('nind') && (sharded || args.has('fit')))
+    throw new UsageError(
+      "-nind (GEMMA's testing option) is for a plain scan or -gk, not --fit or a sharded run",
+    );
+  if ((args.has('gxe') || args.has('widv')) && sharded)
+    throw new UsageError('-gxe and -widv run in one process: not with --plan, --shard or --executor slurm');
   const notSnp = args.has('notsnp');
   // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time).
   if (args.has('pace')) numberFlag(args, 'pace', 1);
@@ -170,6 +176,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     toBp: optionalNumber(args, 'toBp'),
     snps: text(args, 'snps'),
     ksnps: text(args, 'ksnps'),
+    nind: optionalNumber(args, 'nind'),
     phenoTable: text(args, 'pheno'),
     phenoNames,
     phenoColNums,
@@ -182,6 +189,9 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     covariates: text(args, 'c'),
     phenotypeColumns: columns,
     kinship: text(args, 'k'),
+    kinshipFormat: kinshipFormatFlag(args),
+    gxe: text(args, 'gxe'),
+    widv: text(args, 'widv'),
     eigenValuesFile: text(args, 'd'),
     eigenVectorsFile: text(args, 'u'),
     kinshipKind: choice(args, 'kinshipKind'),
@@ -226,21 +236,18 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
   return config;
 }
 
-/** -km: GEMMA's kinship file format; 1 (a matrix) is the only one lmmscan reads. */
-function kinshipFormatFlag(args: ParsedArgs): 1 {
+/** -km: GEMMA's kinship file format, 1 (a matrix, the default) or 2 (ID pairs, read by sample ID). */
+function kinshipFormatFlag(args: ParsedArgs): 2 | undefined {
   const raw = args.get('km');
+  if (raw === undefined) return undefined;
   const mode = raw === true ? 1 : Number(raw);
   if (mode !== 1 && mode !== 2) throw new UsageError(`-km ${String(raw)}: expected one of 1, 2`);
-  if (mode === 2) {
-    const why = args.has('g')
-      ? 'GEMMA itself needs -km 1 with BIMBAM genotypes'
-      : 'lmmscan reads a kinship matrix only';
-    throw new UsageError(
-      `-km 2 (a kinship file of ID pairs) is not supported: ${why}; ` +
-        'give the matrix (-km 1, the default)',
-    );
-  }
-  return 1;
+  if (mode === 1) return undefined;
+  // GEMMA refuses it too: BIMBAM files name no individuals to pair.
+  if (args.has('g'))
+    throw new UsageError('-km 2 pairs individuals by ID, which BIMBAM files lack: use -km 1');
+  if (args.has('fit')) throw new UsageError('-km 2 is for -lmm: --fit reads a kinship matrix (-km 1)');
+  return 2;
 }
 
 /** -o NAME: a name inside -outdir (GEMMA's output/NAME), never empty (hidden files) nor a path of its own. */

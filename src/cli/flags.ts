@@ -303,7 +303,26 @@ export const FLAGS: FlagSpec[] = [
   {
     name: 'km',
     value: '1|2',
-    help: 'kinship file format: 1 a matrix (default; 2, ID pairs, is not supported)',
+    help: 'kinship file format: 1 a matrix (default), 2 lines "ID1 ID2 VALUE" by .fam individual ID',
+    group: 'gemma',
+  },
+  {
+    name: 'gxe',
+    value: 'FILE',
+    help: "with -lmm: test each SNP's interaction with this environment (one value per individual), as GEMMA",
+    group: 'gemma',
+  },
+  {
+    name: 'widv',
+    aliases: ['weight'],
+    value: 'FILE',
+    help: 'with -lmm and -k: residual weights, one per individual, applied to K and its eigenvectors as GEMMA',
+    group: 'gemma',
+  },
+  {
+    name: 'nind',
+    value: 'N',
+    help: 'BIMBAM input: only the first N individuals (rows), as GEMMA; ignored with -bfile, as GEMMA',
     group: 'gemma',
   },
   {
@@ -368,6 +387,9 @@ const GEMMA_STYLE = new Set([
   'pace',
   'snps',
   'ksnps',
+  'nind',
+  'gxe',
+  'widv',
 ]);
 
 /** A flag as the help and README write it: one dash for GEMMA's flags, two for lmmscan's own. */

@@ -77,17 +77,8 @@ const groups: [string, string[]][] = [
 ];
 for (const [analysis, names] of groups) for (const name of names) UNSUPPORTED_GEMMA[name] = analysis;
 
-/** Flags GEMMA 0.98.5 has for the analyses lmmscan does, that lmmscan does not take yet, and why. */
-const NOT_YET: Record<string, string> = {
-  gxe: 'SNP x environment interaction (-gxe) is not supported yet',
-  widv: 'per-individual residual weights (-widv) are not supported yet',
-  weight: 'per-individual residual weights (-weight, read by GEMMA as -widv) are not supported yet',
-  nind: "GEMMA's testing option -nind (keep only the first N individuals) is not supported",
-};
-
 /** The one-line reason a GEMMA flag is refused, or undefined when GEMMA has no such flag. */
 export function gemmaFlagReason(name: string): string | undefined {
-  if (NOT_YET[name]) return `-${name}: ${NOT_YET[name]}`;
   const analysis = UNSUPPORTED_GEMMA[name];
   if (!analysis) return undefined;
   return (

@@ -14,18 +14,20 @@ export class BimbamGenotypes implements GenotypeSource {
   readonly polymorphism = 'distinct-dosages' as const;
   readonly sampleIds = null;
   readonly sampleRows: Int32Array;
-  readonly samplesInFile: number;
+  readonly nSamples: number;
 
   constructor(
     readonly path: string,
-    readonly nSamples: number,
+    readonly samplesInFile: number,
     private readonly annotation: Map<string, AnnotationEntry> | null,
     private readonly snps?: SnpChoice,
     /** GEMMA's -notsnp: values need not be dosages in [0, 2]. */
     private readonly anyValues = false,
+    /** GEMMA's -nind: decode only the first this many samples (rows are still checked whole). */
+    firstRows = samplesInFile,
   ) {
-    this.samplesInFile = nSamples;
-    this.sampleRows = Int32Array.from({ length: nSamples }, (_, i) => i);
+    this.nSamples = Math.min(firstRows, samplesInFile);
+    this.sampleRows = Int32Array.from({ length: this.nSamples }, (_, i) => i);
   }
 
   get genotypeFile(): string {
@@ -50,29 +52,34 @@ export class BimbamGenotypes implements GenotypeSource {
       annotations = [];
       return block;
     };
-    for await (const snp of streamBimbamGenotypes(this.path, n, this.anyValues)) {
-      if (indices && want >= indices.length) break;
-      const anno = this.annotation?.get(snp.rs);
-      const annotation = {
-        chr: anno?.chr ?? '-9',
-        rs: snp.rs,
-        pos: anno?.pos ?? '-9',
-        allele1: snp.allele1,
-        allele0: snp.allele0,
-      };
-      if (this.snps && !this.snps.keeps(annotation)) continue;
-      const index = chosen++;
+    let index = 0;
+    let annotation: SnpAnnotation | null = null;
+    // Decides from a row's SNP id, before its genotypes are parsed, whether the pass needs it.
+    const wanted = (_row: number, rs: string, allele1: string, allele0: string): boolean => {
+      if (indices && want >= indices.length) return false;
+      const anno = this.annotation?.get(rs);
+      const candidate = { chr: anno?.chr ?? '-9', rs, pos: anno?.pos ?? '-9', allele1, allele0 };
+      if (this.snps && !this.snps.keeps(candidate)) return false;
+      const k = chosen++;
       if (indices) {
-        if (index !== indices[want]) continue;
+        if (k !== indices[want]) return false;
         want++;
       }
-      buffer.set(snp.dosages, picked.length * n);
+      index = k;
+      annotation = candidate;
+      return true;
+    };
+    const rows = streamBimbamGenotypes(this.path, this.samplesInFile, this.anyValues, wanted);
+    for await (const snp of rows) {
+      buffer.set(n === this.samplesInFile ? snp.dosages : snp.dosages.subarray(0, n), picked.length * n);
       picked.push(index);
-      annotations.push(annotation);
+      annotations.push(annotation!);
       if (picked.length === blockSize) {
         yield flush();
         buffer = new Float64Array(blockSize * n);
       }
+      // The rows after the last listed SNP are not read.
+      if (indices && want >= indices.length) break;
     }
     if (picked.length > 0) yield flush();
   }
@@ -100,6 +107,7 @@ export const BIMBAM_FORMAT: GenotypeFormat<ScanConfig> = {
       annotation,
       selection.snps,
       config.anyGenotypeValues,
+      selection.firstRows,
     );
   },
 };

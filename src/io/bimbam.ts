@@ -126,12 +126,17 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
  * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. Rows are read
  * as bytes in one pass (fields as splitFields() makes them, values as parseValue() reads them, the same
  * errors in the same order), so a row costs no string but its SNP id and alleles. With `anyValues`
- * (GEMMA's -notsnp) a genotype may be any finite number.
+ * (GEMMA's -notsnp) a genotype may be any finite number. `wanted`, when given, is asked about each row
+ * (its index, SNP id and alleles) before its genotypes are parsed: a row it declines is neither read
+ * further nor checked, and is not yielded (GEMMA does not read the genotypes of a SNP outside -snps
+ * either). The scan's first pass declines only SNPs outside the selection flags, so every SNP it uses
+ * is checked there.
  */
 export async function* streamBimbamGenotypes(
   path: string,
   nSamples: number,
   anyValues = false,
+  wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
 ): AsyncGenerator<BimbamSnp> {
   let index = 0;
   const width = nSamples + 3;
@@ -140,20 +145,29 @@ export async function* streamBimbamGenotypes(
   const idStop = new Int32Array(3);
   for await (const { lineNumber, bytes, start, end } of streamLineBytes(path, 'genotype file')) {
     if (isBlank(bytes, start, end)) continue;
-    const dosages = new Float64Array(nSamples);
     let count = 0;
+    let i = skipSeparators(bytes, start, end);
+    for (; count < 3 && i < end; i = skipSeparators(bytes, i, end)) {
+      const stop = skipField(bytes, i, end);
+      idStart[count] = i;
+      idStop[count] = stop;
+      count++;
+      i = stop;
+    }
+    const id = (k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
+    if (wanted && count === 3 && !wanted(index, id(0), id(1), id(2))) {
+      index++;
+      continue;
+    }
+    const dosages = new Float64Array(nSamples);
     // The first genotype that is not a number in [0, 2] or NA: reported once the row has the right width.
     let bad = -1;
     let badStart = 0;
     let badStop = 0;
-    for (let i = skipSeparators(bytes, start, end); i < end; i = skipSeparators(bytes, i, end)) {
+    for (; i < end; i = skipSeparators(bytes, i, end)) {
       let stop: number;
-      if (count < 3 || count >= width) {
+      if (count >= width) {
         stop = skipField(bytes, i, end);
-        if (count < 3) {
-          idStart[count] = i;
-          idStop[count] = stop;
-        }
       } else {
         const v = parseField(bytes, i, end);
         stop = fieldEnd;
@@ -168,7 +182,6 @@ export async function* streamBimbamGenotypes(
       count++;
       i = stop;
     }
-    const id = (k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
     if (count !== width) {
       throw new InputError(
         path,

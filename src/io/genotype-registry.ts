@@ -48,9 +48,10 @@ export function genotypeFiles(config: ScanConfig): string[] {
 
 /**
  * Opens the genotypes the config names, with --keep/--remove and the SNP selection applied.
- * `nSamples` is the sample count of a format that names no samples (BIMBAM: the -p rows).
+ * `nSamples` is the sample count of a format that names no samples (BIMBAM: the -p rows), `firstRows`
+ * its rows kept by GEMMA's -nind.
  */
-export function openGenotypes(config: ScanConfig, nSamples?: number): GenotypeSource {
+export function openGenotypes(config: ScanConfig, nSamples?: number, firstRows?: number): GenotypeSource {
   const format = genotypeFormatOf(config);
   if (!format) throw new UsageError(`no genotypes: give one of ${genotypeFlagsHint()}`);
   for (const other of FORMATS) {
@@ -62,5 +63,5 @@ export function openGenotypes(config: ScanConfig, nSamples?: number): GenotypeSo
   if (samples && !format.hasSampleIds) {
     throw new UsageError(`--keep / --remove need sample IDs, which ${format.name} files do not carry`);
   }
-  return format.open(config, { samples, snps: snpChoiceOf(config), nSamples });
+  return format.open(config, { samples, snps: snpChoiceOf(config), nSamples, firstRows });
 }

@@ -49,6 +49,8 @@ export interface GenotypeSelection {
   snps?: SnpChoice;
   /** Sample count of a format that names no samples (BIMBAM: the rows of the -p file). */
   nSamples?: number;
+  /** GEMMA's -nind for a format that names no samples: only its first this many rows are chosen. */
+  firstRows?: number;
 }
 
 /**

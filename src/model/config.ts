@@ -41,6 +41,12 @@ export interface ScanConfig extends SelectionFlags {
   phenotypeColumns: number[];
   /** Kinship file (-k). */
   kinship?: string;
+  /** GEMMA -gxe FILE: one environment value per individual; each SNP is tested for its SNP x environment effect. */
+  gxe?: string;
+  /** GEMMA -widv FILE (-weight): one residual weight per individual, applied to K and its eigenvectors as GEMMA does. */
+  widv?: string;
+  /** GEMMA -km 2: the -k file lists "ID1 ID2 VALUE" pairs instead of a matrix (-km 1, the default). */
+  kinshipFormat?: 2;
   /** Eigenvalues / eigenvectors of K (-d / -u). */
   eigenValuesFile?: string;
   eigenVectorsFile?: string;
@@ -59,6 +65,11 @@ export interface ScanConfig extends SelectionFlags {
   /** --ml: --fit by maximum likelihood instead of REML. */
   ml?: boolean;
   filters: SnpFilterSettings;
+  /**
+   * GEMMA -nind N: BIMBAM input keeps its first min(N, individuals with complete phenotypes and
+   * covariates) rows, as GEMMA 0.98.5 trims them; GEMMA ignores it with -bfile, and so does lmmscan.
+   */
+  nind?: number;
   /** -notsnp: BIMBAM values are any numbers, not dosages in [0, 2] (filters.maf is then -1). */
   anyGenotypeValues?: boolean;
   search: LambdaSearch;

@@ -42,4 +42,6 @@ export interface ScanPlan {
   nullModel: NullModel;
   testMode: LmmTestMode;
   search: LambdaSearch;
+  /** -gxe: U^T e, the rotated environment each SNP's interaction is tested with. */
+  rotatedEnvironment?: Float64Array;
 }

@@ -35,6 +35,7 @@ export const NUMBER_RULES = {
   toBp: { flag: 'to-bp', ok: isPosition, expected: 'a base-pair position' },
   // GEMMA's progress pace: checked, then unused (lmmscan's progress is by time); no ScanConfig field.
   pace: { flag: 'pace', ok: isPositiveInteger, expected: 'a positive integer' },
+  nind: { flag: 'nind', ok: isPositiveInteger, expected: 'a positive integer' },
 } as const satisfies Record<string, NumberRule>;
 
 /** A setting checked by NUMBER_RULES. */

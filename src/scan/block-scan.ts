@@ -11,6 +11,8 @@ import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import { distinctColumns } from './distinct-columns.js';
+import { analysedEnvironment, testGxeColumns } from './gxe.js';
+import type { SampleSelection } from '../qc/samples.js';
 import type { PreparedUnit } from './units.js';
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
@@ -35,6 +37,17 @@ function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int3
     for (let k = 0; k < n; k++) if (Number.isNaN(out[dst + k])) out[dst + k] = mean;
   }
   return out;
+}
+
+const environments = new WeakMap<SampleSelection, Float64Array>();
+/** A unit's analysed environment values (-gxe), computed once per selection. */
+function gxeEnvironmentOf(environment: Float64Array, selection: SampleSelection): Float64Array {
+  let e = environments.get(selection);
+  if (!e) {
+    e = analysedEnvironment(environment, selection);
+    environments.set(selection, e);
+  }
+  return e;
 }
 
 const keptIndex = new WeakMap<Uint8Array, Int32Array>();
@@ -144,6 +157,17 @@ export async function computeGenotypeBlock(
     } else {
       if (!loaded) throw new Error(`internal: the plans of ${unit.label} are not loaded`);
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
+      if (unit.group.environment) {
+        const environment = gxeEnvironmentOf(unit.group.environment, sel);
+        const tests = await clock.time(
+          performance.now(),
+          testGxeColumns(prepared.plans, loaded, environment, distinct.columns, distinct.count),
+        );
+        entry.results = tests.value;
+        if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
+        computed.testMs += tests.ms;
+        continue;
+      }
       const rotation = await clock.time(performance.now(), loaded.rotate(distinct.columns, distinct.count));
       const tests = await clock.time(performance.now(), loaded.test(rotation.value, distinct.count));
       entry.results = tests.value;

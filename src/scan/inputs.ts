@@ -18,6 +18,9 @@ import type { KinshipRows } from './prepare.js';
 import { groupByMissingness, parseTraitSpec } from './traits.js';
 import { maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 import type { ScanConfig } from '../model/config.js';
+import { gemmaFirstRows } from './first-rows.js';
+import { readColumnFile } from '../io/column-file.js';
+import { GXE_NOTE } from './gxe.js';
 
 export interface ScanInputs {
   source: GenotypeSource;
@@ -33,10 +36,14 @@ export interface ScanInputs {
   notes: string[];
   /** The -k rows of the genotype samples when the matrix is not in their order (--keep, --kinship-ids). */
   kinshipRows?: KinshipRows;
+  /** -widv: each genotype sample's residual weight (NaN: missing, not analysed). */
+  weights?: Float64Array;
 }
 
 export interface TraitGroup {
   selection: SampleSelection;
+  /** -gxe: each genotype sample's environment value (NaN: missing, not analysed). */
+  environment?: Float64Array;
   /** Columns of this group's traits (selection.phenotypes[t] is column traitColumns[t]). */
   traitColumns: number[];
 }
@@ -129,6 +136,11 @@ function chosenRows<T>(rows: T[], source: GenotypeSource, file: string): T[] {
   return Array.from(source.sampleRows, (i) => rows[i]);
 }
 
+/** A one-column per-individual file (-gxe, -widv) over the source's samples. */
+function sampleColumn(path: string, what: string, source: GenotypeSource): Float64Array {
+  return Float64Array.from(chosenRows(Array.from(readColumnFile(path, what)), source, path));
+}
+
 /** Values of a table's chosen columns (1-based) for the source's samples, NaN where a sample has no row. */
 function tableValues(
   table: SampleTable,
@@ -215,7 +227,8 @@ function kinshipRowsOf(config: ScanConfig, source: GenotypeSource): KinshipRows 
     }
     return { size: ids.length, rows: rowOf };
   }
-  if (source.nSamples === source.samplesInFile) return undefined;
+  // GEMMA's -nind reads a kinship of the kept rows only (the first N): no rows to pick.
+  if (source.nSamples === source.samplesInFile || config.nind !== undefined) return undefined;
   return { size: source.samplesInFile, rows: source.sampleRows };
 }
 
@@ -248,15 +261,28 @@ export function openInputs(config: ScanConfig): ScanInputs {
   if (config.covarTable && config.covariates) {
     throw new UsageError('give either -c (rows in genotype order) or --covar (matched by ID), not both');
   }
-  const source = openGenotypes(config, rowCount);
+  const notes: string[] = [];
+  const firstRows = rowCount === undefined ? undefined : gemmaFirstRows(config, rowCount);
+  if (config.nind !== undefined && format.hasSampleIds) {
+    if (!config.bfile) throw new UsageError(`-nind (GEMMA's) goes with -g or -bfile, not ${format.name}`);
+    notes.push('-nind is ignored with -bfile, as GEMMA 0.98.5 ignores it');
+  }
+  const source = openGenotypes(config, rowCount, firstRows);
   try {
-    const notes: string[] = [];
     const nTotal = source.nSamples;
     if (nTotal === 0) throw new InputError(source.genotypeFile, 'no samples left after --keep / --remove');
     const { rows: covariates, file: covariateFile } = readCovariates(config, source, notes);
     const table = config.phenoTable ? readSampleTable(config.phenoTable, 'phenotype table') : null;
     const columns = traitColumnsOf(config, source, table);
     const { values: phenotypes, file: phenotypeFile } = readTraits(config, source, columns, table, notes);
+    const environment = config.gxe ? sampleColumn(config.gxe, 'environment file', source) : undefined;
+    if (environment) notes.push(GXE_NOTE);
+    const weights = config.widv ? sampleColumn(config.widv, 'weight file', source) : undefined;
+    // GEMMA analyses only the individuals with an environment value and a weight.
+    for (const column of [environment, weights])
+      if (column)
+        for (const p of phenotypes)
+          for (let i = 0; i < p.length; i++) if (Number.isNaN(column[i])) p[i] = NaN;
     if (config.groups) {
       if (nTotal !== source.samplesInFile) {
         throw new UsageError(
@@ -275,10 +301,12 @@ export function openInputs(config: ScanConfig): ScanInputs {
       !config.traits && columns.length > 1,
     );
     const kinshipRows = kinshipRowsOf(config, source);
+    if (environment) for (const group of groups) group.environment = environment;
     return {
       source,
       selection: groups[0].selection,
       groups,
+      weights,
       traitColumns: columns,
       snpsInFile: source.snpCount,
       notes,
@@ -316,6 +344,8 @@ export function namedInputs(config: ScanConfig): { path: string; role: string }[
     [config.phenoTable, 'phenotype table'],
     [config.covarTable, 'covariate table'],
     [config.kinshipIds, 'kinship ID file'],
+    [config.gxe, 'environment file'],
+    [config.widv, 'weight file'],
   ];
   return [
     ...genotypes,
@@ -339,6 +369,8 @@ export function selectionSettings(config: ScanConfig): Record<string, unknown> {
     phenoColNums: config.phenoColNums,
     covarNames: config.covarNames,
     covarColNums: config.covarColNums,
+    nind: config.nind,
+    kinshipFormat: config.kinshipFormat,
   };
   for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
   return settings;

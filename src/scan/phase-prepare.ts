@@ -11,6 +11,7 @@ import type { RunSummary } from '../io/log-format.js';
 import { groupKinship, readGroupFile } from '../kinship/groups.js';
 import { genotypeFiles } from '../io/genotype-registry.js';
 import { readSnpIds } from '../io/genotype-selection.js';
+import { readKinshipPairs } from '../io/kinship-pairs.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
 import type { ScanInputs } from './inputs.js';
@@ -91,6 +92,7 @@ export function checkModes(config: ScanConfig): void {
   if (modes === 0) throw new UsageError('nothing to do: give one of -gk, -lmm, -lm or -eigen');
   if (modes > 1) throw new UsageError('give only one of -gk, -lmm, -lm and -eigen per run (as GEMMA)');
   if (config.traits && !lmmOrLm) throw new UsageError('--traits works with -lmm or -lm');
+  checkGxeWeights(config);
   if (config.keepP !== undefined && !config.traits) throw new UsageError('--keep-p works with --traits');
   if (config.phenotypeColumns.length > 1) {
     // GEMMA's multivariate LMM; the other analyses take one column (--traits scans many one by one).
@@ -118,6 +120,25 @@ export function checkModes(config: ScanConfig): void {
     throw new UsageError('-ksnps chooses the SNPs of the kinship: it needs -gk');
 }
 
+/** -gxe and -widv: which analyses take them (GEMMA applies them in its univariate LMM only). */
+function checkGxeWeights(config: ScanConfig): void {
+  for (const [flag, given] of [
+    ['-gxe', config.gxe],
+    ['-widv', config.widv],
+  ] as const) {
+    if (!given) continue;
+    if (config.lmm === undefined && !(flag === '-widv' && config.writeEigen))
+      throw new UsageError(`${flag} works with -lmm (GEMMA's univariate LMM)`);
+    if (config.phenotypeColumns.length > 1)
+      throw new UsageError(`${flag} works with one phenotype column (not the multivariate LMM)`);
+    if (config.loco || (flag === '-gxe' && config.locoChromosome !== undefined))
+      throw new UsageError(`${flag} cannot be combined with LOCO (GEMMA: "LOCO does not support GXE (yet)")`);
+    if (config.fit) throw new UsageError(`${flag} works with a scan, not --fit`);
+  }
+  if (config.widv && (config.eigenValuesFile || config.eigenVectorsFile))
+    throw new UsageError('-widv weights the kinship before its eigendecomposition: give -k, not -d/-u');
+}
+
 /** Where an LMM's K comes from: -k, -d/-u, or --groups (K = D D^T, double-centred like any K in a scan). */
 export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): KinshipSource {
   if (config.groups && (config.kinship || config.eigenValuesFile))
@@ -125,14 +146,30 @@ export function kinshipSourceOf(config: ScanConfig, inputs?: ScanInputs): Kinshi
   if (config.kinship && (config.eigenValuesFile || config.eigenVectorsFile)) {
     throw new UsageError('give either -k (a kinship) or -d/-u (its eigendecomposition), not both');
   }
+  // GEMMA's -km 2: pairs by sample ID, laid out over the genotype samples here (no rows to pick later).
+  const pairs =
+    config.kinshipFormat === 2 && config.kinship ? kinshipPairsOf(config.kinship, inputs) : undefined;
   return {
-    kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : undefined,
+    kinship: config.groups ? groupKinship(readGroupFile(config.groups)) : pairs,
     kinshipFile: config.kinship,
-    kinshipRows: inputs?.kinshipRows,
+    kinshipRows: pairs ? undefined : inputs?.kinshipRows,
     eigenValuesFile: config.eigenValuesFile,
     eigenVectorsFile: config.eigenVectorsFile,
     quiet: config.quiet,
+    weights: inputs?.weights,
   };
+}
+
+/** The -km 2 kinship over the genotype samples, matched by individual ID. */
+function kinshipPairsOf(file: string, inputs: ScanInputs | undefined): Float64Array {
+  const ids = inputs?.source.sampleIds;
+  if (!ids) {
+    const format = inputs?.source.format ?? 'these';
+    throw new UsageError(
+      `-km 2 matches individuals by ID, which ${format} genotypes do not carry: use -km 1`,
+    );
+  }
+  return readKinshipPairs(file, ids);
 }
 
 /** The genotype file named in errors about SNPs. */

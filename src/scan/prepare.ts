@@ -3,6 +3,7 @@
  * eigendecomposition, rotation of covariates and phenotype, and the null model -> a ScanPlan.
  */
 import type { Eigen, Engine } from '../engines/engine.js';
+import { weightEigenvectors, weightKinship } from '../linalg/residual-weights.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { readSquareMatrix, readVector } from '../io/matrix-file.js';
 import { doubleCentre, subsetSquare } from '../linalg/centre.js';
@@ -31,6 +32,8 @@ export interface KinshipSource {
   eigenVectorsFile?: string;
   /** No progress on stderr while a large file is read. */
   quiet?: boolean;
+  /** -widv: a residual weight per genotype sample (GEMMA scales K and its eigenvectors with them). */
+  weights?: Float64Array;
 }
 
 /** Below this (relative to the largest eigenvalue, at least GEMMA's absolute 1e-10) an eigenvalue is negative, not rounding. */
@@ -91,18 +94,32 @@ export async function eigenForAnalysed(
   }
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
-  const eigen = await engine.eigen(await centredAnalysed(source, selection), n);
+  const weights = source.weights ? analysedValues(source.weights, selection) : undefined;
+  const eigen = await engine.eigen(await centredAnalysed(source, selection, weights), n);
   const warning = negativeEigenvalueWarning(
     eigen.values,
     `the kinship ${source.kinshipFile ?? '(from --groups)'}`,
   );
   if (warning) warn?.(warning);
   for (let i = 0; i < n; i++) if (eigen.values[i] < ZERO_EIGENVALUE) eigen.values[i] = 0;
+  if (weights) weightEigenvectors(eigen.vectors, weights);
   return eigen;
 }
 
+/** The values of the analysed individuals, in order. */
+function analysedValues(values: Float64Array, selection: SampleSelection): Float64Array {
+  const out = new Float64Array(selection.nAnalysed);
+  let k = 0;
+  for (let i = 0; i < selection.nTotal; i++) if (selection.analysed[i]) out[k++] = values[i];
+  return out;
+}
+
 /** The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file. */
-async function centredAnalysed(source: KinshipSource, selection: SampleSelection): Promise<Float64Array> {
+async function centredAnalysed(
+  source: KinshipSource,
+  selection: SampleSelection,
+  weights?: Float64Array,
+): Promise<Float64Array> {
   let full = source.kinship;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
@@ -116,7 +133,9 @@ async function centredAnalysed(source: KinshipSource, selection: SampleSelection
     ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
-  return doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
+  const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
+  if (weights) weightKinship(centred, weights);
+  return centred;
 }
 
 /** The rows and columns `rows` (in that order) of a row-major size x size matrix. */

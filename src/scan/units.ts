@@ -9,6 +9,7 @@ import type { TestedSnps } from './snp-pass.js';
 import type { ScanPlan, LmmTestMode } from '../model/plan.js';
 import { LinearModel } from '../stats/linear-model.js';
 import { buildPlan } from './prepare.js';
+import { analysedEnvironment, attachEnvironment } from './gxe.js';
 import type { LambdaSearch } from '../model/settings.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
 import { buildMvPlan, type MvPlan } from './mv-plan.js';
@@ -88,5 +89,7 @@ export async function prepareUnit(
   const plans: ScanPlan[] = [];
   for (let t = 0; t < sel.phenotypes.length; t++)
     plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
+  const environment = unit.group.environment;
+  if (environment) await attachEnvironment(plans, eigen, analysedEnvironment(environment, sel), engine);
   return { unit, plans, linearModels: [] };
 }

@@ -71,11 +71,30 @@ describe('GEMMA spellings', () => {
     expect(config(['-g', 'g.txt', '-p', 'p.txt', '-gk']).anyGenotypeValues).toBeUndefined();
   });
 
-  it('-km 2 says why it is refused', () => {
+  it('-km 2 reads ID pairs with PLINK and is refused with BIMBAM, as GEMMA', () => {
+    expect(config(['-bfile', 'x', '-km', '2', '-k', 'K', '-lmm']).kinshipFormat).toBe(2);
+    expect(config(['-bfile', 'x', '-km', '1', '-k', 'K', '-lmm']).kinshipFormat).toBeUndefined();
     expect(usageError(['-g', 'g', '-p', 'p', '-km', '2', '-k', 'K', '-lmm'])).toMatch(
-      /-km 2 .*GEMMA itself needs -km 1 with BIMBAM/,
+      /-km 2 pairs individuals by ID, which BIMBAM files lack: use -km 1/,
     );
-    expect(usageError(['-bfile', 'x', '-km', '2', '-k', 'K', '-lmm'])).toMatch(/-km 2 .*not supported/);
+    expect(usageError(['-bfile', 'x', '-km', '3'])).toMatch(/-km 3: expected one of 1, 2/);
+  });
+
+  it('-nind N, -gxe FILE, -widv FILE and its help-text name -weight FILE', () => {
+    expect(config(['-g', 'g', '-p', 'p', '-nind', '400', '-gk']).nind).toBe(400);
+    expect(usageError(['-g', 'g', '-p', 'p', '-nind', '0', '-gk'])).toMatch(
+      /-nind 0: expected a positive integer/,
+    );
+    const c = config(['-bfile', 'x', '-k', 'K', '-lmm', '4', '-gxe', 'e.txt', '-weight', 'w.txt']);
+    expect([c.gxe, c.widv]).toEqual(['e.txt', 'w.txt']);
+    expect(config(['-bfile', 'x', '-k', 'K', '-lmm', '-widv', 'w.txt']).widv).toBe('w.txt');
+    expect(usageError(['-bfile', 'x', '-k', 'K', '-lmm', '-gxe', 'e', '--plan', 'P'])).toMatch(
+      /-gxe and -widv run in one process/,
+    );
+    const modes = (argv: string[]) => () => checkScanConfig(config(argv));
+    expect(modes(['-bfile', 'x', '-gk', '-gxe', 'e'])).toThrow(/-gxe works with -lmm/);
+    expect(modes(['-bfile', 'x', '-lmm', '--loco', '-gxe', 'e'])).toThrow(/LOCO does not support GXE/);
+    expect(modes(['-bfile', 'x', '-lmm', '-d', 'D', '-u', 'U', '-widv', 'w'])).toThrow(/give -k, not -d\/-u/);
   });
 
   it('-n takes a list as GEMMA does; several columns are the multivariate LMM', () => {
@@ -95,9 +114,7 @@ describe('flags lmmscan does not take', () => {
     ['-vc', /-vc is GEMMA's flag for variance components/],
     ['-gs', /-gs is GEMMA's flag for kinship kinds other than -gk/],
     ['-mbfile', /-mbfile is GEMMA's flag for multiple-file input/],
-    ['-gxe', /SNP x environment interaction \(-gxe\) is not supported yet/],
-    ['-widv', /residual weights \(-widv\) are not supported yet/],
-    ['-weight', /residual weights \(-weight, read by GEMMA as -widv\)/],
+    ['-gq', /-gq is GEMMA's flag for kinship kinds other than -gk/],
   ])('%s: one line naming it', (flag, message) => {
     expect(usageError(['-bfile', 'x', flag, 'v'])).toMatch(message);
   });

@@ -114,6 +114,27 @@ describe('BIMBAM', () => {
       for await (const _ of streamBimbamGenotypes(path, 3)) void _;
     }).rejects.toThrow(/outside \[0, 2\]/);
   });
+  it('does not parse (or check) a row the reader declines by its SNP id, as GEMMA skips SNPs outside -snps', async () => {
+    const path = join(dir, 'g_skip.txt');
+    writeFileSync(path, 'rs1, A, T, 0, 1, 2\nrs2, A, T, 0, x\nrs3, C, G, 2, 1, NA\n');
+    const asked: string[] = [];
+    const snps = [];
+    for await (const s of streamBimbamGenotypes(path, 3, false, (index, rs) => {
+      asked.push(`${index}:${rs}`);
+      return rs !== 'rs2';
+    }))
+      snps.push(s);
+    expect(asked).toEqual(['0:rs1', '1:rs2', '2:rs3']);
+    expect(snps.map((s) => [s.index, s.rs])).toEqual([
+      [0, 'rs1'],
+      [2, 'rs3'],
+    ]);
+    expect(Array.from(snps[1].dosages)).toEqual([2, 1, NaN]);
+    // Asked for, the same row is an error.
+    await expect(async () => {
+      for await (const _ of streamBimbamGenotypes(path, 3, false, () => true)) void _;
+    }).rejects.toThrow(/g_skip\.txt:2: /);
+  });
   it('reads phenotypes, covariates (NA rows) and annotation', () => {
     writeFileSync(join(dir, 'p.txt'), '1.5 2\nNA 3\n-9 4\n');
     const [p1] = readPhenotypeFile(join(dir, 'p.txt'), [1]);

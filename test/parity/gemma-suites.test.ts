@@ -137,10 +137,11 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
 
   it('lists every pending line with the feature it waits for', () => {
     // A line that uses a flag or data lmmscan lacks today fails at once; lines pending for speed run
-    // (the multivariate LMM) and are left out of CI until their fits are fast enough.
+    // (the multivariate LMM) and are left out of CI until their fits are fast enough; lines whose
+    // result differs from gemma's on purpose (README Differences) run too and are not compared.
     for (const p of PENDING) {
       expect(p.waitsFor).not.toBe('');
-      if (p.waitsFor.startsWith('speed:')) continue;
+      if (p.waitsFor.startsWith('speed:') || p.waitsFor.startsWith('differs:')) continue;
       const r = spawnSync(process.execPath, [CLI, ...p.line.split(/\s+/)], {
         cwd: join(ours, 'test'),
         encoding: 'utf8',
