@@ -250,7 +250,7 @@ export const FLAGS: FlagSpec[] = [
     group: 'lmmscan',
   },
   { name: 'quiet', aliases: ['silence'], help: 'no progress on stderr', group: 'lmmscan' },
-  { name: 'debug', help: 'show stack traces on errors', group: 'lmmscan' },
+  { name: 'debug', help: "show stack traces on errors and the threads' busy time", group: 'lmmscan' },
   { name: 'help', aliases: ['h'], help: 'this text (also: lmmscan help)', group: 'lmmscan' },
   {
     name: 'executor',
