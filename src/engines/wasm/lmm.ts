@@ -14,7 +14,7 @@ import { LmmOutput, PlanSlot } from './layout.js';
 
 /**
  * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
- * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Brent or Newton step then
+ * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Newton step then
  * sums only the SNP's columns), or 'direct' sums in the oracle's order (bitwise the TS oracle's results).
  */
 export type CovariateSums = 'interpolated' | 'direct';
@@ -224,7 +224,7 @@ async function scanResident(
       const x = arena.allocF64(n * b);
       const outs = plans.map(() => arena.allocF64(LmmOutput.count * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
-      // of brackets Brent must refine).
+      // of brackets Newton must refine).
       const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
@@ -235,12 +235,23 @@ async function scanResident(
         arena.f64(ptr, g.length).set(g);
         return ptr;
       });
+      // Without sums from elsewhere, one call per range tests it against every plan: the SNP's products and grid
+      // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
+      const shared = plans.length > 1 && given.every((g) => g === 0);
+      const descList = shared ? arena.allocF64(plans.length) : 0;
+      const outList = shared ? arena.allocF64(plans.length) : 0;
+      if (shared) {
+        arena.f64(descList, plans.length).set(regions.descs);
+        arena.f64(outList, plans.length).set(outs);
+      }
       await runner.pull(
         ranges.map(([j0, j1], r): KernelCall[] =>
-          regions.descs.map((desc, t): KernelCall => [
-            'lmmScan',
-            [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
-          ]),
+          shared
+            ? [['lmmScanPlans', [descList, outList, plans.length, x, b, j0, j1, work[r]!]]]
+            : regions.descs.map((desc, t): KernelCall => [
+                'lmmScan',
+                [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
+              ]),
         ),
       );
       return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());

@@ -300,7 +300,7 @@ describe('wasm LMM tests on the pool', () => {
     [131, 3, 37],
     [257, 2, 130],
   ])(
-    'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups)',
+    'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups and in one shared call with direct sums)',
     async (n, nCvt, b) => {
       const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
       const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
@@ -318,12 +318,18 @@ describe('wasm LMM tests on the pool', () => {
         'interpolated',
         1,
       ).test(rotated, b);
+      // All plans in one kernel call per range (lmmScanPlans: the products without y made once), direct sums.
+      const sharedDirect = await new ResidentLmmPlans(LocalRunner.create(two.flavour), plans, 'direct').test(
+        rotated,
+        b,
+      );
       expect(batched).toHaveLength(plans.length);
       plans.forEach((plan, t) => {
         const ts = testRotatedBlock(plan, rotated, b);
         expect(differences(batched[t]!, ts, 'interpolated')).toEqual([]);
         expect(again[t]).toEqual(batched[t]);
         expect(differences(grouped[t]!, ts, 'direct')).toEqual([]);
+        expect(differences(sharedDirect[t]!, ts, 'direct')).toEqual([]);
       });
     },
   );
