@@ -1,8 +1,8 @@
 // Per-SNP LMM tests for a range of a block's SNPs (src/stats/lmm-block.ts in flat memory): score, Wald (REML),
 // LRT (ML) in GEMMA's order. The derivative at the 11 grid lambdas, the likelihood at both ends and the score
 // projections are weighted sums that, for a chunk of SNPs, form one GEMM: the SNPs' product columns
-// (x*w_k, x*x, x*y; chunk*(c+2) rows of n) times the plan's weight matrix (n x Q, below). A safeguarded Newton
-// search (lmm-lambda.ts) then refines each SNP with one SIMD pass over i per evaluation. Several traits of one unit
+// (x*w_k, x*x, x*y; chunk*(c+2) rows of n) times the plan's weight matrix (n x Q, below). GEMMA's Brent and Newton
+// (or the safeguarded Newton search; lmm-lambda.ts) then refine each SNP with one SIMD pass over i per evaluation. Several traits of one unit
 // share the products and sums that do not involve y (lmmScanPlans).
 //
 // Plan descriptor: f64 slots at `desc`, laid out by PlanSlot (layout.ts), written by src/engines/wasm/lmm.ts.
@@ -12,7 +12,7 @@
 import { LmmOutput, PlanSlot } from './layout';
 import { gridProduct } from './lmm-grid';
 import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
-import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
+import { calcLambda, calcLambdaNewton, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
 import {
   ONES, PAD, abIndex, covPairCount, interpSetup, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
   projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
@@ -190,7 +190,7 @@ function selectSnp(jj: i32, ones: i32): void {
 }
 
 // Per-plan state of the current call, set by usePlan (one instance per thread).
-let mode_: i32 = 0, nGrid_: i32 = 0, lMin_: f64 = 0, lMax_: f64 = 0, logLikNull_: f64 = 0;
+let mode_: i32 = 0, newton_: bool = false, nGrid_: i32 = 0, lMin_: f64 = 0, lMax_: f64 = 0, logLikNull_: f64 = 0;
 let cvt_: usize = 0, y_: usize = 0, grid_: usize = 0, logDetLo_: f64 = 0, logDetHi_: f64 = 0;
 // This thread's scratch regions (lmmWorkBytes), laid out by usePlan.
 let slopesR_: usize = 0, slopesL_: usize = 0, savedRows_: usize = 0, rowBytes_: i32 = 0;
@@ -199,6 +199,7 @@ let slopesR_: usize = 0, slopesL_: usize = 0, savedRows_: usize = 0, rowBytes_: 
 function usePlan(desc: usize, work: usize): void {
   const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), nGrid = <i32>slot(desc, PlanSlot.nGrid);
   mode_ = <i32>slot(desc, PlanSlot.testMode);
+  newton_ = slot(desc, PlanSlot.newtonSearch) != 0.0;
   nGrid_ = nGrid;
   lMin_ = slot(desc, PlanSlot.lMin);
   lMax_ = slot(desc, PlanSlot.lMax);
@@ -290,7 +291,8 @@ function testChunk(c0: i32, count: i32, b: i32, out: usize): void {
     projectFirst();
     const hiR = logLikelihood(1, logDetHi_), hiL = logLikelihood(2, logDetHi_);
     if (doReml) {
-      calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
+      if (newton_) calcLambdaNewton(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
+      else calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
       const lambda = fitLambda;
       store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
       store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
@@ -306,7 +308,8 @@ function testChunk(c0: i32, count: i32, b: i32, out: usize): void {
       store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
     }
     if (doMl) {
-      calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
+      if (newton_) calcLambdaNewton(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
+      else calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
       store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
       store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
       store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull_));

@@ -95,6 +95,7 @@ async function residentPlans(
     slots[PlanSlot.grid] = gridPtr;
     slots[PlanSlot.tables] = tables;
     slots[PlanSlot.interpolate] = sums === 'interpolated' ? 1 : 0;
+    slots[PlanSlot.newtonSearch] = plan.search.snpMethod === 'newton' ? 1 : 0;
     descs.push(desc);
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));

@@ -223,6 +223,30 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
       expect(bitwise).toBe(sums === 'direct');
     });
 
+    test.each([0.02, 2, 1e5])(
+      'the safeguarded Newton search (snpMethod newton), true lambda %f: the oracle within the rules, and in force',
+      async (lambdaTrue) => {
+        let moved = 0;
+        for (const [n, nCvt, b] of [
+          [4, 1, 3],
+          [33, 3, 130],
+          [257, 2, 130],
+        ] as const) {
+          const { plan: gemmaPlan, rotated } = randomPlan(
+            { n, nCvt, lambdaTrue, spectrum: 'zero', seed: 300 + n + nCvt },
+            4,
+            b,
+          );
+          const plan: ScanPlan = { ...gemmaPlan, search: { ...gemmaPlan.search, snpMethod: 'newton' } };
+          const ts = testRotatedBlock(plan, rotated, b);
+          expect(differences(await scanOnce(runner, plan, rotated, b, sums), ts, sums)).toEqual([]);
+          const gemma = testRotatedBlock(gemmaPlan, rotated, b);
+          moved += ts.lambdaRemle.filter((l, j) => !Object.is(l, gemma.lambdaRemle[j])).length;
+        }
+        if (lambdaTrue < 1e4) expect(moved).toBeGreaterThan(0);
+      },
+    );
+
     test.each([
       ['no genetic signal (lambda at 1e-5)', 0, 'spread'],
       ['strong genetic signal (large lambda)', 1e5, 'spread'],
