@@ -1,4 +1,4 @@
-// Chebyshev tables of a plan's SNP-independent weighted sums, so that a Newton evaluation at a SNP's own
+// Chebyshev tables of a plan's SNP-independent weighted sums, so that a Brent or Newton evaluation at a SNP's own
 // lambda sums only the SNP's c+2 product columns over the individuals (instead of all (c+2)(c+3)/2 + 1).
 //
 // The plan's virtual columns p_v (covariate and phenotype products, and the column of ones) enter the likelihood as

@@ -14,7 +14,7 @@ import { LmmOutput, PlanSlot } from './layout.js';
 
 /**
  * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
- * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Newton step then
+ * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Brent or Newton step then
  * sums only the SNP's columns), or 'direct' sums in the oracle's order (bitwise the TS oracle's results).
  */
 export type CovariateSums = 'interpolated' | 'direct';
@@ -225,7 +225,7 @@ async function scanResident(
       const x = arena.allocF64(n * b);
       const outs = plans.map(() => arena.allocF64(LmmOutput.count * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
-      // of brackets Newton must refine).
+      // of brackets Brent must refine).
       const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));

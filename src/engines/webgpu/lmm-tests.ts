@@ -1,7 +1,7 @@
 /**
  * The per-SNP tests of a unit's plans with the lambda grid on the GPU: each plan's grid kernel (GpuLmmGrid) runs on
  * the rotated chunks while they are still on the device (GpuRotator's hook), its sums come back as one small
- * buffer per chunk, and the CPU finishes every SNP in float64 (grid slopes from the sums, brackets, safeguarded
+ * buffer per chunk, and the CPU finishes every SNP in float64 (grid slopes from the sums, brackets, Brent and
  * Newton, Wald/LRT/score statistics, p-values) with the TS oracle's code.
  */
 import type { ScanPlan } from '../../model/plan.js';

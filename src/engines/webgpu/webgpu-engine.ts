@@ -2,7 +2,7 @@
  * The GPU engine: the O(n^2)-per-SNP stages (rotation U^T X and the kinship X X^T) and the O(n)-per-grid-point
  * part of the per-SNP tests (the weighted sums at the lambda grid) run as WGSL compute shaders in double-single
  * arithmetic (about 2^-44 relative, see shaders/ds_arith.wgsl); the eigendecomposition and each SNP's finish
- * (grid slopes from the sums, brackets, Newton, statistics, p-values) run in float64 on the CPU, because
+ * (grid slopes from the sums, brackets, Brent/Newton, statistics, p-values) run in float64 on the CPU, because
  * the optimiser's Newton step differences nearly equal terms and needs float64 to land where GEMMA does.
  */
 import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
@@ -58,7 +58,7 @@ export class WebGpuEngine implements Engine {
 
   /**
    * Which stages ran on the GPU and what the CPU finished: "kinship, rotation and tests' lambda grid on the GPU in
-   * double-single; 1000 SNP tests finished on the CPU in float64 (brackets, Newton, p-values), 3 of them
+   * double-single; 1000 SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), 3 of them
    * with the grid recomputed there".
    */
   private stagesLine(): string {
@@ -72,7 +72,7 @@ export class WebGpuEngine implements Engine {
     if (this.gpuStages.has('tests')) {
       const { tested, cpu } = this.gridCounts;
       line +=
-        `; ${tested} SNP tests finished on the CPU in float64 (brackets, Newton, p-values), ${cpu} of them` +
+        `; ${tested} SNP tests finished on the CPU in float64 (brackets, Brent/Newton, p-values), ${cpu} of them` +
         ' with the grid recomputed there (lambda below 1e-3 or a slope sign in doubt)';
     }
     return line;
