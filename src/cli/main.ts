@@ -99,8 +99,9 @@ function fail(error: unknown, debug: boolean): number {
 
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || argv.includes('-debug');
-// --debug also reports each WASM pool's per-thread busy time on stderr when it closes.
-if (debug) process.env[BUSY_REPORT_ENV] = '1';
+// lmmscan's --debug (not GEMMA's -debug, which GEMMA's test suites pass and whose stderr they read) also reports
+// each WASM pool's per-thread busy time on stderr when it closes.
+if (argv.includes('--debug')) process.env[BUSY_REPORT_ENV] = '1';
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     removePendingOutputs();
