@@ -36,8 +36,10 @@ export const enum PlanSlot {
   logDetHi = 15,
   /** 1 to interpolate the plan's sums in lambda (lmm-interp.ts), 0 for direct sums; lmmPrepare sets 0 when the table fails its check. */
   interpolate = 16,
+  /** 1: the safeguarded Newton search per SNP (calcLambdaNewton), 0: GEMMA's (calcLambda). */
+  newtonSearch = 17,
   /** Number of slots. */
-  count = 17,
+  count = 18,
 }
 
 /** Statistics lmmScan writes per SNP: out[s * b + j] for statistic s and SNP j of a block of b. */

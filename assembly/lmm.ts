@@ -1,8 +1,9 @@
 // Per-SNP LMM tests for a range of a block's SNPs (src/stats/lmm-block.ts in flat memory): score, Wald (REML),
 // LRT (ML) in GEMMA's order. The derivative at the 11 grid lambdas, the likelihood at both ends and the score
 // projections are weighted sums that, for a chunk of SNPs, form one GEMM: the SNPs' product columns
-// (x*w_k, x*x, x*y; chunk*(c+2) rows of n) times the plan's weight matrix (n x Q, below). Brent and Newton then
-// refine each SNP with one SIMD pass over i per evaluation.
+// (x*w_k, x*x, x*y; chunk*(c+2) rows of n) times the plan's weight matrix (n x Q, below). GEMMA's Brent and Newton
+// (or the safeguarded Newton search; lmm-lambda.ts) then refine each SNP with one SIMD pass over i per evaluation. Several traits of one unit
+// share the products and sums that do not involve y (lmmScanPlans).
 //
 // Plan descriptor: f64 slots at `desc`, laid out by PlanSlot (layout.ts), written by src/engines/wasm/lmm.ts.
 // Weight columns: [0, G) w_g = 1/(lambda_g d_i + 1); [G, 2G) w_g^2; 2G w at lMax; 2G+1 ones; 2G+2 w at the
@@ -11,7 +12,7 @@
 import { LmmOutput, PlanSlot } from './layout';
 import { gridProduct } from './lmm-grid';
 import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
-import { calcLambda, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
+import { calcLambda, calcLambdaNewton, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
 import {
   ONES, PAD, abIndex, covPairCount, interpSetup, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
   projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
@@ -188,29 +189,31 @@ function selectSnp(jj: i32, ones: i32): void {
   projectIab();
 }
 
-/**
- * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LmmOutput.count x b.
- * work: lmmWorkBytes of this thread's own scratch. given: 0, or the block's grid sums computed elsewhere (the GPU,
- * shaders/lmm_grid.wgsl): given[((j * (c + 2)) + k) * Q + t] for SNP j's product column k and weight column t of
- * the plan's weight matrix (Q = lmmWeightColumns), used instead of this thread's grid product.
- */
-export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, given: usize): void {
-  const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), mode = <i32>slot(desc, PlanSlot.testMode), nGrid = <i32>slot(desc, PlanSlot.nGrid);
-  const lMin = slot(desc, PlanSlot.lMin), lMax = slot(desc, PlanSlot.lMax), logLikNull = slot(desc, PlanSlot.nullLogLik);
-  const cvt = ptr(desc, PlanSlot.rotatedCovariates), y = ptr(desc, PlanSlot.rotatedPhenotype), grid = ptr(desc, PlanSlot.grid);
-  const logDetLo = slot(desc, PlanSlot.logDetLo), logDetHi = slot(desc, PlanSlot.logDetHi);
+// Per-plan state of the current call, set by usePlan (one instance per thread).
+let mode_: i32 = 0, newton_: bool = false, nGrid_: i32 = 0, lMin_: f64 = 0, lMax_: f64 = 0, logLikNull_: f64 = 0;
+let cvt_: usize = 0, y_: usize = 0, grid_: usize = 0, logDetLo_: f64 = 0, logDetHi_: f64 = 0;
+// This thread's scratch regions (lmmWorkBytes), laid out by usePlan.
+let slopesR_: usize = 0, slopesL_: usize = 0, savedRows_: usize = 0, rowBytes_: i32 = 0;
+
+// Points the kernel at the plan at desc and lays out this thread's scratch at work.
+function usePlan(desc: usize, work: usize): void {
+  const n = <i32>slot(desc, PlanSlot.n), c = <i32>slot(desc, PlanSlot.nCvt), nGrid = <i32>slot(desc, PlanSlot.nGrid);
+  mode_ = <i32>slot(desc, PlanSlot.testMode);
+  newton_ = slot(desc, PlanSlot.newtonSearch) != 0.0;
+  nGrid_ = nGrid;
+  lMin_ = slot(desc, PlanSlot.lMin);
+  lMax_ = slot(desc, PlanSlot.lMax);
+  logLikNull_ = slot(desc, PlanSlot.nullLogLik);
+  cvt_ = ptr(desc, PlanSlot.rotatedCovariates);
+  y_ = ptr(desc, PlanSlot.rotatedPhenotype);
+  grid_ = ptr(desc, PlanSlot.grid);
+  logDetLo_ = slot(desc, PlanSlot.logDetLo);
+  logDetHi_ = slot(desc, PlanSlot.logDetHi);
   planTables(ptr(desc, PlanSlot.tables), n, c, nGrid);
   const q = lmmWeightColumns(nGrid);
   const nIndex = ((c + 3) * (c + 2)) / 2;
-  const snpPairs = snpPairCount(c);
-  const snpRows = 2 * snpPairs;
+  const snpRows = 2 * snpPairCount(c);
   const rows = CHUNK * snpRows;
-  const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
-  const df = <f64>(n - c - 1);
-  // Mode 9 (GEMMA 0.98.5): the score test's beta and se with the likelihood ratio test.
-  const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
-  const doMl = mode == 2 || mode == 4 || mode == 9;
-
   let p = work;
   const products = p; p += align8(rows * n * 8);
   const gridSums = p; p += align8(rows * q * 8);
@@ -219,89 +222,159 @@ export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: us
   const ppab = p; p += align8(pTableBytes(c));
   const pppab = p; p += align8(pTableBytes(c));
   const iab = p; p += align8(pTableBytes(c));
-  const slopesR = p; p += align8(nGrid * 8);
-  const slopesL = p; p += align8(nGrid * 8);
+  slopesR_ = p; p += align8(nGrid * 8);
+  slopesL_ = p; p += align8(nGrid * 8);
   const projIdx = p; p += align8(projIndexBytes(c));
-  const savedRows = p; p += 3 * <usize>row0Bytes(c);
+  savedRows_ = p; p += 3 * <usize>row0Bytes(c);
   const interpOut = p;
-  const rowBytes = row0Bytes(c);
+  rowBytes_ = row0Bytes(c);
   modelSetup(n, c, ptr(desc, PlanSlot.eigenvalues), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
-  interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin, lMax, interpOut);
+  interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin_, lMax_, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
   gridSums_ = gridSums; products_ = products;
+}
 
+// Product column k (x*w_k, x*x, then x*y) of chunk SNP jj (SNP x of the block) into its interleaved pair lane.
+function productColumn(x: usize, jj: i32, k: i32): void {
+  const n = N_, c = C_;
+  const dst = at(products_, (jj * (SNP_ROWS_ >> 1) + (k >> 1)) * 2 * n + (k & 1));
+  const other = k < c ? at(cvt_, k * n) : k == c ? x : y_;
+  for (let i = 0; i < n; i++) store<f64>(at(dst, 2 * i), load<f64>(at(x, i)) * load<f64>(at(other, i)));
+}
+
+// The chunk's x product columns (GEMMA's CalcUab for the SNP) as interleaved pairs (virtual column k of SNP jj at
+// products + ((jj*snpPairs + k/2)*2n + 2i + k%2)*8), padding zero.
+function chunkProducts(x: usize, c0: i32, count: i32): void {
+  const n = N_;
+  memory.fill(products_, 0, (<usize>(count * SNP_ROWS_ * n)) << 3);
+  for (let jj = 0; jj < count; jj++) {
+    const xs = at(x, (c0 + jj) * n);
+    for (let k = 0; k < C_ + 2; k++) productColumn(xs, jj, k);
+  }
+}
+
+// Tests chunk SNPs [0, count) (block SNPs c0..) against the current plan from the chunk's products and grid sums.
+function testChunk(c0: i32, count: i32, b: i32, out: usize): void {
+  const n = N_, c = C_, mode = mode_, nGrid = nGrid_, lMin = lMin_, lMax = lMax_, grid = grid_;
+  const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
+  const df = <f64>(n - c - 1);
+  // Mode 9 (GEMMA 0.98.5): the score test's beta and se with the likelihood ratio test.
+  const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
+  const doMl = mode == 2 || mode == 4 || mode == 9;
+  const slopesR = slopesR_, slopesL = slopesL_, savedRows = savedRows_, rowBytes = rowBytes_;
+  for (let jj = 0; jj < count; jj++) {
+    const j = c0 + jj;
+    for (let s = 0; s < <i32>LmmOutput.count; s++) store<f64>(at(out, s * b + j), NaN);
+    selectSnp(jj, ones);
+    if (doScore) {
+      fillRow0(jj, wNull, -1);
+      projectFirst();
+      projections();
+      const tau = df / projXYY;
+      store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+      store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+      store<f64>(at(out, LmmOutput.scoreF * b + j), (<f64>n * projXY * projXY) / (projYY * projXX));
+    }
+    if (!doReml && !doMl) continue;
+    for (let g = 0; g < nGrid; g++) {
+      fillRow0(jj, g, nGrid + g);
+      projectAll(false);
+      const lambda = load<f64>(at(grid, g));
+      const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
+      if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR, g), dev1); }
+      if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL, g), dev1); }
+    }
+    fillRow0(jj, 0, -1);
+    projectFirst();
+    const loR = logLikelihood(1, logDetLo_), loL = logLikelihood(2, logDetLo_);
+    fillRow0(jj, wMax, -1);
+    projectFirst();
+    const hiR = logLikelihood(1, logDetHi_), hiL = logLikelihood(2, logDetHi_);
+    if (doReml) {
+      if (newton_) calcLambdaNewton(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
+      else calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
+      const lambda = fitLambda;
+      store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
+      store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
+      if (lambda == lMin) fillRow0(jj, 0, -1);
+      else if (lambda == lMax) fillRow0(jj, wMax, -1);
+      else if (fitRowSaved) loadRow0(savedRows + 2 * <usize>rowBytes);
+      else passRow0(lambda, 1, false);
+      projectFirst();
+      projections();
+      const tau = df / projXYY;
+      store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+      store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+      store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
+    }
+    if (doMl) {
+      if (newton_) calcLambdaNewton(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
+      else calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
+      store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
+      store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
+      store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull_));
+    }
+  }
+}
+
+/**
+ * Tests SNPs [j0, j1) of a block (rotated, SNP-major b x n at x) against the plan at desc; out: LmmOutput.count x b.
+ * work: lmmWorkBytes of this thread's own scratch. given: 0, or the block's grid sums computed elsewhere (the GPU,
+ * shaders/lmm_grid.wgsl): given[((j * (c + 2)) + k) * Q + t] for SNP j's product column k and weight column t of
+ * the plan's weight matrix (Q = lmmWeightColumns), used instead of this thread's grid product.
+ */
+export function lmmScan(desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, given: usize): void {
+  usePlan(desc, work);
+  const c = C_, q = Q_;
   for (let c0 = j0; c0 < j1; c0 += CHUNK) {
     const count = min(CHUNK, j1 - c0);
-    // The chunk's x product columns (GEMMA's CalcUab for the SNP) as interleaved pairs (virtual column k of SNP jj
-    // at products + ((jj*snpPairs + k/2)*2n + 2i + k%2)*8), then all their weighted sums in one product.
-    memory.fill(products, 0, (<usize>(count * snpRows * n)) << 3);
-    for (let jj = 0; jj < count; jj++) {
-      const xs = at(x, (c0 + jj) * n);
-      for (let k = 0; k < c + 2; k++) {
-        const dst = at(products, (jj * snpPairs + (k >> 1)) * 2 * n + (k & 1));
-        const other = k < c ? at(cvt, k * n) : k == c ? xs : y;
-        for (let i = 0; i < n; i++) store<f64>(at(dst, 2 * i), load<f64>(at(xs, i)) * load<f64>(at(other, i)));
-      }
-    }
-    if (given == 0) gridProduct(products, count * snpPairs, n, tWeights, q, gridSums, q);
+    chunkProducts(x, c0, count);
+    if (given == 0) gridProduct(products_, count * (SNP_ROWS_ >> 1), N_, tWeights, q, gridSums_, q);
     else {
       for (let jj = 0; jj < count; jj++) {
         for (let k = 0; k < c + 2; k++) {
-          memory.copy(at(gridSums, (jj * snpRows + k) * q), at(given, ((c0 + jj) * (c + 2) + k) * q), (<usize>q) << 3);
+          memory.copy(at(gridSums_, (jj * SNP_ROWS_ + k) * q), at(given, ((c0 + jj) * (c + 2) + k) * q), (<usize>q) << 3);
         }
       }
     }
+    testChunk(c0, count, b, out);
+  }
+}
 
-    for (let jj = 0; jj < count; jj++) {
-      const j = c0 + jj;
-      for (let s = 0; s < <i32>LmmOutput.count; s++) store<f64>(at(out, s * b + j), NaN);
-      selectSnp(jj, ones);
-      if (doScore) {
-        fillRow0(jj, wNull, -1);
-        projectFirst();
-        projections();
-        const tau = df / projXYY;
-        store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
-        store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
-        store<f64>(at(out, LmmOutput.scoreF * b + j), (<f64>n * projXY * projXY) / (projYY * projXX));
+/**
+ * lmmScan for nPlans plans of one unit (same n, eigenvalues, covariates, grid and test mode; one phenotype each):
+ * descs and outs hold nPlans f64 addresses (each plan's descriptor and LmmOutput.count x b output). Per chunk of
+ * SNPs the products that do not involve y (x*w_k, x*x) and all their grid sums are made once for every plan; per
+ * plan only the x*y column, its pair's grid sums and the sums at the plan's null lambda are made again. Results are
+ * bitwise lmmScan's for each plan (every sum runs over i in the same order).
+ */
+export function lmmScanPlans(descs: usize, outs: usize, nPlans: i32, x: usize, b: i32, j0: i32, j1: i32, work: usize): void {
+  usePlan(<usize>load<f64>(descs), work);
+  const c = C_, n = N_, q = Q_, nGrid = nGrid_;
+  const wNull = 2 * nGrid + 2;
+  const pairY = (c + 1) >> 1;
+  for (let c0 = j0; c0 < j1; c0 += CHUNK) {
+    const count = min(CHUNK, j1 - c0);
+    for (let t = 0; t < nPlans; t++) {
+      usePlan(<usize>load<f64>(at(descs, t)), work);
+      if (t == 0) {
+        chunkProducts(x, c0, count);
+        gridProduct(products_, count * (SNP_ROWS_ >> 1), n, tWeights, q, gridSums_, q);
+      } else {
+        for (let jj = 0; jj < count; jj++) {
+          productColumn(at(x, (c0 + jj) * n), jj, c + 1);
+          const pair = jj * (SNP_ROWS_ >> 1) + pairY;
+          gridProduct(at(products_, pair * 2 * n), 1, n, tWeights, q, at(gridSums_, 2 * pair * q), q);
+          // The other columns' sums at this plan's null lambda (the one weight column that differs by plan).
+          for (let k = 0; k < c + 2; k++) {
+            const src = at(products_, (jj * (SNP_ROWS_ >> 1) + (k >> 1)) * 2 * n + (k & 1));
+            let sum = 0.0;
+            for (let i = 0; i < n; i++) sum += load<f64>(at(src, 2 * i)) * load<f64>(at(tWeights, i * q + wNull));
+            store<f64>(at(gridSums_, (jj * SNP_ROWS_ + k) * q + wNull), sum);
+          }
+        }
       }
-      if (!doReml && !doMl) continue;
-      for (let g = 0; g < nGrid; g++) {
-        fillRow0(jj, g, nGrid + g);
-        projectAll(false);
-        const lambda = load<f64>(at(grid, g));
-        const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
-        if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR, g), dev1); }
-        if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL, g), dev1); }
-      }
-      fillRow0(jj, 0, -1);
-      projectFirst();
-      const loR = logLikelihood(1, logDetLo), loL = logLikelihood(2, logDetLo);
-      fillRow0(jj, wMax, -1);
-      projectFirst();
-      const hiR = logLikelihood(1, logDetHi), hiL = logLikelihood(2, logDetHi);
-      if (doReml) {
-        calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
-        const lambda = fitLambda;
-        store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
-        store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
-        if (lambda == lMin) fillRow0(jj, 0, -1);
-        else if (lambda == lMax) fillRow0(jj, wMax, -1);
-        else if (fitRowSaved) loadRow0(savedRows + 2 * <usize>rowBytes);
-        else passRow0(lambda, 1, false);
-        projectFirst();
-        projections();
-        const tau = df / projXYY;
-        store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
-        store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
-        store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
-      }
-      if (doMl) {
-        calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
-        store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
-        store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
-        store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull));
-      }
+      testChunk(c0, count, b, <usize>load<f64>(at(outs, t)));
     }
   }
 }

@@ -4,8 +4,13 @@
  * timed on the first G traits (default 20) and scaled to T, as a user's loop would take.
  *
  *   node dist/bench/traits.js [--traits 1000] [--gemma-traits 20] [--engines wasm,ts] [--no-plots]
+ *     [--no-covariates] [--lambda-newton] [--baseline OTHER/dist/src/cli/main.js]
  *
  * --no-plots leaves out the plots and the --traits summary report (as the third session's figures, before it).
+ * --no-covariates drops -c (an intercept only) for both tools; --lambda-newton runs lmmscan's safeguarded Newton
+ * search per SNP (then lmmscan is timed both ways). Each lmmscan run also prints its threads' busy time (--debug):
+ * the main thread's and every worker's, against the wall time. --baseline also times another build's CLI (e.g.
+ * the code before a change) in the same run, with the default search.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,20 +65,22 @@ writeFileSync(
   pheno,
   Array.from({ length: n }, (_, i) => columns.map((c) => c[i].toFixed(6)).join('\t')).join('\n') + '\n',
 );
+const covariates = process.argv.includes('--no-covariates') ? [] : ['-c', join(bxd, 'BXD_covariates2.txt')];
 const inputs = [
   '-g',
   join(bxd, 'BXD_geno.txt.gz'),
   '-p',
   pheno,
-  '-c',
-  join(bxd, 'BXD_covariates2.txt'),
+  ...covariates,
   '-a',
   join(bxd, 'BXD_snps.txt'),
   '-k',
   join(bxd, 'output', 'BXD.cXX.txt.gz'),
 ];
 const snps = geno.length;
-console.log(`BXD: n = ${n} (all phenotyped), m = ${snps} SNPs, ${traits} traits, -lmm 4; folder ${dir}`);
+console.log(
+  `BXD: n = ${n} (all phenotyped), m = ${snps} SNPs, ${traits} traits, -lmm 4, ${covariates.length ? 'the BXD covariates' : 'no covariates'}; folder ${dir}`,
+);
 
 let gemmaSeconds = 0;
 let gemmaRss = 0;
@@ -87,27 +94,36 @@ const gemmaProjected = perTrait * traits;
 console.log(
   `gemma: ${gemmaTraits} traits in ${gemmaSeconds.toFixed(1)} s (${perTrait.toFixed(2)} s a trait) -> ${traits} traits projected ${gemmaProjected.toFixed(0)} s; peak RSS ${gemmaRss.toFixed(0)} MiB`,
 );
+const searches = process.argv.includes('--lambda-newton') ? [[], ['--lambda-newton']] : [[]];
+const baseline = option('baseline', '');
+const runs = [...(baseline ? [{ program: baseline, search: [] as string[] }] : [])];
+for (const search of searches) runs.push({ program: cli, search });
 for (const engine of engines) {
-  const r = await measure(
-    process.execPath,
-    [
-      cli,
-      ...inputs,
-      '--traits',
-      `1-${traits}`,
-      '-lmm',
-      '4',
-      '-o',
-      `ours_${engine}`,
-      '--engine',
-      engine,
-      '--quiet',
-      ...(process.argv.includes('--no-plots') ? ['--no-plots'] : []),
-    ],
-    dir,
-  );
-  console.log(
-    `lmmscan --engine ${engine}: ${traits} traits in ${r.seconds.toFixed(1)} s, ${((traits * snps) / r.seconds).toFixed(0)} trait x SNP tests/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB; ${(gemmaProjected / r.seconds).toFixed(1)}x faster than the GEMMA loop`,
-  );
+  for (const { program, search } of runs) {
+    const r = await measure(
+      process.execPath,
+      [
+        program,
+        ...inputs,
+        '--traits',
+        `1-${traits}`,
+        '-lmm',
+        '4',
+        '-o',
+        `ours_${engine}`,
+        '--engine',
+        engine,
+        '--quiet',
+        '--debug',
+        ...search,
+        ...(process.argv.includes('--no-plots') ? ['--no-plots'] : []),
+      ],
+      dir,
+    );
+    console.log(
+      `${program === cli ? 'lmmscan' : `baseline ${program}`} --engine ${engine}${search.length ? ' --lambda-newton' : ''}: ${traits} traits in ${r.seconds.toFixed(1)} s, ${((traits * snps) / r.seconds).toFixed(0)} trait x SNP tests/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB; ${(gemmaProjected / r.seconds).toFixed(1)}x faster than the GEMMA loop`,
+    );
+    for (const line of r.stderr.split('\n')) if (line.includes('busy time')) console.log(`  ${line}`);
+  }
 }
 rmSync(dir, { recursive: true, force: true });

@@ -217,6 +217,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
       lMin: numberFlag(args, 'search.lMin', DEFAULT_LAMBDA_SEARCH.lMin),
       lMax: numberFlag(args, 'search.lMax', DEFAULT_LAMBDA_SEARCH.lMax),
       nRegion: numberFlag(args, 'search.nRegion', DEFAULT_LAMBDA_SEARCH.nRegion),
+      ...(args.has('lambda-newton') ? { snpMethod: 'newton' as const } : {}),
     },
     outPrefix: outputName(text(args, 'o')),
     outDir: text(args, 'outdir') ?? 'output',

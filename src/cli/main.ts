@@ -4,6 +4,7 @@ import { removePendingOutputs } from '../io/atomic-file.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { releaseAllLocks } from '../io/output-lock.js';
 import { createEngine } from '../engines/select.js';
+import { BUSY_REPORT_ENV } from '../engines/wasm/pool.js';
 import { runEigenJob, runJob } from '../scan/job.js';
 import { checkScanConfig } from '../scan/preflight.js';
 import { VERSION } from '../version.js';
@@ -98,6 +99,9 @@ function fail(error: unknown, debug: boolean): number {
 
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || argv.includes('-debug');
+// lmmscan's --debug (not GEMMA's -debug, which GEMMA's test suites pass and whose stderr they read) also reports
+// each WASM pool's per-thread busy time on stderr when it closes.
+if (argv.includes('--debug')) process.env[BUSY_REPORT_ENV] = '1';
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     removePendingOutputs();

@@ -1,10 +1,12 @@
 /**
  * Per-SNP LMM tests for a block of rotated genotypes, in the order GEMMA runs them (score, Wald,
  * LRT), so beta/se come from the Wald fit under -lmm 4 and logl_H1 is the ML value; -lmm 9 runs the
- * score test and the LRT, as GEMMA 0.98.5 does, so its beta/se are the score test's.
+ * score test and the LRT, as GEMMA 0.98.5 does, so its beta/se are the score test's. Each SNP's lambda is found by
+ * GEMMA's search (lambda.ts), or with search.snpMethod 'newton' by the safeguarded Newton search (lambda-newton.ts).
  */
 import type { ScanPlan } from '../model/plan.js';
 import { optimiseLambda } from './lambda.js';
+import { optimiseLambdaNewton } from './lambda-newton.js';
 import { MixedModelLikelihood, type LikelihoodKind } from './likelihood.js';
 import { covariateProducts, setSnpProducts } from './products.js';
 import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
@@ -33,6 +35,7 @@ export function testRotatedBlock(
   const model = new MixedModelLikelihood(plan.eigenvalues, nCvt, table);
   const out = emptyResultBlock(b);
   const slopes = new Float64Array(search.nRegion + 1);
+  const optimise = search.snpMethod === 'newton' ? optimiseLambdaNewton : optimiseLambda;
   const given = (kind: LikelihoodKind, j: number) => (grid?.(model, kind, j, slopes) ? slopes : undefined);
   for (let j = 0; j < b; j++) {
     const snp = rotatedGenotypes.subarray(j * n, (j + 1) * n);
@@ -45,7 +48,7 @@ export function testRotatedBlock(
       out.pScore[j] = s.p;
     }
     if (testMode === 1 || testMode === 4) {
-      const fit = optimiseLambda(model, 'R', search, given('R', j));
+      const fit = optimise(model, 'R', search, given('R', j));
       const w = waldTest(model, fit.lambda);
       out.lambdaRemle[j] = fit.lambda;
       out.logLikH1[j] = fit.logLikelihood;
@@ -54,7 +57,7 @@ export function testRotatedBlock(
       out.pWald[j] = w.p;
     }
     if (testMode === 2 || testMode === 4 || testMode === 9) {
-      const fit = optimiseLambda(model, 'L', search, given('L', j));
+      const fit = optimise(model, 'L', search, given('L', j));
       out.lambdaMle[j] = fit.lambda;
       out.logLikH1[j] = fit.logLikelihood;
       out.pLrt[j] = likelihoodRatioP(fit.logLikelihood, nullModel.mle.logLikelihood);

@@ -22,7 +22,9 @@ export const PlanSlot = {
   logDetLo: 14,
   logDetHi: 15,
   interpolate: 16,
-  count: 17,
+  /** 1: the safeguarded Newton search per SNP (LambdaSearch.snpMethod newton), 0: GEMMA's. */
+  newtonSearch: 17,
+  count: 18,
 } as const;
 
 /** Statistics lmmScan writes per SNP: out[s * b + j]. */

@@ -95,6 +95,7 @@ async function residentPlans(
     slots[PlanSlot.grid] = gridPtr;
     slots[PlanSlot.tables] = tables;
     slots[PlanSlot.interpolate] = sums === 'interpolated' ? 1 : 0;
+    slots[PlanSlot.newtonSearch] = plan.search.snpMethod === 'newton' ? 1 : 0;
     descs.push(desc);
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
@@ -235,12 +236,23 @@ async function scanResident(
         arena.f64(ptr, g.length).set(g);
         return ptr;
       });
+      // Without sums from elsewhere, one call per range tests it against every plan: the SNP's products and grid
+      // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
+      const shared = plans.length > 1 && given.every((g) => g === 0);
+      const descList = shared ? arena.allocF64(plans.length) : 0;
+      const outList = shared ? arena.allocF64(plans.length) : 0;
+      if (shared) {
+        arena.f64(descList, plans.length).set(regions.descs);
+        arena.f64(outList, plans.length).set(outs);
+      }
       await runner.pull(
         ranges.map(([j0, j1], r): KernelCall[] =>
-          regions.descs.map((desc, t): KernelCall => [
-            'lmmScan',
-            [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
-          ]),
+          shared
+            ? [['lmmScanPlans', [descList, outList, plans.length, x, b, j0, j1, work[r]!]]]
+            : regions.descs.map((desc, t): KernelCall => [
+                'lmmScan',
+                [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
+              ]),
         ),
       );
       return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());

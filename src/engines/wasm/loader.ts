@@ -102,6 +102,16 @@ export interface KernelExports {
     work: number,
     given: number,
   ): void;
+  lmmScanPlans(
+    descs: number,
+    outs: number,
+    nPlans: number,
+    x: number,
+    b: number,
+    j0: number,
+    j1: number,
+    work: number,
+  ): void;
   lmmWorkBytes(n: number, nCvt: number, nGrid: number): number;
   lmmPlanBytes(n: number, nCvt: number, nGrid: number): number;
   interpBuild(

@@ -1,5 +1,6 @@
 /** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { ScanPlan } from '../../model/plan.js';
 import type { Eigen, KinshipSession } from '../engine.js';
@@ -54,8 +55,14 @@ class PoolRunner extends KernelRunner {
   }
 }
 
+/** Set (the CLI's --debug sets it) to have each pool print its threads' busy time to stderr when it closes. */
+export const BUSY_REPORT_ENV = 'LMMSCAN_BUSY_REPORT';
+
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
 export class WasmPool {
+  private readonly started = performance.now();
+  private readonly mainStart = performance.eventLoopUtilization();
+
   private constructor(
     private readonly runner: PoolRunner,
     private readonly piscina: Piscina,
@@ -123,7 +130,25 @@ export class WasmPool {
     return new ResidentLmmPlans(this.runner, plans);
   }
 
+  /**
+   * Busy time since the pool started: the main thread's and each worker's event loop active time (a worker is
+   * busy while it runs kernels; the main thread while it runs JS: parsing, p-values, output), and the wall time.
+   */
+  busyReport(): string {
+    const wall = performance.now() - this.started;
+    const main = performance.eventLoopUtilization(this.mainStart).active;
+    const workers = this.piscina.threads.map((w) => w.performance.eventLoopUtilization().active);
+    const total = workers.reduce((a, b) => a + b, 0);
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    return (
+      `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), ` +
+      `${workers.length} workers ${s(total)} s (${workers.map(s).join(', ')}; ` +
+      `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time)\n`
+    );
+  }
+
   async close(): Promise<void> {
+    if (process.env[BUSY_REPORT_ENV]) process.stderr.write(this.busyReport());
     await this.piscina.close();
   }
 }

@@ -223,6 +223,30 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
       expect(bitwise).toBe(sums === 'direct');
     });
 
+    test.each([0.02, 2, 1e5])(
+      'the safeguarded Newton search (snpMethod newton), true lambda %f: the oracle within the rules, and in force',
+      async (lambdaTrue) => {
+        let moved = 0;
+        for (const [n, nCvt, b] of [
+          [4, 1, 3],
+          [33, 3, 130],
+          [257, 2, 130],
+        ] as const) {
+          const { plan: gemmaPlan, rotated } = randomPlan(
+            { n, nCvt, lambdaTrue, spectrum: 'zero', seed: 300 + n + nCvt },
+            4,
+            b,
+          );
+          const plan: ScanPlan = { ...gemmaPlan, search: { ...gemmaPlan.search, snpMethod: 'newton' } };
+          const ts = testRotatedBlock(plan, rotated, b);
+          expect(differences(await scanOnce(runner, plan, rotated, b, sums), ts, sums)).toEqual([]);
+          const gemma = testRotatedBlock(gemmaPlan, rotated, b);
+          moved += ts.lambdaRemle.filter((l, j) => !Object.is(l, gemma.lambdaRemle[j])).length;
+        }
+        if (lambdaTrue < 1e4) expect(moved).toBeGreaterThan(0);
+      },
+    );
+
     test.each([
       ['no genetic signal (lambda at 1e-5)', 0, 'spread'],
       ['strong genetic signal (large lambda)', 1e5, 'spread'],
@@ -300,7 +324,7 @@ describe('wasm LMM tests on the pool', () => {
     [131, 3, 37],
     [257, 2, 130],
   ])(
-    'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups)',
+    'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups and in one shared call with direct sums)',
     async (n, nCvt, b) => {
       const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
       const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
@@ -318,12 +342,18 @@ describe('wasm LMM tests on the pool', () => {
         'interpolated',
         1,
       ).test(rotated, b);
+      // All plans in one kernel call per range (lmmScanPlans: the products without y made once), direct sums.
+      const sharedDirect = await new ResidentLmmPlans(LocalRunner.create(two.flavour), plans, 'direct').test(
+        rotated,
+        b,
+      );
       expect(batched).toHaveLength(plans.length);
       plans.forEach((plan, t) => {
         const ts = testRotatedBlock(plan, rotated, b);
         expect(differences(batched[t]!, ts, 'interpolated')).toEqual([]);
         expect(again[t]).toEqual(batched[t]);
         expect(differences(grouped[t]!, ts, 'direct')).toEqual([]);
+        expect(differences(sharedDirect[t]!, ts, 'direct')).toEqual([]);
       });
     },
   );

@@ -29,6 +29,22 @@ describe('WasmPool', () => {
     expect(maxAbsDiff(r1, refRotate(U, n, X, b))).toBeLessThan(1e-13 * n * 10);
   });
 
+  test('busyReport: the main thread and each worker, busy no longer than the wall time', async () => {
+    const n = 257;
+    await two.rotate(randomArray(n * n, 1), n, randomArray(n * 400, 2), 400);
+    const report = two.busyReport();
+    const m =
+      /busy time over ([\d.]+) s: main thread ([\d.]+) s \(\d+%\), 2 workers ([\d.]+) s \(([\d.]+), ([\d.]+);/.exec(
+        report,
+      );
+    expect(m, report).not.toBeNull();
+    const [wall, main, total, w0, w1] = m!.slice(1).map(Number);
+    expect(main).toBeLessThanOrEqual(wall! + 0.05);
+    expect(w0! + w1!).toBeCloseTo(total!, 0);
+    expect(Math.max(w0!, w1!)).toBeLessThanOrEqual(wall! + 0.05);
+    expect(total).toBeGreaterThan(0);
+  });
+
   test.each([
     [257, 130],
     [7, 3],
