@@ -29,6 +29,14 @@ const cli = resolve(
   option('cli', join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')),
 );
 
+const GEMMA_TEST_DATA = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'gemma-data',
+);
 const root = mkdtempSync(join(tmpdir(), 'lmmscan-bench-suites-'));
 const example = join(root, 'example');
 mkdirSync(example);
@@ -42,6 +50,8 @@ for (const tool of ['gemma', 'lmmscan']) {
   mkdirSync(join(root, tool, 'test', 'output'), { recursive: true });
   symlinkSync(example, join(root, tool, 'example'));
   symlinkSync(join(root, tool, 'test', 'output'), join(root, tool, 'output'));
+  // GEMMA's test/data files that Debian does not ship (the issue188 lines) are kept in the repository.
+  symlinkSync(GEMMA_TEST_DATA, join(root, tool, 'test', 'data'));
 }
 const folder = (tool: string, c: SuiteCase) =>
   c.suite === 'dev_tests.rb' ? join(root, tool) : join(root, tool, 'test');

@@ -25,7 +25,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareAssoc, maxMatrixDifference } from '../helpers/compare-assoc.js';
 import { IN_CI, requireComparator } from '../helpers/comparators.js';
-import { CLI, scratchDir } from '../helpers/paths.js';
+import { CLI, GEMMA_TEST_DATA, scratchDir } from '../helpers/paths.js';
 import { PENDING, SUITE_CASES, type SuiteAssertion, type SuiteCase } from './gemma-suites.js';
 import { perlChecksum, rubyFloat } from './suite-checks.js';
 
@@ -59,6 +59,7 @@ function layout(root: string, example: string): void {
   mkdirSync(join(root, 'test', 'output'), { recursive: true });
   symlinkSync(example, join(root, 'example'));
   symlinkSync(join(root, 'test', 'output'), join(root, 'output'));
+  symlinkSync(GEMMA_TEST_DATA, join(root, 'test', 'data'));
 }
 
 const runFolder = (root: string, c: SuiteCase) => (c.suite === 'dev_tests.rb' ? root : join(root, 'test'));
