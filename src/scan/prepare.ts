@@ -91,7 +91,7 @@ export async function eigenForAnalysed(
   }
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
-  const eigen = await engine.eigen(await centredAnalysed(source, selection), n);
+  const eigen = await engine.eigen(await centredAnalysed(source, selection), n, true);
   const warning = negativeEigenvalueWarning(
     eigen.values,
     `the kinship ${source.kinshipFile ?? '(from --groups)'}`,
@@ -101,9 +101,15 @@ export async function eigenForAnalysed(
   return eigen;
 }
 
-/** The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file. */
+/**
+ * The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file: a
+ * new array, but made with no more n x n arrays than it needs (K read from the file is centred in place; the
+ * sub-matrix is taken only if someone is left out).
+ */
 async function centredAnalysed(source: KinshipSource, selection: SampleSelection): Promise<Float64Array> {
   let full = source.kinship;
+  // Whether `full` is this function's own array (read here), which it may overwrite.
+  let own = !full;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
     const rows = source.kinshipRows;
@@ -116,7 +122,12 @@ async function centredAnalysed(source: KinshipSource, selection: SampleSelection
     ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
-  return doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
+  const n = selection.nAnalysed;
+  if (n !== selection.nTotal) {
+    full = subsetSquare(full, selection.nTotal, selection.analysed);
+    own = true;
+  }
+  return doubleCentre(full, n, own ? full : undefined);
 }
 
 /** The rows and columns `rows` (in that order) of a row-major size x size matrix. */
