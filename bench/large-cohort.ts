@@ -2,10 +2,11 @@
  * A large cohort against GEMMA (issue 22): generates one PLINK set with n individuals and m SNPs (written as
  * a stream), then runs GEMMA's and lmmscan's `-gk 1` and `-lmm 4` on it, one process at a time, and appends
  * wall time and peak RSS of each stage to DIR/results.jsonl as it ends (a long run that is stopped keeps
- * what it measured). Both scans read GEMMA's kinship file, so the eigendecompositions see the same matrix.
+ * what it measured). Both scans read GEMMA's kinship file (or with --kinship lmmscan lmmscan's, which has the
+ * same bytes), so the eigendecompositions see the same matrix.
  *
  *   node dist/bench/large-cohort.js --dir /tmp/cohort [--n 16000] [--m 2000]
- *        [--stages gemma-gk,gemma-lmm,lmmscan-gk,lmmscan-lmm] [--engine wasm]
+ *        [--stages gemma-gk,gemma-lmm,lmmscan-gk,lmmscan-lmm] [--engine wasm] [--kinship gemma]
  */
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -61,13 +62,16 @@ function writeCohort(): void {
 }
 
 if (!existsSync(`${prefix}.fam`)) writeCohort();
-const kinship = join(dir, 'output', 'gemma.cXX.txt');
+const kinship = join(dir, 'output', `${option('kinship', 'gemma')}.cXX.txt`);
 const lmmscan = (args: string[]) => [cli, ...args, '--engine', engine, '--quiet', '--no-plots'];
 const commands: Record<string, [string, string[]]> = {
   'gemma-gk': ['gemma', ['-bfile', prefix, '-gk', '1', '-o', 'gemma']],
   'gemma-lmm': ['gemma', ['-bfile', prefix, '-k', kinship, '-lmm', '4', '-o', 'gemma-lmm']],
   'lmmscan-gk': [process.execPath, lmmscan(['-bfile', prefix, '-gk', '1', '-o', 'lmmscan'])],
-  'lmmscan-lmm': [process.execPath, lmmscan(['-bfile', prefix, '-k', kinship, '-lmm', '4', '-o', 'lmmscan-lmm'])],
+  'lmmscan-lmm': [
+    process.execPath,
+    lmmscan(['-bfile', prefix, '-k', kinship, '-lmm', '4', '-o', 'lmmscan-lmm']),
+  ],
 };
 for (const stage of stages) {
   const command = commands[stage];
