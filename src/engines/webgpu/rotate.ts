@@ -18,7 +18,7 @@ const TILE = 32;
  * Above it U stays in its host array and its panels stream through two device buffers on every rotate() (the
  * adapter does not say how much memory it has; n = 30,000 would need 14.4 GB resident).
  */
-export const GPU_RESIDENT_U_BYTES = 4 * 2 ** 30;
+const GPU_RESIDENT_U_BYTES = 4 * 2 ** 30;
 
 export interface GpuPanelOptions {
   /** Cap on one buffer binding in bytes (default: the device's maxStorageBufferBindingSize); small values force tiling. */
