@@ -60,8 +60,11 @@ export interface Engine {
   describe(): string;
   /** Starts accumulating X^T X over SNP blocks of n individuals (the sum may live on a device until finish). */
   startKinship(n: number): KinshipSession;
-  /** Symmetric eigendecomposition of an n x n row-major matrix (not modified). */
-  eigen(matrix: Float64Array, n: number): Promise<Eigen>;
+  /**
+   * Symmetric eigendecomposition of an n x n row-major matrix: not modified, unless `consume` (the caller's own
+   * copy, which it no longer reads): then the engine may keep its work and return the eigenvectors in it.
+   */
+  eigen(matrix: Float64Array, n: number, consume?: boolean): Promise<Eigen>;
   /**
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
    * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlans' handle instead.

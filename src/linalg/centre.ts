@@ -13,8 +13,16 @@ export function subsetSquare(matrix: Float64Array, nTotal: number, keep: Uint8Ar
   return out;
 }
 
-/** G <- G - (G1 1' + 1 1'G)/n + (1'G1/n^2) 1 1', symmetrised from the upper triangle (GEMMA's CenterMatrix). */
-export function doubleCentre(matrix: Float64Array, n: number): Float64Array {
+/**
+ * G <- G - (G1 1' + 1 1'G)/n + (1'G1/n^2) 1 1', symmetrised from the upper triangle (GEMMA's CenterMatrix).
+ * `out` may be `matrix` itself (the same bits: each upper entry is read before it is written, and the lower
+ * entries written are never read).
+ */
+export function doubleCentre(
+  matrix: Float64Array,
+  n: number,
+  out: Float64Array = new Float64Array(n * n),
+): Float64Array {
   const rowSums = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -23,7 +31,6 @@ export function doubleCentre(matrix: Float64Array, n: number): Float64Array {
     rowSums[i] = s;
     total += s;
   }
-  const out = new Float64Array(n * n);
   const grand = total / (n * n);
   for (let i = 0; i < n; i++) {
     for (let k = i; k < n; k++) {

@@ -32,9 +32,10 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
 /**
  * The peak of the job's n x n matrices, as this implementation holds them: the kinship (the wasm sum
  * in shared memory and its copy when finished; one matrix read or with the ts engine); then for the
- * eigendecomposition the kinship, its centred analysed part, the eigensolver's three n x n work arrays
- * (wasm) and the eigenvectors. Vectors and SNP blocks (O(n)) are left out, and so are --loco's sums per
- * chromosome (one n x n each: the chromosomes are known only after the pass).
+ * eigendecomposition the kinship, its centred analysed part (the wasm engine returns the eigenvectors in
+ * it), the eigensolver's n x n work arrays and (ts) the eigenvectors. Vectors and SNP blocks (O(n)) are
+ * left out, and so are --loco's sums per chromosome (one n x n each: the chromosomes are known only after
+ * the pass).
  */
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   // The sum is double-double (hi, lo). The wasm sum resident in shared memory is copied out when finished
@@ -49,8 +50,11 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   }
   if (s.nAnalysed === 0)
     return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
-  const solver = s.engine === 'ts' ? 3 : 4;
+  // The ts solver's work and eigenvectors (3 + 1, as before); the wasm solver's regions in shared memory (three up
+  // to EIGEN_THREE_REGION_BYTES, two above), its eigenvectors returned in the centred copy it is given.
+  const solver = s.engine === 'ts' ? 3 : squares(3, s.nAnalysed) <= EIGEN_THREE_REGION_BYTES ? 3 : 2;
   const eigen = squares(solver + 1, s.nAnalysed);
+  // The kinship (a file's until the collector takes it once centred or subset; a computed one is kept).
   const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
   return {
     bytes: Math.max(kinship, kept + eigen),

@@ -95,7 +95,7 @@ export async function eigenForAnalysed(
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
   const weights = source.weights ? analysedValues(source.weights, selection) : undefined;
-  const eigen = await engine.eigen(await centredAnalysed(source, selection, weights), n);
+  const eigen = await engine.eigen(await centredAnalysed(source, selection, weights), n, true);
   const warning = negativeEigenvalueWarning(
     eigen.values,
     `the kinship ${source.kinshipFile ?? '(from --groups)'}`,
@@ -114,13 +114,19 @@ function analysedValues(values: Float64Array, selection: SampleSelection): Float
   return out;
 }
 
-/** The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed), from the source's K or file. */
+/**
+ * The analysed individuals' K, double-centred (row-major nAnalysed x nAnalysed) and scaled by -widv's
+ * weights when given, from the source's K or file: a new array, but made with no more n x n arrays than it
+ * needs (K read from the file is centred in place; the sub-matrix is taken only if someone is left out).
+ */
 async function centredAnalysed(
   source: KinshipSource,
   selection: SampleSelection,
   weights?: Float64Array,
 ): Promise<Float64Array> {
   let full = source.kinship;
+  // Whether `full` is this function's own array (read here), which it may overwrite.
+  let own = !full;
   if (!full) {
     if (!source.kinshipFile) throw new UsageError('an LMM needs a kinship: -k FILE, -d/-u, or --groups');
     const rows = source.kinshipRows;
@@ -133,7 +139,12 @@ async function centredAnalysed(
     ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
-  const centred = doubleCentre(subsetSquare(full, selection.nTotal, selection.analysed), selection.nAnalysed);
+  const n = selection.nAnalysed;
+  if (n !== selection.nTotal) {
+    full = subsetSquare(full, selection.nTotal, selection.analysed);
+    own = true;
+  }
+  const centred = doubleCentre(full, n, own ? full : undefined);
   if (weights) weightKinship(centred, weights);
   return centred;
 }

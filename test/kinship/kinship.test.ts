@@ -62,3 +62,14 @@ it('double centring leaves zero row sums and keeps symmetry', () => {
     expect(Math.abs(s)).toBeLessThan(1e-12);
   }
 });
+
+it('double-centres in place with the same bits as into a new array, even from an unsymmetric input', () => {
+  const n = 37;
+  const next = rng(22);
+  // The lower triangle differs from the upper one: only the upper is read, in place as into a copy.
+  const k = Float64Array.from({ length: n * n }, () => next() - 0.5);
+  const copy = doubleCentre(k, n);
+  const inPlace = Float64Array.from(k);
+  expect(doubleCentre(inPlace, n, inPlace)).toBe(inPlace);
+  expect(inPlace).toEqual(copy);
+});

@@ -33,11 +33,27 @@ describe('requireJobMemory', () => {
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(3 * m);
-    // -k then eigen on the wasm engine: K, centred copy, three work arrays... counted as K + 5 n^2.
+    // -k then eigen on the wasm engine: K, the centred copy that receives U, three regions of shared memory.
     expect(
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
         .bytes,
-    ).toBe(6 * m);
+    ).toBe(5 * m);
+    // Above n = 12,500 (three regions past 3.5 GiB), two regions.
+    const big = 14000;
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: big,
+        nAnalysed: big,
+        computesKinship: false,
+        readsKinship: true,
+      }).bytes,
+    ).toBe(4 * 8 * big * big);
+    // The ts engine: K, the centred copy, its work and the eigenvectors (as before).
+    expect(
+      jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
+        .bytes,
+    ).toBe(5 * m);
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {

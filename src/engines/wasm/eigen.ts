@@ -22,20 +22,25 @@ export const EIGEN_THREE_REGION_BYTES = 3.5 * 2 ** 30;
 
 /**
  * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.
- * `threeRegionBytes` (tests lower it) is where the large-n layout takes over.
+ * `threeRegionBytes` (tests lower it) is where the large-n layout takes over. With `consume` the matrix is the
+ * caller's to give away: the eigenvectors are returned in it, and the two-region layout parks its WY blocks in it,
+ * so the process holds one n x n JS array beside shared memory instead of up to three (the input waiting for the
+ * collector, the parked blocks, the eigenvectors). The values and vectors are the same bits either way.
  */
 export async function eigenOn(
   runner: KernelRunner,
   matrix: Float64Array,
   n: number,
   threeRegionBytes = EIGEN_THREE_REGION_BYTES,
+  consume = false,
 ): Promise<Eigen> {
   if (matrix.length !== n * n)
     throw new RangeError(`lmmscan wasm: matrix has ${matrix.length} values, expected ${n * n}`);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
-  if (24 * n * n > threeRegionBytes) return eigenTwoRegions(runner, matrix, n);
+  if (24 * n * n > threeRegionBytes) return eigenTwoRegions(runner, matrix, n, consume);
   // Dropped once copied into shared memory, so that only the caller's reference (if any) keeps it alive.
   let input: Float64Array | null = matrix;
+  const out = consume ? matrix : null;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
@@ -77,7 +82,8 @@ export async function eigenOn(
       ['backTransform', [n, a, tau, zt, big, w, works, team, ctx]],
     ]);
     checkStatus(arena.memory, status);
-    return { values: arena.f64(d, n).slice(), vectors: arena.f64(a, n * n).slice() };
+    const vectors = arena.f64(a, n * n);
+    return { values: arena.f64(d, n).slice(), vectors: out ? (out.set(vectors), out) : vectors.slice() };
   });
 }
 
@@ -89,8 +95,16 @@ export async function eigenOn(
  * the solver runs. Regions: R1 = matrix, reflectors -> solver workspace -> WY blocks -> U; R2 = WY blocks -> zt.
  * Bitwise the three-region result: no kernel sees different inputs.
  */
-async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: number): Promise<Eigen> {
+async function eigenTwoRegions(
+  runner: KernelRunner,
+  matrix: Float64Array,
+  n: number,
+  consume: boolean,
+): Promise<Eigen> {
   let input: Float64Array | null = matrix;
+  // The consumed input: parks the WY blocks' first n^2 doubles (the rest, about 32 n, go to a small array), then
+  // receives U.
+  const park = consume ? matrix : null;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
     const T = runner.slots;
@@ -128,13 +142,17 @@ async function eigenTwoRegions(runner: KernelRunner, matrix: Float64Array, n: nu
       ['tridiagonalize', [n, r1, d, e, tau, triScratch, works, team, ctx]],
       ['backPrepare', [n, r1, tau, r2, w, works, team, ctx]],
     ]);
-    const blocks = arena.f64(r2, blockDoubles!).slice();
+    const parked = Math.min(blockDoubles!, park ? n * n : 0);
+    park?.set(arena.f64(r2, parked));
+    const rest = arena.f64(r2 + 8 * parked, blockDoubles! - parked).slice();
     await teamSession([['dcEigen', [n, d, e, r2, r1, small, levels, works, team, ctx, status]]]);
     checkStatus(arena.memory, status);
     // zt (in R2) is square and R2 holds it; the blocks go to R1, which the solver no longer needs.
-    arena.f64(r1, blockDoubles!).set(blocks);
+    if (park) arena.f64(r1, parked).set(park.subarray(0, parked));
+    arena.f64(r1 + 8 * parked, blockDoubles! - parked).set(rest);
     await teamSession([['backApply', [n, r1, r2, r1, w, works, team, ctx]]]);
-    return { values: arena.f64(d, n).slice(), vectors: arena.f64(r1, n * n).slice() };
+    const vectors = arena.f64(r1, n * n);
+    return { values: arena.f64(d, n).slice(), vectors: park ? (park.set(vectors), park) : vectors.slice() };
   });
 }
 

@@ -119,10 +119,10 @@ export class WasmPool {
 
   /**
    * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
-   * (tests lower it) is where the two-region layout for large n takes over.
+   * (tests lower it) is where the two-region layout for large n takes over; `consume`: see eigenOn().
    */
-  eigen(matrix: Float64Array, n: number, threeRegionBytes?: number): Promise<Eigen> {
-    return eigenOn(this.runner, matrix, n, threeRegionBytes);
+  eigen(matrix: Float64Array, n: number, threeRegionBytes?: number, consume = false): Promise<Eigen> {
+    return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);
   }
 
   /** Score, Wald and LRT per SNP against a unit's plans, resident in shared memory; SNPs split across workers. */

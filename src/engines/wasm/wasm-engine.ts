@@ -33,8 +33,8 @@ export class WasmEngine implements Engine {
     return this.pool.startKinship(n);
   }
 
-  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
-    return this.pool.eigen(matrix, n);
+  eigen(matrix: Float64Array, n: number, consume = false): Promise<Eigen> {
+    return this.pool.eigen(matrix, n, undefined, consume);
   }
 
   rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {

@@ -102,8 +102,8 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  eigen(matrix: Float64Array, n: number): Promise<Eigen> {
-    return this.cpu.eigen(matrix, n);
+  eigen(matrix: Float64Array, n: number, consume = false): Promise<Eigen> {
+    return this.cpu.eigen(matrix, n, consume);
   }
 
   /** A one-off rotation: U goes to the GPU for this call only. */

@@ -37,4 +37,20 @@ describe('eigenOn in two regions', () => {
       }
     expect(residual).toBeLessThan(1e-11 * Math.max(1, maxAbsDiff(K, new Float64Array(n * n))));
   });
+
+  // consume: the input array receives U (and, in two regions, parks the WY blocks meanwhile); same bits.
+  test.each([1, 65, 257])(
+    'n=%i: a consumed input returns the same bits in itself, in either layout',
+    async (n) => {
+      const K = n > 40 ? centredKinship(n, 2 * n, n + 3) : randomSymmetric(n, n + 4);
+      const want = await pool.eigen(K, n);
+      for (const threeRegionBytes of [undefined, 0]) {
+        const given = Float64Array.from(K);
+        const got = await pool.eigen(given, n, threeRegionBytes, true);
+        expect(got.vectors).toBe(given);
+        expect(got.values).toEqual(want.values);
+        expect(got.vectors).toEqual(want.vectors);
+      }
+    },
+  );
 });

@@ -70,6 +70,38 @@ describe.skipIf(gpu === null)('GpuRotator (rotate_gemm.wgsl) against float64', (
     }
   });
 
+  it('streams U through two panel buffers above maxResidentBytes, bitwise the resident panels', async () => {
+    const n = 257;
+    const b = 70;
+    const random = seededRandom(22);
+    const u = randomOrthogonal(n, random);
+    const block = randomBlock(n, b, 'mixed-scale', random);
+    // 10 rows of U per panel either way (26 panels); the streamed rotator may keep half of U on the device, so
+    // its panels (budget / 8 = 16 rows) are cut by the same binding limit as the resident ones.
+    const limits = { maxBindingBytes: 16 * n * 10 };
+    const resident = new GpuRotator(gpu!, u, n, limits);
+    const streamed = new GpuRotator(gpu!, u, n, { ...limits, maxResidentBytes: (16 * n * n) / 2 });
+    // Panels of 3 rows (86) and chunks of 3 SNPs: each of the 4 chunks of 12 SNPs streams all of U again.
+    const chunked = new GpuRotator(gpu!, u, n, {
+      maxBindingBytes: 16 * n * 3,
+      maxResidentBytes: 16 * n * 24,
+    });
+    try {
+      const want = await resident.rotate(block, b);
+      expect(await streamed.rotate(block, b)).toEqual(want);
+      expect(await streamed.rotate(block.subarray(0, 5 * n), 5)).toEqual(want.subarray(0, 5 * n));
+      const reference = referenceRotate(u, n, block, 12);
+      // Tolerance: 1e-9 of sum|terms|, as above (3-row panels sum in another order than 10-row ones).
+      expect(
+        maxScaledError(await chunked.rotate(block, 12), reference.value, reference.scale),
+      ).toBeLessThanOrEqual(TOLERANCE);
+    } finally {
+      resident.destroy();
+      streamed.destroy();
+      chunked.destroy();
+    }
+  });
+
   it('matches on a small block, and b = 0 gives an empty result', async () => {
     const n = 7;
     const random = seededRandom(7);
