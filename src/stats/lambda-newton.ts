@@ -26,7 +26,7 @@
  */
 import type { LikelihoodKind, MixedModelLikelihood } from './likelihood.js';
 import { DEFAULT_LAMBDA_SEARCH, lambdaGrid, type LambdaSearch } from '../model/settings.js';
-import type { LambdaFit } from './lambda.js';
+import { slopesOnGrid, type LambdaFit } from './lambda.js';
 
 /** Relative Newton step after which the next iterate is the root (GEMMA stops at the same step). */
 export const NEWTON_TOLERANCE = 1e-5;
@@ -91,11 +91,7 @@ export function optimiseLambdaNewton(
 ): LambdaFit {
   const { lMin, lMax, nRegion } = search;
   const grid = lambdaGrid(search);
-  let slope = gridSlopes;
-  if (slope === undefined) {
-    slope = new Float64Array(nRegion + 1);
-    for (let i = 0; i <= nRegion; i++) slope[i] = model.derivative1(kind, grid[i]!);
-  }
+  const slope = gridSlopes ?? slopesOnGrid(model, kind, grid);
   const fLo = model.logLikelihood(kind, lMin);
   const fHi = model.logLikelihood(kind, lMax);
   newtonCounters.likelihoods += 2;

@@ -36,11 +36,7 @@ export function optimiseLambda(
   // the values are identical, so each point is evaluated once here. `gridSlopes`, when given, holds them
   // already (summed on the GPU, src/stats/grid-slopes.ts).
   const grid = lambdaGrid(search);
-  let slope = gridSlopes;
-  if (slope === undefined) {
-    slope = new Float64Array(nRegion + 1);
-    for (let i = 0; i <= nRegion; i++) slope[i] = model.derivative1(kind, grid[i]);
-  }
+  const slope = gridSlopes ?? slopesOnGrid(model, kind, grid);
   const brackets: number[] = [];
   for (let i = 0; i < nRegion; i++) if (slope[i] * slope[i + 1] <= 0) brackets.push(grid[i], grid[i + 1]);
   if (brackets.length === 0) {
@@ -118,4 +114,15 @@ function refineBracket(brent: BrentSolver): number {
     if (brent.iterate() !== GSL_SUCCESS) break;
   }
   return brent.root;
+}
+
+/** The derivative of the log-likelihood at each grid point (both searches start from it). */
+export function slopesOnGrid(
+  model: MixedModelLikelihood,
+  kind: LikelihoodKind,
+  grid: Float64Array,
+): Float64Array {
+  const slope = new Float64Array(grid.length);
+  for (let i = 0; i < grid.length; i++) slope[i] = model.derivative1(kind, grid[i]);
+  return slope;
 }
