@@ -16,7 +16,8 @@ import type { ScanConfig } from '../model/config.js';
 import { openInputs, inputFiles } from '../scan/inputs.js';
 import { prepareScan, recordKey, Stopwatch } from '../scan/phase-prepare.js';
 import { checkScanConfig } from '../scan/preflight.js';
-import { finishScan } from '../scan/phase-merge.js';
+import { finishScan, type SavedNullModel } from '../scan/phase-merge.js';
+import type { MvNullModel } from '../stats/mvlmm/fit.js';
 import { scanBlockRange, shardBlockRange } from '../scan/phase-scan.js';
 import { indexShards, requireEveryBlock, shardResults } from '../scan/shard-set.js';
 import { prepareUnit } from '../scan/units.js';
@@ -94,10 +95,6 @@ export async function runPrepareStep(
   planDir: string,
 ): Promise<{ id: string; manifest: PlanManifest }> {
   checkScanConfig(given);
-  if (given.phenotypeColumns.length > 1)
-    throw new UsageError(
-      'the multivariate LMM (several -n columns) runs locally only so far: drop --executor / lmmscan prepare',
-    );
   if (given.lmm === undefined && given.lm === undefined)
     throw new UsageError(
       'lmmscan prepare makes a plan for a scan: give -lmm or -lm (with -gk or -eigen alone there is nothing to shard)',
@@ -208,6 +205,11 @@ export async function runShardStep(
   }
 }
 
+/** The multivariate null fits of a record, if it is a multivariate unit's. */
+function mvNullModelOf(record: SavedNullModel | undefined): MvNullModel | undefined {
+  return record && 'mvNullModel' in record ? record.mvNullModel : undefined;
+}
+
 /** `lmmscan merge --plan DIR`: verifies the shards, then writes the .assoc.txt (or trait files and table), report and log. */
 export async function runMergeStep(planDir: string): Promise<MergeRecord> {
   const dir = resolve(planDir);
@@ -236,6 +238,8 @@ export async function runMergeStep(planDir: string): Promise<MergeRecord> {
       !config.loco && !config.traits && kind === 'lmm'
         ? plan.records.get(recordKey(units[0], 0))?.nullModel
         : setup.summary.nullModel,
+    mvNullModel:
+      !config.loco && kind === 'mvlmm' ? mvNullModelOf(plan.records.get(recordKey(units[0], 0))) : undefined,
   };
   const lock = claimOutputs(config.outDir, config.outPrefix);
   const results = shardResults(set);

@@ -50,3 +50,18 @@ export function mvNullModelLines(m: MvNullModel, d: number, c: number): string[]
   lines.push('## se(B): ', ...bRows(m.reml.seB));
   return lines;
 }
+
+/** A d x d matrix on one line: rows separated by "; ", entries by spaces. */
+function matrixInline(a: Float64Array, d: number): string {
+  return Array.from({ length: d }, (_, i) => Array.from(a.subarray(i * d, (i + 1) * d), g).join(' ')).join(
+    '; ',
+  );
+}
+
+/**
+ * One line of a --loco log for a chromosome's multivariate null model (the full lines of
+ * mvNullModelLines per chromosome would bury the log): n, both log-likelihoods, REML Vg and Ve.
+ */
+export function mvNullModelNote(label: string, n: number, m: MvNullModel, d: number): string {
+  return `${label}: n = ${n}, REMLE logl = ${g(m.reml.logLik)}, MLE logl = ${g(m.mle.logLik)}, Vg = ${matrixInline(m.reml.vg, d)}, Ve = ${matrixInline(m.reml.ve, d)}`;
+}

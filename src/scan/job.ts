@@ -34,6 +34,7 @@ import { scanBlockRange } from './phase-scan.js';
 import type { BlockTraitStats } from './block-format.js';
 import { checkScanConfig } from './preflight.js';
 import { finishScan } from './phase-merge.js';
+import { mvRecord } from './mv-plan-folder.js';
 
 /**
  * What a library caller watches and steers (src/api/): each finished block's rows, progress, and
@@ -146,6 +147,8 @@ async function scanLocally(
           ]),
         );
       }
+      if (p.mvPlan && config.loco)
+        await plan.writeRecords([[recordKey(unit, 0), mvRecord(unit, p.mvPlan.nullModel)]]);
     }
     return p;
   };

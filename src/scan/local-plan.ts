@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { AtomicWriter } from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
 import type { BlockTraitStats } from './block-format.js';
-import type { BlockResults, NullModelRecord } from './phase-merge.js';
+import type { BlockResults, SavedNullModel } from './phase-merge.js';
 import {
   manifestRecords,
   MANIFEST,
@@ -161,7 +161,7 @@ export class LocalPlan {
    * Saves null models fitted during the scan (a --loco chromosome's) that must survive a resume,
    * synced together off this thread.
    */
-  async writeRecords(records: Array<[key: string, record: NullModelRecord]>): Promise<void> {
+  async writeRecords(records: Array<[key: string, record: SavedNullModel]>): Promise<void> {
     // A bounded number of files open at once.
     for (let i = 0; i < records.length; i += RECORDS_AT_ONCE) {
       const writers = records.slice(i, i + RECORDS_AT_ONCE).map(([key, value]) => {
@@ -180,12 +180,12 @@ export class LocalPlan {
   }
 
   /** The null models: the plan's, and those saved as records during the scan. */
-  records(units: readonly ScanUnit[]): Map<string, NullModelRecord> {
-    const out = this.manifest ? manifestRecords(this.manifest, units) : new Map<string, NullModelRecord>();
+  records(units: readonly ScanUnit[]): Map<string, SavedNullModel> {
+    const out = this.manifest ? manifestRecords(this.manifest, units) : new Map<string, SavedNullModel>();
     if (!existsSync(this.dir)) return out;
     for (const f of readdirSync(this.dir).sort()) {
       const m = RECORD.exec(f);
-      if (m) out.set(m[1], parseExact<NullModelRecord>(readFileSync(join(this.dir, f), 'utf8')));
+      if (m) out.set(m[1], parseExact<SavedNullModel>(readFileSync(join(this.dir, f), 'utf8')));
     }
     return out;
   }

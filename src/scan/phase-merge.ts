@@ -15,6 +15,8 @@ import type { BlockTraitStats } from './block-format.js';
 import type { ScanSetup, Stopwatch } from './phase-prepare.js';
 import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
 import type { NullModel } from '../model/plan.js';
+import type { MvNullModel } from '../stats/mvlmm/fit.js';
+import { mvNullModelNote } from '../io/mv-log-format.js';
 
 /** A unit trait's null model, saved for the log and the trait table (keyed by recordKey). */
 export interface NullModelRecord {
@@ -23,6 +25,19 @@ export interface NullModelRecord {
   n: number;
   nullModel: NullModel;
 }
+
+/** A multivariate unit's null fits (its d traits together), saved for the log (keyed by recordKey(unit, 0)). */
+export interface MvNullModelRecord {
+  label: string;
+  columns: number[];
+  n: number;
+  mvNullModel: MvNullModel;
+  /** Absent: lets a reader of either kind of record ask for `nullModel`. */
+  nullModel?: undefined;
+}
+
+/** What a plan saves per unit trait (univariate) or per unit (multivariate). */
+export type SavedNullModel = NullModelRecord | MvNullModelRecord;
 
 /** One output file the merge assembles from the blocks. */
 export interface OutputTarget {
@@ -59,7 +74,7 @@ export async function finishScan(
   setup: ScanSetup,
   start: Readonly<RunSummary>,
   results: BlockResults,
-  records: ReadonlyMap<string, NullModelRecord>,
+  records: ReadonlyMap<string, SavedNullModel>,
   clock: Stopwatch,
 ): Promise<{ outputs: string[]; summary: RunSummary }> {
   const { config, units, kind, mode, totalBlocks } = setup;
@@ -70,10 +85,9 @@ export async function finishScan(
     summary.notes.push('LOCO null models per chromosome (kinship without that chromosome):');
     for (const unit of units) {
       const r = records.get(`assoc.chr${unit.chromosomeCode}`);
-      if (r)
-        summary.notes.push(
-          nullModelNote(`  chr ${setup.chromosomes[unit.chromosomeCode!]}`, r.n, r.nullModel),
-        );
+      const label = `  chr ${setup.chromosomes[unit.chromosomeCode!]}`;
+      if (r?.nullModel) summary.notes.push(nullModelNote(label, r.n, r.nullModel));
+      else if (r) summary.notes.push(mvNullModelNote(label, r.n, r.mvNullModel, r.columns.length));
     }
   }
   const targets: OutputTarget[] = [];

@@ -100,8 +100,6 @@ export function checkModes(config: ScanConfig): void {
       throw new UsageError(
         `-n ${config.phenotypeColumns.join(' ')}: several columns work with -lmm (the multivariate LMM), -gk and -eigen`,
       );
-    if (config.loco)
-      throw new UsageError('--loco with several -n columns (the multivariate LMM) is not supported yet');
   }
   if (config.loco) {
     if (config.lmm === undefined)

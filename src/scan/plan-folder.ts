@@ -27,7 +27,8 @@ import { contentHash } from '../io/content-hash.js';
 import { VERSION } from '../version.js';
 import { inputFiles, selectionSettings, type TraitGroup } from './inputs.js';
 import { freezeSetup, recordKey, type ScanSetup } from './phase-prepare.js';
-import type { NullModelRecord } from './phase-merge.js';
+import type { SavedNullModel } from './phase-merge.js';
+import { loadMvUnit, mvRecord, saveMvUnit, type MvUnitEntry } from './mv-plan-folder.js';
 import type { UnitModels } from './phase-scan.js';
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { TestedSnps } from './snp-pass.js';
@@ -58,6 +59,8 @@ interface UnitEntry {
   /** LMM only, a cluster plan's: eigendecomposition of the unit's centred K, shared by its traits. */
   eigen?: { values: string; vectors: string };
   traits: { column: number; nullModel?: NullModel; rotatedCovariates?: string; rotatedPhenotype?: string }[];
+  /** The multivariate LMM's unit, a cluster plan's (mv-plan-folder.ts). */
+  mv?: MvUnitEntry;
 }
 
 export interface PlanManifest {
@@ -92,7 +95,7 @@ export interface LoadedPlan {
   manifest: PlanManifest;
   setup: ScanSetup;
   models: UnitModels;
-  records: Map<string, NullModelRecord>;
+  records: Map<string, SavedNullModel>;
 }
 
 /**
@@ -133,25 +136,31 @@ export function planIdentity(
   };
 }
 
-/** JSON that keeps NaN, +-Infinity and -0 (null models may hold them). */
+/**
+ * JSON that keeps NaN, +-Infinity and -0 (null models may hold them), and Float64Arrays (the fixed
+ * effects of a null model, a multivariate one's matrices) as Float64Arrays.
+ */
 export function stringifyExact(value: unknown): string {
   return JSON.stringify(
     value,
     (_k, v: unknown) =>
       typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
         ? { $f64: Object.is(v, -0) ? '-0' : String(v) }
-        : v,
+        : v instanceof Float64Array
+          ? { $f64array: Array.from(v) }
+          : v,
     1,
   );
 }
 
 /** Inverse of stringifyExact. */
 export function parseExact<T>(text: string): T {
-  return JSON.parse(text, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '$f64' in v
-      ? Number((v as { $f64: string }).$f64)
-      : v,
-  ) as T;
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length !== 1) return v;
+    if ('$f64' in v) return Number((v as { $f64: string }).$f64);
+    if ('$f64array' in v) return Float64Array.from((v as { $f64array: number[] }).$f64array);
+    return v;
+  }) as T;
 }
 
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -302,6 +311,7 @@ export async function savePlan(
         );
       });
     }
+    if (setup.kind === 'mvlmm') entry.mv = saveMvUnit(u, prepared.mvPlan!, save);
     unitEntries.push(entry);
   }
   const summary = summaryNow();
@@ -362,9 +372,10 @@ function readArray<C extends ArrayKind>(
 export function manifestRecords(
   manifest: PlanManifest,
   units: readonly ScanUnit[],
-): Map<string, NullModelRecord> {
-  const records = new Map<string, NullModelRecord>();
-  manifest.units.forEach((u, k) =>
+): Map<string, SavedNullModel> {
+  const records = new Map<string, SavedNullModel>();
+  manifest.units.forEach((u, k) => {
+    if (u.mv) records.set(recordKey(units[k], 0), mvRecord(units[k], u.mv.nullModel));
     u.traits.forEach((t, j) => {
       if (t.nullModel)
         records.set(recordKey(units[k], j), {
@@ -373,8 +384,8 @@ export function manifestRecords(
           n: units[k].group.selection.nAnalysed,
           nullModel: t.nullModel,
         });
-    }),
-  );
+    });
+  });
   return records;
 }
 
@@ -436,6 +447,9 @@ export function loadPlan(dir: string): LoadedPlan {
           plans: [],
           linearModels: sel.phenotypes.map((y) => new LinearModel(sel.covariates, y, sel.nCvt)),
         };
+      } else if (entry.mv) {
+        const mvPlan = loadMvUnit(entry.mv, unit, manifest.mode, (name) => read(name, Float64Array));
+        p = { unit, plans: [], linearModels: [], mvPlan };
       } else {
         const eigenvalues = read(entry.eigen!.values, Float64Array);
         const eigenvectors = read(entry.eigen!.vectors, Float64Array);
