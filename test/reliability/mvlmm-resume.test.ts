@@ -1,7 +1,8 @@
 /**
- * A multivariate LMM scan (-n 1 2 -lmm 4) killed with SIGKILL after a few blocks and resumed with
- * --resume gives an .assoc.txt byte-identical to an uninterrupted run (blocks of the multivariate
- * unit go through the same checkpoint as univariate ones). Runs the built CLI (dist/).
+ * A multivariate LMM scan (-n 1 2 -lmm 4, with -k and with --loco) killed with SIGKILL after a few
+ * blocks and resumed with --resume gives an .assoc.txt byte-identical to an uninterrupted run (blocks
+ * of the multivariate units go through the same checkpoint as univariate ones; a --loco run's null
+ * fits of the chromosomes already scanned are read back for the log). Runs the built CLI (dist/).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { kinshipOfCohort } from '../helpers/mv-kinship.js';
 const out = scratchDir('mvlmm-resume');
 let files: MvCohortFiles;
 let kinship: string;
-const args = (name: string, extra: string[] = []) => [
+const args = (name: string, extra: string[] = [], kinshipFlags = ['-k', kinship]) => [
   CLI,
   '-g',
   files.geno,
@@ -27,8 +28,7 @@ const args = (name: string, extra: string[] = []) => [
   '-n',
   '1',
   '2',
-  '-k',
-  kinship,
+  ...kinshipFlags,
   '-lmm',
   '4',
   '--engine',
@@ -53,15 +53,12 @@ beforeAll(async () => {
   kinship = await kinshipOfCohort(files, out);
 }, 120_000);
 
-it('SIGKILL after two blocks, then --resume: byte-identical to an uninterrupted run', async () => {
-  const full = spawnSync(process.execPath, args('full'), { encoding: 'utf8' });
-  expect(full.status, full.stderr).toBe(0);
-  const reference = readFileSync(join(out, 'full.assoc.txt'));
-  expect(reference.toString().split('\n')[0]).toContain('Vbeta_1_2');
+/** Runs `name` until `blocks` blocks are saved, then SIGKILLs it. */
+async function killAfter(name: string, blocks: number, kinshipFlags?: string[]): Promise<void> {
   await new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, args('killed'), { stdio: 'ignore' });
+    const child = spawn(process.execPath, args(name, [], kinshipFlags), { stdio: 'ignore' });
     const timer = setInterval(() => {
-      if (blocksDone('killed') >= 2) {
+      if (blocksDone(name) >= blocks) {
         child.kill('SIGKILL');
         clearInterval(timer);
       }
@@ -71,7 +68,21 @@ it('SIGKILL after two blocks, then --resume: byte-identical to an uninterrupted 
       resolve();
     });
   });
-  expect(existsSync(join(out, 'killed.assoc.txt'))).toBe(false);
+  expect(existsSync(join(out, `${name}.assoc.txt`))).toBe(false);
+}
+
+/** The log without its date and timings. */
+const logOf = (name: string) =>
+  readFileSync(join(out, `${name}.log.txt`), 'utf8')
+    .split('\n')
+    .filter((l) => !/Command Line|Date =|time on|computation time/.test(l));
+
+it('SIGKILL after two blocks, then --resume: byte-identical to an uninterrupted run', async () => {
+  const full = spawnSync(process.execPath, args('full'), { encoding: 'utf8' });
+  expect(full.status, full.stderr).toBe(0);
+  const reference = readFileSync(join(out, 'full.assoc.txt'));
+  expect(reference.toString().split('\n')[0]).toContain('Vbeta_1_2');
+  await killAfter('killed', 2);
   expect(blocksDone('killed')).toBeGreaterThanOrEqual(2);
   const finish = spawnSync(process.execPath, args('killed', ['--resume']), { encoding: 'utf8' });
   expect(finish.status, finish.stderr).toBe(0);
@@ -79,4 +90,23 @@ it('SIGKILL after two blocks, then --resume: byte-identical to an uninterrupted 
   expect(readFileSync(join(out, 'killed.log.txt'), 'utf8')).toContain(
     '## REMLE estimate for Vg in the null model:',
   );
+}, 300_000);
+
+it('--loco: SIGKILL in the second chromosome, then --resume: byte-identical, every null model in the log', async () => {
+  const loco = ['--loco'];
+  const full = spawnSync(process.execPath, args('loco-full', [], loco), { encoding: 'utf8' });
+  expect(full.status, full.stderr).toBe(0);
+  const reference = readFileSync(join(out, 'loco-full.assoc.txt'));
+  // 96 SNPs on two chromosomes in blocks of 16: block 4 onwards is chromosome 2.
+  await killAfter('loco-killed', 4, loco);
+  expect(blocksDone('loco-killed')).toBeGreaterThanOrEqual(4);
+  expect(readdirSync(join(out, 'loco-killed.checkpoint')).filter((f) => f.startsWith('record.'))).toContain(
+    'record.assoc.chr0.json',
+  );
+  const finish = spawnSync(process.execPath, args('loco-killed', ['--resume'], loco), { encoding: 'utf8' });
+  expect(finish.status, finish.stderr).toBe(0);
+  expect(readFileSync(join(out, 'loco-killed.assoc.txt')).equals(reference)).toBe(true);
+  const log = logOf('loco-killed');
+  expect(log.filter((l) => /^## {3}chr \d: n = \d+, REMLE logl = /.test(l))).toHaveLength(2);
+  expect(log).toEqual(logOf('loco-full'));
 }, 300_000);
