@@ -1,6 +1,7 @@
 /**
  * --executor slurm on a real one-node Slurm (scripts/slurm-local.sh): hs1008 and a generated cohort
- * (plain, --traits, --loco) sharded over 4 array tasks give .assoc.txt files byte-identical to local
+ * (plain, --traits, --loco, the multivariate LMM with -k and with --loco) sharded over 4 array tasks
+ * give .assoc.txt files byte-identical to local
  * runs; an array task cancelled mid-way is resubmitted and the result is still identical; --no-wait
  * returns with the job ids and the merge command. Without Slurm these tests skip, except with CI=true.
  */
@@ -62,6 +63,7 @@ function compareWithLocal(name: string, flags: string[], outputs: string[]): voi
 describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
   let sim: string[];
   let simPlink: string[];
+  let simPheno: string;
   beforeAll(async () => {
     const cohort = simulateCohort({
       nIndividuals: 300,
@@ -75,6 +77,7 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
     await writePlink(join(dir, 'sim'), cohort);
     sim = ['-g', p.geno, '-p', p.pheno, '-a', p.anno, '-c', p.cov];
     simPlink = ['-bfile', join(dir, 'sim')];
+    simPheno = p.pheno;
     expect(cli([...simPlink, '-gk', '1', '-outdir', dir, '-o', 'sim', '--quiet']).status).toBe(0);
   });
 
@@ -98,6 +101,18 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
   it('generated cohort --loco (PLINK), kinship shards: byte-identical', () => {
     compareWithLocal('loco', [...simPlink, '--loco', '-lmm', '4'], ['assoc.txt']);
     expect(existsSync(join(dir, 'out', 'loco-slurm.plan', 'kinship', 'part-4-of-4'))).toBe(true);
+  });
+
+  it('generated cohort -n 1 2 3 (BIMBAM, -k, the multivariate LMM): byte-identical', () =>
+    compareWithLocal('mv', [...sim, '-n', '1', '2', '3', '-k', 'sim.cXX.txt', '-lmm', '1'], ['assoc.txt']));
+
+  it('generated cohort -n 1 2 --loco (PLINK, the multivariate LMM), kinship shards: byte-identical', () => {
+    compareWithLocal(
+      'mvloco',
+      [...simPlink, '-p', simPheno, '-n', '1', '2', '--loco', '-lmm', '4'],
+      ['assoc.txt'],
+    );
+    expect(bytes('mvloco-local.assoc.txt').toString().split('\n')[0]).toContain('Vbeta_1_2');
   });
 
   for (const [name, kind] of [
