@@ -327,7 +327,10 @@ export function readManifest(dir: string): { id: string; manifest: PlanManifest 
     throw new InputError(path, `not valid JSON (${(e as Error).message})`);
   }
   if (manifest.format !== PLAN_FORMAT)
-    throw new InputError(path, `format "${manifest.format}" is not ${PLAN_FORMAT}`);
+    throw new InputError(
+      path,
+      `format "${manifest.format}" is not ${PLAN_FORMAT} (a plan of another lmmscan version): run lmmscan prepare again`,
+    );
   if (manifest.endianness !== (endianness() === 'LE' ? 'LE' : 'BE'))
     throw new InputError(path, 'was written on a little-endian machine; this one is big-endian');
   return { id: sha256(text), manifest };
