@@ -13,8 +13,6 @@ import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LambdaSearch } from '../model/settings.js';
 import { ZERO_EIGENVALUE } from '../model/settings.js';
 
-/** Eigenvalues below this are set to zero, as GEMMA does. */
-
 /** The -k matrix's rows of the genotype samples, in their order, when the matrix is not simply in it. */
 export interface KinshipRows {
   /** Rows (and columns) of the matrix in the file. */
