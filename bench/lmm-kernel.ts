@@ -9,8 +9,8 @@
 import { availableParallelism } from 'node:os';
 import { WasmPool } from '../src/engines/wasm/pool.js';
 import { LocalRunner } from '../src/engines/wasm/kernels.js';
-import { ResidentLmmPlans } from '../src/engines/wasm/lmm.js';
-import type { ScanPlan } from '../src/model/plan.js';
+import { ResidentLmmPlan } from '../src/engines/wasm/lmm.js';
+import { traitPlan, type ScanPlan } from '../src/model/plan.js';
 import { testRotatedBlock } from '../src/stats/lmm-block.js';
 import { fitNullModel } from '../src/stats/null-model.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../src/model/settings.js';
@@ -43,8 +43,9 @@ function syntheticPlan(n: number, nCvt: number, b: number): { plan: ScanPlan; ro
     eigenvalues,
     eigenvectors: new Float64Array(0),
     rotatedCovariates: w,
-    rotatedPhenotype: y,
-    nullModel,
+    traits: 1,
+    rotatedPhenotypes: y,
+    nullModels: [nullModel],
     testMode: 4,
     search: DEFAULT_LAMBDA_SEARCH,
   };
@@ -72,12 +73,12 @@ const { plan, rotated } = syntheticPlan(n, nCvt, b);
 const local = LocalRunner.create();
 const pool = await WasmPool.create(threads);
 // One loaded plan per mode, as a scan's unit: the first test of each uploads the plan and builds its tables.
-const directPlan = new ResidentLmmPlans(local, [plan], 'direct');
-const interpolatedPlan = new ResidentLmmPlans(local, [plan], 'interpolated');
-const pooledPlan = pool.loadPlans([plan]);
+const directPlan = new ResidentLmmPlan(local, plan, 'direct');
+const interpolatedPlan = new ResidentLmmPlan(local, plan, 'interpolated');
+const pooledPlan = pool.loadPlan(plan);
 await directPlan.test(rotated, b); // JIT warm-up
 await pooledPlan.test(rotated, b);
-const ts = await timeIt(Math.min(reps, 3), () => testRotatedBlock(plan, rotated, b));
+const ts = await timeIt(Math.min(reps, 3), () => testRotatedBlock(traitPlan(plan, 0), rotated, b));
 // The first call of each mode uploads the plan and builds its tables: timed apart from the steady state.
 const direct = await timeIt(reps, () => directPlan.test(rotated, b));
 const firstCall = await timeIt(1, () => interpolatedPlan.test(rotated, b));

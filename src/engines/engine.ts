@@ -34,14 +34,14 @@ export interface KinshipSession {
   finishSum(): Promise<KinshipSum>;
 }
 
-/** A unit's plans resident on an engine (in its memory or on its device) until release(). */
-export interface LoadedPlans {
-  /** U^T x for every SNP of a block (SNP-major b x n) with the plans' eigenvectors: out[j*n + k]. */
+/** A unit's plan (its trait matrix) resident on an engine (in its memory or on its device) until release(). */
+export interface PlanHandle {
+  /** U^T x for every SNP of a block (SNP-major b x n) with the plan's eigenvectors: out[j*n + k]. */
   rotate(block: Float64Array, b: number): Promise<Float64Array>;
-  /** Per-SNP tests of b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. */
+  /** Per-SNP tests of b rotated SNPs (SNP-major b x n) against each trait of the plan: a result block per trait. */
   test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
   /**
-   * As test(), with each plan's lambda-grid sums of the block computed elsewhere (the GPU's lmm_grid.wgsl layout:
+   * As test(), with each trait's lambda-grid sums of the block computed elsewhere (the GPU's lmm_grid.wgsl layout:
    * sums[((j * (c + 2)) + k) * Q + t] over the wasm kernel's Q weight columns); engines that cannot take them
    * leave this out.
    */
@@ -50,7 +50,7 @@ export interface LoadedPlans {
     b: number,
     gridSums: Float64Array[],
   ): Promise<SnpResultBlock[]>;
-  /** Frees what the plans hold on the engine; the handle is not used afterwards. */
+  /** Frees what the plan holds on the engine; the handle is not used afterwards. */
   release(): Promise<void>;
 }
 
@@ -67,14 +67,14 @@ export interface Engine {
   eigen(matrix: Float64Array, n: number, consume?: boolean): Promise<Eigen>;
   /**
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
-   * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlans' handle instead.
+   * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlan's handle instead.
    */
   rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
   /**
-   * Makes a unit's trait plans resident on the engine (plans sharing n, eigenvectors, eigenvalues and covariates,
-   * differing in the phenotype): the handle rotates and tests the unit's blocks and is released after its last.
+   * Makes a unit's plan (eigenvectors, eigenvalues and covariates shared by its trait matrix) resident on the
+   * engine: the handle rotates and tests the unit's blocks and is released after its last.
    */
-  loadPlans(plans: ScanPlan[]): LoadedPlans;
+  loadPlan(plan: ScanPlan): PlanHandle;
   /**
    * Linear-model tests (-lm) of b SNPs (analysed genotypes, SNP-major b x n) for each trait's fitted model: one
    * result block per model, in order.

@@ -1,6 +1,6 @@
 /**
  * The immutable result of the prepare phase that the scan phase streams SNP blocks against:
- * eigendecomposition of K, rotated covariates and phenotype, and the fitted null model.
+ * eigendecomposition of K, rotated covariates, the rotated trait matrix and each trait's fitted null model.
  */
 import type { LambdaSearch } from './settings.js';
 
@@ -27,6 +27,11 @@ export interface NullModel {
 /** -lmm's tests: 1 Wald, 2 LRT, 3 score, 4 all; 9 (GEMMA 0.98.5) the LRT with the score test's beta and se. */
 export type LmmTestMode = 1 | 2 | 3 | 4 | 9;
 
+/**
+ * A unit's plan: the trait matrix of one eigendecomposition. Eigenvalues, eigenvectors and rotated covariates are
+ * held once; the rotated traits are the columns of one n x traits matrix, each with its null model (a single-trait
+ * run is the case traits = 1).
+ */
 export interface ScanPlan {
   /** Analysed individuals. */
   n: number;
@@ -37,11 +42,54 @@ export interface ScanPlan {
   eigenvectors: Float64Array;
   /** U^T W, column-major: rotatedCovariates[k * n + i]. */
   rotatedCovariates: Float64Array;
-  /** U^T y. */
+  /** Columns of rotatedPhenotypes (traits tested against the same eigenvectors). */
+  traits: number;
+  /** U^T Y, column-major n x traits: trait t is rotatedPhenotypes[t * n + i], a contiguous column. */
+  rotatedPhenotypes: Float64Array;
+  /** Each trait's fitted null model, in column order. */
+  nullModels: NullModel[];
+  testMode: LmmTestMode;
+  search: LambdaSearch;
+  /** -gxe: U^T e, the rotated environment each SNP's interaction is tested with (the same for every trait). */
+  rotatedEnvironment?: Float64Array;
+}
+
+/**
+ * One trait of a plan, as the per-SNP tests of that trait read it: the plan's shared arrays and views of the
+ * trait's column (no copies).
+ */
+export interface TraitPlan {
+  n: number;
+  nCvt: number;
+  eigenvalues: Float64Array;
+  /** Column-major n x nCvt, the plan's own array. */
+  rotatedCovariates: Float64Array;
+  /** U^T y, length n: a view of the plan's column. */
   rotatedPhenotype: Float64Array;
   nullModel: NullModel;
   testMode: LmmTestMode;
   search: LambdaSearch;
-  /** -gxe: U^T e, the rotated environment each SNP's interaction is tested with. */
   rotatedEnvironment?: Float64Array;
+}
+
+/** Trait t (0-based column) of a plan: a view, cheap enough to make per block. */
+export function traitPlan(plan: ScanPlan, t: number): TraitPlan {
+  const { n, nCvt, eigenvalues, rotatedCovariates, testMode, search, rotatedEnvironment } = plan;
+  if (t < 0 || t >= plan.traits) throw new RangeError(`internal: trait ${t} of a plan of ${plan.traits}`);
+  return {
+    n,
+    nCvt,
+    eigenvalues,
+    rotatedCovariates,
+    rotatedPhenotype: plan.rotatedPhenotypes.subarray(t * n, (t + 1) * n),
+    nullModel: plan.nullModels[t]!,
+    testMode,
+    search,
+    rotatedEnvironment,
+  };
+}
+
+/** Every trait of a plan, in column order (views, see traitPlan). */
+export function traitPlans(plan: ScanPlan): TraitPlan[] {
+  return Array.from({ length: plan.traits }, (_, t) => traitPlan(plan, t));
 }

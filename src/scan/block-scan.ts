@@ -5,7 +5,7 @@
  * in file order (formatComputedBlock in block-format.ts, this thread's part, which overlaps the next
  * block's engine work).
  */
-import type { Engine, LoadedPlans } from '../engines/engine.js';
+import type { Engine, PlanHandle } from '../engines/engine.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
@@ -62,10 +62,10 @@ function keptOf(analysed: Uint8Array): Int32Array {
   return k;
 }
 
-/** A unit in the scan: its plans or linear models, and (LMM) the plans loaded on the engine. */
+/** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
 export interface ActiveUnit {
   prepared: PreparedUnit;
-  loaded: LoadedPlans | null;
+  loaded: PlanHandle | null;
 }
 
 /** One unit's engine results for a block: the tested block positions and one result block per trait. */
@@ -155,13 +155,13 @@ export async function computeGenotypeBlock(
       computed.rotateMs += rotation.ms;
       computed.testMs += tests.ms;
     } else {
-      if (!loaded) throw new Error(`internal: the plans of ${unit.label} are not loaded`);
+      if (!loaded || !prepared.plan) throw new Error(`internal: the plan of ${unit.label} is not loaded`);
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
       if (unit.group.environment) {
         const environment = gxeEnvironmentOf(unit.group.environment, sel);
         const tests = await clock.time(
           performance.now(),
-          testGxeColumns(prepared.plans, loaded, environment, distinct.columns, distinct.count),
+          testGxeColumns(prepared.plan, loaded, environment, distinct.columns, distinct.count),
         );
         entry.results = tests.value;
         if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;

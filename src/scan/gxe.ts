@@ -1,10 +1,10 @@
 /**
- * The scan's part of -gxe: the rotated environment in each plan, and per block the rotation of x and
+ * The scan's part of -gxe: the rotated environment in the plan, and per block the rotation of x and
  * x * e through the engine (its kernels) followed by the interaction tests on this thread in float64
  * (src/stats/gxe-tests.ts; no engine has a kernel of its own for them).
  */
-import type { Eigen, Engine, LoadedPlans } from '../engines/engine.js';
-import type { ScanPlan } from '../model/plan.js';
+import type { Engine, PlanHandle } from '../engines/engine.js';
+import { traitPlans, type ScanPlan } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import type { SampleSelection } from '../qc/samples.js';
 import { testGxeBlock } from '../stats/gxe-tests.js';
@@ -21,22 +21,19 @@ export function analysedEnvironment(environment: Float64Array, selection: Sample
   return out;
 }
 
-/** Adds U^T e to each plan (they share the eigenvectors). */
+/** Adds U^T e to the plan (every trait is tested with the same environment). */
 export async function attachEnvironment(
-  plans: ScanPlan[],
-  eigen: Eigen,
+  plan: ScanPlan,
   environment: Float64Array,
   engine: Engine,
 ): Promise<void> {
-  if (plans.length === 0) return;
-  const rotated = await engine.rotate(eigen.vectors, plans[0].n, environment, 1);
-  for (const plan of plans) plan.rotatedEnvironment = rotated;
+  plan.rotatedEnvironment = await engine.rotate(plan.eigenvectors, plan.n, environment, 1);
 }
 
-/** Tests b analysed genotype columns (SNP-major b x n) for their interaction with each plan's environment. */
+/** Tests b analysed genotype columns (SNP-major b x n) for their interaction with the environment, per trait. */
 export async function testGxeColumns(
-  plans: ScanPlan[],
-  loaded: LoadedPlans,
+  plan: ScanPlan,
+  loaded: PlanHandle,
   environment: Float64Array,
   genotypes: Float64Array,
   b: number,
@@ -47,5 +44,5 @@ export async function testGxeColumns(
     for (let i = 0; i < n; i++) products[j * n + i] = genotypes[j * n + i] * environment[i];
   const rotatedX = await loaded.rotate(genotypes, b);
   const rotatedXE = await loaded.rotate(products, b);
-  return plans.map((plan) => testGxeBlock(plan, rotatedX, rotatedXE, b));
+  return traitPlans(plan).map((trait) => testGxeBlock(trait, rotatedX, rotatedXE, b));
 }

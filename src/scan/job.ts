@@ -134,16 +134,12 @@ async function scanLocally(
     if (!p) {
       p = await prepareUnit(unit, kind, mode, config.search, engine);
       prepared.set(unit, p);
-      if (kind === 'lmm' && config.loco) {
+      if (kind === 'lmm' && config.loco && p.plan) {
+        const { n, nullModels } = p.plan;
         await plan.writeRecords(
-          p.plans.map((scanPlan, t) => [
+          nullModels.map((nullModel, t) => [
             recordKey(unit, t),
-            {
-              label: unit.label,
-              column: unit.group.traitColumns[t],
-              n: scanPlan.n,
-              nullModel: scanPlan.nullModel,
-            },
+            { label: unit.label, column: unit.group.traitColumns[t], n, nullModel },
           ]),
         );
       }
@@ -154,8 +150,7 @@ async function scanLocally(
   };
   if (!config.loco) for (const unit of units) await get(unit);
   const first = prepared.get(units[0]);
-  const nullModels = (unit: ScanUnit) =>
-    kind === 'lmm' ? prepared.get(unit)?.plans.map((p) => p.nullModel) : undefined;
+  const nullModels = (unit: ScanUnit) => (kind === 'lmm' ? prepared.get(unit)?.plan?.nullModels : undefined);
   if (missing.length > 0) plan.start(() => localManifest(setup, identity, engine.name, nullModels));
   clock.lap('null models');
 
@@ -198,7 +193,7 @@ async function scanLocally(
     ...setup.summary,
     // An engine that switched during the scan (webgpu falling back to wasm under auto) says so in the log.
     engine: `${engine.describe()} (${engineNote})`,
-    nullModel: !config.loco && !config.traits && kind === 'lmm' ? first?.plans[0]?.nullModel : undefined,
+    nullModel: !config.loco && !config.traits && kind === 'lmm' ? first?.plan?.nullModels[0] : undefined,
     mvNullModel: kind === 'mvlmm' ? first?.mvPlan?.nullModel : undefined,
   };
   const results = plan.results();

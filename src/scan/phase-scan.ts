@@ -64,13 +64,13 @@ export async function scanBlockRange(
     times.testMs += outcome.testMs;
     progress?.update(done.end);
   };
-  // Each unit's plans are loaded on the engine when its first block comes and released after its last.
+  // Each unit's plan is loaded on the engine when its first block comes and released after its last.
   const loaded = new Map<ScanUnit, ActiveUnit>();
   const activate = async (unit: ScanUnit): Promise<ActiveUnit> => {
     let active = loaded.get(unit);
     if (!active) {
       const prepared = await models.get(unit);
-      active = { prepared, loaded: kind === 'lmm' ? engine.loadPlans(prepared.plans) : null };
+      active = { prepared, loaded: kind === 'lmm' && prepared.plan ? engine.loadPlan(prepared.plan) : null };
       loaded.set(unit, active);
     }
     return active;
@@ -92,7 +92,7 @@ export async function scanBlockRange(
       const work = computeGenotypeBlock(block, position, active, engine, kind, mode, clock);
       work.catch(() => undefined); // awaited in finish(); an error elsewhere first must not leave it unhandled
       if (pending) await finish(pending);
-      // A LOCO unit whose last SNP is before this block releases its plans and eigenvectors.
+      // A LOCO unit whose last SNP is before this block releases its plan and eigenvectors.
       if (config.loco) {
         for (const unit of units) {
           if (unit.lastPosition >= position) continue;

@@ -5,7 +5,7 @@
  * Finished blocks are shard files under shards/ (shard-file.ts).
  *
  * A cluster plan (`lmmscan prepare`) also holds the arrays the shards scan against, in data/*.bin
- * (little-endian typed arrays: eigenvectors, eigenvalues, rotated covariates and phenotypes per unit,
+ * (little-endian typed arrays: eigenvectors, eigenvalues, rotated covariates and trait matrix per unit,
  * sample selections and tested SNPs per group), each with its sha256 in the manifest. A local run's
  * plan (OUTDIR/NAME.checkpoint) holds none: the process that scans it has them in memory, and
  * --resume recomputes them from the inputs (which the manifest identifies by content), since writing
@@ -30,12 +30,13 @@ import { freezeSetup, recordKey, type ScanSetup } from './phase-prepare.js';
 import type { SavedNullModel } from './phase-merge.js';
 import { loadMvUnit, mvRecord, saveMvUnit, type MvUnitEntry } from './mv-plan-folder.js';
 import type { UnitModels } from './phase-scan.js';
-import type { LmmTestMode, ScanPlan } from '../model/plan.js';
+import type { LmmTestMode } from '../model/plan.js';
 import type { TestedSnps } from './snp-pass.js';
 import { rowsOfPositions, type PreparedUnit, type ScanUnit } from './units.js';
 import type { NullModel } from '../model/plan.js';
 
-export const PLAN_FORMAT = 'lmmscan-plan/1';
+/** plan.json's layout: /2 holds a unit's rotated traits as one matrix (/1, one array per trait, is refused). */
+export const PLAN_FORMAT = 'lmmscan-plan/2';
 export const MANIFEST = 'plan.json';
 
 interface GroupEntry {
@@ -58,7 +59,9 @@ interface UnitEntry {
   chromosomeCode?: number;
   /** LMM only, a cluster plan's: eigendecomposition of the unit's centred K, shared by its traits. */
   eigen?: { values: string; vectors: string };
-  traits: { column: number; nullModel?: NullModel; rotatedCovariates?: string; rotatedPhenotype?: string }[];
+  /** LMM only, a cluster plan's: U^T W (column-major n x c) and U^T Y (column-major n x traits), the plan's. */
+  rotated?: { covariates: string; phenotypes: string };
+  traits: { column: number; nullModel?: NullModel }[];
   /** The multivariate LMM's unit, a cluster plan's (mv-plan-folder.ts). */
   mv?: MvUnitEntry;
 }
@@ -293,23 +296,17 @@ export async function savePlan(
   const unitEntries: UnitEntry[] = [];
   for (const [u, unit] of setup.units.entries()) {
     const prepared = await prepareModels(unit);
-    const plans = prepared.plans;
-    const entry = unitEntry(setup, unit, setup.kind === 'lmm' ? plans.map((p) => p.nullModel) : undefined);
-    if (setup.kind === 'lmm') {
+    const { plan } = prepared;
+    const entry = unitEntry(setup, unit, plan?.nullModels);
+    if (plan) {
       entry.eigen = {
-        values: save(`unit${u}.eigenvalues.f64`, plans[0].eigenvalues),
-        vectors: save(`unit${u}.eigenvectors.f64`, plans[0].eigenvectors),
+        values: save(`unit${u}.eigenvalues.f64`, plan.eigenvalues),
+        vectors: save(`unit${u}.eigenvectors.f64`, plan.eigenvectors),
       };
-      plans.forEach((plan, t) => {
-        entry.traits[t].rotatedCovariates = save(
-          `unit${u}.trait${t}.rotated-covariates.f64`,
-          plan.rotatedCovariates,
-        );
-        entry.traits[t].rotatedPhenotype = save(
-          `unit${u}.trait${t}.rotated-phenotype.f64`,
-          plan.rotatedPhenotype,
-        );
-      });
+      entry.rotated = {
+        covariates: save(`unit${u}.rotated-covariates.f64`, plan.rotatedCovariates),
+        phenotypes: save(`unit${u}.rotated-phenotypes.f64`, plan.rotatedPhenotypes),
+      };
     }
     if (setup.kind === 'mvlmm') entry.mv = saveMvUnit(u, prepared.mvPlan!, save);
     unitEntries.push(entry);
@@ -341,7 +338,10 @@ export function readManifest(dir: string): { id: string; manifest: PlanManifest 
     throw new InputError(path, `not valid JSON (${(e as Error).message})`);
   }
   if (manifest.format !== PLAN_FORMAT)
-    throw new InputError(path, `format "${manifest.format}" is not ${PLAN_FORMAT}`);
+    throw new InputError(
+      path,
+      `format "${manifest.format}" is not ${PLAN_FORMAT} (a plan of another lmmscan version): run lmmscan prepare again`,
+    );
   if (manifest.endianness !== (endianness() === 'LE' ? 'LE' : 'BE'))
     throw new InputError(path, 'was written on a little-endian machine; this one is big-endian');
   return { id: sha256(text), manifest };
@@ -444,27 +444,25 @@ export function loadPlan(dir: string): LoadedPlan {
       if (manifest.kind === 'lm') {
         p = {
           unit,
-          plans: [],
           linearModels: sel.phenotypes.map((y) => new LinearModel(sel.covariates, y, sel.nCvt)),
         };
       } else if (entry.mv) {
         const mvPlan = loadMvUnit(entry.mv, unit, manifest.mode, (name) => read(name, Float64Array));
-        p = { unit, plans: [], linearModels: [], mvPlan };
+        p = { unit, linearModels: [], mvPlan };
       } else {
-        const eigenvalues = read(entry.eigen!.values, Float64Array);
-        const eigenvectors = read(entry.eigen!.vectors, Float64Array);
-        const plans: ScanPlan[] = entry.traits.map((t) => ({
+        const plan = {
           n: sel.nAnalysed,
           nCvt: sel.nCvt,
-          eigenvalues,
-          eigenvectors,
-          rotatedCovariates: read(t.rotatedCovariates!, Float64Array),
-          rotatedPhenotype: read(t.rotatedPhenotype!, Float64Array),
-          nullModel: t.nullModel!,
+          eigenvalues: read(entry.eigen!.values, Float64Array),
+          eigenvectors: read(entry.eigen!.vectors, Float64Array),
+          rotatedCovariates: read(entry.rotated!.covariates, Float64Array),
+          traits: entry.traits.length,
+          rotatedPhenotypes: read(entry.rotated!.phenotypes, Float64Array),
+          nullModels: entry.traits.map((t) => t.nullModel!),
           testMode: manifest.mode,
           search: config.search,
-        }));
-        p = { unit, plans, linearModels: [] };
+        };
+        p = { unit, plan, linearModels: [] };
       }
       loaded.set(unit, p);
       return p;

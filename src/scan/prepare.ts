@@ -1,6 +1,6 @@
 /**
  * The prepare phase of an LMM scan: K for the analysed individuals (double-centred), its
- * eigendecomposition, rotation of covariates and phenotype, and the null model -> a ScanPlan.
+ * eigendecomposition, rotation of covariates and traits, and each trait's null model -> a ScanPlan.
  */
 import type { Eigen, Engine } from '../engines/engine.js';
 import { weightEigenvectors, weightKinship } from '../linalg/residual-weights.js';
@@ -12,8 +12,6 @@ import { fitNullModel } from '../stats/null-model.js';
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LambdaSearch } from '../model/settings.js';
 import { ZERO_EIGENVALUE } from '../model/settings.js';
-
-/** Eigenvalues below this are set to zero, as GEMMA does. */
 
 /** The -k matrix's rows of the genotype samples, in their order, when the matrix is not simply in it. */
 export interface KinshipRows {
@@ -157,27 +155,43 @@ function pickSquare(matrix: Float64Array, size: number, rows: Int32Array): Float
   return out;
 }
 
-/** Rotates covariates and phenotype, fits the null model, and freezes the plan. */
+/**
+ * Rotates the covariates once and the selection's traits as one matrix, fits each trait's null model, and freezes
+ * the unit's plan (a single-trait run is its one-column case).
+ */
 export async function buildPlan(
   eigen: Eigen,
   selection: SampleSelection,
-  trait: number,
   testMode: LmmTestMode,
   search: LambdaSearch,
   engine: Engine,
 ): Promise<ScanPlan> {
   const n = selection.nAnalysed;
+  const traits = selection.phenotypes.length;
   const rotatedCovariates = await engine.rotate(eigen.vectors, n, selection.covariates, selection.nCvt);
-  const rotatedPhenotype = await engine.rotate(eigen.vectors, n, selection.phenotypes[trait], 1);
-  const nullModel = fitNullModel(eigen.values, rotatedCovariates, rotatedPhenotype, selection.nCvt, search);
+  const phenotypes = new Float64Array(n * traits);
+  selection.phenotypes.forEach((y, t) => phenotypes.set(y, t * n));
+  // One rotation for every trait: engines sum each column in the same order whatever the block's width (the
+  // wasm GEMM: test/engines/wasm/gemm-order.test.ts), so a trait's column is bitwise its rotation on its own.
+  const rotatedPhenotypes = await engine.rotate(eigen.vectors, n, phenotypes, traits);
+  const nullModels = Array.from({ length: traits }, (_, t) =>
+    fitNullModel(
+      eigen.values,
+      rotatedCovariates,
+      rotatedPhenotypes.subarray(t * n, (t + 1) * n),
+      selection.nCvt,
+      search,
+    ),
+  );
   return {
     n,
     nCvt: selection.nCvt,
     eigenvalues: eigen.values,
     eigenvectors: eigen.vectors,
     rotatedCovariates,
-    rotatedPhenotype,
-    nullModel,
+    traits,
+    rotatedPhenotypes,
+    nullModels,
     testMode,
     search,
   };

@@ -31,10 +31,13 @@ export interface ScanUnit {
   eigen?: () => Promise<Eigen>;
 }
 
-/** A unit ready to test: one plan (LMM) or linear model (LM) per trait, or one multivariate plan for all. */
+/**
+ * A unit ready to test: its plan (LMM: the trait matrix), a linear model (LM) per trait, or one multivariate plan
+ * for all.
+ */
 export interface PreparedUnit {
   unit: ScanUnit;
-  plans: ScanPlan[];
+  plan?: ScanPlan;
   linearModels: LinearModel[];
   mvPlan?: MvPlan;
 }
@@ -66,7 +69,7 @@ export function rowsOfPositions(
   return { rows, last };
 }
 
-/** Builds plans (and linear models) for a unit: rotation of covariates and phenotypes, null models. */
+/** Builds a unit's plan (or linear models): rotation of covariates and phenotypes, null models. */
 export async function prepareUnit(
   unit: ScanUnit,
   kind: AnalysisKind,
@@ -78,18 +81,15 @@ export async function prepareUnit(
   if (kind === 'lm') {
     return {
       unit,
-      plans: [],
       linearModels: sel.phenotypes.map((p) => new LinearModel(sel.covariates, p, sel.nCvt)),
     };
   }
   if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
   const eigen = await unit.eigen();
   if (kind === 'mvlmm')
-    return { unit, plans: [], linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
-  const plans: ScanPlan[] = [];
-  for (let t = 0; t < sel.phenotypes.length; t++)
-    plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
+    return { unit, linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
+  const plan = await buildPlan(eigen, sel, mode, search, engine);
   const environment = unit.group.environment;
-  if (environment) await attachEnvironment(plans, eigen, analysedEnvironment(environment, sel), engine);
-  return { unit, plans, linearModels: [] };
+  if (environment) await attachEnvironment(plan, analysedEnvironment(environment, sel), engine);
+  return { unit, plan, linearModels: [] };
 }

@@ -6,7 +6,7 @@
  * df = n - (c + 2) - 1. GEMMA recodes x as 2 - x when its mean exceeds 1 and flips beta back: the fit
  * is the same either way (x * e changes by a multiple of e, a covariate), so it is not recoded here.
  */
-import type { ScanPlan } from '../model/plan.js';
+import type { TraitPlan } from '../model/plan.js';
 import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 import { abIndex } from './ab-index.js';
 import { optimiseLambda } from './lambda.js';
@@ -15,11 +15,11 @@ import { covariateProducts, setSnpProducts } from './products.js';
 import { likelihoodRatioP, scoreTest, waldTest } from './snp-tests.js';
 
 /**
- * Tests b SNPs for their interaction with the plan's environment: `rotatedX` holds U^T x and `rotatedXE`
- * U^T (x * e) for each SNP (SNP-major, b x n).
+ * Tests b SNPs for their interaction with the environment, for one trait of a plan: `rotatedX` holds U^T x
+ * and `rotatedXE` U^T (x * e) for each SNP (SNP-major, b x n).
  */
 export function testGxeBlock(
-  plan: ScanPlan,
+  plan: TraitPlan,
   rotatedX: Float64Array,
   rotatedXE: Float64Array,
   b: number,

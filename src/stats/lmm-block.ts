@@ -4,7 +4,7 @@
  * score test and the LRT, as GEMMA 0.98.5 does, so its beta/se are the score test's. Each SNP's lambda is found by
  * GEMMA's search (lambda.ts), or with search.snpMethod 'newton' by the safeguarded Newton search (lambda-newton.ts).
  */
-import type { ScanPlan } from '../model/plan.js';
+import type { TraitPlan } from '../model/plan.js';
 import { optimiseLambda } from './lambda.js';
 import { optimiseLambdaNewton } from './lambda-newton.js';
 import { MixedModelLikelihood, type LikelihoodKind } from './likelihood.js';
@@ -23,9 +23,12 @@ export type GridSlopeSource = (
   out: Float64Array,
 ) => boolean;
 
-/** Tests b SNPs (rotated, SNP-major n x b) against the plan, in float64 (the grid's slopes from `grid` if given). */
+/**
+ * Tests b SNPs (rotated, SNP-major n x b) against one trait of a plan, in float64 (the grid's slopes from `grid`
+ * if given).
+ */
 export function testRotatedBlock(
-  plan: ScanPlan,
+  plan: TraitPlan,
   rotatedGenotypes: Float64Array,
   b: number,
   grid?: GridSlopeSource,

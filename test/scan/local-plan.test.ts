@@ -124,6 +124,30 @@ describe('a local plan folder', () => {
     );
   });
 
+  it('refuses a plan folder of the previous format (one array per trait) in one line: to resume and to scan', async () => {
+    const dir = join(root, 'format1');
+    const plan = open(dir, false);
+    plan.start(manifest(identity()));
+    await writeBlocks(plan, [0]);
+    const path = join(dir, 'plan.json');
+    const old = readFileSync(path, 'utf8').replace(`"${PLAN_FORMAT}"`, '"lmmscan-plan/1"');
+    expect(old).toContain('"lmmscan-plan/1"');
+    writeFileSync(path, old);
+    expect(() => open(dir, true)).toThrow(
+      new UsageError(
+        `--resume: ${dir} is not the plan of a local run of this lmmscan; remove it and run without --resume`,
+      ),
+    );
+    // A cluster plan of that format (no longer `local`): lmmscan scan and merge refuse it, naming its plan.json.
+    writeFileSync(path, old.replace('"local": true', '"local": false'));
+    expect(() => loadPlan(dir)).toThrow(
+      new InputError(
+        path,
+        `format "lmmscan-plan/1" is not ${PLAN_FORMAT} (a plan of another lmmscan version): run lmmscan prepare again`,
+      ),
+    );
+  });
+
   it('refuses to resume a checkpoint folder of an older lmmscan in one line, and replaces it on a fresh run', () => {
     const dir = join(root, 'old');
     mkdirSync(dir, { recursive: true });

@@ -4,12 +4,12 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthonormalise.js';
-import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
+import { traitPlans, type LmmTestMode, type ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
-import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
 import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
 
 /** K += X^T X with X SNP-major (b x n). */
@@ -95,12 +95,14 @@ export class TsEngine implements Engine {
   async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     return rotateTs(eigenvectors, n, block, b);
   }
-  /** Nothing to upload: the handle tests with the plans' own arrays. */
-  loadPlans(plans: ScanPlan[]): LoadedPlans {
-    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+  /** Nothing to upload: the handle tests with the plan's own arrays. */
+  loadPlan(plan: ScanPlan): PlanHandle {
+    const { eigenvectors, n } = plan;
+    const traits = traitPlans(plan);
     return {
       rotate: async (block, b) => rotateTs(eigenvectors, n, block, b),
-      test: async (rotatedGenotypes, b) => plans.map((plan) => testRotatedBlock(plan, rotatedGenotypes, b)),
+      test: async (rotatedGenotypes, b) =>
+        traits.map((trait) => testRotatedBlock(trait, rotatedGenotypes, b)),
       release: async () => undefined,
     };
   }

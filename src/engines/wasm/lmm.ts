@@ -1,10 +1,10 @@
 /**
  * Per-SNP LMM tests (score, Wald, LRT) on the WASM kernels (assembly/lmm.ts), the block's SNPs split across the
- * runner's threads. A unit's plans are loaded once (ResidentLmmPlans: vectors and tables in shared memory until
- * released); p-values are computed here from the kernels' statistics with the same distribution functions as the
- * TS engine.
+ * runner's threads. A unit's plan is loaded once (ResidentLmmPlan: each trait's vectors and tables in shared
+ * memory until released); p-values are computed here from the kernels' statistics with the same distribution
+ * functions as the TS engine.
  */
-import type { ScanPlan } from '../../model/plan.js';
+import { traitPlans, type ScanPlan, type TraitPlan } from '../../model/plan.js';
 import { chiSquareUpperTail, fDistUpperTail } from '../../stats/distributions.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import type { KernelCall, KernelRunner } from './runner.js';
@@ -14,27 +14,26 @@ import { LmmOutput, PlanSlot } from './layout.js';
 
 /**
  * How the kernel gets the plan's SNP-independent weighted sums at a SNP's own lambdas: 'interpolated' from a
- * Chebyshev table in ln(lambda) built once per plan (within rounding of the direct sums; a Brent or Newton step then
+ * Chebyshev table in ln(lambda) built once per trait (within rounding of the direct sums; a Brent or Newton step then
  * sums only the SNP's columns), or 'direct' sums in the oracle's order (bitwise the TS oracle's results).
  */
 export type CovariateSums = 'interpolated' | 'direct';
 
-/** Plans whose vectors and tables sit in shared memory, kept across calls (one set per runner at a time). */
+/** Traits whose vectors and tables sit in shared memory, kept across calls (one set per runner at a time). */
 interface PlanRegions {
-  /** Who the set was built for: a ResidentLmmPlans holding all its plans, or one group of a block. */
+  /** Who the set was built for: a ResidentLmmPlan holding all its traits, or one group of a block. */
   key: object;
-  plans: ScanPlan[];
   /** Arena top before the set was reserved (given back when another set replaces it). */
   mark: number;
   descs: number[];
-  /** Bytes of one thread's lmmScan scratch (the same for every plan: same n, c and grid). */
+  /** Bytes of one thread's lmmScan scratch (the same for every trait: same n, c and grid). */
   workBytes: number;
   sums: CovariateSums;
 }
 
 const resident = new WeakMap<KernelRunner, PlanRegions>();
 
-/** Shared memory a unit's trait plans may keep resident; more traits go in groups. */
+/** Shared memory a unit's traits may keep resident; more traits go in groups. */
 const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
 
 function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number): number {
@@ -43,13 +42,14 @@ function planFootprint(n: number, nCvt: number, nGrid: number, planBytes: number
 }
 
 /**
- * Copies the plans' vectors into shared memory kept across calls and lets the kernel build each plan's tables (one
- * round trip for all); a different key replaces the previous set. Call only with the arena held (runner.retain).
+ * Copies the traits' vectors into shared memory kept across calls and lets the kernel build each trait's tables
+ * (one descriptor per trait, one round trip for all); a different key replaces the previous set. Call only with the
+ * arena held (runner.retain).
  */
-async function residentPlans(
+async function residentTraits(
   runner: KernelRunner,
   key: object,
-  plans: ScanPlan[],
+  traits: TraitPlan[],
   sums: CovariateSums,
 ): Promise<PlanRegions> {
   const cached = resident.get(runner);
@@ -60,13 +60,13 @@ async function residentPlans(
     resident.delete(runner);
   }
   const mark = arena.mark();
-  const { n, nCvt } = plans[0]!;
-  const grid = lambdaGrid(plans[0]!.search);
+  const { n, nCvt } = traits[0]!;
+  const grid = lambdaGrid(traits[0]!.search);
   const nGrid = grid.length;
   const nIndex = ((nCvt + 3) * (nCvt + 2)) / 2;
   const kernels = await kernelInfo(runner, n, nCvt, nGrid);
   const descs: number[] = [];
-  for (const plan of plans) {
+  for (const trait of traits) {
     const desc = arena.allocF64(PlanSlot.count);
     const d = arena.allocF64(n),
       table = arena.allocF64(n * nIndex),
@@ -74,20 +74,20 @@ async function residentPlans(
     const y = arena.allocF64(n),
       gridPtr = arena.allocF64(nGrid),
       tables = arena.alloc(kernels.planBytes);
-    arena.f64(d, n).set(plan.eigenvalues);
-    arena.f64(cvt, nCvt * n).set(plan.rotatedCovariates.subarray(0, nCvt * n));
-    arena.f64(y, n).set(plan.rotatedPhenotype);
+    arena.f64(d, n).set(trait.eigenvalues);
+    arena.f64(cvt, nCvt * n).set(trait.rotatedCovariates.subarray(0, nCvt * n));
+    arena.f64(y, n).set(trait.rotatedPhenotype);
     arena.f64(gridPtr, nGrid).set(grid);
     arena.f64(table, n * nIndex).fill(0);
     const slots = arena.f64(desc, PlanSlot.count).fill(0);
     slots[PlanSlot.n] = n;
     slots[PlanSlot.nCvt] = nCvt;
-    slots[PlanSlot.testMode] = plan.testMode;
+    slots[PlanSlot.testMode] = trait.testMode;
     slots[PlanSlot.nGrid] = nGrid;
-    slots[PlanSlot.lMin] = plan.search.lMin;
-    slots[PlanSlot.lMax] = plan.search.lMax;
-    slots[PlanSlot.nullLambda] = plan.nullModel.mle.lambda;
-    slots[PlanSlot.nullLogLik] = plan.nullModel.mle.logLikelihood;
+    slots[PlanSlot.lMin] = trait.search.lMin;
+    slots[PlanSlot.lMax] = trait.search.lMax;
+    slots[PlanSlot.nullLambda] = trait.nullModel.mle.lambda;
+    slots[PlanSlot.nullLogLik] = trait.nullModel.mle.logLikelihood;
     slots[PlanSlot.eigenvalues] = d;
     slots[PlanSlot.productTable] = table;
     slots[PlanSlot.rotatedCovariates] = cvt;
@@ -95,11 +95,11 @@ async function residentPlans(
     slots[PlanSlot.grid] = gridPtr;
     slots[PlanSlot.tables] = tables;
     slots[PlanSlot.interpolate] = sums === 'interpolated' ? 1 : 0;
-    slots[PlanSlot.newtonSearch] = plan.search.snpMethod === 'newton' ? 1 : 0;
+    slots[PlanSlot.newtonSearch] = trait.search.snpMethod === 'newton' ? 1 : 0;
     descs.push(desc);
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
-  const entry: PlanRegions = { key, plans: plans.slice(), mark, descs, workBytes: kernels.workBytes, sums };
+  const entry: PlanRegions = { key, mark, descs, workBytes: kernels.workBytes, sums };
   resident.set(runner, entry);
   return entry;
 }
@@ -140,46 +140,50 @@ function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): 
 }
 
 /**
- * A unit's trait plans (same n, eigenvalues and covariates; one phenotype each) loaded on a runner: their vectors
- * and tables go into shared memory at the first test and stay there across blocks until release() (or until
- * another set is tested on the runner, when they are set up again on their next test). When they would take more
- * than `residentBytes` they are tested in groups set up for every block. Results are those of
- * src/stats/lmm-block.ts's testRotatedBlock for each plan.
+ * A unit's plan (its traits share n, eigenvalues and covariates; one phenotype column each) loaded on a runner: each
+ * trait's vectors and tables go into shared memory at the first test and stay there across blocks until release()
+ * (or until another set is tested on the runner, when they are set up again on their next test). When they would
+ * take more than `residentBytes` they are tested in groups set up for every block. Results are those of
+ * src/stats/lmm-block.ts's testRotatedBlock for each trait.
  */
-export class ResidentLmmPlans {
+export class ResidentLmmPlan {
+  private readonly traits: TraitPlan[];
+
   constructor(
     private readonly runner: KernelRunner,
-    readonly plans: ScanPlan[],
+    readonly plan: ScanPlan,
     private readonly sums: CovariateSums = 'interpolated',
     private readonly residentBytes = RESIDENT_PLAN_BYTES,
-  ) {}
+  ) {
+    this.traits = traitPlans(plan);
+  }
 
   /**
-   * Tests b rotated SNPs (SNP-major b x n) against every plan: one result block per plan, in order. gridSums: per
-   * plan, the block's grid sums computed elsewhere (the GPU; layout of lmmScan's `given`), or absent.
+   * Tests b rotated SNPs (SNP-major b x n) against every trait: one result block per trait, in order. gridSums: per
+   * trait, the block's grid sums computed elsewhere (the GPU; layout of lmmScan's `given`), or absent.
    */
   async test(
     rotatedGenotypes: Float64Array,
     b: number,
     gridSums?: Float64Array[],
   ): Promise<SnpResultBlock[]> {
-    const { runner, plans } = this;
-    if (plans.length === 0) return [];
-    if (b === 0) return plans.map(() => emptyResultBlock(0));
-    for (const plan of plans) checkBlock(plan, rotatedGenotypes, b);
-    const { n, nCvt } = plans[0]!;
-    const nGrid = plans[0]!.search.nRegion + 1;
+    const { runner, plan, traits } = this;
+    if (traits.length === 0) return [];
+    if (b === 0) return traits.map(() => emptyResultBlock(0));
+    checkBlock(plan, rotatedGenotypes, b);
+    const { n, nCvt } = plan;
+    const nGrid = plan.search.nRegion + 1;
     const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
     const perGroup = Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
-    if (plans.length <= perGroup) {
-      const stats = await scanResident(runner, this, plans, rotatedGenotypes, b, this.sums, gridSums);
-      return plans.map((plan, t) => toResults(plan, stats[t]!, b));
+    if (traits.length <= perGroup) {
+      const stats = await scanResident(runner, this, traits, rotatedGenotypes, b, this.sums, gridSums);
+      return traits.map((trait, t) => toResults(trait, stats[t]!, b));
     }
     // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests
     // (bench/lmm-kernel): groups use direct sums.
     const out: SnpResultBlock[] = [];
-    for (let t0 = 0; t0 < plans.length; t0 += perGroup) {
-      const group = plans.slice(t0, t0 + perGroup);
+    for (let t0 = 0; t0 < traits.length; t0 += perGroup) {
+      const group = traits.slice(t0, t0 + perGroup);
       const stats = await scanResident(
         runner,
         {},
@@ -189,12 +193,12 @@ export class ResidentLmmPlans {
         'direct',
         gridSums?.slice(t0, t0 + perGroup),
       );
-      group.forEach((plan, t) => out.push(toResults(plan, stats[t]!, b)));
+      group.forEach((trait, t) => out.push(toResults(trait, stats[t]!, b)));
     }
     return out;
   }
 
-  /** Gives the plans' shared memory back (when they are the resident set). */
+  /** Gives the traits' shared memory back (when they are the resident set). */
   release(): Promise<void> {
     return this.runner.retain(() => {
       const regions = resident.get(this.runner);
@@ -205,50 +209,50 @@ export class ResidentLmmPlans {
   }
 }
 
-// One turn of the arena for the resident plans (kept below the mark) and the block (released above it), so a call
-// with other plans cannot replace these tables in between. Returns each plan's statistics (LmmOutput.count x b).
+// One turn of the arena for the resident traits (kept below the mark) and the block (released above it), so a call
+// with other traits cannot replace these tables in between. Returns each trait's statistics (LmmOutput.count x b).
 async function scanResident(
   runner: KernelRunner,
   key: object,
-  plans: ScanPlan[],
+  traits: TraitPlan[],
   rotatedGenotypes: Float64Array,
   b: number,
   sums: CovariateSums,
   gridSums?: Float64Array[],
 ): Promise<Float64Array[]> {
   return runner.retain(async () => {
-    const regions = await residentPlans(runner, key, plans, sums);
+    const regions = await residentTraits(runner, key, traits, sums);
     const { arena } = runner;
     const mark = arena.mark();
     try {
-      const n = plans[0]!.n;
+      const n = traits[0]!.n;
       const x = arena.allocF64(n * b);
-      const outs = plans.map(() => arena.allocF64(LmmOutput.count * b));
+      const outs = traits.map(() => arena.allocF64(LmmOutput.count * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
       // of brackets Brent must refine).
       const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
-      const given = plans.map((_, t) => {
+      const given = traits.map((_, t) => {
         const g = gridSums?.[t];
         if (!g) return 0;
         const ptr = arena.allocF64(g.length);
         arena.f64(ptr, g.length).set(g);
         return ptr;
       });
-      // Without sums from elsewhere, one call per range tests it against every plan: the SNP's products and grid
+      // Without sums from elsewhere, one call per range tests it against every trait: the SNP's products and grid
       // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
-      const shared = plans.length > 1 && given.every((g) => g === 0);
-      const descList = shared ? arena.allocF64(plans.length) : 0;
-      const outList = shared ? arena.allocF64(plans.length) : 0;
+      const shared = traits.length > 1 && given.every((g) => g === 0);
+      const descList = shared ? arena.allocF64(traits.length) : 0;
+      const outList = shared ? arena.allocF64(traits.length) : 0;
       if (shared) {
-        arena.f64(descList, plans.length).set(regions.descs);
-        arena.f64(outList, plans.length).set(outs);
+        arena.f64(descList, traits.length).set(regions.descs);
+        arena.f64(outList, traits.length).set(outs);
       }
       await runner.pull(
         ranges.map(([j0, j1], r): KernelCall[] =>
           shared
-            ? [['lmmScanPlans', [descList, outList, plans.length, x, b, j0, j1, work[r]!]]]
+            ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, work[r]!]]]
             : regions.descs.map((desc, t): KernelCall => [
                 'lmmScan',
                 [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
@@ -263,7 +267,7 @@ async function scanResident(
 }
 
 // p-values from the kernel's statistics, as src/stats/snp-tests.ts computes them.
-function toResults(plan: ScanPlan, stats: Float64Array, b: number): SnpResultBlock {
+function toResults(plan: TraitPlan, stats: Float64Array, b: number): SnpResultBlock {
   const { testMode, n, nCvt } = plan;
   const df = n - nCvt - 1;
   const out = emptyResultBlock(b);

@@ -8,7 +8,7 @@ import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
-import { ResidentLmmPlans } from './lmm.js';
+import { ResidentLmmPlan } from './lmm.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
@@ -125,9 +125,9 @@ export class WasmPool {
     return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);
   }
 
-  /** Score, Wald and LRT per SNP against a unit's plans, resident in shared memory; SNPs split across workers. */
-  loadPlans(plans: ScanPlan[]): ResidentLmmPlans {
-    return new ResidentLmmPlans(this.runner, plans);
+  /** Score, Wald and LRT per SNP against each trait of a unit's plan, resident in shared memory; SNPs split. */
+  loadPlan(plan: ScanPlan): ResidentLmmPlan {
+    return new ResidentLmmPlan(this.runner, plan);
   }
 
   /**

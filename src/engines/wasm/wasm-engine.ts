@@ -7,7 +7,7 @@ import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import { MvPool } from './mv-pool.js';
-import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
 
 export class WasmEngine implements Engine {
@@ -42,12 +42,12 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * The unit's plans in the pool's shared memory (assembly/lmm.ts, trait-batched: every thread runs all traits of
+   * The unit's plan in the pool's shared memory (assembly/lmm.ts, trait-batched: every thread runs all traits of
    * its SNP range in one task); rotation by GEMM across the pool.
    */
-  loadPlans(plans: ScanPlan[]): LoadedPlans {
-    const tests = this.pool.loadPlans(plans);
-    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+  loadPlan(plan: ScanPlan): PlanHandle {
+    const tests = this.pool.loadPlan(plan);
+    const { eigenvectors, n } = plan;
     return {
       rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
       test: (rotatedGenotypes, b) => tests.test(rotatedGenotypes, b),

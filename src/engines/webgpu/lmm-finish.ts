@@ -6,7 +6,7 @@
  * usable GPU result, several brackets, the rounding-noise regime, a slope whose sign is in doubt) runs the CPU's
  * full optimisation (src/stats/lambda.ts), and is counted.
  */
-import type { ScanPlan } from '../../model/plan.js';
+import type { TraitPlan } from '../../model/plan.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import { lambdaGrid, type LambdaSearch } from '../../model/settings.js';
 import { optimiseLambda, type LambdaFit } from '../../stats/lambda.js';
@@ -102,11 +102,11 @@ function bestEnd(model: MixedModelLikelihood, kind: LikelihoodKind, search: Lamb
 }
 
 /**
- * Tests b rotated SNPs (SNP-major b x n) against the plan in float64 with the GPU's refined lambdas, in the order
- * of testRotatedBlock (src/stats/lmm-block.ts); adds to `counts`.
+ * Tests b rotated SNPs (SNP-major b x n) against one trait of a plan in float64 with the GPU's refined lambdas, in
+ * the order of testRotatedBlock (src/stats/lmm-block.ts); adds to `counts`.
  */
 export function finishRefinedBlock(
-  plan: ScanPlan,
+  plan: TraitPlan,
   rotatedGenotypes: Float64Array,
   b: number,
   refined: RefinedLambdas,

@@ -1,19 +1,19 @@
 /**
- * The per-SNP tests of a unit's plans on the GPU: each plan's grid kernel (GpuLmmGrid) and refinement kernel
+ * The per-SNP tests of a unit's plan on the GPU: each trait's grid kernel (GpuLmmGrid) and refinement kernel
  * (GpuLmmRefine: brackets and safeguarded Newton in double-single) run on the rotated chunks while they are still on
  * the device (GpuRotator's hook); the grid sums and one small buffer of lambdas per chunk come back, and the CPU
  * polishes each lambda with a float64 Newton step and computes the statistics and p-values (lmm-finish.ts). SNPs
  * the GPU cannot settle (rounding-noise regime, several brackets, a doubtful slope) are optimised on the CPU in
- * float64 and counted. Plans with more covariates than the refinement's tables hold keep the grid on the GPU only
- * and are finished by the CPU engine (the wasm pool) from the grid sums.
+ * float64 and counted. A plan with more covariates than the refinement's tables hold keeps the grid on the GPU
+ * only and is finished by the CPU engine (the wasm pool) from the grid sums.
  */
-import type { ScanPlan } from '../../model/plan.js';
+import { traitPlans, type ScanPlan, type TraitPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { GridSlopes } from '../../stats/grid-slopes.js';
 import { MixedModelLikelihood, type LikelihoodKind } from '../../stats/likelihood.js';
 import { covariateProducts } from '../../stats/products.js';
-import type { LoadedPlans } from '../engine.js';
+import type { PlanHandle } from '../engine.js';
 import { testRotatedBlock, type GridSlopeSource } from '../../stats/lmm-block.js';
 import type { GpuContext } from './device.js';
 import { GpuLmmGrid, gridWeights, writePairs, type PendingGrid } from './lmm-grid.js';
@@ -31,8 +31,8 @@ const NOISE_LAMBDA = 1e-3;
 const SIGN_MARGIN = 1e-10;
 
 /**
- * SNP tests (SNP x plan) with a lambda grid on the GPU; of them, those whose lambda the GPU refined (the rest: plans
- * with too many covariates), and those optimised on the CPU in float64 (grid recomputed, or the GPU's refinement
+ * SNP tests (SNP x trait) with a lambda grid on the GPU; of them, those whose lambda the GPU refined (the rest:
+ * plans with too many covariates), and those optimised on the CPU in float64 (grid recomputed, or the GPU's refinement
  * not usable).
  */
 export interface GridCounts {
@@ -42,7 +42,7 @@ export interface GridCounts {
 }
 
 interface PlanGrid {
-  plan: ScanPlan;
+  plan: TraitPlan;
   kernel: GpuLmmGrid;
   slopes: GridSlopes;
   grid: Float64Array;
@@ -54,7 +54,7 @@ interface PlanGrid {
   refine: GpuLmmRefine | null;
 }
 
-/** What a rotated block's GPU work left per plan: grid sums and refined lambdas (null: plan without them). */
+/** What a rotated block's GPU work left per trait: grid sums and refined lambdas (null: trait without them). */
 interface BlockResults {
   sums: Float64Array[];
   refined: (RefinedLambdas | null)[];
@@ -70,18 +70,20 @@ function trustedSlopes(slopes: Float64Array, grid: Float64Array, n: number): boo
   return true;
 }
 
-/** A unit's plans with their grid kernels on the device (plans testing only the score need none). */
+/** A unit's plan with each trait's grid kernels on the device (a plan testing only the score needs none). */
 export class GpuPlanTests {
+  private readonly traits: TraitPlan[];
   private readonly grids: (PlanGrid | null)[];
-  /** Grid sums and lambdas per plan of the blocks rotated on the GPU, keyed by the rotated block handed back. */
+  /** Grid sums and lambdas per trait of the blocks rotated on the GPU, keyed by the rotated block handed back. */
   private readonly pending = new WeakMap<Float64Array, BlockResults>();
 
   constructor(
     private readonly gpu: GpuContext,
-    private readonly plans: ScanPlan[],
+    plan: ScanPlan,
     private readonly counts: GridCounts,
   ) {
-    this.grids = plans.map((plan) => {
+    this.traits = traitPlans(plan);
+    this.grids = this.traits.map((plan) => {
       if (plan.testMode === 3) return null;
       const grid = lambdaGrid(plan.search);
       const gridPlan = { ...plan, lMax: plan.search.lMax, nullLambda: plan.nullModel.mle.lambda };
@@ -108,7 +110,7 @@ export class GpuPlanTests {
     });
   }
 
-  /** True when some plan needs the grid (REML or ML tests). */
+  /** True when the plan's traits need the grid (REML or ML tests). */
   get active(): boolean {
     return this.grids.some((g) => g !== null);
   }
@@ -122,7 +124,7 @@ export class GpuPlanTests {
   }
 
   /**
-   * A rotation hook recording every plan's grid and refinement kernels on each rotated chunk, and `finish`, which
+   * A rotation hook recording every trait's grid and refinement kernels on each rotated chunk, and `finish`, which
    * reads their results back and files them under the rotated block for test().
    */
   hook(b: number): {
@@ -165,7 +167,7 @@ export class GpuPlanTests {
 
   /** The GPU's work on a block rotated elsewhere: uploaded in chunks that fit one binding, then as after rotation. */
   private async computeOnHost(rotated: Float64Array, b: number): Promise<void> {
-    const n = this.plans[0]!.n;
+    const n = this.traits[0]!.n;
     const perSnp = Math.max(n, ...this.grids.map((g) => g?.kernel.sumsPerSnp ?? 0));
     const chunk = Math.min(
       b,
@@ -203,12 +205,12 @@ export class GpuPlanTests {
   }
 
   /**
-   * Tests b rotated SNPs against every plan; the GPU's results come from the rotation or are computed now. Plans
-   * with refined lambdas are finished here in float64 (lmm-finish.ts); when no plan has them and `cpu` (a CPU
+   * Tests b rotated SNPs against every trait; the GPU's results come from the rotation or are computed now. Traits
+   * with refined lambdas are finished here in float64 (lmm-finish.ts); when no trait has them and `cpu` (a CPU
    * engine's handle taking grid sums: the wasm pool) is given, SNPs in the rounding-noise regime get their sums
    * recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
    */
-  async test(rotated: Float64Array, b: number, cpu?: LoadedPlans): Promise<SnpResultBlock[]> {
+  async test(rotated: Float64Array, b: number, cpu?: PlanHandle): Promise<SnpResultBlock[]> {
     if (!this.active && cpu) return cpu.test(rotated, b); // score tests only: no grid
     if (!this.pending.has(rotated)) await this.computeOnHost(rotated, b);
     const { sums, refined } = this.pending.get(rotated)!;
@@ -219,7 +221,7 @@ export class GpuPlanTests {
       return cpu.testWithGridSums(rotated, b, sums);
     }
     const blocks: SnpResultBlock[] = [];
-    for (const [p, plan] of this.plans.entries()) {
+    for (const [p, plan] of this.traits.entries()) {
       const g = this.grids[p];
       const r = refined[p];
       if (g) this.counts.tested += b;
@@ -287,7 +289,7 @@ export class GpuPlanTests {
     }
   }
 
-  /** Frees the plans' buffers on the device. */
+  /** Frees the plan's buffers on the device. */
   destroy(): void {
     for (const g of this.grids) {
       g?.kernel.destroy();

@@ -9,7 +9,7 @@ import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import type { LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
-import type { Eigen, Engine, KinshipSession, LoadedPlans } from '../engine.js';
+import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
 import { GpuPlanTests, type GridCounts } from './lmm-tests.js';
@@ -119,13 +119,13 @@ export class WebGpuEngine implements Engine {
   }
 
   /**
-   * U and each plan's grid weights go to the GPU once and stay there for the unit's blocks. A block's rotation and
+   * U and each trait's grid weights go to the GPU once and stay there for the unit's blocks. A block's rotation and
    * its tests' grid phase run in one submission (the rotated chunks never leave the device in between); the CPU
    * finishes every SNP in float64.
    */
-  loadPlans(plans: ScanPlan[]): LoadedPlans {
-    const cpu = this.cpu.loadPlans(plans);
-    const { eigenvectors, n } = plans[0] ?? { eigenvectors: new Float64Array(0), n: 0 };
+  loadPlan(plan: ScanPlan): PlanHandle {
+    const cpu = this.cpu.loadPlan(plan);
+    const { eigenvectors, n } = plan;
     let rotator: GpuRotator | null = null;
     let tests: GpuPlanTests | null = null;
     const free = () => {
@@ -140,7 +140,7 @@ export class WebGpuEngine implements Engine {
         return this.onGpu(
           async () => {
             rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
-            tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+            tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
             this.gpuStages.add('rotation');
             if (!tests.active) return rotator.rotate(block, b);
             await tests.compiled();
@@ -163,7 +163,7 @@ export class WebGpuEngine implements Engine {
         if (this.fallbackReason) return cpu.test(rotatedGenotypes, b);
         return this.onGpu(
           () => {
-            tests ??= new GpuPlanTests(this.gpu, plans, this.gridCounts);
+            tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
             if (tests.active) this.gpuStages.add('tests');
             return tests.test(rotatedGenotypes, b, cpu);
           },

@@ -1,22 +1,19 @@
 // lmmScan with the grid sums given (the GPU engine's path: src/engines/webgpu/lmm-tests.ts) against lmmScan summing
 // them itself: float64 sums in the kernel's order and layout must give bitwise the same results, for resident plans
-// and for groups (a budget of one plan), so the given sums are all the GPU path changes.
+// and for groups (a budget of one trait), so the given sums are all the GPU path changes.
 import { expect, test } from 'vitest';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
-import { ResidentLmmPlans } from '../../../src/engines/wasm/lmm.js';
+import { ResidentLmmPlan } from '../../../src/engines/wasm/lmm.js';
 import { gridWeightColumns, gridWeights } from '../../../src/engines/webgpu/lmm-grid.js';
-import type { ScanPlan } from '../../../src/model/plan.js';
+import { traitPlans, type ScanPlan, type TraitPlan } from '../../../src/model/plan.js';
 import { DEFAULT_LAMBDA_SEARCH, lambdaGrid } from '../../../src/model/settings.js';
 import { fitNullModel } from '../../../src/stats/null-model.js';
 import { normals, rng } from '../../helpers/random.js';
+import { planOf } from '../../helpers/plans.js';
 
-function unit(
-  n: number,
-  nCvt: number,
-  b: number,
-  seed: number,
-): { plans: ScanPlan[]; rotated: Float64Array } {
+/** A unit's plan of two traits. */
+function unit(n: number, nCvt: number, b: number, seed: number): { plan: ScanPlan; rotated: Float64Array } {
   const next = rng(seed);
   const eigenvalues = Float64Array.from({ length: n }, (_, i) =>
     i === 0 ? 0 : 0.02 + 4 * next() * next(),
@@ -24,26 +21,25 @@ function unit(
   const w = normals(next, n * nCvt);
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!;
   const rotated = normals(next, n * b);
-  const plans = [0.2, 5].map((lambdaTrue): ScanPlan => {
+  const traits = [0.2, 5].map((lambdaTrue) => {
     const e = normals(next, n);
     const y = Float64Array.from(e, (v, i) => v * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!);
-    return {
-      n,
-      nCvt,
-      eigenvalues,
-      eigenvectors: new Float64Array(0),
-      rotatedCovariates: w,
-      rotatedPhenotype: y,
-      nullModel: fitNullModel(eigenvalues, w, y, nCvt),
-      testMode: 4,
-      search: DEFAULT_LAMBDA_SEARCH,
-    };
+    return { rotatedPhenotype: y, nullModel: fitNullModel(eigenvalues, w, y, nCvt) };
   });
-  return { plans, rotated };
+  const shared = {
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: new Float64Array(0),
+    rotatedCovariates: w,
+    testMode: 4 as const,
+    search: DEFAULT_LAMBDA_SEARCH,
+  };
+  return { plan: planOf(shared, traits), rotated };
 }
 
 /** The grid sums as lmm_grid.wgsl lays them out, in float64 and in the kernel's order: (x * other) * w summed over i. */
-function hostSums(plan: ScanPlan, rotated: Float64Array, b: number): Float64Array {
+function hostSums(plan: TraitPlan, rotated: Float64Array, b: number): Float64Array {
   const { n, nCvt } = plan;
   const grid = lambdaGrid(plan.search);
   const q = gridWeightColumns(grid.length);
@@ -75,18 +71,18 @@ test.each([
 ])(
   'n=%i c=%i b=%i: given float64 sums == own grid product, bitwise (resident and grouped)',
   async (n, nCvt, b) => {
-    const { plans, rotated } = unit(n, nCvt, b, 11 * n + b);
-    const sums = plans.map((plan) => hostSums(plan, rotated, b));
+    const { plan, rotated } = unit(n, nCvt, b, 11 * n + b);
+    const sums = traitPlans(plan).map((trait) => hostSums(trait, rotated, b));
     for (const budget of [undefined, 1]) {
-      const own = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
-      const given = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
+      const own = new ResidentLmmPlan(LocalRunner.create(flavour), plan, 'interpolated', budget);
+      const given = new ResidentLmmPlan(LocalRunner.create(flavour), plan, 'interpolated', budget);
       const want = await own.test(rotated, b);
       const got = await given.test(rotated, b, sums);
       await own.release();
       await given.release();
       expect(got).toEqual(want);
       // The sums are really read: zeroed sums change the REML lambdas.
-      const zeroed = new ResidentLmmPlans(LocalRunner.create(flavour), plans, 'interpolated', budget);
+      const zeroed = new ResidentLmmPlan(LocalRunner.create(flavour), plan, 'interpolated', budget);
       const broken = await zeroed.test(
         rotated,
         b,

@@ -15,13 +15,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
-import { ResidentLmmPlans, type CovariateSums } from '../../../src/engines/wasm/lmm.js';
+import { ResidentLmmPlan, type CovariateSums } from '../../../src/engines/wasm/lmm.js';
 import type { KernelRunner } from '../../../src/engines/wasm/runner.js';
-import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
+import { traitPlan, type LmmTestMode, type ScanPlan } from '../../../src/model/plan.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../../src/stats/null-model.js';
 import type { SnpResultBlock } from '../../../src/model/results.js';
 import { normals, rng } from '../../helpers/random.js';
+import { planOf } from '../../helpers/plans.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
 
 type Spectrum = 'spread' | 'zero' | 'repeated';
@@ -54,19 +55,21 @@ function randomPlan(spec: PlanSpec, mode: LmmTestMode, b: number): { plan: ScanP
     if (b > 1) y[i] += 0.3 * rotated[n + i]!; // SNP 1 is associated
   }
   const nullModel = fitNullModel(eigenvalues, w, y, nCvt);
-  const plan: ScanPlan = {
+  const shared = {
     n,
     nCvt,
     eigenvalues,
     eigenvectors: new Float64Array(0),
     rotatedCovariates: w,
-    rotatedPhenotype: y,
-    nullModel,
     testMode: mode,
     search: DEFAULT_LAMBDA_SEARCH,
   };
-  return { plan, rotated };
+  return { plan: planOf(shared, [{ rotatedPhenotype: y, nullModel }]), rotated };
 }
+
+/** The TS oracle on trait t (default the only one) of a plan. */
+const oracle = (plan: ScanPlan, rotated: Float64Array, b: number, t = 0): SnpResultBlock =>
+  testRotatedBlock(traitPlan(plan, t), rotated, b);
 
 function close(a: number, b: number, rel: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
@@ -134,7 +137,7 @@ function regimes(ts: SnpResultBlock): { low: number; nan: number } {
   return { low, nan };
 }
 
-/** Tests a block against one plan loaded for this call only. */
+/** Tests a block against a one-trait plan loaded for this call only. */
 async function scanOnce(
   runner: KernelRunner,
   plan: ScanPlan,
@@ -142,7 +145,7 @@ async function scanOnce(
   b: number,
   sums?: CovariateSums,
 ): Promise<SnpResultBlock> {
-  const loaded = new ResidentLmmPlans(runner, [plan], sums);
+  const loaded = new ResidentLmmPlan(runner, plan, sums);
   try {
     return (await loaded.test(rotated, b))[0]!;
   } finally {
@@ -174,7 +177,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
           4,
           b,
         );
-        const ts = testRotatedBlock(plan, rotated, b);
+        const ts = oracle(plan, rotated, b);
         const wasm = await scanOnce(runner, plan, rotated, b, sums);
         expect(differences(wasm, ts, sums)).toEqual([]);
       },
@@ -188,7 +191,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
           mode,
           3,
         );
-        const ts = testRotatedBlock(plan, rotated, 3);
+        const ts = oracle(plan, rotated, 3);
         const wasm = await scanOnce(runner, plan, rotated, 3, sums);
         expect(differences(wasm, ts, sums)).toEqual([]);
       },
@@ -202,7 +205,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
           4,
           130,
         );
-        const ts = testRotatedBlock(plan, rotated, 130);
+        const ts = oracle(plan, rotated, 130);
         low += regimes(ts).low;
         expect(differences(await scanOnce(runner, plan, rotated, 130, sums), ts, sums)).toEqual([]);
       }
@@ -215,7 +218,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
         4,
         40,
       );
-      const ts = testRotatedBlock(plan, rotated, 40);
+      const ts = oracle(plan, rotated, 40);
       const wasm = await scanOnce(runner, plan, rotated, 40, sums);
       const bitwise = (['lambdaRemle', 'lambdaMle', 'beta', 'se'] as const).every((key) =>
         wasm[key].every((v, j) => Object.is(v, ts[key][j])),
@@ -238,9 +241,9 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
             b,
           );
           const plan: ScanPlan = { ...gemmaPlan, search: { ...gemmaPlan.search, snpMethod: 'newton' } };
-          const ts = testRotatedBlock(plan, rotated, b);
+          const ts = oracle(plan, rotated, b);
           expect(differences(await scanOnce(runner, plan, rotated, b, sums), ts, sums)).toEqual([]);
-          const gemma = testRotatedBlock(gemmaPlan, rotated, b);
+          const gemma = oracle(gemmaPlan, rotated, b);
           moved += ts.lambdaRemle.filter((l, j) => !Object.is(l, gemma.lambdaRemle[j])).length;
         }
         if (lambdaTrue < 1e4) expect(moved).toBeGreaterThan(0);
@@ -259,7 +262,7 @@ describe.each(flavours.flatMap((f) => SUMS.map((s) => [f, s] as const)))(
       ] as const) {
         const b = 130;
         const { plan, rotated } = randomPlan({ n, nCvt, lambdaTrue, spectrum, seed: 1000 + n + nCvt }, 4, b);
-        const ts = testRotatedBlock(plan, rotated, b);
+        const ts = oracle(plan, rotated, b);
         const wasm = await scanOnce(runner, plan, rotated, b, sums);
         expect(differences(wasm, ts, sums)).toEqual([]);
       }
@@ -280,27 +283,27 @@ describe('wasm LMM tests on the pool', () => {
     const local = LocalRunner.create(two.flavour);
     const first = randomPlan({ n: 257, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 42 }, 4, 130);
     const second = randomPlan({ n: 130, nCvt: 1, lambdaTrue: 4, spectrum: 'zero', seed: 43 }, 4, 3);
-    const loaded = new Map([first, second].map((p) => [p, two.loadPlans([p.plan])]));
+    const loaded = new Map([first, second].map((p) => [p, two.loadPlan(p.plan)]));
     for (const one of [first, first, second, first]) {
       const { plan, rotated } = one;
       const b = rotated.length / plan.n;
       const [pooled] = await loaded.get(one)!.test(rotated, b);
       expect(pooled).toEqual(await scanOnce(local, plan, rotated, b));
-      expect(differences(pooled!, testRotatedBlock(plan, rotated, b), 'interpolated')).toEqual([]);
+      expect(differences(pooled!, oracle(plan, rotated, b), 'interpolated')).toEqual([]);
     }
     for (const l of loaded.values()) await l.release();
   });
 
   // Traits of one set of individuals: same eigenvalues and covariates, a phenotype each (one with no genetic
-  // signal, one near the upper grid end), and a trait-free call in between that must not disturb the resident plans.
-  function traitPlans(
+  // signal, one near the upper grid end), and a call with another plan in between that must not disturb them.
+  function traitMatrix(
     n: number,
     nCvt: number,
     b: number,
     seed: number,
-  ): { plans: ScanPlan[]; rotated: Float64Array } {
+  ): { plan: ScanPlan; rotated: Float64Array } {
     const base = randomPlan({ n, nCvt, lambdaTrue: 1, spectrum: 'zero', seed }, 4, b);
-    const plans = [0, 1e4, 0.3, 2, 7].map((lambdaTrue, t) => {
+    const traits = [0, 1e4, 0.3, 2, 7].map((lambdaTrue, t) => {
       const next = rng(seed * 31 + t);
       const e = normals(next, n);
       const y = Float64Array.from(
@@ -311,12 +314,11 @@ describe('wasm LMM tests on the pool', () => {
           (t === 3 && b > 2 ? 0.4 * base.rotated[2 * n + i]! : 0),
       );
       return {
-        ...base.plan,
         rotatedPhenotype: y,
         nullModel: fitNullModel(base.plan.eigenvalues, base.plan.rotatedCovariates, y, nCvt),
       };
     });
-    return { plans, rotated: base.rotated };
+    return { plan: planOf(base.plan, traits), rotated: base.rotated };
   }
 
   test.each([
@@ -326,41 +328,41 @@ describe('wasm LMM tests on the pool', () => {
   ])(
     'traits batched: n=%i c=%i b=%i, each trait bitwise in the batch and after another plan, the oracle within the interpolated rules (bitwise in groups and in one shared call with direct sums)',
     async (n, nCvt, b) => {
-      const { plans, rotated } = traitPlans(n, nCvt, b, 700 + n + b);
+      const { plan, rotated } = traitMatrix(n, nCvt, b, 700 + n + b);
       const other = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 2, spectrum: 'zero', seed: 9 }, 4, 3);
-      const unit = two.loadPlans(plans);
+      const unit = two.loadPlan(plan);
       const batched = await unit.test(rotated, b);
-      const otherUnit = two.loadPlans([other.plan]);
+      const otherUnit = two.loadPlan(other.plan);
       await otherUnit.test(other.rotated, 3);
       await otherUnit.release();
       const again = await unit.test(rotated, b);
       await unit.release();
-      // A budget of one plan forces groups of one, rebuilt every call, with direct sums (no lambda tables to rebuild).
-      const grouped = await new ResidentLmmPlans(
+      // A budget of one trait forces groups of one, rebuilt every call, with direct sums (no lambda tables to rebuild).
+      const grouped = await new ResidentLmmPlan(
         LocalRunner.create(two.flavour),
-        plans,
+        plan,
         'interpolated',
         1,
       ).test(rotated, b);
-      // All plans in one kernel call per range (lmmScanPlans: the products without y made once), direct sums.
-      const sharedDirect = await new ResidentLmmPlans(LocalRunner.create(two.flavour), plans, 'direct').test(
+      // All traits in one kernel call per range (lmmScanPlans: the products without y made once), direct sums.
+      const sharedDirect = await new ResidentLmmPlan(LocalRunner.create(two.flavour), plan, 'direct').test(
         rotated,
         b,
       );
-      expect(batched).toHaveLength(plans.length);
-      plans.forEach((plan, t) => {
-        const ts = testRotatedBlock(plan, rotated, b);
+      expect(batched).toHaveLength(plan.traits);
+      for (let t = 0; t < plan.traits; t++) {
+        const ts = oracle(plan, rotated, b, t);
         expect(differences(batched[t]!, ts, 'interpolated')).toEqual([]);
         expect(again[t]).toEqual(batched[t]);
         expect(differences(grouped[t]!, ts, 'direct')).toEqual([]);
         expect(differences(sharedDirect[t]!, ts, 'direct')).toEqual([]);
-      });
+      }
     },
   );
 
   test('rejects a block of the wrong size', async () => {
     const { plan, rotated } = randomPlan({ n: 33, nCvt: 1, lambdaTrue: 1, spectrum: 'zero', seed: 3 }, 4, 3);
-    const loaded = two.loadPlans([plan]);
+    const loaded = two.loadPlan(plan);
     await expect(loaded.test(rotated, 4)).rejects.toThrow(/expected/);
     await loaded.release();
   });

@@ -1,5 +1,5 @@
 /**
- * The webgpu engine's loadPlans handle with the tests' lambda grid on the GPU (rotation and grid in one
+ * The webgpu engine's loadPlan handle with the tests' lambda grid on the GPU (rotation and grid in one
  * submission) against the TS engine (float64 rotation and testRotatedBlock), for every test mode, two traits
  * per unit, odd n and b not a multiple of the workgroup. Tolerance: every statistic within FIT_TOLERANCE relative
  * (-log10 scale for p-values), or, where both lambdas lie below 1e-3 (the derivative's rounding noise), lambda
@@ -10,12 +10,13 @@ import { TsEngine, rotateTs } from '../../../src/engines/ts/ts-engine.js';
 import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
 import { WebGpuEngine } from '../../../src/engines/webgpu/webgpu-engine.js';
 import type { Engine } from '../../../src/engines/engine.js';
-import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
+import { traitPlans, type LmmTestMode } from '../../../src/model/plan.js';
 import type { SnpResultBlock } from '../../../src/model/results.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
 import { fitNullModel } from '../../../src/stats/null-model.js';
 import { normals, rng } from '../../helpers/random.js';
+import { planOf } from '../../helpers/plans.js';
 import { acquireTestGpu, randomOrthogonal } from './helpers.js';
 
 const probe = await acquireTestGpu();
@@ -35,26 +36,25 @@ function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed:
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!;
   const block = Float64Array.from({ length: n * b }, () => Math.floor(3 * next()));
   const rotatedBlock = rotateTs(u, n, block, b);
-  const plans: ScanPlan[] = [0.1, 3].map((lambdaTrue) => {
+  const traits = [0.1, 3].map((lambdaTrue) => {
     const e = normals(next, n);
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       y[i] = e[i]! * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!;
       if (b > 1) y[i] += 0.4 * rotatedBlock[n + i]!; // SNP 1 is associated
     }
-    return {
-      n,
-      nCvt,
-      eigenvalues,
-      eigenvectors: u,
-      rotatedCovariates: w,
-      rotatedPhenotype: y,
-      nullModel: fitNullModel(eigenvalues, w, y, nCvt),
-      testMode: mode,
-      search: DEFAULT_LAMBDA_SEARCH,
-    };
+    return { rotatedPhenotype: y, nullModel: fitNullModel(eigenvalues, w, y, nCvt) };
   });
-  return { plans, block, rotatedBlock };
+  const shared = {
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: u,
+    rotatedCovariates: w,
+    testMode: mode,
+    search: DEFAULT_LAMBDA_SEARCH,
+  };
+  return { plan: planOf(shared, traits), block, rotatedBlock };
 }
 
 /**
@@ -90,7 +90,7 @@ describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', 
   const open = async () =>
     (engine ??= await WebGpuEngine.create((await finishers[finisher]()) as Engine, 'opengles'));
 
-  it('loadPlans: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
+  it('loadPlan: rotation and grid on the GPU, finish on the CPU, as the TS engine (modes 1-4)', async () => {
     await open();
     let tests = 0;
     for (const [n, nCvt, b] of [
@@ -99,14 +99,14 @@ describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', 
       [64, 1, 65],
     ] as const) {
       for (const mode of [1, 2, 3, 4] as const) {
-        const { plans, block, rotatedBlock } = randomUnit(n, nCvt, b, mode, n * 10 + mode);
-        const handle = engine!.loadPlans(plans);
+        const { plan, block, rotatedBlock } = randomUnit(n, nCvt, b, mode, n * 10 + mode);
+        const handle = engine!.loadPlan(plan);
         try {
           const rotated = await handle.rotate(block, b);
           const got = await handle.test(rotated, b);
           expect(got.length).toBe(2);
-          for (const [p, plan] of plans.entries()) {
-            const want = testRotatedBlock(plan, rotatedBlock, b);
+          for (const [p, trait] of traitPlans(plan).entries()) {
+            const want = testRotatedBlock(trait, rotatedBlock, b);
             expect(differences(got[p]!, want), `n=${n} c=${nCvt} b=${b} mode ${mode} trait ${p}`).toEqual([]);
           }
           if (mode !== 3) tests += 2 * b;
@@ -123,12 +123,12 @@ describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', 
 
   it('a block rotated elsewhere gets its grid computed on the GPU from the host copy', async () => {
     await open();
-    const { plans, rotatedBlock } = randomUnit(23, 1, 3, 4, 99);
-    const handle = engine!.loadPlans(plans);
+    const { plan, rotatedBlock } = randomUnit(23, 1, 3, 4, 99);
+    const handle = engine!.loadPlan(plan);
     try {
       const got = await handle.test(rotatedBlock, 3);
-      for (const [p, plan] of plans.entries())
-        expect(differences(got[p]!, testRotatedBlock(plan, rotatedBlock, 3))).toEqual([]);
+      for (const [p, trait] of traitPlans(plan).entries())
+        expect(differences(got[p]!, testRotatedBlock(trait, rotatedBlock, 3))).toEqual([]);
     } finally {
       await handle.release();
     }

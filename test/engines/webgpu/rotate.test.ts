@@ -52,6 +52,22 @@ describe.skipIf(gpu === null)('GpuRotator (rotate_gemm.wgsl) against float64', (
     });
   }
 
+  it("a block's SNPs rotate bitwise as each alone (the prepare step rotates a unit's trait matrix in one call)", async () => {
+    for (const [n, b] of [
+      [7, 3],
+      [33, 37],
+    ]) {
+      const random = seededRandom(77 + n);
+      const u = randomOrthogonal(n, random);
+      const block = randomBlock(n, b, 'mixed-scale', random);
+      const together = await rotateOnce(u, n, block, b);
+      for (let j = 0; j < b; j++) {
+        const alone = await rotateOnce(u, n, block.slice(j * n, (j + 1) * n), 1);
+        expect(together.subarray(j * n, (j + 1) * n), `n=${n} SNP ${j}`).toEqual(alone);
+      }
+    }
+  });
+
   it('tiles U into row panels and the block into SNP chunks when bindings are small', async () => {
     const n = 33;
     const b = 130;
