@@ -5,6 +5,7 @@ import { KB, applyBlock, backThreadDoubles, prepareBlock } from './backtransform
 import { M_D, M_K, M_N, M_OWN, M_RHO, M_ROOTS, M_S, M_SMALL, M_STATUS, M_STRIDE, SMALL_UNITS, W_DLAM, W_ORIG, W_TAU,
   W_W, W_Z2, W_ZHAT, wsArr } from './dc-merge';
 import { ZCOLS, mergeRootsChunk, mergeZhatChunk } from './dc-vectors';
+import { packedRowAt } from './tridiag';
 import { at, setF, setSlot, slot } from './vec';
 
 // Rows of a strip per applyBlock call (the rows of backThreadDoubles()'s two panels).
@@ -15,11 +16,20 @@ export function tileBlockDoubles(n: i32): i32 {
   return KB * n + KB * KB;
 }
 
-/** Prepares WY blocks b0..b1-1 from the reflectors tridiagonalize left in `a` and `tau`, consecutively into out. */
-export function tilePrepareBlocks(n: i32, a: usize, tau: usize, b0: i32, b1: i32, out: usize): void {
+/**
+ * Prepares WY blocks b0..b1-1 from the reflectors tridiagonalizePacked left in `a` (packed) and `tau`, consecutively
+ * into out. Each block's reflector rows are first copied to `rows` (KB x n doubles) in the full layout that
+ * prepareBlock reads.
+ */
+export function tilePrepareBlocks(n: i32, a: usize, tau: usize, b0: i32, b1: i32, out: usize, rows: usize): void {
   for (let b = b0; b < b1; b++) {
+    const j0 = b * KB, kb = min(KB, n - 1 - j0);
+    for (let i = j0; i < j0 + kb && i + 2 < n; i++) {
+      memory.copy(at(rows, (i - j0) * n + i + 2), at(packedRowAt(n, a, i), i + 2), (<usize>(n - i - 2)) << 3);
+    }
     const v = at(out, (b - b0) * tileBlockDoubles(n));
-    prepareBlock(n, a, tau, b * KB, min(KB, n - 1 - b * KB), v, at(v, KB * n));
+    // prepareBlock reads row i at a + 8 (i n + i + 2): rows, shifted back by the block's first row.
+    prepareBlock(n, rows - ((<usize>j0 * <usize>n) << 3), tau, j0, kb, v, at(v, KB * n));
   }
 }
 

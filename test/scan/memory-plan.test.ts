@@ -49,6 +49,17 @@ describe('requireJobMemory', () => {
         readsKinship: true,
       }).bytes,
     ).toBe(4 * 8 * big * big);
+    // Above about n = 16,200 (two regions past the wasm32 memory), the tiled solver: its basis and half an n x n.
+    const huge = 20000;
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: huge,
+        nAnalysed: huge,
+        computesKinship: false,
+        readsKinship: true,
+      }).bytes,
+    ).toBe(3.5 * 8 * huge * huge);
     // The ts engine: K, the centred copy, its work and the eigenvectors (as before).
     expect(
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
@@ -77,8 +88,8 @@ describe('requireJobMemory', () => {
     expect(e!.message).not.toContain('\n');
   });
 
-  it("refuses an eigendecomposition whose two n x n arrays pass the wasm engine's 4 GiB, and not on ts", () => {
-    const n = Math.ceil(Math.sqrt(WASM_WINDOW_BYTES / 16)) + 10;
+  it("refuses an eigendecomposition whose packed triangle passes the wasm engine's 4 GiB, and not on ts", () => {
+    const n = Math.ceil(Math.sqrt(WASM_WINDOW_BYTES / 4)) + 10;
     const sizes = { nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true };
     const fits = jobMemoryBytes({ engine: 'wasm', ...sizes }).bytes <= memoryLimit();
     const e = thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes }));
@@ -97,18 +108,19 @@ describe('requireJobMemory', () => {
           requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }),
         ),
       ).toBeUndefined();
-    // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits.
-    expect(
-      thrown(() =>
-        requireJobMemory('-lmm 4', {
-          engine: 'wasm',
-          nTotal: 14_000,
-          nAnalysed: 14_000,
-          computesKinship: false,
-          readsKinship: false,
-        }),
-      )?.message ?? '',
-    ).not.toMatch(/wasm/);
+    // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits; n = 20,000 takes 1.6 GB tiled.
+    for (const fitting of [14_000, 20_000])
+      expect(
+        thrown(() =>
+          requireJobMemory('-lmm 4', {
+            engine: 'wasm',
+            nTotal: fitting,
+            nAnalysed: fitting,
+            computesKinship: false,
+            readsKinship: false,
+          }),
+        )?.message ?? '',
+      ).not.toMatch(/wasm/);
     const small = 2000;
     expect(
       thrown(() =>

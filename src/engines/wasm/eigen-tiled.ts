@@ -3,7 +3,9 @@
  * matrices live in JS arrays and cross the shared memory in tiles. The order of work differs from the ordinary
  * solver's (eigen.ts) only where a whole n x n matrix would have to sit in shared memory:
  *
- * 1. tridiagonalisation, in one n x n region of shared memory (n up to about 23,000), by the same kernel;
+ * 1. tridiagonalisation by the same kernel on the upper triangle, packed (rows in blocks of 32, each block from its
+ *    first row's column on: about 4 n^2 bytes of shared memory, so n up to about 32,000; the same bits as the
+ *    full layout);
  * 2. the WY blocks of the back-transformation, built from the reflectors by the same kernel and parked in the
  *    caller's array;
  * 3. the tridiagonal matrix torn once at the middle, each half solved by the same divide and conquer
@@ -16,7 +18,8 @@
  *
  * Step 4 applies the back-transformation before the top merge's GEMM instead of after it (Q (B^T v) = (B Q^T)^T
  * v), so the WY blocks are no longer needed when U is written and U takes their place in the caller's array: two
- * n x n JS arrays (16 n^2 bytes) beside one n x n region of shared memory, 24 n^2 bytes in all. The price is the
+ * n x n JS arrays (16 n^2 bytes) beside about 4 n^2 bytes of shared memory (the packed triangle, then the halves'
+ * two (n/2)^2 arrays, then the strips), 20 n^2 bytes in all. The price is the
  * top merge's GEMM on dense rows (k x n x n multiply-adds instead of about half that). Values agree with the
  * ordinary solver to rounding (the order of sums differs), not bitwise.
  */
@@ -33,18 +36,30 @@ export const EIGEN_TWO_REGION_BYTES = 2 ** 32 - 2 ** 26;
 /** Bytes of shared memory per batch of WY blocks built at step 2 (beside the n x n region). */
 const PREPARE_BYTES = 64 * 2 ** 20;
 
+/** Rows per block of tridiagonalizePacked's layout (NB in assembly/tridiag.ts). */
+const PACK_ROWS = 32;
+
+// Offset (doubles) of row r's first stored entry in the packed layout (r = n: its length): blocks of PACK_ROWS
+// rows, block b holding the columns from PACK_ROWS b on.
+function packedStart(n: number, r: number): number {
+  const b = Math.floor(r / PACK_ROWS),
+    c0 = b * PACK_ROWS;
+  return PACK_ROWS * b * n - ((PACK_ROWS * PACK_ROWS) / 2) * b * (b - 1) + (r - c0) * (n - c0);
+}
+
 /**
  * Eigenvalues ascending (n) and row-major eigenvectors (column k for values[k]) of a symmetric n x n matrix
  * (n >= 4), as eigenOn() returns them, with the n x n matrices outside shared memory. `consume`: the matrix is
  * the caller's to give away (it parks the WY blocks, then receives U). `tileBytes` bounds the strips and panels
- * that cross shared memory (default 8 n^2: the region step 1 already grew; tests lower it to force many tiles).
+ * that cross shared memory (default 4 n^2: about what steps 1 and 3 already grew; tests lower it to force many
+ * tiles).
  */
 export async function eigenTiled(
   runner: KernelRunner,
   matrix: Float64Array,
   n: number,
   consume = false,
-  tileBytes = Math.max(8 * n * n, 2 ** 24),
+  tileBytes = Math.max(4 * n * n, 2 ** 24),
 ): Promise<Eigen> {
   if (matrix.length !== n * n || n < 4)
     throw new RangeError(`lmmscan wasm: tiled eigensolver given ${matrix.length} values for n = ${n}`);
@@ -76,23 +91,33 @@ export async function eigenTiled(
       checkStatus(arena.memory, status);
     };
 
-    // 1. Tridiagonalisation in one region.
+    // 1. Tridiagonalisation of the upper triangle, packed (about n^2 / 2 doubles; tridiag.ts).
+    const packed = await call('tridiagPackedDoubles', n);
     const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
-      a = arena.allocF64(n * n);
-    arena.f64(a, n * n).set(input!);
+      a = arena.allocF64(packed);
+    if (packed !== packedStart(n, n))
+      throw new Error('lmmscan wasm: packed layout disagrees with the kernels');
+    for (let r = 0; r < n; r++) {
+      const from = r - (r % PACK_ROWS);
+      arena.f64(a + 8 * packedStart(n, r), n - from).set(input!.subarray(r * n + from, (r + 1) * n));
+    }
     input = null;
-    await dcSession([['tridiagonalize', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
+    await dcSession([['tridiagonalizePacked', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
 
     // 2. WY blocks into the caller's array (and a small one for the last ~64 n doubles).
     const park = consume ? matrix : new Float64Array(n * n);
     const blocks = new SplitArray(park, nblk * blockLen);
     const prepBatch = Math.max(1, Math.floor(Math.min(PREPARE_BYTES, tileBytes / 2) / (8 * blockLen)));
-    const prepOut = arena.allocF64(prepBatch * blockLen);
+    const prepOut = arena.allocF64(prepBatch * blockLen),
+      prepRows = arena.allocF64(T * blockLen);
     for (let b0 = 0; b0 < nblk; b0 += prepBatch) {
       const b1 = Math.min(nblk, b0 + prepBatch);
       await runner.parallel(
-        splitRange(b1 - b0, T, 1).map(([p, q]) => [
-          ['tilePrepareBlocks', [n, a, tau, b0 + p, b0 + q, prepOut + 8 * p * blockLen]],
+        splitRange(b1 - b0, T, 1).map(([p, q], t) => [
+          [
+            'tilePrepareBlocks',
+            [n, a, tau, b0 + p, b0 + q, prepOut + 8 * p * blockLen, prepRows + 8 * t * blockLen],
+          ],
         ]),
       );
       blocks.put(b0 * blockLen, arena.f64(prepOut, (b1 - b0) * blockLen));

@@ -92,7 +92,27 @@ export interface KernelExports {
     ctx: number,
   ): void;
   tileBlockDoubles(n: number): number;
-  tilePrepareBlocks(n: number, a: number, tau: number, b0: number, b1: number, out: number): void;
+  tilePrepareBlocks(
+    n: number,
+    a: number,
+    tau: number,
+    b0: number,
+    b1: number,
+    out: number,
+    rows: number,
+  ): void;
+  tridiagPackedDoubles(n: number): number;
+  tridiagonalizePacked(
+    n: number,
+    a: number,
+    d: number,
+    e: number,
+    tau: number,
+    scratch: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
   tileApplyBlocks(
     n: number,
     zt: number,

@@ -8,6 +8,7 @@ import type { Eigen } from '../../../src/engines/engine.js';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
 import { eigenTiled } from '../../../src/engines/wasm/eigen-tiled.js';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
+import type { KernelCall } from '../../../src/engines/wasm/runner.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
 import { centredKinship, randomSymmetric } from './reference.js';
 
@@ -79,6 +80,46 @@ describe('eigenTiled', () => {
     const viaPool = await pool.eigen(A, n, undefined, false, 0, 3 * 8 * 3 * n);
     expectClose(A, n, viaPool, want);
   });
+
+  // The tiled solver's tridiagonalisation runs on the packed upper triangle (rows in blocks of 32, each from its
+  // block's first column): the same bits as the full layout's.
+  test.each([5, 33, 64, 97, 301])(
+    'n=%i: the packed tridiagonalisation, the same bits as the full one',
+    async (n) => {
+      const A = randomSymmetric(n, n + 11);
+      const local = LocalRunner.create();
+      const { arena } = local;
+      const run = (name: KernelCall[0], ...args: number[]) => local.run([[name, args]]);
+      const reduce = async (packed: boolean): Promise<Float64Array[]> => {
+        const mark = arena.mark();
+        const sizes = arena.alloc(32);
+        await run('eigenSizes', n, sizes);
+        const scratchDoubles = new Int32Array(arena.memory.buffer, sizes, 1)[0]!;
+        const [team, ctx, works] = [arena.alloc(512), arena.alloc(512), arena.alloc(4)];
+        new Uint32Array(arena.memory.buffer, works, 1)[0] = local.scratch[0]!;
+        const [d, e, tau] = [arena.allocF64(n), arena.allocF64(n), arena.allocF64(n)];
+        const scratch = arena.allocF64(scratchDoubles);
+        const length = packed ? await run('tridiagPackedDoubles', n) : n * n;
+        const a = arena.allocF64(length);
+        let at = 0;
+        for (let r = 0; r < n; r++) {
+          const from = packed ? r - (r % 32) : 0;
+          arena.f64(a + 8 * at, n - from).set(A.subarray(r * n + from, (r + 1) * n));
+          at += n - from;
+        }
+        expect(at).toBe(length);
+        await local.run([
+          ['teamInit', [team, 1]],
+          [packed ? 'tridiagonalizePacked' : 'tridiagonalize', [n, a, d, e, tau, scratch, works, team, ctx]],
+          ['teamFinish', [team]],
+        ]);
+        const out = [d, e, tau].map((p) => arena.f64(p, n).slice());
+        arena.release(mark);
+        return out;
+      };
+      expect(await reduce(true)).toEqual(await reduce(false));
+    },
+  );
 
   test('the input is left alone, or consumed: U returned in it, the same bits', async () => {
     const n = 130;
