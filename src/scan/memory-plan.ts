@@ -75,7 +75,7 @@ function wasmSolverSquares(n: number): number {
 /**
  * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
  * engine, the eigensolver's arrays fit one wasm32 memory (three n x n up to n = 12,500, two up to about
- * 16,200, then half of one, packed: about n = 32,000 at most). The rotation
+ * 16,200, then half of one, packed: about n = 31,400 at most). The rotation
  * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
@@ -94,11 +94,11 @@ export function requireJobMemory(task: string, s: JobSizes): void {
       solver === 1.5
         ? "the tiled eigensolver's packed triangle"
         : `the eigensolver's ${solver === 3 ? 'three' : 'two'} n x n arrays`;
-    // (Beside the packed triangle: a batch of WY blocks, at most 64 MiB, and the kernels' scratch.)
+    // (Beside the packed triangle: a batch of WY blocks, 64 MiB, and the kernels' scratch: 256 MiB in all.)
     windowed.push([
       what,
       s.nAnalysed,
-      solver === 1.5 ? squares(0.5, s.nAnalysed) + 2 ** 27 : squares(solver, s.nAnalysed),
+      solver === 1.5 ? squares(0.5, s.nAnalysed) + 2 ** 28 : squares(solver, s.nAnalysed),
     ]);
   }
   for (const [what, size, need] of windowed) {

@@ -4,7 +4,7 @@
  * solver's (eigen.ts) only where a whole n x n matrix would have to sit in shared memory:
  *
  * 1. tridiagonalisation by the same kernel on the upper triangle, packed (rows in blocks of 32, each block from its
- *    first row's column on: about 4 n^2 bytes of shared memory, so n up to about 32,000; the same bits as the
+ *    first row's column on: about 4 n^2 bytes of shared memory, so n up to about 31,400; the same bits as the
  *    full layout);
  * 2. the WY blocks of the back-transformation, built from the reflectors by the same kernel and parked in the
  *    caller's array;
@@ -33,8 +33,10 @@ import { splitRange } from './runner.js';
 /** Two n x n regions of shared memory up to here (the two-region layout of eigen.ts); tiles above. */
 export const EIGEN_TWO_REGION_BYTES = 2 ** 32 - 2 ** 26;
 
-/** Bytes of shared memory per batch of WY blocks built at step 2 (beside the n x n region). */
+/** Bytes of shared memory per batch of WY blocks built at step 2 (beside the packed triangle). */
 const PREPARE_BYTES = 64 * 2 ** 20;
+/** Threads that build the WY blocks. */
+const PREPARE_THREADS = 4;
 
 /** Rows per block of tridiagonalizePacked's layout (NB in assembly/tridiag.ts). */
 const PACK_ROWS = 32;
@@ -108,12 +110,15 @@ export async function eigenTiled(
     const park = consume ? matrix : new Float64Array(n * n);
     const blocks = new SplitArray(park, nblk * blockLen);
     const prepBatch = Math.max(1, Math.floor(Math.min(PREPARE_BYTES, tileBytes / 2) / (8 * blockLen)));
+    // At most PREPARE_THREADS threads, each with KB rows of n doubles to unpack reflectors into: cheap work
+    // (O(KB n^2) in all) whose scratch must stay small beside the packed triangle.
+    const P = Math.min(T, PREPARE_THREADS);
     const prepOut = arena.allocF64(prepBatch * blockLen),
-      prepRows = arena.allocF64(T * blockLen);
+      prepRows = arena.allocF64(P * blockLen);
     for (let b0 = 0; b0 < nblk; b0 += prepBatch) {
       const b1 = Math.min(nblk, b0 + prepBatch);
       await runner.parallel(
-        splitRange(b1 - b0, T, 1).map(([p, q], t) => [
+        splitRange(b1 - b0, P, 1).map(([p, q], t) => [
           [
             'tilePrepareBlocks',
             [n, a, tau, b0 + p, b0 + q, prepOut + 8 * p * blockLen, prepRows + 8 * t * blockLen],
@@ -180,11 +185,13 @@ export async function eigenTiled(
       values[c] = lambda[q]! * norm;
     });
     const U = park;
-    for (let q = 0; q < n - k; q++) {
-      const row = top.dsrc[q]! * n,
-        c = column[k + q]!;
-      for (let r = 0; r < n; r++) U[r * n + c] = basis[row + r]!;
-    }
+    scatterColumns(
+      U,
+      n,
+      basis,
+      Int32Array.from(top.dsrc, (row) => row * n),
+      column.subarray(k),
+    );
     if (secular) await mergedVectors(runner, basis, n, top, secular, column, U, tileBytes);
     arena.release(base);
     return { values, vectors: U };
@@ -357,10 +364,32 @@ async function mergedVectors(
         ]),
       );
     }
-    const c = arena.f64(C, sr * n);
-    for (let i = 0; i < sr; i++) {
-      const col = column[i0 + i]!;
-      for (let r = 0; r < n; r++) U[r * n + col] = c[i * n + r]!;
+    scatterColumns(
+      U,
+      n,
+      arena.f64(C, sr * n),
+      Int32Array.from({ length: sr }, (_, i) => i * n),
+      column.subarray(i0, i0 + sr),
+    );
+  }
+}
+
+// Column cols[i] of U (n x n row-major) <- the n doubles of src from starts[i], in tiles of rows so that the
+// writes of consecutive vectors (nearby columns) share cache lines instead of striding the whole matrix.
+function scatterColumns(
+  U: Float64Array,
+  n: number,
+  src: Float64Array,
+  starts: Int32Array,
+  cols: Int32Array,
+): void {
+  const TILE = 64;
+  for (let r0 = 0; r0 < n; r0 += TILE) {
+    const r1 = Math.min(n, r0 + TILE);
+    for (let i = 0; i < cols.length; i++) {
+      const from = starts[i]!,
+        col = cols[i]!;
+      for (let r = r0; r < r1; r++) U[r * n + col] = src[from + r]!;
     }
   }
 }
