@@ -56,10 +56,12 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   // it is given; above, the tiled solver's basis (a JS array) and half an n x n in shared memory (eigen-tiled.ts).
   const solver = s.engine === 'ts' ? 3 : wasmSolverSquares(s.nAnalysed);
   const eigen = squares(solver + 1, s.nAnalysed);
-  // The kinship (a file's until the collector takes it once centred or subset; a computed one is kept).
-  const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
+  // A computed kinship is kept beside its centred copy. A file's is centred in place (prepare.ts), or, when
+  // someone is left out, lives until its subset is made: both at once then, before the eigensolver starts.
+  const kept = s.computesKinship ? squares(1, s.nTotal) : 0;
+  const subset = s.readsKinship && s.nAnalysed < s.nTotal ? kinship + squares(1, s.nAnalysed) : 0;
   return {
-    bytes: Math.max(kinship, kept + eigen),
+    bytes: Math.max(kinship, subset, kept + eigen),
     detail:
       `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ` +
       `${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,

@@ -33,9 +33,14 @@ describe('requireJobMemory', () => {
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(3 * m);
-    // -k then eigen on the wasm engine: K, the centred copy that receives U, three regions of shared memory.
+    // -k then eigen on the wasm engine: K centred in place (it receives U), three regions of shared memory.
     expect(
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
+        .bytes,
+    ).toBe(4 * m);
+    // The kinship computed: kept beside its centred copy.
+    expect(
+      jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(5 * m);
     // Above n = 12,500 (three regions past 3.5 GiB), two regions.
@@ -48,7 +53,7 @@ describe('requireJobMemory', () => {
         computesKinship: false,
         readsKinship: true,
       }).bytes,
-    ).toBe(4 * 8 * big * big);
+    ).toBe(3 * 8 * big * big);
     // Above about n = 16,200 (two regions past the wasm32 memory), the tiled solver: its basis and half an n x n.
     const huge = 20000;
     expect(
@@ -59,12 +64,22 @@ describe('requireJobMemory', () => {
         computesKinship: false,
         readsKinship: true,
       }).bytes,
-    ).toBe(3.5 * 8 * huge * huge);
-    // The ts engine: K, the centred copy, its work and the eigenvectors (as before).
+    ).toBe(2.5 * 8 * huge * huge);
+    // The ts engine: K centred in place, the solver's work and the eigenvectors.
     expect(
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
         .bytes,
-    ).toBe(5 * m);
+    ).toBe(4 * m);
+    // Someone left out: the file's K and its subset at once, before the eigensolver (here the larger stage).
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: 4 * n,
+        nAnalysed: n,
+        computesKinship: false,
+        readsKinship: true,
+      }).bytes,
+    ).toBe(17 * m);
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
