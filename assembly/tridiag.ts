@@ -53,11 +53,16 @@ export function packedRowAt(n: i32, a: usize, r: i32): usize {
 // w[r0..r1) and w[r1..n) gain rows [r0, r1) of (upper triangle of A) v, each row both as a dot product (its own
 // entry) and as an axpy (the entries right of the diagonal, standing for the column below it). Rows go in fours
 // (then pairs) so v and w are loaded once for several rows: the product is bound by loads, not arithmetic.
-function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize, packed: bool): void {
+// Layout is u8 for the full layout, u16 for the packed one: a compile-time choice, so the full layout's copy is the
+// code it always was (the same instructions in the built module).
+function symvRows<Layout>(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void {
   let r = r0;
   for (; r + 4 <= r1; r += 4) {
-    const p0 = rowAt(a, n, r, packed), p1 = rowAt(a, n, r + 1, packed), p2 = rowAt(a, n, r + 2, packed);
-    const p3 = rowAt(a, n, r + 3, packed);
+    let p0 = at(a, r * n), p1 = at(a, (r + 1) * n), p2 = at(a, (r + 2) * n), p3 = at(a, (r + 3) * n);
+    if (sizeof<Layout>() == 2) {
+      p0 = rowAt(a, n, r, true); p1 = rowAt(a, n, r + 1, true);
+      p2 = rowAt(a, n, r + 2, true); p3 = rowAt(a, n, r + 3, true);
+    }
     const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1)), v2 = load<f64>(at(v, r + 2)), v3 = load<f64>(at(v, r + 3));
     // The 4 x 4 diagonal block, from its upper triangle.
     const a01 = load<f64>(at(p0, r + 1)), a02 = load<f64>(at(p0, r + 2)), a03 = load<f64>(at(p0, r + 3));
@@ -93,7 +98,8 @@ function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize, packed
     store<f64>(at(w, r + 3), load<f64>(at(w, r + 3)) + t3);
   }
   for (; r + 2 <= r1; r += 2) {
-    const row0 = rowAt(a, n, r, packed), row1 = rowAt(a, n, r + 1, packed);
+    let row0 = at(a, r * n), row1 = at(a, (r + 1) * n);
+    if (sizeof<Layout>() == 2) { row0 = rowAt(a, n, r, true); row1 = rowAt(a, n, r + 1, true); }
     const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1));
     const a00 = load<f64>(at(row0, r)), a01 = load<f64>(at(row0, r + 1)), a11 = load<f64>(at(row1, r + 1));
     let t0 = a00 * v0 + a01 * v1, t1 = a01 * v0 + a11 * v1;
@@ -120,7 +126,7 @@ function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize, packed
     store<f64>(at(w, r + 1), load<f64>(at(w, r + 1)) + t1);
   }
   if (r < r1) {
-    const row = rowAt(a, n, r, packed);
+    const row = sizeof<Layout>() == 2 ? rowAt(a, n, r, true) : at(a, r * n);
     const vr = load<f64>(at(v, r));
     let t = load<f64>(at(row, r)) * vr;
     const len = n - r - 1;
@@ -138,8 +144,9 @@ export function tridiagSymvChunk(ctx: usize, c: i32, tid: i32): void {
   // Rows from r0 on touch entries r0..n-1 only.
   const part = at(ptrSlot(ctx, X_PART), c * n);
   memory.fill(at(part, r0), 0, (<usize>(n - r0)) << 3);
-  symvRows(n, ptrSlot(ctx, X_A), r0, load<i32>(bounds + ((<usize>c + 1) << 2)), ptrSlot(ctx, X_V), part,
-    slot(ctx, X_PACKED) != 0);
+  const a = ptrSlot(ctx, X_A), r1 = load<i32>(bounds + ((<usize>c + 1) << 2)), v = ptrSlot(ctx, X_V);
+  if (slot(ctx, X_PACKED) != 0) symvRows<u16>(n, a, r0, r1, v, part);
+  else symvRows<u8>(n, a, r0, r1, v, part);
 }
 
 /** Team chunk: rows of strip c of the trailing matrix (upper triangle) -= V W^T + W V^T. */
@@ -313,7 +320,8 @@ function symvColumn(n: i32, a: usize, s: i32, v: usize, w: usize, bounds: usize,
   const len = n - s;
   if (len < SPLIT_MIN) {
     setSlot(ctx, X_SPLIT, 0);
-    symvRows(n, a, s, n, v, w, packed);
+    if (packed) symvRows<u16>(n, a, s, n, v, w);
+    else symvRows<u8>(n, a, s, n, v, w);
     return;
   }
   setSlot(ctx, X_SPLIT, 1);
