@@ -135,6 +135,19 @@ describe('eigenTiled', () => {
     expect(consumed.vectors).toEqual(plain.vectors);
   });
 
+  // Special structure at the top merge: a diagonal matrix (no coupling: everything deflates, repeated values) and
+  // the all-ones matrix (rank one), at the smallest n and around a block of 32 rows and a WY block of 64.
+  test.each([4, 5, 33, 65])('n=%i: diagonal and all-ones matrices', async (n) => {
+    const local = LocalRunner.create();
+    const diagonal = Float64Array.from({ length: n * n }, (_, i) =>
+      i % (n + 1) === 0 ? (i / (n + 1)) % 3 : 0,
+    );
+    const ones = new Float64Array(n * n).fill(1);
+    for (const A of [diagonal, ones]) {
+      expectClose(A, n, await eigenTiled(local, A, n, false, 3 * 8 * 3 * n), await eigenOn(local, A, n));
+    }
+  });
+
   test('a zero matrix: zero values, identity-like orthonormal vectors', async () => {
     const n = 9;
     const got = await eigenTiled(LocalRunner.create(), new Float64Array(n * n), n);
