@@ -16,8 +16,8 @@ import { at, getF, ptrSlot, setSlot, slot, threadPtr } from './vec';
 
 /** Most eigenvector rows built and multiplied at once (rows of each thread's V buffer). */
 export const ROWS_MAX: i32 = 96;
-// Entries of zhat per chunk.
-const ZCOLS: i32 = 128;
+/** Entries of zhat per chunk. */
+export const ZCOLS: i32 = 128;
 
 // @ts-ignore: decorator
 @inline function origin(orig: usize, i: i32): i32 { return load<i32>(orig + ((<usize>i) << 2)); }

@@ -1,7 +1,7 @@
 // Entry point of the lmmscan WASM kernels: flat f64 routines on imported shared memory, no runtime allocation.
 export { gemm, gemmWorkBytes, zeroF64 } from './gemm';
 export { kinshipFold } from './kinship-dd';
-export { tridiagonalize } from './tridiag';
+export { tridiagonalize, tridiagonalizePacked, tridiagPackedDoubles } from './tridiag';
 export { teamInit, teamHelp, teamFinish, teamAbort } from './team';
 export { dcEigen } from './dc';
 export { eigenSizes } from './eigen';
@@ -9,3 +9,5 @@ export { backApply, backPrepare, backTransform } from './backtransform';
 export { lmmPlanBytes, lmmPrepare, lmmScan, lmmScanPlans, lmmWorkBytes } from './lmm';
 export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
 export { dotPeak, fmaPeak, i16Gemm } from './peak';
+export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, tileSecularDoubles, tileSecularRoots,
+  tileSecularSetup, tileSecularZhat } from './eigen-tiles';

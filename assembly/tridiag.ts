@@ -19,15 +19,50 @@ const SYMV_CHUNKS: i32 = 8;
 
 // Context slots.
 const X_N = 0, X_A = 1, X_VW = 2, X_PART = 3, X_BOUNDS = 4, X_WORKS = 5, X_V = 6, X_T0 = 7, X_P0 = 8, X_Y = 9;
-const X_D = 10, X_E = 11, X_TAU = 12, X_SPLIT = 13;
+const X_D = 10, X_E = 11, X_TAU = 12, X_SPLIT = 13, X_PACKED = 14;
+
+// The packed layout (tridiagonalizePacked): rows in blocks of NB, block b (rows NB b ..) stored from column NB b on as
+// a dense NB x (n - NB b) matrix, so every row keeps the columns from its own on (and the trailing update's GEMM a
+// constant leading dimension within a block) in about n^2 / 2 doubles instead of n^2.
+
+/** Doubles of the packed layout of an n x n matrix. */
+export function tridiagPackedDoubles(n: i32): i32 {
+  const blocks = (n + NB - 1) / NB;
+  return packedBlockAt(n, blocks - 1) + (n - (blocks - 1) * NB) * (n - (blocks - 1) * NB);
+}
+
+// Offset (doubles) of packed block b: the blocks before it hold NB (n - NB b') each.
+// @ts-ignore: decorator
+@inline function packedBlockAt(n: i32, b: i32): i32 {
+  return NB * b * n - (NB * NB / 2) * b * (b - 1);
+}
+
+/** Address of row r's column 0 in the packed layout at `a` (virtual: the row's stored columns start at its block's). */
+export function packedRowAt(n: i32, a: usize, r: i32): usize {
+  return rowAt(a, n, r, true);
+}
+
+// Address of row r's column 0 (virtual when packed: only the columns from NB floor(r / NB) on are stored).
+// @ts-ignore: decorator
+@inline function rowAt(a: usize, n: i32, r: i32, packed: bool): usize {
+  if (!packed) return at(a, r * n);
+  const b = r / NB, c0 = b * NB;
+  return at(a, packedBlockAt(n, b) + (r - c0) * (n - c0)) - ((<usize>c0) << 3);
+}
 
 // w[r0..r1) and w[r1..n) gain rows [r0, r1) of (upper triangle of A) v, each row both as a dot product (its own
 // entry) and as an axpy (the entries right of the diagonal, standing for the column below it). Rows go in fours
 // (then pairs) so v and w are loaded once for several rows: the product is bound by loads, not arithmetic.
-function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void {
+// Layout is u8 for the full layout, u16 for the packed one: a compile-time choice, so the full layout's copy is the
+// code it always was (the same instructions in the built module).
+function symvRows<Layout>(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void {
   let r = r0;
   for (; r + 4 <= r1; r += 4) {
-    const p0 = at(a, r * n), p1 = at(a, (r + 1) * n), p2 = at(a, (r + 2) * n), p3 = at(a, (r + 3) * n);
+    let p0 = at(a, r * n), p1 = at(a, (r + 1) * n), p2 = at(a, (r + 2) * n), p3 = at(a, (r + 3) * n);
+    if (sizeof<Layout>() == 2) {
+      p0 = rowAt(a, n, r, true); p1 = rowAt(a, n, r + 1, true);
+      p2 = rowAt(a, n, r + 2, true); p3 = rowAt(a, n, r + 3, true);
+    }
     const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1)), v2 = load<f64>(at(v, r + 2)), v3 = load<f64>(at(v, r + 3));
     // The 4 x 4 diagonal block, from its upper triangle.
     const a01 = load<f64>(at(p0, r + 1)), a02 = load<f64>(at(p0, r + 2)), a03 = load<f64>(at(p0, r + 3));
@@ -63,7 +98,8 @@ function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void 
     store<f64>(at(w, r + 3), load<f64>(at(w, r + 3)) + t3);
   }
   for (; r + 2 <= r1; r += 2) {
-    const row0 = at(a, r * n), row1 = at(a, (r + 1) * n);
+    let row0 = at(a, r * n), row1 = at(a, (r + 1) * n);
+    if (sizeof<Layout>() == 2) { row0 = rowAt(a, n, r, true); row1 = rowAt(a, n, r + 1, true); }
     const v0 = load<f64>(at(v, r)), v1 = load<f64>(at(v, r + 1));
     const a00 = load<f64>(at(row0, r)), a01 = load<f64>(at(row0, r + 1)), a11 = load<f64>(at(row1, r + 1));
     let t0 = a00 * v0 + a01 * v1, t1 = a01 * v0 + a11 * v1;
@@ -90,7 +126,7 @@ function symvRows(n: i32, a: usize, r0: i32, r1: i32, v: usize, w: usize): void 
     store<f64>(at(w, r + 1), load<f64>(at(w, r + 1)) + t1);
   }
   if (r < r1) {
-    const row = at(a, r * n);
+    const row = sizeof<Layout>() == 2 ? rowAt(a, n, r, true) : at(a, r * n);
     const vr = load<f64>(at(v, r));
     let t = load<f64>(at(row, r)) * vr;
     const len = n - r - 1;
@@ -108,17 +144,29 @@ export function tridiagSymvChunk(ctx: usize, c: i32, tid: i32): void {
   // Rows from r0 on touch entries r0..n-1 only.
   const part = at(ptrSlot(ctx, X_PART), c * n);
   memory.fill(at(part, r0), 0, (<usize>(n - r0)) << 3);
-  symvRows(n, ptrSlot(ctx, X_A), r0, load<i32>(bounds + ((<usize>c + 1) << 2)), ptrSlot(ctx, X_V), part);
+  const a = ptrSlot(ctx, X_A), r1 = load<i32>(bounds + ((<usize>c + 1) << 2)), v = ptrSlot(ctx, X_V);
+  if (slot(ctx, X_PACKED) != 0) symvRows<u16>(n, a, r0, r1, v, part);
+  else symvRows<u8>(n, a, r0, r1, v, part);
 }
 
 /** Team chunk: rows of strip c of the trailing matrix (upper triangle) -= V W^T + W V^T. */
 export function tridiagTrailChunk(ctx: usize, c: i32, tid: i32): void {
   const n = slot(ctx, X_N), r0 = slot(ctx, X_T0) + c * STRIP;
   const r1 = min(n, r0 + STRIP);
-  const vw = ptrSlot(ctx, X_VW);
+  const vw = ptrSlot(ctx, X_VW), a = ptrSlot(ctx, X_A), work = threadPtr(ptrSlot(ctx, X_WORKS), tid);
   // A(i, p) = [V W][i][p] is vw row p; B(p, j) = [W V]^T[p][j] is vw row NB + p (the third panel copies V).
-  gemm(r1 - r0, n - r0, 2 * NB, -1.0, at(vw, r0), 1, n, at(vw, NB * n + r0), n, 1,
-    at(ptrSlot(ctx, X_A), r0 * n + r0), n, threadPtr(ptrSlot(ctx, X_WORKS), tid));
+  if (slot(ctx, X_PACKED) == 0) {
+    gemm(r1 - r0, n - r0, 2 * NB, -1.0, at(vw, r0), 1, n, at(vw, NB * n + r0), n, 1, at(a, r0 * n + r0), n, work);
+    return;
+  }
+  // Packed: one GEMM per block of rows (each its own leading dimension), columns from the block's first row on
+  // (the strips start at multiples of NB, so each block's rows are whole and hold those columns).
+  for (let q0 = r0; q0 < r1; ) {
+    const c0 = q0 / NB * NB, q1 = min(r1, c0 + NB);
+    gemm(q1 - q0, n - q0, 2 * NB, -1.0, at(vw, q0), 1, n, at(vw, NB * n + q0), n, 1,
+      at(rowAt(a, n, q0, true), q0), n - c0, work);
+    q0 = q1;
+  }
 }
 
 /** Doubles of scratch tridiagonalize needs for an n x n matrix. */
@@ -135,7 +183,7 @@ export function tridiagScratchDoubles(n: i32): i32 {
 export function tridiagReflector(ctx: usize, jj: i32, tid: i32): void {
   const n = slot(ctx, X_N), i = slot(ctx, X_P0) + jj, a = ptrSlot(ctx, X_A);
   const vt = ptrSlot(ctx, X_VW), wt = at(vt, NB * n);
-  const row = at(a, i * n);
+  const row = rowAt(a, n, i, slot(ctx, X_PACKED) != 0);
   for (let q = 0; q < jj; q++) {
     const vq = at(vt, q * n), wq = at(wt, q * n);
     axpy(-load<f64>(at(wq, i)), at(vq, i), at(row, i), n - i);
@@ -197,19 +245,38 @@ export function tridiagW(ctx: usize, jj: i32, tid: i32): void {
  */
 export function tridiagonalize(n: i32, a: usize, d: usize, e: usize, tau: usize, scratch: usize, works: usize,
   team: usize, ctx: usize): void {
+  reduce(n, a, d, e, tau, scratch, works, team, ctx, false);
+}
+
+/**
+ * tridiagonalize() on the packed layout (tridiagPackedDoubles(n) doubles at `a`: the upper triangle, rows in blocks
+ * of NB, each block from its first row's column on, both triangles of the diagonal blocks given). Reflector i is
+ * left in row i from column i + 2, as there.
+ */
+export function tridiagonalizePacked(n: i32, a: usize, d: usize, e: usize, tau: usize, scratch: usize,
+  works: usize, team: usize, ctx: usize): void {
+  reduce(n, a, d, e, tau, scratch, works, team, ctx, true);
+}
+
+function reduce(n: i32, a: usize, d: usize, e: usize, tau: usize, scratch: usize, works: usize, team: usize,
+  ctx: usize, packed: bool): void {
   // scratch: V, W and a copy of V (NB x n each), the chunks' partial products, y (2 NB), chunk bounds (i32).
   const vw = scratch, part = at(vw, 3 * NB * n), y = at(part, SYMV_CHUNKS * n), bounds = at(y, 2 * NB);
   setSlot(ctx, X_N, n); setSlot(ctx, X_A, <i32>a); setSlot(ctx, X_VW, <i32>vw); setSlot(ctx, X_PART, <i32>part);
   setSlot(ctx, X_BOUNDS, <i32>bounds); setSlot(ctx, X_WORKS, <i32>works); setSlot(ctx, X_Y, <i32>y);
   setSlot(ctx, X_D, <i32>d); setSlot(ctx, X_E, <i32>e); setSlot(ctx, X_TAU, <i32>tau);
+  setSlot(ctx, X_PACKED, packed ? 1 : 0);
+  // Every stored entry (the packed layout's few lower ones are the matrix's too) is scaled alike.
+  const stored = packed ? tridiagPackedDoubles(n) : n * n;
   // Entries far from 1 would overflow or underflow in the squared norms: scale by a power of 2 (exact) so the
   // largest is about 1, and undo it on d and e at the end (the reflectors do not depend on the scale).
   let big = 0.0;
-  for (let i = 0; i < n; i++) big = Math.max(big, maxAbsOf(at(a, i * n), n));
+  if (packed) big = maxAbsOf(a, stored);
+  else for (let i = 0; i < n; i++) big = Math.max(big, maxAbsOf(at(a, i * n), n));
   let exponent = 0;
   if (big > 1e150 || (big < 1e-150 && big > 0.0)) {
     exponent = -<i32>Math.floor(Math.log2(big));
-    scaleBy2(a, n * n, exponent);
+    scaleBy2(a, stored, exponent);
   }
   store<f64>(at(e, n - 1), 0.0);
   for (let s = 0; s < n - 1; s += NB) {
@@ -221,7 +288,7 @@ export function tridiagonalize(n: i32, a: usize, d: usize, e: usize, tau: usize,
       runChunk(JOB_TRI_REFLECTOR, ctx, jj, 0);
       if (load<f64>(at(tau, i)) == 0.0) continue;
       // A22 v, with A22 as of the panel start (rows below i of this panel are not updated yet).
-      symvColumn(n, a, i + 1, at(vw, jj * n), at(vw, (NB + jj) * n), bounds, team, ctx);
+      symvColumn(n, a, i + 1, at(vw, jj * n), at(vw, (NB + jj) * n), bounds, team, ctx, packed);
       runChunk(JOB_TRI_W, ctx, jj, 0);
     }
     // Trailing update of the upper triangle: A22 -= V W^T + W V^T as one GEMM with inner dimension 2*NB.
@@ -232,7 +299,7 @@ export function tridiagonalize(n: i32, a: usize, d: usize, e: usize, tau: usize,
       teamRun(team, JOB_TRAIL, (n - t0 + STRIP - 1) / STRIP, ctx);
     }
   }
-  store<f64>(at(d, n - 1), load<f64>(at(a, (n - 1) * n + n - 1)));
+  store<f64>(at(d, n - 1), load<f64>(at(rowAt(a, n, n - 1, packed), n - 1)));
   if (exponent != 0) {
     scaleBy2(d, n, -exponent);
     scaleBy2(e, n, -exponent);
@@ -248,11 +315,13 @@ function scaleBy2(x: usize, len: i32, exponent: i32): void {
 
 // w[s..n) = A[s..n, s..n] v (w zero on entry) when small; else split over the team in SYMV_CHUNKS row chunks of
 // equal work, each into its own partial vector (summed by tridiagW), and X_SPLIT set.
-function symvColumn(n: i32, a: usize, s: i32, v: usize, w: usize, bounds: usize, team: usize, ctx: usize): void {
+function symvColumn(n: i32, a: usize, s: i32, v: usize, w: usize, bounds: usize, team: usize, ctx: usize,
+  packed: bool): void {
   const len = n - s;
   if (len < SPLIT_MIN) {
     setSlot(ctx, X_SPLIT, 0);
-    symvRows(n, a, s, n, v, w);
+    if (packed) symvRows<u16>(n, a, s, n, v, w);
+    else symvRows<u8>(n, a, s, n, v, w);
     return;
   }
   setSlot(ctx, X_SPLIT, 1);

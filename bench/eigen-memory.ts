@@ -1,10 +1,10 @@
 /**
  * Peak RSS of the wasm eigendecomposition as a multiple of n^2 bytes (issue 22): one child process per layout
- * (three regions, or two as above n = 12,500, forced at small n) with the input given away (`consume`, as the
- * LMM's prepare step does) or kept (as before).  Each child notes its VmHWM, builds a double-centred kinship of n individuals,
+ * (three regions, or two as above n = 12,500, or tiled as above n = 16,200, forced at small n) with the input
+ * given away (`consume`, as the LMM's prepare step does) or kept (as before), and its wall time.  Each child notes its VmHWM, builds a double-centred kinship of n individuals,
  * runs pool.eigen on it and prints the peak's growth over the VmHWM before the input was made.
  *
- *   node dist/bench/eigen-memory.js [--n 3000]
+ *   node dist/bench/eigen-memory.js [--n 3000] [--layouts three,two,tiled] [--inputs 0,1 (kept, given away)]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -38,24 +38,44 @@ if (process.argv.includes('--child')) {
   const consume = option('consume', '0') === '1';
   const pool = await WasmPool.create(2);
   const before = peakBytes();
-  // As in prepare.ts: no name holds the input across the await.
-  const eigen = await pool.eigen(centredKinship(), n, layout === 'two' ? 0 : undefined, consume);
+  // As in prepare.ts: no name holds the input across the await (the timer starts once it is made).
+  let start = 0;
+  const eigen = await (() => {
+    const input = centredKinship();
+    start = performance.now();
+    return pool.eigen(
+      input,
+      n,
+      layout === 'two' ? 0 : undefined,
+      consume,
+      layout === 'tiled' ? 0 : undefined,
+    );
+  })();
+  const seconds = (performance.now() - start) / 1000;
   const after = peakBytes();
   await pool.close();
   console.log(
-    JSON.stringify({ n, layout, consume, growthPerN2: (after - before) / (n * n), check: eigen.values[0] }),
+    JSON.stringify({
+      n,
+      layout,
+      consume,
+      growthPerN2: (after - before) / (n * n),
+      seconds,
+      check: eigen.values[0],
+    }),
   );
 } else {
   const self = fileURLToPath(import.meta.url);
-  console.log('| layout | input | peak RSS growth from before the input (bytes / n^2) |');
-  console.log('| --- | --- | --- |');
-  for (const layout of ['three', 'two'])
-    for (const consume of ['0', '1']) {
+  const layouts = option('layouts', 'three,two,tiled').split(',');
+  console.log('| layout | input | peak RSS growth from before the input (bytes / n^2) | wall (s) |');
+  console.log('| --- | --- | --- | --- |');
+  for (const layout of layouts)
+    for (const consume of option('inputs', '0,1').split(',')) {
       const args = [self, '--child', '--n', String(n), '--layout', layout, '--consume', consume];
       const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(child.stderr);
-      const r = JSON.parse(child.stdout) as { growthPerN2: number };
+      const r = JSON.parse(child.stdout) as { growthPerN2: number; seconds: number };
       const input = consume === '1' ? 'given away' : 'kept';
-      console.log(`| ${layout} | ${input} | ${r.growthPerN2.toFixed(1)} |`);
+      console.log(`| ${layout} | ${input} | ${r.growthPerN2.toFixed(1)} | ${r.seconds.toFixed(1)} |`);
     }
 }

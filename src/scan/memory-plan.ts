@@ -5,6 +5,7 @@
  */
 import type { EngineName } from '../engines/engine.js';
 import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
+import { EIGEN_TWO_REGION_BYTES } from '../engines/wasm/eigen-tiled.js';
 import { KINSHIP_RESIDENT_BYTES } from '../engines/wasm/kinship-bands.js';
 import { MemoryError, requireMemory } from '../io/memory-fit.js';
 
@@ -51,23 +52,32 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   if (s.nAnalysed === 0)
     return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
   // The ts solver's work and eigenvectors (3 + 1, as before); the wasm solver's regions in shared memory (three up
-  // to EIGEN_THREE_REGION_BYTES, two above), its eigenvectors returned in the centred copy it is given.
-  const solver = s.engine === 'ts' ? 3 : squares(3, s.nAnalysed) <= EIGEN_THREE_REGION_BYTES ? 3 : 2;
+  // to EIGEN_THREE_REGION_BYTES, two up to EIGEN_TWO_REGION_BYTES), its eigenvectors returned in the centred copy
+  // it is given; above, the tiled solver's basis (a JS array) and half an n x n in shared memory (eigen-tiled.ts).
+  const solver = s.engine === 'ts' ? 3 : wasmSolverSquares(s.nAnalysed);
   const eigen = squares(solver + 1, s.nAnalysed);
-  // The kinship (a file's until the collector takes it once centred or subset; a computed one is kept).
-  const kept = s.computesKinship || s.readsKinship ? squares(1, s.nTotal) : 0;
+  // A computed kinship is kept beside its centred copy. A file's is centred in place (prepare.ts), or, when
+  // someone is left out, lives until its subset is made: both at once then, before the eigensolver starts.
+  const kept = s.computesKinship ? squares(1, s.nTotal) : 0;
+  const subset = s.readsKinship && s.nAnalysed < s.nTotal ? kinship + squares(1, s.nAnalysed) : 0;
   return {
-    bytes: Math.max(kinship, kept + eigen),
+    bytes: Math.max(kinship, subset, kept + eigen),
     detail:
       `${kept > 0 ? 'the kinship, ' : ''}its centred copy, the eigensolver's work and the eigenvectors: ` +
       `${(kept > 0 ? 1 : 0) + solver + 1} n x n float64`,
   };
 }
 
+// n x n float64 arrays of the wasm eigensolver's layout for order n: three or two regions, or 1.5 tiled.
+function wasmSolverSquares(n: number): number {
+  if (squares(3, n) <= EIGEN_THREE_REGION_BYTES) return 3;
+  return squares(2, n) <= EIGEN_TWO_REGION_BYTES ? 2 : 1.5;
+}
+
 /**
  * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
- * engine, the eigensolver's n x n arrays fit one wasm32 memory (two of them above n = 12,500: about
- * n = 16,200 at most). The rotation
+ * engine, the eigensolver's arrays fit one wasm32 memory (three n x n up to n = 12,500, two up to about
+ * 16,200, then half of one, packed: about n = 31,400 at most). The rotation
  * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
@@ -79,11 +89,19 @@ export function requireJobMemory(task: string, s: JobSizes): void {
   // The kinship sum goes through shared memory in bands above KINSHIP_RESIDENT_BYTES: no limit there.
   const windowed: [string, number, number][] = [];
   if (s.nAnalysed > 0 && !s.givenEigen) {
-    // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two above (src/engines/wasm/eigen.ts).
-    const three = squares(3, s.nAnalysed);
-    if (three <= EIGEN_THREE_REGION_BYTES) {
-      windowed.push(["the eigensolver's three n x n arrays", s.nAnalysed, three]);
-    } else windowed.push(["the eigensolver's two n x n arrays", s.nAnalysed, squares(2, s.nAnalysed)]);
+    // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two up to EIGEN_TWO_REGION_BYTES (which fit by
+    // definition), then the tiled solver's packed upper triangle (and its halves' two (n/2)^2 arrays: as much).
+    const solver = wasmSolverSquares(s.nAnalysed);
+    const what =
+      solver === 1.5
+        ? "the tiled eigensolver's packed triangle"
+        : `the eigensolver's ${solver === 3 ? 'three' : 'two'} n x n arrays`;
+    // (Beside the packed triangle: a batch of WY blocks, 64 MiB, and the kernels' scratch: 256 MiB in all.)
+    windowed.push([
+      what,
+      s.nAnalysed,
+      solver === 1.5 ? squares(0.5, s.nAnalysed) + 2 ** 28 : squares(solver, s.nAnalysed),
+    ]);
   }
   for (const [what, size, need] of windowed) {
     if (need > WASM_WINDOW_BYTES - (64 << 20)) {

@@ -33,9 +33,14 @@ describe('requireJobMemory', () => {
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(3 * m);
-    // -k then eigen on the wasm engine: K, the centred copy that receives U, three regions of shared memory.
+    // -k then eigen on the wasm engine: K centred in place (it receives U), three regions of shared memory.
     expect(
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
+        .bytes,
+    ).toBe(4 * m);
+    // The kinship computed: kept beside its centred copy.
+    expect(
+      jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(5 * m);
     // Above n = 12,500 (three regions past 3.5 GiB), two regions.
@@ -48,12 +53,33 @@ describe('requireJobMemory', () => {
         computesKinship: false,
         readsKinship: true,
       }).bytes,
-    ).toBe(4 * 8 * big * big);
-    // The ts engine: K, the centred copy, its work and the eigenvectors (as before).
+    ).toBe(3 * 8 * big * big);
+    // Above about n = 16,200 (two regions past the wasm32 memory), the tiled solver: its basis and half an n x n.
+    const huge = 20000;
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: huge,
+        nAnalysed: huge,
+        computesKinship: false,
+        readsKinship: true,
+      }).bytes,
+    ).toBe(2.5 * 8 * huge * huge);
+    // The ts engine: K centred in place, the solver's work and the eigenvectors.
     expect(
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
         .bytes,
-    ).toBe(5 * m);
+    ).toBe(4 * m);
+    // Someone left out: the file's K and its subset at once, before the eigensolver (here the larger stage).
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: 4 * n,
+        nAnalysed: n,
+        computesKinship: false,
+        readsKinship: true,
+      }).bytes,
+    ).toBe(17 * m);
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
@@ -77,8 +103,8 @@ describe('requireJobMemory', () => {
     expect(e!.message).not.toContain('\n');
   });
 
-  it("refuses an eigendecomposition whose two n x n arrays pass the wasm engine's 4 GiB, and not on ts", () => {
-    const n = Math.ceil(Math.sqrt(WASM_WINDOW_BYTES / 16)) + 10;
+  it("refuses an eigendecomposition whose packed triangle passes the wasm engine's 4 GiB, and not on ts", () => {
+    const n = Math.ceil(Math.sqrt(WASM_WINDOW_BYTES / 4)) + 10;
     const sizes = { nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true };
     const fits = jobMemoryBytes({ engine: 'wasm', ...sizes }).bytes <= memoryLimit();
     const e = thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes }));
@@ -97,18 +123,19 @@ describe('requireJobMemory', () => {
           requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }),
         ),
       ).toBeUndefined();
-    // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits.
-    expect(
-      thrown(() =>
-        requireJobMemory('-lmm 4', {
-          engine: 'wasm',
-          nTotal: 14_000,
-          nAnalysed: 14_000,
-          computesKinship: false,
-          readsKinship: false,
-        }),
-      )?.message ?? '',
-    ).not.toMatch(/wasm/);
+    // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits; n = 20,000 takes 1.6 GB tiled.
+    for (const fitting of [14_000, 20_000])
+      expect(
+        thrown(() =>
+          requireJobMemory('-lmm 4', {
+            engine: 'wasm',
+            nTotal: fitting,
+            nAnalysed: fitting,
+            computesKinship: false,
+            readsKinship: false,
+          }),
+        )?.message ?? '',
+      ).not.toMatch(/wasm/);
     const small = 2000;
     expect(
       thrown(() =>

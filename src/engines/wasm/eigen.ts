@@ -10,8 +10,10 @@ import type { Eigen } from '../engine.js';
 import type { KernelCall, KernelRunner } from './runner.js';
 import { EigenSize } from './layout.js';
 
-const TEAM_BYTES = 512; // >= TEAM_BYTES in assembly/team.ts
-const CTX_BYTES = 256; // CTX_BYTES in assembly/vec.ts
+/** Bytes of a team block: >= TEAM_BYTES in assembly/team.ts. */
+export const TEAM_BYTES = 512;
+/** Bytes of a kernel context block: CTX_BYTES in assembly/vec.ts. */
+export const CTX_BYTES = 256;
 
 /**
  * n x n arrays in shared memory up to which the eigensolver keeps its three (the matrix and reflectors then U,
@@ -156,8 +158,8 @@ async function eigenTwoRegions(
   });
 }
 
-// A failed root search or leaf QL (never seen; the iterations are safeguarded) leaves the results meaningless.
-function checkStatus(memory: WebAssembly.Memory, status: number): void {
+/** Throws if a root search or leaf QL failed (never seen; the iterations are safeguarded): the results are meaningless. */
+export function checkStatus(memory: WebAssembly.Memory, status: number): void {
   if (new Int32Array(memory.buffer, status, 1)[0] !== 0)
     throw new Error('lmmscan wasm: the tridiagonal eigensolver did not converge');
 }
@@ -167,7 +169,7 @@ function checkStatus(memory: WebAssembly.Memory, status: number): void {
  * on the others. Should any call fail (a trap), teamAbort releases the others; this returns (or throws) only once
  * every call has ended, so the arena is never released under a running thread.
  */
-async function session(
+export async function session(
   runner: KernelRunner,
   team: number,
   threads: number,

@@ -91,6 +91,52 @@ export interface KernelExports {
     team: number,
     ctx: number,
   ): void;
+  tileBlockDoubles(n: number): number;
+  tilePrepareBlocks(
+    n: number,
+    a: number,
+    tau: number,
+    b0: number,
+    b1: number,
+    out: number,
+    rows: number,
+  ): void;
+  tridiagPackedDoubles(n: number): number;
+  tridiagonalizePacked(
+    n: number,
+    a: number,
+    d: number,
+    e: number,
+    tau: number,
+    scratch: number,
+    works: number,
+    team: number,
+    ctx: number,
+  ): void;
+  tileApplyBlocks(
+    n: number,
+    zt: number,
+    r0: number,
+    r1: number,
+    blocks: number,
+    b0: number,
+    b1: number,
+    w: number,
+    work: number,
+  ): void;
+  tileSecularDoubles(k: number): number;
+  tileSecularSetup(
+    ctx: number,
+    k: number,
+    small: number,
+    lambda: number,
+    rho: number,
+    status: number,
+    threads: number,
+  ): void;
+  tileSecularAt(ctx: number, which: number): number;
+  tileSecularRoots(ctx: number, part: number, parts: number, tid: number): void;
+  tileSecularZhat(ctx: number, part: number, parts: number): void;
   lmmPrepare(desc: number): void;
   lmmScan(
     desc: number,

@@ -6,6 +6,7 @@ import type { ScanPlan } from '../../model/plan.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
+import { EIGEN_TWO_REGION_BYTES, eigenTiled } from './eigen-tiled.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
@@ -119,9 +120,19 @@ export class WasmPool {
 
   /**
    * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
-   * (tests lower it) is where the two-region layout for large n takes over; `consume`: see eigenOn().
+   * (tests lower it) is where the two-region layout for large n takes over; `consume`: see eigenOn(). Above
+   * `twoRegionBytes` (two n x n regions no longer fit the wasm32 memory; tests lower it, and `tileBytes`), the
+   * tiled solver (eigen-tiled.ts).
    */
-  eigen(matrix: Float64Array, n: number, threeRegionBytes?: number, consume = false): Promise<Eigen> {
+  eigen(
+    matrix: Float64Array,
+    n: number,
+    threeRegionBytes?: number,
+    consume = false,
+    twoRegionBytes = EIGEN_TWO_REGION_BYTES,
+    tileBytes?: number,
+  ): Promise<Eigen> {
+    if (16 * n * n > twoRegionBytes && n >= 4) return eigenTiled(this.runner, matrix, n, consume, tileBytes);
     return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);
   }
 
