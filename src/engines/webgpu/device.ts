@@ -22,8 +22,6 @@ export class GpuError extends Error {
   override readonly name = 'GpuError';
 }
 
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|softpipe/i;
-
 /** A device with its description; every pipeline and submission goes through `checked` scopes. */
 export class GpuContext {
   private lostMessage: string | null = null;
@@ -33,7 +31,6 @@ export class GpuContext {
     readonly device: GPUDevice,
     /** vendor / architecture / device / description, joined for the log. */
     readonly adapterInfo: string,
-    readonly isSoftware: boolean,
     readonly limits: GpuLimits,
     readonly backend: GpuBackend,
     /** Dawn's instance: if it were garbage-collected while the device lives, the process segfaults. */
@@ -183,9 +180,6 @@ async function openBackend(backend: GpuBackend): Promise<GpuContext> {
   const adapterInfo = [info.vendor, info.architecture, info.device, info.description]
     .filter((part) => part !== undefined && part !== '')
     .join(' / ');
-  const isSoftware =
-    SOFTWARE_ADAPTER.test(adapterInfo) ||
-    (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   const l = device.limits;
   const limits: GpuLimits = {
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
@@ -196,5 +190,5 @@ async function openBackend(backend: GpuBackend): Promise<GpuContext> {
     maxBufferSize: l.maxBufferSize,
     maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
   };
-  return new GpuContext(device, adapterInfo, isSoftware, limits, backend, gpu);
+  return new GpuContext(device, adapterInfo, limits, backend, gpu);
 }
