@@ -9,3 +9,4 @@ export { backApply, backPrepare, backTransform } from './backtransform';
 export { lmmPlanBytes, lmmPrepare, lmmScan, lmmScanPlans, lmmWorkBytes } from './lmm';
 export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
 export { dotPeak, fmaPeak, i16Gemm } from './peak';
+export { mvMoments, mvProducts, mvSums } from './mvlmm';
