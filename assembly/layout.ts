@@ -108,7 +108,7 @@ export const enum MvSlot {
   xHiy = 24,
   /** Written by mvMoments: second moments of U then E in the joint basis (2 d x d). */
   moments = 25,
-  /** Scratch of mvMoments (d(d+1)/2 x c(c+1)/2 + c doubles). */
+  /** Scratch of mvMoments ((d(d+1)/2 + 2) c(c+1)/2 + c doubles). */
   scratch = 26,
   /** Number of slots. */
   count = 27,

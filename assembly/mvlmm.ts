@@ -17,20 +17,46 @@ import { at, madd } from './vec';
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
 
-/** log |H| is taken from running products of h >= 1, one logarithm whenever a lane's product passes this. */
-const LOG_FLUSH: f64 = 1e150;
+/** Mantissa bits of an f64, and 1.0's bits: a product is kept in [1, 2) with its binary exponent counted apart. */
+const MANTISSA: u64 = 0x000f_ffff_ffff_ffff;
+const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
 
-/** Sum over the stride of a[k] * b[k] (the pad adds zero). */
-function dotRows(a: usize, b: usize, stride: i32): f64 {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-  let k = 0;
-  for (; k + 4 <= stride; k += 4) {
-    s0 = madd(v128.load(a), v128.load(b), s0);
-    s1 = madd(v128.load(a, 16), v128.load(b, 16), s1);
-    a += 32; b += 32;
+/**
+ * out[r * outStep] = sum over the stride of rows[r][k] * v[k] for `count` rows `stride` doubles apart (the pad adds
+ * zero). Four rows at a time share the loads of v and give four independent chains of multiply-adds (one chain
+ * alone waits on the adder's latency); a single row splits into two chains.
+ */
+function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, outStep: i32): void {
+  const rowBytes = (<usize>stride) << 3;
+  let r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const r0 = rows + <usize>r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const kb = (<usize>k) << 3;
+      const x = v128.load(v + kb);
+      s0 = madd(v128.load(r0 + kb), x, s0);
+      s1 = madd(v128.load(r1 + kb), x, s1);
+      s2 = madd(v128.load(r2 + kb), x, s2);
+      s3 = madd(v128.load(r3 + kb), x, s3);
+    }
+    store<f64>(at(out, r * outStep), hsum(s0));
+    store<f64>(at(out, (r + 1) * outStep), hsum(s1));
+    store<f64>(at(out, (r + 2) * outStep), hsum(s2));
+    store<f64>(at(out, (r + 3) * outStep), hsum(s3));
   }
-  if (k < stride) s0 = madd(v128.load(a), v128.load(b), s0);
-  return hsum(f64x2.add(s0, s1));
+  for (; r < count; r++) {
+    const row = rows + <usize>r * rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      s0 = madd(v128.load(row + kb), v128.load(v + kb), s0);
+      s1 = madd(v128.load(row + kb, 16), v128.load(v + kb, 16), s1);
+    }
+    if (k < stride) s0 = madd(v128.load(row + ((<usize>k) << 3)), v128.load(v + ((<usize>k) << 3)), s0);
+    store<f64>(at(out, r * outStep), hsum(f64x2.add(s0, s1)));
+  }
 }
 
 /**
@@ -81,21 +107,23 @@ export function mvSums(desc: usize): void {
   const dl = ptr(desc, MvSlot.dl), ultVehi = ptr(desc, MvSlot.ultVehi);
   const qSums = ptr(desc, MvSlot.qSums), xHiy = ptr(desc, MvSlot.xHiy);
   const one = f64x2.splat(1);
+  const mantissa = i64x2.splat(MANTISSA), oneBits = i64x2.splat(ONE_BITS), bias = i64x2.splat(1023);
   let logSum: f64 = 0;
   let yHy = f64x2.splat(0);
   for (let l = 0; l < d; l++) {
     const dll = f64x2.splat(load<f64>(at(dl, l)));
     const wl = at(w, l * stride), yTl = at(yT, l * stride), ywl = at(yw, l * stride);
     const u = at(ultVehi, l * d);
+    // log |H| from running products per lane, renormalised to [1, 2) every step (exactly: a power of two), the
+    // exponents summed as integers; one logarithm per lane at the end.
     let product = one;
+    let exponents = i64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
       const h = madd(v128.load(at(ev, k)), dll, one);
       const wk = f64x2.div(one, h);
       product = f64x2.mul(product, h);
-      if (f64x2.extract_lane(product, 0) > LOG_FLUSH || f64x2.extract_lane(product, 1) > LOG_FLUSH) {
-        logSum += Math.log(f64x2.extract_lane(product, 0)) + Math.log(f64x2.extract_lane(product, 1));
-        product = one;
-      }
+      exponents = i64x2.add(exponents, i64x2.sub(i64x2.shr_u(product, 52), bias));
+      product = v128.or(v128.and(product, mantissa), oneBits);
       let y = f64x2.splat(0);
       for (let a = 0; a < d; a++) y = madd(f64x2.splat(load<f64>(at(u, a))), v128.load(at(Y, a * stride + k)), y);
       const yWeighted = f64x2.mul(y, wk);
@@ -105,10 +133,11 @@ export function mvSums(desc: usize): void {
       yHy = madd(y, yWeighted, yHy);
     }
     logSum += Math.log(f64x2.extract_lane(product, 0)) + Math.log(f64x2.extract_lane(product, 1));
+    logSum += <f64>(i64x2.extract_lane(exponents, 0) + i64x2.extract_lane(exponents, 1)) * Math.LN2;
     // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
     if (stride > n) store<f64>(at(wl, n), 0);
-    for (let t = 0; t < pairs; t++) store<f64>(at(qSums, t * d + l), dotRows(at(xx, t * stride), wl, stride));
-    for (let j = 0; j < c; j++) store<f64>(at(xHiy, j * d + l), dotRows(at(X, j * stride), ywl, stride));
+    dotRows(xx, pairs, wl, stride, at(qSums, l), d);
+    dotRows(X, c, ywl, stride, at(xHiy, l), d);
   }
   store<f64>(at(desc, MvSlot.logDetH), logSum);
   store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
@@ -162,7 +191,7 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
       for (let k = 0; k < stride; k += 2) {
         v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
       }
-      for (let a = 0; a < c; a++) store<f64>(at(yx, a), dotRows(at(bxT, o), at(X, a * stride), stride));
+      dotRows(X, c, at(bxT, o), stride, yx, 1);
       for (let j = 0; j < c; j++) {
         let s: f64 = 0;
         for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
@@ -179,13 +208,21 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
   for (let l1 = 0; l1 < d; l1++) {
     for (let l2 = l1; l2 < d; l2++) {
       const u1 = at(uT, l1 * stride), u2 = at(uT, l2 * stride), e1 = at(eT, l1 * stride), e2 = at(eT, l2 * stride);
-      let g = f64x2.splat(0), e = f64x2.splat(0);
-      for (let k = 0; k < stride; k += 2) {
+      let g = f64x2.splat(0), e = f64x2.splat(0), g2 = f64x2.splat(0), e2s = f64x2.splat(0);
+      let k = 0;
+      for (; k + 4 <= stride; k += 4) {
+        const kb = (<usize>k) << 3;
+        g = madd(f64x2.mul(v128.load(u1 + kb), v128.load(u2 + kb)), v128.load(at(iev, k)), g);
+        e = madd(v128.load(e1 + kb), v128.load(e2 + kb), e);
+        g2 = madd(f64x2.mul(v128.load(u1 + kb, 16), v128.load(u2 + kb, 16)), v128.load(at(iev, k), 16), g2);
+        e2s = madd(v128.load(e1 + kb, 16), v128.load(e2 + kb, 16), e2s);
+      }
+      if (k < stride) {
         const kb = (<usize>k) << 3;
         g = madd(f64x2.mul(v128.load(u1 + kb), v128.load(u2 + kb)), v128.load(at(iev, k)), g);
         e = madd(v128.load(e1 + kb), v128.load(e2 + kb), e);
       }
-      const gs = hsum(g), es = hsum(e);
+      const gs = hsum(f64x2.add(g, g2)), es = hsum(f64x2.add(e, e2s));
       store<f64>(at(moments, l1 * d + l2), gs);
       store<f64>(at(moments, l2 * d + l1), gs);
       store<f64>(at(moments, dd + l1 * d + l2), es);
@@ -207,8 +244,12 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
   }
   if (!reml) return;
   // REML: sum_k w_l1k w_l2k x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U), the quadratic form as
-  // sum over pairs i <= j of the symmetrised block entries a[i, j] times x_ik x_jk.
-  const a = scratch;
+  // sum over pairs i <= j of the symmetrised block entries a[i, j] times x_ik x_jk; summed over k first,
+  // sum_t a[t] (sum_k w_l1k w_l2k xx_tk), so that the sums over k are multi-row dot products. The rows of U and
+  // E are free now: they hold w_l1 w_l2 and delta w_l1 w_l2.
+  const traitPairs = (d * (d + 1)) / 2;
+  const a = scratch, sums0 = at(scratch, traitPairs * pairs), sums1 = at(sums0, pairs);
+  const ww = uT, evww = eT;
   let tp = 0;
   for (let l1 = 0; l1 < d; l1++) {
     for (let l2 = l1; l2 < d; l2++, tp++) {
@@ -225,21 +266,25 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
   for (let l1 = 0; l1 < d; l1++) {
     for (let l2 = l1; l2 < d; l2++, tp++) {
       const w1 = at(w, l1 * stride), w2 = at(w, l2 * stride), coef = at(a, tp * pairs);
-      let se = f64x2.splat(0), su = f64x2.splat(0);
       for (let k = 0; k < stride; k += 2) {
-        let f = f64x2.splat(0);
-        for (let t = 0; t < pairs; t++) f = madd(f64x2.splat(load<f64>(at(coef, t))), v128.load(at(xx, t * stride + k)), f);
-        const ww = f64x2.mul(f64x2.mul(v128.load(at(w1, k)), v128.load(at(w2, k))), f);
-        se = f64x2.add(se, ww);
-        su = madd(v128.load(at(ev, k)), ww, su);
+        const p = f64x2.mul(v128.load(at(w1, k)), v128.load(at(w2, k)));
+        v128.store(at(ww, k), p);
+        v128.store(at(evww, k), f64x2.mul(v128.load(at(ev, k)), p));
       }
-      const u = load<f64>(at(dl, l1)) * load<f64>(at(dl, l2)) * hsum(su);
-      const e = hsum(se);
+      dotRows(xx, pairs, ww, stride, sums0, 1);
+      dotRows(xx, pairs, evww, stride, sums1, 1);
+      let se: f64 = 0, su: f64 = 0;
+      for (let t = 0; t < pairs; t++) {
+        const ct = load<f64>(at(coef, t));
+        se += ct * load<f64>(at(sums0, t));
+        su += ct * load<f64>(at(sums1, t));
+      }
+      const u = load<f64>(at(dl, l1)) * load<f64>(at(dl, l2)) * su;
       store<f64>(at(moments, l1 * d + l2), load<f64>(at(moments, l1 * d + l2)) + u);
-      store<f64>(at(moments, dd + l1 * d + l2), load<f64>(at(moments, dd + l1 * d + l2)) + e);
+      store<f64>(at(moments, dd + l1 * d + l2), load<f64>(at(moments, dd + l1 * d + l2)) + se);
       if (l2 != l1) {
         store<f64>(at(moments, l2 * d + l1), load<f64>(at(moments, l2 * d + l1)) + u);
-        store<f64>(at(moments, dd + l2 * d + l1), load<f64>(at(moments, dd + l2 * d + l1)) + e);
+        store<f64>(at(moments, dd + l2 * d + l1), load<f64>(at(moments, dd + l2 * d + l1)) + se);
       }
     }
   }

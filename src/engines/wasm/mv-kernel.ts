@@ -115,7 +115,7 @@ export class MvKernel implements MvSnpSteps {
       ['qSums', pairs * d],
       ['xHiy', dc],
       ['moments', 2 * d * d],
-      ['scratch', ((d * (d + 1)) / 2) * pairs + c],
+      ['scratch', ((d * (d + 1)) / 2 + 2) * pairs + c],
     ];
     this.descPtr = this.arena.allocF64(MvSlot.count);
     const pointers = new Map<string, number>();
