@@ -20,7 +20,13 @@ import { Scratch } from '../../stats/mvlmm/scratch.js';
 import { effectFromSums } from '../../stats/mvlmm/wald.js';
 import { SharedArena } from './arena.js';
 import { MvSlot } from './layout.js';
-import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
+import {
+  createSharedMemory,
+  instantiateKernels,
+  loadWasmKernels,
+  type KernelExports,
+  type SimdFlavour,
+} from './loader.js';
 
 /** Views of the workspace's regions that the TS side reads or writes (taken after every allocation). */
 interface Views {
@@ -68,9 +74,9 @@ export class MvKernel implements MvSnpSteps {
     this.base = this.arena.mark();
   }
 
-  /** A kernel instance on this thread with a fresh memory. */
-  static create(): MvKernel {
-    const { module } = loadWasmKernels();
+  /** A kernel instance on this thread with a fresh memory; `prefer` picks the SIMD build (as loadWasmKernels). */
+  static create(prefer?: SimdFlavour): MvKernel {
+    const { module } = loadWasmKernels(prefer);
     const memory = createSharedMemory(32); // the module's declared minimum
     return new MvKernel(instantiateKernels(module, memory), memory);
   }

@@ -81,122 +81,127 @@ const cases = [
   [64, 4, 3],
 ] as const;
 
-describe('multivariate LMM kernels against the TS oracle', () => {
-  const kernel = MvKernel.create();
+// Both builds: the plain SIMD one and the relaxed one (fused multiply-adds).
+describe.each(['simd', 'relaxed'] as const)(
+  'multivariate LMM kernels (%s build) against the TS oracle',
+  (flavour) => {
+    const kernel = MvKernel.create(flavour);
 
-  it.each(cases)('n = %i, d = %i, c = %i: EM iterations (REML and ML) and the Wald step', (n, d, c) => {
-    const rng = new Random(100 * n + 10 * d + c);
-    const data = randomData(rng, n, d, c);
-    const x = Float64Array.from({ length: n }, () => rng.normal());
-    for (let k = 0; k < n; k++) x[k] += 0.3 * data.Y[k];
-    const full = withSnp(data, x);
-    kernel.prepare(full);
-    kernel.loadSnp(full);
-    const p0 = start(d, c + 1, rng);
-    for (const kind of ['R', 'L'] as const) {
-      // A tolerance of 0 runs every iteration, so that each path takes the same steps.
-      for (const iterations of [1, 2, 6]) {
-        const oracle = copy(p0);
-        const mine = copy(p0);
-        const expected = mvEm(kind, iterations, 0, full, oracle);
-        const actual = kernel.em(kind, iterations, 0, full, mine);
-        const what = `${kind} ${iterations}`;
-        expectClose([actual], [expected], `${what} logLik`, 1e-9, 1e-12 * n);
-        expectClose(mine.vg, oracle.vg, `${what} Vg`);
-        expectClose(mine.ve, oracle.ve, `${what} Ve`);
-        expectClose(mine.B, oracle.B, `${what} B`);
+    it.each(cases)('n = %i, d = %i, c = %i: EM iterations (REML and ML) and the Wald step', (n, d, c) => {
+      const rng = new Random(100 * n + 10 * d + c);
+      const data = randomData(rng, n, d, c);
+      const x = Float64Array.from({ length: n }, () => rng.normal());
+      for (let k = 0; k < n; k++) x[k] += 0.3 * data.Y[k];
+      const full = withSnp(data, x);
+      kernel.prepare(full);
+      kernel.loadSnp(full);
+      const p0 = start(d, c + 1, rng);
+      for (const kind of ['R', 'L'] as const) {
+        // A tolerance of 0 runs every iteration, so that each path takes the same steps.
+        for (const iterations of [1, 2, 6]) {
+          const oracle = copy(p0);
+          const mine = copy(p0);
+          const expected = mvEm(kind, iterations, 0, full, oracle);
+          const actual = kernel.em(kind, iterations, 0, full, mine);
+          const what = `${kind} ${iterations}`;
+          expectClose([actual], [expected], `${what} logLik`, 1e-9, 1e-12 * n);
+          expectClose(mine.vg, oracle.vg, `${what} Vg`);
+          expectClose(mine.ve, oracle.ve, `${what} Ve`);
+          expectClose(mine.B, oracle.B, `${what} B`);
+        }
       }
-    }
-    const beta = [new Float64Array(d), new Float64Array(d)];
-    const vBeta = [new Float64Array(d * d), new Float64Array(d * d)];
-    const pOracle = snpEffect(data, x, p0.vg, p0.ve, beta[0], vBeta[0]);
-    const pKernel = kernel.effect(data, x, p0.vg, p0.ve, beta[1], vBeta[1]);
-    expectClose([pKernel], [pOracle], 'p');
-    expectClose(beta[1], beta[0], 'beta');
-    expectClose(vBeta[1], vBeta[0], 'Vbeta');
-  });
-
-  function columns(block: MvResultBlock): Float64Array[] {
-    return [block.pWald, block.pLrt, block.pScore, ...block.effects];
-  }
-
-  function scenario(seed: number, data: MvData, b: number, mode: 1 | 2 | 3 | 4) {
-    const rng = new Random(seed);
-    const { n } = data;
-    const rotated = Float64Array.from({ length: b * n }, () => rng.normal());
-    // Some SNPs tied to trait 1 (the Newton path).
-    for (let j = 1; j < b; j += 3) for (let k = 0; k < n; k++) rotated[j * n + k] = data.Y[k] + rng.normal();
-    const model: MvScanModel = { data, nullModel: fitMvNull(data, search), mode };
-    return { model, rotated };
-  }
-
-  /** Rows of `block` that move by more than 1e-8 relative when the traits move by 1e-14 relative. */
-  function unstableRows(
-    s: { model: MvScanModel; rotated: Float64Array },
-    b: number,
-    block: MvResultBlock,
-  ): Set<number> {
-    const data = s.model.data;
-    const nudged = {
-      ...s.model,
-      data: { ...data, Y: data.Y.map((y, i) => y * (1 + (i % 2 ? 1e-14 : -1e-14))) },
-    };
-    const other = columns(scanMvBlock(nudged, s.rotated, b));
-    const rows = new Set<number>();
-    columns(block).forEach((col, i) => {
-      for (let j = 0; j < b; j++) {
-        const e = col[j];
-        const same = Number.isNaN(e)
-          ? Number.isNaN(other[i][j])
-          : Math.abs(other[i][j] - e) <= 1e-8 * Math.abs(e);
-        if (!same) rows.add(j);
-      }
+      const beta = [new Float64Array(d), new Float64Array(d)];
+      const vBeta = [new Float64Array(d * d), new Float64Array(d * d)];
+      const pOracle = snpEffect(data, x, p0.vg, p0.ve, beta[0], vBeta[0]);
+      const pKernel = kernel.effect(data, x, p0.vg, p0.ve, beta[1], vBeta[1]);
+      expectClose([pKernel], [pOracle], 'p');
+      expectClose(beta[1], beta[0], 'beta');
+      expectClose(vBeta[1], vBeta[0], 'Vbeta');
     });
-    return rows;
-  }
 
-  // The scenarios are well conditioned: the oracle's own result moves by less than 1e-8 when the traits move by
-  // 1e-14 (checked). In an ill-conditioned one (n = 29, d = 2, c = 1 with these seeds: the ML EM still moving
-  // after its 1000 iterations, 6 of 7 rows moving by more than 1e-8 under the nudge) rounding alone decides
-  // where GEMMA's EM and Newton-Raphson stop, and no two summation orders agree to 1e-8.
-  it.each([
-    [31, 2, 1, 7, 4],
-    [17, 3, 2, 5, 1],
-    [12, 4, 2, 4, 2],
-    [40, 3, 3, 6, 4],
-    [9, 2, 2, 3, 3],
-  ] as const)(
-    'n = %i, d = %i, c = %i, %i SNPs, -lmm %i: the oracle block within 1e-8',
-    (n, d, c, b, mode) => {
-      const s = scenario(7 * n + d, randomData(new Random(n + 31 * d + c), n, d, c), b, mode);
-      const expected = scanMvBlock(s.model, s.rotated, b);
-      expect(unstableRows(s, b, expected).size).toBe(0);
-      const actual = scanMvBlock(s.model, s.rotated, b, kernel);
-      columns(expected).forEach((e, i) => expectClose(columns(actual)[i], e, `column ${i}`, 1e-8));
-    },
-  );
+    function columns(block: MvResultBlock): Float64Array[] {
+      return [block.pWald, block.pLrt, block.pScore, ...block.effects];
+    }
 
-  it('data of the sample rules, individuals missing one trait dropped', () => {
-    const rng = new Random(77);
-    const nTotal = 45;
-    const d = 3;
-    const phenotypes = Array.from({ length: d }, () =>
-      Float64Array.from({ length: nTotal }, () => rng.normal()),
+    function scenario(seed: number, data: MvData, b: number, mode: 1 | 2 | 3 | 4) {
+      const rng = new Random(seed);
+      const { n } = data;
+      const rotated = Float64Array.from({ length: b * n }, () => rng.normal());
+      // Some SNPs tied to trait 1 (the Newton path).
+      for (let j = 1; j < b; j += 3)
+        for (let k = 0; k < n; k++) rotated[j * n + k] = data.Y[k] + rng.normal();
+      const model: MvScanModel = { data, nullModel: fitMvNull(data, search), mode };
+      return { model, rotated };
+    }
+
+    /** Rows of `block` that move by more than 1e-8 relative when the traits move by 1e-14 relative. */
+    function unstableRows(
+      s: { model: MvScanModel; rotated: Float64Array },
+      b: number,
+      block: MvResultBlock,
+    ): Set<number> {
+      const data = s.model.data;
+      const nudged = {
+        ...s.model,
+        data: { ...data, Y: data.Y.map((y, i) => y * (1 + (i % 2 ? 1e-14 : -1e-14))) },
+      };
+      const other = columns(scanMvBlock(nudged, s.rotated, b));
+      const rows = new Set<number>();
+      columns(block).forEach((col, i) => {
+        for (let j = 0; j < b; j++) {
+          const e = col[j];
+          const same = Number.isNaN(e)
+            ? Number.isNaN(other[i][j])
+            : Math.abs(other[i][j] - e) <= 1e-8 * Math.abs(e);
+          if (!same) rows.add(j);
+        }
+      });
+      return rows;
+    }
+
+    // The scenarios are well conditioned: the oracle's own result moves by less than 1e-8 when the traits move by
+    // 1e-14 (checked). In an ill-conditioned one (n = 29, d = 2, c = 1 with these seeds: the ML EM still moving
+    // after its 1000 iterations, 6 of 7 rows moving by more than 1e-8 under the nudge) rounding alone decides
+    // where GEMMA's EM and Newton-Raphson stop, and no two summation orders agree to 1e-8.
+    it.each([
+      [31, 2, 1, 7, 4],
+      [17, 3, 2, 5, 1],
+      [12, 4, 2, 4, 2],
+      [40, 3, 3, 6, 4],
+      [9, 2, 2, 3, 3],
+    ] as const)(
+      'n = %i, d = %i, c = %i, %i SNPs, -lmm %i: the oracle block within 1e-8',
+      (n, d, c, b, mode) => {
+        const s = scenario(7 * n + d, randomData(new Random(n + 31 * d + c), n, d, c), b, mode);
+        const expected = scanMvBlock(s.model, s.rotated, b);
+        expect(unstableRows(s, b, expected).size).toBe(0);
+        const actual = scanMvBlock(s.model, s.rotated, b, kernel);
+        columns(expected).forEach((e, i) => expectClose(columns(actual)[i], e, `column ${i}`, 1e-8));
+      },
     );
-    for (const i of [3, 10, 11, 30]) phenotypes[1][i] = NaN;
-    phenotypes[2][20] = NaN;
-    const covariateRows = Array.from({ length: nTotal }, () => Float64Array.of(rng.normal()));
-    const selection = selectSamples({ nTotal, phenotypes, phenotypeFile: 'p', covariateRows });
-    const n = selection.nAnalysed;
-    expect(n).toBe(nTotal - 5);
-    const Y = new Float64Array(d * n);
-    selection.phenotypes.forEach((p, t) => Y.set(p, t * n));
-    const eigenvalues = Float64Array.from({ length: n }, () => 2 * rng.uniform());
-    const data: MvData = { n, d, c: selection.nCvt, eigenvalues, X: selection.covariates, Y };
-    const s = scenario(78, data, 5, 4);
-    const expected = scanMvBlock(s.model, s.rotated, 5);
-    expect(unstableRows(s, 5, expected).size).toBe(0);
-    const actual = scanMvBlock(s.model, s.rotated, 5, kernel);
-    columns(expected).forEach((e, i) => expectClose(columns(actual)[i], e, `column ${i}`, 1e-8));
-  });
-});
+
+    it('data of the sample rules, individuals missing one trait dropped', () => {
+      const rng = new Random(77);
+      const nTotal = 45;
+      const d = 3;
+      const phenotypes = Array.from({ length: d }, () =>
+        Float64Array.from({ length: nTotal }, () => rng.normal()),
+      );
+      for (const i of [3, 10, 11, 30]) phenotypes[1][i] = NaN;
+      phenotypes[2][20] = NaN;
+      const covariateRows = Array.from({ length: nTotal }, () => Float64Array.of(rng.normal()));
+      const selection = selectSamples({ nTotal, phenotypes, phenotypeFile: 'p', covariateRows });
+      const n = selection.nAnalysed;
+      expect(n).toBe(nTotal - 5);
+      const Y = new Float64Array(d * n);
+      selection.phenotypes.forEach((p, t) => Y.set(p, t * n));
+      const eigenvalues = Float64Array.from({ length: n }, () => 2 * rng.uniform());
+      const data: MvData = { n, d, c: selection.nCvt, eigenvalues, X: selection.covariates, Y };
+      const s = scenario(78, data, 5, 4);
+      const expected = scanMvBlock(s.model, s.rotated, 5);
+      expect(unstableRows(s, 5, expected).size).toBe(0);
+      const actual = scanMvBlock(s.model, s.rotated, 5, kernel);
+      columns(expected).forEach((e, i) => expectClose(columns(actual)[i], e, `column ${i}`, 1e-8));
+    });
+  },
+);
