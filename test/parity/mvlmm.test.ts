@@ -225,7 +225,7 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
         'wasm',
       );
       await expectSameAsGemma(4, out);
-    }, 300_000);
+    }, 600_000); // with d = 3, 4 the unstable rows' direct maximisation runs here too
   }
 
   async function expectSameAsGemma(mode: number, out: string): Promise<void> {
