@@ -11,3 +11,4 @@ export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, i
 export { dotPeak, fmaPeak, i16Gemm } from './peak';
 export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, tileSecularDoubles, tileSecularRoots,
   tileSecularSetup, tileSecularZhat } from './eigen-tiles';
+export { mvMoments, mvProducts, mvSums } from './mvlmm';

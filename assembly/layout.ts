@@ -64,3 +64,52 @@ export const enum EigenSize {
   backThreadDoubles = 4,
   count = 5,
 }
+
+/**
+ * Workspace descriptor of the multivariate LMM's per-SNP kernels (mvlmm.ts): f64 slots at `desc`, pointers as
+ * byte offsets, written by src/engines/wasm/mv-kernel.ts. Rows of the n-long arrays are `stride` doubles apart
+ * (n rounded up to even, the pad zero in X, Y and the eigenvalues), so the SIMD loops have no tail.
+ */
+export const enum MvSlot {
+  /** Individuals. */
+  n = 0,
+  /** Row stride of the n-long arrays (n rounded up to even). */
+  stride = 1,
+  /** Traits d. */
+  d = 2,
+  /** Rows of X c (the covariates, then the SNP). */
+  c = 3,
+  /** Eigenvalues (stride) and their inverses (0 for a zero eigenvalue). */
+  eigenvalues = 4,
+  inverseEigenvalues = 5,
+  /** Rotated covariates and SNP (c rows), rotated traits (d rows). */
+  X = 6,
+  Y = 7,
+  /** x_i x_j for i <= j, pair-major ((c(c+1)/2) rows), and X X^T (c x c): written by mvProducts. */
+  xx = 8,
+  xxt = 9,
+  /** Work rows, d each: 1 / (delta_k dl_l + 1), UltVehi Y, w UltVehi Y, UltVehi B X, UltVehi U, UltVehi E. */
+  w = 10,
+  yT = 11,
+  yw = 12,
+  bxT = 13,
+  uT = 14,
+  eT = 15,
+  /** Inputs of an iteration: dl (d), UltVehi (d x d), Qi (dc x dc), UltVehi B (d x c), (X X^T)^{-1} (c x c). */
+  dl = 16,
+  ultVehi = 17,
+  qi = 18,
+  bT = 19,
+  xxti = 20,
+  /** Written by mvSums: log |H| and y'H^{-1}y (values), the Q sums (pair-major, d each) and X'H^{-1}y (dc). */
+  logDetH = 21,
+  yHy = 22,
+  qSums = 23,
+  xHiy = 24,
+  /** Written by mvMoments: second moments of U then E in the joint basis (2 d x d). */
+  moments = 25,
+  /** Scratch of mvMoments ((d(d+1)/2 + 2) c(c+1)/2 + c doubles). */
+  scratch = 26,
+  /** Number of slots. */
+  count = 27,
+}

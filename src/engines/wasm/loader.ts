@@ -184,6 +184,9 @@ export interface KernelExports {
   interpFunctionCount(g: number): number;
   interpScratchBytes(g: number): number;
   interpTableBytes(g: number, regions: number): number;
+  mvProducts(desc: number): void;
+  mvSums(desc: number): void;
+  mvMoments(desc: number, reml: number, fromB: number): void;
 }
 
 export interface WasmKernels {

@@ -1,8 +1,10 @@
 /**
- * The wasm engine's threads for the multivariate LMM: a block's SNPs split into ranges, each tested
- * by the TS oracle on a piscina worker (src/stats/mvlmm/mv-worker.ts, compiled), results put back in
- * SNP order. The numbers are the oracle's bit for bit (same code, same order of operations per SNP).
- * The pool starts on the first multivariate block, so univariate scans never start its threads.
+ * The wasm engine's threads for the multivariate LMM: a block's SNPs split into ranges, each tested on
+ * a piscina worker (mv-worker.ts, compiled) with the EM and Wald sums in that thread's kernels
+ * (mv-kernel.ts), results put back in SNP order. A SNP's numbers do not depend on the thread or range
+ * it lands in (each kernel instance does the same arithmetic), and a block too small for the pool runs
+ * through a kernel instance on this thread. The pool starts on the first multivariate block, so
+ * univariate scans never start its threads.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,19 +12,20 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
 import { effectColumnCount, scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
-import type { MvTask } from '../../stats/mvlmm/mv-worker.js';
+import { MvKernel } from './mv-kernel.js';
+import type { MvTask } from './mv-worker.js';
 import { packageRoot } from './paths.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * The compiled worker: beside this module's compiled copy (dist/src/stats/mvlmm), else dist/ of the
+ * The compiled worker: beside this module's compiled copy (dist/src/engines/wasm), else dist/ of the
  * package (this module run from src/ by vitest); null when there is no build.
  */
 export function mvWorkerPath(): string | null {
   for (const path of [
-    join(here, '..', '..', 'stats', 'mvlmm', 'mv-worker.js'),
-    join(packageRoot(), 'dist', 'src', 'stats', 'mvlmm', 'mv-worker.js'),
+    join(here, 'mv-worker.js'),
+    join(packageRoot(), 'dist', 'src', 'engines', 'wasm', 'mv-worker.js'),
   ]) {
     if (existsSync(path)) return path;
   }
@@ -35,15 +38,19 @@ const RANGES_PER_THREAD = 4;
 /** Multivariate blocks on `threads` workers. */
 export class MvPool {
   private piscina: Piscina | null = null;
+  private local: MvKernel | null = null;
 
   constructor(
     readonly threads: number,
     private readonly workerFile = mvWorkerPath(),
   ) {}
 
-  /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns on this thread. */
+  /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns with an MvKernel on this thread. */
   async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
-    if (this.workerFile === null || this.threads < 2 || b < 2) return scanMvBlock(model, rotated, b);
+    if (this.workerFile === null || this.threads < 2 || b < 2) {
+      this.local ??= MvKernel.create();
+      return scanMvBlock(model, rotated, b, this.local);
+    }
     this.piscina ??= new Piscina({
       filename: this.workerFile,
       minThreads: this.threads,

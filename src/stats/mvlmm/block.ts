@@ -4,7 +4,7 @@
  * beta_i and Vbeta_i_j columns of GEMMA's output in its order.
  */
 import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
-import { testSnp, type MvNullModel, type MvSnpResult } from './fit.js';
+import { oracleSteps, testSnp, type MvNullModel, type MvSnpResult, type MvSnpSteps } from './fit.js';
 import type { MvData } from './model.js';
 
 /** What a block of a multivariate scan is tested against: the rotated covariates and traits, and the null fits. */
@@ -20,8 +20,16 @@ export function effectColumnCount(d: number): number {
   return d + (d * (d + 1)) / 2;
 }
 
-/** Tests b SNPs whose rotated genotypes are SNP-major (rotated[j * n + k]). */
-export function scanMvBlock(model: MvScanModel, rotated: Float64Array, b: number): MvResultBlock {
+/**
+ * Tests b SNPs whose rotated genotypes are SNP-major (rotated[j * n + k]); `steps` runs their EM and Wald
+ * steps (the TS oracle's unless a kernel is given).
+ */
+export function scanMvBlock(
+  model: MvScanModel,
+  rotated: Float64Array,
+  b: number,
+  steps: MvSnpSteps = oracleSteps,
+): MvResultBlock {
   const { data, nullModel, mode } = model;
   const { n, d, c } = data;
   const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b).fill(NaN));
@@ -36,9 +44,11 @@ export function scanMvBlock(model: MvScanModel, rotated: Float64Array, b: number
     pLrt: NaN,
     pScore: NaN,
   };
+  steps.prepare(withSnp);
   for (let j = 0; j < b; j++) {
     X.set(rotated.subarray(j * n, (j + 1) * n), c * n);
-    testSnp(mode, data, withSnp, nullModel, snp);
+    steps.loadSnp(withSnp);
+    testSnp(mode, data, withSnp, nullModel, snp, steps);
     for (let i = 0; i < d; i++) effects[i][j] = snp.beta[i];
     let col = d;
     for (let i = 0; i < d; i++) for (let k = i; k < d; k++) effects[col++][j] = snp.vBeta[i * d + k];

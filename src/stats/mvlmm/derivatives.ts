@@ -7,7 +7,29 @@
  * (H^{-1} in place of P in the traces for ML). The traces reduce to per-sample d x d products.
  */
 import { invertWithLogDet } from './dense.js';
-import { jointBasis, jointDiagonalise, logLikConstant, type MvData } from './model.js';
+import { jointBasis, jointDiagonalise, logLikConstant, type JointBasis, type MvData } from './model.js';
+import { Scratch } from './scratch.js';
+
+// Work arrays of evaluate and gradientHessian (Newton-Raphson calls them every step): one set per thread. An
+// evaluation's hi, qi and py are these arrays, valid until the next evaluate.
+const bases = new Map<number, JointBasis>();
+const pairsByD = new Map<number, number[][]>();
+const hiWork = new Scratch();
+const qWork = new Scratch();
+const xHiyWork = new Scratch();
+const qiWork = new Scratch();
+const bWork = new Scratch();
+const pyWork = new Scratch();
+const residWork = new Scratch();
+const uWork = new Scratch();
+const mWork = new Scratch();
+const fWork = new Scratch();
+const cKWork = new Scratch();
+const rrWork = new Scratch();
+const hEhWork = new Scratch();
+const hErWork = new Scratch();
+const quWork = new Scratch();
+const qmWork = new Scratch();
 
 /** The (restricted) log-likelihood and what its derivatives need, at one (Vg, Ve). */
 export interface MvEvaluation {
@@ -31,10 +53,11 @@ export function entryPairs(d: number): number[][] {
 export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Float64Array): MvEvaluation {
   const { n, d, c, eigenvalues: ev, X, Y } = data;
   const dc = d * c;
-  const basis = jointBasis(d);
+  let basis = bases.get(d);
+  if (!basis) bases.set(d, (basis = jointBasis(d)));
   jointDiagonalise(vg, ve, d, basis);
   const { dl, ultVehi, logDetVe } = basis;
-  const hi = new Float64Array(n * d * d);
+  const hi = hiWork.get(n * d * d);
   let logDetH = n * logDetVe;
   for (let k = 0; k < n; k++) {
     for (let l = 0; l < d; l++) logDetH += Math.log(ev[k] * dl[l] + 1);
@@ -46,8 +69,8 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
       }
     }
   }
-  const q = new Float64Array(dc * dc);
-  const xHiy = new Float64Array(dc);
+  const q = qWork.zeros(dc * dc);
+  const xHiy = xHiyWork.zeros(dc);
   let yHiy = 0;
   for (let k = 0; k < n; k++) {
     const h = k * d * d;
@@ -65,9 +88,9 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
       }
     }
   }
-  const qi = new Float64Array(dc * dc);
+  const qi = qiWork.get(dc * dc);
   const logDetQ = invertWithLogDet(q, dc, qi);
-  const b = new Float64Array(dc);
+  const b = bWork.get(dc);
   let xPx = 0;
   for (let a = 0; a < dc; a++) {
     let s = 0;
@@ -76,8 +99,8 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
     xPx += xHiy[a] * s;
   }
   const yPy = yHiy - xPx;
-  const py = new Float64Array(d * n);
-  const resid = new Float64Array(d);
+  const py = pyWork.get(d * n);
+  const resid = residWork.get(d);
   for (let k = 0; k < n; k++) {
     for (let l = 0; l < d; l++) {
       let s = Y[l * n + k];
@@ -129,7 +152,8 @@ export function gradientHessian(
   const { n, d, c, eigenvalues: ev, X } = data;
   const dc = d * c;
   const dd = d * d;
-  const pairs = entryPairs(d);
+  let pairs = pairsByD.get(d);
+  if (!pairs) pairsByD.set(d, (pairs = entryPairs(d)));
   const v = pairs.length;
   const np = 2 * v;
   const { hi, qi, py } = at;
@@ -137,13 +161,13 @@ export function gradientHessian(
   gradient.fill(0);
   hessian.fill(0);
   // Per-parameter dc-vectors u_p = X'H^{-1} D_p P y and dc x dc matrices M_p = X'H^{-1} D_p H^{-1} X.
-  const u = new Float64Array(np * dc);
-  const m = reml ? new Float64Array(np * dc * dc) : new Float64Array(0);
-  const f = new Float64Array(dd); // H^{-1} C_k H^{-1}, C_k = sum x_j1 x_j2 Qi[j1 block, j2 block]
-  const cK = new Float64Array(dd);
-  const rr = new Float64Array(dd);
-  const hEh = new Float64Array(dd);
-  const hEr = new Float64Array(d);
+  const u = uWork.zeros(np * dc);
+  const m = mWork.zeros(reml ? np * dc * dc : 0);
+  const f = fWork.zeros(dd); // H^{-1} C_k H^{-1}, C_k = sum x_j1 x_j2 Qi[j1 block, j2 block]
+  const cK = cKWork.get(dd);
+  const rr = rrWork.get(dd);
+  const hEh = hEhWork.get(dd);
+  const hEr = hErWork.get(d);
   for (let k = 0; k < n; k++) {
     const h = k * dd;
     for (let l1 = 0; l1 < d; l1++)
@@ -224,7 +248,7 @@ export function gradientHessian(
     }
   }
   // The X-projection terms: +0.5 tr(Qi M_p Qi M_q) (REML) and + u_p' Qi u_q.
-  const qu = new Float64Array(np * dc);
+  const qu = quWork.get(np * dc);
   for (let p = 0; p < np; p++) {
     for (let a = 0; a < dc; a++) {
       let s = 0;
@@ -232,7 +256,7 @@ export function gradientHessian(
       qu[p * dc + a] = s;
     }
   }
-  const qm = reml ? new Float64Array(np * dc * dc) : new Float64Array(0);
+  const qm = qmWork.get(reml ? np * dc * dc : 0);
   if (reml) {
     for (let p = 0; p < np; p++) {
       for (let a = 0; a < dc; a++) {

@@ -260,7 +260,7 @@ function multiplyDC(
 }
 
 /** out (d x m) = M^T (d x d) A (d x m). */
-function transposeMultiply(
+export function transposeMultiply(
   m: Float64Array,
   a: Float64Array,
   d: number,
@@ -277,7 +277,7 @@ function transposeMultiply(
 }
 
 /** out (d x d) = M^T S M / n, S the d x d at s[from]. */
-function sandwich(
+export function sandwich(
   m: Float64Array,
   s: Float64Array,
   from: number,

@@ -11,7 +11,7 @@ import { optimiseLambda } from '../lambda.js';
 import { MixedModelLikelihood } from '../likelihood.js';
 import { varianceComponentsAt } from '../null-model.js';
 import { covariateProducts } from '../products.js';
-import { mvEm } from './em.js';
+import { mvEm, type MvParameters } from './em.js';
 import type { MvData } from './model.js';
 import { mvNewton } from './newton.js';
 import { covariateEffects, snpEffect } from './wald.js';
@@ -132,8 +132,37 @@ export interface MvSnpResult {
 }
 
 /**
+ * The per-SNP steps whose cost grows with n: the EM (mvEm's contract) and the Wald statistic (snpEffect's).
+ * The TS oracle's are the functions themselves; a kernel (src/engines/wasm/mv-kernel.ts) does the same
+ * arithmetic on its own copy of the data, loaded by `prepare` (once per block) and `loadSnp` (per SNP, once
+ * withSnp's last X row holds it), so its `em` and `effect` may ignore their data arguments.
+ */
+export interface MvSnpSteps {
+  prepare(withSnp: MvData): void;
+  loadSnp(withSnp: MvData): void;
+  em(kind: 'R' | 'L', maxIter: number, tolerance: number, withSnp: MvData, p: MvParameters): number;
+  effect(
+    covariates: MvData,
+    x: Float64Array,
+    vg: Float64Array,
+    ve: Float64Array,
+    beta: Float64Array,
+    vBeta: Float64Array,
+  ): number;
+}
+
+/** The TS oracle's steps. */
+export const oracleSteps: MvSnpSteps = {
+  prepare: () => {},
+  loadSnp: () => {},
+  em: mvEm,
+  effect: snpEffect,
+};
+
+/**
  * Tests one SNP as GEMMA's -lmm `mode` with d > 1 traits. `covariates` holds the c covariate rows,
- * `withSnp` the same data with the rotated SNP as row c + 1 (its X is (c + 1) x n).
+ * `withSnp` the same data with the rotated SNP as row c + 1 (its X is (c + 1) x n). `steps` runs the EM and
+ * Wald steps (loaded with this SNP when it is a kernel); Newton-Raphson is the oracle's on `withSnp`.
  */
 export function testSnp(
   mode: 1 | 2 | 3 | 4,
@@ -141,6 +170,7 @@ export function testSnp(
   withSnp: MvData,
   nullModel: MvNullModel,
   out: MvSnpResult,
+  steps: MvSnpSteps = oracleSteps,
 ): void {
   const { d, c, n } = covariates;
   const x = withSnp.X.subarray(c * n, (c + 1) * n);
@@ -156,23 +186,23 @@ export function testSnp(
   const p = { vg, ve, B };
   const s = MV_SETTINGS;
   out.pWald = out.pLrt = out.pScore = NaN;
-  if (mode === 3 || mode === 4) out.pScore = snpEffect(covariates, x, mle.vg, mle.ve, out.beta, out.vBeta);
+  if (mode === 3 || mode === 4) out.pScore = steps.effect(covariates, x, mle.vg, mle.ve, out.beta, out.vBeta);
   if (mode === 2 || mode === 4) {
-    let logLik = mvEm('L', s.emIter / 10, s.emPrec * 10, withSnp, p);
-    snpEffect(covariates, x, vg, ve, out.beta, out.vBeta);
+    let logLik = steps.em('L', s.emIter / 10, s.emPrec * 10, withSnp, p);
+    steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
     if (out.pLrt < s.pNr) {
       logLik = mvNewton('L', s.nrIter / 10, s.nrPrec * 10, withSnp, vg, ve).logLik;
-      snpEffect(covariates, x, vg, ve, out.beta, out.vBeta);
+      steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
       out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
     }
   }
   if (mode === 1 || mode === 4) {
-    mvEm('R', s.emIter / 10, s.emPrec * 10, withSnp, p);
-    out.pWald = snpEffect(covariates, x, vg, ve, out.beta, out.vBeta);
+    steps.em('R', s.emIter / 10, s.emPrec * 10, withSnp, p);
+    out.pWald = steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     if (out.pWald < s.pNr) {
       mvNewton('R', s.nrIter / 10, s.nrPrec * 10, withSnp, vg, ve);
-      out.pWald = snpEffect(covariates, x, vg, ve, out.beta, out.vBeta);
+      out.pWald = steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     }
   }
 }

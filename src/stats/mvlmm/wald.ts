@@ -77,6 +77,27 @@ export function snpEffect(
       wHiy[j * d + l] = wy;
     }
   }
+  return effectFromSums(d, c, qi, xPx, xPy, wHix, wHiy, ultVeh, beta, vBeta);
+}
+
+/**
+ * The end of snpEffect from its sums over individuals (in the joint basis): xPx (d x d, its diagonal
+ * x'H^{-1}x per trait, zero elsewhere; overwritten), xPy (d; overwritten), WHix and WHiy (dc, index j * d + l)
+ * and the covariates' Qi (dc x dc). Writes beta and Var(beta) in the traits' basis; returns the p-value.
+ */
+export function effectFromSums(
+  d: number,
+  c: number,
+  qi: Float64Array,
+  xPx: Float64Array,
+  xPy: Float64Array,
+  wHix: Float64Array,
+  wHiy: Float64Array,
+  ultVeh: Float64Array,
+  beta: Float64Array,
+  vBeta: Float64Array,
+): number {
+  const dc = d * c;
   // xPx -= WHix^T Qi WHix, xPy -= WHix^T Qi WHiy.
   for (let l1 = 0; l1 < d; l1++) {
     let sy = 0;

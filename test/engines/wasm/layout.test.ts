@@ -2,7 +2,7 @@
 // this checks that both sides name the same slots with the same numbers, so neither can drift alone.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { EigenSize, LmmOutput, PlanSlot } from '../../../src/engines/wasm/layout.js';
+import { EigenSize, LmmOutput, MvSlot, PlanSlot } from '../../../src/engines/wasm/layout.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
@@ -22,6 +22,7 @@ describe('TS and AssemblyScript layouts', () => {
     ['PlanSlot', PlanSlot],
     ['LmmOutput', LmmOutput],
     ['EigenSize', EigenSize],
+    ['MvSlot', MvSlot],
   ] as const)('%s: same members, same numbers, slots 0..count-1 each used once', (name, tsLayout) => {
     const asLayout = assemblyEnum(source, name);
     expect(asLayout).toEqual({ ...tsLayout });

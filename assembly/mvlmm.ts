@@ -1,0 +1,291 @@
+// The O(n) sums of one iteration of the multivariate LMM's EM (src/stats/mvlmm/em.ts, GEMMA's MphEM) and of its
+// Wald statistic (wald.ts), in flat memory with f64x2 lanes over individuals. The d x d and dc x dc work (joint
+// diagonalisation, inverting Q, the updates of Vg, Ve and B) stays in TypeScript (src/engines/wasm/mv-kernel.ts):
+// it is independent of n. Every sum over individuals k weighs by w_lk = 1 / (delta_k dl_l + 1), and dl changes
+// every iteration, so these passes are the whole per-iteration cost that grows with n.
+//
+// Workspace descriptor: f64 slots at `desc`, laid out by MvSlot (layout.ts). Rows are `stride` doubles apart,
+// stride = n rounded up to even; the pad column is zero in X, Y and the eigenvalues, and mvSums sets its weight
+// to zero, so that it adds nothing to any sum and no loop needs a scalar tail.
+import { MvSlot } from './layout';
+import { at, madd } from './vec';
+
+// @ts-ignore: decorator
+@inline function slot(desc: usize, k: i32): f64 { return load<f64>(at(desc, k)); }
+// @ts-ignore: decorator
+@inline function ptr(desc: usize, k: i32): usize { return <usize>slot(desc, k); }
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
+
+/** Mantissa bits of an f64, and 1.0's bits: a product is kept in [1, 2) with its binary exponent counted apart. */
+const MANTISSA: u64 = 0x000f_ffff_ffff_ffff;
+const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
+
+/**
+ * out[r * outStep] = sum over the stride of rows[r][k] * v[k] for `count` rows `stride` doubles apart (the pad adds
+ * zero). Four rows at a time share the loads of v and give four independent chains of multiply-adds (one chain
+ * alone waits on the adder's latency); a single row splits into two chains.
+ */
+function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, outStep: i32): void {
+  const rowBytes = (<usize>stride) << 3;
+  let r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const r0 = rows + <usize>r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const kb = (<usize>k) << 3;
+      const x = v128.load(v + kb);
+      s0 = madd(v128.load(r0 + kb), x, s0);
+      s1 = madd(v128.load(r1 + kb), x, s1);
+      s2 = madd(v128.load(r2 + kb), x, s2);
+      s3 = madd(v128.load(r3 + kb), x, s3);
+    }
+    store<f64>(at(out, r * outStep), hsum(s0));
+    store<f64>(at(out, (r + 1) * outStep), hsum(s1));
+    store<f64>(at(out, (r + 2) * outStep), hsum(s2));
+    store<f64>(at(out, (r + 3) * outStep), hsum(s3));
+  }
+  for (; r < count; r++) {
+    const row = rows + <usize>r * rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      s0 = madd(v128.load(row + kb), v128.load(v + kb), s0);
+      s1 = madd(v128.load(row + kb, 16), v128.load(v + kb, 16), s1);
+    }
+    if (k < stride) s0 = madd(v128.load(row + ((<usize>k) << 3)), v128.load(v + ((<usize>k) << 3)), s0);
+    store<f64>(at(out, r * outStep), hsum(f64x2.add(s0, s1)));
+  }
+}
+
+/**
+ * Per SNP (after X's last row is written): the pair products xx (pair-major, i <= j), X X^T, and the inverses
+ * of the eigenvalues (0 where one is 0).
+ */
+export function mvProducts(desc: usize): void {
+  const stride = <i32>slot(desc, MvSlot.stride);
+  const c = <i32>slot(desc, MvSlot.c);
+  const X = ptr(desc, MvSlot.X), xx = ptr(desc, MvSlot.xx), xxt = ptr(desc, MvSlot.xxt);
+  const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues);
+  const zero = f64x2.splat(0), one = f64x2.splat(1);
+  for (let k = 0; k < stride; k += 2) {
+    const e = v128.load(at(ev, k));
+    const nonZero = f64x2.ne(e, zero);
+    v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+  }
+  let t = 0;
+  for (let i = 0; i < c; i++) {
+    for (let j = i; j < c; j++, t++) {
+      const xi = at(X, i * stride), xj = at(X, j * stride), out = at(xx, t * stride);
+      let s = f64x2.splat(0);
+      for (let k = 0; k < stride; k += 2) {
+        const p = f64x2.mul(v128.load(at(xi, k)), v128.load(at(xj, k)));
+        v128.store(at(out, k), p);
+        s = f64x2.add(s, p);
+      }
+      const v = hsum(s);
+      store<f64>(at(xxt, i * c + j), v);
+      store<f64>(at(xxt, j * c + i), v);
+    }
+  }
+}
+
+/**
+ * The sums an iteration needs at the joint basis (dl, UltVehi) in the descriptor: w, UltVehi Y and w UltVehi Y
+ * (rows), log |H| = sum log(delta_k dl_l + 1), y'H^{-1}y, the Q sums sum_k x_ik x_jk w_lk (qSums[t d + l] for pair
+ * t) and X'H^{-1}y (xHiy[j d + l]).
+ */
+export function mvSums(desc: usize): void {
+  const n = <i32>slot(desc, MvSlot.n);
+  const stride = <i32>slot(desc, MvSlot.stride);
+  const d = <i32>slot(desc, MvSlot.d);
+  const c = <i32>slot(desc, MvSlot.c);
+  const pairs = (c * (c + 1)) / 2;
+  const ev = ptr(desc, MvSlot.eigenvalues), X = ptr(desc, MvSlot.X), Y = ptr(desc, MvSlot.Y);
+  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT), yw = ptr(desc, MvSlot.yw);
+  const dl = ptr(desc, MvSlot.dl), ultVehi = ptr(desc, MvSlot.ultVehi);
+  const qSums = ptr(desc, MvSlot.qSums), xHiy = ptr(desc, MvSlot.xHiy);
+  const one = f64x2.splat(1);
+  const mantissa = i64x2.splat(MANTISSA), oneBits = i64x2.splat(ONE_BITS), bias = i64x2.splat(1023);
+  let logSum: f64 = 0;
+  let yHy = f64x2.splat(0);
+  for (let l = 0; l < d; l++) {
+    const dll = f64x2.splat(load<f64>(at(dl, l)));
+    const wl = at(w, l * stride), yTl = at(yT, l * stride), ywl = at(yw, l * stride);
+    const u = at(ultVehi, l * d);
+    // log |H| from running products per lane, renormalised to [1, 2) every step (exactly: a power of two), the
+    // exponents summed as integers; one logarithm per lane at the end.
+    let product = one;
+    let exponents = i64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const h = madd(v128.load(at(ev, k)), dll, one);
+      const wk = f64x2.div(one, h);
+      product = f64x2.mul(product, h);
+      exponents = i64x2.add(exponents, i64x2.sub(i64x2.shr_u(product, 52), bias));
+      product = v128.or(v128.and(product, mantissa), oneBits);
+      let y = f64x2.splat(0);
+      for (let a = 0; a < d; a++) y = madd(f64x2.splat(load<f64>(at(u, a))), v128.load(at(Y, a * stride + k)), y);
+      const yWeighted = f64x2.mul(y, wk);
+      v128.store(at(wl, k), wk);
+      v128.store(at(yTl, k), y);
+      v128.store(at(ywl, k), yWeighted);
+      yHy = madd(y, yWeighted, yHy);
+    }
+    logSum += Math.log(f64x2.extract_lane(product, 0)) + Math.log(f64x2.extract_lane(product, 1));
+    logSum += <f64>(i64x2.extract_lane(exponents, 0) + i64x2.extract_lane(exponents, 1)) * Math.LN2;
+    // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
+    if (stride > n) store<f64>(at(wl, n), 0);
+    dotRows(xx, pairs, wl, stride, at(qSums, l), d);
+    dotRows(X, c, ywl, stride, at(xHiy, l), d);
+  }
+  store<f64>(at(desc, MvSlot.logDetH), logSum);
+  store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
+}
+
+/** out (d rows) = bT (d x c) X. */
+function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize): void {
+  for (let l = 0; l < d; l++) {
+    const o = at(out, l * stride);
+    for (let k = 0; k < stride; k += 2) {
+      let s = f64x2.splat(0);
+      for (let j = 0; j < c; j++) s = madd(f64x2.splat(load<f64>(at(bT, l * c + j))), v128.load(at(X, j * stride + k)), s);
+      v128.store(at(o, k), s);
+    }
+  }
+}
+
+/**
+ * The rest of an iteration after mvSums: the conditional means of U and E in the joint basis, their second
+ * moments with the conditional covariances (GEMMA's CalcSigma; `reml` adds the uncertainty of B through Qi),
+ * into `moments`. `fromB`: form UltVehi B X from bT first (REML, and ML's first iteration; later ML iterations
+ * reuse the previous one's, as GEMMA). ML then refits B by least squares of Y - U on X (bT, and bxT, rewritten).
+ */
+export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
+  const stride = <i32>slot(desc, MvSlot.stride);
+  const d = <i32>slot(desc, MvSlot.d);
+  const c = <i32>slot(desc, MvSlot.c);
+  const dc = d * c, dd = d * d;
+  const pairs = (c * (c + 1)) / 2;
+  const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues), X = ptr(desc, MvSlot.X);
+  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT);
+  const bxT = ptr(desc, MvSlot.bxT), uT = ptr(desc, MvSlot.uT), eT = ptr(desc, MvSlot.eT);
+  const dl = ptr(desc, MvSlot.dl), qi = ptr(desc, MvSlot.qi), bT = ptr(desc, MvSlot.bT), xxti = ptr(desc, MvSlot.xxti);
+  const moments = ptr(desc, MvSlot.moments), scratch = ptr(desc, MvSlot.scratch);
+  if (fromB) multiplyBX(bT, X, d, c, stride, bxT);
+  // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
+  for (let l = 0; l < d; l++) {
+    const dll = f64x2.splat(load<f64>(at(dl, l)));
+    const o = l * stride;
+    for (let k = 0; k < stride; k += 2) {
+      const r = f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(bxT, o + k)));
+      const s = f64x2.mul(f64x2.mul(v128.load(at(ev, k)), dll), v128.load(at(w, o + k)));
+      v128.store(at(uT, o + k), f64x2.mul(r, s));
+    }
+  }
+  if (!reml) {
+    // B from the least squares of Y - U on X: bT[l, j] = sum_a ((Y - U)_l . x_a) (X X^T)^{-1}[a, j].
+    const yx = scratch;
+    for (let l = 0; l < d; l++) {
+      const o = l * stride;
+      for (let k = 0; k < stride; k += 2) {
+        v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
+      }
+      dotRows(X, c, at(bxT, o), stride, yx, 1);
+      for (let j = 0; j < c; j++) {
+        let s: f64 = 0;
+        for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
+        store<f64>(at(bT, l * c + j), s);
+      }
+    }
+    multiplyBX(bT, X, d, c, stride, bxT);
+  }
+  for (let i = 0; i < d * stride; i += 2) {
+    const e = f64x2.sub(f64x2.sub(v128.load(at(yT, i)), v128.load(at(bxT, i))), v128.load(at(uT, i)));
+    v128.store(at(eT, i), e);
+  }
+  // Second moments: sum_k u u^T / delta_k and sum_k e e^T (the pad's u, e and 1/delta are zero).
+  for (let l1 = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++) {
+      const u1 = at(uT, l1 * stride), u2 = at(uT, l2 * stride), e1 = at(eT, l1 * stride), e2 = at(eT, l2 * stride);
+      let g = f64x2.splat(0), e = f64x2.splat(0), g2 = f64x2.splat(0), e2s = f64x2.splat(0);
+      let k = 0;
+      for (; k + 4 <= stride; k += 4) {
+        const kb = (<usize>k) << 3;
+        g = madd(f64x2.mul(v128.load(u1 + kb), v128.load(u2 + kb)), v128.load(at(iev, k)), g);
+        e = madd(v128.load(e1 + kb), v128.load(e2 + kb), e);
+        g2 = madd(f64x2.mul(v128.load(u1 + kb, 16), v128.load(u2 + kb, 16)), v128.load(at(iev, k), 16), g2);
+        e2s = madd(v128.load(e1 + kb, 16), v128.load(e2 + kb, 16), e2s);
+      }
+      if (k < stride) {
+        const kb = (<usize>k) << 3;
+        g = madd(f64x2.mul(v128.load(u1 + kb), v128.load(u2 + kb)), v128.load(at(iev, k)), g);
+        e = madd(v128.load(e1 + kb), v128.load(e2 + kb), e);
+      }
+      const gs = hsum(f64x2.add(g, g2)), es = hsum(f64x2.add(e, e2s));
+      store<f64>(at(moments, l1 * d + l2), gs);
+      store<f64>(at(moments, l2 * d + l1), gs);
+      store<f64>(at(moments, dd + l1 * d + l2), es);
+      store<f64>(at(moments, dd + l2 * d + l1), es);
+    }
+  }
+  // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E).
+  for (let l = 0; l < d; l++) {
+    const wl = at(w, l * stride);
+    let su = f64x2.splat(0), se = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const wk = v128.load(at(wl, k));
+      su = f64x2.add(su, wk);
+      se = madd(v128.load(at(ev, k)), wk, se);
+    }
+    const dll = load<f64>(at(dl, l));
+    store<f64>(at(moments, l * d + l), load<f64>(at(moments, l * d + l)) + dll * hsum(su));
+    store<f64>(at(moments, dd + l * d + l), load<f64>(at(moments, dd + l * d + l)) + dll * hsum(se));
+  }
+  if (!reml) return;
+  // REML: sum_k w_l1k w_l2k x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U), the quadratic form as
+  // sum over pairs i <= j of the symmetrised block entries a[i, j] times x_ik x_jk; summed over k first,
+  // sum_t a[t] (sum_k w_l1k w_l2k xx_tk), so that the sums over k are multi-row dot products. The rows of U and
+  // E are free now: they hold w_l1 w_l2 and delta w_l1 w_l2.
+  const traitPairs = (d * (d + 1)) / 2;
+  const a = scratch, sums0 = at(scratch, traitPairs * pairs), sums1 = at(sums0, pairs);
+  const ww = uT, evww = eT;
+  let tp = 0;
+  for (let l1 = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      let t = 0;
+      for (let i = 0; i < c; i++) {
+        for (let j = i; j < c; j++, t++) {
+          const v = load<f64>(at(qi, (i * d + l1) * dc + j * d + l2));
+          store<f64>(at(a, tp * pairs + t), i == j ? v : v + load<f64>(at(qi, (j * d + l1) * dc + i * d + l2)));
+        }
+      }
+    }
+  }
+  tp = 0;
+  for (let l1 = 0; l1 < d; l1++) {
+    for (let l2 = l1; l2 < d; l2++, tp++) {
+      const w1 = at(w, l1 * stride), w2 = at(w, l2 * stride), coef = at(a, tp * pairs);
+      for (let k = 0; k < stride; k += 2) {
+        const p = f64x2.mul(v128.load(at(w1, k)), v128.load(at(w2, k)));
+        v128.store(at(ww, k), p);
+        v128.store(at(evww, k), f64x2.mul(v128.load(at(ev, k)), p));
+      }
+      dotRows(xx, pairs, ww, stride, sums0, 1);
+      dotRows(xx, pairs, evww, stride, sums1, 1);
+      let se: f64 = 0, su: f64 = 0;
+      for (let t = 0; t < pairs; t++) {
+        const ct = load<f64>(at(coef, t));
+        se += ct * load<f64>(at(sums0, t));
+        su += ct * load<f64>(at(sums1, t));
+      }
+      const u = load<f64>(at(dl, l1)) * load<f64>(at(dl, l2)) * su;
+      store<f64>(at(moments, l1 * d + l2), load<f64>(at(moments, l1 * d + l2)) + u);
+      store<f64>(at(moments, dd + l1 * d + l2), load<f64>(at(moments, dd + l1 * d + l2)) + se);
+      if (l2 != l1) {
+        store<f64>(at(moments, l2 * d + l1), load<f64>(at(moments, l2 * d + l1)) + u);
+        store<f64>(at(moments, dd + l2 * d + l1), load<f64>(at(moments, dd + l2 * d + l1)) + se);
+      }
+    }
+  }
+}
