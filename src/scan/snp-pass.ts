@@ -11,6 +11,7 @@ import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
 import type { TraitGroup } from './inputs.js';
 import { GrowableColumn } from '../io/growable.js';
+import { recycleBlockBuffer } from '../io/block-buffers.js';
 import type { SnpFilterSettings } from '../model/settings.js';
 import { addDoubleDouble, kinshipFromSum, type KinshipSum } from '../linalg/double-double.js';
 
@@ -133,6 +134,8 @@ export async function runSnpPass(
         }
       }
     }
+    // The filters and the kinship buffer copied what they keep: the reader may reuse the block's memory.
+    recycleBlockBuffer(block.dosages);
     seen += block.count;
     progress.update(seen);
   }
