@@ -270,10 +270,8 @@ export class KinshipResidence {
     const { arena } = this.runner;
     const n = session.n;
     const mark = arena.mark();
-    const ptr = arena.allocF64(2 * n * n);
-    const view = arena.f64(ptr, 2 * n * n);
-    if (session.saved) view.set(session.saved);
-    else view.fill(0);
+    const ptr = session.saved ? arena.allocF64(2 * n * n) : arena.allocZeroedF64(2 * n * n);
+    if (session.saved) arena.f64(ptr, 2 * n * n).set(session.saved);
     session.saved = undefined;
     this.resident = { session, mark, ptr };
     return ptr;
