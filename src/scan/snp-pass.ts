@@ -67,6 +67,15 @@ export interface SnpPassOptions {
   kinshipSums?: Map<string, KinshipPart>;
 }
 
+/**
+ * SNPs filtered between turns of the event loop. An eigendecomposition running meanwhile on the engine's threads
+ * needs this thread at its start and between its phases, and reading blocks alone only ever awaits microtasks, so
+ * without turns it would wait for the whole pass.
+ */
+const TURN_SNPS = 256;
+
+const eventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
 export async function runSnpPass(
   source: GenotypeSource,
@@ -110,6 +119,7 @@ export async function runSnpPass(
   let segment = range ? Math.floor(range.start / segmentSnps) : 0;
   for await (const block of source.blocks(options.blockSize, indices)) {
     for (let j = 0; j < block.count; j++) {
+      if (j % TURN_SNPS === TURN_SNPS - 1) await eventLoopTurn();
       const chr = block.annotations[j].chr;
       if (kinship && Math.floor(block.indices[j] / segmentSnps) !== segment) {
         segment = Math.floor(block.indices[j] / segmentSnps);
@@ -138,6 +148,7 @@ export async function runSnpPass(
     recycleBlockBuffer(block.dosages);
     seen += block.count;
     progress.update(seen);
+    await eventLoopTurn();
   }
   return {
     snpsInFile: seen,
