@@ -6,8 +6,8 @@
  * every value it yields.
  */
 
-/** Spare buffers kept at most (a scan has two blocks in flight, each with its analysed copy). */
-const MAX_SPARES = 4;
+/** Spare buffers kept at most (a scan has two blocks in flight, each with its analysed and rotated copies). */
+const MAX_SPARES = 6;
 
 const spares: ArrayBuffer[] = [];
 /** Buffers made here: only these are taken back (never a view on someone else's memory). */

@@ -183,6 +183,8 @@ export async function computeGenotypeBlock(
       }
       const rotation = await clock.time(performance.now(), loaded.rotate(distinct.columns, distinct.count));
       const tests = await clock.time(performance.now(), loaded.test(rotation.value, distinct.count));
+      // The tests copied what they read: the rotated block's buffer serves the next block.
+      recycleBlockBuffer(rotation.value);
       entry.results = tests.value;
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

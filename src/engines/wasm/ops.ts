@@ -2,6 +2,7 @@
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
+import { blockBuffer } from '../../io/block-buffers.js';
 
 // Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
 // thread runs only full tiles but the last.
@@ -41,7 +42,11 @@ export async function rotateOn(
       ['gemm', [r1 - r0, n, n, 1, pX + r0 * n * 8, n, 1, pU, n, 1, pOut + r0 * n * 8, n, runner.scratch[t]!]],
     ]);
     await runner.parallel(lists);
-    return arena.f64(pOut, n * b).slice();
+    // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
+    // more in page faults than the copy itself.
+    const out = blockBuffer(n * b);
+    out.set(arena.f64(pOut, n * b));
+    return out;
   });
 }
 
