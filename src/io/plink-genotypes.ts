@@ -10,6 +10,7 @@ import type {
   GenotypeSource,
   SampleId,
 } from './genotypes.js';
+import { blockBuffer } from './block-buffers.js';
 import { InputError } from './input-error.js';
 import { BedFile, decodeBedSnp, readBim, readFam, type BimTable } from './plink.js';
 import { readLines, splitWhitespace } from './text-file.js';
@@ -92,7 +93,8 @@ export class PlinkGenotypes implements GenotypeSource {
       const idx = all.subarray(start, Math.min(all.length, start + blockSize));
       const count = idx.length;
       const rows = this.snpRows ? Int32Array.from(idx, (k) => this.snpRows![k]) : idx;
-      const dosages = new Float64Array(count * n);
+      // Every value is decoded below, so a recycled buffer's old values never show.
+      const dosages = blockBuffer(count * n);
       // Read the span covering the block once when it is dense, SNP by SNP otherwise.
       const span = rows[count - 1] - rows[0] + 1;
       if (span <= 2 * count) {

@@ -10,6 +10,7 @@ import type { AnalysisKind } from '../io/assoc-format.js';
 import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
+import { blockBuffer, recycleBlockBuffer } from '../io/block-buffers.js';
 import { distinctColumns } from './distinct-columns.js';
 import { analysedEnvironment, testGxeColumns } from './gxe.js';
 import type { SampleSelection } from '../qc/samples.js';
@@ -19,7 +20,7 @@ import type { PreparedUnit } from './units.js';
 function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int32Array): Float64Array {
   const nAll = block.dosages.length / block.count;
   const n = keep.length;
-  const out = new Float64Array(positions.length * n);
+  const out = blockBuffer(positions.length * n);
   for (let j = 0; j < positions.length; j++) {
     const src = positions[j] * nAll;
     const dst = j * n;
@@ -79,6 +80,17 @@ export interface UnitResults {
    * tested SNP. Results stay one per distinct column: the writer formats a repeated row once and copies it.
    */
   rowOf?: Int32Array;
+  /** The analysed genotypes the engine read (a block buffer, handed back by recycleComputedBlock). */
+  genotypes?: Float64Array;
+}
+
+/**
+ * Hands a computed block's genotype buffers back for the reader's next blocks: only once its rows are
+ * written (formatting reads the annotations, never the dosages) and every engine call on it has ended.
+ */
+export function recycleComputedBlock(computed: ComputedBlock): void {
+  recycleBlockBuffer(computed.block.dosages);
+  for (const unit of computed.units) if (unit.genotypes) recycleBlockBuffer(unit.genotypes);
 }
 
 /** A block whose statistics are computed (the engine's part), waiting to be formatted. */
@@ -131,6 +143,7 @@ export async function computeGenotypeBlock(
     if (positions.length === 0) continue;
     const sel = unit.group.selection;
     const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
+    entry.genotypes = genotypes;
     if (kind === 'lm') {
       const tests = await clock.time(
         performance.now(),
@@ -170,6 +183,8 @@ export async function computeGenotypeBlock(
       }
       const rotation = await clock.time(performance.now(), loaded.rotate(distinct.columns, distinct.count));
       const tests = await clock.time(performance.now(), loaded.test(rotation.value, distinct.count));
+      // The tests copied what they read: the rotated block's buffer serves the next block.
+      recycleBlockBuffer(rotation.value);
       entry.results = tests.value;
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

@@ -278,20 +278,35 @@ export async function prepareScan(
   };
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;
+  // Resolves once the first group's K is read and with the engine (or its reading failed): the SNP pass starts
+  // then, so that this thread reads K alone and then filters SNPs while the engine's threads decompose K. (Both
+  // on this thread at once, the pass ran first and the engine's threads waited for K until it ended.)
+  let firstKinshipRead: Promise<void> = Promise.resolve();
   if (config.lmm !== undefined && !config.loco) {
     const kinshipSource = kinshipSourceOf(config, inputs);
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
+    let handedOver: () => void = () => undefined;
+    firstKinshipRead = new Promise<void>((resolve) => (handedOver = resolve));
     for (let g = 0; g < inputs.groups.length; g++) {
       const eigen = chain.then(() =>
-        eigenForAnalysed(kinshipSource, inputs.groups[g].selection, engine, warn),
+        eigenForAnalysed(
+          kinshipSource,
+          inputs.groups[g].selection,
+          engine,
+          warn,
+          g === 0 ? handedOver : undefined,
+        ),
       );
       earlyEigen.set(g, eigen);
       chain = eigen;
     }
+    // A failure is reported as before, after the pass (its errors keep their precedence), not here.
+    chain.then(handedOver, handedOver);
     eigenDone = chain.then(() => performance.now() - started);
     eigenDone.catch(() => undefined); // reported when awaited below; the SNP pass may fail first
   }
+  await firstKinshipRead;
   const kinshipKind = config.kinshipKind ?? 1;
   const passStarted = performance.now();
   const pass = await runSnpPass(source, inputs.groups, {

@@ -6,7 +6,13 @@
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { formatComputedBlock, type BlockTraitStats } from './block-format.js';
-import { computeGenotypeBlock, EngineClock, type ActiveUnit, type ComputedBlock } from './block-scan.js';
+import {
+  computeGenotypeBlock,
+  EngineClock,
+  recycleComputedBlock,
+  type ActiveUnit,
+  type ComputedBlock,
+} from './block-scan.js';
 import type { ScanSetup } from './phase-prepare.js';
 import type { PreparedUnit, ScanUnit } from './units.js';
 
@@ -56,10 +62,12 @@ export async function scanBlockRange(
   let pending: { k: number; end: number; work: Promise<ComputedBlock> } | undefined;
   const clock = new EngineClock();
   const finish = async (done: { k: number; end: number; work: Promise<ComputedBlock> }) => {
-    const outcome = await formatComputedBlock(await done.work, kind, mode, config.keepP);
+    const computed = await done.work;
+    const outcome = await formatComputedBlock(computed, kind, mode, config.keepP);
     for (const unit of units)
       for (const id of unit.outputIds) if (!outcome.texts.has(id)) outcome.texts.set(id, NO_ROWS);
     await sink(done.k, outcome.texts, outcome.stats);
+    recycleComputedBlock(computed);
     times.rotateMs += outcome.rotateMs;
     times.testMs += outcome.testMs;
     progress?.update(done.end);

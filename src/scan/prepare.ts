@@ -59,13 +59,15 @@ export function negativeEigenvalueWarning(values: Float64Array, what: string): s
 
 /**
  * Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given; `warn`
- * receives the warning of a K with negative eigenvalues.
+ * receives the warning of a K with negative eigenvalues; `handedOver` is called once K is read and
+ * given to the engine (this thread is then free while the engine's threads decompose it).
  */
 export async function eigenForAnalysed(
   source: KinshipSource,
   selection: SampleSelection,
   engine: Engine,
   warn?: (message: string) => void,
+  handedOver?: () => void,
 ): Promise<Eigen> {
   const n = selection.nAnalysed;
   if (source.eigenValuesFile || source.eigenVectorsFile) {
@@ -93,7 +95,9 @@ export async function eigenForAnalysed(
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
   const weights = source.weights ? analysedValues(source.weights, selection) : undefined;
-  const eigen = await engine.eigen(await centredAnalysed(source, selection, weights), n, true);
+  const centred = engine.eigen(await centredAnalysed(source, selection, weights), n, true);
+  handedOver?.();
+  const eigen = await centred;
   const warning = negativeEigenvalueWarning(
     eigen.values,
     `the kinship ${source.kinshipFile ?? '(from --groups)'}`,

@@ -11,6 +11,7 @@ import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
 import type { TraitGroup } from './inputs.js';
 import { GrowableColumn } from '../io/growable.js';
+import { recycleBlockBuffer } from '../io/block-buffers.js';
 import type { SnpFilterSettings } from '../model/settings.js';
 import { addDoubleDouble, kinshipFromSum, type KinshipSum } from '../linalg/double-double.js';
 
@@ -66,6 +67,15 @@ export interface SnpPassOptions {
   kinshipSums?: Map<string, KinshipPart>;
 }
 
+/**
+ * SNPs filtered between turns of the event loop. An eigendecomposition running meanwhile on the engine's threads
+ * needs this thread at its start and between its phases, and reading blocks alone only ever awaits microtasks, so
+ * without turns it would wait for the whole pass.
+ */
+const TURN_SNPS = 256;
+
+const eventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Streams every SNP once, applying each group's filters (and building K if asked, from group 0's SNPs). */
 export async function runSnpPass(
   source: GenotypeSource,
@@ -109,6 +119,7 @@ export async function runSnpPass(
   let segment = range ? Math.floor(range.start / segmentSnps) : 0;
   for await (const block of source.blocks(options.blockSize, indices)) {
     for (let j = 0; j < block.count; j++) {
+      if (j % TURN_SNPS === TURN_SNPS - 1) await eventLoopTurn();
       const chr = block.annotations[j].chr;
       if (kinship && Math.floor(block.indices[j] / segmentSnps) !== segment) {
         segment = Math.floor(block.indices[j] / segmentSnps);
@@ -133,8 +144,11 @@ export async function runSnpPass(
         }
       }
     }
+    // The filters and the kinship buffer copied what they keep: the reader may reuse the block's memory.
+    recycleBlockBuffer(block.dosages);
     seen += block.count;
     progress.update(seen);
+    await eventLoopTurn();
   }
   return {
     snpsInFile: seen,

@@ -7,6 +7,8 @@ const PAGE = 65536;
 
 export class SharedArena {
   private top = RESERVED_BYTES;
+  /** End of the highest region ever handed out: the memory above it still holds the zeros it grew with. */
+  private highWater = RESERVED_BYTES;
 
   constructor(readonly memory: WebAssembly.Memory) {}
 
@@ -24,6 +26,20 @@ export class SharedArena {
       }
     }
     this.top = end;
+    if (end > this.highWater) this.highWater = end;
+    return ptr;
+  }
+
+  /**
+   * Reserves room for `count` f64 zeros: only the part that an earlier region used is cleared, since memory
+   * the arena never handed out is still zero (a fresh 36 MB region then costs no pass of this thread over it,
+   * and its pages are first touched by the kernels that use it).
+   */
+  allocZeroedF64(count: number): number {
+    const before = this.highWater;
+    const ptr = this.allocF64(count);
+    const used = Math.min(count, Math.max(0, Math.ceil((before - ptr) / 8)));
+    if (used > 0) this.f64(ptr, used).fill(0);
     return ptr;
   }
 

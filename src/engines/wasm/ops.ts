@@ -2,6 +2,7 @@
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
+import { blockBuffer } from '../../io/block-buffers.js';
 
 // Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
 // thread runs only full tiles but the last.
@@ -41,7 +42,11 @@ export async function rotateOn(
       ['gemm', [r1 - r0, n, n, 1, pX + r0 * n * 8, n, 1, pU, n, 1, pOut + r0 * n * 8, n, runner.scratch[t]!]],
     ]);
     await runner.parallel(lists);
-    return arena.f64(pOut, n * b).slice();
+    // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
+    // more in page faults than the copy itself.
+    const out = blockBuffer(n * b);
+    out.set(arena.f64(pOut, n * b));
+    return out;
   });
 }
 
@@ -270,10 +275,8 @@ export class KinshipResidence {
     const { arena } = this.runner;
     const n = session.n;
     const mark = arena.mark();
-    const ptr = arena.allocF64(2 * n * n);
-    const view = arena.f64(ptr, 2 * n * n);
-    if (session.saved) view.set(session.saved);
-    else view.fill(0);
+    const ptr = session.saved ? arena.allocF64(2 * n * n) : arena.allocZeroedF64(2 * n * n);
+    if (session.saved) arena.f64(ptr, 2 * n * n).set(session.saved);
     session.saved = undefined;
     this.resident = { session, mark, ptr };
     return ptr;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { blockBuffer, recycleBlockBuffer } from '../../src/io/block-buffers.js';
+
+describe('block buffers', () => {
+  it('gives a buffer of exactly the length asked, and takes a recycled one back for the next block', () => {
+    const first = blockBuffer(1000);
+    expect(first.length).toBe(1000);
+    recycleBlockBuffer(first);
+    const second = blockBuffer(600);
+    expect(second.length).toBe(600);
+    expect(second.buffer).toBe(first.buffer);
+    // Not spare any more: the next request makes a new one.
+    expect(blockBuffer(600).buffer).not.toBe(first.buffer);
+  });
+
+  it('ignores arrays it did not make, and a buffer handed back twice is kept once', () => {
+    const foreign = new Float64Array(5000);
+    recycleBlockBuffer(foreign);
+    expect(blockBuffer(5000).buffer).not.toBe(foreign.buffer);
+    const own = blockBuffer(7000);
+    recycleBlockBuffer(own);
+    recycleBlockBuffer(own.subarray(10));
+    expect(blockBuffer(7000).buffer).toBe(own.buffer);
+    expect(blockBuffer(7000).buffer).not.toBe(own.buffer);
+  });
+
+  it('serves a request from the smallest spare that fits and keeps at most six, the largest', () => {
+    const sizes = [3000, 8000, 9000, 10000, 11000, 12000, 13000];
+    const made = sizes.map((s) => blockBuffer(s));
+    for (const b of made) recycleBlockBuffer(b);
+    // 3000 was dropped (the smallest of seven); 8500 fits 9000 best.
+    expect(blockBuffer(8500).buffer).toBe(made[2].buffer);
+    expect(blockBuffer(3000).buffer).toBe(made[1].buffer);
+    expect(blockBuffer(10500).buffer).toBe(made[4].buffer);
+    expect(blockBuffer(9500).buffer).toBe(made[3].buffer);
+    expect(blockBuffer(2000).buffer).toBe(made[5].buffer);
+    expect(blockBuffer(2000).buffer).toBe(made[6].buffer);
+    const fresh = blockBuffer(2000);
+    expect(made.some((b) => b.buffer === fresh.buffer)).toBe(false);
+  });
+});
