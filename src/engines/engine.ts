@@ -10,6 +10,7 @@ import type { LinearModel } from '../stats/linear-model.js';
 import type { SnpResultBlock, MvResultBlock } from '../model/results.js';
 import type { KinshipSum } from '../linalg/double-double.js';
 import type { MvScanModel } from '../stats/mvlmm/block.js';
+import { recycleBlockBuffer } from '../io/block-buffers.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 
@@ -34,6 +35,18 @@ export interface KinshipSession {
   finishSum(): Promise<KinshipSum>;
 }
 
+/** Times one engine call made at `started`: its own milliseconds (the block scan's clock allows for blocks in flight). */
+export interface CallTimer {
+  time<T>(started: number, call: Promise<T>): Promise<{ value: T; ms: number }>;
+}
+
+/** A block rotated and tested: a result block per trait of the plan, and the time of each step. */
+export interface ScannedBlock {
+  results: SnpResultBlock[];
+  rotateMs: number;
+  testMs: number;
+}
+
 /** A unit's plan (its trait matrix) resident on an engine (in its memory or on its device) until release(). */
 export interface PlanHandle {
   /** U^T x for every SNP of a block (SNP-major b x n) with the plan's eigenvectors: out[j*n + k]. */
@@ -50,8 +63,27 @@ export interface PlanHandle {
     b: number,
     gridSums: Float64Array[],
   ): Promise<SnpResultBlock[]>;
+  /**
+   * rotate() then test(), what the block scan does with each block: an engine that tests on its device while it
+   * rotates (webgpu) hands the device's results from the one step to the other here.
+   */
+  scanBlock(block: Float64Array, b: number, timer: CallTimer): Promise<ScannedBlock>;
   /** Frees what the plan holds on the engine; the handle is not used afterwards. */
   release(): Promise<void>;
+}
+
+/** scanBlock() of an engine whose tests need nothing from its rotation but the rotated block. */
+export async function rotateThenTest(
+  handle: Pick<PlanHandle, 'rotate' | 'test'>,
+  block: Float64Array,
+  b: number,
+  timer: CallTimer,
+): Promise<ScannedBlock> {
+  const rotation = await timer.time(performance.now(), handle.rotate(block, b));
+  const tests = await timer.time(performance.now(), handle.test(rotation.value, b));
+  // The tests copied what they read: the rotated block's buffer serves the next block.
+  recycleBlockBuffer(rotation.value);
+  return { results: tests.value, rotateMs: rotation.ms, testMs: tests.ms };
 }
 
 export interface Engine {

@@ -181,14 +181,11 @@ export async function computeGenotypeBlock(
         computed.testMs += tests.ms;
         continue;
       }
-      const rotation = await clock.time(performance.now(), loaded.rotate(distinct.columns, distinct.count));
-      const tests = await clock.time(performance.now(), loaded.test(rotation.value, distinct.count));
-      // The tests copied what they read: the rotated block's buffer serves the next block.
-      recycleBlockBuffer(rotation.value);
-      entry.results = tests.value;
+      const scanned = await loaded.scanBlock(distinct.columns, distinct.count, clock);
+      entry.results = scanned.results;
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
-      computed.rotateMs += rotation.ms;
-      computed.testMs += tests.ms;
+      computed.rotateMs += scanned.rotateMs;
+      computed.testMs += scanned.testMs;
     }
   }
   return computed;

@@ -9,7 +9,7 @@ import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
-import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
+import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
 
 /** K += X^T X with X SNP-major (b x n). */
@@ -99,10 +99,14 @@ export class TsEngine implements Engine {
   loadPlan(plan: ScanPlan): PlanHandle {
     const { eigenvectors, n } = plan;
     const traits = traitPlans(plan);
-    return {
+    const steps: Pick<PlanHandle, 'rotate' | 'test'> = {
       rotate: async (block, b) => rotateTs(eigenvectors, n, block, b),
       test: async (rotatedGenotypes, b) =>
         traits.map((trait) => testRotatedBlock(trait, rotatedGenotypes, b)),
+    };
+    return {
+      ...steps,
+      scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
       release: async () => undefined,
     };
   }

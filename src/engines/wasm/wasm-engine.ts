@@ -7,7 +7,7 @@ import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import { MvPool } from './mv-pool.js';
-import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
+import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
 
 export class WasmEngine implements Engine {
@@ -48,10 +48,14 @@ export class WasmEngine implements Engine {
   loadPlan(plan: ScanPlan): PlanHandle {
     const tests = this.pool.loadPlan(plan);
     const { eigenvectors, n } = plan;
-    return {
+    const steps: Pick<PlanHandle, 'rotate' | 'test'> = {
       rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
       test: (rotatedGenotypes, b) => tests.test(rotatedGenotypes, b),
+    };
+    return {
+      ...steps,
       testWithGridSums: (rotatedGenotypes, b, gridSums) => tests.test(rotatedGenotypes, b, gridSums),
+      scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
       release: () => tests.release(),
     };
   }

@@ -55,7 +55,7 @@ interface PlanGrid {
 }
 
 /** What a rotated block's GPU work left per trait: grid sums and refined lambdas (null: trait without them). */
-interface BlockResults {
+export interface GpuBlockResults {
   sums: Float64Array[];
   refined: (RefinedLambdas | null)[];
 }
@@ -74,8 +74,6 @@ function trustedSlopes(slopes: Float64Array, grid: Float64Array, n: number): boo
 export class GpuPlanTests {
   private readonly traits: TraitPlan[];
   private readonly grids: (PlanGrid | null)[];
-  /** Grid sums and lambdas per trait of the blocks rotated on the GPU, keyed by the rotated block handed back. */
-  private readonly pending = new WeakMap<Float64Array, BlockResults>();
 
   constructor(
     private readonly gpu: GpuContext,
@@ -125,11 +123,11 @@ export class GpuPlanTests {
 
   /**
    * A rotation hook recording every trait's grid and refinement kernels on each rotated chunk, and `finish`, which
-   * reads their results back and files them under the rotated block for test().
+   * reads their results back for test().
    */
   hook(b: number): {
     onDevice: RotatedChunkHook;
-    finish: (rotated: Float64Array) => Promise<void>;
+    finish: () => Promise<GpuBlockResults>;
     transient: GPUBuffer[];
   } {
     const transient: GPUBuffer[] = [];
@@ -146,7 +144,7 @@ export class GpuPlanTests {
         }),
       });
     };
-    const finish = async (rotated: Float64Array) => {
+    const finish = async (): Promise<GpuBlockResults> => {
       const sums = this.grids.map((g) => new Float64Array(g === null ? 0 : b * g.kernel.sumsPerSnp));
       const refined = this.grids.map((g) => {
         if (g?.refine == null) return null;
@@ -160,13 +158,13 @@ export class GpuPlanTests {
           if (r) await pending?.refine?.resolve(r.lambdas, r.status, j0);
         }
       }
-      this.pending.set(rotated, { sums, refined });
+      return { sums, refined };
     };
     return { onDevice, finish, transient };
   }
 
   /** The GPU's work on a block rotated elsewhere: uploaded in chunks that fit one binding, then as after rotation. */
-  private async computeOnHost(rotated: Float64Array, b: number): Promise<void> {
+  private async computeOnHost(rotated: Float64Array, b: number): Promise<GpuBlockResults> {
     const n = this.traits[0]!.n;
     const perSnp = Math.max(n, ...this.grids.map((g) => g?.kernel.sumsPerSnp ?? 0));
     const chunk = Math.min(
@@ -198,23 +196,26 @@ export class GpuPlanTests {
         );
       }
       await Promise.all(submits);
-      await hook.finish(rotated);
+      return await hook.finish();
     } finally {
       for (const buffer of hook.transient) buffer.destroy();
     }
   }
 
   /**
-   * Tests b rotated SNPs against every trait; the GPU's results come from the rotation or are computed now. Traits
+   * Tests b rotated SNPs against every trait; the GPU's `results` come from the rotation (hook) or are computed now. Traits
    * with refined lambdas are finished here in float64 (lmm-finish.ts); when no trait has them and `cpu` (a CPU
    * engine's handle taking grid sums: the wasm pool) is given, SNPs in the rounding-noise regime get their sums
    * recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
    */
-  async test(rotated: Float64Array, b: number, cpu?: PlanHandle): Promise<SnpResultBlock[]> {
+  async test(
+    rotated: Float64Array,
+    b: number,
+    cpu?: PlanHandle,
+    results?: GpuBlockResults,
+  ): Promise<SnpResultBlock[]> {
     if (!this.active && cpu) return cpu.test(rotated, b); // score tests only: no grid
-    if (!this.pending.has(rotated)) await this.computeOnHost(rotated, b);
-    const { sums, refined } = this.pending.get(rotated)!;
-    this.pending.delete(rotated);
+    const { sums, refined } = results ?? (await this.computeOnHost(rotated, b));
     const anyRefined = this.grids.some((g) => g?.refine != null);
     if (!anyRefined && cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
       for (const [p, g] of this.grids.entries()) this.checkSums(g!, sums[p]!, rotated, b);

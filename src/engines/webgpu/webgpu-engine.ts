@@ -12,9 +12,15 @@ import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
-import { GpuPlanTests, type GridCounts } from './lmm-tests.js';
+import { GpuPlanTests, type GpuBlockResults, type GridCounts } from './lmm-tests.js';
 import { GpuRotator } from './rotate.js';
 import { selfTestDoubleSingle } from './selftest.js';
+
+/** A block rotated on the GPU, with the test kernels' results when they ran on its rotated chunks. */
+interface RotatedOnGpu {
+  rotated: Float64Array;
+  results?: GpuBlockResults;
+}
 
 export class WebGpuEngine implements Engine {
   readonly name = 'webgpu' as const;
@@ -134,44 +140,70 @@ export class WebGpuEngine implements Engine {
       tests?.destroy();
       tests = null;
     };
+    const rotateOnGpu = (block: Float64Array, b: number) => {
+      rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
+      this.gpuStages.add('rotation');
+      return rotator.rotate(block, b);
+    };
+    const rotate = (block: Float64Array, b: number) => {
+      if (this.fallbackReason) return cpu.rotate(block, b);
+      return this.onGpu(
+        () => rotateOnGpu(block, b),
+        () => {
+          free();
+          return cpu.rotate(block, b);
+        },
+      );
+    };
+    // The rotation with every trait's grid (and refinement) kernels recorded on each rotated chunk: the block's
+    // rotated values and the kernels' results, read back together.
+    const rotateAndRecord = async (block: Float64Array, b: number): Promise<RotatedOnGpu> => {
+      tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
+      if (!tests.active) return { rotated: await rotateOnGpu(block, b) };
+      rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
+      this.gpuStages.add('rotation');
+      await tests.compiled();
+      const hook = tests.hook(b);
+      try {
+        const rotated = await rotator.rotate(block, b, hook.onDevice);
+        return { rotated, results: await hook.finish() };
+      } finally {
+        for (const buffer of hook.transient) buffer.destroy();
+      }
+    };
+    // `results` from rotateAndRecord(); without them the GPU's work is done now on the uploaded block.
+    const test = (rotated: Float64Array, b: number, results?: GpuBlockResults) => {
+      if (this.fallbackReason) return cpu.test(rotated, b);
+      return this.onGpu(
+        () => {
+          tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
+          if (tests.active) this.gpuStages.add('tests');
+          return tests.test(rotated, b, cpu, results);
+        },
+        () => {
+          free();
+          return cpu.test(rotated, b);
+        },
+      );
+    };
     return {
-      rotate: (block, b) => {
-        if (this.fallbackReason) return cpu.rotate(block, b);
-        return this.onGpu(
-          async () => {
-            rotator ??= new GpuRotator(this.gpu, eigenvectors, n);
-            tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
-            this.gpuStages.add('rotation');
-            if (!tests.active) return rotator.rotate(block, b);
-            await tests.compiled();
-            const hook = tests.hook(b);
-            try {
-              const rotated = await rotator.rotate(block, b, hook.onDevice);
-              await hook.finish(rotated);
-              return rotated;
-            } finally {
-              for (const buffer of hook.transient) buffer.destroy();
-            }
-          },
-          () => {
-            free();
-            return cpu.rotate(block, b);
-          },
+      rotate,
+      test: (rotated, b) => test(rotated, b),
+      scanBlock: async (block, b, timer) => {
+        if (this.fallbackReason) return cpu.scanBlock(block, b, timer);
+        const rotation = await timer.time(
+          performance.now(),
+          this.onGpu(
+            () => rotateAndRecord(block, b),
+            async (): Promise<RotatedOnGpu> => {
+              free();
+              return { rotated: await cpu.rotate(block, b) };
+            },
+          ),
         );
-      },
-      test: (rotatedGenotypes, b) => {
-        if (this.fallbackReason) return cpu.test(rotatedGenotypes, b);
-        return this.onGpu(
-          () => {
-            tests ??= new GpuPlanTests(this.gpu, plan, this.gridCounts);
-            if (tests.active) this.gpuStages.add('tests');
-            return tests.test(rotatedGenotypes, b, cpu);
-          },
-          () => {
-            free();
-            return cpu.test(rotatedGenotypes, b);
-          },
-        );
+        const { rotated, results } = rotation.value;
+        const testing = await timer.time(performance.now(), test(rotated, b, results));
+        return { results: testing.value, rotateMs: rotation.ms, testMs: testing.ms };
       },
       release: async () => {
         free();
