@@ -27,6 +27,8 @@ export interface ReportOptions {
   elapsedSeconds?: number;
   /** --gwas-line / --suggestive-line (defaults 5e-8 and 1e-5). */
   lines?: LineOptions;
+  /** Also the PNG copies of the two figures (default true: `lmmscan plot`; a scan asks with --png). */
+  png?: boolean;
 }
 
 export interface ReportResult {
@@ -54,15 +56,18 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
     outputs.push(out(suffix));
   };
   write('manhattan.svg', manhattan);
-  write('manhattan.png', svgToPng(manhattan));
+  if (options.png !== false) write('manhattan.png', svgToPng(manhattan));
   write('qq.svg', qq);
-  write('qq.png', svgToPng(qq));
+  if (options.png !== false) write('qq.png', svgToPng(qq));
   const t2 = performance.now();
   const page = buildPageData(results);
   const facts = options.run ? {} : readNeighbourLog(assocPath);
   const timings = [
     { step: 'reading the assoc file and lambda_GC', seconds: (t1 - t0) / 1000 },
-    { step: 'static plots (SVG, PNG)', seconds: (t2 - t1) / 1000 },
+    {
+      step: options.png === false ? 'static plots (SVG)' : 'static plots (SVG, PNG)',
+      seconds: (t2 - t1) / 1000,
+    },
   ];
   const summary = buildSummary(results, `lmmscan ${VERSION}`, options.run, facts, timings);
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;

@@ -12,7 +12,7 @@ import { buildPlan } from './prepare.js';
 import { analysedEnvironment, attachEnvironment } from './gxe.js';
 import type { LambdaSearch } from '../model/settings.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
-import { buildMvPlan, type MvPlan } from './mv-plan.js';
+import type { MvPlan } from './mv-plan.js';
 
 export interface ScanUnit {
   /** For logs and errors: "all", "trait group 2", "chromosome 7 left out". */
@@ -84,8 +84,11 @@ export async function prepareUnit(
   }
   if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
   const eigen = await unit.eigen();
-  if (kind === 'mvlmm')
+  if (kind === 'mvlmm') {
+    // The multivariate model's modules load only for a multivariate scan.
+    const { buildMvPlan } = await import('./mv-plan.js');
     return { unit, plans: [], linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
+  }
   const plans: ScanPlan[] = [];
   for (let t = 0; t < sel.phenotypes.length; t++)
     plans.push(await buildPlan(eigen, sel, t, mode, search, engine));
