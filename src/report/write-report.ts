@@ -11,7 +11,7 @@ import { reportHtml } from './html-report.js';
 import { TEST_LABEL, manhattanSvg } from './manhattan-svg.js';
 import { buildPageData } from './page-data.js';
 import { svgToPng } from './png.js';
-import { qqSvg } from './qq.js';
+import { qqBand, qqSvg } from './qq.js';
 import { analyseScan, type LineOptions } from './scan-results.js';
 import { buildSummary, type ReportSummary } from './summary.js';
 import { TABLE_ROWS } from './html-report.js';
@@ -49,7 +49,9 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   const plotted = results.tests.find((t) => t.test === results.test)!;
   const lambda = Number.isFinite(plotted.lambdaGC) ? `, \u03bbGC = ${plotted.lambdaGC.toFixed(3)}` : '';
   const manhattan = manhattanSvg(results, `${name}: ${TEST_LABEL[results.test]}${lambda}`);
-  const qq = qqSvg(plotted, `${name}: QQ plot, ${TEST_LABEL[results.test]}`);
+  // The 95% band (240 beta quantiles by bisection) serves both QQ plots, the figure's and the page's.
+  const band = qqBand(plotted.snps);
+  const qq = qqSvg(plotted, `${name}: QQ plot, ${TEST_LABEL[results.test]}`, band);
   const outputs: string[] = [];
   const write = (suffix: string, content: string | Uint8Array) => {
     writeFileAtomic(out(suffix), content);
@@ -72,7 +74,7 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   const summary = buildSummary(results, `lmmscan ${VERSION}`, options.run, facts, timings);
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   // The page shows the QQ plot across its full width (the square one is the paper figure).
-  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, undefined, {
+  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, band, {
     width: 1100,
     height: 460,
   });
