@@ -1,7 +1,10 @@
 /**
  * End-to-end time of each line of GEMMA 0.98.5's own test suites (test/parity/gemma-suites.ts), as
- * written, with gemma and with lmmscan on GEMMA's example data: median wall seconds of R runs each and
- * the ratio. Run it on a quiet machine; it says how loaded the machine was at the start.
+ * written, with gemma and with lmmscan on GEMMA's example data: median wall seconds of R runs each, the
+ * ratio, and the median user + system CPU seconds of each tool (GNU time's, children included), which
+ * contention on a shared machine moves less than the wall time. Run it on a quiet machine; it says how
+ * loaded the machine was at the start. With --only, a line that does not match runs (once) only when a
+ * matching line reads its output (the kinship of a -lmm line), and is not timed.
  *
  *   node dist/bench/gemma-suites.js [--repeats 3] [--only REGEX] [--cli dist/src/cli/main.js]
  */
@@ -19,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { SUITE_CASES, type SuiteCase } from '../test/parity/gemma-suites.js';
-import { measure, median, option } from './measure.js';
+import { measure, median, option, type Measured } from './measure.js';
 
 const EXAMPLE = '/usr/share/doc/gemma/example';
 const GZIPPED_IN_GEMMA = new Set(['BXD_geno.txt.gz', 'mouse_hs1940.geno.txt.gz']);
@@ -56,24 +59,47 @@ for (const tool of ['gemma', 'lmmscan']) {
 const folder = (tool: string, c: SuiteCase) =>
   c.suite === 'dev_tests.rb' ? join(root, tool) : join(root, tool, 'test');
 
+/** Runs a command under GNU time: its wall seconds and its user + system CPU seconds. */
+async function timed(command: string, args: string[], cwd: string): Promise<Measured & { cpu: number }> {
+  const file = join(root, 'cpu.txt');
+  const run = await measure('/usr/bin/time', ['-f', '%U %S', '-o', file, command, ...args], cwd);
+  const [user, system] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+  return { ...run, cpu: user + system };
+}
+
+const selected = (c: SuiteCase) => only.test(`${c.suite} ${c.name}`);
+const outputName = (c: SuiteCase) => /(?:^|\s)-o\s+(\S+)/.exec(c.line)?.[1];
+/** Whether a selected line reads an output of c (output/NAME.*), so that c must run first. */
+const neededLater = (c: SuiteCase, k: number) =>
+  SUITE_CASES.slice(k + 1).some(
+    (later) => !later.fails && selected(later) && later.line.includes(`output/${outputName(c)}.`),
+  );
+
 console.log(
   `load average at start: ${loadavg()
     .map((x) => x.toFixed(2))
     .join(' ')} (${repeats} runs each, median wall seconds)`,
 );
-console.log(['suite', 'case', 'gemma s', 'lmmscan s', 'ratio'].join('\t'));
-for (const c of SUITE_CASES) {
+console.log(
+  ['suite', 'case', 'gemma s', 'lmmscan s', 'ratio', 'gemma cpu s', 'lmmscan cpu s', 'cpu ratio'].join('\t'),
+);
+for (const [k, c] of SUITE_CASES.entries()) {
   if (c.fails) continue;
   const args = c.line.split(/\s+/);
-  // Every line runs at least once, in order, since later lines read earlier lines' outputs.
+  // Lines run in order, since later lines read earlier lines' outputs.
+  const runs = selected(c) ? repeats : neededLater(c, k) ? 1 : 0;
   const times = { gemma: [] as number[], lmmscan: [] as number[] };
-  const runs = only.test(`${c.suite} ${c.name}`) ? repeats : 1;
+  const cpu = { gemma: [] as number[], lmmscan: [] as number[] };
   for (let r = 0; r < runs; r++) {
-    times.gemma.push((await measure('gemma', args, folder('gemma', c))).seconds);
-    times.lmmscan.push((await measure(process.execPath, [cli, ...args], folder('lmmscan', c))).seconds);
+    const g = await timed('gemma', args, folder('gemma', c));
+    const l = await timed(process.execPath, [cli, ...args], folder('lmmscan', c));
+    times.gemma.push(g.seconds);
+    times.lmmscan.push(l.seconds);
+    cpu.gemma.push(g.cpu);
+    cpu.lmmscan.push(l.cpu);
   }
-  if (runs < repeats) continue;
-  const g = median(times.gemma);
-  const l = median(times.lmmscan);
-  console.log([c.suite, c.name, g.toFixed(2), l.toFixed(2), (g / l).toFixed(2)].join('\t'));
+  if (!selected(c)) continue;
+  const [g, l, gc, lc] = [times.gemma, times.lmmscan, cpu.gemma, cpu.lmmscan].map(median);
+  const row = [g, l, g / l, gc, lc, gc / lc].map((x) => x.toFixed(2));
+  console.log([c.suite, c.name, ...row].join('\t'));
 }

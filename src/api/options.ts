@@ -70,6 +70,7 @@ const SETTINGS: Record<keyof ScanConfig, true> = {
   quiet: true,
   resume: true,
   plots: true,
+  png: true,
   plotTest: true,
   gwasLine: true,
   suggestiveLine: true,

@@ -227,6 +227,7 @@ export function toScanConfig(args: ParsedArgs, commandLine: string): ScanConfig 
     quiet: args.has('quiet'),
     resume: args.has('resume'),
     plots: !args.has('no-plots'),
+    png: args.has('png'),
     plotTest: plotTestFlag(args),
     gwasLine: lineFlag(args, 'gwas-line'),
     suggestiveLine: lineFlag(args, 'suggestive-line'),

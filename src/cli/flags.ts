@@ -209,7 +209,12 @@ export const FLAGS: FlagSpec[] = [
   { name: 'outdir', value: 'DIR', help: 'output folder (default "output")', group: 'output' },
   {
     name: 'no-plots',
-    help: 'skip NAME.manhattan/.qq (.png, .svg), NAME.summary.json and NAME.report.html after -lmm / -lm (with --traits: NAME.traits.hits, .summary.json, .report.html)',
+    help: 'skip NAME.manhattan/.qq.svg, NAME.summary.json and NAME.report.html after -lmm / -lm (with --traits: NAME.traits.hits.svg, .summary.json, .report.html)',
+    group: 'output',
+  },
+  {
+    name: 'png',
+    help: 'with the plots of a scan, also write PNG copies (NAME.manhattan.png, NAME.qq.png; --traits: NAME.traits.hits.png) at 2x, 300 dpi',
     group: 'output',
   },
   {

@@ -4,7 +4,7 @@ import { removePendingOutputs } from '../io/atomic-file.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { releaseAllLocks } from '../io/output-lock.js';
 import { createEngine } from '../engines/select.js';
-import { BUSY_REPORT_ENV } from '../engines/wasm/pool.js';
+import { BUSY_REPORT_ENV } from '../engines/wasm/busy-report.js';
 import { runEigenJob, runJob } from '../scan/job.js';
 import { checkScanConfig } from '../scan/preflight.js';
 import { VERSION } from '../version.js';

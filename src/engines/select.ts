@@ -3,7 +3,6 @@ import type { EngineChoice } from '../model/config.js';
 import type { Engine } from './engine.js';
 import { UsageError } from '../io/input-error.js';
 import { webgpuMissingMessage, webgpuPackageInstalled } from './webgpu/optional.js';
-import { WasmEngine } from './wasm/wasm-engine.js';
 
 export interface EngineSelection {
   engine: Engine;
@@ -26,6 +25,8 @@ export async function createEngine(
     return { engine: new (await import('./ts/ts-engine.js')).TsEngine(), reason: 'requested' };
   const webgpuInstalled = (options.hasWebgpu ?? webgpuPackageInstalled)();
   if (choice === 'webgpu' && !webgpuInstalled) throw new UsageError(webgpuMissingMessage());
+  // The wasm engine (piscina, the kernels' loader) loads here: a -lm scan on the TS engine never needs it.
+  const { WasmEngine } = await import('./wasm/wasm-engine.js');
   const cpu = await WasmEngine.create(options.threads);
   if (choice === 'wasm') return { engine: cpu, reason: 'requested' };
   if (!webgpuInstalled)

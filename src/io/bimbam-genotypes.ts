@@ -45,7 +45,8 @@ export class BimbamGenotypes implements GenotypeSource {
       const block = {
         indices: Int32Array.from(picked),
         annotations,
-        dosages: buffer.slice(0, picked.length * n),
+        // A full block hands over its buffer (the next block gets a new one); only the last is copied short.
+        dosages: picked.length === blockSize ? buffer : buffer.slice(0, picked.length * n),
         count: picked.length,
       };
       picked = [];
@@ -69,9 +70,14 @@ export class BimbamGenotypes implements GenotypeSource {
       annotation = candidate;
       return true;
     };
-    const rows = streamBimbamGenotypes(this.path, this.samplesInFile, this.anyValues, wanted);
+    // Each row is parsed straight into its place in the block, or (-nind: the block keeps the row's first n
+    // values) into one reused row: no array per SNP.
+    const wholeRows = n === this.samplesInFile;
+    const row = wholeRows ? null : new Float64Array(this.samplesInFile);
+    const target = () => row ?? buffer.subarray(picked.length * n, (picked.length + 1) * n);
+    const rows = streamBimbamGenotypes(this.path, this.samplesInFile, this.anyValues, wanted, target);
     for await (const snp of rows) {
-      buffer.set(n === this.samplesInFile ? snp.dosages : snp.dosages.subarray(0, n), picked.length * n);
+      if (!wholeRows) buffer.set(snp.dosages.subarray(0, n), picked.length * n);
       picked.push(index);
       annotations.push(annotation!);
       if (picked.length === blockSize) {

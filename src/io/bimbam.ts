@@ -130,13 +130,16 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
  * (its index, SNP id and alleles) before its genotypes are parsed: a row it declines is neither read
  * further nor checked, and is not yielded (GEMMA does not read the genotypes of a SNP outside -snps
  * either). The scan's first pass declines only SNPs outside the selection flags, so every SNP it uses
- * is checked there.
+ * is checked there. `rowTarget`, when given, is asked for the array (nSamples long) each wanted row's
+ * genotypes are parsed into (a block's row, or one array reused), instead of a new array per row: the
+ * yielded `dosages` are then that array, overwritten by whatever the caller does with it next.
  */
 export async function* streamBimbamGenotypes(
   path: string,
   nSamples: number,
   anyValues = false,
   wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
+  rowTarget?: () => Float64Array,
 ): AsyncGenerator<BimbamSnp> {
   let index = 0;
   const width = nSamples + 3;
@@ -159,7 +162,7 @@ export async function* streamBimbamGenotypes(
       index++;
       continue;
     }
-    const dosages = new Float64Array(nSamples);
+    const dosages = rowTarget ? rowTarget() : new Float64Array(nSamples);
     // The first genotype that is not a number in [0, 2] or NA: reported once the row has the right width.
     let bad = -1;
     let badStart = 0;

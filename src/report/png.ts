@@ -4,8 +4,17 @@
  * (Debian: fonts-dejavu-core); without one resvg silently draws no text, so this is checked.
  */
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import { FONT_FAMILY } from './svg-kit.js';
+
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvgModule: ResvgModule | undefined;
+
+/** resvg's native binding, loaded on the first raster: a run that writes no PNG never loads it. */
+function resvg(): ResvgModule {
+  resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+  return resvgModule;
+}
 
 /** Where Debian's fonts-dejavu-core puts the fonts the figures use (regular and bold). */
 export const DEJAVU_SANS = [
@@ -25,7 +34,7 @@ export function rasterise(
   svg: string,
   scale = 2,
 ): { width: number; height: number; pixels: Uint8Array; png: Uint8Array } {
-  const resvg = new Resvg(svg, {
+  const renderer = new (resvg().Resvg)(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
     // Scanning every system font costs about a second per figure: load DejaVu Sans directly
@@ -34,6 +43,6 @@ export function rasterise(
       ? { loadSystemFonts: false, fontFiles: DEJAVU_SANS, defaultFontFamily: FONT_FAMILY }
       : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
   });
-  const image = resvg.render();
+  const image = renderer.render();
   return { width: image.width, height: image.height, pixels: image.pixels, png: image.asPng() };
 }

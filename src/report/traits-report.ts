@@ -20,6 +20,8 @@ export interface TraitsReportOptions {
   lines?: LineOptions;
   /** The run's --keep-p, if any (its files lack the rows above it). */
   keepP?: number;
+  /** Also NAME.traits.hits.png (default true; a scan asks with --png). */
+  png?: boolean;
 }
 
 /** One trait as summary.json has it (no hit list: the assoc files hold those). */
@@ -67,10 +69,11 @@ export async function writeTraitsReport(
     notes.push(`hit counts above --keep-p ${options.keepP} are n/a: those rows are not in the files`);
   const summary = { traits: traits.map(traitRecord), notes };
   writeFileAtomic(out('traits.hits.svg'), svg);
-  writeFileAtomic(out('traits.hits.png'), svgToPng(svg));
+  if (options.png !== false) writeFileAtomic(out('traits.hits.png'), svgToPng(svg));
   writeFileAtomic(out('traits.summary.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileAtomic(out('traits.report.html'), traitsHtml(name, traits, svg, notes));
-  return ['traits.hits.svg', 'traits.hits.png', 'traits.summary.json', 'traits.report.html'].map(out);
+  const png = options.png === false ? [] : ['traits.hits.png'];
+  return ['traits.hits.svg', ...png, 'traits.summary.json', 'traits.report.html'].map(out);
 }
 
 const STYLE = `

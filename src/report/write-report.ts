@@ -11,7 +11,7 @@ import { reportHtml } from './html-report.js';
 import { TEST_LABEL, manhattanSvg } from './manhattan-svg.js';
 import { buildPageData } from './page-data.js';
 import { svgToPng } from './png.js';
-import { qqSvg } from './qq.js';
+import { qqBand, qqSvg } from './qq.js';
 import { analyseScan, type LineOptions } from './scan-results.js';
 import { buildSummary, type ReportSummary } from './summary.js';
 import { TABLE_ROWS } from './html-report.js';
@@ -27,6 +27,8 @@ export interface ReportOptions {
   elapsedSeconds?: number;
   /** --gwas-line / --suggestive-line (defaults 5e-8 and 1e-5). */
   lines?: LineOptions;
+  /** Also the PNG copies of the two figures (default true: `lmmscan plot`; a scan asks with --png). */
+  png?: boolean;
 }
 
 export interface ReportResult {
@@ -47,27 +49,32 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   const plotted = results.tests.find((t) => t.test === results.test)!;
   const lambda = Number.isFinite(plotted.lambdaGC) ? `, \u03bbGC = ${plotted.lambdaGC.toFixed(3)}` : '';
   const manhattan = manhattanSvg(results, `${name}: ${TEST_LABEL[results.test]}${lambda}`);
-  const qq = qqSvg(plotted, `${name}: QQ plot, ${TEST_LABEL[results.test]}`);
+  // The 95% band (240 beta quantiles by bisection) serves both QQ plots, the figure's and the page's.
+  const band = qqBand(plotted.snps);
+  const qq = qqSvg(plotted, `${name}: QQ plot, ${TEST_LABEL[results.test]}`, band);
   const outputs: string[] = [];
   const write = (suffix: string, content: string | Uint8Array) => {
     writeFileAtomic(out(suffix), content);
     outputs.push(out(suffix));
   };
   write('manhattan.svg', manhattan);
-  write('manhattan.png', svgToPng(manhattan));
+  if (options.png !== false) write('manhattan.png', svgToPng(manhattan));
   write('qq.svg', qq);
-  write('qq.png', svgToPng(qq));
+  if (options.png !== false) write('qq.png', svgToPng(qq));
   const t2 = performance.now();
   const page = buildPageData(results);
   const facts = options.run ? {} : readNeighbourLog(assocPath);
   const timings = [
     { step: 'reading the assoc file and lambda_GC', seconds: (t1 - t0) / 1000 },
-    { step: 'static plots (SVG, PNG)', seconds: (t2 - t1) / 1000 },
+    {
+      step: options.png === false ? 'static plots (SVG)' : 'static plots (SVG, PNG)',
+      seconds: (t2 - t1) / 1000,
+    },
   ];
   const summary = buildSummary(results, `lmmscan ${VERSION}`, options.run, facts, timings);
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   // The page shows the QQ plot across its full width (the square one is the paper figure).
-  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, undefined, {
+  const wideQq = qqSvg(plotted, `QQ plot, ${TEST_LABEL[results.test]}`, band, {
     width: 1100,
     height: 460,
   });

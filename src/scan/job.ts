@@ -14,6 +14,7 @@ import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
 import { writeMatrixFile, writeVectorFile } from '../io/matrix-write.js';
 import { Progress } from '../io/progress.js';
+import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
 import { localManifest, planIdentity } from './plan-folder.js';
 import type { ScanConfig } from '../model/config.js';
@@ -74,6 +75,9 @@ export async function runJob(
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
   try {
     inputs = openInputs(config);
+    // A scan reads the genotypes twice (filters and kinship, then the tests): the second time from memory.
+    if (config.lmm !== undefined || config.lm !== undefined)
+      inputs = { ...inputs, source: new RememberedGenotypes(inputs.source) };
     const sums = hooks.kinshipSums?.(inputs.selection.nTotal);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     hooks.signal?.throwIfAborted();

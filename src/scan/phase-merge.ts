@@ -8,9 +8,7 @@ import { assocHeader } from '../io/assoc-format.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
 import { formatGeneral } from '../io/number-format.js';
-import { writeTraitsReport } from '../report/traits-report.js';
 import type { TraitInput } from '../report/traits-summary.js';
-import { writeReport } from '../report/write-report.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { ScanSetup, Stopwatch } from './phase-prepare.js';
 import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.js';
@@ -135,6 +133,8 @@ export async function finishScan(
     if (config.plots !== false) {
       traitInputs.sort((a, b) => a.column - b.column);
       const lines = { gwas: config.gwasLine, suggestive: config.suggestiveLine };
+      // The report modules (and resvg's native binding) load only for a run that writes a report.
+      const { writeTraitsReport } = await import('../report/traits-report.js');
       outputs.push(
         ...(await writeTraitsReport(traitInputs, {
           outDir: config.outDir,
@@ -142,6 +142,7 @@ export async function finishScan(
           test: config.plotTest,
           lines,
           keepP: config.keepP,
+          png: config.png === true,
         })),
       );
       clock.lap('traits summary report');
@@ -150,6 +151,7 @@ export async function finishScan(
     await results.assemble(targets, totalBlocks);
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
+      const { writeReport } = await import('../report/write-report.js');
       const report = await writeReport(out('assoc.txt'), {
         outDir: config.outDir,
         outPrefix: config.outPrefix,
@@ -157,6 +159,7 @@ export async function finishScan(
         lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine },
         run: summary,
         elapsedSeconds: clock.totalMinutes * 60,
+        png: config.png === true,
       });
       summary.genomicControl = report.genomicControl;
       outputs.push(...report.outputs);

@@ -12,7 +12,7 @@ import { buildPlan } from './prepare.js';
 import { analysedEnvironment, attachEnvironment } from './gxe.js';
 import type { LambdaSearch } from '../model/settings.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
-import { buildMvPlan, type MvPlan } from './mv-plan.js';
+import type { MvPlan } from './mv-plan.js';
 
 export interface ScanUnit {
   /** For logs and errors: "all", "trait group 2", "chromosome 7 left out". */
@@ -86,8 +86,11 @@ export async function prepareUnit(
   }
   if (!unit.eigen) throw new Error(`internal: no kinship for ${unit.label}`);
   const eigen = await unit.eigen();
-  if (kind === 'mvlmm')
+  if (kind === 'mvlmm') {
+    // The multivariate model's modules load only for a multivariate scan.
+    const { buildMvPlan } = await import('./mv-plan.js');
     return { unit, linearModels: [], mvPlan: await buildMvPlan(eigen, sel, mode, search, engine) };
+  }
   const plan = await buildPlan(eigen, sel, mode, search, engine);
   const environment = unit.group.environment;
   if (environment) await attachEnvironment(plan, analysedEnvironment(environment, sel), engine);

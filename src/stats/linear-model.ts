@@ -51,7 +51,11 @@ export class LinearModel {
     this.wtx = new Float64Array(nCvt);
   }
 
-  /** Tests one SNP (genotypes with missing values already mean-imputed); testMode 3 reports the score se. */
+  /**
+   * Tests one SNP (genotypes with missing values already mean-imputed); testMode 3 reports the score se.
+   * Only the p-values the mode writes are computed (the others are NaN): each is an incomplete beta or
+   * gamma function, most of a small -lm scan's time.
+   */
   test(snp: Float64Array, testMode: number): LinearModelResult {
     const { n, nCvt, covariates, phenotype, wtx } = this;
     let xx = 0;
@@ -83,9 +87,14 @@ export class LinearModel {
     return {
       beta,
       se: testMode === 3 ? seScore : seWald,
-      pWald: fDistUpperTail((beta * beta) / (seWald * seWald), 1, df),
-      pScore: fDistUpperTail((beta * beta) / (seScore * seScore), 1, df),
-      pLrt: chiSquareUpperTail(n * (Math.log(this.yPwy) - Math.log(yPxy)), 1),
+      pWald:
+        testMode === 1 || testMode === 4 ? fDistUpperTail((beta * beta) / (seWald * seWald), 1, df) : NaN,
+      pScore:
+        testMode === 3 || testMode === 4 ? fDistUpperTail((beta * beta) / (seScore * seScore), 1, df) : NaN,
+      pLrt:
+        testMode === 2 || testMode === 4
+          ? chiSquareUpperTail(n * (Math.log(this.yPwy) - Math.log(yPxy)), 1)
+          : NaN,
     };
   }
 }

@@ -111,7 +111,7 @@ describe('example pictures', () => {
 describe('eigenbasis repair', () => {
   it("makes a degenerate null space orthonormal and keeps U D U' = K", async () => {
     const { orthonormaliseColumns, orthonormalityError } = await import('../../src/linalg/orthonormalise.js');
-    const { eigenTs } = await import('../../src/engines/ts/ts-engine.js');
+    const { eigenTs } = await import('../../src/engines/ts/ts-eigen.js');
     const ex = simulateGroupExample();
     const n = ex.y.length;
     const K = doubleCentre(groupKinship(ex.group), n);

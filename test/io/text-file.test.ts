@@ -58,6 +58,13 @@ describe('readFirstLines', () => {
     expect(readFirstLines(path, 'f', 2)).toEqual([long, 'second']);
     expect(readFirstLines(file('short', 'only\n'), 'f', 2)).toEqual(['only']);
   });
+
+  it('splits at LF, CRLF and a lone CR, skips blank lines, and reads on past a line longer than the first read', () => {
+    expect(readFirstLines(file('cr', 'a\r\r\n  \t\nb\rc'), 'f', 3)).toEqual(['a', 'b', 'c']);
+    expect(readFirstLines(file('cr2', 'a\r\r\n  \t\nb\rc'), 'f', 5)).toEqual(['a', 'b', 'c']);
+    const wide = '0.5 '.repeat(6000); // 24,000 bytes: more than the first 16 KiB read
+    expect(readFirstLines(file('wide', `${wide}\n${wide}x\nlast`), 'f', 2)).toEqual([wide, `${wide}x`]);
+  });
 });
 
 describe('splitColumns', () => {

@@ -51,7 +51,7 @@ function run(
 function kinshipThenScan(lmmscan: string[], cwd: string, extra: string[] = []): void {
   for (const flags of [
     ['-gk', '1', '-o', 'hs'],
-    ['-k', 'output/hs.cXX.txt', '-lmm', '4', '-o', 'hs', ...extra],
+    ['-k', 'output/hs.cXX.txt', '-lmm', '4', '-o', 'hs', '--png', ...extra],
   ]) {
     const r = run(lmmscan[0], [...lmmscan.slice(1), '-bfile', 'hs1008', ...flags], cwd);
     expect(r.stderr + r.stdout).not.toMatch(/error/i);

@@ -3,7 +3,7 @@
  * the files themselves), --keep-p files (lambda unknown, counts above P unknown), the hit map's
  * marks (one per hit SNP, red at or below the genome-wide line) and the page.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAssocTable } from '../../src/report/assoc-table.js';
@@ -37,6 +37,15 @@ describe('traits summary report', () => {
       't.traits.summary.json',
       't.traits.report.html',
     ]);
+    // A scan's report (no --png): the same files but the PNG, which is not written.
+    const svgOnly = await writeTraitsReport(inputs, { outDir: out, outPrefix: 'nopng', png: false });
+    expect(svgOnly.map((o) => o.slice(out.length + 1))).toEqual([
+      'nopng.traits.hits.svg',
+      'nopng.traits.summary.json',
+      'nopng.traits.report.html',
+    ]);
+    expect(existsSync(join(out, 'nopng.traits.hits.png'))).toBe(false);
+    expect(readFileSync(join(out, 'nopng.traits.hits.svg'), 'utf8')).toMatch(/^<svg [^>]*>\n/);
     const summary = JSON.parse(readFileSync(join(out, 't.traits.summary.json'), 'utf8'));
     expect(summary.traits).toHaveLength(3);
     for (let k = 0; k < 3; k++) {

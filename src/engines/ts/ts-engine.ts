@@ -2,13 +2,11 @@
  * The float64 TypeScript engine: plain loops and ml-matrix, written to be read. Every faster
  * engine is tested against it.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { orthonormaliseColumns, orthonormalityError } from '../../linalg/orthonormalise.js';
 import { traitPlans, type LmmTestMode, type ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
-import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
+import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
 
@@ -47,22 +45,6 @@ export function rotateTs(
   return out;
 }
 
-/** Symmetric eigendecomposition with ml-matrix (tridiagonal QL), ascending eigenvalues. */
-export function eigenTs(matrix: Float64Array, n: number): Eigen {
-  const m = new Matrix(n, n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) m.set(i, k, matrix[i * n + k]);
-  const e = new EigenvalueDecomposition(m, { assumeSymmetric: true });
-  const raw = e.realEigenvalues;
-  const order = raw.map((_, k) => k).sort((a, c) => raw[a] - raw[c]);
-  const vectors = new Float64Array(n * n);
-  const v = e.eigenvectorMatrix;
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) vectors[i * n + k] = v.get(i, order[k]);
-  // ml-matrix can return a non-orthonormal basis for a large null space (subnormal eigenvalues of a
-  // rank-deficient K); the rotation needs U'U = I, so such a basis is repaired.
-  if (orthonormalityError(vectors, n) > 1e-9) orthonormaliseColumns(vectors, n);
-  return { values: Float64Array.from(order, (k) => raw[k]), vectors };
-}
-
 export class TsEngine implements Engine {
   readonly name = 'ts' as const;
   describe(): string {
@@ -89,8 +71,9 @@ export class TsEngine implements Engine {
       },
     };
   }
+  /** ml-matrix loads on the first eigendecomposition: a -lm scan (this engine under auto) needs none. */
   async eigen(matrix: Float64Array, n: number): Promise<Eigen> {
-    return eigenTs(matrix, n);
+    return (await import('./ts-eigen.js')).eigenTs(matrix, n);
   }
   async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     return rotateTs(eigenvectors, n, block, b);
@@ -122,7 +105,7 @@ export class TsEngine implements Engine {
 
   /** The oracle itself, on this thread. */
   async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
-    return scanMvBlock(model, rotated, b);
+    return (await import('../../stats/mvlmm/block.js')).scanMvBlock(model, rotated, b);
   }
 
   async close(): Promise<void> {}

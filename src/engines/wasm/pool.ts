@@ -13,6 +13,7 @@ import { ResidentLmmPlan } from './lmm.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
+import { BUSY_REPORT_ENV } from './busy-report.js';
 import type { KernelCall } from './runner.js';
 import { KernelRunner } from './runner.js';
 
@@ -55,9 +56,6 @@ class PoolRunner extends KernelRunner {
     await Promise.all(Array.from({ length: tasks }, () => this.piscina.run({ queue: lists, next })));
   }
 }
-
-/** Set (the CLI's --debug sets it) to have each pool print its threads' busy time to stderr when it closes. */
-export const BUSY_REPORT_ENV = 'LMMSCAN_BUSY_REPORT';
 
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
 export class WasmPool {

@@ -6,18 +6,17 @@ import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
-import { MvPool } from './mv-pool.js';
+import type { MvPool } from './mv-pool.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
 
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
 
-  private readonly mvPool: MvPool;
+  /** Made on the first multivariate block: its modules load only for a multivariate scan. */
+  private mvPool: Promise<MvPool> | null = null;
 
-  private constructor(readonly pool: WasmPool) {
-    this.mvPool = new MvPool(pool.threads);
-  }
+  private constructor(readonly pool: WasmPool) {}
 
   /** Starts the pool (`threads` workers, default all cores). */
   static async create(threads?: number): Promise<WasmEngine> {
@@ -71,12 +70,13 @@ export class WasmEngine implements Engine {
   }
 
   /** The TS oracle on worker threads, a range of the block's SNPs per task (mv-pool.ts). */
-  testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
-    return this.mvPool.scan(model, rotated, b);
+  async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    this.mvPool ??= import('./mv-pool.js').then(({ MvPool }) => new MvPool(this.pool.threads));
+    return (await this.mvPool).scan(model, rotated, b);
   }
 
   async close(): Promise<void> {
-    await this.mvPool.close();
+    await (await this.mvPool)?.close();
     await this.pool.close();
   }
 }

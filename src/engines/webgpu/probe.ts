@@ -1,23 +1,26 @@
 /**
  * Whether a hardware GPU adapter exists, asked in a short child process: Dawn and the Vulkan loader
  * print warnings from native code while probing, and a run that ends up on the CPU engine should
- * not show them. The answer is cached for the process.
+ * not show them. The child costs about 0.3 s of CPU (a second Node and Dawn), more than GEMMA's
+ * whole run on a small panel, so the answer is kept for the process and, for an hour, in a file of
+ * the temporary folder (probe-cache.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { readProbeCache, writeProbeCache, type GpuProbe } from './probe-cache.js';
 
-export interface GpuProbe {
-  hardware: boolean;
-  /** Adapter description, or why there is none. */
-  detail: string;
-}
+export type { GpuProbe } from './probe-cache.js';
 
 let cached: GpuProbe | undefined;
 
-/** Probes Dawn's Vulkan backend for a non-software adapter (at most ~20 s). */
+/** Probes Dawn's Vulkan backend for a non-software adapter (at most ~20 s), unless an answer is cached. */
 export function probeHardwareGpu(): GpuProbe {
-  if (cached) return cached;
+  cached ??= readProbeCache() ?? writeProbeCache(probeInChild());
+  return cached;
+}
+
+function probeInChild(): GpuProbe {
   const webgpu = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   const code = `
     const { create } = await import(${JSON.stringify(webgpu)});
@@ -34,11 +37,10 @@ export function probeHardwareGpu(): GpuProbe {
   try {
     const answer = JSON.parse(r.stdout) as { found: boolean; text: string; fallback: boolean };
     const software = answer.fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(answer.text);
-    cached = answer.found
+    return answer.found
       ? { hardware: !software, detail: answer.text }
       : { hardware: false, detail: 'no Vulkan adapter' };
   } catch {
-    cached = { hardware: false, detail: `Vulkan probe failed (${r.error?.message ?? `exit ${r.status}`})` };
+    return { hardware: false, detail: `Vulkan probe failed (${r.error?.message ?? `exit ${r.status}`})` };
   }
-  return cached;
 }

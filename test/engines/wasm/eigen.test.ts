@@ -5,7 +5,7 @@
 // ml-matrix's QL (the TypeScript engine) or an exactly known spectrum.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Eigen } from '../../../src/engines/engine.js';
-import { eigenTs } from '../../../src/engines/ts/ts-engine.js';
+import { eigenTs } from '../../../src/engines/ts/ts-eigen.js';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';

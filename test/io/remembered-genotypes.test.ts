@@ -1,0 +1,106 @@
+/** A scan's second pass replayed from the first: the same blocks, bit for bit, without reading the source again. */
+import { describe, expect, it } from 'vitest';
+import type { GenotypeBlock, GenotypeSource } from '../../src/io/genotypes.js';
+import { RememberedGenotypes } from '../../src/io/remembered-genotypes.js';
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** An in-memory source of m SNPs x n samples that counts its passes. */
+function source(n: number, m: number, value: (snp: number, i: number) => number) {
+  const all = Float64Array.from({ length: n * m }, (_, k) => value(Math.floor(k / n), k % n));
+  const counter = { passes: 0 };
+  const src: GenotypeSource = {
+    format: 'test',
+    polymorphism: 'distinct-dosages',
+    genotypeFile: 'test.geno',
+    nSamples: n,
+    samplesInFile: n,
+    sampleIds: null,
+    sampleRows: Int32Array.from({ length: n }, (_, i) => i),
+    async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+      counter.passes++;
+      const wanted = indices ?? Int32Array.from({ length: m }, (_, k) => k);
+      for (let from = 0; from < wanted.length; from += blockSize) {
+        const picked = wanted.slice(from, from + blockSize);
+        const dosages = new Float64Array(picked.length * n);
+        picked.forEach((s, j) => dosages.set(all.subarray(s * n, (s + 1) * n), j * n));
+        const annotations = Array.from(picked, (s) => ({
+          chr: String(1 + (s % 3)),
+          rs: `rs${s}`,
+          pos: String(100 * s),
+          allele1: 'A',
+          allele0: 'G',
+        }));
+        yield { indices: picked, annotations, dosages, count: picked.length };
+      }
+    },
+    notes: () => ['a note'],
+    close: () => undefined,
+  };
+  return { src, counter };
+}
+
+async function collect(blocks: AsyncGenerator<GenotypeBlock>): Promise<GenotypeBlock[]> {
+  const out: GenotypeBlock[] = [];
+  for await (const b of blocks) out.push({ ...b, dosages: Float64Array.from(b.dosages) });
+  return out;
+}
+
+/** Dosages as bits, so that NaN and -0 compare exactly. */
+const bits = (blocks: GenotypeBlock[]) =>
+  blocks.map((b) => ({ ...b, dosages: Array.from(new BigUint64Array(b.dosages.buffer)) }));
+
+describe('RememberedGenotypes', () => {
+  const random = seeded(7);
+  const hard = (snp: number) => (snp % 5 === 0 ? NaN : Math.floor(random() * 3));
+  it.each([
+    ['hard calls and missing', hard],
+    [
+      'dosages, -0 and hard calls mixed',
+      (snp: number) => (snp === 9 ? -0 : snp % 4 === 0 ? random() * 2 : hard(snp)),
+    ],
+  ])('%s: later passes replay the first, bit for bit, for any block size and SNP list', async (_, value) => {
+    const n = 13;
+    const m = 47;
+    const { src, counter } = source(n, m, value);
+    const { src: reference } = source(n, m, () => 0);
+    Object.assign(reference, { blocks: src.blocks });
+    const remembered = new RememberedGenotypes(src);
+    const first = await collect(remembered.blocks(8));
+    expect(bits(first)).toEqual(bits(await collect(reference.blocks(8))));
+    const passes = counter.passes;
+    const lists = [
+      undefined,
+      Int32Array.of(0, 3, 4, 9, 10, 20, 46),
+      Int32Array.from({ length: 30 }, (_, k) => k + 17),
+    ];
+    for (const blockSize of [1, 5, 64]) {
+      for (const indices of lists) {
+        const expected = await collect(reference.blocks(blockSize, indices));
+        expect(bits(await collect(remembered.blocks(blockSize, indices)))).toEqual(bits(expected));
+      }
+    }
+    expect(counter.passes - passes).toBe(3 * lists.length); // the reference's passes only
+    expect(remembered.notes()).toEqual(['a note']);
+  });
+
+  it('past its budget keeps nothing and reads the source again', async () => {
+    const { src, counter } = source(10, 40, () => 1);
+    const remembered = new RememberedGenotypes(src, 10 * 25); // room for 25 of the 40 SNPs as bytes
+    expect((await collect(remembered.blocks(16))).length).toBe(3);
+    const again = await collect(remembered.blocks(16, Int32Array.of(2, 39)));
+    expect(again.map((b) => Array.from(b.indices))).toEqual([[2, 39]]);
+    expect(counter.passes).toBe(2);
+  });
+
+  it('a first pass left unfinished keeps nothing', async () => {
+    const { src, counter } = source(4, 20, () => 2);
+    const remembered = new RememberedGenotypes(src);
+    for await (const block of remembered.blocks(5)) if (block.count > 0) break;
+    await collect(remembered.blocks(5));
+    expect(counter.passes).toBe(2);
+  });
+});
