@@ -69,7 +69,10 @@ export class WasmEngine implements Engine {
     return testLinearBlock(models, genotypes, b, mode);
   }
 
-  /** The TS oracle on worker threads, a range of the block's SNPs per task (mv-pool.ts). */
+  /**
+   * The per-SNP fits on worker threads, a range of the block's SNPs per task (mv-pool.ts); the O(n) sums of each
+   * EM iteration and Wald statistic in the mvlmm kernels (assembly/mvlmm.ts).
+   */
   async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
     this.mvPool ??= import('./mv-pool.js').then(({ MvPool }) => new MvPool(this.pool.threads));
     return (await this.mvPool).scan(model, rotated, b);
