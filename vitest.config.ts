@@ -2,24 +2,26 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The slowest files, slowest first (seconds on the 2-core CI machine, one file at a time). Two files run
+ * The slowest files, slowest first (about the seconds each takes alone on the 2-core CI machine). Two files run
  * at once, and the longest are started first so that no long file starts near the end and runs alone.
  */
 const SLOWEST_FIRST = [
   'test/parity/gemma-suites.test.ts', // 270
-  'test/parity/traits-loco.test.ts', // 179
+  'test/parity/traits-loco.test.ts', // 120
+  'test/parity/mvlmm.test.ts', // 90
   'test/package/package.test.ts', // 79
-  'test/parity/mvlmm.test.ts', // 72
+  'test/cluster/slurm.test.ts', // 70
   'test/parity/shared-data.test.ts', // 62
-  'test/cluster/slurm.test.ts', // 58
   'test/cluster/kinship-shards.test.ts', // 39
   'test/io/matrix-stream-large.test.ts', // 34
   'test/cluster/steps.test.ts', // 29
   'test/parity/gemma-gxe-widv.test.ts', // 18
+  'test/parity/mvlmm-loco.test.ts', // 17
   'test/bench/gpu-bench.test.ts', // 16
   'test/reliability/faults.test.ts', // 15
   'test/parity/gemma-binary.test.ts', // 14
   'test/reliability/corrupt-inputs.test.ts', // 12
+  'test/cluster/mvlmm-steps.test.ts', // 10
 ];
 
 /**

@@ -203,8 +203,9 @@ describe.runIf(runIt).each(CASES)('mvLMM with gemma: d = $d, $format', ({ d, for
   );
 
   // The wasm engine rotates with its own eigensolver and fits each SNP with its kernels (assembly/mvlmm.ts):
-  // -lmm 4 for d = 2, 3, 4.
-  if (d <= 4) {
+  // -lmm 4 for d = 2 and 4 (d = 3 adds CI time, not coverage: test/engines/wasm/mv-kernel.test.ts holds the
+  // kernels to the oracle for every d, and the oracle meets gemma here for every d).
+  if (d === 2 || d === 4) {
     it('-lmm 4 with the wasm engine (its eigensolver, rotation and mvLMM kernels)', async () => {
       const out = join(dir, 'ours-wasm');
       await lmmscan(

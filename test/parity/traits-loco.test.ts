@@ -20,7 +20,7 @@ import { lmmscan } from '../helpers/run-job.js';
 const BXD = join(SHARED_DATA, 'bxd');
 /** gemma outputs on fixed inputs, made by scripts/gemma-references.sh. */
 const GEMMA_REFS = join(REPO_ROOT, 'test', 'fixtures', 'gemma-refs');
-const N_TRAITS = 30;
+const N_TRAITS = 16;
 const runIt = requireComparator('gemma', 'gemma');
 
 /** BXD genotypes as dosages (SNP-major, 198 per SNP) for simulating traits. */
@@ -53,7 +53,7 @@ describe.runIf(runIt)('--traits against gemma -n K', () => {
   ];
 
   beforeAll(() => {
-    // 30 traits over all 198 strains: a few causal SNPs each, heritability from 0 to 0.8, and each
+    // 16 traits over all 198 strains: a few causal SNPs each, heritability from 0 to 0.8, and each
     // trait its own missing individuals (0 to 40%), so traits fall into several missingness groups.
     const geno = bxdDosages();
     const next = rng(2718);
