@@ -13,7 +13,6 @@ import type { SnpResultBlock } from '../model/results.js';
 import { blockBuffer, recycleBlockBuffer } from '../io/block-buffers.js';
 import { distinctColumns } from './distinct-columns.js';
 import { analysedEnvironment, testGxeColumns } from './gxe.js';
-import type { SampleSelection } from '../qc/samples.js';
 import type { PreparedUnit } from './units.js';
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
@@ -40,33 +39,28 @@ function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int3
   return out;
 }
 
-const environments = new WeakMap<SampleSelection, Float64Array>();
-/** A unit's analysed environment values (-gxe), computed once per selection. */
-function gxeEnvironmentOf(environment: Float64Array, selection: SampleSelection): Float64Array {
-  let e = environments.get(selection);
-  if (!e) {
-    e = analysedEnvironment(environment, selection);
-    environments.set(selection, e);
-  }
-  return e;
-}
-
-const keptIndex = new WeakMap<Uint8Array, Int32Array>();
-function keptOf(analysed: Uint8Array): Int32Array {
-  let k = keptIndex.get(analysed);
-  if (!k) {
-    const idx: number[] = [];
-    analysed.forEach((a, i) => a && idx.push(i));
-    k = Int32Array.from(idx);
-    keptIndex.set(analysed, k);
-  }
-  return k;
-}
-
 /** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
 export interface ActiveUnit {
   prepared: PreparedUnit;
   loaded: PlanHandle | null;
+  /** Indices of the analysed individuals among the genotype file's. */
+  kept: Int32Array;
+  /** -gxe: the environment of the analysed individuals. */
+  environment?: Float64Array;
+}
+
+/** A unit made ready for its blocks: what every block of it needs, computed once. */
+export function activeUnit(prepared: PreparedUnit, loaded: PlanHandle | null): ActiveUnit {
+  const sel = prepared.unit.group.selection;
+  const kept: number[] = [];
+  sel.analysed.forEach((a, i) => a && kept.push(i));
+  const environment = prepared.unit.group.environment;
+  return {
+    prepared,
+    loaded,
+    kept: Int32Array.from(kept),
+    environment: environment ? analysedEnvironment(environment, sel) : undefined,
+  };
 }
 
 /** One unit's engine results for a block: the tested block positions and one result block per trait. */
@@ -134,7 +128,7 @@ export async function computeGenotypeBlock(
   clock: EngineClock,
 ): Promise<ComputedBlock> {
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
-  for (const { prepared, loaded } of units) {
+  for (const { prepared, loaded, kept, environment } of units) {
     const { unit } = prepared;
     const positions: number[] = [];
     for (let j = 0; j < block.count; j++) if (unit.rowOfPosition[firstPosition + j] >= 0) positions.push(j);
@@ -142,7 +136,7 @@ export async function computeGenotypeBlock(
     computed.units.push(entry);
     if (positions.length === 0) continue;
     const sel = unit.group.selection;
-    const genotypes = analysedGenotypes(block, positions, keptOf(sel.analysed));
+    const genotypes = analysedGenotypes(block, positions, kept);
     entry.genotypes = genotypes;
     if (kind === 'lm') {
       const tests = await clock.time(
@@ -170,8 +164,7 @@ export async function computeGenotypeBlock(
     } else {
       if (!loaded || !prepared.plan) throw new Error(`internal: the plan of ${unit.label} is not loaded`);
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
-      if (unit.group.environment) {
-        const environment = gxeEnvironmentOf(unit.group.environment, sel);
+      if (environment) {
         const tests = await clock.time(
           performance.now(),
           testGxeColumns(prepared.plan, loaded, environment, distinct.columns, distinct.count),

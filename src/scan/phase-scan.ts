@@ -10,6 +10,7 @@ import {
   computeGenotypeBlock,
   EngineClock,
   recycleComputedBlock,
+  activeUnit,
   type ActiveUnit,
   type ComputedBlock,
 } from './block-scan.js';
@@ -78,7 +79,7 @@ export async function scanBlockRange(
     let active = loaded.get(unit);
     if (!active) {
       const prepared = await models.get(unit);
-      active = { prepared, loaded: kind === 'lmm' && prepared.plan ? engine.loadPlan(prepared.plan) : null };
+      active = activeUnit(prepared, kind === 'lmm' && prepared.plan ? engine.loadPlan(prepared.plan) : null);
       loaded.set(unit, active);
     }
     return active;

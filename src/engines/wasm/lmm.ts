@@ -20,7 +20,7 @@ import { LmmOutput, PlanSlot } from './layout.js';
 export type CovariateSums = 'interpolated' | 'direct';
 
 /** Traits whose vectors and tables sit in shared memory, kept across calls (one set per runner at a time). */
-interface PlanRegions {
+export interface PlanRegions {
   /** Who the set was built for: a ResidentLmmPlan holding all its traits, or one group of a block. */
   key: object;
   /** Arena top before the set was reserved (given back when another set replaces it). */
@@ -30,8 +30,6 @@ interface PlanRegions {
   workBytes: number;
   sums: CovariateSums;
 }
-
-const resident = new WeakMap<KernelRunner, PlanRegions>();
 
 /** Shared memory a unit's traits may keep resident; more traits go in groups. */
 const RESIDENT_PLAN_BYTES = 256 * 2 ** 20;
@@ -52,12 +50,12 @@ async function residentTraits(
   traits: TraitPlan[],
   sums: CovariateSums,
 ): Promise<PlanRegions> {
-  const cached = resident.get(runner);
+  const cached = runner.residentPlan;
   if (cached?.key === key) return cached;
   const { arena } = runner;
   if (cached) {
     arena.release(cached.mark);
-    resident.delete(runner);
+    runner.residentPlan = null;
   }
   const mark = arena.mark();
   const { n, nCvt } = traits[0]!;
@@ -100,32 +98,21 @@ async function residentTraits(
   }
   await runner.run(descs.map((desc): KernelCall => ['lmmPrepare', [desc]]));
   const entry: PlanRegions = { key, mark, descs, workBytes: kernels.workBytes, sums };
-  resident.set(runner, entry);
+  runner.residentPlan = entry;
   return entry;
 }
 
-const kernelSizes = new WeakMap<KernelRunner, Map<string, { workBytes: number; planBytes: number }>>();
-
-// Sizes the kernels report for this shape, asked of the workers once per runner and shape (they touch no memory,
-// so no arena turn is needed).
+// Sizes the kernels report for this shape.
 async function kernelInfo(
   runner: KernelRunner,
   n: number,
   nCvt: number,
   nGrid: number,
 ): Promise<{ workBytes: number; planBytes: number }> {
-  let byShape = kernelSizes.get(runner);
-  if (!byShape) kernelSizes.set(runner, (byShape = new Map()));
-  const key = `${n},${nCvt},${nGrid}`;
-  let sizes = byShape.get(key);
-  if (!sizes) {
-    sizes = {
-      workBytes: await runner.run([['lmmWorkBytes', [n, nCvt, nGrid]]]),
-      planBytes: await runner.run([['lmmPlanBytes', [n, nCvt, nGrid]]]),
-    };
-    byShape.set(key, sizes);
-  }
-  return sizes;
+  return {
+    workBytes: await runner.kernelSize('lmmWorkBytes', [n, nCvt, nGrid]),
+    planBytes: await runner.kernelSize('lmmPlanBytes', [n, nCvt, nGrid]),
+  };
 }
 
 function checkBlock(plan: ScanPlan, rotatedGenotypes: Float64Array, b: number): void {
@@ -201,10 +188,10 @@ export class ResidentLmmPlan {
   /** Gives the traits' shared memory back (when they are the resident set). */
   release(): Promise<void> {
     return this.runner.retain(() => {
-      const regions = resident.get(this.runner);
+      const regions = this.runner.residentPlan;
       if (regions?.key !== this) return;
       this.runner.arena.release(regions.mark);
-      resident.delete(this.runner);
+      this.runner.residentPlan = null;
     });
   }
 }

@@ -4,6 +4,7 @@
  */
 import { SharedArena } from './arena.js';
 import type { KernelExports } from './loader.js';
+import type { PlanRegions } from './lmm.js';
 
 /** One kernel invocation: export name and its numeric arguments (pointers are byte offsets). */
 export type KernelCall = [name: keyof KernelExports, args: number[]];
@@ -11,7 +12,11 @@ export type KernelCall = [name: keyof KernelExports, args: number[]];
 export abstract class KernelRunner {
   /** Parallel slots; slot t owns scratch[t] (gemmWorkBytes each) while a parallel() call runs. */
   readonly scratch: number[];
+  /** The LMM traits whose vectors and tables the arena keeps between calls (below their mark), or null (lmm.ts). */
+  residentPlan: PlanRegions | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Sizes the kernels report, by export and arguments. */
+  private readonly sizes = new Map<string, number>();
 
   protected constructor(
     readonly arena: SharedArena,
@@ -33,6 +38,17 @@ export abstract class KernelRunner {
    */
   pull(lists: KernelCall[][]): Promise<void> {
     return this.parallel(lists);
+  }
+
+  /** A size a kernel reports for these arguments (it touches no memory, so no arena turn): asked once per runner. */
+  async kernelSize(name: keyof KernelExports, args: number[]): Promise<number> {
+    const key = `${name}(${args.join(',')})`;
+    let size = this.sizes.get(key);
+    if (size === undefined) {
+      size = await this.run([[name, args]]);
+      this.sizes.set(key, size);
+    }
+    return size;
   }
 
   /** Runs `op` with the arena to itself, releasing everything it allocated afterwards. */
