@@ -12,7 +12,8 @@ import { abIndex } from './ab-index.js';
 import { optimiseLambda } from './lambda.js';
 import { MixedModelLikelihood } from './likelihood.js';
 import { covariateProducts, setSnpProducts } from './products.js';
-import { likelihoodRatioP, scoreTest, waldTest } from './snp-tests.js';
+import { recordLambdaFits } from './lmm-block.js';
+import { scoreTest } from './snp-tests.js';
 
 /**
  * Tests b SNPs for their interaction with the environment, for one trait of a plan: `rotatedX` holds U^T x
@@ -52,22 +53,10 @@ export function testGxeBlock(
       out.se[j] = s.se;
       out.pScore[j] = s.p;
     }
-    if (testMode === 1 || testMode === 4) {
-      const fit = optimiseLambda(alternative, 'R', search);
-      const w = waldTest(alternative, fit.lambda);
-      out.lambdaRemle[j] = fit.lambda;
-      out.logLikH1[j] = fit.logLikelihood;
-      out.beta[j] = w.beta;
-      out.se[j] = w.se;
-      out.pWald[j] = w.p;
-    }
-    if (testMode === 2 || testMode === 4 || testMode === 9) {
-      const fit = optimiseLambda(alternative, 'L', search);
-      out.lambdaMle[j] = fit.lambda;
-      out.logLikH1[j] = fit.logLikelihood;
-      // GEMMA 0.98.5 computes the per-SNP null only for -lmm 2 and 4: -lmm 9 compares with a zero one.
-      out.pLrt[j] = likelihoodRatioP(fit.logLikelihood, testMode === 9 ? 0 : logLikH0);
-    }
+    // GEMMA 0.98.5 computes the per-SNP null only for -lmm 2 and 4: -lmm 9 compares with a zero one.
+    recordLambdaFits(out, j, alternative, testMode, testMode === 9 ? 0 : logLikH0, (kind) =>
+      optimiseLambda(alternative, kind, search),
+    );
   }
   return out;
 }

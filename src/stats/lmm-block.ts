@@ -5,7 +5,7 @@
  * GEMMA's search (lambda.ts), or with search.snpMethod 'newton' by the safeguarded Newton search (lambda-newton.ts).
  */
 import type { TraitPlan } from '../model/plan.js';
-import { optimiseLambda } from './lambda.js';
+import { optimiseLambda, type LambdaFit } from './lambda.js';
 import { optimiseLambdaNewton } from './lambda-newton.js';
 import { MixedModelLikelihood, type LikelihoodKind } from './likelihood.js';
 import { covariateProducts, setSnpProducts } from './products.js';
@@ -50,21 +50,38 @@ export function testRotatedBlock(
       out.se[j] = s.se;
       out.pScore[j] = s.p;
     }
-    if (testMode === 1 || testMode === 4) {
-      const fit = optimise(model, 'R', search, given('R', j));
-      const w = waldTest(model, fit.lambda);
-      out.lambdaRemle[j] = fit.lambda;
-      out.logLikH1[j] = fit.logLikelihood;
-      out.beta[j] = w.beta;
-      out.se[j] = w.se;
-      out.pWald[j] = w.p;
-    }
-    if (testMode === 2 || testMode === 4 || testMode === 9) {
-      const fit = optimise(model, 'L', search, given('L', j));
-      out.lambdaMle[j] = fit.lambda;
-      out.logLikH1[j] = fit.logLikelihood;
-      out.pLrt[j] = likelihoodRatioP(fit.logLikelihood, nullModel.mle.logLikelihood);
-    }
+    recordLambdaFits(out, j, model, testMode, nullModel.mle.logLikelihood, (kind) =>
+      optimise(model, kind, search, given(kind, j)),
+    );
   }
   return out;
+}
+
+/**
+ * SNP j's columns from its lambda fits, as the test mode asks: the REML fit and its Wald test (-lmm 1, 4), the ML
+ * fit and its likelihood ratio against `nullLogLik` (-lmm 2, 4, 9). `fitOf` fits one kind (REML first, as GEMMA).
+ */
+export function recordLambdaFits(
+  out: SnpResultBlock,
+  j: number,
+  model: MixedModelLikelihood,
+  testMode: number,
+  nullLogLik: number,
+  fitOf: (kind: LikelihoodKind) => LambdaFit,
+): void {
+  if (testMode === 1 || testMode === 4) {
+    const fit = fitOf('R');
+    const w = waldTest(model, fit.lambda);
+    out.lambdaRemle[j] = fit.lambda;
+    out.logLikH1[j] = fit.logLikelihood;
+    out.beta[j] = w.beta;
+    out.se[j] = w.se;
+    out.pWald[j] = w.p;
+  }
+  if (testMode === 2 || testMode === 4 || testMode === 9) {
+    const fit = fitOf('L');
+    out.lambdaMle[j] = fit.lambda;
+    out.logLikH1[j] = fit.logLikelihood;
+    out.pLrt[j] = likelihoodRatioP(fit.logLikelihood, nullLogLik);
+  }
 }

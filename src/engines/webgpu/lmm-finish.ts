@@ -12,7 +12,8 @@ import { lambdaGrid, type LambdaSearch } from '../../model/settings.js';
 import { optimiseLambda, type LambdaFit } from '../../stats/lambda.js';
 import { MixedModelLikelihood, type LikelihoodKind } from '../../stats/likelihood.js';
 import { covariateProducts, setSnpProducts } from '../../stats/products.js';
-import { likelihoodRatioP, scoreTest, waldTest } from '../../stats/snp-tests.js';
+import { recordLambdaFits } from '../../stats/lmm-block.js';
+import { scoreTest } from '../../stats/snp-tests.js';
 import { RefineStatus } from './lmm-refine.js';
 
 /**
@@ -164,21 +165,7 @@ export function finishRefinedBlock(
       out.se[j] = s.se;
       out.pScore[j] = s.p;
     }
-    if (testMode === 1 || testMode === 4) {
-      const f = fit('R', j);
-      const w = waldTest(model, f.lambda);
-      out.lambdaRemle[j] = f.lambda;
-      out.logLikH1[j] = f.logLikelihood;
-      out.beta[j] = w.beta;
-      out.se[j] = w.se;
-      out.pWald[j] = w.p;
-    }
-    if (testMode === 2 || testMode === 4 || testMode === 9) {
-      const f = fit('L', j);
-      out.lambdaMle[j] = f.lambda;
-      out.logLikH1[j] = f.logLikelihood;
-      out.pLrt[j] = likelihoodRatioP(f.logLikelihood, nullModel.mle.logLikelihood);
-    }
+    recordLambdaFits(out, j, model, testMode, nullModel.mle.logLikelihood, (kind) => fit(kind, j));
     if (cpuSnp) counts.cpuSnps++;
   }
   return out;
