@@ -21,11 +21,17 @@ import {
 export function readPhenotypeFile(path: string, columns: readonly number[]): Float64Array[] {
   const lines = readLines(path, 'phenotype file');
   const out = columns.map(() => new Float64Array(lines.length));
-  let width = -1;
+  let first: string[] = [];
   lines.forEach((line, k) => {
     const f = splitColumns(line, path, k + 1);
-    if (width < 0) width = f.length;
-    else if (f.length > 0) checkRowWidth(f.length, width, path, k + 1, 'columns');
+    if (k === 0) first = f;
+    else if (f.length > 0 && f.length !== first.length) {
+      // Rows of two widths are most often two values run together without a separator (GEMMA's own
+      // HLC.simu.pheno.txt: "-0.365192.69925"), which shifts that row's later columns: name that value.
+      first.forEach((v) => parseValue(v, path, 1, 'phenotype'));
+      f.forEach((v) => parseValue(v, path, k + 1, 'phenotype'));
+      checkRowWidth(f.length, first.length, path, k + 1, 'columns');
+    }
     columns.forEach((col, t) => {
       if (f[col - 1] === undefined)
         throw new InputError(path, `no phenotype column ${col} (line has ${f.length} fields)`, k + 1);

@@ -221,4 +221,16 @@ describe.runIf(runIt)("GEMMA 0.98.5's test suites, as written, side by side with
       }
     }, 900_000);
   });
+
+  it('refuses the lines whose input GEMMA misreads, naming file, line and value', () => {
+    // After the cases above, so the kinship these lines read exists and the input error is what stops them.
+    for (const p of PENDING.filter((q) => q.refusal !== undefined)) {
+      const r = spawnSync(process.execPath, [CLI, ...p.line.split(/\s+/)], {
+        cwd: join(ours, 'test'),
+        encoding: 'utf8',
+      });
+      expect(r.status, `${p.suite} ${p.name}`).toBe(1);
+      expect(r.stderr.split('\n')[0]).toContain(p.refusal);
+    }
+  });
 });

@@ -153,6 +153,13 @@ describe('what is not the format is a clear error naming the file', () => {
       error: (p) => `${p}:2: 2 columns, but the first row has 1 (every row needs the same number)`,
     },
     {
+      name: 'two phenotype values run together (rows of two widths)',
+      key: 'p',
+      edit: (t) => t.replace(/\n/g, ' 0.5\n').replace(/^(\S+) 0\.5$/m, '$1.25'),
+      error: (p) =>
+        `${p}:1: phenotype "${readFileSync(p, 'utf8').split('\n')[0]}" is not a number (use NA for missing)`,
+    },
+    {
       name: 'an annotation row with an empty cell',
       key: 'a',
       edit: (t) => t.replace(/^rs3, \d+, 1$/m, 'rs3, , 1'),
