@@ -166,15 +166,17 @@ export function lmmPrepare(desc: usize): void {
 let C_: i32 = 0, NINDEX_: i32 = 0, Q_: i32 = 0, N_: i32 = 0, SNP_ROWS_: i32 = 0;
 let gridSums_: usize = 0, products_: usize = 0;
 
-// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the grid product.
-function fillRow0(jj: i32, q1: i32, q2: i32): void {
+// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the grid product; the SNP's
+// own sums for P from column snp1 (q1 unless given: lmmFinish's float64 sums at lMin).
+function fillRow0(jj: i32, q1: i32, q2: i32, snp1: i32 = -1): void {
   const nIndex = NINDEX_, c = C_, q = Q_;
+  const s1 = snp1 < 0 ? q1 : snp1;
   for (let col = 0; col < nIndex; col++) {
     setRow0(col, load<f64>(at(tShared, q1 * nIndex + col)), q2 >= 0 ? load<f64>(at(tShared, q2 * nIndex + col)) : 0.0);
   }
   for (let k = 0; k < c + 2; k++) {
     const row = at(gridSums_, (jj * SNP_ROWS_ + k) * q);
-    setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, q1)), q2 >= 0 ? load<f64>(at(row, q2)) : 0.0);
+    setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, s1)), q2 >= 0 ? load<f64>(at(row, q2)) : 0.0);
   }
 }
 
@@ -231,6 +233,7 @@ function usePlan(desc: usize, work: usize): void {
   modelSetup(n, c, ptr(desc, PlanSlot.eigenvalues), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
   interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin_, lMax_, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
+  loColumn_ = 0;
   gridSums_ = gridSums; products_ = products;
 }
 
@@ -279,10 +282,14 @@ function gridSlopes(jj: i32, doReml: bool, doMl: bool): void {
   }
 }
 
-// Both likelihoods at lMin and lMax for chunk SNP jj (from its sums at weight columns 0 and 2G).
+// The weight column whose sums give the likelihood at lMin: 0 (w at the first grid lambda, lMin), or in lmmFinish
+// the padding column 2G + 3, where it keeps float64 sums while column 0 keeps the GPU's for the grid slopes.
+let loColumn_: i32 = 0;
+
+// Both likelihoods at lMin and lMax for chunk SNP jj (from its sums at weight columns loColumn_ and 2G).
 let loR_: f64 = 0, loL_: f64 = 0, hiR_: f64 = 0, hiL_: f64 = 0;
 function endLikelihoods(jj: i32): void {
-  fillRow0(jj, 0, -1);
+  fillRow0(jj, 0, -1, loColumn_);
   projectFirst();
   loR_ = logLikelihood(1, logDetLo_);
   loL_ = logLikelihood(2, logDetLo_);
@@ -298,7 +305,7 @@ function waldInto(jj: i32, j: i32, b: i32, out: usize): void {
   const lambda = fitLambda;
   store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
   store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
-  if (lambda == lMin_) fillRow0(jj, 0, -1);
+  if (lambda == lMin_) fillRow0(jj, 0, -1, loColumn_);
   else if (lambda == lMax_) fillRow0(jj, 2 * nGrid_, -1);
   else if (fitRowSaved) loadRow0(savedRows_ + 2 * <usize>rowBytes_);
   else passRow0(lambda, 1, false);
@@ -430,9 +437,9 @@ function trustedSlopes(slopes: usize): bool {
   return true;
 }
 
-// Chunk SNP jj's sums at weight columns 0 (lMin), 2G (lMax), 2G + 1 (ones) and 2G + 2 (null lambda) in float64, as
-// gridProduct sums them (i in order, no fused multiply-add): the ends' likelihoods and the score and Wald tests come
-// from these, the GPU's sums serve only the grid slopes.
+// Chunk SNP jj's sums at the weights of lMin (into the padding column 2G + 3: loColumn_), lMax (2G), ones (2G + 1)
+// and the null lambda (2G + 2) in float64, as gridProduct sums them (i in order, no fused multiply-add): the ends'
+// likelihoods and the score and Wald tests come from these, the GPU's sums serve only the grid slopes.
 function exactColumns(jj: i32): void {
   const n = N_, q = Q_, nGrid = nGrid_;
   for (let k = 0; k < C_ + 2; k++) {
@@ -447,7 +454,7 @@ function exactColumns(jj: i32): void {
       sOnes += v * load<f64>(at(w, 2 * nGrid + 1));
       sNull += v * load<f64>(at(w, 2 * nGrid + 2));
     }
-    store<f64>(row, sLo);
+    store<f64>(at(row, 2 * nGrid + 3), sLo);
     store<f64>(at(row, 2 * nGrid), sHi);
     store<f64>(at(row, 2 * nGrid + 1), sOnes);
     store<f64>(at(row, 2 * nGrid + 2), sNull);
@@ -493,6 +500,7 @@ export function lmmFinish(
   desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, given: usize, refined: usize, cpuFlags: usize,
 ): void {
   usePlan(desc, work);
+  loColumn_ = 2 * nGrid_ + 3; // lmmWeightColumns pads 2G + 3 columns to 2G + 4
   const c = C_, q = Q_, mode = mode_, ones = 2 * nGrid_ + 1;
   const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
   const doMl = mode == 2 || mode == 4 || mode == 9;
@@ -517,6 +525,7 @@ export function lmmFinish(
       const badR = doReml && !trustedSlopes(slopesR_), badL = doMl && !trustedSlopes(slopesL_);
       if (badR || badL) {
         gridProduct(at(products_, jj * SNP_ROWS_ * N_), SNP_ROWS_ >> 1, N_, tWeights, q, at(gridSums_, jj * SNP_ROWS_ * q), q);
+        exactColumns(jj); // the padding column again
         gridSlopes(jj, badR, badL);
       }
       endLikelihoods(jj);
