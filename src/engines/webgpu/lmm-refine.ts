@@ -24,8 +24,8 @@ const WORKGROUP = 64;
 const REFINE_STEPS = 30;
 /**
  * The most covariates the kernel's tables can hold: it keeps them in private variables, sized per plan (refineSource),
- * and WGSL promises an invocation only 8192 bytes of those (about 48 (c + 2)(c + 3) / 2 + 32 (c + 2) bytes here).
- * Plans with more are finished on the CPU.
+ * and WGSL promises an invocation only 8192 bytes of those (about 48 (c + 2)(c + 3) / 2 + 32 (c + 2) bytes here;
+ * Dawn on llvmpipe compiles more, but an adapter may refuse them). Plans with more are finished on the CPU.
  */
 export const REFINE_MAX_COVARIATES = 15;
 /** The shader's tables are sized for at least this many covariates (one compiled kernel for the common plans). */

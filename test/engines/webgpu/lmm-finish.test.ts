@@ -179,4 +179,25 @@ describe.skipIf(gpu === null)('the GPU tests finished on the wasm pool, as by th
       }
     });
   }
+  it('more covariates than lmm_refine holds (c = 16): the grid on the GPU, every lambda optimised on the pool', async () => {
+    const [n, nCvt, b] = [40, 16, 6];
+    const { plan, rotated } = randomUnit(n, nCvt, b, 4, 1601);
+    const counts: GridCounts = { tested: 0, refined: 0, cpu: 0 };
+    const tests = new GpuPlanTests(gpu!, plan, counts);
+    const handle = wasm!.loadPlan(plan);
+    try {
+      const results = await gpuResults(gpu!, tests, rotated, n, b);
+      expect(results.refined).toEqual([null, null]);
+      const want = await tests.test(rotated, b, undefined, results);
+      const got = await tests.test(rotated, b, handle, results);
+      expect(counts).toEqual({ tested: 4 * b, refined: 0, cpu: 0 }); // the log counts these as optimised on the CPU
+      for (const [p, block] of got.entries()) {
+        const { error, where } = worstDifference(block, want[p]!);
+        expect(error, `trait ${p} ${where}`).toBeLessThanOrEqual(FINISH_TOLERANCE);
+      }
+    } finally {
+      tests.destroy();
+      await handle.release();
+    }
+  });
 });
