@@ -6,7 +6,7 @@ export { teamInit, teamHelp, teamFinish, teamAbort } from './team';
 export { dcEigen } from './dc';
 export { eigenSizes } from './eigen';
 export { backApply, backPrepare, backTransform } from './backtransform';
-export { lmmPlanBytes, lmmPrepare, lmmScan, lmmScanPlans, lmmWorkBytes } from './lmm';
+export { lmmFinish, lmmPlanBytes, lmmPrepare, lmmScan, lmmScanPlans, lmmWorkBytes } from './lmm';
 export { interpBuild, interpEvaluate, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
 export { dotPeak, fmaPeak, i16Gemm } from './peak';
 export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, tileSecularDoubles, tileSecularRoots,

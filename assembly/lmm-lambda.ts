@@ -324,3 +324,45 @@ export function calcLambdaNewton(
   if (logLikLo > logf) { fitLambda = lMin; fitLogLik = logLikLo; fitRowSaved = false; }
   if (logLikHi > fitLogLik) { fitLambda = lMax; fitLogLik = logLikHi; fitRowSaved = false; }
 }
+
+// The polish of a lambda refined elsewhere: a second Newton step only when the first moved lambda by more than this
+// fraction (the constant of src/engines/webgpu/lmm-finish.ts).
+const SECOND_STEP: f64 = 1e-6;
+
+/**
+ * The float64 finish of a lambda the GPU refined inside the grid cell [lo, hi] holding the only maximum
+ * (src/engines/webgpu/lmm-finish.ts polish, step for step): up to two Newton steps from `lambda` (a step leaving the
+ * cell is not taken), the likelihood there, then against both ends. Sets fitLambda/fitLogLik (NaN where the
+ * likelihood is) and fitRowSaved (row 0 at the root at the third of `rows`, as calcLambda leaves it).
+ */
+export function polishLambda(
+  kind: i32, lambda: f64, lo: f64, hi: f64, lMin: f64, lMax: f64, logLikLo: f64, logLikHi: f64,
+  rows: usize, rowBytes: i32,
+): void {
+  const best = rows + ((<usize>rowBytes) << 1);
+  let root = lambda;
+  for (let step = 0; step < 2; step++) {
+    slopesAt(kind, root, rows);
+    const next = root - dev1 / dev2;
+    if (!(next >= lo && next <= hi)) break; // a wild step (flat second derivative): keep the GPU's root
+    const moved = Math.abs(next - root);
+    root = next;
+    if (moved <= SECOND_STEP * root) break;
+  }
+  root = Math.min(Math.max(root, lMin), lMax);
+  rowAt(root, best);
+  const f = logLikSaved(kind, best);
+  fitRowSaved = false;
+  if (isNaN(f)) { fitLambda = NaN; fitLogLik = NaN; return; }
+  fitLambda = root;
+  fitLogLik = f;
+  fitRowSaved = true;
+  if (logLikLo > f) { fitLambda = lMin; fitLogLik = logLikLo; fitRowSaved = false; }
+  if (logLikHi > fitLogLik) { fitLambda = lMax; fitLogLik = logLikHi; fitRowSaved = false; }
+}
+
+/** No maximum inside the search: the better end, as calcLambdaNewton decides it (ties and NaN to lMin). */
+export function bestEnd(lMin: f64, lMax: f64, logLikLo: f64, logLikHi: f64): void {
+  fitRowSaved = false;
+  if (logLikLo >= logLikHi) { fitLambda = lMin; fitLogLik = logLikLo; } else { fitLambda = lMax; fitLogLik = logLikHi; }
+}

@@ -12,7 +12,7 @@
 import { LmmOutput, PlanSlot } from './layout';
 import { gridProduct } from './lmm-grid';
 import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, interpTableBytes } from './lmm-interp';
-import { calcLambda, calcLambdaNewton, fitLambda, fitLogLik, fitRowSaved } from './lmm-lambda';
+import { bestEnd, calcLambda, calcLambdaNewton, fitLambda, fitLogLik, fitRowSaved, polishLambda } from './lmm-lambda';
 import {
   ONES, PAD, abIndex, covPairCount, interpSetup, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
   projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
@@ -166,15 +166,17 @@ export function lmmPrepare(desc: usize): void {
 let C_: i32 = 0, NINDEX_: i32 = 0, Q_: i32 = 0, N_: i32 = 0, SNP_ROWS_: i32 = 0;
 let gridSums_: usize = 0, products_: usize = 0;
 
-// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the grid product.
-function fillRow0(jj: i32, q1: i32, q2: i32): void {
+// Row 0 of P (weight column q1) and PP (q2, or zeros when q2 < 0) for chunk SNP jj from the grid product; the SNP's
+// own sums for P from column snp1 (q1 unless given: lmmFinish's float64 sums at lMin).
+function fillRow0(jj: i32, q1: i32, q2: i32, snp1: i32 = -1): void {
   const nIndex = NINDEX_, c = C_, q = Q_;
+  const s1 = snp1 < 0 ? q1 : snp1;
   for (let col = 0; col < nIndex; col++) {
     setRow0(col, load<f64>(at(tShared, q1 * nIndex + col)), q2 >= 0 ? load<f64>(at(tShared, q2 * nIndex + col)) : 0.0);
   }
   for (let k = 0; k < c + 2; k++) {
     const row = at(gridSums_, (jj * SNP_ROWS_ + k) * q);
-    setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, q1)), q2 >= 0 ? load<f64>(at(row, q2)) : 0.0);
+    setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, s1)), q2 >= 0 ? load<f64>(at(row, q2)) : 0.0);
   }
 }
 
@@ -231,6 +233,7 @@ function usePlan(desc: usize, work: usize): void {
   modelSetup(n, c, ptr(desc, PlanSlot.eigenvalues), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
   interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin_, lMax_, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
+  loColumn_ = 0;
   gridSums_ = gridSums; products_ = products;
 }
 
@@ -253,66 +256,102 @@ function chunkProducts(x: usize, c0: i32, count: i32): void {
   }
 }
 
+// The score test of chunk SNP jj (block SNP j) at the null ML lambda into out.
+function scoreInto(jj: i32, j: i32, b: i32, out: usize): void {
+  const df = <f64>(N_ - C_ - 1);
+  fillRow0(jj, 2 * nGrid_ + 2, -1);
+  projectFirst();
+  projections();
+  const tau = df / projXYY;
+  store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+  store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+  store<f64>(at(out, LmmOutput.scoreF * b + j), (<f64>N_ * projXY * projXY) / (projYY * projXX));
+}
+
+// The derivative of the REML (doReml) and ML (doMl) likelihoods at every grid lambda for chunk SNP jj, into the
+// thread's slopes regions.
+function gridSlopes(jj: i32, doReml: bool, doMl: bool): void {
+  const nGrid = nGrid_, grid = grid_;
+  for (let g = 0; g < nGrid; g++) {
+    fillRow0(jj, g, nGrid + g);
+    projectAll(false);
+    const lambda = load<f64>(at(grid, g));
+    const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
+    if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR_, g), dev1); }
+    if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL_, g), dev1); }
+  }
+}
+
+// The weight column whose sums give the likelihood at lMin: 0 (w at the first grid lambda, lMin), or in lmmFinish
+// the padding column 2G + 3, where it keeps float64 sums while column 0 keeps the GPU's for the grid slopes.
+let loColumn_: i32 = 0;
+
+// Both likelihoods at lMin and lMax for chunk SNP jj (from its sums at weight columns loColumn_ and 2G).
+let loR_: f64 = 0, loL_: f64 = 0, hiR_: f64 = 0, hiL_: f64 = 0;
+function endLikelihoods(jj: i32): void {
+  fillRow0(jj, 0, -1, loColumn_);
+  projectFirst();
+  loR_ = logLikelihood(1, logDetLo_);
+  loL_ = logLikelihood(2, logDetLo_);
+  fillRow0(jj, 2 * nGrid_, -1);
+  projectFirst();
+  hiR_ = logLikelihood(1, logDetHi_);
+  hiL_ = logLikelihood(2, logDetHi_);
+}
+
+// The REML fit's results (fitLambda and fitLogLik of the search just run) and the Wald test at its lambda into out.
+function waldInto(jj: i32, j: i32, b: i32, out: usize): void {
+  const df = <f64>(N_ - C_ - 1);
+  const lambda = fitLambda;
+  store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
+  store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
+  if (lambda == lMin_) fillRow0(jj, 0, -1, loColumn_);
+  else if (lambda == lMax_) fillRow0(jj, 2 * nGrid_, -1);
+  else if (fitRowSaved) loadRow0(savedRows_ + 2 * <usize>rowBytes_);
+  else passRow0(lambda, 1, false);
+  projectFirst();
+  projections();
+  const tau = df / projXYY;
+  store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
+  store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
+  store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
+}
+
+// The ML fit's results (the search just run) and the likelihood ratio statistic into out.
+function lrtInto(j: i32, b: i32, out: usize): void {
+  store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
+  store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
+  store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull_));
+}
+
+// The lambda search of the plan (GEMMA's or the safeguarded Newton) for kind 1 (REML) or 2 (ML) from its grid slopes.
+function search(kind: i32, slopes: usize, logLikLo: f64, logLikHi: f64): void {
+  if (newton_) calcLambdaNewton(kind, grid_, slopes, nGrid_, lMin_, lMax_, logLikLo, logLikHi, savedRows_, rowBytes_);
+  else calcLambda(kind, grid_, slopes, nGrid_, lMin_, lMax_, logLikLo, logLikHi, savedRows_, rowBytes_);
+}
+
 // Tests chunk SNPs [0, count) (block SNPs c0..) against the current plan from the chunk's products and grid sums.
 function testChunk(c0: i32, count: i32, b: i32, out: usize): void {
-  const n = N_, c = C_, mode = mode_, nGrid = nGrid_, lMin = lMin_, lMax = lMax_, grid = grid_;
-  const wMax = 2 * nGrid, ones = 2 * nGrid + 1, wNull = 2 * nGrid + 2;
-  const df = <f64>(n - c - 1);
+  const mode = mode_;
+  const ones = 2 * nGrid_ + 1;
   // Mode 9 (GEMMA 0.98.5): the score test's beta and se with the likelihood ratio test.
   const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
   const doMl = mode == 2 || mode == 4 || mode == 9;
-  const slopesR = slopesR_, slopesL = slopesL_, savedRows = savedRows_, rowBytes = rowBytes_;
   for (let jj = 0; jj < count; jj++) {
     const j = c0 + jj;
     for (let s = 0; s < <i32>LmmOutput.count; s++) store<f64>(at(out, s * b + j), NaN);
     selectSnp(jj, ones);
-    if (doScore) {
-      fillRow0(jj, wNull, -1);
-      projectFirst();
-      projections();
-      const tau = df / projXYY;
-      store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
-      store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
-      store<f64>(at(out, LmmOutput.scoreF * b + j), (<f64>n * projXY * projXY) / (projYY * projXX));
-    }
+    if (doScore) scoreInto(jj, j, b, out);
     if (!doReml && !doMl) continue;
-    for (let g = 0; g < nGrid; g++) {
-      fillRow0(jj, g, nGrid + g);
-      projectAll(false);
-      const lambda = load<f64>(at(grid, g));
-      const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
-      if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR, g), dev1); }
-      if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL, g), dev1); }
-    }
-    fillRow0(jj, 0, -1);
-    projectFirst();
-    const loR = logLikelihood(1, logDetLo_), loL = logLikelihood(2, logDetLo_);
-    fillRow0(jj, wMax, -1);
-    projectFirst();
-    const hiR = logLikelihood(1, logDetHi_), hiL = logLikelihood(2, logDetHi_);
+    gridSlopes(jj, doReml, doMl);
+    endLikelihoods(jj);
     if (doReml) {
-      if (newton_) calcLambdaNewton(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
-      else calcLambda(1, grid, slopesR, nGrid, lMin, lMax, loR, hiR, savedRows, rowBytes);
-      const lambda = fitLambda;
-      store<f64>(at(out, LmmOutput.lambdaRemle * b + j), lambda);
-      store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
-      if (lambda == lMin) fillRow0(jj, 0, -1);
-      else if (lambda == lMax) fillRow0(jj, wMax, -1);
-      else if (fitRowSaved) loadRow0(savedRows + 2 * <usize>rowBytes);
-      else passRow0(lambda, 1, false);
-      projectFirst();
-      projections();
-      const tau = df / projXYY;
-      store<f64>(at(out, LmmOutput.beta * b + j), projXY / projXX);
-      store<f64>(at(out, LmmOutput.se * b + j), Math.sqrt(1.0 / (tau * projXX)));
-      store<f64>(at(out, LmmOutput.waldF * b + j), (projYY - projXYY) * tau);
+      search(1, slopesR_, loR_, hiR_);
+      waldInto(jj, j, b, out);
     }
     if (doMl) {
-      if (newton_) calcLambdaNewton(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
-      else calcLambda(2, grid, slopesL, nGrid, lMin, lMax, loL, hiL, savedRows, rowBytes);
-      store<f64>(at(out, LmmOutput.lambdaMle * b + j), fitLambda);
-      store<f64>(at(out, LmmOutput.logLikH1 * b + j), fitLogLik);
-      store<f64>(at(out, LmmOutput.lrtStat * b + j), 2 * (fitLogLik - logLikNull_));
+      search(2, slopesL_, loL_, hiL_);
+      lrtInto(j, b, out);
     }
   }
 }
@@ -375,6 +414,131 @@ export function lmmScanPlans(descs: usize, outs: usize, nPlans: i32, x: usize, b
         }
       }
       testChunk(c0, count, b, <usize>load<f64>(at(outs, t)));
+    }
+  }
+}
+
+// Where the GPU's double-single slopes are not trusted (the constants of src/engines/webgpu/lmm-tests.ts): a sign
+// change below this lambda (the rounding-noise regime), or a slope below SIGN_MARGIN n / lambda (the size of its
+// terms), whose sign is in doubt.
+const NOISE_LAMBDA: f64 = 1e-3;
+const SIGN_MARGIN: f64 = 1e-10;
+
+// False when the grid slopes at `slopes` cannot be trusted in double-single (src/engines/webgpu/lmm-tests.ts
+// trustedSlopes, test for test).
+function trustedSlopes(slopes: usize): bool {
+  const nGrid = nGrid_, grid = grid_, n = <f64>N_;
+  for (let t = 0; t < nGrid; t++) {
+    const s = load<f64>(at(slopes, t));
+    const lambda = load<f64>(at(grid, t));
+    if (!isFinite(s) || Math.abs(s) < (SIGN_MARGIN * n) / lambda) return false;
+    if (t + 1 < nGrid && s * load<f64>(at(slopes, t + 1)) <= 0 && lambda < NOISE_LAMBDA) return false;
+  }
+  return true;
+}
+
+// Chunk SNP jj's sums at the weights of lMin (into the padding column 2G + 3: loColumn_), lMax (2G), ones (2G + 1)
+// and the null lambda (2G + 2) in float64, as gridProduct sums them (i in order, no fused multiply-add): the ends'
+// likelihoods and the score and Wald tests come from these, the GPU's sums serve only the grid slopes.
+function exactColumns(jj: i32): void {
+  const n = N_, q = Q_, nGrid = nGrid_;
+  for (let k = 0; k < C_ + 2; k++) {
+    const src = at(products_, (jj * (SNP_ROWS_ >> 1) + (k >> 1)) * 2 * n + (k & 1));
+    const row = at(gridSums_, (jj * SNP_ROWS_ + k) * q);
+    let sLo = 0.0, sHi = 0.0, sOnes = 0.0, sNull = 0.0;
+    for (let i = 0; i < n; i++) {
+      const v = load<f64>(at(src, 2 * i));
+      const w = at(tWeights, i * q);
+      sLo += v * load<f64>(w);
+      sHi += v * load<f64>(at(w, 2 * nGrid));
+      sOnes += v * load<f64>(at(w, 2 * nGrid + 1));
+      sNull += v * load<f64>(at(w, 2 * nGrid + 2));
+    }
+    store<f64>(at(row, 2 * nGrid + 3), sLo);
+    store<f64>(at(row, 2 * nGrid), sHi);
+    store<f64>(at(row, 2 * nGrid + 1), sOnes);
+    store<f64>(at(row, 2 * nGrid + 2), sNull);
+  }
+}
+
+// The fit of one kind from its grid slopes and the GPU's lambda (NaN: none usable), as lmm-finish.ts decides it: no
+// cell holding a maximum, the better end; one, holding the GPU's lambda, that lambda polished; otherwise (or with
+// untrusted slopes, recomputed in float64 by the caller) the plan's full search. True when the full search ran.
+function finishFit(kind: i32, slopes: usize, untrusted: bool, lambda: f64, logLikLo: f64, logLikHi: f64): bool {
+  if (untrusted) {
+    search(kind, slopes, logLikLo, logLikHi);
+    return true;
+  }
+  const nGrid = nGrid_, grid = grid_;
+  let maxima = 0, cell = 0;
+  for (let t = 0; t + 1 < nGrid; t++) {
+    const a = load<f64>(at(slopes, t)), c = load<f64>(at(slopes, t + 1));
+    if (a >= 0 && c <= 0 && (a != 0 || c != 0)) { maxima++; cell = t; }
+  }
+  if (maxima == 0) {
+    bestEnd(lMin_, lMax_, logLikLo, logLikHi);
+    return false;
+  }
+  const lo = load<f64>(at(grid, cell)), hi = load<f64>(at(grid, cell + 1));
+  if (maxima == 1 && lambda >= lo && lambda <= hi) {
+    polishLambda(kind, lambda, lo, hi, lMin_, lMax_, logLikLo, logLikHi, savedRows_, rowBytes_);
+    return false;
+  }
+  search(kind, slopes, logLikLo, logLikHi);
+  return true;
+}
+
+/**
+ * The float64 finish of SNPs [j0, j1) whose lambdas the GPU refined (src/engines/webgpu/lmm-finish.ts, decision for
+ * decision): slopes from the GPU's grid sums `given` (layout of lmmScan's), float64 sums at the ends, ones and null
+ * columns, then per kind the polish of the GPU's lambda or, where lmm-finish.ts would, the full search; a SNP whose
+ * slopes are not trusted gets its grid sums recomputed here in float64 first. refined: per SNP its kinds' GPU
+ * lambdas (REML before ML, as the plan tests them; NaN where the GPU did not converge). cpuFlags[j]: set to 1 when a
+ * kind of SNP j ran the full search, else 0. Other arguments as lmmScan's.
+ */
+export function lmmFinish(
+  desc: usize, x: usize, b: i32, j0: i32, j1: i32, out: usize, work: usize, given: usize, refined: usize, cpuFlags: usize,
+): void {
+  usePlan(desc, work);
+  loColumn_ = 2 * nGrid_ + 3; // lmmWeightColumns pads 2G + 3 columns to 2G + 4
+  const c = C_, q = Q_, mode = mode_, ones = 2 * nGrid_ + 1;
+  const doScore = mode == 3 || mode == 4 || mode == 9, doReml = mode == 1 || mode == 4;
+  const doMl = mode == 2 || mode == 4 || mode == 9;
+  const kinds = (doReml ? 1 : 0) + (doMl ? 1 : 0);
+  for (let c0 = j0; c0 < j1; c0 += CHUNK) {
+    const count = min(CHUNK, j1 - c0);
+    chunkProducts(x, c0, count);
+    for (let jj = 0; jj < count; jj++) {
+      for (let k = 0; k < c + 2; k++) {
+        memory.copy(at(gridSums_, (jj * SNP_ROWS_ + k) * q), at(given, ((c0 + jj) * (c + 2) + k) * q), (<usize>q) << 3);
+      }
+    }
+    for (let jj = 0; jj < count; jj++) {
+      const j = c0 + jj;
+      for (let s = 0; s < <i32>LmmOutput.count; s++) store<f64>(at(out, s * b + j), NaN);
+      store<f64>(at(cpuFlags, j), 0.0);
+      exactColumns(jj);
+      selectSnp(jj, ones);
+      if (doScore) scoreInto(jj, j, b, out);
+      if (kinds == 0) continue;
+      gridSlopes(jj, doReml, doMl);
+      const badR = doReml && !trustedSlopes(slopesR_), badL = doMl && !trustedSlopes(slopesL_);
+      if (badR || badL) {
+        gridProduct(at(products_, jj * SNP_ROWS_ * N_), SNP_ROWS_ >> 1, N_, tWeights, q, at(gridSums_, jj * SNP_ROWS_ * q), q);
+        exactColumns(jj); // the padding column again
+        gridSlopes(jj, badR, badL);
+      }
+      endLikelihoods(jj);
+      let cpu = false;
+      if (doReml) {
+        if (finishFit(1, slopesR_, badR, load<f64>(at(refined, j * kinds)), loR_, hiR_)) cpu = true;
+        waldInto(jj, j, b, out);
+      }
+      if (doMl) {
+        if (finishFit(2, slopesL_, badL, load<f64>(at(refined, j * kinds + kinds - 1)), loL_, hiL_)) cpu = true;
+        lrtInto(j, b, out);
+      }
+      if (cpu) store<f64>(at(cpuFlags, j), 1.0);
     }
   }
 }

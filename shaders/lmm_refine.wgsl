@@ -50,11 +50,14 @@ struct RefineParams {
   pad1: u32,
 }
 
-// Tables sized for c <= 4 covariates: c + 2 vectors, (c + 2)(c + 3) / 2 product columns, c + 2 rows of P.
+// Tables sized for c <= MAX_CVT covariates: c + 2 vectors, (c + 2)(c + 3) / 2 product columns, two rows of each of P,
+// PP, PPP. src/engines/webgpu/lmm-refine.ts sets MAX_CVT to the plan's c (at least 4) before compiling; the other
+// sizes follow. WGSL guarantees 8192 bytes of private variables to an invocation: 6 MAX_INDEX + 4 MAX_VEC pairs of
+// f32 (48 MAX_INDEX + 32 MAX_VEC bytes) and a few scalars, which holds c <= 15.
 const MAX_CVT: u32 = 4u;
-const MAX_VEC: u32 = 6u;
-const MAX_INDEX: u32 = 21u;
-const MAX_ROWS: u32 = 126u;
+const MAX_VEC: u32 = MAX_CVT + 2u;
+const MAX_INDEX: u32 = (MAX_VEC * (MAX_VEC + 1u)) / 2u;
+const MAX_ROWS: u32 = 2u * MAX_INDEX;
 // Newton stops when a step moves lambda by less than this fraction: the double-single iterates settle at about
 // 1e-8 relative (measured on llvmpipe), and one float64 Newton step on the CPU takes 1e-7 to about 1e-14.
 const STEP_TOL: f32 = 1e-7;
@@ -73,6 +76,10 @@ var<private> pab: array<vec2<f32>, MAX_ROWS>;
 var<private> ppab: array<vec2<f32>, MAX_ROWS>;
 var<private> pppab: array<vec2<f32>, MAX_ROWS>;
 var<private> vecs: array<vec2<f32>, MAX_VEC>;
+// Per row r of the projection: its diagonal (r + 1, r + 1), or (y, y) for the last row (keepRow).
+var<private> keptP: array<vec2<f32>, MAX_VEC>;
+var<private> keptPP: array<vec2<f32>, MAX_VEC>;
+var<private> keptPPP: array<vec2<f32>, MAX_VEC>;
 var<private> z: u32;
 var<private> cols: u32;
 var<private> nIndex: u32;
@@ -110,88 +117,71 @@ fn abIndex(a: u32, b: u32) -> u32 {
   return ((2u * cols - lo + 2u) * (lo - 1u)) / 2u + hi - lo;
 }
 
-// CalcPab: rows 1..c + 1 of P from row 0.
-fn projectP() {
+// Row r of the projected tables (at slot r % 2): keeps the entries derivatives() reads, the diagonal (r + 1, r + 1)
+// of rows 0..c and (y, y) of the last row, c + 1.
+fn keepRow(r: u32, levels: u32) {
+  let base = (r & 1u) * nIndex;
+  var idx = base + abIndex(r + 1u, r + 1u);
+  if (r == cols - 1u) {
+    idx = base + abIndex(cols, cols);
+  }
+  keptP[r] = pab[idx];
+  if (levels >= 2u) {
+    keptPP[r] = ppab[idx];
+  }
+  if (levels >= 3u) {
+    keptPPP[r] = pppab[idx];
+  }
+}
+
+// GEMMA's CalcPab, CalcPPab (levels >= 2) and CalcPPPab (levels 3): rows 1..c + 1 from row 0, each row from the one
+// before only, so two rows of each table are held (row p at slot p % 2) and the entries that derivatives() reads are
+// kept as each row is made (keepRow). The arithmetic is GEMMA's, entry for entry.
+fn project(levels: u32) {
+  keepRow(0u, levels);
   for (var p = 1u; p <= cols - 1u; p++) {
-    let prev = (p - 1u) * nIndex;
-    let cur = p * nIndex;
-    let ww = pab[prev + abIndex(p, p)];
+    let prev = ((p - 1u) & 1u) * nIndex;
+    let cur = (p & 1u) * nIndex;
+    let iww = prev + abIndex(p, p);
+    let ww = pab[iww];
+    let ww2 = ppab[iww];
+    let ww3 = pppab[iww];
     for (var a = p + 1u; a <= cols; a++) {
-      let aw = pab[prev + abIndex(a, p)];
+      let iaw = prev + abIndex(a, p);
+      let aw = pab[iaw];
+      let aw2 = ppab[iaw];
+      let aw3 = pppab[iaw];
       for (var b = a; b <= cols; b++) {
         let idx = abIndex(a, b);
-        let bw = pab[prev + abIndex(b, p)];
-        if (ww.x != 0.0) {
-          pab[cur + idx] = dsSub(pab[prev + idx], dsDiv(dsMul(aw, bw), ww));
-        } else {
+        let ibw = prev + abIndex(b, p);
+        let bw = pab[ibw];
+        if (ww.x == 0.0) {
           pab[cur + idx] = pab[prev + idx];
-        }
-      }
-    }
-  }
-}
-
-// CalcPPab.
-fn projectPP() {
-  for (var p = 1u; p <= cols - 1u; p++) {
-    let prev = (p - 1u) * nIndex;
-    let cur = p * nIndex;
-    let iww = abIndex(p, p);
-    let ww = pab[prev + iww];
-    let ww2 = ppab[prev + iww];
-    for (var a = p + 1u; a <= cols; a++) {
-      let iaw = abIndex(a, p);
-      let aw = pab[prev + iaw];
-      let aw2 = ppab[prev + iaw];
-      for (var b = a; b <= cols; b++) {
-        let idx = abIndex(a, b);
-        let ibw = abIndex(b, p);
-        let bw = pab[prev + ibw];
-        let bw2 = ppab[prev + ibw];
-        if (ww.x != 0.0) {
-          let t1 = dsDiv(dsMul(dsMul(aw, bw), ww2), dsMul(ww, ww));
-          let t2 = dsDiv(dsAdd(dsMul(aw, bw2), dsMul(bw, aw2), z), ww);
-          ppab[cur + idx] = dsSub(dsAdd(ppab[prev + idx], t1, z), t2);
-        } else {
           ppab[cur + idx] = ppab[prev + idx];
-        }
-      }
-    }
-  }
-}
-
-// CalcPPPab.
-fn projectPPP() {
-  for (var p = 1u; p <= cols - 1u; p++) {
-    let prev = (p - 1u) * nIndex;
-    let cur = p * nIndex;
-    let iww = abIndex(p, p);
-    let ww = pab[prev + iww];
-    let ww2 = ppab[prev + iww];
-    let ww3 = pppab[prev + iww];
-    for (var a = p + 1u; a <= cols; a++) {
-      let iaw = abIndex(a, p);
-      let aw = pab[prev + iaw];
-      let aw2 = ppab[prev + iaw];
-      let aw3 = pppab[prev + iaw];
-      for (var b = a; b <= cols; b++) {
-        let idx = abIndex(a, b);
-        let ibw = abIndex(b, p);
-        let bw = pab[prev + ibw];
-        let bw2 = ppab[prev + ibw];
-        let bw3 = pppab[prev + ibw];
-        if (ww.x != 0.0) {
-          let wwSq = dsMul(ww, ww);
-          var v = dsSub(pppab[prev + idx], dsDiv(dsMul(dsMul(aw, bw), dsMul(ww2, ww2)), dsMul(wwSq, ww)));
-          let s3 = dsAdd(dsAdd(dsMul(aw, bw3), dsMul(bw, aw3), z), dsMul(aw2, bw2), z);
-          v = dsSub(v, dsDiv(s3, ww));
-          let s2 = dsAdd(dsAdd(dsMul(dsMul(aw, bw2), ww2), dsMul(dsMul(bw, aw2), ww2), z), dsMul(dsMul(aw, bw), ww3), z);
-          pppab[cur + idx] = dsAdd(v, dsDiv(s2, wwSq), z);
-        } else {
           pppab[cur + idx] = pppab[prev + idx];
+          continue;
         }
+        pab[cur + idx] = dsSub(pab[prev + idx], dsDiv(dsMul(aw, bw), ww));
+        if (levels < 2u) {
+          continue;
+        }
+        let bw2 = ppab[ibw];
+        let t1 = dsDiv(dsMul(dsMul(aw, bw), ww2), dsMul(ww, ww));
+        let t2 = dsDiv(dsAdd(dsMul(aw, bw2), dsMul(bw, aw2), z), ww);
+        ppab[cur + idx] = dsSub(dsAdd(ppab[prev + idx], t1, z), t2);
+        if (levels < 3u) {
+          continue;
+        }
+        let bw3 = pppab[ibw];
+        let wwSq = dsMul(ww, ww);
+        var v = dsSub(pppab[prev + idx], dsDiv(dsMul(dsMul(aw, bw), dsMul(ww2, ww2)), dsMul(wwSq, ww)));
+        let s3 = dsAdd(dsAdd(dsMul(aw, bw3), dsMul(bw, aw3), z), dsMul(aw2, bw2), z);
+        v = dsSub(v, dsDiv(s3, ww));
+        let s2 = dsAdd(dsAdd(dsMul(dsMul(aw, bw2), ww2), dsMul(dsMul(bw, aw2), ww2), z), dsMul(dsMul(aw, bw), ww3), z);
+        pppab[cur + idx] = dsAdd(v, dsDiv(s2, wwSq), z);
       }
     }
+    keepRow(p, levels);
   }
 }
 
@@ -199,16 +189,15 @@ fn projectPPP() {
 // returns (d1, d2) as two double-single values packed in a vec4 (d2 only when `second`).
 fn derivatives(kind: u32, lambda: vec2<f32>, second: bool, trHi: vec2<f32>, trHiHi: vec2<f32>) -> vec4<f32> {
   let nc = cols - 1u; // fixed effects with the SNP
-  let yy = nc * nIndex + abIndex(cols, cols);
-  let pyy = pab[yy];
-  let ppyy = ppab[yy];
+  let pyy = keptP[nc];
+  let ppyy = keptPP[nc];
   let nF = f32(params.n);
   let yPKPy = dsDiv(dsSub(pyy, ppyy), lambda);
   var lamSq = vec2<f32>(0.0, 0.0);
   var yPKPKPy = vec2<f32>(0.0, 0.0);
   if (second) {
     lamSq = dsMul(lambda, lambda);
-    yPKPKPy = dsDiv(dsSub(dsAdd(pyy, pppab[yy], z), dsScale(ppyy, 2.0)), lamSq);
+    yPKPKPy = dsDiv(dsSub(dsAdd(pyy, keptPPP[nc], z), dsScale(ppyy, 2.0)), lamSq);
   }
   var dfF = nF;
   var traceK = dsDiv(dsSub(vec2<f32>(nF, 0.0), trHi), lambda);
@@ -221,13 +210,12 @@ fn derivatives(kind: u32, lambda: vec2<f32>, second: bool, trHi: vec2<f32>, trHi
     var traceP = trHi;
     var tracePP = trHiHi;
     for (var i = 0u; i < nc; i++) {
-      let idx = i * nIndex + abIndex(i + 1u, i + 1u);
-      let psww = pab[idx];
-      let ps2ww = ppab[idx];
+      let psww = keptP[i];
+      let ps2ww = keptPP[i];
       let ratio = dsDiv(ps2ww, psww);
       traceP = dsSub(traceP, ratio);
       if (second) {
-        tracePP = dsSub(dsAdd(tracePP, dsMul(ratio, ratio), z), dsDiv(dsScale(pppab[idx], 2.0), psww));
+        tracePP = dsSub(dsAdd(tracePP, dsMul(ratio, ratio), z), dsDiv(dsScale(keptPPP[i], 2.0), psww));
       }
     }
     traceK = dsDiv(dsSub(vec2<f32>(dfF, 0.0), traceP), lambda);
@@ -315,8 +303,7 @@ fn gridSlope(kind: u32, j: u32, t: u32) -> vec2<f32> {
     pab[col] = gridSums[(j * cols + k) * q + t];
     ppab[col] = gridSums[(j * cols + k) * q + g + t];
   }
-  projectP();
-  projectPP();
+  project(2u);
   let d = derivatives(kind, plan[params.gridOffset + t], false, plan[params.covOffset + t * stride + nIndex], plan[params.covOffset + (g + t) * stride + nIndex]);
   return d.xy;
 }
@@ -403,9 +390,7 @@ fn newtonStep(id: u32, j: u32, kind: u32) {
   var hi = b.xy;
   var fLo = b.z;
   let tr = sumRows(j, x);
-  projectP();
-  projectPP();
-  projectPPP();
+  project(3u);
   let d = derivatives(kind, x, true, tr.xy, tr.zw);
   let d1 = d.xy;
   let d2 = d.zw;

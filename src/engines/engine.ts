@@ -54,15 +54,17 @@ export interface PlanHandle {
   /** Per-SNP tests of b rotated SNPs (SNP-major b x n) against each trait of the plan: a result block per trait. */
   test(rotatedGenotypes: Float64Array, b: number): Promise<SnpResultBlock[]>;
   /**
-   * As test(), with each trait's lambda-grid sums of the block computed elsewhere (the GPU's lmm_grid.wgsl layout:
-   * sums[((j * (c + 2)) + k) * Q + t] over the wasm kernel's Q weight columns); engines that cannot take them
-   * leave this out.
+   * As test(), finishing in float64 what a GPU computed for the block, per trait: its lambda-grid sums (the GPU's
+   * lmm_grid.wgsl layout: sums[((j * (c + 2)) + k) * Q + t] over the wasm kernel's Q weight columns) and the
+   * lambdas it refined (per SNP REML before ML; NaN where it gave none, and the CPU optimises that lambda). Also
+   * returns, per trait, how many SNPs had a lambda optimised on the CPU. Engines that cannot leave this out.
    */
-  testWithGridSums?(
+  finishGpuTests?(
     rotatedGenotypes: Float64Array,
     b: number,
     gridSums: Float64Array[],
-  ): Promise<SnpResultBlock[]>;
+    lambdas: Float64Array[],
+  ): Promise<{ blocks: SnpResultBlock[]; cpuSnps: number[] }>;
   /**
    * rotate() then test(), what the block scan does with each block: an engine that tests on its device while it
    * rotates (webgpu) hands the device's results from the one step to the other here.

@@ -154,35 +154,59 @@ export class ResidentLmmPlan {
     b: number,
     gridSums?: Float64Array[],
   ): Promise<SnpResultBlock[]> {
+    return (await this.scan(rotatedGenotypes, b, gridSums)).blocks;
+  }
+
+  /**
+   * The float64 finish of b SNPs whose lambdas the GPU refined (assembly/lmm.ts lmmFinish): per trait its grid sums
+   * and its lambdas (per SNP REML before ML, NaN where the GPU gave none). Returns the result blocks and, per trait,
+   * how many SNPs had a lambda optimised in full on the CPU.
+   */
+  finish(
+    rotatedGenotypes: Float64Array,
+    b: number,
+    gridSums: Float64Array[],
+    refined: Float64Array[],
+  ): Promise<{ blocks: SnpResultBlock[]; cpuSnps: number[] }> {
+    return this.scan(rotatedGenotypes, b, gridSums, refined);
+  }
+
+  private async scan(
+    rotatedGenotypes: Float64Array,
+    b: number,
+    gridSums?: Float64Array[],
+    refined?: Float64Array[],
+  ): Promise<{ blocks: SnpResultBlock[]; cpuSnps: number[] }> {
     const { runner, plan, traits } = this;
-    if (traits.length === 0) return [];
-    if (b === 0) return traits.map(() => emptyResultBlock(0));
+    const noCpu = traits.map(() => 0);
+    if (traits.length === 0) return { blocks: [], cpuSnps: [] };
+    if (b === 0) return { blocks: traits.map(() => emptyResultBlock(0)), cpuSnps: noCpu };
     checkBlock(plan, rotatedGenotypes, b);
     const { n, nCvt } = plan;
     const nGrid = plan.search.nRegion + 1;
     const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
     const perGroup = Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)));
     if (traits.length <= perGroup) {
-      const stats = await scanResident(runner, this, traits, rotatedGenotypes, b, this.sums, gridSums);
-      return traits.map((trait, t) => toResults(trait, stats[t]!, b));
+      const { stats, cpuSnps } = await scanResident(runner, this, traits, rotatedGenotypes, b, this.sums, {
+        gridSums,
+        refined,
+      });
+      return { blocks: traits.map((trait, t) => toResults(trait, stats[t]!, b)), cpuSnps };
     }
     // Groups are set up again for every block, and a lambda table costs about as much as 40-80 tests
     // (bench/lmm-kernel): groups use direct sums.
-    const out: SnpResultBlock[] = [];
+    const blocks: SnpResultBlock[] = [];
+    const cpuSnps: number[] = [];
     for (let t0 = 0; t0 < traits.length; t0 += perGroup) {
       const group = traits.slice(t0, t0 + perGroup);
-      const stats = await scanResident(
-        runner,
-        {},
-        group,
-        rotatedGenotypes,
-        b,
-        'direct',
-        gridSums?.slice(t0, t0 + perGroup),
-      );
-      group.forEach((trait, t) => out.push(toResults(trait, stats[t]!, b)));
+      const done = await scanResident(runner, {}, group, rotatedGenotypes, b, 'direct', {
+        gridSums: gridSums?.slice(t0, t0 + perGroup),
+        refined: refined?.slice(t0, t0 + perGroup),
+      });
+      group.forEach((trait, t) => blocks.push(toResults(trait, done.stats[t]!, b)));
+      cpuSnps.push(...done.cpuSnps);
     }
-    return out;
+    return { blocks, cpuSnps };
   }
 
   /** Gives the traits' shared memory back (when they are the resident set). */
@@ -196,8 +220,15 @@ export class ResidentLmmPlan {
   }
 }
 
+/** What the GPU computed for a block, per trait of the call: grid sums, and the lambdas it refined (lmmFinish's). */
+interface GivenResults {
+  gridSums?: Float64Array[] | undefined;
+  refined?: Float64Array[] | undefined;
+}
+
 // One turn of the arena for the resident traits (kept below the mark) and the block (released above it), so a call
-// with other traits cannot replace these tables in between. Returns each trait's statistics (LmmOutput.count x b).
+// with other traits cannot replace these tables in between. Returns each trait's statistics (LmmOutput.count x b) and
+// how many SNPs lmmFinish optimised in full (0 without refined lambdas).
 async function scanResident(
   runner: KernelRunner,
   key: object,
@@ -205,8 +236,8 @@ async function scanResident(
   rotatedGenotypes: Float64Array,
   b: number,
   sums: CovariateSums,
-  gridSums?: Float64Array[],
-): Promise<Float64Array[]> {
+  { gridSums, refined }: GivenResults,
+): Promise<{ stats: Float64Array[]; cpuSnps: number[] }> {
   return runner.retain(async () => {
     const regions = await residentTraits(runner, key, traits, sums);
     const { arena } = runner;
@@ -220,13 +251,16 @@ async function scanResident(
       const ranges = splitRange(b, runner.slots * 8, 1);
       const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
-      const given = traits.map((_, t) => {
-        const g = gridSums?.[t];
-        if (!g) return 0;
-        const ptr = arena.allocF64(g.length);
-        arena.f64(ptr, g.length).set(g);
+      const copyIn = (values: Float64Array | undefined) => {
+        if (!values) return 0;
+        const ptr = arena.allocF64(values.length);
+        arena.f64(ptr, values.length).set(values);
         return ptr;
-      });
+      };
+      const given = traits.map((_, t) => copyIn(gridSums?.[t]));
+      // lmmFinish needs the grid sums with the lambdas; each trait's per-SNP flags come back beside its statistics.
+      const lambdas = traits.map((_, t) => (given[t] === 0 ? 0 : copyIn(refined?.[t])));
+      const flags = lambdas.map((ptr) => (ptr === 0 ? 0 : arena.allocF64(b)));
       // Without sums from elsewhere, one call per range tests it against every trait: the SNP's products and grid
       // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
       const shared = traits.length > 1 && given.every((g) => g === 0);
@@ -240,13 +274,18 @@ async function scanResident(
         ranges.map(([j0, j1], r): KernelCall[] =>
           shared
             ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, work[r]!]]]
-            : regions.descs.map((desc, t): KernelCall => [
-                'lmmScan',
-                [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!],
-              ]),
+            : regions.descs.map((desc, t): KernelCall =>
+                lambdas[t] === 0
+                  ? ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!]]
+                  : [
+                      'lmmFinish',
+                      [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!, lambdas[t]!, flags[t]!],
+                    ],
+              ),
         ),
       );
-      return outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice());
+      const cpuSnps = flags.map((ptr) => (ptr === 0 ? 0 : arena.f64(ptr, b).reduce((s, f) => s + f, 0)));
+      return { stats: outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice()), cpuSnps };
     } finally {
       arena.release(mark);
     }

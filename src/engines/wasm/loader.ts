@@ -148,6 +148,18 @@ export interface KernelExports {
     work: number,
     given: number,
   ): void;
+  lmmFinish(
+    desc: number,
+    x: number,
+    b: number,
+    j0: number,
+    j1: number,
+    out: number,
+    work: number,
+    given: number,
+    refined: number,
+    cpuFlags: number,
+  ): void;
   lmmScanPlans(
     descs: number,
     outs: number,

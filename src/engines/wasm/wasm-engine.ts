@@ -53,7 +53,8 @@ export class WasmEngine implements Engine {
     };
     return {
       ...steps,
-      testWithGridSums: (rotatedGenotypes, b, gridSums) => tests.test(rotatedGenotypes, b, gridSums),
+      finishGpuTests: (rotatedGenotypes, b, gridSums, lambdas) =>
+        tests.finish(rotatedGenotypes, b, gridSums, lambdas),
       scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
       release: () => tests.release(),
     };

@@ -4,7 +4,8 @@
  * single bracket, one or two float64 Newton steps polish the GPU's lambda; the likelihood at the optimum and at
  * the search's ends, the Wald/LRT/score statistics and the p-values follow in float64. Every other case (no
  * usable GPU result, several brackets, the rounding-noise regime, a slope whose sign is in doubt) runs the CPU's
- * full optimisation (src/stats/lambda.ts), and is counted.
+ * full optimisation (src/stats/lambda.ts), and is counted. This is the TS engine's finish (a ts CPU engine, the
+ * tests); with the wasm engine the worker pool makes the same decisions (assembly/lmm.ts lmmFinish).
  */
 import type { TraitPlan } from '../../model/plan.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';

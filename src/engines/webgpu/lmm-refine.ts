@@ -22,8 +22,24 @@ const WORKGROUP = 64;
  * safeguarded iteration needs about 4-8 steps to 1e-9 relative; bisection fallbacks take more.
  */
 const REFINE_STEPS = 30;
-/** The kernel's tables hold c <= 4 covariates; plans with more are finished on the CPU (status TOO_MANY_COVARIATES). */
-export const REFINE_MAX_COVARIATES = 4;
+/**
+ * The most covariates the kernel's tables can hold: it keeps them in private variables, sized per plan (refineSource),
+ * and WGSL promises an invocation only 8192 bytes of those (about 48 (c + 2)(c + 3) / 2 + 32 (c + 2) bytes here;
+ * Dawn on llvmpipe compiles more, but an adapter may refuse them). Plans with more are finished on the CPU.
+ */
+export const REFINE_MAX_COVARIATES = 15;
+/** The shader's tables are sized for at least this many covariates (one compiled kernel for the common plans). */
+const REFINE_MIN_TABLE_COVARIATES = 4;
+const TABLE_SIZE = /^const MAX_CVT: u32 = \d+u;$/m;
+
+/** lmm_refine.wgsl with its tables sized for nCvt covariates (at least REFINE_MIN_TABLE_COVARIATES). */
+function refineSource(nCvt: number): string {
+  if (nCvt > REFINE_MAX_COVARIATES)
+    throw new RangeError(`GpuLmmRefine: ${nCvt} covariates, at most ${REFINE_MAX_COVARIATES}`);
+  const source = loadShader('lmm_refine');
+  if (!TABLE_SIZE.test(source)) throw new Error('lmm_refine.wgsl: no MAX_CVT constant to size its tables');
+  return source.replace(TABLE_SIZE, `const MAX_CVT: u32 = ${Math.max(nCvt, REFINE_MIN_TABLE_COVARIATES)}u;`);
+}
 
 /** What the kernel reports per (SNP, kind); the numbers are lmm_refine.wgsl's. */
 export const RefineStatus = {
@@ -112,7 +128,7 @@ export class GpuLmmRefine {
     });
     writePairs(values, 0, values.length, new Float32Array(this.constants.getMappedRange()));
     this.constants.unmap();
-    this.ready = gpu.createPipeline('lmm_refine', loadShader('lmm_refine')).then((p) => (this.pipeline = p));
+    this.ready = gpu.createPipeline('lmm_refine', refineSource(plan.nCvt)).then((p) => (this.pipeline = p));
     this.ready.catch(() => undefined);
   }
 

@@ -2,22 +2,22 @@
  * The per-SNP tests of a unit's plan on the GPU: each trait's grid kernel (GpuLmmGrid) and refinement kernel
  * (GpuLmmRefine: brackets and safeguarded Newton in double-single) run on the rotated chunks while they are still on
  * the device (GpuRotator's hook); the grid sums and one small buffer of lambdas per chunk come back, and the CPU
- * polishes each lambda with a float64 Newton step and computes the statistics and p-values (lmm-finish.ts). SNPs
- * the GPU cannot settle (rounding-noise regime, several brackets, a doubtful slope) are optimised on the CPU in
- * float64 and counted. A plan with more covariates than the refinement's tables hold keeps the grid on the GPU
- * only and is finished by the CPU engine (the wasm pool) from the grid sums.
+ * engine's worker pool (the wasm engine's lmmFinish, SNP ranges across its threads; the TS engine's lmm-finish.ts on
+ * this thread when the CPU engine is ts) polishes each lambda with a float64 Newton step and computes the
+ * statistics and p-values. SNPs the GPU cannot settle (rounding-noise regime, several brackets, a doubtful slope)
+ * are optimised there in float64 and counted. A plan with more covariates than the refinement's tables hold
+ * (REFINE_MAX_COVARIATES) keeps the grid on the GPU only and the CPU optimises every lambda from the grid sums.
  */
 import { traitPlans, type ScanPlan, type TraitPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { GridSlopes } from '../../stats/grid-slopes.js';
 import { MixedModelLikelihood, type LikelihoodKind } from '../../stats/likelihood.js';
-import { covariateProducts } from '../../stats/products.js';
 import type { PlanHandle } from '../engine.js';
 import { testRotatedBlock, type GridSlopeSource } from '../../stats/lmm-block.js';
 import type { GpuContext } from './device.js';
 import { GpuLmmGrid, gridWeights, writePairs, type PendingGrid } from './lmm-grid.js';
-import { GpuLmmRefine, REFINE_MAX_COVARIATES, type PendingRefine } from './lmm-refine.js';
+import { GpuLmmRefine, REFINE_MAX_COVARIATES, RefineStatus, type PendingRefine } from './lmm-refine.js';
 import { finishRefinedBlock, refinedKinds, type RefinedLambdas } from './lmm-finish.js';
 import { itemsPerBinding } from './buffers.js';
 import type { RotatedChunkHook } from './rotate.js';
@@ -46,10 +46,6 @@ interface PlanGrid {
   kernel: GpuLmmGrid;
   slopes: GridSlopes;
   grid: Float64Array;
-  /** n x kernel.q, as on the device (for float64 recomputation). */
-  weights: Float64Array;
-  /** For the projections of GridSlopes (its product table is not read). */
-  model: MixedModelLikelihood;
   /** Null when the plan has more covariates than lmm_refine's tables hold. */
   refine: GpuLmmRefine | null;
 }
@@ -58,6 +54,18 @@ interface PlanGrid {
 export interface GpuBlockResults {
   sums: Float64Array[];
   refined: (RefinedLambdas | null)[];
+}
+
+/**
+ * The GPU's lambdas of a block for a CPU engine's finish: per SNP its kinds' lambdas (refinedKinds order), NaN where
+ * the GPU's refinement did not converge or did not run (refined null: every lambda is optimised on the CPU).
+ */
+function usableLambdas(refined: RefinedLambdas | null, b: number, testMode: number): Float64Array {
+  const out = new Float64Array(b * refinedKinds(testMode).length).fill(NaN);
+  if (refined === null) return out;
+  for (let it = 0; it < out.length; it++)
+    if (refined.status[it] === RefineStatus.converged) out[it] = refined.lambdas[it]!;
+  return out;
 }
 
 /** False in the rounding-noise regime (a bracket below NOISE_LAMBDA) or with a slope whose sign is in doubt. */
@@ -95,16 +103,11 @@ export class GpuPlanTests {
         weights,
         kernel.q,
       );
-      const model = new MixedModelLikelihood(
-        plan.eigenvalues,
-        plan.nCvt,
-        covariateProducts(plan.rotatedCovariates, plan.rotatedPhenotype, plan.nCvt),
-      );
       const refine =
         plan.nCvt <= REFINE_MAX_COVARIATES
           ? new GpuLmmRefine(gpu, gridPlan, grid, kernel.q, refinedKinds(plan.testMode))
           : null;
-      return { plan, kernel, grid, slopes, weights, model, refine };
+      return { plan, kernel, grid, slopes, refine };
     });
   }
 
@@ -203,10 +206,10 @@ export class GpuPlanTests {
   }
 
   /**
-   * Tests b rotated SNPs against every trait; the GPU's `results` come from the rotation (hook) or are computed now. Traits
-   * with refined lambdas are finished here in float64 (lmm-finish.ts); when no trait has them and `cpu` (a CPU
-   * engine's handle taking grid sums: the wasm pool) is given, SNPs in the rounding-noise regime get their sums
-   * recomputed in float64 here and the engine finishes every SNP; otherwise the TS engine's code does.
+   * Tests b rotated SNPs against every trait; the GPU's `results` come from the rotation (hook) or are computed now.
+   * With `cpu` (a CPU engine's handle) that can finish them (the wasm pool: lmmFinish, SNP ranges across its threads),
+   * it polishes the GPU's lambdas and optimises those the GPU did not settle (or every lambda of a plan without the
+   * refinement), in float64; otherwise the TS engine's code does the same here (lmm-finish.ts).
    */
   async test(
     rotated: Float64Array,
@@ -216,10 +219,16 @@ export class GpuPlanTests {
   ): Promise<SnpResultBlock[]> {
     if (!this.active && cpu) return cpu.test(rotated, b); // score tests only: no grid
     const { sums, refined } = results ?? (await this.computeOnHost(rotated, b));
-    const anyRefined = this.grids.some((g) => g?.refine != null);
-    if (!anyRefined && cpu?.testWithGridSums && this.grids.every((g) => g !== null)) {
-      for (const [p, g] of this.grids.entries()) this.checkSums(g!, sums[p]!, rotated, b);
-      return cpu.testWithGridSums(rotated, b, sums);
+    if (cpu?.finishGpuTests && this.grids.every((g) => g !== null)) {
+      const lambdas = this.traits.map((plan, p) => usableLambdas(refined[p] ?? null, b, plan.testMode));
+      const { blocks, cpuSnps } = await cpu.finishGpuTests(rotated, b, sums, lambdas);
+      for (const [p, r] of refined.entries()) {
+        this.counts.tested += b;
+        if (r === null) continue; // counted as optimised on the CPU (stagesLine)
+        this.counts.refined += b;
+        this.counts.cpu += cpuSnps[p]!;
+      }
+      return blocks;
     }
     const blocks: SnpResultBlock[] = [];
     for (const [p, plan] of this.traits.entries()) {
@@ -257,37 +266,6 @@ export class GpuPlanTests {
       g.slopes.slopes(model, kind, sums, j * perSnp, out);
       return trustedSlopes(out, g.grid, n);
     };
-  }
-
-  /** Replaces the GPU's sums of SNPs whose slopes are not trusted (see source()) by float64 sums; counts them. */
-  private checkSums(g: PlanGrid, sums: Float64Array, rotated: Float64Array, b: number): void {
-    this.counts.tested += b;
-    const { plan, kernel, weights, model } = g;
-    const { n, nCvt } = plan;
-    const q = kernel.q;
-    const slopes = new Float64Array(g.grid.length);
-    const kinds: LikelihoodKind[] = plan.testMode === 1 ? ['R'] : plan.testMode === 2 ? ['L'] : ['R', 'L'];
-    for (let j = 0; j < b; j++) {
-      const base = j * kernel.sumsPerSnp;
-      let trusted = true;
-      for (const kind of kinds) {
-        g.slopes.slopes(model, kind, sums, base, slopes);
-        if (!trustedSlopes(slopes, g.grid, n)) trusted = false;
-      }
-      if (trusted) continue;
-      const x = rotated.subarray(j * n, (j + 1) * n);
-      for (let k = 0; k < nCvt + 2; k++) {
-        for (let t = 0; t < q; t++) {
-          let s = 0;
-          for (let i = 0; i < n; i++) {
-            const other =
-              k < nCvt ? plan.rotatedCovariates[k * n + i]! : k === nCvt ? x[i]! : plan.rotatedPhenotype[i]!;
-            s += x[i]! * other * weights[i * q + t]!;
-          }
-          sums[base + k * q + t] = s;
-        }
-      }
-    }
   }
 
   /** Frees the plan's buffers on the device. */

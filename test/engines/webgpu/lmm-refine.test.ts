@@ -1,6 +1,6 @@
 /**
  * shaders/lmm_refine.wgsl on llvmpipe against float64: for random plans of awkward sizes (n = 1, n not a multiple
- * of the workgroup of 64, c = 0..3 covariates, mean-imputed genotypes among hard calls) the kernel's bracket status
+ * of the workgroup of 64, c = 0..7 and 15 covariates, mean-imputed genotypes among hard calls) the kernel's bracket status
  * must match the float64 grid's sign changes (noisy below 1e-3, else by the number of brackets holding a maximum),
  * and where it converged its lambda must lie within LAMBDA_TOLERANCE
  * (relative) of the float64 root of the derivative (bisection to machine precision). One float64 Newton step from
@@ -21,8 +21,11 @@ afterAll(() => gpu?.destroy());
 
 /** GPU lambda against the float64 root, relative (the kernel stops at 1e-7 steps; measured at most 1.0e-7). */
 const LAMBDA_TOLERANCE = 2e-7;
-/** After one float64 Newton step from the GPU's lambda, relative (measured at most 6e-14). */
-const POLISHED_TOLERANCE = 1e-12;
+/**
+ * After one float64 Newton step from the GPU's lambda, relative: measured at most 6e-14 with c <= 4; with more
+ * covariates the double-single projections lose more (c = 7: measured 2.8e-11).
+ */
+const polishedTolerance = (nCvt: number) => (nCvt <= 4 ? 1e-12 : 1e-10);
 
 function randomCase(n: number, nCvt: number, b: number, random: () => number) {
   const eigenvalues = new Float64Array(n).map(() => (random() < 0.15 ? 0 : 10 ** (3 * random() - 1.5)));
@@ -64,6 +67,11 @@ describe.skipIf(gpu === null)('lmm_refine against float64 roots', () => {
     [65, 1, 40],
     [130, 3, 9],
     [201, 4, 20],
+    // More covariates than the kernel's smallest tables (sized per plan): c = 5..7, and 15, the most it holds.
+    [23, 5, 7],
+    [70, 6, 9],
+    [41, 7, 11],
+    [20, 15, 3],
   ] as const) {
     it(`n=${n} c=${nCvt} b=${b}: status as the float64 grid, lambda at the root`, async () => {
       const random = seededRandom(1000 * n + 10 * nCvt + b);
@@ -150,7 +158,7 @@ describe.skipIf(gpu === null)('lmm_refine against float64 roots', () => {
           const polished = got - model.lastDev1 / model.lastDev2;
           worstPolished = Math.max(worstPolished, Math.abs(polished - root) / root);
           expect(Math.abs(polished - root) / root, `${where} polished`).toBeLessThanOrEqual(
-            POLISHED_TOLERANCE,
+            polishedTolerance(nCvt),
           );
         }
       }

@@ -102,6 +102,7 @@ describe.skipIf(probe === null).each(['ts', 'wasm'] as const)('finished on %s', 
       [5, 1, 1],
       [37, 2, 67],
       [64, 1, 65],
+      [29, 6, 33], // more covariates than the refinement's smallest tables
     ] as const) {
       for (const mode of [1, 2, 3, 4] as const) {
         const { plan, block, rotatedBlock } = randomUnit(n, nCvt, b, mode, n * 10 + mode);
