@@ -33,6 +33,12 @@ export interface KinshipSession {
   finish(): Promise<Float64Array>;
   /** The sum so far as double-double (hi, lo), exactly symmetric; the session is closed afterwards. */
   finishSum(): Promise<KinshipSum>;
+  /**
+   * The kinship (hi + lo) / snps rounded, row-major n x n, exactly symmetric: the bits of
+   * kinshipFromSum(finishSum(), snps), made without a copy of the pair beside it (a layout that holds the pair
+   * in JS arrays writes K over hi); the session is closed afterwards.
+   */
+  finishKinship(snps: number): Promise<Float64Array>;
 }
 
 /** Times one engine call made at `started`: its own milliseconds (the block scan's clock allows for blocks in flight). */

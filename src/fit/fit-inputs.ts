@@ -112,7 +112,7 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
         filters: config.filters,
         blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
         quiet: config.quiet,
-        kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' } },
+        kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' }, rounded: true },
         kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,
       });
       const kinship = kinshipOf(pass);

@@ -65,6 +65,11 @@ export class KinshipAccumulator {
     return this.session.finishSum();
   }
 
+  /** The sum / number of SNPs (the bits of kinshipFromSum on the double-double sum); ends the accumulation. */
+  kinship(): Promise<Float64Array> {
+    return this.session.finishKinship(this.snpCount);
+  }
+
   /** K / number of SNPs (row-major n x n). */
   async finish(): Promise<Float64Array> {
     const k = await this.session.finish();

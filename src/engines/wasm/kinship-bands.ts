@@ -22,7 +22,8 @@ export const KINSHIP_BAND_BYTES = 512 << 20;
  */
 export class BandedKinship implements KinshipSession {
   private readonly hi: Float64Array;
-  private readonly lo: Float64Array;
+  /** Emptied by finishKinship(), which needs only hi. */
+  private lo: Float64Array;
   private readonly bandRows: number;
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -99,6 +100,18 @@ export class BandedKinship implements KinshipSession {
     mirrorUpper(this.hi, this.n);
     mirrorUpper(this.lo, this.n);
     return { hi: this.hi, lo: this.lo };
+  }
+
+  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; lo is let go first (8 n^2 bytes). */
+  async finishKinship(snps: number): Promise<Float64Array> {
+    this.closed = true;
+    await this.pending;
+    if (this.failure !== undefined) throw this.failure;
+    const { hi, lo, n } = this;
+    this.lo = new Float64Array(0);
+    for (let r = 0; r < n; r++) for (let i = r * n + r; i < (r + 1) * n; i++) hi[i] = (hi[i]! + lo[i]!) / snps;
+    mirrorUpper(hi, n);
+    return hi;
   }
 
   /** The sum rounded to doubles (hi + lo), in place of hi. */

@@ -282,6 +282,31 @@ export class KinshipResidence {
     return ptr;
   }
 
+  /**
+   * The session's kinship (hi + lo) / snps as a new array (upper triangle from the sum, mirrored), read where the
+   * sum lies (shared memory, or the session's array), which is then freed: no copy of the pair beside K; with
+   * the arena held.
+   */
+  round(session: ResidentKinship, snps: number): Float64Array {
+    const n = session.n,
+      nn = n * n;
+    const k = new Float64Array(nn);
+    const r = this.resident?.session === session ? this.resident : null;
+    const both = r ? this.runner.arena.f64(r.ptr, 2 * nn) : session.saved;
+    // No block added: the sum is zero, which k already is.
+    const hi = both ? both.subarray(0, nn) : k,
+      lo = both ? both.subarray(nn, 2 * nn) : k;
+    for (let row = 0; row < n; row++)
+      for (let i = row * n + row; i < (row + 1) * n; i++) k[i] = (hi[i]! + lo[i]!) / snps;
+    mirrorUpper(k, n);
+    if (r) {
+      this.runner.arena.release(r.mark);
+      this.resident = null;
+    }
+    session.saved = undefined;
+    return k;
+  }
+
   /** The session's sum (hi then lo, upper triangles valid), no longer resident; with the arena held. */
   take(session: ResidentKinship): Float64Array {
     if (this.resident?.session === session) this.evict();
@@ -364,6 +389,14 @@ export class ResidentKinship {
   async finish(): Promise<Float64Array> {
     const { hi, lo } = await this.finishSum();
     return Float64Array.from(hi, (h, i) => h + lo[i]!);
+  }
+
+  async finishKinship(snps: number): Promise<Float64Array> {
+    this.closed = true;
+    return this.residence.hold(() => {
+      this.rethrow();
+      return this.residence.round(this, snps);
+    });
   }
 
   private rethrow(): void {

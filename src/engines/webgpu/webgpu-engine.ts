@@ -105,6 +105,12 @@ export class WebGpuEngine implements Engine {
         const hi = await finish();
         return { hi, lo: new Float64Array(hi.length) };
       },
+      // (hi + 0) / snps: hi / snps, in place.
+      finishKinship: async (snps) => {
+        const k = await finish();
+        for (let i = 0; i < k.length; i++) k[i] /= snps;
+        return k;
+      },
     };
   }
 
