@@ -1,12 +1,13 @@
 /**
  * Peak RSS of the wasm `-gk 1` kinship as a multiple of n^2 bytes (issue 22): one child process per layout
  * (resident: the double-double sum in shared memory; banded: in JS arrays, forced at small n, 32 MiB bands) and per finish:
- * `sum` copies the pair out and makes K beside it (as -gk did before: finishSum then a new K), `rounded` is what
- * -gk does now (finishKinship: K written over hi, or read out of shared memory). Each child notes its VmHWM,
+ * `sum` copies the pair out and makes K beside it (as -gk did before: finishSum then a new K); `array` is
+ * finishKinship (K over hi, or one new array read out of shared memory); `use` is what -gk does now (useKinship:
+ * K rounded in place where the sum lies and written from there). Each child notes its VmHWM,
  * sums m random SNPs (1% missing) in blocks of 256, makes K, formats its text as the -gk writer does (into a sink
  * that keeps nothing) and prints the peak's growth over the VmHWM before the session began.
  *
- *   node dist/bench/kinship-memory.js [--n 4000] [--m 512] [--layouts resident,banded] [--finishes sum,rounded]
+ *   node dist/bench/kinship-memory.js [--n 4000] [--m 512] [--layouts resident,banded] [--finishes sum,array,use]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const blockSnps = 256;
 
 if (process.argv.includes('--child')) {
   const layout = option('layout', 'resident');
-  const finish = option('finish', 'rounded');
+  const finish = option('finish', 'use');
   const pool = await WasmPool.create(2);
   const random = new Random(9);
   const block = new Float64Array(blockSnps * n);
@@ -43,25 +44,30 @@ if (process.argv.includes('--child')) {
     }
     await session.add(block, b);
   }
-  let k: Float64Array;
+  let bytes = 0,
+    check = 0;
+  const write = (k: Float64Array) => {
+    writeMatrixText({ write: (chunk) => (bytes += chunk.length) }, k, n, n, { quiet: true });
+    check = k[n - 1]!;
+  };
   if (finish === 'sum') {
     const { hi, lo } = await session.finishSum();
-    k = new Float64Array(hi.length);
+    const k = new Float64Array(hi.length);
     for (let i = 0; i < k.length; i++) k[i] = (hi[i]! + lo[i]!) / m;
-  } else k = await session.finishKinship(m);
-  let bytes = 0;
-  writeMatrixText({ write: (chunk) => (bytes += chunk.length) }, k, n, n, { quiet: true });
+    write(k);
+  } else if (finish === 'array') write(await session.finishKinship(m));
+  else await session.useKinship(m, write);
   const seconds = (performance.now() - start) / 1000;
   const after = peakBytes();
   await pool.close();
-  console.log(JSON.stringify({ growthPerN2: (after - before) / (n * n), seconds, bytes, check: k[1] }));
+  console.log(JSON.stringify({ growthPerN2: (after - before) / (n * n), seconds, bytes, check }));
 } else {
   const self = fileURLToPath(import.meta.url);
   console.log(`n = ${n}, m = ${m}`);
   console.log('| layout | finish | peak RSS growth from before the sum (bytes / n^2) | wall (s) |');
   console.log('| --- | --- | --- | --- |');
   for (const layout of option('layouts', 'resident,banded').split(','))
-    for (const finish of option('finishes', 'sum,rounded').split(',')) {
+    for (const finish of option('finishes', 'sum,array,use').split(',')) {
       const args = [
         self,
         '--child',

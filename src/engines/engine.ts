@@ -39,6 +39,12 @@ export interface KinshipSession {
    * in JS arrays writes K over hi); the session is closed afterwards.
    */
   finishKinship(snps: number): Promise<Float64Array>;
+  /**
+   * `use` run on the kinship of finishKinship(snps), where it lies: a layout that sums in shared memory rounds
+   * K there in place and frees it after the call (K is valid only during it), so that no n x n JS array is made
+   * beside its sum; the session is closed afterwards.
+   */
+  useKinship<T>(snps: number, use: (kinship: Float64Array) => T): Promise<T>;
 }
 
 /** Times one engine call made at `started`: its own milliseconds (the block scan's clock allows for blocks in flight). */

@@ -42,7 +42,13 @@ export interface SnpPassResult {
   /** Kinship sum (double-double) over the kept SNPs, by chromosome name ('' = all, when not split), with SNP counts. */
   kinshipSums?: Map<string, KinshipPart>;
   /** K = X X^T / m itself, instead of kinshipSums, when the pass was asked for it rounded (undefined: no SNP kept). */
-  kinship?: Float64Array;
+  kinship?: PassKinship;
+}
+
+/** The rounded K = X X^T / m of a pass, used where the engine holds it (see useKinshipOf). */
+export interface PassKinship {
+  /** Runs `use` on K (row-major n x n, valid during the call only), once. */
+  use<T>(use: (kinship: Float64Array) => T): Promise<T>;
 }
 
 /** One kinship sum: X X^T over `snps` kept SNPs, in double-double. */
@@ -223,12 +229,13 @@ class KinshipBlocks {
   }
 
   /** K = sum / m of the one part (split 'none' or 'exclude'), or undefined when no SNP was kept. */
-  async rounded(): Promise<Float64Array | undefined> {
-    if (this.split.by === 'chromosome') throw new Error('lmmscan: a rounded kinship has one part, not one per chromosome');
+  async rounded(): Promise<PassKinship | undefined> {
+    if (this.split.by === 'chromosome')
+      throw new Error('lmmscan: a rounded kinship has one part, not one per chromosome');
     const part = this.parts.get('');
     if (!part) return undefined;
     await this.flush(part);
-    return part.accumulator.kinship();
+    return { use: (use) => part.accumulator.useKinship(use) };
   }
 
   /** Unnormalised double-double sums and SNP counts per part. */
@@ -244,15 +251,19 @@ class KinshipBlocks {
 }
 
 /**
- * K = X X^T / m from a pass that accumulated one kinship part, or undefined when no SNP was kept. From sums
- * (merged kinship shards), K is written over the part's hi and the part leaves the pass: call it once.
+ * `use` on K = X X^T / m of a pass that accumulated one kinship part (undefined, without calling it, when no SNP
+ * was kept): where the engine holds it (a rounded pass), or from the sums (merged kinship shards: K is written
+ * over the part's hi and the part leaves the pass). Once per pass.
  */
-export function kinshipOf(pass: SnpPassResult): Float64Array | undefined {
-  if (pass.kinship) return pass.kinship;
+export async function useKinshipOf<T>(
+  pass: SnpPassResult,
+  use: (kinship: Float64Array) => T,
+): Promise<T | undefined> {
+  if (pass.kinship) return pass.kinship.use(use);
   const entry = pass.kinshipSums?.get('');
   if (!entry || entry.snps === 0) return undefined;
   pass.kinshipSums!.delete('');
-  return kinshipFromSum(entry.sum, entry.snps);
+  return use(kinshipFromSum(entry.sum, entry.snps));
 }
 
 /**

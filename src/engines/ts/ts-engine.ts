@@ -71,6 +71,7 @@ export class TsEngine implements Engine {
       },
       finishSum,
       finishKinship: async (snps) => kinshipFromSum(await finishSum(), snps),
+      useKinship: async (snps, use) => use(kinshipFromSum(await finishSum(), snps)),
       finish: async () => {
         const { hi, lo } = await finishSum();
         return Float64Array.from(hi, (h, i) => h + lo[i]);

@@ -6,7 +6,7 @@
  */
 import type { KinshipSession } from '../engine.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
-import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper } from './ops.js';
+import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper, roundKinshipUpper } from './ops.js';
 import type { KernelRunner } from './runner.js';
 
 /** Sums larger than this (16 n^2 bytes: hi and lo) go through bands: 2 GiB, n = 11,585. */
@@ -102,16 +102,19 @@ export class BandedKinship implements KinshipSession {
     return { hi: this.hi, lo: this.lo };
   }
 
-  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; lo is let go first (8 n^2 bytes). */
+  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; the session lets go of lo (8 n^2 bytes). */
   async finishKinship(snps: number): Promise<Float64Array> {
     this.closed = true;
     await this.pending;
     if (this.failure !== undefined) throw this.failure;
     const { hi, lo, n } = this;
     this.lo = new Float64Array(0);
-    for (let r = 0; r < n; r++) for (let i = r * n + r; i < (r + 1) * n; i++) hi[i] = (hi[i]! + lo[i]!) / snps;
-    mirrorUpper(hi, n);
+    roundKinshipUpper(hi, hi, lo, n, snps);
     return hi;
+  }
+
+  async useKinship<T>(snps: number, use: (kinship: Float64Array) => T): Promise<T> {
+    return use(await this.finishKinship(snps));
   }
 
   /** The sum rounded to doubles (hi + lo), in place of hi. */

@@ -3,9 +3,10 @@
 // with one-tile bands, the TS engine), on 1 and 2 threads, at awkward n and block sizes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
-import { KINSHIP_TILE_ROWS } from '../../../src/engines/wasm/ops.js';
+import { KINSHIP_TILE_ROWS, type KinshipResidence } from '../../../src/engines/wasm/ops.js';
 import { TsEngine } from '../../../src/engines/ts/ts-engine.js';
 import type { KinshipSession } from '../../../src/engines/engine.js';
+import type { KernelRunner } from '../../../src/engines/wasm/runner.js';
 import { kinshipFromSum } from '../../../src/linalg/double-double.js';
 import { randomArray } from './reference.js';
 
@@ -38,6 +39,9 @@ describe('finishKinship', () => {
     const tsK = new TsEngine().startKinship(n);
     await addAll(tsK, blocks, sizes);
     expect(bytes(await tsK.finishKinship(snps)).equals(bytes(want))).toBe(true);
+    const tsUse = new TsEngine().startKinship(n);
+    await addAll(tsUse, blocks, sizes);
+    expect(bytes(await tsUse.useKinship(snps, (k) => k.slice())).equals(bytes(want))).toBe(true);
     for (const pool of [one, two]) {
       const resident = pool.startKinship(n);
       await addAll(resident, blocks, sizes);
@@ -53,6 +57,11 @@ describe('finishKinship', () => {
       const banded = pool.startKinship(n, 0, 16 * n * KINSHIP_TILE_ROWS);
       await addAll(banded, blocks, sizes);
       expect(bytes(await banded.finishKinship(snps)).equals(bytes(wasmWant))).toBe(true);
+      // useKinship (what -gk writes from): in place in shared memory, or the session's array; copied inside `use`.
+      for (const session of [pool.startKinship(n), pool.startKinship(n, 0, 16 * n * KINSHIP_TILE_ROWS)]) {
+        await addAll(session, blocks, sizes);
+        expect(bytes(await session.useKinship(snps, (k) => k.slice())).equals(bytes(wasmWant))).toBe(true);
+      }
       // Entries agree with the TS engine's to rounding (the engines' partials sum in different orders).
       for (let i = 0; i < n * n; i++) expect(Math.abs(wasmWant[i]! - want[i]!)).toBeLessThan(1e-13);
     }
@@ -70,5 +79,29 @@ describe('finishKinship', () => {
     const again = one.startKinship(4);
     await again.add(randomArray(8, 3), 2);
     expect(bytes(await again.finishKinship(2)).equals(bytes(k))).toBe(true);
+  });
+
+  test('useKinship frees the resident sum after `use`, also when `use` throws; the session is closed', async () => {
+    const runner = one['runner'] as KernelRunner & { kinship: KinshipResidence };
+    // The arena's top, read without evicting a resident sum (retain() would move it out first).
+    const top = () => runner.kinship.hold(() => runner.arena.mark());
+    const before = await top();
+    const session = one.startKinship(6);
+    await session.add(randomArray(18, 5), 3);
+    expect(await top()).toBeGreaterThan(before);
+    await expect(
+      session.useKinship(3, () => {
+        throw new Error('writer failed');
+      }),
+    ).rejects.toThrow('writer failed');
+    // Freed: the arena is back where it was, and the next session's sum starts from zero in the same place.
+    expect(await top()).toBe(before);
+    const next = one.startKinship(6);
+    await next.add(randomArray(18, 5), 3);
+    const viaUse = await next.useKinship(3, (k) => k.slice());
+    const plain = one.startKinship(6);
+    await plain.add(randomArray(18, 5), 3);
+    expect(bytes(viaUse).equals(bytes(await plain.finishKinship(3)))).toBe(true);
+    await expect(next.add(randomArray(18, 6), 3)).rejects.toThrow(/already finished/);
   });
 });
