@@ -33,6 +33,18 @@ export interface KinshipSession {
   finish(): Promise<Float64Array>;
   /** The sum so far as double-double (hi, lo), exactly symmetric; the session is closed afterwards. */
   finishSum(): Promise<KinshipSum>;
+  /**
+   * The kinship (hi + lo) / snps rounded, row-major n x n, exactly symmetric: the bits of
+   * kinshipFromSum(finishSum(), snps), made without a copy of the pair beside it (a layout that holds the pair
+   * in JS arrays writes K over hi); the session is closed afterwards.
+   */
+  finishKinship(snps: number): Promise<Float64Array>;
+  /**
+   * `use` run on the kinship of finishKinship(snps), where it lies: a layout that sums in shared memory rounds
+   * K there in place and frees it after the call (K is valid only during it), so that no n x n JS array is made
+   * beside its sum; the session is closed afterwards.
+   */
+  useKinship<T>(snps: number, use: (kinship: Float64Array) => T): Promise<T>;
 }
 
 /** Times one engine call made at `started`: its own milliseconds (the block scan's clock allows for blocks in flight). */

@@ -14,7 +14,7 @@ import { readFam } from '../io/plink.js';
 import { subsetSquare } from '../linalg/centre.js';
 import { selectSamples, type SampleSelection } from '../qc/samples.js';
 import { DEFAULT_BLOCK_SIZE, type ScanConfig } from '../model/config.js';
-import { kinshipOf, runSnpPass } from '../scan/snp-pass.js';
+import { runSnpPass, useKinshipOf } from '../scan/snp-pass.js';
 import { fixedEffectNames, readNamedCovariates } from './covariate-names.js';
 import { groupKinship, maskMissingGroups, readGroupFile } from '../kinship/groups.js';
 
@@ -90,7 +90,8 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
   });
   const fixedNames = fixedEffectNames(named ? named.names : null, selection);
 
-  let full: Float64Array;
+  let full: Float64Array | undefined;
+  let analysedKinship: Float64Array | undefined;
   let kinshipSource: string;
   if (labels) {
     full = groupKinship(labels);
@@ -112,16 +113,17 @@ export async function readFitInputs(config: ScanConfig, engine: Engine): Promise
         filters: config.filters,
         blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
         quiet: config.quiet,
-        kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' } },
+        kinship: { kind: config.kinshipKind!, engine, split: { by: 'none' }, rounded: true },
         kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,
       });
-      const kinship = kinshipOf(pass);
-      if (!kinship) throw new UsageError('no SNP passed the filters: the kinship is undefined');
-      full = kinship;
+      // Subset where K lies (the wasm engine's shared memory): no n x n array beside its sum.
+      analysedKinship = await useKinshipOf(pass, (k) => subsetSquare(k, nTotal, selection.analysed));
+      if (!analysedKinship) throw new UsageError('no SNP passed the filters: the kinship is undefined');
       kinshipSource = `kinship -gk ${config.kinshipKind} from ${pass.tested[0].indices.length} SNPs (not centred again)`;
     } finally {
       source.close();
     }
   }
-  return { selection, fixedNames, kinship: subsetSquare(full, nTotal, selection.analysed), kinshipSource };
+  const kinship = analysedKinship ?? subsetSquare(full!, nTotal, selection.analysed);
+  return { selection, fixedNames, kinship, kinshipSource };
 }

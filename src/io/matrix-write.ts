@@ -12,10 +12,12 @@ import { Progress } from './progress.js';
 const FIELD_BYTES = generalMaxBytes(10) + 1;
 /**
  * Text (at its longest) up to which a matrix is formatted whole by formatMatrixBytes(), as it always
- * was: that formats each mirrored pair of a kinship once, so small matrices keep its speed; n = 3,200
- * at most (about 150 MB of kinship text and 40 MB of offsets).
+ * was: that formats each mirrored pair of a kinship once; n = 1,985 at most (about 20 n^2 bytes of
+ * text and offsets beside K). It was 256 MiB (n = 3,970); above 64 MiB the chunks were measured faster
+ * as well as smaller (n = 3,000: 0.87 s of CPU against 1.28 s whole, n = 2,200: 0.55 against 0.72 s),
+ * though they format mirrors in earlier chunks again (issue 22: peak memory of -gk).
  */
-export const WHOLE_TEXT_LIMIT = 256 << 20;
+export const WHOLE_TEXT_LIMIT = 64 << 20;
 /** Text (at its longest) of one chunk of rows in the streamed path. */
 export const CHUNK_TEXT_BYTES = 64 << 20;
 

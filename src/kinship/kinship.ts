@@ -65,6 +65,14 @@ export class KinshipAccumulator {
     return this.session.finishSum();
   }
 
+  /**
+   * `use` on the sum / number of SNPs (the bits of kinshipFromSum on the double-double sum), where the engine
+   * holds it (valid during the call only); ends the accumulation.
+   */
+  useKinship<T>(use: (kinship: Float64Array) => T): Promise<T> {
+    return this.session.useKinship(this.snpCount, use);
+  }
+
   /** K / number of SNPs (row-major n x n). */
   async finish(): Promise<Float64Array> {
     const k = await this.session.finish();

@@ -69,9 +69,12 @@ export function mirrorKinshipSum(sum: KinshipSum, n: number): void {
   }
 }
 
-/** K = (hi + lo) rounded to a double, / m: the kinship from a sum over m SNPs. */
+/**
+ * K = (hi + lo) rounded to a double, / m: the kinship from a sum over m SNPs, written over `hi` (returned; the
+ * sum is spent), so that no third n x n array lives beside the pair.
+ */
 export function kinshipFromSum(sum: KinshipSum, snps: number): Float64Array {
-  const k = new Float64Array(sum.hi.length);
-  for (let i = 0; i < k.length; i++) k[i] = (sum.hi[i] + sum.lo[i]) / snps;
-  return k;
+  const { hi, lo } = sum;
+  for (let i = 0; i < hi.length; i++) hi[i] = (hi[i] + lo[i]) / snps;
+  return hi;
 }

@@ -21,7 +21,7 @@ import type { ScanConfig } from '../model/config.js';
 import { openInputs } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
-import { kinshipOf, type KinshipPart } from './snp-pass.js';
+import { useKinshipOf, type KinshipPart } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
 import {
   genotypeFile,
@@ -82,17 +82,21 @@ export async function runJob(
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     hooks.signal?.throwIfAborted();
     if (!setup) {
-      const kinship = kinshipOf(pass);
-      if (!kinship)
+      const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
+      const { nTotal } = inputs.selection;
+      // Written where the engine holds K (the wasm engine's shared memory): no n x n array beside its sum.
+      const written = await useKinshipOf(pass, (kinship) => {
+        writeMatrixFile(out(suffix), kinship, nTotal, nTotal, {
+          what: 'kinship matrix',
+          quiet: config.quiet,
+        });
+        return true;
+      });
+      if (!written)
         throw new InputError(
           genotypeFile(config),
           `none of the ${pass.snpsInFile} SNPs passed the filters: the kinship is undefined`,
         );
-      const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
-      writeMatrixFile(out(suffix), kinship, inputs.selection.nTotal, inputs.selection.nTotal, {
-        what: 'kinship matrix',
-        quiet: config.quiet,
-      });
       summary.totalMinutes = clock.totalMinutes;
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };

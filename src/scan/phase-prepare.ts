@@ -326,6 +326,8 @@ export async function prepareScan(
               config.locoChromosome !== undefined
                 ? { by: 'exclude', chromosome: config.locoChromosome }
                 : { by: 'none' },
+            // -gk writes K and nothing else: no double-double pair beside it.
+            rounded: true,
           }
         : undefined,
   });

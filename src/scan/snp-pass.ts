@@ -41,6 +41,14 @@ export interface SnpPassResult {
   chromosomes: string[];
   /** Kinship sum (double-double) over the kept SNPs, by chromosome name ('' = all, when not split), with SNP counts. */
   kinshipSums?: Map<string, KinshipPart>;
+  /** K = X X^T / m itself, instead of kinshipSums, when the pass was asked for it rounded (undefined: no SNP kept). */
+  kinship?: PassKinship;
+}
+
+/** The rounded K = X X^T / m of a pass, used where the engine holds it (see useKinshipOf). */
+export interface PassKinship {
+  /** Runs `use` on K (row-major n x n, valid during the call only), once. */
+  use<T>(use: (kinship: Float64Array) => T): Promise<T>;
 }
 
 /** One kinship sum: X X^T over `snps` kept SNPs, in double-double. */
@@ -57,7 +65,11 @@ export interface SnpPassOptions {
   filters: SnpFilterSettings;
   blockSize: number;
   quiet: boolean;
-  kinship?: { kind: KinshipKind; engine: Engine; split: KinshipSplit };
+  /**
+   * `rounded` (split 'none' or 'exclude' only): the pass returns K = sum / m as `kinship` instead of the sums, so
+   * the engine need not copy its double-double pair out beside K (issue 22: peak memory of -gk).
+   */
+  kinship?: { kind: KinshipKind; engine: Engine; split: KinshipSplit; rounded?: boolean };
   snpsInFile?: number;
   /** GEMMA's -ksnps: only these SNP IDs (among those passing) enter the kinship. */
   kinshipSnps?: Set<string>;
@@ -159,7 +171,9 @@ export async function runSnpPass(
       chromosome: t.chromosome.toArray(),
     })),
     chromosomes,
-    kinshipSums: kinship ? await kinship.finish() : options.kinshipSums,
+    ...(kinship && options.kinship?.rounded
+      ? { kinship: await kinship.rounded() }
+      : { kinshipSums: kinship ? await kinship.finish() : options.kinshipSums }),
   };
 }
 
@@ -214,6 +228,16 @@ class KinshipBlocks {
     part.filled = 0;
   }
 
+  /** K = sum / m of the one part (split 'none' or 'exclude'), or undefined when no SNP was kept. */
+  async rounded(): Promise<PassKinship | undefined> {
+    if (this.split.by === 'chromosome')
+      throw new Error('lmmscan: a rounded kinship has one part, not one per chromosome');
+    const part = this.parts.get('');
+    if (!part) return undefined;
+    await this.flush(part);
+    return { use: (use) => part.accumulator.useKinship(use) };
+  }
+
   /** Unnormalised double-double sums and SNP counts per part. */
   async finish(): Promise<Map<string, KinshipPart>> {
     const out = new Map<string, KinshipPart>();
@@ -226,11 +250,20 @@ class KinshipBlocks {
   }
 }
 
-/** K = X X^T / m from a pass that accumulated one kinship part, or undefined when no SNP was kept. */
-export function kinshipOf(pass: SnpPassResult, part = ''): Float64Array | undefined {
-  const entry = pass.kinshipSums?.get(part);
+/**
+ * `use` on K = X X^T / m of a pass that accumulated one kinship part (undefined, without calling it, when no SNP
+ * was kept): where the engine holds it (a rounded pass), or from the sums (merged kinship shards: K is written
+ * over the part's hi and the part leaves the pass). Once per pass.
+ */
+export async function useKinshipOf<T>(
+  pass: SnpPassResult,
+  use: (kinship: Float64Array) => T,
+): Promise<T | undefined> {
+  if (pass.kinship) return pass.kinship.use(use);
+  const entry = pass.kinshipSums?.get('');
   if (!entry || entry.snps === 0) return undefined;
-  return kinshipFromSum(entry.sum, entry.snps);
+  pass.kinshipSums!.delete('');
+  return use(kinshipFromSum(entry.sum, entry.snps));
 }
 
 /**

@@ -8,7 +8,12 @@ import { testRotatedBlock } from '../../stats/lmm-block.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
-import { foldDoubleDouble, mirrorKinshipSum, zeroKinshipSum } from '../../linalg/double-double.js';
+import {
+  foldDoubleDouble,
+  kinshipFromSum,
+  mirrorKinshipSum,
+  zeroKinshipSum,
+} from '../../linalg/double-double.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -65,6 +70,8 @@ export class TsEngine implements Engine {
         for (let i = 0; i < n; i++) foldDoubleDouble(sum.hi, sum.lo, partial, i * n + i, (i + 1) * n);
       },
       finishSum,
+      finishKinship: async (snps) => kinshipFromSum(await finishSum(), snps),
+      useKinship: async (snps, use) => use(kinshipFromSum(await finishSum(), snps)),
       finish: async () => {
         const { hi, lo } = await finishSum();
         return Float64Array.from(hi, (h, i) => h + lo[i]);

@@ -6,7 +6,7 @@
  */
 import type { KinshipSession } from '../engine.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
-import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper } from './ops.js';
+import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper, roundKinshipUpper } from './ops.js';
 import type { KernelRunner } from './runner.js';
 
 /** Sums larger than this (16 n^2 bytes: hi and lo) go through bands: 2 GiB, n = 11,585. */
@@ -22,7 +22,8 @@ export const KINSHIP_BAND_BYTES = 512 << 20;
  */
 export class BandedKinship implements KinshipSession {
   private readonly hi: Float64Array;
-  private readonly lo: Float64Array;
+  /** Emptied by finishKinship(), which needs only hi. */
+  private lo: Float64Array;
   private readonly bandRows: number;
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -99,6 +100,21 @@ export class BandedKinship implements KinshipSession {
     mirrorUpper(this.hi, this.n);
     mirrorUpper(this.lo, this.n);
     return { hi: this.hi, lo: this.lo };
+  }
+
+  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; the session lets go of lo (8 n^2 bytes). */
+  async finishKinship(snps: number): Promise<Float64Array> {
+    this.closed = true;
+    await this.pending;
+    if (this.failure !== undefined) throw this.failure;
+    const { hi, lo, n } = this;
+    this.lo = new Float64Array(0);
+    roundKinshipUpper(hi, hi, lo, n, snps);
+    return hi;
+  }
+
+  async useKinship<T>(snps: number, use: (kinship: Float64Array) => T): Promise<T> {
+    return use(await this.finishKinship(snps));
   }
 
   /** The sum rounded to doubles (hi + lo), in place of hi. */

@@ -174,6 +174,22 @@ export function mirrorUpper(K: Float64Array, n: number): void {
 }
 
 /**
+ * k = (hi + lo) / snps over the upper triangle of row-major n x n arrays, then mirrored: the bits of
+ * kinshipFromSum on the mirrored pair. k may be hi (in place).
+ */
+export function roundKinshipUpper(
+  k: Float64Array,
+  hi: Float64Array,
+  lo: Float64Array,
+  n: number,
+  snps: number,
+): void {
+  for (let row = 0; row < n; row++)
+    for (let i = row * n + row; i < (row + 1) * n; i++) k[i] = (hi[i]! + lo[i]!) / snps;
+  mirrorUpper(k, n);
+}
+
+/**
  * K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, then K's lower triangle := its upper one (so a
  * symmetric K stays exactly symmetric; the lower triangle of K is not read). One call, K copied in and out.
  */
@@ -282,6 +298,52 @@ export class KinshipResidence {
     return ptr;
   }
 
+  /**
+   * The session's kinship (hi + lo) / snps as a new array (upper triangle from the sum, mirrored), read where the
+   * sum lies (shared memory, or the session's array), which is then freed: no copy of the pair beside K; with
+   * the arena held.
+   */
+  round(session: ResidentKinship, snps: number): Float64Array {
+    const n = session.n,
+      nn = n * n;
+    const k = new Float64Array(nn);
+    const r = this.resident?.session === session ? this.resident : null;
+    const both = r ? this.runner.arena.f64(r.ptr, 2 * nn) : session.saved;
+    // No block added: the sum is zero, which k already is.
+    roundKinshipUpper(k, both ? both.subarray(0, nn) : k, both ? both.subarray(nn, 2 * nn) : k, n, snps);
+    this.free(session);
+    return k;
+  }
+
+  /**
+   * `use` on the session's kinship (hi + lo) / snps: where the sum is resident, rounded in place over hi in shared
+   * memory (a view, valid during `use` only) and freed after it, so no n x n JS array is made; else round()'s
+   * array; with the arena held.
+   */
+  useRounded<T>(session: ResidentKinship, snps: number, use: (kinship: Float64Array) => T): T {
+    const r = this.resident?.session === session ? this.resident : null;
+    if (!r) return use(this.round(session, snps));
+    const n = session.n,
+      nn = n * n;
+    const k = this.runner.arena.f64(r.ptr, nn);
+    try {
+      roundKinshipUpper(k, k, this.runner.arena.f64(r.ptr + 8 * nn, nn), n, snps);
+      return use(k);
+    } finally {
+      this.free(session);
+    }
+  }
+
+  /** Frees the session's sum, in shared memory or its own array. */
+  private free(session: ResidentKinship): void {
+    const r = this.resident;
+    if (r?.session === session) {
+      this.runner.arena.release(r.mark);
+      this.resident = null;
+    }
+    session.saved = undefined;
+  }
+
   /** The session's sum (hi then lo, upper triangles valid), no longer resident; with the arena held. */
   take(session: ResidentKinship): Float64Array {
     if (this.resident?.session === session) this.evict();
@@ -364,6 +426,22 @@ export class ResidentKinship {
   async finish(): Promise<Float64Array> {
     const { hi, lo } = await this.finishSum();
     return Float64Array.from(hi, (h, i) => h + lo[i]!);
+  }
+
+  async finishKinship(snps: number): Promise<Float64Array> {
+    this.closed = true;
+    return this.residence.hold(() => {
+      this.rethrow();
+      return this.residence.round(this, snps);
+    });
+  }
+
+  async useKinship<T>(snps: number, use: (kinship: Float64Array) => T): Promise<T> {
+    this.closed = true;
+    return this.residence.hold(() => {
+      this.rethrow();
+      return this.residence.useRounded(this, snps, use);
+    });
   }
 
   private rethrow(): void {

@@ -97,6 +97,12 @@ export class WebGpuEngine implements Engine {
         kinship.destroy();
       }
     };
+    // (hi + 0) / snps: hi / snps, in place.
+    const finishKinship = async (snps: number) => {
+      const k = await finish();
+      for (let i = 0; i < k.length; i++) k[i] /= snps;
+      return k;
+    };
     // The device sums in double-single: its result is the pair's hi with lo = 0 (kinship shards run on wasm).
     return {
       add: (block, b) => kinship.accumulate(block, b),
@@ -105,6 +111,8 @@ export class WebGpuEngine implements Engine {
         const hi = await finish();
         return { hi, lo: new Float64Array(hi.length) };
       },
+      finishKinship,
+      useKinship: async (snps, use) => use(await finishKinship(snps)),
     };
   }
 
