@@ -44,8 +44,10 @@ function encode(
     otherStart[j] = others.length;
     for (let k = j * n; k < (j + 1) * n; k++) {
       const v = dosages[k];
-      if (v === 1 || v === 2) codes[k] = v;
-      else if (Number.isNaN(v)) codes[k] = MISSING;
+      // Constants stored, not v: a double converted to a byte costs more than the rest of the loop.
+      if (v === 1) codes[k] = 1;
+      else if (v === 2) codes[k] = 2;
+      else if (v !== v) codes[k] = MISSING;
       else if (v !== 0 || 1 / v < 0) {
         codes[k] = OTHER;
         others.push(v);
