@@ -162,7 +162,7 @@ function parseGenotypes(
       }
       dosages[count - 3] = v;
       const inRange = anyValues ? Number.isFinite(v) : v >= 0 && v <= 2;
-      if (badField[0] < 0 && !inRange && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
+      if (!inRange && badField[0] < 0 && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
         badField[0] = count;
         badField[1] = i;
         badField[2] = stop;
