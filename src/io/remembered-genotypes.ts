@@ -45,11 +45,17 @@ function encode(
     otherStart[j] = others.length;
     for (let k = j * n; k < (j + 1) * n; k++) {
       const v = dosages[k];
-      // Constants stored, not v: a double converted to a byte costs more than the rest of the loop.
-      if (v === 1) codes[k] = 1;
+      // Zero first (most genotypes; the codes start at 0), told from -0 without a division; constants
+      // stored, not v: a double converted to a byte costs more than the rest of the loop.
+      if (v === 0) {
+        if (Object.is(v, -0)) {
+          codes[k] = OTHER;
+          others.push(v);
+        }
+      } else if (v === 1) codes[k] = 1;
       else if (v === 2) codes[k] = 2;
       else if (v !== v) codes[k] = MISSING;
-      else if (v !== 0 || 1 / v < 0) {
+      else {
         codes[k] = OTHER;
         others.push(v);
       }
