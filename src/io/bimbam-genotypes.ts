@@ -5,6 +5,7 @@
  */
 import type { ScanConfig } from '../model/config.js';
 import { readAnnotationFile, streamBimbamGenotypes, type AnnotationEntry } from './bimbam.js';
+import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
 import type { GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
 
@@ -38,15 +39,16 @@ export class BimbamGenotypes implements GenotypeSource {
     const n = this.nSamples;
     let want = 0;
     let chosen = 0;
-    let buffer = new Float64Array(blockSize * n);
+    // Block memory comes from (and goes back to) the shared spares: the consumers hand each block back.
+    let buffer = blockBuffer(blockSize * n);
     let picked: number[] = [];
     let annotations: SnpAnnotation[] = [];
     const flush = (): GenotypeBlock => {
       const block = {
         indices: Int32Array.from(picked),
         annotations,
-        // A full block hands over its buffer (the next block gets a new one); only the last is copied short.
-        dosages: picked.length === blockSize ? buffer : buffer.slice(0, picked.length * n),
+        // A block hands over its buffer (the next block gets another); the last, short one as a view of it.
+        dosages: picked.length === blockSize ? buffer : buffer.subarray(0, picked.length * n),
         count: picked.length,
       };
       picked = [];
@@ -82,12 +84,13 @@ export class BimbamGenotypes implements GenotypeSource {
       annotations.push(annotation!);
       if (picked.length === blockSize) {
         yield flush();
-        buffer = new Float64Array(blockSize * n);
+        buffer = blockBuffer(blockSize * n);
       }
       // The rows after the last listed SNP are not read.
       if (indices && want >= indices.length) break;
     }
     if (picked.length > 0) yield flush();
+    else recycleBlockBuffer(buffer);
   }
 
   notes(): string[] {

@@ -4,7 +4,7 @@
  */
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
-import { fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
+import { COMMA, SPACE, TAB, fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
 import {
   checkRowWidth,
   readFirstLines,
@@ -129,6 +129,71 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
 }
 
 /**
+ * Where parseGenotypes() found the first genotype that is not a number in range nor NA: its field count
+ * (-1 when none) and its bytes. Module state, so that a row returns one number and allocates nothing.
+ */
+const badField = new Int32Array(3);
+
+/**
+ * Parses the genotypes of one row, bytes[i, end) after its SNP id and alleles (`count` fields read so
+ * far), into dosages[0 .. width - 3): fields past `width` are only counted. Returns the row's field
+ * count; the first value out of range (and not NA) is left in badField. A field that is one digit (a
+ * hard call, most of most files) is read without parseField(), to the same value. A plain function,
+ * not part of the streaming generator, so that the engine optimises this loop on its own.
+ */
+function parseGenotypes(
+  bytes: Buffer,
+  i: number,
+  end: number,
+  count: number,
+  width: number,
+  dosages: Float64Array,
+  anyValues: boolean,
+): number {
+  badField[0] = -1;
+  while (i < end) {
+    let stop: number;
+    if (count >= width) {
+      stop = skipField(bytes, i, end);
+    } else {
+      const c = bytes[i];
+      const next = i + 1 < end ? bytes[i + 1] : SPACE;
+      let v: number;
+      if (c >= 48 && c <= 57 && (next === SPACE || next === COMMA || next === TAB)) {
+        v = c - 48;
+        stop = i + 1;
+      } else {
+        v = parseField(bytes, i, end);
+        stop = fieldEnd;
+      }
+      dosages[count - 3] = v;
+      const inRange = anyValues ? Number.isFinite(v) : v >= 0 && v <= 2;
+      if (!inRange && badField[0] < 0 && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
+        badField[0] = count;
+        badField[1] = i;
+        badField[2] = stop;
+      }
+    }
+    count++;
+    i = stop;
+    while (i < end) {
+      const c = bytes[i];
+      if (c !== SPACE && c !== TAB && c !== COMMA) break;
+      i++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Where the current row's SNP id and alleles start and end: module state, no closure per row (set and read
+ * within one row, between two of a generator's yields, so concurrent streams do not meet here).
+ */
+const idStart = new Int32Array(3);
+const idStop = new Int32Array(3);
+const idText = (bytes: Buffer, k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
+
+/**
  * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. Rows are read
  * as bytes in one pass (fields as splitFields() makes them, values as parseValue() reads them, the same
  * errors in the same order), so a row costs no string but its SNP id and alleles. With `anyValues`
@@ -149,9 +214,6 @@ export async function* streamBimbamGenotypes(
 ): AsyncGenerator<BimbamSnp> {
   let index = 0;
   const width = nSamples + 3;
-  // Where the SNP id and alleles, and the first bad genotype, start and end.
-  const idStart = new Int32Array(3);
-  const idStop = new Int32Array(3);
   for await (const { lineNumber, bytes, start, end } of streamLineBytes(path, 'genotype file')) {
     if (isBlank(bytes, start, end)) continue;
     let count = 0;
@@ -163,53 +225,31 @@ export async function* streamBimbamGenotypes(
       count++;
       i = stop;
     }
-    const id = (k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
-    if (wanted && count === 3 && !wanted(index, id(0), id(1), id(2))) {
+    if (wanted && count === 3 && !wanted(index, idText(bytes, 0), idText(bytes, 1), idText(bytes, 2))) {
       index++;
       continue;
     }
     const dosages = rowTarget ? rowTarget() : new Float64Array(nSamples);
-    // The first genotype that is not a number in [0, 2] or NA: reported once the row has the right width.
-    let bad = -1;
-    let badStart = 0;
-    let badStop = 0;
-    for (; i < end; i = skipSeparators(bytes, i, end)) {
-      let stop: number;
-      if (count >= width) {
-        stop = skipField(bytes, i, end);
-      } else {
-        const v = parseField(bytes, i, end);
-        stop = fieldEnd;
-        dosages[count - 3] = v;
-        const inRange = anyValues ? Number.isFinite(v) : v >= 0 && v <= 2;
-        if (bad < 0 && !inRange && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
-          bad = count;
-          badStart = i;
-          badStop = stop;
-        }
-      }
-      count++;
-      i = stop;
-    }
+    count = parseGenotypes(bytes, i, end, count, width, dosages, anyValues);
     if (count !== width) {
       throw new InputError(
         path,
-        `SNP ${count > 0 ? id(0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`,
+        `SNP ${count > 0 ? idText(bytes, 0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`,
         lineNumber,
       );
     }
-    const rs = id(0);
-    const allele1 = id(1);
-    const allele0 = id(2);
+    const rs = idText(bytes, 0);
+    const allele1 = idText(bytes, 1);
+    const allele0 = idText(bytes, 2);
     // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
     if ((rs + allele1 + allele0).includes('\uFFFD'))
       throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
-    if (bad >= 0) {
-      const field = bytes.toString('utf8', badStart, badStop);
+    if (badField[0] >= 0) {
+      const field = bytes.toString('utf8', badField[1], badField[2]);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
       throw new InputError(
         path,
-        `genotype ${field} of SNP ${rs} (sample ${bad - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
+        `genotype ${field} of SNP ${rs} (sample ${badField[0] - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
         lineNumber,
       );
     }

@@ -2,38 +2,81 @@
  * A genotype source that keeps what its first full pass read, so that a scan's second pass (the tests,
  * after the filters and kinship of the first) replays the SNPs from memory instead of reading and
  * parsing the file again: on a small panel that second read is a third of lmmscan's time (BXD, the
- * -nind lines of GEMMA's suites), and on a gzipped BIMBAM file most of it. The replay is exact: hard
- * calls (0, 1, 2, missing) are kept as one byte each, any other SNP as its float64 dosages. Past
- * `budgetBytes` the recording is dropped and every pass reads the file, as without this wrapper.
+ * -nind lines of GEMMA's suites), and on a gzipped BIMBAM file most of it. The replay is exact: each
+ * genotype is kept as one byte (0, 1, 2, missing, or "other"), each other value (a dosage, -0) as its
+ * float64 beside the codes. Past `budgetBytes` the recording is dropped and every pass reads the file,
+ * as without this wrapper.
  */
 import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
+import { blockBuffer } from './block-buffers.js';
+import { GrowableColumn } from './growable.js';
 
-/** Byte code of a missing call among the hard calls 0, 1, 2. */
+/** Byte codes of a recorded genotype: the hard calls 0, 1, 2 are themselves. */
 const MISSING = 3;
+/** Any other value (a dosage, -0): the next of the block's `others`, in order. */
+const OTHER = 4;
 
-/** One recorded block: consecutive SNP indices from `first`, as byte codes or (any other value) float64. */
+/**
+ * One recorded block: consecutive SNP indices from `first`, one byte code per genotype, and the values that
+ * are not hard calls nor missing in SNP-major order, with where each SNP's start (count + 1 offsets). Half
+ * of mouse_hs1940's rows and every row of BXD hold a few dosages among hard calls: a byte each plus the
+ * few others is an eighth of their float64 copy, and writing it touches little fresh memory.
+ */
 interface Recorded {
   first: number;
   count: number;
   annotations: SnpAnnotation[];
-  codes: Uint8Array | null;
-  dosages: Float64Array | null;
+  codes: Uint8Array;
+  others: Float64Array;
+  otherStart: Int32Array;
 }
 
-/** The block's dosages as byte codes, or null when one is not 0, 1, 2 or missing (or is -0). */
-function hardCalls(dosages: Float64Array, length: number): Uint8Array | null {
-  const codes = new Uint8Array(length);
-  for (let k = 0; k < length; k++) {
-    const v = dosages[k];
-    if (v === 1 || v === 2) codes[k] = v;
-    else if (Number.isNaN(v)) codes[k] = MISSING;
-    else if (v !== 0 || 1 / v < 0) return null;
+/** The codes of `count` SNPs of n genotypes each, and their other values (collected into `others`). */
+function encode(
+  dosages: Float64Array,
+  count: number,
+  n: number,
+  others: GrowableColumn<Float64Array>,
+): { codes: Uint8Array; otherStart: Int32Array } {
+  const codes = new Uint8Array(count * n);
+  const otherStart = new Int32Array(count + 1);
+  for (let j = 0; j < count; j++) {
+    otherStart[j] = others.length;
+    for (let k = j * n; k < (j + 1) * n; k++) {
+      const v = dosages[k];
+      // Zero first (most genotypes; the codes start at 0), told from -0 without a division; constants
+      // stored, not v: a double converted to a byte costs more than the rest of the loop.
+      if (v === 0) {
+        if (Object.is(v, -0)) {
+          codes[k] = OTHER;
+          others.push(v);
+        }
+      } else if (v === 1) codes[k] = 1;
+      else if (v === 2) codes[k] = 2;
+      else if (v !== v) codes[k] = MISSING;
+      else {
+        codes[k] = OTHER;
+        others.push(v);
+      }
+    }
   }
-  return codes;
+  otherStart[count] = others.length;
+  return { codes, otherStart };
 }
 
-/** Default memory for the recording: BXD takes 12 MB (its 0.5 dosages are kept as float64), mouse_hs1940 24 MB. */
+/** SNP `snp` of a recorded block, written to out[at, at + n). */
+function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: number): void {
+  const codes = block.codes;
+  let other = block.otherStart[snp];
+  const from = snp * n;
+  for (let i = 0; i < n; i++) {
+    const code = codes[from + i];
+    out[at + i] = code <= 2 ? code : code === MISSING ? NaN : block.others[other++];
+  }
+}
+
+/** Default memory for the recording: BXD takes 2.4 MB, mouse_hs1940 24 MB. */
 export const REMEMBERED_BYTES = 256 * 1024 * 1024;
 
 /** `inner` with its first full pass kept (up to budgetBytes) and replayed to later passes. */
@@ -92,11 +135,21 @@ export class RememberedGenotypes implements GenotypeSource {
     for await (const block of this.inner.blocks(blockSize)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
-        const codes = consecutive ? hardCalls(block.dosages, block.count * n) : null;
-        const dosages = consecutive && !codes ? block.dosages.slice(0, block.count * n) : null;
-        this.bytes += codes ? codes.length : dosages ? dosages.byteLength : 0;
+        if (consecutive) {
+          const others = new GrowableColumn(Float64Array);
+          const { codes, otherStart } = encode(block.dosages, block.count, n, others);
+          const otherValues = others.toArray();
+          this.bytes += codes.length + otherValues.byteLength + otherStart.byteLength;
+          kept.push({
+            first: next,
+            count: block.count,
+            annotations: block.annotations,
+            codes,
+            others: otherValues,
+            otherStart,
+          });
+        }
         if (!consecutive || this.bytes > this.budgetBytes) kept = null;
-        else kept.push({ first: next, count: block.count, annotations: block.annotations, codes, dosages });
         next += block.count;
       }
       yield block;
@@ -114,7 +167,8 @@ export class RememberedGenotypes implements GenotypeSource {
     let b = 0;
     for (let from = 0; from < wanted.length; from += blockSize) {
       const count = Math.min(blockSize, wanted.length - from);
-      const dosages = new Float64Array(count * n);
+      // The consumers hand each block back (recycleBlockBuffer): replayed blocks reuse their memory.
+      const dosages = blockBuffer(count * n);
       const annotations: SnpAnnotation[] = [];
       for (let j = 0; j < count; j++) {
         const index = wanted[from + j];
@@ -125,14 +179,9 @@ export class RememberedGenotypes implements GenotypeSource {
         if (recorded[b].first > index) b = 0;
         while (recorded[b].first + recorded[b].count <= index) b++;
         const block = recorded[b];
-        const at = (index - block.first) * n;
-        if (block.codes) {
-          for (let i = 0; i < n; i++) {
-            const code = block.codes[at + i];
-            dosages[j * n + i] = code === MISSING ? NaN : code;
-          }
-        } else dosages.set(block.dosages!.subarray(at, at + n), j * n);
-        annotations.push(block.annotations[index - block.first]);
+        const snp = index - block.first;
+        decode(block, snp, n, dosages, j * n);
+        annotations.push(block.annotations[snp]);
       }
       yield { indices: wanted.slice(from, from + count), annotations, dosages, count };
     }

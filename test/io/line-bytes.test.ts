@@ -154,7 +154,7 @@ const GOOD = [
   '00.5',
   '2e0',
 ];
-const BAD = ['abc', 'Infinity', '1e', '2.5', '-0.1', 'nan', '1,5x', '3'];
+const BAD = ['abc', 'Infinity', '1e', '2.5', '-0.1', 'nan', '1,5x', '3', '9', '1x', '2-'];
 const SEPARATORS = [', ', ',', '\t', ' ', ' , ', ',,', '  '];
 
 describe('streamBimbamGenotypes', () => {
