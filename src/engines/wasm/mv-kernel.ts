@@ -59,6 +59,14 @@ export class MvKernel implements MvSnpSteps {
   private descPtr = 0;
   private logDetXxt = 0;
   private readonly basis = new Map<number, ReturnType<typeof jointBasis>>();
+  /**
+   * The (Vg, Ve) whose sums the workspace holds (valid until the next loadSnp or prepare): an EM that stops
+   * leaves its parameters' sums there, and the next EM (mode 4's REML after the ML fit) or Wald statistic at
+   * the same parameters reads them instead of taking them again (the same bits: mvMoments writes none of them).
+   */
+  private readonly sumsVg = new Scratch();
+  private readonly sumsVe = new Scratch();
+  private sumsValid = false;
   private readonly q = new Scratch();
   private readonly qiCov = new Scratch();
   private readonly xPx = new Scratch();
@@ -88,6 +96,7 @@ export class MvKernel implements MvSnpSteps {
     const s = this.shape;
     if (!this.views || s.n !== n || s.d !== d || s.c !== c) this.layOut(n, d, c, stride);
     const v = this.views!;
+    this.sumsValid = false;
     v.eigenvalues.fill(0);
     v.eigenvalues.set(withSnp.eigenvalues.subarray(0, n));
     v.X.fill(0);
@@ -160,6 +169,7 @@ export class MvKernel implements MvSnpSteps {
   loadSnp(withSnp: MvData): void {
     const { n, c } = withSnp;
     const v = this.views!;
+    this.sumsValid = false;
     v.X.set(withSnp.X.subarray((c - 1) * n, c * n), (c - 1) * this.shape.stride);
     this.kernels.mvProducts(this.descPtr);
     this.logDetXxt = invertWithLogDet(v.xxt, c, v.xxti);
@@ -171,10 +181,24 @@ export class MvKernel implements MvSnpSteps {
     return basis;
   }
 
-  /** Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it; returns the basis. */
+  /**
+   * Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it (unless they are there already);
+   * returns the basis.
+   */
   private sumsAt(vg: Float64Array, ve: Float64Array): ReturnType<typeof jointBasis> {
     const d = this.shape.d;
     const basis = this.basisOf(d);
+    const dd = d * d;
+    const heldVg = this.sumsVg.get(dd);
+    const heldVe = this.sumsVe.get(dd);
+    if (this.sumsValid) {
+      let same = true;
+      for (let i = 0; i < dd && same; i++) same = heldVg[i] === vg[i] && heldVe[i] === ve[i];
+      if (same) return basis;
+    }
+    heldVg.set(vg.subarray(0, dd));
+    heldVe.set(ve.subarray(0, dd));
+    this.sumsValid = true;
     jointDiagonalise(vg, ve, d, basis);
     const v = this.views!;
     v.dl.set(basis.dl);
