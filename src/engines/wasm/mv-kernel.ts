@@ -103,6 +103,9 @@ export class MvKernel implements MvSnpSteps {
     for (let j = 0; j < c - 1; j++) v.X.set(withSnp.X.subarray(j * n, (j + 1) * n), j * stride);
     v.Y.fill(0);
     for (let l = 0; l < d; l++) v.Y.set(withSnp.Y.subarray(l * n, (l + 1) * n), l * stride);
+    // The covariates' pair products and the inverse eigenvalues, the same for every SNP (the SNP's row is
+    // zero here; loadSnp forms its pairs).
+    this.kernels.mvProducts(this.descPtr, 0);
   }
 
   private layOut(n: number, d: number, c: number, stride: number): void {
@@ -165,13 +168,13 @@ export class MvKernel implements MvSnpSteps {
     this.shape = { n, d, c, stride };
   }
 
-  /** Copies withSnp's last X row (the SNP) and forms its products and (X X^T)^{-1}. */
+  /** Copies withSnp's last X row (the SNP) and forms its pair products and (X X^T)^{-1}. */
   loadSnp(withSnp: MvData): void {
     const { n, c } = withSnp;
     const v = this.views!;
     this.sumsValid = false;
     v.X.set(withSnp.X.subarray((c - 1) * n, c * n), (c - 1) * this.shape.stride);
-    this.kernels.mvProducts(this.descPtr);
+    this.kernels.mvProducts(this.descPtr, 1);
     this.logDetXxt = invertWithLogDet(v.xxt, c, v.xxti);
   }
 

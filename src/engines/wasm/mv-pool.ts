@@ -62,12 +62,17 @@ export class MvPool {
     const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
+    // One copy of the block into shared memory, which each range's task reads in place: a view of a
+    // SharedArrayBuffer crosses to a worker without being copied (a slice would be copied twice, and each
+    // copy is new memory for the collector).
+    const block = new Float64Array(new SharedArrayBuffer(8 * b * n));
+    block.set(rotated.subarray(0, b * n));
     const parts = await Promise.all(
       starts.map((from) => {
         const count = Math.min(size, b - from);
         const task: MvTask = {
           model: shared,
-          rotated: rotated.slice(from * n, (from + count) * n),
+          rotated: block.subarray(from * n, (from + count) * n),
           b: count,
         };
         return this.piscina!.run(task) as Promise<MvResultBlock>;
