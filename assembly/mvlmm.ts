@@ -147,13 +147,30 @@ export function mvSums(desc: usize): void {
   store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
 }
 
-/** out (d rows) = bT (d x c) X. */
+/**
+ * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load; every entry sums over j in
+ * the same order as one at a time would.
+ */
 function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize): void {
+  const rowBytes = (<usize>stride) << 3;
   for (let l = 0; l < d; l++) {
-    const o = at(out, l * stride);
-    for (let k = 0; k < stride; k += 2) {
+    const o = at(out, l * stride), b = at(bT, l * c);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let row = X + kb;
+      for (let j = 0; j < c; j++, row += rowBytes) {
+        const coef = f64x2.splat(load<f64>(at(b, j)));
+        s0 = madd(coef, v128.load(row), s0);
+        s1 = madd(coef, v128.load(row, 16), s1);
+      }
+      v128.store(o + kb, s0);
+      v128.store(o + kb, s1, 16);
+    }
+    if (k < stride) {
       let s = f64x2.splat(0);
-      for (let j = 0; j < c; j++) s = madd(f64x2.splat(load<f64>(at(bT, l * c + j))), v128.load(at(X, j * stride + k)), s);
+      for (let j = 0; j < c; j++) s = madd(f64x2.splat(load<f64>(at(b, j))), v128.load(at(X, j * stride + k)), s);
       v128.store(at(o, k), s);
     }
   }
