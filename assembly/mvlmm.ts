@@ -60,23 +60,27 @@ function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, out
 }
 
 /**
- * Per SNP (after X's last row is written): the pair products xx (pair-major, i <= j), X X^T, and the inverses
- * of the eigenvalues (0 where one is 0).
+ * The pair products xx (pair-major, i <= j) and X X^T. `snpOnly` = 0 (once per block, after the covariate rows
+ * are written): every pair, and the inverses of the eigenvalues (0 where one is 0); `snpOnly` = 1 (per SNP,
+ * after X's last row is written): only the pairs with the SNP's row, as the others do not change.
  */
-export function mvProducts(desc: usize): void {
+export function mvProducts(desc: usize, snpOnly: i32): void {
   const stride = <i32>slot(desc, MvSlot.stride);
   const c = <i32>slot(desc, MvSlot.c);
   const X = ptr(desc, MvSlot.X), xx = ptr(desc, MvSlot.xx), xxt = ptr(desc, MvSlot.xxt);
   const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues);
   const zero = f64x2.splat(0), one = f64x2.splat(1);
-  for (let k = 0; k < stride; k += 2) {
-    const e = v128.load(at(ev, k));
-    const nonZero = f64x2.ne(e, zero);
-    v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+  if (!snpOnly) {
+    for (let k = 0; k < stride; k += 2) {
+      const e = v128.load(at(ev, k));
+      const nonZero = f64x2.ne(e, zero);
+      v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+    }
   }
   let t = 0;
   for (let i = 0; i < c; i++) {
     for (let j = i; j < c; j++, t++) {
+      if (snpOnly && j != c - 1) continue;
       const xi = at(X, i * stride), xj = at(X, j * stride), out = at(xx, t * stride);
       let s = f64x2.splat(0);
       for (let k = 0; k < stride; k += 2) {
@@ -143,13 +147,30 @@ export function mvSums(desc: usize): void {
   store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
 }
 
-/** out (d rows) = bT (d x c) X. */
+/**
+ * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load; every entry sums over j in
+ * the same order as one at a time would.
+ */
 function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize): void {
+  const rowBytes = (<usize>stride) << 3;
   for (let l = 0; l < d; l++) {
-    const o = at(out, l * stride);
-    for (let k = 0; k < stride; k += 2) {
+    const o = at(out, l * stride), b = at(bT, l * c);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let row = X + kb;
+      for (let j = 0; j < c; j++, row += rowBytes) {
+        const coef = f64x2.splat(load<f64>(at(b, j)));
+        s0 = madd(coef, v128.load(row), s0);
+        s1 = madd(coef, v128.load(row, 16), s1);
+      }
+      v128.store(o + kb, s0);
+      v128.store(o + kb, s1, 16);
+    }
+    if (k < stride) {
       let s = f64x2.splat(0);
-      for (let j = 0; j < c; j++) s = madd(f64x2.splat(load<f64>(at(bT, l * c + j))), v128.load(at(X, j * stride + k)), s);
+      for (let j = 0; j < c; j++) s = madd(f64x2.splat(load<f64>(at(b, j))), v128.load(at(X, j * stride + k)), s);
       v128.store(at(o, k), s);
     }
   }

@@ -196,7 +196,7 @@ export interface KernelExports {
   interpFunctionCount(g: number): number;
   interpScratchBytes(g: number): number;
   interpTableBytes(g: number, regions: number): number;
-  mvProducts(desc: number): void;
+  mvProducts(desc: number, snpOnly: number): void;
   mvSums(desc: number): void;
   mvMoments(desc: number, reml: number, fromB: number): void;
 }

@@ -59,6 +59,14 @@ export class MvKernel implements MvSnpSteps {
   private descPtr = 0;
   private logDetXxt = 0;
   private readonly basis = new Map<number, ReturnType<typeof jointBasis>>();
+  /**
+   * The (Vg, Ve) whose sums the workspace holds (valid until the next loadSnp or prepare): an EM that stops
+   * leaves its parameters' sums there, and the next EM (mode 4's REML after the ML fit) or Wald statistic at
+   * the same parameters reads them instead of taking them again (the same bits: mvMoments writes none of them).
+   */
+  private readonly sumsVg = new Scratch();
+  private readonly sumsVe = new Scratch();
+  private sumsValid = false;
   private readonly q = new Scratch();
   private readonly qiCov = new Scratch();
   private readonly xPx = new Scratch();
@@ -88,12 +96,16 @@ export class MvKernel implements MvSnpSteps {
     const s = this.shape;
     if (!this.views || s.n !== n || s.d !== d || s.c !== c) this.layOut(n, d, c, stride);
     const v = this.views!;
+    this.sumsValid = false;
     v.eigenvalues.fill(0);
     v.eigenvalues.set(withSnp.eigenvalues.subarray(0, n));
     v.X.fill(0);
     for (let j = 0; j < c - 1; j++) v.X.set(withSnp.X.subarray(j * n, (j + 1) * n), j * stride);
     v.Y.fill(0);
     for (let l = 0; l < d; l++) v.Y.set(withSnp.Y.subarray(l * n, (l + 1) * n), l * stride);
+    // The covariates' pair products and the inverse eigenvalues, the same for every SNP (the SNP's row is
+    // zero here; loadSnp forms its pairs).
+    this.kernels.mvProducts(this.descPtr, 0);
   }
 
   private layOut(n: number, d: number, c: number, stride: number): void {
@@ -156,12 +168,13 @@ export class MvKernel implements MvSnpSteps {
     this.shape = { n, d, c, stride };
   }
 
-  /** Copies withSnp's last X row (the SNP) and forms its products and (X X^T)^{-1}. */
+  /** Copies withSnp's last X row (the SNP) and forms its pair products and (X X^T)^{-1}. */
   loadSnp(withSnp: MvData): void {
     const { n, c } = withSnp;
     const v = this.views!;
+    this.sumsValid = false;
     v.X.set(withSnp.X.subarray((c - 1) * n, c * n), (c - 1) * this.shape.stride);
-    this.kernels.mvProducts(this.descPtr);
+    this.kernels.mvProducts(this.descPtr, 1);
     this.logDetXxt = invertWithLogDet(v.xxt, c, v.xxti);
   }
 
@@ -171,10 +184,24 @@ export class MvKernel implements MvSnpSteps {
     return basis;
   }
 
-  /** Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it; returns the basis. */
+  /**
+   * Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it (unless they are there already);
+   * returns the basis.
+   */
   private sumsAt(vg: Float64Array, ve: Float64Array): ReturnType<typeof jointBasis> {
     const d = this.shape.d;
     const basis = this.basisOf(d);
+    const dd = d * d;
+    const heldVg = this.sumsVg.get(dd);
+    const heldVe = this.sumsVe.get(dd);
+    if (this.sumsValid) {
+      let same = true;
+      for (let i = 0; i < dd && same; i++) same = heldVg[i] === vg[i] && heldVe[i] === ve[i];
+      if (same) return basis;
+    }
+    heldVg.set(vg.subarray(0, dd));
+    heldVe.set(ve.subarray(0, dd));
+    this.sumsValid = true;
     jointDiagonalise(vg, ve, d, basis);
     const v = this.views!;
     v.dl.set(basis.dl);

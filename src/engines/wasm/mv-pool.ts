@@ -39,6 +39,8 @@ const RANGES_PER_THREAD = 4;
 export class MvPool {
   private piscina: Piscina | null = null;
   private local: MvKernel | null = null;
+  /** Shared buffers of earlier blocks, free for the next. */
+  private readonly spare: SharedArrayBuffer[] = [];
 
   constructor(
     readonly threads: number,
@@ -62,17 +64,24 @@ export class MvPool {
     const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
+    // One copy of the block into shared memory, which each range's task reads in place: a view of a
+    // SharedArrayBuffer crosses to a worker without being copied (a slice would be copied twice, and each
+    // copy is new memory for the collector). The buffers are reused: a fresh one costs its page faults.
+    const buffer = this.sharedBuffer(8 * b * n);
+    const block = new Float64Array(buffer, 0, b * n);
+    block.set(rotated.subarray(0, b * n));
     const parts = await Promise.all(
       starts.map((from) => {
         const count = Math.min(size, b - from);
         const task: MvTask = {
           model: shared,
-          rotated: rotated.slice(from * n, (from + count) * n),
+          rotated: block.subarray(from * n, (from + count) * n),
           b: count,
         };
         return this.piscina!.run(task) as Promise<MvResultBlock>;
       }),
     );
+    this.spare.push(buffer);
     const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b));
     const out: MvResultBlock = { ...emptyResultBlock(b), effects };
     parts.forEach((part, i) => {
@@ -83,6 +92,15 @@ export class MvPool {
       out.pScore.set(part.pScore, from);
     });
     return out;
+  }
+
+  /** A shared buffer of at least `bytes` from the spares (blocks may be in flight together), or a new one. */
+  private sharedBuffer(bytes: number): SharedArrayBuffer {
+    const i = this.spare.findIndex((buffer) => buffer.byteLength >= bytes);
+    if (i >= 0) return this.spare.splice(i, 1)[0];
+    // Spares too small for this block are dropped, so that the list stays as long as the blocks in flight.
+    this.spare.length = 0;
+    return new SharedArrayBuffer(bytes);
   }
 
   /** Stops the workers (if they were started). */

@@ -188,12 +188,14 @@ export function testSnp(
   out.pWald = out.pLrt = out.pScore = NaN;
   if (mode === 3 || mode === 4) out.pScore = steps.effect(covariates, x, mle.vg, mle.ve, out.beta, out.vBeta);
   if (mode === 2 || mode === 4) {
+    // beta and Var(beta) come from the LRT's fit in mode 2 only: mode 4 reports the Wald fit's.
+    const lrtEffects = mode === 2;
     let logLik = steps.em('L', s.emIter / 10, s.emPrec * 10, withSnp, p);
-    steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
+    if (lrtEffects) steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
     if (out.pLrt < s.pNr) {
       logLik = mvNewton('L', s.nrIter / 10, s.nrPrec * 10, withSnp, vg, ve).logLik;
-      steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
+      if (lrtEffects) steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
       out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
     }
   }

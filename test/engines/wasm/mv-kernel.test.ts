@@ -119,6 +119,41 @@ describe.each(['simd', 'relaxed'] as const)(
       expectClose(vBeta[1], vBeta[0], 'Vbeta');
     });
 
+    it('reuses the sums an EM leaves only at the same SNP and (Vg, Ve): the bits of a fresh kernel', () => {
+      const [n, d, c] = [41, 3, 2];
+      const rng = new Random(4321);
+      const data = randomData(rng, n, d, c);
+      const snps = [0, 1].map(() =>
+        Float64Array.from({ length: n }, (_, k) => rng.normal() + 0.3 * data.Y[k]),
+      );
+      const fresh = MvKernel.create(flavour);
+      const p = start(d, c + 1, rng);
+      const first = withSnp(data, snps[0]);
+      kernel.prepare(first);
+      kernel.loadSnp(first);
+      // Stops on its tolerance, so the workspace holds the sums at the returned (Vg, Ve).
+      kernel.em('L', 1000, 1e-3, first, p);
+      const effectOf = (k: MvKernel, x: Float64Array) => {
+        const beta = new Float64Array(d);
+        const vBeta = new Float64Array(d * d);
+        const pWald = k.effect(data, x, p.vg, p.ve, beta, vBeta);
+        return { pWald, beta, vBeta };
+      };
+      const reused = effectOf(kernel, snps[0]);
+      fresh.prepare(first);
+      fresh.loadSnp(first);
+      expect(reused).toEqual(effectOf(fresh, snps[0]));
+      // Another SNP at the same (Vg, Ve): its own sums, not the first SNP's.
+      const second = withSnp(data, snps[1]);
+      kernel.loadSnp(second);
+      const other = effectOf(kernel, snps[1]);
+      const freshSecond = MvKernel.create(flavour);
+      freshSecond.prepare(second);
+      freshSecond.loadSnp(second);
+      expect(other).toEqual(effectOf(freshSecond, snps[1]));
+      expect(other.beta).not.toEqual(reused.beta);
+    });
+
     function columns(block: MvResultBlock): Float64Array[] {
       return [block.pWald, block.pLrt, block.pScore, ...block.effects];
     }
