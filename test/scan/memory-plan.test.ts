@@ -28,11 +28,22 @@ describe('requireJobMemory', () => {
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(5 * m);
-    // The double-double sum (hi, lo) and the block partial on the ts engine.
+    // The double-double sum (hi, lo as float32) and the block partial on the ts engine.
     expect(
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
-    ).toBe(3 * m);
+    ).toBe(2.5 * m);
+    // Banded (above 2 GiB of sum): hi and lo as float32, held once.
+    const banded = 12000;
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: banded,
+        nAnalysed: 0,
+        computesKinship: true,
+        readsKinship: false,
+      }).bytes,
+    ).toBe(12 * banded * banded);
     // -k then eigen on the wasm engine: K centred in place (it receives U), three regions of shared memory.
     expect(
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
