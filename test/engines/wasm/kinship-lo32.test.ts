@@ -48,7 +48,8 @@ function exactUpper(n: number, blocks: Float64Array[], sizes: number[]): bigint[
   return sums;
 }
 
-const isFloat32 = (lo: ArrayLike<number>) => Array.prototype.every.call(lo, (v: number) => Math.fround(v) === v);
+const isFloat32 = (lo: ArrayLike<number>) =>
+  Array.prototype.every.call(lo, (v: number) => Math.fround(v) === v);
 
 async function summed(session: KinshipSession, blocks: Float64Array[], sizes: number[]): Promise<KinshipSum> {
   // The block may be reused once add() resolves: scribbled on after each, as the SNP pass reuses its buffer.
@@ -82,43 +83,46 @@ describe('float32 low words of the kinship sum', () => {
     [7, [5, 8, 1, 3, 7, 2, 6, 4, 8, 3]],
     [101, [7, 3, 8, 1, 5, 2, 6]],
     [2 * KINSHIP_TILE_ROWS + 5, [3, 8, 5, 1, 7, 2]],
-  ])('n=%i blocks %j: lo float32, the layouts bitwise alike, within 1e-15 of the exact sum', async (n, sizes) => {
-    const blocks = scaledBlocks(n, sizes, 7 * n + sizes.length);
-    const truth = exactUpper(n, blocks, sizes);
-    let want: KinshipSum | undefined;
-    for (const [name, start] of layouts(n)) {
-      const sum = await summed(start(), blocks, sizes);
-      expect(isFloat32(sum.lo), name).toBe(true);
-      if (!want) want = { hi: Float64Array.from(sum.hi), lo: Float64Array.from(sum.lo) };
-      else {
-        expect(sum.hi, name).toEqual(want.hi);
-        expect(Float64Array.from(sum.lo), name).toEqual(want.lo);
+  ])(
+    'n=%i blocks %j: lo float32, the layouts bitwise alike, within 1e-15 of the exact sum',
+    async (n, sizes) => {
+      const blocks = scaledBlocks(n, sizes, 7 * n + sizes.length);
+      const truth = exactUpper(n, blocks, sizes);
+      let want: KinshipSum | undefined;
+      for (const [name, start] of layouts(n)) {
+        const sum = await summed(start(), blocks, sizes);
+        expect(isFloat32(sum.lo), name).toBe(true);
+        if (!want) want = { hi: Float64Array.from(sum.hi), lo: Float64Array.from(sum.lo) };
+        else {
+          expect(sum.hi, name).toEqual(want.hi);
+          expect(Float64Array.from(sum.lo), name).toEqual(want.lo);
+        }
       }
-    }
-    const { hi, lo } = want!;
-    // |computed - exact| / |exact| as a double (BigInt magnitudes pass 2^1024).
-    const relative = (computed: bigint, at: number) => {
-      const error = computed * 2n ** 1074n - truth[at]!;
-      return Number((error * 2n ** 100n) / truth[at]!) / 2 ** 100;
-    };
-    let worst = 0,
-      lowWords = 0;
-    for (let i = 0; i < n; i++) {
-      for (let k = i; k < n; k++) {
-        const at = i * n + k;
-        if (lo[at] !== 0) lowWords++;
-        // The pair, and the pair rounded to a double (what K is made of).
-        worst = Math.max(
-          worst,
-          Math.abs(relative(exact(hi[at]!) + exact(lo[at]!), at)),
-          Math.abs(relative(exact(hi[at]! + lo[at]!), at)),
-        );
+      const { hi, lo } = want!;
+      // |computed - exact| / |exact| as a double (BigInt magnitudes pass 2^1024).
+      const relative = (computed: bigint, at: number) => {
+        const error = computed * 2n ** 1074n - truth[at]!;
+        return Number((error * 2n ** 100n) / truth[at]!) / 2 ** 100;
+      };
+      let worst = 0,
+        lowWords = 0;
+      for (let i = 0; i < n; i++) {
+        for (let k = i; k < n; k++) {
+          const at = i * n + k;
+          if (lo[at] !== 0) lowWords++;
+          // The pair, and the pair rounded to a double (what K is made of).
+          worst = Math.max(
+            worst,
+            Math.abs(relative(exact(hi[at]!) + exact(lo[at]!), at)),
+            Math.abs(relative(exact(hi[at]! + lo[at]!), at)),
+          );
+        }
       }
-    }
-    expect(worst).toBeLessThan(1e-15);
-    // The sums need lo (the test exercises its rounding): most entries carry a non-zero low word.
-    expect(lowWords).toBeGreaterThan((n * (n + 1)) / 4);
-  });
+      expect(worst).toBeLessThan(1e-15);
+      // The sums need lo (the test exercises its rounding): most entries carry a non-zero low word.
+      expect(lowWords).toBeGreaterThan((n * (n + 1)) / 4);
+    },
+  );
 
   test('values in [-1, 1): lo float32 on every layout, the wasm layouts bitwise alike', async () => {
     const n = KINSHIP_TILE_ROWS + 9,
