@@ -147,7 +147,11 @@ export async function runKinshipShard(
       parts: sums.map(([key, part]) => ({ key, snps: part.snps, firstSnp: part.firstSnp })),
     };
     const chunks: Uint8Array[] = [Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`)];
-    for (const [, part] of sums) chunks.push(bytesOf(part.sum.hi), bytesOf(part.sum.lo));
+    // lo as float64, as before: the fold's float32 values convert without loss, so the format is unchanged.
+    for (const [, { sum }] of sums) {
+      const lo = sum.lo instanceof Float64Array ? sum.lo : Float64Array.from(sum.lo);
+      chunks.push(bytesOf(sum.hi), bytesOf(lo));
+    }
     const body = Buffer.concat(chunks);
     const path = join(resolve(planDir), 'kinship', kinshipPartName(shard, shards));
     writeFileAtomic(path, Buffer.concat([body, Buffer.from(`sha256 ${sha256(body)}\n`)]));

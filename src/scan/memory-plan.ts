@@ -40,9 +40,10 @@ const squares = (count: number, n: number): number => count * 8 * n * n;
  */
 export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
   // The sum is double-double (hi, lo). The wasm sum resident in shared memory is copied out when finished
-  // and then rounded (5 n x n in all); a banded one is held once (2); the ts engine adds a block partial (3).
+  // and then rounded (5 n x n in all); a banded one is held once, lo as float32 (1.5); the ts engine's (lo
+  // float32 too) adds a block partial (2.5).
   const resident = s.engine !== 'ts' && squares(2, s.nTotal) <= KINSHIP_RESIDENT_BYTES;
-  const sumCopies = s.engine === 'ts' ? 3 : resident ? 5 : 2;
+  const sumCopies = s.engine === 'ts' ? 2.5 : resident ? 5 : 1.5;
   const kinshipCopies = s.computesKinship ? sumCopies : s.readsKinship ? 1 : 0;
   const kinship = squares(kinshipCopies, s.nTotal);
   const kinshipDetail = s.computesKinship ? 'the double-double kinship sum and its copies' : 'the kinship';

@@ -28,11 +28,22 @@ describe('requireJobMemory', () => {
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
     ).toBe(5 * m);
-    // The double-double sum (hi, lo) and the block partial on the ts engine.
+    // The double-double sum (hi, lo as float32) and the block partial on the ts engine.
     expect(
       jobMemoryBytes({ engine: 'ts', nTotal: n, nAnalysed: 0, computesKinship: true, readsKinship: false })
         .bytes,
-    ).toBe(3 * m);
+    ).toBe(2.5 * m);
+    // Banded (above 2 GiB of sum): hi and lo as float32, held once.
+    const banded = 12000;
+    expect(
+      jobMemoryBytes({
+        engine: 'wasm',
+        nTotal: banded,
+        nAnalysed: 0,
+        computesKinship: true,
+        readsKinship: false,
+      }).bytes,
+    ).toBe(12 * banded * banded);
     // -k then eigen on the wasm engine: K centred in place (it receives U), three regions of shared memory.
     expect(
       jobMemoryBytes({ engine: 'wasm', nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true })
@@ -83,7 +94,7 @@ describe('requireJobMemory', () => {
   });
 
   it('names the n, the need and what there is when the machine is too small', () => {
-    // One n x n float64 more than the machine holds (a sum this large is held once, banded: hi and lo).
+    // One n x n float64 more than the machine holds (a sum this large is held once, banded: hi, and lo as float32).
     const n = Math.ceil(Math.sqrt(memoryLimit() / 8)) + 1000;
     const e = thrown(() =>
       requireJobMemory('-gk 1', {
@@ -97,7 +108,7 @@ describe('requireJobMemory', () => {
     expect(e).toBeInstanceOf(MemoryError);
     expect(e!.message).toMatch(
       new RegExp(
-        `^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the double-double kinship sum and its copies, 2 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`,
+        `^-gk 1 at n = ${n} needs [\\d.]+ GB \\(the double-double kinship sum and its copies, 1.5 n x n float64\\); this machine has [\\d.]+ GB \\([\\d.]+ GB free\\)`,
       ),
     );
     expect(e!.message).not.toContain('\n');
@@ -170,7 +181,7 @@ describe('requireJobMemory', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
-      /^lmmscan: error: -gk 1 at n = 400000 needs 2560\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/,
+      /^lmmscan: error: -gk 1 at n = 400000 needs 1920\.0 GB \(.*\); this machine has [\d.]+ GB \([\d.]+ GB free\)/,
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // Nothing written: not even the output folder.

@@ -2,7 +2,8 @@
  * The kinship sum for n beyond the shared memory: the double-double sum (hi, lo) stays in JS arrays and each
  * SNP block updates it band by band (rows of hi and lo copied into shared memory, tile partials folded in,
  * copied back), so shared memory holds one band and the block instead of the whole sum (16 n^2 bytes: 4 GiB
- * at n = 16,384).
+ * at n = 16,384). The fold rounds lo to float32 (src/linalg/double-double.ts), so lo is kept in a Float32Array
+ * (hi and lo 12 n^2 bytes) and crosses to and from the band's float64 words without loss.
  */
 import type { KinshipSession } from '../engine.js';
 import type { KinshipSum } from '../../linalg/double-double.js';
@@ -22,8 +23,8 @@ export const KINSHIP_BAND_BYTES = 512 << 20;
  */
 export class BandedKinship implements KinshipSession {
   private readonly hi: Float64Array;
-  /** Emptied by finishKinship(), which needs only hi. */
-  private lo: Float64Array;
+  /** Float32 values (the fold rounds them so); emptied by finishKinship(), which needs only hi. */
+  private lo: Float32Array;
   private readonly bandRows: number;
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -35,7 +36,8 @@ export class BandedKinship implements KinshipSession {
     bandBytes = KINSHIP_BAND_BYTES,
   ) {
     this.hi = new Float64Array(n * n);
-    this.lo = new Float64Array(n * n);
+    this.lo = new Float32Array(n * n);
+    // A band is hi and lo as float64 in shared memory: 16 bytes an entry.
     const rows = Math.floor(bandBytes / (16 * Math.max(1, n)) / KINSHIP_TILE_ROWS) * KINSHIP_TILE_ROWS;
     this.bandRows = Math.max(KINSHIP_TILE_ROWS, rows);
   }
@@ -102,13 +104,13 @@ export class BandedKinship implements KinshipSession {
     return { hi: this.hi, lo: this.lo };
   }
 
-  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; the session lets go of lo (8 n^2 bytes). */
+  /** (hi + lo) / snps over the upper triangle, in place of hi, mirrored; the session lets go of lo (4 n^2 bytes). */
   async finishKinship(snps: number): Promise<Float64Array> {
     this.closed = true;
     await this.pending;
     if (this.failure !== undefined) throw this.failure;
     const { hi, lo, n } = this;
-    this.lo = new Float64Array(0);
+    this.lo = new Float32Array(0);
     roundKinshipUpper(hi, hi, lo, n, snps);
     return hi;
   }

@@ -1,7 +1,7 @@
 /** Rotation and kinship on the WASM kernels, as GEMM calls split over a runner's threads. */
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
-import type { KinshipSum } from '../../linalg/double-double.js';
+import type { KinshipSum, LowWords } from '../../linalg/double-double.js';
 import { blockBuffer } from '../../io/block-buffers.js';
 
 // Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
@@ -159,7 +159,7 @@ export function kinshipCallLists(
 }
 
 /** Copies the upper triangle of a row-major n x n matrix onto the lower one (in 64 x 64 blocks, for the cache). */
-export function mirrorUpper(K: Float64Array, n: number): void {
+export function mirrorUpper(K: Float64Array | Float32Array, n: number): void {
   const B = 64;
   for (let i0 = 0; i0 < n; i0 += B) {
     const i1 = Math.min(n, i0 + B);
@@ -180,7 +180,7 @@ export function mirrorUpper(K: Float64Array, n: number): void {
 export function roundKinshipUpper(
   k: Float64Array,
   hi: Float64Array,
-  lo: Float64Array,
+  lo: LowWords,
   n: number,
   snps: number,
 ): void {
