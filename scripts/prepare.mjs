@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const buildTools = ['assemblyscript', 'typescript'];
+const buildTools = ['assemblyscript', 'typescript', 'rolldown'];
 
 /** Runs npm (the one running this script when there is one) in the package folder; exits on failure. */
 function npm(args, env) {

@@ -27,12 +27,14 @@ export async function createEngine(
   if (choice === 'webgpu' && !webgpuInstalled) throw new UsageError(webgpuMissingMessage());
   // The wasm engine (piscina, the kernels' loader) loads here: a -lm scan on the TS engine never needs it.
   const { WasmEngine } = await import('./wasm/wasm-engine.js');
-  const cpu = await WasmEngine.create(options.threads);
+  // A small job's kernels run on this thread: the workers start only once its work would repay their start.
+  const { MAIN_THREAD_WORK_NS } = await import('./wasm/pool.js');
+  const cpu = await WasmEngine.create(options.threads, MAIN_THREAD_WORK_NS);
   if (choice === 'wasm') return { engine: cpu, reason: 'requested' };
   if (!webgpuInstalled)
     return { engine: cpu, reason: 'auto: the optional package webgpu is not installed, using wasm' };
-  const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
   if (choice === 'webgpu') {
+    const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
     try {
       // Without a hardware Vulkan adapter go straight to OpenGL ES (llvmpipe), skipping Dawn's Vulkan warnings.
       const { probeHardwareGpu } = await import('./webgpu/probe.js');
@@ -43,10 +45,12 @@ export async function createEngine(
       throw error;
     }
   }
-  // Probe in a child process first, so a CPU-only machine never sees Dawn's native warnings.
+  // Probe in a child process first, so a CPU-only machine never sees Dawn's native warnings; the WebGPU engine
+  // (and Dawn's native library, tens of milliseconds to load) loads only when the probe finds hardware.
   const { probeHardwareGpu } = await import('./webgpu/probe.js');
   const probe = probeHardwareGpu();
   if (!probe.hardware) return { engine: cpu, reason: `auto: no hardware GPU (${probe.detail}), using wasm` };
+  const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
   try {
     return {
       engine: await WebGpuEngine.create(cpu, 'vulkan', true),

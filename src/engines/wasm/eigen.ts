@@ -45,7 +45,7 @@ export async function eigenOn(
   const out = consume ? matrix : null;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
-    const T = runner.slots;
+    const T = runner.teamSize;
     const team = arena.alloc(TEAM_BYTES),
       sizes = arena.alloc(4 * EigenSize.count),
       status = arena.alloc(8);
@@ -109,7 +109,7 @@ async function eigenTwoRegions(
   const park = consume ? matrix : null;
   return runner.exclusive(async () => {
     const { arena, scratch } = runner;
-    const T = runner.slots;
+    const T = runner.teamSize;
     const team = arena.alloc(TEAM_BYTES),
       sizes = arena.alloc(32),
       status = arena.alloc(8);

@@ -6,7 +6,7 @@ import { SharedArena } from './arena.js';
 import type { KernelExports, SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
 import type { KernelCall } from './runner.js';
-import { KernelRunner } from './runner.js';
+import { KernelRunner, runCallsHere } from './runner.js';
 
 /** Runs every call list in turn on the calling thread. */
 export class LocalRunner extends KernelRunner {
@@ -26,11 +26,7 @@ export class LocalRunner extends KernelRunner {
   }
 
   override async run(calls: KernelCall[]): Promise<number> {
-    let result = 0;
-    for (const [name, args] of calls) {
-      result = (this.kernels[name] as (...xs: number[]) => number | undefined)(...args) ?? 0;
-    }
-    return result;
+    return runCallsHere(this.kernels, calls);
   }
 
   override async parallel(lists: KernelCall[][]): Promise<void> {

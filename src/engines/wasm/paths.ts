@@ -21,11 +21,18 @@ export function wasmPath(flavour: 'simd' | 'relaxed'): string {
   return join(packageRoot(), 'build', `lmmscan-${flavour}.wasm`);
 }
 
-/** The piscina worker: next to this file (src/, or dist/ after the build copies it), else the src/ copy. */
+/**
+ * The piscina worker: next to this file (src/, or dist/ after the build copies it), else dist/'s copy
+ * (this module bundled into dist/src/cli/), else the src/ copy.
+ */
 export function workerPath(): string {
-  const local = join(here, 'worker.mjs');
-  if (existsSync(local)) return local;
-  const fromSrc = join(packageRoot(), 'src', 'engines', 'wasm', 'worker.mjs');
-  if (existsSync(fromSrc)) return fromSrc;
-  throw new Error(`lmmscan: worker.mjs not found next to ${here} nor in src/engines/wasm`);
+  const root = packageRoot();
+  for (const path of [
+    join(here, 'worker.mjs'),
+    join(root, 'dist', 'src', 'engines', 'wasm', 'worker.mjs'),
+    join(root, 'src', 'engines', 'wasm', 'worker.mjs'),
+  ]) {
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`lmmscan: worker.mjs not found next to ${here} nor in dist/ or src/engines/wasm`);
 }

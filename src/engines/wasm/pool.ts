@@ -1,34 +1,60 @@
 /** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { ScanPlan } from '../../model/plan.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
 import { EIGEN_TWO_REGION_BYTES, eigenTiled } from './eigen-tiled.js';
 import type { SimdFlavour } from './loader.js';
-import { createSharedMemory, instantiateKernels, loadWasmKernels } from './loader.js';
+import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
 import { BUSY_REPORT_ENV } from './busy-report.js';
 import type { KernelCall } from './runner.js';
-import { KernelRunner } from './runner.js';
+import { KernelRunner, runCallsHere } from './runner.js';
 
+/**
+ * The pool's runner. Its kernel calls run on this thread, on the kernels instantiated here on the shared memory,
+ * until startThreads(); from then on on the piscina workers. The results are the same bit for bit either way:
+ * lists split across slots touch disjoint outputs and sum every element in the same order, and the eigensolver's
+ * team of one thread computes what a team of several does (test/engines/wasm/pool.test.ts).
+ */
 class PoolRunner extends KernelRunner {
   /** The kinship sum kept in shared memory between blocks (see KinshipResidence). */
   readonly kinship: KinshipResidence;
+  /** The workers, once started; piscina itself loads then (a tenth of a second of CPU for its modules). */
+  private piscina: Promise<Piscina> | null = null;
+  /** The same, once running (for the busy report). */
+  running: Piscina | null = null;
 
   constructor(
     arena: SharedArena,
     slots: number,
     workBytes: number,
-    private readonly piscina: Piscina,
+    private readonly here: KernelExports,
+    private readonly startPiscina: () => Promise<Piscina>,
   ) {
     super(arena, slots, workBytes);
     this.kinship = new KinshipResidence(this, <T>(op: () => Promise<T> | T) => super.retain(op));
+  }
+
+  /** Whether the calls go to the workers (from the first startThreads() on). */
+  get threaded(): boolean {
+    return this.piscina !== null;
+  }
+
+  override get teamSize(): number {
+    return this.threaded ? this.slots : 1;
+  }
+
+  /** Starts the workers (once); every call made from now on runs on them. */
+  startThreads(): Promise<Piscina> {
+    this.piscina ??= this.startPiscina().then((piscina) => (this.running = piscina));
+    return this.piscina;
   }
 
   /** Retained regions go above everything else: a resident kinship sum goes back to its session first. */
@@ -39,56 +65,112 @@ class PoolRunner extends KernelRunner {
     });
   }
 
-  override run(calls: KernelCall[]): Promise<number> {
-    return this.piscina.run({ calls }) as Promise<number>;
+  override async run(calls: KernelCall[]): Promise<number> {
+    if (!this.piscina) return runCallsHere(this.here, calls);
+    return (await this.piscina).run({ calls }) as Promise<number>;
   }
 
   override async parallel(lists: KernelCall[][]): Promise<void> {
-    await Promise.all(lists.map((calls) => this.piscina.run({ calls })));
+    if (!this.piscina) {
+      for (const calls of lists) runCallsHere(this.here, calls);
+      return;
+    }
+    const piscina = await this.piscina;
+    await Promise.all(lists.map((calls) => piscina.run({ calls })));
   }
 
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
   // not leave workers waiting for their next list.
   override async pull(lists: KernelCall[][]): Promise<void> {
-    if (lists.length <= 1) return this.parallel(lists);
+    if (lists.length <= 1 || !this.piscina) return this.parallel(lists);
+    const piscina = await this.piscina;
     const next = new Int32Array(new SharedArrayBuffer(4));
     const tasks = Math.min(this.slots, lists.length);
-    await Promise.all(Array.from({ length: tasks }, () => this.piscina.run({ queue: lists, next })));
+    await Promise.all(Array.from({ length: tasks }, () => piscina.run({ queue: lists, next })));
   }
 }
+
+/**
+ * Kernel work a job may do on the main thread before the pool starts its workers, in estimated nanoseconds on one
+ * core (WORK_NS). A worker costs about 0.15 s of CPU to start (a Node thread's bootstrap and the kernels'
+ * instantiation), more than all the kernels of a small job (GEMMA's BXD test lines: n = 67, 7,317 SNPs); past a
+ * quarter of a second of work the threads pay for themselves on two cores.
+ */
+export const MAIN_THREAD_WORK_NS = 250e6;
+
+/** Estimated nanoseconds on one core per unit of work, from bench/RESULTS.md's stage rates (n = 1,500). */
+const WORK_NS = {
+  /** Per multiply-add of a GEMM (rotation, kinship): about 8-18 GFLOP/s a core. */
+  gemmFlop: 0.1,
+  /** Per 9 n^3 flop of the eigendecomposition, slower than a GEMM at the small n this estimate decides. */
+  eigenFlop: 0.15,
+  /** Per SNP, individual and trait of the per-SNP lambda optimisation and tests. */
+  snpTest: 150,
+};
 
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
 export class WasmPool {
   private readonly started = performance.now();
   private readonly mainStart = performance.eventLoopUtilization();
+  /** Estimated kernel work run on this thread so far (nanoseconds on one core). */
+  private workHere = 0;
 
   private constructor(
     private readonly runner: PoolRunner,
-    private readonly piscina: Piscina,
     readonly threads: number,
     readonly flavour: SimdFlavour,
+    private readonly mainThreadWorkNs: number,
   ) {}
 
-  /** Starts `threads` workers (default: all cores); `prefer` picks the SIMD build (default: relaxed when supported). */
-  static async create(threads = availableParallelism(), prefer?: SimdFlavour): Promise<WasmPool> {
+  /**
+   * A pool of `threads` workers (default: all cores); `prefer` picks the SIMD build (default: relaxed when
+   * supported). The workers start at once, or with `mainThreadWorkNs` > 0 only when the job's kernel work (as
+   * estimated so far) passes that many nanoseconds: until then the kernels run on this thread.
+   */
+  static async create(
+    threads = availableParallelism(),
+    prefer?: SimdFlavour,
+    mainThreadWorkNs = 0,
+  ): Promise<WasmPool> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`lmmscan wasm: threads must be >= 1, got ${threads}`);
     const { module, flavour } = loadWasmKernels(prefer);
     const memory = createSharedMemory();
-    const workBytes = instantiateKernels(module, memory).gemmWorkBytes();
-    const piscina = new Piscina({
-      filename: workerPath(),
-      workerData: { module, memory },
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: 60_000,
-    });
-    return new WasmPool(
-      new PoolRunner(new SharedArena(memory), threads, workBytes, piscina),
-      piscina,
-      threads,
-      flavour,
-    );
+    const here = instantiateKernels(module, memory);
+    const startPiscina = async () => {
+      const { Piscina } = await import('piscina');
+      return new Piscina({
+        filename: workerPath(),
+        workerData: { module, memory },
+        minThreads: threads,
+        maxThreads: threads,
+        idleTimeout: 60_000,
+      });
+    };
+    const arena = new SharedArena(memory);
+    const runner = new PoolRunner(arena, threads, here.gemmWorkBytes(), here, startPiscina);
+    if (mainThreadWorkNs <= 0) await runner.startThreads();
+    return new WasmPool(runner, threads, flavour, mainThreadWorkNs);
+  }
+
+  /** Whether the workers have started (see create()). */
+  get threaded(): boolean {
+    return this.runner.threaded;
+  }
+
+  /**
+   * Counts `ns` of kernel work about to be asked for; starts the workers when the job's work passes the
+   * main-thread allowance, so that this call and every later one runs on them.
+   */
+  expectWork(ns: number): void {
+    if (this.runner.threaded) return;
+    this.workHere += ns;
+    if (this.workHere > this.mainThreadWorkNs) void this.runner.startThreads();
+  }
+
+  /** expectWork() for testing b SNPs of a plan with n individuals and `traits` traits. */
+  expectSnpTests(n: number, b: number, traits: number): void {
+    this.expectWork(WORK_NS.snpTest * n * b * traits);
   }
 
   /** A one-line description for the log. */
@@ -98,11 +180,13 @@ export class WasmPool {
 
   /** out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; SNPs of the block split across workers. */
   rotate(U: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+    this.expectWork(WORK_NS.gemmFlop * n * n * b);
     return rotateOn(this.runner, U, n, block, b);
   }
 
   /** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, lower triangle mirrored; tiles split across workers. */
   accumulateKinship(K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
+    this.expectWork((WORK_NS.gemmFlop * n * n * b) / 2);
     return accumulateKinshipOn(this.runner, K, n, block, b);
   }
 
@@ -112,8 +196,19 @@ export class WasmPool {
    */
   startKinship(n: number, residentBytes = KINSHIP_RESIDENT_BYTES, bandBytes?: number): KinshipSession {
     // Above residentBytes (tests lower it) K stays in a JS array and crosses shared memory in bands.
-    if (16 * n * n > residentBytes) return new BandedKinship(this.runner, n, bandBytes);
-    return this.runner.kinship.start(n);
+    if (16 * n * n > residentBytes) {
+      void this.runner.startThreads();
+      return new BandedKinship(this.runner, n, bandBytes);
+    }
+    const session = this.runner.kinship.start(n);
+    return {
+      add: (block, b) => {
+        this.expectWork((WORK_NS.gemmFlop * n * n * b) / 2);
+        return session.add(block, b);
+      },
+      finish: () => session.finish(),
+      finishSum: () => session.finishSum(),
+    };
   }
 
   /**
@@ -130,7 +225,12 @@ export class WasmPool {
     twoRegionBytes = EIGEN_TWO_REGION_BYTES,
     tileBytes?: number,
   ): Promise<Eigen> {
-    if (16 * n * n > twoRegionBytes && n >= 4) return eigenTiled(this.runner, matrix, n, consume, tileBytes);
+    // The tiled solver's team sessions take every slot: only for an n far past the main-thread allowance.
+    if (16 * n * n > twoRegionBytes && n >= 4) {
+      void this.runner.startThreads();
+      return eigenTiled(this.runner, matrix, n, consume, tileBytes);
+    }
+    this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
     return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);
   }
 
@@ -146,11 +246,13 @@ export class WasmPool {
   busyReport(): string {
     const wall = performance.now() - this.started;
     const main = performance.eventLoopUtilization(this.mainStart).active;
-    const workers = this.piscina.threads.map((w) => w.performance.eventLoopUtilization().active);
-    const total = workers.reduce((a, b) => a + b, 0);
     const s = (ms: number) => (ms / 1000).toFixed(1);
+    const head = `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), `;
+    if (!this.runner.running) return `${head}no workers (the kernels ran on the main thread)\n`;
+    const workers = this.runner.running.threads.map((w) => w.performance.eventLoopUtilization().active);
+    const total = workers.reduce((a, b) => a + b, 0);
     return (
-      `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), ` +
+      head +
       `${workers.length} workers ${s(total)} s (${workers.map(s).join(', ')}; ` +
       `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time)\n`
     );
@@ -158,6 +260,6 @@ export class WasmPool {
 
   async close(): Promise<void> {
     if (process.env[BUSY_REPORT_ENV]) process.stderr.write(this.busyReport());
-    await this.piscina.close();
+    if (this.runner.threaded) await (await this.runner.startThreads()).close();
   }
 }

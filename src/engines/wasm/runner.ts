@@ -26,6 +26,14 @@ export abstract class KernelRunner {
     this.scratch = Array.from({ length: slots }, () => arena.alloc(workBytes));
   }
 
+  /**
+   * Threads that take part in one team session (the eigensolver's, eigen.ts): every slot's thread, unless the
+   * calls run one after another on one thread, where a team of several would wait for itself.
+   */
+  get teamSize(): number {
+    return this.slots;
+  }
+
   /** Runs the calls in order on one thread; resolves to the last call's return value. */
   abstract run(calls: KernelCall[]): Promise<number>;
 
@@ -74,6 +82,14 @@ export abstract class KernelRunner {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/** Runs the calls in order on this thread's instance of the kernels; the last call's return value (or 0). */
+export function runCallsHere(kernels: KernelExports, calls: KernelCall[]): number {
+  let result = 0;
+  for (const [name, args] of calls)
+    result = (kernels[name] as (...xs: number[]) => number | undefined)(...args) ?? 0;
+  return result;
 }
 
 /** Splits [0, total) into at most `parts` ranges whose starts are multiples of `step` (empty ranges dropped). */

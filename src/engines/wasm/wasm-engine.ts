@@ -18,9 +18,12 @@ export class WasmEngine implements Engine {
 
   private constructor(readonly pool: WasmPool) {}
 
-  /** Starts the pool (`threads` workers, default all cores). */
-  static async create(threads?: number): Promise<WasmEngine> {
-    return new WasmEngine(await WasmPool.create(threads));
+  /**
+   * The pool of `threads` workers (default all cores), started at once, or with `mainThreadWorkNs` > 0 once the
+   * job's kernel work passes that estimate (WasmPool.create).
+   */
+  static async create(threads?: number, mainThreadWorkNs?: number): Promise<WasmEngine> {
+    return new WasmEngine(await WasmPool.create(threads, undefined, mainThreadWorkNs));
   }
 
   describe(): string {
@@ -49,12 +52,17 @@ export class WasmEngine implements Engine {
     const { eigenvectors, n } = plan;
     const steps: Pick<PlanHandle, 'rotate' | 'test'> = {
       rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
-      test: (rotatedGenotypes, b) => tests.test(rotatedGenotypes, b),
+      test: (rotatedGenotypes, b) => {
+        this.pool.expectSnpTests(n, b, plan.traits);
+        return tests.test(rotatedGenotypes, b);
+      },
     };
     return {
       ...steps,
-      finishGpuTests: (rotatedGenotypes, b, gridSums, lambdas) =>
-        tests.finish(rotatedGenotypes, b, gridSums, lambdas),
+      finishGpuTests: (rotatedGenotypes, b, gridSums, lambdas) => {
+        this.pool.expectSnpTests(n, b, plan.traits);
+        return tests.finish(rotatedGenotypes, b, gridSums, lambdas);
+      },
       scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
       release: () => tests.release(),
     };

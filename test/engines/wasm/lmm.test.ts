@@ -294,6 +294,26 @@ describe('wasm LMM tests on the pool', () => {
     for (const l of loaded.values()) await l.release();
   });
 
+  test('on a pool whose workers have not started (a main-thread allowance), the same numbers bit for bit', async () => {
+    const lazy = await WasmPool.create(2, undefined, 1e12);
+    try {
+      const { plan, rotated } = randomPlan(
+        { n: 257, nCvt: 2, lambdaTrue: 1, spectrum: 'zero', seed: 44 },
+        4,
+        130,
+      );
+      const b = rotated.length / plan.n;
+      const [here, pooled] = [lazy.loadPlan(plan), two.loadPlan(plan)];
+      const [fromHere] = await here.test(rotated, b);
+      const [fromPool] = await pooled.test(rotated, b);
+      expect(lazy.threaded).toBe(false);
+      expect(fromHere).toEqual(fromPool);
+      await Promise.all([here.release(), pooled.release()]);
+    } finally {
+      await lazy.close();
+    }
+  });
+
   // Traits of one set of individuals: same eigenvalues and covariates, a phenotype each (one with no genetic
   // signal, one near the upper grid end), and a call with another plan in between that must not disturb them.
   function traitMatrix(

@@ -82,3 +82,50 @@ describe('WasmPool', () => {
     expect(two.describe()).toMatch(/wasm .*2 threads/);
   });
 });
+
+// A pool given a main-thread allowance (what createEngine makes) runs a small job's kernels on this thread and
+// starts its workers only once the job's estimated work passes the allowance; the results do not change.
+describe('WasmPool with a main-thread allowance', () => {
+  let two: WasmPool, lazy: WasmPool;
+  beforeAll(async () => {
+    [two, lazy] = await Promise.all([WasmPool.create(2), WasmPool.create(2, undefined, 5e7)]);
+  });
+  afterAll(async () => {
+    await Promise.all([two.close(), lazy.close()]);
+  });
+
+  test('small calls on this thread equal the workers bit for bit; past the allowance the workers take over', async () => {
+    expect(two.threaded).toBe(true);
+    const n = 130,
+      b = 57;
+    const K = centredKinship(n, 2 * n, n);
+    const U = randomArray(n * n, 7),
+      X = randomArray(n * b, 8);
+    // rotate: 0.1 ns x n^2 b = 1e5 ns; kinship half that; eigen 0.15 ns x 9 n^3 = 3e6 ns: all under 5e7.
+    expect(await lazy.rotate(U, n, X, b)).toEqual(await two.rotate(U, n, X, b));
+    const [K1, K2] = [K.slice(), K.slice()];
+    await lazy.accumulateKinship(K1, n, X, b);
+    await two.accumulateKinship(K2, n, X, b);
+    expect(K1).toEqual(K2);
+    const [s1, s2] = [lazy.startKinship(n), two.startKinship(n)];
+    for (const block of [X, randomArray(n * b, 9)]) await Promise.all([s1.add(block, b), s2.add(block, b)]);
+    expect(await s1.finish()).toEqual(await s2.finish());
+    // The eigensolver's team is this thread alone: a team of two here would wait for a helper that never runs.
+    const [e1, e2] = [await lazy.eigen(K, n), await two.eigen(K, n)];
+    expect(e1.values).toEqual(e2.values);
+    expect(e1.vectors).toEqual(e2.vectors);
+    expect(lazy.threaded).toBe(false);
+    expect(lazy.busyReport()).toMatch(/no workers \(the kernels ran on the main thread\)/);
+
+    // A block of 600 SNPs at n = 1,000 is 6e7 ns of rotation: the workers start, and the results stay the same.
+    const big = 1000;
+    const Ub = randomArray(big * big, 10),
+      Xb = randomArray(big * 600, 11);
+    const rotated = await lazy.rotate(Ub, big, Xb, 600);
+    expect(lazy.threaded).toBe(true);
+    expect(lazy.busyReport()).toMatch(/2 workers/);
+    expect(rotated).toEqual(await two.rotate(Ub, big, Xb, 600));
+    const [e3, e4] = [await lazy.eigen(K, n), await two.eigen(K, n)];
+    expect(e3.vectors).toEqual(e4.vectors);
+  });
+});
