@@ -208,6 +208,8 @@ export class WasmPool {
       },
       finish: () => session.finish(),
       finishSum: () => session.finishSum(),
+      finishKinship: (snps) => session.finishKinship(snps),
+      useKinship: (snps, use) => session.useKinship(snps, use),
     };
   }
 
