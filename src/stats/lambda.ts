@@ -82,6 +82,16 @@ export function optimiseLambda(
     let iter2 = 0;
     do {
       iter2++;
+      // GEMMA steps, evaluates at the new iterate and stops when the step was below 1e-5, keeping the iterate
+      // before it: that last evaluation only decides whether the slope there is finite. It is left out (one
+      // pass in three of Newton's); a non-finite slope within 1e-5 of a finite one (README: Differences from
+      // GEMMA) is the only case where the answer changes.
+      const next = newton.nextRoot();
+      if (testDelta(next, l, 0, 1e-5) === GSL_SUCCESS) {
+        lPrev = l;
+        status = GSL_SUCCESS;
+        break;
+      }
       status = newton.iterate();
       if (status !== GSL_SUCCESS && status !== GSL_CONTINUE) break;
       lPrev = l;
