@@ -36,7 +36,10 @@ let covMap: usize = 0; // i32 per virtual column
 let nCovPairs: i32 = 0;
 let snpPairs: usize = 0; // current SNP's pairs
 let snpMap: usize = 0;
-let projIndex: usize = 0; // per level p: iww, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them
+// Per level p: iww, the entry count, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them.
+let projIndex: usize = 0;
+// The same for the entries that involve x (column c+1) only: the others do not depend on the SNP (projectAllX).
+let projIndexX: usize = 0;
 let nSnpPairs: i32 = 0;
 let interpTable: usize = 0; // 0: direct sums
 let interpRegions: i32 = 0;
@@ -82,28 +85,36 @@ export function snpPairCount(nCvt: i32): i32 {
   return (nCvt + 3) >> 1;
 }
 
-/** Bytes of the projection index (projIndexBytes(c) i32 entries at modelSetup's `index`). */
+/** Bytes of the projection indexes (projIndexBytes(c) bytes at modelSetup's `index`): all entries, then x's. */
 export function projIndexBytes(nCvt: i32): i32 {
   let count = 0;
-  for (let p = 1; p <= nCvt + 1; p++) count += 1 + (3 * (nCvt + 2 - p) * (nCvt + 3 - p)) / 2;
-  return count << 2;
+  for (let p = 1; p <= nCvt + 1; p++) count += 2 + (3 * (nCvt + 2 - p) * (nCvt + 3 - p)) / 2;
+  return count << 3;
 }
 
 // The packed-table columns the recursions read and write, listed once so the per-evaluation loops do no index
-// arithmetic (the same entries in the same order as GEMMA's CalcPab loops).
-function buildProjIndex(nCvt: i32): void {
-  let q = projIndex;
+// arithmetic (the same entries in the same order as GEMMA's CalcPab loops); xOnly: those that involve x. Returns
+// the end of the list.
+function buildProjIndex(q: usize, nCvt: i32, xOnly: bool): usize {
+  const x = nCvt + 1;
   for (let p = 1; p <= nCvt + 1; p++) {
-    store<i32>(q, abIndex(p, p, nCvt)); q += 4;
+    store<i32>(q, abIndex(p, p, nCvt));
+    const countAt = q + 4;
+    q += 8;
+    let count = 0;
     for (let a = p + 1; a <= nCvt + 2; a++) {
       for (let b = a; b <= nCvt + 2; b++) {
+        if (xOnly && p < x && a != x && b != x) continue; // once x is projected out, every entry depends on it
         store<i32>(q, abIndex(a, b, nCvt));
         store<i32>(q, abIndex(a, p, nCvt), 4);
         store<i32>(q, abIndex(b, p, nCvt), 8);
         q += 12;
+        count++;
       }
     }
+    store<i32>(countAt, count);
   }
+  return q;
 }
 
 /**
@@ -128,7 +139,8 @@ export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa
   snpMap = sMap;
   nSnpPairs = snpPairCount(nCvt);
   projIndex = index;
-  buildProjIndex(nCvt);
+  projIndexX = buildProjIndex(index, nCvt, false);
+  buildProjIndex(projIndexX, nCvt, true);
 }
 
 /**
@@ -402,16 +414,16 @@ function sumLastPair(pa: usize, map: usize, k: i32, powers: i32): void {
 }
 
 // GEMMA's CalcPab: project covariates out one at a time, P^{p}_{ab} from P^{p-1}.
-function projectP(t: usize): void {
+function projectP(t: usize, list: usize): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
-  let q = projIndex;
+  let q = list;
   for (let p = 1; p <= nCvt + 1; p++) {
     const prev = t + ((<usize>((p - 1) * nIndex)) << 3);
     const cur = prev + ((<usize>nIndex) << 3);
     const ww = load<f64>(at(prev, load<i32>(q)));
-    q += 4;
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
+    const entries = load<i32>(q, 4);
+    q += 8;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q);
       const aw = load<f64>(at(prev, load<i32>(q, 4)));
@@ -423,19 +435,19 @@ function projectP(t: usize): void {
 }
 
 // GEMMA's CalcPPab (second-order products P H^-1 P).
-function projectPP(): void {
+function projectPP(list: usize): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
-  let q = projIndex;
+  let q = list;
   for (let p = 1; p <= nCvt + 1; p++) {
     const off = (<usize>((p - 1) * nIndex)) << 3;
     const prev1 = pab + off, prev2 = ppab + off;
     const cur2 = prev2 + ((<usize>nIndex) << 3);
     const iww = load<i32>(q);
-    q += 4;
+    const entries = load<i32>(q, 4);
+    q += 8;
     const ww = load<f64>(at(prev1, iww));
     const ww2 = load<f64>(at(prev2, iww));
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
       const aw = load<f64>(at(prev1, iaw));
@@ -458,11 +470,11 @@ function projectPPP(): void {
     const prev1 = pab + off, prev2 = ppab + off, prev3 = pppab + off;
     const cur3 = prev3 + ((<usize>nIndex) << 3);
     const iww = load<i32>(q);
-    q += 4;
+    const entries = load<i32>(q, 4);
+    q += 8;
     const ww = load<f64>(at(prev1, iww));
     const ww2 = load<f64>(at(prev2, iww));
     const ww3 = load<f64>(at(prev3, iww));
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
       const aw = load<f64>(at(prev1, iaw));
@@ -484,19 +496,34 @@ function projectPPP(): void {
 
 /** Projects the unweighted table (REML's log|W'W| term); call once per SNP after setIabRow0. */
 export function projectIab(): void {
-  projectP(iab);
+  projectP(iab, projIndex);
 }
 
 /** Projects P and PP (and PPP when `second`) from their row 0. */
 export function projectAll(second: bool): void {
-  projectP(pab);
-  projectPP();
+  projectP(pab, projIndex);
+  projectPP(projIndex);
   if (second) projectPPP();
+}
+
+/**
+ * projectAll(false) for the entries that involve x only: the tables' other entries must already hold their
+ * projections at the same lambda (a grid point's tables, filled once per plan: useTables). Bitwise projectAll's.
+ */
+export function projectAllX(): void {
+  projectP(pab, projIndexX);
+  projectPP(projIndexX);
+}
+
+/** Points the model's P and PP tables at pa and ppa (pTableBytes each): a grid point's, or back to its own. */
+export function useTables(pa: usize, ppa: usize): void {
+  pab = pa;
+  ppab = ppa;
 }
 
 /** Projects P only (likelihood and test statistics need no more). */
 export function projectFirst(): void {
-  projectP(pab);
+  projectP(pab, projIndex);
 }
 
 // @ts-ignore: decorator
