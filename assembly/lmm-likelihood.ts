@@ -251,6 +251,17 @@ export function logDetAt(lambda: f64): f64 {
  */
 export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
   const n = N;
+  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax && nSnpPairs >= 2 && nSnpPairs <= 3) {
+    // The table gives the plan's sums, traces and log|H|: only the SNP's pairs are summed, weights made on the fly.
+    if (nSnpPairs == 3) {
+      if (powers == 3) sumSnpPairsFused(lambda, 3, 3);
+      else sumSnpPairsFused(lambda, 3, 2);
+    } else {
+      if (powers == 3) sumSnpPairsFused(lambda, 2, 3);
+      else sumSnpPairsFused(lambda, 2, 2);
+    }
+    return interpolatedPlanSums(lambda, powers, wantLog);
+  }
   const lam = f64x2.splat(lambda);
   const one = f64x2.splat(1.0);
   const w2s = weights + ((<usize>n) << 3);
@@ -270,18 +281,102 @@ export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
     store<f64>(at(w3s, i), w * w * w);
   }
   sumPairs(snpPairs, snpMap, nSnpPairs, powers);
-  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax) {
-    // The table's layout: [0, G) first powers, [G, 2G) second, [2G, 3G) third, 3G log|H|; G = 2 nCovPairs.
-    const g = nCovPairs << 1;
-    const count = powers == 1 ? g : powers == 2 ? 2 * g : 3 * g + 1;
-    interpEvaluate(interpTable, interpRegions, g, interpLogMin, interpWidth, lambda, (count + 7) & ~7, interpOut);
-    for (let v = 0; v < g; v++) {
-      scatter(covMap, v, load<f64>(at(interpOut, v)), load<f64>(at(interpOut, g + v)), load<f64>(at(interpOut, 2 * g + v)), powers);
-    }
-    return wantLog ? (powers == 3 ? load<f64>(at(interpOut, 3 * g)) : logDetAt(lambda)) : 0.0;
-  }
+  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax) return interpolatedPlanSums(lambda, powers, wantLog);
   sumPairs(covPairs, covMap, nCovPairs, powers);
   return wantLog ? logDetAt(lambda) : 0.0;
+}
+
+// The plan's sums (and traces) at lambda from its Chebyshev table into row 0; log|H| when wantLog.
+function interpolatedPlanSums(lambda: f64, powers: i32, wantLog: bool): f64 {
+  // The table's layout: [0, G) first powers, [G, 2G) second, [2G, 3G) third, 3G log|H|; G = 2 nCovPairs.
+  const g = nCovPairs << 1;
+  const count = powers == 1 ? g : powers == 2 ? 2 * g : 3 * g + 1;
+  interpEvaluate(interpTable, interpRegions, g, interpLogMin, interpWidth, lambda, (count + 7) & ~7, interpOut);
+  for (let v = 0; v < g; v++) {
+    scatter(covMap, v, load<f64>(at(interpOut, v)), load<f64>(at(interpOut, g + v)), load<f64>(at(interpOut, 2 * g + v)), powers);
+  }
+  return wantLog ? (powers == 3 ? load<f64>(at(interpOut, 3 * g)) : logDetAt(lambda)) : 0.0;
+}
+
+// a * b + c as a multiply then an add: sumPairs's roundings, so both paths give the same SNP sums (a fused
+// multiply-add in the relaxed build measured no faster here and would move the last bits of some lambdas).
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/**
+ * The SNP's 2 or 3 pairs (c = 1 to 4) summed over i in order at lambda, each weight made where it is used (two
+ * individuals per division) instead of stored by one loop and loaded by another: the same weights, order and
+ * roundings as passRow0's loop and sumPairs, so the same sums bit for bit. Used where the plan's sums come from its
+ * table (nothing else then reads the weights); the direct path sums the plan's pairs with the stored weights.
+ */
+// @ts-ignore: decorator
+@inline function sumSnpPairsFused(lambda: f64, pairs: i32, powers: i32): void {
+  const n = N;
+  const stride = (<usize>(2 * n)) << 3;
+  const pa = snpPairs, pb = pa + stride, pc = pb + stride;
+  const lam = f64x2.splat(lambda);
+  const one = f64x2.splat(1.0);
+  const z = f64x2.splat(0.0);
+  let a1 = z, a2 = z, a3 = z, b1 = z, b2 = z, b3 = z, c1 = z, c2 = z, c3 = z;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const wv = f64x2.div(one, f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one));
+    const wv2 = f64x2.mul(wv, wv);
+    const wv3 = f64x2.mul(wv2, wv);
+    {
+      const w = v128.shuffle<f64>(wv, wv, 0, 0), w2 = v128.shuffle<f64>(wv2, wv2, 0, 0);
+      const w3 = v128.shuffle<f64>(wv3, wv3, 0, 0);
+      const off = (<usize>(i + 0)) << 4;
+      const x = v128.load(pa + off);
+      a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+      if (powers == 3) a3 = madd(w3, x, a3);
+      const y = v128.load(pb + off);
+      b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+      if (powers == 3) b3 = madd(w3, y, b3);
+      if (pairs == 3) {
+        const u = v128.load(pc + off);
+        c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+        if (powers == 3) c3 = madd(w3, u, c3);
+      }
+    }
+    {
+      const w = v128.shuffle<f64>(wv, wv, 1, 1), w2 = v128.shuffle<f64>(wv2, wv2, 1, 1);
+      const w3 = v128.shuffle<f64>(wv3, wv3, 1, 1);
+      const off = (<usize>(i + 1)) << 4;
+      const x = v128.load(pa + off);
+      a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+      if (powers == 3) a3 = madd(w3, x, a3);
+      const y = v128.load(pb + off);
+      b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+      if (powers == 3) b3 = madd(w3, y, b3);
+      if (pairs == 3) {
+        const u = v128.load(pc + off);
+        c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+        if (powers == 3) c3 = madd(w3, u, c3);
+      }
+    }
+  }
+  if (i < n) {
+    const wd = 1.0 / (lambda * load<f64>(at(eigenvalues, i)) + 1.0);
+    const w = f64x2.splat(wd), w2 = f64x2.splat(wd * wd), w3 = f64x2.splat(wd * wd * wd);
+    const off = (<usize>i) << 4;
+    const x = v128.load(pa + off);
+    a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+    if (powers == 3) a3 = madd(w3, x, a3);
+    const y = v128.load(pb + off);
+    b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+    if (powers == 3) b3 = madd(w3, y, b3);
+    if (pairs == 3) {
+      const u = v128.load(pc + off);
+      c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+      if (powers == 3) c3 = madd(w3, u, c3);
+    }
+  }
+  scatterPair(snpMap, 0, a1, a2, a3, powers);
+  scatterPair(snpMap, 2, b1, b2, b3, powers);
+  if (pairs == 3) scatterPair(snpMap, 4, c1, c2, c3, powers);
 }
 
 // Writes one virtual column's sums where its map entry says.
