@@ -61,6 +61,7 @@ class PoolRunner extends KernelRunner {
 export class WasmPool {
   private readonly started = performance.now();
   private readonly mainStart = performance.eventLoopUtilization();
+  private readonly cpuStart = process.cpuUsage();
 
   private constructor(
     private readonly runner: PoolRunner,
@@ -141,18 +142,22 @@ export class WasmPool {
 
   /**
    * Busy time since the pool started: the main thread's and each worker's event loop active time (a worker is
-   * busy while it runs kernels; the main thread while it runs JS: parsing, p-values, output), and the wall time.
+   * busy while it runs kernels; the main thread while it runs JS: parsing, p-values, output), and the wall time;
+   * then the process's CPU time (user + sys, all threads), which, unlike busy time, excludes time other processes
+   * held the cores.
    */
   busyReport(): string {
     const wall = performance.now() - this.started;
     const main = performance.eventLoopUtilization(this.mainStart).active;
     const workers = this.piscina.threads.map((w) => w.performance.eventLoopUtilization().active);
     const total = workers.reduce((a, b) => a + b, 0);
+    const cpu = process.cpuUsage(this.cpuStart);
     const s = (ms: number) => (ms / 1000).toFixed(1);
     return (
       `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), ` +
       `${workers.length} workers ${s(total)} s (${workers.map(s).join(', ')}; ` +
-      `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time)\n`
+      `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time); ` +
+      `process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s\n`
     );
   }
 
