@@ -1,6 +1,8 @@
 // The per-SNP lambda search, two ways (kind 1 = REML, 2 = ML), both on derivative sign changes at the cached log grid:
-// - calcLambda: GEMMA's CalcLambda (src/stats/lambda.ts + root-finding.ts, step for step): GSL's Brent to 10%
-//   relative, Newton to 1e-5 relative keeping the iterate before the last step, the best root against both ends.
+// - calcLambda: GEMMA's CalcLambda (src/stats/lambda.ts + root-finding.ts, step for step): on each bracket of a
+//   maximum GSL's Brent to 10% relative, Newton to 1e-5 relative keeping the iterate before the last step (not
+//   evaluated after that step), the best root against both ends (brackets of minima skipped: their roots never win;
+//   lambda.ts says why).
 // - calcLambdaNewton: src/stats/lambda-newton.ts step for step: each bracket of a maximum refined by a safeguarded
 //   Newton iteration in ln lambda, brackets of minima skipped; the best maximum against both ends.
 import {
@@ -170,7 +172,7 @@ export function calcLambda(
   for (let r = 0; r + 1 < nGrid; r++) {
     const sLo = load<f64>(slopes + ((<usize>r) << 3));
     const sHi = load<f64>(slopes + ((<usize>(r + 1)) << 3));
-    if (!(sLo * sHi <= 0)) continue;
+    if (!(sLo >= 0 && sHi <= 0)) continue; // a minimum (or no sign change)
     anyBracket = true;
     const lo = load<f64>(grid + ((<usize>r) << 3));
     const hi = load<f64>(grid + ((<usize>(r + 1)) << 3));
@@ -200,6 +202,13 @@ export function calcLambda(
       iter2++;
       if (dfx == 0) { status = GSL_FAILURE; break; }
       nRoot = nRoot - fx / dfx;
+      if (testDelta(nRoot, l, 0, 1e-5) == GSL_SUCCESS) {
+        // Converged: GEMMA would evaluate at nRoot only to check the slope is finite there (lambda.ts says why not).
+        lPrev = l;
+        const t = cur; cur = other; other = t; // `other` holds lPrev's row, as below
+        status = GSL_SUCCESS;
+        break;
+      }
       slopesAt(kind, nRoot, other);
       fx = dev1;
       dfx = dev2;
@@ -234,7 +243,7 @@ export function calcLambda(
     found = true;
   }
   if (!anyBracket) {
-    // No sign change: the better end wins, ties (and NaN) as lambda.ts decides them.
+    // No maximum's bracket: the better end wins, ties (and NaN) as lambda.ts decides them.
     if (logLikLo >= logLikHi) { fitLambda = lMin; fitLogLik = logLikLo; } else { fitLambda = lMax; fitLogLik = logLikHi; }
     return;
   }

@@ -36,7 +36,10 @@ let covMap: usize = 0; // i32 per virtual column
 let nCovPairs: i32 = 0;
 let snpPairs: usize = 0; // current SNP's pairs
 let snpMap: usize = 0;
-let projIndex: usize = 0; // per level p: iww, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them
+// Per level p: iww, the entry count, then (idx, iaw, ibw) for each a <= b above p (i32), as the recursions visit them.
+let projIndex: usize = 0;
+// The same for the entries that involve x (column c+1) only: the others do not depend on the SNP (projectAllX).
+let projIndexX: usize = 0;
 let nSnpPairs: i32 = 0;
 let interpTable: usize = 0; // 0: direct sums
 let interpRegions: i32 = 0;
@@ -82,28 +85,36 @@ export function snpPairCount(nCvt: i32): i32 {
   return (nCvt + 3) >> 1;
 }
 
-/** Bytes of the projection index (projIndexBytes(c) i32 entries at modelSetup's `index`). */
+/** Bytes of the projection indexes (projIndexBytes(c) bytes at modelSetup's `index`): all entries, then x's. */
 export function projIndexBytes(nCvt: i32): i32 {
   let count = 0;
-  for (let p = 1; p <= nCvt + 1; p++) count += 1 + (3 * (nCvt + 2 - p) * (nCvt + 3 - p)) / 2;
-  return count << 2;
+  for (let p = 1; p <= nCvt + 1; p++) count += 2 + (3 * (nCvt + 2 - p) * (nCvt + 3 - p)) / 2;
+  return count << 3;
 }
 
 // The packed-table columns the recursions read and write, listed once so the per-evaluation loops do no index
-// arithmetic (the same entries in the same order as GEMMA's CalcPab loops).
-function buildProjIndex(nCvt: i32): void {
-  let q = projIndex;
+// arithmetic (the same entries in the same order as GEMMA's CalcPab loops); xOnly: those that involve x. Returns
+// the end of the list.
+function buildProjIndex(q: usize, nCvt: i32, xOnly: bool): usize {
+  const x = nCvt + 1;
   for (let p = 1; p <= nCvt + 1; p++) {
-    store<i32>(q, abIndex(p, p, nCvt)); q += 4;
+    store<i32>(q, abIndex(p, p, nCvt));
+    const countAt = q + 4;
+    q += 8;
+    let count = 0;
     for (let a = p + 1; a <= nCvt + 2; a++) {
       for (let b = a; b <= nCvt + 2; b++) {
+        if (xOnly && p < x && a != x && b != x) continue; // once x is projected out, every entry depends on it
         store<i32>(q, abIndex(a, b, nCvt));
         store<i32>(q, abIndex(a, p, nCvt), 4);
         store<i32>(q, abIndex(b, p, nCvt), 8);
         q += 12;
+        count++;
       }
     }
+    store<i32>(countAt, count);
   }
+  return q;
 }
 
 /**
@@ -128,7 +139,8 @@ export function modelSetup(n: i32, nCvt: i32, d: usize, w: usize, pa: usize, ppa
   snpMap = sMap;
   nSnpPairs = snpPairCount(nCvt);
   projIndex = index;
-  buildProjIndex(nCvt);
+  projIndexX = buildProjIndex(index, nCvt, false);
+  buildProjIndex(projIndexX, nCvt, true);
 }
 
 /**
@@ -239,6 +251,17 @@ export function logDetAt(lambda: f64): f64 {
  */
 export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
   const n = N;
+  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax && nSnpPairs >= 2 && nSnpPairs <= 3) {
+    // The table gives the plan's sums, traces and log|H|: only the SNP's pairs are summed, weights made on the fly.
+    if (nSnpPairs == 3) {
+      if (powers == 3) sumSnpPairsFused(lambda, 3, 3);
+      else sumSnpPairsFused(lambda, 3, 2);
+    } else {
+      if (powers == 3) sumSnpPairsFused(lambda, 2, 3);
+      else sumSnpPairsFused(lambda, 2, 2);
+    }
+    return interpolatedPlanSums(lambda, powers, wantLog);
+  }
   const lam = f64x2.splat(lambda);
   const one = f64x2.splat(1.0);
   const w2s = weights + ((<usize>n) << 3);
@@ -258,18 +281,102 @@ export function passRow0(lambda: f64, powers: i32, wantLog: bool): f64 {
     store<f64>(at(w3s, i), w * w * w);
   }
   sumPairs(snpPairs, snpMap, nSnpPairs, powers);
-  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax) {
-    // The table's layout: [0, G) first powers, [G, 2G) second, [2G, 3G) third, 3G log|H|; G = 2 nCovPairs.
-    const g = nCovPairs << 1;
-    const count = powers == 1 ? g : powers == 2 ? 2 * g : 3 * g + 1;
-    interpEvaluate(interpTable, interpRegions, g, interpLogMin, interpWidth, lambda, (count + 7) & ~7, interpOut);
-    for (let v = 0; v < g; v++) {
-      scatter(covMap, v, load<f64>(at(interpOut, v)), load<f64>(at(interpOut, g + v)), load<f64>(at(interpOut, 2 * g + v)), powers);
-    }
-    return wantLog ? (powers == 3 ? load<f64>(at(interpOut, 3 * g)) : logDetAt(lambda)) : 0.0;
-  }
+  if (interpTable != 0 && lambda >= interpMin && lambda <= interpMax) return interpolatedPlanSums(lambda, powers, wantLog);
   sumPairs(covPairs, covMap, nCovPairs, powers);
   return wantLog ? logDetAt(lambda) : 0.0;
+}
+
+// The plan's sums (and traces) at lambda from its Chebyshev table into row 0; log|H| when wantLog.
+function interpolatedPlanSums(lambda: f64, powers: i32, wantLog: bool): f64 {
+  // The table's layout: [0, G) first powers, [G, 2G) second, [2G, 3G) third, 3G log|H|; G = 2 nCovPairs.
+  const g = nCovPairs << 1;
+  const count = powers == 1 ? g : powers == 2 ? 2 * g : 3 * g + 1;
+  interpEvaluate(interpTable, interpRegions, g, interpLogMin, interpWidth, lambda, (count + 7) & ~7, interpOut);
+  for (let v = 0; v < g; v++) {
+    scatter(covMap, v, load<f64>(at(interpOut, v)), load<f64>(at(interpOut, g + v)), load<f64>(at(interpOut, 2 * g + v)), powers);
+  }
+  return wantLog ? (powers == 3 ? load<f64>(at(interpOut, 3 * g)) : logDetAt(lambda)) : 0.0;
+}
+
+// a * b + c as a multiply then an add: sumPairs's roundings, so both paths give the same SNP sums (a fused
+// multiply-add in the relaxed build measured no faster here and would move the last bits of some lambdas).
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/**
+ * The SNP's 2 or 3 pairs (c = 1 to 4) summed over i in order at lambda, each weight made where it is used (two
+ * individuals per division) instead of stored by one loop and loaded by another: the same weights, order and
+ * roundings as passRow0's loop and sumPairs, so the same sums bit for bit. Used where the plan's sums come from its
+ * table (nothing else then reads the weights); the direct path sums the plan's pairs with the stored weights.
+ */
+// @ts-ignore: decorator
+@inline function sumSnpPairsFused(lambda: f64, pairs: i32, powers: i32): void {
+  const n = N;
+  const stride = (<usize>(2 * n)) << 3;
+  const pa = snpPairs, pb = pa + stride, pc = pb + stride;
+  const lam = f64x2.splat(lambda);
+  const one = f64x2.splat(1.0);
+  const z = f64x2.splat(0.0);
+  let a1 = z, a2 = z, a3 = z, b1 = z, b2 = z, b3 = z, c1 = z, c2 = z, c3 = z;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const wv = f64x2.div(one, f64x2.add(f64x2.mul(lam, v128.load(at(eigenvalues, i))), one));
+    const wv2 = f64x2.mul(wv, wv);
+    const wv3 = f64x2.mul(wv2, wv);
+    {
+      const w = v128.shuffle<f64>(wv, wv, 0, 0), w2 = v128.shuffle<f64>(wv2, wv2, 0, 0);
+      const w3 = v128.shuffle<f64>(wv3, wv3, 0, 0);
+      const off = (<usize>(i + 0)) << 4;
+      const x = v128.load(pa + off);
+      a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+      if (powers == 3) a3 = madd(w3, x, a3);
+      const y = v128.load(pb + off);
+      b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+      if (powers == 3) b3 = madd(w3, y, b3);
+      if (pairs == 3) {
+        const u = v128.load(pc + off);
+        c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+        if (powers == 3) c3 = madd(w3, u, c3);
+      }
+    }
+    {
+      const w = v128.shuffle<f64>(wv, wv, 1, 1), w2 = v128.shuffle<f64>(wv2, wv2, 1, 1);
+      const w3 = v128.shuffle<f64>(wv3, wv3, 1, 1);
+      const off = (<usize>(i + 1)) << 4;
+      const x = v128.load(pa + off);
+      a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+      if (powers == 3) a3 = madd(w3, x, a3);
+      const y = v128.load(pb + off);
+      b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+      if (powers == 3) b3 = madd(w3, y, b3);
+      if (pairs == 3) {
+        const u = v128.load(pc + off);
+        c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+        if (powers == 3) c3 = madd(w3, u, c3);
+      }
+    }
+  }
+  if (i < n) {
+    const wd = 1.0 / (lambda * load<f64>(at(eigenvalues, i)) + 1.0);
+    const w = f64x2.splat(wd), w2 = f64x2.splat(wd * wd), w3 = f64x2.splat(wd * wd * wd);
+    const off = (<usize>i) << 4;
+    const x = v128.load(pa + off);
+    a1 = madd(w, x, a1); a2 = madd(w2, x, a2);
+    if (powers == 3) a3 = madd(w3, x, a3);
+    const y = v128.load(pb + off);
+    b1 = madd(w, y, b1); b2 = madd(w2, y, b2);
+    if (powers == 3) b3 = madd(w3, y, b3);
+    if (pairs == 3) {
+      const u = v128.load(pc + off);
+      c1 = madd(w, u, c1); c2 = madd(w2, u, c2);
+      if (powers == 3) c3 = madd(w3, u, c3);
+    }
+  }
+  scatterPair(snpMap, 0, a1, a2, a3, powers);
+  scatterPair(snpMap, 2, b1, b2, b3, powers);
+  if (pairs == 3) scatterPair(snpMap, 4, c1, c2, c3, powers);
 }
 
 // Writes one virtual column's sums where its map entry says.
@@ -402,16 +509,16 @@ function sumLastPair(pa: usize, map: usize, k: i32, powers: i32): void {
 }
 
 // GEMMA's CalcPab: project covariates out one at a time, P^{p}_{ab} from P^{p-1}.
-function projectP(t: usize): void {
+function projectP(t: usize, list: usize): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
-  let q = projIndex;
+  let q = list;
   for (let p = 1; p <= nCvt + 1; p++) {
     const prev = t + ((<usize>((p - 1) * nIndex)) << 3);
     const cur = prev + ((<usize>nIndex) << 3);
     const ww = load<f64>(at(prev, load<i32>(q)));
-    q += 4;
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
+    const entries = load<i32>(q, 4);
+    q += 8;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q);
       const aw = load<f64>(at(prev, load<i32>(q, 4)));
@@ -423,19 +530,19 @@ function projectP(t: usize): void {
 }
 
 // GEMMA's CalcPPab (second-order products P H^-1 P).
-function projectPP(): void {
+function projectPP(list: usize): void {
   const nCvt = NCVT;
   const nIndex = NINDEX;
-  let q = projIndex;
+  let q = list;
   for (let p = 1; p <= nCvt + 1; p++) {
     const off = (<usize>((p - 1) * nIndex)) << 3;
     const prev1 = pab + off, prev2 = ppab + off;
     const cur2 = prev2 + ((<usize>nIndex) << 3);
     const iww = load<i32>(q);
-    q += 4;
+    const entries = load<i32>(q, 4);
+    q += 8;
     const ww = load<f64>(at(prev1, iww));
     const ww2 = load<f64>(at(prev2, iww));
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
       const aw = load<f64>(at(prev1, iaw));
@@ -458,11 +565,11 @@ function projectPPP(): void {
     const prev1 = pab + off, prev2 = ppab + off, prev3 = pppab + off;
     const cur3 = prev3 + ((<usize>nIndex) << 3);
     const iww = load<i32>(q);
-    q += 4;
+    const entries = load<i32>(q, 4);
+    q += 8;
     const ww = load<f64>(at(prev1, iww));
     const ww2 = load<f64>(at(prev2, iww));
     const ww3 = load<f64>(at(prev3, iww));
-    const entries = ((nCvt + 2 - p) * (nCvt + 3 - p)) >> 1;
     for (let k = 0; k < entries; k++, q += 12) {
       const idx = load<i32>(q), iaw = load<i32>(q, 4), ibw = load<i32>(q, 8);
       const aw = load<f64>(at(prev1, iaw));
@@ -484,19 +591,34 @@ function projectPPP(): void {
 
 /** Projects the unweighted table (REML's log|W'W| term); call once per SNP after setIabRow0. */
 export function projectIab(): void {
-  projectP(iab);
+  projectP(iab, projIndex);
 }
 
 /** Projects P and PP (and PPP when `second`) from their row 0. */
 export function projectAll(second: bool): void {
-  projectP(pab);
-  projectPP();
+  projectP(pab, projIndex);
+  projectPP(projIndex);
   if (second) projectPPP();
+}
+
+/**
+ * projectAll(false) for the entries that involve x only: the tables' other entries must already hold their
+ * projections at the same lambda (a grid point's tables, filled once per plan: useTables). Bitwise projectAll's.
+ */
+export function projectAllX(): void {
+  projectP(pab, projIndexX);
+  projectPP(projIndexX);
+}
+
+/** Points the model's P and PP tables at pa and ppa (pTableBytes each): a grid point's, or back to its own. */
+export function useTables(pa: usize, ppa: usize): void {
+  pab = pa;
+  ppab = ppa;
 }
 
 /** Projects P only (likelihood and test statistics need no more). */
 export function projectFirst(): void {
-  projectP(pab);
+  projectP(pab, projIndex);
 }
 
 // @ts-ignore: decorator

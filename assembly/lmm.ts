@@ -15,8 +15,8 @@ import { SUBREGIONS, interpBuild, interpFunctionCount, interpScratchBytes, inter
 import { bestEnd, calcLambda, calcLambdaNewton, fitLambda, fitLogLik, fitRowSaved, polishLambda } from './lmm-lambda';
 import {
   ONES, PAD, abIndex, covPairCount, interpSetup, projIndexBytes, dev1, derivatives, loadRow0, logLikelihood, modelSetup, passRow0, pTableBytes,
-  projXX, projXY, projXYY, projYY, projectAll, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
-  setIabRow0, setRow0, snpPairCount,
+  projXX, projXY, projXYY, projYY, projectAll, projectAllX, projectFirst, projectIab, projections, row0Bytes, selectSnpPairs,
+  setIabRow0, setRow0, snpPairCount, useTables,
 } from './lmm-likelihood';
 
 /** SNPs per grid GEMM. */
@@ -67,7 +67,7 @@ export function lmmWorkBytes(n: i32, nCvt: i32, nGrid: i32): i32 {
   const rows = CHUNK * 2 * snpPairCount(nCvt);
   return align8(rows * n * 8) + align8(rows * lmmWeightColumns(nGrid) * 8) + align8(3 * n * 8)
     + 4 * align8(pTableBytes(nCvt)) + 2 * align8(nGrid * 8) + align8(projIndexBytes(nCvt)) + 3 * row0Bytes(nCvt)
-    + align8(interpFunctionCount(2 * covPairCount(nCvt)) * 8);
+    + align8(interpFunctionCount(2 * covPairCount(nCvt)) * 8) + 2 * nGrid * align8(pTableBytes(nCvt));
 }
 
 /**
@@ -196,6 +196,9 @@ let mode_: i32 = 0, newton_: bool = false, nGrid_: i32 = 0, lMin_: f64 = 0, lMax
 let cvt_: usize = 0, y_: usize = 0, grid_: usize = 0, logDetLo_: f64 = 0, logDetHi_: f64 = 0;
 // This thread's scratch regions (lmmWorkBytes), laid out by usePlan.
 let slopesR_: usize = 0, slopesL_: usize = 0, savedRows_: usize = 0, rowBytes_: i32 = 0;
+// The model's own P and PP tables, and per grid point g a P and a PP table (at gridTables_ + 2g and 2g + 1 times
+// tableBytes_) holding the plan's projections that do not involve x (fillGridTables).
+let pab_: usize = 0, ppab_: usize = 0, gridTables_: usize = 0, tableBytes_: usize = 0;
 
 // Points the kernel at the plan at desc and lays out this thread's scratch at work.
 function usePlan(desc: usize, work: usize): void {
@@ -228,13 +231,32 @@ function usePlan(desc: usize, work: usize): void {
   slopesL_ = p; p += align8(nGrid * 8);
   const projIdx = p; p += align8(projIndexBytes(c));
   savedRows_ = p; p += 3 * <usize>row0Bytes(c);
-  const interpOut = p;
+  const interpOut = p; p += align8(interpFunctionCount(2 * covPairCount(c)) * 8);
+  gridTables_ = p;
+  tableBytes_ = align8(pTableBytes(c));
   rowBytes_ = row0Bytes(c);
   modelSetup(n, c, ptr(desc, PlanSlot.eigenvalues), w, pab, ppab, pppab, iab, tCovPairs, tCovMap, tSnpMap, projIdx);
   interpSetup(slot(desc, PlanSlot.interpolate) != 0.0 ? tInterp : 0, (nGrid - 1) * SUBREGIONS, lMin_, lMax_, interpOut);
   C_ = c; NINDEX_ = nIndex; Q_ = q; N_ = n; SNP_ROWS_ = snpRows;
   loColumn_ = 0;
   gridSums_ = gridSums; products_ = products;
+  pab_ = pab; ppab_ = ppab;
+  fillGridTables();
+}
+
+// The plan's part of the grid phase, once per plan and chunk: at each grid point the projections of row 0's
+// covariate and phenotype sums (every entry without x; those with x are projected per SNP by projectAllX).
+function fillGridTables(): void {
+  const nIndex = NINDEX_, nGrid = nGrid_;
+  for (let g = 0; g < nGrid; g++) {
+    const tp = gridTables_ + 2 * <usize>g * tableBytes_;
+    useTables(tp, tp + tableBytes_);
+    for (let col = 0; col < nIndex; col++) {
+      setRow0(col, load<f64>(at(tShared, g * nIndex + col)), load<f64>(at(tShared, (nGrid + g) * nIndex + col)));
+    }
+    projectAll(false);
+  }
+  useTables(pab_, ppab_);
 }
 
 // Product column k (x*w_k, x*x, then x*y) of chunk SNP jj (SNP x of the block) into its interleaved pair lane.
@@ -271,15 +293,22 @@ function scoreInto(jj: i32, j: i32, b: i32, out: usize): void {
 // The derivative of the REML (doReml) and ML (doMl) likelihoods at every grid lambda for chunk SNP jj, into the
 // thread's slopes regions.
 function gridSlopes(jj: i32, doReml: bool, doMl: bool): void {
-  const nGrid = nGrid_, grid = grid_;
+  const nGrid = nGrid_, grid = grid_, c = C_, q = Q_;
+  const row = at(gridSums_, jj * SNP_ROWS_ * q);
   for (let g = 0; g < nGrid; g++) {
-    fillRow0(jj, g, nGrid + g);
-    projectAll(false);
+    // The grid point's tables already hold the plan's projections: only x's row 0 sums and entries change.
+    const tp = gridTables_ + 2 * <usize>g * tableBytes_;
+    useTables(tp, tp + tableBytes_);
+    for (let k = 0; k < c + 2; k++) {
+      setRow0(abIndex(c + 1, k + 1, c), load<f64>(at(row, k * q + g)), load<f64>(at(row, k * q + nGrid + g)));
+    }
+    projectAllX();
     const lambda = load<f64>(at(grid, g));
     const tr1 = load<f64>(at(tTraces, g)), tr2 = load<f64>(at(tTraces, nGrid + g));
     if (doReml) { derivatives(1, lambda, false, tr1, tr2); store<f64>(at(slopesR_, g), dev1); }
     if (doMl) { derivatives(2, lambda, false, tr1, tr2); store<f64>(at(slopesL_, g), dev1); }
   }
+  useTables(pab_, ppab_);
 }
 
 // The weight column whose sums give the likelihood at lMin: 0 (w at the first grid lambda, lMin), or in lmmFinish
@@ -404,12 +433,20 @@ export function lmmScanPlans(descs: usize, outs: usize, nPlans: i32, x: usize, b
           productColumn(at(x, (c0 + jj) * n), jj, c + 1);
           const pair = jj * (SNP_ROWS_ >> 1) + pairY;
           gridProduct(at(products_, pair * 2 * n), 1, n, tWeights, q, at(gridSums_, 2 * pair * q), q);
-          // The other columns' sums at this plan's null lambda (the one weight column that differs by plan).
-          for (let k = 0; k < c + 2; k++) {
-            const src = at(products_, (jj * (SNP_ROWS_ >> 1) + (k >> 1)) * 2 * n + (k & 1));
-            let sum = 0.0;
-            for (let i = 0; i < n; i++) sum += load<f64>(at(src, 2 * i)) * load<f64>(at(tWeights, i * q + wNull));
-            store<f64>(at(gridSums_, (jj * SNP_ROWS_ + k) * q + wNull), sum);
+          // The other pairs' sums at this plan's null lambda (the one weight column that differs by plan), both
+          // columns of a pair per f64x2 lane, each summed over i in order with a separate multiply and add as
+          // gridProduct does (bitwise its sums).
+          for (let k = 0; k < SNP_ROWS_ >> 1; k++) {
+            if (k == pairY) continue;
+            const src = at(products_, (jj * (SNP_ROWS_ >> 1) + k) * 2 * n);
+            let sum = f64x2.splat(0.0);
+            let w = at(tWeights, wNull);
+            for (let i = 0; i < n; i++) {
+              sum = f64x2.add(sum, f64x2.mul(v128.load(at(src, 2 * i)), v128.load64_splat(w)));
+              w += (<usize>q) << 3;
+            }
+            store<f64>(at(gridSums_, (jj * SNP_ROWS_ + 2 * k) * q + wNull), f64x2.extract_lane(sum, 0));
+            store<f64>(at(gridSums_, (jj * SNP_ROWS_ + 2 * k + 1) * q + wNull), f64x2.extract_lane(sum, 1));
           }
         }
       }

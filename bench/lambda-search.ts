@@ -1,7 +1,7 @@
 /**
- * Evaluations per SNP of the per-SNP lambda search on real genotypes: GEMMA's Brent-then-Newton
- * (src/stats/lambda.ts, what lmmscan did before) against the safeguarded Newton search
- * (src/stats/lambda-newton.ts), REML and ML, on BXD (../shared/data/bxd: 198 strains, the BXD kinship, an
+ * Evaluations per SNP of the per-SNP lambda search on real genotypes: GEMMA's Brent-then-Newton as lmmscan's default
+ * runs it (src/stats/lambda.ts: brackets of maxima only, no pass after Newton's last step) against the safeguarded
+ * Newton search (src/stats/lambda-newton.ts), REML and ML, on BXD (../shared/data/bxd: 198 strains, the BXD kinship, an
  * intercept and the two BXD covariates) with T simulated traits (heritability 0 to 0.8) and the first m SNPs.
  * An evaluation is one pass over the individuals (a slope, slope and curvature, or likelihood); the grid's 11
  * slopes and the two ends are counted apart, since the kernels make them for a chunk of SNPs in one product.
@@ -121,7 +121,7 @@ for (const kind of ['R', 'L'] as const) {
   // Both searches make the 11 grid slopes and the 2 end likelihoods; the rest is the refinement.
   const per = (v: number) => (v / tests - 13).toFixed(1);
   console.log(
-    `${kind === 'R' ? 'REML' : 'ML  '}: passes per test beyond the grid and ends: GEMMA's Brent-then-Newton ${per(totals[kind].gemma)}, safeguarded Newton ${per(totals[kind].newton)} (all in: ${(totals[kind].gemma / tests).toFixed(1)} -> ${(totals[kind].newton / tests).toFixed(1)})`,
+    `${kind === 'R' ? 'REML' : 'ML  '}: passes per test beyond the grid and ends: GEMMA's Brent-then-Newton (maxima only) ${per(totals[kind].gemma)}, safeguarded Newton ${per(totals[kind].newton)} (all in: ${(totals[kind].gemma / tests).toFixed(1)} -> ${(totals[kind].newton / tests).toFixed(1)})`,
   );
 }
 console.log(

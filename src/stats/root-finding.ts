@@ -157,6 +157,11 @@ export class NewtonSolver {
     this.dfx = df;
   }
 
+  /** Where the next step would go (NaN on a zero derivative, where iterate fails), without evaluating there. */
+  nextRoot(): number {
+    return this.dfx === 0 ? NaN : this.root - this.fx / this.dfx;
+  }
+
   /** One Newton step; returns a GSL status (failure on a zero or non-finite derivative). */
   iterate(): number {
     if (this.dfx === 0) return GSL_FAILURE;

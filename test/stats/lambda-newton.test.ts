@@ -72,7 +72,7 @@ for (const [nCvt, n] of [
 
 describe('safeguarded Newton per SNP', () => {
   for (const kind of ['R', 'L'] as LikelihoodKind[]) {
-    it(`${kind}: the same optimum as GEMMA's search, closer to the true one, in far fewer evaluations`, () => {
+    it(`${kind}: the same optimum as GEMMA's search, closer to the true one, in fewer evaluations`, () => {
       let gemmaEvaluations = 0;
       let newtonEvaluations = 0;
       let interior = 0;
@@ -119,9 +119,11 @@ describe('safeguarded Newton per SNP', () => {
         `${kind}: evaluations per SNP, GEMMA's search ${(gemmaEvaluations / (cases.length * 6)).toFixed(1)}, ` +
           `safeguarded Newton ${(newtonEvaluations / (cases.length * 6)).toFixed(1)} (grid and ends included)`,
       );
-      // The grid (11) and both ends (2) are common to both; the refinement itself is what shrinks.
+      // The grid (11) and both ends (2) are common to both; the refinement itself is what shrinks. GEMMA's
+      // search as lmmscan runs it already skips minima and the pass after Newton's last step (lambda.ts);
+      // the safeguarded Newton needs about half its refinement passes on these SNPs.
       expect(newtonEvaluations - 13 * cases.length * 6).toBeLessThan(
-        0.5 * (gemmaEvaluations - 13 * cases.length * 6),
+        0.6 * (gemmaEvaluations - 13 * cases.length * 6),
       );
     });
   }

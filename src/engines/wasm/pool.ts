@@ -112,6 +112,7 @@ const WORK_NS = {
 export class WasmPool {
   private readonly started = performance.now();
   private readonly mainStart = performance.eventLoopUtilization();
+  private readonly cpuStart = process.cpuUsage();
   /** Estimated kernel work run on this thread so far (nanoseconds on one core). */
   private workHere = 0;
 
@@ -243,20 +244,24 @@ export class WasmPool {
 
   /**
    * Busy time since the pool started: the main thread's and each worker's event loop active time (a worker is
-   * busy while it runs kernels; the main thread while it runs JS: parsing, p-values, output), and the wall time.
+   * busy while it runs kernels; the main thread while it runs JS: parsing, p-values, output), and the wall time;
+   * then the process's CPU time (user + sys, all threads), which, unlike busy time, excludes time other processes
+   * held the cores.
    */
   busyReport(): string {
     const wall = performance.now() - this.started;
     const main = performance.eventLoopUtilization(this.mainStart).active;
+    const cpu = process.cpuUsage(this.cpuStart);
+    const cpuSeconds = `process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
     const s = (ms: number) => (ms / 1000).toFixed(1);
     const head = `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), `;
-    if (!this.runner.running) return `${head}no workers (the kernels ran on the main thread)\n`;
+    if (!this.runner.running) return `${head}no workers (the kernels ran on the main thread); ${cpuSeconds}\n`;
     const workers = this.runner.running.threads.map((w) => w.performance.eventLoopUtilization().active);
     const total = workers.reduce((a, b) => a + b, 0);
     return (
       head +
       `${workers.length} workers ${s(total)} s (${workers.map(s).join(', ')}; ` +
-      `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time)\n`
+      `${((100 * total) / (wall * workers.length)).toFixed(0)}% of their wall time); ${cpuSeconds}\n`
     );
   }
 

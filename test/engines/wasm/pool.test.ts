@@ -29,7 +29,7 @@ describe('WasmPool', () => {
     expect(maxAbsDiff(r1, refRotate(U, n, X, b))).toBeLessThan(1e-13 * n * 10);
   });
 
-  test('busyReport: the main thread and each worker, busy no longer than the wall time', async () => {
+  test('busyReport: the main thread and each worker, busy no longer than the wall time; the process CPU', async () => {
     const n = 257;
     await two.rotate(randomArray(n * n, 1), n, randomArray(n * 400, 2), 400);
     const report = two.busyReport();
@@ -43,6 +43,10 @@ describe('WasmPool', () => {
     expect(w0! + w1!).toBeCloseTo(total!, 0);
     expect(Math.max(w0!, w1!)).toBeLessThanOrEqual(wall! + 0.05);
     expect(total).toBeGreaterThan(0);
+    // The process's CPU seconds since the pool started: the rotation ran on the workers, so it counted.
+    const cpu = /; process CPU ([\d.]+) s\n$/.exec(report);
+    expect(cpu, report).not.toBeNull();
+    expect(Number(cpu![1])).toBeGreaterThan(0);
   });
 
   test.each([
