@@ -255,7 +255,8 @@ export class WasmPool {
     const cpuSeconds = `process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`;
     const s = (ms: number) => (ms / 1000).toFixed(1);
     const head = `lmmscan: busy time over ${s(wall)} s: main thread ${s(main)} s (${((100 * main) / wall).toFixed(0)}%), `;
-    if (!this.runner.running) return `${head}no workers (the kernels ran on the main thread); ${cpuSeconds}\n`;
+    if (!this.runner.running)
+      return `${head}no workers (the kernels ran on the main thread); ${cpuSeconds}\n`;
     const workers = this.runner.running.threads.map((w) => w.performance.eventLoopUtilization().active);
     const total = workers.reduce((a, b) => a + b, 0);
     return (
