@@ -19,7 +19,9 @@ export function blockBuffer(length: number): Float64Array {
   let best = -1;
   for (let k = 0; k < spares.length; k++) {
     const size = spares[k].byteLength;
-    if (size >= bytes && (best < 0 || size < spares[best].byteLength)) best = k;
+    // At most twice the size asked for: a small array on a large buffer would pin it, and a worker that is
+    // sent the array is sent the whole buffer.
+    if (size >= bytes && size <= 2 * bytes && (best < 0 || size < spares[best].byteLength)) best = k;
   }
   if (best >= 0) {
     const [buffer] = spares.splice(best, 1);

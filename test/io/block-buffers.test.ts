@@ -24,17 +24,20 @@ describe('block buffers', () => {
     expect(blockBuffer(7000).buffer).not.toBe(own.buffer);
   });
 
-  it('serves a request from the smallest spare that fits and keeps at most six, the largest', () => {
+  it('serves a request from the smallest spare that fits, at most twice its size, and keeps at most six, the largest', () => {
     const sizes = [3000, 8000, 9000, 10000, 11000, 12000, 13000];
     const made = sizes.map((s) => blockBuffer(s));
     for (const b of made) recycleBlockBuffer(b);
-    // 3000 was dropped (the smallest of seven); 8500 fits 9000 best.
+    // 3000 was dropped (the smallest of seven), and no spare left is at most twice 3000.
+    const small = blockBuffer(3000);
+    expect(made.some((b) => b.buffer === small.buffer)).toBe(false);
+    // 8500 fits 9000 best.
     expect(blockBuffer(8500).buffer).toBe(made[2].buffer);
-    expect(blockBuffer(3000).buffer).toBe(made[1].buffer);
+    expect(blockBuffer(4500).buffer).toBe(made[1].buffer);
     expect(blockBuffer(10500).buffer).toBe(made[4].buffer);
     expect(blockBuffer(9500).buffer).toBe(made[3].buffer);
-    expect(blockBuffer(2000).buffer).toBe(made[5].buffer);
-    expect(blockBuffer(2000).buffer).toBe(made[6].buffer);
+    expect(blockBuffer(6500).buffer).toBe(made[5].buffer);
+    expect(blockBuffer(6500).buffer).toBe(made[6].buffer);
     const fresh = blockBuffer(2000);
     expect(made.some((b) => b.buffer === fresh.buffer)).toBe(false);
   });

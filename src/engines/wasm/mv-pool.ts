@@ -60,7 +60,11 @@ export class MvPool {
     });
     const { n, d } = model.data;
     // Only what the fits read crosses to the workers (a plan also holds the n x n eigenvectors).
-    const shared: MvScanModel = { data: model.data, nullModel: model.nullModel, mode: model.mode };
+    // Compact copies: a typed array crosses to a worker with its whole buffer, and these may be views on a
+    // recycled genotype block's (src/io/block-buffers.ts), megabytes copied per task.
+    const { eigenvalues, X, Y } = model.data;
+    const data = { ...model.data, eigenvalues: eigenvalues.slice(), X: X.slice(), Y: Y.slice() };
+    const shared: MvScanModel = { data, nullModel: model.nullModel, mode: model.mode };
     const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
