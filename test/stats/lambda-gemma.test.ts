@@ -17,24 +17,8 @@ import {
 } from '../../src/stats/root-finding.js';
 import { covariateProducts, setSnpProducts } from '../../src/stats/products.js';
 import { DEFAULT_LAMBDA_SEARCH, lambdaGrid } from '../../src/model/settings.js';
+import { CountingModel } from '../helpers/counting-model.js';
 import { normals, rng } from '../helpers/random.js';
-
-/** Counts the passes over the individuals (every evaluation of the likelihood or its derivatives). */
-class CountingModel extends MixedModelLikelihood {
-  evaluations = 0;
-  override derivative1(kind: LikelihoodKind, lambda: number): number {
-    this.evaluations++;
-    return super.derivative1(kind, lambda);
-  }
-  override derivatives12(kind: LikelihoodKind, lambda: number): void {
-    this.evaluations++;
-    super.derivatives12(kind, lambda);
-  }
-  override logLikelihood(kind: LikelihoodKind, lambda: number): number {
-    this.evaluations++;
-    return super.logLikelihood(kind, lambda);
-  }
-}
 
 /** GEMMA's CalcLambda as written in its lmm.cpp (with lmmscan's bisection where Newton fails). */
 function gemmaCalcLambda(

@@ -9,24 +9,8 @@ import { optimiseLambda } from '../../src/stats/lambda.js';
 import { newtonCounters, optimiseLambdaNewton } from '../../src/stats/lambda-newton.js';
 import { covariateProducts, setSnpProducts } from '../../src/stats/products.js';
 import { DEFAULT_LAMBDA_SEARCH } from '../../src/model/settings.js';
+import { CountingModel } from '../helpers/counting-model.js';
 import { normals, rng } from '../helpers/random.js';
-
-/** Counts the passes over the individuals GEMMA's search makes (the model's public evaluations). */
-class CountingModel extends MixedModelLikelihood {
-  evaluations = 0;
-  override derivative1(kind: LikelihoodKind, lambda: number): number {
-    this.evaluations++;
-    return super.derivative1(kind, lambda);
-  }
-  override derivatives12(kind: LikelihoodKind, lambda: number): void {
-    this.evaluations++;
-    super.derivatives12(kind, lambda);
-  }
-  override logLikelihood(kind: LikelihoodKind, lambda: number): number {
-    this.evaluations++;
-    return super.logLikelihood(kind, lambda);
-  }
-}
 
 /** A SNP in the rotated space with a phenotype of genetic-to-residual ratio lambdaTrue. */
 function randomSnp(seed: number, n: number, nCvt: number, lambdaTrue: number) {

@@ -3,6 +3,11 @@
  * policy (fail under CI, skip with a message elsewhere when no adapter exists).
  */
 import { acquireGpu, type GpuContext } from '../../../src/engines/webgpu/device.js';
+import type { LmmTestMode, ScanPlan } from '../../../src/model/plan.js';
+import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
+import { fitNullModel } from '../../../src/stats/null-model.js';
+import { planOf } from '../../helpers/plans.js';
+import { normals } from '../../helpers/random.js';
 
 /** Acquires a device, or returns null with a console message; under CI=true a missing adapter throws. */
 export async function acquireTestGpu(): Promise<GpuContext | null> {
@@ -112,4 +117,37 @@ export function maxScaledError(got: Float64Array, want: Float64Array, scale: Flo
     if (!(ratio <= worst)) worst = ratio;
   }
   return worst;
+}
+
+/**
+ * The plan of two traits (true lambda 0.1 and 3) over a unit's U, eigenvalues and rotated covariates w, with
+ * SNP 1 of the rotated block (b x n) associated with both when b > 1; the traits' noise drawn from `next`.
+ */
+export function twoTraitPlan(
+  next: () => number,
+  unit: { u: Float64Array; eigenvalues: Float64Array; w: Float64Array; nCvt: number; mode: LmmTestMode },
+  rotated: Float64Array,
+  b: number,
+): ScanPlan {
+  const { u, eigenvalues, w, nCvt, mode } = unit;
+  const n = eigenvalues.length;
+  const traits = [0.1, 3].map((lambdaTrue) => {
+    const e = normals(next, n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = e[i]! * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!;
+      if (b > 1) y[i] += 0.4 * rotated[n + i]!; // SNP 1 is associated
+    }
+    return { rotatedPhenotype: y, nullModel: fitNullModel(eigenvalues, w, y, nCvt) };
+  });
+  const shared = {
+    n,
+    nCvt,
+    eigenvalues,
+    eigenvectors: u,
+    rotatedCovariates: w,
+    testMode: mode,
+    search: DEFAULT_LAMBDA_SEARCH,
+  };
+  return planOf(shared, traits);
 }

@@ -21,11 +21,8 @@ import { rotateTs } from '../../../src/engines/ts/ts-engine.js';
 import type { GpuContext } from '../../../src/engines/webgpu/device.js';
 import type { LmmTestMode } from '../../../src/model/plan.js';
 import type { SnpResultBlock } from '../../../src/model/results.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
-import { fitNullModel } from '../../../src/stats/null-model.js';
 import { normals, rng } from '../../helpers/random.js';
-import { planOf } from '../../helpers/plans.js';
-import { acquireTestGpu, randomOrthogonal } from './helpers.js';
+import { acquireTestGpu, randomOrthogonal, twoTraitPlan } from './helpers.js';
 
 const gpu = await acquireTestGpu();
 const wasm = gpu === null ? null : await WasmEngine.create(2);
@@ -58,25 +55,7 @@ function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed:
     snp.forEach((g, i) => (snp[i] = Number.isNaN(g) ? mean : g));
   }
   const rotated = rotateTs(u, n, block, b);
-  const traits = [0.1, 3].map((lambdaTrue) => {
-    const e = normals(next, n);
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      y[i] = e[i]! * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!;
-      if (b > 1) y[i] += 0.4 * rotated[n + i]!; // SNP 1 is associated
-    }
-    return { rotatedPhenotype: y, nullModel: fitNullModel(eigenvalues, w, y, nCvt) };
-  });
-  const shared = {
-    n,
-    nCvt,
-    eigenvalues,
-    eigenvectors: u,
-    rotatedCovariates: w,
-    testMode: mode,
-    search: DEFAULT_LAMBDA_SEARCH,
-  };
-  return { plan: planOf(shared, traits), rotated };
+  return { plan: twoTraitPlan(next, { u, eigenvalues, w, nCvt, mode }, rotated, b), rotated };
 }
 
 /** The GPU's grid sums and refined lambdas for a block rotated on the host (as GpuPlanTests computes them). */

@@ -12,12 +12,9 @@ import { WebGpuEngine } from '../../../src/engines/webgpu/webgpu-engine.js';
 import type { Engine } from '../../../src/engines/engine.js';
 import { traitPlans, type LmmTestMode } from '../../../src/model/plan.js';
 import type { SnpResultBlock } from '../../../src/model/results.js';
-import { DEFAULT_LAMBDA_SEARCH } from '../../../src/model/settings.js';
 import { testRotatedBlock } from '../../../src/stats/lmm-block.js';
-import { fitNullModel } from '../../../src/stats/null-model.js';
 import { normals, rng } from '../../helpers/random.js';
-import { planOf } from '../../helpers/plans.js';
-import { acquireTestGpu, randomOrthogonal } from './helpers.js';
+import { acquireTestGpu, randomOrthogonal, twoTraitPlan } from './helpers.js';
 
 const probe = await acquireTestGpu();
 probe?.destroy();
@@ -36,25 +33,11 @@ function randomUnit(n: number, nCvt: number, b: number, mode: LmmTestMode, seed:
   for (let i = 0; i < n; i++) w[i] = 1 + 0.3 * w[i]!;
   const block = Float64Array.from({ length: n * b }, () => Math.floor(3 * next()));
   const rotatedBlock = rotateTs(u, n, block, b);
-  const traits = [0.1, 3].map((lambdaTrue) => {
-    const e = normals(next, n);
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      y[i] = e[i]! * Math.sqrt(lambdaTrue * eigenvalues[i]! + 1) + 0.5 * w[i]!;
-      if (b > 1) y[i] += 0.4 * rotatedBlock[n + i]!; // SNP 1 is associated
-    }
-    return { rotatedPhenotype: y, nullModel: fitNullModel(eigenvalues, w, y, nCvt) };
-  });
-  const shared = {
-    n,
-    nCvt,
-    eigenvalues,
-    eigenvectors: u,
-    rotatedCovariates: w,
-    testMode: mode,
-    search: DEFAULT_LAMBDA_SEARCH,
+  return {
+    plan: twoTraitPlan(next, { u, eigenvalues, w, nCvt, mode }, rotatedBlock, b),
+    block,
+    rotatedBlock,
   };
-  return { plan: planOf(shared, traits), block, rotatedBlock };
 }
 
 /**
