@@ -10,6 +10,8 @@
  *    caller's array;
  * 3. the tridiagonal matrix torn once at the middle, each half solved by the same divide and conquer
  *    (4 (n/2)^2 doubles of shared memory), their eigenvectors laid out as the rows of an n x n basis (a JS array);
+ *    a half too large for that (n above about 31,700) is torn again, and so on, its parts' eigenvectors merged
+ *    as the top merge does it below (deflation, secular roots, one GEMM streamed), in a JS array of its size;
  * 4. the top merge's deflation on those rows (eigen-deflate.ts), then every row of the basis back-transformed
  *    (the WY blocks applied to row strips, the blocks streamed through in batches): a deflated row is then an
  *    eigenvector of the input, and the merged eigenvectors are combinations of the others;
@@ -38,6 +40,15 @@ const PREPARE_BYTES = 64 * 2 ** 20;
 /** Threads that build the WY blocks. */
 const PREPARE_THREADS = 4;
 
+/** Bytes of shared memory the strips and panels take at most (their default is 4 n^2, what step 1 grew). */
+const TILE_MAX_BYTES = 2 ** 31;
+
+/**
+ * Tridiagonal blocks up to this order are solved by the ordinary divide and conquer in shared memory (two m x m
+ * arrays beside its small workspaces, within the wasm32 window); larger ones are torn again (n above about 31,700).
+ */
+const LEAF_ROWS = Math.floor(Math.sqrt((2 ** 32 - 2 ** 28) / 16));
+
 /** Rows per block of tridiagonalizePacked's layout (NB in assembly/tridiag.ts). */
 const PACK_ROWS = 32;
 
@@ -49,19 +60,26 @@ function packedStart(n: number, r: number): number {
   return PACK_ROWS * b * n - ((PACK_ROWS * PACK_ROWS) / 2) * b * (b - 1) + (r - c0) * (n - c0);
 }
 
+/** The tiled solver's sizes, which tests lower to force its paths for large n at small n. */
+export interface TiledSizes {
+  /** Largest tridiagonal block the ordinary divide and conquer solves; larger ones are torn again. */
+  leafRows?: number;
+}
+
 /**
  * Eigenvalues ascending (n) and row-major eigenvectors (column k for values[k]) of a symmetric n x n matrix
  * (n >= 4), as eigenOn() returns them, with the n x n matrices outside shared memory. `consume`: the matrix is
  * the caller's to give away (it parks the WY blocks, then receives U). `tileBytes` bounds the strips and panels
- * that cross shared memory (default 4 n^2: about what steps 1 and 3 already grew; tests lower it to force many
- * tiles).
+ * that cross shared memory (default 4 n^2, about what steps 1 and 3 already grew, at most 2 GiB; tests lower it to
+ * force many tiles).
  */
 export async function eigenTiled(
   runner: KernelRunner,
   matrix: Float64Array,
   n: number,
   consume = false,
-  tileBytes = Math.max(4 * n * n, 2 ** 24),
+  tileBytes = Math.min(TILE_MAX_BYTES, Math.max(4 * n * n, 2 ** 24)),
+  { leafRows = LEAF_ROWS }: TiledSizes = {},
 ): Promise<Eigen> {
   if (matrix.length !== n * n || n < 4)
     throw new RangeError(`lmmscan wasm: tiled eigensolver given ${matrix.length} values for n = ${n}`);
@@ -144,26 +162,55 @@ export async function eigenTiled(
     dd[n1 - 1]! -= Math.abs(beta);
     dd[n1]! -= Math.abs(beta);
     const basis = new Float64Array(n * n);
-    for (const [s0, m] of [
-      [0, n1],
-      [n1, n - n1],
-    ] as const) {
-      await call('eigenSizes', m, sizes);
-      const [, dcDoubles, levelEntries] = new Int32Array(arena.memory.buffer, sizes, EigenSize.count);
-      const hd = arena.allocF64(m),
-        he = arena.allocF64(m),
-        zt = arena.allocF64(m * m),
-        big = arena.allocF64(m * m),
-        small = arena.allocF64(T * dcDoubles!),
-        levels = arena.alloc(4 * levelEntries!);
-      arena.f64(hd, m).set(dd.subarray(s0, s0 + m));
-      arena.f64(he, m).set(ee.subarray(s0, s0 + m));
-      await dcSession([['dcEigen', [m, hd, he, zt, big, small, levels, works, team, ctx, status]]]);
-      const rows = arena.f64(zt, m * m);
-      for (let r = 0; r < m; r++) basis.set(rows.subarray(r * m, (r + 1) * m), (s0 + r) * n + s0);
-      dd.set(arena.f64(hd, m), s0);
+    const leaf = Math.max(4, leafRows);
+    // The tridiagonal block [s0, s0 + m): its eigenvectors into rows s0.. of basis (columns s0..s0 + m), their
+    // eigenvalues into dd[s0..]. By the ordinary divide and conquer in shared memory when it fits (two m x m
+    // arrays), else torn at its middle again and merged here as the top merge is (its rows in a JS array).
+    const solveBlock = async (s0: number, m: number): Promise<void> => {
+      if (m <= leaf) {
+        await call('eigenSizes', m, sizes);
+        const [, dcDoubles, levelEntries] = new Int32Array(arena.memory.buffer, sizes, EigenSize.count);
+        const hd = arena.allocF64(m),
+          he = arena.allocF64(m),
+          zt = arena.allocF64(m * m),
+          big = arena.allocF64(m * m),
+          small = arena.allocF64(T * dcDoubles!),
+          levels = arena.alloc(4 * levelEntries!);
+        arena.f64(hd, m).set(dd.subarray(s0, s0 + m));
+        arena.f64(he, m).set(ee.subarray(s0, s0 + m));
+        await dcSession([['dcEigen', [m, hd, he, zt, big, small, levels, works, team, ctx, status]]]);
+        const rows = arena.f64(zt, m * m);
+        for (let r = 0; r < m; r++) basis.set(rows.subarray(r * m, (r + 1) * m), (s0 + r) * n + s0);
+        dd.set(arena.f64(hd, m), s0);
+        arena.release(base);
+        return;
+      }
+      const h = m >> 1,
+        b = ee[s0 + h - 1]!;
+      dd[s0 + h - 1]! -= Math.abs(b);
+      dd[s0 + h]! -= Math.abs(b);
+      await solveBlock(s0, h);
+      await solveBlock(s0 + h, m - h);
+      const sub = new Float64Array(m * m);
+      for (let r = 0; r < m; r++) sub.set(basis.subarray((s0 + r) * n + s0, (s0 + r) * n + s0 + m), r * m);
+      const merge = deflateTop(sub, dd.subarray(s0, s0 + m), m, h, b);
+      const k = merge.src.length;
+      // Merged eigenvectors into rows s0.. s0 + k - 1, the deflated ones after them (any order serves the merge
+      // above: it sorts its poles itself).
+      const row = (r: number) => basis.subarray((s0 + r) * n + s0, (s0 + r) * n + s0 + m);
+      merge.dsrc.forEach((from, j) => row(k + j).set(sub.subarray(from * m, (from + 1) * m)));
+      dd.set(merge.dval, s0 + k);
+      if (k === 0) return;
+      const sec = await solveSecular(runner, merge, ctx, status);
       arena.release(base);
-    }
+      dd.set(sec.lambda, s0);
+      await mergedVectors(runner, sub, m, merge, sec, tileBytes, (C, i0, sr) => {
+        for (let i = 0; i < sr; i++) row(i0 + i).set(C.subarray(i * m, (i + 1) * m));
+      });
+      arena.release(base);
+    };
+    await solveBlock(0, n1);
+    await solveBlock(n1, n - n1);
 
     // 4. Deflation, then every row of the basis back-transformed.
     const top = deflateTop(basis, dd, n, n1, beta);
@@ -192,7 +239,16 @@ export async function eigenTiled(
       Int32Array.from(top.dsrc, (row) => row * n),
       column.subarray(k),
     );
-    if (secular) await mergedVectors(runner, basis, n, top, secular, column, U, tileBytes);
+    if (secular)
+      await mergedVectors(runner, basis, n, top, secular, tileBytes, (C, i0, sr) =>
+        scatterColumns(
+          U,
+          n,
+          C,
+          Int32Array.from({ length: sr }, (_, i) => i * n),
+          column.subarray(i0, i0 + sr),
+        ),
+      );
     arena.release(base);
     return { values, vectors: U };
   });
@@ -306,17 +362,17 @@ async function solveSecular(
 }
 
 // The merged eigenvectors: for each root i, its secular coefficients v (zhat_j / (dlam_j - lambda_i), normalised,
-// as the merge kernel computes them) times the back-transformed basis rows src[j], written to column column[i] of U.
-// Strips of roots; the rows cross shared memory in panels (once in all when they fit a panel).
+// as the merge kernel computes them) times the basis rows src[j] (n doubles each), handed to `put` in strips (roots
+// i0.. i0 + sr - 1 as the rows of C, valid until put returns). The rows cross shared memory in panels (once in all
+// when they fit a panel).
 async function mergedVectors(
   runner: KernelRunner,
   basis: Float64Array,
   n: number,
   top: ReturnType<typeof deflateTop>,
   sec: Secular,
-  column: Int32Array,
-  U: Float64Array,
   tileBytes: number,
+  put: (C: Float64Array, i0: number, sr: number) => void,
 ): Promise<void> {
   const { arena, scratch } = runner;
   const T = runner.slots;
@@ -364,13 +420,7 @@ async function mergedVectors(
         ]),
       );
     }
-    scatterColumns(
-      U,
-      n,
-      arena.f64(C, sr * n),
-      Int32Array.from({ length: sr }, (_, i) => i * n),
-      column.subarray(i0, i0 + sr),
-    );
+    put(arena.f64(C, sr * n), i0, sr);
   }
 }
 

@@ -6,7 +6,7 @@ import type { ScanPlan } from '../../model/plan.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
-import { EIGEN_TWO_REGION_BYTES, eigenTiled } from './eigen-tiled.js';
+import { EIGEN_TWO_REGION_BYTES, eigenTiled, type TiledSizes } from './eigen-tiled.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
@@ -218,7 +218,7 @@ export class WasmPool {
    * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
    * (tests lower it) is where the two-region layout for large n takes over; `consume`: see eigenOn(). Above
    * `twoRegionBytes` (two n x n regions no longer fit the wasm32 memory; tests lower it, and `tileBytes`), the
-   * tiled solver (eigen-tiled.ts).
+   * tiled solver (eigen-tiled.ts), whose `sizes` tests lower too.
    */
   eigen(
     matrix: Float64Array,
@@ -227,11 +227,12 @@ export class WasmPool {
     consume = false,
     twoRegionBytes = EIGEN_TWO_REGION_BYTES,
     tileBytes?: number,
+    sizes?: TiledSizes,
   ): Promise<Eigen> {
     // The tiled solver's team sessions take every slot: only for an n far past the main-thread allowance.
     if (16 * n * n > twoRegionBytes && n >= 4) {
       void this.runner.startThreads();
-      return eigenTiled(this.runner, matrix, n, consume, tileBytes);
+      return eigenTiled(this.runner, matrix, n, consume, tileBytes, sizes);
     }
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
     return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);

@@ -81,6 +81,18 @@ describe('eigenTiled', () => {
     expectClose(A, n, viaPool, want);
   });
 
+  // Tridiagonal blocks above leafRows are torn again and merged as the top merge is (n past about 31,700): blocks of
+  // at most 5, 9 or 40 rows, so two to five levels of tears, on one thread and on a 2-thread pool.
+  test.each(cases)('%s, n=%i: the divide and conquer torn more than once', async (_, n, make) => {
+    const A = make(n);
+    const local = LocalRunner.create();
+    const want = await eigenOn(local, A, n);
+    for (const leafRows of [5, 9, 40]) {
+      expectClose(A, n, await eigenTiled(local, A, n, false, 3 * 8 * 3 * n, { leafRows }), want);
+    }
+    expectClose(A, n, await pool.eigen(A, n, undefined, false, 0, 3 * 8 * 3 * n, { leafRows: 9 }), want);
+  });
+
   // The tiled solver's tridiagonalisation runs on the packed upper triangle (rows in blocks of 32, each from its
   // block's first column): the same bits as the full layout's.
   test.each([5, 33, 64, 97, 301])(
