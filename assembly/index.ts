@@ -1,7 +1,8 @@
 // Entry point of the lmmscan WASM kernels: flat f64 routines on imported shared memory, no runtime allocation.
 export { gemm, gemmWorkBytes, zeroF64 } from './gemm';
 export { kinshipFold } from './kinship-dd';
-export { tridiagonalize, tridiagonalizePacked, tridiagPackedDoubles } from './tridiag';
+export { tridiagonalize, tridiagonalizePacked, tridiagPackedDoubles, tridiagReflector, tridiagSplitPanel, tridiagSplitSetup,
+  tridiagSplitSymv, tridiagSplitTrail, tridiagW } from './tridiag';
 export { teamInit, teamHelp, teamFinish, teamAbort } from './team';
 export { dcEigen } from './dc';
 export { eigenSizes } from './eigen';

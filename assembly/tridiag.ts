@@ -335,3 +335,48 @@ function symvColumn(n: i32, a: usize, s: i32, v: usize, w: usize, bounds: usize,
   setSlot(ctx, X_V, <i32>v);
   teamRun(team, JOB_SYMV, SYMV_CHUNKS, ctx);
 }
+
+// The split tridiagonalisation (src/engines/wasm/tridiag-split.ts): the packed rows shared out over several memories
+// (contiguous ranges of whole blocks), the panel loop driven from the host, and each memory's kernels on its own
+// rows: tridiagReflector and tridiagW where the panel lives, the product and the trailing update in every memory.
+// `a` is virtual there: the address row 0 of the packed layout would have (wrapping), so rowAt() finds the rows the
+// memory holds; the others are never touched.
+
+/**
+ * Sets up ctx for the split tridiagonalisation in one memory: packed `a` (virtual), the panels vw (V, W and a copy
+ * of V: 3 NB x n doubles), y (2 NB), d, e, tau (n each), works (a u32 table of gemmWorkBytes() buffers per thread).
+ */
+export function tridiagSplitSetup(ctx: usize, n: i32, a: usize, vw: usize, y: usize, d: usize, e: usize,
+  tau: usize, works: usize): void {
+  setSlot(ctx, X_N, n); setSlot(ctx, X_A, <i32>a); setSlot(ctx, X_VW, <i32>vw); setSlot(ctx, X_Y, <i32>y);
+  setSlot(ctx, X_D, <i32>d); setSlot(ctx, X_E, <i32>e); setSlot(ctx, X_TAU, <i32>tau);
+  setSlot(ctx, X_WORKS, <i32>works); setSlot(ctx, X_PACKED, 1); setSlot(ctx, X_SPLIT, 0);
+}
+
+/** Starts the panel at column s: V and W zeroed (then tridiagReflector and tridiagW take its columns). */
+export function tridiagSplitPanel(ctx: usize, s: i32): void {
+  setSlot(ctx, X_P0, s);
+  memory.fill(ptrSlot(ctx, X_VW), 0, (<usize>(2 * NB * slot(ctx, X_N))) << 3);
+}
+
+/** part[r0..n) = rows [r0, r1) of (upper triangle of A) V row jj, as tridiagSymvChunk computes a chunk. */
+export function tridiagSplitSymv(ctx: usize, jj: i32, r0: i32, r1: i32, part: usize): void {
+  const n = slot(ctx, X_N);
+  memory.fill(at(part, r0), 0, (<usize>(n - r0)) << 3);
+  symvRows<u16>(n, ptrSlot(ctx, X_A), r0, r1, at(ptrSlot(ctx, X_VW), jj * n), part);
+}
+
+/**
+ * Rows [r0, r1) of the trailing matrix (upper triangle, from column r0) -= V W^T + W V^T, one GEMM per block of
+ * rows as tridiagTrailChunk does (the third panel holding a copy of V by then). Thread tid's GEMM buffer from works.
+ */
+export function tridiagSplitTrail(ctx: usize, r0: i32, r1: i32, tid: i32): void {
+  const n = slot(ctx, X_N);
+  const vw = ptrSlot(ctx, X_VW), a = ptrSlot(ctx, X_A), work = threadPtr(ptrSlot(ctx, X_WORKS), tid);
+  for (let q0 = r0; q0 < r1; ) {
+    const c0 = q0 / NB * NB, q1 = min(r1, c0 + NB);
+    gemm(q1 - q0, n - q0, 2 * NB, -1.0, at(vw, q0), 1, n, at(vw, NB * n + q0), n, 1,
+      at(rowAt(a, n, q0, true), q0), n - c0, work);
+    q0 = q1;
+  }
+}

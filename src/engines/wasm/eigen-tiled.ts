@@ -5,7 +5,7 @@
  *
  * 1. tridiagonalisation by the same kernel on the upper triangle, packed (rows in blocks of 32, each block from its
  *    first row's column on: about 4 n^2 bytes of shared memory, so n up to about 31,400; the same bits as the
- *    full layout);
+ *    full layout); past that, the packed rows shared out over several memories (tridiag-split.ts);
  * 2. the WY blocks of the back-transformation, built from the reflectors by the same kernel and parked in the
  *    caller's array;
  * 3. the tridiagonal matrix torn once at the middle, each half solved by the same divide and conquer
@@ -31,6 +31,7 @@ import { deflateTop } from './eigen-deflate.js';
 import { EigenSize } from './layout.js';
 import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
+import { type SplitPart, packedStart, tridiagonalizeSplit } from './tridiag-split.js';
 
 /** Two n x n regions of shared memory up to here (the two-region layout of eigen.ts); tiles above. */
 export const EIGEN_TWO_REGION_BYTES = 2 ** 32 - 2 ** 26;
@@ -49,21 +50,28 @@ const TILE_MAX_BYTES = 2 ** 31;
  */
 const LEAF_ROWS = Math.floor(Math.sqrt((2 ** 32 - 2 ** 28) / 16));
 
+/** Bytes of the packed triangle one memory takes at most (beside the kernels' scratch and a batch of WY blocks). */
+export const PACKED_MEMORY_BYTES = 2 ** 32 - 2 ** 28;
+
+/** Memories the packed triangle of order n takes at `memoryBytes` each (1: the solver's own). */
+export function packedMemories(n: number, memoryBytes = PACKED_MEMORY_BYTES): number {
+  return Math.max(1, Math.ceil((8 * packedStart(n, n)) / memoryBytes));
+}
+
 /** Rows per block of tridiagonalizePacked's layout (NB in assembly/tridiag.ts). */
 const PACK_ROWS = 32;
-
-// Offset (doubles) of row r's first stored entry in the packed layout (r = n: its length): blocks of PACK_ROWS
-// rows, block b holding the columns from PACK_ROWS b on.
-function packedStart(n: number, r: number): number {
-  const b = Math.floor(r / PACK_ROWS),
-    c0 = b * PACK_ROWS;
-  return PACK_ROWS * b * n - ((PACK_ROWS * PACK_ROWS) / 2) * b * (b - 1) + (r - c0) * (n - c0);
-}
+/** Rows per WY block (KB in assembly/backtransform.ts). */
+const BLOCK_ROWS = 64;
 
 /** The tiled solver's sizes, which tests lower to force its paths for large n at small n. */
 export interface TiledSizes {
   /** Largest tridiagonal block the ordinary divide and conquer solves; larger ones are torn again. */
   leafRows?: number;
+  /**
+   * Runners with memories of their own that share the packed triangle's rows with the solver's (step 1 over
+   * several memories: n past about 31,400); they are used during steps 1 and 2 only.
+   */
+  memories?: KernelRunner[];
 }
 
 /**
@@ -79,7 +87,7 @@ export async function eigenTiled(
   n: number,
   consume = false,
   tileBytes = Math.min(TILE_MAX_BYTES, Math.max(4 * n * n, 2 ** 24)),
-  { leafRows = LEAF_ROWS }: TiledSizes = {},
+  { leafRows = LEAF_ROWS, memories = [] }: TiledSizes = {},
 ): Promise<Eigen> {
   if (matrix.length !== n * n || n < 4)
     throw new RangeError(`lmmscan wasm: tiled eigensolver given ${matrix.length} values for n = ${n}`);
@@ -111,42 +119,40 @@ export async function eigenTiled(
       checkStatus(arena.memory, status);
     };
 
-    // 1. Tridiagonalisation of the upper triangle, packed (about n^2 / 2 doubles; tridiag.ts).
-    const packed = await call('tridiagPackedDoubles', n);
-    const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
-      a = arena.allocF64(packed);
-    if (packed !== packedStart(n, n))
-      throw new Error('lmmscan wasm: packed layout disagrees with the kernels');
-    for (let r = 0; r < n; r++) {
-      const from = r - (r % PACK_ROWS);
-      arena.f64(a + 8 * packedStart(n, r), n - from).set(input!.subarray(r * n + from, (r + 1) * n));
+    // 1. Tridiagonalisation of the upper triangle, packed (about n^2 / 2 doubles; tridiag.ts), in this memory or
+    // shared out over several (tridiag-split.ts).
+    let dd: Float64Array, ee: Float64Array, parts: SplitPart[];
+    const marks = memories.map((m) => m.arena.mark());
+    if (memories.length === 0) {
+      const packed = await call('tridiagPackedDoubles', n);
+      const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
+        a = arena.allocF64(packed);
+      if (packed !== packedStart(n, n))
+        throw new Error('lmmscan wasm: packed layout disagrees with the kernels');
+      for (let r = 0; r < n; r++) {
+        const from = r - (r % PACK_ROWS);
+        arena.f64(a + 8 * packedStart(n, r), n - from).set(input!.subarray(r * n + from, (r + 1) * n));
+      }
+      input = null;
+      await dcSession([['tridiagonalizePacked', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
+      dd = arena.f64(d, n).slice();
+      ee = arena.f64(e, n).slice();
+      parts = [{ runner, r0: 0, r1: n, a, tau }];
+    } else {
+      ({ d: dd, e: ee, parts } = await tridiagonalizeSplit([runner, ...memories], input!, n));
+      input = null;
     }
-    input = null;
-    await dcSession([['tridiagonalizePacked', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
 
-    // 2. WY blocks into the caller's array (and a small one for the last ~64 n doubles).
+    // 2. WY blocks into the caller's array (and a small one for the last ~64 n doubles), each built in the memory
+    // that holds its reflectors.
     const park = consume ? matrix : new Float64Array(n * n);
     const blocks = new SplitArray(park, nblk * blockLen);
-    const prepBatch = Math.max(1, Math.floor(Math.min(PREPARE_BYTES, tileBytes / 2) / (8 * blockLen)));
-    // At most PREPARE_THREADS threads, each with KB rows of n doubles to unpack reflectors into: cheap work
-    // (O(KB n^2) in all) whose scratch must stay small beside the packed triangle.
-    const P = Math.min(T, PREPARE_THREADS);
-    const prepOut = arena.allocF64(prepBatch * blockLen),
-      prepRows = arena.allocF64(P * blockLen);
-    for (let b0 = 0; b0 < nblk; b0 += prepBatch) {
-      const b1 = Math.min(nblk, b0 + prepBatch);
-      await runner.parallel(
-        splitRange(b1 - b0, P, 1).map(([p, q], t) => [
-          [
-            'tilePrepareBlocks',
-            [n, a, tau, b0 + p, b0 + q, prepOut + 8 * p * blockLen, prepRows + 8 * t * blockLen],
-          ],
-        ]),
-      );
-      blocks.put(b0 * blockLen, arena.f64(prepOut, (b1 - b0) * blockLen));
+    for (const part of parts) {
+      const b0 = part.r0 / BLOCK_ROWS,
+        b1 = Math.min(nblk, Math.ceil(part.r1 / BLOCK_ROWS));
+      if (b1 > b0) await prepareBlocks(part, n, b0, b1, blocks, blockLen, tileBytes);
     }
-    const dd = arena.f64(d, n).slice(),
-      ee = arena.f64(e, n).slice();
+    memories.forEach((m, i) => m.arena.release(marks[i]!));
     arena.release(base);
 
     // 3. Scaled to max |entry| = 1 (the deflation tolerances are absolute), torn at the middle, halves solved.
@@ -162,7 +168,10 @@ export async function eigenTiled(
     dd[n1 - 1]! -= Math.abs(beta);
     dd[n1]! -= Math.abs(beta);
     const basis = new Float64Array(n * n);
-    const leaf = Math.max(4, leafRows);
+    // Beside several memories, leaves small enough for what this one holds already (a quarter of the packed
+    // triangle's 4 n^2 bytes with two): its growth is never given back.
+    const grown = Math.floor(Math.sqrt(arena.memory.buffer.byteLength / 16));
+    const leaf = Math.max(4, memories.length > 0 ? Math.min(leafRows, grown) : leafRows);
     // The tridiagonal block [s0, s0 + m): its eigenvectors into rows s0.. of basis (columns s0..s0 + m), their
     // eigenvalues into dd[s0..]. By the ordinary divide and conquer in shared memory when it fits (two m x m
     // arrays), else torn at its middle again and merged here as the top merge is (its rows in a JS array).
@@ -252,6 +261,40 @@ export async function eigenTiled(
     arena.release(base);
     return { values, vectors: U };
   });
+}
+
+// WY blocks b0..b1-1 (their reflectors in part's memory) into `blocks`, in batches of at most PREPARE_BYTES.
+async function prepareBlocks(
+  part: SplitPart,
+  n: number,
+  b0: number,
+  b1: number,
+  blocks: SplitArray,
+  blockLen: number,
+  tileBytes: number,
+): Promise<void> {
+  const { runner } = part,
+    { arena } = runner;
+  const mark = arena.mark();
+  const prepBatch = Math.max(1, Math.floor(Math.min(PREPARE_BYTES, tileBytes / 2) / (8 * blockLen)));
+  // At most PREPARE_THREADS threads, each with KB rows of n doubles to unpack reflectors into: cheap work
+  // (O(KB n^2) in all) whose scratch must stay small beside the packed triangle.
+  const P = Math.min(runner.slots, PREPARE_THREADS);
+  const prepOut = arena.allocF64(prepBatch * blockLen),
+    prepRows = arena.allocF64(P * blockLen);
+  for (let c0 = b0; c0 < b1; c0 += prepBatch) {
+    const c1 = Math.min(b1, c0 + prepBatch);
+    await runner.parallel(
+      splitRange(c1 - c0, P, 1).map(([p, q], t) => [
+        [
+          'tilePrepareBlocks',
+          [n, part.a, part.tau, c0 + p, c0 + q, prepOut + 8 * p * blockLen, prepRows + 8 * t * blockLen],
+        ],
+      ]),
+    );
+    blocks.put(c0 * blockLen, arena.f64(prepOut, (c1 - c0) * blockLen));
+  }
+  arena.release(mark);
 }
 
 /** A virtual array of `length` doubles: the first in `head` (up to its length), the rest in a JS array of its own. */

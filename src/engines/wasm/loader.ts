@@ -102,6 +102,22 @@ export interface KernelExports {
     rows: number,
   ): void;
   tridiagPackedDoubles(n: number): number;
+  tridiagSplitSetup(
+    ctx: number,
+    n: number,
+    a: number,
+    vw: number,
+    y: number,
+    d: number,
+    e: number,
+    tau: number,
+    works: number,
+  ): void;
+  tridiagSplitPanel(ctx: number, s: number): void;
+  tridiagReflector(ctx: number, jj: number, tid: number): void;
+  tridiagSplitSymv(ctx: number, jj: number, r0: number, r1: number, part: number): void;
+  tridiagW(ctx: number, jj: number, tid: number): void;
+  tridiagSplitTrail(ctx: number, r0: number, r1: number, tid: number): void;
   tridiagonalizePacked(
     n: number,
     a: number,

@@ -6,7 +6,7 @@ import type { ScanPlan } from '../../model/plan.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
-import { EIGEN_TWO_REGION_BYTES, eigenTiled, type TiledSizes } from './eigen-tiled.js';
+import { EIGEN_TWO_REGION_BYTES, eigenTiled, packedMemories } from './eigen-tiled.js';
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
@@ -218,7 +218,9 @@ export class WasmPool {
    * Eigenvalues ascending (n), eigenvectors row-major n x n (column k for values[k]); `threeRegionBytes`
    * (tests lower it) is where the two-region layout for large n takes over; `consume`: see eigenOn(). Above
    * `twoRegionBytes` (two n x n regions no longer fit the wasm32 memory; tests lower it, and `tileBytes`), the
-   * tiled solver (eigen-tiled.ts), whose `sizes` tests lower too.
+   * tiled solver (eigen-tiled.ts), whose `sizes` tests lower too: its leaves (`leafRows`), and `memoryBytes`, the
+   * packed triangle's bytes per memory (default PACKED_MEMORY_BYTES), past which further pools of as many threads
+   * lend their memories to its tridiagonalisation (closed when it returns).
    */
   eigen(
     matrix: Float64Array,
@@ -227,15 +229,39 @@ export class WasmPool {
     consume = false,
     twoRegionBytes = EIGEN_TWO_REGION_BYTES,
     tileBytes?: number,
-    sizes?: TiledSizes,
+    sizes: { leafRows?: number; memoryBytes?: number } = {},
   ): Promise<Eigen> {
     // The tiled solver's team sessions take every slot: only for an n far past the main-thread allowance.
     if (16 * n * n > twoRegionBytes && n >= 4) {
       void this.runner.startThreads();
-      return eigenTiled(this.runner, matrix, n, consume, tileBytes, sizes);
+      return this.eigenTiled(matrix, n, consume, tileBytes, sizes);
     }
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
     return eigenOn(this.runner, matrix, n, threeRegionBytes, consume);
+  }
+
+  // The tiled solver, with further pools for its packed triangle's rows where one memory cannot hold them.
+  private async eigenTiled(
+    matrix: Float64Array,
+    n: number,
+    consume: boolean,
+    tileBytes: number | undefined,
+    { leafRows, memoryBytes }: { leafRows?: number; memoryBytes?: number },
+  ): Promise<Eigen> {
+    const extra: WasmPool[] = [];
+    try {
+      for (let m = 1; m < packedMemories(n, memoryBytes); m++)
+        extra.push(await WasmPool.create(this.threads, this.flavour));
+      const memories = extra.map((pool) => pool.runner);
+      return await eigenTiled(this.runner, matrix, n, consume, tileBytes, { leafRows, memories });
+    } finally {
+      // (Without close()'s busy report: these pools' work is this one's.)
+      await Promise.all(
+        extra.map(async ({ runner }) => {
+          if (runner.threaded) await (await runner.startThreads()).close();
+        }),
+      );
+    }
   }
 
   /** Score, Wald and LRT per SNP against each trait of a unit's plan, resident in shared memory; SNPs split. */

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Eigen } from '../../../src/engines/engine.js';
 import { eigenOn } from '../../../src/engines/wasm/eigen.js';
-import { eigenTiled } from '../../../src/engines/wasm/eigen-tiled.js';
+import { eigenTiled, packedMemories } from '../../../src/engines/wasm/eigen-tiled.js';
+import { packedStart, splitRows, tridiagonalizeSplit } from '../../../src/engines/wasm/tridiag-split.js';
 import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import type { KernelCall } from '../../../src/engines/wasm/runner.js';
 import { LocalRunner } from '../../../src/engines/wasm/kernels.js';
@@ -91,6 +92,92 @@ describe('eigenTiled', () => {
       expectClose(A, n, await eigenTiled(local, A, n, false, 3 * 8 * 3 * n, { leafRows }), want);
     }
     expectClose(A, n, await pool.eigen(A, n, undefined, false, 0, 3 * 8 * 3 * n, { leafRows: 9 }), want);
+  });
+
+  // Past one memory's packed triangle, its rows shared out over two or three memories (runners of their own), with
+  // leaves of 9 rows as well (the divide and conquer torn again): on one thread each, and on 2-thread pools.
+  test.each(cases.filter(([, n]) => n > 64))(
+    '%s, n=%i: the tridiagonalisation over several memories',
+    async (_, n, make) => {
+      const A = make(n);
+      const local = LocalRunner.create();
+      const want = await eigenOn(local, A, n);
+      for (const count of [2, 3]) {
+        const memories = Array.from({ length: count - 1 }, () => LocalRunner.create());
+        for (const leafRows of [undefined, 9])
+          expectClose(
+            A,
+            n,
+            await eigenTiled(local, A, n, false, 3 * 8 * 3 * n, { leafRows, memories }),
+            want,
+          );
+        // As many memories from the pool: the packed triangle's bytes over count, rounded up.
+        const memoryBytes = Math.ceil((8 * packedStart(n, n)) / count);
+        expect(packedMemories(n, memoryBytes)).toBe(count);
+        expectClose(A, n, await pool.eigen(A, n, undefined, false, 0, 3 * 8 * 3 * n, { memoryBytes }), want);
+      }
+    },
+  );
+
+  // The split reduction on its own: every memory holding rows, the boundaries whole WY blocks, and T = Q^T A Q's
+  // invariants (trace and Frobenius norm) those of A to rounding. d and e themselves move with the order of the
+  // products' sums (about 1e-11 relative at n = 301, in the last entries, against one memory's); the eigenpairs do
+  // not (the tests above).
+  test.each([
+    [97, 2],
+    [130, 2],
+    [301, 3],
+    [301, 4],
+  ])('n=%i over %i memories: the trace and the Frobenius norm of A', async (n, count) => {
+    const A = centredKinship(n, 2 * n, n + 3);
+    const bounds = splitRows(n, count);
+    expect(bounds.length).toBe(count + 1);
+    for (let m = 0; m < count; m++) {
+      expect(bounds[m + 1]!).toBeGreaterThan(bounds[m]!);
+      if (m > 0) expect(bounds[m]! % 64).toBe(0);
+    }
+    const { d, e } = await tridiagonalizeSplit(
+      Array.from({ length: count }, () => LocalRunner.create()),
+      A,
+      n,
+    );
+    let trace = 0,
+      frob = 0,
+      traceT = 0,
+      frobT = 0;
+    for (let i = 0; i < n; i++) {
+      trace += A[i * n + i]!;
+      for (let j = 0; j < n; j++) frob += A[i * n + j]! ** 2;
+      traceT += d[i]!;
+      frobT += d[i]! ** 2 + 2 * e[i]! ** 2;
+    }
+    expect(e[n - 1]).toBe(0);
+    expect(Math.abs(traceT - trace)).toBeLessThan(1e-13 * Math.sqrt(frob));
+    expect(Math.abs(frobT - frob)).toBeLessThan(1e-13 * frob);
+  });
+
+  // Entries far from 1 are scaled by a power of 2 first, as the kernel does: the same eigenvalues, scaled.
+  test('n=130 over two memories: a matrix of entries near 1e200 and near 1e-200', async () => {
+    const n = 130;
+    const A = randomSymmetric(n, 21);
+    const local = LocalRunner.create();
+    const want = await eigenOn(local, A, n);
+    for (const scale of [1e200, 1e-200]) {
+      const got = await eigenTiled(
+        local,
+        A.map((x) => x * scale),
+        n,
+        false,
+        undefined,
+        {
+          memories: [LocalRunner.create()],
+        },
+      );
+      for (let k = 0; k < n; k++)
+        expect(Math.abs(got.values[k]! / scale - want.values[k]!)).toBeLessThan(
+          1e-12 * Math.abs(want.values[n - 1]!),
+        );
+    }
   });
 
   // The tiled solver's tridiagonalisation runs on the packed upper triangle (rows in blocks of 32, each from its
