@@ -1,16 +1,13 @@
 /**
  * What a job's n x n stages need, checked before any genotype is read: a cohort too large for this
- * machine (or for the wasm engine's one 4 GiB memory) stops at once, with the n, the bytes and what
+ * machine stops at once, with the n, the bytes and what
  * there is, instead of failing in an allocation after minutes of work.
  */
 import type { EngineName } from '../engines/engine.js';
 import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
 import { EIGEN_TWO_REGION_BYTES } from '../engines/wasm/eigen-tiled.js';
 import { KINSHIP_RESIDENT_BYTES } from '../engines/wasm/kinship-bands.js';
-import { MemoryError, requireMemory } from '../io/memory-fit.js';
-
-/** A wasm32 memory: 65,536 pages of 64 KiB. */
-export const WASM_WINDOW_BYTES = 2 ** 32;
+import { requireMemory } from '../io/memory-fit.js';
 
 /** The n x n stages a job runs, and on which engine. */
 export interface JobSizes {
@@ -54,7 +51,8 @@ export function jobMemoryBytes(s: JobSizes): { bytes: number; detail: string } {
     return { bytes: kinship, detail: `${kinshipDetail}, ${kinshipCopies} n x n float64` };
   // The ts solver's work and eigenvectors (3 + 1, as before); the wasm solver's regions in shared memory (three up
   // to EIGEN_THREE_REGION_BYTES, two up to EIGEN_TWO_REGION_BYTES), its eigenvectors returned in the centred copy
-  // it is given; above, the tiled solver's basis (a JS array) and half an n x n in shared memory (eigen-tiled.ts).
+  // it is given; above, the tiled solver's basis (a JS array) and half an n x n in shared memory (eigen-tiled.ts:
+  // the packed triangle, or past one memory its share of it, then a torn block's merge in a JS array of (n/2)^2).
   const solver = s.engine === 'ts' ? 3 : wasmSolverSquares(s.nAnalysed);
   const eigen = squares(solver + 1, s.nAnalysed);
   // A computed kinship is kept beside its centred copy. A file's is centred in place (prepare.ts), or, when
@@ -76,41 +74,15 @@ function wasmSolverSquares(n: number): number {
 }
 
 /**
- * Throws a MemoryError (one line) unless the job's n x n stages fit this machine and, on the wasm
- * engine, the eigensolver's arrays fit one wasm32 memory (three n x n up to n = 12,500, two up to about
- * 16,200, then half of one, packed: about n = 31,400 at most). The rotation
- * needs no n x n region there (ops.ts moves U through it in strips), so -d/-u scans go to any n.
+ * Throws a MemoryError (one line) unless the job's n x n stages fit this machine. The wasm engine's 4 GiB
+ * memory sets no limit of its own: the kinship sum goes through it in bands, the tiled eigensolver (above
+ * about n = 16,200) spreads its packed triangle over as many memories as it takes and tears its divide and
+ * conquer until each block fits one, and the rotation moves U through it in strips (ops.ts). Past n = 65,535
+ * one n x n array no longer fits a Float64Array: requireMemory() says so.
  */
 export function requireJobMemory(task: string, s: JobSizes): void {
   const { bytes, detail } = jobMemoryBytes(s);
   const withKinship = s.computesKinship || s.readsKinship;
   const n = s.nAnalysed > 0 ? Math.max(s.nAnalysed, withKinship ? s.nTotal : 0) : s.nTotal;
   requireMemory(task, n, bytes, detail);
-  if (s.engine === 'ts') return;
-  // The kinship sum goes through shared memory in bands above KINSHIP_RESIDENT_BYTES: no limit there.
-  const windowed: [string, number, number][] = [];
-  if (s.nAnalysed > 0 && !s.givenEigen) {
-    // Three n x n regions up to EIGEN_THREE_REGION_BYTES, two up to EIGEN_TWO_REGION_BYTES (which fit by
-    // definition), then the tiled solver's packed upper triangle (and its halves' two (n/2)^2 arrays: as much).
-    const solver = wasmSolverSquares(s.nAnalysed);
-    const what =
-      solver === 1.5
-        ? "the tiled eigensolver's packed triangle"
-        : `the eigensolver's ${solver === 3 ? 'three' : 'two'} n x n arrays`;
-    // (Beside the packed triangle: a batch of WY blocks, 64 MiB, and the kernels' scratch: 256 MiB in all.)
-    windowed.push([
-      what,
-      s.nAnalysed,
-      solver === 1.5 ? squares(0.5, s.nAnalysed) + 2 ** 28 : squares(solver, s.nAnalysed),
-    ]);
-  }
-  for (const [what, size, need] of windowed) {
-    if (need > WASM_WINDOW_BYTES - (64 << 20)) {
-      const gb = (need / 1e9).toFixed(1);
-      throw new MemoryError(
-        `${task} at n = ${size} needs ${gb} GB in the wasm engine's one memory (${what}), ` +
-          'which holds 4.3 GB at most (wasm32)',
-      );
-    }
-  }
 }

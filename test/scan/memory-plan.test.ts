@@ -1,5 +1,5 @@
 /**
- * A cohort too large for the machine (or for the wasm engine's 4 GiB memory) stops before any work with
+ * A cohort too large for the machine stops before any work with
  * one line: the n, the bytes needed and what the machine has. Sizes are chosen relative to this
  * machine's memory, so the tests hold on any machine.
  */
@@ -8,7 +8,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryError, memoryLimit } from '../../src/io/memory-fit.js';
-import { jobMemoryBytes, requireJobMemory, WASM_WINDOW_BYTES } from '../../src/scan/memory-plan.js';
+import { jobMemoryBytes, requireJobMemory } from '../../src/scan/memory-plan.js';
 import { CLI, scratchDir } from '../helpers/paths.js';
 
 const thrown = (f: () => void): Error | undefined => {
@@ -114,16 +114,37 @@ describe('requireJobMemory', () => {
     expect(e!.message).not.toContain('\n');
   });
 
-  it("refuses an eigendecomposition whose packed triangle passes the wasm engine's 4 GiB, and not on ts", () => {
-    const n = Math.ceil(Math.sqrt(WASM_WINDOW_BYTES / 4)) + 10;
+  it("passes an eigendecomposition past one wasm memory's packed triangle where the machine holds it", () => {
+    // The packed triangle (4 n^2 bytes) past 4 GiB: the tiled solver spreads it over several memories, so only the
+    // machine's memory decides (20 n^2 bytes with -k), and a machine too small gets the one line.
+    const n = Math.ceil(Math.sqrt(2 ** 32 / 4)) + 10;
     const sizes = { nTotal: n, nAnalysed: n, computesKinship: false, readsKinship: true };
-    const fits = jobMemoryBytes({ engine: 'wasm', ...sizes }).bytes <= memoryLimit();
+    const { bytes } = jobMemoryBytes({ engine: 'wasm', ...sizes });
+    expect(bytes).toBe(2.5 * 8 * n * n);
     const e = thrown(() => requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes }));
-    expect(e).toBeInstanceOf(MemoryError);
-    if (fits)
+    if (bytes <= memoryLimit()) expect(e).toBeUndefined();
+    else
       expect(e!.message).toMatch(
-        new RegExp(`^-lmm 4 at n = ${n} needs [\\d.]+ GB in the wasm engine's one memory`),
+        new RegExp(`^-lmm 4 at n = ${n} needs [\\d.]+ GB \\(.*\\); this machine has [\\d.]+ GB`),
       );
+    // Past what the machine holds, on either engine: one line before any work.
+    const over = Math.ceil(Math.sqrt(memoryLimit() / 20)) + 100;
+    for (const engine of ['wasm', 'ts'] as const) {
+      const big = thrown(() =>
+        requireJobMemory('-lmm 4', {
+          engine,
+          nTotal: over,
+          nAnalysed: over,
+          computesKinship: false,
+          readsKinship: true,
+        }),
+      );
+      expect(big).toBeInstanceOf(MemoryError);
+      expect(big!.message).toMatch(
+        new RegExp(`^-lmm 4 at n = ${over} needs [\\d.]+ GB .*; this machine has`),
+      );
+      expect(big!.message).not.toContain('\n');
+    }
     // Eigenvectors given (-d/-u): no eigensolver, and the rotation goes through the window in strips.
     expect(jobMemoryBytes({ engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }).bytes).toBe(
       8 * n * n,
@@ -134,7 +155,7 @@ describe('requireJobMemory', () => {
           requireJobMemory('-lmm 4', { engine: 'wasm', ...sizes, readsKinship: false, givenEigen: true }),
         ),
       ).toBeUndefined();
-    // n = 14,000 takes 4.7 GB in three regions, 3.1 GB in two: it fits; n = 20,000 takes 1.6 GB tiled.
+    // n = 14,000 (three regions, 4.7 GB) and n = 20,000 (tiled): whatever the machine, no line about the wasm memory.
     for (const fitting of [14_000, 20_000])
       expect(
         thrown(() =>

@@ -69,9 +69,12 @@ export interface TiledSizes {
   leafRows?: number;
   /**
    * Runners with memories of their own that share the packed triangle's rows with the solver's (step 1 over
-   * several memories: n past about 31,400); they are used during steps 1 and 2 only.
+   * several memories: n past about 31,400); used during steps 1 and 2 only, and taken out of the array then (it is
+   * left empty: the solver keeps no reference to them).
    */
   memories?: KernelRunner[];
+  /** Called once the memories are no longer needed (after step 2), so that their owner can free them. */
+  release?: () => Promise<void>;
 }
 
 /**
@@ -87,7 +90,7 @@ export async function eigenTiled(
   n: number,
   consume = false,
   tileBytes = Math.min(TILE_MAX_BYTES, Math.max(4 * n * n, 2 ** 24)),
-  { leafRows = LEAF_ROWS, memories = [] }: TiledSizes = {},
+  { leafRows = LEAF_ROWS, memories = [], release }: TiledSizes = {},
 ): Promise<Eigen> {
   if (matrix.length !== n * n || n < 4)
     throw new RangeError(`lmmscan wasm: tiled eigensolver given ${matrix.length} values for n = ${n}`);
@@ -120,40 +123,45 @@ export async function eigenTiled(
     };
 
     // 1. Tridiagonalisation of the upper triangle, packed (about n^2 / 2 doubles; tridiag.ts), in this memory or
-    // shared out over several (tridiag-split.ts).
-    let dd: Float64Array, ee: Float64Array, parts: SplitPart[];
-    const marks = memories.map((m) => m.arena.mark());
-    if (memories.length === 0) {
-      const packed = await call('tridiagPackedDoubles', n);
-      const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
-        a = arena.allocF64(packed);
-      if (packed !== packedStart(n, n))
-        throw new Error('lmmscan wasm: packed layout disagrees with the kernels');
-      for (let r = 0; r < n; r++) {
-        const from = r - (r % PACK_ROWS);
-        arena.f64(a + 8 * packedStart(n, r), n - from).set(input!.subarray(r * n + from, (r + 1) * n));
-      }
-      input = null;
-      await dcSession([['tridiagonalizePacked', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
-      dd = arena.f64(d, n).slice();
-      ee = arena.f64(e, n).slice();
-      parts = [{ runner, r0: 0, r1: n, a, tau }];
-    } else {
-      ({ d: dd, e: ee, parts } = await tridiagonalizeSplit([runner, ...memories], input!, n));
-      input = null;
-    }
-
-    // 2. WY blocks into the caller's array (and a small one for the last ~64 n doubles), each built in the memory
-    // that holds its reflectors.
+    // shared out over several (tridiag-split.ts); 2. WY blocks into the caller's array (and a small one for the
+    // last ~64 n doubles), each built in the memory that holds its reflectors.
+    const split = memories.length > 0;
     const park = consume ? matrix : new Float64Array(n * n);
     const blocks = new SplitArray(park, nblk * blockLen);
-    for (const part of parts) {
-      const b0 = part.r0 / BLOCK_ROWS,
-        b1 = Math.min(nblk, Math.ceil(part.r1 / BLOCK_ROWS));
-      if (b1 > b0) await prepareBlocks(part, n, b0, b1, blocks, blockLen, tileBytes);
+    let dd: Float64Array, ee: Float64Array;
+    {
+      // Taken out of the caller's array: no reference to the other memories outlives this block.
+      const lent = memories.splice(0);
+      const marks = lent.map((m) => m.arena.mark());
+      let parts: SplitPart[];
+      if (!split) {
+        const packed = await call('tridiagPackedDoubles', n);
+        const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
+          a = arena.allocF64(packed);
+        if (packed !== packedStart(n, n))
+          throw new Error('lmmscan wasm: packed layout disagrees with the kernels');
+        for (let r = 0; r < n; r++) {
+          const from = r - (r % PACK_ROWS);
+          arena.f64(a + 8 * packedStart(n, r), n - from).set(input!.subarray(r * n + from, (r + 1) * n));
+        }
+        input = null;
+        await dcSession([['tridiagonalizePacked', [n, a, d, e, tau, triScratch, works, team, ctx]]]);
+        dd = arena.f64(d, n).slice();
+        ee = arena.f64(e, n).slice();
+        parts = [{ runner, r0: 0, r1: n, a, tau }];
+      } else {
+        ({ d: dd, e: ee, parts } = await tridiagonalizeSplit([runner, ...lent], input!, n));
+        input = null;
+      }
+      for (const part of parts) {
+        const b0 = part.r0 / BLOCK_ROWS,
+          b1 = Math.min(nblk, Math.ceil(part.r1 / BLOCK_ROWS));
+        if (b1 > b0) await prepareBlocks(part, n, b0, b1, blocks, blockLen, tileBytes);
+      }
+      lent.forEach((m, i) => m.arena.release(marks[i]!));
+      arena.release(base);
     }
-    memories.forEach((m, i) => m.arena.release(marks[i]!));
-    arena.release(base);
+    await release?.();
 
     // 3. Scaled to max |entry| = 1 (the deflation tolerances are absolute), torn at the middle, halves solved.
     let norm = 0;
@@ -171,7 +179,7 @@ export async function eigenTiled(
     // Beside several memories, leaves small enough for what this one holds already (a quarter of the packed
     // triangle's 4 n^2 bytes with two): its growth is never given back.
     const grown = Math.floor(Math.sqrt(arena.memory.buffer.byteLength / 16));
-    const leaf = Math.max(4, memories.length > 0 ? Math.min(leafRows, grown) : leafRows);
+    const leaf = Math.max(4, split ? Math.min(leafRows, grown) : leafRows);
     // The tridiagonal block [s0, s0 + m): its eigenvectors into rows s0.. of basis (columns s0..s0 + m), their
     // eigenvalues into dd[s0..]. By the ordinary divide and conquer in shared memory when it fits (two m x m
     // arrays), else torn at its middle again and merged here as the top merge is (its rows in a JS array).

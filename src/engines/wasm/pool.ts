@@ -248,19 +248,27 @@ export class WasmPool {
     tileBytes: number | undefined,
     { leafRows, memoryBytes }: { leafRows?: number; memoryBytes?: number },
   ): Promise<Eigen> {
-    const extra: WasmPool[] = [];
-    try {
-      for (let m = 1; m < packedMemories(n, memoryBytes); m++)
-        extra.push(await WasmPool.create(this.threads, this.flavour));
-      const memories = extra.map((pool) => pool.runner);
-      return await eigenTiled(this.runner, matrix, n, consume, tileBytes, { leafRows, memories });
-    } finally {
-      // (Without close()'s busy report: these pools' work is this one's.)
+    let extra: WasmPool[] = [];
+    // Their threads ended and no reference kept (without close()'s busy report: their work is this pool's).
+    const release = async () => {
+      const closing = extra;
+      extra = [];
       await Promise.all(
-        extra.map(async ({ runner }) => {
+        closing.map(async ({ runner }) => {
           if (runner.threaded) await (await runner.startThreads()).close();
         }),
       );
+    };
+    try {
+      for (let m = 1; m < packedMemories(n, memoryBytes); m++)
+        extra.push(await WasmPool.create(this.threads, this.flavour));
+      return await eigenTiled(this.runner, matrix, n, consume, tileBytes, {
+        leafRows,
+        memories: extra.map((pool) => pool.runner),
+        release,
+      });
+    } finally {
+      await release();
     }
   }
 

@@ -103,14 +103,19 @@ describe('eigenTiled', () => {
       const local = LocalRunner.create();
       const want = await eigenOn(local, A, n);
       for (const count of [2, 3]) {
-        const memories = Array.from({ length: count - 1 }, () => LocalRunner.create());
-        for (const leafRows of [undefined, 9])
-          expectClose(
-            A,
-            n,
-            await eigenTiled(local, A, n, false, 3 * 8 * 3 * n, { leafRows, memories }),
-            want,
-          );
+        for (const leafRows of [undefined, 9]) {
+          const memories = Array.from({ length: count - 1 }, () => LocalRunner.create());
+          let released = 0;
+          const release = () => {
+            released++;
+            return Promise.resolve();
+          };
+          const got = await eigenTiled(local, A, n, false, 3 * 8 * 3 * n, { leafRows, memories, release });
+          expectClose(A, n, got, want);
+          // Taken out of the array, and the owner told once, when steps 1 and 2 are done.
+          expect(memories).toEqual([]);
+          expect(released).toBe(1);
+        }
         // As many memories from the pool: the packed triangle's bytes over count, rounded up.
         const memoryBytes = Math.ceil((8 * packedStart(n, n)) / count);
         expect(packedMemories(n, memoryBytes)).toBe(count);
