@@ -161,6 +161,41 @@ describe('eigenTiled', () => {
     expect(Math.abs(frobT - frob)).toBeLessThan(1e-13 * frob);
   });
 
+  // At large n a memory's rows start gigabytes into the packed layout, so the address the kernels take for its row 0
+  // lies below 0 and wraps (wasm32 addresses are modulo 2^32). n = 1,600 over three memories is the smallest size
+  // where that happens beside the arena's first megabytes: eigenvalues against the ordinary solver, and the
+  // residual and orthogonality of every 50th eigenvector (the full products are n^3 here).
+  test('n=1600 over three memories: row addresses that wrap', async () => {
+    const n = 1600;
+    const A = randomSymmetric(n, 31);
+    const local = LocalRunner.create();
+    const want = await eigenOn(local, A, n);
+    const memories = [LocalRunner.create(), LocalRunner.create()];
+    const { parts } = await tridiagonalizeSplit([LocalRunner.create(), ...memories], A, n);
+    expect(parts.some((p) => p.a < 0)).toBe(true);
+    const got = await eigenTiled(local, A, n, false, undefined, { memories });
+    let big = 0,
+      scale = 0;
+    for (let k = 0; k < n; k++) {
+      big = Math.max(big, Math.abs(want.values[k]!));
+      expect(Math.abs(got.values[k]! - want.values[k]!)).toBeLessThanOrEqual(1e-13 * big);
+    }
+    for (const x of A) scale = Math.max(scale, Math.abs(x));
+    const U = got.vectors;
+    for (let k = 0; k < n; k += 50) {
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += A[i * n + j]! * U[j * n + k]!;
+        expect(Math.abs(s - got.values[k]! * U[i * n + k]!)).toBeLessThan(1e-12 * scale);
+      }
+      for (let q = 0; q < n; q += 50) {
+        let s = 0;
+        for (let r = 0; r < n; r++) s += U[r * n + k]! * U[r * n + q]!;
+        expect(Math.abs(s - (k === q ? 1 : 0))).toBeLessThan(1e-12);
+      }
+    }
+  });
+
   // Entries far from 1 are scaled by a power of 2 first, as the kernel does: the same eigenvalues, scaled.
   test('n=130 over two memories: a matrix of entries near 1e200 and near 1e-200', async () => {
     const n = 130;
