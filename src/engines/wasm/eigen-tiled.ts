@@ -105,7 +105,8 @@ export async function eigenTiled(
     await call('eigenSizes', n, sizes);
     const size = Int32Array.from(new Int32Array(arena.memory.buffer, sizes, EigenSize.count));
     const blockLen = await call('tileBlockDoubles', n);
-    const nblk = size[EigenSize.backBlockDoubles]! / blockLen;
+    // (The kernel's backBlockDoubles, about n^2, passes 2^31 past n = 46,300: the count from the rows instead.)
+    const nblk = Math.ceil((n - 1) / BLOCK_ROWS);
     const backDoubles = size[EigenSize.backThreadDoubles]!;
     const works = arena.alloc(4 * T),
       ctx = arena.alloc(CTX_BYTES * (T + 1)),
@@ -253,7 +254,7 @@ export async function eigenTiled(
       U,
       n,
       basis,
-      Int32Array.from(top.dsrc, (row) => row * n),
+      Float64Array.from(top.dsrc, (row) => row * n),
       column.subarray(k),
     );
     if (secular)
@@ -262,7 +263,7 @@ export async function eigenTiled(
           U,
           n,
           C,
-          Int32Array.from({ length: sr }, (_, i) => i * n),
+          Float64Array.from({ length: sr }, (_, i) => i * n),
           column.subarray(i0, i0 + sr),
         ),
       );
@@ -475,13 +476,14 @@ async function mergedVectors(
   }
 }
 
-// Column cols[i] of U (n x n row-major) <- the n doubles of src from starts[i], in tiles of rows so that the
-// writes of consecutive vectors (nearby columns) share cache lines instead of striding the whole matrix.
+// Column cols[i] of U (n x n row-major) <- the n doubles of src from starts[i] (offsets as doubles: row n passes
+// 2^31 past n = 46,340), in tiles of rows so that the writes of consecutive vectors (nearby columns) share cache
+// lines instead of striding the whole matrix.
 function scatterColumns(
   U: Float64Array,
   n: number,
   src: Float64Array,
-  starts: Int32Array,
+  starts: Float64Array,
   cols: Int32Array,
 ): void {
   const TILE = 64;
