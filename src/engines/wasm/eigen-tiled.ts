@@ -129,13 +129,11 @@ export async function eigenTiled(
     const split = memories.length > 0;
     const park = consume ? matrix : new Float64Array(n * n);
     const blocks = new SplitArray(park, nblk * blockLen);
-    let dd: Float64Array, ee: Float64Array;
-    {
-      // Taken out of the caller's array: no reference to the other memories outlives this block.
-      const lent = memories.splice(0);
+    // In a function of its own, whose frame (and every reference to the other memories) ends with it.
+    const reduce = async (lent: KernelRunner[]): Promise<[Float64Array, Float64Array]> => {
       const marks = lent.map((m) => m.arena.mark());
-      let parts: SplitPart[];
-      if (!split) {
+      let parts: SplitPart[], dd: Float64Array, ee: Float64Array;
+      if (lent.length === 0) {
         const packed = await call('tridiagPackedDoubles', n);
         const triScratch = arena.allocF64(size[EigenSize.tridiagScratchDoubles]!),
           a = arena.allocF64(packed);
@@ -161,7 +159,10 @@ export async function eigenTiled(
       }
       lent.forEach((m, i) => m.arena.release(marks[i]!));
       arena.release(base);
-    }
+      return [dd, ee];
+    };
+    // Taken out of the caller's array: the solver keeps no reference to the other memories past step 2.
+    const [dd, ee] = await reduce(memories.splice(0));
     await release?.();
 
     // 3. Scaled to max |entry| = 1 (the deflation tolerances are absolute), torn at the middle, halves solved.

@@ -249,13 +249,15 @@ export class WasmPool {
     { leafRows, memoryBytes }: { leafRows?: number; memoryBytes?: number },
   ): Promise<Eigen> {
     let extra: WasmPool[] = [];
-    // Their threads ended and no reference kept (without close()'s busy report: their work is this pool's).
+    // Their threads ended and no reference kept (without close()'s busy report: their work is this pool's). Their
+    // tasks are all done by then; piscina's destroy(), unlike close(), lets their memories be collected (measured
+    // with a FinalizationRegistry and forced collections: after close() a pool's memory stayed).
     const release = async () => {
       const closing = extra;
       extra = [];
       await Promise.all(
         closing.map(async ({ runner }) => {
-          if (runner.threaded) await (await runner.startThreads()).close();
+          if (runner.threaded) await (await runner.startThreads()).destroy();
         }),
       );
     };
