@@ -10,9 +10,10 @@
  * - each panel's trailing update in every memory on its rows, after V and W are copied there.
  *
  * Only the product's order of sums differs from the one-memory kernel's (its SYMV_CHUNKS parts over all rows), so
- * d, e and the reflectors agree with it to rounding, not bitwise. The host drives each column (three dispatches to
- * each memory's threads): about 0.25 ms a column measured on a 2-thread pool, some 10 s at n = 34,000, against the
- * hour the reduction's arithmetic takes there.
+ * d, e and the reflectors agree with it to rounding, not bitwise. The host drives each column (three rounds of
+ * dispatches to the memories' threads, about 0.23 ms each measured on a 2-thread pool): forced at n = 4,000 over two
+ * memories it cost about 1 ms of CPU a column more than one memory, some 35 s at n = 34,000, against the hour or
+ * more the reduction's arithmetic takes there.
  */
 import { CTX_BYTES } from './eigen.js';
 import type { KernelCall, KernelRunner } from './runner.js';
