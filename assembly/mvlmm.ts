@@ -60,6 +60,72 @@ function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, out
 }
 
 /**
+ * dotRows against two vectors at once: out1[r * outStep] = rows[r] . v1 and out2[r * outStep] = rows[r] . v2. Each
+ * row's load serves both products (the multi-row dot products are bound by their loads), and every sum is taken in
+ * the order dotRows takes it (the same lanes, chains and final additions), so the results are its bits.
+ */
+function dotRows2(
+  rows: usize,
+  count: i32,
+  v1: usize,
+  v2: usize,
+  stride: i32,
+  out1: usize,
+  out2: usize,
+  outStep: i32,
+): void {
+  const rowBytes = (<usize>stride) << 3;
+  let r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const r0 = rows + <usize>r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let t0 = f64x2.splat(0), t1 = f64x2.splat(0), t2 = f64x2.splat(0), t3 = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const kb = (<usize>k) << 3;
+      const x = v128.load(v1 + kb), y = v128.load(v2 + kb);
+      const a0 = v128.load(r0 + kb), a1 = v128.load(r1 + kb), a2 = v128.load(r2 + kb), a3 = v128.load(r3 + kb);
+      s0 = madd(a0, x, s0);
+      t0 = madd(a0, y, t0);
+      s1 = madd(a1, x, s1);
+      t1 = madd(a1, y, t1);
+      s2 = madd(a2, x, s2);
+      t2 = madd(a2, y, t2);
+      s3 = madd(a3, x, s3);
+      t3 = madd(a3, y, t3);
+    }
+    store<f64>(at(out1, r * outStep), hsum(s0));
+    store<f64>(at(out1, (r + 1) * outStep), hsum(s1));
+    store<f64>(at(out1, (r + 2) * outStep), hsum(s2));
+    store<f64>(at(out1, (r + 3) * outStep), hsum(s3));
+    store<f64>(at(out2, r * outStep), hsum(t0));
+    store<f64>(at(out2, (r + 1) * outStep), hsum(t1));
+    store<f64>(at(out2, (r + 2) * outStep), hsum(t2));
+    store<f64>(at(out2, (r + 3) * outStep), hsum(t3));
+  }
+  for (; r < count; r++) {
+    const row = rows + <usize>r * rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      const a0 = v128.load(row + kb), a1 = v128.load(row + kb, 16);
+      s0 = madd(a0, v128.load(v1 + kb), s0);
+      s1 = madd(a1, v128.load(v1 + kb, 16), s1);
+      t0 = madd(a0, v128.load(v2 + kb), t0);
+      t1 = madd(a1, v128.load(v2 + kb, 16), t1);
+    }
+    if (k < stride) {
+      const kb = (<usize>k) << 3;
+      const a0 = v128.load(row + kb);
+      s0 = madd(a0, v128.load(v1 + kb), s0);
+      t0 = madd(a0, v128.load(v2 + kb), t0);
+    }
+    store<f64>(at(out1, r * outStep), hsum(f64x2.add(s0, s1)));
+    store<f64>(at(out2, r * outStep), hsum(f64x2.add(t0, t1)));
+  }
+}
+
+/**
  * The pair products xx (pair-major, i <= j) and X X^T. `snpOnly` = 0 (once per block, after the covariate rows
  * are written): every pair, and the inverses of the eigenvalues (0 where one is 0); `snpOnly` = 1 (per SNP,
  * after X's last row is written): only the pairs with the SNP's row, as the others do not change.
@@ -140,8 +206,16 @@ export function mvSums(desc: usize): void {
     logSum += <f64>(i64x2.extract_lane(exponents, 0) + i64x2.extract_lane(exponents, 1)) * Math.LN2;
     // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
     if (stride > n) store<f64>(at(wl, n), 0);
-    dotRows(xx, pairs, wl, stride, at(qSums, l), d);
-    dotRows(X, c, ywl, stride, at(xHiy, l), d);
+  }
+  // The multi-row dot products two traits at a time (each row's load serves both; the same sums).
+  let l = 0;
+  for (; l + 2 <= d; l += 2) {
+    dotRows2(xx, pairs, at(w, l * stride), at(w, (l + 1) * stride), stride, at(qSums, l), at(qSums, l + 1), d);
+    dotRows2(X, c, at(yw, l * stride), at(yw, (l + 1) * stride), stride, at(xHiy, l), at(xHiy, l + 1), d);
+  }
+  if (l < d) {
+    dotRows(xx, pairs, at(w, l * stride), stride, at(qSums, l), d);
+    dotRows(X, c, at(yw, l * stride), stride, at(xHiy, l), d);
   }
   store<f64>(at(desc, MvSlot.logDetH), logSum);
   store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
@@ -292,8 +366,7 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
         v128.store(at(ww, k), p);
         v128.store(at(evww, k), f64x2.mul(v128.load(at(ev, k)), p));
       }
-      dotRows(xx, pairs, ww, stride, sums0, 1);
-      dotRows(xx, pairs, evww, stride, sums1, 1);
+      dotRows2(xx, pairs, ww, evww, stride, sums0, sums1, 1);
       let se: f64 = 0, su: f64 = 0;
       for (let t = 0; t < pairs; t++) {
         const ct = load<f64>(at(coef, t));

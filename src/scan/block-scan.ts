@@ -157,6 +157,9 @@ export async function computeGenotypeBlock(
         performance.now(),
         engine.testMultivariate(model, rotation.value, distinct.count),
       );
+      // The tests copied or finished reading the rotated block: its buffer serves the next block's rotation (a
+      // fresh 12 MB array per block cost more in page faults than the copy into it).
+      recycleBlockBuffer(rotation.value);
       entry.results = [tests.value];
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

@@ -84,7 +84,14 @@ export class MvKernel implements MvSnpSteps {
 
   /** A kernel instance on this thread with a fresh memory; `prefer` picks the SIMD build (as loadWasmKernels). */
   static create(prefer?: SimdFlavour): MvKernel {
-    const { module } = loadWasmKernels(prefer);
+    return MvKernel.on(loadWasmKernels(prefer).module);
+  }
+
+  /**
+   * A kernel instance of an already compiled `module` (the wasm pool's, which its workers hold: instantiating it
+   * compiles nothing), with a fresh memory of its own.
+   */
+  static on(module: WebAssembly.Module): MvKernel {
     const memory = createSharedMemory(32); // the module's declared minimum
     return new MvKernel(instantiateKernels(module, memory), memory);
   }

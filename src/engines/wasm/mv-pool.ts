@@ -1,20 +1,21 @@
 /**
- * The wasm engine's threads for the multivariate LMM: a block's SNPs split into ranges, each tested on
- * a piscina worker (mv-worker.ts, compiled) with the EM and Wald sums in that thread's kernels
- * (mv-kernel.ts), results put back in SNP order. A SNP's numbers do not depend on the thread or range
- * it lands in (each kernel instance does the same arithmetic), and a block too small for the pool runs
- * through a kernel instance on this thread. The pool starts on the first multivariate block, so
- * univariate scans never start its threads.
+ * The multivariate LMM on the wasm engine's threads: a block's SNPs split into ranges, each tested on one of the
+ * pool's workers (worker.mjs, which loads the compiled mv-worker.ts; the threads that rotated the block, already
+ * started, the kernels already compiled) with the EM and Wald sums in that thread's kernels (mv-kernel.ts),
+ * results put back in SNP order. A SNP's numbers do not depend on the thread or range it lands in (each kernel
+ * instance does the same arithmetic). As for the univariate tests, a small job's blocks run through a kernel
+ * instance on this thread: until the job's estimated kernel work passes the pool's main-thread allowance
+ * (WasmPool.expectWork), the workers are not started.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
 import { effectColumnCount, scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
 import { MvKernel } from './mv-kernel.js';
 import type { MvTask } from './mv-worker.js';
 import { packageRoot } from './paths.js';
+import type { WasmPool } from './pool.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -35,37 +36,32 @@ export function mvWorkerPath(): string | null {
 /** Ranges per thread: several, so that a thread with slow (Newton) SNPs does not hold up the block. */
 const RANGES_PER_THREAD = 4;
 
-/** Multivariate blocks on `threads` workers. */
+/** Multivariate blocks on the workers of a wasm pool, or on this thread. */
 export class MvPool {
-  private piscina: Piscina | null = null;
   private local: MvKernel | null = null;
   /** Shared buffers of earlier blocks, free for the next. */
   private readonly spare: SharedArrayBuffer[] = [];
 
   constructor(
-    readonly threads: number,
+    private readonly pool: WasmPool,
     private readonly workerFile = mvWorkerPath(),
   ) {}
 
   /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns with an MvKernel on this thread. */
   async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
-    if (this.workerFile === null || this.threads < 2 || b < 2) {
-      this.local ??= MvKernel.create();
+    const { n, d } = model.data;
+    this.pool.expectMvTests(n, b, d);
+    if (this.workerFile === null || !this.pool.threaded || this.pool.threads < 2 || b < 2) {
+      this.local ??= MvKernel.on(this.pool.module);
       return scanMvBlock(model, rotated, b, this.local);
     }
-    this.piscina ??= new Piscina({
-      filename: this.workerFile,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-    });
-    const { n, d } = model.data;
     // Only what the fits read crosses to the workers (a plan also holds the n x n eigenvectors).
     // Compact copies: a typed array crosses to a worker with its whole buffer, and these may be views on a
     // recycled genotype block's (src/io/block-buffers.ts), megabytes copied per task.
     const { eigenvalues, X, Y } = model.data;
     const data = { ...model.data, eigenvalues: eigenvalues.slice(), X: X.slice(), Y: Y.slice() };
     const shared: MvScanModel = { data, nullModel: model.nullModel, mode: model.mode };
-    const size = Math.ceil(b / (this.threads * RANGES_PER_THREAD));
+    const size = Math.ceil(b / (this.pool.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
     // One copy of the block into shared memory, which each range's task reads in place: a view of a
@@ -82,7 +78,7 @@ export class MvPool {
           rotated: block.subarray(from * n, (from + count) * n),
           b: count,
         };
-        return this.piscina!.run(task) as Promise<MvResultBlock>;
+        return this.pool.runTask({ mv: task, mvWorker: this.workerFile }) as Promise<MvResultBlock>;
       }),
     );
     this.spare.push(buffer);
@@ -105,11 +101,5 @@ export class MvPool {
     // Spares too small for this block are dropped, so that the list stays as long as the blocks in flight.
     this.spare.length = 0;
     return new SharedArrayBuffer(bytes);
-  }
-
-  /** Stops the workers (if they were started). */
-  async close(): Promise<void> {
-    await this.piscina?.close();
-    this.piscina = null;
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Piscina worker of the multivariate scan: tests a range of a block's SNPs (scanMvBlock) with the EM and
- * Wald sums in this thread's kernel instance (mv-kernel.ts), so that a block's per-SNP fits run on every
- * core. Each worker thread has its own kernel memory and work arrays (module state is per thread).
+ * The multivariate scan's part of the wasm engine's workers: worker.mjs imports this module on a thread's first
+ * multivariate task, which tests a range of a block's SNPs (scanMvBlock) with the EM and Wald sums in that
+ * thread's kernel instance (mv-kernel.ts), so that a block's per-SNP fits run on every core, on the threads that
+ * rotated the block (already started, the kernels already compiled). Each thread has its own kernel memory and
+ * work arrays (module state is per thread).
  */
 import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
 import type { MvResultBlock } from '../../model/results.js';
@@ -16,8 +18,8 @@ export interface MvTask {
 
 let kernel: MvKernel | null = null;
 
-/** Runs one task (piscina calls the default export). */
-export default function runMvTask({ model, rotated, b }: MvTask): MvResultBlock {
-  kernel ??= MvKernel.create();
+/** Runs one task on this thread's instance of `module` (the pool's compiled kernels, from worker.mjs). */
+export function testMvRange({ model, rotated, b }: MvTask, module: WebAssembly.Module): MvResultBlock {
+  kernel ??= MvKernel.on(module);
   return scanMvBlock(model, rotated, b, kernel);
 }

@@ -79,6 +79,12 @@ class PoolRunner extends KernelRunner {
     await Promise.all(lists.map((calls) => piscina.run({ calls })));
   }
 
+  /** Runs a task of another kind than kernel calls on a worker (worker.mjs); the workers must have started. */
+  async task(payload: object): Promise<unknown> {
+    if (!this.piscina) throw new Error('internal: a worker task before the workers started');
+    return (await this.piscina).run(payload);
+  }
+
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
   // not leave workers waiting for their next list.
   override async pull(lists: KernelCall[][]): Promise<void> {
@@ -106,6 +112,8 @@ const WORK_NS = {
   eigenFlop: 0.15,
   /** Per SNP, individual and trait of the per-SNP lambda optimisation and tests. */
   snpTest: 150,
+  /** Per SNP, individual and trait of the multivariate fits (EM, tests; bench/RESULTS.md, issue 20: 80-90 ns). */
+  mvSnpTest: 100,
 };
 
 /** Rotation, kinship and eigendecomposition on `threads` workers; inputs are copied once into shared memory. */
@@ -121,6 +129,8 @@ export class WasmPool {
     readonly threads: number,
     readonly flavour: SimdFlavour,
     private readonly mainThreadWorkNs: number,
+    /** The compiled kernels every thread instantiates (also the multivariate fits', on memories of their own). */
+    readonly module: WebAssembly.Module,
   ) {}
 
   /**
@@ -151,7 +161,7 @@ export class WasmPool {
     const arena = new SharedArena(memory);
     const runner = new PoolRunner(arena, threads, here.gemmWorkBytes(), here, startPiscina);
     if (mainThreadWorkNs <= 0) await runner.startThreads();
-    return new WasmPool(runner, threads, flavour, mainThreadWorkNs);
+    return new WasmPool(runner, threads, flavour, mainThreadWorkNs, module);
   }
 
   /** Whether the workers have started (see create()). */
@@ -172,6 +182,19 @@ export class WasmPool {
   /** expectWork() for testing b SNPs of a plan with n individuals and `traits` traits. */
   expectSnpTests(n: number, b: number, traits: number): void {
     this.expectWork(WORK_NS.snpTest * n * b * traits);
+  }
+
+  /** expectWork() for the multivariate fits of b SNPs with n individuals and d traits. */
+  expectMvTests(n: number, b: number, d: number): void {
+    this.expectWork(WORK_NS.mvSnpTest * n * b * d);
+  }
+
+  /**
+   * Runs a task of another kind than kernel calls on a worker (worker.mjs: a multivariate range); only once the
+   * workers have started (threaded).
+   */
+  runTask(task: object): Promise<unknown> {
+    return this.runner.task(task);
   }
 
   /** A one-line description for the log. */

@@ -13,7 +13,7 @@ import { WasmPool } from './pool.js';
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
 
-  /** Made on the first multivariate block: its modules load only for a multivariate scan. */
+  /** Made on the first multivariate block: its modules load only for a multivariate scan (it starts no threads). */
   private mvPool: Promise<MvPool> | null = null;
 
   private constructor(readonly pool: WasmPool) {}
@@ -79,16 +79,16 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * The per-SNP fits on worker threads, a range of the block's SNPs per task (mv-pool.ts); the O(n) sums of each
-   * EM iteration and Wald statistic in the mvlmm kernels (assembly/mvlmm.ts).
+   * The per-SNP fits on the pool's worker threads, a range of the block's SNPs per task, or for a small job on
+   * this thread (mv-pool.ts); the O(n) sums of each EM iteration and Wald statistic in the mvlmm kernels
+   * (assembly/mvlmm.ts).
    */
   async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
-    this.mvPool ??= import('./mv-pool.js').then(({ MvPool }) => new MvPool(this.pool.threads));
+    this.mvPool ??= import('./mv-pool.js').then(({ MvPool }) => new MvPool(this.pool));
     return (await this.mvPool).scan(model, rotated, b);
   }
 
   async close(): Promise<void> {
-    await (await this.mvPool)?.close();
     await this.pool.close();
   }
 }

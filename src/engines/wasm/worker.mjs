@@ -1,6 +1,7 @@
 // Piscina worker for the WASM engine (plain ESM so it loads under vitest and from dist/ alike).
 // workerData: { module: WebAssembly.Module, memory: WebAssembly.Memory (shared) }. Each task is
 // { calls: [exportName, number[]][] } run in order; every pointer is a region the dispatcher reserved for it.
+import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
 
 const { module, memory } = workerData;
@@ -13,12 +14,21 @@ const kernels = new WebAssembly.Instance(module, {
   },
 }).exports;
 
+/** The multivariate fits (compiled mv-worker.js), imported on this thread's first multivariate task. */
+let multivariate = null;
+
 /**
  * Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. A task
  * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
  * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list).
+ * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
+ * on a kernel instance of its own memory (the fits use no region of the shared one).
  */
-export default function runCalls({ calls, queue, next }) {
+export default function runCalls({ calls, queue, next, mv, mvWorker }) {
+  if (mv) {
+    multivariate ??= import(pathToFileURL(mvWorker).href);
+    return multivariate.then(({ testMvRange }) => testMvRange(mv, module));
+  }
   if (queue) {
     for (let k = Atomics.add(next, 0, 1); k < queue.length; k = Atomics.add(next, 0, 1)) {
       for (const [name, args] of queue[k]) kernels[name](...args);

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomData } from '../../stats/mvlmm/derivatives.test.js';
 import { Random } from '../../../src/sim/random.js';
 import { scanMvBlock, type MvScanModel } from '../../../src/stats/mvlmm/block.js';
@@ -6,6 +6,7 @@ import { fitMvNull } from '../../../src/stats/mvlmm/fit.js';
 import { MvPool, mvWorkerPath } from '../../../src/engines/wasm/mv-pool.js';
 import { MvKernel } from '../../../src/engines/wasm/mv-kernel.js';
 import { WasmEngine } from '../../../src/engines/wasm/wasm-engine.js';
+import { WasmPool } from '../../../src/engines/wasm/pool.js';
 import { TsEngine } from '../../../src/engines/ts/ts-engine.js';
 import type { MvResultBlock } from '../../../src/model/results.js';
 
@@ -28,10 +29,16 @@ function columns(block: MvResultBlock): Float64Array[] {
 }
 
 describe('multivariate LMM on worker threads', () => {
-  const pool = new MvPool(3);
+  // The wasm pool's own workers (started at once: no main-thread allowance) run the ranges.
+  let threads: WasmPool;
+  let pool: MvPool;
   let wasm: WasmEngine | undefined;
+  beforeAll(async () => {
+    threads = await WasmPool.create(3);
+    pool = new MvPool(threads);
+  });
   afterAll(async () => {
-    await pool.close();
+    await threads.close();
     await wasm?.close();
   });
 
@@ -56,9 +63,28 @@ describe('multivariate LMM on worker threads', () => {
       const s = scenario(1000 * n + 10 * d + c, n, d, c, b, mode);
       const expected = scanMvBlock(s.model, s.rotated, b, local);
       const pooled = await pool.scan(s.model, s.rotated, b);
+      expect(threads.threaded).toBe(true);
       expect(columns(pooled)).toEqual(columns(expected));
     },
   );
+
+  // As the univariate tests: a job whose estimated work stays within the pool's main-thread allowance starts no
+  // workers and runs its fits here; one past it starts them and runs there. The same bits either way.
+  it.each([
+    ['within the allowance: on this thread, no workers started', 1e15, false],
+    ['past the allowance: on the workers, started for it', 1, true],
+  ] as const)('%s', async (_, allowanceNs, startsWorkers) => {
+    const small = await WasmPool.create(2, undefined, allowanceNs);
+    try {
+      const s = scenario(77, 23, 2, 2, 11, 4);
+      expect(small.threaded).toBe(false);
+      const block = await new MvPool(small).scan(s.model, s.rotated, s.b);
+      expect(small.threaded).toBe(startsWorkers);
+      expect(columns(block)).toEqual(columns(scanMvBlock(s.model, s.rotated, s.b, local)));
+    } finally {
+      await small.close();
+    }
+  });
 
   it("the TS engine answers testMultivariate with the oracle block, the wasm engine with the kernels'", async () => {
     const s = scenario(5, 21, 3, 2, 9, 4);
