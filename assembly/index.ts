@@ -13,3 +13,4 @@ export { dotPeak, fmaPeak, i16Gemm } from './peak';
 export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, tileSecularDoubles, tileSecularRoots,
   tileSecularSetup, tileSecularZhat } from './eigen-tiles';
 export { mvMoments, mvProducts, mvSums } from './mvlmm';
+export { parseRows } from './parse-rows';

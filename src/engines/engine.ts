@@ -11,6 +11,7 @@ import type { SnpResultBlock, MvResultBlock } from '../model/results.js';
 import type { KinshipSum } from '../linalg/double-double.js';
 import type { MvScanModel } from '../stats/mvlmm/block.js';
 import { recycleBlockBuffer } from '../io/block-buffers.js';
+import type { MatrixRowsParser } from '../io/matrix-read.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 
@@ -111,6 +112,11 @@ export interface Engine {
    * copy, which it no longer reads): then the engine may keep its work and return the eigenvectors in it.
    */
   eigen(matrix: Float64Array, n: number, consume?: boolean): Promise<Eigen>;
+  /**
+   * Parses a square text matrix's rows on the engine's threads (MatrixRowsParser, src/io/matrix-read.ts); engines
+   * without it leave the file to the JS reader.
+   */
+  parseMatrixRows?: MatrixRowsParser;
   /**
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
    * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlan's handle instead.

@@ -198,6 +198,22 @@ function firstAsymmetric(data: Float64Array, n: number): [number, number] | null
   return null;
 }
 
+/**
+ * Parses the rows of an n x n text matrix elsewhere (the wasm engine's threads, assembly/parse-rows.ts). It hands
+ * `fill` a buffer of `bytes` bytes; `fill` copies the file into it and returns each row's [start, end) byte offsets
+ * (2n of them), or null when the file is not n plain lines. It resolves to the values (row-major n x n), each what
+ * the JS reader's fast path makes of its field, or to null when `fill` did, or when some row is not n such fields
+ * (more than 15 digits, "nan", a blank line): the file is then read here, for Number()'s values or the error.
+ */
+export type MatrixRowsParser = (
+  bytes: number,
+  n: number,
+  fill: (text: Uint8Array) => Int32Array | null,
+) => Promise<Float64Array | null>;
+
+/** Files up to this size (with their n x n values) take a MatrixRowsParser: n = 6,000 at %.10g. */
+const PARSER_MAX_BYTES = 1 << 30;
+
 /** Options of readSquareMatrix(). */
 export interface SquareMatrixOptions {
   /** Rows the matrix must have (the individuals in the files). */
@@ -206,6 +222,69 @@ export interface SquareMatrixOptions {
   symmetric?: boolean;
   /** No progress on stderr. */
   quiet?: boolean;
+  /** The size a file of any size is likely to have (its caller checks it): what parseRows tries. */
+  likelySize?: number;
+  /** Parses a plain file of expectedSize (or likelySize) rows elsewhere (see MatrixRowsParser): the same bits. */
+  parseRows?: MatrixRowsParser;
+}
+
+/**
+ * The matrix by `parse`, or null when the file takes the streaming reader: gzipped, too large, not expectedSize
+ * lines split at \n alone (no \r, no byte-order mark, no blank line), or a row the parser does not read.
+ */
+async function parsedElsewhere(
+  path: string,
+  n: number,
+  parse: MatrixRowsParser,
+): Promise<Float64Array | null> {
+  let bytes: number;
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile()) return null;
+    bytes = stats.size;
+  } catch {
+    return null; // the streaming reader says what is wrong
+  }
+  if (n <= 0 || !squareMatrixFits(n) || bytes + 8 * n * n > PARSER_MAX_BYTES || isGzip(path)) return null;
+  return parse(bytes, n, (text) => (readWhole(path, text) ? plainRows(text, n) : null));
+}
+
+/** Fills `text` with the file's bytes; false when the file is no longer that size. */
+function readWhole(path: string, text: Uint8Array): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < text.length) {
+      const read = readSync(fd, text, got, text.length - got, got);
+      if (read === 0) return false;
+      got += read;
+    }
+    return readSync(fd, new Uint8Array(1), 0, 1, got) === 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * [start, end) of each of the n lines of `text`, split at \n (the last one's \n optional), or null when the text
+ * has a \r, a byte-order mark, or other than n lines: the streaming reader's business.
+ */
+function plainRows(bytes: Uint8Array, n: number): Int32Array | null {
+  // A Buffer over the same memory: its indexOf is a memchr, the typed array's a byte loop.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (text.length >= 3 && text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) return null;
+  if (text.indexOf(CR) >= 0) return null;
+  const bounds = new Int32Array(2 * n);
+  let pos = 0;
+  for (let r = 0; r < n; r++) {
+    if (pos >= text.length) return null;
+    const stop = text.indexOf(LF, pos);
+    const end = stop < 0 ? text.length : stop;
+    bounds[2 * r] = pos;
+    bounds[2 * r + 1] = end;
+    pos = end + 1;
+  }
+  return pos >= text.length ? bounds : null;
 }
 
 /**
@@ -232,6 +311,14 @@ export async function readSquareMatrix(
   let tooLarge = false;
   let progress: Progress | null = null;
   const empty = new Float64Array(0);
+  const size = options.expectedSize ?? options.likelySize;
+  if (options.parseRows && size !== undefined) {
+    const parsed = await parsedElsewhere(path, size, options.parseRows);
+    if (parsed) {
+      if (options.symmetric) requireSymmetric(path, what, parsed, size);
+      return { n: size, data: parsed };
+    }
+  }
   const takeRow = (line: Line): void => {
     const row = rows++;
     if (row === 0) {
@@ -288,16 +375,18 @@ export async function readSquareMatrix(
     );
   }
   const matrix = data ?? empty;
-  if (options.symmetric) {
-    const pair = firstAsymmetric(matrix, n);
-    if (pair) {
-      const [r, c] = pair;
-      const [a, b] = [matrix[r * n + c], matrix[c * n + r]];
-      const values = `K[${r + 1}][${c + 1}] = ${a} but K[${c + 1}][${r + 1}] = ${b}`;
-      throw new InputError(path, `${what} is not symmetric: ${values}`, r + 1);
-    }
-  }
+  if (options.symmetric) requireSymmetric(path, what, matrix, n);
   return { n, data: matrix };
+}
+
+/** Throws the InputError of the first asymmetric pair (firstAsymmetric), if any. */
+function requireSymmetric(path: string, what: string, matrix: Float64Array, n: number): void {
+  const pair = firstAsymmetric(matrix, n);
+  if (!pair) return;
+  const [r, c] = pair;
+  const [a, b] = [matrix[r * n + c], matrix[c * n + r]];
+  const values = `K[${r + 1}][${c + 1}] = ${a} but K[${c + 1}][${r + 1}] = ${b}`;
+  throw new InputError(path, `${what} is not symmetric: ${values}`, r + 1);
 }
 
 /** Reads a column vector (the first field of each non-blank line), streamed like readSquareMatrix(). */

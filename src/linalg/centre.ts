@@ -2,10 +2,41 @@
 
 /** Rows/columns of the analysed individuals (mask over all individuals) of a row-major nTotal x nTotal matrix. */
 export function subsetSquare(matrix: Float64Array, nTotal: number, keep: Uint8Array): Float64Array {
-  const idx: number[] = [];
-  keep.forEach((k, i) => k && idx.push(i));
-  const n = idx.length;
+  // Runs of kept columns, copied a run at a time: a row is a few runs when few individuals are left out.
+  const runs: number[] = [];
+  for (let i = 0; i < nTotal; i++) {
+    if (!keep[i]) continue;
+    let j = i + 1;
+    while (j < nTotal && keep[j]) j++;
+    runs.push(i, j);
+    i = j;
+  }
+  let n = 0;
+  for (let r = 0; r < runs.length; r += 2) n += runs[r + 1] - runs[r];
   const out = new Float64Array(n * n);
+  if (runs.length > n / 4) return subsetByIndex(matrix, nTotal, runs, n, out);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2)
+    for (let row = runs[r]; row < runs[r + 1]; row++)
+      for (let q = 0; q < runs.length; q += 2) {
+        const from = row * nTotal;
+        out.set(matrix.subarray(from + runs[q], from + runs[q + 1]), at);
+        at += runs[q + 1] - runs[q];
+      }
+  return out;
+}
+
+/** subsetSquare() value by value: for short runs (many individuals left out here and there). */
+function subsetByIndex(
+  matrix: Float64Array,
+  nTotal: number,
+  runs: number[],
+  n: number,
+  out: Float64Array,
+): Float64Array {
+  const idx = new Int32Array(n);
+  let k = 0;
+  for (let r = 0; r < runs.length; r += 2) for (let i = runs[r]; i < runs[r + 1]; i++) idx[k++] = i;
   for (let a = 0; a < n; a++) {
     const row = idx[a] * nTotal;
     for (let b = 0; b < n; b++) out[a * n + b] = matrix[row + idx[b]];

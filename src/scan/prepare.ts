@@ -76,6 +76,8 @@ export async function eigenForAnalysed(
     const values = await readVector(source.eigenValuesFile, 'eigenvalue file');
     const vectors = await readSquareMatrix(source.eigenVectorsFile, 'eigenvector file', {
       quiet: source.quiet,
+      likelySize: n,
+      parseRows: engine.parseMatrixRows?.bind(engine),
     });
     if (values.length !== n)
       throw new InputError(
@@ -95,7 +97,7 @@ export async function eigenForAnalysed(
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
   const weights = source.weights ? analysedValues(source.weights, selection) : undefined;
-  const centred = engine.eigen(await centredAnalysed(source, selection, weights), n, true);
+  const centred = engine.eigen(await centredAnalysed(source, selection, engine, weights), n, true);
   handedOver?.();
   const eigen = await centred;
   const warning = negativeEigenvalueWarning(
@@ -124,6 +126,7 @@ function analysedValues(values: Float64Array, selection: SampleSelection): Float
 async function centredAnalysed(
   source: KinshipSource,
   selection: SampleSelection,
+  engine: Engine,
   weights?: Float64Array,
 ): Promise<Float64Array> {
   let full = source.kinship;
@@ -137,6 +140,7 @@ async function centredAnalysed(
         expectedSize: rows?.size ?? selection.nTotal,
         symmetric: true,
         quiet: source.quiet,
+        parseRows: engine.parseMatrixRows?.bind(engine),
       })
     ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);

@@ -214,6 +214,15 @@ export interface KernelExports {
   interpTableBytes(g: number, regions: number): number;
   mvProducts(desc: number, snpOnly: number): void;
   mvSums(desc: number): void;
+  parseRows(
+    text: number,
+    bounds: number,
+    n: number,
+    row0: number,
+    row1: number,
+    out: number,
+    failed: number,
+  ): number;
   mvMoments(desc: number, reml: number, fromB: number): void;
 }
 

@@ -10,6 +10,7 @@ import { EIGEN_TWO_REGION_BYTES, eigenTiled, packedMemories } from './eigen-tile
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
+import { parseRowsOn } from './parse-rows.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
 import { workerPath } from './paths.js';
@@ -93,6 +94,19 @@ class PoolRunner extends KernelRunner {
     const next = new Int32Array(new SharedArrayBuffer(4));
     const tasks = Math.min(this.slots, lists.length);
     await Promise.all(Array.from({ length: tasks }, () => piscina.run({ queue: lists, next })));
+  }
+
+  // The workers' tasks are queued first; this thread then takes lists off the same counter (while workers that are
+  // still starting cannot), and waits for the ones the workers took.
+  override async pullAlongside(lists: KernelCall[][]): Promise<void> {
+    if (lists.length <= 1 || !this.piscina) return this.parallel(lists);
+    const piscina = await this.piscina;
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const tasks = Math.min(this.slots, lists.length);
+    const workers = Array.from({ length: tasks }, () => piscina.run({ queue: lists, next }));
+    for (let k = Atomics.add(next, 0, 1); k < lists.length; k = Atomics.add(next, 0, 1))
+      runCallsHere(this.here, lists[k]);
+    await Promise.all(workers);
   }
 }
 
@@ -295,6 +309,20 @@ export class WasmPool {
     } finally {
       await release();
     }
+  }
+
+  /**
+   * A square text matrix's rows parsed on the workers and this thread (MatrixRowsParser). The matrix read is
+   * decomposed next (a kinship) or rotates with (eigenvectors): its work starts the workers now, so that they start
+   * while this thread reads the file.
+   */
+  parseMatrixRows(
+    bytes: number,
+    n: number,
+    fill: (text: Uint8Array) => Int32Array | null,
+  ): Promise<Float64Array | null> {
+    this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
+    return parseRowsOn(this.runner, bytes, n, fill);
   }
 
   /** Score, Wald and LRT per SNP against each trait of a unit's plan, resident in shared memory; SNPs split. */

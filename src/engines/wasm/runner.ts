@@ -48,6 +48,14 @@ export abstract class KernelRunner {
     return this.parallel(lists);
   }
 
+  /**
+   * pull(), with this thread taking lists too until none is left (for work this thread would otherwise wait out,
+   * idle, while the workers start).
+   */
+  pullAlongside(lists: KernelCall[][]): Promise<void> {
+    return this.pull(lists);
+  }
+
   /** A size a kernel reports for these arguments (it touches no memory, so no arena turn): asked once per runner. */
   async kernelSize(name: keyof KernelExports, args: number[]): Promise<number> {
     const key = `${name}(${args.join(',')})`;

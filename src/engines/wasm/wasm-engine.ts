@@ -9,6 +9,7 @@ import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import type { MvPool } from './mv-pool.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
+import type { MatrixRowsParser } from '../../io/matrix-read.js';
 
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
@@ -41,6 +42,11 @@ export class WasmEngine implements Engine {
 
   rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
     return this.pool.rotate(eigenvectors, n, block, b);
+  }
+
+  /** On the pool's threads and this one (WasmPool.parseMatrixRows). */
+  parseMatrixRows(...args: Parameters<MatrixRowsParser>): Promise<Float64Array | null> {
+    return this.pool.parseMatrixRows(...args);
   }
 
   /**

@@ -10,6 +10,7 @@ import type { LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
 import type { Eigen, Engine, KinshipSession, PlanHandle } from '../engine.js';
+import type { MatrixRowsParser } from '../../io/matrix-read.js';
 import { acquireGpu, GpuError, type GpuContext } from './device.js';
 import { GpuKinship } from './kinship.js';
 import { GpuPlanTests, type GpuBlockResults, type GridCounts } from './lmm-tests.js';
@@ -118,6 +119,11 @@ export class WebGpuEngine implements Engine {
 
   eigen(matrix: Float64Array, n: number, consume = false): Promise<Eigen> {
     return this.cpu.eigen(matrix, n, consume);
+  }
+
+  /** The CPU engine's: the file's rows go to its threads, which decompose K next. */
+  parseMatrixRows(...args: Parameters<MatrixRowsParser>): Promise<Float64Array | null> {
+    return this.cpu.parseMatrixRows?.(...args) ?? Promise.resolve(null);
   }
 
   /** A one-off rotation: U goes to the GPU for this call only. */
