@@ -8,7 +8,7 @@
  */
 
 export interface DistinctColumns {
-  /** The distinct columns, SNP-major (count x n); the input itself when every column is distinct. */
+  /** The distinct columns, SNP-major (count x n): the front of the input, moved there (the input when all differ). */
   columns: Float64Array;
   count: number;
   /** For each of the block's b columns, its row in `columns`. */
@@ -29,21 +29,27 @@ function mix(h: number): number {
 }
 
 /**
- * A 52-bit key of a column's 32-bit words (two independent multiply-rotate lanes, finalised). Hard calls leave the
- * low word of each float64 zero and vary only a few bits of the high one, so the words are mixed before they meet.
+ * A 52-bit key of a column's 32-bit words: two multiply-rotate lanes (murmur3's), one over each float64's low words
+ * and one over its high words, finalised together. Hard calls leave the low words zero and vary only a few bits
+ * of the high ones, hence the rotation (FNV-1a's multiply alone never carries a high bit down). A few cycles a
+ * word: for -lm, whose test is itself O(n) a column, the key must cost well below the test.
  */
 function columnKey(words: Uint32Array, from: number, to: number): number {
-  let a = 0x9747b28c;
-  let b = 0x2545f491;
-  for (let w = from; w < to; w++) {
-    const k = mix(words[w]!);
-    a = Math.imul(((a ^ k) << 13) | ((a ^ k) >>> 19), 5) + 0xe6546b64;
-    b = Math.imul(b ^ k, 0x01000193) + 0x7feb352d;
+  let low = 0x9747b28c;
+  let high = 0x2545f491;
+  for (let w = from; w < to; w += 2) {
+    low = Math.imul(low ^ words[w]!, 0xcc9e2d51);
+    low = (low << 15) | (low >>> 17);
+    high = Math.imul(high ^ words[w + 1]!, 0x1b873593);
+    high = (high << 13) | (high >>> 19);
   }
-  return mix(a) * 0x100000 + (mix(b) & 0xfffff);
+  return mix(high) * 0x100000 + (mix(low ^ high) & 0xfffff);
 }
 
-/** Finds the distinct columns of a SNP-major block (b x n, float64) by their exact bits. */
+/**
+ * Finds the distinct columns of a SNP-major block (b x n, float64) by their exact bits and moves them, in order, to
+ * the front of the block (overwriting the repeats' places: the caller reads the block only through the result).
+ */
 export function distinctColumns(genotypes: Float64Array, n: number, b: number): DistinctColumns {
   const rowOf = new Int32Array(b);
   if (process.env[EVERY_COLUMN_ENV] === '1') {
@@ -74,7 +80,10 @@ export function distinctColumns(genotypes: Float64Array, n: number, b: number): 
   }
   const count = firstOfRow.length;
   if (count === b) return { columns: genotypes, count, rowOf };
-  const columns = new Float64Array(count * n);
-  firstOfRow.forEach((j, r) => columns.set(genotypes.subarray(j * n, (j + 1) * n), r * n));
-  return { columns, count, rowOf };
+  // In place, to the front (row r's column is at r or after it): a new array of a block's size cost more than the
+  // keys and comparisons together (zeroed pages; 80 ms a block at n = 1940).
+  firstOfRow.forEach((j, r) => {
+    if (j !== r) genotypes.copyWithin(r * n, j * n, (j + 1) * n);
+  });
+  return { columns: genotypes.subarray(0, count * n), count, rowOf };
 }
