@@ -1,9 +1,9 @@
 /**
  * Tests one block of SNPs (read once, all individuals) for every unit that tests any of them:
- * subset to the unit's individuals with GEMMA's mean imputation, rotate each distinct column once per unit, test every
- * trait of the unit (computeGenotypeBlock, the engine's part), then format the rows of each output
- * in file order (formatComputedBlock in block-format.ts, this thread's part, which overlaps the next
- * block's engine work).
+ * subset to the unit's individuals with GEMMA's mean imputation, rotate and test each distinct column
+ * once per unit (-lmm, -lm, -gxe, the multivariate LMM: distinct-columns.ts) for every trait of the unit
+ * (computeGenotypeBlock, the engine's part), then format the rows of each output in file order
+ * (formatComputedBlock in block-format.ts, this thread's part, which overlaps the next block's engine work).
  */
 import type { Engine, PlanHandle } from '../engines/engine.js';
 import type { AnalysisKind } from '../io/assoc-format.js';
@@ -139,11 +139,13 @@ export async function computeGenotypeBlock(
     const genotypes = analysedGenotypes(block, positions, kept);
     entry.genotypes = genotypes;
     if (kind === 'lm') {
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
       const tests = await clock.time(
         performance.now(),
-        engine.testLinear(prepared.linearModels, genotypes, positions.length, mode as LmmTestMode),
+        engine.testLinear(prepared.linearModels, distinct.columns, distinct.count, mode as LmmTestMode),
       );
       entry.results = tests.value;
+      if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.testMs += tests.ms;
     } else if (kind === 'mvlmm') {
       const plan = prepared.mvPlan!;
