@@ -9,7 +9,6 @@ import {
   checkRowWidth,
   readFirstLines,
   readLines,
-  readTextBytes,
   splitColumns,
   splitFields,
   streamLineBytes,
@@ -65,77 +64,32 @@ export interface AnnotationEntry {
   chr: string;
 }
 
-/** Whether bytes[start, end) is "NA". */
-function isNAText(bytes: Buffer, start: number, end: number): boolean {
-  return end - start === 2 && bytes[start] === 78 && bytes[start + 1] === 65;
-}
-
-/** Whether bytes[start, end) is an integer as /^-?\d+$/ reads one. */
-function isIntegerText(bytes: Buffer, start: number, end: number): boolean {
-  let i = bytes[start] === 45 ? start + 1 : start;
-  if (i >= end) return false;
-  for (; i < end; i++) if (bytes[i] < 48 || bytes[i] > 57) return false;
-  return true;
-}
-
 /**
  * SNP annotation (-a): "rs, pos, chr[, cM]" per line, separated by spaces, tabs or commas (GEMMA's
  * separators); NA position prints as -9, missing chr as -9 (GEMMA). An empty cell (",,") would shift
  * the chromosome into the position, so it is an error, as is a row wider or narrower than the first.
- * Read from the file's bytes, a string made only for the three fields kept: GEMMA's mouse annotation has
- * 12,226 rows, and a string per line and per field was a tenth of a small scan's start.
  */
 export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
   const map = new Map<string, AnnotationEntry>();
-  const bytes = readTextBytes(path, 'annotation file');
-  const text = (from: number, to: number) => bytes.toString('utf8', from, to);
-  // Where the first three fields of the current line start and end.
-  const starts = [0, 0, 0];
-  const ends = [0, 0, 0];
   let width = -1;
-  let lineNumber = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    // Lines end at \n, \r\n or a lone \r, as readLines() splits them.
-    let end = at;
-    while (end < bytes.length && bytes[end] !== 10 && bytes[end] !== 13) end++;
-    const start = at;
-    at = bytes[end] === 13 && bytes[end + 1] === 10 ? end + 2 : end + 1;
-    lineNumber++;
-    let count = 0;
-    // A run of separators with two commas holds ",[ \t]*,"; the line's leading run, "^[ \t]*,".
-    let emptyCell = false;
-    for (let i = start; ;) {
-      let commas = 0;
-      for (let c = bytes[i]; i < end && (c === SPACE || c === TAB || c === COMMA); c = bytes[++i])
-        if (c === COMMA) commas++;
-      if (commas >= 2 || (commas > 0 && count === 0)) emptyCell = true;
-      if (i >= end) break;
-      const fieldStart = i;
-      i = skipField(bytes, i, end);
-      if (count < 3) {
-        starts[count] = fieldStart;
-        ends[count] = i;
-      }
-      count++;
-    }
-    if (count === 0) continue;
-    if (emptyCell)
-      throw new InputError(path, 'empty field between commas (write NA for a missing value)', lineNumber);
-    if (count < 2)
-      throw new InputError(path, `expected "rs, position, chromosome", found ${count} field(s)`, lineNumber);
-    if (width < 0) width = count;
-    else checkRowWidth(count, width, path, lineNumber);
+  readLines(path, 'annotation file').forEach((line, k) => {
+    const f = splitFields(line);
+    if (f.length === 0) return;
+    if (/,[ \t]*,|^[ \t]*,/.test(line))
+      throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
+    if (f.length < 2)
+      throw new InputError(path, `expected "rs, position, chromosome", found ${f.length} field(s)`, k + 1);
+    if (width < 0) width = f.length;
+    else checkRowWidth(f.length, width, path, k + 1);
     let pos = '-9';
-    if (!isNAText(bytes, starts[1], ends[1])) {
-      const written = text(starts[1], ends[1]);
-      if (!isIntegerText(bytes, starts[1], ends[1]))
-        throw new InputError(path, `position ${shown(written)} is not an integer`, lineNumber);
-      pos = String(Number(written));
+    if (f[1] !== 'NA') {
+      if (!/^-?\d+$/.test(f[1]))
+        throw new InputError(path, `position ${shown(f[1])} is not an integer`, k + 1);
+      pos = String(Number(f[1]));
     }
-    const chr = count < 3 || isNAText(bytes, starts[2], ends[2]) ? '-9' : text(starts[2], ends[2]);
-    map.set(text(starts[0], ends[0]), { pos, chr });
-  }
+    const chr = f[2] === undefined || f[2] === 'NA' ? '-9' : f[2];
+    map.set(f[0], { pos, chr });
+  });
   return map;
 }
 

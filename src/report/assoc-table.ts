@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../io/input-error.js';
 import { streamLineBytes } from '../io/text-file.js';
 import { GrowableColumn, StringPool } from '../io/growable.js';
-import { fieldEnd, parseField, SPACE, TAB } from '../io/field-bytes.js';
 
 export type PlotTest = 'wald' | 'lrt' | 'score';
 export const PLOT_TESTS: readonly PlotTest[] = ['wald', 'lrt', 'score'];
@@ -41,32 +40,6 @@ export interface AssocTable {
 
 const required = ['chr', 'rs', 'ps'];
 
-/** Number() of bytes[start, end) (a tab-separated field of an ASCII line), read without making its string. */
-function numberAt(bytes: Buffer, start: number, end: number): number {
-  // parseField reads to the first space or comma too: any field it does not take whole goes to Number().
-  if (start < end && bytes[start] !== SPACE) {
-    const v = parseField(bytes, start, end);
-    if (fieldEnd === end) return v;
-  }
-  return Number(bytes.toString('latin1', start, end));
-}
-
-/** Kinds of line for asciiLine(). */
-const NOT_ASCII = 0;
-const BLANK = 1;
-const ASCII = 2;
-
-/** NOT_ASCII, or for an ASCII line BLANK (all whitespace, as String.prototype.trim() sees it) or ASCII. */
-function asciiLine(bytes: Buffer, start: number, end: number): number {
-  let blank = true;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c >= 0x80) return NOT_ASCII;
-    if (blank && c !== SPACE && c !== TAB && c !== 11 && c !== 12) blank = false;
-  }
-  return blank ? BLANK : ASCII;
-}
-
 /** Reads an assoc file into columns; throws InputError (with file and line) on a malformed file. */
 export async function readAssocTable(path: string): Promise<AssocTable> {
   let header: string[] | undefined;
@@ -84,62 +57,11 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
   const allele1Pool = new StringPool();
   const allele0Pool = new StringPool();
   let maxObserved = -Infinity;
-  // Where each field of the current row starts (and, one past the last, where the line ends + 1).
-  let starts = new Int32Array(0);
-  const fieldCountError = (found: number, lineNo: number) =>
-    new InputError(path, `expected ${header!.length} tab-separated fields, found ${found}`, lineNo);
-  // The current row, as bytes (fields at `starts`) or as strings; the accessors are made once, not per row.
-  let rowBytes: Buffer = Buffer.alloc(0);
-  let rowFields: string[] = [];
-  const byteField = (k: number) => rowBytes.toString('latin1', starts[k], starts[k + 1] - 1);
-  const byteNumber = (k: number) => numberAt(rowBytes, starts[k], starts[k + 1] - 1);
-  const textField = (k: number) => rowFields[k];
-  const textNumber = (k: number) => Number(rowFields[k]);
-  // One row from its fields: field(k) is the k-th field's text, number(k) its Number().
-  const addRow = (chr: string, number: (k: number) => number, field: (k: number) => string) => {
-    let c = chrLookup.get(chr);
-    if (c === undefined) {
-      if (chromosomes.length === 0xffff) return false;
-      c = chromosomes.length;
-      chromosomes.push(chr);
-      chrLookup.set(chr, c);
-    }
-    chrIndex.push(c);
-    pos.push(number(col.ps));
-    af.push(col.af === undefined ? NaN : number(col.af));
-    beta.push(col.beta === undefined ? NaN : number(col.beta));
-    se.push(col.se === undefined ? NaN : number(col.se));
-    for (const [t, k] of pIndex) pColumns[t]!.push(number(k));
-    if (col.n_obs !== undefined) maxObserved = Math.max(maxObserved, number(col.n_obs));
-    rsPool.push(field(col.rs));
-    if (col.allele1 !== undefined) allele1Pool.push(field(col.allele1));
-    if (col.allele0 !== undefined) allele0Pool.push(field(col.allele0));
-    return true;
-  };
   // Lines as byte ranges of 1 MiB chunks, not node:readline's event per line: about 15% less CPU for the
-  // 7,317 rows of GEMMA's BXD example. An ASCII data row (every row lmmscan or GEMMA writes) is read from its
-  // bytes, a string made only for its chromosome and ids: a dozen strings a row less for the collector.
+  // 7,317 rows of GEMMA's BXD example.
   for await (const range of streamLineBytes(path, 'association file')) {
     const lineNo = range.lineNumber;
-    const { bytes, start, end } = range;
-    const kind = asciiLine(bytes, start, end);
-    if (kind === BLANK) continue;
-    if (header && kind === ASCII) {
-      let count = 0;
-      starts[count++] = start;
-      for (let i = start; i < end; i++) {
-        if (bytes[i] !== TAB) continue;
-        if (count < starts.length - 1) starts[count] = i + 1;
-        count++;
-      }
-      if (count !== header.length) throw fieldCountError(count, lineNo);
-      starts[count] = end + 1;
-      rowBytes = bytes;
-      const added = addRow(byteField(col.chr), byteNumber, byteField);
-      if (!added) throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
-      continue;
-    }
-    const line = bytes.toString('utf8', start, end);
+    const line = range.bytes.toString('utf8', range.start, range.end);
     if (line.trim() === '') continue;
     const fields = line.split('\t');
     if (!header) {
@@ -155,13 +77,33 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
         }
       }
       if (pIndex.length === 0) throw new InputError(path, 'no p_wald, p_lrt or p_score column', lineNo);
-      starts = new Int32Array(header.length + 1);
       continue;
     }
-    if (fields.length !== header.length) throw fieldCountError(fields.length, lineNo);
-    rowFields = fields;
-    const added = addRow(fields[col.chr], textNumber, textField);
-    if (!added) throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
+    if (fields.length !== header.length)
+      throw new InputError(
+        path,
+        `expected ${header.length} tab-separated fields, found ${fields.length}`,
+        lineNo,
+      );
+    const chr = fields[col.chr];
+    let c = chrLookup.get(chr);
+    if (c === undefined) {
+      if (chromosomes.length === 0xffff)
+        throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
+      c = chromosomes.length;
+      chromosomes.push(chr);
+      chrLookup.set(chr, c);
+    }
+    chrIndex.push(c);
+    pos.push(Number(fields[col.ps]));
+    af.push(col.af === undefined ? NaN : Number(fields[col.af]));
+    beta.push(col.beta === undefined ? NaN : Number(fields[col.beta]));
+    se.push(col.se === undefined ? NaN : Number(fields[col.se]));
+    for (const [t, k] of pIndex) pColumns[t]!.push(Number(fields[k]));
+    if (col.n_obs !== undefined) maxObserved = Math.max(maxObserved, Number(fields[col.n_obs]));
+    rsPool.push(fields[col.rs]);
+    if (col.allele1 !== undefined) allele1Pool.push(fields[col.allele1]);
+    if (col.allele0 !== undefined) allele0Pool.push(fields[col.allele0]);
   }
   if (!header) throw new InputError(path, 'empty file: no header line');
   const p: Partial<Record<PlotTest, Float64Array>> = {};
