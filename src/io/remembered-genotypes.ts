@@ -5,8 +5,8 @@
  * -nind lines of GEMMA's suites), and on a gzipped BIMBAM file most of it. The replay is exact: each
  * genotype is kept as one byte (0, 1, 2, missing, or "other"), each other value (a dosage, -0) as its
  * float64 beside the codes. The first `rawBytes` of the recording are kept as plain float64 copies instead:
- * on a small panel (BXD: 11.6 MB) encoding and decoding cost more than the copy, and the replay is then a
- * copy too. Past `budgetBytes` the recording is dropped and every pass reads the file, as without this
+ * on a small panel (BXD: 11.6 MB) copying costs what encoding does, and the replay is then a copy, cheaper
+ * than decoding. Past `budgetBytes` the recording is dropped and every pass reads the file, as without this
  * wrapper.
  */
 import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
@@ -91,8 +91,11 @@ function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: 
 /** Default memory for the recording: BXD takes 2.4 MB, mouse_hs1940 24 MB. */
 export const REMEMBERED_BYTES = 256 * 1024 * 1024;
 
-/** Default part of the recording kept as float64 copies (all of BXD; 3,400 SNPs at n = 1,940). */
-export const RAW_BYTES = 48 * 1024 * 1024;
+/**
+ * Default part of the recording kept as float64 copies: all of BXD (11.6 MB), where the replay then costs
+ * a quarter less CPU; a larger panel adds at most this much memory over its byte codes.
+ */
+export const RAW_BYTES = 16 * 1024 * 1024;
 
 /** `inner` with its first full pass kept (up to budgetBytes) and replayed to later passes. */
 export class RememberedGenotypes implements GenotypeSource {
