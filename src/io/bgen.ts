@@ -10,7 +10,6 @@
  * blocks are read; an index that disagrees with the file is ignored (a log line says why).
  */
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
 import { BgenDecodeError, decodeLayout1, decodeLayout2 } from './bgen-probabilities.js';
 import { annotationOf, parseVariantHeader, readBgenHeader, type BgenHeader } from './bgen-header.js';
 import { readBgenIndex, type IndexedVariant } from './bgen-index.js';
@@ -35,6 +34,12 @@ const COMPRESSION_NAMES = ['none', 'zlib', 'zstd'];
  * A BGEN file as a GenotypeSource; sample IDs from `samplePath` (Oxford .sample: ID_1 as FID, ID_2 as
  * IID) or the file itself (IID only). SNP k is the k-th chosen biallelic variant.
  */
+/**
+ * fzstd's decompress, loaded by the first pass over a zstd-compressed file: resolving and compiling the package
+ * is a few percent of a small scan's start, and no other input needs it.
+ */
+let zstdDecompress: ((packed: Uint8Array) => Uint8Array) | undefined;
+
 export class BgenGenotypes implements GenotypeSource {
   readonly format = 'bgen';
   readonly polymorphism = 'distinct-dosages' as const;
@@ -97,8 +102,9 @@ export class BgenGenotypes implements GenotypeSource {
     return annotationOf(parseVariantHeader(this.file, this.header, this.headerAt[k], this.variantNumber[k]));
   }
 
-  blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
-    return indexedBlocks(this, blockSize, indices, (k, out) => this.decodeSnp(k, out));
+  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+    if (this.header.compression === 2) zstdDecompress ??= (await import('fzstd')).decompress;
+    yield* indexedBlocks(this, blockSize, indices, (k, out) => this.decodeSnp(k, out));
   }
 
   notes(): string[] {
@@ -143,7 +149,7 @@ export class BgenGenotypes implements GenotypeSource {
     if (layout === 1) return inflateSync(this.file.bytes(at + 4, stored, what));
     const expected = this.file.uint(at + 4, 4, what);
     const packed = this.file.bytes(at + 8, stored - 4, what);
-    const data = compression === 1 ? inflateSync(packed) : zstdDecompress(packed);
+    const data = compression === 1 ? inflateSync(packed) : zstdDecompress!(packed);
     if (data.length !== expected)
       throw new BgenDecodeError(`decompressed to ${data.length} bytes, header says ${expected}`);
     return data;

@@ -4,8 +4,10 @@
  * parsing the file again: on a small panel that second read is a third of lmmscan's time (BXD, the
  * -nind lines of GEMMA's suites), and on a gzipped BIMBAM file most of it. The replay is exact: each
  * genotype is kept as one byte (0, 1, 2, missing, or "other"), each other value (a dosage, -0) as its
- * float64 beside the codes. Past `budgetBytes` the recording is dropped and every pass reads the file,
- * as without this wrapper.
+ * float64 beside the codes. The first `rawBytes` of the recording are kept as plain float64 copies instead:
+ * on a small panel (BXD: 11.6 MB) copying costs what encoding does, and the replay is then a copy, cheaper
+ * than decoding. Past `budgetBytes` the recording is dropped and every pass reads the file, as without this
+ * wrapper.
  */
 import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
@@ -30,7 +32,13 @@ interface Recorded {
   codes: Uint8Array;
   others: Float64Array;
   otherStart: Int32Array;
+  /** The block's dosages as read (count x n), kept instead of codes within the raw allowance. */
+  raw?: Float64Array;
 }
+
+const NO_CODES = new Uint8Array(0);
+const NO_OTHERS = new Float64Array(0);
+const NO_STARTS = new Int32Array(0);
 
 /** The codes of `count` SNPs of n genotypes each, and their other values (collected into `others`). */
 function encode(
@@ -67,6 +75,10 @@ function encode(
 
 /** SNP `snp` of a recorded block, written to out[at, at + n). */
 function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: number): void {
+  if (block.raw) {
+    out.set(block.raw.subarray(snp * n, (snp + 1) * n), at);
+    return;
+  }
   const codes = block.codes;
   let other = block.otherStart[snp];
   const from = snp * n;
@@ -79,6 +91,12 @@ function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: 
 /** Default memory for the recording: BXD takes 2.4 MB, mouse_hs1940 24 MB. */
 export const REMEMBERED_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Default part of the recording kept as float64 copies: all of BXD (11.6 MB), where the replay then costs
+ * a quarter less CPU; a larger panel adds at most this much memory over its byte codes.
+ */
+export const RAW_BYTES = 16 * 1024 * 1024;
+
 /** `inner` with its first full pass kept (up to budgetBytes) and replayed to later passes. */
 export class RememberedGenotypes implements GenotypeSource {
   private recorded: Recorded[] | null = null;
@@ -90,6 +108,7 @@ export class RememberedGenotypes implements GenotypeSource {
   constructor(
     private readonly inner: GenotypeSource,
     private readonly budgetBytes = REMEMBERED_BYTES,
+    private readonly rawBytes = RAW_BYTES,
   ) {}
 
   get format(): string {
@@ -135,7 +154,14 @@ export class RememberedGenotypes implements GenotypeSource {
     for await (const block of this.inner.blocks(blockSize)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
-        if (consecutive) {
+        const rawLength = block.count * n;
+        if (consecutive && this.bytes + rawLength * 8 <= this.rawBytes) {
+          // A copy: the consumers hand the block's buffer back to the reader for reuse.
+          const raw = block.dosages.slice(0, rawLength);
+          this.bytes += raw.byteLength;
+          const empty = { codes: NO_CODES, others: NO_OTHERS, otherStart: NO_STARTS };
+          kept.push({ first: next, count: block.count, annotations: block.annotations, ...empty, raw });
+        } else if (consecutive) {
           const others = new GrowableColumn(Float64Array);
           const { codes, otherStart } = encode(block.dosages, block.count, n, others);
           const otherValues = others.toArray();

@@ -17,11 +17,13 @@ function chromosomeRank(name: string): [number, number, string] {
 export function compareChromosomes(a: string, b: string): number {
   const ra = chromosomeRank(a);
   const rb = chromosomeRank(b);
-  return ra[0] - rb[0] || ra[1] - rb[1] || NATURAL.compare(ra[2], rb[2]);
+  return ra[0] - rb[0] || ra[1] - rb[1] || (ra[0] === 2 ? natural().compare(ra[2], rb[2]) : 0);
 }
 
-// Other names in natural order: contig2 before contig10.
-const NATURAL = new Intl.Collator('en', { numeric: true });
+// Other names in natural order: contig2 before contig10. Made at the first such name: creating a collator
+// loads ICU's collation data, tens of milliseconds that a genome of numbered chromosomes never needs.
+let collator: Intl.Collator | undefined;
+const natural = () => (collator ??= new Intl.Collator('en', { numeric: true }));
 
 /** Whether a name is one of the sex or mitochondrial chromosomes (always worth a label). */
 export function isSpecialChromosome(name: string): boolean {

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../io/input-error.js';
 import type { ThresholdSpec } from '../model/settings.js';
+import { withCommas } from './svg-kit.js';
 
 export const DEFAULT_GWAS_LINE: ThresholdSpec = { kind: 'p', p: 5e-8 };
 export const DEFAULT_SUGGESTIVE_LINE: ThresholdSpec = { kind: 'p', p: 1e-5 };
@@ -32,7 +33,7 @@ export function parseThreshold(flag: string, value: string): ThresholdSpec {
 function resolve(spec: ThresholdSpec, snpsTested: number): { p: number; note: string } {
   if (spec.kind === 'p') return { p: spec.p, note: `p = ${spec.p.toExponential()}` };
   const n = Math.max(snpsTested, 1);
-  return { p: spec.alpha / n, note: `Bonferroni ${spec.alpha} / ${n.toLocaleString('en-US')} SNPs` };
+  return { p: spec.alpha / n, note: `Bonferroni ${spec.alpha} / ${withCommas(n)} SNPs` };
 }
 
 /** The lines for a scan of `snpsTested` SNPs (defaults where a spec is absent). */

@@ -3,7 +3,7 @@
  * NAME.manhattan.svg/.png, NAME.qq.svg/.png, NAME.summary.json and NAME.report.html.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { writeFilesAtomic } from '../io/atomic-file.js';
 import type { RunSummary } from '../io/log-format.js';
 import { VERSION } from '../version.js';
 import { readAssocTable, readNeighbourLog, type PlotTest } from './assoc-table.js';
@@ -52,11 +52,9 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   // The 95% band (240 beta quantiles by bisection) serves both QQ plots, the figure's and the page's.
   const band = qqBand(plotted.snps);
   const qq = qqSvg(plotted, `${name}: QQ plot, ${TEST_LABEL[results.test]}`, band);
-  const outputs: string[] = [];
-  const write = (suffix: string, content: string | Uint8Array) => {
-    writeFileAtomic(out(suffix), content);
-    outputs.push(out(suffix));
-  };
+  // Written together at the end, synced at once.
+  const files: [string, string | Uint8Array][] = [];
+  const write = (suffix: string, content: string | Uint8Array) => files.push([out(suffix), content]);
   write('manhattan.svg', manhattan);
   if (options.png !== false) write('manhattan.png', svgToPng(manhattan));
   write('qq.svg', qq);
@@ -83,8 +81,9 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
   write('report.html', html);
+  await writeFilesAtomic(files);
   return {
-    outputs,
+    outputs: files.map(([path]) => path),
     summary,
     genomicControl: results.tests.map((t) => ({ test: t.test, lambda: t.lambdaGC })),
   };

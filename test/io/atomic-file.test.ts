@@ -8,7 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AtomicWriter, OutputError, writeFileAtomic, writeFully } from '../../src/io/atomic-file.js';
+import {
+  AtomicWriter,
+  OutputError,
+  writeFileAtomic,
+  writeFilesAtomic,
+  writeFully,
+} from '../../src/io/atomic-file.js';
 import { scratchDir } from '../helpers/paths.js';
 
 const dir = scratchDir('atomic');
@@ -78,6 +84,29 @@ describe('AtomicWriter', () => {
     // What fits is written.
     writeFileAtomic(path, 'fits\n');
     expect(readFileSync(path, 'utf8')).toBe('fits\n');
+  });
+
+  it('writeFilesAtomic writes every file, or on a full file system none of them', async () => {
+    const files: [string, string | Uint8Array][] = [
+      [join(small, 'a.svg'), '<svg/>\n'],
+      [join(small, 'b.png'), Buffer.from([1, 2, 3])],
+    ];
+    await writeFilesAtomic(files);
+    expect(readFileSync(files[0][0], 'utf8')).toBe('<svg/>\n');
+    expect([...readFileSync(files[1][0])]).toEqual([1, 2, 3]);
+    const tooBig: [string, string | Uint8Array][] = [
+      [join(small, 'c.svg'), 'fits\n'],
+      [join(small, 'd.html'), 'x'.repeat(2_000_000)],
+    ];
+    await expect(writeFilesAtomic(tooBig)).rejects.toThrow(
+      `cannot write ${tooBig[1][0]}: no space left on device (ENOSPC)`,
+    );
+    expect(
+      readdirSync(small)
+        .filter((f) => /^[a-d]\./.test(f) || f.includes('.tmp-'))
+        .sort(),
+    ).toEqual(['a.svg', 'b.png']);
+    await writeFilesAtomic([]);
   });
 
   it('a folder that cannot be created names the output', () => {

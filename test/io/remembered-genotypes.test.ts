@@ -56,36 +56,42 @@ const bits = (blocks: GenotypeBlock[]) =>
 describe('RememberedGenotypes', () => {
   const random = seeded(7);
   const hard = (snp: number) => (snp % 5 === 0 ? NaN : Math.floor(random() * 3));
+  const mixed = (snp: number) => (snp === 9 ? -0 : snp % 4 === 0 ? random() * 2 : hard(snp));
+  // The recording as byte codes (no raw allowance), as float64 copies (the default), and both: the first two
+  // 8-SNP blocks (832 bytes each) as copies, the rest as codes.
   it.each([
-    ['hard calls and missing', hard],
-    [
-      'dosages, -0 and hard calls mixed',
-      (snp: number) => (snp === 9 ? -0 : snp % 4 === 0 ? random() * 2 : hard(snp)),
-    ],
-  ])('%s: later passes replay the first, bit for bit, for any block size and SNP list', async (_, value) => {
-    const n = 13;
-    const m = 47;
-    const { src, counter } = source(n, m, value);
-    const { src: reference } = source(n, m, () => 0);
-    Object.assign(reference, { blocks: src.blocks });
-    const remembered = new RememberedGenotypes(src);
-    const first = await collect(remembered.blocks(8));
-    expect(bits(first)).toEqual(bits(await collect(reference.blocks(8))));
-    const passes = counter.passes;
-    const lists = [
-      undefined,
-      Int32Array.of(0, 3, 4, 9, 10, 20, 46),
-      Int32Array.from({ length: 30 }, (_, k) => k + 17),
-    ];
-    for (const blockSize of [1, 5, 64]) {
-      for (const indices of lists) {
-        const expected = await collect(reference.blocks(blockSize, indices));
-        expect(bits(await collect(remembered.blocks(blockSize, indices)))).toEqual(bits(expected));
+    ['hard calls and missing, as codes', hard, 0],
+    ['hard calls and missing, as copies', hard, undefined],
+    ['dosages, -0 and hard calls mixed, as codes', mixed, 0],
+    ['dosages, -0 and hard calls mixed, as copies', mixed, undefined],
+    ['dosages, -0 and hard calls mixed, copies then codes', mixed, 2000],
+  ])(
+    '%s: later passes replay the first, bit for bit, for any block size and SNP list',
+    async (_, value, raw) => {
+      const n = 13;
+      const m = 47;
+      const { src, counter } = source(n, m, value);
+      const { src: reference } = source(n, m, () => 0);
+      Object.assign(reference, { blocks: src.blocks });
+      const remembered = new RememberedGenotypes(src, undefined, raw);
+      const first = await collect(remembered.blocks(8));
+      expect(bits(first)).toEqual(bits(await collect(reference.blocks(8))));
+      const passes = counter.passes;
+      const lists = [
+        undefined,
+        Int32Array.of(0, 3, 4, 9, 10, 20, 46),
+        Int32Array.from({ length: 30 }, (_, k) => k + 17),
+      ];
+      for (const blockSize of [1, 5, 64]) {
+        for (const indices of lists) {
+          const expected = await collect(reference.blocks(blockSize, indices));
+          expect(bits(await collect(remembered.blocks(blockSize, indices)))).toEqual(bits(expected));
+        }
       }
-    }
-    expect(counter.passes - passes).toBe(3 * lists.length); // the reference's passes only
-    expect(remembered.notes()).toEqual(['a note']);
-  });
+      expect(counter.passes - passes).toBe(3 * lists.length); // the reference's passes only
+      expect(remembered.notes()).toEqual(['a note']);
+    },
+  );
 
   it('past its budget keeps nothing and reads the source again', async () => {
     const { src, counter } = source(10, 40, () => 1);

@@ -5,7 +5,7 @@
  * whole run on a small panel, so the answer is kept for the process and, for an hour, in a file of
  * the temporary folder (probe-cache.ts).
  */
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { readProbeCache, writeProbeCache, type GpuProbe } from './probe-cache.js';
@@ -21,7 +21,11 @@ export function probeHardwareGpu(): GpuProbe {
 }
 
 function probeInChild(): GpuProbe {
-  const webgpu = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  const require = createRequire(import.meta.url);
+  // node:child_process (with net and dgram) loads only when the cache has no answer: every -lmm run on a
+  // machine without a GPU comes here, and loading it is a few percent of a small run's start.
+  const { spawnSync } = require('node:child_process') as typeof ChildProcess;
+  const webgpu = pathToFileURL(require.resolve('webgpu')).href;
   const code = `
     const { create } = await import(${JSON.stringify(webgpu)});
     const gpu = create(['backend=vulkan']);

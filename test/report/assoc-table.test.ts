@@ -1,0 +1,70 @@
+/**
+ * readAssocTable reads ASCII rows from their bytes: every column must hold what Number() and the field's
+ * text give, as the string reader (kept for rows with other characters) gives them, on awkward fields.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readAssocTable } from '../../src/report/assoc-table.js';
+import { scratchDir } from '../helpers/paths.js';
+
+const out = scratchDir('assoc-table');
+
+const HEADER = ['chr', 'rs', 'ps', 'n_mis', 'n_obs', 'allele1', 'allele0', 'af', 'beta', 'se', 'p_wald'];
+
+/** Awkward numeric texts: each is Number()'s to read (padding, signs, forms parseField leaves to Number()). */
+const NUMBERS = [
+  '1.234567e-05',
+  '0.5',
+  '-0',
+  '+3',
+  ' 7',
+  '8 ',
+  '1,5',
+  '',
+  'nan',
+  '-nan',
+  'inf',
+  'Infinity',
+  '0x1f',
+  '1e400',
+  '12345678901234567890',
+  '.5',
+  '5.',
+  '1e',
+  '-.e1',
+  '3.0000000000000004',
+  '1e-400',
+  '\u00a0',
+  '2.5e+22',
+];
+
+describe('readAssocTable', () => {
+  it('reads every column as Number() and the field text do, ASCII rows or not', async () => {
+    const rows: string[][] = [];
+    NUMBERS.forEach((x, k) => {
+      const chr = k % 2 ? 'X' : '1';
+      const rs = k % 5 === 4 ? `rs\u00e9${k}` : `rs${k}`;
+      rows.push([chr, rs, x, '0', String(100 + k), 'A', 'G', x, x, NUMBERS[(k + 1) % NUMBERS.length], x]);
+    });
+    const text = [HEADER, ...rows].map((r) => r.join('\t')).join('\n') + '\n  \t\n';
+    const path = join(out, 'awkward.assoc.txt');
+    writeFileSync(path, text);
+    const t = await readAssocTable(path);
+    expect(t.rows).toBe(rows.length);
+    expect(t.kind).toBe('lm');
+    expect(t.chromosomes).toEqual(['1', 'X']);
+    const bits = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
+    rows.forEach((r, k) => {
+      expect(t.chromosomes[t.chrIndex[k]]).toBe(r[0]);
+      expect(t.rs(k)).toBe(r[1]);
+      expect(t.allele1(k)).toBe('A');
+      expect(bits(t.pos[k]), `ps ${JSON.stringify(r[2])}`).toBe(bits(Number(r[2])));
+      expect(bits(t.af[k])).toBe(bits(Number(r[7])));
+      expect(bits(t.beta[k])).toBe(bits(Number(r[8])));
+      expect(bits(t.se[k])).toBe(bits(Number(r[9])));
+      expect(bits(t.p.wald![k])).toBe(bits(Number(r[10])));
+    });
+    expect(t.maxObserved).toBe(100 + rows.length - 1);
+  });
+});
