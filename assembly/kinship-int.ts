@@ -1,0 +1,188 @@
+// The exact -gk 1 kinship of hard calls (see src/linalg/hard-calls.ts for the algebra): the integer product
+// P = X X^T by i16 dot products on packed genotypes, then each entry's centring and missing-call corrections
+// in double-double, folded into the running sum. Same operations, same order as the TS functions there.
+
+// Missing calls in `codes` (individual-major n x b bytes).
+const MISSING: u8 = 3;
+const SPLITTER: f64 = 134217729.0;
+
+/**
+ * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of 16-bit
+ * values: panel q at packed + q*pairs*16 holds, per SNP pair p, the pair (x_{2p}, x_{2p+1}) of each of its 4
+ * individuals; missing calls, the odd block's last half pair and individuals past n are 0. Rows [i0, i1) of
+ * panels past n up to i1 are zeroed too (i1 may exceed n up to a multiple of 8).
+ */
+export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, packed: usize): void {
+  const pairs = (b + 1) >> 1;
+  const panelBytes = (<usize>pairs) << 4;
+  memory.fill(packed + (<usize>(i0 >> 2)) * panelBytes, 0, (<usize>((i1 - i0 + 3) >> 2)) * panelBytes);
+  const end = min(i1, n);
+  for (let i = i0; i < end; i++) {
+    const src = codes + <usize>i * <usize>b;
+    const dst = packed + (<usize>(i >> 2)) * panelBytes + ((<usize>(i & 3)) << 2);
+    for (let s = 0; s < b; s++) {
+      const g = load<u8>(src + <usize>s);
+      if (g != 0 && g != MISSING) store<u16>(dst + ((<usize>(s >> 1)) << 4) + ((<usize>(s & 1)) << 1), g);
+    }
+  }
+}
+
+/**
+ * P (int32, row stride ldp) = the exact products of rows [r0, r0 + 4*rowPanels) with columns
+ * [c0, c0 + 8*colPanels) over the packed block (r0, c0 multiples of 4 and 8 in individuals): a 4 x 8 tile of
+ * i32x4 sums, a row's splat pair against 4 columns' pairs by i32x4.dot_i16x8_s (8 multiply-adds).
+ */
+export function kinshipIntTile(
+  rowPanels: i32, colPanels: i32, packed: usize, pairs: i32, r0: i32, c0: i32, p: usize, ldp: i32,
+): void {
+  const panelBytes = (<usize>pairs) << 4;
+  const ld = (<usize>ldp) << 2;
+  for (let j = 0; j < colPanels; j++) {
+    const pb = packed + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
+    for (let i = 0; i < rowPanels; i++) {
+      let a = packed + (<usize>((r0 >> 2) + i)) * panelBytes, b = pb;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let q = 0; q < pairs; q++) {
+        const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
+        let s = v128.load32_splat(a);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 4);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 8);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 12);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+        a += 16; b += 16;
+      }
+      let t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
+      v128.store(t, c00); v128.store(t, c01, 16); t += ld;
+      v128.store(t, c10); v128.store(t, c11, 16); t += ld;
+      v128.store(t, c20); v128.store(t, c21, 16); t += ld;
+      v128.store(t, c30); v128.store(t, c31, 16);
+    }
+  }
+}
+
+// a*b = p + twoProductLow(a, b, p) exactly, by Veltkamp splitting (no FMA, so the same bits as the TS code).
+// @ts-ignore: decorator
+@inline function twoProductLow(a: f64, b: f64, p: f64): f64 {
+  let t = SPLITTER * a;
+  const ah = t - (t - a), al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b), bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+// The missing-call correction's running double-double sum.
+let crossHi: f64 = 0, crossLo: f64 = 0;
+
+// crossHi + crossLo += G_ij = sum over SNPs missing in j of mu_s x~_is, in order (x~ = mu_s / 2 where i is
+// missing too), as addMissingCross() in TS.
+// @ts-ignore: decorator
+@inline function addMissingCross(i: i32, j: i32, b: i32, codes: usize, means: usize, start: usize, snp: usize): void {
+  const k1 = load<i32>(start + ((<usize>(j + 1)) << 2));
+  const row = codes + <usize>i * <usize>b;
+  for (let k = load<i32>(start + ((<usize>j) << 2)); k < k1; k++) {
+    const s = load<i32>(snp + ((<usize>k) << 2));
+    const code = load<u8>(row + <usize>s);
+    if (code == 0) continue;
+    const mu = load<f64>(means + ((<usize>s) << 3));
+    let v: f64, q: f64;
+    if (code == MISSING) {
+      const p = mu * mu;
+      v = 0.5 * p;
+      q = 0.5 * twoProductLow(mu, mu, p);
+    } else {
+      v = <f64>code * mu;
+      q = 0;
+    }
+    const t = crossHi + v;
+    const bb = t - crossHi;
+    crossLo += (crossHi - (t - bb)) + (v - bb) + q;
+    crossHi = t;
+  }
+}
+
+/**
+ * The upper-triangle entries (row r0 + r <= column c0 + q) of a rows x cols tile: (hi, lo) += P - W_r - W_q +
+ * E in double-double, P the tile's exact products (int32, stride ldp), W (wHi, wLo) per individual, E the
+ * missing-call correction from the CSR lists (missStart, missSnp); hi and lo at the tile's corner, stride ldk.
+ */
+export function kinshipHardFold(
+  rows: i32, cols: i32, p: usize, ldp: i32, r0: i32, c0: i32,
+  b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize, wHi: usize, wLo: usize,
+  hi: usize, lo: usize, ldk: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const i = r0 + r;
+    const a = load<f64>(wHi + ((<usize>i) << 3)), al = load<f64>(wLo + ((<usize>i) << 3));
+    const missI = load<i32>(missStart + ((<usize>(i + 1)) << 2)) > load<i32>(missStart + ((<usize>i) << 2));
+    for (let q = max(0, i - c0); q < cols; q++) {
+      const j = c0 + q;
+      crossHi = 0;
+      crossLo = 0;
+      addMissingCross(i, j, b, codes, means, missStart, missSnp);
+      if (missI) addMissingCross(j, i, b, codes, means, missStart, missSnp);
+      const e = crossHi;
+      const c = load<f64>(wHi + ((<usize>j) << 3));
+      const us = a + c;
+      const ub = us - a;
+      const ul = (a - (us - ub)) + (c - ub) + (al + load<f64>(wLo + ((<usize>j) << 3)));
+      const product = <f64>load<i32>(p + ((<usize>(r * ldp + q)) << 2));
+      const x = product - us;
+      const xb = x - product;
+      const ex = (product - (x - xb)) + (-us - xb);
+      const y = x + e;
+      const yb = y - x;
+      const ey = (x - (y - yb)) + (e - yb);
+      const low = ex + ey - ul + crossLo;
+      const o = (<usize>(r * ldk + q)) << 3;
+      const h0 = load<f64>(hi + o);
+      const s = h0 + y;
+      const sb = s - h0;
+      const err = (h0 - (s - sb)) + (y - sb) + (low + load<f64>(lo + o));
+      const h = s + err;
+      store<f64>(hi + o, h);
+      store<f64>(lo + o, <f64>(<f32>(err - (h - s))));
+    }
+  }
+}
+
+/**
+ * W_i for individuals [i0, i1) into wHi, wLo: hardCallWeights() of src/linalg/hard-calls.ts op for op (cHi, cLo
+ * the double-double sum of the squared means).
+ */
+export function hardCallWeights(
+  i0: i32, i1: i32, b: i32, codes: usize, means: usize, cHi: f64, cLo: f64, wHi: usize, wLo: usize,
+): void {
+  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
+  for (let i = i0; i < i1; i++) {
+    let h: f64 = 0, l: f64 = 0;
+    const row = codes + <usize>i * <usize>b;
+    for (let s = 0; s < b; s++) {
+      const code = load<u8>(row + <usize>s);
+      if (code == 0) continue;
+      const mu = load<f64>(means + ((<usize>s) << 3));
+      let v: f64, q: f64;
+      if (code == MISSING) {
+        v = mu * mu;
+        q = twoProductLow(mu, mu, v);
+      } else {
+        v = <f64>code * mu;
+        q = 0;
+      }
+      const t = h + v;
+      const bb = t - h;
+      l += (h - (t - bb)) + (v - bb) + q;
+      h = t;
+    }
+    const t = h + halfHi;
+    const bb = t - h;
+    l += (h - (t - bb)) + (halfHi - bb) + halfLo;
+    const w = t + l;
+    const bh = w - t;
+    store<f64>(wHi + ((<usize>i) << 3), w);
+    store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The exact -gk 1 kinship of a block of hard calls (genotypes 0, 1, 2 or missing). With x_is the call (0 where
+ * missing), p_is = 1 where observed and mu_s the SNP's float64 mean over its observed calls, the block adds to
+ * entry (i, j) of X X^T the centred sum
+ *
+ *   V_ij = sum_s (x_is - mu_s p_is)(x_js - mu_s p_js) = P_ij - W_i - W_j + E_ij
+ *
+ * with P = X X^T an exact integer, W_i = sum_s mu_s x_is + sum_{s: i missing} mu_s^2 - (sum_s mu_s^2) / 2 (a
+ * vector) and E_ij = G_ij + G_ji, G_ij = sum_{s: j missing} mu_s x~_is (x~ = x, or mu_s / 2 where i is
+ * missing too), the sparse correction for missing calls. Every term is exact (mu_s x_is is a double; squares by
+ * two-product) and every sum is double-double, so V is exact to about 2^-100 of its terms. The wasm engine (assembly/kinship-int.ts) and the TS engine make the same operations in
+ * the same order, so both fold the same bits.
+ */
+
+/** The code of a missing call in HardCallBlock.codes. */
+export const MISSING_CODE = 3;
+
+/** A block of b SNPs of hard calls for n individuals, as the SNP pass hands it to an engine. */
+export interface HardCallBlock {
+  /** SNPs in the block. */
+  b: number;
+  /** Individual-major n x b: codes[i*b + s] is 0, 1, 2, or MISSING_CODE. */
+  codes: Uint8Array;
+  /** Each SNP's mean over its observed calls (the float64 that prepareKinshipSnp centres by). */
+  means: Float64Array;
+  /** Missing calls by individual: SNPs missSnp[missStart[i]] .. missSnp[missStart[i+1] - 1], ascending. */
+  missStart: Int32Array;
+  missSnp: Int32Array;
+}
+
+// Veltkamp's splitter for doubles: a*b = p + twoProductLow(a, b, p) exactly (no FMA: the same bits everywhere).
+const SPLITTER = 134217729;
+
+function twoProductLow(a: number, b: number, p: number): number {
+  let t = SPLITTER * a;
+  const ah = t - (t - a),
+    al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b),
+    bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** (sum of mu_s^2) as double-double [hi, lo]: each square exact (two-product), summed with TwoSum. */
+export function sumOfSquaredMeans(means: Float64Array, b: number): [number, number] {
+  let h = 0,
+    l = 0;
+  for (let s = 0; s < b; s++) {
+    const mu = means[s]!;
+    const p = mu * mu;
+    const t = h + p;
+    const bb = t - h;
+    l += h - (t - bb) + (p - bb) + twoProductLow(mu, mu, p);
+    h = t;
+  }
+  const t = h + l;
+  return [t, l - (t - h)];
+}
+
+/**
+ * W_i for individuals [from, to) into wHi/wLo (double-double): per individual, SNPs in order, each nonzero term
+ * added with TwoSum (mu_s x_is is exact; mu_s^2 by two-product), the errors summed apart; then - C/2 (C =
+ * sumOfSquaredMeans, halved exactly) and a TwoSum to normalise. assembly/kinship-int.ts repeats it op for op.
+ */
+export function hardCallWeights(
+  block: HardCallBlock,
+  cHi: number,
+  cLo: number,
+  wHi: Float64Array,
+  wLo: Float64Array,
+  from: number,
+  to: number,
+): void {
+  const { b, codes, means } = block;
+  const halfHi = -0.5 * cHi,
+    halfLo = -0.5 * cLo;
+  for (let i = from; i < to; i++) {
+    let h = 0,
+      l = 0;
+    const row = i * b;
+    for (let s = 0; s < b; s++) {
+      const code = codes[row + s]!;
+      if (code === 0) continue;
+      const mu = means[s]!;
+      let v: number, q: number;
+      if (code === MISSING_CODE) {
+        v = mu * mu;
+        q = twoProductLow(mu, mu, v);
+      } else {
+        v = code * mu;
+        q = 0;
+      }
+      const t = h + v;
+      const bb = t - h;
+      l += h - (t - bb) + (v - bb) + q;
+      h = t;
+    }
+    const t = h + halfHi;
+    const bb = t - h;
+    l += h - (t - bb) + (halfHi - bb) + halfLo;
+    const hi = t + l;
+    const bh = hi - t;
+    wHi[i] = hi;
+    wLo[i] = t - (hi - bh) + (l - bh);
+  }
+}
+
+// The missing-call correction's running double-double sum (module state: no allocation per entry).
+let crossHi = 0,
+  crossLo = 0;
+
+/**
+ * crossHi + crossLo += G_ij = sum over SNPs s missing in j of mu_s x~_is (x~_is = mu_s / 2 where i is missing
+ * too), in order: each term exact (mu_s x_is, or mu_s^2 / 2 by two-product), added with TwoSum.
+ */
+function addMissingCross(block: HardCallBlock, i: number, j: number): void {
+  const { b, codes, means, missStart, missSnp } = block;
+  for (let k = missStart[j]!; k < missStart[j + 1]!; k++) {
+    const s = missSnp[k]!;
+    const code = codes[i * b + s]!;
+    if (code === 0) continue;
+    const mu = means[s]!;
+    let v: number, q: number;
+    if (code === MISSING_CODE) {
+      const p = mu * mu;
+      v = 0.5 * p;
+      q = 0.5 * twoProductLow(mu, mu, p);
+    } else {
+      v = code * mu;
+      q = 0;
+    }
+    const t = crossHi + v;
+    const bb = t - crossHi;
+    crossLo += crossHi - (t - bb) + (v - bb) + q;
+    crossHi = t;
+  }
+}
+
+/**
+ * (hi, lo)[at] += V_ij for a block entry with exact integer product `product` = P_ij: E_ij = G_ij + G_ji, then
+ * P - (W_i + W_j) + E in double-double, folded with TwoSum and lo rounded to float32 as foldDoubleDouble does.
+ */
+export function foldHardCallEntry(
+  hi: Float64Array,
+  lo: Float64Array | Float32Array,
+  at: number,
+  product: number,
+  block: HardCallBlock,
+  wHi: Float64Array,
+  wLo: Float64Array,
+  i: number,
+  j: number,
+): void {
+  crossHi = 0;
+  crossLo = 0;
+  addMissingCross(block, i, j);
+  addMissingCross(block, j, i);
+  const e = crossHi;
+  // u = W_i + W_j (unnormalised pair us + ul)
+  const a = wHi[i]!,
+    c = wHi[j]!;
+  const us = a + c;
+  const ub = us - a;
+  const ul = a - (us - ub) + (c - ub) + (wLo[i]! + wLo[j]!);
+  // x = P - us, then y = x + E, each by TwoSum; V = y + low
+  const x = product - us;
+  const xb = x - product;
+  const ex = product - (x - xb) + (-us - xb);
+  const y = x + e;
+  const yb = y - x;
+  const ey = x - (y - yb) + (e - yb);
+  const low = ex + ey - ul + crossLo;
+  // (hi, lo) += (y, low)
+  const h0 = hi[at]!;
+  const s = h0 + y;
+  const sb = s - h0;
+  const err = h0 - (s - sb) + (y - sb) + (low + lo[at]!);
+  const h = s + err;
+  hi[at] = h;
+  lo[at] = Math.fround(err - (h - s));
+}
+
+/**
+ * (hi, lo) += the block's V over the upper triangle (j >= i) of a row-major n x n double-double sum: the TS
+ * engine's path, with P_ij summed as plain integers (exact in float64).
+ */
+export function foldHardCallBlockTs(
+  hi: Float64Array,
+  lo: Float64Array | Float32Array,
+  n: number,
+  block: HardCallBlock,
+): void {
+  const { b, codes, means } = block;
+  const [cHi, cLo] = sumOfSquaredMeans(means, b);
+  const wHi = new Float64Array(n),
+    wLo = new Float64Array(n);
+  hardCallWeights(block, cHi, cLo, wHi, wLo, 0, n);
+  const value = (code: number) => (code === MISSING_CODE ? 0 : code);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let product = 0;
+      for (let s = 0; s < b; s++) product += value(codes[i * b + s]!) * value(codes[j * b + s]!);
+      foldHardCallEntry(hi, lo, i * n + j, product, block, wHi, wLo, i, j);
+    }
+  }
+}
