@@ -4,6 +4,13 @@
  */
 import { MISSING_CODE, type HardCallBlock } from '../linalg/hard-calls.js';
 
+/**
+ * The largest share of missing calls a block takes the exact path with. Each missing call costs O(n) scalar
+ * double-double terms in the fold, which at 1 % missing cost as much as the integer product itself: the exact
+ * path then runs no faster than the float one (bench/kernels.ts, bench/RESULTS.md issue 21, branch intkin).
+ */
+export const EXACT_MAX_MISSING_SHARE = 0.005;
+
 /** Codes, means and missing calls of up to `capacity` SNPs of n individuals; reused block after block. */
 export class HardCallBuffer {
   private readonly codes: Uint8Array;
@@ -17,6 +24,8 @@ export class HardCallBuffer {
   constructor(
     readonly n: number,
     readonly capacity: number,
+    /** Blocks with a larger share of missing calls go to the float path (tests raise it). */
+    readonly maxMissingShare = EXACT_MAX_MISSING_SHARE,
   ) {
     this.codes = new Uint8Array(n * capacity);
     this.means = new Float64Array(capacity);
@@ -52,10 +61,13 @@ export class HardCallBuffer {
     this.means[s] = sum / observed;
   }
 
-  /** The buffered block if every SNP was hard calls, else undefined; either way the buffer is emptied. */
+  /**
+   * The buffered block if every SNP was hard calls and at most maxMissingShare of them are missing, else
+   * undefined; either way the buffer is emptied.
+   */
   take(): HardCallBlock | undefined {
     const { n, capacity, filled: b } = this;
-    const hard = this.hard && b > 0;
+    const hard = this.hard && b > 0 && this.missing.length / 2 <= this.maxMissingShare * n * b;
     const missing = this.missing;
     this.filled = 0;
     this.hard = true;
