@@ -58,9 +58,10 @@ export function sumOfSquaredMeans(means: Float64Array, b: number): [number, numb
 }
 
 /**
- * W_i for individuals [from, to) into wHi/wLo (double-double): per individual, SNPs in order, each nonzero term
- * added with TwoSum (mu_s x_is is exact; mu_s^2 by two-product), the errors summed apart; then - C/2 (C =
- * sumOfSquaredMeans, halved exactly) and a TwoSum to normalise. assembly/kinship-int.ts repeats it op for op.
+ * W_i for individuals [from, to) into wHi/wLo (double-double): per individual, every SNP's mu_s x_is in order
+ * (exact; missing calls as 0, which changes neither word), then mu_s^2 (by two-product) for its missing calls in
+ * order, each added with TwoSum and the errors summed apart; then - C/2 (C = sumOfSquaredMeans, halved exactly)
+ * and a TwoSum to normalise. assembly/kinship-int.ts repeats it op for op.
  */
 export function hardCallWeights(
   block: HardCallBlock,
@@ -71,7 +72,7 @@ export function hardCallWeights(
   from: number,
   to: number,
 ): void {
-  const { b, codes, means } = block;
+  const { b, codes, means, missStart, missSnp } = block;
   const halfHi = -0.5 * cHi,
     halfLo = -0.5 * cLo;
   for (let i = from; i < to; i++) {
@@ -80,19 +81,18 @@ export function hardCallWeights(
     const row = i * b;
     for (let s = 0; s < b; s++) {
       const code = codes[row + s]!;
-      if (code === 0) continue;
-      const mu = means[s]!;
-      let v: number, q: number;
-      if (code === MISSING_CODE) {
-        v = mu * mu;
-        q = twoProductLow(mu, mu, v);
-      } else {
-        v = code * mu;
-        q = 0;
-      }
+      const v = (code === MISSING_CODE ? 0 : code) * means[s]!;
       const t = h + v;
       const bb = t - h;
-      l += h - (t - bb) + (v - bb) + q;
+      l += h - (t - bb) + (v - bb);
+      h = t;
+    }
+    for (let k = missStart[i]!; k < missStart[i + 1]!; k++) {
+      const mu = means[missSnp[k]!]!;
+      const v = mu * mu;
+      const t = h + v;
+      const bb = t - h;
+      l += h - (t - bb) + (v - bb) + twoProductLow(mu, mu, v);
       h = t;
     }
     const t = h + halfHi;

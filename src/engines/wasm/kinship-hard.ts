@@ -42,7 +42,7 @@ export async function foldHardCallBlock(
 
   const prepare = splitRange(nPad, runner.slots, 8).map(([i0, i1]): KernelCall[] => [
     ['packHardCalls', [i0, i1, n, b, pCodes, pPacked]],
-    ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, cHi, cLo, pW, pWLo]],
+    ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
   ]);
   await runner.parallel(prepare);
 

@@ -66,6 +66,8 @@ export interface KernelExports {
     b: number,
     codes: number,
     means: number,
+    missStart: number,
+    missSnp: number,
     cHi: number,
     cLo: number,
     wHi: number,
