@@ -75,11 +75,10 @@ export function kinshipIntTile(
   return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
-// The missing-call correction's running double-double sum.
-let crossHi: f64 = 0, crossLo: f64 = 0;
+// The missing-call correction of one entry: terms mu_s x_is as exact integer sums of two fixed-point limbs of
+// mu_s, the pairs both missing in double-double; as addMissingCross() and missingCorrection() in TS.
+let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
 
-// crossHi + crossLo += G_ij = sum over SNPs missing in j of mu_s x~_is, in order (x~ = mu_s / 2 where i is
-// missing too), as addMissingCross() in TS.
 // @ts-ignore: decorator
 @inline function addMissingCross(i: i32, j: i32, b: i32, codes: usize, means: usize, start: usize, snp: usize): void {
   const k1 = load<i32>(start + ((<usize>(j + 1)) << 2));
@@ -87,22 +86,41 @@ let crossHi: f64 = 0, crossLo: f64 = 0;
   for (let k = load<i32>(start + ((<usize>j) << 2)); k < k1; k++) {
     const s = load<i32>(snp + ((<usize>k) << 2));
     const code = load<u8>(row + <usize>s);
-    if (code == 0) continue;
     const mu = load<f64>(means + ((<usize>s) << 3));
-    let v: f64, q: f64;
+    const scaled = mu * 34359738368.0;
+    const high = Math.floor(scaled);
+    const x = <f64>select<u8>(0, code, code == MISSING);
+    limbHi += x * high;
+    limbLo += x * ((scaled - high) * 137438953472.0);
     if (code == MISSING) {
       const p = mu * mu;
-      v = 0.5 * p;
-      q = 0.5 * twoProductLow(mu, mu, p);
-    } else {
-      v = <f64>code * mu;
-      q = 0;
+      const v = 0.5 * p;
+      const t = crossHi + v;
+      const bb = t - crossHi;
+      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+      crossHi = t;
     }
-    const t = crossHi + v;
-    const bb = t - crossHi;
-    crossLo += (crossHi - (t - bb)) + (v - bb) + q;
-    crossHi = t;
   }
+}
+
+// @ts-ignore: decorator
+@inline function missingCorrection(
+  i: i32, j: i32, missI: bool, b: i32, codes: usize, means: usize, start: usize, snp: usize,
+): void {
+  limbHi = 0;
+  limbLo = 0;
+  crossHi = 0;
+  crossLo = 0;
+  addMissingCross(i, j, b, codes, means, start, snp);
+  if (missI) addMissingCross(j, i, b, codes, means, start, snp);
+  const ea = limbHi * 2.9103830456733704e-11, eb = limbLo * 2.117582368135751e-22;
+  const e1 = ea + eb;
+  const e1b = e1 - ea;
+  const e1l = (ea - (e1 - e1b)) + (eb - e1b);
+  const e2 = e1 + crossHi;
+  const e2b = e2 - e1;
+  crossLo = (e1 - (e2 - e2b)) + (crossHi - e2b) + (e1l + crossLo);
+  crossHi = e2;
 }
 
 /**
@@ -150,10 +168,7 @@ export function kinshipHardFold(
         q++;
         continue;
       }
-      crossHi = 0;
-      crossLo = 0;
-      addMissingCross(i, j, b, codes, means, missStart, missSnp);
-      if (missI) addMissingCross(j, i, b, codes, means, missStart, missSnp);
+      missingCorrection(i, j, missI, b, codes, means, missStart, missSnp);
       const e = crossHi;
       const c = load<f64>(wHi + ((<usize>j) << 3));
       const us = a + c;

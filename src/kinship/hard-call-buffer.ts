@@ -11,6 +11,9 @@ import { MISSING_CODE, type HardCallBlock } from '../linalg/hard-calls.js';
  */
 export const EXACT_MAX_MISSING_SHARE = 0.005;
 
+// The smallest nonzero mean the missing-call correction's fixed-point limbs hold exactly (2^-20).
+const MIN_EXACT_MEAN = 2 ** -20;
+
 /** Codes, means and missing calls of up to `capacity` SNPs of n individuals; reused block after block. */
 export class HardCallBuffer {
   private readonly codes: Uint8Array;
@@ -57,8 +60,10 @@ export class HardCallBuffer {
       codes[i * capacity + s] = code;
     }
     const observed = n - (this.missing.length - before) / 2;
-    if (observed === 0) this.hard = false;
-    this.means[s] = sum / observed;
+    const mean = sum / observed;
+    // No observed call, or a mean below 2^-20 (n above a million): not exact in the fold's fixed-point limbs.
+    if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
+    this.means[s] = mean;
   }
 
   /**

@@ -105,35 +105,55 @@ export function hardCallWeights(
   }
 }
 
-// The missing-call correction's running double-double sum (module state: no allocation per entry).
-let crossHi = 0,
+// The missing-call correction of one entry (module state: no allocation per entry). Terms mu_s x_is (x 1 or 2)
+// as exact integer sums of two fixed-point limbs of mu_s (mu_s 2^72 = hi 2^37 + lo, both below 2^37: exact for
+// mu_s >= 2^-20, which HardCallBuffer ensures), so they need one add each; the rare mu_s^2 / 2 of a pair both
+// missing in double-double (two-product, TwoSum).
+let limbHi = 0,
+  limbLo = 0,
+  crossHi = 0,
   crossLo = 0;
 
-/**
- * crossHi + crossLo += G_ij = sum over SNPs s missing in j of mu_s x~_is (x~_is = mu_s / 2 where i is missing
- * too), in order: each term exact (mu_s x_is, or mu_s^2 / 2 by two-product), added with TwoSum.
- */
+/** The G_ij terms of SNPs missing in j (in order) into the limbs and the double-double pair. */
 function addMissingCross(block: HardCallBlock, i: number, j: number): void {
   const { b, codes, means, missStart, missSnp } = block;
   for (let k = missStart[j]!; k < missStart[j + 1]!; k++) {
     const s = missSnp[k]!;
     const code = codes[i * b + s]!;
-    if (code === 0) continue;
     const mu = means[s]!;
-    let v: number, q: number;
+    const scaled = mu * 34359738368; // 2^35
+    const high = Math.floor(scaled);
+    const x = code === MISSING_CODE ? 0 : code;
+    limbHi += x * high;
+    limbLo += x * ((scaled - high) * 137438953472); // 2^37
     if (code === MISSING_CODE) {
       const p = mu * mu;
-      v = 0.5 * p;
-      q = 0.5 * twoProductLow(mu, mu, p);
-    } else {
-      v = code * mu;
-      q = 0;
+      const v = 0.5 * p;
+      const t = crossHi + v;
+      const bb = t - crossHi;
+      crossLo += crossHi - (t - bb) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+      crossHi = t;
     }
-    const t = crossHi + v;
-    const bb = t - crossHi;
-    crossLo += crossHi - (t - bb) + (v - bb) + q;
-    crossHi = t;
   }
+}
+
+/** E_ij = G_ij + G_ji as double-double [crossHi, crossLo]: the limbs' exact values (TwoSum), then the pairs. */
+function missingCorrection(block: HardCallBlock, i: number, j: number): void {
+  limbHi = 0;
+  limbLo = 0;
+  crossHi = 0;
+  crossLo = 0;
+  addMissingCross(block, i, j);
+  addMissingCross(block, j, i);
+  const ea = limbHi * 2.9103830456733704e-11, // 2^-35
+    eb = limbLo * 2.117582368135751e-22; // 2^-72
+  const e1 = ea + eb;
+  const e1b = e1 - ea;
+  const e1l = ea - (e1 - e1b) + (eb - e1b);
+  const e2 = e1 + crossHi;
+  const e2b = e2 - e1;
+  crossLo = e1 - (e2 - e2b) + (crossHi - e2b) + (e1l + crossLo);
+  crossHi = e2;
 }
 
 /**
@@ -151,10 +171,7 @@ export function foldHardCallEntry(
   i: number,
   j: number,
 ): void {
-  crossHi = 0;
-  crossLo = 0;
-  addMissingCross(block, i, j);
-  addMissingCross(block, j, i);
+  missingCorrection(block, i, j);
   const e = crossHi;
   // u = W_i + W_j (unnormalised pair us + ul)
   const a = wHi[i]!,
