@@ -63,6 +63,8 @@ export class HardCallBuffer {
     const mean = sum / observed;
     // No observed call, or a mean below 2^-20 (n above a million): not exact in the fold's fixed-point limbs.
     if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
+    // Past the block's share of missing calls already: no more codes to gather for it.
+    if (this.missing.length / 2 > this.maxMissingShare * n * capacity) this.hard = false;
     this.means[s] = mean;
   }
 
