@@ -9,7 +9,7 @@ import { MISSING_CODE, type HardCallBlock } from '../linalg/hard-calls.js';
  * double-double terms in the fold, which at 1 % missing cost as much as the integer product itself: the exact
  * path then runs no faster than the float one (bench/kernels.ts, bench/RESULTS.md issue 21, branch intkin).
  */
-export const EXACT_MAX_MISSING_SHARE = 0.005;
+const EXACT_MAX_MISSING_SHARE = 0.005;
 
 // The smallest nonzero mean the missing-call correction's fixed-point limbs hold exactly (2^-20).
 const MIN_EXACT_MEAN = 2 ** -20;

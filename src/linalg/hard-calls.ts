@@ -63,7 +63,7 @@ export function sumOfSquaredMeans(means: Float64Array, b: number): [number, numb
  * order, each added with TwoSum and the errors summed apart; then - C/2 (C = sumOfSquaredMeans, halved exactly)
  * and a TwoSum to normalise. assembly/kinship-int.ts repeats it op for op.
  */
-export function hardCallWeights(
+function hardCallWeights(
   block: HardCallBlock,
   cHi: number,
   cLo: number,
@@ -160,7 +160,7 @@ function missingCorrection(block: HardCallBlock, i: number, j: number): void {
  * (hi, lo)[at] += V_ij for a block entry with exact integer product `product` = P_ij: E_ij = G_ij + G_ji, then
  * P - (W_i + W_j) + E in double-double, folded with TwoSum and lo rounded to float32 as foldDoubleDouble does.
  */
-export function foldHardCallEntry(
+function foldHardCallEntry(
   hi: Float64Array,
   lo: Float64Array | Float32Array,
   at: number,
