@@ -161,6 +161,17 @@ describe('exact hard-call kinship', () => {
     }
   });
 
+  test('wasm: a block for fewer individuals, and a block after finish, are rejected', async () => {
+    const buffer = new HardCallBuffer(3, 1, 1);
+    buffer.push(Float64Array.from([0, 1, 2]));
+    const block = buffer.take()!;
+    await expect(pools[0]!.startKinship(4).addHardCalls!(block)).rejects.toThrow(RangeError);
+    const session = pools[0]!.startKinship(3);
+    await session.addHardCalls!(block);
+    await session.finishSum();
+    await expect(session.addHardCalls!(block)).rejects.toThrow(/already finished/);
+  });
+
   test('a SNP with a dosage, or without an observed call, or many missing calls send a block to the float path', () => {
     // EXACT_MAX_MISSING_SHARE is 0.5 %: 1 missing call of 2 x 100 is at it, 2 above it.
     const many = new HardCallBuffer(100, 2);

@@ -374,6 +374,7 @@ export class ResidentKinship {
 
   add(block: Float64Array, b: number): Promise<void> {
     const { n } = this;
+    if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
     if (block.length < n * b)
       return Promise.reject(
         new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`),
@@ -392,6 +393,7 @@ export class ResidentKinship {
   /** A block of hard calls, folded exactly (kinship-hard.ts); resolves as add() does. */
   addHardCalls(block: HardCallBlock): Promise<void> {
     const { n } = this;
+    if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
     if (block.codes.length < n * block.b)
       return Promise.reject(new RangeError(`lmmscan wasm: hard-call block has too few codes for n = ${n}`));
     if (block.b === 0) return Promise.resolve();
