@@ -14,6 +14,9 @@ import { relaxedSimdSupported } from '../src/engines/wasm/loader.js';
 import { KINSHIP_TILE_ROWS, kinshipFoldCallLists } from '../src/engines/wasm/ops.js';
 import type { KernelCall } from '../src/engines/wasm/runner.js';
 import { EigenSize } from '../src/engines/wasm/layout.js';
+import { foldHardCallBlock } from '../src/engines/wasm/kinship-hard.js';
+import { HardCallBuffer } from '../src/kinship/hard-call-buffer.js';
+import type { HardCallBlock } from '../src/linalg/hard-calls.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,6 +48,20 @@ function median(xs: number[]): number {
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** b SNPs of n random hard calls (allele frequencies spread over (0.05, 0.95)) with a `missing` share missing. */
+function randomHardCalls(n: number, b: number, missing: number): HardCallBlock {
+  let state = 12345;
+  const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 4294967296;
+  const buffer = new HardCallBuffer(n, b, 1); // any share of missing calls: the bench times the path itself
+  const g = new Float64Array(n);
+  for (let s = 0; s < b; s++) {
+    const p = 0.05 + 0.9 * next();
+    for (let i = 0; i < n; i++) g[i] = next() < missing ? NaN : (next() < p ? 1 : 0) + (next() < p ? 1 : 0);
+    buffer.push(g);
+  }
+  return buffer.take()!;
 }
 
 /** Median CPU milliseconds of `reps` runs after one warm-up run; `setup` runs untimed before each. */
@@ -163,6 +180,22 @@ async function benchFlavour(flavour: SimdFlavour): Promise<void> {
   const kinLists = kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, [partial]);
   const kinMs = await timeIt(() => runner.parallel(kinLists));
   console.log(row(`kinship syrk+fold n=${n} b=${b} (n(n+1)b flops)`, kinMs, n * (n + 1) * b, peak));
+
+  // The exact -gk 1 path on the same shape (issue 21): hard calls with 0, 0.3 and 1 % missing, packed, weighted,
+  // integer tiles and the corrections folded into the same sum; the ratio is against the float kinship above.
+  for (const missing of [0, 0.003, 0.01]) {
+    const block = randomHardCalls(n, b, missing);
+    const mark = arena.mark();
+    const hardMs = await timeIt(async () => {
+      await foldHardCallBlock(runner, n, block, pHi, pHi + n * n * 8, KINSHIP_TILE_ROWS);
+      arena.release(mark);
+    });
+    console.log(
+      `${`exact kinship n=${n} b=${b}, ${100 * missing} % missing`.padEnd(44)} ${hardMs.toFixed(1).padStart(9)} ms ` +
+        `${((n * (n + 1) * b) / hardMs / 1e6).toFixed(2).padStart(7)} GFLOP/s-equivalent, ` +
+        `${(kinMs / hardMs).toFixed(1)}x the float kinship`,
+    );
+  }
 
   // The tridiagonalisation's trailing update: strips of 64 rows, rank 64, from the diagonal on (A transposed).
   // pA is also the back-transformation's 64 x n block of reflectors below (so at least 64 n).

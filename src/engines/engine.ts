@@ -9,6 +9,7 @@ import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LinearModel } from '../stats/linear-model.js';
 import type { SnpResultBlock, MvResultBlock } from '../model/results.js';
 import type { KinshipSum } from '../linalg/double-double.js';
+import type { HardCallBlock } from '../linalg/hard-calls.js';
 import type { MvScanModel } from '../stats/mvlmm/block.js';
 import { recycleBlockBuffer } from '../io/block-buffers.js';
 import type { MatrixRowsParser } from '../io/matrix-read.js';
@@ -30,6 +31,11 @@ export interface Eigen {
 export interface KinshipSession {
   /** K[i][k] += sum_j block[j*n+i] * block[j*n+k]. */
   add(block: Float64Array, b: number): Promise<void>;
+  /**
+   * Adds the -gk 1 centred X^T X of a block of hard calls exactly (src/linalg/hard-calls.ts), where the engine
+   * has the integer path; a session without it takes the block's prepared doubles through add().
+   */
+  addHardCalls?(block: HardCallBlock): Promise<void>;
   /** The sum so far rounded to doubles, row-major n x n, exactly symmetric; the session is closed afterwards. */
   finish(): Promise<Float64Array>;
   /** The sum so far as double-double (hi, lo), exactly symmetric; the session is closed afterwards. */

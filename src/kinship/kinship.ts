@@ -5,6 +5,7 @@
  */
 import type { Engine, KinshipSession } from '../engines/engine.js';
 import type { KinshipSum } from '../linalg/double-double.js';
+import type { HardCallBlock } from '../linalg/hard-calls.js';
 
 export type KinshipKind = 1 | 2;
 
@@ -49,6 +50,19 @@ export class KinshipAccumulator {
     if (b === 0) return;
     await this.session.add(block, b);
     this.snpCount += b;
+  }
+
+  /** Whether the engine folds blocks of hard calls exactly (addHardCalls). */
+  get exact(): boolean {
+    return this.session.addHardCalls !== undefined;
+  }
+
+  /** Adds a block of hard calls (-gk 1) exactly; only where `exact`. */
+  async addHardCalls(block: HardCallBlock): Promise<void> {
+    if (block.b === 0) return;
+    if (!this.session.addHardCalls) throw new Error('lmmscan: this kinship session has no hard-call path');
+    await this.session.addHardCalls(block);
+    this.snpCount += block.b;
   }
 
   get snps(): number {

@@ -9,6 +9,7 @@ import type { GenotypeSource } from '../io/genotypes.js';
 import { Progress } from '../io/progress.js';
 import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
+import { HardCallBuffer } from '../kinship/hard-call-buffer.js';
 import type { TraitGroup } from './inputs.js';
 import { GrowableColumn } from '../io/growable.js';
 import { recycleBlockBuffer } from '../io/block-buffers.js';
@@ -177,12 +178,21 @@ export async function runSnpPass(
   };
 }
 
-/** Buffers prepared SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks. */
+/** One kinship part's accumulator and block buffers (raw dosages; hard calls where the exact path applies). */
+interface KinshipBlockPart {
+  accumulator: KinshipAccumulator;
+  buffer: Float64Array;
+  hard: HardCallBuffer | undefined;
+  filled: number;
+  firstSnp: number;
+}
+
+/**
+ * Buffers SNPs per kinship part ('' or a chromosome) and feeds the engine in blocks: a -gk 1 block of hard calls
+ * through the engine's exact path where it has one, any other block prepared (centred, scaled) as doubles.
+ */
 class KinshipBlocks {
-  private readonly parts = new Map<
-    string,
-    { accumulator: KinshipAccumulator; buffer: Float64Array; filled: number; firstSnp: number }
-  >();
+  private readonly parts = new Map<string, KinshipBlockPart>();
 
   constructor(
     private readonly engine: Engine,
@@ -198,17 +208,19 @@ class KinshipBlocks {
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
     if (!part) {
+      const accumulator = new KinshipAccumulator(this.engine, this.n);
       part = {
-        accumulator: new KinshipAccumulator(this.engine, this.n),
+        accumulator,
         buffer: new Float64Array(this.blockSize * this.n),
+        hard: this.kind === 1 && accumulator.exact ? new HardCallBuffer(this.n, this.blockSize) : undefined,
         filled: 0,
         firstSnp: index,
       };
       this.parts.set(key, part);
     }
-    const column = part.buffer.subarray(part.filled * this.n, (part.filled + 1) * this.n);
-    column.set(dosages);
-    prepareKinshipSnp(column, this.kind);
+    // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls.
+    part.buffer.set(dosages, part.filled * this.n);
+    part.hard?.push(dosages);
     part.filled++;
     return part.filled === this.blockSize ? this.flush(part) : undefined;
   }
@@ -218,13 +230,16 @@ class KinshipBlocks {
     for (const part of this.parts.values()) await this.flush(part);
   }
 
-  private async flush(part: {
-    accumulator: KinshipAccumulator;
-    buffer: Float64Array;
-    filled: number;
-  }): Promise<void> {
-    if (part.filled === 0) return;
-    await part.accumulator.add(part.buffer.subarray(0, part.filled * this.n), part.filled);
+  private async flush(part: KinshipBlockPart): Promise<void> {
+    const b = part.filled;
+    if (b === 0) return;
+    const hard = part.hard?.take();
+    if (hard) await part.accumulator.addHardCalls(hard);
+    else {
+      const { n } = this;
+      for (let j = 0; j < b; j++) prepareKinshipSnp(part.buffer.subarray(j * n, (j + 1) * n), this.kind);
+      await part.accumulator.add(part.buffer.subarray(0, b * n), b);
+    }
     part.filled = 0;
   }
 

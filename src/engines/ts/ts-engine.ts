@@ -14,6 +14,7 @@ import {
   mirrorKinshipSum,
   zeroKinshipSum,
 } from '../../linalg/double-double.js';
+import { foldHardCallBlockTs } from '../../linalg/hard-calls.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -69,6 +70,7 @@ export class TsEngine implements Engine {
         accumulateKinshipTs(partial, n, block, b);
         for (let i = 0; i < n; i++) foldDoubleDouble(sum.hi, sum.lo, partial, i * n + i, (i + 1) * n);
       },
+      addHardCalls: async (block) => foldHardCallBlockTs(sum.hi, sum.lo, n, block),
       finishSum,
       finishKinship: async (snps) => kinshipFromSum(await finishSum(), snps),
       useKinship: async (snps, use) => use(kinshipFromSum(await finishSum(), snps)),

@@ -31,6 +31,48 @@ export interface KernelExports {
   i16Gemm(mPanels: number, nPanels: number, pairs: number, pa: number, pb: number, c: number): void;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
+  packHardCalls(i0: number, i1: number, n: number, b: number, codes: number, packed: number): void;
+  kinshipIntTile(
+    rowPanels: number,
+    colPanels: number,
+    packed: number,
+    pairs: number,
+    r0: number,
+    c0: number,
+    p: number,
+    ldp: number,
+  ): void;
+  kinshipHardFold(
+    rows: number,
+    cols: number,
+    p: number,
+    ldp: number,
+    r0: number,
+    c0: number,
+    b: number,
+    codes: number,
+    means: number,
+    missStart: number,
+    missSnp: number,
+    wHi: number,
+    wLo: number,
+    hi: number,
+    lo: number,
+    ldk: number,
+  ): void;
+  hardCallWeights(
+    i0: number,
+    i1: number,
+    b: number,
+    codes: number,
+    means: number,
+    missStart: number,
+    missSnp: number,
+    cHi: number,
+    cLo: number,
+    wHi: number,
+    wLo: number,
+  ): void;
   tridiagonalize(
     n: number,
     a: number,

@@ -3,6 +3,8 @@ import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import type { KinshipSum, LowWords } from '../../linalg/double-double.js';
 import { blockBuffer } from '../../io/block-buffers.js';
+import type { HardCallBlock } from '../../linalg/hard-calls.js';
+import { foldHardCallBlock } from './kinship-hard.js';
 
 // Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
 // thread runs only full tiles but the last.
@@ -371,13 +373,43 @@ export class ResidentKinship {
   ) {}
 
   add(block: Float64Array, b: number): Promise<void> {
-    const { n, residence } = this;
+    const { n } = this;
     if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
     if (block.length < n * b)
       return Promise.reject(
         new RangeError(`lmmscan wasm: block has ${block.length} values, expected ${n * b}`),
       );
-    if (b === 0 || n === 0) return Promise.resolve();
+    if (b === 0) return Promise.resolve();
+    return this.enqueue((runner, pHi) => {
+      const pX = runner.arena.allocF64(n * b);
+      const partials = Array.from({ length: runner.slots }, () =>
+        runner.arena.allocF64(KINSHIP_TILE_ROWS * n),
+      );
+      runner.arena.f64(pX, n * b).set(block.subarray(0, n * b));
+      return runner.parallel(kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, partials));
+    });
+  }
+
+  /** A block of hard calls, folded exactly (kinship-hard.ts); resolves as add() does. */
+  addHardCalls(block: HardCallBlock): Promise<void> {
+    const { n } = this;
+    if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
+    if (block.codes.length < n * block.b)
+      return Promise.reject(new RangeError(`lmmscan wasm: hard-call block has too few codes for n = ${n}`));
+    if (block.b === 0) return Promise.resolve();
+    return this.enqueue((runner, pHi) =>
+      foldHardCallBlock(runner, n, block, pHi, pHi + n * n * 8, KINSHIP_TILE_ROWS),
+    );
+  }
+
+  /**
+   * Runs `start` with the arena held and the sum resident at pHi; the returned promise (the kernels) runs on after
+   * the caller's promise resolves, and the arena regions `start` allocated are freed when it settles.
+   */
+  private enqueue(start: (runner: KernelRunner, pHi: number) => Promise<void>): Promise<void> {
+    const { n, residence } = this;
+    if (this.closed) return Promise.reject(new Error('lmmscan wasm: kinship session already finished'));
+    if (n === 0) return Promise.resolve();
     return new Promise<void>((accepted, rejected) => {
       const work = residence.hold(async () => {
         this.rethrow();
@@ -385,14 +417,7 @@ export class ResidentKinship {
         const pHi = residence.place(this);
         const mark = runner.arena.mark();
         try {
-          const pX = runner.arena.allocF64(n * b);
-          const partials = Array.from({ length: runner.slots }, () =>
-            runner.arena.allocF64(KINSHIP_TILE_ROWS * n),
-          );
-          runner.arena.f64(pX, n * b).set(block.subarray(0, n * b));
-          const running = runner.parallel(
-            kinshipFoldCallLists(runner, n, b, pX, pHi, pHi + n * n * 8, partials),
-          );
+          const running = start(runner, pHi);
           accepted();
           await running;
         } finally {

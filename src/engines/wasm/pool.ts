@@ -244,6 +244,11 @@ export class WasmPool {
         this.expectWork((WORK_NS.gemmFlop * n * n * b) / 2);
         return session.add(block, b);
       },
+      addHardCalls: (block) => {
+        // The integer products run at about 4x the f64 multiply-adds (bench/RESULTS.md, issue 21).
+        this.expectWork((WORK_NS.gemmFlop * n * n * block.b) / 8);
+        return session.addHardCalls(block);
+      },
       finish: () => session.finish(),
       finishSum: () => session.finishSum(),
       finishKinship: (snps) => session.finishKinship(snps),

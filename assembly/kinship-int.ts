@@ -1,0 +1,235 @@
+// The exact -gk 1 kinship of hard calls (see src/linalg/hard-calls.ts for the algebra): the integer product
+// P = X X^T by i16 dot products on packed genotypes, then each entry's centring and missing-call corrections
+// in double-double, folded into the running sum. Same operations, same order as the TS functions there.
+
+// Missing calls in `codes` (individual-major n x b bytes).
+const MISSING: u8 = 3;
+const SPLITTER: f64 = 134217729.0;
+
+/**
+ * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of 16-bit
+ * values: panel q at packed + q*pairs*16 holds, per SNP pair p, the pair (x_{2p}, x_{2p+1}) of each of its 4
+ * individuals; missing calls, the odd block's last half pair and individuals past n are 0. Rows [i0, i1) of
+ * panels past n up to i1 are zeroed too (i1 may exceed n up to a multiple of 8).
+ */
+export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, packed: usize): void {
+  const pairs = (b + 1) >> 1;
+  const panelBytes = (<usize>pairs) << 4;
+  memory.fill(packed + (<usize>(i0 >> 2)) * panelBytes, 0, (<usize>((i1 - i0 + 3) >> 2)) * panelBytes);
+  const end = min(i1, n);
+  for (let i = i0; i < end; i++) {
+    const src = codes + <usize>i * <usize>b;
+    const dst = packed + (<usize>(i >> 2)) * panelBytes + ((<usize>(i & 3)) << 2);
+    // Every code stored (missing as 0) without a branch: the calls are random, so branches would mispredict.
+    for (let s = 0; s < b; s++) {
+      const g = load<u8>(src + <usize>s);
+      store<u16>(dst + ((<usize>(s >> 1)) << 4) + ((<usize>(s & 1)) << 1), select<u16>(0, g, g == MISSING));
+    }
+  }
+}
+
+/**
+ * P (int32, row stride ldp) = the exact products of rows [r0, r0 + 4*rowPanels) with columns
+ * [c0, c0 + 8*colPanels) over the packed block (r0, c0 multiples of 4 and 8 in individuals): a 4 x 8 tile of
+ * i32x4 sums, a row's splat pair against 4 columns' pairs by i32x4.dot_i16x8_s (8 multiply-adds).
+ */
+export function kinshipIntTile(
+  rowPanels: i32, colPanels: i32, packed: usize, pairs: i32, r0: i32, c0: i32, p: usize, ldp: i32,
+): void {
+  const panelBytes = (<usize>pairs) << 4;
+  const ld = (<usize>ldp) << 2;
+  for (let j = 0; j < colPanels; j++) {
+    const pb = packed + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
+    for (let i = 0; i < rowPanels; i++) {
+      let a = packed + (<usize>((r0 >> 2) + i)) * panelBytes, b = pb;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let q = 0; q < pairs; q++) {
+        const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
+        let s = v128.load32_splat(a);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 4);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 8);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+        s = v128.load32_splat(a, 12);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+        a += 16; b += 16;
+      }
+      let t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
+      v128.store(t, c00); v128.store(t, c01, 16); t += ld;
+      v128.store(t, c10); v128.store(t, c11, 16); t += ld;
+      v128.store(t, c20); v128.store(t, c21, 16); t += ld;
+      v128.store(t, c30); v128.store(t, c31, 16);
+    }
+  }
+}
+
+// a*b = p + twoProductLow(a, b, p) exactly, by Veltkamp splitting (no FMA, so the same bits as the TS code).
+// @ts-ignore: decorator
+@inline function twoProductLow(a: f64, b: f64, p: f64): f64 {
+  let t = SPLITTER * a;
+  const ah = t - (t - a), al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b), bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+// The missing-call correction of one entry: terms mu_s x_is as exact integer sums of two fixed-point limbs of
+// mu_s, the pairs both missing in double-double; as addMissingCross() and missingCorrection() in TS.
+let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
+
+// @ts-ignore: decorator
+@inline function addMissingCross(i: i32, j: i32, b: i32, codes: usize, means: usize, start: usize, snp: usize): void {
+  const k1 = load<i32>(start + ((<usize>(j + 1)) << 2));
+  const row = codes + <usize>i * <usize>b;
+  for (let k = load<i32>(start + ((<usize>j) << 2)); k < k1; k++) {
+    const s = load<i32>(snp + ((<usize>k) << 2));
+    const code = load<u8>(row + <usize>s);
+    const mu = load<f64>(means + ((<usize>s) << 3));
+    const scaled = mu * 34359738368.0;
+    const high = Math.floor(scaled);
+    const x = <f64>select<u8>(0, code, code == MISSING);
+    limbHi += x * high;
+    limbLo += x * ((scaled - high) * 137438953472.0);
+    if (code == MISSING) {
+      const p = mu * mu;
+      const v = 0.5 * p;
+      const t = crossHi + v;
+      const bb = t - crossHi;
+      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+      crossHi = t;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function missingCorrection(
+  i: i32, j: i32, missI: bool, b: i32, codes: usize, means: usize, start: usize, snp: usize,
+): void {
+  limbHi = 0;
+  limbLo = 0;
+  crossHi = 0;
+  crossLo = 0;
+  addMissingCross(i, j, b, codes, means, start, snp);
+  if (missI) addMissingCross(j, i, b, codes, means, start, snp);
+  const ea = limbHi * 2.9103830456733704e-11, eb = limbLo * 2.117582368135751e-22;
+  const e1 = ea + eb;
+  const e1b = e1 - ea;
+  const e1l = (ea - (e1 - e1b)) + (eb - e1b);
+  const e2 = e1 + crossHi;
+  const e2b = e2 - e1;
+  crossLo = (e1 - (e2 - e2b)) + (crossHi - e2b) + (e1l + crossLo);
+  crossHi = e2;
+}
+
+/**
+ * The upper-triangle entries (row r0 + r <= column c0 + q) of a rows x cols tile: (hi, lo) += P - W_r - W_q +
+ * E in double-double, P the tile's exact products (int32, stride ldp), W (wHi, wLo) per individual, E the
+ * missing-call correction from the CSR lists (missStart, missSnp); hi and lo at the tile's corner, stride ldk.
+ */
+export function kinshipHardFold(
+  rows: i32, cols: i32, p: usize, ldp: i32, r0: i32, c0: i32,
+  b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize, wHi: usize, wLo: usize,
+  hi: usize, lo: usize, ldk: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const i = r0 + r;
+    const a = load<f64>(wHi + ((<usize>i) << 3)), al = load<f64>(wLo + ((<usize>i) << 3));
+    const missI = load<i32>(missStart + ((<usize>(i + 1)) << 2)) > load<i32>(missStart + ((<usize>i) << 2));
+    const av = f64x2.splat(a), alv = f64x2.splat(al), zero = f64x2.splat(0);
+    for (let q = max(0, i - c0); q < cols; q++) {
+      const j = c0 + q;
+      // Two columns without missing calls beside a row without: the same operations on f64x2 lanes (E = 0).
+      if (!missI && q + 1 < cols &&
+          load<i32>(missStart + ((<usize>(j + 2)) << 2)) == load<i32>(missStart + ((<usize>j) << 2))) {
+        const c = v128.load(wHi + ((<usize>j) << 3));
+        const us = f64x2.add(av, c);
+        const ub = f64x2.sub(us, av);
+        const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
+          f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
+        const product = f64x2.convert_low_i32x4_s(v128.load64_zero(p + ((<usize>(r * ldp + q)) << 2)));
+        const x = f64x2.sub(product, us);
+        const xb = f64x2.sub(x, product);
+        const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
+        const y = f64x2.add(x, zero);
+        const yb = f64x2.sub(y, x);
+        const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(zero, yb));
+        const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), zero);
+        const o = (<usize>(r * ldk + q)) << 3;
+        const h0 = v128.load(hi + o);
+        const s = f64x2.add(h0, y);
+        const sb = f64x2.sub(s, h0);
+        const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(s, sb)), f64x2.sub(y, sb)),
+          f64x2.add(low, v128.load(lo + o)));
+        const h = f64x2.add(s, err);
+        v128.store(hi + o, h);
+        v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, s)))));
+        q++;
+        continue;
+      }
+      missingCorrection(i, j, missI, b, codes, means, missStart, missSnp);
+      const e = crossHi;
+      const c = load<f64>(wHi + ((<usize>j) << 3));
+      const us = a + c;
+      const ub = us - a;
+      const ul = (a - (us - ub)) + (c - ub) + (al + load<f64>(wLo + ((<usize>j) << 3)));
+      const product = <f64>load<i32>(p + ((<usize>(r * ldp + q)) << 2));
+      const x = product - us;
+      const xb = x - product;
+      const ex = (product - (x - xb)) + (-us - xb);
+      const y = x + e;
+      const yb = y - x;
+      const ey = (x - (y - yb)) + (e - yb);
+      const low = ex + ey - ul + crossLo;
+      const o = (<usize>(r * ldk + q)) << 3;
+      const h0 = load<f64>(hi + o);
+      const s = h0 + y;
+      const sb = s - h0;
+      const err = (h0 - (s - sb)) + (y - sb) + (low + load<f64>(lo + o));
+      const h = s + err;
+      store<f64>(hi + o, h);
+      store<f64>(lo + o, <f64>(<f32>(err - (h - s))));
+    }
+  }
+}
+
+/**
+ * W_i for individuals [i0, i1) into wHi, wLo: hardCallWeights() of src/linalg/hard-calls.ts op for op (cHi, cLo
+ * the double-double sum of the squared means).
+ */
+export function hardCallWeights(
+  i0: i32, i1: i32, b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize,
+  cHi: f64, cLo: f64, wHi: usize, wLo: usize,
+): void {
+  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
+  for (let i = i0; i < i1; i++) {
+    let h: f64 = 0, l: f64 = 0;
+    const row = codes + <usize>i * <usize>b;
+    // Every SNP, missing calls as 0 (adding 0 changes neither word): no branch on the random calls.
+    for (let s = 0; s < b; s++) {
+      const code = load<u8>(row + <usize>s);
+      const v = <f64>select<u8>(0, code, code == MISSING) * load<f64>(means + ((<usize>s) << 3));
+      const t = h + v;
+      const bb = t - h;
+      l += (h - (t - bb)) + (v - bb);
+      h = t;
+    }
+    const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
+    for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
+      const mu = load<f64>(means + ((<usize>load<i32>(missSnp + ((<usize>k) << 2))) << 3));
+      const v = mu * mu;
+      const t = h + v;
+      const bb = t - h;
+      l += (h - (t - bb)) + (v - bb) + twoProductLow(mu, mu, v);
+      h = t;
+    }
+    const t = h + halfHi;
+    const bb = t - h;
+    l += (h - (t - bb)) + (halfHi - bb) + halfLo;
+    const w = t + l;
+    const bh = w - t;
+    store<f64>(wHi + ((<usize>i) << 3), w);
+    store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A block of hard calls folded into a resident double-double kinship sum exactly (src/linalg/hard-calls.ts):
+ * the codes go to shared memory, the workers pack them to 16-bit panels and compute the weights W, then each
+ * tile's exact integer product is folded with its corrections (assembly/kinship-int.ts).
+ */
+import type { KernelCall, KernelRunner } from './runner.js';
+import { splitRange } from './runner.js';
+import { sumOfSquaredMeans, type HardCallBlock } from '../../linalg/hard-calls.js';
+
+/**
+ * Folds `block` into the sum at pHi, pLo (row-major n x n, upper triangle) in tiles of `tileRows` rows (a
+ * multiple of 8): the same tiles and balance as kinshipFoldCallLists. Copies the block into shared memory before
+ * its first await (the caller may then reuse it); allocates in the arena, which the caller releases.
+ */
+export async function foldHardCallBlock(
+  runner: KernelRunner,
+  n: number,
+  block: HardCallBlock,
+  pHi: number,
+  pLo: number,
+  tileRows: number,
+): Promise<void> {
+  const { arena } = runner;
+  const { b, codes, means, missStart, missSnp } = block;
+  // Individuals padded to a multiple of 8 (the tile's column panels), SNPs to pairs (the i16 dot products).
+  const nPad = Math.ceil(n / 8) * 8,
+    pairs = (b + 1) >> 1;
+  const pCodes = arena.alloc(n * b),
+    pMeans = arena.allocF64(b),
+    pStart = arena.alloc(4 * (n + 1)),
+    pSnp = arena.alloc(4 * Math.max(1, missSnp.length)),
+    pW = arena.allocF64(2 * n),
+    pPacked = arena.alloc(nPad * pairs * 4),
+    partials = Array.from({ length: runner.slots }, () => arena.alloc(4 * tileRows * nPad));
+  const buffer = arena.memory.buffer;
+  new Uint8Array(buffer, pCodes, n * b).set(codes.subarray(0, n * b));
+  new Float64Array(buffer, pMeans, b).set(means.subarray(0, b));
+  new Int32Array(buffer, pStart, n + 1).set(missStart.subarray(0, n + 1));
+  new Int32Array(buffer, pSnp, missSnp.length).set(missSnp);
+  const [cHi, cLo] = sumOfSquaredMeans(means, b);
+  const pWLo = pW + 8 * n;
+
+  const prepare = splitRange(nPad, runner.slots, 8).map(([i0, i1]): KernelCall[] => [
+    ['packHardCalls', [i0, i1, n, b, pCodes, pPacked]],
+    ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
+  ]);
+  await runner.parallel(prepare);
+
+  const lists: KernelCall[][] = Array.from({ length: runner.slots }, () => []);
+  const load = new Array<number>(runner.slots).fill(0);
+  for (let r0 = 0; r0 < n; r0 += tileRows) {
+    const rows = Math.min(tileRows, n - r0),
+      cols = n - r0;
+    const rowPanels = Math.ceil(rows / 4),
+      colPanels = Math.ceil(cols / 8);
+    let t = 0;
+    for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
+    load[t] += rows * cols;
+    const pP = partials[t]!,
+      at = (r0 * n + r0) * 8;
+    lists[t]!.push(
+      ['kinshipIntTile', [rowPanels, colPanels, pPacked, pairs, r0, r0, pP, colPanels * 8]],
+      [
+        'kinshipHardFold',
+        [
+          rows,
+          cols,
+          pP,
+          colPanels * 8,
+          r0,
+          r0,
+          b,
+          pCodes,
+          pMeans,
+          pStart,
+          pSnp,
+          pW,
+          pWLo,
+          pHi + at,
+          pLo + at,
+          n,
+        ],
+      ],
+    );
+  }
+  await runner.parallel(lists.filter((calls) => calls.length > 0));
+}
