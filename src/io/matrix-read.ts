@@ -287,49 +287,6 @@ function plainRows(bytes: Uint8Array, n: number): Int32Array | null {
   return pos >= text.length ? bounds : null;
 }
 
-/** Largest file read by readPlainSquare(): a kinship of n = 1,000 written by GEMMA or lmmscan is about 12 MB. */
-const PLAIN_SQUARE_BYTES = 16 << 20;
-
-/**
- * The common case of readSquareMatrix(), taken whole with the engine's own string functions: a plain (not
- * gzipped), tab-separated ASCII file of n lines of n finite values each, symmetric when asked, n as expected.
- * Undefined for anything else (other separators or characters, blank lines, a wrong shape or value), which
- * the streaming reader then reads, and reports, as always. A run reads its kinship once, before V8 has
- * optimised the byte parser: on GEMMA's suite lines (n = 400) split() and Number() take half its CPU time.
- */
-function readPlainSquare(
-  path: string,
-  options: SquareMatrixOptions,
-): { n: number; data: Float64Array } | undefined {
-  let text: string;
-  try {
-    if (statSync(path).size > PLAIN_SQUARE_BYTES || isGzip(path)) return undefined;
-    text = readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // Tabs and newlines between printable ASCII but commas: no other separator, blank, line end or byte-order mark.
-  if (text.length === 0 || /[^\t\n\x21-\x2b\x2d-\x7e]/.test(text)) return undefined;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const n = lines.length;
-  if ((options.expectedSize !== undefined && n !== options.expectedSize) || !squareMatrixFits(n))
-    return undefined;
-  const data = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) {
-    const fields = lines[r].split('\t');
-    if (fields.length !== n) return undefined;
-    for (let c = 0; c < n; c++) {
-      // An empty field (a leading, trailing or doubled tab) is no field to the streaming reader.
-      const v = fields[c] === '' ? NaN : Number(fields[c]);
-      if (!Number.isFinite(v)) return undefined;
-      data[r * n + c] = v;
-    }
-  }
-  if (options.symmetric && firstAsymmetric(data, n)) return undefined;
-  return { n, data };
-}
-
 /**
  * Reads a square matrix (row-major n x n), checking shape, finiteness and (for kinship) symmetry, as a
  * stream of lines. Rows are lines (\n, \r\n or \r; a byte-order mark skipped; blank lines at the end
@@ -344,8 +301,6 @@ export async function readSquareMatrix(
   what: string,
   options: SquareMatrixOptions = {},
 ): Promise<{ n: number; data: Float64Array }> {
-  const plain = readPlainSquare(path, options);
-  if (plain) return plain;
   let n = -1;
   let data: Float64Array | null = null;
   let rows = 0;
