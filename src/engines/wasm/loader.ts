@@ -59,6 +59,37 @@ export interface KernelExports {
     hi: number,
     lo: number,
     ldk: number,
+    zHi: number,
+    zLo: number,
+    colMask: number,
+    words: number,
+  ): void;
+  transposeHardCalls(
+    i0: number,
+    i1: number,
+    n: number,
+    b: number,
+    nPad: number,
+    codes: number,
+    xT: number,
+  ): void;
+  kinshipMissLimbs(
+    rows: number,
+    cols: number,
+    r0: number,
+    c0: number,
+    b: number,
+    nPad: number,
+    xT: number,
+    limbs: number,
+    missStart: number,
+    missSnp: number,
+    zHi: number,
+    zLo: number,
+    ldz: number,
+    rowMask: number,
+    colMask: number,
+    words: number,
   ): void;
   hardCallWeights(
     i0: number,
