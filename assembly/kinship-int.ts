@@ -103,21 +103,24 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   }
 }
 
-// The mu_s^2 / 2 of the SNPs missing in both i and j (ascending) into (crossHi, crossLo), as addMissingCross.
+// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, into (crossHi, crossLo) as addMissingCross
+// adds them: the set bits of the AND of their missing-call bitmaps (bitWords u64 each).
 // @ts-ignore: decorator
-@inline function addSharedPairs(i: i32, j: i32, b: i32, codes: usize, means: usize, start: usize, snp: usize): void {
-  const k1 = load<i32>(start + ((<usize>(j + 1)) << 2));
-  const row = codes + <usize>i * <usize>b;
-  for (let k = load<i32>(start + ((<usize>j) << 2)); k < k1; k++) {
-    const s = load<i32>(snp + ((<usize>k) << 2));
-    if (load<u8>(row + <usize>s) != MISSING) continue;
-    const mu = load<f64>(means + ((<usize>s) << 3));
-    const p = mu * mu;
-    const v = 0.5 * p;
-    const t = crossHi + v;
-    const bb = t - crossHi;
-    crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
-    crossHi = t;
+@inline function addSharedPairs(i: i32, j: i32, means: usize, bits: usize, bitWords: i32): void {
+  const bi = bits + ((<usize>(i * bitWords)) << 3), bj = bits + ((<usize>(j * bitWords)) << 3);
+  for (let w = 0; w < bitWords; w++) {
+    let m = load<u64>(bi + ((<usize>w) << 3)) & load<u64>(bj + ((<usize>w) << 3));
+    while (m != 0) {
+      const s = (w << 6) + <i32>ctz(m);
+      m &= m - 1;
+      const mu = load<f64>(means + ((<usize>s) << 3));
+      const p = mu * mu;
+      const v = 0.5 * p;
+      const t = crossHi + v;
+      const bb = t - crossHi;
+      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+      crossHi = t;
+    }
   }
 }
 
@@ -155,7 +158,7 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
 export function kinshipHardFold(
   rows: i32, cols: i32, p: usize, ldp: i32, r0: i32, c0: i32,
   b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize, wHi: usize, wLo: usize,
-  hi: usize, lo: usize, ldk: i32, zHi: usize, zLo: usize, colMask: usize, words: i32,
+  hi: usize, lo: usize, ldk: i32, zHi: usize, zLo: usize, colMask: usize, words: i32, bits: usize, bitWords: i32,
 ): void {
   for (let r = 0; r < rows; r++) {
     const i = r0 + r;
@@ -200,8 +203,8 @@ export function kinshipHardFold(
         crossLo = 0;
         if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
           // Both lists hold the shared SNPs in ascending order: the TS chain meets them twice.
-          addSharedPairs(i, j, b, codes, means, missStart, missSnp);
-          addSharedPairs(i, j, b, codes, means, missStart, missSnp);
+          addSharedPairs(i, j, means, bits, bitWords);
+          addSharedPairs(i, j, means, bits, bitWords);
         }
         limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
       } else {
@@ -274,14 +277,26 @@ export function hardCallWeights(
 
 /**
  * xT (SNP-major b x nPad bytes) = the calls of individuals [i0, i1) of `codes` (n x b), missing calls and
- * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time.
+ * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time; and each individual's
+ * missing calls as a bitmap of bitWords u64 at bits (n x bitWords), which kinshipHardFold ANDs.
  */
-export function transposeHardCalls(i0: i32, i1: i32, n: i32, b: i32, nPad: i32, codes: usize, xT: usize): void {
+export function transposeHardCalls(
+  i0: i32, i1: i32, n: i32, b: i32, nPad: i32, codes: usize, xT: usize, bits: usize, bitWords: i32,
+): void {
   for (let i = i0; i < i1; i++) {
     const src = codes + <usize>i * <usize>b;
     for (let s = 0; s < b; s++) {
       const g = i < n ? load<u8>(src + <usize>s) : <u8>0;
       store<u8>(xT + <usize>s * <usize>nPad + <usize>i, select<u8>(0, g, g == MISSING));
+    }
+    if (i >= n) continue;
+    // The missing calls' bitmap (SNP s at bit s & 63 of word s >> 6), for the pairs both missing.
+    const row = bits + ((<usize>(i * bitWords)) << 3);
+    memory.fill(row, 0, (<usize>bitWords) << 3);
+    for (let s = 0; s < b; s++) {
+      if (load<u8>(src + <usize>s) != MISSING) continue;
+      const at = row + ((<usize>(s >> 6)) << 3);
+      store<u64>(at, load<u64>(at) | ((<u64>1) << (<u64>(s & 63))));
     }
   }
 }

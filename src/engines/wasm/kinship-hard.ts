@@ -32,11 +32,14 @@ export async function foldHardCallBlock(
     pW = arena.allocF64(2 * n),
     pPacked = arena.alloc(nPad * pairs * 4),
     partials = Array.from({ length: runner.slots }, () => arena.alloc(4 * tileRows * nPad));
-  // With missing calls: the SNP-major calls, each SNP's two fixed-point limbs, and per slot the tile's limbs
-  // (two f64 tileRows x nPad) and its row and column masks of shared missing calls (kinshipMissLimbs).
+  // With missing calls: the SNP-major calls, the missing calls' bitmaps, each SNP's two fixed-point limbs, and
+  // per slot the tile's limbs (two f64 tileRows x nPad) and its row and column masks of shared missing calls
+  // (kinshipMissLimbs).
   const missing = missSnp.length > 0,
     words = Math.ceil(tileRows / 64);
+  const bitWords = Math.ceil(b / 64);
   const pXT = missing ? arena.alloc(b * nPad) : 0,
+    pBits = missing ? arena.alloc(8 * n * bitWords) : 0,
     pLimbs = missing ? arena.allocF64(2 * b) : 0,
     scratch = Array.from({ length: missing ? runner.slots : 0 }, () => ({
       zHi: arena.allocF64(tileRows * nPad),
@@ -65,7 +68,9 @@ export async function foldHardCallBlock(
   const prepare = splitRange(nPad, runner.slots, 8).map(([i0, i1]): KernelCall[] => [
     ['packHardCalls', [i0, i1, n, b, pCodes, pPacked]],
     ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
-    ...(missing ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT]] satisfies KernelCall] : []),
+    ...(missing
+      ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT, pBits, bitWords]] satisfies KernelCall]
+      : []),
   ]);
   await runner.parallel(prepare);
 
@@ -112,6 +117,8 @@ export async function foldHardCallBlock(
           z?.zLo ?? 0,
           z?.colMask ?? 0,
           words,
+          pBits,
+          bitWords,
         ],
       ],
     );

@@ -63,6 +63,8 @@ export interface KernelExports {
     zLo: number,
     colMask: number,
     words: number,
+    bits: number,
+    bitWords: number,
   ): void;
   transposeHardCalls(
     i0: number,
@@ -72,6 +74,8 @@ export interface KernelExports {
     nPad: number,
     codes: number,
     xT: number,
+    bits: number,
+    bitWords: number,
   ): void;
   kinshipMissLimbs(
     rows: number,
