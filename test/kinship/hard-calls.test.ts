@@ -183,14 +183,17 @@ describe('exact hard-call kinship', () => {
   });
 
   test('a SNP with a dosage, or without an observed call, or many missing calls send a block to the float path', () => {
-    // EXACT_MAX_MISSING_SHARE is 0.5 %: 1 missing call of 2 x 100 is at it, 2 above it.
+    // EXACT_MAX_MISSING_SHARE is 2 %: 4 missing calls of 2 x 100 are at it, 5 above it.
     const many = new HardCallBuffer(100, 2);
     const snp = Float64Array.from({ length: 100 }, (_, i) => i % 3);
-    many.push(snp);
     snp[7] = NaN;
+    many.push(snp);
+    snp[8] = NaN;
+    snp[9] = NaN;
     many.push(snp);
     expect(many.take()?.b).toBe(2);
     many.push(snp);
+    snp[9] = 1;
     many.push(snp);
     expect(many.take()).toBeUndefined();
     const buffer = new HardCallBuffer(3, 4, 1);
