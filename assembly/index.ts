@@ -1,7 +1,9 @@
 // Entry point of the lmmscan WASM kernels: flat f64 routines on imported shared memory, no runtime allocation.
 export { gemm, gemmWorkBytes, zeroF64 } from './gemm';
 export { kinshipFold } from './kinship-dd';
-export { hardCallWeights, kinshipHardFold, kinshipIntTile, packHardCalls } from './kinship-int';
+export {
+  hardCallWeights, kinshipHardFold, kinshipIntTile, kinshipMissLimbs, packHardCalls, transposeHardCalls,
+} from './kinship-int';
 export { tridiagonalize, tridiagonalizePacked, tridiagPackedDoubles, tridiagReflector, tridiagSplitPanel, tridiagSplitSetup,
   tridiagSplitSymv, tridiagSplitTrail, tridiagW } from './tridiag';
 export { teamInit, teamHelp, teamFinish, teamAbort } from './team';

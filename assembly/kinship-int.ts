@@ -103,6 +103,27 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   }
 }
 
+// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, into (crossHi, crossLo) as addMissingCross
+// adds them: the set bits of the AND of their missing-call bitmaps (bitWords u64 each).
+// @ts-ignore: decorator
+@inline function addSharedPairs(i: i32, j: i32, means: usize, bits: usize, bitWords: i32): void {
+  const bi = bits + ((<usize>(i * bitWords)) << 3), bj = bits + ((<usize>(j * bitWords)) << 3);
+  for (let w = 0; w < bitWords; w++) {
+    let m = load<u64>(bi + ((<usize>w) << 3)) & load<u64>(bj + ((<usize>w) << 3));
+    while (m != 0) {
+      const s = (w << 6) + <i32>ctz(m);
+      m &= m - 1;
+      const mu = load<f64>(means + ((<usize>s) << 3));
+      const p = mu * mu;
+      const v = 0.5 * p;
+      const t = crossHi + v;
+      const bb = t - crossHi;
+      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+      crossHi = t;
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline function missingCorrection(
   i: i32, j: i32, missI: bool, b: i32, codes: usize, means: usize, start: usize, snp: usize,
@@ -113,13 +134,19 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   crossLo = 0;
   addMissingCross(i, j, b, codes, means, start, snp);
   if (missI) addMissingCross(j, i, b, codes, means, start, snp);
-  const ea = limbHi * 2.9103830456733704e-11, eb = limbLo * 2.117582368135751e-22;
+  limbsToCorrection(limbHi, limbLo, crossHi, crossLo);
+}
+
+// E = the limbs' exact value (TwoSum) plus the pairs' double-double (cHi, cLo), into crossHi, crossLo.
+// @ts-ignore: decorator
+@inline function limbsToCorrection(lHi: f64, lLo: f64, cHi: f64, cLo: f64): void {
+  const ea = lHi * 2.9103830456733704e-11, eb = lLo * 2.117582368135751e-22;
   const e1 = ea + eb;
   const e1b = e1 - ea;
   const e1l = (ea - (e1 - e1b)) + (eb - e1b);
-  const e2 = e1 + crossHi;
+  const e2 = e1 + cHi;
   const e2b = e2 - e1;
-  crossLo = (e1 - (e2 - e2b)) + (crossHi - e2b) + (e1l + crossLo);
+  crossLo = (e1 - (e2 - e2b)) + (cHi - e2b) + (e1l + cLo);
   crossHi = e2;
 }
 
@@ -131,7 +158,7 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
 export function kinshipHardFold(
   rows: i32, cols: i32, p: usize, ldp: i32, r0: i32, c0: i32,
   b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize, wHi: usize, wLo: usize,
-  hi: usize, lo: usize, ldk: i32,
+  hi: usize, lo: usize, ldk: i32, zHi: usize, zLo: usize, colMask: usize, words: i32, bits: usize, bitWords: i32,
 ): void {
   for (let r = 0; r < rows; r++) {
     const i = r0 + r;
@@ -168,7 +195,21 @@ export function kinshipHardFold(
         q++;
         continue;
       }
-      missingCorrection(i, j, missI, b, codes, means, missStart, missSnp);
+      // The limbs from kinshipMissLimbs where i and j share no missing call (no mu_s^2 / 2 pair to chain),
+      // else the lists walked as in TS; the limbs are the same exact integers either way.
+      const at = (<usize>(r * ldp + q)) << 3;
+      if (zHi != 0) {
+        crossHi = 0;
+        crossLo = 0;
+        if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
+          // Both lists hold the shared SNPs in ascending order: the TS chain meets them twice.
+          addSharedPairs(i, j, means, bits, bitWords);
+          addSharedPairs(i, j, means, bits, bitWords);
+        }
+        limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
+      } else {
+        missingCorrection(i, j, missI, b, codes, means, missStart, missSnp);
+      }
       const e = crossHi;
       const c = load<f64>(wHi + ((<usize>j) << 3));
       const us = a + c;
@@ -231,5 +272,117 @@ export function hardCallWeights(
     const bh = w - t;
     store<f64>(wHi + ((<usize>i) << 3), w);
     store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
+  }
+}
+
+/**
+ * xT (SNP-major b x nPad bytes) = the calls of individuals [i0, i1) of `codes` (n x b), missing calls and
+ * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time; and each individual's
+ * missing calls as a bitmap of bitWords u64 at bits (n x bitWords), which kinshipHardFold ANDs.
+ */
+export function transposeHardCalls(
+  i0: i32, i1: i32, n: i32, b: i32, nPad: i32, codes: usize, xT: usize, bits: usize, bitWords: i32,
+): void {
+  for (let i = i0; i < i1; i++) {
+    const src = codes + <usize>i * <usize>b;
+    for (let s = 0; s < b; s++) {
+      const g = i < n ? load<u8>(src + <usize>s) : <u8>0;
+      store<u8>(xT + <usize>s * <usize>nPad + <usize>i, select<u8>(0, g, g == MISSING));
+    }
+    if (i >= n) continue;
+    // The missing calls' bitmap (SNP s at bit s & 63 of word s >> 6), for the pairs both missing.
+    const row = bits + ((<usize>(i * bitWords)) << 3);
+    memory.fill(row, 0, (<usize>bitWords) << 3);
+    for (let s = 0; s < b; s++) {
+      if (load<u8>(src + <usize>s) != MISSING) continue;
+      const at = row + ((<usize>(s >> 6)) << 3);
+      store<u64>(at, load<u64>(at) | ((<u64>1) << (<u64>(s & 63))));
+    }
+  }
+}
+
+// acc (4 f64x2 per limb) = sum over the SNPs k in [k0, k1) of the CSR list of x[s][at .. at + 8] times the
+// limbs (hi_s, lo_s): exact integer sums below 2^53 (as the scalar limbs), so in any order.
+let accH0 = f64x2.splat(0), accH1 = f64x2.splat(0), accH2 = f64x2.splat(0), accH3 = f64x2.splat(0);
+let accL0 = f64x2.splat(0), accL1 = f64x2.splat(0), accL2 = f64x2.splat(0), accL3 = f64x2.splat(0);
+
+// @ts-ignore: decorator
+@inline function accumulateLimbs(k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32): void {
+  for (let k = k0; k < k1; k++) {
+    const s = load<i32>(snp + ((<usize>k) << 2));
+    const w = v128.load8x8_u(xT + <usize>s * <usize>nPad + <usize>at);
+    const lowHalf = i32x4.extend_low_i16x8_u(w), highHalf = i32x4.extend_high_i16x8_u(w);
+    const x0 = f64x2.convert_low_i32x4_u(lowHalf);
+    const x1 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(lowHalf, lowHalf, 2, 3, 0, 1));
+    const x2 = f64x2.convert_low_i32x4_u(highHalf);
+    const x3 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(highHalf, highHalf, 2, 3, 0, 1));
+    const h = v128.load64_splat(limbs + ((<usize>s) << 3));
+    const l = v128.load64_splat(limbs + ((<usize>(b + s)) << 3));
+    accH0 = f64x2.add(accH0, f64x2.mul(x0, h)); accL0 = f64x2.add(accL0, f64x2.mul(x0, l));
+    accH1 = f64x2.add(accH1, f64x2.mul(x1, h)); accL1 = f64x2.add(accL1, f64x2.mul(x1, l));
+    accH2 = f64x2.add(accH2, f64x2.mul(x2, h)); accL2 = f64x2.add(accL2, f64x2.mul(x2, l));
+    accH3 = f64x2.add(accH3, f64x2.mul(x3, h)); accL3 = f64x2.add(accL3, f64x2.mul(x3, l));
+  }
+}
+
+/**
+ * The missing-call limbs of a tile (rows r0.., columns c0.., r0 and c0 multiples of 8): (zHi, zLo) (row-major,
+ * stride ldz >= cols rounded up to 8, rows rounded up to 8) = sum_{s: j missing} x_is (hi_s, lo_s) + sum_{s: i
+ * missing} x_js (hi_s, lo_s), with `limbs` = the b hi_s then the b lo_s (mu_s 2^72 = hi_s 2^37 + lo_s), 8
+ * individuals per f64x2 quartet; and colMask (cols x words u64) bit r set where row r and column q share a
+ * missing call (their mu_s^2 / 2 pairs go through the lists). rowMask: b x words u64 of scratch.
+ */
+export function kinshipMissLimbs(
+  rows: i32, cols: i32, r0: i32, c0: i32, b: i32, nPad: i32, xT: usize, limbs: usize,
+  missStart: usize, missSnp: usize, zHi: usize, zLo: usize, ldz: i32, rowMask: usize, colMask: usize, words: i32,
+): void {
+  memory.fill(rowMask, 0, (<usize>(b * words)) << 3);
+  for (let r = 0; r < rows; r++) {
+    const i = r0 + r;
+    const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
+    const bit = (<u64>1) << (<u64>(r & 63));
+    for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
+      const m = rowMask + ((<usize>(load<i32>(missSnp + ((<usize>k) << 2)) * words + (r >> 6))) << 3);
+      store<u64>(m, load<u64>(m) | bit);
+    }
+  }
+  const ld = (<usize>ldz) << 3;
+  // Columns j's missing calls against 8 rows at a time, stored down the column (it initialises z).
+  for (let q = 0; q < cols; q++) {
+    const j = c0 + q;
+    const k0 = load<i32>(missStart + ((<usize>j) << 2)), k1 = load<i32>(missStart + ((<usize>(j + 1)) << 2));
+    for (let w = 0; w < words; w++) {
+      let m: u64 = 0;
+      for (let k = k0; k < k1; k++) m |= load<u64>(rowMask + ((<usize>(load<i32>(missSnp + ((<usize>k) << 2)) * words + w)) << 3));
+      store<u64>(colMask + ((<usize>(q * words + w)) << 3), m);
+    }
+    for (let r = 0; r < rows; r += 8) {
+      accH0 = f64x2.splat(0); accH1 = accH0; accH2 = accH0; accH3 = accH0;
+      accL0 = accH0; accL1 = accH0; accL2 = accH0; accL3 = accH0;
+      accumulateLimbs(k0, k1, missSnp, xT, nPad, r0 + r, limbs, b);
+      let th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
+      store<f64>(th, f64x2.extract_lane(accH0, 0)); store<f64>(tl, f64x2.extract_lane(accL0, 0)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH0, 1)); store<f64>(tl, f64x2.extract_lane(accL0, 1)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH1, 0)); store<f64>(tl, f64x2.extract_lane(accL1, 0)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH1, 1)); store<f64>(tl, f64x2.extract_lane(accL1, 1)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH2, 0)); store<f64>(tl, f64x2.extract_lane(accL2, 0)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH2, 1)); store<f64>(tl, f64x2.extract_lane(accL2, 1)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH3, 0)); store<f64>(tl, f64x2.extract_lane(accL3, 0)); th += ld; tl += ld;
+      store<f64>(th, f64x2.extract_lane(accH3, 1)); store<f64>(tl, f64x2.extract_lane(accL3, 1));
+    }
+  }
+  // Rows i's missing calls against 8 columns at a time, added along the row.
+  for (let r = 0; r < rows; r++) {
+    const i = r0 + r;
+    const k0 = load<i32>(missStart + ((<usize>i) << 2)), k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
+    if (k0 == k1) continue;
+    for (let q = 0; q < cols; q += 8) {
+      const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
+      accH0 = v128.load(th); accH1 = v128.load(th, 16); accH2 = v128.load(th, 32); accH3 = v128.load(th, 48);
+      accL0 = v128.load(tl); accL1 = v128.load(tl, 16); accL2 = v128.load(tl, 32); accL3 = v128.load(tl, 48);
+      accumulateLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b);
+      v128.store(th, accH0); v128.store(th, accH1, 16); v128.store(th, accH2, 32); v128.store(th, accH3, 48);
+      v128.store(tl, accL0); v128.store(tl, accL1, 16); v128.store(tl, accL2, 32); v128.store(tl, accL3, 48);
+    }
   }
 }

@@ -9,7 +9,8 @@
  * vector) and E_ij = G_ij + G_ji, G_ij = sum_{s: j missing} mu_s x~_is (x~ = x, or mu_s / 2 where i is
  * missing too), the sparse correction for missing calls. Every term is exact (mu_s x_is is a double; squares by
  * two-product) and every sum is double-double, so V is exact to about 2^-100 of its terms. The wasm engine (assembly/kinship-int.ts) and the TS engine make the same operations in
- * the same order, so both fold the same bits.
+ * the same order, so both fold the same bits; but for the mu_s x terms of E, exact integer limb sums that the
+ * wasm engine adds for a whole tile at once (kinshipMissLimbs), which any order leaves the same integers.
  */
 
 /** The code of a missing call in HardCallBlock.codes. */

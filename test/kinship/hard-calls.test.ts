@@ -87,6 +87,8 @@ interface Case {
   n: number;
   blocks: number[];
   missing: number;
+  /** Individuals missing at every SNP of the first block. */
+  allMissing?: number[];
 }
 
 /** Random hard calls; missing calls at the corners, an all-missing SNP, a monomorphic SNP. */
@@ -108,6 +110,8 @@ function genotypes(c: Case, seed: number): Float64Array[] {
       snps[1]![0] = 2; // but one observed call (the builder sends a SNP with none to the float path)
     }
   }
+  // Individuals missing throughout the first block; one at a tile's last row, one at the next tile's first.
+  for (const i of c.allMissing ?? []) for (let k = 0; k < c.blocks[0]!; k++) snps[k]![i] = NaN;
   if (m > 3) snps[m - 2]!.fill(1);
   // At least one observed call per SNP (the builder sends a SNP with none to the float path).
   for (const g of snps) if (g.every(Number.isNaN)) g[c.n >> 1] = 1;
@@ -137,6 +141,12 @@ const CASES: Case[] = [
   { n: 95, blocks: [40, 1, 23], missing: 0.03 },
   { n: 97, blocks: [64, 3], missing: 0 },
   { n: 2 * 96 + 5, blocks: [1, 257, 30], missing: 0.02 },
+  // The tile's missing-call limbs (kinshipMissLimbs): rows and columns past multiples of 8 and of the 96-row
+  // tile, a row missing everywhere at a tile's edge, shares 1, 3 and 5 %.
+  { n: 96 + 9, blocks: [77, 2], missing: 0.01, allMissing: [95, 96] },
+  { n: 2 * 96 + 3, blocks: [131, 5], missing: 0.03, allMissing: [0, 191] },
+  { n: 2 * 96 + 1, blocks: [150], missing: 0.05, allMissing: [96 + 7, 2 * 96] },
+  { n: 13, blocks: [33, 1], missing: 0.05, allMissing: [8] },
 ];
 
 describe('exact hard-call kinship', () => {
@@ -173,14 +183,17 @@ describe('exact hard-call kinship', () => {
   });
 
   test('a SNP with a dosage, or without an observed call, or many missing calls send a block to the float path', () => {
-    // EXACT_MAX_MISSING_SHARE is 0.5 %: 1 missing call of 2 x 100 is at it, 2 above it.
+    // EXACT_MAX_MISSING_SHARE is 2 %: 4 missing calls of 2 x 100 are at it, 5 above it.
     const many = new HardCallBuffer(100, 2);
     const snp = Float64Array.from({ length: 100 }, (_, i) => i % 3);
-    many.push(snp);
     snp[7] = NaN;
+    many.push(snp);
+    snp[8] = NaN;
+    snp[9] = NaN;
     many.push(snp);
     expect(many.take()?.b).toBe(2);
     many.push(snp);
+    snp[9] = 1;
     many.push(snp);
     expect(many.take()).toBeUndefined();
     const buffer = new HardCallBuffer(3, 4, 1);

@@ -32,17 +32,45 @@ export async function foldHardCallBlock(
     pW = arena.allocF64(2 * n),
     pPacked = arena.alloc(nPad * pairs * 4),
     partials = Array.from({ length: runner.slots }, () => arena.alloc(4 * tileRows * nPad));
+  // With missing calls: the SNP-major calls, the missing calls' bitmaps, each SNP's two fixed-point limbs, and
+  // per slot the tile's limbs (two f64 tileRows x nPad) and its row and column masks of shared missing calls
+  // (kinshipMissLimbs).
+  const missing = missSnp.length > 0,
+    words = Math.ceil(tileRows / 64);
+  const bitWords = Math.ceil(b / 64);
+  const pXT = missing ? arena.alloc(b * nPad) : 0,
+    pBits = missing ? arena.alloc(8 * n * bitWords) : 0,
+    pLimbs = missing ? arena.allocF64(2 * b) : 0,
+    scratch = Array.from({ length: missing ? runner.slots : 0 }, () => ({
+      zHi: arena.allocF64(tileRows * nPad),
+      zLo: arena.allocF64(tileRows * nPad),
+      rowMask: arena.alloc(8 * b * words),
+      colMask: arena.alloc(8 * nPad * words),
+    }));
   const buffer = arena.memory.buffer;
   new Uint8Array(buffer, pCodes, n * b).set(codes.subarray(0, n * b));
   new Float64Array(buffer, pMeans, b).set(means.subarray(0, b));
   new Int32Array(buffer, pStart, n + 1).set(missStart.subarray(0, n + 1));
   new Int32Array(buffer, pSnp, missSnp.length).set(missSnp);
+  if (missing) {
+    // mu_s 2^72 = hi 2^37 + lo as the TS fold splits it (both integers below 2^37 for mu_s >= 2^-20).
+    const limbs = new Float64Array(buffer, pLimbs, 2 * b);
+    for (let s = 0; s < b; s++) {
+      const scaled = means[s]! * 34359738368; // 2^35
+      const high = Math.floor(scaled);
+      limbs[s] = high;
+      limbs[b + s] = (scaled - high) * 137438953472; // 2^37
+    }
+  }
   const [cHi, cLo] = sumOfSquaredMeans(means, b);
   const pWLo = pW + 8 * n;
 
   const prepare = splitRange(nPad, runner.slots, 8).map(([i0, i1]): KernelCall[] => [
     ['packHardCalls', [i0, i1, n, b, pCodes, pPacked]],
     ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
+    ...(missing
+      ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT, pBits, bitWords]] satisfies KernelCall]
+      : []),
   ]);
   await runner.parallel(prepare);
 
@@ -57,7 +85,13 @@ export async function foldHardCallBlock(
     for (let s = 1; s < load.length; s++) if (load[s]! < load[t]!) t = s;
     load[t] += rows * cols;
     const pP = partials[t]!,
-      at = (r0 * n + r0) * 8;
+      at = (r0 * n + r0) * 8,
+      z = scratch[t];
+    if (z) {
+      const { zHi, zLo, rowMask, colMask } = z;
+      const limbArgs = [rows, cols, r0, r0, b, nPad, pXT, pLimbs, pStart, pSnp, zHi, zLo, colPanels * 8];
+      lists[t]!.push(['kinshipMissLimbs', [...limbArgs, rowMask, colMask, words]]);
+    }
     lists[t]!.push(
       ['kinshipIntTile', [rowPanels, colPanels, pPacked, pairs, r0, r0, pP, colPanels * 8]],
       [
@@ -79,6 +113,12 @@ export async function foldHardCallBlock(
           pHi + at,
           pLo + at,
           n,
+          z?.zHi ?? 0,
+          z?.zLo ?? 0,
+          z?.colMask ?? 0,
+          words,
+          pBits,
+          bitWords,
         ],
       ],
     );
