@@ -92,15 +92,19 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
     const x = <f64>select<u8>(0, code, code == MISSING);
     limbHi += x * high;
     limbLo += x * ((scaled - high) * 137438953472.0);
-    if (code == MISSING) {
-      const p = mu * mu;
-      const v = 0.5 * p;
-      const t = crossHi + v;
-      const bb = t - crossHi;
-      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
-      crossHi = t;
-    }
+    if (code == MISSING) addHalfSquare(mu);
   }
+}
+
+// mu^2 / 2 into (crossHi, crossLo): a two-sum of its rounded value, the product's rounding error carried in lo.
+// @ts-ignore: decorator
+@inline function addHalfSquare(mu: f64): void {
+  const p = mu * mu;
+  const v = 0.5 * p;
+  const t = crossHi + v;
+  const bb = t - crossHi;
+  crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
+  crossHi = t;
 }
 
 // The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, into (crossHi, crossLo) as addMissingCross
@@ -113,13 +117,7 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
     while (m != 0) {
       const s = (w << 6) + <i32>ctz(m);
       m &= m - 1;
-      const mu = load<f64>(means + ((<usize>s) << 3));
-      const p = mu * mu;
-      const v = 0.5 * p;
-      const t = crossHi + v;
-      const bb = t - crossHi;
-      crossLo += (crossHi - (t - bb)) + (v - bb) + 0.5 * twoProductLow(mu, mu, p);
-      crossHi = t;
+      addHalfSquare(load<f64>(means + ((<usize>s) << 3)));
     }
   }
 }
