@@ -23,10 +23,42 @@ export function gemmWorkBytes(): usize {
   return f64x2.add(f64x2.mul(a, b), c);
 }
 
-// Packs an mc x kc block of A into MR-row micro-panels [panel][p][r], zero-padding the last panel.
+// Packs an mc x kc block of A into MR-row micro-panels [panel][p][r], zero-padding the last panel. Full panels of a
+// row-major A (csA = 1: the back-transformation's strips of eigenvectors) go two p at a time, a pair of rows' two
+// vectors swapped into two interleaved ones; of a column-major A (rsA = 1) each p's MR rows are one contiguous run.
+// Both only move data, so the packed panels (and every result) are the bits of the element-by-element path.
 function packA(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, dst: usize): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const rows = min(MR, mc - i0);
+    const top = a + ((<usize>(i0 * rsA)) << 3);
+    if (rows == MR && csA == 1) {
+      const stride = (<usize>rsA) << 3;
+      let p = 0;
+      for (; p + 2 <= kc; p += 2) {
+        let src = top + ((<usize>p) << 3);
+        for (let r = 0; r < MR; r += 2) {
+          const x = v128.load(src), y = v128.load(src + stride);
+          const out = dst + ((<usize>r) << 3);
+          v128.store(out, i64x2.shuffle(x, y, 0, 2));
+          v128.store(out + ((<usize>MR) << 3), i64x2.shuffle(x, y, 1, 3));
+          src += stride << 1;
+        }
+        dst += (<usize>(2 * MR)) << 3;
+      }
+      if (p < kc) {
+        for (let r = 0; r < MR; r++) store<f64>(dst + ((<usize>r) << 3), load<f64>(top + ((<usize>(r * rsA + p)) << 3)));
+        dst += (<usize>MR) << 3;
+      }
+      continue;
+    }
+    if (rows == MR && rsA == 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = top + ((<usize>(p * csA)) << 3);
+        for (let r = 0; r < MR; r += 2) v128.store(dst + ((<usize>r) << 3), v128.load(src + ((<usize>r) << 3)));
+        dst += (<usize>MR) << 3;
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const src = a + ((<usize>(i0 * rsA + p * csA)) << 3);
       for (let r = 0; r < MR; r++) {
@@ -46,6 +78,27 @@ function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, dst: usize): void
         const src = b + ((<usize>(p * rsB + j0)) << 3);
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
+        dst += 32;
+      }
+      continue;
+    }
+    if (cols == NR && rsB == 1) {
+      // B^T row-major (the back-transformation's reflectors as rows): two p at a time from each column, swapped.
+      const stride = (<usize>csB) << 3;
+      const src0 = b + ((<usize>(j0 * csB)) << 3);
+      let p = 0;
+      for (; p + 2 <= kc; p += 2) {
+        const src = src0 + ((<usize>p) << 3);
+        const u0 = v128.load(src), u1 = v128.load(src + stride);
+        const u2 = v128.load(src + 2 * stride), u3 = v128.load(src + 3 * stride);
+        v128.store(dst, i64x2.shuffle(u0, u1, 0, 2));
+        v128.store(dst, i64x2.shuffle(u2, u3, 0, 2), 16);
+        v128.store(dst, i64x2.shuffle(u0, u1, 1, 3), 32);
+        v128.store(dst, i64x2.shuffle(u2, u3, 1, 3), 48);
+        dst += 64;
+      }
+      if (p < kc) {
+        for (let c = 0; c < NR; c++) store<f64>(dst + ((<usize>c) << 3), load<f64>(src0 + ((<usize>(c * csB + p)) << 3)));
         dst += 32;
       }
       continue;

@@ -9,8 +9,11 @@ import { relaxedSimdSupported } from '../../../src/engines/wasm/loader.js';
 import { randomArray } from './reference.js';
 
 const KC = 256;
-// [m, n, k]: not multiples of the tiles (6 or 4 rows, 4 columns) or blocks (96 rows, 256 deep), and n = 1.
+// [m, n, k]: not multiples of the tiles (6 or 4 rows, 4 columns) or blocks (96 rows, 256 deep), and n = 1; whole
+// tiles with an even and with an odd depth (the packing moves full panels two depths at a time, then the last one).
 const SHAPES: Array<[number, number, number]> = [
+  [12, 8, 2],
+  [24, 12, 7],
   [1, 1, 1],
   [7, 5, 3],
   [13, 1, 257],
