@@ -184,6 +184,8 @@ interface KinshipBlockPart {
   buffer: Float64Array;
   hard: HardCallBuffer | undefined;
   filled: number;
+  /** SNPs at the start of the block whose dosages are in `buffer` (the others are in `hard`'s codes only). */
+  raw: number;
   firstSnp: number;
 }
 
@@ -214,13 +216,21 @@ class KinshipBlocks {
         buffer: new Float64Array(this.blockSize * this.n),
         hard: this.kind === 1 && accumulator.exact ? new HardCallBuffer(this.n, this.blockSize) : undefined,
         filled: 0,
+        raw: 0,
         firstSnp: index,
       };
       this.parts.set(key, part);
     }
-    // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls.
-    part.buffer.set(dosages, part.filled * this.n);
-    part.hard?.push(dosages);
+    // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls. While the block is
+    // all hard calls its SNPs are kept as codes only (a copy of each SNP was a tenth of -gk 1's time); a block
+    // that leaves the exact path gets the earlier SNPs decoded from their codes (the same values but -0).
+    const hard = part.hard;
+    hard?.push(dosages);
+    if (!hard?.gathering) {
+      if (hard && part.raw < part.filled) hard.decode(part.buffer, part.raw, part.filled);
+      part.buffer.set(dosages, part.filled * this.n);
+      part.raw = part.filled + 1;
+    }
     part.filled++;
     return part.filled === this.blockSize ? this.flush(part) : undefined;
   }
@@ -237,10 +247,14 @@ class KinshipBlocks {
     if (hard) await part.accumulator.addHardCalls(hard);
     else {
       const { n } = this;
+      // The SNPs gathered as codes only (all of them when take() declined a block of hard calls for its share of
+      // missing calls).
+      if (part.hard && part.raw < b) part.hard.decode(part.buffer, part.raw, b);
       for (let j = 0; j < b; j++) prepareKinshipSnp(part.buffer.subarray(j * n, (j + 1) * n), this.kind);
       await part.accumulator.add(part.buffer.subarray(0, b * n), b);
     }
     part.filled = 0;
+    part.raw = 0;
   }
 
   /** K = sum / m of the one part (split 'none' or 'exclude'), or undefined when no SNP was kept. */
