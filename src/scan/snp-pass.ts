@@ -4,6 +4,7 @@
  * from the passing SNPs over all individuals: one matrix, one without a chromosome (-loco CHR), or
  * one sum per chromosome (--loco, so that every leave-one-out kinship comes from this single pass).
  */
+import { statSync } from 'node:fs';
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { Progress } from '../io/progress.js';
@@ -125,6 +126,7 @@ export async function runSnpPass(
   const range = options.snpRange;
   const total = range ? range.end - range.start : options.snpsInFile;
   const progress = new Progress('Reading SNPs', total ?? 0, options.quiet || total === undefined);
+  if (kinship) options.kinship!.engine.expectKinship?.(n, total ?? textSnpBound(source.genotypeFile, n));
   const indices = range
     ? Int32Array.from({ length: range.end - range.start }, (_, k) => range.start + k)
     : undefined;
@@ -176,6 +178,19 @@ export async function runSnpPass(
       ? { kinship: await kinship.rounded() }
       : { kinshipSums: kinship ? await kinship.finish() : options.kinshipSums }),
   };
+}
+
+/**
+ * At most how many SNPs of n genotypes a text genotype file (BIMBAM: a SNP count is known only once it is read)
+ * holds: each genotype takes at least a digit and a separator. Only an estimate for the engine (a compressed file
+ * gives too few, which leaves the threads to start as blocks come); 0 when the file cannot be read.
+ */
+function textSnpBound(path: string, n: number): number {
+  try {
+    return Math.floor(statSync(path).size / (2 * Math.max(1, n)));
+  } catch {
+    return 0;
+  }
 }
 
 /** One kinship part's accumulator and block buffers (raw dosages; hard calls where the exact path applies). */

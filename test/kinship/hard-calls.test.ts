@@ -1,7 +1,7 @@
 // The exact -gk 1 kinship of hard calls (issue 21): the wasm engine's integer path must fold the same bits as
 // the TS engine's (any thread count), and both must equal an exact rational computation of the centred sum
 // (x_is - mu_s)(x_js - mu_s) over the SNPs where both calls are observed, to far below float64 rounding.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,14 +9,16 @@ import type { KinshipSession } from '../../src/engines/engine.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { WasmPool } from '../../src/engines/wasm/pool.js';
 import { WasmEngine } from '../../src/engines/wasm/wasm-engine.js';
+import { BIMBAM_FORMAT } from '../../src/io/bimbam-genotypes.js';
 import type { GenotypeBlock, GenotypeSource } from '../../src/io/genotypes.js';
 import { PLINK_FORMAT } from '../../src/io/plink-genotypes.js';
 import { HardCallBuffer } from '../../src/kinship/hard-call-buffer.js';
 import { prepareKinshipSnp } from '../../src/kinship/kinship.js';
 import type { KinshipSum } from '../../src/linalg/double-double.js';
+import type { HardCallBlock } from '../../src/linalg/hard-calls.js';
 import type { SampleSelection } from '../../src/qc/samples.js';
 import { runSnpPass } from '../../src/scan/snp-pass.js';
-import { simulateCohort, writePlink } from '../../src/sim/index.js';
+import { simulateCohort, writeBimbam, writePlink } from '../../src/sim/index.js';
 import { rng } from '../helpers/random.js';
 
 // Every double is an integer multiple of 2^-1074; products of two, of 2^-2148.
@@ -369,6 +371,51 @@ describe('SNP pass: blocks that leave the exact path mid-block', () => {
       }
     } finally {
       await wasm.close();
+    }
+  });
+
+  test('a BIMBAM pass tells the engine, before its first block, at most how many SNPs its kinship takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmmscan-expect-kinship-'));
+    try {
+      const cohort = simulateCohort({ nIndividuals: 20, nSnps: 30, missingGenotypeRate: 0.01, seed: 5 });
+      const files = await writeBimbam(join(dir, 'c'), cohort);
+      const told: number[][] = [];
+      let blocksAdded = 0;
+      const ts = new TsEngine();
+      const engine = Object.assign(ts, {
+        expectKinship: (count: number, snpBound: number) => told.push([count, snpBound, blocksAdded]),
+        startKinship: (count: number) => {
+          const session = TsEngine.prototype.startKinship.call(ts, count);
+          const add = session.addHardCalls!.bind(session);
+          return { ...session, addHardCalls: (block: HardCallBlock) => (blocksAdded++, add(block)) };
+        },
+      });
+      const pass = await runSnpPass(
+        BIMBAM_FORMAT.open({ geno: files.geno }, { nSamples: 20 }),
+        [
+          {
+            selection: {
+              ...selection,
+              nTotal: 20,
+              analysed: new Uint8Array(20).fill(1),
+              nAnalysed: 20,
+              covariates: new Float64Array(20).fill(1),
+            },
+            traitColumns: [],
+          },
+        ],
+        {
+          filters: { miss: 1, maf: -1, r2: 1, hwe: 0 },
+          blockSize: 8,
+          quiet: true,
+          kinship: { kind: 1, engine, split: { by: 'none' } },
+        },
+      );
+      expect(blocksAdded).toBeGreaterThan(0);
+      expect(told).toEqual([[20, Math.floor(statSync(files.geno).size / 40), 0]]);
+      expect(told[0]![1]).toBeGreaterThanOrEqual(pass.snpsInFile);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
