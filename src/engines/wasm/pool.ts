@@ -202,11 +202,6 @@ export class WasmPool {
     this.expectWork((WORK_NS.gemmFlop * n * n * snps) / 2);
   }
 
-  /** expectWork() for an eigendecomposition of an n x n matrix (what eigen() and parseMatrixRows() count). */
-  expectEigen(n: number): void {
-    this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
-  }
-
   /** expectWork() for testing b SNPs of a plan with n individuals and `traits` traits. */
   expectSnpTests(n: number, b: number, traits: number): void {
     this.expectWork(WORK_NS.snpTest * n * b * traits);
