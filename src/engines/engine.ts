@@ -114,6 +114,12 @@ export interface Engine {
   /** Starts accumulating X^T X over SNP blocks of n individuals (the sum may live on a device until finish). */
   startKinship(n: number): KinshipSession;
   /**
+   * A kinship of about `snps` SNPs of n individuals is coming (an estimate, before the first block is read): an
+   * engine that starts its threads only for enough work may start them now, so that they fold blocks while this
+   * thread reads the next ones instead of starting when the job's work so far passes its allowance.
+   */
+  expectKinship?(n: number, snps: number): void;
+  /**
    * Symmetric eigendecomposition of an n x n row-major matrix: not modified, unless `consume` (the caller's own
    * copy, which it no longer reads): then the engine may keep its work and return the eigenvectors in it.
    */

@@ -34,6 +34,28 @@ export class HardCallBuffer {
     this.means = new Float64Array(capacity);
   }
 
+  /** Whether every SNP pushed since the last take() was all hard calls (the block may still take the exact path). */
+  get gathering(): boolean {
+    return this.hard;
+  }
+
+  /**
+   * Writes SNPs [from, to) of the block, pushed while gathering, as dosages into out (SNP-major, n a SNP, from
+   * out's start): the calls 0, 1, 2 and NaN for a missing one. What a block that leaves the exact path needs of
+   * the SNPs it took as codes only; a -0 read as 0 centres to the same value (a SNP in the kinship is
+   * polymorphic, so its mean is not 0). Valid until the next push() after take().
+   */
+  decode(out: Float64Array, from: number, to: number): void {
+    const { n, codes, capacity } = this;
+    for (let s = from; s < to; s++) {
+      const row = out.subarray(s * n, (s + 1) * n);
+      for (let i = 0; i < n; i++) {
+        const code = codes[i * capacity + s]!;
+        row[i] = code === MISSING_CODE ? NaN : code;
+      }
+    }
+  }
+
   /**
    * Records the next SNP from its dosages (NaN = missing); its mean is the one prepareKinshipSnp centres by
    * (the integer sum of the observed calls over their count, in float64).

@@ -4,6 +4,7 @@
  * from the passing SNPs over all individuals: one matrix, one without a chromosome (-loco CHR), or
  * one sum per chromosome (--loco, so that every leave-one-out kinship comes from this single pass).
  */
+import { statSync } from 'node:fs';
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeSource } from '../io/genotypes.js';
 import { Progress } from '../io/progress.js';
@@ -125,6 +126,7 @@ export async function runSnpPass(
   const range = options.snpRange;
   const total = range ? range.end - range.start : options.snpsInFile;
   const progress = new Progress('Reading SNPs', total ?? 0, options.quiet || total === undefined);
+  if (kinship) options.kinship!.engine.expectKinship?.(n, total ?? textSnpBound(source.genotypeFile, n));
   const indices = range
     ? Int32Array.from({ length: range.end - range.start }, (_, k) => range.start + k)
     : undefined;
@@ -178,12 +180,27 @@ export async function runSnpPass(
   };
 }
 
+/**
+ * At most how many SNPs of n genotypes a text genotype file (BIMBAM: a SNP count is known only once it is read)
+ * holds: each genotype takes at least a digit and a separator. Only an estimate for the engine (a compressed file
+ * gives too few, which leaves the threads to start as blocks come); 0 when the file cannot be read.
+ */
+function textSnpBound(path: string, n: number): number {
+  try {
+    return Math.floor(statSync(path).size / (2 * Math.max(1, n)));
+  } catch {
+    return 0;
+  }
+}
+
 /** One kinship part's accumulator and block buffers (raw dosages; hard calls where the exact path applies). */
 interface KinshipBlockPart {
   accumulator: KinshipAccumulator;
   buffer: Float64Array;
   hard: HardCallBuffer | undefined;
   filled: number;
+  /** SNPs at the start of the block whose dosages are in `buffer` (the others are in `hard`'s codes only). */
+  raw: number;
   firstSnp: number;
 }
 
@@ -214,13 +231,21 @@ class KinshipBlocks {
         buffer: new Float64Array(this.blockSize * this.n),
         hard: this.kind === 1 && accumulator.exact ? new HardCallBuffer(this.n, this.blockSize) : undefined,
         filled: 0,
+        raw: 0,
         firstSnp: index,
       };
       this.parts.set(key, part);
     }
-    // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls.
-    part.buffer.set(dosages, part.filled * this.n);
-    part.hard?.push(dosages);
+    // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls. While the block is
+    // all hard calls its SNPs are kept as codes only (a copy of each SNP was a tenth of -gk 1's time); a block
+    // that leaves the exact path gets the earlier SNPs decoded from their codes (the same values but -0).
+    const hard = part.hard;
+    hard?.push(dosages);
+    if (!hard?.gathering) {
+      if (hard && part.raw < part.filled) hard.decode(part.buffer, part.raw, part.filled);
+      part.buffer.set(dosages, part.filled * this.n);
+      part.raw = part.filled + 1;
+    }
     part.filled++;
     return part.filled === this.blockSize ? this.flush(part) : undefined;
   }
@@ -237,10 +262,14 @@ class KinshipBlocks {
     if (hard) await part.accumulator.addHardCalls(hard);
     else {
       const { n } = this;
+      // The SNPs gathered as codes only (all of them when take() declined a block of hard calls for its share of
+      // missing calls).
+      if (part.hard && part.raw < b) part.hard.decode(part.buffer, part.raw, b);
       for (let j = 0; j < b; j++) prepareKinshipSnp(part.buffer.subarray(j * n, (j + 1) * n), this.kind);
       await part.accumulator.add(part.buffer.subarray(0, b * n), b);
     }
     part.filled = 0;
+    part.raw = 0;
   }
 
   /** K = sum / m of the one part (split 'none' or 'exclude'), or undefined when no SNP was kept. */

@@ -1,7 +1,7 @@
 // The exact -gk 1 kinship of hard calls (issue 21): the wasm engine's integer path must fold the same bits as
 // the TS engine's (any thread count), and both must equal an exact rational computation of the centred sum
 // (x_is - mu_s)(x_js - mu_s) over the SNPs where both calls are observed, to far below float64 rounding.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,12 +9,16 @@ import type { KinshipSession } from '../../src/engines/engine.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { WasmPool } from '../../src/engines/wasm/pool.js';
 import { WasmEngine } from '../../src/engines/wasm/wasm-engine.js';
+import { BIMBAM_FORMAT } from '../../src/io/bimbam-genotypes.js';
+import type { GenotypeBlock, GenotypeSource } from '../../src/io/genotypes.js';
 import { PLINK_FORMAT } from '../../src/io/plink-genotypes.js';
 import { HardCallBuffer } from '../../src/kinship/hard-call-buffer.js';
+import { prepareKinshipSnp } from '../../src/kinship/kinship.js';
 import type { KinshipSum } from '../../src/linalg/double-double.js';
+import type { HardCallBlock } from '../../src/linalg/hard-calls.js';
 import type { SampleSelection } from '../../src/qc/samples.js';
 import { runSnpPass } from '../../src/scan/snp-pass.js';
-import { simulateCohort, writePlink } from '../../src/sim/index.js';
+import { simulateCohort, writeBimbam, writePlink } from '../../src/sim/index.js';
 import { rng } from '../helpers/random.js';
 
 // Every double is an integer multiple of 2^-1074; products of two, of 2^-2148.
@@ -260,5 +264,173 @@ describe('exact -gk 1 through the SNP pass', () => {
     expect(snps.some((g) => g.some(Number.isNaN))).toBe(true);
     const want = exactSums(n, snps, snps.map(meanOf));
     expect(worstRelative(sums[0]!, n, want)).toBeLessThanOrEqual(1e-20);
+  });
+});
+
+describe('SNP pass: blocks that leave the exact path mid-block', () => {
+  // n = 37, blocks of 8: block 0 exact; block 1 meets a dosage at its sixth SNP; block 2 passes the 2 % share of
+  // missing calls at its second SNP (push() stops gathering); block 3 holds -0 calls and ends on a dosage; block
+  // 4 (4 SNPs) keeps gathering but take() declines it (4 missing calls: over 2 % of 37 x 4, not of 37 x 8).
+  const n = 37;
+  const blockSize = 8;
+  const random = rng(31);
+  const snps: Float64Array[] = [];
+  for (let s = 0; s < 36; s++) {
+    const g = Float64Array.from({ length: n }, (_, i) => (i < 3 ? i : Math.floor(random() * 3)));
+    if (s < 8 && s % 3 === 0) g[5 + s] = NaN;
+    if (s === 13) g[9] = 1.5;
+    if (s >= 16 && s < 24) for (let k = 0; k < 3; k++) g[4 + 5 * k + (s % 4)] = NaN;
+    if (s >= 24 && s < 32) {
+      for (let i = 3; i < n; i++) if (g[i] === 0 && i % 2 === 0) g[i] = -0;
+      if (s === 31) g[20] = 0.25;
+    }
+    if (s >= 32) g[s - 26] = NaN;
+    snps.push(g);
+  }
+  /** A source of these SNPs, each block a new array. */
+  const source = (): GenotypeSource => ({
+    format: 'test',
+    polymorphism: 'distinct-dosages',
+    genotypeFile: 'test.geno',
+    nSamples: n,
+    samplesInFile: n,
+    sampleIds: null,
+    sampleRows: Int32Array.from({ length: n }, (_, i) => i),
+    async *blocks(size: number): AsyncGenerator<GenotypeBlock> {
+      for (let from = 0; from < snps.length; from += size) {
+        const picked = snps.slice(from, from + size);
+        const dosages = new Float64Array(picked.length * n);
+        picked.forEach((g, j) => dosages.set(g, j * n));
+        const indices = Int32Array.from(picked, (_, j) => from + j);
+        const annotations = Array.from(indices, (s) => ({
+          chr: '1',
+          rs: `rs${s}`,
+          pos: String(s),
+          allele1: 'A',
+          allele0: 'G',
+        }));
+        yield { indices, annotations, dosages, count: picked.length };
+      }
+    },
+    notes: () => [],
+    close: () => undefined,
+  });
+  const selection: SampleSelection = {
+    nTotal: n,
+    analysed: new Uint8Array(n).fill(1),
+    nAnalysed: n,
+    phenotypes: [],
+    covariates: new Float64Array(n).fill(1),
+    nCvt: 1,
+    interceptAppended: true,
+  };
+
+  /** What the pass folded before it kept hard calls as codes only: every block's dosages copied as read. */
+  async function reference(session: KinshipSession): Promise<KinshipSum> {
+    for (let from = 0; from < snps.length; from += blockSize) {
+      const block = snps.slice(from, from + blockSize);
+      const buffer = new HardCallBuffer(n, blockSize);
+      for (const g of block) buffer.push(g);
+      const hard = buffer.take();
+      if (hard) await session.addHardCalls!(hard);
+      else {
+        const raw = new Float64Array(block.length * n);
+        block.forEach((g, j) => {
+          const copy = Float64Array.from(g);
+          prepareKinshipSnp(copy, 1);
+          raw.set(copy, j * n);
+        });
+        await session.add(raw, block.length);
+      }
+    }
+    return session.finishSum();
+  }
+
+  test('the sums equal those of the dosages copied as read (TS and wasm engines), and blocks 1-4 take the float path', async () => {
+    // The fixture is what the comment says: only block 0 is taken as hard calls.
+    const taken = [0, 8, 16, 24, 32].map((from) => {
+      const buffer = new HardCallBuffer(n, blockSize);
+      for (const g of snps.slice(from, from + blockSize)) buffer.push(g);
+      return buffer.take() !== undefined;
+    });
+    expect(taken).toEqual([true, false, false, false, false]);
+    const wasm = await WasmEngine.create(2);
+    try {
+      for (const engine of [new TsEngine(), wasm]) {
+        const pass = await runSnpPass(source(), [{ selection, traitColumns: [] }], {
+          filters: { miss: 1, maf: -1, r2: 1, hwe: 0 },
+          blockSize,
+          quiet: true,
+          kinship: { kind: 1, engine, split: { by: 'none' } },
+        });
+        const part = pass.kinshipSums!.get('')!;
+        expect(part.snps).toBe(36);
+        const want = await reference(engine.startKinship(n));
+        expect(part.sum.hi).toEqual(want.hi);
+        expect(Float64Array.from(part.sum.lo)).toEqual(Float64Array.from(want.lo));
+      }
+    } finally {
+      await wasm.close();
+    }
+  });
+
+  test('a BIMBAM pass tells the engine, before its first block, at most how many SNPs its kinship takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmmscan-expect-kinship-'));
+    try {
+      const cohort = simulateCohort({ nIndividuals: 20, nSnps: 30, missingGenotypeRate: 0.01, seed: 5 });
+      const files = await writeBimbam(join(dir, 'c'), cohort);
+      const told: number[][] = [];
+      let blocksAdded = 0;
+      const ts = new TsEngine();
+      const engine = Object.assign(ts, {
+        expectKinship: (count: number, snpBound: number) => told.push([count, snpBound, blocksAdded]),
+        startKinship: (count: number) => {
+          const session = TsEngine.prototype.startKinship.call(ts, count);
+          const add = session.addHardCalls!.bind(session);
+          return { ...session, addHardCalls: (block: HardCallBlock) => (blocksAdded++, add(block)) };
+        },
+      });
+      const pass = await runSnpPass(
+        BIMBAM_FORMAT.open({ geno: files.geno }, { nSamples: 20 }),
+        [
+          {
+            selection: {
+              ...selection,
+              nTotal: 20,
+              analysed: new Uint8Array(20).fill(1),
+              nAnalysed: 20,
+              covariates: new Float64Array(20).fill(1),
+            },
+            traitColumns: [],
+          },
+        ],
+        {
+          filters: { miss: 1, maf: -1, r2: 1, hwe: 0 },
+          blockSize: 8,
+          quiet: true,
+          kinship: { kind: 1, engine, split: { by: 'none' } },
+        },
+      );
+      expect(blocksAdded).toBeGreaterThan(0);
+      expect(told).toEqual([[20, Math.floor(statSync(files.geno).size / 40), 0]]);
+      expect(told[0]![1]).toBeGreaterThanOrEqual(pass.snpsInFile);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('decode() gives back the calls of the SNPs gathered, NaN for missing and 0 for -0', () => {
+    const buffer = new HardCallBuffer(3, 4, 1);
+    buffer.push(Float64Array.from([0, 1, 2]));
+    buffer.push(Float64Array.from([NaN, -0, 2]));
+    expect(buffer.gathering).toBe(true);
+    buffer.push(Float64Array.from([1, 0.5, 2]));
+    expect(buffer.gathering).toBe(false);
+    const out = new Float64Array(6).fill(7);
+    buffer.decode(out, 0, 2);
+    expect(Array.from(out)).toEqual([0, 1, 2, NaN, 0, 2]);
+    expect(Object.is(out[4], 0)).toBe(true);
+    expect(buffer.take()).toBeUndefined();
+    expect(buffer.gathering).toBe(true);
   });
 });

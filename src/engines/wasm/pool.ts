@@ -193,6 +193,15 @@ export class WasmPool {
     if (this.workHere > this.mainThreadWorkNs) void this.runner.startThreads();
   }
 
+  /**
+   * expectWork() for a kinship of `snps` SNPs of n individuals, at the float path's rate: whether its blocks take
+   * the exact path is known only as they come, and at 1 % missing calls that path costs about what the float one
+   * does (bench/RESULTS.md, issue 20, branch mvd2c: 0.11 ns a pair and SNP at n = 1,500).
+   */
+  expectKinship(n: number, snps: number): void {
+    this.expectWork((WORK_NS.gemmFlop * n * n * snps) / 2);
+  }
+
   /** expectWork() for testing b SNPs of a plan with n individuals and `traits` traits. */
   expectSnpTests(n: number, b: number, traits: number): void {
     this.expectWork(WORK_NS.snpTest * n * b * traits);

@@ -36,6 +36,10 @@ export class WasmEngine implements Engine {
     return this.pool.startKinship(n);
   }
 
+  expectKinship(n: number, snps: number): void {
+    this.pool.expectKinship(n, snps);
+  }
+
   eigen(matrix: Float64Array, n: number, consume = false): Promise<Eigen> {
     return this.pool.eigen(matrix, n, undefined, consume);
   }

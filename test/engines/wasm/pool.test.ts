@@ -132,4 +132,18 @@ describe('WasmPool with a main-thread allowance', () => {
     const [e3, e4] = [await lazy.eigen(K, n), await two.eigen(K, n)];
     expect(e3.vectors).toEqual(e4.vectors);
   });
+
+  test('expectKinship: a kinship estimated past the allowance starts the workers before its first block', async () => {
+    const pool = await WasmPool.create(2, undefined, 5e7);
+    try {
+      // 0.1 ns x n^2 x SNPs / 2: 2.5e4 ns, then 1e7 ns (both under 5e7), then 5.6e8 ns.
+      pool.expectKinship(100, 50);
+      pool.expectKinship(1000, 200);
+      expect(pool.threaded).toBe(false);
+      pool.expectKinship(1500, 5000);
+      expect(pool.threaded).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
 });
