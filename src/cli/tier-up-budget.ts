@@ -29,7 +29,8 @@ export function raiseTierUpBudgets(
   const given = `${execArgv.join(' ')} ${nodeOptions}`.replaceAll('_', '-');
   const set: string[] = [];
   for (const { name, value } of FLAGS) {
-    if (given.includes(`--${name}`)) continue;
+    // The flag itself, not a longer one that starts the same (--interrupt-budget-for-feedback-allocation).
+    if (new RegExp(`--${name}(?:[= ]|$)`).test(given)) continue;
     const flag = `--${name}=${value}`;
     setFlagsFromString(flag);
     set.push(flag);

@@ -16,5 +16,13 @@ describe('raiseTierUpBudgets', () => {
       '--interrupt-budget=540672',
     ]);
     expect(raiseTierUpBudgets(['--interrupt_budget=9'], '--wasm-tiering-budget=5')).toEqual([]);
+    expect(raiseTierUpBudgets(['--interrupt-budget', '9'], '')).toEqual(['--wasm-tiering-budget=14400000']);
+  });
+
+  it('is not kept from its budget by a longer flag that starts the same', () => {
+    expect(raiseTierUpBudgets(['--interrupt-budget-for-feedback-allocation=100'], '')).toEqual([
+      '--interrupt-budget=540672',
+      '--wasm-tiering-budget=14400000',
+    ]);
   });
 });
