@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { parseFlags, toPlotConfig, toScanConfig } from './args.js';
 import { helpText } from './flags.js';
 import { printSummary } from './report-summary.js';
+import { raiseTierUpBudgets } from './tier-up-budget.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo') {
@@ -97,6 +98,7 @@ function fail(error: unknown, debug: boolean): number {
   return 1;
 }
 
+raiseTierUpBudgets();
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || argv.includes('-debug');
 // lmmscan's --debug (not GEMMA's -debug, which GEMMA's test suites pass and whose stderr they read) also reports
