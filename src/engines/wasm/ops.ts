@@ -5,6 +5,8 @@ import type { KinshipSum, LowWords } from '../../linalg/double-double.js';
 import { blockBuffer } from '../../io/block-buffers.js';
 import type { HardCallBlock } from '../../linalg/hard-calls.js';
 import { foldHardCallBlock } from './kinship-hard.js';
+import { packHardColumns } from '../../linalg/hard-rotation.js';
+import { rotateWithLookup } from './rotate-hard.js';
 
 // Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
 // thread runs only full tiles but the last.
@@ -19,6 +21,7 @@ export const ROTATE_WINDOW_BYTES = 1 << 30;
 
 /**
  * U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b.
+ * Columns of hard calls go through the lookup kernel (src/linalg/hard-rotation.ts), the others through the GEMM.
  * `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
  */
 export async function rotateOn(
@@ -30,6 +33,8 @@ export async function rotateOn(
   windowBytes = ROTATE_WINDOW_BYTES,
 ): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
+  const packed = packHardColumns(block, n, b);
+  if (packed.hard.length > 0) return rotateWithLookup(runner, U, n, block, b, packed, windowBytes);
   if (8 * n * n > windowBytes) return rotateInStrips(runner, U, n, block, b, windowBytes);
   return runner.exclusive(async () => {
     const { arena } = runner;

@@ -1,0 +1,128 @@
+// U^T x for hard-call columns by table lookup (src/linalg/hard-rotation.ts describes the arithmetic, and its TS
+// reference makes the same operations in the same order, so both give the same bits). No fused multiply-add:
+// the relaxed and plain builds agree too.
+
+/** Eigenvector columns per tile: 8 f64x2 accumulators, enough independent adds to hide their latency. */
+const TILE: i32 = 16;
+const PATTERNS: i32 = 81;
+const ROW_BYTES: i32 = TILE * 8;
+const TABLE_BYTES: i32 = PATTERNS * ROW_BYTES;
+/** Groups whose tables (10 KiB each) are built at once: 36 of them (370 KiB) stay in L2 while the columns stream. */
+const CHUNK: i32 = 36;
+
+import { gemmWorkBytes } from './gemm';
+
+// Row k of a TILE-wide strip of U (zeros past n), lanes 2p and 2p + 1.
+// @ts-ignore: decorator
+@inline function uPair(u: usize, ldU: i32, n: i32, k: i32, p: i32): v128 {
+  return k < n ? v128.load(u + ((<usize>(k * ldU + 2 * p)) << 3)) : f64x2.splat(0);
+}
+
+// Group q's table for a TILE-wide strip of U: entry [code][c] = (v0 U[k0] + v1 U[k1]) + (v2 U[k2] + v3 U[k3]), code
+// = 27 v0 + 9 v1 + 3 v2 + v3. The two pairs' nine sums each are formed first, then their 81 sums.
+function buildTable(u: usize, ldU: i32, n: i32, q: i32, dst: usize): void {
+  const k0 = q << 2;
+  const zero = f64x2.splat(0), one = f64x2.splat(1), two = f64x2.splat(2);
+  for (let p = 0; p < TILE / 2; p++) {
+    const u0 = uPair(u, ldU, n, k0, p), u1 = uPair(u, ldU, n, k0 + 1, p);
+    const u2 = uPair(u, ldU, n, k0 + 2, p), u3 = uPair(u, ldU, n, k0 + 3, p);
+    const a0 = f64x2.mul(zero, u0), a1 = f64x2.mul(one, u0), a2 = f64x2.mul(two, u0);
+    const b0 = f64x2.mul(zero, u1), b1 = f64x2.mul(one, u1), b2 = f64x2.mul(two, u1);
+    const c0 = f64x2.mul(zero, u2), c1 = f64x2.mul(one, u2), c2 = f64x2.mul(two, u2);
+    const d0 = f64x2.mul(zero, u3), d1 = f64x2.mul(one, u3), d2 = f64x2.mul(two, u3);
+    // The second pair's nine sums, kept in registers for the 81 stores.
+    const s0 = f64x2.add(c0, d0), s1 = f64x2.add(c0, d1), s2 = f64x2.add(c0, d2);
+    const s3 = f64x2.add(c1, d0), s4 = f64x2.add(c1, d1), s5 = f64x2.add(c1, d2);
+    const s6 = f64x2.add(c2, d0), s7 = f64x2.add(c2, d1), s8 = f64x2.add(c2, d2);
+    let row = dst + ((<usize>p) << 4);
+    for (let first = 0; first < 9; first++) {
+      const va = first / 3, vb = first % 3;
+      const f = f64x2.add(va == 0 ? a0 : va == 1 ? a1 : a2, vb == 0 ? b0 : vb == 1 ? b1 : b2);
+      v128.store(row, f64x2.add(f, s0), 0 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s1), 1 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s2), 2 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s3), 3 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s4), 4 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s5), 5 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s6), 6 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s7), 7 * ROW_BYTES);
+      v128.store(row, f64x2.add(f, s8), 8 * ROW_BYTES);
+      row += 9 * ROW_BYTES;
+    }
+  }
+}
+
+// acc[h] (TILE doubles) += the tables' rows that column h's codes pick, for every column, groups [q0, q0 + qn);
+// the first chunk starts from +0.
+function addChunk(count: i32, codes: usize, groups: i32, q0: i32, qn: i32, tables: usize, acc: usize): void {
+  for (let h = 0; h < count; h++) {
+    const a = acc + ((<usize>(h * TILE)) << 3);
+    let x0 = f64x2.splat(0), x1 = f64x2.splat(0), x2 = f64x2.splat(0), x3 = f64x2.splat(0);
+    let x4 = f64x2.splat(0), x5 = f64x2.splat(0), x6 = f64x2.splat(0), x7 = f64x2.splat(0);
+    if (q0 > 0) {
+      x0 = v128.load(a, 0); x1 = v128.load(a, 16); x2 = v128.load(a, 32); x3 = v128.load(a, 48);
+      x4 = v128.load(a, 64); x5 = v128.load(a, 80); x6 = v128.load(a, 96); x7 = v128.load(a, 112);
+    }
+    let pc = codes + <usize>(h * groups + q0);
+    const end = pc + <usize>qn;
+    let t = tables;
+    while (pc < end) {
+      const row = t + <usize>(<i32>load<u8>(pc) * ROW_BYTES);
+      x0 = f64x2.add(x0, v128.load(row, 0)); x1 = f64x2.add(x1, v128.load(row, 16));
+      x2 = f64x2.add(x2, v128.load(row, 32)); x3 = f64x2.add(x3, v128.load(row, 48));
+      x4 = f64x2.add(x4, v128.load(row, 64)); x5 = f64x2.add(x5, v128.load(row, 80));
+      x6 = f64x2.add(x6, v128.load(row, 96)); x7 = f64x2.add(x7, v128.load(row, 112));
+      t += TABLE_BYTES;
+      pc++;
+    }
+    v128.store(a, x0, 0); v128.store(a, x1, 16); v128.store(a, x2, 32); v128.store(a, x3, 48);
+    v128.store(a, x4, 64); v128.store(a, x5, 80); v128.store(a, x6, 96); v128.store(a, x7, 112);
+  }
+}
+
+// Adds each column's corrections (value * its row of the strip, ascending rows) to acc[h] and writes the first
+// `cols` doubles to out[rowOf[h]*ldOut ..].
+function finishTile(
+  count: i32, u: usize, ldU: i32, cols: i32,
+  corrStart: usize, corrRow: usize, corrValue: usize,
+  out: usize, ldOut: i32, rowOf: usize, acc: usize,
+): void {
+  for (let h = 0; h < count; h++) {
+    const a = acc + ((<usize>(h * TILE)) << 3);
+    const e1 = load<i32>(corrStart + ((<usize>(h + 1)) << 2));
+    for (let e = load<i32>(corrStart + ((<usize>h) << 2)); e < e1; e++) {
+      const v = v128.load64_splat(corrValue + ((<usize>e) << 3));
+      const r = u + ((<usize>(load<i32>(corrRow + ((<usize>e) << 2)) * ldU)) << 3);
+      for (let p = 0; p < TILE * 8; p += 16) v128.store(a + p, f64x2.add(v128.load(a + p), f64x2.mul(v, v128.load(r + p))));
+    }
+    const dst = out + ((<usize>(load<i32>(rowOf + ((<usize>h) << 2)) * ldOut)) << 3);
+    if (cols == TILE) memory.copy(dst, a, <usize>ROW_BYTES);
+    else memory.copy(dst, a, (<usize>cols) << 3);
+  }
+}
+
+/**
+ * U^T x for `count` hard columns over eigenvector columns [0, w) of a strip of U: U(k, c) = u[k*ldU + c] for k < n
+ * (the strip readable TILE - 1 doubles past each row's w). Column h's codes are codes[h*groups ..], its
+ * corrections corrRow/corrValue[corrStart[h] .. corrStart[h+1]); its result goes to out[rowOf[h]*ldOut + c].
+ * `tables` is a GEMM scratch area (gemmWorkBytes(), far more than the tables need), `acc` count * 16 doubles.
+ */
+export function rotateHard(
+  n: i32, w: i32, u: usize, ldU: i32,
+  count: i32, codes: usize, groups: i32,
+  corrStart: usize, corrRow: usize, corrValue: usize,
+  out: usize, ldOut: i32, rowOf: usize,
+  tables: usize, acc: usize,
+): void {
+  assert(<usize>(CHUNK * TABLE_BYTES) <= gemmWorkBytes());
+  for (let c0 = 0; c0 < w; c0 += TILE) {
+    const strip = u + ((<usize>c0) << 3);
+    for (let q0 = 0; q0 < groups; q0 += CHUNK) {
+      const qn = min(CHUNK, groups - q0);
+      for (let q = 0; q < qn; q++) buildTable(strip, ldU, n, q0 + q, tables + <usize>(q * TABLE_BYTES));
+      addChunk(count, codes, groups, q0, qn, tables, acc);
+    }
+    finishTile(count, strip, ldU, min(TILE, w - c0), corrStart, corrRow, corrValue,
+      out + ((<usize>c0) << 3), ldOut, rowOf, acc);
+  }
+}
