@@ -18,3 +18,4 @@ export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, ti
 export { mvMoments, mvProducts, mvSums } from './mvlmm';
 export { parseRows } from './parse-rows';
 export { rotateHard } from './rotate-hard';
+export { countOtherEntries, packHardColumns } from './hard-columns';

@@ -2,12 +2,16 @@
 // reference makes the same operations in the same order, so both give the same bits). No fused multiply-add:
 // the relaxed and plain builds agree too.
 
-/** Eigenvector columns per tile: 8 f64x2 accumulators, enough independent adds to hide their latency. */
-const TILE: i32 = 16;
+/**
+ * Eigenvector columns per tile: 6 f64x2 accumulators, enough independent adds to hide their latency (3 cycles,
+ * two a cycle); with 8, V8 keeps one of them on the stack (8 accumulators and 8 loaded rows want 16 of its 15
+ * SIMD registers) and every step waits for a store and its reload.
+ */
+const TILE: i32 = 12;
 const PATTERNS: i32 = 81;
 const ROW_BYTES: i32 = TILE * 8;
 const TABLE_BYTES: i32 = PATTERNS * ROW_BYTES;
-/** Groups whose tables (10 KiB each) are built at once: 36 of them (370 KiB) stay in L2 while the columns stream. */
+/** Groups whose tables (7.6 KiB each) are built at once: 36 of them (280 KiB) stay in L2 while the columns stream. */
 const CHUNK: i32 = 36;
 
 import { gemmWorkBytes } from './gemm';
@@ -57,11 +61,11 @@ function buildTable(u: usize, ldU: i32, n: i32, q: i32, dst: usize): void {
 function addChunk(count: i32, codes: usize, groups: i32, q0: i32, qn: i32, tables: usize, acc: usize): void {
   for (let h = 0; h < count; h++) {
     const a = acc + ((<usize>(h * TILE)) << 3);
-    let x0 = f64x2.splat(0), x1 = f64x2.splat(0), x2 = f64x2.splat(0), x3 = f64x2.splat(0);
-    let x4 = f64x2.splat(0), x5 = f64x2.splat(0), x6 = f64x2.splat(0), x7 = f64x2.splat(0);
+    let x0 = f64x2.splat(0), x1 = f64x2.splat(0), x2 = f64x2.splat(0);
+    let x3 = f64x2.splat(0), x4 = f64x2.splat(0), x5 = f64x2.splat(0);
     if (q0 > 0) {
-      x0 = v128.load(a, 0); x1 = v128.load(a, 16); x2 = v128.load(a, 32); x3 = v128.load(a, 48);
-      x4 = v128.load(a, 64); x5 = v128.load(a, 80); x6 = v128.load(a, 96); x7 = v128.load(a, 112);
+      x0 = v128.load(a, 0); x1 = v128.load(a, 16); x2 = v128.load(a, 32);
+      x3 = v128.load(a, 48); x4 = v128.load(a, 64); x5 = v128.load(a, 80);
     }
     let pc = codes + <usize>(h * groups + q0);
     const end = pc + <usize>qn;
@@ -71,12 +75,11 @@ function addChunk(count: i32, codes: usize, groups: i32, q0: i32, qn: i32, table
       x0 = f64x2.add(x0, v128.load(row, 0)); x1 = f64x2.add(x1, v128.load(row, 16));
       x2 = f64x2.add(x2, v128.load(row, 32)); x3 = f64x2.add(x3, v128.load(row, 48));
       x4 = f64x2.add(x4, v128.load(row, 64)); x5 = f64x2.add(x5, v128.load(row, 80));
-      x6 = f64x2.add(x6, v128.load(row, 96)); x7 = f64x2.add(x7, v128.load(row, 112));
       t += TABLE_BYTES;
       pc++;
     }
-    v128.store(a, x0, 0); v128.store(a, x1, 16); v128.store(a, x2, 32); v128.store(a, x3, 48);
-    v128.store(a, x4, 64); v128.store(a, x5, 80); v128.store(a, x6, 96); v128.store(a, x7, 112);
+    v128.store(a, x0, 0); v128.store(a, x1, 16); v128.store(a, x2, 32);
+    v128.store(a, x3, 48); v128.store(a, x4, 64); v128.store(a, x5, 80);
   }
 }
 
@@ -105,7 +108,7 @@ function finishTile(
  * U^T x for `count` hard columns over eigenvector columns [0, w) of a strip of U: U(k, c) = u[k*ldU + c] for k < n
  * (the strip readable TILE - 1 doubles past each row's w). Column h's codes are codes[h*groups ..], its
  * corrections corrRow/corrValue[corrStart[h] .. corrStart[h+1]); its result goes to out[rowOf[h]*ldOut + c].
- * `tables` is a GEMM scratch area (gemmWorkBytes(), far more than the tables need), `acc` count * 16 doubles.
+ * `tables` is a GEMM scratch area (gemmWorkBytes(), far more than the tables need), `acc` count * 12 doubles.
  */
 export function rotateHard(
   n: i32, w: i32, u: usize, ldU: i32,

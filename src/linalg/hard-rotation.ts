@@ -44,56 +44,61 @@ export interface HardColumns {
   corrValue: Float64Array;
 }
 
+/** Entries of column j of a SNP-major block that are not exactly 0, 1 or 2, counted up to limit + 1. */
+function otherEntries(block: Float64Array, n: number, j: number, limit: number): number {
+  let other = 0;
+  for (let k = j * n, end = k + n; k < end && other <= limit; k++) {
+    const x = block[k]!;
+    if (x !== 0 && x !== 1 && x !== 2) other++;
+  }
+  return other;
+}
+
 /** Splits the columns of a SNP-major b x n block by path and packs the hard ones (codes and corrections). */
 export function packHardColumns(block: Float64Array, n: number, b: number): HardColumns {
   const limit = hardColumnLimit(n);
-  const hard: number[] = [],
-    soft: number[] = [];
-  let corrections = 0;
+  const others = new Int32Array(b);
+  let hardCount = 0,
+    corrections = 0;
   for (let j = 0; j < b; j++) {
-    let other = 0;
-    for (let k = j * n; k < (j + 1) * n && other <= limit; k++) {
-      const x = block[k]!;
-      if (x !== 0 && x !== 1 && x !== 2) other++;
-    }
-    if (other <= limit) {
-      hard.push(j);
-      corrections += other;
-    } else soft.push(j);
+    others[j] = otherEntries(block, n, j, limit);
+    if (others[j]! > limit) continue;
+    hardCount++;
+    corrections += others[j]!;
+  }
+  const hard = new Int32Array(hardCount),
+    soft = new Int32Array(b - hardCount);
+  for (let j = 0, h = 0, s = 0; j < b; j++) {
+    if (others[j]! <= limit) hard[h++] = j;
+    else soft[s++] = j;
   }
   const groups = Math.ceil(n / ROTATION_GROUP);
-  const codes = new Uint8Array(hard.length * groups);
-  const corrStart = new Int32Array(hard.length + 1),
+  const codes = new Uint8Array(hardCount * groups);
+  const corrStart = new Int32Array(hardCount + 1),
     corrRow = new Int32Array(corrections),
     corrValue = new Float64Array(corrections);
   let e = 0;
-  hard.forEach((j, h) => {
-    const column = block.subarray(j * n, (j + 1) * n);
+  for (let h = 0; h < hardCount; h++) {
+    const base = hard[h]! * n;
     for (let q = 0; q < groups; q++) {
       let code = 0;
-      for (let i = 0; i < ROTATION_GROUP; i++) {
-        const k = q * ROTATION_GROUP + i;
-        const x = k < n ? column[k]! : 0;
-        const hardCall = x === 0 || x === 1 || x === 2;
-        code = 3 * code + (hardCall ? x : 0);
-        if (!hardCall) {
-          corrRow[e] = k;
-          corrValue[e++] = x;
+      for (let k = q * ROTATION_GROUP; k < (q + 1) * ROTATION_GROUP; k++) {
+        const x = k < n ? block[base + k]! : 0;
+        if (x === 1) code = 3 * code + 1;
+        else if (x === 2) code = 3 * code + 2;
+        else {
+          code *= 3;
+          if (x !== 0) {
+            corrRow[e] = k;
+            corrValue[e++] = x;
+          }
         }
       }
       codes[h * groups + q] = code;
     }
     corrStart[h + 1] = e;
-  });
-  return {
-    hard: Int32Array.from(hard),
-    soft: Int32Array.from(soft),
-    groups,
-    codes,
-    corrStart,
-    corrRow,
-    corrValue,
-  };
+  }
+  return { hard, soft, groups, codes, corrStart, corrRow, corrValue };
 }
 
 /**
