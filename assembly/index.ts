@@ -17,3 +17,5 @@ export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, ti
   tileSecularSetup, tileSecularZhat } from './eigen-tiles';
 export { mvMoments, mvProducts, mvSums } from './mvlmm';
 export { parseRows } from './parse-rows';
+export { rotateHard } from './rotate-hard';
+export { countOtherEntries, packHardColumns } from './hard-columns';

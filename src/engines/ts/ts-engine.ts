@@ -15,6 +15,7 @@ import {
   zeroKinshipSum,
 } from '../../linalg/double-double.js';
 import { foldHardCallBlockTs } from '../../linalg/hard-calls.js';
+import { packHardColumns, rotateHardColumnsTs } from '../../linalg/hard-rotation.js';
 
 /** K += X^T X with X SNP-major (b x n). */
 export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Float64Array, b: number): void {
@@ -31,7 +32,10 @@ export function accumulateKinshipTs(kinship: Float64Array, n: number, block: Flo
   for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) kinship[k * n + i] = kinship[i * n + k];
 }
 
-/** out[j*n + k] = sum_i U[i][k] x_j[i]. */
+/**
+ * out[j*n + k] = sum_i U[i][k] x_j[i]: columns of hard calls by table lookup (src/linalg/hard-rotation.ts, the
+ * wasm engine's arithmetic), the others as plain sums.
+ */
 export function rotateTs(
   eigenvectors: Float64Array,
   n: number,
@@ -39,7 +43,8 @@ export function rotateTs(
   b: number,
 ): Float64Array {
   const out = new Float64Array(n * b);
-  for (let j = 0; j < b; j++) {
+  const packed = packHardColumns(block, n, b);
+  for (const j of packed.soft) {
     const off = j * n;
     for (let i = 0; i < n; i++) {
       const xi = block[off + i];
@@ -48,6 +53,7 @@ export function rotateTs(
       for (let k = 0; k < n; k++) out[off + k] += eigenvectors[row + k] * xi;
     }
   }
+  if (packed.hard.length > 0) rotateHardColumnsTs(eigenvectors, n, packed, out);
   return out;
 }
 

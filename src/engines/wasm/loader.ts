@@ -31,6 +31,36 @@ export interface KernelExports {
   i16Gemm(mPanels: number, nPanels: number, pairs: number, pa: number, pb: number, c: number): void;
   zeroF64(ptr: number, count: number): void;
   kinshipFold(rows: number, cols: number, p: number, ldp: number, hi: number, lo: number, ldk: number): void;
+  countOtherEntries(n: number, x: number, j0: number, j1: number, others: number): void;
+  packHardColumns(
+    n: number,
+    x: number,
+    h0: number,
+    h1: number,
+    rowOf: number,
+    groups: number,
+    codes: number,
+    corrStart: number,
+    corrRow: number,
+    corrValue: number,
+  ): void;
+  rotateHard(
+    n: number,
+    w: number,
+    u: number,
+    ldU: number,
+    count: number,
+    codes: number,
+    groups: number,
+    corrStart: number,
+    corrRow: number,
+    corrValue: number,
+    out: number,
+    ldOut: number,
+    rowOf: number,
+    tables: number,
+    acc: number,
+  ): void;
   packHardCalls(i0: number, i1: number, n: number, b: number, codes: number, packed: number): void;
   kinshipIntTile(
     rowPanels: number,

@@ -1,14 +1,9 @@
 /** Rotation and kinship on the WASM kernels, as GEMM calls split over a runner's threads. */
 import type { KernelCall, KernelRunner } from './runner.js';
-import { splitRange } from './runner.js';
 import type { KinshipSum, LowWords } from '../../linalg/double-double.js';
-import { blockBuffer } from '../../io/block-buffers.js';
 import type { HardCallBlock } from '../../linalg/hard-calls.js';
 import { foldHardCallBlock } from './kinship-hard.js';
-
-// Row splits are multiples of the GEMM register tile height (6 in the relaxed build, 4 in the plain one), so each
-// thread runs only full tiles but the last.
-const TILE_ROWS = 12;
+import { rotateBlockOn } from './rotate-hard.js';
 
 /**
  * Eigenvector bytes up to which rotateOn() copies U whole into shared memory, as it always has; above
@@ -19,7 +14,8 @@ export const ROTATE_WINDOW_BYTES = 1 << 30;
 
 /**
  * U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b.
- * `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
+ * Columns of hard calls go through the lookup kernel (src/linalg/hard-rotation.ts), the others through the GEMM
+ * (rotate-hard.ts). `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
  */
 export async function rotateOn(
   runner: KernelRunner,
@@ -30,80 +26,7 @@ export async function rotateOn(
   windowBytes = ROTATE_WINDOW_BYTES,
 ): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
-  if (8 * n * n > windowBytes) return rotateInStrips(runner, U, n, block, b, windowBytes);
-  return runner.exclusive(async () => {
-    const { arena } = runner;
-    const pU = arena.allocF64(n * n),
-      pX = arena.allocF64(n * b),
-      pOut = arena.allocF64(n * b);
-    arena.f64(pU, n * n).set(U);
-    arena.f64(pX, n * b).set(block);
-    // out (b x n) = X (b x n) * U (n x n): rows of out are SNPs, split across threads.
-    const lists = splitRange(b, runner.slots, TILE_ROWS).map(([r0, r1], t): KernelCall[] => [
-      ['zeroF64', [pOut + r0 * n * 8, (r1 - r0) * n]],
-      ['gemm', [r1 - r0, n, n, 1, pX + r0 * n * 8, n, 1, pU, n, 1, pOut + r0 * n * 8, n, runner.scratch[t]!]],
-    ]);
-    await runner.parallel(lists);
-    // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
-    // more in page faults than the copy itself.
-    const out = blockBuffer(n * b);
-    out.set(arena.f64(pOut, n * b));
-    return out;
-  });
-}
-
-/**
- * rotateOn() with U moved through shared memory in strips of columns: out[:, k0:k1] = X U[:, k0:k1], each
- * strip copied in as an n x w row-major block. The GEMM sums every element over i in the same order
- * whatever columns a call covers (and partial register tiles round like full ones), so the result is
- * bitwise that of the whole-U call.
- */
-async function rotateInStrips(
-  runner: KernelRunner,
-  U: Float64Array,
-  n: number,
-  block: Float64Array,
-  b: number,
-  windowBytes: number,
-): Promise<Float64Array> {
-  const width = Math.min(n, Math.max(TILE_ROWS, Math.floor(windowBytes / (8 * n) / TILE_ROWS) * TILE_ROWS));
-  return runner.exclusive(async () => {
-    const { arena } = runner;
-    const pStrip = arena.allocF64(n * width),
-      pX = arena.allocF64(n * b),
-      pOut = arena.allocF64(n * b);
-    arena.f64(pX, n * b).set(block);
-    arena.f64(pOut, n * b).fill(0);
-    const ranges = splitRange(b, runner.slots, TILE_ROWS);
-    for (let k0 = 0; k0 < n; k0 += width) {
-      const w = Math.min(width, n - k0);
-      const strip = arena.f64(pStrip, n * w);
-      for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
-      await runner.parallel(
-        ranges.map(([r0, r1], t): KernelCall[] => [
-          [
-            'gemm',
-            [
-              r1 - r0,
-              w,
-              n,
-              1,
-              pX + r0 * n * 8,
-              n,
-              1,
-              pStrip,
-              w,
-              1,
-              pOut + (r0 * n + k0) * 8,
-              n,
-              runner.scratch[t]!,
-            ],
-          ],
-        ]),
-      );
-    }
-    return arena.f64(pOut, n * b).slice();
-  });
+  return rotateBlockOn(runner, U, n, block, b, windowBytes);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,157 @@
+/**
+ * The wasm rotation of a SNP block: each column of hard calls (at most hardColumnLimit(n) entries not 0, 1 or 2,
+ * src/linalg/hard-rotation.ts) through the lookup kernel (assembly/rotate-hard.ts), split over the threads by
+ * eigenvector columns; the others through the GEMM, split by SNPs. The workers classify and pack the columns
+ * (assembly/hard-columns.ts). U crosses whole, or in column strips when it is larger than `windowBytes`.
+ */
+import type { KernelCall, KernelRunner } from './runner.js';
+import { splitRange } from './runner.js';
+import { hardColumnLimit, ROTATION_GROUP } from '../../linalg/hard-rotation.js';
+import { blockBuffer } from '../../io/block-buffers.js';
+
+/** Eigenvector columns per lookup tile (assembly/rotate-hard.ts's TILE): thread splits are multiples of it. */
+const LOOKUP_TILE = 12;
+// Row splits of the GEMM are multiples of its register tile height (6 in the relaxed build, 4 in the plain one), so
+// each thread runs only full tiles but the last.
+const TILE_ROWS = 12;
+
+/** The block's columns by path: hard (lookup) and soft (GEMM) indices, and the hard ones' correction offsets. */
+function splitColumns(others: Int32Array, n: number) {
+  const limit = hardColumnLimit(n);
+  const hard: number[] = [],
+    soft: number[] = [],
+    corrStart = [0];
+  others.forEach((other, j) => {
+    if (other <= limit) {
+      hard.push(j);
+      corrStart.push(corrStart[corrStart.length - 1]! + other);
+    } else soft.push(j);
+  });
+  return { hard: Int32Array.from(hard), soft, corrStart: Int32Array.from(corrStart) };
+}
+
+/** U^T x for each column of `block` (SNP-major b x n); U row-major n x n. A fresh block buffer. */
+export async function rotateBlockOn(
+  runner: KernelRunner,
+  U: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+  windowBytes: number,
+): Promise<Float64Array> {
+  // The strip width is a multiple of both split steps (whole U when it fits).
+  const width =
+    8 * n * n <= windowBytes ? n : Math.max(LOOKUP_TILE, Math.floor(windowBytes / (8 * n) / 12) * 12);
+  return runner.exclusive(async () => {
+    const { arena } = runner;
+    const slots = runner.slots;
+    // The lookup kernel reads a whole tile of each row of U: the strip is followed by a tile of zeros.
+    const pU = arena.allocF64(n * width + LOOKUP_TILE),
+      pX = arena.allocF64(n * b),
+      pOut = arena.allocF64(n * b),
+      pOthers = arena.alloc(4 * b);
+    arena.f64(pX, n * b).set(block);
+    await runner.parallel(
+      splitRange(b, slots, 1).map(([j0, j1]): KernelCall[] => [
+        ['countOtherEntries', [n, pX, j0, j1, pOthers]],
+      ]),
+    );
+    const { hard, soft, corrStart } = splitColumns(
+      new Int32Array(arena.memory.buffer, pOthers, b).slice(),
+      n,
+    );
+    const count = hard.length,
+      corrections = corrStart[count]!,
+      groups = Math.ceil(n / ROTATION_GROUP);
+    const pCodes = arena.alloc(count * groups),
+      pStart = arena.alloc(4 * (count + 1)),
+      pRow = arena.alloc(4 * Math.max(1, corrections)),
+      pValue = arena.allocF64(Math.max(1, corrections)),
+      pRowOf = arena.alloc(4 * Math.max(1, count)),
+      accs = Array.from({ length: count > 0 ? slots : 0 }, () => arena.allocF64(LOOKUP_TILE * count));
+    // Soft columns go to the GEMM gathered (in place when all are soft), their results scattered afterwards.
+    const gathered = soft.length < b;
+    const pSoftX = gathered ? arena.allocF64(n * soft.length) : pX,
+      pSoftOut = gathered ? arena.allocF64(n * soft.length) : pOut;
+    new Int32Array(arena.memory.buffer, pStart, count + 1).set(corrStart);
+    new Int32Array(arena.memory.buffer, pRowOf, count).set(hard);
+    if (gathered) {
+      const x = arena.f64(pSoftX, n * soft.length);
+      soft.forEach((j, s) => x.set(block.subarray(j * n, (j + 1) * n), s * n));
+    }
+    arena.f64(pSoftOut, n * soft.length).fill(0);
+    arena.f64(pU + 8 * n * width, LOOKUP_TILE).fill(0);
+    if (count > 0)
+      await runner.parallel(
+        splitRange(count, slots, 1).map(([h0, h1]): KernelCall[] => [
+          ['packHardColumns', [n, pX, h0, h1, pRowOf, groups, pCodes, pStart, pRow, pValue]],
+        ]),
+      );
+
+    const softRanges = splitRange(soft.length, slots, TILE_ROWS);
+    for (let k0 = 0; k0 < n; k0 += width) {
+      const w = Math.min(width, n - k0);
+      if (w === n) arena.f64(pU, n * n).set(U);
+      else {
+        const strip = arena.f64(pU, n * w);
+        for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
+      }
+      const lists: KernelCall[][] = Array.from({ length: slots }, () => []);
+      if (count > 0)
+        splitRange(w, slots, LOOKUP_TILE).forEach(([c0, c1], t) =>
+          lists[t]!.push([
+            'rotateHard',
+            [
+              n,
+              c1 - c0,
+              pU + 8 * c0,
+              w,
+              count,
+              pCodes,
+              groups,
+              pStart,
+              pRow,
+              pValue,
+              pOut + 8 * (k0 + c0),
+              n,
+              pRowOf,
+              runner.scratch[t]!,
+              accs[t]!,
+            ],
+          ]),
+        );
+      // out[:, k0:k0+w] = X U[:, k0:k0+w]: every element sums its i in the same order whatever rows or columns a
+      // call covers, so the result is bitwise that of one whole-U call over all the block's columns.
+      softRanges.forEach(([r0, r1], t) =>
+        lists[t]!.push([
+          'gemm',
+          [
+            r1 - r0,
+            w,
+            n,
+            1,
+            pSoftX + r0 * n * 8,
+            n,
+            1,
+            pU,
+            w,
+            1,
+            pSoftOut + (r0 * n + k0) * 8,
+            n,
+            runner.scratch[t]!,
+          ],
+        ]),
+      );
+      await runner.parallel(lists.filter((calls) => calls.length > 0));
+    }
+    // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
+    // more in page faults than the copy itself.
+    const out = blockBuffer(n * b);
+    out.set(arena.f64(pOut, n * b));
+    if (gathered) {
+      const rotatedSoft = arena.f64(pSoftOut, n * soft.length);
+      soft.forEach((j, s) => out.set(rotatedSoft.subarray(s * n, (s + 1) * n), j * n));
+    }
+    return out;
+  });
+}
