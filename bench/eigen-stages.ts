@@ -21,7 +21,8 @@ import {
   relaxedSimdSupported,
 } from '../src/engines/wasm/loader.js';
 import { EigenSize } from '../src/engines/wasm/layout.js';
-import { simulateCohort, writePlink } from '../src/sim/index.js';
+import { writePlink } from '../src/sim/index.js';
+import { simulateBenchCohort } from './bench-cohort.js';
 import { median, option } from './measure.js';
 
 const n = Number(option('n', '2000'));
@@ -42,18 +43,7 @@ async function kinship(): Promise<Float64Array> {
   let dir = '';
   if (!file) {
     dir = mkdtempSync(join(tmpdir(), 'lmmscan-eigen-'));
-    const cohort = simulateCohort({
-      nIndividuals: n,
-      nSnps: m,
-      nChromosomes: 5,
-      familySize: 4,
-      nSubpopulations: 2,
-      nCausal: 10,
-      nCovariates: 2,
-      missingGenotypeRate: 0.01,
-      missingPhenotypeRate: 0.05,
-      seed: 11,
-    });
+    const cohort = simulateBenchCohort(n, m);
     await writePlink(join(dir, 'cohort'), cohort);
     execFileSync('node', [cli, '-bfile', 'cohort', '-gk', '1', '-o', 'k', '--quiet', '--no-plots'], {
       cwd: dir,

@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateCohort, writePlink, writeBimbam } from '../src/sim/index.js';
+import { writePlink, writeBimbam } from '../src/sim/index.js';
+import { simulateBenchCohort } from './bench-cohort.js';
 import { compareAssocFiles } from './compare.js';
 import { measure, median, option, stageMinutes } from './measure.js';
 
@@ -26,18 +27,7 @@ mkdirSync(join(dir, 'output'));
 console.log(
   `cohort: n = ${n}, m = ${m}, 2 covariates, 1% missing genotypes, 5% missing phenotypes (seed 11); folder ${dir}`,
 );
-const cohort = simulateCohort({
-  nIndividuals: n,
-  nSnps: m,
-  nChromosomes: 5,
-  familySize: 4,
-  nSubpopulations: 2,
-  nCausal: 10,
-  nCovariates: 2,
-  missingGenotypeRate: 0.01,
-  missingPhenotypeRate: 0.05,
-  seed: 11,
-});
+const cohort = simulateBenchCohort(n, m);
 await writePlink(join(dir, 'cohort'), cohort);
 const bb = await writeBimbam(join(dir, 'cohort_bb'), cohort);
 // Covariates without the intercept column (both tools append one).
