@@ -13,6 +13,7 @@ import type { HardCallBlock } from '../linalg/hard-calls.js';
 import type { MvScanModel } from '../stats/mvlmm/block.js';
 import { recycleBlockBuffer } from '../io/block-buffers.js';
 import type { MatrixRowsParser } from '../io/matrix-read.js';
+import type { MatrixRowsFormatter } from '../io/matrix-write.js';
 
 export type EngineName = 'ts' | 'wasm' | 'webgpu';
 
@@ -129,6 +130,12 @@ export interface Engine {
    * without it leave the file to the JS reader.
    */
   parseMatrixRows?: MatrixRowsParser;
+  /**
+   * A formatter of a rows x cols matrix's text on the engine's threads (MatrixRowsFormatter, src/io/matrix-write.ts),
+   * which this thread then writes; null where they cannot read `data` in place. Engines without it format on this
+   * thread.
+   */
+  matrixTextFormatter?(data: Float64Array, rows: number, cols: number): MatrixRowsFormatter | null;
   /**
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
    * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlan's handle instead.

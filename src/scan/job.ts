@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
-import { writeMatrixFile, writeVectorFile } from '../io/matrix-write.js';
+import { writeMatrixFile, writeMatrixFileAside, writeVectorFile } from '../io/matrix-write.js';
 import { Progress } from '../io/progress.js';
 import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
@@ -85,8 +85,10 @@ export async function runJob(
       const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
       const { nTotal } = inputs.selection;
       // Written where the engine holds K (the wasm engine's shared memory): no n x n array beside its sum.
-      const written = await useKinshipOf(pass, (kinship) => {
-        writeMatrixFile(out(suffix), kinship, nTotal, nTotal, {
+      // Its rows formatted on the engine's threads, idle now, while this thread writes them.
+      const written = await useKinshipOf(pass, async (kinship) => {
+        const format = engine.matrixTextFormatter?.(kinship, nTotal, nTotal) ?? null;
+        await writeMatrixFileAside(out(suffix), kinship, nTotal, nTotal, format, {
           what: 'kinship matrix',
           quiet: config.quiet,
         });

@@ -3,13 +3,20 @@
  * whole-text formatter, on real data and on forced small chunks; the line rules of the reader (blank
  * lines at the end, byte-order mark, CR and CRLF). Texts above 2 GiB: matrix-stream-large.test.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { formatMatrixBytes, formatVector } from '../../src/io/matrix-file.js';
 import { readSquareMatrix, readVector } from '../../src/io/matrix-read.js';
-import { matrixTextChunks, writeMatrixFile, writeVectorFile } from '../../src/io/matrix-write.js';
+import {
+  matrixTextChunks,
+  writeMatrixFile,
+  writeMatrixFileAside,
+  writeVectorFile,
+  type MatrixRowsFormatter,
+} from '../../src/io/matrix-write.js';
+import { formatRowsText } from '../../src/io/matrix-rows-text.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 import { awkwardMatrix } from '../helpers/awkward-matrix.js';
 import { rng } from '../helpers/random.js';
@@ -71,6 +78,78 @@ describe('streamed matrix text', () => {
     writeVectorFile(join(dir, 'eigenD.txt'), values);
     expect(readFileSync(join(dir, 'eigenD.txt')).equals(readFileSync(eigenD))).toBe(true);
     expect(readFileSync(join(dir, 'eigenD.txt'), 'latin1')).toBe(formatVector(values));
+  });
+});
+
+/**
+ * A formatter of `data` as the workers run it (formatRowsText into the shared buffer), each range resolving after a
+ * random delay, so that ranges finish out of order; `failAt`: the range starting at that row fails instead.
+ */
+function delayedFormatter(
+  data: Float64Array,
+  rows: number,
+  cols: number,
+  next: () => number,
+  failAt = -1,
+): { format: MatrixRowsFormatter; ranges: number[][] } {
+  const ranges: number[][] = [];
+  const format: MatrixRowsFormatter = (r0, r1, out) => {
+    ranges.push([r0, r1]);
+    expect(out.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const start = new Uint32Array((r1 - r0) * (cols + 1));
+    const length = formatRowsText(data, rows, cols, r0, r1, out, start);
+    return new Promise((resolve, reject) =>
+      setTimeout(
+        () => (r0 === failAt ? reject(new Error(`range ${r0} failed`)) : resolve(length)),
+        Math.floor(next() * 4),
+      ),
+    );
+  };
+  return { format, ranges };
+}
+
+describe('matrix text formatted aside', () => {
+  it('writes the bytes of formatMatrixBytes(), in order, whatever order the ranges finish in', async () => {
+    const next = rng(29);
+    for (const [rows, cols, chunkBytes] of [
+      [1, 1, 1],
+      [7, 7, 1],
+      [33, 33, 26 * 33 * 4 + 3],
+      [64, 64, 26 * 64 * 9],
+      [5, 3, 26 * 3 * 2],
+      [40, 9, 1 << 20],
+    ] as const) {
+      const data = awkwardMatrix(next, rows, cols);
+      const { format, ranges } = delayedFormatter(data, rows, cols, next);
+      const path = join(dir, 'aside.txt');
+      await writeMatrixFileAside(path, data, rows, cols, format, { quiet: true, chunkBytes });
+      expect(readFileSync(path).equals(formatMatrixBytes(data, rows, cols)), `${rows} x ${cols}`).toBe(true);
+      // Every row in exactly one range, the ranges asked for in order, chunkBytes of text at their longest.
+      const rangeRows = Math.max(1, Math.min(rows, Math.floor(chunkBytes / (26 * cols))));
+      for (const [r0, r1] of ranges) expect(r1 - r0).toBe(Math.min(rangeRows, rows - r0));
+      expect(ranges[0][0]).toBe(0);
+      expect(ranges.at(-1)![1]).toBe(rows);
+      for (let k = 1; k < ranges.length; k++) expect(ranges[k][0]).toBe(ranges[k - 1][1]);
+    }
+  });
+
+  it('leaves no file when a range fails, after the ranges in flight have ended', async () => {
+    const next = rng(31);
+    const data = awkwardMatrix(next, 30, 30);
+    const { format, ranges } = delayedFormatter(data, 30, 30, next, 6);
+    const path = join(dir, 'aside-failed.txt');
+    await expect(
+      writeMatrixFileAside(path, data, 30, 30, format, { quiet: true, chunkBytes: 26 * 30 * 3 }),
+    ).rejects.toThrow('range 6 failed');
+    expect(existsSync(path)).toBe(false);
+    expect(ranges.length).toBeGreaterThan(3);
+  });
+
+  it('formats on this thread without a formatter (the same bytes)', async () => {
+    const data = awkwardMatrix(rng(37), 20, 20);
+    const path = join(dir, 'aside-none.txt');
+    await writeMatrixFileAside(path, data, 20, 20, null, { quiet: true });
+    expect(readFileSync(path).equals(formatMatrixBytes(data, 20, 20))).toBe(true);
   });
 });
 

@@ -245,7 +245,7 @@ export class KinshipResidence {
    * memory (a view, valid during `use` only) and freed after it, so no n x n JS array is made; else round()'s
    * array; with the arena held.
    */
-  useRounded<T>(session: ResidentKinship, snps: number, use: (kinship: Float64Array) => T): T {
+  async useRounded<T>(session: ResidentKinship, snps: number, use: (kinship: Float64Array) => T): Promise<T> {
     const r = this.resident?.session === session ? this.resident : null;
     if (!r) return use(this.round(session, snps));
     const n = session.n,
@@ -253,7 +253,8 @@ export class KinshipResidence {
     const k = this.runner.arena.f64(r.ptr, nn);
     try {
       roundKinshipUpper(k, k, this.runner.arena.f64(r.ptr + 8 * nn, nn), n, snps);
-      return use(k);
+      // An asynchronous use (the writer formatting K on the workers) reads K until its promise settles.
+      return await use(k);
     } finally {
       this.free(session);
     }

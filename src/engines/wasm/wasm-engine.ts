@@ -10,6 +10,8 @@ import type { MvPool } from './mv-pool.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
 import type { MatrixRowsParser } from '../../io/matrix-read.js';
+import type { MatrixRowsFormatter } from '../../io/matrix-write.js';
+import { textFormatterOn } from './text-pool.js';
 
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
@@ -51,6 +53,11 @@ export class WasmEngine implements Engine {
   /** On the pool's threads and this one (WasmPool.parseMatrixRows). */
   parseMatrixRows(...args: Parameters<MatrixRowsParser>): Promise<Float64Array | null> {
     return this.pool.parseMatrixRows(...args);
+  }
+
+  /** On the pool's workers, for a matrix in shared memory (textFormatterOn). */
+  matrixTextFormatter(data: Float64Array, rows: number, cols: number): MatrixRowsFormatter | null {
+    return textFormatterOn(this.pool, data, rows, cols);
   }
 
   /**

@@ -16,6 +16,8 @@ const kernels = new WebAssembly.Instance(module, {
 
 /** The multivariate fits (compiled mv-worker.js), imported on this thread's first multivariate task. */
 let multivariate = null;
+/** The matrix text formatter (compiled text-worker.js), imported on this thread's first text task. */
+let textRows = null;
 
 /**
  * Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. A task
@@ -23,8 +25,13 @@ let multivariate = null;
  * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list).
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
+ * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
  */
-export default function runCalls({ calls, queue, next, mv, mvWorker }) {
+export default function runCalls({ calls, queue, next, mv, mvWorker, text, textWorker }) {
+  if (text) {
+    textRows ??= import(pathToFileURL(textWorker).href);
+    return textRows.then(({ formatTextRange }) => formatTextRange(text));
+  }
   if (mv) {
     multivariate ??= import(pathToFileURL(mvWorker).href);
     return multivariate.then(({ testMvRange }) => testMvRange(mv, module));

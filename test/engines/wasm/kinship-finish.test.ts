@@ -104,4 +104,31 @@ describe('finishKinship', () => {
     expect(bytes(viaUse).equals(bytes(await plain.finishKinship(3)))).toBe(true);
     await expect(next.add(randomArray(18, 6), 3)).rejects.toThrow(/already finished/);
   });
+
+  test('an asynchronous `use` reads the resident K until its promise settles; the sum is freed after', async () => {
+    const runner = one['runner'] as KernelRunner & { kinship: KinshipResidence };
+    const top = () => runner.kinship.hold(() => runner.arena.mark());
+    const before = await top();
+    const plain = one.startKinship(6);
+    await plain.add(randomArray(18, 5), 3);
+    const want = await plain.finishKinship(3);
+    const session = one.startKinship(6);
+    await session.add(randomArray(18, 5), 3);
+    // The writer's ranges run on the workers while K stays where it is: K is still there after a round trip.
+    const copied = await session.useKinship(3, async (k) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return k.slice();
+    });
+    expect(bytes(copied).equals(bytes(want))).toBe(true);
+    expect(await top()).toBe(before);
+    const failing = one.startKinship(6);
+    await failing.add(randomArray(18, 5), 3);
+    await expect(
+      failing.useKinship(3, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('late writer failure');
+      }),
+    ).rejects.toThrow('late writer failure');
+    expect(await top()).toBe(before);
+  });
 });
