@@ -6,7 +6,7 @@ import type { Eigen, Engine } from '../engines/engine.js';
 import { weightEigenvectors, weightKinship } from '../linalg/residual-weights.js';
 import { InputError, UsageError } from '../io/input-error.js';
 import { readSquareMatrix, readVector } from '../io/matrix-file.js';
-import { doubleCentre, subsetSquare } from '../linalg/centre.js';
+import { doubleCentre, subsetSquare, subsetSquareInPlace } from '../linalg/centre.js';
 import type { SampleSelection } from '../qc/samples.js';
 import { fitNullModel } from '../stats/null-model.js';
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
@@ -147,7 +147,10 @@ async function centredAnalysed(
   }
   const n = selection.nAnalysed;
   if (n !== selection.nTotal) {
-    full = subsetSquare(full, selection.nTotal, selection.analysed);
+    // A K read here is this function's own: its analysed part moves into its first n^2 values.
+    full = own
+      ? subsetSquareInPlace(full, selection.nTotal, selection.analysed)
+      : subsetSquare(full, selection.nTotal, selection.analysed);
     own = true;
   }
   const centred = doubleCentre(full, n, own ? full : undefined);

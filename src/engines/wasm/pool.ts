@@ -86,6 +86,24 @@ class PoolRunner extends KernelRunner {
     return (await this.piscina).run(payload);
   }
 
+  override async touchAlongside<T>(views: Uint8Array[], op: () => T): Promise<T> {
+    if (!this.piscina) return op();
+    const piscina = await this.piscina;
+    const parts: Uint8Array[] = [];
+    for (const view of views)
+      for (let at = 0; at < view.length; at += TOUCH_PART_BYTES)
+        parts.push(view.subarray(at, Math.min(view.length, at + TOUCH_PART_BYTES)));
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const workers = Array.from({ length: this.slots }, () => piscina.run({ touch: parts, next }));
+    try {
+      return op();
+    } finally {
+      // Also after a failing op: the workers write zeros until every part is taken.
+      for (let k = Atomics.add(next, 0, 1); k < parts.length; k = Atomics.add(next, 0, 1)) parts[k].fill(0);
+      await Promise.all(workers);
+    }
+  }
+
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
   // not leave workers waiting for their next list.
   override async pull(lists: KernelCall[][]): Promise<void> {
@@ -109,6 +127,9 @@ class PoolRunner extends KernelRunner {
     await Promise.all(workers);
   }
 }
+
+/** Bytes of one part of touchAlongside(): small enough that the threads end together. */
+const TOUCH_PART_BYTES = 4 << 20;
 
 /**
  * Kernel work a job may do on the main thread before the pool starts its workers, in estimated nanoseconds on one

@@ -26,8 +26,14 @@ let textRows = null;
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
+ * A task { touch, next } writes zeros over the views in `touch` taken off the counter next[0] (the pool's
+ * touchAlongside: fresh memory's page faults taken on every thread).
  */
-export default function runCalls({ calls, queue, next, mv, mvWorker, text, textWorker }) {
+export default function runCalls({ calls, queue, next, mv, mvWorker, text, textWorker, touch }) {
+  if (touch) {
+    for (let k = Atomics.add(next, 0, 1); k < touch.length; k = Atomics.add(next, 0, 1)) touch[k].fill(0);
+    return 0;
+  }
   if (text) {
     textRows ??= import(pathToFileURL(textWorker).href);
     return textRows.then(({ formatTextRange }) => formatTextRange(text));
