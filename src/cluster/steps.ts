@@ -84,7 +84,7 @@ function absoluteGenotypeOptions(
 
 /** path:size:content hash of every input (the plan's identity of its inputs). */
 export function inputIdentities(config: ScanConfig): (string | null)[] {
-  return inputFiles(config).map(fileIdentity);
+  return inputFiles(config).map((path) => fileIdentity(path));
 }
 
 /** `lmmscan prepare <scan flags> --plan DIR`: samples, filters, kinship or -k, eigen, null models -> DIR. */

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { contentHashesAside, type HashAside } from '../io/content-hash.js';
 import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
@@ -18,7 +19,7 @@ import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
 import { localManifest, planIdentity } from './plan-folder.js';
 import type { ScanConfig } from '../model/config.js';
-import { openInputs } from './inputs.js';
+import { inputFiles, openInputs } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { useKinshipOf, type KinshipPart } from './snp-pass.js';
@@ -78,6 +79,9 @@ export async function runJob(
     // A scan reads the genotypes twice (filters and kinship, then the tests): the second time from memory.
     if (config.lmm !== undefined || config.lm !== undefined)
       inputs = { ...inputs, source: new RememberedGenotypes(inputs.source) };
+    // A scan's plan names its inputs by content: hashed now on a thread of their own, while this thread reads them.
+    const hashes =
+      config.lmm !== undefined || config.lm !== undefined ? contentHashesAside(inputFiles(config)) : null;
     const sums = hooks.kinshipSums?.(inputs.selection.nTotal);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     hooks.signal?.throwIfAborted();
@@ -103,7 +107,15 @@ export async function runJob(
       writeFileAtomic(out('log.txt'), formatLog(summary));
       return { summary, outputs: [out(suffix), out('log.txt')] };
     }
-    return await scanLocally(setup, inputs.source, engine, clock, engineNote, hooks);
+    return await scanLocally(
+      setup,
+      inputs.source,
+      engine,
+      clock,
+      engineNote,
+      hooks,
+      (await hashes) ?? undefined,
+    );
   } finally {
     inputs?.source.close();
     unlockOutput(lock);
@@ -121,9 +133,10 @@ async function scanLocally(
   clock: Stopwatch,
   engineNote: string,
   hooks: JobHooks,
+  hashes?: Map<string, HashAside>,
 ): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const identity = planIdentity(config, engine.name, union.length, setup.blockSize);
+  const identity = planIdentity(config, engine.name, union.length, setup.blockSize, hashes);
   const plan = new LocalPlan(
     join(config.outDir, `${config.outPrefix}.checkpoint`),
     identity,

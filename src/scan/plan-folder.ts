@@ -23,7 +23,7 @@ import type { RunSummary } from '../io/log-format.js';
 import type { SampleSelection } from '../qc/samples.js';
 import { LinearModel } from '../stats/linear-model.js';
 import type { ScanConfig } from '../model/config.js';
-import { contentHash } from '../io/content-hash.js';
+import { hashedContent, type HashAside } from '../io/content-hash.js';
 import { VERSION } from '../version.js';
 import { inputFiles, selectionSettings, type TraitGroup } from './inputs.js';
 import { freezeSetup, recordKey, type ScanSetup } from './phase-prepare.js';
@@ -105,26 +105,30 @@ export interface LoadedPlan {
  * Identity of an input file: path, size and a hash of its content, so that a file replaced by
  * another of the same size and date (cp -p, rsync -a) is seen as changed.
  */
-export function fileIdentity(path: string | undefined): string | null {
+export function fileIdentity(path: string | undefined, aside?: Map<string, HashAside>): string | null {
   if (!path || !existsSync(path)) return null;
-  const { bytes, hash } = contentHash(path);
+  const { bytes, hash } = hashedContent(path, aside);
   return `${path}:${bytes}:${hash}`;
 }
 
 /** A run's identity (planIdentity). */
 export type PlanIdentity = Record<string, unknown> & { inputs: (string | null)[] };
 
-/** What a plan must match to be resumed: the inputs (path, size, content hash) and every setting that changes a row. */
+/**
+ * What a plan must match to be resumed: the inputs (path, size, content hash: from `hashes` where it holds them, see
+ * contentHashesAside) and every setting that changes a row.
+ */
 export function planIdentity(
   config: ScanConfig,
   engine: string,
   tested: number,
   blockSize: number,
+  hashes?: Map<string, HashAside>,
 ): PlanIdentity {
   return {
     version: VERSION,
     engine,
-    inputs: inputFiles(config).map(fileIdentity),
+    inputs: inputFiles(config).map((path) => fileIdentity(path, hashes)),
     ...selectionSettings(config),
     phenotypeColumns: config.phenotypeColumns,
     traits: config.traits ?? null,
