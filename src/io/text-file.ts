@@ -5,8 +5,18 @@
  * lone CR, and a file that is not text (a NUL byte, invalid UTF-8) is refused with its line.
  */
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
-import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import {
+  createReadStream,
+  existsSync,
+  type ReadStream,
+  openSync,
+  readSync,
+  closeSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
+import type { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError, shown } from './input-error.js';
 
 const LF = 10;
@@ -132,6 +142,48 @@ function firstLines(bytes: Buffer, start: number, count: number, whole: boolean)
   return lines;
 }
 
+/** The (inflated) bytes of a file as a stream, and the file's own stream under it. */
+interface LineStream {
+  source: ReadStream;
+  input: Readable;
+}
+
+/** Streams of readAhead(), by path, until streamLineBytes() takes them. */
+const readingAhead = new Map<string, LineStream>();
+
+function openLineStream(path: string, bufferBytes: number): LineStream {
+  const source = createReadStream(path, { highWaterMark: 1 << 20 });
+  // Inflated 1 MiB at a time (zlib's default is 16 KiB): a 40 MB genotype file is 40 trips to the
+  // thread pool and back instead of 2,500. Up to `bufferBytes` are inflated before they are read.
+  const input = isGzip(path)
+    ? // The options reach the stream underneath (ZlibOptions does not name its buffer's size).
+      source.pipe(createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: bufferBytes } as ZlibOptions))
+    : source;
+  return { source, input };
+}
+
+/**
+ * Starts reading (and inflating, on libuv's thread pool) the first 64 MiB of `path` now, for the next
+ * streamLineBytes() of it: a gzipped genotype file then inflates while this thread reads the other
+ * inputs, and stays ahead of the parser (whose pass over a file it mostly skips, GEMMA's -snps, waited
+ * for zlib: inflating is then the pass's critical path). Nothing happens for a missing file (streamLineBytes() says
+ * so); an error reading it is thrown by streamLineBytes(). stopReadingAhead() drops a stream not taken.
+ */
+export function readAhead(path: string): void {
+  if (readingAhead.has(path) || !existsSync(path) || !statSync(path).isFile()) return;
+  const stream = openLineStream(path, 64 << 20);
+  // Until it is taken, an error waits in the stream (its iterator throws it) instead of ending the process.
+  stream.input.on('error', () => undefined);
+  readingAhead.set(path, stream);
+}
+
+/** Closes the stream readAhead() opened for `path` if streamLineBytes() did not take it. */
+export function stopReadingAhead(path: string): void {
+  readingAhead.get(path)?.source.destroy();
+  readingAhead.get(path)?.input.destroy();
+  readingAhead.delete(path);
+}
+
 /** A line of streamLineBytes(): bytes[start, end), without its terminator. */
 export interface LineBytes {
   lineNumber: number;
@@ -147,19 +199,16 @@ export interface LineBytes {
  */
 export async function* streamLineBytes(path: string, what: string): AsyncGenerator<LineBytes> {
   requireFile(path, what);
-  const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  // Inflated 1 MiB at a time (zlib's default is 16 KiB): a 40 MB genotype file is 40 trips to the
-  // thread pool and back instead of 2,500.
-  const input: AsyncIterable<Buffer> = isGzip(path)
-    ? source.pipe(createGunzip({ chunkSize: 1 << 20 }))
-    : source;
+  const ahead = readingAhead.get(path);
+  readingAhead.delete(path);
+  const { source, input } = ahead ?? openLineStream(path, 1 << 20);
   let lineNumber = 0;
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;
   let afterCR = false;
   let first = true;
   try {
-    for await (const chunk of input) {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
       let pos = 0;
       if (first && chunk.length > 0) {
         // A byte-order mark is at most the first 3 bytes; a first chunk shorter than that is not real.
