@@ -148,6 +148,50 @@ interface LineStream {
   input: Readable;
 }
 
+/**
+ * The chunks of `stream` one by one, as they were pushed, holding at most about `most` bytes that are not
+ * yet taken (the stream pauses above that). A Readable's own async iterator hands over everything buffered
+ * at once, concatenated into a new buffer: with megabytes read ahead, a copy of all of them.
+ */
+async function* chunksOf(stream: Readable, most: number): AsyncGenerator<Buffer> {
+  if (stream.errored) throw stream.errored;
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > most) stream.pause();
+    wake?.();
+  };
+  const onEnd = () => ((ended = true), wake?.());
+  const onError = (e: Error) => ((failure = e), wake?.());
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  stream.on('data', onData);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        queued -= chunk.length;
+        if (stream.isPaused() && queued <= most) stream.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+  }
+}
+
 /** Streams of readAhead(), by path, until streamLineBytes() takes them. */
 const readingAhead = new Map<string, LineStream>();
 
@@ -208,7 +252,7 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   let afterCR = false;
   let first = true;
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    for await (const chunk of chunksOf(input, 64 << 20)) {
       let pos = 0;
       if (first && chunk.length > 0) {
         // A byte-order mark is at most the first 3 bytes; a first chunk shorter than that is not real.
@@ -250,6 +294,7 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
     throw new InputError(path, `read failed (${(e as Error).message})`, lineNumber + 1);
   } finally {
     source.destroy();
+    input.destroy();
   }
 }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { streamBimbamGenotypes, type BimbamSnp } from '../../src/io/bimbam.js';
 import { parseValue } from '../../src/io/fields.js';
 import { InputError } from '../../src/io/input-error.js';
-import { splitFields, streamLineBytes } from '../../src/io/text-file.js';
+import { readAhead, splitFields, stopReadingAhead, streamLineBytes } from '../../src/io/text-file.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
 
@@ -73,6 +73,39 @@ describe('streamLineBytes', () => {
       parts.push('last line');
       await expectSameLines(`chunks${offset}.txt`, Buffer.from(parts.join('')));
     }
+  });
+
+  it('reads the same lines from a stream started ahead (readAhead), and fails the same way on bad gzip', async () => {
+    const next = rng(5);
+    const lines = Array.from({ length: 40_000 }, (_, k) => `rs${k} ${'x'.repeat(Math.floor(next() * 200))}`);
+    const text = Buffer.from(lines.join('\n') + '\n');
+    const plain = join(dir, 'ahead.txt');
+    const gz = join(dir, 'ahead.txt.gz');
+    writeFileSync(plain, text);
+    writeFileSync(gz, gzipSync(text));
+    expect(text.length).toBeGreaterThan(3 << 20);
+    for (const path of [plain, gz]) {
+      const expected = await byteLines(path);
+      readAhead(path);
+      // Given time to read (and inflate) ahead before the lines are asked for.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await byteLines(path)).toEqual(expected);
+      // Taken once: the next stream reads the file from its start again.
+      expect(await byteLines(path)).toEqual(expected);
+      // A stream read ahead and dropped leaves the next one whole.
+      readAhead(path);
+      stopReadingAhead(path);
+      expect(await byteLines(path)).toEqual(expected);
+    }
+    const bad = join(dir, 'ahead-bad.gz');
+    writeFileSync(bad, Buffer.concat([gzipSync(text).subarray(0, 3000), Buffer.alloc(5000, 7)]));
+    readAhead(bad);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(byteLines(bad)).rejects.toThrow(InputError);
+    readAhead(join(dir, 'no-such-file'));
+    await expect(byteLines(join(dir, 'no-such-file'))).rejects.toThrow(
+      new InputError(join(dir, 'no-such-file'), 'test file not found'),
+    );
   });
 
   it('names the file when it is not valid gzip', async () => {
