@@ -5,18 +5,10 @@
  * lone CR, and a file that is not text (a NUL byte, invalid UTF-8) is refused with its line.
  */
 import { isUtf8 } from 'node:buffer';
-import {
-  createReadStream,
-  existsSync,
-  type ReadStream,
-  openSync,
-  readSync,
-  closeSync,
-  readFileSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { constants as zlibConstants, createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { GunzipRing } from './gunzip-ring.js';
 import { InputError, shown } from './input-error.js';
 
 const LF = 10;
@@ -142,11 +134,14 @@ function firstLines(bytes: Buffer, start: number, count: number, whole: boolean)
   return lines;
 }
 
-/** The (inflated) bytes of a file as a stream, and the file's own stream under it. */
+/** The (inflated) bytes of a file, chunk by chunk, and how to stop reading them. */
 interface LineStream {
-  source: ReadStream;
-  input: Readable;
+  chunks: AsyncIterable<Buffer>;
+  close(): void;
 }
+
+/** Streams of readAhead(), by path, until streamLineBytes() takes them. */
+const readingAhead = new Map<string, LineStream>();
 
 /**
  * The chunks of `stream` one by one, as they were pushed, holding at most about `most` bytes that are not
@@ -192,22 +187,21 @@ async function* chunksOf(stream: Readable, most: number): AsyncGenerator<Buffer>
   }
 }
 
-/** Streams of readAhead(), by path, until streamLineBytes() takes them. */
-const readingAhead = new Map<string, LineStream>();
-
-function openLineStream(path: string, bufferBytes: number): LineStream {
+function openLineStream(path: string, aheadBytes: number): LineStream {
+  if (isGzip(path)) {
+    // Inflated 1 MiB at a time (zlib's stream default is 16 KiB: 40 times more trips to the thread pool), into
+    // buffers used again (gunzip-ring.ts).
+    const ring = new GunzipRing(path, Math.max(6, aheadBytes >> 20));
+    return { chunks: ring.chunks(), close: () => ring.close() };
+  }
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  // Inflated 1 MiB at a time (zlib's default is 16 KiB): a 40 MB genotype file is 40 trips to the
-  // thread pool and back instead of 2,500. Up to `bufferBytes` are inflated before they are read.
-  const input = isGzip(path)
-    ? // The options reach the stream underneath (ZlibOptions does not name its buffer's size).
-      source.pipe(createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: bufferBytes } as ZlibOptions))
-    : source;
-  return { source, input };
+  // Until it is read, an error waits in the stream (chunksOf() throws it) instead of ending the process.
+  source.on('error', () => undefined);
+  return { chunks: chunksOf(source, aheadBytes), close: () => source.destroy() };
 }
 
 /**
- * Starts reading (and inflating, on libuv's thread pool) the first 64 MiB of `path` now, for the next
+ * Starts reading (and inflating, on libuv's thread pool) the first 16 MiB of `path` now, for the next
  * streamLineBytes() of it: a gzipped genotype file then inflates while this thread reads the other
  * inputs, and stays ahead of the parser (whose pass over a file it mostly skips, GEMMA's -snps, waited
  * for zlib: inflating is then the pass's critical path). Nothing happens for a missing file (streamLineBytes() says
@@ -215,16 +209,12 @@ function openLineStream(path: string, bufferBytes: number): LineStream {
  */
 export function readAhead(path: string): void {
   if (readingAhead.has(path) || !existsSync(path) || !statSync(path).isFile()) return;
-  const stream = openLineStream(path, 64 << 20);
-  // Until it is taken, an error waits in the stream (its iterator throws it) instead of ending the process.
-  stream.input.on('error', () => undefined);
-  readingAhead.set(path, stream);
+  readingAhead.set(path, openLineStream(path, 16 << 20));
 }
 
 /** Closes the stream readAhead() opened for `path` if streamLineBytes() did not take it. */
 export function stopReadingAhead(path: string): void {
-  readingAhead.get(path)?.source.destroy();
-  readingAhead.get(path)?.input.destroy();
+  readingAhead.get(path)?.close();
   readingAhead.delete(path);
 }
 
@@ -245,14 +235,14 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   requireFile(path, what);
   const ahead = readingAhead.get(path);
   readingAhead.delete(path);
-  const { source, input } = ahead ?? openLineStream(path, 1 << 20);
+  const stream = ahead ?? openLineStream(path, 1 << 20);
   let lineNumber = 0;
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;
   let afterCR = false;
   let first = true;
   try {
-    for await (const chunk of chunksOf(input, 64 << 20)) {
+    for await (const chunk of stream.chunks) {
       let pos = 0;
       if (first && chunk.length > 0) {
         // A byte-order mark is at most the first 3 bytes; a first chunk shorter than that is not real.
@@ -293,8 +283,7 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   } catch (e) {
     throw new InputError(path, `read failed (${(e as Error).message})`, lineNumber + 1);
   } finally {
-    source.destroy();
-    input.destroy();
+    stream.close();
   }
 }
 
