@@ -39,6 +39,18 @@ const zlibBinding = () =>
     'zlib',
   );
 
+/**
+ * Whether Node's zlib handle can be reached (process.binding is deprecated, and refused under Node's
+ * permission model): if not, the caller inflates with node:zlib's stream instead.
+ */
+export function gunzipRingAvailable(): boolean {
+  try {
+    return typeof zlibBinding().Zlib === 'function';
+  } catch {
+    return false;
+  }
+}
+
 const OUT_BYTES = 1 << 20;
 const IN_BYTES = 1 << 20;
 

@@ -7,8 +7,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { GunzipRing } from './gunzip-ring.js';
+import { constants as zlibConstants, createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { GunzipRing, gunzipRingAvailable } from './gunzip-ring.js';
 import { InputError, shown } from './input-error.js';
 
 const LF = 10;
@@ -188,16 +188,21 @@ async function* chunksOf(stream: Readable, most: number): AsyncGenerator<Buffer>
 }
 
 function openLineStream(path: string, aheadBytes: number): LineStream {
-  if (isGzip(path)) {
-    // Inflated 1 MiB at a time (zlib's stream default is 16 KiB: 40 times more trips to the thread pool), into
-    // buffers used again (gunzip-ring.ts).
+  // Inflated 1 MiB at a time (zlib's stream default is 16 KiB: 40 times more trips to the thread pool), into
+  // buffers used again (gunzip-ring.ts) where Node's zlib handle can be reached.
+  const gzip = isGzip(path);
+  if (gzip && gunzipRingAvailable()) {
     const ring = new GunzipRing(path, Math.max(6, aheadBytes >> 20));
     return { chunks: ring.chunks(), close: () => ring.close() };
   }
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input = gzip
+    ? source.pipe(createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: aheadBytes } as ZlibOptions))
+    : source;
   // Until it is read, an error waits in the stream (chunksOf() throws it) instead of ending the process.
-  source.on('error', () => undefined);
-  return { chunks: chunksOf(source, aheadBytes), close: () => source.destroy() };
+  input.on('error', () => undefined);
+  if (input !== source) source.on('error', (e) => input.destroy(e));
+  return { chunks: chunksOf(input, aheadBytes), close: () => (source.destroy(), input.destroy()) };
 }
 
 /**

@@ -7,7 +7,8 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { gunzipRingAvailable } from '../../src/io/gunzip-ring.js';
 import { streamBimbamGenotypes, type BimbamSnp } from '../../src/io/bimbam.js';
 import { parseValue } from '../../src/io/fields.js';
 import { InputError } from '../../src/io/input-error.js';
@@ -106,6 +107,26 @@ describe('streamLineBytes', () => {
     await expect(byteLines(join(dir, 'no-such-file'))).rejects.toThrow(
       new InputError(join(dir, 'no-such-file'), 'test file not found'),
     );
+  });
+
+  it("reads gzip through node:zlib's stream where Node's zlib handle cannot be reached, with the same lines", async () => {
+    const text = Buffer.from(Array.from({ length: 30_000 }, (_, k) => `rs${k} 0 1 2 ${k % 7}`).join('\n'));
+    const gz = join(dir, 'no-ring.txt.gz');
+    writeFileSync(gz, gzipSync(text));
+    const expected = await readlineLines(gz, true);
+    const owner = process as unknown as { binding: (name: string) => unknown };
+    const binding = vi.spyOn(owner, 'binding').mockImplementation(() => {
+      throw new Error('process.binding is not supported');
+    });
+    try {
+      expect(gunzipRingAvailable()).toBe(false);
+      expect(await byteLines(gz)).toEqual(expected);
+      readAhead(gz);
+      expect(await byteLines(gz)).toEqual(expected);
+    } finally {
+      binding.mockRestore();
+    }
+    expect(gunzipRingAvailable()).toBe(true);
   });
 
   it('names the file when it is not valid gzip', async () => {
