@@ -12,6 +12,8 @@ import { parseFlags, toPlotConfig, toScanConfig } from './args.js';
 import { helpText } from './flags.js';
 import { printSummary } from './report-summary.js';
 import { raiseTierUpBudgets } from './tier-up-budget.js';
+import { mark } from '../io/timeline.js';
+import { readAhead } from '../io/text-file.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo') {
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
+  mark('flags read');
   // Every setting and input file checked before an engine starts or a SNP is read.
   if (!config.fit) checkScanConfig(config);
   if (['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'].some((f) => args.has(f))) {
@@ -47,11 +50,14 @@ async function main(argv: string[]): Promise<number> {
     const code = await runWithExecutor(args, config);
     if (code !== undefined) return code;
   }
+  // A BIMBAM file starts inflating before the engine is made (runJob reads it; --fit and -eigen do not).
+  if (config.geno && !config.fit && !config.writeEigen) readAhead(config.geno);
   // -lm tests each SNP on this thread and needs no kinship, eigendecomposition or rotation: with
   // --engine auto it starts no worker pool and no GPU probe (a third of a small -lm run's CPU time).
   const lmOnly = config.lm !== undefined && config.engine === 'auto';
   const selected = await createEngine(lmOnly ? 'ts' : config.engine, { threads: config.threads });
   const { engine } = selected;
+  mark('engine made');
   const reason = lmOnly
     ? 'auto: -lm tests each SNP on the main thread; no worker pool or GPU needed'
     : selected.reason;
@@ -79,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await engine.close();
+    mark('engine closed');
   }
 }
 
@@ -98,6 +105,7 @@ function fail(error: unknown, debug: boolean): number {
   return 1;
 }
 
+mark('command loaded');
 raiseTierUpBudgets();
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || argv.includes('-debug');

@@ -6,7 +6,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
-import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { GunzipRing, gunzipRingAvailable } from './gunzip-ring.js';
 import { InputError, shown } from './input-error.js';
 
 const LF = 10;
@@ -132,6 +134,95 @@ function firstLines(bytes: Buffer, start: number, count: number, whole: boolean)
   return lines;
 }
 
+/** The (inflated) bytes of a file, chunk by chunk, and how to stop reading them. */
+interface LineStream {
+  chunks: AsyncIterable<Buffer>;
+  close(): void;
+}
+
+/** Streams of readAhead(), by path, until streamLineBytes() takes them. */
+const readingAhead = new Map<string, LineStream>();
+
+/**
+ * The chunks of `stream` one by one, as they were pushed, holding at most about `most` bytes that are not
+ * yet taken (the stream pauses above that). A Readable's own async iterator hands over everything buffered
+ * at once, concatenated into a new buffer: with megabytes read ahead, a copy of all of them.
+ */
+async function* chunksOf(stream: Readable, most: number): AsyncGenerator<Buffer> {
+  if (stream.errored) throw stream.errored;
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > most) stream.pause();
+    wake?.();
+  };
+  const onEnd = () => ((ended = true), wake?.());
+  const onError = (e: Error) => ((failure = e), wake?.());
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  stream.on('data', onData);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        queued -= chunk.length;
+        if (stream.isPaused() && queued <= most) stream.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+  }
+}
+
+function openLineStream(path: string, aheadBytes: number): LineStream {
+  // Inflated 1 MiB at a time (zlib's stream default is 16 KiB: 40 times more trips to the thread pool), into
+  // buffers used again (gunzip-ring.ts) where Node's zlib handle can be reached.
+  const gzip = isGzip(path);
+  if (gzip && gunzipRingAvailable()) {
+    const ring = new GunzipRing(path, Math.max(6, aheadBytes >> 20));
+    return { chunks: ring.chunks(), close: () => ring.close() };
+  }
+  const source = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input = gzip
+    ? source.pipe(createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: aheadBytes } as ZlibOptions))
+    : source;
+  // Until it is read, an error waits in the stream (chunksOf() throws it) instead of ending the process.
+  input.on('error', () => undefined);
+  if (input !== source) source.on('error', (e) => input.destroy(e));
+  return { chunks: chunksOf(input, aheadBytes), close: () => (source.destroy(), input.destroy()) };
+}
+
+/**
+ * Starts reading (and inflating, on libuv's thread pool) the first 16 MiB of `path` now, for the next
+ * streamLineBytes() of it: a gzipped genotype file then inflates while this thread reads the other
+ * inputs, and stays ahead of the parser (whose pass over a file it mostly skips, GEMMA's -snps, waited
+ * for zlib: inflating is then the pass's critical path). Nothing happens for a missing file (streamLineBytes() says
+ * so); an error reading it is thrown by streamLineBytes(). stopReadingAhead() drops a stream not taken.
+ */
+export function readAhead(path: string): void {
+  if (readingAhead.has(path) || !existsSync(path) || !statSync(path).isFile()) return;
+  readingAhead.set(path, openLineStream(path, 16 << 20));
+}
+
+/** Closes the stream readAhead() opened for `path` if streamLineBytes() did not take it. */
+export function stopReadingAhead(path: string): void {
+  readingAhead.get(path)?.close();
+  readingAhead.delete(path);
+}
+
 /** A line of streamLineBytes(): bytes[start, end), without its terminator. */
 export interface LineBytes {
   lineNumber: number;
@@ -147,19 +238,16 @@ export interface LineBytes {
  */
 export async function* streamLineBytes(path: string, what: string): AsyncGenerator<LineBytes> {
   requireFile(path, what);
-  const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  // Inflated 1 MiB at a time (zlib's default is 16 KiB): a 40 MB genotype file is 40 trips to the
-  // thread pool and back instead of 2,500.
-  const input: AsyncIterable<Buffer> = isGzip(path)
-    ? source.pipe(createGunzip({ chunkSize: 1 << 20 }))
-    : source;
+  const ahead = readingAhead.get(path);
+  readingAhead.delete(path);
+  const stream = ahead ?? openLineStream(path, 1 << 20);
   let lineNumber = 0;
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;
   let afterCR = false;
   let first = true;
   try {
-    for await (const chunk of input) {
+    for await (const chunk of stream.chunks) {
       let pos = 0;
       if (first && chunk.length > 0) {
         // A byte-order mark is at most the first 3 bytes; a first chunk shorter than that is not real.
@@ -200,7 +288,7 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   } catch (e) {
     throw new InputError(path, `read failed (${(e as Error).message})`, lineNumber + 1);
   } finally {
-    source.destroy();
+    stream.close();
   }
 }
 

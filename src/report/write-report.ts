@@ -15,6 +15,7 @@ import { qqBand, qqSvg } from './qq.js';
 import { analyseScan, type LineOptions } from './scan-results.js';
 import { buildSummary, type ReportSummary } from './summary.js';
 import { TABLE_ROWS } from './html-report.js';
+import { mark } from '../io/timeline.js';
 
 export interface ReportOptions {
   outDir: string;
@@ -42,9 +43,12 @@ export interface ReportResult {
 export async function writeReport(assocPath: string, options: ReportOptions): Promise<ReportResult> {
   const t0 = performance.now();
   const out = (suffix: string) => join(options.outDir, `${options.outPrefix}.${suffix}`);
+  mark('report: modules loaded');
   const table = await readAssocTable(assocPath);
+  mark('report: assoc read back');
   const results = analyseScan(table, options.test, TABLE_ROWS, options.lines);
   const t1 = performance.now();
+  mark('report: lambda_GC and loci');
   const name = options.outPrefix;
   const plotted = results.tests.find((t) => t.test === results.test)!;
   const lambda = Number.isFinite(plotted.lambdaGC) ? `, \u03bbGC = ${plotted.lambdaGC.toFixed(3)}` : '';
@@ -60,6 +64,7 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   write('qq.svg', qq);
   if (options.png !== false) write('qq.png', svgToPng(qq));
   const t2 = performance.now();
+  mark('report: figures');
   const page = buildPageData(results);
   const facts = options.run ? {} : readNeighbourLog(assocPath);
   const timings = [
@@ -81,6 +86,7 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   summary.totalSeconds = (options.elapsedSeconds ?? 0) + (performance.now() - t0) / 1000;
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
   write('report.html', html);
+  mark('report: page');
   await writeFilesAtomic(files);
   return {
     outputs: files.map(([path]) => path),

@@ -6,6 +6,7 @@
  * cluster steps run in separate processes (src/cluster/); here they run in one, through the plan
  * folder of a local run (local-plan.ts) between scan and merge.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
@@ -37,6 +38,9 @@ import type { BlockTraitStats } from './block-format.js';
 import { checkScanConfig } from './preflight.js';
 import { finishScan } from './phase-merge.js';
 import { mvRecord } from './mv-plan-folder.js';
+import { mark } from '../io/timeline.js';
+import { readAhead, stopReadingAhead } from '../io/text-file.js';
+import { scansWithoutCheckpoint, UnsavedPlan } from './unsaved-plan.js';
 
 /**
  * What a library caller watches and steers (src/api/): each finished block's rows, progress, and
@@ -74,8 +78,11 @@ export async function runJob(
   const lock = claimOutputs(config.outDir, config.outPrefix);
   let inputs: ReturnType<typeof openInputs> | undefined;
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);
+  // A BIMBAM file starts inflating now, while the other inputs are read.
+  if (config.geno) readAhead(config.geno);
   try {
     inputs = openInputs(config);
+    mark('inputs opened');
     // A scan reads the genotypes twice (filters and kinship, then the tests): the second time from memory.
     if (config.lmm !== undefined || config.lm !== undefined)
       inputs = { ...inputs, source: new RememberedGenotypes(inputs.source) };
@@ -84,6 +91,7 @@ export async function runJob(
       config.lmm !== undefined || config.lm !== undefined ? contentHashesAside(inputFiles(config)) : null;
     const sums = hooks.kinshipSums?.(inputs.selection.nTotal);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
+    mark('SNP pass done');
     hooks.signal?.throwIfAborted();
     if (!setup) {
       const suffix = config.kinshipKind === 1 ? 'cXX.txt' : 'sXX.txt';
@@ -117,6 +125,7 @@ export async function runJob(
       (await hashes) ?? undefined,
     );
   } finally {
+    if (config.geno) stopReadingAhead(config.geno);
     inputs?.source.close();
     unlockOutput(lock);
   }
@@ -136,15 +145,22 @@ async function scanLocally(
   hashes?: Map<string, HashAside>,
 ): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const identity = planIdentity(config, engine.name, union.length, setup.blockSize, hashes);
-  const plan = new LocalPlan(
-    join(config.outDir, `${config.outPrefix}.checkpoint`),
-    identity,
-    Boolean(config.resume),
-    totalBlocks,
-    [...new Set(units.flatMap((u) => u.outputIds))],
-  );
+  const folder = join(config.outDir, `${config.outPrefix}.checkpoint`);
+  // A scan of one block keeps it in memory (a resume could not skip any of it), unless --resume finds a folder.
+  const unsaved =
+    scansWithoutCheckpoint(totalBlocks, Boolean(config.loco)) && !(config.resume && existsSync(folder));
+  // Its inputs are hashed for plan.json only when there is a folder to resume.
+  const identity = unsaved
+    ? { inputs: [] }
+    : planIdentity(config, engine.name, union.length, setup.blockSize, hashes);
+  if (unsaved) rmSync(folder, { recursive: true, force: true }); // an earlier run's, as LocalPlan discards it
+  const plan = unsaved
+    ? new UnsavedPlan(totalBlocks)
+    : new LocalPlan(folder, identity, Boolean(config.resume), totalBlocks, [
+        ...new Set(units.flatMap((u) => u.outputIds)),
+      ]);
   const missing = plan.missing();
+  mark('checkpoint opened');
   if (config.resume && !config.quiet && missing.length < totalBlocks)
     process.stderr.write(`resuming: ${totalBlocks - missing.length} of ${totalBlocks} blocks already done\n`);
 
@@ -172,41 +188,58 @@ async function scanLocally(
     return p;
   };
   if (!config.loco) for (const unit of units) await get(unit);
+  mark('null models fitted');
   const first = prepared.get(units[0]);
   const nullModels = (unit: ScanUnit) => (kind === 'lmm' ? prepared.get(unit)?.plan?.nullModels : undefined);
   if (missing.length > 0) plan.start(() => localManifest(setup, identity, engine.name, nullModels));
   clock.lap('null models');
+  mark('plan saved');
 
   const printed = new Progress('Testing SNPs', union.length, config.quiet);
   const progress = {
     update: (done: number) => (printed.update(done), hooks.onProgress?.(done, union.length)),
   };
+  // Block k is saved (synced off this thread, then renamed) while block k+1 is tested: the scan waits for
+  // block k's save only when block k+1 is ready to be saved, so saves and hooks still come in block order.
+  let saving: Promise<void> = Promise.resolve();
   const sink = async (k: number, texts: Map<string, Uint8Array>, stats: Record<string, BlockTraitStats>) => {
+    await saving;
     hooks.signal?.throwIfAborted();
-    await plan.writeBlock(k, texts, stats);
-    await hooks.onBlock?.(k, texts);
+    mark(`block ${k} tested`);
+    saving = plan.writeBlock(k, texts, stats).then(async () => {
+      mark(`block ${k} saved`);
+      await hooks.onBlock?.(k, texts);
+    });
+    saving.catch(() => undefined); // awaited by the next block's save or after the scan
   };
   const times = { rotateMs: 0, testMs: 0 };
-  // The missing blocks, as runs of consecutive blocks (one run unless an earlier run left holes).
-  for (let i = 0; i < missing.length;) {
-    let j = i + 1;
-    while (j < missing.length && missing[j] === missing[j - 1] + 1) j++;
-    const models = { get, release: (unit: ScanUnit) => prepared.delete(unit) };
-    const t = await scanBlockRange(
-      setup,
-      source,
-      engine,
-      missing[i],
-      missing[j - 1] + 1,
-      models,
-      sink,
-      progress,
-    );
-    times.rotateMs += t.rotateMs;
-    times.testMs += t.testMs;
-    i = j;
+  try {
+    // The missing blocks, as runs of consecutive blocks (one run unless an earlier run left holes).
+    for (let i = 0; i < missing.length;) {
+      let j = i + 1;
+      while (j < missing.length && missing[j] === missing[j - 1] + 1) j++;
+      const models = { get, release: (unit: ScanUnit) => prepared.delete(unit) };
+      const t = await scanBlockRange(
+        setup,
+        source,
+        engine,
+        missing[i],
+        missing[j - 1] + 1,
+        models,
+        sink,
+        progress,
+      );
+      times.rotateMs += t.rotateMs;
+      times.testMs += t.testMs;
+      i = j;
+    }
+    await saving;
+  } finally {
+    // A scan that stops early (an error, an abort) leaves no save in flight: what is saved is whole and named.
+    await saving.catch(() => undefined);
   }
   clock.lap('scan (reading, rotation and optimization)');
+  mark('scan done');
   clock.timings.push(
     { label: 'calculating UtX', minutes: times.rotateMs / 60_000 },
     { label: 'optimization', minutes: times.testMs / 60_000 },
@@ -223,7 +256,9 @@ async function scanLocally(
   try {
     const done = await finishScan(setup, summary, results, plan.records(units), clock);
     // Only now, with every output written, synced and in place, are the finished blocks expendable.
+    mark('outputs written');
     plan.discard();
+    mark('checkpoint removed');
     return done;
   } finally {
     results.close();

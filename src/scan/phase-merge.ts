@@ -15,6 +15,7 @@ import { formatTraitTable, mergeTraitStats, type TraitRow } from './trait-table.
 import type { NullModel } from '../model/plan.js';
 import type { MvNullModel } from '../stats/mvlmm/fit.js';
 import { mvNullModelNote } from '../io/mv-log-format.js';
+import { mark } from '../io/timeline.js';
 
 /** A unit trait's null model, saved for the log and the trait table (keyed by recordKey). */
 export interface NullModelRecord {
@@ -149,6 +150,7 @@ export async function finishScan(
     }
   } else {
     await results.assemble(targets, totalBlocks);
+    mark('assoc written');
     outputs.push(out('assoc.txt'));
     if (config.plots !== false) {
       const { writeReport } = await import('../report/write-report.js');
@@ -164,6 +166,7 @@ export async function finishScan(
       summary.genomicControl = report.genomicControl;
       outputs.push(...report.outputs);
       clock.lap('plots and report');
+      mark('report written');
     }
   }
   summary.totalMinutes = clock.totalMinutes;

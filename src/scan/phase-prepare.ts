@@ -14,6 +14,7 @@ import { readSnpIds } from '../io/genotype-selection.js';
 import { readKinshipPairs } from '../io/kinship-pairs.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
+import { mark } from '../io/timeline.js';
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from '../model/plan.js';
 import { requireJobMemory } from './memory-plan.js';
@@ -307,6 +308,7 @@ export async function prepareScan(
     eigenDone.catch(() => undefined); // reported when awaited below; the SNP pass may fail first
   }
   await firstKinshipRead;
+  mark('K read, SNP pass starts');
   const kinshipKind = config.kinshipKind ?? 1;
   const passStarted = performance.now();
   const pass = await runSnpPass(source, inputs.groups, {

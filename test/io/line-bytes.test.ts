@@ -7,11 +7,12 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { gunzipRingAvailable } from '../../src/io/gunzip-ring.js';
 import { streamBimbamGenotypes, type BimbamSnp } from '../../src/io/bimbam.js';
 import { parseValue } from '../../src/io/fields.js';
 import { InputError } from '../../src/io/input-error.js';
-import { splitFields, streamLineBytes } from '../../src/io/text-file.js';
+import { readAhead, splitFields, stopReadingAhead, streamLineBytes } from '../../src/io/text-file.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
 
@@ -73,6 +74,75 @@ describe('streamLineBytes', () => {
       parts.push('last line');
       await expectSameLines(`chunks${offset}.txt`, Buffer.from(parts.join('')));
     }
+  });
+
+  it('reads the same lines from a stream started ahead (readAhead), and fails the same way on bad gzip', async () => {
+    const next = rng(5);
+    const lines = Array.from({ length: 40_000 }, (_, k) => `rs${k} ${'x'.repeat(Math.floor(next() * 200))}`);
+    const text = Buffer.from(lines.join('\n') + '\n');
+    const plain = join(dir, 'ahead.txt');
+    const gz = join(dir, 'ahead.txt.gz');
+    writeFileSync(plain, text);
+    writeFileSync(gz, gzipSync(text));
+    expect(text.length).toBeGreaterThan(3 << 20);
+    for (const path of [plain, gz]) {
+      const expected = await byteLines(path);
+      readAhead(path);
+      // Given time to read (and inflate) ahead before the lines are asked for.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await byteLines(path)).toEqual(expected);
+      // Taken once: the next stream reads the file from its start again.
+      expect(await byteLines(path)).toEqual(expected);
+      // A stream read ahead and dropped leaves the next one whole.
+      readAhead(path);
+      stopReadingAhead(path);
+      expect(await byteLines(path)).toEqual(expected);
+    }
+    const bad = join(dir, 'ahead-bad.gz');
+    writeFileSync(bad, Buffer.concat([gzipSync(text).subarray(0, 3000), Buffer.alloc(5000, 7)]));
+    readAhead(bad);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(byteLines(bad)).rejects.toThrow(InputError);
+    readAhead(join(dir, 'no-such-file'));
+    await expect(byteLines(join(dir, 'no-such-file'))).rejects.toThrow(
+      new InputError(join(dir, 'no-such-file'), 'test file not found'),
+    );
+  });
+
+  it("reads gzip through node:zlib's stream where Node's zlib handle cannot be reached, with the same lines", async () => {
+    const text = Buffer.from(Array.from({ length: 30_000 }, (_, k) => `rs${k} 0 1 2 ${k % 7}`).join('\n'));
+    const gz = join(dir, 'no-ring.txt.gz');
+    writeFileSync(gz, gzipSync(text));
+    const expected = await readlineLines(gz, true);
+    const owner = process as unknown as { binding: (name: string) => unknown };
+    const binding = vi.spyOn(owner, 'binding').mockImplementation(() => {
+      throw new Error('process.binding is not supported');
+    });
+    try {
+      expect(gunzipRingAvailable()).toBe(false);
+      expect(await byteLines(gz)).toEqual(expected);
+      readAhead(gz);
+      expect(await byteLines(gz)).toEqual(expected);
+    } finally {
+      binding.mockRestore();
+    }
+    expect(gunzipRingAvailable()).toBe(true);
+  });
+
+  it('leaves the zlib handle alone under --pending-deprecation, so Node prints no DEP0111 warning', () => {
+    const stubbed = vi.spyOn(process, 'execArgv', 'get').mockReturnValue(['--pending-deprecation']);
+    try {
+      expect(gunzipRingAvailable()).toBe(false);
+    } finally {
+      stubbed.mockRestore();
+    }
+    process.env.NODE_PENDING_DEPRECATION = '1';
+    try {
+      expect(gunzipRingAvailable()).toBe(false);
+    } finally {
+      delete process.env.NODE_PENDING_DEPRECATION;
+    }
+    expect(gunzipRingAvailable()).toBe(true);
   });
 
   it('names the file when it is not valid gzip', async () => {

@@ -1,0 +1,105 @@
+/**
+ * The blocks of a scan that writes no checkpoint folder, kept in memory until the merge: the stand-in
+ * for LocalPlan (local-plan.ts) when the scan is a single block without --loco. A killed run of one
+ * block has saved no block, so a resume would rescan it all anyway; without the folder the run skips
+ * hashing its inputs for plan.json, writing and syncing plan.json and the block's shard file, and
+ * removing them again. The outputs are the same bytes, assembled the same way and written as
+ * atomically (synced, then renamed).
+ */
+import { dirname } from 'node:path';
+import { AtomicWriter, syncFolder } from '../io/atomic-file.js';
+import type { BlockTraitStats } from './block-format.js';
+import type { BlockResults, OutputTarget, SavedNullModel } from './phase-merge.js';
+import { manifestRecords, parseExact, stringifyExact, type PlanManifest } from './plan-folder.js';
+import type { ScanUnit } from './units.js';
+
+const NO_ROWS = new Uint8Array(0);
+
+/** Whether a scan of `totalBlocks` blocks keeps them in memory instead of a checkpoint folder. */
+export function scansWithoutCheckpoint(totalBlocks: number, loco: boolean): boolean {
+  // --loco saves each chromosome's null model as it is fitted: a resume skips those fits even within one block.
+  return totalBlocks === 1 && !loco;
+}
+
+export class UnsavedPlan {
+  private manifest: PlanManifest | undefined;
+  private readonly texts: Map<string, Uint8Array>[] = [];
+  /** Each block's trait statistics as the JSON a shard file holds (read back the same way). */
+  private readonly stats: string[] = [];
+  private readonly fitted = new Map<string, SavedNullModel>();
+
+  constructor(private readonly totalBlocks: number) {}
+
+  /** Every block: none is kept from an earlier run. */
+  missing(): number[] {
+    return Array.from({ length: this.totalBlocks }, (_, k) => k);
+  }
+
+  /** Keeps the manifest, whose null models the merge reads (records()). */
+  start(manifest: () => PlanManifest): void {
+    this.manifest ??= manifest();
+  }
+
+  /** Keeps block k (its texts are not reused by the scan once handed over). */
+  writeBlock(
+    k: number,
+    texts: Map<string, Uint8Array>,
+    stats: Record<string, BlockTraitStats>,
+  ): Promise<void> {
+    this.texts[k] = texts;
+    this.stats[k] = JSON.stringify(stats);
+    return Promise.resolve();
+  }
+
+  /** Keeps null models fitted during the scan, as LocalPlan saves them. */
+  writeRecords(records: Array<[key: string, record: SavedNullModel]>): Promise<void> {
+    // Through the JSON a record file holds, so that they read back as LocalPlan's do.
+    for (const [key, record] of records)
+      this.fitted.set(key, parseExact<SavedNullModel>(stringifyExact(record)));
+    return Promise.resolve();
+  }
+
+  /** The null models: the manifest's, and those kept by writeRecords(). */
+  records(units: readonly ScanUnit[]): Map<string, SavedNullModel> {
+    const out = this.manifest ? manifestRecords(this.manifest, units) : new Map<string, SavedNullModel>();
+    for (const [key, record] of [...this.fitted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      out.set(key, record);
+    return out;
+  }
+
+  /** Every block, for the merge. */
+  results(): BlockResults & { close(): void } {
+    return {
+      stats: <T>(k: number): T | undefined =>
+        this.stats[k] === undefined ? undefined : (JSON.parse(this.stats[k]) as T),
+      assemble: async (targets: OutputTarget[], total: number): Promise<void> => {
+        const writers = targets.map((t) => ({ t, w: new AtomicWriter(t.path) }));
+        try {
+          for (const { t, w } of writers) {
+            w.write(t.header);
+            for (let k = 0; k < total; k++) {
+              const block = this.texts[k];
+              if (!block) throw new Error(`internal: block ${k} was not scanned`);
+              w.write(block.get(t.id) ?? NO_ROWS);
+            }
+          }
+          // Synced together off this thread, then renamed, as the checkpoint's merge does.
+          const synced = await Promise.allSettled(writers.map(({ w }) => w.sync()));
+          for (const s of synced) if (s.status === 'rejected') throw s.reason;
+          for (const { w } of writers) w.commit();
+        } catch (e) {
+          for (const { w } of writers) w.abort();
+          throw e;
+        }
+        for (const folder of new Set(targets.map((t) => dirname(t.path)))) syncFolder(folder);
+      },
+      close: () => undefined,
+    };
+  }
+
+  /** Drops the blocks. */
+  discard(): void {
+    this.texts.length = 0;
+    this.stats.length = 0;
+  }
+}

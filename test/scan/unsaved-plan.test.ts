@@ -1,0 +1,123 @@
+/**
+ * A one-block scan's blocks in memory (UnsavedPlan) against the checkpoint folder they stand in for
+ * (LocalPlan): the same outputs, statistics and records; and through the library, which scans write a
+ * checkpoint folder at all.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScan, scanResults, type ScanOptions } from '../../src/index.js';
+import { LocalPlan } from '../../src/scan/local-plan.js';
+import type { NullModelRecord } from '../../src/scan/phase-merge.js';
+import { PLAN_FORMAT, type PlanManifest } from '../../src/scan/plan-folder.js';
+import { scansWithoutCheckpoint, UnsavedPlan } from '../../src/scan/unsaved-plan.js';
+import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
+
+const root = scratchDir('unsaved-plan');
+const OUTPUTS = ['assoc', 'trait2'];
+const manifest = () =>
+  ({
+    format: PLAN_FORMAT,
+    endianness: 'LE',
+    local: true,
+    identity: {},
+    units: [],
+  }) as unknown as PlanManifest;
+const textsOf = (k: number) =>
+  new Map(OUTPUTS.map((id, j) => [id, Buffer.from(k === 1 && j === 1 ? '' : `${id}\tblock ${k}\t-0\n`)]));
+// A statistic that JSON cannot hold (NaN) reads back as a shard file gives it: null.
+const statsOf = (k: number) => ({ assoc: { tested: k, below5e8: NaN, below1e5: 1 } });
+const record: NullModelRecord = {
+  label: 'chr 1',
+  column: 1,
+  n: 3,
+  nullModel: { pve: -0, pveSe: Infinity } as unknown as NullModelRecord['nullModel'],
+};
+
+/** Both kinds of plan given the same blocks: the files each assembles, its statistics and its records. */
+async function assembled(kind: 'memory' | 'folder', total: number) {
+  const dir = join(root, `${kind}${total}`);
+  mkdirSync(dir, { recursive: true });
+  const plan =
+    kind === 'memory' ? new UnsavedPlan(total) : new LocalPlan(join(dir, 'cp'), {}, false, total, OUTPUTS);
+  expect(plan.missing()).toEqual(Array.from({ length: total }, (_, k) => k));
+  plan.start(manifest);
+  for (let k = 0; k < total; k++) await plan.writeBlock(k, textsOf(k), statsOf(k));
+  await plan.writeRecords([['assoc.chr0', record]]);
+  const results = plan.results();
+  const targets = OUTPUTS.map((id) => ({ id, path: join(dir, `${id}.txt`), header: `header ${id}\n` }));
+  await results.assemble(targets, total);
+  const stats = Array.from({ length: total }, (_, k) => results.stats(k));
+  results.close();
+  const records = plan.records([]);
+  plan.discard();
+  return { files: targets.map((t) => readFileSync(t.path, 'utf8')), stats, records, left: readdirSync(dir) };
+}
+
+describe('a scan without a checkpoint folder', () => {
+  it('is a scan of one block without --loco', () => {
+    expect(scansWithoutCheckpoint(1, false)).toBe(true);
+    expect(scansWithoutCheckpoint(2, false)).toBe(false);
+    expect(scansWithoutCheckpoint(1, true)).toBe(false);
+  });
+
+  it('assembles the same outputs, statistics and records as the checkpoint folder, and leaves only the outputs', async () => {
+    for (const total of [1, 3]) {
+      const memory = await assembled('memory', total);
+      const folder = await assembled('folder', total);
+      expect(memory.files).toEqual(folder.files);
+      expect(memory.files[0]).toBe(
+        `header assoc\n${Array.from({ length: total }, (_, k) => `assoc\tblock ${k}\t-0\n`).join('')}`,
+      );
+      expect(memory.stats).toEqual(folder.stats);
+      expect(memory.stats[0]).toEqual({ assoc: { tested: 0, below5e8: null, below1e5: 1 } });
+      expect(memory.records).toEqual(folder.records);
+      expect(Object.is((memory.records.get('assoc.chr0') as NullModelRecord).nullModel.pve, -0)).toBe(true);
+      expect(memory.left.sort()).toEqual(['assoc.txt', 'trait2.txt']);
+      expect(folder.left.sort()).toEqual(['assoc.txt', 'trait2.txt']);
+    }
+  });
+});
+
+describe('the checkpoint folder of a scan', () => {
+  const bfile = join(SHARED_DATA, 'hs1008', 'hs1008');
+  const out = scratchDir('unsaved-plan-scans');
+  const options = (prefix: string, more: ScanOptions = {}): ScanOptions => ({
+    bfile,
+    kinship: join(out, 'hs.cXX.txt'),
+    lmm: 4,
+    outDir: out,
+    outPrefix: prefix,
+    engine: 'wasm',
+    threads: 1,
+    plots: false,
+    ...more,
+  });
+  /** For each block the scan hands over, whether NAME.checkpoint exists at that moment; and the .assoc.txt. */
+  async function checkpointSeen(
+    prefix: string,
+    more: ScanOptions,
+  ): Promise<{ seen: boolean[]; assoc: string }> {
+    const seen: boolean[] = [];
+    for await (const block of scanResults(options(prefix, more))) {
+      expect(block.rows.length).toBeGreaterThan(0);
+      seen.push(existsSync(join(out, `${prefix}.checkpoint`)));
+    }
+    return { seen, assoc: readFileSync(join(out, `${prefix}.assoc.txt`), 'utf8') };
+  }
+
+  it('is written for a scan of several blocks and not for one of a single block; the rows are the same', async () => {
+    await runScan({ bfile, kinshipKind: 1, outDir: out, outPrefix: 'hs', engine: 'wasm', threads: 1 });
+    const blocks = await checkpointSeen('blocks', { blockSize: 256 });
+    expect(blocks.seen.length).toBeGreaterThan(1);
+    expect(blocks.seen.every(Boolean)).toBe(true);
+    // A stale folder of an earlier run under the same name goes, as a run without --resume discards it.
+    mkdirSync(join(out, 'one.checkpoint', 'shards'), { recursive: true });
+    writeFileSync(join(out, 'one.checkpoint', 'plan.json'), '{}');
+    const one = await checkpointSeen('one', { blockSize: 1 << 20 });
+    expect(one.seen).toEqual([false]);
+    expect(one.assoc).toBe(blocks.assoc);
+    expect(existsSync(join(out, 'one.checkpoint'))).toBe(false);
+    expect(existsSync(join(out, 'blocks.checkpoint'))).toBe(false);
+  }, 120_000);
+});
