@@ -23,8 +23,8 @@ import { gemmWorkBytes } from './gemm';
 }
 
 // Group q's table for a TILE-wide strip of U: entry [code][c] = (v0 U[k0] + v1 U[k1]) + (v2 U[k2] + v3 U[k3]), code
-// = 27 v0 + 9 v1 + 3 v2 + v3. The first pair's nine sums go to `pairs` (9 f64x2), the second pair's stay in
-// registers for the 81 stores (all eighteen in registers would not fit, and V8 would spill them).
+// = 27 v0 + 9 v1 + 3 v2 + v3. The pairs' nine sums each go to `pairs` (first pair's at [0, 9), second's at [9, 18),
+// TILE / 2 f64x2 each), then each row is written whole.
 function buildTable(u: usize, ldU: i32, n: i32, q: i32, dst: usize, pairs: usize): void {
   const k0 = q << 2;
   const zero = f64x2.splat(0), one = f64x2.splat(1), two = f64x2.splat(2);
@@ -32,30 +32,34 @@ function buildTable(u: usize, ldU: i32, n: i32, q: i32, dst: usize, pairs: usize
     const u0 = uPair(u, ldU, n, k0, p), u1 = uPair(u, ldU, n, k0 + 1, p);
     const a0 = f64x2.mul(zero, u0), a1 = f64x2.mul(one, u0), a2 = f64x2.mul(two, u0);
     const b0 = f64x2.mul(zero, u1), b1 = f64x2.mul(one, u1), b2 = f64x2.mul(two, u1);
-    v128.store(pairs, f64x2.add(a0, b0), 0); v128.store(pairs, f64x2.add(a0, b1), 16);
-    v128.store(pairs, f64x2.add(a0, b2), 32); v128.store(pairs, f64x2.add(a1, b0), 48);
-    v128.store(pairs, f64x2.add(a1, b1), 64); v128.store(pairs, f64x2.add(a1, b2), 80);
-    v128.store(pairs, f64x2.add(a2, b0), 96); v128.store(pairs, f64x2.add(a2, b1), 112);
-    v128.store(pairs, f64x2.add(a2, b2), 128);
+    const f = pairs + ((<usize>p) << 4);
+    v128.store(f, f64x2.add(a0, b0), 0 * ROW_BYTES); v128.store(f, f64x2.add(a0, b1), 1 * ROW_BYTES);
+    v128.store(f, f64x2.add(a0, b2), 2 * ROW_BYTES); v128.store(f, f64x2.add(a1, b0), 3 * ROW_BYTES);
+    v128.store(f, f64x2.add(a1, b1), 4 * ROW_BYTES); v128.store(f, f64x2.add(a1, b2), 5 * ROW_BYTES);
+    v128.store(f, f64x2.add(a2, b0), 6 * ROW_BYTES); v128.store(f, f64x2.add(a2, b1), 7 * ROW_BYTES);
+    v128.store(f, f64x2.add(a2, b2), 8 * ROW_BYTES);
     const u2 = uPair(u, ldU, n, k0 + 2, p), u3 = uPair(u, ldU, n, k0 + 3, p);
     const c0 = f64x2.mul(zero, u2), c1 = f64x2.mul(one, u2), c2 = f64x2.mul(two, u2);
     const d0 = f64x2.mul(zero, u3), d1 = f64x2.mul(one, u3), d2 = f64x2.mul(two, u3);
-    const s0 = f64x2.add(c0, d0), s1 = f64x2.add(c0, d1), s2 = f64x2.add(c0, d2);
-    const s3 = f64x2.add(c1, d0), s4 = f64x2.add(c1, d1), s5 = f64x2.add(c1, d2);
-    const s6 = f64x2.add(c2, d0), s7 = f64x2.add(c2, d1), s8 = f64x2.add(c2, d2);
-    let row = dst + ((<usize>p) << 4);
-    for (let first = 0; first < 9; first++) {
-      const f = v128.load(pairs + ((<usize>first) << 4));
-      v128.store(row, f64x2.add(f, s0), 0 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s1), 1 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s2), 2 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s3), 3 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s4), 4 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s5), 5 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s6), 6 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s7), 7 * ROW_BYTES);
-      v128.store(row, f64x2.add(f, s8), 8 * ROW_BYTES);
-      row += 9 * ROW_BYTES;
+    const g = f + 9 * ROW_BYTES;
+    v128.store(g, f64x2.add(c0, d0), 0 * ROW_BYTES); v128.store(g, f64x2.add(c0, d1), 1 * ROW_BYTES);
+    v128.store(g, f64x2.add(c0, d2), 2 * ROW_BYTES); v128.store(g, f64x2.add(c1, d0), 3 * ROW_BYTES);
+    v128.store(g, f64x2.add(c1, d1), 4 * ROW_BYTES); v128.store(g, f64x2.add(c1, d2), 5 * ROW_BYTES);
+    v128.store(g, f64x2.add(c2, d0), 6 * ROW_BYTES); v128.store(g, f64x2.add(c2, d1), 7 * ROW_BYTES);
+    v128.store(g, f64x2.add(c2, d2), 8 * ROW_BYTES);
+  }
+  let row = dst;
+  for (let first = 0; first < 9; first++) {
+    const f = pairs + <usize>(first * ROW_BYTES);
+    const f0 = v128.load(f, 0), f1 = v128.load(f, 16), f2 = v128.load(f, 32);
+    const f3 = v128.load(f, 48), f4 = v128.load(f, 64), f5 = v128.load(f, 80);
+    let s = pairs + 9 * ROW_BYTES;
+    for (let second = 0; second < 9; second++) {
+      v128.store(row, f64x2.add(f0, v128.load(s, 0)), 0); v128.store(row, f64x2.add(f1, v128.load(s, 16)), 16);
+      v128.store(row, f64x2.add(f2, v128.load(s, 32)), 32); v128.store(row, f64x2.add(f3, v128.load(s, 48)), 48);
+      v128.store(row, f64x2.add(f4, v128.load(s, 64)), 64); v128.store(row, f64x2.add(f5, v128.load(s, 80)), 80);
+      row += ROW_BYTES;
+      s += ROW_BYTES;
     }
   }
 }
@@ -132,7 +136,7 @@ export function rotateHard(
   tables: usize, acc: usize,
 ): void {
   const pairs = tables + <usize>(CHUNK * TABLE_BYTES);
-  assert(<usize>(CHUNK * TABLE_BYTES + 9 * 16) <= gemmWorkBytes());
+  assert(<usize>(CHUNK * TABLE_BYTES + 18 * ROW_BYTES) <= gemmWorkBytes());
   for (let c0 = 0; c0 < w; c0 += TILE) {
     const strip = u + ((<usize>c0) << 3);
     for (let q0 = 0; q0 < groups; q0 += CHUNK) {

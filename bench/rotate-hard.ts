@@ -3,8 +3,10 @@
  * kernels), for hard calls with a share of missing calls imputed by the SNP's mean (the lookup path,
  * src/linalg/hard-rotation.ts) and for dosages (the GEMM path). Prints the median CPU milliseconds of each.
  * `--dist DIR` runs another build's rotateOn on the same data (e.g. --dist /work/main/dist: before the lookup).
+ * `--kernel` times the lookup kernel alone instead (rotateHard over all eigenvector columns, the block's hard
+ * columns packed beforehand): no copies of U, the block or the results, median and least CPU ms.
  *
- *   node dist/bench/rotate-hard.js [--n 1500] [--b 1024] [--missing 0.01] [--reps 5] [--dist dist]
+ *   node dist/bench/rotate-hard.js [--n 1500] [--b 1024] [--missing 0.01] [--reps 5] [--dist dist] [--kernel]
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +60,84 @@ const dosages = Float64Array.from(calls, (x) => Math.min(2, x + 0.01 * next()));
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** Median and least CPU ms of `reps` runs of `op` after one to warm up. */
+async function cpuTimes(op: () => unknown): Promise<[median: number, least: number]> {
+  await op();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = cpuMs();
+    await op();
+    times.push(cpuMs() - t0);
+  }
+  times.sort((p, q) => p - q);
+  return [times[Math.floor(times.length / 2)]!, times[0]!];
+}
+
+if (process.argv.includes('--kernel')) {
+  await kernelOnly();
+  process.exit(0);
+}
+
+// The lookup kernel alone, called as rotateBlockOn calls it on one thread, with the build's own loader and arena.
+async function kernelOnly(): Promise<void> {
+  const loader = (await load('src/engines/wasm/loader.js')) as typeof import('../src/engines/wasm/loader.js');
+  const { SharedArena } = (await load(
+    'src/engines/wasm/arena.js',
+  )) as typeof import('../src/engines/wasm/arena.js');
+  const { packHardColumns } = (await load(
+    'src/linalg/hard-rotation.js',
+  )) as typeof import('../src/linalg/hard-rotation.js');
+  loader.relaxedSimdSupported();
+  const memory = loader.createSharedMemory();
+  const k = loader.instantiateKernels(loader.loadWasmKernels().module, memory);
+  const arena = new SharedArena(memory);
+  const packed = packHardColumns(calls, n, b);
+  const count = packed.hard.length;
+  const copy = <T extends Int32Array | Uint8Array | Float64Array>(values: T): number => {
+    const ptr = arena.alloc(Math.max(8, values.byteLength));
+    new Uint8Array(memory.buffer, ptr, values.byteLength).set(
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    );
+    return ptr;
+  };
+  const pU = arena.allocF64(n * n + 12);
+  arena.f64(pU, n * n).set(U);
+  arena.f64(pU + 8 * n * n, 12).fill(0);
+  const [pCodes, pStart, pRow, pValue, pRowOf] = [
+    copy(packed.codes),
+    copy(packed.corrStart),
+    copy(packed.corrRow),
+    copy(packed.corrValue),
+    copy(packed.hard),
+  ];
+  const pOut = arena.allocF64(n * b),
+    pAcc = arena.allocF64(12 * count),
+    pWork = arena.alloc(k.gemmWorkBytes());
+  const [med, least] = await cpuTimes(() =>
+    k.rotateHard(
+      n,
+      n,
+      pU,
+      n,
+      count,
+      pCodes,
+      packed.groups,
+      pStart,
+      pRow,
+      pValue,
+      pOut,
+      n,
+      pRowOf,
+      pWork,
+      pAcc,
+    ),
+  );
+  console.log(
+    `${dist}: n=${n} b=${b} (${count} hard), rotateHard alone, one thread, CPU ms of ${reps}: ` +
+      `median ${med.toFixed(1)}, least ${least.toFixed(1)}`,
+  );
 }
 
 const runner = LocalRunner.create();

@@ -103,17 +103,23 @@ export const DEFAULT_BLOCK_SIZE = 2048;
 
 /** Bytes of one block's genotypes (b x n float64) the default block size aims at. */
 const BLOCK_BYTES = 16 * 2 ** 20;
+/**
+ * SNPs down to which a block may take twice BLOCK_BYTES: the lookup rotation of hard calls (src/linalg/hard-rotation.ts)
+ * builds its tables once per block, about a third of its work at 512 SNPs and n = 4,000.
+ */
+const TABLE_BLOCK = 1024;
 
 /**
  * Block size of the scan phase: --block-size, else DEFAULT_BLOCK_SIZE halved (down to 256) until a block's
- * genotypes take at most 16 MiB (b x n float64; a few such arrays per block in flight) and it holds at most
- * 8 x 2048 trait x SNP results: memory stays bounded by n and the number of traits, and the last block, whose
- * formatting cannot overlap the engine's work, stays short.
+ * genotypes take at most 16 MiB, or 32 MiB at TABLE_BLOCK SNPs or fewer (b x n float64; a few such arrays per block
+ * in flight), and it holds at most 8 x 2048 trait x SNP results: memory stays bounded by n and the number of
+ * traits, and the last block, whose formatting cannot overlap the engine's work, stays short.
  */
 export function scanBlockSize(config: ScanConfig, traitsPerUnit: number, nAnalysed: number): number {
   if (config.blockSize !== undefined) return config.blockSize;
+  const bytes = (size: number) => (size <= TABLE_BLOCK ? 2 * BLOCK_BYTES : BLOCK_BYTES);
   let size = DEFAULT_BLOCK_SIZE;
-  while (size > 256 && (size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE || size * nAnalysed * 8 > BLOCK_BYTES))
+  while (size > 256 && (size * traitsPerUnit > 8 * DEFAULT_BLOCK_SIZE || size * nAnalysed * 8 > bytes(size)))
     size /= 2;
   return size;
 }
