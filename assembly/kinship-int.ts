@@ -6,24 +6,39 @@
 const MISSING: u8 = 3;
 const SPLITTER: f64 = 134217729.0;
 
+// Two calls share a 16-bit lane: x + SHIFT_BASE y on the row side, SHIFT_BASE x + y on the column side, so the
+// product (x + B y)(B u + v) = x v + B (x u + y v) + B^2 y u holds the dot product of the two pairs at B^1.
+const LANE_SHIFT: i32 = 13;
+const SHIFT_BASE: u16 = 1 << 13;
+// Quads (4 SNPs) per extraction: an i32 lane gains at most 16 at B^1 and 8 at B^0 a quad, so after 256 quads both
+// stay below B and (sum >> 13) & (B - 1) is the exact dot product, whatever the wrapped bits above B^2.
+const QUADS_PER_CHUNK: i32 = 256;
+
 /**
- * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of 16-bit
- * values: panel q at packed + q*pairs*16 holds, per SNP pair p, the pair (x_{2p}, x_{2p+1}) of each of its 4
- * individuals; missing calls, the odd block's last half pair and individuals past n are 0. Rows [i0, i1) of
+ * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of two 16-bit
+ * lanes per individual and quad of SNPs s = 4k..4k+3: at rowPacked (x_s + B x_{s+1}, x_{s+2} + B x_{s+3}), at
+ * colPacked (B x_s + x_{s+1}, B x_{s+2} + x_{s+3}), B = 2^13; panel q at + q*quads*16, individual i & 3 at
+ * + 4 (i & 3) of each quad's 16 bytes. Missing calls, SNPs past b and individuals past n are 0; rows [i0, i1) of
  * panels past n up to i1 are zeroed too (i1 may exceed n up to a multiple of 8).
  */
-export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, packed: usize): void {
-  const pairs = (b + 1) >> 1;
-  const panelBytes = (<usize>pairs) << 4;
-  memory.fill(packed + (<usize>(i0 >> 2)) * panelBytes, 0, (<usize>((i1 - i0 + 3) >> 2)) * panelBytes);
+export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, rowPacked: usize, colPacked: usize): void {
+  const quads = (b + 3) >> 2;
+  const panelBytes = (<usize>quads) << 4;
+  const first = (<usize>(i0 >> 2)) * panelBytes, bytes = (<usize>((i1 - i0 + 3) >> 2)) * panelBytes;
+  memory.fill(rowPacked + first, 0, bytes);
+  memory.fill(colPacked + first, 0, bytes);
   const end = min(i1, n);
   for (let i = i0; i < end; i++) {
     const src = codes + <usize>i * <usize>b;
-    const dst = packed + (<usize>(i >> 2)) * panelBytes + ((<usize>(i & 3)) << 2);
+    const at = first + ((<usize>(i - i0)) >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
     // Every code stored (missing as 0) without a branch: the calls are random, so branches would mispredict.
     for (let s = 0; s < b; s++) {
       const g = load<u8>(src + <usize>s);
-      store<u16>(dst + ((<usize>(s >> 1)) << 4) + ((<usize>(s & 1)) << 1), select<u16>(0, g, g == MISSING));
+      const x = select<u16>(0, g, g == MISSING);
+      const o = at + ((<usize>(s >> 2)) << 4) + ((<usize>((s >> 1) & 1)) << 1);
+      const odd = (s & 1) != 0;
+      store<u16>(rowPacked + o, load<u16>(rowPacked + o) + select<u16>(x * SHIFT_BASE, x, odd));
+      store<u16>(colPacked + o, load<u16>(colPacked + o) + select<u16>(x, x * SHIFT_BASE, odd));
     }
   }
 }
@@ -31,38 +46,67 @@ export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, pa
 /**
  * P (int32, row stride ldp) = the exact products of rows [r0, r0 + 4*rowPanels) with columns
  * [c0, c0 + 8*colPanels) over the packed block (r0, c0 multiples of 4 and 8 in individuals): a 4 x 8 tile of
- * i32x4 sums, a row's splat pair against 4 columns' pairs by i32x4.dot_i16x8_s (8 multiply-adds).
+ * i32x4 sums, a row's splat lanes against 4 columns' by i32x4.dot_i16x8_s (16 multiply-adds of calls), the dot
+ * products taken out of bits 13-25 every QUADS_PER_CHUNK quads.
  */
 export function kinshipIntTile(
-  rowPanels: i32, colPanels: i32, packed: usize, pairs: i32, r0: i32, c0: i32, p: usize, ldp: i32,
+  rowPanels: i32, colPanels: i32, rowPacked: usize, colPacked: usize, quads: i32, r0: i32, c0: i32, p: usize, ldp: i32,
 ): void {
-  const panelBytes = (<usize>pairs) << 4;
+  const panelBytes = (<usize>quads) << 4;
   const ld = (<usize>ldp) << 2;
+  const mask = i32x4.splat(<i32>SHIFT_BASE - 1);
   for (let j = 0; j < colPanels; j++) {
-    const pb = packed + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
+    const pb = colPacked + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
     for (let i = 0; i < rowPanels; i++) {
-      let a = packed + (<usize>((r0 >> 2) + i)) * panelBytes, b = pb;
-      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      for (let q = 0; q < pairs; q++) {
-        const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
-        let s = v128.load32_splat(a);
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 4);
-        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 8);
-        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 12);
-        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
-        a += 16; b += 16;
+      const pa = rowPacked + (<usize>((r0 >> 2) + i)) * panelBytes;
+      const t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
+      for (let k0 = 0; k0 < quads; k0 += QUADS_PER_CHUNK) {
+        const k1 = min(quads, k0 + QUADS_PER_CHUNK);
+        let a = pa + ((<usize>k0) << 4), b = pb + ((<usize>k0) << 4);
+        let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+        let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+        for (let q = k0; q < k1; q++) {
+          const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
+          let s = v128.load32_splat(a);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 4);
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 8);
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 12);
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+          a += 16; b += 16;
+        }
+        c00 = v128.and(i32x4.shr_u(c00, LANE_SHIFT), mask); c01 = v128.and(i32x4.shr_u(c01, LANE_SHIFT), mask);
+        c10 = v128.and(i32x4.shr_u(c10, LANE_SHIFT), mask); c11 = v128.and(i32x4.shr_u(c11, LANE_SHIFT), mask);
+        c20 = v128.and(i32x4.shr_u(c20, LANE_SHIFT), mask); c21 = v128.and(i32x4.shr_u(c21, LANE_SHIFT), mask);
+        c30 = v128.and(i32x4.shr_u(c30, LANE_SHIFT), mask); c31 = v128.and(i32x4.shr_u(c31, LANE_SHIFT), mask);
+        if (k0 == 0) {
+          storeRow(t, c00, c01);
+          storeRow(t + ld, c10, c11);
+          storeRow(t + 2 * ld, c20, c21);
+          storeRow(t + 3 * ld, c30, c31);
+        } else {
+          addRow(t, c00, c01);
+          addRow(t + ld, c10, c11);
+          addRow(t + 2 * ld, c20, c21);
+          addRow(t + 3 * ld, c30, c31);
+        }
       }
-      let t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
-      v128.store(t, c00); v128.store(t, c01, 16); t += ld;
-      v128.store(t, c10); v128.store(t, c11, 16); t += ld;
-      v128.store(t, c20); v128.store(t, c21, 16); t += ld;
-      v128.store(t, c30); v128.store(t, c31, 16);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(t: usize, c0: v128, c1: v128): void {
+  v128.store(t, c0);
+  v128.store(t, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline function addRow(t: usize, c0: v128, c1: v128): void {
+  v128.store(t, i32x4.add(v128.load(t), c0));
+  v128.store(t, i32x4.add(v128.load(t, 16), c1), 16);
 }
 
 // a*b = p + twoProductLow(a, b, p) exactly, by Veltkamp splitting (no FMA, so the same bits as the TS code).
