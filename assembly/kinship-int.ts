@@ -2,6 +2,8 @@
 // P = X X^T by i16 dot products on packed genotypes, then each entry's centring and missing-call corrections
 // in double-double, folded into the running sum. Same operations, same order as the TS functions there.
 
+import { madd } from './vec';
+
 // Missing calls in `codes` (individual-major n x b bytes).
 const MISSING: u8 = 3;
 const SPLITTER: f64 = 134217729.0;
@@ -237,9 +239,49 @@ export function kinshipHardFold(
         q++;
         continue;
       }
+      // Two columns whose limbs are all of E (no shared missing call with i): limbsToCorrection and the fold
+      // below op for op on f64x2 lanes.
+      const at = (<usize>(r * ldp + q)) << 3;
+      if (zHi != 0 && q + 1 < cols) {
+        const maskAt = colMask + ((<usize>(q * words + (r >> 6))) << 3);
+        const shared = (load<u64>(maskAt) | load<u64>(maskAt + ((<usize>words) << 3))) >> (<u64>(r & 63));
+        if ((shared & 1) == 0) {
+          const ea = f64x2.mul(v128.load(zHi + at), f64x2.splat(2.9103830456733704e-11));
+          const eb = f64x2.mul(v128.load(zLo + at), f64x2.splat(2.117582368135751e-22));
+          const e1 = f64x2.add(ea, eb);
+          const e1b = f64x2.sub(e1, ea);
+          const e1l = f64x2.add(f64x2.sub(ea, f64x2.sub(e1, e1b)), f64x2.sub(eb, e1b));
+          const e = f64x2.add(e1, zero);
+          const e2b = f64x2.sub(e, e1);
+          const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(zero, e2b)), f64x2.add(e1l, zero));
+          const c = v128.load(wHi + ((<usize>j) << 3));
+          const us = f64x2.add(av, c);
+          const ub = f64x2.sub(us, av);
+          const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
+            f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
+          const product = f64x2.convert_low_i32x4_s(v128.load64_zero(p + ((<usize>(r * ldp + q)) << 2)));
+          const x = f64x2.sub(product, us);
+          const xb = f64x2.sub(x, product);
+          const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
+          const y = f64x2.add(x, e);
+          const yb = f64x2.sub(y, x);
+          const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(e, yb));
+          const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), eLo);
+          const o = (<usize>(r * ldk + q)) << 3;
+          const h0 = v128.load(hi + o);
+          const sum = f64x2.add(h0, y);
+          const sb = f64x2.sub(sum, h0);
+          const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(sum, sb)), f64x2.sub(y, sb)),
+            f64x2.add(low, v128.load(lo + o)));
+          const h = f64x2.add(sum, err);
+          v128.store(hi + o, h);
+          v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, sum)))));
+          q++;
+          continue;
+        }
+      }
       // The limbs from kinshipMissLimbs where i and j share no missing call (no mu_s^2 / 2 pair to chain),
       // else the lists walked as in TS; the limbs are the same exact integers either way.
-      const at = (<usize>(r * ldp + q)) << 3;
       if (zHi != 0) {
         crossHi = 0;
         crossLo = 0;
@@ -352,18 +394,20 @@ let accL0 = f64x2.splat(0), accL1 = f64x2.splat(0), accL2 = f64x2.splat(0), accL
 @inline function accumulateLimbs(k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32): void {
   for (let k = k0; k < k1; k++) {
     const s = load<i32>(snp + ((<usize>k) << 2));
+    // Calls 0 to 2: the signed conversion (one instruction on x86, the unsigned one takes more) gives the same.
     const w = v128.load8x8_u(xT + <usize>s * <usize>nPad + <usize>at);
     const lowHalf = i32x4.extend_low_i16x8_u(w), highHalf = i32x4.extend_high_i16x8_u(w);
-    const x0 = f64x2.convert_low_i32x4_u(lowHalf);
-    const x1 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(lowHalf, lowHalf, 2, 3, 0, 1));
-    const x2 = f64x2.convert_low_i32x4_u(highHalf);
-    const x3 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(highHalf, highHalf, 2, 3, 0, 1));
+    const x0 = f64x2.convert_low_i32x4_s(lowHalf);
+    const x1 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(lowHalf, lowHalf, 2, 3, 0, 1));
+    const x2 = f64x2.convert_low_i32x4_s(highHalf);
+    const x3 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(highHalf, highHalf, 2, 3, 0, 1));
     const h = v128.load64_splat(limbs + ((<usize>s) << 3));
     const l = v128.load64_splat(limbs + ((<usize>(b + s)) << 3));
-    accH0 = f64x2.add(accH0, f64x2.mul(x0, h)); accL0 = f64x2.add(accL0, f64x2.mul(x0, l));
-    accH1 = f64x2.add(accH1, f64x2.mul(x1, h)); accL1 = f64x2.add(accL1, f64x2.mul(x1, l));
-    accH2 = f64x2.add(accH2, f64x2.mul(x2, h)); accL2 = f64x2.add(accL2, f64x2.mul(x2, l));
-    accH3 = f64x2.add(accH3, f64x2.mul(x3, h)); accL3 = f64x2.add(accL3, f64x2.mul(x3, l));
+    // Products and sums are integers below 2^53, so fused (relaxed build) or not they are the same exact values.
+    accH0 = madd(x0, h, accH0); accL0 = madd(x0, l, accL0);
+    accH1 = madd(x1, h, accH1); accL1 = madd(x1, l, accL1);
+    accH2 = madd(x2, h, accH2); accL2 = madd(x2, l, accL2);
+    accH3 = madd(x3, h, accH3); accL3 = madd(x3, l, accL3);
   }
 }
 
