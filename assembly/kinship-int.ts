@@ -11,7 +11,7 @@ const SPLITTER: f64 = 134217729.0;
 // Two calls share a 16-bit lane: x + SHIFT_BASE y on the row side, SHIFT_BASE x + y on the column side, so the
 // product (x + B y)(B u + v) = x v + B (x u + y v) + B^2 y u holds the dot product of the two pairs at B^1.
 const LANE_SHIFT: i32 = 13;
-const SHIFT_BASE: u16 = 1 << 13;
+const SHIFT_BASE: i32 = 1 << LANE_SHIFT;
 // Quads (4 SNPs) per extraction: an i32 lane gains at most 16 at B^1 and 8 at B^0 a quad, so after 256 quads both
 // stay below B and (sum >> 13) & (B - 1) is the exact dot product, whatever the wrapped bits above B^2.
 const QUADS_PER_CHUNK: i32 = 256;
@@ -34,15 +34,29 @@ export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, ro
     const src = codes + <usize>i * <usize>b;
     const at = first + ((<usize>(i - i0)) >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
     // Every code stored (missing as 0) without a branch: the calls are random, so branches would mispredict.
-    for (let s = 0; s < b; s++) {
-      const g = load<u8>(src + <usize>s);
-      const x = select<u16>(0, g, g == MISSING);
+    let s = 0;
+    for (; s + 4 <= b; s += 4) {
+      const x0 = call(src, s), x1 = call(src, s + 1), x2 = call(src, s + 2), x3 = call(src, s + 3);
+      const o = at + ((<usize>(s >> 2)) << 4);
+      store<u32>(rowPacked + o, (x0 + (x1 << <u32>LANE_SHIFT)) | ((x2 + (x3 << <u32>LANE_SHIFT)) << 16));
+      store<u32>(colPacked + o, ((x0 << <u32>LANE_SHIFT) + x1) | (((x2 << <u32>LANE_SHIFT) + x3) << 16));
+    }
+    // The last quad's calls past b stay 0.
+    for (; s < b; s++) {
+      const x = call(src, s);
       const o = at + ((<usize>(s >> 2)) << 4) + ((<usize>((s >> 1) & 1)) << 1);
       const odd = (s & 1) != 0;
-      store<u16>(rowPacked + o, load<u16>(rowPacked + o) + select<u16>(x * SHIFT_BASE, x, odd));
-      store<u16>(colPacked + o, load<u16>(colPacked + o) + select<u16>(x, x * SHIFT_BASE, odd));
+      store<u16>(rowPacked + o, load<u16>(rowPacked + o) + <u16>select<u32>(x << <u32>LANE_SHIFT, x, odd));
+      store<u16>(colPacked + o, load<u16>(colPacked + o) + <u16>select<u32>(x, x << <u32>LANE_SHIFT, odd));
     }
   }
+}
+
+// The call of SNP s at src as 0, 1 or 2 (a missing call as 0).
+// @ts-ignore: decorator
+@inline function call(src: usize, s: i32): u32 {
+  const g = load<u8>(src + <usize>s);
+  return select<u32>(0, g, g == MISSING);
 }
 
 /**
@@ -56,7 +70,7 @@ export function kinshipIntTile(
 ): void {
   const panelBytes = (<usize>quads) << 4;
   const ld = (<usize>ldp) << 2;
-  const mask = i32x4.splat(<i32>SHIFT_BASE - 1);
+  const mask = i32x4.splat(SHIFT_BASE - 1);
   for (let j = 0; j < colPanels; j++) {
     const pb = colPacked + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
     for (let i = 0; i < rowPanels; i++) {
@@ -153,17 +167,34 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   crossHi = t;
 }
 
-// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, into (crossHi, crossLo) as addMissingCross
-// adds them: the set bits of the AND of their missing-call bitmaps (bitWords u64 each).
+// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, twice over, into (crossHi, crossLo) as the TS
+// chain meets them (both lists hold them in ascending order): the shorter list walked against the other's
+// missing-call bitmap (bitWords u64 each); a single shared SNP (the usual case) added twice at once.
 // @ts-ignore: decorator
-@inline function addSharedPairs(i: i32, j: i32, means: usize, bits: usize, bitWords: i32): void {
-  const bi = bits + ((<usize>(i * bitWords)) << 3), bj = bits + ((<usize>(j * bitWords)) << 3);
-  for (let w = 0; w < bitWords; w++) {
-    let m = load<u64>(bi + ((<usize>w) << 3)) & load<u64>(bj + ((<usize>w) << 3));
-    while (m != 0) {
-      const s = (w << 6) + <i32>ctz(m);
-      m &= m - 1;
-      addHalfSquare(load<f64>(means + ((<usize>s) << 3)));
+@inline function addSharedPairsTwice(
+  i: i32, j: i32, means: usize, missStart: usize, missSnp: usize, bits: usize, bitWords: i32,
+): void {
+  let a = i, other = j;
+  const ki = load<i32>(missStart + ((<usize>i) << 2)), kj = load<i32>(missStart + ((<usize>j) << 2));
+  if (load<i32>(missStart + ((<usize>(j + 1)) << 2)) - kj < load<i32>(missStart + ((<usize>(i + 1)) << 2)) - ki) {
+    a = j;
+    other = i;
+  }
+  const k0 = load<i32>(missStart + ((<usize>a) << 2)), k1 = load<i32>(missStart + ((<usize>(a + 1)) << 2));
+  const row = bits + ((<usize>(other * bitWords)) << 3);
+  let found = 0;
+  let last: f64 = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = k0; k < k1; k++) {
+      const s = load<i32>(missSnp + ((<usize>k) << 2));
+      if (((load<u64>(row + ((<usize>(s >> 6)) << 3)) >> (<u64>(s & 63))) & 1) == 0) continue;
+      last = load<f64>(means + ((<usize>s) << 3));
+      addHalfSquare(last);
+      found++;
+    }
+    if (found == 1) {
+      addHalfSquare(last);
+      return;
     }
   }
 }
@@ -286,9 +317,7 @@ export function kinshipHardFold(
         crossHi = 0;
         crossLo = 0;
         if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
-          // Both lists hold the shared SNPs in ascending order: the TS chain meets them twice.
-          addSharedPairs(i, j, means, bits, bitWords);
-          addSharedPairs(i, j, means, bits, bitWords);
+          addSharedPairsTwice(i, j, means, missStart, missSnp, bits, bitWords);
         }
         limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
       } else {
