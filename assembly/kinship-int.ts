@@ -270,21 +270,36 @@ export function kinshipHardFold(
         q++;
         continue;
       }
-      // Two columns whose limbs are all of E (no shared missing call with i): limbsToCorrection and the fold
-      // below op for op on f64x2 lanes.
+      // Two columns with the tile's limbs: limbsToCorrection and the fold below op for op on f64x2 lanes, the
+      // mu_s^2 / 2 pairs of a column sharing a missing SNP with i chained as in TS into its lane of (cHi, cLo).
       const at = (<usize>(r * ldp + q)) << 3;
       if (zHi != 0 && q + 1 < cols) {
         const maskAt = colMask + ((<usize>(q * words + (r >> 6))) << 3);
-        const shared = (load<u64>(maskAt) | load<u64>(maskAt + ((<usize>words) << 3))) >> (<u64>(r & 63));
-        if ((shared & 1) == 0) {
+        const shift = <u64>(r & 63);
+        let cHi = zero, cLo = zero;
+        if (((load<u64>(maskAt) >> shift) & 1) != 0) {
+          crossHi = 0;
+          crossLo = 0;
+          addSharedPairsTwice(i, j, means, missStart, missSnp, bits, bitWords);
+          cHi = f64x2.replace_lane(cHi, 0, crossHi);
+          cLo = f64x2.replace_lane(cLo, 0, crossLo);
+        }
+        if (((load<u64>(maskAt + ((<usize>words) << 3)) >> shift) & 1) != 0) {
+          crossHi = 0;
+          crossLo = 0;
+          addSharedPairsTwice(i, j + 1, means, missStart, missSnp, bits, bitWords);
+          cHi = f64x2.replace_lane(cHi, 1, crossHi);
+          cLo = f64x2.replace_lane(cLo, 1, crossLo);
+        }
+        {
           const ea = f64x2.mul(v128.load(zHi + at), f64x2.splat(2.9103830456733704e-11));
           const eb = f64x2.mul(v128.load(zLo + at), f64x2.splat(2.117582368135751e-22));
           const e1 = f64x2.add(ea, eb);
           const e1b = f64x2.sub(e1, ea);
           const e1l = f64x2.add(f64x2.sub(ea, f64x2.sub(e1, e1b)), f64x2.sub(eb, e1b));
-          const e = f64x2.add(e1, zero);
+          const e = f64x2.add(e1, cHi);
           const e2b = f64x2.sub(e, e1);
-          const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(zero, e2b)), f64x2.add(e1l, zero));
+          const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(cHi, e2b)), f64x2.add(e1l, cLo));
           const c = v128.load(wHi + ((<usize>j) << 3));
           const us = f64x2.add(av, c);
           const ub = f64x2.sub(us, av);
