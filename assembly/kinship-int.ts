@@ -429,13 +429,20 @@ export function transposeHardCalls(
   }
 }
 
-// acc (4 f64x2 per limb) = sum over the SNPs k in [k0, k1) of the CSR list of x[s][at .. at + 8] times the
-// limbs (hi_s, lo_s): exact integer sums below 2^53 (as the scalar limbs), so in any order.
-let accH0 = f64x2.splat(0), accH1 = f64x2.splat(0), accH2 = f64x2.splat(0), accH3 = f64x2.splat(0);
-let accL0 = f64x2.splat(0), accL1 = f64x2.splat(0), accL2 = f64x2.splat(0), accL3 = f64x2.splat(0);
-
+// The 8 entries at (th, tl) (+= ld apart down a column where `down`, else 8 consecutive along a row: loaded and
+// added to) get the sum over the SNPs k in [k0, k1) of the CSR list of x[s][at .. at + 8] times the limbs
+// (hi_s, lo_s): exact integer sums below 2^53 (as the scalar limbs), so in any order. The sums live in locals:
+// module globals would go through memory at every SNP.
 // @ts-ignore: decorator
-@inline function accumulateLimbs(k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32): void {
+@inline function addLimbs(
+  k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32, th: usize, tl: usize, ld: usize,
+  down: bool,
+): void {
+  let h0 = f64x2.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+  if (!down) {
+    h0 = v128.load(th); h1 = v128.load(th, 16); h2 = v128.load(th, 32); h3 = v128.load(th, 48);
+    l0 = v128.load(tl); l1 = v128.load(tl, 16); l2 = v128.load(tl, 32); l3 = v128.load(tl, 48);
+  }
   for (let k = k0; k < k1; k++) {
     const s = load<i32>(snp + ((<usize>k) << 2));
     // Calls 0 to 2: the signed conversion (one instruction on x86, the unsigned one takes more) gives the same.
@@ -448,11 +455,27 @@ let accL0 = f64x2.splat(0), accL1 = f64x2.splat(0), accL2 = f64x2.splat(0), accL
     const h = v128.load64_splat(limbs + ((<usize>s) << 3));
     const l = v128.load64_splat(limbs + ((<usize>(b + s)) << 3));
     // Products and sums are integers below 2^53, so fused (relaxed build) or not they are the same exact values.
-    accH0 = madd(x0, h, accH0); accL0 = madd(x0, l, accL0);
-    accH1 = madd(x1, h, accH1); accL1 = madd(x1, l, accL1);
-    accH2 = madd(x2, h, accH2); accL2 = madd(x2, l, accL2);
-    accH3 = madd(x3, h, accH3); accL3 = madd(x3, l, accL3);
+    h0 = madd(x0, h, h0); l0 = madd(x0, l, l0);
+    h1 = madd(x1, h, h1); l1 = madd(x1, l, l1);
+    h2 = madd(x2, h, h2); l2 = madd(x2, l, l2);
+    h3 = madd(x3, h, h3); l3 = madd(x3, l, l3);
   }
+  if (down) {
+    storeDown(th, ld, h0, h1, h2, h3);
+    storeDown(tl, ld, l0, l1, l2, l3);
+  } else {
+    v128.store(th, h0); v128.store(th, h1, 16); v128.store(th, h2, 32); v128.store(th, h3, 48);
+    v128.store(tl, l0); v128.store(tl, l1, 16); v128.store(tl, l2, 32); v128.store(tl, l3, 48);
+  }
+}
+
+// The 8 lanes of v0..v3 down a column from t, ld bytes apart.
+// @ts-ignore: decorator
+@inline function storeDown(t: usize, ld: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  store<f64>(t, f64x2.extract_lane(v0, 0)); store<f64>(t + ld, f64x2.extract_lane(v0, 1));
+  store<f64>(t + 2 * ld, f64x2.extract_lane(v1, 0)); store<f64>(t + 3 * ld, f64x2.extract_lane(v1, 1));
+  store<f64>(t + 4 * ld, f64x2.extract_lane(v2, 0)); store<f64>(t + 5 * ld, f64x2.extract_lane(v2, 1));
+  store<f64>(t + 6 * ld, f64x2.extract_lane(v3, 0)); store<f64>(t + 7 * ld, f64x2.extract_lane(v3, 1));
 }
 
 /**
@@ -487,18 +510,8 @@ export function kinshipMissLimbs(
       store<u64>(colMask + ((<usize>(q * words + w)) << 3), m);
     }
     for (let r = 0; r < rows; r += 8) {
-      accH0 = f64x2.splat(0); accH1 = accH0; accH2 = accH0; accH3 = accH0;
-      accL0 = accH0; accL1 = accH0; accL2 = accH0; accL3 = accH0;
-      accumulateLimbs(k0, k1, missSnp, xT, nPad, r0 + r, limbs, b);
-      let th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
-      store<f64>(th, f64x2.extract_lane(accH0, 0)); store<f64>(tl, f64x2.extract_lane(accL0, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH0, 1)); store<f64>(tl, f64x2.extract_lane(accL0, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH1, 0)); store<f64>(tl, f64x2.extract_lane(accL1, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH1, 1)); store<f64>(tl, f64x2.extract_lane(accL1, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH2, 0)); store<f64>(tl, f64x2.extract_lane(accL2, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH2, 1)); store<f64>(tl, f64x2.extract_lane(accL2, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH3, 0)); store<f64>(tl, f64x2.extract_lane(accL3, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH3, 1)); store<f64>(tl, f64x2.extract_lane(accL3, 1));
+      const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
+      addLimbs(k0, k1, missSnp, xT, nPad, r0 + r, limbs, b, th, tl, ld, true);
     }
   }
   // Rows i's missing calls against 8 columns at a time, added along the row.
@@ -508,11 +521,7 @@ export function kinshipMissLimbs(
     if (k0 == k1) continue;
     for (let q = 0; q < cols; q += 8) {
       const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
-      accH0 = v128.load(th); accH1 = v128.load(th, 16); accH2 = v128.load(th, 32); accH3 = v128.load(th, 48);
-      accL0 = v128.load(tl); accL1 = v128.load(tl, 16); accL2 = v128.load(tl, 32); accL3 = v128.load(tl, 48);
-      accumulateLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b);
-      v128.store(th, accH0); v128.store(th, accH1, 16); v128.store(th, accH2, 32); v128.store(th, accH3, 48);
-      v128.store(tl, accL0); v128.store(tl, accL1, 16); v128.store(tl, accL2, 32); v128.store(tl, accL3, 48);
+      addLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b, th, tl, ld, false);
     }
   }
 }
