@@ -167,11 +167,12 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   crossHi = t;
 }
 
-// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, twice over, into (crossHi, crossLo) as the TS
-// chain meets them (both lists hold them in ascending order): the shorter list walked against the other's
-// missing-call bitmap (bitWords u64 each); a single shared SNP (the usual case) added twice at once.
+// (crossHi, crossLo) = the mu_s^2 / 2 of the SNPs missing in both i and j, ascending, twice over, chained from 0
+// as addHalfSquare would and as the TS chain meets them (both lists hold them in ascending order): the shorter
+// list walked against the other's missing-call bitmap (bitWords u64 each); a single shared SNP (the usual case)
+// added twice at once. The chain runs in locals (module globals would go through memory at every term).
 // @ts-ignore: decorator
-@inline function addSharedPairsTwice(
+@inline function sharedPairs(
   i: i32, j: i32, means: usize, missStart: usize, missSnp: usize, bits: usize, bitWords: i32,
 ): void {
   let a = i, other = j;
@@ -183,20 +184,33 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   const k0 = load<i32>(missStart + ((<usize>a) << 2)), k1 = load<i32>(missStart + ((<usize>(a + 1)) << 2));
   const row = bits + ((<usize>(other * bitWords)) << 3);
   let found = 0;
-  let last: f64 = 0;
+  let last: f64 = 0, ch: f64 = 0, cl: f64 = 0;
   for (let pass = 0; pass < 2; pass++) {
     for (let k = k0; k < k1; k++) {
       const s = load<i32>(missSnp + ((<usize>k) << 2));
       if (((load<u64>(row + ((<usize>(s >> 6)) << 3)) >> (<u64>(s & 63))) & 1) == 0) continue;
       last = load<f64>(means + ((<usize>s) << 3));
-      addHalfSquare(last);
+      // addHalfSquare(last) on the locals.
+      const p = last * last;
+      const v = 0.5 * p;
+      const t = ch + v;
+      const bb = t - ch;
+      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
+      ch = t;
       found++;
     }
     if (found == 1) {
-      addHalfSquare(last);
-      return;
+      const p = last * last;
+      const v = 0.5 * p;
+      const t = ch + v;
+      const bb = t - ch;
+      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
+      ch = t;
+      break;
     }
   }
+  crossHi = ch;
+  crossLo = cl;
 }
 
 // @ts-ignore: decorator
@@ -278,16 +292,12 @@ export function kinshipHardFold(
         const shift = <u64>(r & 63);
         let cHi = zero, cLo = zero;
         if (((load<u64>(maskAt) >> shift) & 1) != 0) {
-          crossHi = 0;
-          crossLo = 0;
-          addSharedPairsTwice(i, j, means, missStart, missSnp, bits, bitWords);
+          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
           cHi = f64x2.replace_lane(cHi, 0, crossHi);
           cLo = f64x2.replace_lane(cLo, 0, crossLo);
         }
         if (((load<u64>(maskAt + ((<usize>words) << 3)) >> shift) & 1) != 0) {
-          crossHi = 0;
-          crossLo = 0;
-          addSharedPairsTwice(i, j + 1, means, missStart, missSnp, bits, bitWords);
+          sharedPairs(i, j + 1, means, missStart, missSnp, bits, bitWords);
           cHi = f64x2.replace_lane(cHi, 1, crossHi);
           cLo = f64x2.replace_lane(cLo, 1, crossLo);
         }
@@ -332,7 +342,7 @@ export function kinshipHardFold(
         crossHi = 0;
         crossLo = 0;
         if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
-          addSharedPairsTwice(i, j, means, missStart, missSnp, bits, bitWords);
+          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
         }
         limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
       } else {
