@@ -2,67 +2,127 @@
 // P = X X^T by i16 dot products on packed genotypes, then each entry's centring and missing-call corrections
 // in double-double, folded into the running sum. Same operations, same order as the TS functions there.
 
+import { madd } from './vec';
+
 // Missing calls in `codes` (individual-major n x b bytes).
 const MISSING: u8 = 3;
 const SPLITTER: f64 = 134217729.0;
 
+// Two calls share a 16-bit lane: x + SHIFT_BASE y on the row side, SHIFT_BASE x + y on the column side, so the
+// product (x + B y)(B u + v) = x v + B (x u + y v) + B^2 y u holds the dot product of the two pairs at B^1.
+const LANE_SHIFT: i32 = 13;
+const SHIFT_BASE: i32 = 1 << LANE_SHIFT;
+// Quads (4 SNPs) per extraction: an i32 lane gains at most 16 at B^1 and 8 at B^0 a quad, so after 256 quads both
+// stay below B and (sum >> 13) & (B - 1) is the exact dot product, whatever the wrapped bits above B^2.
+const QUADS_PER_CHUNK: i32 = 256;
+
 /**
- * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of 16-bit
- * values: panel q at packed + q*pairs*16 holds, per SNP pair p, the pair (x_{2p}, x_{2p+1}) of each of its 4
- * individuals; missing calls, the odd block's last half pair and individuals past n are 0. Rows [i0, i1) of
+ * Packs individuals [i0, i1) (i0 a multiple of 4) of `codes` (n x b bytes) into 4-individual panels of two 16-bit
+ * lanes per individual and quad of SNPs s = 4k..4k+3: at rowPacked (x_s + B x_{s+1}, x_{s+2} + B x_{s+3}), at
+ * colPacked (B x_s + x_{s+1}, B x_{s+2} + x_{s+3}), B = 2^13; panel q at + q*quads*16, individual i & 3 at
+ * + 4 (i & 3) of each quad's 16 bytes. Missing calls, SNPs past b and individuals past n are 0; rows [i0, i1) of
  * panels past n up to i1 are zeroed too (i1 may exceed n up to a multiple of 8).
  */
-export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, packed: usize): void {
-  const pairs = (b + 1) >> 1;
-  const panelBytes = (<usize>pairs) << 4;
-  memory.fill(packed + (<usize>(i0 >> 2)) * panelBytes, 0, (<usize>((i1 - i0 + 3) >> 2)) * panelBytes);
+export function packHardCalls(i0: i32, i1: i32, n: i32, b: i32, codes: usize, rowPacked: usize, colPacked: usize): void {
+  const quads = (b + 3) >> 2;
+  const panelBytes = (<usize>quads) << 4;
+  const first = (<usize>(i0 >> 2)) * panelBytes, bytes = (<usize>((i1 - i0 + 3) >> 2)) * panelBytes;
+  memory.fill(rowPacked + first, 0, bytes);
+  memory.fill(colPacked + first, 0, bytes);
   const end = min(i1, n);
   for (let i = i0; i < end; i++) {
     const src = codes + <usize>i * <usize>b;
-    const dst = packed + (<usize>(i >> 2)) * panelBytes + ((<usize>(i & 3)) << 2);
+    const at = first + ((<usize>(i - i0)) >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
     // Every code stored (missing as 0) without a branch: the calls are random, so branches would mispredict.
-    for (let s = 0; s < b; s++) {
-      const g = load<u8>(src + <usize>s);
-      store<u16>(dst + ((<usize>(s >> 1)) << 4) + ((<usize>(s & 1)) << 1), select<u16>(0, g, g == MISSING));
+    let s = 0;
+    for (; s + 4 <= b; s += 4) {
+      const x0 = call(src, s), x1 = call(src, s + 1), x2 = call(src, s + 2), x3 = call(src, s + 3);
+      const o = at + ((<usize>(s >> 2)) << 4);
+      store<u32>(rowPacked + o, (x0 + (x1 << <u32>LANE_SHIFT)) | ((x2 + (x3 << <u32>LANE_SHIFT)) << 16));
+      store<u32>(colPacked + o, ((x0 << <u32>LANE_SHIFT) + x1) | (((x2 << <u32>LANE_SHIFT) + x3) << 16));
+    }
+    // The last quad's calls past b stay 0.
+    for (; s < b; s++) {
+      const x = call(src, s);
+      const o = at + ((<usize>(s >> 2)) << 4) + ((<usize>((s >> 1) & 1)) << 1);
+      const odd = (s & 1) != 0;
+      store<u16>(rowPacked + o, load<u16>(rowPacked + o) + <u16>select<u32>(x << <u32>LANE_SHIFT, x, odd));
+      store<u16>(colPacked + o, load<u16>(colPacked + o) + <u16>select<u32>(x, x << <u32>LANE_SHIFT, odd));
     }
   }
+}
+
+// The call of SNP s at src as 0, 1 or 2 (a missing call as 0).
+// @ts-ignore: decorator
+@inline function call(src: usize, s: i32): u32 {
+  const g = load<u8>(src + <usize>s);
+  return select<u32>(0, g, g == MISSING);
 }
 
 /**
  * P (int32, row stride ldp) = the exact products of rows [r0, r0 + 4*rowPanels) with columns
  * [c0, c0 + 8*colPanels) over the packed block (r0, c0 multiples of 4 and 8 in individuals): a 4 x 8 tile of
- * i32x4 sums, a row's splat pair against 4 columns' pairs by i32x4.dot_i16x8_s (8 multiply-adds).
+ * i32x4 sums, a row's splat lanes against 4 columns' by i32x4.dot_i16x8_s (16 multiply-adds of calls), the dot
+ * products taken out of bits 13-25 every QUADS_PER_CHUNK quads.
  */
 export function kinshipIntTile(
-  rowPanels: i32, colPanels: i32, packed: usize, pairs: i32, r0: i32, c0: i32, p: usize, ldp: i32,
+  rowPanels: i32, colPanels: i32, rowPacked: usize, colPacked: usize, quads: i32, r0: i32, c0: i32, p: usize, ldp: i32,
 ): void {
-  const panelBytes = (<usize>pairs) << 4;
+  const panelBytes = (<usize>quads) << 4;
   const ld = (<usize>ldp) << 2;
+  const mask = i32x4.splat(SHIFT_BASE - 1);
   for (let j = 0; j < colPanels; j++) {
-    const pb = packed + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
+    const pb = colPacked + (<usize>((c0 >> 2) + 2 * j)) * panelBytes;
     for (let i = 0; i < rowPanels; i++) {
-      let a = packed + (<usize>((r0 >> 2) + i)) * panelBytes, b = pb;
-      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      for (let q = 0; q < pairs; q++) {
-        const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
-        let s = v128.load32_splat(a);
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 4);
-        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 8);
-        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
-        s = v128.load32_splat(a, 12);
-        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
-        a += 16; b += 16;
+      const pa = rowPacked + (<usize>((r0 >> 2) + i)) * panelBytes;
+      const t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
+      for (let k0 = 0; k0 < quads; k0 += QUADS_PER_CHUNK) {
+        const k1 = min(quads, k0 + QUADS_PER_CHUNK);
+        let a = pa + ((<usize>k0) << 4), b = pb + ((<usize>k0) << 4);
+        let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+        let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+        for (let q = k0; q < k1; q++) {
+          const b0 = v128.load(b), b1 = v128.load(b + panelBytes);
+          let s = v128.load32_splat(a);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 4);
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 8);
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+          s = v128.load32_splat(a, 12);
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+          a += 16; b += 16;
+        }
+        c00 = v128.and(i32x4.shr_u(c00, LANE_SHIFT), mask); c01 = v128.and(i32x4.shr_u(c01, LANE_SHIFT), mask);
+        c10 = v128.and(i32x4.shr_u(c10, LANE_SHIFT), mask); c11 = v128.and(i32x4.shr_u(c11, LANE_SHIFT), mask);
+        c20 = v128.and(i32x4.shr_u(c20, LANE_SHIFT), mask); c21 = v128.and(i32x4.shr_u(c21, LANE_SHIFT), mask);
+        c30 = v128.and(i32x4.shr_u(c30, LANE_SHIFT), mask); c31 = v128.and(i32x4.shr_u(c31, LANE_SHIFT), mask);
+        if (k0 == 0) {
+          storeRow(t, c00, c01);
+          storeRow(t + ld, c10, c11);
+          storeRow(t + 2 * ld, c20, c21);
+          storeRow(t + 3 * ld, c30, c31);
+        } else {
+          addRow(t, c00, c01);
+          addRow(t + ld, c10, c11);
+          addRow(t + 2 * ld, c20, c21);
+          addRow(t + 3 * ld, c30, c31);
+        }
       }
-      let t = p + (<usize>(4 * i)) * ld + ((<usize>j) << 5);
-      v128.store(t, c00); v128.store(t, c01, 16); t += ld;
-      v128.store(t, c10); v128.store(t, c11, 16); t += ld;
-      v128.store(t, c20); v128.store(t, c21, 16); t += ld;
-      v128.store(t, c30); v128.store(t, c31, 16);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(t: usize, c0: v128, c1: v128): void {
+  v128.store(t, c0);
+  v128.store(t, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline function addRow(t: usize, c0: v128, c1: v128): void {
+  v128.store(t, i32x4.add(v128.load(t), c0));
+  v128.store(t, i32x4.add(v128.load(t, 16), c1), 16);
 }
 
 // a*b = p + twoProductLow(a, b, p) exactly, by Veltkamp splitting (no FMA, so the same bits as the TS code).
@@ -107,19 +167,50 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   crossHi = t;
 }
 
-// The mu_s^2 / 2 of the SNPs missing in both i and j, ascending, into (crossHi, crossLo) as addMissingCross
-// adds them: the set bits of the AND of their missing-call bitmaps (bitWords u64 each).
+// (crossHi, crossLo) = the mu_s^2 / 2 of the SNPs missing in both i and j, ascending, twice over, chained from 0
+// as addHalfSquare would and as the TS chain meets them (both lists hold them in ascending order): the shorter
+// list walked against the other's missing-call bitmap (bitWords u64 each); a single shared SNP (the usual case)
+// added twice at once. The chain runs in locals (module globals would go through memory at every term).
 // @ts-ignore: decorator
-@inline function addSharedPairs(i: i32, j: i32, means: usize, bits: usize, bitWords: i32): void {
-  const bi = bits + ((<usize>(i * bitWords)) << 3), bj = bits + ((<usize>(j * bitWords)) << 3);
-  for (let w = 0; w < bitWords; w++) {
-    let m = load<u64>(bi + ((<usize>w) << 3)) & load<u64>(bj + ((<usize>w) << 3));
-    while (m != 0) {
-      const s = (w << 6) + <i32>ctz(m);
-      m &= m - 1;
-      addHalfSquare(load<f64>(means + ((<usize>s) << 3)));
+@inline function sharedPairs(
+  i: i32, j: i32, means: usize, missStart: usize, missSnp: usize, bits: usize, bitWords: i32,
+): void {
+  let a = i, other = j;
+  const ki = load<i32>(missStart + ((<usize>i) << 2)), kj = load<i32>(missStart + ((<usize>j) << 2));
+  if (load<i32>(missStart + ((<usize>(j + 1)) << 2)) - kj < load<i32>(missStart + ((<usize>(i + 1)) << 2)) - ki) {
+    a = j;
+    other = i;
+  }
+  const k0 = load<i32>(missStart + ((<usize>a) << 2)), k1 = load<i32>(missStart + ((<usize>(a + 1)) << 2));
+  const row = bits + ((<usize>(other * bitWords)) << 3);
+  let found = 0;
+  let last: f64 = 0, ch: f64 = 0, cl: f64 = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = k0; k < k1; k++) {
+      const s = load<i32>(missSnp + ((<usize>k) << 2));
+      if (((load<u64>(row + ((<usize>(s >> 6)) << 3)) >> (<u64>(s & 63))) & 1) == 0) continue;
+      last = load<f64>(means + ((<usize>s) << 3));
+      // addHalfSquare(last) on the locals.
+      const p = last * last;
+      const v = 0.5 * p;
+      const t = ch + v;
+      const bb = t - ch;
+      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
+      ch = t;
+      found++;
+    }
+    if (found == 1) {
+      const p = last * last;
+      const v = 0.5 * p;
+      const t = ch + v;
+      const bb = t - ch;
+      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
+      ch = t;
+      break;
     }
   }
+  crossHi = ch;
+  crossLo = cl;
 }
 
 // @ts-ignore: decorator
@@ -193,16 +284,65 @@ export function kinshipHardFold(
         q++;
         continue;
       }
+      // Two columns with the tile's limbs: limbsToCorrection and the fold below op for op on f64x2 lanes, the
+      // mu_s^2 / 2 pairs of a column sharing a missing SNP with i chained as in TS into its lane of (cHi, cLo).
+      const at = (<usize>(r * ldp + q)) << 3;
+      if (zHi != 0 && q + 1 < cols) {
+        const maskAt = colMask + ((<usize>(q * words + (r >> 6))) << 3);
+        const shift = <u64>(r & 63);
+        let cHi = zero, cLo = zero;
+        if (((load<u64>(maskAt) >> shift) & 1) != 0) {
+          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
+          cHi = f64x2.replace_lane(cHi, 0, crossHi);
+          cLo = f64x2.replace_lane(cLo, 0, crossLo);
+        }
+        if (((load<u64>(maskAt + ((<usize>words) << 3)) >> shift) & 1) != 0) {
+          sharedPairs(i, j + 1, means, missStart, missSnp, bits, bitWords);
+          cHi = f64x2.replace_lane(cHi, 1, crossHi);
+          cLo = f64x2.replace_lane(cLo, 1, crossLo);
+        }
+        {
+          const ea = f64x2.mul(v128.load(zHi + at), f64x2.splat(2.9103830456733704e-11));
+          const eb = f64x2.mul(v128.load(zLo + at), f64x2.splat(2.117582368135751e-22));
+          const e1 = f64x2.add(ea, eb);
+          const e1b = f64x2.sub(e1, ea);
+          const e1l = f64x2.add(f64x2.sub(ea, f64x2.sub(e1, e1b)), f64x2.sub(eb, e1b));
+          const e = f64x2.add(e1, cHi);
+          const e2b = f64x2.sub(e, e1);
+          const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(cHi, e2b)), f64x2.add(e1l, cLo));
+          const c = v128.load(wHi + ((<usize>j) << 3));
+          const us = f64x2.add(av, c);
+          const ub = f64x2.sub(us, av);
+          const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
+            f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
+          const product = f64x2.convert_low_i32x4_s(v128.load64_zero(p + ((<usize>(r * ldp + q)) << 2)));
+          const x = f64x2.sub(product, us);
+          const xb = f64x2.sub(x, product);
+          const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
+          const y = f64x2.add(x, e);
+          const yb = f64x2.sub(y, x);
+          const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(e, yb));
+          const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), eLo);
+          const o = (<usize>(r * ldk + q)) << 3;
+          const h0 = v128.load(hi + o);
+          const sum = f64x2.add(h0, y);
+          const sb = f64x2.sub(sum, h0);
+          const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(sum, sb)), f64x2.sub(y, sb)),
+            f64x2.add(low, v128.load(lo + o)));
+          const h = f64x2.add(sum, err);
+          v128.store(hi + o, h);
+          v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, sum)))));
+          q++;
+          continue;
+        }
+      }
       // The limbs from kinshipMissLimbs where i and j share no missing call (no mu_s^2 / 2 pair to chain),
       // else the lists walked as in TS; the limbs are the same exact integers either way.
-      const at = (<usize>(r * ldp + q)) << 3;
       if (zHi != 0) {
         crossHi = 0;
         crossLo = 0;
         if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
-          // Both lists hold the shared SNPs in ascending order: the TS chain meets them twice.
-          addSharedPairs(i, j, means, bits, bitWords);
-          addSharedPairs(i, j, means, bits, bitWords);
+          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
         }
         limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
       } else {
@@ -299,28 +439,53 @@ export function transposeHardCalls(
   }
 }
 
-// acc (4 f64x2 per limb) = sum over the SNPs k in [k0, k1) of the CSR list of x[s][at .. at + 8] times the
-// limbs (hi_s, lo_s): exact integer sums below 2^53 (as the scalar limbs), so in any order.
-let accH0 = f64x2.splat(0), accH1 = f64x2.splat(0), accH2 = f64x2.splat(0), accH3 = f64x2.splat(0);
-let accL0 = f64x2.splat(0), accL1 = f64x2.splat(0), accL2 = f64x2.splat(0), accL3 = f64x2.splat(0);
-
+// The 8 entries at (th, tl) (+= ld apart down a column where `down`, else 8 consecutive along a row: loaded and
+// added to) get the sum over the SNPs k in [k0, k1) of the CSR list of x[s][at .. at + 8] times the limbs
+// (hi_s, lo_s): exact integer sums below 2^53 (as the scalar limbs), so in any order. The sums live in locals:
+// module globals would go through memory at every SNP.
 // @ts-ignore: decorator
-@inline function accumulateLimbs(k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32): void {
+@inline function addLimbs(
+  k0: i32, k1: i32, snp: usize, xT: usize, nPad: i32, at: i32, limbs: usize, b: i32, th: usize, tl: usize, ld: usize,
+  down: bool,
+): void {
+  let h0 = f64x2.splat(0), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+  if (!down) {
+    h0 = v128.load(th); h1 = v128.load(th, 16); h2 = v128.load(th, 32); h3 = v128.load(th, 48);
+    l0 = v128.load(tl); l1 = v128.load(tl, 16); l2 = v128.load(tl, 32); l3 = v128.load(tl, 48);
+  }
   for (let k = k0; k < k1; k++) {
     const s = load<i32>(snp + ((<usize>k) << 2));
+    // Calls 0 to 2: the signed conversion (one instruction on x86, the unsigned one takes more) gives the same.
     const w = v128.load8x8_u(xT + <usize>s * <usize>nPad + <usize>at);
     const lowHalf = i32x4.extend_low_i16x8_u(w), highHalf = i32x4.extend_high_i16x8_u(w);
-    const x0 = f64x2.convert_low_i32x4_u(lowHalf);
-    const x1 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(lowHalf, lowHalf, 2, 3, 0, 1));
-    const x2 = f64x2.convert_low_i32x4_u(highHalf);
-    const x3 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(highHalf, highHalf, 2, 3, 0, 1));
+    const x0 = f64x2.convert_low_i32x4_s(lowHalf);
+    const x1 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(lowHalf, lowHalf, 2, 3, 0, 1));
+    const x2 = f64x2.convert_low_i32x4_s(highHalf);
+    const x3 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(highHalf, highHalf, 2, 3, 0, 1));
     const h = v128.load64_splat(limbs + ((<usize>s) << 3));
     const l = v128.load64_splat(limbs + ((<usize>(b + s)) << 3));
-    accH0 = f64x2.add(accH0, f64x2.mul(x0, h)); accL0 = f64x2.add(accL0, f64x2.mul(x0, l));
-    accH1 = f64x2.add(accH1, f64x2.mul(x1, h)); accL1 = f64x2.add(accL1, f64x2.mul(x1, l));
-    accH2 = f64x2.add(accH2, f64x2.mul(x2, h)); accL2 = f64x2.add(accL2, f64x2.mul(x2, l));
-    accH3 = f64x2.add(accH3, f64x2.mul(x3, h)); accL3 = f64x2.add(accL3, f64x2.mul(x3, l));
+    // Products and sums are integers below 2^53, so fused (relaxed build) or not they are the same exact values.
+    h0 = madd(x0, h, h0); l0 = madd(x0, l, l0);
+    h1 = madd(x1, h, h1); l1 = madd(x1, l, l1);
+    h2 = madd(x2, h, h2); l2 = madd(x2, l, l2);
+    h3 = madd(x3, h, h3); l3 = madd(x3, l, l3);
   }
+  if (down) {
+    storeDown(th, ld, h0, h1, h2, h3);
+    storeDown(tl, ld, l0, l1, l2, l3);
+  } else {
+    v128.store(th, h0); v128.store(th, h1, 16); v128.store(th, h2, 32); v128.store(th, h3, 48);
+    v128.store(tl, l0); v128.store(tl, l1, 16); v128.store(tl, l2, 32); v128.store(tl, l3, 48);
+  }
+}
+
+// The 8 lanes of v0..v3 down a column from t, ld bytes apart.
+// @ts-ignore: decorator
+@inline function storeDown(t: usize, ld: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  store<f64>(t, f64x2.extract_lane(v0, 0)); store<f64>(t + ld, f64x2.extract_lane(v0, 1));
+  store<f64>(t + 2 * ld, f64x2.extract_lane(v1, 0)); store<f64>(t + 3 * ld, f64x2.extract_lane(v1, 1));
+  store<f64>(t + 4 * ld, f64x2.extract_lane(v2, 0)); store<f64>(t + 5 * ld, f64x2.extract_lane(v2, 1));
+  store<f64>(t + 6 * ld, f64x2.extract_lane(v3, 0)); store<f64>(t + 7 * ld, f64x2.extract_lane(v3, 1));
 }
 
 /**
@@ -355,18 +520,8 @@ export function kinshipMissLimbs(
       store<u64>(colMask + ((<usize>(q * words + w)) << 3), m);
     }
     for (let r = 0; r < rows; r += 8) {
-      accH0 = f64x2.splat(0); accH1 = accH0; accH2 = accH0; accH3 = accH0;
-      accL0 = accH0; accL1 = accH0; accL2 = accH0; accL3 = accH0;
-      accumulateLimbs(k0, k1, missSnp, xT, nPad, r0 + r, limbs, b);
-      let th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
-      store<f64>(th, f64x2.extract_lane(accH0, 0)); store<f64>(tl, f64x2.extract_lane(accL0, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH0, 1)); store<f64>(tl, f64x2.extract_lane(accL0, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH1, 0)); store<f64>(tl, f64x2.extract_lane(accL1, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH1, 1)); store<f64>(tl, f64x2.extract_lane(accL1, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH2, 0)); store<f64>(tl, f64x2.extract_lane(accL2, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH2, 1)); store<f64>(tl, f64x2.extract_lane(accL2, 1)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH3, 0)); store<f64>(tl, f64x2.extract_lane(accL3, 0)); th += ld; tl += ld;
-      store<f64>(th, f64x2.extract_lane(accH3, 1)); store<f64>(tl, f64x2.extract_lane(accL3, 1));
+      const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
+      addLimbs(k0, k1, missSnp, xT, nPad, r0 + r, limbs, b, th, tl, ld, true);
     }
   }
   // Rows i's missing calls against 8 columns at a time, added along the row.
@@ -376,11 +531,7 @@ export function kinshipMissLimbs(
     if (k0 == k1) continue;
     for (let q = 0; q < cols; q += 8) {
       const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
-      accH0 = v128.load(th); accH1 = v128.load(th, 16); accH2 = v128.load(th, 32); accH3 = v128.load(th, 48);
-      accL0 = v128.load(tl); accL1 = v128.load(tl, 16); accL2 = v128.load(tl, 32); accL3 = v128.load(tl, 48);
-      accumulateLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b);
-      v128.store(th, accH0); v128.store(th, accH1, 16); v128.store(th, accH2, 32); v128.store(th, accH3, 48);
-      v128.store(tl, accL0); v128.store(tl, accL1, 16); v128.store(tl, accL2, 32); v128.store(tl, accL3, 48);
+      addLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b, th, tl, ld, false);
     }
   }
 }

@@ -15,8 +15,7 @@ import { KINSHIP_TILE_ROWS, kinshipFoldCallLists } from '../src/engines/wasm/ops
 import type { KernelCall } from '../src/engines/wasm/runner.js';
 import { EigenSize } from '../src/engines/wasm/layout.js';
 import { foldHardCallBlock } from '../src/engines/wasm/kinship-hard.js';
-import { HardCallBuffer } from '../src/kinship/hard-call-buffer.js';
-import type { HardCallBlock } from '../src/linalg/hard-calls.js';
+import { randomHardCalls } from './hard-call-block.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,20 +47,6 @@ function median(xs: number[]): number {
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-}
-
-/** b SNPs of n random hard calls (allele frequencies spread over (0.05, 0.95)) with a `missing` share missing. */
-function randomHardCalls(n: number, b: number, missing: number): HardCallBlock {
-  let state = 12345;
-  const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 4294967296;
-  const buffer = new HardCallBuffer(n, b, 1); // any share of missing calls: the bench times the path itself
-  const g = new Float64Array(n);
-  for (let s = 0; s < b; s++) {
-    const p = 0.05 + 0.9 * next();
-    for (let i = 0; i < n; i++) g[i] = next() < missing ? NaN : (next() < p ? 1 : 0) + (next() < p ? 1 : 0);
-    buffer.push(g);
-  }
-  return buffer.take()!;
 }
 
 /** Median CPU milliseconds of `reps` runs after one warm-up run; `setup` runs untimed before each. */

@@ -6,8 +6,8 @@ import { MISSING_CODE, type HardCallBlock } from '../linalg/hard-calls.js';
 
 /**
  * The largest share of missing calls a block takes the exact path with. Each missing call adds O(n) terms to
- * the tile's limbs (f64x2, assembly/kinship-int.ts kinshipMissLimbs): at n = 1,000 the exact path is 1.6x the
- * float one at 1 % missing, 1.2x at 2 %, 0.55x at 5 % (bench/kernels.ts, bench/RESULTS.md issue 21, intkin2).
+ * the tile's limbs (f64x2, assembly/kinship-int.ts kinshipMissLimbs): at n = 4,000 the exact path is 3.1x the
+ * float one at 1 % missing, 1.6x at 2 %, 1.0x at 5 % (bench/kernels.ts, bench/RESULTS.md issue 21, kin5).
  */
 const EXACT_MAX_MISSING_SHARE = 0.02;
 

@@ -93,6 +93,8 @@ interface Case {
   missing: number;
   /** Individuals missing at every SNP of the first block. */
   allMissing?: number[];
+  /** Individuals with a 2 at every SNP of the first block (the largest products per 16-bit lane). */
+  allTwo?: number[];
 }
 
 /** Random hard calls; missing calls at the corners, an all-missing SNP, a monomorphic SNP. */
@@ -116,6 +118,7 @@ function genotypes(c: Case, seed: number): Float64Array[] {
   }
   // Individuals missing throughout the first block; one at a tile's last row, one at the next tile's first.
   for (const i of c.allMissing ?? []) for (let k = 0; k < c.blocks[0]!; k++) snps[k]![i] = NaN;
+  for (const i of c.allTwo ?? []) for (let k = 0; k < c.blocks[0]!; k++) snps[k]![i] = 2;
   if (m > 3) snps[m - 2]!.fill(1);
   // At least one observed call per SNP (the builder sends a SNP with none to the float path).
   for (const g of snps) if (g.every(Number.isNaN)) g[c.n >> 1] = 1;
@@ -151,12 +154,22 @@ const CASES: Case[] = [
   { n: 2 * 96 + 3, blocks: [131, 5], missing: 0.03, allMissing: [0, 191] },
   { n: 2 * 96 + 1, blocks: [150], missing: 0.05, allMissing: [96 + 7, 2 * 96] },
   { n: 13, blocks: [33, 1], missing: 0.05, allMissing: [8] },
+  // Two calls a 16-bit lane, dot products taken out every 256 quads of SNPs (kinshipIntTile): blocks over one
+  // and two chunks, not multiples of 4, individuals all 2 (the largest sums a lane holds before extraction).
+  { n: 21, blocks: [2 * 1024 + 3, 1022], missing: 0, allTwo: [0, 9, 20] },
+  { n: 8 + 3, blocks: [1025, 6], missing: 0.01, allTwo: [4, 10] },
 ];
 
 describe('exact hard-call kinship', () => {
   let pools: WasmPool[];
   beforeAll(async () => {
-    pools = await Promise.all([WasmPool.create(1), WasmPool.create(2), WasmPool.create(3)]);
+    // Both SIMD builds (the relaxed one where the runtime has it).
+    pools = await Promise.all([
+      WasmPool.create(1),
+      WasmPool.create(2),
+      WasmPool.create(3),
+      WasmPool.create(2, 'simd'),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.close()));

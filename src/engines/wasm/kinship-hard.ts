@@ -1,6 +1,6 @@
 /**
  * A block of hard calls folded into a resident double-double kinship sum exactly (src/linalg/hard-calls.ts):
- * the codes go to shared memory, the workers pack them to 16-bit panels and compute the weights W, then each
+ * the codes go to shared memory, the workers pack them to panels of two calls a 16-bit lane and compute the weights W, then each
  * tile's exact integer product is folded with its corrections (assembly/kinship-int.ts).
  */
 import type { KernelCall, KernelRunner } from './runner.js';
@@ -22,15 +22,17 @@ export async function foldHardCallBlock(
 ): Promise<void> {
   const { arena } = runner;
   const { b, codes, means, missStart, missSnp } = block;
-  // Individuals padded to a multiple of 8 (the tile's column panels), SNPs to pairs (the i16 dot products).
+  // Individuals padded to a multiple of 8 (the tile's column panels), SNPs to quads (two calls a 16-bit lane,
+  // two lanes an i16 dot product).
   const nPad = Math.ceil(n / 8) * 8,
-    pairs = (b + 1) >> 1;
+    quads = (b + 3) >> 2;
   const pCodes = arena.alloc(n * b),
     pMeans = arena.allocF64(b),
     pStart = arena.alloc(4 * (n + 1)),
     pSnp = arena.alloc(4 * Math.max(1, missSnp.length)),
     pW = arena.allocF64(2 * n),
-    pPacked = arena.alloc(nPad * pairs * 4),
+    pRowPacked = arena.alloc(nPad * quads * 4),
+    pColPacked = arena.alloc(nPad * quads * 4),
     partials = Array.from({ length: runner.slots }, () => arena.alloc(4 * tileRows * nPad));
   // With missing calls: the SNP-major calls, the missing calls' bitmaps, each SNP's two fixed-point limbs, and
   // per slot the tile's limbs (two f64 tileRows x nPad) and its row and column masks of shared missing calls
@@ -66,7 +68,7 @@ export async function foldHardCallBlock(
   const pWLo = pW + 8 * n;
 
   const prepare = splitRange(nPad, runner.slots, 8).map(([i0, i1]): KernelCall[] => [
-    ['packHardCalls', [i0, i1, n, b, pCodes, pPacked]],
+    ['packHardCalls', [i0, i1, n, b, pCodes, pRowPacked, pColPacked]],
     ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
     ...(missing
       ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT, pBits, bitWords]] satisfies KernelCall]
@@ -93,7 +95,7 @@ export async function foldHardCallBlock(
       lists[t]!.push(['kinshipMissLimbs', [...limbArgs, rowMask, colMask, words]]);
     }
     lists[t]!.push(
-      ['kinshipIntTile', [rowPanels, colPanels, pPacked, pairs, r0, r0, pP, colPanels * 8]],
+      ['kinshipIntTile', [rowPanels, colPanels, pRowPacked, pColPacked, quads, r0, r0, pP, colPanels * 8]],
       [
         'kinshipHardFold',
         [

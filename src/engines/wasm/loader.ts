@@ -61,12 +61,21 @@ export interface KernelExports {
     tables: number,
     acc: number,
   ): void;
-  packHardCalls(i0: number, i1: number, n: number, b: number, codes: number, packed: number): void;
+  packHardCalls(
+    i0: number,
+    i1: number,
+    n: number,
+    b: number,
+    codes: number,
+    rowPacked: number,
+    colPacked: number,
+  ): void;
   kinshipIntTile(
     rowPanels: number,
     colPanels: number,
-    packed: number,
-    pairs: number,
+    rowPacked: number,
+    colPacked: number,
+    quads: number,
     r0: number,
     c0: number,
     p: number,
