@@ -53,10 +53,8 @@ async function residentTraits(
   const cached = runner.residentPlan;
   if (cached?.key === key) return cached;
   const { arena } = runner;
-  if (cached) {
-    arena.release(cached.mark);
-    runner.residentPlan = null;
-  }
+  // Resident eigenvectors placed above the old set go with it.
+  if (cached) runner.releaseRetained(cached.mark);
   const mark = arena.mark();
   const { n, nCvt } = traits[0]!;
   const grid = lambdaGrid(traits[0]!.search);
@@ -214,8 +212,7 @@ export class ResidentLmmPlan {
     return this.runner.retain(() => {
       const regions = this.runner.residentPlan;
       if (regions?.key !== this) return;
-      this.runner.arena.release(regions.mark);
-      this.runner.residentPlan = null;
+      this.runner.releaseRetained(regions.mark);
     });
   }
 }

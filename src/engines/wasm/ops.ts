@@ -15,7 +15,8 @@ export const ROTATE_WINDOW_BYTES = 1 << 30;
 /**
  * U^T x for each SNP: out[j*n + k] = sum_i U[i*n + k] * block[j*n + i]; U row-major n x n, block SNP-major n x b.
  * Columns of hard calls go through the lookup kernel (src/linalg/hard-rotation.ts), the others through the GEMM
- * (rotate-hard.ts). `windowBytes` (tests lower it) bounds the part of U in shared memory at once.
+ * (rotate-hard.ts). `windowBytes` (tests lower it) bounds the part of U in shared memory at once. With a `key` (a
+ * loaded plan, whose U is not written while it is loaded) U stays in shared memory between calls (rotateBlockOn).
  */
 export async function rotateOn(
   runner: KernelRunner,
@@ -24,9 +25,10 @@ export async function rotateOn(
   block: Float64Array,
   b: number,
   windowBytes = ROTATE_WINDOW_BYTES,
+  key?: object,
 ): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
-  return rotateBlockOn(runner, U, n, block, b, windowBytes);
+  return rotateBlockOn(runner, U, n, block, b, windowBytes, key);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -213,6 +215,9 @@ export class KinshipResidence {
   place(session: ResidentKinship): number {
     if (this.resident?.session === session) return this.resident.ptr;
     this.evict();
+    // Resident eigenvectors would lie below the sum, which must be the top retained region: they go first (their
+    // array holds them; the next rotation copies them in again).
+    this.runner.dropRotation();
     const { arena } = this.runner;
     const n = session.n;
     const mark = arena.mark();

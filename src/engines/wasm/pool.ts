@@ -252,6 +252,30 @@ export class WasmPool {
     return rotateOn(this.runner, U, n, block, b);
   }
 
+  /**
+   * rotate() for the blocks of a loaded plan (`key`), whose U is not written while it is loaded: U stays in shared
+   * memory from one block to the next (rotate-hard.ts) until releaseRotation(key), another plan's rotation, the
+   * kinship or the eigensolver. `windowBytes` (tests lower it): as rotateOn's.
+   */
+  rotatePlan(
+    key: object,
+    U: Float64Array,
+    n: number,
+    block: Float64Array,
+    b: number,
+    windowBytes?: number,
+  ): Promise<Float64Array> {
+    this.expectWork(WORK_NS.gemmFlop * n * n * b);
+    return rotateOn(this.runner, U, n, block, b, windowBytes, key);
+  }
+
+  /** Frees `key`'s resident eigenvectors, if they are (a resident kinship sum stays: the two are never both). */
+  releaseRotation(key: object): Promise<void> {
+    return this.runner.kinship.hold(() => {
+      if (this.runner.residentRotation?.key === key) this.runner.dropRotation();
+    });
+  }
+
   /** K[i*n + k] += sum_j block[j*n + i] * block[j*n + k] for k >= i, lower triangle mirrored; tiles split across workers. */
   accumulateKinship(K: Float64Array, n: number, block: Float64Array, b: number): Promise<void> {
     this.expectWork((WORK_NS.gemmFlop * n * n * b) / 2);
@@ -302,6 +326,21 @@ export class WasmPool {
     twoRegionBytes = EIGEN_TWO_REGION_BYTES,
     tileBytes?: number,
     sizes: { leafRows?: number; memoryBytes?: number } = {},
+  ): Promise<Eigen> {
+    // Resident eigenvectors would stay below the solver's regions: they go first (their array holds them).
+    return this.runner.kinship
+      .hold(() => this.runner.dropRotation())
+      .then(() => this.eigenNow(matrix, n, threeRegionBytes, consume, twoRegionBytes, tileBytes, sizes));
+  }
+
+  private eigenNow(
+    matrix: Float64Array,
+    n: number,
+    threeRegionBytes: number | undefined,
+    consume: boolean,
+    twoRegionBytes: number,
+    tileBytes: number | undefined,
+    sizes: { leafRows?: number; memoryBytes?: number },
   ): Promise<Eigen> {
     // The tiled solver's team sessions take every slot: only for an n far past the main-thread allowance.
     if (16 * n * n > twoRegionBytes && n >= 4) {

@@ -30,7 +30,13 @@ function splitColumns(others: Int32Array, n: number) {
   return { hard: Int32Array.from(hard), soft, corrStart: Int32Array.from(corrStart) };
 }
 
-/** U^T x for each column of `block` (SNP-major b x n); U row-major n x n. A fresh block buffer. */
+/**
+ * U^T x for each column of `block` (SNP-major b x n); U row-major n x n. A fresh block buffer. With a `key` (a
+ * loaded plan) and U whole in the window, U stays in shared memory after the call (runner.residentRotation), and the
+ * next call with the same key and the same array copies only its block: a loaded plan's U is not written while it
+ * is loaded. The region goes when the plan is released, another U or plan set replaces it, or the kinship or the
+ * eigensolver needs the room (pool.ts, ops.ts); U's own array still holds it, so nothing is copied back.
+ */
 export async function rotateBlockOn(
   runner: KernelRunner,
   U: Float64Array,
@@ -38,120 +44,157 @@ export async function rotateBlockOn(
   block: Float64Array,
   b: number,
   windowBytes: number,
+  key?: object,
 ): Promise<Float64Array> {
   // The strip width is a multiple of both split steps (whole U when it fits).
   const width =
     8 * n * n <= windowBytes ? n : Math.max(LOOKUP_TILE, Math.floor(windowBytes / (8 * n) / 12) * 12);
-  return runner.exclusive(async () => {
-    const { arena } = runner;
-    const slots = runner.slots;
+  if (key && width === n)
+    return runner.retain(async () => {
+      const pU = placeEigenvectors(runner, key, U, n);
+      const mark = runner.arena.mark();
+      try {
+        return await rotateWith(runner, U, pU, true, n, block, b, width);
+      } finally {
+        runner.arena.release(mark);
+      }
+    });
+  return runner.exclusive(() => {
     // The lookup kernel reads a whole tile of each row of U: the strip is followed by a tile of zeros.
-    const pU = arena.allocF64(n * width + LOOKUP_TILE),
-      pX = arena.allocF64(n * b),
-      pOut = arena.allocF64(n * b),
-      pOthers = arena.alloc(4 * b);
-    arena.f64(pX, n * b).set(block);
+    const pU = runner.arena.allocF64(n * width + LOOKUP_TILE);
+    runner.arena.f64(pU + 8 * n * width, LOOKUP_TILE).fill(0);
+    return rotateWith(runner, U, pU, false, n, block, b, width);
+  });
+}
+
+/** Where `key`'s U lies in shared memory (followed by a tile of zeros), copying it in unless it is resident. */
+function placeEigenvectors(runner: KernelRunner, key: object, U: Float64Array, n: number): number {
+  const resident = runner.residentRotation;
+  if (resident?.key === key && resident.U === U && resident.U.length === n * n) return resident.ptr;
+  runner.dropRotation();
+  const { arena } = runner;
+  const mark = arena.mark();
+  const ptr = arena.allocF64(n * n + LOOKUP_TILE);
+  arena.f64(ptr, n * n).set(U);
+  arena.f64(ptr + 8 * n * n, LOOKUP_TILE).fill(0);
+  runner.residentRotation = { key, U, mark, ptr };
+  return ptr;
+}
+
+// The rotation with the arena held, U's region (n x width and a tile of zeros) at pU, already holding U when
+// `resident`, else filled strip by strip.
+async function rotateWith(
+  runner: KernelRunner,
+  U: Float64Array,
+  pU: number,
+  resident: boolean,
+  n: number,
+  block: Float64Array,
+  b: number,
+  width: number,
+): Promise<Float64Array> {
+  const { arena } = runner;
+  const slots = runner.slots;
+  const pX = arena.allocF64(n * b),
+    pOut = arena.allocF64(n * b),
+    pOthers = arena.alloc(4 * b);
+  arena.f64(pX, n * b).set(block);
+  await runner.parallel(
+    splitRange(b, slots, 1).map(([j0, j1]): KernelCall[] => [
+      ['countOtherEntries', [n, pX, j0, j1, pOthers]],
+    ]),
+  );
+  const { hard, soft, corrStart } = splitColumns(new Int32Array(arena.memory.buffer, pOthers, b).slice(), n);
+  const count = hard.length,
+    corrections = corrStart[count]!,
+    groups = Math.ceil(n / ROTATION_GROUP);
+  const pCodes = arena.alloc(count * groups),
+    pStart = arena.alloc(4 * (count + 1)),
+    pRow = arena.alloc(4 * Math.max(1, corrections)),
+    pValue = arena.allocF64(Math.max(1, corrections)),
+    pRowOf = arena.alloc(4 * Math.max(1, count)),
+    accs = Array.from({ length: count > 0 ? slots : 0 }, () => arena.allocF64(LOOKUP_TILE * count));
+  // Soft columns go to the GEMM gathered (in place when all are soft), their results scattered afterwards.
+  const gathered = soft.length < b;
+  const pSoftX = gathered ? arena.allocF64(n * soft.length) : pX,
+    pSoftOut = gathered ? arena.allocF64(n * soft.length) : pOut;
+  new Int32Array(arena.memory.buffer, pStart, count + 1).set(corrStart);
+  new Int32Array(arena.memory.buffer, pRowOf, count).set(hard);
+  if (gathered) {
+    const x = arena.f64(pSoftX, n * soft.length);
+    soft.forEach((j, s) => x.set(block.subarray(j * n, (j + 1) * n), s * n));
+  }
+  arena.f64(pSoftOut, n * soft.length).fill(0);
+  if (count > 0)
     await runner.parallel(
-      splitRange(b, slots, 1).map(([j0, j1]): KernelCall[] => [
-        ['countOtherEntries', [n, pX, j0, j1, pOthers]],
+      splitRange(count, slots, 1).map(([h0, h1]): KernelCall[] => [
+        ['packHardColumns', [n, pX, h0, h1, pRowOf, groups, pCodes, pStart, pRow, pValue]],
       ]),
     );
-    const { hard, soft, corrStart } = splitColumns(
-      new Int32Array(arena.memory.buffer, pOthers, b).slice(),
-      n,
-    );
-    const count = hard.length,
-      corrections = corrStart[count]!,
-      groups = Math.ceil(n / ROTATION_GROUP);
-    const pCodes = arena.alloc(count * groups),
-      pStart = arena.alloc(4 * (count + 1)),
-      pRow = arena.alloc(4 * Math.max(1, corrections)),
-      pValue = arena.allocF64(Math.max(1, corrections)),
-      pRowOf = arena.alloc(4 * Math.max(1, count)),
-      accs = Array.from({ length: count > 0 ? slots : 0 }, () => arena.allocF64(LOOKUP_TILE * count));
-    // Soft columns go to the GEMM gathered (in place when all are soft), their results scattered afterwards.
-    const gathered = soft.length < b;
-    const pSoftX = gathered ? arena.allocF64(n * soft.length) : pX,
-      pSoftOut = gathered ? arena.allocF64(n * soft.length) : pOut;
-    new Int32Array(arena.memory.buffer, pStart, count + 1).set(corrStart);
-    new Int32Array(arena.memory.buffer, pRowOf, count).set(hard);
-    if (gathered) {
-      const x = arena.f64(pSoftX, n * soft.length);
-      soft.forEach((j, s) => x.set(block.subarray(j * n, (j + 1) * n), s * n));
-    }
-    arena.f64(pSoftOut, n * soft.length).fill(0);
-    arena.f64(pU + 8 * n * width, LOOKUP_TILE).fill(0);
-    if (count > 0)
-      await runner.parallel(
-        splitRange(count, slots, 1).map(([h0, h1]): KernelCall[] => [
-          ['packHardColumns', [n, pX, h0, h1, pRowOf, groups, pCodes, pStart, pRow, pValue]],
-        ]),
-      );
 
-    const softRanges = splitRange(soft.length, slots, TILE_ROWS);
-    for (let k0 = 0; k0 < n; k0 += width) {
-      const w = Math.min(width, n - k0);
-      if (w === n) arena.f64(pU, n * n).set(U);
-      else {
-        const strip = arena.f64(pU, n * w);
-        for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
-      }
-      const lists: KernelCall[][] = Array.from({ length: slots }, () => []);
-      if (count > 0)
-        splitRange(w, slots, LOOKUP_TILE).forEach(([c0, c1], t) =>
-          lists[t]!.push([
-            'rotateHard',
-            [
-              n,
-              c1 - c0,
-              pU + 8 * c0,
-              w,
-              count,
-              pCodes,
-              groups,
-              pStart,
-              pRow,
-              pValue,
-              pOut + 8 * (k0 + c0),
-              n,
-              pRowOf,
-              runner.scratch[t]!,
-              accs[t]!,
-            ],
-          ]),
-        );
-      // out[:, k0:k0+w] = X U[:, k0:k0+w]: every element sums its i in the same order whatever rows or columns a
-      // call covers, so the result is bitwise that of one whole-U call over all the block's columns.
-      softRanges.forEach(([r0, r1], t) =>
+  const softRanges = splitRange(soft.length, slots, TILE_ROWS);
+  for (let k0 = 0; k0 < n; k0 += width) {
+    const w = Math.min(width, n - k0);
+    if (!resident && w === n) arena.f64(pU, n * n).set(U);
+    else if (!resident) {
+      const strip = arena.f64(pU, n * w);
+      for (let i = 0; i < n; i++) strip.set(U.subarray(i * n + k0, i * n + k0 + w), i * w);
+    }
+    const lists: KernelCall[][] = Array.from({ length: slots }, () => []);
+    if (count > 0)
+      splitRange(w, slots, LOOKUP_TILE).forEach(([c0, c1], t) =>
         lists[t]!.push([
-          'gemm',
+          'rotateHard',
           [
-            r1 - r0,
+            n,
+            c1 - c0,
+            pU + 8 * c0,
             w,
+            count,
+            pCodes,
+            groups,
+            pStart,
+            pRow,
+            pValue,
+            pOut + 8 * (k0 + c0),
             n,
-            1,
-            pSoftX + r0 * n * 8,
-            n,
-            1,
-            pU,
-            w,
-            1,
-            pSoftOut + (r0 * n + k0) * 8,
-            n,
+            pRowOf,
             runner.scratch[t]!,
+            accs[t]!,
           ],
         ]),
       );
-      await runner.parallel(lists.filter((calls) => calls.length > 0));
-    }
-    // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
-    // more in page faults than the copy itself.
-    const out = blockBuffer(n * b);
-    out.set(arena.f64(pOut, n * b));
-    if (gathered) {
-      const rotatedSoft = arena.f64(pSoftOut, n * soft.length);
-      soft.forEach((j, s) => out.set(rotatedSoft.subarray(s * n, (s + 1) * n), j * n));
-    }
-    return out;
-  });
+    // out[:, k0:k0+w] = X U[:, k0:k0+w]: every element sums its i in the same order whatever rows or columns a
+    // call covers, so the result is bitwise that of one whole-U call over all the block's columns.
+    softRanges.forEach(([r0, r1], t) =>
+      lists[t]!.push([
+        'gemm',
+        [
+          r1 - r0,
+          w,
+          n,
+          1,
+          pSoftX + r0 * n * 8,
+          n,
+          1,
+          pU,
+          w,
+          1,
+          pSoftOut + (r0 * n + k0) * 8,
+          n,
+          runner.scratch[t]!,
+        ],
+      ]),
+    );
+    await runner.parallel(lists.filter((calls) => calls.length > 0));
+  }
+  // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
+  // more in page faults than the copy itself.
+  const out = blockBuffer(n * b);
+  out.set(arena.f64(pOut, n * b));
+  if (gathered) {
+    const rotatedSoft = arena.f64(pSoftOut, n * soft.length);
+    soft.forEach((j, s) => out.set(rotatedSoft.subarray(s * n, (s + 1) * n), j * n));
+  }
+  return out;
 }

@@ -9,11 +9,24 @@ import type { PlanRegions } from './lmm.js';
 /** One kernel invocation: export name and its numeric arguments (pointers are byte offsets). */
 export type KernelCall = [name: keyof KernelExports, args: number[]];
 
+/** Eigenvectors kept in shared memory across a loaded plan's blocks (rotate-hard.ts): whose, which, and where. */
+export interface ResidentRotation {
+  /** The loaded plan they rotate for. */
+  key: object;
+  /** The array copied in (compared by identity and length: a loaded plan's U is not written meanwhile). */
+  U: Float64Array;
+  /** Arena top before the region was reserved. */
+  mark: number;
+  ptr: number;
+}
+
 export abstract class KernelRunner {
   /** Parallel slots; slot t owns scratch[t] (gemmWorkBytes each) while a parallel() call runs. */
   readonly scratch: number[];
   /** The LMM traits whose vectors and tables the arena keeps between calls (below their mark), or null (lmm.ts). */
   residentPlan: PlanRegions | null = null;
+  /** The eigenvectors the arena keeps between a plan's rotations (below their mark), or null (rotate-hard.ts). */
+  residentRotation: ResidentRotation | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** Sizes the kernels report, by export and arguments. */
   private readonly sizes = new Map<string, number>();
@@ -75,6 +88,22 @@ export abstract class KernelRunner {
       this.sizes.set(key, size);
     }
     return size;
+  }
+
+  /**
+   * Gives back the retained regions from `mark` up, forgetting the resident plan and eigenvectors that lay there
+   * (each is set up again at its next use); with the arena held.
+   */
+  releaseRetained(mark: number): void {
+    if (this.residentPlan && this.residentPlan.mark >= mark) this.residentPlan = null;
+    if (this.residentRotation && this.residentRotation.mark >= mark) this.residentRotation = null;
+    this.arena.release(mark);
+  }
+
+  /** Frees the resident eigenvectors (their JS array holds them still) and what lies above; with the arena held. */
+  dropRotation(): void {
+    const resident = this.residentRotation;
+    if (resident) this.releaseRetained(resident.mark);
   }
 
   /** Runs `op` with the arena to itself, releasing everything it allocated afterwards. */

@@ -67,8 +67,10 @@ export class WasmEngine implements Engine {
   loadPlan(plan: ScanPlan): PlanHandle {
     const tests = this.pool.loadPlan(plan);
     const { eigenvectors, n } = plan;
+    // U stays in the pool's shared memory across the plan's blocks until release().
+    const key = {};
     const steps: Pick<PlanHandle, 'rotate' | 'test'> = {
-      rotate: (block, b) => this.pool.rotate(eigenvectors, n, block, b),
+      rotate: (block, b) => this.pool.rotatePlan(key, eigenvectors, n, block, b),
       test: (rotatedGenotypes, b) => {
         this.pool.expectSnpTests(n, b, plan.traits);
         return tests.test(rotatedGenotypes, b);
@@ -81,7 +83,10 @@ export class WasmEngine implements Engine {
         return tests.finish(rotatedGenotypes, b, gridSums, lambdas);
       },
       scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
-      release: () => tests.release(),
+      release: async () => {
+        await tests.release();
+        await this.pool.releaseRotation(key);
+      },
     };
   }
 
