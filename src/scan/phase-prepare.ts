@@ -304,10 +304,17 @@ export async function prepareScan(
     }
     // A failure is reported as before, after the pass (its errors keep their precedence), not here.
     chain.then(handedOver, handedOver);
-    eigenDone = chain.then(() => performance.now() - started);
+    eigenDone = chain.then(() => {
+      mark('eigendecomposition done');
+      return performance.now() - started;
+    });
     eigenDone.catch(() => undefined); // reported when awaited below; the SNP pass may fail first
   }
   await firstKinshipRead;
+  // One turn of the event loop: the eigendecomposition's dispatch to the workers is a chain of microtasks (its
+  // arena turn, its set-up on this thread, the post), and each of them would otherwise wait behind one of the
+  // pass's long synchronous steps (its own awaits are microtasks too): the workers sat idle for 0.1-0.2 s.
+  if (eigenDone) await new Promise((resolve) => setImmediate(resolve));
   mark('K read, SNP pass starts');
   const kinshipKind = config.kinshipKind ?? 1;
   const passStarted = performance.now();

@@ -49,7 +49,7 @@ export async function eigenOn(
     const team = arena.alloc(TEAM_BYTES),
       sizes = arena.alloc(4 * EigenSize.count),
       status = arena.alloc(8);
-    await runner.run([
+    await runner.runHere([
       ['teamInit', [team, T]],
       ['eigenSizes', [n, sizes]],
     ]);
@@ -113,7 +113,7 @@ async function eigenTwoRegions(
     const team = arena.alloc(TEAM_BYTES),
       sizes = arena.alloc(32),
       status = arena.alloc(8);
-    await runner.run([['eigenSizes', [n, sizes]]]);
+    await runner.runHere([['eigenSizes', [n, sizes]]]);
     const [triDoubles, dcDoubles, levelEntries, blockDoubles, backDoubles] = new Int32Array(
       arena.memory.buffer,
       sizes,
@@ -136,7 +136,7 @@ async function eigenTwoRegions(
     arena.f64(r1, n * n).set(input!);
     input = null;
     const teamSession = async (lead: KernelCall[]) => {
-      await runner.run([['teamInit', [team, T]]]);
+      await runner.runHere([['teamInit', [team, T]]]);
       await session(runner, team, T, lead);
     };
 

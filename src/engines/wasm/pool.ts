@@ -71,6 +71,10 @@ class PoolRunner extends KernelRunner {
     return (await this.piscina).run({ calls }) as Promise<number>;
   }
 
+  override runHere(calls: KernelCall[]): Promise<number> {
+    return Promise.resolve(runCallsHere(this.here, calls));
+  }
+
   override async parallel(lists: KernelCall[][]): Promise<void> {
     if (!this.piscina) {
       for (const calls of lists) runCallsHere(this.here, calls);
