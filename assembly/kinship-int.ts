@@ -240,6 +240,39 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
 }
 
 /**
+ * Entries (i, j) and (i, j + 1) on f64x2 lanes: (hi, lo) at byte offset o += P - W_i - W_j + (e, eLo) in
+ * double-double, P the two int32 products at `products`, W_i = (a, al) splat; the scalar fold's operations lane
+ * for lane (E = 0 passes zeros).
+ */
+@inline
+function foldPairLanes(
+  av: v128, alv: v128, wHi: usize, wLo: usize, j: i32, products: usize, e: v128, eLo: v128,
+  hi: usize, lo: usize, o: usize,
+): void {
+  const c = v128.load(wHi + ((<usize>j) << 3));
+  const us = f64x2.add(av, c);
+  const ub = f64x2.sub(us, av);
+  const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
+    f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
+  const product = f64x2.convert_low_i32x4_s(v128.load64_zero(products));
+  const x = f64x2.sub(product, us);
+  const xb = f64x2.sub(x, product);
+  const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
+  const y = f64x2.add(x, e);
+  const yb = f64x2.sub(y, x);
+  const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(e, yb));
+  const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), eLo);
+  const h0 = v128.load(hi + o);
+  const sum = f64x2.add(h0, y);
+  const sb = f64x2.sub(sum, h0);
+  const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(sum, sb)), f64x2.sub(y, sb)),
+    f64x2.add(low, v128.load(lo + o)));
+  const h = f64x2.add(sum, err);
+  v128.store(hi + o, h);
+  v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, sum)))));
+}
+
+/**
  * The upper-triangle entries (row r0 + r <= column c0 + q) of a rows x cols tile: (hi, lo) += P - W_r - W_q +
  * E in double-double, P the tile's exact products (int32, stride ldp), W (wHi, wLo) per individual, E the
  * missing-call correction from the CSR lists (missStart, missSnp); hi and lo at the tile's corner, stride ldk.
@@ -259,28 +292,8 @@ export function kinshipHardFold(
       // Two columns without missing calls beside a row without: the same operations on f64x2 lanes (E = 0).
       if (!missI && q + 1 < cols &&
           load<i32>(missStart + ((<usize>(j + 2)) << 2)) == load<i32>(missStart + ((<usize>j) << 2))) {
-        const c = v128.load(wHi + ((<usize>j) << 3));
-        const us = f64x2.add(av, c);
-        const ub = f64x2.sub(us, av);
-        const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
-          f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
-        const product = f64x2.convert_low_i32x4_s(v128.load64_zero(p + ((<usize>(r * ldp + q)) << 2)));
-        const x = f64x2.sub(product, us);
-        const xb = f64x2.sub(x, product);
-        const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
-        const y = f64x2.add(x, zero);
-        const yb = f64x2.sub(y, x);
-        const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(zero, yb));
-        const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), zero);
-        const o = (<usize>(r * ldk + q)) << 3;
-        const h0 = v128.load(hi + o);
-        const s = f64x2.add(h0, y);
-        const sb = f64x2.sub(s, h0);
-        const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(s, sb)), f64x2.sub(y, sb)),
-          f64x2.add(low, v128.load(lo + o)));
-        const h = f64x2.add(s, err);
-        v128.store(hi + o, h);
-        v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, s)))));
+        foldPairLanes(av, alv, wHi, wLo, j, p + ((<usize>(r * ldp + q)) << 2), zero, zero, hi, lo,
+          (<usize>(r * ldk + q)) << 3);
         q++;
         continue;
       }
@@ -310,28 +323,8 @@ export function kinshipHardFold(
           const e = f64x2.add(e1, cHi);
           const e2b = f64x2.sub(e, e1);
           const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(cHi, e2b)), f64x2.add(e1l, cLo));
-          const c = v128.load(wHi + ((<usize>j) << 3));
-          const us = f64x2.add(av, c);
-          const ub = f64x2.sub(us, av);
-          const ul = f64x2.add(f64x2.add(f64x2.sub(av, f64x2.sub(us, ub)), f64x2.sub(c, ub)),
-            f64x2.add(alv, v128.load(wLo + ((<usize>j) << 3))));
-          const product = f64x2.convert_low_i32x4_s(v128.load64_zero(p + ((<usize>(r * ldp + q)) << 2)));
-          const x = f64x2.sub(product, us);
-          const xb = f64x2.sub(x, product);
-          const ex = f64x2.add(f64x2.sub(product, f64x2.sub(x, xb)), f64x2.sub(f64x2.neg(us), xb));
-          const y = f64x2.add(x, e);
-          const yb = f64x2.sub(y, x);
-          const ey = f64x2.add(f64x2.sub(x, f64x2.sub(y, yb)), f64x2.sub(e, yb));
-          const low = f64x2.add(f64x2.sub(f64x2.add(ex, ey), ul), eLo);
-          const o = (<usize>(r * ldk + q)) << 3;
-          const h0 = v128.load(hi + o);
-          const sum = f64x2.add(h0, y);
-          const sb = f64x2.sub(sum, h0);
-          const err = f64x2.add(f64x2.add(f64x2.sub(h0, f64x2.sub(sum, sb)), f64x2.sub(y, sb)),
-            f64x2.add(low, v128.load(lo + o)));
-          const h = f64x2.add(sum, err);
-          v128.store(hi + o, h);
-          v128.store(lo + o, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(err, f64x2.sub(h, sum)))));
+          foldPairLanes(av, alv, wHi, wLo, j, p + ((<usize>(r * ldp + q)) << 2), e, eLo, hi, lo,
+            (<usize>(r * ldk + q)) << 3);
           q++;
           continue;
         }
