@@ -114,19 +114,18 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
 }
 
 /**
- * Writes several files atomically, as writeFileAtomic() each, but syncs them together off this thread (one
- * wait for the disk instead of one per file); on a failure none is renamed into place.
+ * Writes several files atomically: `fill` writes into one AtomicWriter per path (in the same order), then they are
+ * synced together off this thread (one wait for the disk instead of one per file) and renamed into place; on a
+ * failure none is renamed and every temporary file is removed.
  */
-export async function writeFilesAtomic(
-  files: ReadonlyArray<[path: string, content: string | Uint8Array]>,
+export async function writeTogether(
+  paths: readonly string[],
+  fill: (writers: readonly AtomicWriter[]) => void,
 ): Promise<void> {
   const writers: AtomicWriter[] = [];
   try {
-    for (const [path, content] of files) {
-      const w = new AtomicWriter(path);
-      writers.push(w);
-      w.write(content);
-    }
+    for (const path of paths) writers.push(new AtomicWriter(path));
+    fill(writers);
     const synced = await Promise.allSettled(writers.map((w) => w.sync()));
     for (const s of synced) if (s.status === 'rejected') throw s.reason;
     for (const w of writers) w.commit();
@@ -134,6 +133,16 @@ export async function writeFilesAtomic(
     for (const w of writers) w.abort();
     throw e;
   }
+}
+
+/** Several files, as writeFileAtomic() each, synced together (writeTogether()). */
+export function writeFilesAtomic(
+  files: ReadonlyArray<[path: string, content: string | Uint8Array]>,
+): Promise<void> {
+  return writeTogether(
+    files.map(([path]) => path),
+    (writers) => writers.forEach((w, k) => w.write(files[k]![1])),
+  );
 }
 
 /** An output file written in pieces, then renamed into place by commit(); abort() removes it. */

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AtomicWriter } from '../io/atomic-file.js';
+import { writeFilesAtomic } from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { BlockResults, SavedNullModel } from './phase-merge.js';
@@ -164,18 +164,11 @@ export class LocalPlan {
   async writeRecords(records: Array<[key: string, record: SavedNullModel]>): Promise<void> {
     // A bounded number of files open at once.
     for (let i = 0; i < records.length; i += RECORDS_AT_ONCE) {
-      const writers = records.slice(i, i + RECORDS_AT_ONCE).map(([key, value]) => {
-        const w = new AtomicWriter(join(this.dir, `record.${key}.json`));
-        w.write(stringifyExact(value));
-        return w;
-      });
-      const synced = await Promise.allSettled(writers.map((w) => w.sync()));
-      const failed = synced.find((s) => s.status === 'rejected');
-      if (failed) {
-        for (const w of writers) w.abort();
-        throw (failed as PromiseRejectedResult).reason;
-      }
-      for (const w of writers) w.commit();
+      await writeFilesAtomic(
+        records
+          .slice(i, i + RECORDS_AT_ONCE)
+          .map(([key, value]) => [join(this.dir, `record.${key}.json`), stringifyExact(value)]),
+      );
     }
   }
 

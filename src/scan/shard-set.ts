@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AtomicWriter, syncFolder } from '../io/atomic-file.js';
+import { syncFolder, writeTogether } from '../io/atomic-file.js';
 import { InputError } from '../io/input-error.js';
 import type { BlockResults, OutputTarget } from './phase-merge.js';
 import { shardBlockRange } from './phase-scan.js';
@@ -133,32 +133,33 @@ export function shardResults(set: ShardSet): BlockResults & { close(): void } {
     async assemble(targets: OutputTarget[], total: number): Promise<void> {
       // Every shard holds the same outputs in the same order (indexShards checks).
       const columnOf = new Map(set.shards[0]?.header.outputs.map((id, j) => [id, j]));
-      const writers = targets.map((t) => ({ t, w: new AtomicWriter(t.path), column: columnOf.get(t.id) }));
-      try {
-        for (const { t, w } of writers) w.write(t.header);
-        // Block by block: each block's texts (back to back in its shard) are read at once and cut into outputs.
-        for (let k = 0; k < total; k++) {
-          const { shard, block } = blockOf(k);
-          const first = block.texts[0];
-          const lastText = block.texts[block.texts.length - 1];
-          const bytes = readerOf(shard).read({
-            offset: first.offset,
-            length: lastText.offset + lastText.length - first.offset,
-          });
-          for (const { t, w, column } of writers) {
-            if (column === undefined) throw new Error(`internal: output ${t.id} missing from ${shard.path}`);
-            const range = block.texts[column];
-            w.write(bytes.subarray(range.offset - first.offset, range.offset - first.offset + range.length));
+      const columns = targets.map((t) => columnOf.get(t.id));
+      // The outputs are synced together, off this thread.
+      await writeTogether(
+        targets.map((t) => t.path),
+        (writers) => {
+          writers.forEach((w, j) => w.write(targets[j]!.header));
+          // Block by block: each block's texts (back to back in its shard) are read at once and cut into outputs.
+          for (let k = 0; k < total; k++) {
+            const { shard, block } = blockOf(k);
+            const first = block.texts[0];
+            const lastText = block.texts[block.texts.length - 1];
+            const bytes = readerOf(shard).read({
+              offset: first.offset,
+              length: lastText.offset + lastText.length - first.offset,
+            });
+            writers.forEach((w, j) => {
+              const column = columns[j];
+              if (column === undefined)
+                throw new Error(`internal: output ${targets[j]!.id} missing from ${shard.path}`);
+              const range = block.texts[column];
+              w.write(
+                bytes.subarray(range.offset - first.offset, range.offset - first.offset + range.length),
+              );
+            });
           }
-        }
-        // The outputs are synced together, off this thread.
-        const synced = await Promise.allSettled(writers.map(({ w }) => w.sync()));
-        for (const s of synced) if (s.status === 'rejected') throw s.reason;
-        for (const { w } of writers) w.commit();
-      } catch (e) {
-        for (const { w } of writers) w.abort();
-        throw e;
-      }
+        },
+      );
       // The renames are made durable before anything relies on them (a local run removing its plan folder).
       for (const folder of new Set(targets.map((t) => dirname(t.path)))) syncFolder(folder);
     },

@@ -7,7 +7,7 @@
  * atomically (synced, then renamed).
  */
 import { dirname } from 'node:path';
-import { AtomicWriter, syncFolder } from '../io/atomic-file.js';
+import { syncFolder, writeTogether } from '../io/atomic-file.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { BlockResults, OutputTarget, SavedNullModel } from './phase-merge.js';
 import { manifestRecords, parseExact, stringifyExact, type PlanManifest } from './plan-folder.js';
@@ -73,24 +73,20 @@ export class UnsavedPlan {
       stats: <T>(k: number): T | undefined =>
         this.stats[k] === undefined ? undefined : (JSON.parse(this.stats[k]) as T),
       assemble: async (targets: OutputTarget[], total: number): Promise<void> => {
-        const writers = targets.map((t) => ({ t, w: new AtomicWriter(t.path) }));
-        try {
-          for (const { t, w } of writers) {
-            w.write(t.header);
-            for (let k = 0; k < total; k++) {
-              const block = this.texts[k];
-              if (!block) throw new Error(`internal: block ${k} was not scanned`);
-              w.write(block.get(t.id) ?? NO_ROWS);
-            }
-          }
-          // Synced together off this thread, then renamed, as the checkpoint's merge does.
-          const synced = await Promise.allSettled(writers.map(({ w }) => w.sync()));
-          for (const s of synced) if (s.status === 'rejected') throw s.reason;
-          for (const { w } of writers) w.commit();
-        } catch (e) {
-          for (const { w } of writers) w.abort();
-          throw e;
-        }
+        // Synced together off this thread, then renamed, as the checkpoint's merge does.
+        await writeTogether(
+          targets.map((t) => t.path),
+          (writers) =>
+            writers.forEach((w, j) => {
+              const t = targets[j]!;
+              w.write(t.header);
+              for (let k = 0; k < total; k++) {
+                const block = this.texts[k];
+                if (!block) throw new Error(`internal: block ${k} was not scanned`);
+                w.write(block.get(t.id) ?? NO_ROWS);
+              }
+            }),
+        );
         for (const folder of new Set(targets.map((t) => dirname(t.path)))) syncFolder(folder);
       },
       close: () => undefined,
