@@ -96,11 +96,10 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
       ...common,
       shardScript,
     ]);
-  const submitMerge = (after: string) =>
+  const submitMerge = (after?: string) =>
     sbatch([
       `--job-name=lmmscan-merge`,
-      `--dependency=afterok:${after}`,
-      '--kill-on-invalid-dep=yes',
+      ...(after ? [`--dependency=afterok:${after}`, '--kill-on-invalid-dep=yes'] : []),
       `--output=${join(logs, 'merge.out')}`,
       ...common,
       mergeScript,
@@ -124,6 +123,7 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
   say(`prepare job ${prepare}, shard array ${array} (${shards} tasks), merge job ${merge}; logs in ${logs}`);
   let phase: 'prepare' | 'shards' | 'merge' = 'prepare';
   let attempt = 1;
+  let mergeResubmitted = false;
   let current = all;
   const lastState = new Map<number, string>();
   let lastLine = '';
@@ -197,6 +197,20 @@ export async function runOnSlurm(run: SlurmRun): Promise<{ jobs: SubmittedJobs; 
           ? parseExact<MergeRecord>(readFileSync(recordPath, 'utf8'))
           : undefined;
         if (!record || record.planId !== readManifest(planDir).id) {
+          // A shard task that ends badly after its shard file is in place (cancelled while exiting) fails the
+          // array, and Slurm kills the merge that depends on it before it starts. Every shard is there: merge again.
+          const neverRan = !existsSync(join(logs, 'merge.out'));
+          const shardsThere = all.every((i) => existsSync(join(planDir, 'shards', shardFileName(i, shards))));
+          if (neverRan && shardsThere && !mergeResubmitted) {
+            mergeResubmitted = true;
+            const killed = merge;
+            merge = submitMerge();
+            jobs.merge = merge;
+            say(
+              `the merge job ${killed} ended (${s ?? 'no longer queued'}) before it ran, with every shard done: resubmitted as ${merge}`,
+            );
+            continue;
+          }
           throw new Error(
             `slurm: the merge job ${merge} ended (${s ?? 'no longer queued'}) without results; log ${join(logs, 'merge.out')}: ${lastWords(join(logs, 'merge.out'))}`,
           );

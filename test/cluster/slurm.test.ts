@@ -179,6 +179,37 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
     expect(bytes('cancel.assoc.txt').equals(bytes('hs-local.assoc.txt'))).toBe(true);
   });
 
+  it('a merge job killed before it ran (its array failed after every shard was written) is submitted again', async () => {
+    // Slurm kills a merge whose array fails even when the failing task had written its shard; cancelling the
+    // pending merge makes that ending at will.
+    const args = [CLI, ...hs, ...common.filter((a) => a !== '--quiet'), ...wasm, '-o', 'remerge'];
+    const child = spawn(process.execPath, [...args, '--executor', 'slurm', '--shards', '2'], {
+      cwd: dir,
+      env: slurm.env,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let killed = '';
+    for (let k = 0; k < 1200 && !killed && child.exitCode === null; k++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const merge = /merge job (\d+)/.exec(stderr)?.[1];
+      if (!merge) continue;
+      killed = merge;
+      spawnSync('scancel', [merge], { env: slurm.env });
+    }
+    expect(killed, `the merge job was never submitted: ${stderr}`).not.toBe('');
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(
+      new RegExp(
+        `the merge job ${killed} ended \\([A-Z ]+\\) before it ran, with every shard done: resubmitted as \\d+`,
+      ),
+    );
+    if (!existsSync(join(dir, 'out', 'hs-local.assoc.txt')))
+      expect(cli([...hs, ...common, ...wasm, '-o', 'hs-local']).status).toBe(0);
+    expect(bytes('remerge.assoc.txt').equals(bytes('hs-local.assoc.txt'))).toBe(true);
+  });
+
   it('with no retries left, the error names the failed shard and its log, and no output is written', async () => {
     const { code, stderr } = await runAndCancelTask2('noretry', 0);
     expect(code).toBe(1);
