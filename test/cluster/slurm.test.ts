@@ -126,45 +126,54 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
     });
   }
 
-  /** Runs the hs1008 scan on Slurm and scancels array task 2 as soon as squeue shows it running. */
-  async function runAndCancelTask2(
+  /**
+   * Runs the hs1008 scan on Slurm with `flags`, polling its stderr every 50 ms; scancels the first job id that
+   * `pick` names (given the stderr so far), once. Returns the exit code, the stderr and the cancelled id.
+   */
+  async function runAndCancel(
     name: string,
-    retries: number,
-  ): Promise<{ code: number | null; stderr: string }> {
-    const args = [
-      CLI,
-      ...hs,
-      ...common.filter((a) => a !== '--quiet'),
-      ...wasm,
-      '-o',
-      name,
-      '--executor',
-      'slurm',
-      '--shards',
-      '4',
-      '--retries',
-      String(retries),
-    ];
-    const child = spawn(process.execPath, args, { cwd: dir, env: slurm.env });
+    flags: string[],
+    pick: (stderr: string) => string | undefined,
+  ): Promise<{ code: number | null; stderr: string; cancelled: string }> {
+    const args = [CLI, ...hs, ...common.filter((a) => a !== '--quiet'), ...wasm, '-o', name];
+    const child = spawn(process.execPath, [...args, '--executor', 'slurm', ...flags], {
+      cwd: dir,
+      env: slurm.env,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let cancelled = '';
     for (let k = 0; k < 1200 && !cancelled && child.exitCode === null; k++) {
       await new Promise((r) => setTimeout(r, 50));
-      const array = /shard array (\d+)/.exec(stderr)?.[1];
-      if (!array) continue;
-      const q = spawnSync('squeue', ['-h', '-r', '-j', array, '-o', '%i %T'], {
-        encoding: 'utf8',
-        env: slurm.env,
-      });
-      if (new RegExp(`^${array}_2 RUNNING$`, 'm').test(q.stdout)) {
-        cancelled = `${array}_2`;
-        spawnSync('scancel', [cancelled], { env: slurm.env });
-      }
+      const job = pick(stderr);
+      if (!job) continue;
+      cancelled = job;
+      spawnSync('scancel', [job], { env: slurm.env });
     }
+    return { code: await exited, stderr, cancelled };
+  }
+
+  /** Runs the hs1008 scan on 4 shards and scancels array task 2 as soon as squeue shows it running. */
+  async function runAndCancelTask2(
+    name: string,
+    retries: number,
+  ): Promise<{ code: number | null; stderr: string }> {
+    const { code, stderr, cancelled } = await runAndCancel(
+      name,
+      ['--shards', '4', '--retries', String(retries)],
+      (sofar) => {
+        const array = /shard array (\d+)/.exec(sofar)?.[1];
+        if (!array) return undefined;
+        const q = spawnSync('squeue', ['-h', '-r', '-j', array, '-o', '%i %T'], {
+          encoding: 'utf8',
+          env: slurm.env,
+        });
+        return new RegExp(`^${array}_2 RUNNING$`, 'm').test(q.stdout) ? `${array}_2` : undefined;
+      },
+    );
     expect(cancelled, `task 2 was never seen running: ${stderr}`).not.toBe('');
-    return { code: await exited, stderr };
+    return { code, stderr };
   }
 
   it('an array task cancelled mid-way is resubmitted and the result is identical', async () => {
@@ -182,24 +191,13 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
   it('a merge job killed before it ran (its array failed after every shard was written) is submitted again', async () => {
     // Slurm kills a merge whose array fails even when the failing task had written its shard; cancelling the
     // pending merge makes that ending at will.
-    const args = [CLI, ...hs, ...common.filter((a) => a !== '--quiet'), ...wasm, '-o', 'remerge'];
-    const child = spawn(process.execPath, [...args, '--executor', 'slurm', '--shards', '2'], {
-      cwd: dir,
-      env: slurm.env,
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    let killed = '';
-    for (let k = 0; k < 1200 && !killed && child.exitCode === null; k++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const merge = /merge job (\d+)/.exec(stderr)?.[1];
-      if (!merge) continue;
-      killed = merge;
-      spawnSync('scancel', [merge], { env: slurm.env });
-    }
+    const {
+      code,
+      stderr,
+      cancelled: killed,
+    } = await runAndCancel('remerge', ['--shards', '2'], (sofar) => /merge job (\d+)/.exec(sofar)?.[1]);
     expect(killed, `the merge job was never submitted: ${stderr}`).not.toBe('');
-    expect(await exited, stderr).toBe(0);
+    expect(code, stderr).toBe(0);
     expect(stderr).toMatch(
       new RegExp(
         `the merge job ${killed} ended \\([A-Z ]+\\) before it ran, with every shard done: resubmitted as \\d+`,
