@@ -154,10 +154,15 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
     return { code: await exited, stderr, cancelled };
   }
 
-  /** Runs the hs1008 scan on 4 shards and scancels array task 2 as soon as squeue shows it running. */
+  /**
+   * Runs the hs1008 scan on 4 shards and scancels array task 2: as soon as squeue shows it running, or with
+   * `atOnce` as soon as the array is submitted (a task cancelled while running can have written its shard
+   * already, and then the run rightly finishes).
+   */
   async function runAndCancelTask2(
     name: string,
     retries: number,
+    atOnce = false,
   ): Promise<{ code: number | null; stderr: string }> {
     const { code, stderr, cancelled } = await runAndCancel(
       name,
@@ -165,6 +170,7 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
       (sofar) => {
         const array = /shard array (\d+)/.exec(sofar)?.[1];
         if (!array) return undefined;
+        if (atOnce) return `${array}_2`;
         const q = spawnSync('squeue', ['-h', '-r', '-j', array, '-o', '%i %T'], {
           encoding: 'utf8',
           env: slurm.env,
@@ -209,7 +215,7 @@ describe.runIf(slurm.ok)('--executor slurm on a local one-node Slurm', () => {
   });
 
   it('with no retries left, the error names the failed shard and its log, and no output is written', async () => {
-    const { code, stderr } = await runAndCancelTask2('noretry', 0);
+    const { code, stderr } = await runAndCancelTask2('noretry', 0, true);
     expect(code).toBe(1);
     expect(stderr).toMatch(
       /lmmscan: error: slurm: shard 2 \((CANCELLED|ended without its shard file)\) of 4 failed after 1 attempt; logs: .*noretry\.plan\/jobs\/logs\/shard-2\.try1\.out/,
