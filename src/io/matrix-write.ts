@@ -116,10 +116,12 @@ export type MatrixRowsFormatter = (r0: number, r1: number, out: Uint8Array) => P
 
 /**
  * Text (at its longest) of one range of rows formatted on another thread: small enough that the threads share a
- * kinship's rows evenly and a range in flight holds little memory, large enough that a range's round trip
- * (about 0.1 ms) is lost in its formatting (n = 4,000: 80 rows, 20 ms).
+ * kinship's rows evenly and the ranges in flight hold little memory, large enough that a range's round trip
+ * (about 0.1 ms) is lost in its formatting (n = 4,000: 20 rows, 5 ms). The ranges' buffers are fresh memory, whose
+ * first writes are page faults (about 4 ms of CPU a MB here): at 8 MB, n = 1,500's 32 MB of text went through
+ * 32 MB of new buffers, and the write took 60-90 ms more CPU than at 2 MB (issue 21).
  */
-const ASIDE_RANGE_BYTES = 8 << 20;
+const ASIDE_RANGE_BYTES = 2 << 20;
 /** Ranges in flight: each thread has the next one queued while this thread writes one. */
 const ASIDE_RANGES = 4;
 
