@@ -61,8 +61,9 @@ export function negativeEigenvalueWarning(values: Float64Array, what: string): s
 /**
  * Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given; `warn`
  * receives the warning of a K with negative eigenvalues; `handedOver` is called once this thread is free
- * while the engine's threads go on: when they parse a K file's text (readSquareMatrix's textRead), else
- * when K is read and given to the engine to decompose. It may be called twice.
+ * while the engine's threads go on: when they parse a K (or -u) file's text (readSquareMatrix's textRead),
+ * else when K is read and given to the engine to decompose. It may be called twice, or not at all (-d/-u
+ * read here).
  */
 export async function eigenForAnalysed(
   source: KinshipSource,
@@ -80,6 +81,7 @@ export async function eigenForAnalysed(
       quiet: source.quiet,
       likelySize: n,
       parseRows: engine.parseMatrixRows?.bind(engine),
+      textRead: handedOver,
     });
     if (values.length !== n)
       throw new InputError(

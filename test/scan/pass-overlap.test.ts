@@ -131,6 +131,27 @@ describe('the SNP pass beside an eigendecomposition', () => {
     expect(events).toEqual(['handed over', 'text read', 'parsed', 'handed over']);
   });
 
+  it("hands over once a -u file's text is read too, its eigenvalues checked when the parse is done", async () => {
+    const n = 4;
+    const events: string[] = [];
+    const { engine, open } = gatedParser(events, 'parse');
+    const values = join(dir, 'd4.txt');
+    writeFileSync(values, '0.5\n1\n2\n3\n');
+    const eigen = eigenForAnalysed(
+      { eigenValuesFile: values, eigenVectorsFile: kinshipFile('u4.txt', n, '1') },
+      everyone(n),
+      engine,
+      undefined,
+      () => events.push('handed over'),
+    );
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['handed over', 'text read']);
+    open();
+    const result = await eigen;
+    expect(Array.from(result.values)).toEqual([0.5, 1, 2, 3]);
+    expect(result.vectors[n * n - 1]).toBe(1);
+  });
+
   it('a bad value met after the hand-over (the parser declines, the JS reader finds it): the one InputError', async () => {
     const n = 5;
     const events: string[] = [];
