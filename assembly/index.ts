@@ -1,6 +1,7 @@
 // Entry point of the lmmscan WASM kernels: flat f64 routines on imported shared memory, no runtime allocation.
 export { gemm, gemmWorkBytes, zeroF64 } from './gemm';
 export { kinshipFold } from './kinship-dd';
+export { roundKinshipRows } from './kinship-round';
 export {
   hardCallWeights, kinshipHardFold, kinshipIntTile, kinshipMissLimbs, packHardCalls, transposeHardCalls,
 } from './kinship-int';

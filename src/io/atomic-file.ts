@@ -153,6 +153,8 @@ export class AtomicWriter {
   private buffered = 0;
   /** Whether everything written is already on disk (sync()), so commit() need not fsync again. */
   private synced = false;
+  /** Calls of write() so far: a sync() that a write overtook leaves `synced` false. */
+  private writes = 0;
   private closed = false;
 
   constructor(readonly path: string) {
@@ -165,6 +167,7 @@ export class AtomicWriter {
   /** Appends text (buffered) or bytes (written at once); a failure is an OutputError naming `path`. */
   write(content: string | Uint8Array): void {
     this.synced = false;
+    this.writes++;
     if (typeof content === 'string') {
       this.chunks.push(content);
       this.buffered += content.length;
@@ -185,16 +188,18 @@ export class AtomicWriter {
 
   /**
    * Flushes and fsyncs on libuv's thread pool, so that this thread goes on while the disk catches up;
-   * commit() then only renames. Several writers can sync at once (one wait for all).
+   * commit() then only renames, unless more was written meanwhile (an early sync of part of a long file:
+   * commit() then syncs only what came after). Several writers can sync at once (one wait for all).
    */
   async sync(): Promise<void> {
     this.flush();
+    const writes = this.writes;
     try {
       await fsyncOnThreadPool(this.fd);
     } catch (e) {
       throw new OutputError(this.path, describeFsError(e));
     }
-    this.synced = true;
+    if (this.writes === writes) this.synced = true;
   }
 
   /** Flushes, syncs (unless sync() just did) and closes, then renames the file into place. */

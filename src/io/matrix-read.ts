@@ -226,6 +226,11 @@ export interface SquareMatrixOptions {
   likelySize?: number;
   /** Parses a plain file of expectedSize (or likelySize) rows elsewhere (see MatrixRowsParser): the same bits. */
   parseRows?: MatrixRowsParser;
+  /**
+   * Called once parseRows has the file's text and parses it elsewhere: this thread is free for other work until
+   * the values come back (it still reads the file itself, here, if the parser declines it).
+   */
+  textRead?: () => void;
 }
 
 /**
@@ -236,6 +241,7 @@ async function parsedElsewhere(
   path: string,
   n: number,
   parse: MatrixRowsParser,
+  textRead?: () => void,
 ): Promise<Float64Array | null> {
   let bytes: number;
   try {
@@ -246,7 +252,11 @@ async function parsedElsewhere(
     return null; // the streaming reader says what is wrong
   }
   if (n <= 0 || !squareMatrixFits(n) || bytes + 8 * n * n > PARSER_MAX_BYTES || isGzip(path)) return null;
-  return parse(bytes, n, (text) => (readWhole(path, text) ? plainRows(text, n) : null));
+  return parse(bytes, n, (text) => {
+    const bounds = readWhole(path, text) ? plainRows(text, n) : null;
+    if (bounds) textRead?.();
+    return bounds;
+  });
 }
 
 /** Fills `text` with the file's bytes; false when the file is no longer that size. */
@@ -313,7 +323,7 @@ export async function readSquareMatrix(
   const empty = new Float64Array(0);
   const size = options.expectedSize ?? options.likelySize;
   if (options.parseRows && size !== undefined) {
-    const parsed = await parsedElsewhere(path, size, options.parseRows);
+    const parsed = await parsedElsewhere(path, size, options.parseRows, options.textRead);
     if (parsed) {
       if (options.symmetric) requireSymmetric(path, what, parsed, size);
       return { n: size, data: parsed };

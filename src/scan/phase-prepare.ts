@@ -279,9 +279,11 @@ export async function prepareScan(
   };
   // The eigendecompositions run on the engine's threads while this thread reads and filters the SNPs.
   let eigenDone: Promise<number> | undefined;
-  // Resolves once the first group's K is read and with the engine (or its reading failed): the SNP pass starts
-  // then, so that this thread reads K alone and then filters SNPs while the engine's threads decompose K. (Both
-  // on this thread at once, the pass ran first and the engine's threads waited for K until it ended.)
+  // Resolves once the first group's K needs this thread no more (or its reading failed): its text read, while the
+  // engine's threads parse it (the values then centred and handed over between the pass's turns), or K read and
+  // with the engine. The SNP pass starts then, so that this thread reads K's text alone and then filters SNPs while
+  // the engine's threads parse and decompose K. (Both on this thread at once, the pass ran first and the engine's
+  // threads waited for K until it ended.)
   let firstKinshipRead: Promise<void> = Promise.resolve();
   if (config.lmm !== undefined && !config.loco) {
     const kinshipSource = kinshipSourceOf(config, inputs);

@@ -12,6 +12,7 @@ import { fitNullModel } from '../stats/null-model.js';
 import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LambdaSearch } from '../model/settings.js';
 import { ZERO_EIGENVALUE } from '../model/settings.js';
+import { mark } from '../io/timeline.js';
 
 /** The -k matrix's rows of the genotype samples, in their order, when the matrix is not simply in it. */
 export interface KinshipRows {
@@ -59,8 +60,10 @@ export function negativeEigenvalueWarning(values: Float64Array, what: string): s
 
 /**
  * Eigendecomposition of the centred analysed sub-matrix of K, or the -d/-u files as given; `warn`
- * receives the warning of a K with negative eigenvalues; `handedOver` is called once K is read and
- * given to the engine (this thread is then free while the engine's threads decompose it).
+ * receives the warning of a K with negative eigenvalues; `handedOver` is called once this thread is free
+ * while the engine's threads go on: when they parse a K (or -u) file's text (readSquareMatrix's textRead),
+ * else when K is read and given to the engine to decompose. It may be called twice, or not at all (-d/-u
+ * read here).
  */
 export async function eigenForAnalysed(
   source: KinshipSource,
@@ -78,6 +81,7 @@ export async function eigenForAnalysed(
       quiet: source.quiet,
       likelySize: n,
       parseRows: engine.parseMatrixRows?.bind(engine),
+      textRead: handedOver,
     });
     if (values.length !== n)
       throw new InputError(
@@ -97,7 +101,12 @@ export async function eigenForAnalysed(
   // No name in this frame holds K or its centred copy across the await: the collector may free a K read
   // from a file (8 n^2 bytes) while the eigensolver runs, and the centred copy once it is in shared memory.
   const weights = source.weights ? analysedValues(source.weights, selection) : undefined;
-  const centred = engine.eigen(await centredAnalysed(source, selection, engine, weights), n, true);
+  const centred = engine.eigen(
+    await centredAnalysed(source, selection, engine, weights, handedOver),
+    n,
+    true,
+  );
+  mark('K with the engine, eigendecomposition starts');
   handedOver?.();
   const eigen = await centred;
   const warning = negativeEigenvalueWarning(
@@ -128,6 +137,7 @@ async function centredAnalysed(
   selection: SampleSelection,
   engine: Engine,
   weights?: Float64Array,
+  textRead?: () => void,
 ): Promise<Float64Array> {
   let full = source.kinship;
   // Whether `full` is this function's own array (read here), which it may overwrite.
@@ -141,6 +151,7 @@ async function centredAnalysed(
         symmetric: true,
         quiet: source.quiet,
         parseRows: engine.parseMatrixRows?.bind(engine),
+        textRead,
       })
     ).data;
     if (rows) full = pickSquare(full, rows.size, rows.rows);

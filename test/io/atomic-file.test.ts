@@ -30,6 +30,20 @@ afterAll(() => {
 });
 
 describe('AtomicWriter', () => {
+  it('a sync that a write overtook leaves commit() its own fsync; one that nothing overtook spares it', async () => {
+    const path = join(dir, 'overtaken.txt');
+    const w = new AtomicWriter(path);
+    w.write(Buffer.from('first\n'));
+    const early = w.sync();
+    w.write(Buffer.from('second\n'));
+    await early;
+    expect(w['synced']).toBe(false);
+    await w.sync();
+    expect(w['synced']).toBe(true);
+    w.commit();
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+  });
+
   it('writes text past its buffer, multi-byte characters and bytes whole', () => {
     const path = join(dir, 'whole.txt');
     const w = new AtomicWriter(path);

@@ -330,6 +330,15 @@ export interface KernelExports {
   interpTableBytes(g: number, regions: number): number;
   mvProducts(desc: number, snpOnly: number): void;
   mvSums(desc: number): void;
+  roundKinshipRows(
+    k: number,
+    hi: number,
+    lo: number,
+    n: number,
+    snps: number,
+    row0: number,
+    row1: number,
+  ): void;
   parseRows(
     text: number,
     bounds: number,

@@ -178,6 +178,9 @@ export function kinshipFoldCallLists(
   return lists.filter((calls) => calls.length > 0);
 }
 
+/** Rows per list of roundKinshipRows: lists of about equal work would be finer; these are small enough to even out. */
+const ROUND_ROWS = 32;
+
 /**
  * Which kinship sum lives in a runner's shared memory. One sum at a time is resident (there may be several
  * sessions, e.g. one per chromosome for LOCO): another session's block first moves it back to its own array.
@@ -255,9 +258,17 @@ export class KinshipResidence {
     if (!r) return use(this.round(session, snps));
     const n = session.n,
       nn = n * n;
-    const k = this.runner.arena.f64(r.ptr, nn);
     try {
-      roundKinshipUpper(k, k, this.runner.arena.f64(r.ptr + 8 * nn, nn), n, snps);
+      // On the workers, rows split (assembly/kinship-round.ts): roundKinshipUpper()'s bits, without a pass of this
+      // thread over K while they wait (n = 1,500: 30-40 ms, its first call's code still cold).
+      const lists = Array.from({ length: Math.ceil(n / ROUND_ROWS) }, (_, t): KernelCall[] => [
+        [
+          'roundKinshipRows',
+          [r.ptr, r.ptr, r.ptr + 8 * nn, n, snps, t * ROUND_ROWS, Math.min(n, (t + 1) * ROUND_ROWS)],
+        ],
+      ]);
+      await this.runner.pull(lists);
+      const k = this.runner.arena.f64(r.ptr, nn);
       // An asynchronous use (the writer formatting K on the workers) reads K until its promise settles.
       return await use(k);
     } finally {

@@ -6,7 +6,9 @@ const ROWS_PER_LIST = 32;
 
 /**
  * The MatrixRowsParser of src/io/matrix-read.ts on a runner: `fill` copies the file into shared memory and
- * returns the rows' byte ranges; null when it did, or when some row failed the kernel's fast path.
+ * returns the rows' byte ranges; null when it did, or when some row failed the kernel's fast path. Once `fill`
+ * returns, this thread has no more part in it until the values are copied out: the parse is the workers' (the
+ * SNP pass runs here meanwhile; see readSquareMatrix's textRead).
  */
 export function parseRowsOn(
   runner: KernelRunner,
@@ -23,25 +25,23 @@ export function parseRowsOn(
       pFailed = arena.alloc(4 * lists),
       pOut = arena.allocF64(n * n);
     const text = new Uint8Array(arena.memory.buffer, pText, bytes + 1);
-    // The values' own array, shared so that the workers can write it: all of this memory is fresh (n = 4,000: 230 MB
-    // of text, 128 MB of values), and its page faults, taken on this thread by the read and the copy, were about
-    // a second of the main thread alone. The workers take them on the text first, then on the values' array while
-    // this thread reads the file.
-    const values = new Float64Array(new SharedArrayBuffer(8 * n * n));
-    await runner.touchAlongside([text], () => undefined);
+    // The file is read straight into the fresh text: read() takes the page faults in the kernel, for less than a
+    // pass of zeros first and the read (n = 1,500, 32 MB: about 110 ms of CPU against 125 + 45 ms on the bench VM),
+    // and without waiting for workers still starting (the zeros' pass waited for them: 0.2 s of this thread).
     text[bytes] = 0;
-    const bounds = await runner.touchAlongside([new Uint8Array(values.buffer)], () =>
-      fill(text.subarray(0, bytes)),
-    );
+    const bounds = fill(text.subarray(0, bytes));
     if (!bounds) return null;
     new Int32Array(arena.memory.buffer, pBounds, 2 * n).set(bounds);
+    // The values' own array, shared so that the workers can take its page faults (fresh memory, 8 n^2 bytes)
+    // before this thread copies the values into it.
+    const values = new Float64Array(new SharedArrayBuffer(8 * n * n));
     const calls = Array.from({ length: lists }, (_, k): KernelCall[] => [
       [
         'parseRows',
         [pText, pBounds, n, k * ROWS_PER_LIST, Math.min(n, (k + 1) * ROWS_PER_LIST), pOut, pFailed + 4 * k],
       ],
     ]);
-    await runner.pullAlongside(calls);
+    await Promise.all([runner.touchAside([new Uint8Array(values.buffer)]), runner.pull(calls)]);
     if (new Int32Array(arena.memory.buffer, pFailed, lists).some((failed) => failed !== 0)) return null;
     values.set(arena.f64(pOut, n * n));
     return values;

@@ -90,22 +90,12 @@ class PoolRunner extends KernelRunner {
     return (await this.piscina).run(payload);
   }
 
-  override async touchAlongside<T>(views: Uint8Array[], op: () => T): Promise<T> {
-    if (!this.piscina) return op();
+  override async touchAside(views: Uint8Array[]): Promise<void> {
+    if (!this.piscina) return;
     const piscina = await this.piscina;
-    const parts: Uint8Array[] = [];
-    for (const view of views)
-      for (let at = 0; at < view.length; at += TOUCH_PART_BYTES)
-        parts.push(view.subarray(at, Math.min(view.length, at + TOUCH_PART_BYTES)));
+    const parts = touchParts(views);
     const next = new Int32Array(new SharedArrayBuffer(4));
-    const workers = Array.from({ length: this.slots }, () => piscina.run({ touch: parts, next }));
-    try {
-      return op();
-    } finally {
-      // Also after a failing op: the workers write zeros until every part is taken.
-      for (let k = Atomics.add(next, 0, 1); k < parts.length; k = Atomics.add(next, 0, 1)) parts[k].fill(0);
-      await Promise.all(workers);
-    }
+    await Promise.all(Array.from({ length: this.slots }, () => piscina.run({ touch: parts, next })));
   }
 
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
@@ -117,23 +107,19 @@ class PoolRunner extends KernelRunner {
     const tasks = Math.min(this.slots, lists.length);
     await Promise.all(Array.from({ length: tasks }, () => piscina.run({ queue: lists, next })));
   }
-
-  // The workers' tasks are queued first; this thread then takes lists off the same counter (while workers that are
-  // still starting cannot), and waits for the ones the workers took.
-  override async pullAlongside(lists: KernelCall[][]): Promise<void> {
-    if (lists.length <= 1 || !this.piscina) return this.parallel(lists);
-    const piscina = await this.piscina;
-    const next = new Int32Array(new SharedArrayBuffer(4));
-    const tasks = Math.min(this.slots, lists.length);
-    const workers = Array.from({ length: tasks }, () => piscina.run({ queue: lists, next }));
-    for (let k = Atomics.add(next, 0, 1); k < lists.length; k = Atomics.add(next, 0, 1))
-      runCallsHere(this.here, lists[k]);
-    await Promise.all(workers);
-  }
 }
 
-/** Bytes of one part of touchAlongside(): small enough that the threads end together. */
+/** Bytes of one part of touchAside(): small enough that the threads end together. */
 const TOUCH_PART_BYTES = 4 << 20;
+
+/** `views` cut into parts of TOUCH_PART_BYTES, for the threads to take one at a time. */
+function touchParts(views: Uint8Array[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (const view of views)
+    for (let at = 0; at < view.length; at += TOUCH_PART_BYTES)
+      parts.push(view.subarray(at, Math.min(view.length, at + TOUCH_PART_BYTES)));
+  return parts;
+}
 
 /**
  * Kernel work a job may do on the main thread before the pool starts its workers, in estimated nanoseconds on one

@@ -72,21 +72,12 @@ export abstract class KernelRunner {
   }
 
   /**
-   * pull(), with this thread taking lists too until none is left (for work this thread would otherwise wait out,
-   * idle, while the workers start).
+   * Has the workers, where there are any, write zeros over `views` (views of shared memory that no one reads until
+   * this resolves), this thread taking none of it: memory to be filled later by this thread gets its page faults
+   * taken elsewhere while this thread does other work. Without workers, nothing (the first writes take the faults).
    */
-  pullAlongside(lists: KernelCall[][]): Promise<void> {
-    return this.pull(lists);
-  }
-
-  /**
-   * Runs `op` on this thread while the workers, where there are any, write zeros over `views` (views of shared
-   * memory that no one reads meanwhile), then takes what they have not yet reached: fresh memory's first writes cost
-   * page faults (n = 4,000: about 0.45 s of one core per 128 MB on the bench VM), which this spreads over the
-   * threads instead of leaving them to the one that first writes there. Without workers, just `op`.
-   */
-  touchAlongside<T>(_views: Uint8Array[], op: () => T): Promise<T> {
-    return Promise.resolve().then(op);
+  touchAside(_views: Uint8Array[]): Promise<void> {
+    return Promise.resolve();
   }
 
   /** A size a kernel reports for these arguments (it touches no memory, so no arena turn): asked once per runner. */

@@ -27,7 +27,7 @@ let textRows = null;
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
  * A task { touch, next } writes zeros over the views in `touch` taken off the counter next[0] (the pool's
- * touchAlongside: fresh memory's page faults taken on every thread).
+ * touchAside: fresh memory's page faults taken off the main thread).
  */
 export default function runCalls({ calls, queue, next, mv, mvWorker, text, textWorker, touch }) {
   if (touch) {

@@ -51,6 +51,23 @@ describe('matrix text on the wasm workers', () => {
     }
   });
 
+  it('the same bytes with a background sync after every few ranges (each write, or every third byte count)', async () => {
+    const next = rng(47);
+    const [rows, cols] = [90, 90];
+    const data = shared(awkwardMatrix(next, rows, cols));
+    const want = formatMatrixBytes(data, rows, cols);
+    for (const syncBytes of [1, Math.floor(want.length / 3)]) {
+      const path = join(dir, `synced-${syncBytes}.txt`);
+      const format = textFormatterOn(pool, data, rows, cols);
+      await writeMatrixFileAside(path, data, rows, cols, format, {
+        quiet: true,
+        chunkBytes: 26 * cols * 4,
+        syncBytes,
+      });
+      expect(readFileSync(path).equals(want), `syncBytes ${syncBytes}`).toBe(true);
+    }
+  });
+
   it('gives no formatter for a matrix outside shared memory or before the workers start', () => {
     const data = awkwardMatrix(rng(43), 9, 9);
     expect(textFormatterOn(pool, data, 9, 9)).toBeNull();
