@@ -3,6 +3,10 @@
  * (src/linalg/hard-calls.ts), beside the float buffer that any other block takes.
  */
 import { MISSING_CODE, type HardCallBlock } from '../linalg/hard-calls.js';
+import { bedSampleMasks, countBedCalls, type BedCallCounts } from '../io/bed-codes.js';
+
+// A .bed 2-bit code's hard call: 00 -> 2, 01 -> missing, 10 -> 1, 11 -> 0.
+const BED_TO_CODE = Uint8Array.of(2, MISSING_CODE, 1, 0);
 
 /**
  * The largest share of missing calls a block takes the exact path with. Each missing call adds O(n) terms to
@@ -23,6 +27,15 @@ export class HardCallBuffer {
   private filled = 0;
   /** False once a SNP of the block was not all hard calls (or had no observed call). */
   private hard = true;
+  /**
+   * SNPs pushed as .bed bytes: kept SNP-major (bedBytes, ceil(n / 4) a SNP at its slot) and written into
+   * `codes` when the block is read, a byte column at a time, instead of n scattered stores a SNP.
+   */
+  private bedBytes: Uint8Array | undefined;
+  private bedMasks: Uint8Array | undefined;
+  private readonly bedPending: Uint8Array;
+  private bedCount = 0;
+  private readonly bedCounts: BedCallCounts = { missing: 0, one: 0, two: 0 };
 
   constructor(
     readonly n: number,
@@ -32,6 +45,7 @@ export class HardCallBuffer {
   ) {
     this.codes = new Uint8Array(n * capacity);
     this.means = new Float64Array(capacity);
+    this.bedPending = new Uint8Array(capacity);
   }
 
   /** Whether every SNP pushed since the last take() was all hard calls (the block may still take the exact path). */
@@ -46,6 +60,7 @@ export class HardCallBuffer {
    * polymorphic, so its mean is not 0). Valid until the next push() after take().
    */
   decode(out: Float64Array, from: number, to: number): void {
+    this.writeBedCodes();
     const { n, codes, capacity } = this;
     for (let s = from; s < to; s++) {
       const row = out.subarray(s * n, (s + 1) * n);
@@ -91,6 +106,75 @@ export class HardCallBuffer {
   }
 
   /**
+   * push() for a SNP given as .bed bytes of the n individuals at bytes[offset..] (BedCodes): the same codes,
+   * missing calls and mean (the calls' integer sum over their count).
+   */
+  pushBed(bytes: Uint8Array, offset: number): void {
+    const s = this.filled++;
+    if (!this.hard) return;
+    const { n } = this;
+    const per = (n + 3) >> 2;
+    this.bedMasks ??= bedSampleMasks(n);
+    this.bedBytes ??= new Uint8Array(per * this.capacity);
+    const counts = this.bedCounts;
+    countBedCalls(bytes, offset, this.bedMasks, counts);
+    if (counts.missing > 0) this.pushMissingBed(bytes, offset, s);
+    this.bedBytes.set(bytes.subarray(offset, offset + per), s * per);
+    this.bedPending[s] = 1;
+    this.bedCount++;
+    const observed = n - counts.missing;
+    const mean = (counts.one + 2 * counts.two) / observed;
+    if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
+    if (this.missing.length / 2 > this.maxMissingShare * n * this.capacity) this.hard = false;
+    this.means[s] = mean;
+  }
+
+  /** Records SNP s's missing calls (code 01) from its .bed bytes, individuals ascending, bytes without any skipped. */
+  private pushMissingBed(bytes: Uint8Array, offset: number, s: number): void {
+    const { n, missing } = this;
+    const per = (n + 3) >> 2;
+    for (let q = 0; q < per; q++) {
+      const byte = bytes[offset + q];
+      // Bit 2t set where the code at position t is 01 (low bit set, high bit clear).
+      const ones = byte & ~(byte >> 1) & 0x55;
+      if (ones === 0) continue;
+      for (let t = 0; t < 4; t++) {
+        const i = (q << 2) + t;
+        if ((ones >> (t << 1)) & 1 && i < n) missing.push(i, s);
+      }
+    }
+  }
+
+  /** Writes the SNPs pushed as .bed bytes into `codes`, a byte column (four individuals) at a time. */
+  private writeBedCodes(): void {
+    if (this.bedCount === 0) return;
+    const { n, codes, capacity, bedPending, filled } = this;
+    const bytes = this.bedBytes!;
+    const per = (n + 3) >> 2;
+    const whole = n >> 2;
+    for (let q = 0; q < whole; q++) {
+      const row = (q << 2) * capacity;
+      for (let s = 0; s < filled; s++) {
+        if (!bedPending[s]) continue;
+        const byte = bytes[s * per + q];
+        codes[row + s] = BED_TO_CODE[byte & 3];
+        codes[row + capacity + s] = BED_TO_CODE[(byte >> 2) & 3];
+        codes[row + 2 * capacity + s] = BED_TO_CODE[(byte >> 4) & 3];
+        codes[row + 3 * capacity + s] = BED_TO_CODE[byte >> 6];
+      }
+    }
+    // The last byte's individuals (n not a multiple of 4); its padding bits are left alone.
+    for (let i = whole << 2; i < n; i++) {
+      const row = i * capacity;
+      const shift = (i & 3) << 1;
+      for (let s = 0; s < filled; s++)
+        if (bedPending[s]) codes[row + s] = BED_TO_CODE[(bytes[s * per + whole] >> shift) & 3];
+    }
+    bedPending.fill(0, 0, filled);
+    this.bedCount = 0;
+  }
+
+  /**
    * The buffered block if every SNP was hard calls and at most maxMissingShare of them are missing, else
    * undefined; either way the buffer is emptied.
    */
@@ -98,6 +182,8 @@ export class HardCallBuffer {
     const { n, capacity, filled: b } = this;
     const hard = this.hard && b > 0 && this.missing.length / 2 <= this.maxMissingShare * n * b;
     const missing = this.missing;
+    // Written whether taken or not: a block declined here is decoded from its codes (decode()).
+    this.writeBedCodes();
     this.filled = 0;
     this.hard = true;
     this.missing = [];
