@@ -22,8 +22,12 @@ const MIN_EXACT_MEAN = 2 ** -20;
 export class HardCallBuffer {
   private readonly codes: Uint8Array;
   private readonly means: Float64Array;
-  /** Missing calls in SNP order: individual, SNP (the block's index). */
-  private missing: number[] = [];
+  /**
+   * Missing calls in SNP order, missingLength values: individual, SNP (the block's index). Typed and reused: a
+   * JS array grown by push() to the block's 50,000 pairs (n = 1,500, 1 % missing) cost 4 times the scan.
+   */
+  private missing = new Int32Array(1024);
+  private missingLength = 0;
   private filled = 0;
   /** False once a SNP of the block was not all hard calls (or had no observed call). */
   private hard = true;
@@ -79,14 +83,14 @@ export class HardCallBuffer {
     const s = this.filled++;
     if (!this.hard) return;
     const { n, codes, capacity } = this;
-    const before = this.missing.length;
+    const before = this.missingLength;
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const g = dosages[i]!;
       let code: number;
       if (Number.isNaN(g)) {
         code = MISSING_CODE;
-        this.missing.push(i, s);
+        this.addMissing(i, s);
       } else if (g === 0 || g === 1 || g === 2) {
         code = g;
         sum += g;
@@ -96,12 +100,12 @@ export class HardCallBuffer {
       }
       codes[i * capacity + s] = code;
     }
-    const observed = n - (this.missing.length - before) / 2;
+    const observed = n - (this.missingLength - before) / 2;
     const mean = sum / observed;
     // No observed call, or a mean below 2^-20 (n above a million): not exact in the fold's fixed-point limbs.
     if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
     // Past the block's share of missing calls already: no more codes to gather for it.
-    if (this.missing.length / 2 > this.maxMissingShare * n * capacity) this.hard = false;
+    if (this.missingLength / 2 > this.maxMissingShare * n * capacity) this.hard = false;
     this.means[s] = mean;
   }
 
@@ -125,13 +129,24 @@ export class HardCallBuffer {
     const observed = n - counts.missing;
     const mean = (counts.one + 2 * counts.two) / observed;
     if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
-    if (this.missing.length / 2 > this.maxMissingShare * n * this.capacity) this.hard = false;
+    if (this.missingLength / 2 > this.maxMissingShare * n * this.capacity) this.hard = false;
     this.means[s] = mean;
+  }
+
+  /** Appends the missing call of individual i at SNP s. */
+  private addMissing(i: number, s: number): void {
+    if (this.missingLength + 2 > this.missing.length) {
+      const grown = new Int32Array(2 * this.missing.length);
+      grown.set(this.missing);
+      this.missing = grown;
+    }
+    this.missing[this.missingLength++] = i;
+    this.missing[this.missingLength++] = s;
   }
 
   /** Records SNP s's missing calls (code 01) from its .bed bytes, individuals ascending, bytes without any skipped. */
   private pushMissingBed(bytes: Uint8Array, offset: number, s: number): void {
-    const { n, missing } = this;
+    const { n } = this;
     const per = (n + 3) >> 2;
     for (let q = 0; q < per; q++) {
       const byte = bytes[offset + q];
@@ -140,7 +155,7 @@ export class HardCallBuffer {
       if (ones === 0) continue;
       for (let t = 0; t < 4; t++) {
         const i = (q << 2) + t;
-        if ((ones >> (t << 1)) & 1 && i < n) missing.push(i, s);
+        if ((ones >> (t << 1)) & 1 && i < n) this.addMissing(i, s);
       }
     }
   }
@@ -180,13 +195,14 @@ export class HardCallBuffer {
    */
   take(): HardCallBlock | undefined {
     const { n, capacity, filled: b } = this;
-    const hard = this.hard && b > 0 && this.missing.length / 2 <= this.maxMissingShare * n * b;
+    const pairs = this.missingLength;
+    const hard = this.hard && b > 0 && pairs / 2 <= this.maxMissingShare * n * b;
     const missing = this.missing;
     // Written whether taken or not: a block declined here is decoded from its codes (decode()).
     this.writeBedCodes();
     this.filled = 0;
     this.hard = true;
-    this.missing = [];
+    this.missingLength = 0;
     if (!hard) return undefined;
     // Rows of b codes (a short block's rows are compacted to stride b).
     const codes = b === capacity ? this.codes : new Uint8Array(n * b);
@@ -194,11 +210,11 @@ export class HardCallBuffer {
       for (let i = 0; i < n; i++) codes.set(this.codes.subarray(i * capacity, i * capacity + b), i * b);
     // Missing calls by individual: a counting sort that keeps each individual's SNPs ascending.
     const missStart = new Int32Array(n + 1);
-    for (let k = 0; k < missing.length; k += 2) missStart[missing[k]! + 1]!++;
+    for (let k = 0; k < pairs; k += 2) missStart[missing[k]! + 1]!++;
     for (let i = 0; i < n; i++) missStart[i + 1]! += missStart[i]!;
     const next = missStart.slice(0, n);
-    const missSnp = new Int32Array(missing.length / 2);
-    for (let k = 0; k < missing.length; k += 2) missSnp[next[missing[k]!]!++] = missing[k + 1]!;
+    const missSnp = new Int32Array(pairs / 2);
+    for (let k = 0; k < pairs; k += 2) missSnp[next[missing[k]!]!++] = missing[k + 1]!;
     return { b, codes, means: this.means.subarray(0, b), missStart, missSnp };
   }
 }

@@ -97,7 +97,7 @@ export class SnpFilter {
    * counted by whole bytes, the same integer counts and sums, so the same summary.
    */
   evaluateBed(bytes: Uint8Array, offset: number): SnpSummary {
-    const { analysedIndex, imputed, settings, bedCounts: counts } = this;
+    const { analysedIndex, settings, bedCounts: counts } = this;
     const n = analysedIndex.length;
     this.bedMasks ??= bedSampleMasks(this.analysed.length, this.analysed);
     countBedCalls(bytes, offset, this.bedMasks, counts);
@@ -115,8 +115,7 @@ export class SnpFilter {
       values[1] = 2 * af;
       values[2] = 1;
       values[3] = 0;
-      for (let k = 0; k < n; k++) imputed[k] = values[bedCode(bytes, offset, analysedIndex[k])];
-      if (this.r2WithCovariates() > settings.r2) return summary;
+      if (this.r2FromBed(bytes, offset, values) > settings.r2) return summary;
     }
     summary.pass = true;
     return summary;
@@ -142,13 +141,62 @@ export class SnpFilter {
     return true;
   }
 
-  /** x'W (W'W)^-1 W'x / x'x for the imputed SNP. */
+  /** x'W (W'W)^-1 W'x / x'x for the imputed SNP (nCvt > 1). */
   private r2WithCovariates(): number {
+    const { imputed, covariates, nCvt, wtx } = this;
+    const n = imputed.length;
+    // x'x and the first three x'w_a in one pass (a third column's sum is dropped when nCvt = 2): each sum still
+    // adds its terms in order of i, so the same bits as one loop per sum.
+    const third = nCvt > 2 ? 2 * n : n;
+    let xx = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = imputed[i];
+      xx += x * x;
+      s0 += covariates[i] * x;
+      s1 += covariates[n + i] * x;
+      s2 += covariates[third + i] * x;
+    }
+    wtx[0] = s0;
+    wtx[1] = s1;
+    if (nCvt > 2) wtx[2] = s2;
+    return this.r2From(xx);
+  }
+
+  /**
+   * r2WithCovariates() of the SNP at bytes[offset..] imputed as `values` (by .bed code) says, without the
+   * imputed copy: the same sums, term by term in the same order.
+   */
+  private r2FromBed(bytes: Uint8Array, offset: number, values: Float64Array): number {
+    const { analysedIndex, covariates, nCvt, wtx, imputed } = this;
+    const n = analysedIndex.length;
+    // The columns past the third (a fourth covariate and on) are summed from the imputed copy.
+    if (nCvt > 3) for (let k = 0; k < n; k++) imputed[k] = values[bedCode(bytes, offset, analysedIndex[k])];
+    const third = nCvt > 2 ? 2 * n : n;
+    let xx = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let k = 0; k < n; k++) {
+      const x = values[bedCode(bytes, offset, analysedIndex[k])];
+      xx += x * x;
+      s0 += covariates[k] * x;
+      s1 += covariates[n + k] * x;
+      s2 += covariates[third + k] * x;
+    }
+    wtx[0] = s0;
+    wtx[1] = s1;
+    if (nCvt > 2) wtx[2] = s2;
+    return this.r2From(xx);
+  }
+
+  /** x'W (W'W)^-1 W'x / x'x from x'x and x'w_a of the first three columns (the others summed here from `imputed`). */
+  private r2From(xx: number): number {
     const { imputed, covariates, nCvt, wtx, wtwInverse } = this;
     const n = imputed.length;
-    let xx = 0;
-    for (let i = 0; i < n; i++) xx += imputed[i] * imputed[i];
-    for (let a = 0; a < nCvt; a++) {
+    for (let a = 3; a < nCvt; a++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += covariates[a * n + i] * imputed[i];
       wtx[a] = s;

@@ -33,7 +33,7 @@ test.each([1, 2, 3, 5, 7, 13, 53, 1021])("n = %i: evaluateBed gives evaluate()'s
   let passed = 0;
   let failed = 0;
   for (const format of ['plink', 'bimbam'] as const)
-    for (const nCvt of [1, 2, 3])
+    for (const nCvt of [1, 2, 3, 5])
       for (const subset of [false, true]) {
         const analysed = Uint8Array.from({ length: n }, () => (!subset || next() < 0.8 ? 1 : 0));
         const nA = analysed.reduce((s, a) => s + a, 0);
