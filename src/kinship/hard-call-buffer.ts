@@ -8,6 +8,24 @@ import { bedSampleMasks, countBedCalls, type BedCallCounts } from '../io/bed-cod
 // A .bed 2-bit code's hard call: 00 -> 2, 01 -> missing, 10 -> 1, 11 -> 0.
 const BED_TO_CODE = Uint8Array.of(2, MISSING_CODE, 1, 0);
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+const LANES = 0x01010101;
+
+/**
+ * The hard-call codes of four .bed codes in the low two bits of a word's four bytes (the rest ignored), each in
+ * its byte: high bit h and low bit l of a code give the code not-h, l xor h (00 -> 2, 01 -> 3, 10 -> 1, 11 -> 0).
+ */
+function hardCalls(word: number): number {
+  const l = word & LANES;
+  const h = (word >>> 1) & LANES;
+  return ((h ^ LANES) << 1) | (l ^ h);
+}
+
+/** Where the staged byte q of SNP slot s is: four slots' bytes of one column side by side. */
+function stagedIndex(s: number, q: number, per: number): number {
+  return (s >> 2) * 4 * per + 4 * q + (s & 3);
+}
+
 /**
  * The largest share of missing calls a block takes the exact path with. Each missing call adds O(n) terms to
  * the tile's limbs (f64x2, assembly/kinship-int.ts kinshipMissLimbs): at n = 4,000 the exact path is 3.1x the
@@ -119,11 +137,14 @@ export class HardCallBuffer {
     const { n } = this;
     const per = (n + 3) >> 2;
     this.bedMasks ??= bedSampleMasks(n);
-    this.bedBytes ??= new Uint8Array(per * this.capacity);
+    this.bedBytes ??= new Uint8Array(per * 4 * Math.ceil(this.capacity / 4));
     const counts = this.bedCounts;
     countBedCalls(bytes, offset, this.bedMasks, counts);
     if (counts.missing > 0) this.pushMissingBed(bytes, offset, s);
-    this.bedBytes.set(bytes.subarray(offset, offset + per), s * per);
+    // Four SNPs' bytes of a column side by side (stagedIndex): one 32-bit word to writeBedCodes.
+    const staged = this.bedBytes;
+    const at = stagedIndex(s, 0, per);
+    for (let q = 0; q < per; q++) staged[at + 4 * q] = bytes[offset + q];
     this.bedPending[s] = 1;
     this.bedCount++;
     const observed = n - counts.missing;
@@ -160,30 +181,42 @@ export class HardCallBuffer {
     }
   }
 
-  /** Writes the SNPs pushed as .bed bytes into `codes`, a byte column (four individuals) at a time. */
+  /**
+   * Writes the SNPs pushed as .bed bytes into `codes`: four SNPs' codes of one individual as one 32-bit word where
+   * the four were all pushed so (and rows of `capacity` codes keep words aligned), else code by code.
+   */
   private writeBedCodes(): void {
     if (this.bedCount === 0) return;
     const { n, codes, capacity, bedPending, filled } = this;
-    const bytes = this.bedBytes!;
+    const staged = this.bedBytes!;
     const per = (n + 3) >> 2;
-    const whole = n >> 2;
-    for (let q = 0; q < whole; q++) {
-      const row = (q << 2) * capacity;
-      for (let s = 0; s < filled; s++) {
-        if (!bedPending[s]) continue;
-        const byte = bytes[s * per + q];
-        codes[row + s] = BED_TO_CODE[byte & 3];
-        codes[row + capacity + s] = BED_TO_CODE[(byte >> 2) & 3];
-        codes[row + 2 * capacity + s] = BED_TO_CODE[(byte >> 4) & 3];
-        codes[row + 3 * capacity + s] = BED_TO_CODE[byte >> 6];
+    // The leading groups of four slots all pushed as bytes go by words (a group can be part bytes, part dosages).
+    let groups = 0;
+    if (capacity % 4 === 0 && LITTLE_ENDIAN)
+      while (
+        4 * groups + 4 <= filled &&
+        bedPending.subarray(4 * groups, 4 * groups + 4).every((p) => p === 1)
+      )
+        groups++;
+    if (groups > 0) {
+      const words = new Uint32Array(staged.buffer, staged.byteOffset, staged.length >> 2);
+      const out = new Uint32Array(codes.buffer, codes.byteOffset, codes.length >> 2);
+      const rowWords = capacity >> 2;
+      // By column, then group: each individual's row written in order.
+      for (let q = 0; q < per; q++) {
+        const individuals = Math.min(4, n - (q << 2));
+        for (let t = 0; t < individuals; t++) {
+          const row = ((q << 2) + t) * rowWords;
+          const shift = t << 1;
+          for (let g = 0; g < groups; g++) out[row + g] = hardCalls(words[g * per + q] >>> shift);
+        }
       }
     }
-    // The last byte's individuals (n not a multiple of 4); its padding bits are left alone.
-    for (let i = whole << 2; i < n; i++) {
-      const row = i * capacity;
-      const shift = (i & 3) << 1;
-      for (let s = 0; s < filled; s++)
-        if (bedPending[s]) codes[row + s] = BED_TO_CODE[(bytes[s * per + whole] >> shift) & 3];
+    const from = 4 * groups;
+    for (let s = from; s < filled; s++) {
+      if (!bedPending[s]) continue;
+      for (let i = 0; i < n; i++)
+        codes[i * capacity + s] = BED_TO_CODE[(staged[stagedIndex(s, i >> 2, per)] >> ((i & 3) << 1)) & 3];
     }
     bedPending.fill(0, 0, filled);
     this.bedCount = 0;
