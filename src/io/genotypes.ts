@@ -17,14 +17,29 @@
  * the registry and this interface, so nothing else changes.
  */
 import type { SnpAnnotation } from './plink.js';
+import type { BedCodes } from './bed-codes.js';
 
 export interface GenotypeBlock {
   /** 0-based indices of the SNPs among the source's chosen SNPs (the file's SNPs when nothing is chosen). */
   indices: Int32Array;
   annotations: SnpAnnotation[];
-  /** count x nSamples, SNP-major: dosages[j * nSamples + i], allele1 dosage in [0, 2], NaN = missing. */
+  /**
+   * count x nSamples, SNP-major: dosages[j * nSamples + i], allele1 dosage in [0, 2], NaN = missing. Empty
+   * when the block has `bed` codes and the caller asked for none (BlockContent).
+   */
   dosages: Float64Array;
   count: number;
+  /** The same genotypes as PLINK 1 .bed codes, where the reader has them for every chosen sample (PLINK). */
+  bed?: BedCodes;
+}
+
+/** What a caller of GenotypeSource.blocks() reads of the blocks. */
+export interface BlockContent {
+  /**
+   * False: the caller reads `bed` where a block has it, so the reader may leave that block's dosages empty.
+   * A wrapper that reads the dosages itself (RememberedGenotypes) does not pass this on.
+   */
+  dosages: boolean;
 }
 
 /** A sample's identity: family ID where the format has one (PLINK .fam), null where it has none (VCF). */
@@ -87,8 +102,11 @@ export interface GenotypeSource {
     count: number;
     read(columns: readonly number[]): Float64Array[];
   };
-  /** Streams the chosen SNPs whose indices are listed (ascending), or all of them when omitted. */
-  blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock>;
+  /**
+   * Streams the chosen SNPs whose indices are listed (ascending), or all of them when omitted; `content` says
+   * what the caller reads (all of a block when omitted).
+   */
+  blocks(blockSize: number, indices?: Int32Array, content?: BlockContent): AsyncGenerator<GenotypeBlock>;
   /** Lines for the log about what a full pass skipped (e.g. multi-allelic records); empty when none. */
   notes(): string[];
   close(): void;

@@ -4,6 +4,7 @@
  */
 import type { ScanConfig } from '../model/config.js';
 import type {
+  BlockContent,
   GenotypeBlock,
   GenotypeFormat,
   GenotypeSelection,
@@ -17,6 +18,8 @@ import { readLines, splitWhitespace } from './text-file.js';
 
 // 2-bit codes (low bit first): 00 -> 2 copies of allele1, 01 -> missing, 10 -> 1 copy, 11 -> 0 copies.
 const CODE_TO_DOSAGE = Float64Array.of(2, NaN, 1, 0);
+/** The dosages of a block whose caller reads its .bed codes only. */
+const NO_DOSAGES = new Float64Array(0);
 
 /** Decodes the listed samples (file rows, any order) of one SNP's bytes into out[0..rows.length). */
 export function decodeBedSamples(raw: Uint8Array, offset: number, rows: Int32Array, out: Float64Array): void {
@@ -84,34 +87,46 @@ export class PlinkGenotypes implements GenotypeSource {
     }
   }
 
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+  async *blocks(
+    blockSize: number,
+    indices?: Int32Array,
+    content?: BlockContent,
+  ): AsyncGenerator<GenotypeBlock> {
     const all = indices ?? Int32Array.from({ length: this.snpCount }, (_, k) => k);
     const n = this.nSamples;
     const per = this.bed.bytesPerSnp;
+    // Every sample decoded: the block's bytes go with it as its .bed codes (fresh each block, as a consumer may
+    // keep a block while it asks for the next), and a caller that reads only those gets no dosages.
+    const withCodes = this.allSamples;
+    const withDosages = !withCodes || content?.dosages !== false;
     let raw: Buffer = Buffer.alloc(0);
     for (let start = 0; start < all.length; start += blockSize) {
       const idx = all.subarray(start, Math.min(all.length, start + blockSize));
       const count = idx.length;
       const rows = this.snpRows ? Int32Array.from(idx, (k) => this.snpRows![k]) : idx;
       // Every value is decoded below, so a recycled buffer's old values never show.
-      const dosages = blockBuffer(count * n);
-      // Read the span covering the block once when it is dense, SNP by SNP otherwise.
+      const dosages = withDosages ? blockBuffer(count * n) : NO_DOSAGES;
+      const offsets = new Int32Array(count);
+      // Read the span covering the block once when it is dense, SNP by SNP into a compact block otherwise.
       const span = rows[count - 1] - rows[0] + 1;
       if (span <= 2 * count) {
-        raw = this.bed.readRaw(rows[0], span, raw);
-        for (let j = 0; j < count; j++)
-          this.decode(raw, (rows[j] - rows[0]) * per, dosages.subarray(j * n, (j + 1) * n));
+        raw = this.bed.readRaw(rows[0], span, withCodes ? Buffer.allocUnsafe(span * per) : raw);
+        for (let j = 0; j < count; j++) offsets[j] = (rows[j] - rows[0]) * per;
       } else {
+        if (withCodes || raw.length < count * per) raw = Buffer.allocUnsafe(count * per);
         for (let j = 0; j < count; j++) {
-          raw = this.bed.readRaw(rows[j], 1, raw);
-          this.decode(raw, 0, dosages.subarray(j * n, (j + 1) * n));
+          this.bed.readRaw(rows[j], 1, raw.subarray(j * per, (j + 1) * per));
+          offsets[j] = j * per;
         }
       }
+      if (withDosages)
+        for (let j = 0; j < count; j++) this.decode(raw, offsets[j], dosages.subarray(j * n, (j + 1) * n));
       yield {
         indices: Int32Array.from(idx),
         annotations: Array.from(rows, (k) => this.snps.get(k)),
         dosages,
         count,
+        ...(withCodes ? { bed: { bytes: raw, offsets } } : {}),
       };
     }
   }

@@ -5,6 +5,7 @@
 import { invertSmall } from '../linalg/small-dense.js';
 import { hweExactP } from './hwe.js';
 import type { SnpFilterSettings } from '../model/settings.js';
+import { bedCode, bedSampleMasks, countBedCalls, type BedCallCounts } from '../io/bed-codes.js';
 
 export interface SnpSummary {
   /** Missing calls among analysed individuals. */
@@ -20,10 +21,15 @@ export class SnpFilter {
   private readonly analysedIndex: Int32Array;
   private readonly imputed: Float64Array;
   private readonly wtx: Float64Array;
+  /** The analysed individuals' bits in each byte of a .bed SNP (made at the first evaluateBed). */
+  private bedMasks: Uint8Array | undefined;
+  private readonly bedCounts: BedCallCounts = { missing: 0, one: 0, two: 0 };
+  /** A SNP's imputed value by .bed code: 2, 2 af (missing), 1, 0. */
+  private readonly bedValues = new Float64Array(4);
 
   constructor(
     private readonly settings: SnpFilterSettings,
-    analysed: Uint8Array,
+    private readonly analysed: Uint8Array,
     private readonly covariates: Float64Array,
     private readonly nCvt: number,
     /** GEMMA's polymorphism test: 'plink' by genotype classes (hard calls), 'bimbam' by any differing dosage. */
@@ -72,15 +78,9 @@ export class SnpFilter {
       } else if (g < 1.5) n1++;
       else if (g <= 2) n2++;
     }
-    const polymorphic = min < max;
     const af = sum / (2 * (n - nMiss));
     const summary: SnpSummary = { nMiss, af, pass: false };
-    if (nMiss / n > settings.miss) return summary;
-    if ((af < settings.maf || af > 1 - settings.maf) && settings.maf !== -1) return summary;
-    if (this.format === 'plink') {
-      if (n0 + n1 === 0 || n1 + n2 === 0 || n2 + n0 === 0) return summary;
-    } else if (!polymorphic) return summary;
-    if (settings.hwe !== 0 && settings.maf !== -1 && hweExactP(n0, n2, n1) < settings.hwe) return summary;
+    if (!this.passesCounts(summary, n0, n1, n2, min < max)) return summary;
     if (this.nCvt !== 1) {
       for (let k = 0; k < n; k++) {
         const g = dosages[offset + analysedIndex[k]];
@@ -92,13 +92,111 @@ export class SnpFilter {
     return summary;
   }
 
-  /** x'W (W'W)^-1 W'x / x'x for the imputed SNP. */
+  /**
+   * evaluate() for a SNP given as PLINK .bed codes of all individuals (BedCodes) at bytes[offset..]: the calls
+   * counted by whole bytes, the same integer counts and sums, so the same summary.
+   */
+  evaluateBed(bytes: Uint8Array, offset: number): SnpSummary {
+    const { analysedIndex, settings, bedCounts: counts } = this;
+    const n = analysedIndex.length;
+    this.bedMasks ??= bedSampleMasks(this.analysed.length, this.analysed);
+    countBedCalls(bytes, offset, this.bedMasks, counts);
+    const nMiss = counts.missing;
+    const n0 = n - nMiss - counts.one - counts.two;
+    // The dosages' sum, in any order: the integers are exact in float64.
+    const af = (counts.one + 2 * counts.two) / (2 * (n - nMiss));
+    const summary: SnpSummary = { nMiss, af, pass: false };
+    // Two observed calls differ exactly when two classes have calls.
+    const classes = (n0 > 0 ? 1 : 0) + (counts.one > 0 ? 1 : 0) + (counts.two > 0 ? 1 : 0);
+    if (!this.passesCounts(summary, n0, counts.one, counts.two, classes > 1)) return summary;
+    if (this.nCvt !== 1) {
+      const values = this.bedValues;
+      values[0] = 2;
+      values[1] = 2 * af;
+      values[2] = 1;
+      values[3] = 0;
+      if (this.r2FromBed(bytes, offset, values) > settings.r2) return summary;
+    }
+    summary.pass = true;
+    return summary;
+  }
+
+  /** The missingness, frequency, polymorphism and Hardy-Weinberg rules, from the SNP's counts. */
+  private passesCounts(
+    summary: SnpSummary,
+    n0: number,
+    n1: number,
+    n2: number,
+    polymorphic: boolean,
+  ): boolean {
+    const { settings } = this;
+    const n = this.analysedIndex.length;
+    const { nMiss, af } = summary;
+    if (nMiss / n > settings.miss) return false;
+    if ((af < settings.maf || af > 1 - settings.maf) && settings.maf !== -1) return false;
+    if (this.format === 'plink') {
+      if (n0 + n1 === 0 || n1 + n2 === 0 || n2 + n0 === 0) return false;
+    } else if (!polymorphic) return false;
+    if (settings.hwe !== 0 && settings.maf !== -1 && hweExactP(n0, n2, n1) < settings.hwe) return false;
+    return true;
+  }
+
+  /** x'W (W'W)^-1 W'x / x'x for the imputed SNP (nCvt > 1). */
   private r2WithCovariates(): number {
+    const { imputed, covariates, nCvt, wtx } = this;
+    const n = imputed.length;
+    // x'x and the first three x'w_a in one pass (a third column's sum is dropped when nCvt = 2): each sum still
+    // adds its terms in order of i, so the same bits as one loop per sum.
+    const third = nCvt > 2 ? 2 * n : n;
+    let xx = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = imputed[i];
+      xx += x * x;
+      s0 += covariates[i] * x;
+      s1 += covariates[n + i] * x;
+      s2 += covariates[third + i] * x;
+    }
+    wtx[0] = s0;
+    wtx[1] = s1;
+    if (nCvt > 2) wtx[2] = s2;
+    return this.r2From(xx);
+  }
+
+  /**
+   * r2WithCovariates() of the SNP at bytes[offset..] imputed as `values` (by .bed code) says, without the
+   * imputed copy: the same sums, term by term in the same order.
+   */
+  private r2FromBed(bytes: Uint8Array, offset: number, values: Float64Array): number {
+    const { analysedIndex, covariates, nCvt, wtx, imputed } = this;
+    const n = analysedIndex.length;
+    // The columns past the third (a fourth covariate and on) are summed from the imputed copy.
+    if (nCvt > 3) for (let k = 0; k < n; k++) imputed[k] = values[bedCode(bytes, offset, analysedIndex[k])];
+    const third = nCvt > 2 ? 2 * n : n;
+    let xx = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let k = 0; k < n; k++) {
+      const x = values[bedCode(bytes, offset, analysedIndex[k])];
+      xx += x * x;
+      s0 += covariates[k] * x;
+      s1 += covariates[n + k] * x;
+      s2 += covariates[third + k] * x;
+    }
+    wtx[0] = s0;
+    wtx[1] = s1;
+    if (nCvt > 2) wtx[2] = s2;
+    return this.r2From(xx);
+  }
+
+  /** x'W (W'W)^-1 W'x / x'x from x'x and x'w_a of the first three columns (the others summed here from `imputed`). */
+  private r2From(xx: number): number {
     const { imputed, covariates, nCvt, wtx, wtwInverse } = this;
     const n = imputed.length;
-    let xx = 0;
-    for (let i = 0; i < n; i++) xx += imputed[i] * imputed[i];
-    for (let a = 0; a < nCvt; a++) {
+    for (let a = 3; a < nCvt; a++) {
       let s = 0;
       for (let i = 0; i < n; i++) s += covariates[a * n + i] * imputed[i];
       wtx[a] = s;

@@ -6,7 +6,8 @@
  */
 import { statSync } from 'node:fs';
 import type { Engine } from '../engines/engine.js';
-import type { GenotypeSource } from '../io/genotypes.js';
+import type { GenotypeBlock, GenotypeSource } from '../io/genotypes.js';
+import { decodeBedSnp } from '../io/plink.js';
 import { Progress } from '../io/progress.js';
 import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
@@ -132,7 +133,9 @@ export async function runSnpPass(
     : undefined;
   const segmentSnps = KINSHIP_SEGMENT_BLOCKS * options.blockSize;
   let segment = range ? Math.floor(range.start / segmentSnps) : 0;
-  for await (const block of source.blocks(options.blockSize, indices)) {
+  // Where a block has .bed codes, the filters and the kinship read those: the reader may skip the dosages.
+  for await (const block of source.blocks(options.blockSize, indices, { dosages: false })) {
+    const bed = block.bed;
     for (let j = 0; j < block.count; j++) {
       if (j % TURN_SNPS === TURN_SNPS - 1) await eventLoopTurn();
       const chr = block.annotations[j].chr;
@@ -141,7 +144,9 @@ export async function runSnpPass(
         await kinship.flushAll();
       }
       for (let g = 0; g < groups.length; g++) {
-        const summary = filters[g].evaluate(block.dosages, j * n);
+        const summary = bed
+          ? filters[g].evaluateBed(bed.bytes, bed.offsets[j])
+          : filters[g].evaluate(block.dosages, j * n);
         if (!summary.pass) continue;
         let code = chromosomeCode.get(chr);
         if (code === undefined) {
@@ -154,7 +159,7 @@ export async function runSnpPass(
         tested[g].frequency.push(summary.af);
         tested[g].chromosome.push(code);
         if (g === 0 && kinship && (!kinshipSnps || kinshipSnps.has(block.annotations[j].rs))) {
-          const flushed = kinship.add(chr, block.indices[j], block.dosages.subarray(j * n, (j + 1) * n));
+          const flushed = kinship.add(chr, block.indices[j], block, j);
           if (flushed) await flushed;
         }
       }
@@ -219,8 +224,8 @@ class KinshipBlocks {
     private readonly split: KinshipSplit,
   ) {}
 
-  /** Adds one SNP; returns a promise only when a full buffer went to the engine (no await per SNP). */
-  add(chr: string, index: number, dosages: Float64Array): Promise<void> | undefined {
+  /** Adds SNP j of a block; returns a promise only when a full buffer went to the engine (no await per SNP). */
+  add(chr: string, index: number, block: GenotypeBlock, j: number): Promise<void> | undefined {
     if (this.split.by === 'exclude' && chr === this.split.chromosome) return undefined;
     const key = this.split.by === 'chromosome' ? chr : '';
     let part = this.parts.get(key);
@@ -239,11 +244,17 @@ class KinshipBlocks {
     // Raw dosages: prepared at the flush, and only if the block is not taken as hard calls. While the block is
     // all hard calls its SNPs are kept as codes only (a copy of each SNP was a tenth of -gk 1's time); a block
     // that leaves the exact path gets the earlier SNPs decoded from their codes (the same values but -0).
+    const { n } = this;
     const hard = part.hard;
-    hard?.push(dosages);
+    const bed = block.bed;
+    if (hard && bed) hard.pushBed(bed.bytes, bed.offsets[j]);
+    else hard?.push(block.dosages.subarray(j * n, (j + 1) * n));
     if (!hard?.gathering) {
       if (hard && part.raw < part.filled) hard.decode(part.buffer, part.raw, part.filled);
-      part.buffer.set(dosages, part.filled * this.n);
+      const row = part.buffer.subarray(part.filled * n, (part.filled + 1) * n);
+      // The reader's dosages of .bed codes are decodeBedSnp's (and the block may have none).
+      if (bed) decodeBedSnp(bed.bytes, bed.offsets[j], n, row);
+      else row.set(block.dosages.subarray(j * n, (j + 1) * n));
       part.raw = part.filled + 1;
     }
     part.filled++;
