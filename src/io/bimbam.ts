@@ -65,6 +65,15 @@ export interface AnnotationEntry {
 }
 
 /**
+ * A row in the form of nearly every annotation file, read by one regular expression: rs, position and
+ * chromosome (and a fourth field, the cM), separated by spaces or tabs with at most one comma between
+ * two fields and one at the end, the position NA or an integer that String(Number()) writes back as it
+ * is. Any other row takes the general path, which gives the same entry or the row's error.
+ */
+const PLAIN_ROW =
+  /^[ \t]*([^ \t,]+)(?:[ \t]*,[ \t]*|[ \t]+)(NA|0|-?[1-9]\d{0,14})(?:[ \t]*,[ \t]*|[ \t]+)([^ \t,]+)(?:(?:[ \t]*,[ \t]*|[ \t]+)([^ \t,]+))?[ \t]*,?[ \t]*$/;
+
+/**
  * SNP annotation (-a): "rs, pos, chr[, cM]" per line, separated by spaces, tabs or commas (GEMMA's
  * separators); NA position prints as -9, missing chr as -9 (GEMMA). An empty cell (",,") would shift
  * the chromosome into the position, so it is an error, as is a row wider or narrower than the first.
@@ -72,9 +81,23 @@ export interface AnnotationEntry {
 export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
   const map = new Map<string, AnnotationEntry>();
   let width = -1;
-  readLines(path, 'annotation file').forEach((line, k) => {
+  const lines = readLines(path, 'annotation file');
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k];
+    // One native match per row where it can (in a fresh process, the general path's split, filter and
+    // tests cost tens of milliseconds on BXD's 7,320 rows).
+    const plain = PLAIN_ROW.exec(line);
+    if (plain) {
+      const fields = plain[4] === undefined ? 3 : 4;
+      if (width < 0) width = fields;
+      if (fields === width) {
+        const chr = plain[3] === 'NA' ? '-9' : plain[3];
+        map.set(plain[1], { pos: plain[2] === 'NA' ? '-9' : plain[2], chr });
+        continue;
+      }
+    }
     const f = splitFields(line);
-    if (f.length === 0) return;
+    if (f.length === 0) continue;
     if (/,[ \t]*,|^[ \t]*,/.test(line))
       throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
     if (f.length < 2)
@@ -89,7 +112,7 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
     }
     const chr = f[2] === undefined || f[2] === 'NA' ? '-9' : f[2];
     map.set(f[0], { pos, chr });
-  });
+  }
   return map;
 }
 
