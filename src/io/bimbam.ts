@@ -5,14 +5,7 @@
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
 import { COMMA, SPACE, TAB, fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
-import {
-  checkRowWidth,
-  readFirstLines,
-  readLines,
-  splitColumns,
-  splitFields,
-  streamLineBatches,
-} from './text-file.js';
+import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields } from './text-file.js';
 
 /**
  * Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. Every row
@@ -124,16 +117,6 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
 export function genotypeSamples(path: string): number | undefined {
   const widths = readFirstLines(path, 'genotype file', 2).map((l) => Math.max(0, splitFields(l).length - 3));
   return widths.length > 0 && widths.every((w) => w === widths[0]) ? widths[0] : undefined;
-}
-
-export interface BimbamSnp {
-  /** 0-based SNP index in the file. */
-  index: number;
-  rs: string;
-  allele1: string;
-  allele0: string;
-  /** Dosage of allele1 per sample, NaN = missing. */
-  dosages: Float64Array;
 }
 
 /** Whether a line is blank as line.trim() sees it (ASCII whitespace only, or decoded when it has other bytes). */
@@ -319,31 +302,6 @@ export class BimbamRowReader {
         `genotype ${field} of SNP ${this.rs} (sample ${badField[0] - 2}) ${this.anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
         lineNumber,
       );
-    }
-  }
-}
-
-/**
- * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range (BimbamRowReader).
- * With `anyValues` (GEMMA's -notsnp) a genotype may be any finite number. `wanted`, when given, is asked
- * about each row (its index, SNP id and alleles) before its genotypes are parsed: a row it declines is
- * neither read further nor checked, and is not yielded (GEMMA does not read the genotypes of a SNP outside
- * -snps either).
- */
-export async function* streamBimbamGenotypes(
-  path: string,
-  nSamples: number,
-  anyValues = false,
-  wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
-): AsyncGenerator<BimbamSnp> {
-  const reader = new BimbamRowReader(path, nSamples, anyValues, wanted);
-  for await (const batch of streamLineBatches(path, 'genotype file')) {
-    for (let k = 0; k < batch.count; k++) {
-      if (!reader.wants(batch.bytes, batch.starts[k], batch.ends[k])) continue;
-      const dosages = new Float64Array(nSamples);
-      reader.genotypes(dosages, 0, batch.firstLine + k);
-      const { index, rs, allele1, allele0 } = reader;
-      yield { index, rs, allele1, allele0, dosages };
     }
   }
 }

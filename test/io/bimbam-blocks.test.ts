@@ -1,13 +1,13 @@
 /**
  * BimbamGenotypes.blocks(), which parses a chunk's rows in one loop straight into block memory, against
- * streamBimbamGenotypes() (one SNP at a time, a new array each): the same SNPs, values, annotations and
+ * streamBimbamGenotypes() (the tests' reader: one SNP at a time, a new array each): the same SNPs, values, annotations and
  * errors, for any block size, with -nind (the first rows of each SNP), a SNP choice and a list of indices.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { streamBimbamGenotypes } from '../../src/io/bimbam.js';
+import { streamBimbamGenotypes } from '../helpers/bimbam-rows.js';
 import { BimbamGenotypes } from '../../src/io/bimbam-genotypes.js';
 import type { SnpChoice } from '../../src/io/genotypes.js';
 import { scratchDir } from '../helpers/paths.js';
