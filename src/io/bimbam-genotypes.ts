@@ -4,10 +4,11 @@
  * the phenotype rows, and sample selection by ID is not possible.
  */
 import type { ScanConfig } from '../model/config.js';
-import { readAnnotationFile, streamBimbamGenotypes, type AnnotationEntry } from './bimbam.js';
+import { BimbamRowReader, readAnnotationFile, type AnnotationEntry } from './bimbam.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
 import type { GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
+import { streamLineBatches } from './text-file.js';
 
 /** BIMBAM mean genotypes, streamed. */
 export class BimbamGenotypes implements GenotypeSource {
@@ -73,21 +74,26 @@ export class BimbamGenotypes implements GenotypeSource {
       return true;
     };
     // Each row is parsed straight into its place in the block, or (-nind: the block keeps the row's first n
-    // values) into one reused row: no array per SNP.
+    // values) into one reused row: no array per SNP. A chunk's lines are read in one loop, no await per row.
     const wholeRows = n === this.samplesInFile;
     const row = wholeRows ? null : new Float64Array(this.samplesInFile);
-    const target = () => row ?? buffer.subarray(picked.length * n, (picked.length + 1) * n);
-    const rows = streamBimbamGenotypes(this.path, this.samplesInFile, this.anyValues, wanted, target);
-    for await (const snp of rows) {
-      if (!wholeRows) buffer.set(snp.dosages.subarray(0, n), picked.length * n);
-      picked.push(index);
-      annotations.push(annotation!);
-      if (picked.length === blockSize) {
-        yield flush();
-        buffer = blockBuffer(blockSize * n);
+    const reader = new BimbamRowReader(this.path, this.samplesInFile, this.anyValues, wanted);
+    reading: for await (const batch of streamLineBatches(this.path, 'genotype file')) {
+      for (let k = 0; k < batch.count; k++) {
+        if (!reader.wants(batch.bytes, batch.starts[k], batch.ends[k])) continue;
+        if (row) {
+          reader.genotypes(row, 0, batch.firstLine + k);
+          buffer.set(row.subarray(0, n), picked.length * n);
+        } else reader.genotypes(buffer, picked.length * n, batch.firstLine + k);
+        picked.push(index);
+        annotations.push(annotation!);
+        if (picked.length === blockSize) {
+          yield flush();
+          buffer = blockBuffer(blockSize * n);
+        }
+        // The rows after the last listed SNP are not read.
+        if (indices && want >= indices.length) break reading;
       }
-      // The rows after the last listed SNP are not read.
-      if (indices && want >= indices.length) break;
     }
     if (picked.length > 0) yield flush();
     else recycleBlockBuffer(buffer);

@@ -5,14 +5,7 @@
 import { InputError, shown } from './input-error.js';
 import { parseValue } from './fields.js';
 import { COMMA, SPACE, TAB, fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
-import {
-  checkRowWidth,
-  readFirstLines,
-  readLines,
-  splitColumns,
-  splitFields,
-  streamLineBytes,
-} from './text-file.js';
+import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields } from './text-file.js';
 
 /**
  * Phenotype columns (1-based, GEMMA's -n) of a -p file; only NA is missing, as in GEMMA. Every row
@@ -65,6 +58,15 @@ export interface AnnotationEntry {
 }
 
 /**
+ * A row in the form of nearly every annotation file, read by one regular expression: rs, position and
+ * chromosome (and a fourth field, the cM), separated by spaces or tabs with at most one comma between
+ * two fields and one at the end, the position NA or an integer that String(Number()) writes back as it
+ * is. Any other row takes the general path, which gives the same entry or the row's error.
+ */
+const PLAIN_ROW =
+  /^[ \t]*([^ \t,]+)(?:[ \t]*,[ \t]*|[ \t]+)(NA|0|-?[1-9]\d{0,14})(?:[ \t]*,[ \t]*|[ \t]+)([^ \t,]+)(?:(?:[ \t]*,[ \t]*|[ \t]+)([^ \t,]+))?[ \t]*,?[ \t]*$/;
+
+/**
  * SNP annotation (-a): "rs, pos, chr[, cM]" per line, separated by spaces, tabs or commas (GEMMA's
  * separators); NA position prints as -9, missing chr as -9 (GEMMA). An empty cell (",,") would shift
  * the chromosome into the position, so it is an error, as is a row wider or narrower than the first.
@@ -72,9 +74,23 @@ export interface AnnotationEntry {
 export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
   const map = new Map<string, AnnotationEntry>();
   let width = -1;
-  readLines(path, 'annotation file').forEach((line, k) => {
+  const lines = readLines(path, 'annotation file');
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k];
+    // One native match per row where it can (in a fresh process, the general path's split, filter and
+    // tests cost tens of milliseconds on BXD's 7,320 rows).
+    const plain = PLAIN_ROW.exec(line);
+    if (plain) {
+      const fields = plain[4] === undefined ? 3 : 4;
+      if (width < 0) width = fields;
+      if (fields === width) {
+        const chr = plain[3] === 'NA' ? '-9' : plain[3];
+        map.set(plain[1], { pos: plain[2] === 'NA' ? '-9' : plain[2], chr });
+        continue;
+      }
+    }
     const f = splitFields(line);
-    if (f.length === 0) return;
+    if (f.length === 0) continue;
     if (/,[ \t]*,|^[ \t]*,/.test(line))
       throw new InputError(path, 'empty field between commas (write NA for a missing value)', k + 1);
     if (f.length < 2)
@@ -89,7 +105,7 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
     }
     const chr = f[2] === undefined || f[2] === 'NA' ? '-9' : f[2];
     map.set(f[0], { pos, chr });
-  });
+  }
   return map;
 }
 
@@ -101,16 +117,6 @@ export function readAnnotationFile(path: string): Map<string, AnnotationEntry> {
 export function genotypeSamples(path: string): number | undefined {
   const widths = readFirstLines(path, 'genotype file', 2).map((l) => Math.max(0, splitFields(l).length - 3));
   return widths.length > 0 && widths.every((w) => w === widths[0]) ? widths[0] : undefined;
-}
-
-export interface BimbamSnp {
-  /** 0-based SNP index in the file. */
-  index: number;
-  rs: string;
-  allele1: string;
-  allele0: string;
-  /** Dosage of allele1 per sample, NaN = missing. */
-  dosages: Float64Array;
 }
 
 /** Whether a line is blank as line.trim() sees it (ASCII whitespace only, or decoded when it has other bytes). */
@@ -136,7 +142,7 @@ const badField = new Int32Array(3);
 
 /**
  * Parses the genotypes of one row, bytes[i, end) after its SNP id and alleles (`count` fields read so
- * far), into dosages[0 .. width - 3): fields past `width` are only counted. Returns the row's field
+ * far), into dosages[offset, offset + width - 3): fields past `width` are only counted. Returns the row's field
  * count; the first value out of range (and not NA) is left in badField. A field that is one digit (a
  * hard call, most of most files) is read without parseField(), to the same value. A plain function,
  * not part of the streaming generator, so that the engine optimises this loop on its own.
@@ -148,6 +154,7 @@ function parseGenotypes(
   count: number,
   width: number,
   dosages: Float64Array,
+  offset: number,
   anyValues: boolean,
 ): number {
   badField[0] = -1;
@@ -166,7 +173,7 @@ function parseGenotypes(
         v = parseField(bytes, i, end);
         stop = fieldEnd;
       }
-      dosages[count - 3] = v;
+      dosages[offset + count - 3] = v;
       const inRange = anyValues ? Number.isFinite(v) : v >= 0 && v <= 2;
       if (!inRange && badField[0] < 0 && !(Number.isNaN(v) && isNA(bytes, i, stop))) {
         badField[0] = count;
@@ -185,75 +192,116 @@ function parseGenotypes(
   return count;
 }
 
-/**
- * Where the current row's SNP id and alleles start and end: module state, no closure per row (set and read
- * within one row, between two of a generator's yields, so concurrent streams do not meet here).
- */
-const idStart = new Int32Array(3);
-const idStop = new Int32Array(3);
-const idText = (bytes: Buffer, k: number) => bytes.toString('utf8', idStart[k], idStop[k]);
+/** The one-character ASCII strings, by code: most alleles are one, and need no decoding. */
+const ONE_CHARACTER = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+
+/** Buffer's own UTF-8 decoder: what toString('utf8', start, end) calls once it has checked its arguments. */
+type Utf8Slice = (this: Buffer, start: number, end: number) => string;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice }).utf8Slice;
+
+/** bytes[start, end) decoded as UTF-8 (bytes that are not UTF-8 decode to U+FFFD), as toString() does. */
+function decoded(bytes: Buffer, start: number, end: number): string {
+  if (end - start === 1 && bytes[start] < 128) return ONE_CHARACTER[bytes[start]];
+  return utf8Slice.call(bytes, start, end);
+}
 
 /**
- * Streams the SNPs of a BIMBAM mean-genotype file, checking each row's width and range. Rows are read
- * as bytes in one pass (fields as splitFields() makes them, values as parseValue() reads them, the same
- * errors in the same order), so a row costs no string but its SNP id and alleles. With `anyValues`
- * (GEMMA's -notsnp) a genotype may be any finite number. `wanted`, when given, is asked about each row
- * (its index, SNP id and alleles) before its genotypes are parsed: a row it declines is neither read
- * further nor checked, and is not yielded (GEMMA does not read the genotypes of a SNP outside -snps
- * either). The scan's first pass declines only SNPs outside the selection flags, so every SNP it uses
- * is checked there. `rowTarget`, when given, is asked for the array (nSamples long) each wanted row's
- * genotypes are parsed into (a block's row, or one array reused), instead of a new array per row: the
- * yielded `dosages` are then that array, overwritten by whatever the caller does with it next.
+ * Reads the rows of one BIMBAM mean-genotype file a line at a time, checking each row's width and range:
+ * wants() reads a line's SNP id and alleles (and asks `wanted` about them), genotypes() then parses the
+ * rest into an array the caller names. Rows are read as bytes (fields as splitFields() makes them, values
+ * as parseValue() reads them, the same errors in the same order), so a row costs no string but its SNP id
+ * and alleles.
  */
-export async function* streamBimbamGenotypes(
-  path: string,
-  nSamples: number,
-  anyValues = false,
-  wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
-  rowTarget?: () => Float64Array,
-): AsyncGenerator<BimbamSnp> {
-  let index = 0;
-  const width = nSamples + 3;
-  for await (const { lineNumber, bytes, start, end } of streamLineBytes(path, 'genotype file')) {
-    if (isBlank(bytes, start, end)) continue;
+export class BimbamRowReader {
+  /** 0-based index of the last row wants() read (blank lines are not rows). */
+  index = -1;
+  /** SNP id and alleles of that row ('' when it has fewer than three fields). */
+  rs = '';
+  allele1 = '';
+  allele0 = '';
+  private bytes: Buffer = Buffer.alloc(0);
+  /** Where the row's genotypes start, and the row's end. */
+  private at = 0;
+  private end = 0;
+  /** Fields read so far (up to the SNP id and alleles). */
+  private count = 0;
+  private readonly width: number;
+
+  constructor(
+    private readonly path: string,
+    private readonly nSamples: number,
+    /** GEMMA's -notsnp: a genotype may be any finite number. */
+    private readonly anyValues: boolean,
+    /**
+     * Asked about each row (its index, SNP id and alleles) before its genotypes are parsed: a row it
+     * declines is neither read further nor checked.
+     */
+    private readonly wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
+  ) {
+    this.width = nSamples + 3;
+  }
+
+  /** Reads the SNP id and alleles of line bytes[start, end); false for a blank line or a row `wanted` declines. */
+  wants(bytes: Buffer, start: number, end: number): boolean {
+    if (isBlank(bytes, start, end)) return false;
+    this.index++;
     let count = 0;
     let i = skipSeparators(bytes, start, end);
     for (; count < 3 && i < end; i = skipSeparators(bytes, i, end)) {
       const stop = skipField(bytes, i, end);
-      idStart[count] = i;
-      idStop[count] = stop;
+      if (count === 0) this.rs = decoded(bytes, i, stop);
+      else if (count === 1) this.allele1 = decoded(bytes, i, stop);
+      else this.allele0 = decoded(bytes, i, stop);
       count++;
       i = stop;
     }
-    if (wanted && count === 3 && !wanted(index, idText(bytes, 0), idText(bytes, 1), idText(bytes, 2))) {
-      index++;
-      continue;
+    if (count < 3) {
+      if (count < 1) this.rs = '';
+      if (count < 2) this.allele1 = '';
+      this.allele0 = '';
     }
-    const dosages = rowTarget ? rowTarget() : new Float64Array(nSamples);
-    count = parseGenotypes(bytes, i, end, count, width, dosages, anyValues);
-    if (count !== width) {
+    this.bytes = bytes;
+    this.at = i;
+    this.end = end;
+    this.count = count;
+    return !(this.wanted && count === 3 && !this.wanted(this.index, this.rs, this.allele1, this.allele0));
+  }
+
+  /**
+   * Parses the genotypes of the row wants() accepted (line `lineNumber`) into into[offset, offset +
+   * nSamples), and checks them: an InputError for a row of another width, names that are not UTF-8, or a
+   * genotype out of range.
+   */
+  genotypes(into: Float64Array, offset: number, lineNumber: number): void {
+    const { bytes, path } = this;
+    const count = parseGenotypes(
+      bytes,
+      this.at,
+      this.end,
+      this.count,
+      this.width,
+      into,
+      offset,
+      this.anyValues,
+    );
+    if (count !== this.width) {
       throw new InputError(
         path,
-        `SNP ${count > 0 ? idText(bytes, 0) : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${nSamples} (one per sample)`,
+        `SNP ${count > 0 ? this.rs : '?'} has ${Math.max(0, count - 3)} genotypes, expected ${this.nSamples} (one per sample)`,
         lineNumber,
       );
     }
-    const rs = idText(bytes, 0);
-    const allele1 = idText(bytes, 1);
-    const allele0 = idText(bytes, 2);
     // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
-    if ((rs + allele1 + allele0).includes('\uFFFD'))
+    if ((this.rs + this.allele1 + this.allele0).includes('\uFFFD'))
       throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (badField[0] >= 0) {
       const field = bytes.toString('utf8', badField[1], badField[2]);
       parseValue(field, path, lineNumber, 'genotype'); // throws unless it is a number
       throw new InputError(
         path,
-        `genotype ${field} of SNP ${rs} (sample ${badField[0] - 2}) ${anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
+        `genotype ${field} of SNP ${this.rs} (sample ${badField[0] - 2}) ${this.anyValues ? 'is not finite' : 'is outside [0, 2]'}`,
         lineNumber,
       );
     }
-    yield { index, rs, allele1, allele0, dosages };
-    index++;
   }
 }

@@ -32,32 +32,44 @@ export class GrowableColumn<T extends NumericArray> {
   }
 }
 
-/** Many short strings (SNP ids) in one byte buffer with offsets, instead of one JS string per row. */
+/** Strings a StringPool joins into one. */
+const POOL_BLOCK = 4096;
+
+/**
+ * Many short strings (SNP ids) held as a few long ones, joined POOL_BLOCK at a time, with where each ends,
+ * instead of one JS string per row: about the memory of their UTF-8 bytes, and a push costs an array push
+ * (copying each string's characters into a byte buffer was a loop per character, slow in a fresh process).
+ */
 export class StringPool {
-  private bytes = new GrowableColumn(Uint8Array, 1 << 16);
-  private starts = new GrowableColumn(Uint32Array, 1024);
-  private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
-  private frozen?: { bytes: Uint8Array; starts: Uint32Array };
+  private pending: string[] = [];
+  private readonly blocks: { text: string; ends: Uint32Array }[] = [];
 
   push(text: string): void {
-    this.frozen = undefined;
-    this.starts.push(this.bytes.length);
-    let ascii = true;
-    for (let k = 0; k < text.length && ascii; k++) ascii = text.charCodeAt(k) < 128;
-    if (ascii) for (let k = 0; k < text.length; k++) this.bytes.push(text.charCodeAt(k));
-    else for (const b of this.encoder.encode(text)) this.bytes.push(b);
+    this.pending.push(text);
+    if (this.pending.length === POOL_BLOCK) this.join();
+  }
+
+  private join(): void {
+    const ends = new Uint32Array(POOL_BLOCK);
+    let end = 0;
+    for (let k = 0; k < POOL_BLOCK; k++) {
+      end += this.pending[k].length;
+      ends[k] = end;
+    }
+    this.blocks.push({ text: this.pending.join(''), ends });
+    this.pending = [];
   }
 
   get length(): number {
-    return this.starts.length;
+    return this.blocks.length * POOL_BLOCK + this.pending.length;
   }
 
   /** The k-th string. */
   get(k: number): string {
-    if (!this.frozen) this.frozen = { bytes: this.bytes.toArray(), starts: this.starts.toArray() };
-    const { bytes, starts } = this.frozen;
-    const end = k + 1 < starts.length ? starts[k + 1] : bytes.length;
-    return this.decoder.decode(bytes.subarray(starts[k], end));
+    const b = Math.floor(k / POOL_BLOCK);
+    const j = k - b * POOL_BLOCK;
+    if (b >= this.blocks.length) return this.pending[j];
+    const { text, ends } = this.blocks[b];
+    return text.slice(j === 0 ? 0 : ends[j - 1], ends[j]);
   }
 }

@@ -237,6 +237,36 @@ export interface LineBytes {
  * only when not empty.
  */
 export async function* streamLineBytes(path: string, what: string): AsyncGenerator<LineBytes> {
+  for await (const batch of streamLineBatches(path, what)) {
+    for (let k = 0; k < batch.count; k++)
+      yield {
+        lineNumber: batch.firstLine + k,
+        bytes: batch.bytes,
+        start: batch.starts[k],
+        end: batch.ends[k],
+      };
+  }
+}
+
+/**
+ * The lines of one chunk of a file, from streamLineBatches(): line k is bytes[starts[k], ends[k]) (without
+ * its terminator), numbered firstLine + k. The arrays may be longer than `count`. Valid until the next
+ * batch is asked for (the bytes and arrays are then used again).
+ */
+export interface LineBatch {
+  bytes: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  count: number;
+  firstLine: number;
+}
+
+/**
+ * The lines of streamLineBytes(), split the same way, handed over a chunk's worth at a time: a reader of
+ * millions of lines (BIMBAM genotypes) then loops over them without an await, an iteration result and a
+ * line object per line, which cost more than parsing a short line does.
+ */
+export async function* streamLineBatches(path: string, what: string): AsyncGenerator<LineBatch> {
   requireFile(path, what);
   const ahead = readingAhead.get(path);
   readingAhead.delete(path);
@@ -246,6 +276,28 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
   let carry: Buffer | null = null;
   let afterCR = false;
   let first = true;
+  const batch: LineBatch = {
+    bytes: Buffer.alloc(0),
+    starts: new Int32Array(1024),
+    ends: new Int32Array(1024),
+    count: 0,
+    firstLine: 1,
+  };
+  /** Adds line bytes[start, end) to the batch (the batch's bytes are set by the caller). */
+  const add = (start: number, end: number) => {
+    if (batch.count === batch.starts.length) {
+      const starts = new Int32Array(2 * batch.count);
+      const ends = new Int32Array(2 * batch.count);
+      starts.set(batch.starts);
+      ends.set(batch.ends);
+      batch.starts = starts;
+      batch.ends = ends;
+    }
+    batch.starts[batch.count] = start;
+    batch.ends[batch.count] = end;
+    batch.count++;
+    lineNumber++;
+  };
   try {
     for await (const chunk of stream.chunks) {
       let pos = 0;
@@ -260,6 +312,9 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
       }
       // A lone \r is rare: found once per chunk, not once per line.
       let nextCR = chunk.indexOf(CR, pos);
+      batch.bytes = chunk;
+      batch.count = 0;
+      batch.firstLine = lineNumber + 1;
       while (pos < chunk.length) {
         if (nextCR >= 0 && nextCR < pos) nextCR = chunk.indexOf(CR, pos);
         const nextLF = chunk.indexOf(LF, pos);
@@ -268,22 +323,31 @@ export async function* streamLineBytes(path: string, what: string): AsyncGenerat
           carry = carry ? Buffer.concat([carry, chunk.subarray(pos)]) : chunk.subarray(pos);
           break;
         }
-        lineNumber++;
         if (carry) {
+          // The line that ran on from the last chunk: a batch of its own, before this chunk's lines.
           const bytes = Buffer.concat([carry, chunk.subarray(pos, stop)]);
           carry = null;
-          yield { lineNumber, bytes, start: 0, end: bytes.length };
-        } else yield { lineNumber, bytes: chunk, start: pos, end: stop };
+          batch.bytes = bytes;
+          add(0, bytes.length);
+          yield batch;
+          batch.bytes = chunk;
+          batch.count = 0;
+          batch.firstLine = lineNumber + 1;
+        } else add(pos, stop);
         pos = stop + 1;
         if (chunk[stop] === CR) {
           if (pos === chunk.length) afterCR = true;
           else if (chunk[pos] === LF) pos++;
         }
       }
+      if (batch.count > 0) yield batch;
     }
     if (carry && carry.length > 0) {
-      lineNumber++;
-      yield { lineNumber, bytes: carry, start: 0, end: carry.length };
+      batch.bytes = carry;
+      batch.count = 0;
+      batch.firstLine = lineNumber + 1;
+      add(0, carry.length);
+      yield batch;
     }
   } catch (e) {
     throw new InputError(path, `read failed (${(e as Error).message})`, lineNumber + 1);

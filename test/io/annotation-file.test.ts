@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readAnnotationFile, type AnnotationEntry } from '../../src/io/bimbam.js';
 import { InputError, shown } from '../../src/io/input-error.js';
 import { scratchDir } from '../helpers/paths.js';
+import { rng } from '../helpers/random.js';
 
 const dir = scratchDir('annotation');
 
@@ -84,5 +85,38 @@ describe('readAnnotationFile', () => {
     writeFileSync(path, gzipSync(FILES.plain));
     expect(read(path)).toEqual(reference(path, FILES.plain));
     expect((read(path) as Map<string, AnnotationEntry>).get('rs3')).toEqual({ pos: '0', chr: 'X' });
+  });
+
+  it('reads random files as string handling reads them (rows in the common form and others)', () => {
+    const next = rng(190);
+    const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
+    /** Mostly from the first `common` entries of a list, now and then from any. */
+    const mostly = <T>(list: T[], common: number) =>
+      next() < 0.97 ? pick(list.slice(0, common)) : pick(list);
+    const ids = ['rs1', 'rs2', 'rs3', 'chr1:5', 'r\u00e9', 'NA', '0'];
+    const positions = ['0', '7', '-3', '120', '-0', '007', 'NA', '123456789012345', '1234567890123456'];
+    const bad = ['1.5', '+4', 'x'];
+    const chromosomes = ['1', 'X', 'NA', 'chr\u00df', '0'];
+    const separators = [' ', '\t', ', ', ',', ' ,', ' , ', '  ', ',,', ', ,', '\t,\t'];
+    for (let file = 0; file < 300; file++) {
+      const lines: string[] = [];
+      const width = pick([3, 3, 4, 2]);
+      for (let row = 0; row < 1 + Math.floor(next() * 8); row++) {
+        const position = next() < 0.01 ? pick(bad) : pick(positions);
+        const fields = [pick(ids), position, pick(chromosomes), '0.25', '9'].slice(
+          0,
+          next() < 0.02 ? pick([1, 2, 3, 4, 5]) : width,
+        );
+        let line = fields[0];
+        for (const field of fields.slice(1)) line += mostly(separators, 7) + field;
+        lines.push(mostly(['', ' ', '\t', ', '], 3) + line + mostly(['', ',', ' ', ', ,'], 3));
+        if (next() < 0.05) lines.push(pick(['', ' ', ' , ']));
+      }
+      const content = lines.join(pick(['\n', '\r\n'])) + '\n';
+      const path = join(dir, `random${file}.txt`);
+      writeFileSync(path, content);
+      expect(read(path), content).toEqual(reference(path, content));
+      console.log('KIND', typeof reference(path, content));
+    }
   });
 });

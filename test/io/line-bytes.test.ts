@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { gunzipRingAvailable } from '../../src/io/gunzip-ring.js';
-import { streamBimbamGenotypes, type BimbamSnp } from '../../src/io/bimbam.js';
+import { streamBimbamGenotypes, type BimbamSnp } from '../helpers/bimbam-rows.js';
 import { parseValue } from '../../src/io/fields.js';
 import { InputError } from '../../src/io/input-error.js';
 import { readAhead, splitFields, stopReadingAhead, streamLineBytes } from '../../src/io/text-file.js';

@@ -3,12 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  readAnnotationFile,
-  readCovariateFile,
-  readPhenotypeFile,
-  streamBimbamGenotypes,
-} from '../../src/io/bimbam.js';
+import { readAnnotationFile, readCovariateFile, readPhenotypeFile } from '../../src/io/bimbam.js';
+import { streamBimbamGenotypes } from '../helpers/bimbam-rows.js';
 import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
 import { InputError } from '../../src/io/input-error.js';
 import { formatMatrixBytes, formatVector, readSquareMatrix } from '../../src/io/matrix-file.js';
