@@ -11,32 +11,72 @@ import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import { blockBuffer, recycleBlockBuffer } from '../io/block-buffers.js';
+import { MISSING_CODE, ReplayedBlock } from '../io/remembered-genotypes.js';
 import { distinctColumns } from './distinct-columns.js';
 import { analysedEnvironment, testGxeColumns } from './gxe.js';
 import type { PreparedUnit } from './units.js';
 
 /** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
 function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int32Array): Float64Array {
-  const nAll = block.dosages.length / block.count;
   const n = keep.length;
   const out = blockBuffer(positions.length * n);
-  for (let j = 0; j < positions.length; j++) {
-    const src = positions[j] * nAll;
-    const dst = j * n;
-    let sum = 0;
-    let observed = 0;
-    for (let k = 0; k < n; k++) {
-      const g = block.dosages[src + keep[k]];
-      out[dst + k] = g;
-      if (!Number.isNaN(g)) {
-        sum += g;
-        observed++;
-      }
+  if (block instanceof ReplayedBlock) {
+    for (let j = 0; j < positions.length; j++) {
+      const codes = block.hardCodes(positions[j]);
+      if (codes) imputeCodes(codes, keep, out, j * n);
+      else imputeValues(block.row(positions[j]), 0, keep, out, j * n);
     }
-    const mean = sum / observed;
-    for (let k = 0; k < n; k++) if (Number.isNaN(out[dst + k])) out[dst + k] = mean;
+    return out;
   }
+  const nAll = block.dosages.length / block.count;
+  for (let j = 0; j < positions.length; j++)
+    imputeValues(block.dosages, positions[j] * nAll, keep, out, j * n);
   return out;
+}
+
+/** out[at, at + keep.length): values[from + keep[k]], each missing one replaced by the mean of the others. */
+function imputeValues(
+  values: Float64Array,
+  from: number,
+  keep: Int32Array,
+  out: Float64Array,
+  at: number,
+): void {
+  const n = keep.length;
+  let sum = 0;
+  let observed = 0;
+  for (let k = 0; k < n; k++) {
+    const g = values[from + keep[k]];
+    out[at + k] = g;
+    if (!Number.isNaN(g)) {
+      sum += g;
+      observed++;
+    }
+  }
+  const mean = sum / observed;
+  for (let k = 0; k < n; k++) if (Number.isNaN(out[at + k])) out[at + k] = mean;
+}
+
+/** Genotype of each byte code (0, 1, 2, MISSING_CODE). */
+const CODE_VALUE = Float64Array.of(0, 1, 2, NaN);
+
+/**
+ * imputeValues() of a SNP's hard-call codes, with no branch on the genotype (random genotypes mispredict one): the
+ * sums are of integers, exact in any order, so the mean is imputeValues' to the bit.
+ */
+function imputeCodes(codes: Uint8Array, keep: Int32Array, out: Float64Array, at: number): void {
+  const n = keep.length;
+  let sum = 0;
+  let missing = 0;
+  for (let k = 0; k < n; k++) {
+    const code = codes[keep[k]];
+    out[at + k] = CODE_VALUE[code];
+    sum += code;
+    missing += (code + 1) >> 2; // 1 for MISSING_CODE (3) only
+  }
+  if (missing === 0) return;
+  const mean = (sum - MISSING_CODE * missing) / (n - missing);
+  for (let k = 0; k < n; k++) if (codes[keep[k]] === MISSING_CODE) out[at + k] = mean;
 }
 
 /** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
@@ -83,7 +123,8 @@ export interface UnitResults {
  * written (formatting reads the annotations, never the dosages) and every engine call on it has ended.
  */
 export function recycleComputedBlock(computed: ComputedBlock): void {
-  recycleBlockBuffer(computed.block.dosages);
+  if (computed.block instanceof ReplayedBlock) computed.block.recycle();
+  else recycleBlockBuffer(computed.block.dosages);
   for (const unit of computed.units) if (unit.genotypes) recycleBlockBuffer(unit.genotypes);
 }
 
