@@ -237,9 +237,16 @@ export class RememberedGenotypes implements GenotypeSource {
   }
 }
 
+/** Where a replayed SNP's genotypes are (ReplayedBlock.locate): codes or values (the other null), from `from`. */
+export interface SnpPlace {
+  codes: Uint8Array | null;
+  values: Float64Array | null;
+  from: number;
+}
+
 /**
  * A block replayed from the recording. Its dosages are decoded when first read; a scan reads instead each SNP's
- * codes (hardCodes) or values (row) and takes only its analysed individuals, which saves the decode of the whole
+ * codes or values (locate) and takes only its analysed individuals, which saves the decode of the whole
  * block and the float64 copy it went through (at n = 1,500 a sixth of the -lmm's main-thread time).
  */
 export class ReplayedBlock implements GenotypeBlock {
@@ -268,26 +275,31 @@ export class ReplayedBlock implements GenotypeBlock {
   }
 
   /**
-   * SNP j's n byte codes (0, 1, 2, MISSING_CODE) when it holds no other value and is kept as codes, else null
-   * (read row(j)). A view on the recording: not to be written.
+   * Where SNP j's n genotypes are, written to `at` (no allocation: a scan asks for each SNP): as byte codes (0, 1, 2,
+   * MISSING_CODE) when it is kept as codes and holds no other value, else as float64 values (the recording's copy,
+   * the decoded block, or a row that the next call overwrites). Views on the recording: not to be written.
    */
-  hardCodes(j: number): Uint8Array | null {
-    const block = this.sources[j];
-    const snp = this.snps[j];
-    if (block.raw || block.otherStart[snp] !== block.otherStart[snp + 1]) return null;
-    return block.codes.subarray(snp * this.n, (snp + 1) * this.n);
-  }
-
-  /** SNP j's n dosages: a view on the recording or the decoded block, or a row that the next call overwrites. */
-  row(j: number): Float64Array {
+  locate(j: number, at: SnpPlace): void {
     const { n } = this;
-    if (this.decoded) return this.decoded.subarray(j * n, (j + 1) * n);
     const block = this.sources[j];
     const snp = this.snps[j];
-    if (block.raw) return block.raw.subarray(snp * n, (snp + 1) * n);
-    this.scratch ??= new Float64Array(n);
-    decode(block, snp, n, this.scratch, 0);
-    return this.scratch;
+    at.codes = null;
+    at.values = null;
+    if (this.decoded) {
+      at.values = this.decoded;
+      at.from = j * n;
+    } else if (block.raw) {
+      at.values = block.raw;
+      at.from = snp * n;
+    } else if (block.otherStart[snp] === block.otherStart[snp + 1]) {
+      at.codes = block.codes;
+      at.from = snp * n;
+    } else {
+      this.scratch ??= new Float64Array(n);
+      decode(block, snp, n, this.scratch, 0);
+      at.values = this.scratch;
+      at.from = 0;
+    }
   }
 
   /** Hands back the decoded dosages' buffer, if they were read; the block is not read after. */

@@ -11,7 +11,7 @@ import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import { blockBuffer, recycleBlockBuffer } from '../io/block-buffers.js';
-import { MISSING_CODE, ReplayedBlock } from '../io/remembered-genotypes.js';
+import { MISSING_CODE, ReplayedBlock, type SnpPlace } from '../io/remembered-genotypes.js';
 import { distinctColumns } from './distinct-columns.js';
 import { analysedEnvironment, testGxeColumns } from './gxe.js';
 import type { PreparedUnit } from './units.js';
@@ -21,10 +21,11 @@ function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int3
   const n = keep.length;
   const out = blockBuffer(positions.length * n);
   if (block instanceof ReplayedBlock) {
+    const place: SnpPlace = { codes: null, values: null, from: 0 };
     for (let j = 0; j < positions.length; j++) {
-      const codes = block.hardCodes(positions[j]);
-      if (codes) imputeCodes(codes, keep, out, j * n);
-      else imputeValues(block.row(positions[j]), 0, keep, out, j * n);
+      block.locate(positions[j], place);
+      if (place.codes) imputeCodes(place.codes, place.from, keep, out, j * n);
+      else imputeValues(place.values!, place.from, keep, out, j * n);
     }
     return out;
   }
@@ -64,19 +65,19 @@ const CODE_VALUE = Float64Array.of(0, 1, 2, NaN);
  * imputeValues() of a SNP's hard-call codes, with no branch on the genotype (random genotypes mispredict one): the
  * sums are of integers, exact in any order, so the mean is imputeValues' to the bit.
  */
-function imputeCodes(codes: Uint8Array, keep: Int32Array, out: Float64Array, at: number): void {
+function imputeCodes(codes: Uint8Array, from: number, keep: Int32Array, out: Float64Array, at: number): void {
   const n = keep.length;
   let sum = 0;
   let missing = 0;
   for (let k = 0; k < n; k++) {
-    const code = codes[keep[k]];
+    const code = codes[from + keep[k]];
     out[at + k] = CODE_VALUE[code];
     sum += code;
     missing += (code + 1) >> 2; // 1 for MISSING_CODE (3) only
   }
   if (missing === 0) return;
   const mean = (sum - MISSING_CODE * missing) / (n - missing);
-  for (let k = 0; k < n; k++) if (codes[keep[k]] === MISSING_CODE) out[at + k] = mean;
+  for (let k = 0; k < n; k++) if (codes[from + keep[k]] === MISSING_CODE) out[at + k] = mean;
 }
 
 /** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
