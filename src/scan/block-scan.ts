@@ -61,23 +61,31 @@ function imputeValues(
 /** Genotype of each byte code (0, 1, 2, MISSING_CODE). */
 const CODE_VALUE = Float64Array.of(0, 1, 2, NaN);
 
+/** imputeCodes' list of the missing genotypes' places (grown to the largest n). */
+let missingAt = new Int32Array(0);
+
 /**
- * imputeValues() of a SNP's hard-call codes, with no branch on the genotype (random genotypes mispredict one): the
- * sums are of integers, exact in any order, so the mean is imputeValues' to the bit.
+ * imputeValues() of a SNP's hard-call codes, with no branch on the genotype (random genotypes mispredict one): each
+ * place is written to the list of missing ones, which grows only past a missing one, so the mean is written
+ * without a second pass over the codes. The sums are of integers, exact in any order: the mean is imputeValues'
+ * to the bit.
  */
 function imputeCodes(codes: Uint8Array, from: number, keep: Int32Array, out: Float64Array, at: number): void {
   const n = keep.length;
+  if (missingAt.length < n) missingAt = new Int32Array(n);
+  const places = missingAt;
   let sum = 0;
   let missing = 0;
   for (let k = 0; k < n; k++) {
     const code = codes[from + keep[k]];
     out[at + k] = CODE_VALUE[code];
     sum += code;
+    places[missing] = k;
     missing += (code + 1) >> 2; // 1 for MISSING_CODE (3) only
   }
   if (missing === 0) return;
   const mean = (sum - MISSING_CODE * missing) / (n - missing);
-  for (let k = 0; k < n; k++) if (codes[from + keep[k]] === MISSING_CODE) out[at + k] = mean;
+  for (let m = 0; m < missing; m++) out[at + places[m]] = mean;
 }
 
 /** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
