@@ -69,7 +69,10 @@ function linearUnit(rowOfPosition: Int32Array, kept: Int32Array): ActiveUnit {
 }
 const engine = { testLinear: async () => [] } as unknown as Engine;
 
-/** Each unit's analysed genotypes (after the merging of repeated columns) of `block`, as bits. */
+/**
+ * Each unit's analysed genotypes of `block` as bits, tested SNP by tested SNP: through the merging of repeated
+ * columns (which may merge differently: the keys of columns read from codes are not those of the values).
+ */
 async function analysed(block: GenotypeBlock, firstPosition: number, units: ActiveUnit[]) {
   const computed = await computeGenotypeBlock(
     block,
@@ -80,9 +83,15 @@ async function analysed(block: GenotypeBlock, firstPosition: number, units: Acti
     1,
     new EngineClock(),
   );
-  const bits = computed.units.map((u) =>
-    u.genotypes ? Array.from(new BigUint64Array(u.genotypes.slice().buffer)) : null,
-  );
+  const bits = computed.units.map(({ genotypes, positions, rowOf }, u) => {
+    if (!genotypes) return null;
+    const n = units[u]!.kept.length;
+    const words = new BigUint64Array(genotypes.slice().buffer);
+    return positions.map((_, j) => {
+      const row = rowOf ? rowOf[j]! : j;
+      return Array.from(words.subarray(row * n, (row + 1) * n));
+    });
+  });
   recycleComputedBlock(computed);
   return bits;
 }
@@ -135,8 +144,23 @@ describe('analysed genotypes of replayed blocks', () => {
       expect(Array.from(block.dosages)).toEqual(Array.from(values));
       const [bits] = await analysed(block, 0, units);
       const mean0 = (0 + 2 + 0.5) / 3;
-      const expected = Float64Array.of(0, mean0, 2, 0.5, 2, 1.5, 1.5, 1);
-      expect(bits).toEqual(Array.from(new BigUint64Array(expected.buffer)));
+      const expected = [Float64Array.of(0, mean0, 2, 0.5), Float64Array.of(2, 1.5, 1.5, 1)];
+      expect(bits).toEqual(expected.map((column) => Array.from(new BigUint64Array(column.buffer))));
+    }
+  });
+});
+
+describe('repeated columns of a replayed block', () => {
+  it('are merged by their codes', async () => {
+    const n = 4;
+    const values = Float64Array.of(0, 1, NaN, 2, 0, 1, NaN, 2, 1, 1, 1, 2, 0, 1, NaN, 2);
+    const remembered = new RememberedGenotypes(source(n, 4, values), undefined, 0);
+    for await (const block of remembered.blocks(4)) expect(block.count).toBe(4);
+    const units = [linearUnit(Int32Array.of(0, 1, 2, 3), Int32Array.of(0, 1, 2, 3))];
+    for await (const block of remembered.blocks(4)) {
+      const computed = await computeGenotypeBlock(block, 0, units, engine, 'lm', 1, new EngineClock());
+      expect(Array.from(computed.units[0]!.rowOf!)).toEqual([0, 0, 1, 0]);
+      recycleComputedBlock(computed);
     }
   });
 });
