@@ -77,6 +77,7 @@ let missingAt = new Int32Array(0);
 /** imputeCodes' weight of each analysed individual's code in a column's key: fixed odd 32-bit numbers. */
 let keyWeights = new Int32Array(0);
 
+/** Grows imputeCodes' list and weights to n individuals (the weights the same for every n: a fixed sequence). */
 function growScratch(n: number): void {
   if (missingAt.length >= n) return;
   missingAt = new Int32Array(n);
