@@ -11,32 +11,118 @@ import type { GenotypeBlock } from '../io/genotypes.js';
 import type { LmmTestMode } from '../model/plan.js';
 import type { SnpResultBlock } from '../model/results.js';
 import { blockBuffer, recycleBlockBuffer } from '../io/block-buffers.js';
+import { MISSING_CODE, ReplayedBlock, type SnpPlace } from '../io/remembered-genotypes.js';
 import { distinctColumns } from './distinct-columns.js';
 import { analysedEnvironment, testGxeColumns } from './gxe.js';
 import type { PreparedUnit } from './units.js';
 
-/** Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major. */
-function analysedGenotypes(block: GenotypeBlock, positions: number[], keep: Int32Array): Float64Array {
-  const nAll = block.dosages.length / block.count;
+/**
+ * Mean-imputed genotypes of `rows` SNPs (block positions) over the analysed individuals, SNP-major; for a replayed
+ * block, the key of each column read from codes (NaN for the others) for distinctColumns.
+ */
+function analysedGenotypes(
+  block: GenotypeBlock,
+  positions: number[],
+  keep: Int32Array,
+): { genotypes: Float64Array; keys?: Float64Array } {
   const n = keep.length;
   const out = blockBuffer(positions.length * n);
-  for (let j = 0; j < positions.length; j++) {
-    const src = positions[j] * nAll;
-    const dst = j * n;
-    let sum = 0;
-    let observed = 0;
-    for (let k = 0; k < n; k++) {
-      const g = block.dosages[src + keep[k]];
-      out[dst + k] = g;
-      if (!Number.isNaN(g)) {
-        sum += g;
-        observed++;
+  if (block instanceof ReplayedBlock) {
+    const keys = new Float64Array(positions.length);
+    const place: SnpPlace = { codes: null, values: null, from: 0 };
+    for (let j = 0; j < positions.length; j++) {
+      block.locate(positions[j], place);
+      if (place.codes) keys[j] = imputeCodes(place.codes, place.from, keep, out, j * n);
+      else {
+        imputeValues(place.values!, place.from, keep, out, j * n);
+        keys[j] = NaN;
       }
     }
-    const mean = sum / observed;
-    for (let k = 0; k < n; k++) if (Number.isNaN(out[dst + k])) out[dst + k] = mean;
+    return { genotypes: out, keys };
   }
-  return out;
+  const nAll = block.dosages.length / block.count;
+  for (let j = 0; j < positions.length; j++)
+    imputeValues(block.dosages, positions[j] * nAll, keep, out, j * n);
+  return { genotypes: out };
+}
+
+/** out[at, at + keep.length): values[from + keep[k]], each missing one replaced by the mean of the others. */
+function imputeValues(
+  values: Float64Array,
+  from: number,
+  keep: Int32Array,
+  out: Float64Array,
+  at: number,
+): void {
+  const n = keep.length;
+  let sum = 0;
+  let observed = 0;
+  for (let k = 0; k < n; k++) {
+    const g = values[from + keep[k]];
+    out[at + k] = g;
+    if (!Number.isNaN(g)) {
+      sum += g;
+      observed++;
+    }
+  }
+  const mean = sum / observed;
+  for (let k = 0; k < n; k++) if (Number.isNaN(out[at + k])) out[at + k] = mean;
+}
+
+/** Genotype of each byte code (0, 1, 2, MISSING_CODE). */
+const CODE_VALUE = Float64Array.of(0, 1, 2, NaN);
+
+/** imputeCodes' list of the missing genotypes' places (grown to the largest n). */
+let missingAt = new Int32Array(0);
+/** imputeCodes' weight of each analysed individual's code in a column's key: fixed odd 32-bit numbers. */
+let keyWeights = new Int32Array(0);
+
+/** Grows imputeCodes' list and weights to n individuals (the weights the same for every n: a fixed sequence). */
+function growScratch(n: number): void {
+  if (missingAt.length >= n) return;
+  missingAt = new Int32Array(n);
+  keyWeights = new Int32Array(n);
+  let state = 0x2545f491;
+  for (let k = 0; k < n; k++) {
+    state = (Math.imul(state, 1664525) + 1013904223) | 0;
+    keyWeights[k] = state | 1;
+  }
+}
+
+/**
+ * imputeValues() of a SNP's hard-call codes, with no branch on the genotype (random genotypes mispredict one): each
+ * place is written to the list of missing ones, which grows only past a missing one, so the mean is written
+ * without a second pass over the codes. The sums are of integers, exact in any order: the mean is imputeValues'
+ * to the bit. Returns the column's key for distinctColumns, a weighted sum of the codes (equal codes, equal
+ * columns, equal keys), cheaper than hashing the column's 8-byte values afterwards.
+ */
+function imputeCodes(
+  codes: Uint8Array,
+  from: number,
+  keep: Int32Array,
+  out: Float64Array,
+  at: number,
+): number {
+  const n = keep.length;
+  growScratch(n);
+  const places = missingAt;
+  const weights = keyWeights;
+  let sum = 0;
+  let missing = 0;
+  let key = 0;
+  for (let k = 0; k < n; k++) {
+    const code = codes[from + keep[k]];
+    out[at + k] = CODE_VALUE[code];
+    sum += code;
+    key = (key + Math.imul(code, weights[k])) | 0;
+    places[missing] = k;
+    missing += (code + 1) >> 2; // 1 for MISSING_CODE (3) only
+  }
+  if (missing > 0) {
+    const mean = (sum - MISSING_CODE * missing) / (n - missing);
+    for (let m = 0; m < missing; m++) out[at + places[m]] = mean;
+  }
+  return key;
 }
 
 /** A unit in the scan: its plan or linear models, and (LMM) the handle of its plan loaded on the engine. */
@@ -83,7 +169,8 @@ export interface UnitResults {
  * written (formatting reads the annotations, never the dosages) and every engine call on it has ended.
  */
 export function recycleComputedBlock(computed: ComputedBlock): void {
-  recycleBlockBuffer(computed.block.dosages);
+  if (computed.block instanceof ReplayedBlock) computed.block.recycle();
+  else recycleBlockBuffer(computed.block.dosages);
   for (const unit of computed.units) if (unit.genotypes) recycleBlockBuffer(unit.genotypes);
 }
 
@@ -136,10 +223,10 @@ export async function computeGenotypeBlock(
     computed.units.push(entry);
     if (positions.length === 0) continue;
     const sel = unit.group.selection;
-    const genotypes = analysedGenotypes(block, positions, kept);
+    const { genotypes, keys } = analysedGenotypes(block, positions, kept);
     entry.genotypes = genotypes;
     if (kind === 'lm') {
-      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length, keys);
       const tests = await clock.time(
         performance.now(),
         engine.testLinear(prepared.linearModels, distinct.columns, distinct.count, mode as LmmTestMode),
@@ -149,7 +236,7 @@ export async function computeGenotypeBlock(
       computed.testMs += tests.ms;
     } else if (kind === 'mvlmm') {
       const plan = prepared.mvPlan!;
-      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length, keys);
       const rotation = await clock.time(
         performance.now(),
         engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count),
@@ -168,7 +255,7 @@ export async function computeGenotypeBlock(
       computed.testMs += tests.ms;
     } else {
       if (!loaded || !prepared.plan) throw new Error(`internal: the plan of ${unit.label} is not loaded`);
-      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length);
+      const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length, keys);
       if (environment) {
         const tests = await clock.time(
           performance.now(),

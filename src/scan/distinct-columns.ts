@@ -49,8 +49,16 @@ function columnKey(words: Uint32Array, from: number, to: number): number {
 /**
  * Finds the distinct columns of a SNP-major block (b x n, float64) by their exact bits and moves them, in order, to
  * the front of the block (overwriting the repeats' places: the caller reads the block only through the result).
+ * `keys`, where given, holds each column's key as the caller computed it from what the column was made of (equal
+ * sources, equal keys), or NaN where this function computes it: a key only narrows the search (columns with
+ * different keys are left apart, tested each; the same results), the bits decide.
  */
-export function distinctColumns(genotypes: Float64Array, n: number, b: number): DistinctColumns {
+export function distinctColumns(
+  genotypes: Float64Array,
+  n: number,
+  b: number,
+  keys?: Float64Array,
+): DistinctColumns {
   const rowOf = new Int32Array(b);
   if (process.env[EVERY_COLUMN_ENV] === '1') {
     for (let j = 0; j < b; j++) rowOf[j] = j;
@@ -66,7 +74,8 @@ export function distinctColumns(genotypes: Float64Array, n: number, b: number): 
     return true;
   };
   for (let j = 0; j < b; j++) {
-    const key = columnKey(words, j * width, (j + 1) * width);
+    const given = keys ? keys[j]! : NaN;
+    const key = given === given ? given : columnKey(words, j * width, (j + 1) * width);
     const rows = byKey.get(key);
     const match = rows?.find((r) => same(firstOfRow[r]!, j));
     if (match !== undefined) {

@@ -45,7 +45,9 @@ function source(n: number, m: number, value: (snp: number, i: number) => number)
 
 async function collect(blocks: AsyncGenerator<GenotypeBlock>): Promise<GenotypeBlock[]> {
   const out: GenotypeBlock[] = [];
-  for await (const b of blocks) out.push({ ...b, dosages: Float64Array.from(b.dosages) });
+  // The interface's fields only (a replayed block holds more).
+  for await (const { indices, annotations, dosages, count } of blocks)
+    out.push({ indices, annotations, dosages: Float64Array.from(dosages), count });
   return out;
 }
 
@@ -57,6 +59,22 @@ describe('RememberedGenotypes', () => {
   const random = seeded(7);
   const hard = (snp: number) => (snp % 5 === 0 ? NaN : Math.floor(random() * 3));
   const mixed = (snp: number) => (snp === 9 ? -0 : snp % 4 === 0 ? random() * 2 : hard(snp));
+  // Values next to the hard calls' bit patterns: a low word or a mantissa bit set, other exponents, -0, infinities.
+  const near = [
+    2 ** -1074,
+    1 + 2 ** -52,
+    2 - 2 ** -51,
+    1 + 2 ** -20,
+    4,
+    3,
+    0.5,
+    -1,
+    -2,
+    -0,
+    Infinity,
+    -Infinity,
+  ];
+  const awkward = (snp: number) => (snp % 3 === 0 ? near[Math.floor(random() * near.length)] : hard(snp));
   // The recording as byte codes (no raw allowance), as float64 copies (the default), and both: the first two
   // 8-SNP blocks (832 bytes each) as copies, the rest as codes.
   it.each([
@@ -65,6 +83,7 @@ describe('RememberedGenotypes', () => {
     ['dosages, -0 and hard calls mixed, as codes', mixed, 0],
     ['dosages, -0 and hard calls mixed, as copies', mixed, undefined],
     ['dosages, -0 and hard calls mixed, copies then codes', mixed, 2000],
+    ['values next to hard calls in bits, as codes', awkward, 0],
   ])(
     '%s: later passes replay the first, bit for bit, for any block size and SNP list',
     async (_, value, raw) => {

@@ -121,3 +121,22 @@ test('2,000 hard-call columns alike but for one call each: only the exact repeat
   expect(d.count).toBe(new Set(texts).size);
   for (let j = 1; j < b; j++) expect(d.rowOf[j] === d.rowOf[j - 1]).toBe(texts[j] === texts[j - 1]);
 });
+
+test("the caller's keys narrow the search, NaN keys are computed, and the bits decide", () => {
+  const n = 6;
+  // Columns 0 = 1 = 2 = 4 and 3 = 5 in bits; 6 differs from 0 in its last value only.
+  const copies = new Map([
+    [1, 0],
+    [2, 0],
+    [4, 0],
+    [5, 3],
+  ]);
+  const g = block(n, 7, copies, 5);
+  g[6 * n + n - 1] = g[n - 1]! === 2 ? 1 : 2;
+  for (let i = 0; i < n - 1; i++) g[6 * n + i] = g[i]!;
+  // 0, 1 and 6 share a given key (6 still stays apart: its bits differ); 2 has another (kept apart though equal in
+  // bits); 3, 4 and 5 get computed keys: 5 finds 3, and 4 finds no row (0's equal bits are under the given key).
+  const keys = Float64Array.of(7, 7, 8, NaN, NaN, NaN, 7);
+  const d = distinctColumns(g, n, 7, keys);
+  expect(Array.from(d.rowOf)).toEqual([0, 0, 1, 2, 3, 2, 4]);
+});
