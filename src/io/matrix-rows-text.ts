@@ -4,7 +4,7 @@
  * format the rows of one file in parallel. A value's text depends on the value alone, so the same rows give the
  * same bytes on any thread, in any range.
  */
-import { generalMaxBytes, writeGeneral } from './number-bytes.js';
+import { generalMaxBytes, writeGeneral10 } from './number-bytes.js';
 
 /** Bytes of one "%.10g" value and its separator, at most. */
 export const FIELD_BYTES = generalMaxBytes(10) + 1;
@@ -35,7 +35,7 @@ export function formatRowsText(
     if (square) {
       // Left of the range: formatted; inside it, below the diagonal: copied where mirrored.
       for (; c < r0; c++) {
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, at, data[row + c]);
         out[at++] = 9;
       }
       for (; c < r; c++) {
@@ -45,19 +45,19 @@ export function formatRowsText(
           const from = (c - r0) * stride + r;
           const end = start[from + 1] - 1;
           for (let k = start[from]; k < end; k++) out[at++] = out[k];
-        } else at = writeGeneral(out, at, v, 10);
+        } else at = writeGeneral10(out, at, v);
         out[at++] = 9;
       }
       const own = (r - r0) * stride;
       for (; c < cols; c++) {
         start[own + c] = at;
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, at, data[row + c]);
         out[at++] = c === cols - 1 ? 10 : 9;
       }
       start[own + cols] = at;
     } else {
       for (; c < cols; c++) {
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, at, data[row + c]);
         out[at++] = c === cols - 1 ? 10 : 9;
       }
     }
