@@ -121,9 +121,11 @@ const SCALE_ERROR = 2 ** -52;
  * rounded product, as roundSignificant() does, and keeps the result only when that product's error cannot reach
  * a .5; the 10 digits are then written in place, the point put in, and the trailing zeros dropped. Anything
  * else (zeros, exponents outside -4..9, a product too close to a tie or to a power of ten, nan, inf, subnormals)
- * takes writeGeneral(), so the bytes are always its bytes.
+ * takes writeGeneral(), so the bytes are always its bytes. `view` is a DataView of out's bytes (same offset), for
+ * the digits four at a time. Past its end it may leave bytes (digits of the trailing zeros it drops), never past
+ * generalMaxBytes(10).
  */
-export function writeGeneral10(out: Uint8Array, pos: number, x: number): number {
+export function writeGeneral10(out: Uint8Array, view: DataView, pos: number, x: number): number {
   const ax = x < 0 ? -x : x;
   // floor(log10(ax)) or one less (far below for subnormals; nan and inf give 1024 * log10(2)).
   let e = decimalExponentGuess(ax);
@@ -152,12 +154,12 @@ export function writeGeneral10(out: Uint8Array, pos: number, x: number): number 
     out[pos++] = 48;
     out[pos++] = 46;
     for (let k = e + 1; k < 0; k++) out[pos++] = 48;
-    writeTenDigits(out, pos, lead, middle, last);
+    writeTenDigits(out, view, pos, lead, middle, last);
     let end = pos + 10;
     while (out[end - 1] === 48) end--;
     return end;
   }
-  writeTenDigits(out, pos + 1, lead, middle, last);
+  writeTenDigits(out, view, pos + 1, lead, middle, last);
   // Written one byte on, the e + 1 whole digits moved back over that byte, and the point after them.
   const point = pos + e + 1;
   for (let k = pos; k < point; k++) out[k] = out[k + 1];
@@ -168,24 +170,29 @@ export function writeGeneral10(out: Uint8Array, pos: number, x: number): number 
   return end === point + 1 ? point : end;
 }
 
-/** "0000".."9999" as ASCII: four digits per lookup. */
-const DIGIT_QUADS = Uint8Array.from(
-  { length: 40000 },
-  (_, k) => 48 + ((((k >> 2) / 10 ** (3 - (k & 3))) % 10) | 0),
-);
+/** "0000".."9999" as ASCII, each as one little-endian 32-bit word: four digits per lookup and store. */
+const DIGIT_QUADS = Uint32Array.from({ length: 10000 }, (_, k) => {
+  const text = String(k).padStart(4, '0');
+  return (
+    (text.charCodeAt(0) |
+      (text.charCodeAt(1) << 8) |
+      (text.charCodeAt(2) << 16) |
+      (text.charCodeAt(3) << 24)) >>>
+    0
+  );
+});
 
-/** Writes lead (2 digits), middle and last (4 digits each) at out[pos]. */
-function writeTenDigits(out: Uint8Array, pos: number, lead: number, middle: number, last: number): void {
+/** Writes lead (2 digits), middle and last (4 digits each) at out[pos] (view: the same bytes). */
+function writeTenDigits(
+  out: Uint8Array,
+  view: DataView,
+  pos: number,
+  lead: number,
+  middle: number,
+  last: number,
+): void {
   out[pos] = 48 + ((lead / 10) | 0);
   out[pos + 1] = 48 + (lead % 10);
-  let q = middle << 2;
-  out[pos + 2] = DIGIT_QUADS[q];
-  out[pos + 3] = DIGIT_QUADS[q + 1];
-  out[pos + 4] = DIGIT_QUADS[q + 2];
-  out[pos + 5] = DIGIT_QUADS[q + 3];
-  q = last << 2;
-  out[pos + 6] = DIGIT_QUADS[q];
-  out[pos + 7] = DIGIT_QUADS[q + 1];
-  out[pos + 8] = DIGIT_QUADS[q + 2];
-  out[pos + 9] = DIGIT_QUADS[q + 3];
+  view.setUint32(pos + 2, DIGIT_QUADS[middle], true);
+  view.setUint32(pos + 6, DIGIT_QUADS[last], true);
 }

@@ -23,6 +23,7 @@ import { neighbour, randomBitPattern } from '../helpers/doubles.js';
 
 const FILL = 0xee;
 const scratch = new Uint8Array(512);
+const scratchView = new DataView(scratch.buffer);
 const one = new Float64Array(3);
 
 /** writeExponentialOf's text of x, checking its length bound and that no byte around it changed. */
@@ -133,7 +134,7 @@ describe('writeExponentialOf == formatExponential', () => {
 function expectSameGeneral10(x: number): void {
   scratch.fill(FILL);
   const start = 9;
-  const end = writeGeneral10(scratch, start, x);
+  const end = writeGeneral10(scratch, scratchView, start, x);
   // Past its end it may leave digits (of the trailing zeros it dropped), never past generalMaxBytes().
   if (
     scratch[start - 1] !== FILL ||
@@ -160,8 +161,9 @@ describe('writeGeneral10 == writeGeneral(x, 10)', () => {
       }
     }
     const text = (x: number) => {
-      const out = new Uint8Array(32);
-      return String.fromCharCode(...out.subarray(0, writeGeneral10(out, 0, x)));
+      const out = new Uint8Array(48).subarray(8);
+      const view = new DataView(out.buffer, out.byteOffset);
+      return String.fromCharCode(...out.subarray(0, writeGeneral10(out, view, 0, x)));
     };
     expect(text(0.3791480055)).toBe('0.3791480055');
     expect(text(-0.0001234567891)).toBe('-0.0001234567891');
