@@ -112,6 +112,8 @@ export function writeGeneral(out: Uint8Array, pos: number, x: number, precision 
 
 /** 10^k for k = 0..14: the scales of writeGeneral10()'s fast path (every one exact in a double). */
 const SCALE10: readonly number[] = Array.from({ length: 15 }, (_, k) => Number(`1e${k}`));
+/** Decimal exponent (-4..9) of the last value writeGeneral10() scaled afresh: its first try for the next. */
+let lastExponent = -2;
 /** Twice the largest relative error of one correctly rounded double operation (2^-52), as in roundScaled(). */
 const SCALE_ERROR = 2 ** -52;
 
@@ -127,14 +129,21 @@ const SCALE_ERROR = 2 ** -52;
  */
 export function writeGeneral10(out: Uint8Array, view: DataView, pos: number, x: number): number {
   const ax = x < 0 ? -x : x;
-  // floor(log10(ax)) or one less (far below for subnormals; nan and inf give 1024 * log10(2)).
-  let e = decimalExponentGuess(ax);
-  if (e < -5 || e > 9) return writeGeneral(out, pos, x, 10);
+  // First the last value's exponent: a kinship's values mostly share a few. Whichever way e is found, the product
+  // in [10^9, 10^10) is what makes it right.
+  let e = lastExponent;
   let t = ax * SCALE10[9 - e];
-  if (t >= 1e10) {
-    if (e === 9) return writeGeneral(out, pos, x, 10);
-    e++;
+  if (!(t >= 1e9 && t < 1e10)) {
+    // floor(log10(ax)) or one less (far below for subnormals; nan and inf give 1024 * log10(2)).
+    e = decimalExponentGuess(ax);
+    if (e < -5 || e > 9) return writeGeneral(out, pos, x, 10);
     t = ax * SCALE10[9 - e];
+    if (t >= 1e10) {
+      if (e === 9) return writeGeneral(out, pos, x, 10);
+      e++;
+      t = ax * SCALE10[9 - e];
+    }
+    if (e >= -4) lastExponent = e;
   }
   if (!(t >= 1e9 && t < 1e10) || e < -4) return writeGeneral(out, pos, x, 10);
   const f = Math.floor(t);
