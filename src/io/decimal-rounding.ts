@@ -26,7 +26,7 @@ const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
  * floor(log10(ax)) or one less, for finite ax > 0 (far below for subnormals, which the callers send
  * to the exact path): the binary exponent times log10(2), as log10 of the mantissa is in [0, 0.302).
  */
-function decimalExponentGuess(ax: number): number {
+export function decimalExponentGuess(ax: number): number {
   BITS[0] = ax;
   return Math.floor((((BITS_WORDS[HIGH_WORD] >>> 20) & 0x7ff) - 1023) * 0.3010299956639812);
 }

@@ -2,7 +2,7 @@
  * Text matrices and vectors as GEMMA reads and writes them: kinship (.cXX/.sXX), eigenvectors
  * (.eigenU) and eigenvalues (.eigenD); "%.10g", tab-separated, one row per line.
  */
-import { generalMaxBytes, writeGeneral } from './number-bytes.js';
+import { generalMaxBytes, writeGeneral10 } from './number-bytes.js';
 
 // The readers stream their files (src/io/matrix-read.ts); kept importable from here.
 export { readSquareMatrix, readVector } from './matrix-read.js';
@@ -23,10 +23,11 @@ export function formatMatrixBytes(data: Float64Array, rows: number, cols: number
   if (rows === 0 || cols === 0) return Buffer.from('\n'.repeat(Math.max(1, rows)), 'latin1');
   if (rows === cols) return formatSquare(data, rows);
   const out = Buffer.allocUnsafe(rows * cols * FIELD_BYTES);
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
   let pos = 0;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      pos = writeGeneral(out, pos, data[r * cols + c], 10);
+      pos = writeGeneral10(out, view, pos, data[r * cols + c]);
       out[pos++] = c === cols - 1 ? 10 : 9;
     }
   }
@@ -67,7 +68,7 @@ function formatSquare(data: Float64Array, n: number): Buffer {
           let k = start[startRow + r];
           for (; k + 4 <= end; k += 4, at += 4) scratchView.setUint32(at, outView.getUint32(k));
           for (; k < end; k++) scratch[at++] = out[k];
-        } else at = writeGeneral(scratch, at, v, 10);
+        } else at = writeGeneral10(scratch, scratchView, at, v);
         scratch[at++] = 9;
         cursor[r - r0] = at;
       }
@@ -81,13 +82,13 @@ function formatSquare(data: Float64Array, n: number): Buffer {
         if (v !== 0 && v === data[c * n + r]) {
           const end = start[c * stride + r + 1] - 1;
           for (let k = start[c * stride + r]; k < end; k++) scratch[at++] = scratch[k];
-        } else at = writeGeneral(scratch, at, v, 10);
+        } else at = writeGeneral10(scratch, scratchView, at, v);
         scratch[at++] = 9;
       }
       const startRow = r * stride;
       for (let c = r; c < n; c++) {
         start[startRow + c] = at;
-        at = writeGeneral(scratch, at, data[r * n + c], 10);
+        at = writeGeneral10(scratch, scratchView, at, data[r * n + c]);
         scratch[at++] = c === n - 1 ? 10 : 9;
       }
       start[startRow + n] = at;
@@ -119,9 +120,10 @@ function formatSquare(data: Float64Array, n: number): Buffer {
 export function formatVector(data: Float64Array): string {
   if (data.length === 0) return '\n';
   const out = Buffer.allocUnsafe(data.length * (generalMaxBytes(10) + 1));
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
   let pos = 0;
   for (let i = 0; i < data.length; i++) {
-    pos = writeGeneral(out, pos, data[i], 10);
+    pos = writeGeneral10(out, view, pos, data[i]);
     out[pos++] = 10;
   }
   return out.toString('latin1', 0, pos);

@@ -4,7 +4,7 @@
  * format the rows of one file in parallel. A value's text depends on the value alone, so the same rows give the
  * same bytes on any thread, in any range.
  */
-import { generalMaxBytes, writeGeneral } from './number-bytes.js';
+import { generalMaxBytes, writeGeneral10 } from './number-bytes.js';
 
 /** Bytes of one "%.10g" value and its separator, at most. */
 export const FIELD_BYTES = generalMaxBytes(10) + 1;
@@ -28,6 +28,7 @@ export function formatRowsText(
   // start[(r - r0) * stride + c], c >= r: where the text of value (r, c) begins in out; c = cols: where row r + 1
   // begins. The text of (r, c) ends one byte (its separator) before (r, c + 1) begins.
   const stride = cols + 1;
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   for (let r = r0; r < r1; r++) {
     const row = r * cols;
@@ -35,7 +36,7 @@ export function formatRowsText(
     if (square) {
       // Left of the range: formatted; inside it, below the diagonal: copied where mirrored.
       for (; c < r0; c++) {
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, view, at, data[row + c]);
         out[at++] = 9;
       }
       for (; c < r; c++) {
@@ -45,19 +46,19 @@ export function formatRowsText(
           const from = (c - r0) * stride + r;
           const end = start[from + 1] - 1;
           for (let k = start[from]; k < end; k++) out[at++] = out[k];
-        } else at = writeGeneral(out, at, v, 10);
+        } else at = writeGeneral10(out, view, at, v);
         out[at++] = 9;
       }
       const own = (r - r0) * stride;
       for (; c < cols; c++) {
         start[own + c] = at;
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, view, at, data[row + c]);
         out[at++] = c === cols - 1 ? 10 : 9;
       }
       start[own + cols] = at;
     } else {
       for (; c < cols; c++) {
-        at = writeGeneral(out, at, data[row + c], 10);
+        at = writeGeneral10(out, view, at, data[row + c]);
         out[at++] = c === cols - 1 ? 10 : 9;
       }
     }

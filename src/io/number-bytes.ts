@@ -5,6 +5,7 @@
  * Values the fast rounding cannot decide take the string formatters' exact path (rare).
  */
 import {
+  decimalExponentGuess,
   roundedExponent,
   roundSignificant,
   writeDigits,
@@ -107,4 +108,100 @@ export function writeGeneral(out: Uint8Array, pos: number, x: number, precision 
   pos = writeDigits(out, pos, d, len, len);
   for (let k = len; k < whole; k++) out[pos++] = 48;
   return pos;
+}
+
+/** 10^k for k = 0..14: the scales of writeGeneral10()'s fast path (every one exact in a double). */
+const SCALE10: readonly number[] = Array.from({ length: 15 }, (_, k) => Number(`1e${k}`));
+/** Decimal exponent (-4..9) of the last value writeGeneral10() scaled afresh: its first try for the next. */
+let lastExponent = -2;
+/** Twice the largest relative error of one correctly rounded double operation (2^-52), as in roundScaled(). */
+const SCALE_ERROR = 2 ** -52;
+
+/**
+ * writeGeneral(out, pos, x, 10): C's "%.10g" of x, the kinship files' format, faster where it is written most.
+ * For |x| whose "%.10g" is fixed-point (decimal exponent -4..9) it scales |x| to 10 digits in one correctly
+ * rounded product, as roundSignificant() does, and keeps the result only when that product's error cannot reach
+ * a .5; the 10 digits are then written in place, the point put in, and the trailing zeros dropped. Anything
+ * else (zeros, exponents outside -4..9, a product too close to a tie or to a power of ten, nan, inf, subnormals)
+ * takes writeGeneral(), so the bytes are always its bytes. `view` is a DataView of out's bytes (same offset), for
+ * the digits four at a time. Past its end it may leave bytes (digits of the trailing zeros it drops), never past
+ * generalMaxBytes(10).
+ */
+export function writeGeneral10(out: Uint8Array, view: DataView, pos: number, x: number): number {
+  const ax = x < 0 ? -x : x;
+  // First the last value's exponent: a kinship's values mostly share a few. Whichever way e is found, the product
+  // in [10^9, 10^10) is what makes it right.
+  let e = lastExponent;
+  let t = ax * SCALE10[9 - e];
+  if (!(t >= 1e9 && t < 1e10)) {
+    // floor(log10(ax)) or one less (far below for subnormals; nan and inf give 1024 * log10(2)).
+    e = decimalExponentGuess(ax);
+    if (e < -5 || e > 9) return writeGeneral(out, pos, x, 10);
+    t = ax * SCALE10[9 - e];
+    if (t >= 1e10) {
+      if (e === 9) return writeGeneral(out, pos, x, 10);
+      e++;
+      t = ax * SCALE10[9 - e];
+    }
+    if (e >= -4) lastExponent = e;
+  }
+  if (!(t >= 1e9 && t < 1e10) || e < -4) return writeGeneral(out, pos, x, 10);
+  const f = Math.floor(t);
+  const off = t - f - 0.5; // exact: t < 2^53
+  if (Math.abs(off) <= t * SCALE_ERROR) return writeGeneral(out, pos, x, 10);
+  const d = off > 0 ? f + 1 : f;
+  if (d === 1e10) return writeGeneral(out, pos, x, 10); // rounded up to the next power of ten
+  if (x < 0) out[pos++] = 45;
+  // d in [10^9, 10^10): its 2 leading digits, then two int32s of 4 digits (the quotients are exact: d < 2^53, far
+  // from their rounding).
+  const lead = (d / 1e8) | 0;
+  const rest = (d - lead * 1e8) | 0;
+  const middle = (rest / 1e4) | 0;
+  const last = rest - middle * 1e4;
+  if (e < 0) {
+    // "0.", then -e - 1 zeros, then the digits less their trailing zeros (the first is not a zero).
+    out[pos++] = 48;
+    out[pos++] = 46;
+    for (let k = e + 1; k < 0; k++) out[pos++] = 48;
+    writeTenDigits(out, view, pos, lead, middle, last);
+    let end = pos + 10;
+    while (out[end - 1] === 48) end--;
+    return end;
+  }
+  writeTenDigits(out, view, pos + 1, lead, middle, last);
+  // Written one byte on, the e + 1 whole digits moved back over that byte, and the point after them.
+  const point = pos + e + 1;
+  for (let k = pos; k < point; k++) out[k] = out[k + 1];
+  out[point] = 46;
+  // The fraction's trailing zeros go, and the point with them when nothing is left of it.
+  let end = pos + 11;
+  while (end > point + 1 && out[end - 1] === 48) end--;
+  return end === point + 1 ? point : end;
+}
+
+/** "0000".."9999" as ASCII, each as one little-endian 32-bit word: four digits per lookup and store. */
+const DIGIT_QUADS = Uint32Array.from({ length: 10000 }, (_, k) => {
+  const text = String(k).padStart(4, '0');
+  return (
+    (text.charCodeAt(0) |
+      (text.charCodeAt(1) << 8) |
+      (text.charCodeAt(2) << 16) |
+      (text.charCodeAt(3) << 24)) >>>
+    0
+  );
+});
+
+/** Writes lead (2 digits), middle and last (4 digits each) at out[pos] (view: the same bytes). */
+function writeTenDigits(
+  out: Uint8Array,
+  view: DataView,
+  pos: number,
+  lead: number,
+  middle: number,
+  last: number,
+): void {
+  out[pos] = 48 + ((lead / 10) | 0);
+  out[pos + 1] = 48 + (lead % 10);
+  view.setUint32(pos + 2, DIGIT_QUADS[middle], true);
+  view.setUint32(pos + 6, DIGIT_QUADS[last], true);
 }

@@ -17,6 +17,7 @@ import {
   type MatrixRowsFormatter,
 } from '../../src/io/matrix-write.js';
 import { formatRowsText } from '../../src/io/matrix-rows-text.js';
+import { formatGeneral } from '../../src/io/number-format.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 import { awkwardMatrix } from '../helpers/awkward-matrix.js';
 import { rng } from '../helpers/random.js';
@@ -48,6 +49,30 @@ describe('streamed matrix text', () => {
       // From one row per chunk (every mirror formatted again) to the whole matrix in one.
       for (const chunkBytes of [1, 26 * cols, 26 * cols * 3 + 5, 1 << 20])
         expect(chunked(data, rows, cols, chunkBytes).equals(whole)).toBe(true);
+    }
+  });
+
+  it("is each value's formatGeneral(v, 10), tab-separated, at every size and chunk size (writeGeneral10)", () => {
+    const next = rng(2112);
+    for (const [rows, cols] of [
+      [1, 1],
+      [2, 2],
+      [9, 9],
+      [4, 7],
+      [7, 4],
+    ] as const) {
+      // Kinship-like values (most of them take writeGeneral10's fast path) among the awkward ones.
+      const data = awkwardMatrix(next, rows, cols);
+      for (let i = 0; i < data.length; i += 2) data[i] = (next() - 0.3) * 10 ** -Math.floor(next() * 4);
+      const lines: string[] = [];
+      for (let r = 0; r < rows; r++)
+        lines.push(
+          Array.from(data.subarray(r * cols, (r + 1) * cols), (v) => formatGeneral(v, 10)).join('\t'),
+        );
+      const expected = Buffer.from(lines.join('\n') + '\n', 'latin1');
+      expect(formatMatrixBytes(data, rows, cols).equals(expected)).toBe(true);
+      for (const chunkBytes of [1, 26 * cols * 2])
+        expect(chunked(data, rows, cols, chunkBytes).equals(expected)).toBe(true);
     }
   });
 

@@ -9,7 +9,13 @@ import {
   statisticColumns,
   writeAssocStatistics,
 } from '../../src/io/assoc-format.js';
-import { exponentialMaxBytes, writeExponentialOf } from '../../src/io/number-bytes.js';
+import {
+  exponentialMaxBytes,
+  generalMaxBytes,
+  writeExponentialOf,
+  writeGeneral,
+  writeGeneral10,
+} from '../../src/io/number-bytes.js';
 import { formatExponential } from '../../src/io/number-format.js';
 import { emptyResultBlock } from '../../src/model/results.js';
 import { rng } from '../helpers/random.js';
@@ -17,6 +23,7 @@ import { neighbour, randomBitPattern } from '../helpers/doubles.js';
 
 const FILL = 0xee;
 const scratch = new Uint8Array(512);
+const scratchView = new DataView(scratch.buffer);
 const one = new Float64Array(3);
 
 /** writeExponentialOf's text of x, checking its length bound and that no byte around it changed. */
@@ -120,6 +127,95 @@ describe('writeExponentialOf == formatExponential', () => {
         for (const v of [x, neighbour(x, true), neighbour(x, false)]) expectSame(v, p - 1);
       }
     }
+  });
+});
+
+/** writeGeneral10's text of x against writeGeneral(x, 10)'s (checked against the string formatter and glibc). */
+function expectSameGeneral10(x: number): void {
+  scratch.fill(FILL);
+  const start = 9;
+  const end = writeGeneral10(scratch, scratchView, start, x);
+  // Past its end it may leave digits (of the trailing zeros it dropped), never past generalMaxBytes().
+  if (
+    scratch[start - 1] !== FILL ||
+    scratch[start + generalMaxBytes(10)] !== FILL ||
+    end - start > generalMaxBytes(10)
+  )
+    expect.fail(`%.10g of ${x}: wrote outside its bytes`);
+  const fast = String.fromCharCode(...scratch.subarray(start, end));
+  const reference = new Uint8Array(64);
+  const exact = String.fromCharCode(...reference.subarray(0, writeGeneral(reference, 0, x, 10)));
+  if (fast !== exact)
+    expect.fail(`%.10g of ${Object.is(x, -0) ? '-0' : x.toExponential(20)}: fast ${fast} != ${exact}`);
+}
+
+describe('writeGeneral10 == writeGeneral(x, 10)', () => {
+  it('on zeros, specials, powers of ten and the roundings up to them, extremes', () => {
+    const specials = [0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, 2.2250738585072014e-308];
+    specials.push(Number.MAX_VALUE, 1, 0.5, 9.9999999995, 9.99999999949, 0.99999999995, 99999.999995);
+    for (const x of specials) for (const v of [x, -x]) expectSameGeneral10(v);
+    for (let e = -330; e <= 310; e++) {
+      for (const x of [Number(`1e${e}`), Number(`9.9999999995e${e}`), Number(`1.0000000005e${e}`)]) {
+        if (x === 0 || !Number.isFinite(x)) continue;
+        for (const v of [x, neighbour(x, true), neighbour(x, false), -x]) expectSameGeneral10(v);
+      }
+    }
+    const text = (x: number) => {
+      const out = new Uint8Array(48).subarray(8);
+      const view = new DataView(out.buffer, out.byteOffset);
+      return String.fromCharCode(...out.subarray(0, writeGeneral10(out, view, 0, x)));
+    };
+    expect(text(0.3791480055)).toBe('0.3791480055');
+    expect(text(-0.0001234567891)).toBe('-0.0001234567891');
+    expect(text(1200)).toBe('1200');
+    expect(text(1234567891)).toBe('1234567891');
+    expect(text(12.5)).toBe('12.5');
+    expect(text(9.99999999996)).toBe('10');
+    expect(text(-0)).toBe('-0');
+  });
+
+  it('on 300000 random doubles: kinship-like, every magnitude, any bit pattern, few digits', () => {
+    const next = rng(2026125);
+    for (let i = 0; i < 300_000; i++) {
+      let x: number;
+      switch (i % 5) {
+        case 0: // kinship-like: diagonal near 1, the rest small around 0
+          x = i % 2 ? 0.8 + next() * 0.4 : (next() - 0.5) * 10 ** -Math.floor(next() * 6);
+          break;
+        case 1: // uniform mantissa, decimal exponent -12..12 (both sides of the fixed-point range)
+          x = (next() + 0.01) * 10 ** Math.floor(next() * 25 - 12);
+          break;
+        case 2:
+          x = randomBitPattern(next);
+          break;
+        case 3: // denormals
+          x = next() * 2.2250738585072014e-308;
+          break;
+        default: // few decimal digits: trailing zeros, exact values, near ties
+          x = Math.floor(next() * 1e11) / 10 ** Math.floor(next() * 16);
+      }
+      expectSameGeneral10(next() < 0.5 ? -x : x);
+    }
+  });
+
+  it('on exact ties at the 11th significant digit and the doubles either side of them', () => {
+    const next = rng(11);
+    let ties = 0;
+    for (let i = 0; i < 50_000; i++) {
+      // A 10-digit integer and a 5 after it, scaled by 2^-q so that it is exact in a double: a tie at 11 digits.
+      const q = Math.floor(next() * 40);
+      const x = ((Math.floor(next() * 9e9 + 1e9) * 10 + 5) / 2 ** q) * (q % 2 ? 1 : 2 ** -Math.floor(q / 2));
+      if (x.toPrecision(11) === x.toPrecision(17).slice(0, 12)) ties++;
+      for (const v of [x, neighbour(x, true), neighbour(x, false), -x]) expectSameGeneral10(v);
+    }
+    // Decimal ties (x * 10^k an odd multiple of a half) for every exponent of the fixed-point range.
+    for (let e = -5; e <= 10; e++) {
+      for (let i = 0; i < 2000; i++) {
+        const x = (Math.floor(next() * 9e9 + 1e9) + 0.5) * 2 ** Math.floor(next() * 4) * 10 ** (e - 9);
+        for (const v of [x, neighbour(x, true), neighbour(x, false)]) expectSameGeneral10(v);
+      }
+    }
+    expect(ties).toBeGreaterThan(0);
   });
 });
 
