@@ -18,10 +18,10 @@ interface Piece {
 
 const spares: Piece[] = [];
 /**
- * The piece each array handed out occupies. Only these arrays are taken back (never a view on someone else's
- * memory, nor a second view on ours), and each once: a piece is spare or lent, never both.
+ * The pieces lent out, by buffer. Only these are taken back (never a view on someone else's memory), each once: a
+ * piece is spare or lent, never both.
  */
-const lent = new WeakMap<Float64Array, Piece>();
+const lent = new WeakMap<ArrayBuffer, Piece[]>();
 
 /** A Float64Array of exactly `length` values (contents unspecified), reusing a recycled buffer when one fits. */
 export function blockBuffer(length: number): Float64Array {
@@ -50,19 +50,26 @@ export function blockBuffer(length: number): Float64Array {
       spares[split] = { buffer: spare.buffer, offset: spare.offset + bytes, bytes: spare.bytes - bytes };
     } else piece = { buffer: new ArrayBuffer(bytes), offset: 0, bytes };
   }
-  const array = new Float64Array(piece.buffer, piece.offset, length);
-  lent.set(array, piece);
-  return array;
+  const pieces = lent.get(piece.buffer);
+  if (pieces) pieces.push(piece);
+  else lent.set(piece.buffer, [piece]);
+  return new Float64Array(piece.buffer, piece.offset, length);
 }
 
 /**
- * Hands back an array from blockBuffer() whose values nobody reads any more (the caller gives up every
- * view on it); anything else is ignored, so a consumer may pass whatever block it was given.
+ * Hands back an array from blockBuffer(), or a view within one (a reader's short last block), whose values nobody
+ * reads any more (the caller gives up every view on it); anything else is ignored, so a consumer may pass whatever
+ * block it was given.
  */
 export function recycleBlockBuffer(values: Float64Array): void {
-  let piece = lent.get(values);
-  if (!piece) return;
-  lent.delete(values);
+  const pieces = values.buffer instanceof ArrayBuffer ? lent.get(values.buffer) : undefined;
+  const at = pieces
+    ? pieces.findIndex(
+        (p) => p.offset <= values.byteOffset && values.byteOffset + values.byteLength <= p.offset + p.bytes,
+      )
+    : -1;
+  if (at < 0) return;
+  let [piece] = pieces!.splice(at, 1);
   // Joined to a spare neighbour of the same buffer, so that the pieces of a split buffer serve its size again.
   for (let k = 0; k < spares.length; k++) {
     const spare = spares[k];
