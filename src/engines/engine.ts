@@ -138,9 +138,19 @@ export interface Engine {
   matrixTextFormatter?(data: Float64Array, rows: number, cols: number): MatrixRowsFormatter | null;
   /**
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
-   * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Scans rotate through loadPlan's handle instead.
+   * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Univariate scans rotate through loadPlan's handle instead.
+   * With a `key` (a multivariate unit's blocks, whose U is not written until releaseRotation(key)) the engine may
+   * keep U resident from one call to the next; engines without releaseRotation ignore it.
    */
-  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array>;
+  rotate(
+    eigenvectors: Float64Array,
+    n: number,
+    block: Float64Array,
+    b: number,
+    key?: object,
+  ): Promise<Float64Array>;
+  /** Frees what rotate() kept resident for `key`, if anything. */
+  releaseRotation?(key: object): Promise<void>;
   /**
    * Makes a unit's plan (eigenvectors, eigenvalues and covariates shared by its trait matrix) resident on the
    * engine: the handle rotates and tests the unit's blocks and is released after its last.

@@ -133,6 +133,8 @@ export interface ActiveUnit {
   kept: Int32Array;
   /** -gxe: the environment of the analysed individuals. */
   environment?: Float64Array;
+  /** A multivariate unit's key for engine.rotate(): its U stays resident between blocks until released. */
+  rotationKey?: object;
 }
 
 /** A unit made ready for its blocks: what every block of it needs, computed once. */
@@ -215,7 +217,7 @@ export async function computeGenotypeBlock(
   clock: EngineClock,
 ): Promise<ComputedBlock> {
   const computed: ComputedBlock = { block, firstPosition, units: [], rotateMs: 0, testMs: 0 };
-  for (const { prepared, loaded, kept, environment } of units) {
+  for (const { prepared, loaded, kept, environment, rotationKey } of units) {
     const { unit } = prepared;
     const positions: number[] = [];
     for (let j = 0; j < block.count; j++) if (unit.rowOfPosition[firstPosition + j] >= 0) positions.push(j);
@@ -239,7 +241,7 @@ export async function computeGenotypeBlock(
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length, keys);
       const rotation = await clock.time(
         performance.now(),
-        engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count),
+        engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count, rotationKey),
       );
       const model = { data: plan.data, nullModel: plan.nullModel, mode: plan.mode };
       const tests = await clock.time(

@@ -80,6 +80,8 @@ export async function scanBlockRange(
     if (!active) {
       const prepared = await models.get(unit);
       active = activeUnit(prepared, kind === 'lmm' && prepared.plan ? engine.loadPlan(prepared.plan) : null);
+      // A multivariate unit's U stays on the engine between its blocks (rotate's key), until release().
+      if (prepared.mvPlan) active.rotationKey = {};
       loaded.set(unit, active);
     }
     return active;
@@ -88,6 +90,7 @@ export async function scanBlockRange(
     const active = loaded.get(unit);
     loaded.delete(unit);
     await active?.loaded?.release();
+    if (active?.rotationKey) await engine.releaseRotation?.(active.rotationKey);
   };
   try {
     for await (const block of source.blocks(blockSize, union.subarray(position, end))) {

@@ -46,8 +46,20 @@ export class WasmEngine implements Engine {
     return this.pool.eigen(matrix, n, undefined, consume);
   }
 
-  rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
+  /** With a `key`, U stays in the pool's shared memory between calls until releaseRotation(key). */
+  rotate(
+    eigenvectors: Float64Array,
+    n: number,
+    block: Float64Array,
+    b: number,
+    key?: object,
+  ): Promise<Float64Array> {
+    if (key) return this.pool.rotatePlan(key, eigenvectors, n, block, b);
     return this.pool.rotate(eigenvectors, n, block, b);
+  }
+
+  releaseRotation(key: object): Promise<void> {
+    return this.pool.releaseRotation(key);
   }
 
   /** On the pool's threads and this one (WasmPool.parseMatrixRows). */

@@ -126,16 +126,26 @@ export class WebGpuEngine implements Engine {
     return this.cpu.parseMatrixRows?.(...args) ?? Promise.resolve(null);
   }
 
-  /** A one-off rotation: U goes to the GPU for this call only. */
-  async rotate(eigenvectors: Float64Array, n: number, block: Float64Array, b: number): Promise<Float64Array> {
-    if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b);
+  /** A one-off rotation: U goes to the GPU for this call only (the CPU engine's, where it falls back, may keep it). */
+  async rotate(
+    eigenvectors: Float64Array,
+    n: number,
+    block: Float64Array,
+    b: number,
+    key?: object,
+  ): Promise<Float64Array> {
+    if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b, key);
     return this.onGpu(
       () => {
         const rotator = new GpuRotator(this.gpu, eigenvectors, n);
         return rotator.rotate(block, b).finally(() => rotator.destroy());
       },
-      () => this.cpu.rotate(eigenvectors, n, block, b),
+      () => this.cpu.rotate(eigenvectors, n, block, b, key),
     );
+  }
+
+  async releaseRotation(key: object): Promise<void> {
+    await this.cpu.releaseRotation?.(key);
   }
 
   /**
