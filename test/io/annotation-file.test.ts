@@ -116,7 +116,6 @@ describe('readAnnotationFile', () => {
       const path = join(dir, `random${file}.txt`);
       writeFileSync(path, content);
       expect(read(path), content).toEqual(reference(path, content));
-      console.log('KIND', typeof reference(path, content));
     }
   });
 });
