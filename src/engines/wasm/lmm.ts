@@ -8,7 +8,7 @@ import { traitPlans, type ScanPlan, type TraitPlan } from '../../model/plan.js';
 import { chiSquareUpperTail, fDistUpperTail } from '../../stats/distributions.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import type { KernelCall, KernelRunner } from './runner.js';
-import { splitRange } from './runner.js';
+import { OWN_REGION, splitRange } from './runner.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { LmmOutput, PlanSlot } from './layout.js';
 
@@ -244,9 +244,11 @@ async function scanResident(
       const x = arena.allocF64(n * b);
       const outs = traits.map(() => arena.allocF64(LmmOutput.count * b));
       // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
-      // of brackets Brent must refine).
+      // of brackets Brent must refine). Scratch is per thread, not per range: a range's is needed only while it runs.
       const ranges = splitRange(b, runner.slots * 8, 1);
-      const work = ranges.map(() => arena.alloc(regions.workBytes));
+      const work = Array.from({ length: Math.min(runner.slots, ranges.length) }, () =>
+        arena.alloc(regions.workBytes),
+      );
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
       const copyIn = (values: Float64Array | undefined) => {
         if (!values) return 0;
@@ -268,18 +270,19 @@ async function scanResident(
         arena.f64(outList, traits.length).set(outs);
       }
       await runner.pull(
-        ranges.map(([j0, j1], r): KernelCall[] =>
+        ranges.map(([j0, j1]): KernelCall[] =>
           shared
-            ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, work[r]!]]]
+            ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, OWN_REGION]]]
             : regions.descs.map((desc, t): KernelCall =>
                 lambdas[t] === 0
-                  ? ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!]]
+                  ? ['lmmScan', [desc, x, b, j0, j1, outs[t]!, OWN_REGION, given[t]!]]
                   : [
                       'lmmFinish',
-                      [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!, lambdas[t]!, flags[t]!],
+                      [desc, x, b, j0, j1, outs[t]!, OWN_REGION, given[t]!, lambdas[t]!, flags[t]!],
                     ],
               ),
         ),
+        work,
       );
       const cpuSnps = flags.map((ptr) => (ptr === 0 ? 0 : arena.f64(ptr, b).reduce((s, f) => s + f, 0)));
       return { stats: outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice()), cpuSnps };

@@ -100,12 +100,14 @@ class PoolRunner extends KernelRunner {
 
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
   // not leave workers waiting for their next list.
-  override async pull(lists: KernelCall[][]): Promise<void> {
-    if (lists.length <= 1 || !this.piscina) return this.parallel(lists);
+  override async pull(lists: KernelCall[][], own?: number[]): Promise<void> {
+    if (lists.length <= 1 || !this.piscina) return super.pull(lists, own);
     const piscina = await this.piscina;
     const next = new Int32Array(new SharedArrayBuffer(4));
     const tasks = Math.min(this.slots, lists.length);
-    await Promise.all(Array.from({ length: tasks }, () => piscina.run({ queue: lists, next })));
+    await Promise.all(
+      Array.from({ length: tasks }, (_, t) => piscina.run({ queue: lists, next, own: own?.[t] })),
+    );
   }
 }
 
