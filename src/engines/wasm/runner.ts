@@ -149,7 +149,7 @@ export abstract class KernelRunner {
 export const OWN_REGION = -1;
 
 /** The calls with each OWN_REGION argument replaced by `region`. */
-export function withOwnRegion(calls: KernelCall[], region: number): KernelCall[] {
+function withOwnRegion(calls: KernelCall[], region: number): KernelCall[] {
   return calls.map(([name, args]): KernelCall => [name, args.map((a) => (a === OWN_REGION ? region : a))]);
 }
 
