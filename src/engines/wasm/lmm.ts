@@ -8,7 +8,7 @@ import { traitPlans, type ScanPlan, type TraitPlan } from '../../model/plan.js';
 import { chiSquareUpperTail, fDistUpperTail } from '../../stats/distributions.js';
 import { emptyResultBlock, type SnpResultBlock } from '../../model/results.js';
 import type { KernelCall, KernelRunner } from './runner.js';
-import { splitRange } from './runner.js';
+import { OWN_REGION, splitRange } from './runner.js';
 import { lambdaGrid } from '../../model/settings.js';
 import { LmmOutput, PlanSlot } from './layout.js';
 
@@ -156,6 +156,47 @@ export class ResidentLmmPlan {
   }
 
   /**
+   * test() of a block that `rotation` rotates in shared memory, in the same turn of the arena: the rotated block
+   * (b x n) is tested where the rotation left it, instead of crossing into a JS array and back (at n = 1,500 two
+   * fresh 11.6 MB arrays, about 5,700 page faults on the dispatching thread). `rotated` is called once it is
+   * rotated. Null, with nothing done, when the traits go in groups (each set up per block, which would give back
+   * the rotation's U): rotate, then test().
+   */
+  async rotateAndTest(
+    rotation: ArenaRotation,
+    b: number,
+    rotated: () => void,
+  ): Promise<SnpResultBlock[] | null> {
+    const { runner, plan, traits } = this;
+    if (traits.length === 0 || b === 0) return null;
+    const { n, nCvt } = plan;
+    if (n <= nCvt + 1) return null;
+    const nGrid = plan.search.nRegion + 1;
+    const { planBytes } = await kernelInfo(runner, n, nCvt, nGrid);
+    if (
+      traits.length > Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)))
+    )
+      return null;
+    const stats = await runner.retain(async () => {
+      let regions = await residentTraits(runner, this, traits, this.sums);
+      rotation.place();
+      // U replaced from below the traits' set gave the set back: it goes above U.
+      if (runner.residentPlan !== regions) regions = await residentTraits(runner, this, traits, this.sums);
+      const mark = runner.arena.mark();
+      try {
+        const x = await rotation.rotate();
+        rotated();
+        // The rotation's other regions go before the tests reserve theirs.
+        runner.arena.release(x + 8 * n * b);
+        return (await testInArena(runner, regions, traits, x, b, {})).stats;
+      } finally {
+        runner.arena.release(mark);
+      }
+    });
+    return traits.map((trait, t) => toResults(trait, stats[t]!, b));
+  }
+
+  /**
    * The float64 finish of b SNPs whose lambdas the GPU refined (assembly/lmm.ts lmmFinish): per trait its grid sums
    * and its lambdas (per SNP REML before ML, NaN where the GPU gave none). Returns the result blocks and, per trait,
    * how many SNPs had a lambda optimised in full on the CPU.
@@ -217,6 +258,16 @@ export class ResidentLmmPlan {
   }
 }
 
+/**
+ * A block's rotation in shared memory, with the arena held: place() puts U in place (it may give back regions
+ * retained above an older U), rotate() rotates the block above the arena's top and returns where the rotated block
+ * (SNP-major b x n) lies: the first region it reserved, so that the others can be given back.
+ */
+export interface ArenaRotation {
+  place(): void;
+  rotate(): Promise<number>;
+}
+
 /** What the GPU computed for a block, per trait of the call: grid sums, and the lambdas it refined (lmmFinish's). */
 interface GivenResults {
   gridSums?: Float64Array[] | undefined;
@@ -233,7 +284,7 @@ async function scanResident(
   rotatedGenotypes: Float64Array,
   b: number,
   sums: CovariateSums,
-  { gridSums, refined }: GivenResults,
+  given: GivenResults,
 ): Promise<{ stats: Float64Array[]; cpuSnps: number[] }> {
   return runner.retain(async () => {
     const regions = await residentTraits(runner, key, traits, sums);
@@ -242,51 +293,65 @@ async function scanResident(
     try {
       const n = traits[0]!.n;
       const x = arena.allocF64(n * b);
-      const outs = traits.map(() => arena.allocF64(LmmOutput.count * b));
-      // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
-      // of brackets Brent must refine).
-      const ranges = splitRange(b, runner.slots * 8, 1);
-      const work = ranges.map(() => arena.alloc(regions.workBytes));
       arena.f64(x, n * b).set(rotatedGenotypes.subarray(0, n * b));
-      const copyIn = (values: Float64Array | undefined) => {
-        if (!values) return 0;
-        const ptr = arena.allocF64(values.length);
-        arena.f64(ptr, values.length).set(values);
-        return ptr;
-      };
-      const given = traits.map((_, t) => copyIn(gridSums?.[t]));
-      // lmmFinish needs the grid sums with the lambdas; each trait's per-SNP flags come back beside its statistics.
-      const lambdas = traits.map((_, t) => (given[t] === 0 ? 0 : copyIn(refined?.[t])));
-      const flags = lambdas.map((ptr) => (ptr === 0 ? 0 : arena.allocF64(b)));
-      // Without sums from elsewhere, one call per range tests it against every trait: the SNP's products and grid
-      // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
-      const shared = traits.length > 1 && given.every((g) => g === 0);
-      const descList = shared ? arena.allocF64(traits.length) : 0;
-      const outList = shared ? arena.allocF64(traits.length) : 0;
-      if (shared) {
-        arena.f64(descList, traits.length).set(regions.descs);
-        arena.f64(outList, traits.length).set(outs);
-      }
-      await runner.pull(
-        ranges.map(([j0, j1], r): KernelCall[] =>
-          shared
-            ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, work[r]!]]]
-            : regions.descs.map((desc, t): KernelCall =>
-                lambdas[t] === 0
-                  ? ['lmmScan', [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!]]
-                  : [
-                      'lmmFinish',
-                      [desc, x, b, j0, j1, outs[t]!, work[r]!, given[t]!, lambdas[t]!, flags[t]!],
-                    ],
-              ),
-        ),
-      );
-      const cpuSnps = flags.map((ptr) => (ptr === 0 ? 0 : arena.f64(ptr, b).reduce((s, f) => s + f, 0)));
-      return { stats: outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice()), cpuSnps };
+      return await testInArena(runner, regions, traits, x, b, given);
     } finally {
       arena.release(mark);
     }
   });
+}
+
+// The tests of the rotated block at x (SNP-major b x n in the arena) against the resident traits, with the arena held;
+// what they allocate stays until the caller releases it.
+async function testInArena(
+  runner: KernelRunner,
+  regions: PlanRegions,
+  traits: TraitPlan[],
+  x: number,
+  b: number,
+  { gridSums, refined }: GivenResults,
+): Promise<{ stats: Float64Array[]; cpuSnps: number[] }> {
+  const { arena } = runner;
+  const outs = traits.map(() => arena.allocF64(LmmOutput.count * b));
+  // More ranges than threads: a thread that finishes early takes the next range (SNP costs vary with the number
+  // of brackets Brent must refine). Scratch is per thread, not per range: a range's is needed only while it runs.
+  const ranges = splitRange(b, runner.slots * 8, 1);
+  const work = Array.from({ length: Math.min(runner.slots, ranges.length) }, () =>
+    arena.alloc(regions.workBytes),
+  );
+  const copyIn = (values: Float64Array | undefined) => {
+    if (!values) return 0;
+    const ptr = arena.allocF64(values.length);
+    arena.f64(ptr, values.length).set(values);
+    return ptr;
+  };
+  const given = traits.map((_, t) => copyIn(gridSums?.[t]));
+  // lmmFinish needs the grid sums with the lambdas; each trait's per-SNP flags come back beside its statistics.
+  const lambdas = traits.map((_, t) => (given[t] === 0 ? 0 : copyIn(refined?.[t])));
+  const flags = lambdas.map((ptr) => (ptr === 0 ? 0 : arena.allocF64(b)));
+  // Without sums from elsewhere, one call per range tests it against every trait: the SNP's products and grid
+  // sums that do not involve the phenotype are made once for all of them (lmmScanPlans).
+  const shared = traits.length > 1 && given.every((g) => g === 0);
+  const descList = shared ? arena.allocF64(traits.length) : 0;
+  const outList = shared ? arena.allocF64(traits.length) : 0;
+  if (shared) {
+    arena.f64(descList, traits.length).set(regions.descs);
+    arena.f64(outList, traits.length).set(outs);
+  }
+  await runner.pull(
+    ranges.map(([j0, j1]): KernelCall[] =>
+      shared
+        ? [['lmmScanPlans', [descList, outList, traits.length, x, b, j0, j1, OWN_REGION]]]
+        : regions.descs.map((desc, t): KernelCall =>
+            lambdas[t] === 0
+              ? ['lmmScan', [desc, x, b, j0, j1, outs[t]!, OWN_REGION, given[t]!]]
+              : ['lmmFinish', [desc, x, b, j0, j1, outs[t]!, OWN_REGION, given[t]!, lambdas[t]!, flags[t]!]],
+          ),
+    ),
+    work,
+  );
+  const cpuSnps = flags.map((ptr) => (ptr === 0 ? 0 : arena.f64(ptr, b).reduce((s, f) => s + f, 0)));
+  return { stats: outs.map((ptr) => arena.f64(ptr, LmmOutput.count * b).slice()), cpuSnps };
 }
 
 // p-values from the kernel's statistics, as src/stats/snp-tests.ts computes them.

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
 import type { ScanPlan } from '../../model/plan.js';
+import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, KinshipSession } from '../engine.js';
 import { SharedArena } from './arena.js';
 import { eigenOn } from './eigen.js';
@@ -12,7 +13,8 @@ import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExp
 import { ResidentLmmPlan } from './lmm.js';
 import { parseRowsOn } from './parse-rows.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
-import { accumulateKinshipOn, KinshipResidence, rotateOn } from './ops.js';
+import { accumulateKinshipOn, KinshipResidence, ROTATE_WINDOW_BYTES, rotateOn } from './ops.js';
+import { rotationInArena, rotationStaysInArena } from './rotate-hard.js';
 import { workerPath } from './paths.js';
 import { BUSY_REPORT_ENV } from './busy-report.js';
 import type { KernelCall } from './runner.js';
@@ -100,12 +102,14 @@ class PoolRunner extends KernelRunner {
 
   // One task per thread; the tasks take lists off a shared counter, so a busy main thread (formatting, fsync) does
   // not leave workers waiting for their next list.
-  override async pull(lists: KernelCall[][]): Promise<void> {
-    if (lists.length <= 1 || !this.piscina) return this.parallel(lists);
+  override async pull(lists: KernelCall[][], own?: number[]): Promise<void> {
+    if (lists.length <= 1 || !this.piscina) return super.pull(lists, own);
     const piscina = await this.piscina;
     const next = new Int32Array(new SharedArrayBuffer(4));
     const tasks = Math.min(this.slots, lists.length);
-    await Promise.all(Array.from({ length: tasks }, () => piscina.run({ queue: lists, next })));
+    await Promise.all(
+      Array.from({ length: tasks }, (_, t) => piscina.run({ queue: lists, next, own: own?.[t] })),
+    );
   }
 }
 
@@ -257,6 +261,26 @@ export class WasmPool {
   ): Promise<Float64Array> {
     this.expectWork(WORK_NS.gemmFlop * n * n * b);
     return rotateOn(this.runner, U, n, block, b, windowBytes, key);
+  }
+
+  /**
+   * rotatePlan() then `tests`' test() of the rotated block in one turn of shared memory, the rotated block never
+   * leaving it (ResidentLmmPlan.rotateAndTest; `rotated` is called once it is rotated); null, with nothing done,
+   * where that does not apply (U in strips, traits in groups): rotate, then test.
+   */
+  async rotateAndTest(
+    tests: ResidentLmmPlan,
+    key: object,
+    U: Float64Array,
+    n: number,
+    block: Float64Array,
+    b: number,
+    rotated: () => void,
+  ): Promise<SnpResultBlock[] | null> {
+    if (!rotationStaysInArena(n, ROTATE_WINDOW_BYTES) || U.length !== n * n || block.length !== n * b)
+      return null;
+    this.expectWork(WORK_NS.gemmFlop * n * n * b);
+    return tests.rotateAndTest(rotationInArena(this.runner, key, U, n, block, b), b, rotated);
   }
 
   /** Frees `key`'s resident eigenvectors, if they are (a resident kinship sum stays: the two are never both). */

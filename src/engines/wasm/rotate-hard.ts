@@ -8,6 +8,7 @@ import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import { hardColumnLimit, ROTATION_GROUP } from '../../linalg/hard-rotation.js';
 import { blockBuffer } from '../../io/block-buffers.js';
+import type { ArenaRotation } from './lmm.js';
 
 /** Eigenvector columns per lookup tile (assembly/rotate-hard.ts's TILE): thread splits are multiples of it. */
 const LOOKUP_TILE = 12;
@@ -47,8 +48,9 @@ export async function rotateBlockOn(
   key?: object,
 ): Promise<Float64Array> {
   // The strip width is a multiple of both split steps (whole U when it fits).
-  const width =
-    8 * n * n <= windowBytes ? n : Math.max(LOOKUP_TILE, Math.floor(windowBytes / (8 * n) / 12) * 12);
+  const width = rotationStaysInArena(n, windowBytes)
+    ? n
+    : Math.max(LOOKUP_TILE, Math.floor(windowBytes / (8 * n) / 12) * 12);
   if (key && width === n)
     return runner.retain(async () => {
       const pU = placeEigenvectors(runner, key, U, n);
@@ -81,8 +83,33 @@ function placeEigenvectors(runner: KernelRunner, key: object, U: Float64Array, n
   return ptr;
 }
 
-// The rotation with the arena held, U's region (n x width and a tile of zeros) at pU, already holding U when
-// `resident`, else filled strip by strip.
+/**
+ * The rotation of a loaded plan's (`key`'s) block left in shared memory for its tests (lmm.ts's ArenaRotation), U
+ * resident as with rotateBlockOn's key. Only where U fits whole in shared memory (rotationStaysInArena).
+ */
+export function rotationInArena(
+  runner: KernelRunner,
+  key: object,
+  U: Float64Array,
+  n: number,
+  block: Float64Array,
+  b: number,
+): ArenaRotation {
+  let pU = -1;
+  return {
+    place: () => {
+      pU = placeEigenvectors(runner, key, U, n);
+    },
+    rotate: () => rotateInArena(runner, U, pU, true, n, block, b, n),
+  };
+}
+
+/** Whether U of n individuals rotates whole (and stays resident) within `windowBytes` of shared memory. */
+export function rotationStaysInArena(n: number, windowBytes: number): boolean {
+  return 8 * n * n <= windowBytes;
+}
+
+// The rotation with the arena held, into a block buffer.
 async function rotateWith(
   runner: KernelRunner,
   U: Float64Array,
@@ -93,10 +120,32 @@ async function rotateWith(
   b: number,
   width: number,
 ): Promise<Float64Array> {
+  const pOut = await rotateInArena(runner, U, pU, resident, n, block, b, width);
+  // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
+  // more in page faults than the copy itself.
+  const out = blockBuffer(n * b);
+  out.set(runner.arena.f64(pOut, n * b));
+  return out;
+}
+
+// The rotation with the arena held, U's region (n x width and a tile of zeros) at pU, already holding U when
+// `resident`, else filled strip by strip; returns where the rotated block (SNP-major b x n) lies in the arena: the
+// first region it reserved.
+async function rotateInArena(
+  runner: KernelRunner,
+  U: Float64Array,
+  pU: number,
+  resident: boolean,
+  n: number,
+  block: Float64Array,
+  b: number,
+  width: number,
+): Promise<number> {
   const { arena } = runner;
   const slots = runner.slots;
-  const pX = arena.allocF64(n * b),
-    pOut = arena.allocF64(n * b),
+  // The output first: a caller that keeps it gives back everything above it (rotateAndTest).
+  const pOut = arena.allocF64(n * b),
+    pX = arena.allocF64(n * b),
     pOthers = arena.alloc(4 * b);
   arena.f64(pX, n * b).set(block);
   await runner.parallel(
@@ -188,13 +237,11 @@ async function rotateWith(
     );
     await runner.parallel(lists.filter((calls) => calls.length > 0));
   }
-  // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
-  // more in page faults than the copy itself.
-  const out = blockBuffer(n * b);
-  out.set(arena.f64(pOut, n * b));
   if (gathered) {
-    const rotatedSoft = arena.f64(pSoftOut, n * soft.length);
-    soft.forEach((j, s) => out.set(rotatedSoft.subarray(s * n, (s + 1) * n), j * n));
+    const memory = new Float64Array(arena.memory.buffer);
+    soft.forEach((j, s) =>
+      memory.copyWithin(pOut / 8 + j * n, pSoftOut / 8 + s * n, pSoftOut / 8 + (s + 1) * n),
+    );
   }
-  return out;
+  return pOut;
 }

@@ -66,9 +66,18 @@ export abstract class KernelRunner {
   /**
    * Runs independent lists (disjoint outputs, no list waiting for another) on all threads, each thread taking the
    * next list as it finishes one; unlike parallel(), a thread needs no dispatch from this thread between lists.
+   * With `own` (at least one region per thread), each thread's task replaces every OWN_REGION argument of the lists
+   * it takes with a region of its own: scratch a list needs only while it runs.
    */
-  pull(lists: KernelCall[][]): Promise<void> {
-    return this.parallel(lists);
+  pull(lists: KernelCall[][], own?: number[]): Promise<void> {
+    if (!own) return this.parallel(lists);
+    // One region serves lists that run one after another.
+    return lists
+      .reduce<Promise<unknown>>(
+        (done, calls) => done.then(() => this.run(withOwnRegion(calls, own[0]!))),
+        Promise.resolve(),
+      )
+      .then(() => undefined);
   }
 
   /**
@@ -130,6 +139,18 @@ export abstract class KernelRunner {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * The argument of a pull() call that stands for the running task's own region (worker.mjs has the same value):
+ * as many scratch regions as threads then serve any number of lists, where a region per list left fresh memory
+ * (page faults) above the arena's high-water mark.
+ */
+export const OWN_REGION = -1;
+
+/** The calls with each OWN_REGION argument replaced by `region`. */
+function withOwnRegion(calls: KernelCall[], region: number): KernelCall[] {
+  return calls.map(([name, args]): KernelCall => [name, args.map((a) => (a === OWN_REGION ? region : a))]);
 }
 
 /** Runs the calls in order on this thread's instance of the kernels; the last call's return value (or 0). */

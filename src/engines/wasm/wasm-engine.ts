@@ -94,7 +94,20 @@ export class WasmEngine implements Engine {
         this.pool.expectSnpTests(n, b, plan.traits);
         return tests.finish(rotatedGenotypes, b, gridSums, lambdas);
       },
-      scanBlock: (block, b, timer) => rotateThenTest(steps, block, b, timer),
+      scanBlock: async (block, b, timer) => {
+        this.pool.expectSnpTests(n, b, plan.traits);
+        let rotatedNow = () => {};
+        const rotation = new Promise<void>((resolve) => (rotatedNow = resolve));
+        const tested = this.pool.rotateAndTest(tests, key, eigenvectors, n, block, b, () => rotatedNow());
+        // The rotation's time ends when it is rotated (or when the pool declines: then rotate, then test).
+        const rotate = await timer.time(
+          performance.now(),
+          Promise.race([rotation, tested.then(() => undefined)]),
+        );
+        const results = await timer.time(performance.now(), tested);
+        if (!results.value) return rotateThenTest(steps, block, b, timer);
+        return { results: results.value, rotateMs: rotate.ms, testMs: results.ms };
+      },
       release: async () => {
         await tests.release();
         await this.pool.releaseRotation(key);

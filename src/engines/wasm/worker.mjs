@@ -14,6 +14,9 @@ const kernels = new WebAssembly.Instance(module, {
   },
 }).exports;
 
+/** runner.ts's OWN_REGION: a pull call's argument that stands for the task's own region. */
+const OWN_REGION = -1;
+
 /** The multivariate fits (compiled mv-worker.js), imported on this thread's first multivariate task. */
 let multivariate = null;
 /** The matrix text formatter (compiled text-worker.js), imported on this thread's first text task. */
@@ -22,14 +25,15 @@ let textRows = null;
 /**
  * Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. A task
  * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
- * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list).
+ * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list); with
+ * `own`, every OWN_REGION argument of those calls is replaced by it (this task's scratch region).
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
  * A task { touch, next } writes zeros over the views in `touch` taken off the counter next[0] (the pool's
  * touchAside: fresh memory's page faults taken off the main thread).
  */
-export default function runCalls({ calls, queue, next, mv, mvWorker, text, textWorker, touch }) {
+export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, textWorker, touch }) {
   if (touch) {
     for (let k = Atomics.add(next, 0, 1); k < touch.length; k = Atomics.add(next, 0, 1)) touch[k].fill(0);
     return 0;
@@ -44,7 +48,8 @@ export default function runCalls({ calls, queue, next, mv, mvWorker, text, textW
   }
   if (queue) {
     for (let k = Atomics.add(next, 0, 1); k < queue.length; k = Atomics.add(next, 0, 1)) {
-      for (const [name, args] of queue[k]) kernels[name](...args);
+      for (const [name, args] of queue[k])
+        kernels[name](...(own === undefined ? args : args.map((a) => (a === OWN_REGION ? own : a))));
     }
     return 0;
   }
