@@ -34,19 +34,19 @@ export async function foldHardCallBlock(
     pRowPacked = arena.alloc(nPad * quads * 4),
     pColPacked = arena.alloc(nPad * quads * 4),
     partials = Array.from({ length: runner.slots }, () => arena.alloc(4 * tileRows * nPad));
-  // With missing calls: the SNP-major calls, the missing calls' bitmaps, each SNP's two fixed-point limbs, and
-  // per slot the tile's limbs (two f64 tileRows x nPad) and its row and column masks of shared missing calls
-  // (kinshipMissLimbs).
+  // With missing calls: the SNP-major calls, each SNP's two fixed-point limbs, and per slot the tile's limbs (two
+  // f64 tileRows x nPad, the corrections of entries with shared missing calls in their place) and its row and
+  // column masks of shared missing calls (kinshipMissLimbs).
   const missing = missSnp.length > 0,
     words = Math.ceil(tileRows / 64);
-  const bitWords = Math.ceil(b / 64);
   const pXT = missing ? arena.alloc(b * nPad) : 0,
-    pBits = missing ? arena.alloc(8 * n * bitWords) : 0,
     pLimbs = missing ? arena.allocF64(2 * b) : 0,
     scratch = Array.from({ length: missing ? runner.slots : 0 }, () => ({
       zHi: arena.allocF64(tileRows * nPad),
       zLo: arena.allocF64(tileRows * nPad),
-      rowMask: arena.alloc(8 * b * words),
+      // Then kinshipMissLimbs's scratch for one column: two f64 a row (chains of mu_s^2 / 2 pairs) and 16 bytes a
+      // SNP and row word (the nonzero words of rowMask).
+      rowMask: arena.alloc(8 * b * words + 16 * tileRows + 16 * b * words),
       colMask: arena.alloc(8 * nPad * words),
     }));
   const buffer = arena.memory.buffer;
@@ -71,7 +71,7 @@ export async function foldHardCallBlock(
     ['packHardCalls', [i0, i1, n, b, pCodes, pRowPacked, pColPacked]],
     ['hardCallWeights', [i0, Math.min(i1, n), b, pCodes, pMeans, pStart, pSnp, cHi, cLo, pW, pWLo]],
     ...(missing
-      ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT, pBits, bitWords]] satisfies KernelCall]
+      ? [['transposeHardCalls', [i0, i1, n, b, nPad, pCodes, pXT, 0, 0]] satisfies KernelCall]
       : []),
   ]);
   await runner.parallel(prepare);
@@ -119,8 +119,8 @@ export async function foldHardCallBlock(
           z?.zLo ?? 0,
           z?.colMask ?? 0,
           words,
-          pBits,
-          bitWords,
+          0,
+          0,
         ],
       ],
     );
