@@ -484,6 +484,16 @@ export function kinshipMissLimbs(
   // word, random, they cost more than the chains).
   const chainHi = rowMask + ((<usize>(b * words)) << 3), chainLo = chainHi + ((<usize>rows) << 3);
   const list = chainLo + ((<usize>rows) << 3);
+  // addHalfSquare(mu_s)'s terms that depend on mu_s alone, per SNP: v = mu_s^2 / 2 and the square's rounding error
+  // / 2. mu_s from its limbs: (hi_s + lo_s 2^-37) 2^-35, every step exact (mu_s 2^35 is a double, hi_s its floor).
+  const halves = list + ((<usize>(b * words)) << 4);
+  for (let s = 0; s < b; s++) {
+    const mu = (load<f64>(limbs + ((<usize>s) << 3)) + load<f64>(limbs + ((<usize>(b + s)) << 3)) * 7.275957614183426e-12) *
+      2.9103830456733704e-11;
+    const p = mu * mu;
+    store<f64>(halves + ((<usize>s) << 4), 0.5 * p);
+    store<f64>(halves + ((<usize>s) << 4), 0.5 * twoProductLow(mu, mu, p), 8);
+  }
   for (let q = 0; q < cols; q++) {
     const j = c0 + q;
     const k0 = load<i32>(missStart + ((<usize>j) << 2)), k1 = load<i32>(missStart + ((<usize>(j + 1)) << 2));
@@ -517,17 +527,11 @@ export function kinshipMissLimbs(
         const at = list + (e << 4);
         let m = load<u64>(at);
         const s = load<i32>(at, 8), base = load<i32>(at, 12) << 6;
-        // mu_s from its limbs: (hi_s + lo_s 2^-37) 2^-35, every step exact (mu_s 2^35 is a double, hi_s its floor).
-        const mu = (load<f64>(limbs + ((<usize>s) << 3)) + load<f64>(limbs + ((<usize>(b + s)) << 3)) * 7.275957614183426e-12) *
-          2.9103830456733704e-11;
-        // addHalfSquare(mu)'s terms that depend on mu alone, once for the rows.
-        const p = mu * mu;
-        const v = 0.5 * p;
-        const low = 0.5 * twoProductLow(mu, mu, p);
+        const v = load<f64>(halves + ((<usize>s) << 4)), low = load<f64>(halves + ((<usize>s) << 4), 8);
         do {
           const r = base + <i32>ctz(m);
           m &= m - 1;
-          // The rest of addHalfSquare(mu) on the entry's chain.
+          // The rest of addHalfSquare(mu_s) on the entry's chain.
           const ch = load<f64>(chainHi + ((<usize>r) << 3));
           let cl = load<f64>(chainLo + ((<usize>r) << 3));
           const t = ch + v;

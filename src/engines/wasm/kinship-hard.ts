@@ -44,9 +44,9 @@ export async function foldHardCallBlock(
     scratch = Array.from({ length: missing ? runner.slots : 0 }, () => ({
       zHi: arena.allocF64(tileRows * nPad),
       zLo: arena.allocF64(tileRows * nPad),
-      // Then kinshipMissLimbs's scratch for one column: two f64 a row (chains of mu_s^2 / 2 pairs) and 16 bytes a
-      // SNP and row word (the nonzero words of rowMask).
-      rowMask: arena.alloc(8 * b * words + 16 * tileRows + 16 * b * words),
+      // Then kinshipMissLimbs's scratch: for one column two f64 a row (chains of mu_s^2 / 2 pairs) and 16 bytes a
+      // SNP and row word (the nonzero words of rowMask), and two f64 a SNP (the terms of mu_s^2 / 2).
+      rowMask: arena.alloc(8 * b * words + 16 * tileRows + 16 * b * words + 16 * b),
       colMask: arena.alloc(8 * nPad * words),
     }));
   const buffer = arena.memory.buffer;
