@@ -324,8 +324,27 @@ export function hardCallWeights(
   i0: i32, i1: i32, b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize,
   cHi: f64, cLo: f64, wHi: usize, wLo: usize,
 ): void {
-  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
-  for (let i = i0; i < i1; i++) {
+  let i = i0;
+  // Two individuals on the f64x2 lanes: the same operations lane for lane, two chains at once (each is a chain of
+  // dependent adds, so one alone waits on every add's latency).
+  for (; i + 1 < i1; i += 2) {
+    let h = f64x2.splat(0), l = f64x2.splat(0);
+    const row0 = codes + <usize>i * <usize>b, row1 = row0 + <usize>b;
+    for (let s = 0; s < b; s++) {
+      const c0 = load<u8>(row0 + <usize>s), c1 = load<u8>(row1 + <usize>s);
+      const x = f64x2.replace_lane(f64x2.splat(<f64>select<u8>(0, c0, c0 == MISSING)), 1,
+        <f64>select<u8>(0, c1, c1 == MISSING));
+      const v = f64x2.mul(x, f64x2.splat(load<f64>(means + ((<usize>s) << 3))));
+      const t = f64x2.add(h, v);
+      const bb = f64x2.sub(t, h);
+      l = f64x2.add(l, f64x2.add(f64x2.sub(h, f64x2.sub(t, bb)), f64x2.sub(v, bb)));
+      h = t;
+    }
+    finishWeight(i, f64x2.extract_lane(h, 0), f64x2.extract_lane(l, 0), means, missStart, missSnp, cHi, cLo, wHi, wLo);
+    finishWeight(i + 1, f64x2.extract_lane(h, 1), f64x2.extract_lane(l, 1), means, missStart, missSnp, cHi, cLo, wHi,
+      wLo);
+  }
+  for (; i < i1; i++) {
     let h: f64 = 0, l: f64 = 0;
     const row = codes + <usize>i * <usize>b;
     // Every SNP, missing calls as 0 (adding 0 changes neither word): no branch on the random calls.
@@ -337,23 +356,32 @@ export function hardCallWeights(
       l += (h - (t - bb)) + (v - bb);
       h = t;
     }
-    const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
-    for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
-      const mu = load<f64>(means + ((<usize>load<i32>(missSnp + ((<usize>k) << 2))) << 3));
-      const v = mu * mu;
-      const t = h + v;
-      const bb = t - h;
-      l += (h - (t - bb)) + (v - bb) + twoProductLow(mu, mu, v);
-      h = t;
-    }
-    const t = h + halfHi;
-    const bb = t - h;
-    l += (h - (t - bb)) + (halfHi - bb) + halfLo;
-    const w = t + l;
-    const bh = w - t;
-    store<f64>(wHi + ((<usize>i) << 3), w);
-    store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
+    finishWeight(i, h, l, means, missStart, missSnp, cHi, cLo, wHi, wLo);
   }
+}
+
+// W_i from (h, l), the sum over its calls: its missing calls' mu_s^2 and -(cHi, cLo) / 2 added, then renormalised.
+// @ts-ignore: decorator
+@inline function finishWeight(
+  i: i32, h: f64, l: f64, means: usize, missStart: usize, missSnp: usize, cHi: f64, cLo: f64, wHi: usize, wLo: usize,
+): void {
+  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
+  const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
+  for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
+    const mu = load<f64>(means + ((<usize>load<i32>(missSnp + ((<usize>k) << 2))) << 3));
+    const v = mu * mu;
+    const t = h + v;
+    const bb = t - h;
+    l += (h - (t - bb)) + (v - bb) + twoProductLow(mu, mu, v);
+    h = t;
+  }
+  const t = h + halfHi;
+  const bb = t - h;
+  l += (h - (t - bb)) + (halfHi - bb) + halfLo;
+  const w = t + l;
+  const bh = w - t;
+  store<f64>(wHi + ((<usize>i) << 3), w);
+  store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
 }
 
 /**
