@@ -386,26 +386,31 @@ export function hardCallWeights(
 
 /**
  * xT (SNP-major b x nPad bytes) = the calls of individuals [i0, i1) of `codes` (n x b), missing calls and
- * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time; and, where bitWords > 0,
- * each individual's missing calls as a bitmap of bitWords u64 at bits (n x bitWords).
+ * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time. bits and bitWords are not
+ * read (the declared signature keeps them).
  */
 export function transposeHardCalls(
   i0: i32, i1: i32, n: i32, b: i32, nPad: i32, codes: usize, xT: usize, bits: usize, bitWords: i32,
 ): void {
-  for (let i = i0; i < i1; i++) {
+  // Eight individuals of n at a time (i0 a multiple of 8 within them): one 8-byte store per SNP, not eight stores a
+  // row of xT apart.
+  let i = i0;
+  for (; i + 8 <= min(i1, n); i += 8) {
+    const src = codes + <usize>i * <usize>b;
+    for (let s = 0; s < b; s++) {
+      let word: u64 = 0;
+      for (let t = 0; t < 8; t++) {
+        const g = load<u8>(src + <usize>t * <usize>b + <usize>s);
+        word |= (<u64>select<u8>(0, g, g == MISSING)) << (<u64>(t << 3));
+      }
+      store<u64>(xT + <usize>s * <usize>nPad + <usize>i, word);
+    }
+  }
+  for (; i < i1; i++) {
     const src = codes + <usize>i * <usize>b;
     for (let s = 0; s < b; s++) {
       const g = i < n ? load<u8>(src + <usize>s) : <u8>0;
       store<u8>(xT + <usize>s * <usize>nPad + <usize>i, select<u8>(0, g, g == MISSING));
-    }
-    if (i >= n || bitWords == 0) continue;
-    // The missing calls' bitmap (SNP s at bit s & 63 of word s >> 6), for the pairs both missing.
-    const row = bits + ((<usize>(i * bitWords)) << 3);
-    memory.fill(row, 0, (<usize>bitWords) << 3);
-    for (let s = 0; s < b; s++) {
-      if (load<u8>(src + <usize>s) != MISSING) continue;
-      const at = row + ((<usize>(s >> 6)) << 3);
-      store<u64>(at, load<u64>(at) | ((<u64>1) << (<u64>(s & 63))));
     }
   }
 }
