@@ -167,52 +167,6 @@ let limbHi: f64 = 0, limbLo: f64 = 0, crossHi: f64 = 0, crossLo: f64 = 0;
   crossHi = t;
 }
 
-// (crossHi, crossLo) = the mu_s^2 / 2 of the SNPs missing in both i and j, ascending, twice over, chained from 0
-// as addHalfSquare would and as the TS chain meets them (both lists hold them in ascending order): the shorter
-// list walked against the other's missing-call bitmap (bitWords u64 each); a single shared SNP (the usual case)
-// added twice at once. The chain runs in locals (module globals would go through memory at every term).
-// @ts-ignore: decorator
-@inline function sharedPairs(
-  i: i32, j: i32, means: usize, missStart: usize, missSnp: usize, bits: usize, bitWords: i32,
-): void {
-  let a = i, other = j;
-  const ki = load<i32>(missStart + ((<usize>i) << 2)), kj = load<i32>(missStart + ((<usize>j) << 2));
-  if (load<i32>(missStart + ((<usize>(j + 1)) << 2)) - kj < load<i32>(missStart + ((<usize>(i + 1)) << 2)) - ki) {
-    a = j;
-    other = i;
-  }
-  const k0 = load<i32>(missStart + ((<usize>a) << 2)), k1 = load<i32>(missStart + ((<usize>(a + 1)) << 2));
-  const row = bits + ((<usize>(other * bitWords)) << 3);
-  let found = 0;
-  let last: f64 = 0, ch: f64 = 0, cl: f64 = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    for (let k = k0; k < k1; k++) {
-      const s = load<i32>(missSnp + ((<usize>k) << 2));
-      if (((load<u64>(row + ((<usize>(s >> 6)) << 3)) >> (<u64>(s & 63))) & 1) == 0) continue;
-      last = load<f64>(means + ((<usize>s) << 3));
-      // addHalfSquare(last) on the locals.
-      const p = last * last;
-      const v = 0.5 * p;
-      const t = ch + v;
-      const bb = t - ch;
-      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
-      ch = t;
-      found++;
-    }
-    if (found == 1) {
-      const p = last * last;
-      const v = 0.5 * p;
-      const t = ch + v;
-      const bb = t - ch;
-      cl += (ch - (t - bb)) + (v - bb) + 0.5 * twoProductLow(last, last, p);
-      ch = t;
-      break;
-    }
-  }
-  crossHi = ch;
-  crossLo = cl;
-}
-
 // @ts-ignore: decorator
 @inline function missingCorrection(
   i: i32, j: i32, missI: bool, b: i32, codes: usize, means: usize, start: usize, snp: usize,
@@ -275,7 +229,9 @@ function foldPairLanes(
 /**
  * The upper-triangle entries (row r0 + r <= column c0 + q) of a rows x cols tile: (hi, lo) += P - W_r - W_q +
  * E in double-double, P the tile's exact products (int32, stride ldp), W (wHi, wLo) per individual, E the
- * missing-call correction from the CSR lists (missStart, missSnp); hi and lo at the tile's corner, stride ldk.
+ * missing-call correction from the CSR lists (missStart, missSnp); hi and lo at the tile's corner, stride ldk. With
+ * the tile's limbs (zHi nonzero: kinshipMissLimbs), an entry whose bit is set in colMask finds its whole correction
+ * in z. bits and bitWords are not read (the declared signature keeps them).
  */
 export function kinshipHardFold(
   rows: i32, cols: i32, p: usize, ldp: i32, r0: i32, c0: i32,
@@ -297,47 +253,41 @@ export function kinshipHardFold(
         q++;
         continue;
       }
-      // Two columns with the tile's limbs: limbsToCorrection and the fold below op for op on f64x2 lanes, the
-      // mu_s^2 / 2 pairs of a column sharing a missing SNP with i chained as in TS into its lane of (cHi, cLo).
+      // Two columns with the tile's limbs: limbsToCorrection (no mu_s^2 / 2 pairs) and the fold below op for op on
+      // f64x2 lanes; a lane whose column shares a missing SNP with i takes the correction kinshipMissLimbs left in
+      // z (the same operations with its pairs).
       const at = (<usize>(r * ldp + q)) << 3;
       if (zHi != 0 && q + 1 < cols) {
         const maskAt = colMask + ((<usize>(q * words + (r >> 6))) << 3);
         const shift = <u64>(r & 63);
-        let cHi = zero, cLo = zero;
+        const ea = f64x2.mul(v128.load(zHi + at), f64x2.splat(2.9103830456733704e-11));
+        const eb = f64x2.mul(v128.load(zLo + at), f64x2.splat(2.117582368135751e-22));
+        const e1 = f64x2.add(ea, eb);
+        const e1b = f64x2.sub(e1, ea);
+        const e1l = f64x2.add(f64x2.sub(ea, f64x2.sub(e1, e1b)), f64x2.sub(eb, e1b));
+        let e = f64x2.add(e1, zero);
+        const e2b = f64x2.sub(e, e1);
+        let eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(zero, e2b)), f64x2.add(e1l, zero));
         if (((load<u64>(maskAt) >> shift) & 1) != 0) {
-          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
-          cHi = f64x2.replace_lane(cHi, 0, crossHi);
-          cLo = f64x2.replace_lane(cLo, 0, crossLo);
+          e = f64x2.replace_lane(e, 0, load<f64>(zHi + at));
+          eLo = f64x2.replace_lane(eLo, 0, load<f64>(zLo + at));
         }
         if (((load<u64>(maskAt + ((<usize>words) << 3)) >> shift) & 1) != 0) {
-          sharedPairs(i, j + 1, means, missStart, missSnp, bits, bitWords);
-          cHi = f64x2.replace_lane(cHi, 1, crossHi);
-          cLo = f64x2.replace_lane(cLo, 1, crossLo);
+          e = f64x2.replace_lane(e, 1, load<f64>(zHi + at, 8));
+          eLo = f64x2.replace_lane(eLo, 1, load<f64>(zLo + at, 8));
         }
-        {
-          const ea = f64x2.mul(v128.load(zHi + at), f64x2.splat(2.9103830456733704e-11));
-          const eb = f64x2.mul(v128.load(zLo + at), f64x2.splat(2.117582368135751e-22));
-          const e1 = f64x2.add(ea, eb);
-          const e1b = f64x2.sub(e1, ea);
-          const e1l = f64x2.add(f64x2.sub(ea, f64x2.sub(e1, e1b)), f64x2.sub(eb, e1b));
-          const e = f64x2.add(e1, cHi);
-          const e2b = f64x2.sub(e, e1);
-          const eLo = f64x2.add(f64x2.add(f64x2.sub(e1, f64x2.sub(e, e2b)), f64x2.sub(cHi, e2b)), f64x2.add(e1l, cLo));
-          foldPairLanes(av, alv, wHi, wLo, j, p + ((<usize>(r * ldp + q)) << 2), e, eLo, hi, lo,
-            (<usize>(r * ldk + q)) << 3);
-          q++;
-          continue;
-        }
+        foldPairLanes(av, alv, wHi, wLo, j, p + ((<usize>(r * ldp + q)) << 2), e, eLo, hi, lo,
+          (<usize>(r * ldk + q)) << 3);
+        q++;
+        continue;
       }
-      // The limbs from kinshipMissLimbs where i and j share no missing call (no mu_s^2 / 2 pair to chain),
-      // else the lists walked as in TS; the limbs are the same exact integers either way.
+      // The limbs from kinshipMissLimbs where i and j share no missing call, else the correction it left in z; the
+      // lists walked as in TS without the tile's limbs.
       if (zHi != 0) {
-        crossHi = 0;
-        crossLo = 0;
         if (((load<u64>(colMask + ((<usize>(q * words + (r >> 6))) << 3)) >> (<u64>(r & 63))) & 1) != 0) {
-          sharedPairs(i, j, means, missStart, missSnp, bits, bitWords);
-        }
-        limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), crossHi, crossLo);
+          crossHi = load<f64>(zHi + at);
+          crossLo = load<f64>(zLo + at);
+        } else limbsToCorrection(load<f64>(zHi + at), load<f64>(zLo + at), 0, 0);
       } else {
         missingCorrection(i, j, missI, b, codes, means, missStart, missSnp);
       }
@@ -374,8 +324,27 @@ export function hardCallWeights(
   i0: i32, i1: i32, b: i32, codes: usize, means: usize, missStart: usize, missSnp: usize,
   cHi: f64, cLo: f64, wHi: usize, wLo: usize,
 ): void {
-  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
-  for (let i = i0; i < i1; i++) {
+  let i = i0;
+  // Two individuals on the f64x2 lanes: the same operations lane for lane, two chains at once (each is a chain of
+  // dependent adds, so one alone waits on every add's latency).
+  for (; i + 1 < i1; i += 2) {
+    let h = f64x2.splat(0), l = f64x2.splat(0);
+    const row0 = codes + <usize>i * <usize>b, row1 = row0 + <usize>b;
+    for (let s = 0; s < b; s++) {
+      const c0 = load<u8>(row0 + <usize>s), c1 = load<u8>(row1 + <usize>s);
+      const x = f64x2.replace_lane(f64x2.splat(<f64>select<u8>(0, c0, c0 == MISSING)), 1,
+        <f64>select<u8>(0, c1, c1 == MISSING));
+      const v = f64x2.mul(x, f64x2.splat(load<f64>(means + ((<usize>s) << 3))));
+      const t = f64x2.add(h, v);
+      const bb = f64x2.sub(t, h);
+      l = f64x2.add(l, f64x2.add(f64x2.sub(h, f64x2.sub(t, bb)), f64x2.sub(v, bb)));
+      h = t;
+    }
+    finishWeight(i, f64x2.extract_lane(h, 0), f64x2.extract_lane(l, 0), means, missStart, missSnp, cHi, cLo, wHi, wLo);
+    finishWeight(i + 1, f64x2.extract_lane(h, 1), f64x2.extract_lane(l, 1), means, missStart, missSnp, cHi, cLo, wHi,
+      wLo);
+  }
+  for (; i < i1; i++) {
     let h: f64 = 0, l: f64 = 0;
     const row = codes + <usize>i * <usize>b;
     // Every SNP, missing calls as 0 (adding 0 changes neither word): no branch on the random calls.
@@ -387,47 +356,61 @@ export function hardCallWeights(
       l += (h - (t - bb)) + (v - bb);
       h = t;
     }
-    const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
-    for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
-      const mu = load<f64>(means + ((<usize>load<i32>(missSnp + ((<usize>k) << 2))) << 3));
-      const v = mu * mu;
-      const t = h + v;
-      const bb = t - h;
-      l += (h - (t - bb)) + (v - bb) + twoProductLow(mu, mu, v);
-      h = t;
-    }
-    const t = h + halfHi;
-    const bb = t - h;
-    l += (h - (t - bb)) + (halfHi - bb) + halfLo;
-    const w = t + l;
-    const bh = w - t;
-    store<f64>(wHi + ((<usize>i) << 3), w);
-    store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
+    finishWeight(i, h, l, means, missStart, missSnp, cHi, cLo, wHi, wLo);
   }
+}
+
+// W_i from (h, l), the sum over its calls: its missing calls' mu_s^2 and -(cHi, cLo) / 2 added, then renormalised.
+// @ts-ignore: decorator
+@inline function finishWeight(
+  i: i32, h: f64, l: f64, means: usize, missStart: usize, missSnp: usize, cHi: f64, cLo: f64, wHi: usize, wLo: usize,
+): void {
+  const halfHi = -0.5 * cHi, halfLo = -0.5 * cLo;
+  const k1 = load<i32>(missStart + ((<usize>(i + 1)) << 2));
+  for (let k = load<i32>(missStart + ((<usize>i) << 2)); k < k1; k++) {
+    const mu = load<f64>(means + ((<usize>load<i32>(missSnp + ((<usize>k) << 2))) << 3));
+    const v = mu * mu;
+    const t = h + v;
+    const bb = t - h;
+    l += (h - (t - bb)) + (v - bb) + twoProductLow(mu, mu, v);
+    h = t;
+  }
+  const t = h + halfHi;
+  const bb = t - h;
+  l += (h - (t - bb)) + (halfHi - bb) + halfLo;
+  const w = t + l;
+  const bh = w - t;
+  store<f64>(wHi + ((<usize>i) << 3), w);
+  store<f64>(wLo + ((<usize>i) << 3), (t - (w - bh)) + (l - bh));
 }
 
 /**
  * xT (SNP-major b x nPad bytes) = the calls of individuals [i0, i1) of `codes` (n x b), missing calls and
- * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time; and each individual's
- * missing calls as a bitmap of bitWords u64 at bits (n x bitWords), which kinshipHardFold ANDs.
+ * individuals past n as 0: the columns kinshipMissLimbs reads 8 individuals at a time. bits and bitWords are not
+ * read (the declared signature keeps them).
  */
 export function transposeHardCalls(
   i0: i32, i1: i32, n: i32, b: i32, nPad: i32, codes: usize, xT: usize, bits: usize, bitWords: i32,
 ): void {
-  for (let i = i0; i < i1; i++) {
+  // Eight individuals of n at a time (i0 a multiple of 8 within them): one 8-byte store per SNP, not eight stores a
+  // row of xT apart.
+  let i = i0;
+  for (; i + 8 <= min(i1, n); i += 8) {
+    const src = codes + <usize>i * <usize>b;
+    for (let s = 0; s < b; s++) {
+      let word: u64 = 0;
+      for (let t = 0; t < 8; t++) {
+        const g = load<u8>(src + <usize>t * <usize>b + <usize>s);
+        word |= (<u64>select<u8>(0, g, g == MISSING)) << (<u64>(t << 3));
+      }
+      store<u64>(xT + <usize>s * <usize>nPad + <usize>i, word);
+    }
+  }
+  for (; i < i1; i++) {
     const src = codes + <usize>i * <usize>b;
     for (let s = 0; s < b; s++) {
       const g = i < n ? load<u8>(src + <usize>s) : <u8>0;
       store<u8>(xT + <usize>s * <usize>nPad + <usize>i, select<u8>(0, g, g == MISSING));
-    }
-    if (i >= n) continue;
-    // The missing calls' bitmap (SNP s at bit s & 63 of word s >> 6), for the pairs both missing.
-    const row = bits + ((<usize>(i * bitWords)) << 3);
-    memory.fill(row, 0, (<usize>bitWords) << 3);
-    for (let s = 0; s < b; s++) {
-      if (load<u8>(src + <usize>s) != MISSING) continue;
-      const at = row + ((<usize>(s >> 6)) << 3);
-      store<u64>(at, load<u64>(at) | ((<u64>1) << (<u64>(s & 63))));
     }
   }
 }
@@ -525,6 +508,84 @@ export function kinshipMissLimbs(
     for (let q = 0; q < cols; q += 8) {
       const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
       addLimbs(k0, k1, missSnp, xT, nPad, c0 + q, limbs, b, th, tl, ld, false);
+    }
+  }
+  // Entries whose row and column share a missing call: their mu_s^2 / 2 pairs chained as the TS fold chains them
+  // (the shared SNPs ascending, twice over, from 0), column by column for all its rows at once (j's missing SNPs
+  // ascending, the rows missing at each from rowMask), then the entry's whole correction (limbsToCorrection) in
+  // place of its limbs. The column's nonzero row-mask words are listed first without a branch (as a branch per
+  // word, random, they cost more than the chains).
+  const chainHi = rowMask + ((<usize>(b * words)) << 3), chainLo = chainHi + ((<usize>rows) << 3);
+  const list = chainLo + ((<usize>rows) << 3);
+  // addHalfSquare(mu_s)'s terms that depend on mu_s alone, per SNP: v = mu_s^2 / 2 and the square's rounding error
+  // / 2. mu_s from its limbs: (hi_s + lo_s 2^-37) 2^-35, every step exact (mu_s 2^35 is a double, hi_s its floor).
+  const halves = list + ((<usize>(b * words)) << 4);
+  for (let s = 0; s < b; s++) {
+    const mu = (load<f64>(limbs + ((<usize>s) << 3)) + load<f64>(limbs + ((<usize>(b + s)) << 3)) * 7.275957614183426e-12) *
+      2.9103830456733704e-11;
+    const p = mu * mu;
+    store<f64>(halves + ((<usize>s) << 4), 0.5 * p);
+    store<f64>(halves + ((<usize>s) << 4), 0.5 * twoProductLow(mu, mu, p), 8);
+  }
+  for (let q = 0; q < cols; q++) {
+    const j = c0 + q;
+    const k0 = load<i32>(missStart + ((<usize>j) << 2)), k1 = load<i32>(missStart + ((<usize>(j + 1)) << 2));
+    let any: u64 = 0;
+    for (let w = 0; w < words; w++) {
+      let m = load<u64>(colMask + ((<usize>(q * words + w)) << 3));
+      any |= m;
+      while (m != 0) {
+        const r = (w << 6) + <i32>ctz(m);
+        store<f64>(chainHi + ((<usize>r) << 3), 0);
+        store<f64>(chainLo + ((<usize>r) << 3), 0);
+        m &= m - 1;
+      }
+    }
+    if (any == 0) continue;
+    // (mask word, SNP s, word w) of each nonzero word, j's SNPs ascending: 16 bytes an entry.
+    let length: usize = 0;
+    for (let k = k0; k < k1; k++) {
+      const s = load<i32>(missSnp + ((<usize>k) << 2));
+      for (let w = 0; w < words; w++) {
+        const m = load<u64>(rowMask + ((<usize>(s * words + w)) << 3));
+        const at = list + (length << 4);
+        store<u64>(at, m);
+        store<i32>(at, s, 8);
+        store<i32>(at, w, 12);
+        length += <usize>(m != 0);
+      }
+    }
+    for (let pass = 0; pass < 2; pass++) {
+      for (let e: usize = 0; e < length; e++) {
+        const at = list + (e << 4);
+        let m = load<u64>(at);
+        const s = load<i32>(at, 8), base = load<i32>(at, 12) << 6;
+        const v = load<f64>(halves + ((<usize>s) << 4)), low = load<f64>(halves + ((<usize>s) << 4), 8);
+        do {
+          const r = base + <i32>ctz(m);
+          m &= m - 1;
+          // The rest of addHalfSquare(mu_s) on the entry's chain.
+          const ch = load<f64>(chainHi + ((<usize>r) << 3));
+          let cl = load<f64>(chainLo + ((<usize>r) << 3));
+          const t = ch + v;
+          const bb = t - ch;
+          cl += (ch - (t - bb)) + (v - bb) + low;
+          store<f64>(chainHi + ((<usize>r) << 3), t);
+          store<f64>(chainLo + ((<usize>r) << 3), cl);
+        } while (m != 0);
+      }
+    }
+    for (let w = 0; w < words; w++) {
+      let m = load<u64>(colMask + ((<usize>(q * words + w)) << 3));
+      while (m != 0) {
+        const r = (w << 6) + <i32>ctz(m);
+        m &= m - 1;
+        const th = zHi + <usize>r * ld + ((<usize>q) << 3), tl = zLo + <usize>r * ld + ((<usize>q) << 3);
+        limbsToCorrection(load<f64>(th), load<f64>(tl), load<f64>(chainHi + ((<usize>r) << 3)),
+          load<f64>(chainLo + ((<usize>r) << 3)));
+        store<f64>(th, crossHi);
+        store<f64>(tl, crossLo);
+      }
     }
   }
 }

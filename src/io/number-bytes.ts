@@ -179,17 +179,19 @@ export function writeGeneral10(out: Uint8Array, view: DataView, pos: number, x: 
   return end === point + 1 ? point : end;
 }
 
-/** "0000".."9999" as ASCII, each as one little-endian 32-bit word: four digits per lookup and store. */
-const DIGIT_QUADS = Uint32Array.from({ length: 10000 }, (_, k) => {
-  const text = String(k).padStart(4, '0');
-  return (
-    (text.charCodeAt(0) |
-      (text.charCodeAt(1) << 8) |
-      (text.charCodeAt(2) << 16) |
-      (text.charCodeAt(3) << 24)) >>>
-    0
-  );
-});
+/**
+ * "0000".."9999" as ASCII, each as one little-endian 32-bit word: four digits per lookup and store. Built by
+ * arithmetic, not 10,000 strings: every thread that formats builds it at load, the wasm engine's workers at the
+ * first range of a kinship's text.
+ */
+const DIGIT_QUADS = new Uint32Array(10000);
+for (let k = 0; k < 10000; k++) {
+  const d0 = (k / 1000) | 0,
+    d1 = ((k / 100) | 0) % 10,
+    d2 = ((k / 10) | 0) % 10,
+    d3 = k % 10;
+  DIGIT_QUADS[k] = (48 + d0) | ((48 + d1) << 8) | ((48 + d2) << 16) | ((48 + d3) << 24);
+}
 
 /** Writes lead (2 digits), middle and last (4 digits each) at out[pos] (view: the same bytes). */
 function writeTenDigits(

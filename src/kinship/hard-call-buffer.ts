@@ -224,7 +224,7 @@ export class HardCallBuffer {
 
   /**
    * The buffered block if every SNP was hard calls and at most maxMissingShare of them are missing, else
-   * undefined; either way the buffer is emptied.
+   * undefined; either way the buffer is emptied. The block views the buffer's arrays: valid until the next push().
    */
   take(): HardCallBlock | undefined {
     const { n, capacity, filled: b } = this;
@@ -237,10 +237,11 @@ export class HardCallBuffer {
     this.hard = true;
     this.missingLength = 0;
     if (!hard) return undefined;
-    // Rows of b codes (a short block's rows are compacted to stride b).
-    const codes = b === capacity ? this.codes : new Uint8Array(n * b);
-    if (b !== capacity)
-      for (let i = 0; i < n; i++) codes.set(this.codes.subarray(i * capacity, i * capacity + b), i * b);
+    // Rows of b codes: a short block's rows are compacted to stride b in place (row i moves down to i * b, over
+    // rows already moved), not into a fresh n x b array (n = 1,500: 700 page faults of the last block).
+    const all = this.codes;
+    if (b !== capacity) for (let i = 1; i < n; i++) all.copyWithin(i * b, i * capacity, i * capacity + b);
+    const codes = all.subarray(0, n * b);
     // Missing calls by individual: a counting sort that keeps each individual's SNPs ascending.
     const missStart = new Int32Array(n + 1);
     for (let k = 0; k < pairs; k += 2) missStart[missing[k]! + 1]!++;

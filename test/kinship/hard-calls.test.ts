@@ -188,6 +188,20 @@ describe('exact hard-call kinship', () => {
     }
   });
 
+  test("a fresh pool's first block, folded in column ranges, gives the bits of the later whole tiles", async () => {
+    const c = { n: 2 * 256 + 37, blocks: [40, 9], missing: 0.02 };
+    const snps = genotypes(c, 7);
+    const ts = await hardSum(new TsEngine().startKinship(c.n), c.n, snps, c.blocks);
+    const fresh = await WasmPool.create(2);
+    try {
+      const wasm = await hardSum(fresh.startKinship(c.n), c.n, snps, c.blocks);
+      expect(wasm.hi).toEqual(ts.hi);
+      expect(Float64Array.from(wasm.lo)).toEqual(Float64Array.from(ts.lo));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('wasm: a block for fewer individuals, and a block after finish, are rejected', async () => {
     const buffer = new HardCallBuffer(3, 1, 1);
     buffer.push(Float64Array.from([0, 1, 2]));
