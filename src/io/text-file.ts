@@ -98,8 +98,9 @@ export function readFirstLines(path: string, what: string, count: number): strin
   const gzip = isGzip(path);
   const fd = openSync(path, 'r');
   try {
-    // 16 KiB holds the first rows of most files; a wide file (or a long header) reads 4x more each time.
-    for (let size = 1 << 14; ; size *= 4) {
+    // 16 KiB holds the first rows of most files, 2 KiB of gzip (which inflates tens of times larger: inflating
+    // and paging in more costs milliseconds); a wide file (or a long header) reads 4x more each time.
+    for (let size = gzip ? 1 << 11 : 1 << 14; ; size *= 4) {
       const raw = Buffer.alloc(size);
       const got = readSync(fd, raw, 0, size, 0);
       let bytes = raw.subarray(0, got);
