@@ -83,7 +83,10 @@ export function readTextFile(path: string, what: string): string {
 
 /** Lines of a whole file, without terminators (LF, CRLF or a lone CR); a trailing empty line is dropped. */
 export function readLines(path: string, what: string): string[] {
-  const lines = readTextFile(path, what).split(/\r\n|\r|\n/);
+  const text = readTextFile(path, what);
+  // A string separator splits several times faster than a regular expression (BXD's 7,320-row -a file: 1 ms
+  // instead of 8): the expression only for a file with a CR.
+  const lines = text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
