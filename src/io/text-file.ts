@@ -209,6 +209,25 @@ function openLineStream(path: string, aheadBytes: number): LineStream {
   return { chunks: chunksOf(input, aheadBytes), close: () => (source.destroy(), input.destroy()) };
 }
 
+/** Plain files up to this size are read whole, in one chunk (no stream to set up and drain). */
+const WHOLE_FILE_BYTES = 8 << 20;
+
+function isSmallPlainFile(path: string): boolean {
+  return statSync(path).size <= WHOLE_FILE_BYTES && !isGzip(path);
+}
+
+/**
+ * A small plain file as one chunk, read when the first chunk is asked for (so that an error reading it is
+ * thrown where a stream's would be): the report's read-back of a small scan's .assoc.txt spent milliseconds
+ * setting up a read stream and passing its chunks through promises.
+ */
+function wholeFileStream(path: string): LineStream {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield readFileSync(path);
+  }
+  return { chunks: chunks(), close: () => undefined };
+}
+
 /**
  * Starts reading (and inflating, on libuv's thread pool) the first 16 MiB of `path` now, for the next
  * streamLineBytes() of it: a gzipped genotype file then inflates while this thread reads the other
@@ -274,7 +293,7 @@ export async function* streamLineBatches(path: string, what: string): AsyncGener
   requireFile(path, what);
   const ahead = readingAhead.get(path);
   readingAhead.delete(path);
-  const stream = ahead ?? openLineStream(path, 1 << 20);
+  const stream = ahead ?? (isSmallPlainFile(path) ? wholeFileStream(path) : openLineStream(path, 1 << 20));
   let lineNumber = 0;
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;
