@@ -209,8 +209,11 @@ function openLineStream(path: string, aheadBytes: number): LineStream {
   return { chunks: chunksOf(input, aheadBytes), close: () => (source.destroy(), input.destroy()) };
 }
 
-/** Plain files up to this size are read whole, in one chunk (no stream to set up and drain). */
-const WHOLE_FILE_BYTES = 8 << 20;
+/**
+ * Plain files up to this size are read whole, in one chunk (no stream to set up and drain): the size of one
+ * chunk of the stream, so that this thread reads (and pages in) no more at once than the stream's reader does.
+ */
+const WHOLE_FILE_BYTES = 1 << 20;
 
 function isSmallPlainFile(path: string): boolean {
   return statSync(path).size <= WHOLE_FILE_BYTES && !isGzip(path);
