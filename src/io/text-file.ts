@@ -83,7 +83,10 @@ export function readTextFile(path: string, what: string): string {
 
 /** Lines of a whole file, without terminators (LF, CRLF or a lone CR); a trailing empty line is dropped. */
 export function readLines(path: string, what: string): string[] {
-  const lines = readTextFile(path, what).split(/\r\n|\r|\n/);
+  const text = readTextFile(path, what);
+  // A string separator splits several times faster than a regular expression (BXD's 7,320-row -a file: 1 ms
+  // instead of 8): the expression only for a file with a CR.
+  const lines = text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -98,8 +101,9 @@ export function readFirstLines(path: string, what: string, count: number): strin
   const gzip = isGzip(path);
   const fd = openSync(path, 'r');
   try {
-    // 16 KiB holds the first rows of most files; a wide file (or a long header) reads 4x more each time.
-    for (let size = 1 << 14; ; size *= 4) {
+    // 16 KiB holds the first rows of most files, 2 KiB of gzip (which inflates tens of times larger: inflating
+    // and paging in more costs milliseconds); a wide file (or a long header) reads 4x more each time.
+    for (let size = gzip ? 1 << 11 : 1 << 14; ; size *= 4) {
       const raw = Buffer.alloc(size);
       const got = readSync(fd, raw, 0, size, 0);
       let bytes = raw.subarray(0, got);
@@ -206,6 +210,28 @@ function openLineStream(path: string, aheadBytes: number): LineStream {
 }
 
 /**
+ * Plain files up to this size are read whole, in one chunk (no stream to set up and drain): the size of one
+ * chunk of the stream, so that this thread reads (and pages in) no more at once than the stream's reader does.
+ */
+const WHOLE_FILE_BYTES = 1 << 20;
+
+function isSmallPlainFile(path: string): boolean {
+  return statSync(path).size <= WHOLE_FILE_BYTES && !isGzip(path);
+}
+
+/**
+ * A small plain file as one chunk, read when the first chunk is asked for (so that an error reading it is
+ * thrown where a stream's would be): the report's read-back of a small scan's .assoc.txt spent milliseconds
+ * setting up a read stream and passing its chunks through promises.
+ */
+function wholeFileStream(path: string): LineStream {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield readFileSync(path);
+  }
+  return { chunks: chunks(), close: () => undefined };
+}
+
+/**
  * Starts reading (and inflating, on libuv's thread pool) the first 16 MiB of `path` now, for the next
  * streamLineBytes() of it: a gzipped genotype file then inflates while this thread reads the other
  * inputs, and stays ahead of the parser (whose pass over a file it mostly skips, GEMMA's -snps, waited
@@ -270,7 +296,7 @@ export async function* streamLineBatches(path: string, what: string): AsyncGener
   requireFile(path, what);
   const ahead = readingAhead.get(path);
   readingAhead.delete(path);
-  const stream = ahead ?? openLineStream(path, 1 << 20);
+  const stream = ahead ?? (isSmallPlainFile(path) ? wholeFileStream(path) : openLineStream(path, 1 << 20));
   let lineNumber = 0;
   // The start of a line that runs on into the next chunk, and whether the last chunk ended with \r.
   let carry: Buffer | null = null;

@@ -41,6 +41,33 @@ export interface AssocTable {
 
 const required = ['chr', 'rs', 'ps'];
 
+/**
+ * Where each field of a row lies in `text` (fieldStart[f], fieldEnd[f]), found by indexOf() from tab to tab:
+ * no array or string per field. Returns the row's field count.
+ */
+function locateFields(
+  text: string,
+  start: number,
+  end: number,
+  width: number,
+  fieldStart: Int32Array,
+  fieldEnd: Int32Array,
+): number {
+  let at = start;
+  for (let f = 0; f < width - 1; f++) {
+    const tab = text.indexOf('\t', at);
+    if (tab < 0 || tab >= end) return f + 1;
+    fieldStart[f] = at;
+    fieldEnd[f] = tab;
+    at = tab + 1;
+  }
+  const extra = text.indexOf('\t', at);
+  if (extra >= 0 && extra < end) return text.slice(start, end).split('\t').length;
+  fieldStart[width - 1] = at;
+  fieldEnd[width - 1] = end;
+  return width;
+}
+
 /** Reads an assoc file into columns; throws InputError (with file and line) on a malformed file. */
 export async function readAssocTable(path: string): Promise<AssocTable> {
   let header: string[] | undefined;
@@ -52,72 +79,102 @@ export async function readAssocTable(path: string): Promise<AssocTable> {
   const af = new GrowableColumn(Float64Array);
   const beta = new GrowableColumn(Float64Array);
   const se = new GrowableColumn(Float64Array);
-  const pColumns: Partial<Record<PlotTest, GrowableColumn<Float64Array>>> = {};
+  const pColumns: GrowableColumn<Float64Array>[] = [];
   const pIndex: [PlotTest, number][] = [];
   const rsPool = new StringPool();
   const allele1Pool = new StringPool();
   const allele0Pool = new StringPool();
   let maxObserved = -Infinity;
-  // Lines a chunk at a time (an ASCII chunk decoded once, its lines sliced from that text), each split and
-  // read by split() and Number(): a JS loop over the bytes costs more in a fresh process, where it runs
-  // before the engine has compiled it.
+  let width = 0;
+  let fieldStart = new Int32Array(0);
+  let fieldEnd = new Int32Array(0);
+  // The column of each value read (-1: the file has none), and the last row's chromosome.
+  let [chrCol, rsCol, psCol, afCol, betaCol, seCol, obsCol, a1Col, a0Col] = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  let lastChr = '';
+  let lastChrIndex = -1;
+  // An ASCII chunk is decoded once and its rows' fields found in that text by indexOf() and read by Number()
+  // on their slice: a JS loop over the bytes, or split() into an array of strings per row, costs more in a
+  // fresh process, where this runs before the engine has compiled it. A chunk with other bytes is decoded a
+  // line at a time.
   for await (const batch of streamLineBatches(path, 'association file')) {
     const { bytes, starts, ends, count } = batch;
     const from = starts[0];
     const ascii = isAscii(bytes.subarray(from, ends[count - 1]));
-    const text = ascii ? bytes.toString('latin1', from, ends[count - 1]) : '';
+    const chunkText = ascii ? bytes.toString('latin1', from, ends[count - 1]) : '';
     for (let k = 0; k < count; k++) {
       const lineNo = batch.firstLine + k;
-      const line = ascii
-        ? text.slice(starts[k] - from, ends[k] - from)
-        : bytes.toString('utf8', starts[k], ends[k]);
-      if (line.trim() === '') continue;
-      const fields = line.split('\t');
+      const text = ascii ? chunkText : bytes.toString('utf8', starts[k], ends[k]);
+      const start = ascii ? starts[k] - from : 0;
+      const end = ascii ? ends[k] - from : text.length;
       if (!header) {
-        header = fields.map((f) => f.trim());
+        const line = text.slice(start, end);
+        if (line.trim() === '') continue;
+        header = line.split('\t').map((f) => f.trim());
         col = Object.fromEntries(header.map((name, k) => [name, k]));
         const missing = required.filter((c) => col[c] === undefined);
         if (missing.length)
           throw new InputError(path, `not an .assoc.txt header: no ${missing.join(', ')} column`, lineNo);
         for (const t of PLOT_TESTS) {
           if (col[`p_${t}`] !== undefined) {
-            pColumns[t] = new GrowableColumn(Float64Array);
+            pColumns.push(new GrowableColumn(Float64Array));
             pIndex.push([t, col[`p_${t}`]]);
           }
         }
         if (pIndex.length === 0) throw new InputError(path, 'no p_wald, p_lrt or p_score column', lineNo);
+        width = header.length;
+        fieldStart = new Int32Array(width);
+        fieldEnd = new Int32Array(width);
+        [chrCol, rsCol, psCol, afCol, betaCol, seCol, obsCol, a1Col, a0Col] = [
+          'chr',
+          'rs',
+          'ps',
+          'af',
+          'beta',
+          'se',
+          'n_obs',
+          'allele1',
+          'allele0',
+        ].map((name) => col[name] ?? -1);
         continue;
       }
-      if (fields.length !== header.length)
-        throw new InputError(
-          path,
-          `expected ${header.length} tab-separated fields, found ${fields.length}`,
-          lineNo,
-        );
-      const chr = fields[col.chr];
-      let c = chrLookup.get(chr);
-      if (c === undefined) {
-        if (chromosomes.length === 0xffff)
-          throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
-        c = chromosomes.length;
-        chromosomes.push(chr);
-        chrLookup.set(chr, c);
+      // A blank row (as trim() sees it) starts with a space, a control or a non-ASCII character, or is empty.
+      const first = text.charCodeAt(start);
+      if (!(first > 32 && first < 127) && text.slice(start, end).trim() === '') continue;
+      const found = locateFields(text, start, end, width, fieldStart, fieldEnd);
+      if (found !== width)
+        throw new InputError(path, `expected ${width} tab-separated fields, found ${found}`, lineNo);
+      const field = (c: number) => text.slice(fieldStart[c], fieldEnd[c]);
+      const value = (c: number) => (c < 0 ? NaN : Number(text.slice(fieldStart[c], fieldEnd[c])));
+      // Most rows have the chromosome of the row before: compared in place, no string made.
+      const chrLength = fieldEnd[chrCol] - fieldStart[chrCol];
+      if (!(chrLength === lastChr.length && text.startsWith(lastChr, fieldStart[chrCol]))) {
+        const chr = field(chrCol);
+        let c = chrLookup.get(chr);
+        if (c === undefined) {
+          if (chromosomes.length === 0xffff)
+            throw new InputError(path, 'more than 65535 distinct chromosome names', lineNo);
+          c = chromosomes.length;
+          chromosomes.push(chr);
+          chrLookup.set(chr, c);
+        }
+        lastChr = chr;
+        lastChrIndex = c;
       }
-      chrIndex.push(c);
-      pos.push(Number(fields[col.ps]));
-      af.push(col.af === undefined ? NaN : Number(fields[col.af]));
-      beta.push(col.beta === undefined ? NaN : Number(fields[col.beta]));
-      se.push(col.se === undefined ? NaN : Number(fields[col.se]));
-      for (const [t, k] of pIndex) pColumns[t]!.push(Number(fields[k]));
-      if (col.n_obs !== undefined) maxObserved = Math.max(maxObserved, Number(fields[col.n_obs]));
-      rsPool.push(fields[col.rs]);
-      if (col.allele1 !== undefined) allele1Pool.push(fields[col.allele1]);
-      if (col.allele0 !== undefined) allele0Pool.push(fields[col.allele0]);
+      chrIndex.push(lastChrIndex);
+      pos.push(value(psCol));
+      af.push(value(afCol));
+      beta.push(value(betaCol));
+      se.push(value(seCol));
+      for (let t = 0; t < pIndex.length; t++) pColumns[t].push(value(pIndex[t][1]));
+      if (obsCol >= 0) maxObserved = Math.max(maxObserved, value(obsCol));
+      rsPool.push(field(rsCol));
+      if (a1Col >= 0) allele1Pool.push(field(a1Col));
+      if (a0Col >= 0) allele0Pool.push(field(a0Col));
     }
   }
   if (!header) throw new InputError(path, 'empty file: no header line');
   const p: Partial<Record<PlotTest, Float64Array>> = {};
-  for (const [t] of pIndex) p[t] = pColumns[t]!.toArray();
+  pIndex.forEach(([t], k) => (p[t] = pColumns[k].toArray()));
   return {
     path,
     kind: col.n_miss !== undefined ? 'lmm' : 'lm',

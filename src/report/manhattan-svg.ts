@@ -104,7 +104,10 @@ export function manhattanSvg(results: ScanResults, title: string): string {
   }
   layers.forEach((circles, c) => {
     const fill = c === 2 ? SIGNIFICANT_COLOUR : CHROMOSOME_COLOURS[c];
-    body.push(`<g fill="${fill}" fill-opacity="0.85">`, ...circles, '</g>');
+    body.push(`<g fill="${fill}" fill-opacity="0.85">`);
+    // The layer's lines as one (svgDocument joins the body's lines with the same newline).
+    if (circles.length) body.push(circles.join('\n'));
+    body.push('</g>');
   });
 
   // Threshold lines, each legend above its line at the right end (else the left end) clear of the

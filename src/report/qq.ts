@@ -2,20 +2,96 @@
  * QQ plot: observed vs expected -log10 p (expected (i - 0.5) / n for the i-th smallest), the 95%
  * band of the i-th uniform order statistic (Beta(i, n - i + 1) quantiles), lambda_GC printed.
  */
-import { incompleteBeta } from '../stats/distributions.js';
+import { incompleteBeta, logGamma } from '../stats/distributions.js';
 import { minusLog10, type TestStatistics } from './scan-results.js';
 import { MINUS_LOG10_P, escapeXml, niceTicks, r1, svgDocument, tickLabel, withCommas } from './svg-kit.js';
 
-/** q-quantile of Beta(a, b), by bisection on log x (keeps relative accuracy for tiny quantiles). */
+/** The bisection's steps from [-745, 0] in log x. */
+const BISECTION_STEPS = 64;
+
+/**
+ * q-quantile of Beta(a, b), by bisection on log x (keeps relative accuracy for tiny quantiles). The
+ * comparisons whose outcome is known are not evaluated: below a bracket [low, high] around the root,
+ * verified with a margin above incompleteBeta's rounding error, every midpoint compares as `low` does,
+ * and above it as `high` does (the distribution function is increasing). So the same 64 steps give
+ * the same double as evaluating each, for about half the incomplete beta functions.
+ */
 export function betaQuantile(q: number, a: number, b: number): number {
+  const { low, high } = quantileBracket(q, a, b);
   let lo = -745;
   let hi = 0;
-  for (let k = 0; k < 64; k++) {
+  for (let k = 0; k < BISECTION_STEPS; k++) {
     const mid = (lo + hi) / 2;
-    if (incompleteBeta(Math.exp(mid), a, b) < q) lo = mid;
+    if (mid < low || (mid <= high && incompleteBeta(Math.exp(mid), a, b) < q)) lo = mid;
     else hi = mid;
   }
   return Math.exp((lo + hi) / 2);
+}
+
+/**
+ * A bound on the absolute error of incompleteBeta(e^t, a, b) that varies with t: the rounding of the terms
+ * a t and b log(1 - e^t) of its log prefactor and of its continued fraction. Its log 1/B(a, b) is the same
+ * double at every t (a constant factor, which keeps the order of values) except across the switch between
+ * its two continued fractions, where `straddles` adds that term's rounding.
+ */
+function incompleteBetaError(t: number, a: number, b: number, straddles: boolean): number {
+  const x = Math.exp(t);
+  let terms = Math.abs(a * t) + Math.abs(b * Math.log1p(-x)) + 16 * Math.sqrt(a + b) + a + b;
+  if (straddles) terms += Math.abs(logGamma(a + b)) + Math.abs(logGamma(a)) + Math.abs(logGamma(b));
+  return 1e-13 + terms * 2 ** -49;
+}
+
+/**
+ * [low, high] in log x with incompleteBeta(e^low) < q - margin and incompleteBeta(e^high) >= q + margin,
+ * the margin four times the error bound: found by safeguarded Newton steps and checked by evaluating both
+ * ends. When the check fails (never seen), the whole line: every comparison is evaluated.
+ */
+function quantileBracket(q: number, a: number, b: number): { low: number; high: number } {
+  const logInverseBeta = logGamma(a + b) - logGamma(a) - logGamma(b);
+  // d/dt incompleteBeta(e^t) = x^a (1 - x)^(b - 1) / B(a, b).
+  const slope = (t: number) => Math.exp(logInverseBeta + a * t + (b - 1) * Math.log1p(-Math.exp(t)));
+  // Newton steps on log F (log(1 - F) for an upper quantile), nearly straight in log x, from the mean;
+  // a step out of the bracket the values so far give is a bisection.
+  const lower = q < 0.5;
+  let lo = -745;
+  let hi = 0;
+  let t = Math.log(a / (a + b));
+  for (let k = 0; k < 200; k++) {
+    const f = incompleteBeta(Math.exp(t), a, b);
+    if (f < q) lo = t;
+    else hi = t;
+    let next = lower
+      ? t - ((Math.log(f) - Math.log(q)) * f) / slope(t)
+      : t + ((Math.log1p(-f) - Math.log1p(-q)) * (1 - f)) / slope(t);
+    if (Math.abs(next - t) < 1e-8 * Math.max(1, Math.abs(t))) {
+      t = next;
+      break;
+    }
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    t = next;
+  }
+  const rate = slope(t);
+  if (!(rate > 0 && Number.isFinite(rate))) return { low: -Infinity, high: Infinity };
+  // Where incompleteBeta switches between its two continued fractions.
+  const switchT = Math.log((a + 1) / (a + b + 2));
+  let width = 0;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    // Ends about four margins from q: clear of it even where Newton's root is a little off.
+    let margin = 4 * incompleteBetaError(t, a, b, false);
+    width = Math.max(width * 8, (4 * margin) / rate);
+    if (t - width < switchT && t + width > switchT) {
+      margin = 4 * incompleteBetaError(t, a, b, true);
+      width = Math.max(width, (4 * margin) / rate);
+    }
+    const low = t - width;
+    const high = t + width;
+    if (
+      incompleteBeta(Math.exp(low), a, b) < q - margin &&
+      incompleteBeta(Math.exp(high), a, b) >= q + margin
+    )
+      return { low, high };
+  }
+  return { low: -Infinity, high: Infinity };
 }
 
 /** The 95% band as -log10 p at about `points` log-spaced ranks: x expected, lower and upper observed. */

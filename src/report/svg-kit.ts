@@ -84,18 +84,26 @@ export function positionUnit(span: number): { unit: string; divisor: number } {
   return { unit: 'bp', divisor: 1 };
 }
 
-/** An <svg> document with a white background and the report font. */
+/** An <svg> document with a white background and the report font: its lines, then body's, each ended by a newline. */
 export function svgDocument(width: number, height: number, body: string[]): string {
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    ...body,
-    '</svg>',
-    '',
-  ].join('\n');
+  const head =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">\n` +
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>\n`;
+  // One join of the body (no copy of it spread into another array: a Manhattan plot has thousands of lines).
+  return body.length ? `${head}${body.join('\n')}\n</svg>\n` : `${head}</svg>\n`;
 }
 
-/** Rounds a coordinate to 0.1 units (keeps large SVGs small). */
+/**
+ * Rounds a coordinate to 0.1 units (keeps large SVGs small), written as Number.prototype.toString() writes
+ * the rounded value: below 1e14 tenths (15 digits, which a double keeps) that is the whole part and the
+ * tenth digit, written here from integers (a double's shortest digits cost more to find).
+ */
 export function r1(v: number): string {
-  return (Math.round(v * 10) / 10).toString();
+  const tenths = Math.round(v * 10);
+  const size = Math.abs(tenths);
+  if (!(size < 1e14)) return (tenths / 10).toString();
+  const whole = Math.floor(size / 10);
+  const tenth = size - whole * 10;
+  const text = tenth === 0 ? String(whole) : `${whole}.${tenth}`;
+  return tenths < 0 ? `-${text}` : text;
 }

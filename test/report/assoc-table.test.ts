@@ -72,4 +72,18 @@ describe('readAssocTable', () => {
       expect(t.maxObserved).toBe(Math.max(...rows.map((r) => Number(r[4]))));
     },
   );
+
+  it('skips blank rows (tabs and spaces only) and names a row of another width', async () => {
+    const path = join(out, 'widths.assoc.txt');
+    const head = 'chr\trs\tps\tp_wald\n1\trs1\t5\t0.5\n \t\t \t\n\n';
+    writeFileSync(path, head + '1\trs2\t6\t0.25\n');
+    const t = await readAssocTable(path);
+    expect(t.rows).toBe(2);
+    expect(t.rs(1)).toBe('rs2');
+    expect(Array.from(t.p.wald!)).toEqual([0.5, 0.25]);
+    writeFileSync(path, head + '1\trs2\t6\n');
+    await expect(readAssocTable(path)).rejects.toThrow(/:5: expected 4 tab-separated fields, found 3/);
+    writeFileSync(path, head + '1\trs2\t6\t0.25\t\n');
+    await expect(readAssocTable(path)).rejects.toThrow(/:5: expected 4 tab-separated fields, found 5/);
+  });
 });

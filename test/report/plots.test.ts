@@ -11,7 +11,8 @@ import { InputError } from '../../src/io/input-error.js';
 import { readAssocTable } from '../../src/report/assoc-table.js';
 import { compareChromosomes } from '../../src/report/chromosome-layout.js';
 import { rasterise } from '../../src/report/png.js';
-import { qqBand } from '../../src/report/qq.js';
+import { betaQuantile, qqBand } from '../../src/report/qq.js';
+import { incompleteBeta } from '../../src/stats/distributions.js';
 import { writeReport } from '../../src/report/write-report.js';
 import { scratchDir } from '../helpers/paths.js';
 import { writeSyntheticAssoc } from './synthetic-assoc.js';
@@ -119,6 +120,30 @@ describe('static figures', () => {
     const last = band.x.length - 1;
     expect(band.x[0]).toBeGreaterThan(band.x[last]);
     expect(band.upper[0] - band.lower[0]).toBeGreaterThan(band.upper[last] - band.lower[last]);
+  });
+});
+
+/** betaQuantile as it was: every one of the 64 bisection steps evaluated. */
+function bisectedQuantile(q: number, a: number, b: number): number {
+  let lo = -745;
+  let hi = 0;
+  for (let k = 0; k < 64; k++) {
+    const mid = (lo + hi) / 2;
+    if (incompleteBeta(Math.exp(mid), a, b) < q) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+describe('betaQuantile', () => {
+  it('gives the bits of the full bisection (the steps it skips compare as it knows they do)', () => {
+    for (const n of [1, 2, 3, 7, 50, 999, 7_317, 120_000, 4_000_000])
+      for (const i of new Set([1, 2, 3, Math.ceil(n / 3), Math.ceil(n / 2), n - 1, n]))
+        if (i >= 1 && i <= n)
+          for (const q of [0.025, 0.5, 0.975])
+            expect(betaQuantile(q, i, n - i + 1), `q ${q}, Beta(${i}, ${n - i + 1})`).toBe(
+              bisectedQuantile(q, i, n - i + 1),
+            );
   });
 });
 

@@ -4,7 +4,7 @@
  * collator (neither numbered nor X/Y/XY/MT) still sort naturally.
  */
 import { describe, expect, it } from 'vitest';
-import { withCommas } from '../../src/report/svg-kit.js';
+import { r1, svgDocument, withCommas } from '../../src/report/svg-kit.js';
 import { compareChromosomes } from '../../src/report/chromosome-layout.js';
 
 const viaLocale = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -68,5 +68,24 @@ describe('compareChromosomes', () => {
       'Contig3',
       'contig10',
     ]);
+  });
+});
+
+describe('r1', () => {
+  it('writes what toString() writes of the value rounded to tenths', () => {
+    const viaToString = (v: number) => (Math.round(v * 10) / 10).toString();
+    const values = [0, -0, 0.04, -0.04, -0.05, 0.05, 0.15, 1.25, -7.05, 99.95, 1099.99, 123456789.123];
+    values.push(9.99999999999994e12, 1e13, 1e14, 1e15, 1e21, -1e22, 5e-324, NaN, Infinity, -Infinity);
+    for (let k = 0; k < 20_000; k++) values.push((((k * 7919) % 10_007) / 10_007 - 0.3) * 10 ** (k % 17));
+    for (const v of values) expect(r1(v), String(v)).toBe(viaToString(v));
+  });
+});
+
+describe('svgDocument', () => {
+  it('ends every line, those of the body too, with a newline', () => {
+    const head = (w: number) =>
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="2" viewBox="0 0 ${w} 2" font-family="DejaVu Sans">\n<rect width="${w}" height="2" fill="#ffffff"/>\n`;
+    expect(svgDocument(3, 2, [])).toBe(`${head(3)}</svg>\n`);
+    expect(svgDocument(3, 2, ['<a/>', '<b/>'])).toBe(`${head(3)}<a/>\n<b/>\n</svg>\n`);
   });
 });
