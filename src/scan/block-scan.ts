@@ -46,11 +46,11 @@ function analysedGenotypes(
   return { genotypes: out };
 }
 
-/** Block buffers of a scan's first block: its analysed genotypes and their rotation. */
+/** Block buffers of a scan's first blocks: the analysed genotypes of the two blocks in flight. */
 export const FIRST_BLOCK_BUFFERS = 2;
 
 /**
- * Touches `count` block buffers of `length` values and hands them back, so that the scan's first block finds them
+ * Touches `count` block buffers of `length` values and hands them back, so that the scan's first blocks find them
  * with their page faults taken (at n = 1,500, 23 MB: about 60 ms of this thread while the engine's threads waited).
  */
 export function warmBlockBuffers(length: number, count: number): void {
