@@ -37,7 +37,7 @@ export interface GenotypeBlock {
 export interface BlockContent {
   /**
    * False: the caller reads `bed` where a block has it, so the reader may leave that block's dosages empty.
-   * A wrapper that reads the dosages itself (RememberedGenotypes) does not pass this on.
+   * A wrapper that records the blocks (RememberedGenotypes) passes it on and records such a block from its codes.
    */
   dosages: boolean;
 }

@@ -176,20 +176,35 @@ function asymmetric(a: number, b: number): boolean {
   return Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-/** The first asymmetric() pair in row order, or null: checked in 64 x 64 blocks, for the cache. */
+/**
+ * Whether the tile of rows [r0, r1) and columns [c0, c1) (above the diagonal) holds an asymmetric() pair. A function
+ * of its own, called once a tile, so that it is optimised after a few tiles: the check runs once a run, where a loop
+ * nest in one call ran mostly unoptimised (n = 1,500: 16-27 ms against 12, with the engine's threads waiting).
+ */
+function asymmetricTile(
+  data: Float64Array,
+  n: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+): boolean {
+  for (let r = r0; r < r1; r++)
+    for (let c = Math.max(c0, r + 1); c < c1; c++) {
+      const a = data[r * n + c];
+      const b = data[c * n + r];
+      if (a !== b && asymmetric(a, b)) return true;
+    }
+  return false;
+}
+
+/** The first asymmetric() pair in row order, or null: checked in 64 x 64 tiles, for the cache. */
 function firstAsymmetric(data: Float64Array, n: number): [number, number] | null {
   const B = 64;
   let found = false;
-  for (let r0 = 0; r0 < n && !found; r0 += B) {
-    const r1 = Math.min(n, r0 + B);
-    for (let c0 = r0; c0 < n && !found; c0 += B) {
-      const c1 = Math.min(n, c0 + B);
-      for (let r = r0; r < r1 && !found; r++)
-        for (let c = Math.max(c0, r + 1); c < c1; c++) {
-          if (asymmetric(data[r * n + c], data[c * n + r])) found = true;
-        }
-    }
-  }
+  for (let r0 = 0; r0 < n && !found; r0 += B)
+    for (let c0 = r0; c0 < n && !found; c0 += B)
+      found = asymmetricTile(data, n, r0, Math.min(n, r0 + B), c0, Math.min(n, c0 + B));
   if (!found) return null;
   // Some pair is off: the first one in row order is the one to report.
   for (let r = 0; r < n; r++) {

@@ -6,10 +6,12 @@
  * genotype is kept as one byte (0, 1, 2, missing, or "other"), each other value (a dosage, -0) as its
  * float64 beside the codes. The first `rawBytes` of the recording are kept as plain float64 copies instead:
  * on a small panel (BXD: 11.6 MB) copying costs what encoding does, and the replay is then a copy, cheaper
- * than decoding. Past `budgetBytes` the recording is dropped and every pass reads the file, as without this
- * wrapper.
+ * than decoding. A block with .bed codes (PLINK) is kept as codes taken from those, never as a copy: the reader
+ * then decodes no dosages for the recording (at n = 301 the copies cost the -lmm 10 % more main-thread CPU).
+ * Past `budgetBytes` the recording is dropped and every pass reads the file, as without this wrapper.
  */
-import type { GenotypeBlock, GenotypeSource } from './genotypes.js';
+import type { BlockContent, GenotypeBlock, GenotypeSource } from './genotypes.js';
+import type { BedCodes } from './bed-codes.js';
 import type { SnpAnnotation } from './plink.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
 import { GrowableColumn } from './growable.js';
@@ -87,6 +89,37 @@ function encode(
   return { codes, otherStart };
 }
 
+/**
+ * The code of each .bed byte's four samples, low bits first, at BYTE_TO_CODES[(byte << 2) + t]: 00 -> 2 copies of
+ * allele1, 01 -> missing, 10 -> 1 copy, 11 -> 0 copies (decodeBedSnp's dosages as codes).
+ */
+const BED_CODE = Uint8Array.of(2, MISSING, 1, 0);
+const BYTE_TO_CODES = Uint8Array.from({ length: 1024 }, (_, k) => BED_CODE[((k >> 2) >> ((k & 3) << 1)) & 3]);
+
+/** The codes of `count` SNPs of n genotypes each from their .bed bytes (hard calls and missing only). */
+function codesOfBed(bed: BedCodes, count: number, n: number): Uint8Array {
+  const codes = new Uint8Array(count * n);
+  const { bytes, offsets } = bed;
+  const whole = n >> 2;
+  for (let j = 0; j < count; j++) {
+    const offset = offsets[j];
+    let at = j * n;
+    for (let q = 0; q < whole; q++, at += 4) {
+      const base = bytes[offset + q] << 2;
+      codes[at] = BYTE_TO_CODES[base];
+      codes[at + 1] = BYTE_TO_CODES[base + 1];
+      codes[at + 2] = BYTE_TO_CODES[base + 2];
+      codes[at + 3] = BYTE_TO_CODES[base + 3];
+    }
+    // The last byte's samples; its spare bits are padding.
+    if (n & 3) {
+      const base = bytes[offset + whole] << 2;
+      for (let t = 0; t < (n & 3); t++) codes[at + t] = BYTE_TO_CODES[base + t];
+    }
+  }
+  return codes;
+}
+
 /** SNP `snp` of a recorded block, written to out[at, at + n). */
 function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: number): void {
   if (block.raw) {
@@ -154,22 +187,40 @@ export class RememberedGenotypes implements GenotypeSource {
   }
 
   /** Replays from memory once a full pass is kept; the first full pass is read and recorded. */
-  blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+  blocks(blockSize: number, indices?: Int32Array, content?: BlockContent): AsyncGenerator<GenotypeBlock> {
     if (this.complete && this.recorded) return this.replay(blockSize, indices);
-    if (indices || !this.recording) return this.inner.blocks(blockSize, indices);
+    if (indices || !this.recording) return this.inner.blocks(blockSize, indices, content);
     this.recording = false; // one pass records; a second, concurrent full pass just reads
-    return this.record(blockSize);
+    return this.record(blockSize, content);
   }
 
-  private async *record(blockSize: number): AsyncGenerator<GenotypeBlock> {
+  /**
+   * The first full pass, recorded: a block with .bed codes as its codes straight from them (the caller's
+   * `content` passed on, so the reader need not decode dosages only to have them encoded back), any other from its
+   * dosages.
+   */
+  private async *record(blockSize: number, content?: BlockContent): AsyncGenerator<GenotypeBlock> {
     const n = this.inner.nSamples;
     let kept: Recorded[] | null = [];
     let next = 0;
-    for await (const block of this.inner.blocks(blockSize)) {
+    for await (const block of this.inner.blocks(blockSize, undefined, content)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
         const rawLength = block.count * n;
-        if (consecutive && this.bytes + rawLength * 8 <= this.rawBytes) {
+        if (consecutive && block.bed) {
+          // Hard calls only: codes, never a float64 copy (cheaper to make, and the scan imputes from codes faster).
+          const codes = codesOfBed(block.bed, block.count, n);
+          const otherStart = new Int32Array(block.count + 1);
+          this.bytes += codes.length + otherStart.byteLength;
+          kept.push({
+            first: next,
+            count: block.count,
+            annotations: block.annotations,
+            codes,
+            others: NO_OTHERS,
+            otherStart,
+          });
+        } else if (consecutive && this.bytes + rawLength * 8 <= this.rawBytes) {
           // A copy: the consumers hand the block's buffer back to the reader for reuse.
           const raw = block.dosages.slice(0, rawLength);
           this.bytes += raw.byteLength;

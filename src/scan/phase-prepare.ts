@@ -15,6 +15,7 @@ import { readKinshipPairs } from '../io/kinship-pairs.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_BLOCK_SIZE, scanBlockSize, type ScanConfig } from '../model/config.js';
 import { mark } from '../io/timeline.js';
+import { FIRST_BLOCK_BUFFERS, warmBlockBuffers } from './block-scan.js';
 import type { ScanInputs } from './inputs.js';
 import type { LmmTestMode } from '../model/plan.js';
 import { requireJobMemory } from './memory-plan.js';
@@ -344,14 +345,20 @@ export async function prepareScan(
   });
   const passLabel =
     config.kinshipKind || config.loco ? 'calculating relatedness matrix' : 'reading and filtering SNPs';
+  const union = unionOfTested(pass.tested);
   if (eigenDone) {
     const passMs = performance.now() - passStarted;
+    // This thread idles while the engine's threads decompose K: the scan's first block buffers take their page
+    // faults now, not while those threads wait for block 0 (the block size as below, from the groups).
+    const traitsPerUnit = config.traits ? Math.max(...inputs.groups.map((g) => g.traitColumns.length)) : 1;
+    const nAnalysed = Math.max(...inputs.groups.map((g) => g.selection.nAnalysed));
+    const firstBlock = Math.min(union.length, scanBlockSize(config, traitsPerUnit, nAnalysed));
+    warmBlockBuffers(firstBlock * nAnalysed, FIRST_BLOCK_BUFFERS);
     clock.record('eigen-decomposition', await eigenDone);
     clock.record(passLabel, passMs);
   } else {
     clock.lap(passLabel);
   }
-  const union = unionOfTested(pass.tested);
   const summary: RunSummary = {
     version: VERSION,
     commandLine: config.commandLine,

@@ -13,6 +13,7 @@ import type { LmmTestMode, ScanPlan } from '../model/plan.js';
 import type { LambdaSearch } from '../model/settings.js';
 import { ZERO_EIGENVALUE } from '../model/settings.js';
 import { mark } from '../io/timeline.js';
+import { recycleBlockBuffer } from '../io/block-buffers.js';
 
 /** The -k matrix's rows of the genotype samples, in their order, when the matrix is not simply in it. */
 export interface KinshipRows {
@@ -190,12 +191,17 @@ export async function buildPlan(
 ): Promise<ScanPlan> {
   const n = selection.nAnalysed;
   const traits = selection.phenotypes.length;
-  const rotatedCovariates = await engine.rotate(eigen.vectors, n, selection.covariates, selection.nCvt);
-  const phenotypes = new Float64Array(n * traits);
-  selection.phenotypes.forEach((y, t) => phenotypes.set(y, t * n));
-  // One rotation for every trait: engines sum each column in the same order whatever the block's width (the
-  // wasm GEMM: test/engines/wasm/gemm-order.test.ts), so a trait's column is bitwise its rotation on its own.
-  const rotatedPhenotypes = await engine.rotate(eigen.vectors, n, phenotypes, traits);
+  const nCvt = selection.nCvt;
+  const columns = new Float64Array(n * (nCvt + traits));
+  columns.set(selection.covariates.subarray(0, n * nCvt));
+  selection.phenotypes.forEach((y, t) => columns.set(y, (nCvt + t) * n));
+  // One rotation for the covariates and every trait (one copy of U to the engine, not two): engines sum each
+  // column in the same order whatever the block's width (the wasm GEMM: test/engines/wasm/gemm-order.test.ts), so
+  // each column is bitwise its rotation on its own.
+  const rotated = await engine.rotate(eigen.vectors, n, columns, nCvt + traits);
+  const rotatedCovariates = rotated.slice(0, n * nCvt);
+  const rotatedPhenotypes = rotated.slice(n * nCvt, n * (nCvt + traits));
+  recycleBlockBuffer(rotated);
   const nullModels = Array.from({ length: traits }, (_, t) =>
     fitNullModel(
       eigen.values,

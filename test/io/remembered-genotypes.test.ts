@@ -1,7 +1,12 @@
 /** A scan's second pass replayed from the first: the same blocks, bit for bit, without reading the source again. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GenotypeBlock, GenotypeSource } from '../../src/io/genotypes.js';
-import { RememberedGenotypes } from '../../src/io/remembered-genotypes.js';
+import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
+import { readBim } from '../../src/io/plink.js';
+import { ReplayedBlock, RememberedGenotypes, type SnpPlace } from '../../src/io/remembered-genotypes.js';
+import { scratchDir } from '../helpers/paths.js';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -128,4 +133,95 @@ describe('RememberedGenotypes', () => {
     await collect(remembered.blocks(5));
     expect(counter.passes).toBe(2);
   });
+});
+
+/** A .bed/.bim of m SNPs x n samples written from dosages (NaN = missing), as PLINK encodes them. */
+function writePlink(prefix: string, genotypes: number[][], n: number): void {
+  const per = Math.ceil(n / 4);
+  const bytes = new Uint8Array(3 + per * genotypes.length);
+  bytes.set([0x6c, 0x1b, 0x01]);
+  genotypes.forEach((snp, j) =>
+    snp.forEach((g, i) => {
+      const code = Number.isNaN(g) ? 1 : g === 2 ? 0 : g === 1 ? 2 : 3;
+      bytes[3 + j * per + (i >> 2)] |= code << (2 * (i & 3));
+    }),
+  );
+  // Padding bits set: the reader must ignore them.
+  if (n % 4) for (let j = 0; j < genotypes.length; j++) bytes[3 + j * per + per - 1] |= 0xff << (2 * (n % 4));
+  writeFileSync(`${prefix}.bed`, bytes);
+  writeFileSync(`${prefix}.bim`, genotypes.map((_, j) => `1\trs${j}\t0\t${j + 1}\tA\tG`).join('\n') + '\n');
+}
+
+describe('RememberedGenotypes over PLINK', () => {
+  const dir = scratchDir('remembered-plink');
+  const m = 37;
+  // Hard calls with missing ones, and monomorphic SNPs (all 0, all 2, all missing).
+  const value = (random: () => number, snp: number) =>
+    snp % 9 === 1
+      ? 0
+      : snp % 9 === 4
+        ? 2
+        : snp % 9 === 7
+          ? NaN
+          : random() < 0.15
+            ? NaN
+            : Math.floor(random() * 3);
+
+  it.each([
+    [13, false, undefined],
+    [13, false, 0],
+    [16, false, undefined],
+    [1, false, undefined],
+    [14, true, undefined],
+    [15, true, 0],
+  ])(
+    "n = %i, --keep %s, raw allowance %s: the replay and its codes are the reader's dosages, with or without a first pass that reads them",
+    async (n, subset, raw) => {
+      const random = seeded(n + 100);
+      const genotypes = Array.from({ length: m }, (_, snp) =>
+        Array.from({ length: n }, () => value(random, snp)),
+      );
+      const prefix = join(dir, `p${n}${subset ? 'k' : ''}`);
+      writePlink(prefix, genotypes, n);
+      const keeps = (id: { iid: string }) => Number(id.iid) % 3 !== 1;
+      const ids = Array.from({ length: n }, (_, i) => ({ fid: null, iid: String(i) }));
+      const open = () =>
+        new PlinkGenotypes(
+          `${prefix}.bed`,
+          readBim(`${prefix}.bim`),
+          n,
+          subset ? { samples: { keeps } } : {},
+          ids,
+        );
+      const reference = open();
+      const kept = reference.nSamples;
+      const expected = await collect(reference.blocks(64));
+      for (const dosages of [false, true]) {
+        const remembered = new RememberedGenotypes(open(), undefined, raw);
+        // The first pass yields the reader's blocks as asked: .bed codes (no dosages when not asked) for all samples.
+        for await (const block of remembered.blocks(8, undefined, { dosages })) {
+          expect(block.bed !== undefined).toBe(!subset);
+          expect(block.dosages.length).toBe(dosages || subset ? block.count * kept : 0);
+        }
+        for (const blockSize of [5, 64]) {
+          const replayed = await collect(remembered.blocks(blockSize));
+          expect(bits(replayed)).toEqual(bits(await collect(reference.blocks(blockSize))));
+        }
+        // What the scan reads: codes (0, 1, 2, missing) or values, equal to the dosages.
+        const place: SnpPlace = { codes: null, values: null, from: 0 };
+        const seen: number[] = [];
+        for await (const block of remembered.blocks(64))
+          for (let j = 0; j < block.count; j++) {
+            (block as ReplayedBlock).locate(j, place);
+            for (let i = 0; i < kept; i++)
+              seen.push(
+                place.codes ? [0, 1, 2, NaN][place.codes[place.from + i]] : place.values![place.from + i],
+              );
+            expect(place.codes !== null).toBe(!subset || raw === 0);
+          }
+        expect(seen).toEqual(Array.from(expected[0].dosages));
+      }
+      reference.close();
+    },
+  );
 });
