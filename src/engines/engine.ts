@@ -120,6 +120,8 @@ export interface Engine {
    * thread reads the next ones instead of starting when the job's work so far passes its allowance.
    */
   expectKinship?(n: number, snps: number): void;
+  /** Likewise for an eigendecomposition of about n x n to come (a kinship file not yet read). */
+  expectEigen?(n: number): void;
   /**
    * Symmetric eigendecomposition of an n x n row-major matrix: not modified, unless `consume` (the caller's own
    * copy, which it no longer reads): then the engine may keep its work and return the eigenvectors in it.

@@ -6,7 +6,7 @@
  * cluster steps run in separate processes (src/cluster/); here they run in one, through the plan
  * folder of a local run (local-plan.ts) between scan and merge.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
@@ -63,6 +63,19 @@ export interface JobResult {
 }
 
 /**
+ * At least about how many rows a text kinship file holds, from its size: each of its n^2 values takes at most 18
+ * bytes ("%.10g" and a separator), so a file of s bytes has n >= sqrt(s / 18). 0 when it cannot be read (its reader
+ * says why); a gzipped file gives too few, which leaves the threads to start when K is read, as without this.
+ */
+function kinshipFileRows(path: string): number {
+  try {
+    return Math.floor(Math.sqrt(statSync(path).size / 18));
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * Runs the job described by config with the given engine. `hooks.kinshipSums`, given the number of individuals in
  * the genotype file, returns kinship sums computed elsewhere (merged kinship shards) for -gk / --loco.
  */
@@ -75,6 +88,10 @@ export async function runJob(
   checkScanConfig(config);
   hooks.signal?.throwIfAborted();
   const clock = new Stopwatch();
+  // An LMM eigendecomposes its -k file: the engine may start its threads now, while this thread reads the inputs,
+  // rather than once K's reading begins (they then parse K's rows beside this thread).
+  if (config.lmm !== undefined && config.kinship && !config.loco && !config.eigenVectorsFile)
+    engine.expectEigen?.(kinshipFileRows(config.kinship));
   const lock = claimOutputs(config.outDir, config.outPrefix);
   let inputs: ReturnType<typeof openInputs> | undefined;
   const out = (suffix: string) => join(config.outDir, `${config.outPrefix}.${suffix}`);

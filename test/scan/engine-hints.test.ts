@@ -1,12 +1,14 @@
 /**
- * -gk tells its engine the kinship's size before the SNP pass's first block (Engine.expectKinship), so that an engine
- * which starts its threads only for enough work (the wasm pool's main-thread allowance) starts them while this thread
- * still parses: for BIMBAM, whose SNP count is known only once read, a bound from the file's size.
+ * A job tells its engine the size of the work to come before that work's first block (Engine.expectKinship,
+ * Engine.expectEigen), so that an engine which starts its threads only for enough work (the wasm pool's main-thread
+ * allowance) starts them while this thread still reads: -gk with the kinship's SNP bound before the SNP pass, an
+ * LMM with its -k file's row bound before reading it.
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseFlags, toScanConfig } from '../../src/cli/args.js';
+import type { Eigen } from '../../src/engines/engine.js';
 import { TsEngine } from '../../src/engines/ts/ts-engine.js';
 import { runJob } from '../../src/scan/job.js';
 import { simulateCohort, writeBimbam } from '../../src/sim/index.js';
@@ -30,13 +32,19 @@ beforeAll(async () => {
   await writeBimbam(bb, cohort);
 });
 
-/** A TS engine that logs the hint and the kinship it is asked for, in order. */
+/** A TS engine that logs the hints and the work it is asked for, in order. */
 function spyEngine(log: string[]): TsEngine {
   const engine = new TsEngine();
   const startKinship = engine.startKinship.bind(engine);
+  const eigen = engine.eigen.bind(engine);
   return Object.assign(engine, {
     expectKinship: (n: number, snps: number) => log.push(`expectKinship ${n} ${snps}`),
+    expectEigen: (n: number) => log.push(`expectEigen ${n}`),
     startKinship: (n: number) => (log.push(`startKinship ${n}`), startKinship(n)),
+    eigen: (matrix: Float64Array, n: number, consume?: boolean): Promise<Eigen> => (
+      log.push(`eigen ${n}`),
+      eigen(matrix, n, consume)
+    ),
   });
 }
 
@@ -51,12 +59,22 @@ const run = (flags: string[], engine: TsEngine) =>
   );
 
 describe('engine hints', () => {
-  test('-gk: the kinship SNP bound (BIMBAM: file size / 2n) before the kinship starts', async () => {
+  test('-gk: the kinship SNP bound (BIMBAM: file size / 2n) before the pass; -lmm: the -k file row bound before K is read', async () => {
     const gk: string[] = [];
     await run(['-gk', '1', '-o', 'k'], spyEngine(gk));
     const bound = Math.floor(statSync(`${bb}.geno.txt`).size / (2 * 41));
     expect(bound).toBeGreaterThanOrEqual(60);
     expect(gk.slice(0, 2)).toEqual([`expectKinship 41 ${bound}`, 'startKinship 41']);
-    expect(gk.filter((entry) => entry.startsWith('expect'))).toHaveLength(1);
+    expect(gk.some((entry) => entry.startsWith('expectEigen'))).toBe(false);
+
+    const kinship = join(dir, 'k.cXX.txt');
+    const rows = Math.floor(Math.sqrt(statSync(kinship).size / 18));
+    // Each of the 41 x 41 values takes at most 18 bytes: the bound is at most n, and not far below it.
+    expect(rows).toBeLessThanOrEqual(41);
+    expect(rows).toBeGreaterThanOrEqual(10);
+    const lmm: string[] = [];
+    await run(['-k', kinship, '-lmm', '1', '-o', 'l', '--no-plots'], spyEngine(lmm));
+    expect(lmm[0]).toBe(`expectEigen ${rows}`);
+    expect(lmm).toContain('eigen 41');
   });
 });

@@ -1,4 +1,5 @@
 /** The WASM engine's thread pool: piscina workers sharing one WebAssembly.Memory and one compiled module. */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
@@ -178,7 +179,10 @@ export class WasmPool {
     const memory = createSharedMemory();
     const here = instantiateKernels(module, memory);
     const startPiscina = async () => {
-      const { Piscina } = await import('piscina');
+      // Loaded synchronously (piscina ships CommonJS): a dynamic import() reads each of its modules in a turn of this
+      // thread's event loop, and while this thread reads K or runs the SNP pass those turns came 0.3 s late, and the
+      // workers with them (n = 1,500 -lmm).
+      const { Piscina } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
       return new Piscina({
         filename: workerPath(),
         workerData: { module, memory },
@@ -215,6 +219,11 @@ export class WasmPool {
    */
   expectKinship(n: number, snps: number): void {
     this.expectWork((WORK_NS.gemmFlop * n * n * snps) / 2);
+  }
+
+  /** expectWork() for an eigendecomposition of an n x n matrix (what eigen() and parseMatrixRows() count). */
+  expectEigen(n: number): void {
+    this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
   }
 
   /** expectWork() for testing b SNPs of a plan with n individuals and `traits` traits. */

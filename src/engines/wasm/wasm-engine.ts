@@ -42,6 +42,10 @@ export class WasmEngine implements Engine {
     this.pool.expectKinship(n, snps);
   }
 
+  expectEigen(n: number): void {
+    this.pool.expectEigen(n);
+  }
+
   eigen(matrix: Float64Array, n: number, consume = false): Promise<Eigen> {
     return this.pool.eigen(matrix, n, undefined, consume);
   }

@@ -146,4 +146,18 @@ describe('WasmPool with a main-thread allowance', () => {
       await pool.close();
     }
   });
+
+  test('expectEigen: 0.15 ns x 9 n^3 counted against the allowance', async () => {
+    const pool = await WasmPool.create(2, undefined, 5e7);
+    try {
+      pool.expectEigen(300); // 3.6e7 ns
+      expect(pool.threaded).toBe(false);
+      pool.expectEigen(150); // 4.6e6 more: 4.1e7
+      expect(pool.threaded).toBe(false);
+      pool.expectEigen(200); // 1.1e7 more: past 5e7
+      expect(pool.threaded).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
 });
