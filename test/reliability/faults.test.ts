@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockOutput, unlockOutput } from '../../src/io/output-lock.js';
 import { CLI, SHARED_DATA, scratchDir } from '../helpers/paths.js';
+import { runStoppedAfterShards } from '../helpers/stop-after-shards.js';
 
 const BXD = join(SHARED_DATA, 'bxd');
 const dir = scratchDir('faults');
@@ -203,19 +204,8 @@ describe('a cluster plan folder', () => {
 });
 
 /** Starts a scan and SIGKILLs it once `blocks` blocks are checkpointed. */
-function killAfter(outdir: string, name: string, blocks: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, scanArgs(outdir, name), { stdio: 'ignore' });
-    const timer = setInterval(() => {
-      const cp = join(outdir, `${name}.checkpoint`, 'shards');
-      if (existsSync(cp) && readdirSync(cp).filter((f) => f.endsWith('.lmmshard')).length >= blocks)
-        child.kill('SIGKILL');
-    }, 20);
-    child.on('exit', () => {
-      clearInterval(timer);
-      resolve();
-    });
-  });
+async function killAfter(outdir: string, name: string, blocks: number): Promise<void> {
+  expect(await runStoppedAfterShards(scanArgs(outdir, name), blocks)).toBeNull();
 }
 
 describe('--resume checks the inputs by content', () => {

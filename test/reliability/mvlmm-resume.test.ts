@@ -4,13 +4,14 @@
  * of the multivariate units go through the same checkpoint as univariate ones; a --loco run's null
  * fits of the chromosomes already scanned are read back for the log). Runs the built CLI (dist/).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { writeMvCohort, type MvCohortFiles } from '../helpers/mv-cohort.js';
 import { CLI, scratchDir } from '../helpers/paths.js';
 import { kinshipOfCohort } from '../helpers/mv-kinship.js';
+import { runStoppedAfterShards } from '../helpers/stop-after-shards.js';
 
 const out = scratchDir('mvlmm-resume');
 let files: MvCohortFiles;
@@ -55,19 +56,7 @@ beforeAll(async () => {
 
 /** Runs `name` until `blocks` blocks are saved, then SIGKILLs it. */
 async function killAfter(name: string, blocks: number, kinshipFlags?: string[]): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, args(name, [], kinshipFlags), { stdio: 'ignore' });
-    const timer = setInterval(() => {
-      if (blocksDone(name) >= blocks) {
-        child.kill('SIGKILL');
-        clearInterval(timer);
-      }
-    }, 10);
-    child.on('exit', () => {
-      clearInterval(timer);
-      resolve();
-    });
-  });
+  expect(await runStoppedAfterShards(args(name, [], kinshipFlags), blocks)).toBeNull();
   expect(existsSync(join(out, `${name}.assoc.txt`))).toBe(false);
 }
 

@@ -2,11 +2,12 @@
  * A scan killed with SIGKILL at several points and resumed with --resume gives an .assoc.txt
  * byte-identical to an uninterrupted run; SIGTERM stops cleanly and keeps the checkpoint.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { CLI, SHARED_DATA, scratchDir } from '../helpers/paths.js';
+import { runStoppedAfterShards } from '../helpers/stop-after-shards.js';
 
 const BXD = join(SHARED_DATA, 'bxd');
 const out = scratchDir('resume');
@@ -41,27 +42,9 @@ const blocksDone = (name: string) => {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lmmshard')).length : 0;
 };
 
-/** Starts a scan and sends `signal` once `blocks` blocks are checkpointed; resolves with the exit status. */
-function runUntil(
-  name: string,
-  blocks: number,
-  signal: NodeJS.Signals,
-  resume: boolean,
-): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args(name, resume ? ['--resume'] : []), { stdio: 'ignore' });
-    const timer = setInterval(() => {
-      if (blocksDone(name) >= blocks) {
-        child.kill(signal);
-        clearInterval(timer);
-      }
-    }, 20);
-    child.on('exit', (code, sig) => {
-      clearInterval(timer);
-      resolve(sig === 'SIGKILL' ? null : code);
-    });
-  });
-}
+/** Runs a scan until `blocks` blocks are checkpointed, then sends `signal`; resolves with the exit status. */
+const runUntil = (name: string, blocks: number, signal: NodeJS.Signals, resume: boolean) =>
+  runStoppedAfterShards(args(name, resume ? ['--resume'] : []), blocks, signal);
 
 it('SIGKILL at several points, then --resume: byte-identical to an uninterrupted run', async () => {
   const full = spawnSync(process.execPath, args('full'), { encoding: 'utf8' });
