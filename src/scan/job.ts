@@ -163,9 +163,16 @@ async function scanLocally(
 ): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
   const folder = join(config.outDir, `${config.outPrefix}.checkpoint`);
-  // A scan of one block keeps it in memory (a resume could not skip any of it), unless --resume finds a folder.
+  // A scan of one block keeps it in memory (a resume could not skip any of it), as does a short -lm scan (a resume
+  // would save less than the folder costs), unless --resume finds a folder.
   const unsaved =
-    scansWithoutCheckpoint(totalBlocks, Boolean(config.loco)) && !(config.resume && existsSync(folder));
+    scansWithoutCheckpoint({
+      totalBlocks,
+      loco: Boolean(config.loco),
+      kind,
+      snps: union.length,
+      nAnalysed: Math.max(...units.map((u) => u.group.selection.nAnalysed)),
+    }) && !(config.resume && existsSync(folder));
   // Its inputs are hashed for plan.json only when there is a folder to resume.
   const identity = unsaved
     ? { inputs: [] }
