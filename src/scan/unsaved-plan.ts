@@ -86,7 +86,7 @@ export class UnsavedPlan {
     return out;
   }
 
-  /** Every block, for the merge. */
+  /** Every block, for the merge, and each output's bytes (content()) for a report that reads it. */
   results(): BlockResults & { close(): void } {
     return {
       stats: <T>(k: number): T | undefined =>
@@ -108,6 +108,11 @@ export class UnsavedPlan {
         );
         for (const folder of new Set(targets.map((t) => dirname(t.path)))) syncFolder(folder);
       },
+      content: (target: OutputTarget, total: number): Uint8Array =>
+        Buffer.concat([
+          Buffer.from(target.header),
+          ...Array.from({ length: total }, (_, k) => this.texts[k]?.get(target.id) ?? NO_ROWS),
+        ]),
       close: () => undefined,
     };
   }

@@ -46,7 +46,12 @@ async function assembled(kind: 'memory' | 'folder', total: number) {
   await plan.writeRecords([['assoc.chr0', record]]);
   const results = plan.results();
   const targets = OUTPUTS.map((id) => ({ id, path: join(dir, `${id}.txt`), header: `header ${id}\n` }));
+  // The bytes a report reads before the files are in place: those written (blocks in memory only).
+  const contents = targets.map((t) => results.content?.(t, total));
   await results.assemble(targets, total);
+  for (const [j, t] of targets.entries())
+    if (kind === 'memory') expect(Buffer.from(contents[j]!).equals(readFileSync(t.path))).toBe(true);
+    else expect(contents[j]).toBeUndefined();
   const stats = Array.from({ length: total }, (_, k) => results.stats(k));
   results.close();
   const records = plan.records([]);
