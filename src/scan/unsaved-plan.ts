@@ -23,6 +23,8 @@ const NO_ROWS = new Uint8Array(0);
  * few blocks took a tenth of a BXD -lm run.
  */
 export const SHORT_LM_GENOTYPES = 1 << 24;
+/** SNPs of the largest -lm scan that keeps its blocks in memory: their rows take about 15 MB at most. */
+export const SHORT_LM_SNPS = 1 << 17;
 
 /** What decides whether a scan keeps its blocks in memory instead of a checkpoint folder. */
 interface ScanSize {
@@ -37,7 +39,8 @@ interface ScanSize {
 export function scansWithoutCheckpoint({ totalBlocks, loco, kind, snps, nAnalysed }: ScanSize): boolean {
   // --loco saves each chromosome's null model as it is fitted: a resume skips those fits even within one block.
   if (loco) return false;
-  return totalBlocks === 1 || (kind === 'lm' && snps * nAnalysed <= SHORT_LM_GENOTYPES);
+  const shortLm = kind === 'lm' && snps * nAnalysed <= SHORT_LM_GENOTYPES && snps <= SHORT_LM_SNPS;
+  return totalBlocks === 1 || shortLm;
 }
 
 export class UnsavedPlan {

@@ -10,7 +10,12 @@ import { runScan, scanResults, type ScanOptions } from '../../src/index.js';
 import { LocalPlan } from '../../src/scan/local-plan.js';
 import type { NullModelRecord } from '../../src/scan/phase-merge.js';
 import { PLAN_FORMAT, type PlanManifest } from '../../src/scan/plan-folder.js';
-import { scansWithoutCheckpoint, SHORT_LM_GENOTYPES, UnsavedPlan } from '../../src/scan/unsaved-plan.js';
+import {
+  scansWithoutCheckpoint,
+  SHORT_LM_GENOTYPES,
+  SHORT_LM_SNPS,
+  UnsavedPlan,
+} from '../../src/scan/unsaved-plan.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
 const root = scratchDir('unsaved-plan');
@@ -67,8 +72,10 @@ describe('a scan without a checkpoint folder', () => {
     expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 1, loco: true })).toBe(false);
     const lm = { ...lmm, kind: 'lm' as const, totalBlocks: 4 };
     expect(scansWithoutCheckpoint(lm)).toBe(true);
-    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_GENOTYPES, nAnalysed: 1 })).toBe(true);
-    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_GENOTYPES + 1, nAnalysed: 1 })).toBe(false);
+    const most = SHORT_LM_GENOTYPES / SHORT_LM_SNPS;
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most + 1 })).toBe(false);
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS + 1, nAnalysed: 1 })).toBe(false);
   });
 
   it('assembles the same outputs, statistics and records as the checkpoint folder, and leaves only the outputs', async () => {
