@@ -5,9 +5,12 @@
  * independent of how each reader streams its format.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { InputError } from './input-error.js';
+import { createHash } from './lazy-crypto.js';
+
+// node:worker_threads loaded only for inputs large enough to hash aside (not at every start).
+const require = createRequire(import.meta.url);
 
 const CHUNK = 1 << 22;
 
@@ -89,6 +92,7 @@ export function contentHashesAside(
   }
   if (total < minBytes) return null;
   return new Promise((resolve) => {
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const worker = new Worker(ASIDE_SOURCE, { eval: true, workerData: paths });
     worker.unref(); // a job that fails first does not wait for it
     worker.once('message', (out: Record<string, HashAside>) => resolve(new Map(Object.entries(out))));

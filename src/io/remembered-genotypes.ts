@@ -6,7 +6,9 @@
  * genotype is kept as one byte (0, 1, 2, missing, or "other"), each other value (a dosage, -0) as its
  * float64 beside the codes. The first `rawBytes` of the recording are kept as plain float64 copies instead:
  * on a small panel (BXD: 11.6 MB) copying costs what encoding does, and the replay is then a copy, cheaper
- * than decoding. A block with .bed codes (PLINK) is kept as codes taken from those, never as a copy: the reader
+ * than decoding. Given the samples a replay is read at (a scan reads its analysed individuals only), a copy keeps
+ * those alone: BXD's -lm and -lmm analyse 67 of its 198 samples, and the full copy's fresh memory took a tenth of
+ * such a run's CPU in page faults. A block with .bed codes (PLINK) is kept as codes taken from those, never as a copy: the reader
  * then decodes no dosages for the recording (at n = 301 the copies cost the -lmm 10 % more main-thread CPU).
  * Past `budgetBytes` the recording is dropped and every pass reads the file, as without this wrapper.
  */
@@ -35,8 +37,13 @@ interface Recorded {
   codes: Uint8Array;
   others: Float64Array;
   otherStart: Int32Array;
-  /** The block's dosages as read (count x n), kept instead of codes within the raw allowance. */
+  /**
+   * The block's dosages as read (count x width: every sample, or the replay's samples alone), kept instead of codes
+   * within the raw allowance.
+   */
   raw?: Float64Array;
+  /** Where each sample is in a row of `raw` (-1: not kept), or null when `raw` holds every sample at its index. */
+  rawColumns?: Int32Array | null;
 }
 
 const NO_CODES = new Uint8Array(0);
@@ -120,8 +127,21 @@ function codesOfBed(bed: BedCodes, count: number, n: number): Uint8Array {
   return codes;
 }
 
+/** The rows of `count` SNPs of n genotypes each at the samples `samples` alone, SNP-major. */
+function gatherSamples(dosages: Float64Array, count: number, n: number, samples: Int32Array): Float64Array {
+  const width = samples.length;
+  const out = new Float64Array(count * width);
+  for (let j = 0; j < count; j++) {
+    const from = j * n;
+    const to = j * width;
+    for (let k = 0; k < width; k++) out[to + k] = dosages[from + samples[k]];
+  }
+  return out;
+}
+
 /** SNP `snp` of a recorded block, written to out[at, at + n). */
 function decode(block: Recorded, snp: number, n: number, out: Float64Array, at: number): void {
+  if (block.rawColumns) throw new Error('internal: a recording of some samples read in full');
   if (block.raw) {
     out.set(block.raw.subarray(snp * n, (snp + 1) * n), at);
     return;
@@ -152,11 +172,24 @@ export class RememberedGenotypes implements GenotypeSource {
   private recording = true;
   private bytes = 0;
 
+  /** Where each sample is in a row of a raw copy (-1: not kept), when `readSamples` leaves some out. */
+  private readonly rawColumns: Int32Array | null = null;
+
+  /**
+   * `readSamples`, when given, are the only samples (ascending indices) a replayed block is read at, through
+   * ReplayedBlock.locate(): a raw copy keeps those alone, and the replay's `dosages` cannot be read.
+   */
   constructor(
     private readonly inner: GenotypeSource,
     private readonly budgetBytes = REMEMBERED_BYTES,
     private readonly rawBytes = RAW_BYTES,
-  ) {}
+    private readonly readSamples?: Int32Array,
+  ) {
+    if (readSamples && readSamples.length < inner.nSamples) {
+      this.rawColumns = new Int32Array(inner.nSamples).fill(-1);
+      readSamples.forEach((sample, k) => (this.rawColumns![sample] = k));
+    }
+  }
 
   get format(): string {
     return this.inner.format;
@@ -206,7 +239,8 @@ export class RememberedGenotypes implements GenotypeSource {
     for await (const block of this.inner.blocks(blockSize, undefined, content)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
-        const rawLength = block.count * n;
+        const width = this.rawColumns ? this.readSamples!.length : n;
+        const rawLength = block.count * width;
         if (consecutive && block.bed) {
           // Hard calls only: codes, never a float64 copy (cheaper to make, and the scan imputes from codes faster).
           const codes = codesOfBed(block.bed, block.count, n);
@@ -222,10 +256,20 @@ export class RememberedGenotypes implements GenotypeSource {
           });
         } else if (consecutive && this.bytes + rawLength * 8 <= this.rawBytes) {
           // A copy: the consumers hand the block's buffer back to the reader for reuse.
-          const raw = block.dosages.slice(0, rawLength);
+          const raw = this.rawColumns
+            ? gatherSamples(block.dosages, block.count, n, this.readSamples!)
+            : block.dosages.slice(0, rawLength);
           this.bytes += raw.byteLength;
           const empty = { codes: NO_CODES, others: NO_OTHERS, otherStart: NO_STARTS };
-          kept.push({ first: next, count: block.count, annotations: block.annotations, ...empty, raw });
+          const { rawColumns } = this;
+          kept.push({
+            first: next,
+            count: block.count,
+            annotations: block.annotations,
+            ...empty,
+            raw,
+            rawColumns,
+          });
         } else if (consecutive) {
           const others = new GrowableColumn(Float64Array);
           const { codes, otherStart } = encode(block.dosages, block.count, n, others);
@@ -288,11 +332,15 @@ export class RememberedGenotypes implements GenotypeSource {
   }
 }
 
-/** Where a replayed SNP's genotypes are (ReplayedBlock.locate): codes or values (the other null), from `from`. */
+/**
+ * Where a replayed SNP's genotypes are (ReplayedBlock.locate): codes or values (the other null), from `from`; sample
+ * i at from + i, or at from + columns[i] when `columns` is set (values that hold some samples only).
+ */
 export interface SnpPlace {
   codes: Uint8Array | null;
   values: Float64Array | null;
   from: number;
+  columns?: Int32Array | null;
 }
 
 /**
@@ -336,9 +384,14 @@ export class ReplayedBlock implements GenotypeBlock {
     const snp = this.snps[j];
     at.codes = null;
     at.values = null;
+    at.columns = null;
     if (this.decoded) {
       at.values = this.decoded;
       at.from = j * n;
+    } else if (block.raw && block.rawColumns) {
+      at.values = block.raw;
+      at.columns = block.rawColumns;
+      at.from = snp * (block.raw.length / block.count);
     } else if (block.raw) {
       at.values = block.raw;
       at.from = snp * n;

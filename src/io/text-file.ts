@@ -243,10 +243,28 @@ export function readAhead(path: string): void {
   readingAhead.set(path, openLineStream(path, 16 << 20));
 }
 
+/**
+ * The next streamLineBytes() of `path` reads `content` instead of the file (a file being written with that
+ * content, which need not be in place yet): once, as a readAhead() stream is taken.
+ */
+export function provideContent(path: string, content: Uint8Array): void {
+  stopReadingAhead(path);
+  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield bytes;
+  }
+  provided.add(path);
+  readingAhead.set(path, { chunks: chunks(), close: () => undefined });
+}
+
+/** Paths whose next reading is provideContent()'s bytes: they need not exist yet. */
+const provided = new Set<string>();
+
 /** Closes the stream readAhead() opened for `path` if streamLineBytes() did not take it. */
 export function stopReadingAhead(path: string): void {
   readingAhead.get(path)?.close();
   readingAhead.delete(path);
+  provided.delete(path);
 }
 
 /** A line of streamLineBytes(): bytes[start, end), without its terminator. */
@@ -293,7 +311,7 @@ export interface LineBatch {
  * line object per line, which cost more than parsing a short line does.
  */
 export async function* streamLineBatches(path: string, what: string): AsyncGenerator<LineBatch> {
-  requireFile(path, what);
+  if (!provided.delete(path)) requireFile(path, what);
   const ahead = readingAhead.get(path);
   readingAhead.delete(path);
   const stream = ahead ?? (isSmallPlainFile(path) ? wholeFileStream(path) : openLineStream(path, 1 << 20));

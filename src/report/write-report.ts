@@ -30,6 +30,8 @@ export interface ReportOptions {
   lines?: LineOptions;
   /** Also the PNG copies of the two figures (default true: `lmmscan plot`; a scan asks with --png). */
   png?: boolean;
+  /** Awaited before the report's files are written: the .assoc.txt they show, written meanwhile. */
+  before?: Promise<unknown>;
 }
 
 export interface ReportResult {
@@ -87,6 +89,7 @@ export async function writeReport(assocPath: string, options: ReportOptions): Pr
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
   write('report.html', html);
   mark('report: page');
+  await options.before;
   await writeFilesAtomic(files);
   return {
     outputs: files.map(([path]) => path),

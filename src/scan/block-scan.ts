@@ -29,12 +29,19 @@ function analysedGenotypes(
   const out = blockBuffer(positions.length * n);
   if (block instanceof ReplayedBlock) {
     const keys = new Float64Array(positions.length);
-    const place: SnpPlace = { codes: null, values: null, from: 0 };
+    const place: SnpPlace = { codes: null, values: null, from: 0, columns: null };
+    // The analysed individuals' places in values that hold some samples only (the same columns for each SNP).
+    let columns: Int32Array | null = null;
+    let keepInColumns = keep;
     for (let j = 0; j < positions.length; j++) {
       block.locate(positions[j], place);
       if (place.codes) keys[j] = imputeCodes(place.codes, place.from, keep, out, j * n);
       else {
-        imputeValues(place.values!, place.from, keep, out, j * n);
+        if (place.columns && place.columns !== columns) {
+          columns = place.columns;
+          keepInColumns = placesIn(columns, keep);
+        }
+        imputeValues(place.values!, place.from, place.columns ? keepInColumns : keep, out, j * n);
         keys[j] = NaN;
       }
     }
@@ -44,6 +51,13 @@ function analysedGenotypes(
   for (let j = 0; j < positions.length; j++)
     imputeValues(block.dosages, positions[j] * nAll, keep, out, j * n);
   return { genotypes: out };
+}
+
+/** The place of each of `keep`'s samples in `columns` (a recording of some samples only). */
+function placesIn(columns: Int32Array, keep: Int32Array): Int32Array {
+  const places = keep.map((sample) => columns[sample]);
+  if (places.some((place) => place < 0)) throw new Error('internal: an analysed sample was not recorded');
+  return places;
 }
 
 /** Block buffers of a scan's first blocks: the analysed genotypes of the two blocks in flight. */

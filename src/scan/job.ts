@@ -20,7 +20,7 @@ import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
 import { localManifest, planIdentity } from './plan-folder.js';
 import type { ScanConfig } from '../model/config.js';
-import { inputFiles, openInputs } from './inputs.js';
+import { inputFiles, openInputs, type TraitGroup } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { useKinshipOf, type KinshipPart } from './snp-pass.js';
@@ -75,6 +75,14 @@ function kinshipFileRows(path: string): number {
   }
 }
 
+/** Ascending indices of the genotype samples that any trait group analyses. */
+function analysedSamples(groups: readonly TraitGroup[]): Int32Array {
+  const samples: number[] = [];
+  const n = groups[0]?.selection.analysed.length ?? 0;
+  for (let i = 0; i < n; i++) if (groups.some((g) => g.selection.analysed[i])) samples.push(i);
+  return Int32Array.from(samples);
+}
+
 /**
  * Runs the job described by config with the given engine. `hooks.kinshipSums`, given the number of individuals in
  * the genotype file, returns kinship sums computed elsewhere (merged kinship shards) for -gk / --loco.
@@ -100,9 +108,13 @@ export async function runJob(
   try {
     inputs = openInputs(config);
     mark('inputs opened');
-    // A scan reads the genotypes twice (filters and kinship, then the tests): the second time from memory.
+    // A scan reads the genotypes twice (filters and kinship, then the tests): the second time from memory, and
+    // only at the individuals some trait group analyses.
     if (config.lmm !== undefined || config.lm !== undefined)
-      inputs = { ...inputs, source: new RememberedGenotypes(inputs.source) };
+      inputs = {
+        ...inputs,
+        source: new RememberedGenotypes(inputs.source, undefined, undefined, analysedSamples(inputs.groups)),
+      };
     // A scan's plan names its inputs by content: hashed now on a thread of their own, while this thread reads them.
     const hashes =
       config.lmm !== undefined || config.lm !== undefined ? contentHashesAside(inputFiles(config)) : null;
@@ -163,9 +175,16 @@ async function scanLocally(
 ): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
   const folder = join(config.outDir, `${config.outPrefix}.checkpoint`);
-  // A scan of one block keeps it in memory (a resume could not skip any of it), unless --resume finds a folder.
+  // A scan of one block keeps it in memory (a resume could not skip any of it), as does a short -lm scan (a resume
+  // would save less than the folder costs), unless --resume finds a folder.
   const unsaved =
-    scansWithoutCheckpoint(totalBlocks, Boolean(config.loco)) && !(config.resume && existsSync(folder));
+    scansWithoutCheckpoint({
+      totalBlocks,
+      loco: Boolean(config.loco),
+      kind,
+      snps: union.length,
+      nAnalysed: Math.max(...units.map((u) => u.group.selection.nAnalysed)),
+    }) && !(config.resume && existsSync(folder));
   // Its inputs are hashed for plan.json only when there is a folder to resume.
   const identity = unsaved
     ? { inputs: [] }

@@ -16,6 +16,7 @@ import type { NullModel } from '../model/plan.js';
 import type { MvNullModel } from '../stats/mvlmm/fit.js';
 import { mvNullModelNote } from '../io/mv-log-format.js';
 import { mark } from '../io/timeline.js';
+import { provideContent } from '../io/text-file.js';
 
 /** A unit trait's null model, saved for the log and the trait table (keyed by recordKey). */
 export interface NullModelRecord {
@@ -52,6 +53,8 @@ export interface BlockResults {
   stats<T>(k: number): T | undefined;
   /** Writes every output (header + blocks 0..total-1) atomically. */
   assemble(outputs: OutputTarget[], total: number): void | Promise<void>;
+  /** The bytes assemble() writes to an output, where the blocks are in memory (a scan without a checkpoint). */
+  content?(output: OutputTarget, total: number): Uint8Array;
 }
 
 /** Output path OUTDIR/NAME.suffix. */
@@ -149,24 +152,36 @@ export async function finishScan(
       clock.lap('traits summary report');
     }
   } else {
-    await results.assemble(targets, totalBlocks);
-    mark('assoc written');
+    // With the blocks in memory, the report reads the .assoc.txt's bytes from them while the file is written and
+    // synced (off this thread); its own files wait for the .assoc.txt to be in place.
+    const early = config.plots !== false ? results.content?.(targets[0], totalBlocks) : undefined;
+    const assembled = Promise.resolve(results.assemble(targets, totalBlocks)).then(() =>
+      mark('assoc written'),
+    );
+    if (!early) await assembled;
+    else assembled.catch(() => undefined); // awaited by the report before it writes, or below
     outputs.push(out('assoc.txt'));
-    if (config.plots !== false) {
-      const { writeReport } = await import('../report/write-report.js');
-      const report = await writeReport(out('assoc.txt'), {
-        outDir: config.outDir,
-        outPrefix: config.outPrefix,
-        test: config.plotTest,
-        lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine },
-        run: summary,
-        elapsedSeconds: clock.totalMinutes * 60,
-        png: config.png === true,
-      });
-      summary.genomicControl = report.genomicControl;
-      outputs.push(...report.outputs);
-      clock.lap('plots and report');
-      mark('report written');
+    try {
+      if (config.plots !== false) {
+        const { writeReport } = await import('../report/write-report.js');
+        if (early) provideContent(out('assoc.txt'), early);
+        const report = await writeReport(out('assoc.txt'), {
+          outDir: config.outDir,
+          outPrefix: config.outPrefix,
+          test: config.plotTest,
+          lines: { gwas: config.gwasLine, suggestive: config.suggestiveLine },
+          run: summary,
+          elapsedSeconds: clock.totalMinutes * 60,
+          png: config.png === true,
+          before: assembled,
+        });
+        summary.genomicControl = report.genomicControl;
+        outputs.push(...report.outputs);
+        clock.lap('plots and report');
+        mark('report written');
+      }
+    } finally {
+      await assembled;
     }
   }
   summary.totalMinutes = clock.totalMinutes;

@@ -12,7 +12,7 @@
  * and reading back n x n eigenvectors per unit would cost a local run more than their computation
  * saves a rare resume. Genotypes are never copied: shards read them from the genotype file.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../io/lazy-crypto.js';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';

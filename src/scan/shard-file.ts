@@ -14,7 +14,8 @@
  *
  * A missing or wrong last line means a truncated or altered file.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../io/lazy-crypto.js';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AtomicWriter } from '../io/atomic-file.js';
 import { InputError } from '../io/input-error.js';

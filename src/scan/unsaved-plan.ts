@@ -1,13 +1,15 @@
 /**
  * The blocks of a scan that writes no checkpoint folder, kept in memory until the merge: the stand-in
- * for LocalPlan (local-plan.ts) when the scan is a single block without --loco. A killed run of one
- * block has saved no block, so a resume would rescan it all anyway; without the folder the run skips
+ * for LocalPlan (local-plan.ts) when the scan is a single block without --loco, or a short -lm scan. A
+ * killed run of one block has saved no block, so a resume would rescan it all anyway, and a short -lm
+ * scan tests its SNPs in less time than its checkpoint takes to write; without the folder the run skips
  * hashing its inputs for plan.json, writing and syncing plan.json and the block's shard file, and
  * removing them again. The outputs are the same bytes, assembled the same way and written as
  * atomically (synced, then renamed).
  */
 import { dirname } from 'node:path';
 import { syncFolder, writeTogether } from '../io/atomic-file.js';
+import type { AnalysisKind } from '../io/assoc-format.js';
 import type { BlockTraitStats } from './block-format.js';
 import type { BlockResults, OutputTarget, SavedNullModel } from './phase-merge.js';
 import { manifestRecords, parseExact, stringifyExact, type PlanManifest } from './plan-folder.js';
@@ -15,10 +17,30 @@ import type { ScanUnit } from './units.js';
 
 const NO_ROWS = new Uint8Array(0);
 
-/** Whether a scan of `totalBlocks` blocks keeps them in memory instead of a checkpoint folder. */
-export function scansWithoutCheckpoint(totalBlocks: number, loco: boolean): boolean {
+/**
+ * Genotypes (SNPs x analysed individuals) of the largest -lm scan that keeps its blocks in memory: its tests take
+ * well under a second (BXD's 0.5 M, about 40 ms), while writing, syncing and removing a checkpoint folder of a
+ * few blocks took a tenth of a BXD -lm run.
+ */
+export const SHORT_LM_GENOTYPES = 1 << 24;
+/** SNPs of the largest -lm scan that keeps its blocks in memory: their rows take about 15 MB at most. */
+export const SHORT_LM_SNPS = 1 << 17;
+
+/** What decides whether a scan keeps its blocks in memory instead of a checkpoint folder. */
+interface ScanSize {
+  totalBlocks: number;
+  loco: boolean;
+  kind: AnalysisKind;
+  snps: number;
+  nAnalysed: number;
+}
+
+/** Whether a scan keeps its blocks in memory instead of a checkpoint folder. */
+export function scansWithoutCheckpoint({ totalBlocks, loco, kind, snps, nAnalysed }: ScanSize): boolean {
   // --loco saves each chromosome's null model as it is fitted: a resume skips those fits even within one block.
-  return totalBlocks === 1 && !loco;
+  if (loco) return false;
+  const shortLm = kind === 'lm' && snps * nAnalysed <= SHORT_LM_GENOTYPES && snps <= SHORT_LM_SNPS;
+  return totalBlocks === 1 || shortLm;
 }
 
 export class UnsavedPlan {
@@ -67,7 +89,7 @@ export class UnsavedPlan {
     return out;
   }
 
-  /** Every block, for the merge. */
+  /** Every block, for the merge, and each output's bytes (content()) for a report that reads it. */
   results(): BlockResults & { close(): void } {
     return {
       stats: <T>(k: number): T | undefined =>
@@ -89,6 +111,11 @@ export class UnsavedPlan {
         );
         for (const folder of new Set(targets.map((t) => dirname(t.path)))) syncFolder(folder);
       },
+      content: (target: OutputTarget, total: number): Uint8Array =>
+        Buffer.concat([
+          Buffer.from(target.header),
+          ...Array.from({ length: total }, (_, k) => this.texts[k]?.get(target.id) ?? NO_ROWS),
+        ]),
       close: () => undefined,
     };
   }

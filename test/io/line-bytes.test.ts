@@ -12,7 +12,13 @@ import { gunzipRingAvailable } from '../../src/io/gunzip-ring.js';
 import { streamBimbamGenotypes, type BimbamSnp } from '../helpers/bimbam-rows.js';
 import { parseValue } from '../../src/io/fields.js';
 import { InputError } from '../../src/io/input-error.js';
-import { readAhead, splitFields, stopReadingAhead, streamLineBytes } from '../../src/io/text-file.js';
+import {
+  provideContent,
+  readAhead,
+  splitFields,
+  stopReadingAhead,
+  streamLineBytes,
+} from '../../src/io/text-file.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
 
@@ -111,6 +117,20 @@ describe('streamLineBytes', () => {
     await expect(byteLines(join(dir, 'no-such-file'))).rejects.toThrow(
       new InputError(join(dir, 'no-such-file'), 'test file not found'),
     );
+  });
+
+  it('reads content provided for a path (provideContent) once, before the file exists, then the file', async () => {
+    const path = join(dir, 'provided.txt');
+    provideContent(path, new TextEncoder().encode('a b\r\nc'));
+    expect(await byteLines(path)).toEqual([
+      [1, 'a b'],
+      [2, 'c'],
+    ]);
+    await expect(byteLines(path)).rejects.toThrow(new InputError(path, 'test file not found'));
+    writeFileSync(path, 'd\n');
+    provideContent(path, Buffer.from('x\n'));
+    stopReadingAhead(path);
+    expect(await byteLines(path)).toEqual([[1, 'd']]);
   });
 
   it("reads gzip through node:zlib's stream where Node's zlib handle cannot be reached, with the same lines", async () => {

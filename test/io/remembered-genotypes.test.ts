@@ -117,6 +117,27 @@ describe('RememberedGenotypes', () => {
     },
   );
 
+  it('given the samples a replay reads, copies those alone and places them by sample', async () => {
+    const n = 6;
+    const { src, counter } = source(n, 5, (snp, i) => (i === 2 ? NaN : 10 * snp + i));
+    const samples = Int32Array.of(1, 2, 4);
+    const remembered = new RememberedGenotypes(src, undefined, undefined, samples);
+    await collect(remembered.blocks(2));
+    const place: SnpPlace = { codes: null, values: null, from: 0 };
+    for await (const block of remembered.blocks(3, Int32Array.of(0, 3, 4))) {
+      for (let j = 0; j < block.count; j++) {
+        (block as ReplayedBlock).locate(j, place);
+        const snp = block.indices[j];
+        const at = (i: number) => place.values![place.from + place.columns![i]];
+        expect([at(1), at(2), at(4)]).toEqual([10 * snp + 1, NaN, 10 * snp + 4]);
+        expect(place.columns![0]).toBe(-1);
+      }
+      // The other samples are not kept: the block cannot be read in full.
+      expect(() => block.dosages).toThrow(/some samples/);
+    }
+    expect(counter.passes).toBe(1);
+  });
+
   it('past its budget keeps nothing and reads the source again', async () => {
     const { src, counter } = source(10, 40, () => 1);
     const remembered = new RememberedGenotypes(src, 10 * 25); // room for 25 of the 40 SNPs as bytes

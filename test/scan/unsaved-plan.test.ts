@@ -10,7 +10,12 @@ import { runScan, scanResults, type ScanOptions } from '../../src/index.js';
 import { LocalPlan } from '../../src/scan/local-plan.js';
 import type { NullModelRecord } from '../../src/scan/phase-merge.js';
 import { PLAN_FORMAT, type PlanManifest } from '../../src/scan/plan-folder.js';
-import { scansWithoutCheckpoint, UnsavedPlan } from '../../src/scan/unsaved-plan.js';
+import {
+  scansWithoutCheckpoint,
+  SHORT_LM_GENOTYPES,
+  SHORT_LM_SNPS,
+  UnsavedPlan,
+} from '../../src/scan/unsaved-plan.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
 const root = scratchDir('unsaved-plan');
@@ -46,7 +51,12 @@ async function assembled(kind: 'memory' | 'folder', total: number) {
   await plan.writeRecords([['assoc.chr0', record]]);
   const results = plan.results();
   const targets = OUTPUTS.map((id) => ({ id, path: join(dir, `${id}.txt`), header: `header ${id}\n` }));
+  // The bytes a report reads before the files are in place: those written (blocks in memory only).
+  const contents = targets.map((t) => results.content?.(t, total));
   await results.assemble(targets, total);
+  for (const [j, t] of targets.entries())
+    if (kind === 'memory') expect(Buffer.from(contents[j]!).equals(readFileSync(t.path))).toBe(true);
+    else expect(contents[j]).toBeUndefined();
   const stats = Array.from({ length: total }, (_, k) => results.stats(k));
   results.close();
   const records = plan.records([]);
@@ -55,10 +65,17 @@ async function assembled(kind: 'memory' | 'folder', total: number) {
 }
 
 describe('a scan without a checkpoint folder', () => {
-  it('is a scan of one block without --loco', () => {
-    expect(scansWithoutCheckpoint(1, false)).toBe(true);
-    expect(scansWithoutCheckpoint(2, false)).toBe(false);
-    expect(scansWithoutCheckpoint(1, true)).toBe(false);
+  it('is a scan of one block without --loco, or a short -lm scan', () => {
+    const lmm = { loco: false, kind: 'lmm' as const, snps: 7317, nAnalysed: 67 };
+    expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 1 })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 2 })).toBe(false);
+    expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 1, loco: true })).toBe(false);
+    const lm = { ...lmm, kind: 'lm' as const, totalBlocks: 4 };
+    expect(scansWithoutCheckpoint(lm)).toBe(true);
+    const most = SHORT_LM_GENOTYPES / SHORT_LM_SNPS;
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most + 1 })).toBe(false);
+    expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS + 1, nAnalysed: 1 })).toBe(false);
   });
 
   it('assembles the same outputs, statistics and records as the checkpoint folder, and leaves only the outputs', async () => {
@@ -119,5 +136,15 @@ describe('the checkpoint folder of a scan', () => {
     expect(one.assoc).toBe(blocks.assoc);
     expect(existsSync(join(out, 'one.checkpoint'))).toBe(false);
     expect(existsSync(join(out, 'blocks.checkpoint'))).toBe(false);
+  }, 120_000);
+
+  it('is not written for a short -lm scan of several blocks; the rows are those of one block', async () => {
+    const lm = { lm: 1 as const, lmm: undefined, kinship: undefined };
+    const blocks = await checkpointSeen('lm-blocks', { ...lm, blockSize: 256 });
+    expect(blocks.seen.length).toBeGreaterThan(1);
+    expect(blocks.seen.some(Boolean)).toBe(false);
+    const one = await checkpointSeen('lm-one', { ...lm, blockSize: 1 << 20 });
+    expect(one.seen).toEqual([false]);
+    expect(blocks.assoc).toBe(one.assoc);
   }, 120_000);
 });
