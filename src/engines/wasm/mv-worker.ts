@@ -5,8 +5,7 @@
  * rotated the block (already started, the kernels already compiled). Each thread has its own kernel memory and
  * work arrays (module state is per thread).
  */
-import { scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
-import type { MvResultBlock } from '../../model/results.js';
+import { scanMvBlock, type MvBlockWithoutNewton, type MvScanModel } from '../../stats/mvlmm/block.js';
 import { MvKernel } from './mv-kernel.js';
 
 /** One task: b SNP-major rotated genotypes tested against `model`. */
@@ -18,8 +17,11 @@ export interface MvTask {
 
 let kernel: MvKernel | null = null;
 
-/** Runs one task on this thread's instance of `module` (the pool's compiled kernels, from worker.mjs). */
-export function testMvRange({ model, rotated, b }: MvTask, module: WebAssembly.Module): MvResultBlock {
+/**
+ * Runs one task on this thread's instance of `module` (the pool's compiled kernels, from worker.mjs); the SNPs that
+ * need Newton-Raphson are left to the pool's thread (mv-pool.ts).
+ */
+export function testMvRange({ model, rotated, b }: MvTask, module: WebAssembly.Module): MvBlockWithoutNewton {
   kernel ??= MvKernel.on(module);
-  return scanMvBlock(model, rotated, b, kernel);
+  return scanMvBlock(model, rotated, b, kernel, true);
 }
