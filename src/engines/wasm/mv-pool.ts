@@ -52,6 +52,17 @@ export class MvPool {
     private readonly workerFile = mvWorkerPath(),
   ) {}
 
+  /**
+   * Has each worker warm its multivariate fits for d traits and c covariates (mv-worker.ts warmMvRange), when the
+   * workers have started and a scan's blocks will go to them; for the time this thread fits the null model, during
+   * which they would idle. Not awaited: the first block's tasks queue behind it.
+   */
+  warm(d: number, c: number): void {
+    if (this.workerFile === null || !this.pool.threaded || this.pool.threads < 2) return;
+    for (let t = 0; t < this.pool.threads; t++)
+      this.pool.runTask({ mvWarm: { d, c: c + 1 }, mvWorker: this.workerFile }).catch(() => undefined); // a warm-up that fails costs nothing but its time: the scan's tasks report
+  }
+
   /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns with an MvKernel on this thread. */
   async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
     const { n, d } = model.data;

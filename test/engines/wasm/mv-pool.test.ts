@@ -68,6 +68,20 @@ describe('multivariate LMM on worker threads', () => {
     },
   );
 
+  // The warm-up runs the workers' kernels on made-up data of its own shape; the next scans keep their bits.
+  it.each([
+    [2, 3, 23, 2, 2],
+    [3, 1, 17, 3, 1],
+  ] as const)(
+    'warmed for d = %i, c = %i: n = %i, d = %i, c = %i scans as before',
+    async (wd, wc, n, d, c) => {
+      const s = scenario(7 * n + d, n, d, c, 9, 4);
+      pool.warm(wd, wc);
+      const pooled = await pool.scan(s.model, s.rotated, s.b);
+      expect(columns(pooled)).toEqual(columns(scanMvBlock(s.model, s.rotated, s.b, local)));
+    },
+  );
+
   // A worker leaves the SNPs that need Newton-Raphson to the pool's thread (mv-pool.ts): they are listed, their rows
   // NaN, the other rows those of the whole scan; each left SNP tested alone gives the whole scan's row.
   it.each([
