@@ -169,6 +169,11 @@ export interface Engine {
     mode: LmmTestMode,
   ): Promise<SnpResultBlock[]>;
   /**
+   * Readies the engine's multivariate fits for d traits and c covariates before the first block (the wasm engine
+   * warms its workers' while this thread fits the null model); optional, changes no result.
+   */
+  warmMultivariate?(d: number, c: number): Promise<void>;
+  /**
    * Multivariate LMM tests (-n K1 K2 ... -lmm) of b rotated SNPs (SNP-major b x n) against a unit's model:
    * GEMMA's per-SNP EM and Newton-Raphson refits, the TS oracle's numbers bit for bit on every engine.
    */

@@ -30,5 +30,7 @@ export async function buildMvPlan(
   const Y = await engine.rotate(eigen.vectors, n, traits, d);
   const data = { n, d, c: selection.nCvt, eigenvalues: eigen.values, X, Y };
   if (mode === 9) throw new Error('internal: -lmm 9 with several traits passed the preflight');
+  // The engine's threads idle while this one fits the null model: they ready their fits meanwhile.
+  await engine.warmMultivariate?.(d, selection.nCvt);
   return { data, nullModel: fitMvNull(data, search), mode, eigenvectors: eigen.vectors };
 }

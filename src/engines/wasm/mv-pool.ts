@@ -11,7 +11,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyResultBlock, type MvResultBlock } from '../../model/results.js';
-import { effectColumnCount, scanMvBlock, type MvScanModel } from '../../stats/mvlmm/block.js';
+import {
+  effectColumnCount,
+  scanMvBlock,
+  type MvBlockWithoutNewton,
+  type MvScanModel,
+} from '../../stats/mvlmm/block.js';
 import { MvKernel } from './mv-kernel.js';
 import type { MvTask } from './mv-worker.js';
 import { packageRoot } from './paths.js';
@@ -47,6 +52,17 @@ export class MvPool {
     private readonly workerFile = mvWorkerPath(),
   ) {}
 
+  /**
+   * Has each worker warm its multivariate fits for d traits and c covariates (mv-worker.ts warmMvRange), when the
+   * workers have started and a scan's blocks will go to them; for the time this thread fits the null model, during
+   * which they would idle. Not awaited: the first block's tasks queue behind it.
+   */
+  warm(d: number, c: number): void {
+    if (this.workerFile === null || !this.pool.threaded || this.pool.threads < 2) return;
+    for (let t = 0; t < this.pool.threads; t++)
+      this.pool.runTask({ mvWarm: { d, c: c + 1 }, mvWorker: this.workerFile }).catch(() => undefined); // a warm-up that fails costs nothing but its time: the scan's tasks report
+  }
+
   /** Tests b SNP-major rotated genotypes; the same block scanMvBlock returns with an MvKernel on this thread. */
   async scan(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
     const { n, d } = model.data;
@@ -71,14 +87,19 @@ export class MvPool {
     const block = new Float64Array(buffer, 0, b * n);
     block.set(rotated.subarray(0, b * n));
     const parts = await Promise.all(
-      starts.map((from) => {
+      starts.map(async (from) => {
         const count = Math.min(size, b - from);
         const task: MvTask = {
           model: shared,
           rotated: block.subarray(from * n, (from + count) * n),
           b: count,
         };
-        return this.pool.runTask({ mv: task, mvWorker: this.workerFile }) as Promise<MvResultBlock>;
+        const part = (await this.pool.runTask({
+          mv: task,
+          mvWorker: this.workerFile,
+        })) as MvBlockWithoutNewton;
+        this.testNewtonSnps(model, block.subarray(from * n, (from + count) * n), part);
+        return part;
       }),
     );
     this.spare.push(buffer);
@@ -92,6 +113,24 @@ export class MvPool {
       out.pScore.set(part.pScore, from);
     });
     return out;
+  }
+
+  /**
+   * The SNPs of a range that a worker left because they need Newton-Raphson, tested here as each range comes back:
+   * this thread ran Newton-Raphson in the null fit, so its code is optimised already, where a worker's first
+   * SNPs of it ran several times slower (n = 1,500: a third of a second a thread). The same arithmetic as on the
+   * worker (a kernel instance of the same module), so the same bits.
+   */
+  private testNewtonSnps(model: MvScanModel, rotated: Float64Array, part: MvBlockWithoutNewton): void {
+    const n = model.data.n;
+    for (const j of part.newton) {
+      this.local ??= MvKernel.on(this.pool.module);
+      const one = scanMvBlock(model, rotated.subarray(j * n, (j + 1) * n), 1, this.local);
+      for (let e = 0; e < part.effects.length; e++) part.effects[e][j] = one.effects[e][0];
+      part.pWald[j] = one.pWald[0];
+      part.pLrt[j] = one.pLrt[0];
+      part.pScore[j] = one.pScore[0];
+    }
   }
 
   /** A shared buffer of at least `bytes` from the spares (blocks may be in flight together), or a new one. */

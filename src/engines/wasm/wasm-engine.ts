@@ -135,8 +135,17 @@ export class WasmEngine implements Engine {
    * (assembly/mvlmm.ts).
    */
   async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
+    return (await this.multivariate()).scan(model, rotated, b);
+  }
+
+  /** Warms the workers' multivariate fits while this thread fits the null model (mv-pool.ts MvPool.warm). */
+  async warmMultivariate(d: number, c: number): Promise<void> {
+    (await this.multivariate()).warm(d, c);
+  }
+
+  private multivariate(): Promise<MvPool> {
     this.mvPool ??= import('./mv-pool.js').then(({ MvPool }) => new MvPool(this.pool));
-    return (await this.mvPool).scan(model, rotated, b);
+    return this.mvPool;
   }
 
   async close(): Promise<void> {

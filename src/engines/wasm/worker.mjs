@@ -27,13 +27,14 @@ let textRows = null;
  * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
  * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list); with
  * `own`, every OWN_REGION argument of those calls is replaced by it (this task's scratch region).
+ * A task { mvWarm: { d, c }, mvWorker } warms that module's fits for d traits and c rows of X (mv-pool.ts).
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
  * A task { touch, next } writes zeros over the views in `touch` taken off the counter next[0] (the pool's
  * touchAside: fresh memory's page faults taken off the main thread).
  */
-export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, textWorker, touch }) {
+export default function runCalls({ calls, queue, next, own, mv, mvWarm, mvWorker, text, textWorker, touch }) {
   if (touch) {
     for (let k = Atomics.add(next, 0, 1); k < touch.length; k = Atomics.add(next, 0, 1)) touch[k].fill(0);
     return 0;
@@ -41,6 +42,10 @@ export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, 
   if (text) {
     textRows ??= import(pathToFileURL(textWorker).href);
     return textRows.then(({ formatTextRange }) => formatTextRange(text));
+  }
+  if (mvWarm) {
+    multivariate ??= import(pathToFileURL(mvWorker).href);
+    return multivariate.then(({ warmMvRange }) => warmMvRange(mvWarm.d, mvWarm.c, module));
   }
   if (mv) {
     multivariate ??= import(pathToFileURL(mvWorker).href);

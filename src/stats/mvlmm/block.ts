@@ -20,6 +20,11 @@ export function effectColumnCount(d: number): number {
   return d + (d * (d + 1)) / 2;
 }
 
+/** A block scanned with its Newton-Raphson SNPs left out: their rows are NaN, and `newton` lists them. */
+export interface MvBlockWithoutNewton extends MvResultBlock {
+  newton: number[];
+}
+
 /**
  * Tests b SNPs whose rotated genotypes are SNP-major (rotated[j * n + k]); `steps` runs their EM and Wald
  * steps (the TS oracle's unless a kernel is given).
@@ -28,8 +33,27 @@ export function scanMvBlock(
   model: MvScanModel,
   rotated: Float64Array,
   b: number,
+  steps?: MvSnpSteps,
+): MvResultBlock;
+/**
+ * The same, but a SNP whose test needs a Newton-Raphson step is left for the caller (listed in `newton`, its row
+ * NaN): a worker thread whose Newton-Raphson code has not been optimised yet runs it several times slower than a
+ * thread that already ran it (the null fit's), and only a few SNPs in thousands need it.
+ */
+export function scanMvBlock(
+  model: MvScanModel,
+  rotated: Float64Array,
+  b: number,
+  steps: MvSnpSteps,
+  leaveNewton: true,
+): MvBlockWithoutNewton;
+export function scanMvBlock(
+  model: MvScanModel,
+  rotated: Float64Array,
+  b: number,
   steps: MvSnpSteps = oracleSteps,
-): MvResultBlock {
+  leaveNewton = false,
+): MvResultBlock | MvBlockWithoutNewton {
   const { data, nullModel, mode } = model;
   const { n, d, c } = data;
   const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b).fill(NaN));
@@ -44,11 +68,15 @@ export function scanMvBlock(
     pLrt: NaN,
     pScore: NaN,
   };
+  const newton: number[] = [];
   steps.prepare(withSnp);
   for (let j = 0; j < b; j++) {
     X.set(rotated.subarray(j * n, (j + 1) * n), c * n);
     steps.loadSnp(withSnp);
-    testSnp(mode, data, withSnp, nullModel, snp, steps);
+    if (!testSnp(mode, data, withSnp, nullModel, snp, steps, !leaveNewton)) {
+      newton.push(j);
+      continue;
+    }
     for (let i = 0; i < d; i++) effects[i][j] = snp.beta[i];
     let col = d;
     for (let i = 0; i < d; i++) for (let k = i; k < d; k++) effects[col++][j] = snp.vBeta[i * d + k];
@@ -56,5 +84,5 @@ export function scanMvBlock(
     out.pLrt[j] = snp.pLrt;
     out.pScore[j] = snp.pScore;
   }
-  return out;
+  return leaveNewton ? { ...out, newton } : out;
 }

@@ -49,16 +49,23 @@ export function entryPairs(d: number): number[][] {
   return pairs;
 }
 
-/** Evaluates the log-likelihood of kind at (Vg, Ve), with GEMMA's constants. */
-export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Float64Array): MvEvaluation {
-  const { n, d, c, eigenvalues: ev, X, Y } = data;
-  const dc = d * c;
-  let basis = bases.get(d);
-  if (!basis) bases.set(d, (basis = jointBasis(d)));
-  jointDiagonalise(vg, ve, d, basis);
-  const { dl, ultVehi, logDetVe } = basis;
-  const hi = hiWork.get(n * d * d);
-  let logDetH = n * logDetVe;
+/*
+ * The sums over individuals of evaluate() and gradientHessian() are loops of their own functions, each called once
+ * per evaluation: V8 compiles a hot loop on its own (on-stack replacement) before the code after it has run, and in
+ * one large function that code then had no type feedback, so the compiled loop was thrown away at its end on every
+ * call, and Newton-Raphson's first few dozen evaluations ran unoptimised (several times slower).
+ */
+
+/** H_k^{-1} (n blocks of d x d) into hi; returns logDetH plus sum_k sum_l log(delta_k dl_l + 1). */
+function inverseBlocks(
+  n: number,
+  d: number,
+  ev: Float64Array,
+  dl: Float64Array,
+  ultVehi: Float64Array,
+  hi: Float64Array,
+  logDetH: number,
+): number {
   for (let k = 0; k < n; k++) {
     for (let l = 0; l < d; l++) logDetH += Math.log(ev[k] * dl[l] + 1);
     for (let i = 0; i < d; i++) {
@@ -69,8 +76,21 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
       }
     }
   }
-  const q = qWork.zeros(dc * dc);
-  const xHiy = xHiyWork.zeros(dc);
+  return logDetH;
+}
+
+/** Adds X'H^{-1}X into q (zeros, dc x dc) and X'H^{-1}y into xHiy (zeros, dc); returns y'H^{-1}y. */
+function weightedSums(
+  n: number,
+  d: number,
+  c: number,
+  X: Float64Array,
+  Y: Float64Array,
+  hi: Float64Array,
+  q: Float64Array,
+  xHiy: Float64Array,
+): number {
+  const dc = d * c;
   let yHiy = 0;
   for (let k = 0; k < n; k++) {
     const h = k * d * d;
@@ -88,19 +108,21 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
       }
     }
   }
-  const qi = qiWork.get(dc * dc);
-  const logDetQ = invertWithLogDet(q, dc, qi);
-  const b = bWork.get(dc);
-  let xPx = 0;
-  for (let a = 0; a < dc; a++) {
-    let s = 0;
-    for (let e = 0; e < dc; e++) s += qi[a * dc + e] * xHiy[e];
-    b[a] = s;
-    xPx += xHiy[a] * s;
-  }
-  const yPy = yHiy - xPx;
-  const py = pyWork.get(d * n);
-  const resid = residWork.get(d);
+  return yHiy;
+}
+
+/** P y per individual: H_k^{-1} (y_k - B x_k) into py (d x n); b is B (index j * d + l); resid is d work values. */
+function projectedTraits(
+  n: number,
+  d: number,
+  c: number,
+  X: Float64Array,
+  Y: Float64Array,
+  b: Float64Array,
+  hi: Float64Array,
+  resid: Float64Array,
+  py: Float64Array,
+): void {
   for (let k = 0; k < n; k++) {
     for (let l = 0; l < d; l++) {
       let s = Y[l * n + k];
@@ -113,6 +135,34 @@ export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Fl
       py[l1 * n + k] = s;
     }
   }
+}
+
+/** Evaluates the log-likelihood of kind at (Vg, Ve), with GEMMA's constants. */
+export function evaluate(kind: 'R' | 'L', data: MvData, vg: Float64Array, ve: Float64Array): MvEvaluation {
+  const { n, d, c, eigenvalues: ev, X, Y } = data;
+  const dc = d * c;
+  let basis = bases.get(d);
+  if (!basis) bases.set(d, (basis = jointBasis(d)));
+  jointDiagonalise(vg, ve, d, basis);
+  const { dl, ultVehi, logDetVe } = basis;
+  const hi = hiWork.get(n * d * d);
+  const logDetH = inverseBlocks(n, d, ev, dl, ultVehi, hi, n * logDetVe);
+  const q = qWork.zeros(dc * dc);
+  const xHiy = xHiyWork.zeros(dc);
+  const yHiy = weightedSums(n, d, c, X, Y, hi, q, xHiy);
+  const qi = qiWork.get(dc * dc);
+  const logDetQ = invertWithLogDet(q, dc, qi);
+  const b = bWork.get(dc);
+  let xPx = 0;
+  for (let a = 0; a < dc; a++) {
+    let s = 0;
+    for (let e = 0; e < dc; e++) s += qi[a * dc + e] * xHiy[e];
+    b[a] = s;
+    xPx += xHiy[a] * s;
+  }
+  const yPy = yHiy - xPx;
+  const py = pyWork.get(d * n);
+  projectedTraits(n, d, c, X, Y, b, hi, residWork.get(d), py);
   const constant = logLikConstant(kind, data);
   const logLik =
     kind === 'R'
@@ -138,36 +188,37 @@ function traceAEBE(
   return s;
 }
 
+/** gradientHessian's work arrays for individualTerms. */
+interface TermWork {
+  u: Float64Array;
+  m: Float64Array;
+  f: Float64Array;
+  cK: Float64Array;
+  rr: Float64Array;
+  hEh: Float64Array;
+  hEr: Float64Array;
+}
+
 /**
- * Gradient (length 2v) and Hessian (2v x 2v, row-major) of the log-likelihood of kind at the point
- * `at` was evaluated for; parameters are Vg's upper-triangle entries, then Ve's.
+ * gradientHessian's sums over individuals: the gradient, the upper triangle and the ge block of the Hessian
+ * without the X-projection terms, and the u_p and M_p those terms need.
  */
-export function gradientHessian(
-  kind: 'R' | 'L',
+function individualTerms(
+  reml: boolean,
   data: MvData,
   at: MvEvaluation,
+  pairs: number[][],
   gradient: Float64Array,
   hessian: Float64Array,
+  work: TermWork,
 ): void {
   const { n, d, c, eigenvalues: ev, X } = data;
+  const { hi, qi, py } = at;
+  const { u, m, f, cK, rr, hEh, hEr } = work;
   const dc = d * c;
   const dd = d * d;
-  let pairs = pairsByD.get(d);
-  if (!pairs) pairsByD.set(d, (pairs = entryPairs(d)));
   const v = pairs.length;
   const np = 2 * v;
-  const { hi, qi, py } = at;
-  const reml = kind === 'R';
-  gradient.fill(0);
-  hessian.fill(0);
-  // Per-parameter dc-vectors u_p = X'H^{-1} D_p P y and dc x dc matrices M_p = X'H^{-1} D_p H^{-1} X.
-  const u = uWork.zeros(np * dc);
-  const m = mWork.zeros(reml ? np * dc * dc : 0);
-  const f = fWork.zeros(dd); // H^{-1} C_k H^{-1}, C_k = sum x_j1 x_j2 Qi[j1 block, j2 block]
-  const cK = cKWork.get(dd);
-  const rr = rrWork.get(dd);
-  const hEh = hEhWork.get(dd);
-  const hEr = hErWork.get(d);
   for (let k = 0; k < n; k++) {
     const h = k * dd;
     for (let l1 = 0; l1 < d; l1++)
@@ -247,6 +298,39 @@ export function gradientHessian(
       }
     }
   }
+}
+
+/**
+ * Gradient (length 2v) and Hessian (2v x 2v, row-major) of the log-likelihood of kind at the point
+ * `at` was evaluated for; parameters are Vg's upper-triangle entries, then Ve's.
+ */
+export function gradientHessian(
+  kind: 'R' | 'L',
+  data: MvData,
+  at: MvEvaluation,
+  gradient: Float64Array,
+  hessian: Float64Array,
+): void {
+  const { d, c } = data;
+  const dc = d * c;
+  const dd = d * d;
+  let pairs = pairsByD.get(d);
+  if (!pairs) pairsByD.set(d, (pairs = entryPairs(d)));
+  const v = pairs.length;
+  const np = 2 * v;
+  const { qi } = at;
+  const reml = kind === 'R';
+  gradient.fill(0);
+  hessian.fill(0);
+  // Per-parameter dc-vectors u_p = X'H^{-1} D_p P y and dc x dc matrices M_p = X'H^{-1} D_p H^{-1} X.
+  const u = uWork.zeros(np * dc);
+  const m = mWork.zeros(reml ? np * dc * dc : 0);
+  const f = fWork.zeros(dd); // H^{-1} C_k H^{-1}, C_k = sum x_j1 x_j2 Qi[j1 block, j2 block]
+  const cK = cKWork.get(dd);
+  const rr = rrWork.get(dd);
+  const hEh = hEhWork.get(dd);
+  const hEr = hErWork.get(d);
+  individualTerms(reml, data, at, pairs, gradient, hessian, { u, m, f, cK, rr, hEh, hEr });
   // The X-projection terms: +0.5 tr(Qi M_p Qi M_q) (REML) and + u_p' Qi u_q.
   const qu = quWork.get(np * dc);
   for (let p = 0; p < np; p++) {

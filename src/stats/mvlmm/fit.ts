@@ -162,7 +162,8 @@ export const oracleSteps: MvSnpSteps = {
 /**
  * Tests one SNP as GEMMA's -lmm `mode` with d > 1 traits. `covariates` holds the c covariate rows,
  * `withSnp` the same data with the rotated SNP as row c + 1 (its X is (c + 1) x n). `steps` runs the EM and
- * Wald steps (loaded with this SNP when it is a kernel); Newton-Raphson is the oracle's on `withSnp`.
+ * Wald steps (loaded with this SNP when it is a kernel); Newton-Raphson is the oracle's on `withSnp`. Without
+ * `newton`, a SNP that needs a Newton-Raphson step is left there: false, and `out` is not its result.
  */
 export function testSnp(
   mode: 1 | 2 | 3 | 4,
@@ -171,7 +172,8 @@ export function testSnp(
   nullModel: MvNullModel,
   out: MvSnpResult,
   steps: MvSnpSteps = oracleSteps,
-): void {
+  newton = true,
+): boolean {
   const { d, c, n } = covariates;
   const x = withSnp.X.subarray(c * n, (c + 1) * n);
   const { mle } = nullModel;
@@ -194,6 +196,7 @@ export function testSnp(
     if (lrtEffects) steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
     if (out.pLrt < s.pNr) {
+      if (!newton) return false;
       logLik = mvNewton('L', s.nrIter / 10, s.nrPrec * 10, withSnp, vg, ve).logLik;
       if (lrtEffects) steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
       out.pLrt = chiSquareUpperTail(2 * (logLik - mle.logLik), d);
@@ -203,8 +206,10 @@ export function testSnp(
     steps.em('R', s.emIter / 10, s.emPrec * 10, withSnp, p);
     out.pWald = steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     if (out.pWald < s.pNr) {
+      if (!newton) return false;
       mvNewton('R', s.nrIter / 10, s.nrPrec * 10, withSnp, vg, ve);
       out.pWald = steps.effect(covariates, x, vg, ve, out.beta, out.vBeta);
     }
   }
+  return true;
 }

@@ -68,6 +68,50 @@ describe('multivariate LMM on worker threads', () => {
     },
   );
 
+  // The warm-up runs the workers' kernels on made-up data of its own shape; the next scans keep their bits.
+  it.each([
+    [2, 3, 23, 2, 2],
+    [3, 1, 17, 3, 1],
+  ] as const)(
+    'warmed for d = %i, c = %i: n = %i, d = %i, c = %i scans as before',
+    async (wd, wc, n, d, c) => {
+      const s = scenario(7 * n + d, n, d, c, 9, 4);
+      pool.warm(wd, wc);
+      const pooled = await pool.scan(s.model, s.rotated, s.b);
+      expect(columns(pooled)).toEqual(columns(scanMvBlock(s.model, s.rotated, s.b, local)));
+    },
+  );
+
+  // A worker leaves the SNPs that need Newton-Raphson to the pool's thread (mv-pool.ts): they are listed, their rows
+  // NaN, the other rows those of the whole scan; each left SNP tested alone gives the whole scan's row.
+  it.each([
+    [29, 2, 1, 13, 4],
+    [17, 3, 2, 7, 1],
+    [11, 4, 2, 5, 2],
+    [9, 2, 3, 6, 4],
+  ] as const)(
+    'n = %i, d = %i, c = %i, b = %i, -lmm %i: Newton-Raphson SNPs left out, then tested alone',
+    (n, d, c, b, mode) => {
+      const s = scenario(31 * n + d + c, n, d, c, b, mode);
+      const whole = scanMvBlock(s.model, s.rotated, b, local);
+      const left = scanMvBlock(s.model, s.rotated, b, local, true);
+      expect(left.newton.length).toBeGreaterThan(0);
+      expect(left.newton.length).toBeLessThan(b);
+      const wholeColumns = columns(whole);
+      const leftColumns = columns(left);
+      for (let j = 0; j < b; j++) {
+        const isLeft = left.newton.includes(j);
+        for (let col = 0; col < wholeColumns.length; col++)
+          if (isLeft) expect(leftColumns[col][j]).toBeNaN();
+          else expect(leftColumns[col][j]).toBe(wholeColumns[col][j]);
+      }
+      for (const j of left.newton) {
+        const alone = columns(scanMvBlock(s.model, s.rotated.subarray(j * n, (j + 1) * n), 1, local));
+        alone.forEach((column, col) => expect(column[0]).toBe(wholeColumns[col][j]));
+      }
+    },
+  );
+
   // As the univariate tests: a job whose estimated work stays within the pool's main-thread allowance starts no
   // workers and runs its fits here; one past it starts them and runs there. The same bits either way.
   it.each([
