@@ -200,6 +200,43 @@ describe('readSquareMatrix with the wasm row parser', () => {
     },
   );
 
+  // Past the reader's 1 MiB chunks: the rows are parsed as they are read, lines running across chunk ends. Values
+  // as GEMMA writes them (%.10g), each one that the fast path reads.
+  const large = (next: () => number) =>
+    matrixText(next, 450, () =>
+      String(Number(((next() - 0.3) * 10 ** Math.floor(next() * 6 - 4)).toPrecision(10))),
+    );
+  it('a file of several chunks: the rows parsed as they come are the JS reader bits', async () => {
+    const text = large(rng(11));
+    expect(text.length).toBeGreaterThan(2 << 20);
+    const { withParser, js, parsed } = await bothWays('chunks.txt', text, 450, parser);
+    expect(parsed).toBe('values');
+    // Compared as bytes: toEqual() on 1.6 MB takes seconds.
+    const bits = (m: typeof js) => ('data' in m ? m.data : Buffer.alloc(0));
+    expect(bits(js).length).toBe(8 * 450 * 450);
+    expect(bits(withParser).equals(bits(js))).toBe(true);
+  });
+
+  const late: Array<[string, (text: string) => string]> = [
+    ['a CR in the last chunk', (t) => t.slice(0, -100) + '\r' + t.slice(-100)],
+    ['a bad value in the last row', (t) => t.trimEnd() + 'x'],
+    ['a bad value in the first row', (t) => 'x' + t],
+    ['one row too few', (t) => t.slice(0, t.trimEnd().lastIndexOf('\n'))],
+    ['one row too many', (t) => t.trimEnd() + '\n1\n'],
+  ];
+  it.each(late)('a file of several chunks with %s: the JS reader decides', async (label, change) => {
+    const text = change(large(rng(12)));
+    const { withParser, js, parsed } = await bothWays(
+      `late-${label.replace(/\W/g, '_')}.txt`,
+      text,
+      450,
+      parser,
+    );
+    expect(parsed).toBe('declined');
+    expect('error' in js).toBe(true);
+    expect(withParser).toEqual(js);
+  });
+
   it('a missing file: the JS reader reports it', async () => {
     const path = join(dir, 'missing.txt');
     const read = (parseRows?: MatrixRowsParser) =>

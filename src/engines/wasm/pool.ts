@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
+import type { MatrixRowsParser } from '../../io/matrix-read.js';
 import type { ScanPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, KinshipSession } from '../engine.js';
@@ -111,6 +112,17 @@ class PoolRunner extends KernelRunner {
     await Promise.all(
       Array.from({ length: tasks }, (_, t) => piscina.run({ queue: lists, next, own: own?.[t] })),
     );
+  }
+
+  override pullWhenReady(lists: KernelCall[][], ready: Int32Array, need: number[]): Promise<void> | null {
+    if (!this.piscina) return null;
+    return this.piscina.then(async (piscina) => {
+      const next = new Int32Array(new SharedArrayBuffer(4));
+      const tasks = Math.min(this.slots, lists.length);
+      await Promise.all(
+        Array.from({ length: tasks }, () => piscina.run({ queue: lists, next, ready, need })),
+      );
+    });
   }
 }
 
@@ -409,14 +421,14 @@ export class WasmPool {
   }
 
   /**
-   * A square text matrix's rows parsed on the workers and this thread (MatrixRowsParser). The matrix read is
+   * A square text matrix's rows parsed on the workers as this thread reads them (MatrixRowsParser). The matrix read is
    * decomposed next (a kinship) or rotates with (eigenvectors): its work starts the workers now, so that they start
    * while this thread reads the file.
    */
   parseMatrixRows(
     bytes: number,
     n: number,
-    fill: (text: Uint8Array) => Int32Array | null,
+    fill: Parameters<MatrixRowsParser>[2],
   ): Promise<Float64Array | null> {
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
     return parseRowsOn(this.runner, bytes, n, fill);

@@ -26,14 +26,27 @@ let textRows = null;
  * Runs the task's kernel calls; returns the last call's result (a kernel's status or size), or 0. A task
  * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
  * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list); with
- * `own`, every OWN_REGION argument of those calls is replaced by it (this task's scratch region).
+ * `own`, every OWN_REGION argument of those calls is replaced by it (this task's scratch region); with `ready` and
+ * `need`, list k waits until ready[0] reaches need[k] (its inputs written), and -1 there ends the task.
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
  * A task { touch, next } writes zeros over the views in `touch` taken off the counter next[0] (the pool's
  * touchAside: fresh memory's page faults taken off the main thread).
  */
-export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, textWorker, touch }) {
+export default function runCalls({
+  calls,
+  queue,
+  next,
+  own,
+  ready,
+  need,
+  mv,
+  mvWorker,
+  text,
+  textWorker,
+  touch,
+}) {
   if (touch) {
     for (let k = Atomics.add(next, 0, 1); k < touch.length; k = Atomics.add(next, 0, 1)) touch[k].fill(0);
     return 0;
@@ -48,6 +61,7 @@ export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, 
   }
   if (queue) {
     for (let k = Atomics.add(next, 0, 1); k < queue.length; k = Atomics.add(next, 0, 1)) {
+      if (ready && !waitReady(ready, need[k])) break;
       for (const [name, args] of queue[k])
         kernels[name](...(own === undefined ? args : args.map((a) => (a === OWN_REGION ? own : a))));
     }
@@ -56,4 +70,14 @@ export default function runCalls({ calls, queue, next, own, mv, mvWorker, text, 
   let result = 0;
   for (const [name, args] of calls) result = kernels[name](...args) ?? 0;
   return result;
+}
+
+/** Waits until ready[0] reaches `need`: true then, false once it is -1 (the dispatcher gave up). */
+function waitReady(ready, need) {
+  for (;;) {
+    const have = Atomics.load(ready, 0);
+    if (have < 0) return false;
+    if (have >= need) return true;
+    Atomics.wait(ready, 0, have);
+  }
 }
