@@ -221,12 +221,15 @@ function firstAsymmetric(data: Float64Array, n: number): [number, number] | null
  * read, and resolves to false when the file is not n plain lines (any rows parsed by then are wasted). It resolves
  * to the values (row-major n x n), each what the JS reader's fast path makes of its field, or to null when `fill`
  * resolved to false, or when some row is not n such fields (more than 15 digits, "nan", a blank line): the file is
- * then read here, for Number()'s values or the error.
+ * then read here, for Number()'s values or the error. `symmetric` is given when the matrix must be symmetric (a
+ * kinship): a parser that checks it (asymmetric() on no pair) calls it once the matrix passes, and declines one that
+ * does not (for the JS reader's error); without that call the values are checked here.
  */
 export type MatrixRowsParser = (
   bytes: number,
   n: number,
   fill: (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => Promise<boolean>,
+  symmetric?: () => void,
 ) => Promise<Float64Array | null>;
 
 /** Files up to this size (with their n x n values) take a MatrixRowsParser: n = 6,000 at %.10g. */
@@ -253,12 +256,14 @@ export interface SquareMatrixOptions {
 
 /**
  * The matrix by `parse`, or null when the file takes the streaming reader: gzipped, too large, not expectedSize
- * lines split at \n alone (no \r, no byte-order mark, no blank line), or a row the parser does not read.
+ * lines split at \n alone (no \r, no byte-order mark, no blank line), a row the parser does not read, or (where
+ * the parser checks `symmetric`) not symmetric.
  */
 async function parsedElsewhere(
   path: string,
   n: number,
   parse: MatrixRowsParser,
+  symmetric: (() => void) | undefined,
   textRead?: () => void,
 ): Promise<Float64Array | null> {
   let bytes: number;
@@ -270,11 +275,12 @@ async function parsedElsewhere(
     return null; // the streaming reader says what is wrong
   }
   if (n <= 0 || !squareMatrixFits(n) || bytes + 8 * n * n > PARSER_MAX_BYTES || isGzip(path)) return null;
-  return parse(bytes, n, async (text, bounds, rowsRead) => {
+  const fill = async (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => {
     const read = await readRows(path, text, n, bounds, rowsRead);
     if (read) textRead?.();
     return read;
-  });
+  };
+  return parse(bytes, n, fill, symmetric);
 }
 
 /**
@@ -354,9 +360,11 @@ export async function readSquareMatrix(
   const empty = new Float64Array(0);
   const size = options.expectedSize ?? options.likelySize;
   if (options.parseRows && size !== undefined) {
-    const parsed = await parsedElsewhere(path, size, options.parseRows, options.textRead);
+    let checked = false;
+    const symmetric = options.symmetric ? () => (checked = true) : undefined;
+    const parsed = await parsedElsewhere(path, size, options.parseRows, symmetric, options.textRead);
     if (parsed) {
-      if (options.symmetric) requireSymmetric(path, what, parsed, size);
+      if (options.symmetric && !checked) requireSymmetric(path, what, parsed, size);
       return { n: size, data: parsed };
     }
   }

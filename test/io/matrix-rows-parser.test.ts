@@ -62,8 +62,8 @@ async function bothWays(
       (e: Error) => ({ error: e.message }),
     );
   let parsed: 'values' | 'declined' | 'not asked' = 'not asked';
-  const spy: MatrixRowsParser = async (bytes, size, fill) => {
-    const values = await parser(bytes, size, fill);
+  const spy: MatrixRowsParser = async (bytes, size, fill, checked) => {
+    const values = await parser(bytes, size, fill, checked);
     parsed = values ? 'values' : 'declined';
     return values;
   };
@@ -75,7 +75,7 @@ describe('readSquareMatrix with the wasm row parser', () => {
   let parser: MatrixRowsParser;
   beforeAll(async () => {
     pool = await WasmPool.create(2);
-    parser = (bytes, n, fill) => pool.parseMatrixRows(bytes, n, fill);
+    parser = (bytes, n, fill, symmetric) => pool.parseMatrixRows(bytes, n, fill, symmetric);
   });
   afterAll(() => pool.close());
 
@@ -105,10 +105,27 @@ describe('readSquareMatrix with the wasm row parser', () => {
     expect(symmetric.parsed).toBe('values');
     expect(symmetric.withParser).toEqual(symmetric.js);
     const skewed = text.replace(/^(\S+)\t(\S+)/, '$1\t7');
+    // The parser checks the pairs, and declines an asymmetric K: the JS reader finds the first pair.
     const asymmetric = await bothWays('asym.txt', skewed, n, parser, true);
-    expect(asymmetric.parsed).toBe('values');
+    expect(asymmetric.parsed).toBe('declined');
     expect(asymmetric.js).toEqual({ error: expect.stringContaining('is not symmetric: K[1][2] = 7') });
     expect(asymmetric.withParser).toEqual(asymmetric.js);
+    // A pair past the first list of rows, and a parser that does not check (the values are checked after it).
+    const lines = text.split('\n');
+    lines[39] = lines[39]
+      .split('\t')
+      .map((f, c) => (c === 41 ? '0.5' : f))
+      .join('\t');
+    const late = lines.join('\n');
+    const unchecked: MatrixRowsParser = (bytes, size, fill) => parser(bytes, size, fill);
+    for (const each of [parser, unchecked]) {
+      const lateAsymmetric = await bothWays('asym-late.txt', late, n, each, true);
+      expect(lateAsymmetric.parsed).toBe(each === parser ? 'declined' : 'values');
+      expect(lateAsymmetric.js).toEqual({
+        error: expect.stringContaining('is not symmetric: K[40][42] = 0.5 but'),
+      });
+      expect(lateAsymmetric.withParser).toEqual(lateAsymmetric.js);
+    }
   });
 
   const odd: Array<[string, string]> = [

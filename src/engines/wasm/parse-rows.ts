@@ -7,7 +7,8 @@ const ROWS_PER_LIST = 32;
 
 /**
  * The MatrixRowsParser of src/io/matrix-read.ts on a runner: `fill` reads the file into shared memory with the rows'
- * byte ranges; null when the file is not n plain lines, or when some row failed the kernel's fast path. Where the
+ * byte ranges; null when the file is not n plain lines, when some row failed the kernel's fast path, or (with
+ * `symmetric`, called when it is) when some pair is asymmetric (assembly/centre.ts, the JS reader's test). Where the
  * lists run on the workers, each list of rows is parsed as soon as `fill` has read it, while this thread reads on;
  * once `fill` resolves, this thread has no more part in it until the values are copied out: the parse is the
  * workers' (the SNP pass runs here meanwhile; see readSquareMatrix's textRead).
@@ -17,6 +18,7 @@ export function parseRowsOn(
   bytes: number,
   n: number,
   fill: Parameters<MatrixRowsParser>[2],
+  symmetric?: () => void,
 ): Promise<Float64Array | null> {
   return runner.exclusive(async () => {
     const { arena } = runner;
@@ -67,7 +69,19 @@ export function parseRowsOn(
     }
     if (!read) return null;
     await Promise.all([touched, parsing ?? runner.pull(calls)]);
-    if (new Int32Array(arena.memory.buffer, pFailed, lists).some((failed) => failed !== 0)) return null;
+    const failed = () => new Int32Array(arena.memory.buffer, pFailed, lists).some((flag) => flag !== 0);
+    if (failed()) return null;
+    if (symmetric) {
+      const pairs = Array.from({ length: lists }, (_, k): KernelCall[] => [
+        [
+          'asymmetricRows',
+          [pOut, n, k * ROWS_PER_LIST, Math.min(n, (k + 1) * ROWS_PER_LIST), pFailed + 4 * k],
+        ],
+      ]);
+      await runner.pull(pairs);
+      if (failed()) return null;
+      symmetric();
+    }
     values.set(arena.f64(pOut, n * n));
     return values;
   });

@@ -13,6 +13,7 @@ import { EIGEN_TWO_REGION_BYTES, eigenTiled, packedMemories } from './eigen-tile
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
+import { centredOn } from './centre.js';
 import { parseRowsOn } from './parse-rows.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, ROTATE_WINDOW_BYTES, rotateOn } from './ops.js';
@@ -429,9 +430,15 @@ export class WasmPool {
     bytes: number,
     n: number,
     fill: Parameters<MatrixRowsParser>[2],
+    symmetric?: () => void,
   ): Promise<Float64Array | null> {
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
-    return parseRowsOn(this.runner, bytes, n, fill);
+    return parseRowsOn(this.runner, bytes, n, fill, symmetric);
+  }
+
+  /** A kinship's analysed sub-matrix double-centred on the threads (centredOn): subsetSquare() then doubleCentre()'s bits. */
+  centreAnalysed(matrix: Float64Array, nTotal: number, analysed: Uint8Array): Promise<Float64Array | null> {
+    return centredOn(this.runner, matrix, nTotal, analysed);
   }
 
   /** Score, Wald and LRT per SNP against each trait of a unit's plan, resident in shared memory; SNPs split. */
