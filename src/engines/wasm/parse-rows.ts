@@ -31,9 +31,8 @@ export function parseRowsOn(
     const text = new Uint8Array(arena.memory.buffer, pText, bytes + 1);
     text[bytes] = 0;
     // The values' own array, shared so that the workers can take its page faults (fresh memory, 8 n^2 bytes) while
-    // this thread reads the file, before it copies the values into it.
+    // they wait for rows to parse, before this thread copies the values into it.
     const values = new Float64Array(new SharedArrayBuffer(8 * n * n));
-    const touched = runner.touchAside([new Uint8Array(values.buffer)]);
     const calls = Array.from({ length: lists }, (_, k): KernelCall[] => [
       [
         'parseRows',
@@ -50,6 +49,7 @@ export function parseRowsOn(
       calls,
       rowsRead,
       calls.map((_, k) => Math.min(n, (k + 1) * ROWS_PER_LIST)),
+      [new Uint8Array(values.buffer)],
     );
     // The file is read straight into the fresh text: read() takes the page faults in the kernel, for less than a
     // pass of zeros first and the read (n = 1,500, 32 MB: about 110 ms of CPU against 125 + 45 ms on the bench VM).
@@ -64,11 +64,11 @@ export function parseRowsOn(
       // No list may still run on the arena once this returns (or throws): the ones not begun are skipped.
       if (!read) {
         published(-1);
-        await Promise.allSettled([parsing, touched]);
+        await parsing?.catch(() => undefined);
       }
     }
     if (!read) return null;
-    await Promise.all([touched, parsing ?? runner.pull(calls)]);
+    await (parsing ?? runner.pull(calls));
     const failed = () => new Int32Array(arena.memory.buffer, pFailed, lists).some((flag) => flag !== 0);
     if (failed()) return null;
     if (symmetric) {

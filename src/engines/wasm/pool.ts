@@ -115,13 +115,22 @@ class PoolRunner extends KernelRunner {
     );
   }
 
-  override pullWhenReady(lists: KernelCall[][], ready: Int32Array, need: number[]): Promise<void> | null {
+  override pullWhenReady(
+    lists: KernelCall[][],
+    ready: Int32Array,
+    need: number[],
+    aside: Uint8Array[] = [],
+  ): Promise<void> | null {
     if (!this.piscina) return null;
+    const touch = {
+      parts: touchParts(aside, ASIDE_PART_BYTES),
+      next: new Int32Array(new SharedArrayBuffer(4)),
+    };
     return this.piscina.then(async (piscina) => {
       const next = new Int32Array(new SharedArrayBuffer(4));
       const tasks = Math.min(this.slots, lists.length);
       await Promise.all(
-        Array.from({ length: tasks }, () => piscina.run({ queue: lists, next, ready, need })),
+        Array.from({ length: tasks }, () => piscina.run({ queue: lists, next, ready, need, aside: touch })),
       );
     });
   }
@@ -130,12 +139,15 @@ class PoolRunner extends KernelRunner {
 /** Bytes of one part of touchAside(): small enough that the threads end together. */
 const TOUCH_PART_BYTES = 4 << 20;
 
-/** `views` cut into parts of TOUCH_PART_BYTES, for the threads to take one at a time. */
-function touchParts(views: Uint8Array[]): Uint8Array[] {
+/** Bytes of one part of pullWhenReady()'s `aside`: a thread in one when its next list is ready is soon out of it. */
+const ASIDE_PART_BYTES = 1 << 20;
+
+/** `views` cut into parts of `partBytes`, for the threads to take one at a time. */
+function touchParts(views: Uint8Array[], partBytes = TOUCH_PART_BYTES): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (const view of views)
-    for (let at = 0; at < view.length; at += TOUCH_PART_BYTES)
-      parts.push(view.subarray(at, Math.min(view.length, at + TOUCH_PART_BYTES)));
+    for (let at = 0; at < view.length; at += partBytes)
+      parts.push(view.subarray(at, Math.min(view.length, at + partBytes)));
   return parts;
 }
 

@@ -82,11 +82,17 @@ export abstract class KernelRunner {
 
   /**
    * pull() of lists that wait for their inputs: list k runs once ready[0] reaches need[k] (this thread raises it,
-   * with Atomics.store and Atomics.notify, as it writes their inputs; -1 skips the lists not begun). Only where the
-   * lists run on other threads: null here (this thread cannot wait for itself), and the caller pull()s them once
-   * their inputs are all written.
+   * with Atomics.store and Atomics.notify, as it writes their inputs; -1 skips the lists not begun). The threads
+   * write zeros over `aside` (as touchAside) while they wait, and over what is left of it once the lists are done.
+   * Only where the lists run on other threads: null here (this thread cannot wait for itself), and the caller
+   * pull()s them once their inputs are all written.
    */
-  pullWhenReady(_lists: KernelCall[][], _ready: Int32Array, _need: number[]): Promise<void> | null {
+  pullWhenReady(
+    _lists: KernelCall[][],
+    _ready: Int32Array,
+    _need: number[],
+    _aside: Uint8Array[] = [],
+  ): Promise<void> | null {
     return null;
   }
 

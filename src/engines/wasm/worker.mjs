@@ -27,7 +27,8 @@ let textRows = null;
  * { queue, next } instead runs lists of calls from `queue`, taking each list's index from the shared counter
  * next[0] until none is left (the pool's pull: the threads share the lists without a round trip per list); with
  * `own`, every OWN_REGION argument of those calls is replaced by it (this task's scratch region); with `ready` and
- * `need`, list k waits until ready[0] reaches need[k] (its inputs written), and -1 there ends the task.
+ * `need`, list k waits until ready[0] reaches need[k] (its inputs written), and -1 there ends the task; `aside`
+ * ({ parts, next }) is touched (as a touch task's parts) while the task waits, and what is left of it at the end.
  * A task { mv, mvWorker } tests a range of a multivariate block (mv-pool.ts) with the module at path mvWorker,
  * on a kernel instance of its own memory (the fits use no region of the shared one).
  * A task { text, textWorker } formats a range of a matrix's rows (text-pool.ts) with the module at path textWorker.
@@ -41,6 +42,7 @@ export default function runCalls({
   own,
   ready,
   need,
+  aside,
   mv,
   mvWorker,
   text,
@@ -61,10 +63,11 @@ export default function runCalls({
   }
   if (queue) {
     for (let k = Atomics.add(next, 0, 1); k < queue.length; k = Atomics.add(next, 0, 1)) {
-      if (ready && !waitReady(ready, need[k])) break;
+      if (ready && !waitReady(ready, need[k], aside)) return 0;
       for (const [name, args] of queue[k])
         kernels[name](...(own === undefined ? args : args.map((a) => (a === OWN_REGION ? own : a))));
     }
+    while (aside && touchPart(aside));
     return 0;
   }
   let result = 0;
@@ -72,12 +75,23 @@ export default function runCalls({
   return result;
 }
 
-/** Waits until ready[0] reaches `need`: true then, false once it is -1 (the dispatcher gave up). */
-function waitReady(ready, need) {
+/**
+ * Waits until ready[0] reaches `need`: true then, false once it is -1 (the dispatcher gave up). Meanwhile it takes
+ * the parts of `aside` ({ parts, next }: zeros to write) one at a time, and sleeps only when none is left.
+ */
+function waitReady(ready, need, aside) {
   for (;;) {
     const have = Atomics.load(ready, 0);
     if (have < 0) return false;
     if (have >= need) return true;
-    Atomics.wait(ready, 0, have);
+    if (!aside || !touchPart(aside)) Atomics.wait(ready, 0, have);
   }
+}
+
+/** Writes zeros over the next part of `aside` not yet taken; false when none is left. */
+function touchPart({ parts, next }) {
+  const k = Atomics.add(next, 0, 1);
+  if (k >= parts.length) return false;
+  parts[k].fill(0);
+  return true;
 }
