@@ -51,6 +51,7 @@ export function parseRowsOn(
       calls.map((_, k) => Math.min(n, (k + 1) * ROWS_PER_LIST)),
       [new Uint8Array(values.buffer)],
     );
+    parsing?.catch(() => undefined); // awaited once the file is read: a failure meanwhile is not unhandled
     // The file is read straight into the fresh text: read() takes the page faults in the kernel, for less than a
     // pass of zeros first and the read (n = 1,500, 32 MB: about 110 ms of CPU against 125 + 45 ms on the bench VM).
     let read = false;
