@@ -20,3 +20,4 @@ export { mvMoments, mvProducts, mvSums } from './mvlmm';
 export { parseRows } from './parse-rows';
 export { rotateHard } from './rotate-hard';
 export { countOtherEntries, packHardColumns } from './hard-columns';
+export { asymmetricRows, centreRows, subsetRowSums } from './centre';

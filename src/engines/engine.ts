@@ -133,6 +133,13 @@ export interface Engine {
    */
   parseMatrixRows?: MatrixRowsParser;
   /**
+   * The rows and columns `analysed` of the row-major nTotal x nTotal kinship `matrix`, double-centred: the bits of
+   * subsetSquare() then doubleCentre() (src/linalg/centre.ts), written over the first n^2 values of `matrix` (the
+   * caller's own array, whose other values it may change) and returned as a view of them; null where the engine
+   * leaves it to this thread. Engines without it leave it to this thread.
+   */
+  centreAnalysed?(matrix: Float64Array, nTotal: number, analysed: Uint8Array): Promise<Float64Array | null>;
+  /**
    * A formatter of a rows x cols matrix's text on the engine's threads (MatrixRowsFormatter, src/io/matrix-write.ts),
    * which this thread then writes; null where they cannot read `data` in place. Engines without it format on this
    * thread.

@@ -215,15 +215,21 @@ function firstAsymmetric(data: Float64Array, n: number): [number, number] | null
 
 /**
  * Parses the rows of an n x n text matrix elsewhere (the wasm engine's threads, assembly/parse-rows.ts). It hands
- * `fill` a buffer of `bytes` bytes; `fill` copies the file into it and returns each row's [start, end) byte offsets
- * (2n of them), or null when the file is not n plain lines. It resolves to the values (row-major n x n), each what
- * the JS reader's fast path makes of its field, or to null when `fill` did, or when some row is not n such fields
- * (more than 15 digits, "nan", a blank line): the file is then read here, for Number()'s values or the error.
+ * `fill` a buffer of `bytes` bytes and room for each row's [start, end) byte offsets (2n of them); `fill` reads the
+ * file into the buffer a chunk at a time, writes each row's offsets as soon as the row is whole, calls `rowsRead` (if
+ * given) with the count of whole rows after each chunk, so that the first rows' parse can start while the rest is
+ * read, and resolves to false when the file is not n plain lines (any rows parsed by then are wasted). It resolves
+ * to the values (row-major n x n), each what the JS reader's fast path makes of its field, or to null when `fill`
+ * resolved to false, or when some row is not n such fields (more than 15 digits, "nan", a blank line): the file is
+ * then read here, for Number()'s values or the error. `symmetric` is given when the matrix must be symmetric (a
+ * kinship): a parser that checks it (asymmetric() on no pair) calls it once the matrix passes, and declines one that
+ * does not (for the JS reader's error); without that call the values are checked here.
  */
 export type MatrixRowsParser = (
   bytes: number,
   n: number,
-  fill: (text: Uint8Array) => Int32Array | null,
+  fill: (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => Promise<boolean>,
+  symmetric?: () => void,
 ) => Promise<Float64Array | null>;
 
 /** Files up to this size (with their n x n values) take a MatrixRowsParser: n = 6,000 at %.10g. */
@@ -250,12 +256,14 @@ export interface SquareMatrixOptions {
 
 /**
  * The matrix by `parse`, or null when the file takes the streaming reader: gzipped, too large, not expectedSize
- * lines split at \n alone (no \r, no byte-order mark, no blank line), or a row the parser does not read.
+ * lines split at \n alone (no \r, no byte-order mark, no blank line), a row the parser does not read, or (where
+ * the parser checks `symmetric`) not symmetric.
  */
 async function parsedElsewhere(
   path: string,
   n: number,
   parse: MatrixRowsParser,
+  symmetric: (() => void) | undefined,
   textRead?: () => void,
 ): Promise<Float64Array | null> {
   let bytes: number;
@@ -267,49 +275,63 @@ async function parsedElsewhere(
     return null; // the streaming reader says what is wrong
   }
   if (n <= 0 || !squareMatrixFits(n) || bytes + 8 * n * n > PARSER_MAX_BYTES || isGzip(path)) return null;
-  return parse(bytes, n, (text) => {
-    const bounds = readWhole(path, text) ? plainRows(text, n) : null;
-    if (bounds) textRead?.();
-    return bounds;
-  });
-}
-
-/** Fills `text` with the file's bytes; false when the file is no longer that size. */
-function readWhole(path: string, text: Uint8Array): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    let got = 0;
-    while (got < text.length) {
-      const read = readSync(fd, text, got, text.length - got, got);
-      if (read === 0) return false;
-      got += read;
-    }
-    return readSync(fd, new Uint8Array(1), 0, 1, got) === 0;
-  } finally {
-    closeSync(fd);
-  }
+  const fill = async (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => {
+    const read = await readRows(path, text, n, bounds, rowsRead);
+    if (read) textRead?.();
+    return read;
+  };
+  return parse(bytes, n, fill, symmetric);
 }
 
 /**
- * [start, end) of each of the n lines of `text`, split at \n (the last one's \n optional), or null when the text
- * has a \r, a byte-order mark, or other than n lines: the streaming reader's business.
+ * Fills `text` with the file's bytes, CHUNK_BYTES at a time, and `bounds` with [start, end) of each of its n lines,
+ * split at \n (the last one's \n optional), each as soon as it is whole; after each chunk `rowsRead` gets the count
+ * of whole lines, and the event loop a turn (threads that start now are given their tasks in those turns). False
+ * when the file is no longer text.length bytes, or its text has a \r, a byte-order mark, or other than n lines: the
+ * streaming reader's business.
  */
-function plainRows(bytes: Uint8Array, n: number): Int32Array | null {
+async function readRows(
+  path: string,
+  text: Uint8Array,
+  n: number,
+  bounds: Int32Array,
+  rowsRead?: (rows: number) => void,
+): Promise<boolean> {
   // A Buffer over the same memory: its indexOf is a memchr, the typed array's a byte loop.
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (text.length >= 3 && text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) return null;
-  if (text.indexOf(CR) >= 0) return null;
-  const bounds = new Int32Array(2 * n);
-  let pos = 0;
-  for (let r = 0; r < n; r++) {
-    if (pos >= text.length) return null;
-    const stop = text.indexOf(LF, pos);
-    const end = stop < 0 ? text.length : stop;
-    bounds[2 * r] = pos;
-    bounds[2 * r + 1] = end;
-    pos = end + 1;
+  const bytes = Buffer.from(text.buffer, text.byteOffset, text.length);
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    let rows = 0;
+    // Where the next line starts.
+    let pos = 0;
+    while (got < bytes.length) {
+      const from = got;
+      const read = readSync(fd, bytes, got, Math.min(CHUNK_BYTES, bytes.length - got), got);
+      if (read === 0) return false;
+      got += read;
+      // Only the bytes read so far are searched: the rest of the buffer holds whatever it held before.
+      const view = bytes.subarray(0, got);
+      if (view.indexOf(CR, from) >= 0) return false;
+      if (from < 3 && got >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return false;
+      const whole = got === bytes.length;
+      for (; rows < n; rows++) {
+        const stop = view.indexOf(LF, pos);
+        if (stop < 0 && !whole) break; // the line goes on in the next chunk
+        if (stop < 0 && pos >= got) return false; // fewer than n lines
+        const end = stop < 0 ? got : stop;
+        bounds[2 * rows] = pos;
+        bounds[2 * rows + 1] = end;
+        pos = end + 1;
+      }
+      rowsRead?.(rows);
+      if (!whole) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // n lines, nothing after the last one, and the file no longer than that.
+    return rows === n && pos >= bytes.length && readSync(fd, new Uint8Array(1), 0, 1, got) === 0;
+  } finally {
+    closeSync(fd);
   }
-  return pos >= text.length ? bounds : null;
 }
 
 /**
@@ -338,9 +360,11 @@ export async function readSquareMatrix(
   const empty = new Float64Array(0);
   const size = options.expectedSize ?? options.likelySize;
   if (options.parseRows && size !== undefined) {
-    const parsed = await parsedElsewhere(path, size, options.parseRows, options.textRead);
+    let checked = false;
+    const symmetric = options.symmetric ? () => (checked = true) : undefined;
+    const parsed = await parsedElsewhere(path, size, options.parseRows, symmetric, options.textRead);
     if (parsed) {
-      if (options.symmetric) requireSymmetric(path, what, parsed, size);
+      if (options.symmetric && !checked) requireSymmetric(path, what, parsed, size);
       return { n: size, data: parsed };
     }
   }

@@ -158,6 +158,12 @@ async function centredAnalysed(
     if (rows) full = pickSquare(full, rows.size, rows.rows);
   }
   const n = selection.nAnalysed;
+  // A K of this function's own may be centred in place by the engine's threads, which wait for it.
+  const onEngine = own ? await engine.centreAnalysed?.(full, selection.nTotal, selection.analysed) : null;
+  if (onEngine) {
+    if (weights) weightKinship(onEngine, weights);
+    return onEngine;
+  }
   if (n !== selection.nTotal) {
     // A K read here is this function's own: its analysed part moves into its first n^2 values.
     full = own

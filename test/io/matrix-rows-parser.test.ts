@@ -62,8 +62,8 @@ async function bothWays(
       (e: Error) => ({ error: e.message }),
     );
   let parsed: 'values' | 'declined' | 'not asked' = 'not asked';
-  const spy: MatrixRowsParser = async (bytes, size, fill) => {
-    const values = await parser(bytes, size, fill);
+  const spy: MatrixRowsParser = async (bytes, size, fill, checked) => {
+    const values = await parser(bytes, size, fill, checked);
     parsed = values ? 'values' : 'declined';
     return values;
   };
@@ -75,7 +75,7 @@ describe('readSquareMatrix with the wasm row parser', () => {
   let parser: MatrixRowsParser;
   beforeAll(async () => {
     pool = await WasmPool.create(2);
-    parser = (bytes, n, fill) => pool.parseMatrixRows(bytes, n, fill);
+    parser = (bytes, n, fill, symmetric) => pool.parseMatrixRows(bytes, n, fill, symmetric);
   });
   afterAll(() => pool.close());
 
@@ -105,10 +105,27 @@ describe('readSquareMatrix with the wasm row parser', () => {
     expect(symmetric.parsed).toBe('values');
     expect(symmetric.withParser).toEqual(symmetric.js);
     const skewed = text.replace(/^(\S+)\t(\S+)/, '$1\t7');
+    // The parser checks the pairs, and declines an asymmetric K: the JS reader finds the first pair.
     const asymmetric = await bothWays('asym.txt', skewed, n, parser, true);
-    expect(asymmetric.parsed).toBe('values');
+    expect(asymmetric.parsed).toBe('declined');
     expect(asymmetric.js).toEqual({ error: expect.stringContaining('is not symmetric: K[1][2] = 7') });
     expect(asymmetric.withParser).toEqual(asymmetric.js);
+    // A pair past the first list of rows, and a parser that does not check (the values are checked after it).
+    const lines = text.split('\n');
+    lines[39] = lines[39]
+      .split('\t')
+      .map((f, c) => (c === 41 ? '0.5' : f))
+      .join('\t');
+    const late = lines.join('\n');
+    const unchecked: MatrixRowsParser = (bytes, size, fill) => parser(bytes, size, fill);
+    for (const each of [parser, unchecked]) {
+      const lateAsymmetric = await bothWays('asym-late.txt', late, n, each, true);
+      expect(lateAsymmetric.parsed).toBe(each === parser ? 'declined' : 'values');
+      expect(lateAsymmetric.js).toEqual({
+        error: expect.stringContaining('is not symmetric: K[40][42] = 0.5 but'),
+      });
+      expect(lateAsymmetric.withParser).toEqual(lateAsymmetric.js);
+    }
   });
 
   const odd: Array<[string, string]> = [
@@ -199,6 +216,43 @@ describe('readSquareMatrix with the wasm row parser', () => {
       expect(withParser).toEqual(js);
     },
   );
+
+  // Past the reader's 1 MiB chunks: the rows are parsed as they are read, lines running across chunk ends. Values
+  // as GEMMA writes them (%.10g), each one that the fast path reads.
+  const large = (next: () => number) =>
+    matrixText(next, 450, () =>
+      String(Number(((next() - 0.3) * 10 ** Math.floor(next() * 6 - 4)).toPrecision(10))),
+    );
+  it('a file of several chunks: the rows parsed as they come are the JS reader bits', async () => {
+    const text = large(rng(11));
+    expect(text.length).toBeGreaterThan(2 << 20);
+    const { withParser, js, parsed } = await bothWays('chunks.txt', text, 450, parser);
+    expect(parsed).toBe('values');
+    // Compared as bytes: toEqual() on 1.6 MB takes seconds.
+    const bits = (m: typeof js) => ('data' in m ? m.data : Buffer.alloc(0));
+    expect(bits(js).length).toBe(8 * 450 * 450);
+    expect(bits(withParser).equals(bits(js))).toBe(true);
+  });
+
+  const late: Array<[string, (text: string) => string]> = [
+    ['a CR in the last chunk', (t) => t.slice(0, -100) + '\r' + t.slice(-100)],
+    ['a bad value in the last row', (t) => t.trimEnd() + 'x'],
+    ['a bad value in the first row', (t) => 'x' + t],
+    ['one row too few', (t) => t.slice(0, t.trimEnd().lastIndexOf('\n'))],
+    ['one row too many', (t) => t.trimEnd() + '\n1\n'],
+  ];
+  it.each(late)('a file of several chunks with %s: the JS reader decides', async (label, change) => {
+    const text = change(large(rng(12)));
+    const { withParser, js, parsed } = await bothWays(
+      `late-${label.replace(/\W/g, '_')}.txt`,
+      text,
+      450,
+      parser,
+    );
+    expect(parsed).toBe('declined');
+    expect('error' in js).toBe(true);
+    expect(withParser).toEqual(js);
+  });
 
   it('a missing file: the JS reader reports it', async () => {
     const path = join(dir, 'missing.txt');

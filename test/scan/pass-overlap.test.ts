@@ -95,11 +95,12 @@ describe('the SNP pass beside an eigendecomposition', () => {
     const engine = Object.create(ts) as Engine;
     engine.parseMatrixRows = async (bytes, n, fill) => {
       const text = new Uint8Array(bytes + 1);
-      const bounds = fill(text.subarray(0, bytes));
+      const bounds = new Int32Array(2 * n);
+      const read = await fill(text.subarray(0, bytes), bounds);
       events.push('text read');
       await gate;
       events.push('parsed');
-      if (!bounds || answer === 'decline') return null;
+      if (!read || answer === 'decline') return null;
       const values = new Float64Array(n * n);
       const decoded = Buffer.from(text.buffer, 0, bytes);
       for (let r = 0; r < n; r++) {

@@ -349,6 +349,18 @@ export interface KernelExports {
     failed: number,
   ): number;
   mvMoments(desc: number, reml: number, fromB: number): void;
+  asymmetricRows(a: number, n: number, row0: number, row1: number, flag: number): void;
+  subsetRowSums(
+    a: number,
+    nTotal: number,
+    keep: number,
+    n: number,
+    row0: number,
+    row1: number,
+    out: number,
+    sums: number,
+  ): void;
+  centreRows(a: number, n: number, sums: number, grand: number, row0: number, row1: number): void;
 }
 
 export interface WasmKernels {

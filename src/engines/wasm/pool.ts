@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
+import type { MatrixRowsParser } from '../../io/matrix-read.js';
 import type { ScanPlan } from '../../model/plan.js';
 import type { SnpResultBlock } from '../../model/results.js';
 import type { Eigen, KinshipSession } from '../engine.js';
@@ -12,6 +13,7 @@ import { EIGEN_TWO_REGION_BYTES, eigenTiled, packedMemories } from './eigen-tile
 import type { SimdFlavour } from './loader.js';
 import { createSharedMemory, instantiateKernels, loadWasmKernels, type KernelExports } from './loader.js';
 import { ResidentLmmPlan } from './lmm.js';
+import { centredOn } from './centre.js';
 import { parseRowsOn } from './parse-rows.js';
 import { BandedKinship, KINSHIP_RESIDENT_BYTES } from './kinship-bands.js';
 import { accumulateKinshipOn, KinshipResidence, ROTATE_WINDOW_BYTES, rotateOn } from './ops.js';
@@ -112,17 +114,40 @@ class PoolRunner extends KernelRunner {
       Array.from({ length: tasks }, (_, t) => piscina.run({ queue: lists, next, own: own?.[t] })),
     );
   }
+
+  override pullWhenReady(
+    lists: KernelCall[][],
+    ready: Int32Array,
+    need: number[],
+    aside: Uint8Array[] = [],
+  ): Promise<void> | null {
+    if (!this.piscina) return null;
+    const touch = {
+      parts: touchParts(aside, ASIDE_PART_BYTES),
+      next: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    return this.piscina.then(async (piscina) => {
+      const next = new Int32Array(new SharedArrayBuffer(4));
+      const tasks = Math.min(this.slots, lists.length);
+      await Promise.all(
+        Array.from({ length: tasks }, () => piscina.run({ queue: lists, next, ready, need, aside: touch })),
+      );
+    });
+  }
 }
 
 /** Bytes of one part of touchAside(): small enough that the threads end together. */
 const TOUCH_PART_BYTES = 4 << 20;
 
-/** `views` cut into parts of TOUCH_PART_BYTES, for the threads to take one at a time. */
-function touchParts(views: Uint8Array[]): Uint8Array[] {
+/** Bytes of one part of pullWhenReady()'s `aside`: a thread in one when its next list is ready is soon out of it. */
+const ASIDE_PART_BYTES = 1 << 20;
+
+/** `views` cut into parts of `partBytes`, for the threads to take one at a time. */
+function touchParts(views: Uint8Array[], partBytes = TOUCH_PART_BYTES): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (const view of views)
-    for (let at = 0; at < view.length; at += TOUCH_PART_BYTES)
-      parts.push(view.subarray(at, Math.min(view.length, at + TOUCH_PART_BYTES)));
+    for (let at = 0; at < view.length; at += partBytes)
+      parts.push(view.subarray(at, Math.min(view.length, at + partBytes)));
   return parts;
 }
 
@@ -409,17 +434,23 @@ export class WasmPool {
   }
 
   /**
-   * A square text matrix's rows parsed on the workers and this thread (MatrixRowsParser). The matrix read is
+   * A square text matrix's rows parsed on the workers as this thread reads them (MatrixRowsParser). The matrix read is
    * decomposed next (a kinship) or rotates with (eigenvectors): its work starts the workers now, so that they start
    * while this thread reads the file.
    */
   parseMatrixRows(
     bytes: number,
     n: number,
-    fill: (text: Uint8Array) => Int32Array | null,
+    fill: Parameters<MatrixRowsParser>[2],
+    symmetric?: () => void,
   ): Promise<Float64Array | null> {
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
-    return parseRowsOn(this.runner, bytes, n, fill);
+    return parseRowsOn(this.runner, bytes, n, fill, symmetric);
+  }
+
+  /** A kinship's analysed sub-matrix double-centred on the threads (centredOn): subsetSquare() then doubleCentre()'s bits. */
+  centreAnalysed(matrix: Float64Array, nTotal: number, analysed: Uint8Array): Promise<Float64Array | null> {
+    return centredOn(this.runner, matrix, nTotal, analysed);
   }
 
   /** Score, Wald and LRT per SNP against each trait of a unit's plan, resident in shared memory; SNPs split. */

@@ -81,6 +81,22 @@ export abstract class KernelRunner {
   }
 
   /**
+   * pull() of lists that wait for their inputs: list k runs once ready[0] reaches need[k] (this thread raises it,
+   * with Atomics.store and Atomics.notify, as it writes their inputs; -1 skips the lists not begun). The threads
+   * write zeros over `aside` (as touchAside) while they wait, and over what is left of it once the lists are done.
+   * Only where the lists run on other threads: null here (this thread cannot wait for itself), and the caller
+   * pull()s them once their inputs are all written.
+   */
+  pullWhenReady(
+    _lists: KernelCall[][],
+    _ready: Int32Array,
+    _need: number[],
+    _aside: Uint8Array[] = [],
+  ): Promise<void> | null {
+    return null;
+  }
+
+  /**
    * Has the workers, where there are any, write zeros over `views` (views of shared memory that no one reads until
    * this resolves), this thread taking none of it: memory to be filled later by this thread gets its page faults
    * taken elsewhere while this thread does other work. Without workers, nothing (the first writes take the faults).

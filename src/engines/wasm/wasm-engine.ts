@@ -71,6 +71,11 @@ export class WasmEngine implements Engine {
     return this.pool.parseMatrixRows(...args);
   }
 
+  /** On the pool's threads (WasmPool.centreAnalysed). */
+  centreAnalysed(matrix: Float64Array, nTotal: number, analysed: Uint8Array): Promise<Float64Array | null> {
+    return this.pool.centreAnalysed(matrix, nTotal, analysed);
+  }
+
   /** On the pool's workers, for a matrix in shared memory (textFormatterOn). */
   matrixTextFormatter(data: Float64Array, rows: number, cols: number): MatrixRowsFormatter | null {
     return textFormatterOn(this.pool, data, rows, cols);
