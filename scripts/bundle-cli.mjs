@@ -31,5 +31,6 @@ await build({
     sourcemap: true,
     entryFileNames: 'main.js',
     chunkFileNames: 'chunk-[name]-[hash].js',
+    comments: false,
   },
 });

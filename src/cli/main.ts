@@ -12,6 +12,7 @@ import { parseFlags, toPlotConfig, toScanConfig } from './args.js';
 import { helpText } from './flags.js';
 import { printSummary } from './report-summary.js';
 import { raiseTierUpBudgets } from './tier-up-budget.js';
+import { holdYoungGeneration } from './young-generation.js';
 import { mark } from '../io/timeline.js';
 import { readAhead } from '../io/text-file.js';
 
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = toScanConfig(args, ['lmmscan', ...argv].join(' '));
   mark('flags read');
+  if (config.lm !== undefined) holdYoungGeneration();
   // Every setting and input file checked before an engine starts or a SNP is read.
   if (!config.fit) checkScanConfig(config);
   if (['executor', 'shards', 'slurm-opts', 'retries', 'no-wait', 'plan', 'shard'].some((f) => args.has(f))) {

@@ -46,6 +46,12 @@ function columnKey(words: Uint32Array, from: number, to: number): number {
   return mix(high) * 0x100000 + (mix(low ^ high) & 0xfffff);
 }
 
+/** Whether words[a, a + width) and words[b, b + width) are the same bits. */
+function sameBits(words: Uint32Array, a: number, b: number, width: number): boolean {
+  for (let w = 0; w < width; w++) if (words[a + w] !== words[b + w]) return false;
+  return true;
+}
+
 /**
  * Finds the distinct columns of a SNP-major block (b x n, float64) by their exact bits and moves them, in order, to
  * the front of the block (overwriting the repeats' places: the caller reads the block only through the result).
@@ -66,33 +72,44 @@ export function distinctColumns(
   }
   const words = new Uint32Array(genotypes.buffer, genotypes.byteOffset, 2 * n * b);
   const width = 2 * n;
-  const firstOfRow: number[] = [];
-  const byKey = new Map<number, number[]>();
-  // The key only narrows the search: a column joins a row only when every one of its bits equals the row's.
-  const same = (j: number, k: number) => {
-    for (let w = 0; w < width; w++) if (words[j * width + w] !== words[k * width + w]) return false;
-    return true;
-  };
+  // Each distinct column's block index, and an open-addressing table of them by key (typed arrays, not a Map of
+  // arrays: a cold -lm scan spent more on those objects than on the keys).
+  const firstOfRow = new Int32Array(b);
+  let count = 0;
+  let bits = 1;
+  while (1 << bits < 2 * b) bits++;
+  const size = 1 << bits;
+  const slotRow = new Int32Array(size).fill(-1);
+  const slotKey = new Float64Array(size);
   for (let j = 0; j < b; j++) {
     const given = keys ? keys[j]! : NaN;
     const key = given === given ? given : columnKey(words, j * width, (j + 1) * width);
-    const rows = byKey.get(key);
-    const match = rows?.find((r) => same(firstOfRow[r]!, j));
-    if (match !== undefined) {
+    // The key only narrows the search: a column joins a row only when every one of its bits equals the row's.
+    // Fibonacci hashing of both 32-bit halves: a key made from codes is a sum whose low bits alone mix poorly.
+    let slot = Math.imul((key >>> 0) ^ ((key / 0x100000000) >>> 0), 0x9e3779b1) >>> (32 - bits);
+    let match = -1;
+    for (; slotRow[slot]! >= 0; slot = (slot + 1) & (size - 1)) {
+      const r = slotRow[slot]!;
+      if (slotKey[slot] === key && sameBits(words, firstOfRow[r]! * width, j * width, width)) {
+        match = r;
+        break;
+      }
+    }
+    if (match >= 0) {
       rowOf[j] = match;
       continue;
     }
-    rowOf[j] = firstOfRow.length;
-    if (rows) rows.push(firstOfRow.length);
-    else byKey.set(key, [firstOfRow.length]);
-    firstOfRow.push(j);
+    rowOf[j] = count;
+    slotRow[slot] = count;
+    slotKey[slot] = key;
+    firstOfRow[count++] = j;
   }
-  const count = firstOfRow.length;
   if (count === b) return { columns: genotypes, count, rowOf };
   // In place, to the front (row r's column is at r or after it): a new array of a block's size cost more than the
   // keys and comparisons together (zeroed pages; 80 ms a block at n = 1940).
-  firstOfRow.forEach((j, r) => {
+  for (let r = 0; r < count; r++) {
+    const j = firstOfRow[r]!;
     if (j !== r) genotypes.copyWithin(r * n, j * n, (j + 1) * n);
-  });
+  }
   return { columns: genotypes.subarray(0, count * n), count, rowOf };
 }

@@ -14,7 +14,6 @@ import { contentHashesAside, type HashAside } from '../io/content-hash.js';
 import { claimOutputs, unlockOutput } from '../io/output-lock.js';
 import { InputError } from '../io/input-error.js';
 import { formatLog, type RunSummary } from '../io/log-format.js';
-import { writeMatrixFile, writeMatrixFileAside, writeVectorFile } from '../io/matrix-write.js';
 import { Progress } from '../io/progress.js';
 import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
@@ -127,6 +126,8 @@ export async function runJob(
       const { nTotal } = inputs.selection;
       // Written where the engine holds K (the wasm engine's shared memory): no n x n array beside its sum.
       // Its rows formatted on the engine's threads, idle now, while this thread writes them.
+      // The matrix writer (and its row formatter) loads only for a run that writes one, not for every scan.
+      const { writeMatrixFileAside } = await import('../io/matrix-write.js');
       const written = await useKinshipOf(pass, async (kinship) => {
         const format = engine.matrixTextFormatter?.(kinship, nTotal, nTotal) ?? null;
         await writeMatrixFileAside(out(suffix), kinship, nTotal, nTotal, format, {
@@ -320,6 +321,7 @@ export async function runEigenJob(config: ScanConfig, engine: Engine): Promise<s
     const n = inputs.selection.nAnalysed;
     const d = join(config.outDir, `${config.outPrefix}.eigenD.txt`);
     const u = join(config.outDir, `${config.outPrefix}.eigenU.txt`);
+    const { writeMatrixFile, writeVectorFile } = await import('../io/matrix-write.js');
     writeVectorFile(d, eigen.values);
     writeMatrixFile(u, eigen.vectors, n, n, { what: 'eigenvectors', quiet: config.quiet });
     return [d, u];

@@ -4,9 +4,11 @@
  * there is, instead of failing in an allocation after minutes of work.
  */
 import type { EngineName } from '../engines/engine.js';
-import { EIGEN_THREE_REGION_BYTES } from '../engines/wasm/eigen.js';
-import { EIGEN_TWO_REGION_BYTES } from '../engines/wasm/eigen-tiled.js';
-import { KINSHIP_RESIDENT_BYTES } from '../engines/wasm/kinship-bands.js';
+import {
+  EIGEN_THREE_REGION_BYTES,
+  EIGEN_TWO_REGION_BYTES,
+  KINSHIP_RESIDENT_BYTES,
+} from '../engines/wasm/memory-limits.js';
 import { requireMemory } from '../io/memory-fit.js';
 
 /** The n x n stages a job runs, and on which engine. */

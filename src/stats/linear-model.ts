@@ -6,14 +6,6 @@ import { invertSmall, multiplySmall } from '../linalg/small-dense.js';
 import { chiSquareUpperTail, fDistUpperTail } from './distributions.js';
 import { emptyResultBlock, type SnpResultBlock } from '../model/results.js';
 
-export interface LinearModelResult {
-  beta: number;
-  se: number;
-  pWald: number;
-  pLrt: number;
-  pScore: number;
-}
-
 /** Precomputed (W'W)^-1, W'y and y'P_W y for one phenotype. */
 export class LinearModel {
   readonly n: number;
@@ -52,21 +44,23 @@ export class LinearModel {
   }
 
   /**
-   * Tests one SNP (genotypes with missing values already mean-imputed); testMode 3 reports the score se.
-   * Only the p-values the mode writes are computed (the others are NaN): each is an incomplete beta or
-   * gamma function, most of a small -lm scan's time.
+   * Tests one SNP, genotypes[from, from + n) (missing values already mean-imputed), into row j of `out`; testMode 3
+   * reports the score se. Only the p-values the mode writes are computed (the others are NaN): each is an
+   * incomplete beta or gamma function, most of a small -lm scan's time. Written in place, with no object or view
+   * per SNP: a cold scan runs this in V8's interpreter, where each one was garbage to collect.
    */
-  test(snp: Float64Array, testMode: number): LinearModelResult {
+  testInto(genotypes: Float64Array, from: number, testMode: number, out: SnpResultBlock, j: number): void {
     const { n, nCvt, covariates, phenotype, wtx } = this;
     let xx = 0;
     let xy = 0;
     for (let i = 0; i < n; i++) {
-      xx += snp[i] * snp[i];
-      xy += snp[i] * phenotype[i];
+      const x = genotypes[from + i];
+      xx += x * x;
+      xy += x * phenotype[i];
     }
     for (let a = 0; a < nCvt; a++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += covariates[a * n + i] * snp[i];
+      for (let i = 0; i < n; i++) s += covariates[a * n + i] * genotypes[from + i];
       wtx[a] = s;
     }
     let dxx = 0;
@@ -84,18 +78,16 @@ export class LinearModel {
     const beta = xPwy / xPwx;
     const seWald = Math.sqrt(yPxy / (df * xPwx));
     const seScore = Math.sqrt(this.yPwy / (n * xPwx));
-    return {
-      beta,
-      se: testMode === 3 ? seScore : seWald,
-      pWald:
-        testMode === 1 || testMode === 4 ? fDistUpperTail((beta * beta) / (seWald * seWald), 1, df) : NaN,
-      pScore:
-        testMode === 3 || testMode === 4 ? fDistUpperTail((beta * beta) / (seScore * seScore), 1, df) : NaN,
-      pLrt:
-        testMode === 2 || testMode === 4
-          ? chiSquareUpperTail(n * (Math.log(this.yPwy) - Math.log(yPxy)), 1)
-          : NaN,
-    };
+    out.beta[j] = beta;
+    out.se[j] = testMode === 3 ? seScore : seWald;
+    out.pWald[j] =
+      testMode === 1 || testMode === 4 ? fDistUpperTail((beta * beta) / (seWald * seWald), 1, df) : NaN;
+    out.pScore[j] =
+      testMode === 3 || testMode === 4 ? fDistUpperTail((beta * beta) / (seScore * seScore), 1, df) : NaN;
+    out.pLrt[j] =
+      testMode === 2 || testMode === 4
+        ? chiSquareUpperTail(n * (Math.log(this.yPwy) - Math.log(yPxy)), 1)
+        : NaN;
   }
 }
 
@@ -112,14 +104,7 @@ export function testLinearBlock(
   return models.map((model) => {
     const n = model.n;
     const r = emptyResultBlock(b);
-    for (let j = 0; j < b; j++) {
-      const x = model.test(genotypes.subarray(j * n, (j + 1) * n), testMode);
-      r.beta[j] = x.beta;
-      r.se[j] = x.se;
-      r.pWald[j] = x.pWald;
-      r.pLrt[j] = x.pLrt;
-      r.pScore[j] = x.pScore;
-    }
+    for (let j = 0; j < b; j++) model.testInto(genotypes, j * n, testMode, r, j);
     return r;
   });
 }

@@ -33,9 +33,6 @@ import type { KernelCall, KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 import { type SplitPart, packedStart, tridiagonalizeSplit } from './tridiag-split.js';
 
-/** Two n x n regions of shared memory up to here (the two-region layout of eigen.ts); tiles above. */
-export const EIGEN_TWO_REGION_BYTES = 2 ** 32 - 2 ** 26;
-
 /** Bytes of shared memory per batch of WY blocks built at step 2 (beside the packed triangle). */
 const PREPARE_BYTES = 64 * 2 ** 20;
 /** Threads that build the WY blocks. */

@@ -9,18 +9,12 @@
 import type { Eigen } from '../engine.js';
 import type { KernelCall, KernelRunner } from './runner.js';
 import { EigenSize } from './layout.js';
+import { EIGEN_THREE_REGION_BYTES } from './memory-limits.js';
 
 /** Bytes of a team block: >= TEAM_BYTES in assembly/team.ts. */
 export const TEAM_BYTES = 512;
 /** Bytes of a kernel context block: CTX_BYTES in assembly/vec.ts. */
 export const CTX_BYTES = 256;
-
-/**
- * n x n arrays in shared memory up to which the eigensolver keeps its three (the matrix and reflectors then U,
- * the tridiagonal eigenvectors, the merge and WY blocks) side by side, as it always has: 3.5 GiB, n = 12,500.
- * Above it, the two-region layout of eigenTwoRegions().
- */
-export const EIGEN_THREE_REGION_BYTES = 3.5 * 2 ** 30;
 
 /**
  * Eigenvalues ascending (n) and row-major eigenvectors (n x n, column k for values[k]) of a symmetric matrix.

@@ -10,8 +10,6 @@ import type { KinshipSum } from '../../linalg/double-double.js';
 import { KINSHIP_TILE_ROWS, kinshipFoldCallLists, mirrorUpper, roundKinshipUpper } from './ops.js';
 import type { KernelRunner } from './runner.js';
 
-/** Sums larger than this (16 n^2 bytes: hi and lo) go through bands: 2 GiB, n = 11,585. */
-export const KINSHIP_RESIDENT_BYTES = 2 ** 31;
 /** Bytes of K's rows in shared memory at once (a band). */
 export const KINSHIP_BAND_BYTES = 512 << 20;
 
