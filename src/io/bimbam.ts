@@ -146,7 +146,7 @@ const badField = new Int32Array(3);
  * count; the first value out of range (and not NA) is left in badField. A field that is one digit (a
  * hard call, most of most files) is read in this loop, to the value parseField() gives it; any other field goes
  * to otherField(), so that this loop stays small enough for the engine to keep tight (a hard-call file's
- * 7.5 million fields at n = 1,500: about a quarter of the time the general loop took).
+ * 7.5 million fields at n = 1,500: 65 ms against the general loop's 140, warm).
  */
 function parseGenotypes(
   bytes: Buffer,
