@@ -149,7 +149,9 @@ export interface Engine {
    * U^T x for every SNP of a block, one-off (the prepare step's covariates and phenotypes):
    * out[j*n + k] = sum_i U[i][k] * block[j*n + i]. Univariate scans rotate through loadPlan's handle instead.
    * With a `key` (a multivariate unit's blocks, whose U is not written until releaseRotation(key)) the engine may
-   * keep U resident from one call to the next; engines without releaseRotation ignore it.
+   * keep U resident from one call to the next; engines without releaseRotation ignore it. With `into` (n x b values or
+   * more, which may be `block` itself: the rotation reads all of block before it writes) the engine may write the
+   * rotated block there and return it, not a new array; engines that do not, ignore it.
    */
   rotate(
     eigenvectors: Float64Array,
@@ -157,6 +159,7 @@ export interface Engine {
     block: Float64Array,
     b: number,
     key?: object,
+    into?: Float64Array,
   ): Promise<Float64Array>;
   /** Frees what rotate() kept resident for `key`, if anything. */
   releaseRotation?(key: object): Promise<void>;

@@ -3,7 +3,8 @@
  * know when they are done with a block and reused by the readers. A fresh large typed array costs its
  * page faults, zeroing and a later collection: at n = 1,500 and 2,048-SNP blocks (25 MB) about as much
  * CPU as decoding the .bed ten times over. A buffer from here holds stale values: the reader overwrites
- * every value it yields.
+ * every value it yields. The buffers are shared memory: a view of one crosses to a worker thread without being
+ * copied (the multivariate tests read a rotated block in place, mv-pool.ts).
  */
 
 /** Spare pieces kept at most (a scan has two blocks in flight, each with its analysed and rotated copies). */
@@ -11,7 +12,7 @@ const MAX_SPARES = 6;
 
 /** A byte range of one of our buffers: a whole buffer, or a piece split off a larger one. */
 interface Piece {
-  buffer: ArrayBuffer;
+  buffer: SharedArrayBuffer;
   offset: number;
   bytes: number;
 }
@@ -21,7 +22,7 @@ const spares: Piece[] = [];
  * The pieces lent out, by buffer. Only these are taken back (never a view on someone else's memory), each once: a
  * piece is spare or lent, never both.
  */
-const lent = new WeakMap<ArrayBuffer, Piece[]>();
+const lent = new WeakMap<SharedArrayBuffer, Piece[]>();
 
 /** A Float64Array of exactly `length` values (contents unspecified), reusing a recycled buffer when one fits. */
 export function blockBuffer(length: number): Float64Array {
@@ -48,7 +49,7 @@ export function blockBuffer(length: number): Float64Array {
       const spare = spares[split];
       piece = { buffer: spare.buffer, offset: spare.offset, bytes };
       spares[split] = { buffer: spare.buffer, offset: spare.offset + bytes, bytes: spare.bytes - bytes };
-    } else piece = { buffer: new ArrayBuffer(bytes), offset: 0, bytes };
+    } else piece = { buffer: new SharedArrayBuffer(bytes), offset: 0, bytes };
   }
   const pieces = lent.get(piece.buffer);
   if (pieces) pieces.push(piece);
@@ -62,7 +63,7 @@ export function blockBuffer(length: number): Float64Array {
  * block it was given.
  */
 export function recycleBlockBuffer(values: Float64Array): void {
-  const pieces = values.buffer instanceof ArrayBuffer ? lent.get(values.buffer) : undefined;
+  const pieces = values.buffer instanceof SharedArrayBuffer ? lent.get(values.buffer) : undefined;
   const at = pieces
     ? pieces.findIndex(
         (p) => p.offset <= values.byteOffset && values.byteOffset + values.byteLength <= p.offset + p.bytes,

@@ -236,6 +236,10 @@ export class RememberedGenotypes implements GenotypeSource {
     const n = this.inner.nSamples;
     let kept: Recorded[] | null = [];
     let next = 0;
+    // Copies are the recording's first blocks only: once a block is kept as codes, so is every later one (a short
+    // last block that fits the allowance would otherwise be copied: at n = 1,500, 10 MB of fresh memory on this
+    // thread, and a replay without the codes' column keys).
+    let coded = false;
     for await (const block of this.inner.blocks(blockSize, undefined, content)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
@@ -245,6 +249,7 @@ export class RememberedGenotypes implements GenotypeSource {
           // Hard calls only: codes, never a float64 copy (cheaper to make, and the scan imputes from codes faster).
           const codes = codesOfBed(block.bed, block.count, n);
           const otherStart = new Int32Array(block.count + 1);
+          coded = true;
           this.bytes += codes.length + otherStart.byteLength;
           kept.push({
             first: next,
@@ -254,7 +259,7 @@ export class RememberedGenotypes implements GenotypeSource {
             others: NO_OTHERS,
             otherStart,
           });
-        } else if (consecutive && this.bytes + rawLength * 8 <= this.rawBytes) {
+        } else if (consecutive && !coded && this.bytes + rawLength * 8 <= this.rawBytes) {
           // A copy: the consumers hand the block's buffer back to the reader for reuse.
           const raw = this.rawColumns
             ? gatherSamples(block.dosages, block.count, n, this.readSamples!)
@@ -273,6 +278,7 @@ export class RememberedGenotypes implements GenotypeSource {
         } else if (consecutive) {
           const others = new GrowableColumn(Float64Array);
           const { codes, otherStart } = encode(block.dosages, block.count, n, others);
+          coded = true;
           const otherValues = others.toArray();
           this.bytes += codes.length + otherValues.byteLength + otherStart.byteLength;
           kept.push({

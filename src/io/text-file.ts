@@ -9,6 +9,7 @@ import { createReadStream, existsSync, openSync, readSync, closeSync, readFileSy
 import type { Readable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { GunzipRing, gunzipRingAvailable } from './gunzip-ring.js';
+import { ReadRing } from './read-ring.js';
 import { InputError, shown } from './input-error.js';
 
 const LF = 10;
@@ -191,6 +192,9 @@ async function* chunksOf(stream: Readable, most: number): AsyncGenerator<Buffer>
   }
 }
 
+/** 1 MiB buffers of a plain file's ReadRing: the two the reader may hold, and two read ahead. */
+const PLAIN_AHEAD_BUFFERS = 4;
+
 function openLineStream(path: string, aheadBytes: number): LineStream {
   // Inflated 1 MiB at a time (zlib's stream default is 16 KiB: 40 times more trips to the thread pool), into
   // buffers used again (gunzip-ring.ts) where Node's zlib handle can be reached.
@@ -199,13 +203,19 @@ function openLineStream(path: string, aheadBytes: number): LineStream {
     const ring = new GunzipRing(path, Math.max(6, aheadBytes >> 20));
     return { chunks: ring.chunks(), close: () => ring.close() };
   }
+  // A plain file is read into a few buffers used again (read-ring.ts): from the page cache, a read is a copy,
+  // so a few megabytes ahead keep the parser fed.
+  if (!gzip) {
+    const ring = new ReadRing(path, PLAIN_AHEAD_BUFFERS);
+    return { chunks: ring.chunks(), close: () => ring.close() };
+  }
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input = gzip
-    ? source.pipe(createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: aheadBytes } as ZlibOptions))
-    : source;
+  const input = source.pipe(
+    createGunzip({ chunkSize: 1 << 20, readableHighWaterMark: aheadBytes } as ZlibOptions),
+  );
   // Until it is read, an error waits in the stream (chunksOf() throws it) instead of ending the process.
   input.on('error', () => undefined);
-  if (input !== source) source.on('error', (e) => input.destroy(e));
+  source.on('error', (e) => input.destroy(e));
   return { chunks: chunksOf(input, aheadBytes), close: () => (source.destroy(), input.destroy()) };
 }
 

@@ -105,17 +105,17 @@ export class HardCallBuffer {
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const g = dosages[i]!;
-      let code: number;
-      if (Number.isNaN(g)) {
+      // One branch, taken for a missing call or a value other than 0, 1, 2 only (-0 is 0): a branch on the call
+      // itself mispredicts on random genotypes.
+      let code = g | 0;
+      if (code !== g || code >>> 0 > 2) {
+        if (!Number.isNaN(g)) {
+          this.hard = false;
+          return;
+        }
         code = MISSING_CODE;
         this.addMissing(i, s);
-      } else if (g === 0 || g === 1 || g === 2) {
-        code = g;
-        sum += g;
-      } else {
-        this.hard = false;
-        return;
-      }
+      } else sum += code;
       codes[i * capacity + s] = code;
     }
     const observed = n - (this.missingLength - before) / 2;

@@ -20,6 +20,8 @@ export class SnpFilter {
   private readonly wtwInverse: Float64Array;
   private readonly analysedIndex: Int32Array;
   private readonly imputed: Float64Array;
+  /** evaluate()'s places (in analysedIndex) of a SNP's missing calls. */
+  private readonly missingAt: Int32Array;
   private readonly wtx: Float64Array;
   /** The analysed individuals' bits in each byte of a .bed SNP (made at the first evaluateBed). */
   private bedMasks: Uint8Array | undefined;
@@ -48,12 +50,13 @@ export class SnpFilter {
       }
     this.wtwInverse = nCvt > 1 ? invertSmall(wtw, nCvt) : new Float64Array(1);
     this.imputed = new Float64Array(n);
+    this.missingAt = new Int32Array(n);
     this.wtx = new Float64Array(nCvt);
   }
 
   /** Summary and verdict for one SNP; `dosages` covers all individuals in file order (NaN = missing). */
   evaluate(dosages: Float64Array, offset = 0): SnpSummary {
-    const { analysedIndex, imputed, settings } = this;
+    const { analysedIndex, imputed, missingAt, settings } = this;
     const n = analysedIndex.length;
     let nMiss = 0;
     let sum = 0;
@@ -63,10 +66,12 @@ export class SnpFilter {
     // Polymorphic (BIMBAM's test) = some observed dosage differs from another = min < max.
     let min = Infinity;
     let max = -Infinity;
+    // The analysed dosages are gathered once: into imputed, whose missing ones the r2 test fills in below.
     for (let k = 0; k < n; k++) {
       const g = dosages[offset + analysedIndex[k]];
+      imputed[k] = g;
       if (g !== g) {
-        nMiss++;
+        missingAt[nMiss++] = k;
         continue;
       }
       sum += g;
@@ -82,10 +87,7 @@ export class SnpFilter {
     const summary: SnpSummary = { nMiss, af, pass: false };
     if (!this.passesCounts(summary, n0, n1, n2, min < max)) return summary;
     if (this.nCvt !== 1) {
-      for (let k = 0; k < n; k++) {
-        const g = dosages[offset + analysedIndex[k]];
-        imputed[k] = Number.isNaN(g) ? 2 * af : g;
-      }
+      for (let m = 0; m < nMiss; m++) imputed[missingAt[m]] = 2 * af;
       if (this.r2WithCovariates() > settings.r2) return summary;
     }
     summary.pass = true;

@@ -60,6 +60,11 @@ function placesIn(columns: Int32Array, keep: Int32Array): Int32Array {
   return places;
 }
 
+/** Whether two arrays start at the same place of the same memory. */
+function sameMemory(a: Float64Array, b: Float64Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+}
+
 /** Block buffers of a scan's first blocks: the analysed genotypes of the two blocks in flight. */
 export const FIRST_BLOCK_BUFFERS = 2;
 
@@ -267,9 +272,17 @@ export async function computeGenotypeBlock(
     } else if (kind === 'mvlmm') {
       const plan = prepared.mvPlan!;
       const distinct = distinctColumns(genotypes, sel.nAnalysed, positions.length, keys);
+      // Rotated over the analysed genotypes, which nothing reads afterwards: one block buffer a block, not two.
       const rotation = await clock.time(
         performance.now(),
-        engine.rotate(plan.eigenvectors, plan.data.n, distinct.columns, distinct.count, rotationKey),
+        engine.rotate(
+          plan.eigenvectors,
+          plan.data.n,
+          distinct.columns,
+          distinct.count,
+          rotationKey,
+          distinct.columns,
+        ),
       );
       const model = { data: plan.data, nullModel: plan.nullModel, mode: plan.mode };
       const tests = await clock.time(
@@ -277,8 +290,9 @@ export async function computeGenotypeBlock(
         engine.testMultivariate(model, rotation.value, distinct.count),
       );
       // The tests copied or finished reading the rotated block: its buffer serves the next block's rotation (a
-      // fresh 12 MB array per block cost more in page faults than the copy into it).
-      recycleBlockBuffer(rotation.value);
+      // fresh 12 MB array per block cost more in page faults than the copy into it). When it is the analysed
+      // genotypes' buffer, that goes back with the block (recycleComputedBlock), once.
+      if (!sameMemory(rotation.value, genotypes)) recycleBlockBuffer(rotation.value);
       entry.results = [tests.value];
       if (distinct.count < positions.length) entry.rowOf = distinct.rowOf;
       computed.rotateMs += rotation.ms;

@@ -324,6 +324,7 @@ export async function prepareScan(
   const pass = await runSnpPass(source, inputs.groups, {
     filters: config.filters,
     blockSize: config.blockSize ?? DEFAULT_BLOCK_SIZE,
+    kinshipOnly: !config.loco && Boolean(config.kinshipKind),
     quiet: config.quiet,
     snpsInFile: inputs.snpsInFile,
     kinshipSnps: config.ksnps ? readSnpIds(config.ksnps) : undefined,

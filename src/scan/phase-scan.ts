@@ -81,7 +81,7 @@ export async function scanBlockRange(
       const prepared = await models.get(unit);
       active = activeUnit(prepared, kind === 'lmm' && prepared.plan ? engine.loadPlan(prepared.plan) : null);
       // A multivariate unit's U stays on the engine between its blocks (rotate's key), until release().
-      if (prepared.mvPlan) active.rotationKey = {};
+      if (prepared.mvPlan) active.rotationKey = prepared.mvPlan.rotationKey ?? {};
       loaded.set(unit, active);
     }
     return active;

@@ -86,6 +86,21 @@ describe('streamLineBytes', () => {
     }
   });
 
+  it('a plain file many times the read ring (4 reused 1 MiB buffers), lines longer than a chunk among them', async () => {
+    const next = rng(9);
+    const parts: string[] = [];
+    let length = 0;
+    while (length < 9 * 2 ** 20) {
+      const long = next() < 0.002;
+      const line =
+        (long ? 'L' : 's').repeat(long ? 2 ** 20 + Math.floor(next() * 2 ** 20) : Math.floor(next() * 400)) +
+        '\n';
+      parts.push(line);
+      length += line.length;
+    }
+    await expectSameLines('ring.txt', parts.join(''));
+  });
+
   it('reads the same lines from a stream started ahead (readAhead), and fails the same way on bad gzip', async () => {
     const next = rng(5);
     const lines = Array.from({ length: 40_000 }, (_, k) => `rs${k} ${'x'.repeat(Math.floor(next() * 200))}`);

@@ -80,12 +80,14 @@ export class MvPool {
     const size = Math.ceil(b / (this.pool.threads * RANGES_PER_THREAD));
     const starts: number[] = [];
     for (let j = 0; j < b; j += size) starts.push(j);
-    // One copy of the block into shared memory, which each range's task reads in place: a view of a
-    // SharedArrayBuffer crosses to a worker without being copied (a slice would be copied twice, and each
-    // copy is new memory for the collector). The buffers are reused: a fresh one costs its page faults.
-    const buffer = this.sharedBuffer(8 * b * n);
-    const block = new Float64Array(buffer, 0, b * n);
-    block.set(rotated.subarray(0, b * n));
+    // The block in shared memory, which each range's task reads in place: a view of a SharedArrayBuffer crosses
+    // to a worker without being copied (a slice would be copied twice, and each copy is new memory for the
+    // collector). A block buffer (src/io/block-buffers.ts) is shared memory already; any other block is copied
+    // into a reused buffer (a fresh one costs its page faults).
+    const inPlace = rotated.buffer instanceof SharedArrayBuffer;
+    const buffer = inPlace ? null : this.sharedBuffer(8 * b * n);
+    const block = buffer ? new Float64Array(buffer, 0, b * n) : rotated.subarray(0, b * n);
+    if (buffer) block.set(rotated.subarray(0, b * n));
     const parts = await Promise.all(
       starts.map(async (from) => {
         const count = Math.min(size, b - from);
@@ -102,7 +104,7 @@ export class MvPool {
         return part;
       }),
     );
-    this.spare.push(buffer);
+    if (buffer) this.spare.push(buffer);
     const effects = Array.from({ length: effectColumnCount(d) }, () => new Float64Array(b));
     const out: MvResultBlock = { ...emptyResultBlock(b), effects };
     parts.forEach((part, i) => {

@@ -26,9 +26,12 @@ export async function rotateOn(
   b: number,
   windowBytes = ROTATE_WINDOW_BYTES,
   key?: object,
+  into?: Float64Array,
 ): Promise<Float64Array> {
   checkSizes(U.length, n * n, 'eigenvectors', block.length, n * b);
-  return rotateBlockOn(runner, U, n, block, b, windowBytes, key);
+  if (into && into.length < n * b)
+    throw new Error(`internal: room for ${into.length} rotated values, not ${n * b}`);
+  return rotateBlockOn(runner, U, n, block, b, windowBytes, key, into);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ export class WasmPool {
   /**
    * rotate() for the blocks of a loaded plan (`key`), whose U is not written while it is loaded: U stays in shared
    * memory from one block to the next (rotate-hard.ts) until releaseRotation(key), another plan's rotation, the
-   * kinship or the eigensolver. `windowBytes` (tests lower it): as rotateOn's.
+   * kinship or the eigensolver. `windowBytes` (tests lower it) and `into`: as rotateOn's.
    */
   rotatePlan(
     key: object,
@@ -293,9 +293,10 @@ export class WasmPool {
     block: Float64Array,
     b: number,
     windowBytes?: number,
+    into?: Float64Array,
   ): Promise<Float64Array> {
     this.expectWork(WORK_NS.gemmFlop * n * n * b);
-    return rotateOn(this.runner, U, n, block, b, windowBytes, key);
+    return rotateOn(this.runner, U, n, block, b, windowBytes, key, into);
   }
 
   /**

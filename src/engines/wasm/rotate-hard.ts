@@ -36,7 +36,9 @@ function splitColumns(others: Int32Array, n: number) {
  * loaded plan) and U whole in the window, U stays in shared memory after the call (runner.residentRotation), and the
  * next call with the same key and the same array copies only its block: a loaded plan's U is not written while it
  * is loaded. The region goes when the plan is released, another U or plan set replaces it, or the kinship or the
- * eigensolver needs the room (pool.ts, ops.ts); U's own array still holds it, so nothing is copied back.
+ * eigensolver needs the room (pool.ts, ops.ts); U's own array still holds it, so nothing is copied back. With `into`,
+ * the rotated block is written there (it may be `block`: block is read into shared memory before anything is
+ * written) instead of a fresh block buffer.
  */
 export async function rotateBlockOn(
   runner: KernelRunner,
@@ -46,6 +48,7 @@ export async function rotateBlockOn(
   b: number,
   windowBytes: number,
   key?: object,
+  into?: Float64Array,
 ): Promise<Float64Array> {
   // The strip width is a multiple of both split steps (whole U when it fits).
   const width = rotationStaysInArena(n, windowBytes)
@@ -56,7 +59,7 @@ export async function rotateBlockOn(
       const pU = placeEigenvectors(runner, key, U, n);
       const mark = runner.arena.mark();
       try {
-        return await rotateWith(runner, U, pU, true, n, block, b, width);
+        return await rotateWith(runner, U, pU, true, n, block, b, width, into);
       } finally {
         runner.arena.release(mark);
       }
@@ -65,7 +68,7 @@ export async function rotateBlockOn(
     // The lookup kernel reads a whole tile of each row of U: the strip is followed by a tile of zeros.
     const pU = runner.arena.allocF64(n * width + LOOKUP_TILE);
     runner.arena.f64(pU + 8 * n * width, LOOKUP_TILE).fill(0);
-    return rotateWith(runner, U, pU, false, n, block, b, width);
+    return rotateWith(runner, U, pU, false, n, block, b, width, into);
   });
 }
 
@@ -109,7 +112,7 @@ export function rotationStaysInArena(n: number, windowBytes: number): boolean {
   return 8 * n * n <= windowBytes;
 }
 
-// The rotation with the arena held, into a block buffer.
+// The rotation with the arena held, into `into` or a block buffer.
 async function rotateWith(
   runner: KernelRunner,
   U: Float64Array,
@@ -119,11 +122,12 @@ async function rotateWith(
   block: Float64Array,
   b: number,
   width: number,
+  into?: Float64Array,
 ): Promise<Float64Array> {
   const pOut = await rotateInArena(runner, U, pU, resident, n, block, b, width);
   // Into a block buffer (a scan hands it back once the block is tested): a fresh 10 MB array per block cost
   // more in page faults than the copy itself.
-  const out = blockBuffer(n * b);
+  const out = into ? into.subarray(0, n * b) : blockBuffer(n * b);
   out.set(runner.arena.f64(pOut, n * b));
   return out;
 }

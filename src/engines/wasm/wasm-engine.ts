@@ -57,8 +57,9 @@ export class WasmEngine implements Engine {
     block: Float64Array,
     b: number,
     key?: object,
+    into?: Float64Array,
   ): Promise<Float64Array> {
-    if (key) return this.pool.rotatePlan(key, eigenvectors, n, block, b);
+    if (key) return this.pool.rotatePlan(key, eigenvectors, n, block, b, undefined, into);
     return this.pool.rotate(eigenvectors, n, block, b);
   }
 

@@ -133,14 +133,15 @@ export class WebGpuEngine implements Engine {
     block: Float64Array,
     b: number,
     key?: object,
+    into?: Float64Array,
   ): Promise<Float64Array> {
-    if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b, key);
+    if (this.fallbackReason) return this.cpu.rotate(eigenvectors, n, block, b, key, into);
     return this.onGpu(
       () => {
         const rotator = new GpuRotator(this.gpu, eigenvectors, n);
         return rotator.rotate(block, b).finally(() => rotator.destroy());
       },
-      () => this.cpu.rotate(eigenvectors, n, block, b, key),
+      () => this.cpu.rotate(eigenvectors, n, block, b, key, into),
     );
   }
 

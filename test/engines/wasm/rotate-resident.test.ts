@@ -122,6 +122,32 @@ describe('resident eigenvectors (WasmPool.rotatePlan)', () => {
   });
 });
 
+describe("a rotation written into a given array (rotate()'s into)", () => {
+  test('over the block itself or into a larger array: the same bits, in that memory', async () => {
+    const runner = LocalRunner.create();
+    const n = 31,
+      b = 10;
+    const U = randomArray(n * n, 11),
+      X = genotypes(n, b, 12);
+    const key = {};
+    const want = await rotateOn(runner, U, n, X, b, undefined, key);
+    const block = X.slice();
+    const over = await rotateOn(runner, U, n, block, b, undefined, key, block);
+    expect(over).toEqual(want);
+    expect(over.buffer).toBe(block.buffer);
+    const room = new Float64Array(n * b + 5);
+    const into = await rotateOn(runner, U, n, X, b, undefined, key, room);
+    expect(into).toEqual(want);
+    expect(into.buffer).toBe(room.buffer);
+    // Without a key (U copied per call), too.
+    const plain = X.slice();
+    expect(await rotateOn(runner, U, n, plain, b, undefined, undefined, plain)).toEqual(want);
+    await expect(rotateOn(runner, U, n, X, b, undefined, key, new Float64Array(n * b - 1))).rejects.toThrow(
+      /room for/,
+    );
+  });
+});
+
 describe('resident eigenvectors on a runner', () => {
   test('U is copied in once per key and array, freed whole by dropRotation; strips stay per block', async () => {
     const runner = LocalRunner.create();
