@@ -97,8 +97,8 @@ export function syncFolder(dir: string): void {
   }
 }
 
-function temporaryName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+function temporaryName(path: string, folder: string): string {
+  return join(folder, `.${basename(path)}.tmp-${process.pid}`);
 }
 
 /** Writes text (or bytes) to path atomically. */
@@ -155,11 +155,23 @@ export class AtomicWriter {
   private synced = false;
   /** Calls of write() so far: a sync() that a write overtook leaves `synced` false. */
   private writes = 0;
+  /** The last sync() asked for, and the writes it covers. */
+  private syncing: { writes: number; done: Promise<void> } | undefined;
+  /** A sync's failure, which every later sync() and commit() throw. */
+  private failure: OutputError | undefined;
   private closed = false;
 
-  constructor(readonly path: string) {
+  /**
+   * `temporaryFolder` (on the same file system as `path`) holds the file until commit(): a folder that is removed
+   * anyway (a plan folder) keeps a file left by a killed process out of `path`'s folder.
+   */
+  constructor(
+    readonly path: string,
+    temporaryFolder = dirname(path),
+  ) {
     forFile(path, () => mkdirSync(dirname(path), { recursive: true }));
-    this.temporaryPath = temporaryName(path);
+    forFile(path, () => mkdirSync(temporaryFolder, { recursive: true }));
+    this.temporaryPath = temporaryName(path, temporaryFolder);
     this.fd = forFile(path, () => openSync(this.temporaryPath, 'w'));
     pending.add(this.temporaryPath);
   }
@@ -191,19 +203,35 @@ export class AtomicWriter {
    * commit() then only renames, unless more was written meanwhile (an early sync of part of a long file:
    * commit() then syncs only what came after). Several writers can sync at once (one wait for all).
    */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
     this.flush();
+    // A sync of the same writes already asked for (the merge's, after a background one) waits for that one.
+    if (this.syncing?.writes === this.writes) return this.syncing.done;
+    if (this.failure) return Promise.reject(this.failure);
     const writes = this.writes;
-    try {
-      await fsyncOnThreadPool(this.fd);
-    } catch (e) {
-      throw new OutputError(this.path, describeFsError(e));
-    }
-    if (this.writes === writes) this.synced = true;
+    const done = fsyncOnThreadPool(this.fd).then(
+      () => {
+        if (this.writes === writes) this.synced = true;
+      },
+      (e: unknown) => {
+        // Linux reports a failed writeback to one fsync only: later syncs and commit() report it again.
+        this.failure ??= new OutputError(this.path, describeFsError(e));
+        throw this.failure;
+      },
+    );
+    done.catch(() => undefined); // a caller that started it early may leave the failure to a later sync()
+    this.syncing = { writes, done };
+    return done;
+  }
+
+  /** Resolves once the last sync() asked for has ended, however it ended. */
+  syncEnded(): Promise<void> {
+    return this.syncing ? this.syncing.done.catch(() => undefined) : Promise.resolve();
   }
 
   /** Flushes, syncs (unless sync() just did) and closes, then renames the file into place. */
   commit(): void {
+    if (this.failure) throw this.failure;
     this.flush();
     if (!this.synced) forFile(this.path, () => fsyncSync(this.fd));
     this.closed = true;

@@ -35,7 +35,7 @@ import {
 import { scanBlockRange } from './phase-scan.js';
 import type { BlockTraitStats } from './block-format.js';
 import { checkScanConfig } from './preflight.js';
-import { finishScan } from './phase-merge.js';
+import { finishScan, outputTargets } from './phase-merge.js';
 import { mvRecord } from './mv-plan-folder.js';
 import { mark } from '../io/timeline.js';
 import { readAhead, stopReadingAhead } from '../io/text-file.js';
@@ -229,6 +229,9 @@ async function scanLocally(
   const first = prepared.get(units[0]);
   const nullModels = (unit: ScanUnit) => (kind === 'lmm' ? prepared.get(unit)?.plan?.nullModels : undefined);
   if (missing.length > 0) plan.start(() => localManifest(setup, identity, engine.name, nullModels));
+  // A run that saves every block writes its outputs as it goes; a resumed one assembles them from the blocks.
+  if (missing.length > 0 && missing.length === totalBlocks && plan instanceof LocalPlan)
+    plan.writeOutputsAsSaved(outputTargets(setup));
   clock.lap('null models');
   mark('plan saved');
 
@@ -271,6 +274,10 @@ async function scanLocally(
       i = j;
     }
     await saving;
+  } catch (e) {
+    await saving.catch(() => undefined);
+    if (plan instanceof LocalPlan) await plan.dropRunningOutputs();
+    throw e;
   } finally {
     // A scan that stops early (an error, an abort) leaves no save in flight: what is saved is whole and named.
     await saving.catch(() => undefined);

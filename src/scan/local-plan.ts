@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { writeFilesAtomic } from '../io/atomic-file.js';
 import { UsageError } from '../io/input-error.js';
 import type { BlockTraitStats } from './block-format.js';
-import type { BlockResults, SavedNullModel } from './phase-merge.js';
+import type { BlockResults, OutputTarget, SavedNullModel } from './phase-merge.js';
+import { RunningOutputs } from './running-outputs.js';
 import {
   manifestRecords,
   MANIFEST,
@@ -73,6 +74,8 @@ export class LocalPlan {
   private manifest: PlanManifest | undefined;
   /** Shard files of this plan: found at a resume (verified), then each block this process saves. */
   private readonly shards: ShardIndex[] = [];
+  /** The outputs written as blocks are saved, when this run saves every block. */
+  private running: RunningOutputs | undefined;
 
   /**
    * Opens the plan folder `dir` of a run whose identity is `identity` (planIdentity). With resume, an
@@ -125,15 +128,53 @@ export class LocalPlan {
     this.id = writeManifest(this.dir, this.manifest);
   }
 
-  /** Saves block k as a shard file of its own (synced off this thread), then records it. */
+  /**
+   * Before the first block is saved, with no block saved by an earlier run: each block saved from now on also
+   * goes into the outputs `targets` (running-outputs.ts), which the merge then only syncs and renames.
+   */
+  writeOutputsAsSaved(targets: readonly OutputTarget[]): void {
+    if (this.id === undefined) throw new Error('internal: outputs opened before the plan');
+    if (this.shards.length > 0 || this.running) return;
+    this.running = new RunningOutputs(targets, join(this.dir, 'outputs'));
+  }
+
+  /** Removes the outputs written as blocks were saved (a scan that failed or stopped, a full disk). */
+  async dropRunningOutputs(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    // A file it cannot remove is left in the plan folder, which goes with it.
+    await running?.abort().catch(() => undefined);
+  }
+
+  /**
+   * Saves block k as a shard file of its own (synced off this thread), then records it. The outputs written as
+   * blocks are saved give way to the blocks: a failure to append to them (a full disk) drops them, as does a
+   * failure to save the block while they exist, which is then tried once more without them (the merge writes the
+   * outputs from the blocks instead, as after a resume).
+   */
   async writeBlock(
     k: number,
     texts: Map<string, Uint8Array>,
     stats: Record<string, BlockTraitStats>,
   ): Promise<void> {
     if (this.id === undefined) throw new Error('internal: block saved before the plan');
+    try {
+      await this.saveBlock(this.id, k, texts, stats);
+    } catch (e) {
+      if (!this.running) throw e;
+      await this.dropRunningOutputs();
+      await this.saveBlock(this.id, k, texts, stats);
+    }
+  }
+
+  private async saveBlock(
+    planId: string,
+    k: number,
+    texts: Map<string, Uint8Array>,
+    stats: Record<string, BlockTraitStats>,
+  ): Promise<void> {
     const writer = new ShardWriter(join(shardFolder(this.dir), blockFileName(k)), {
-      planId: this.id,
+      planId,
       shard: 1,
       shards: 1,
       firstBlock: k,
@@ -143,11 +184,18 @@ export class LocalPlan {
     const started = performance.now();
     try {
       writer.block(k, texts, stats);
+      let dropping: Promise<void> | undefined;
+      try {
+        this.running?.append(k, texts);
+      } catch {
+        dropping = this.dropRunningOutputs();
+      }
       const index = await writer.finish({
         rotateMs: 0,
         testMs: 0,
         seconds: (performance.now() - started) / 1000,
       });
+      await dropping;
       const earlier = this.shards.findIndex((s) => s.path === index.path);
       if (earlier >= 0) this.shards.splice(earlier, 1);
       this.shards.push(index);
@@ -187,7 +235,21 @@ export class LocalPlan {
   results(): BlockResults & { close(): void } {
     const set = indexShards(this.dir, this.id ?? '', this.totalBlocks, this.outputs, this.shards);
     requireEveryBlock(this.dir, set, this.totalBlocks);
-    return shardResults(set);
+    const fromShards = shardResults(set);
+    const running = this.running;
+    if (!running) return fromShards;
+    return {
+      ...fromShards,
+      async assemble(targets: OutputTarget[], total: number): Promise<void> {
+        if (running.holds(targets, total)) return running.commit();
+        await running.abort();
+        return fromShards.assemble(targets, total);
+      },
+      close(): void {
+        fromShards.close();
+        running.abort().catch(() => undefined); // a merge that failed before its outputs: best effort
+      },
+    };
   }
 
   /** Removes the plan folder: called once every final output is written, synced and renamed. */

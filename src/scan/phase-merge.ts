@@ -62,6 +62,21 @@ export function outputPath(setup: ScanSetup, suffix: string): string {
   return join(setup.config.outDir, `${setup.config.outPrefix}.${suffix}`);
 }
 
+/** The .assoc.txt files of a scan, in the order of its units' output ids. */
+export function outputTargets(setup: ScanSetup): OutputTarget[] {
+  const { units, kind, mode } = setup;
+  const targets: OutputTarget[] = [];
+  for (const unit of units)
+    for (const id of unit.outputIds)
+      if (!targets.some((t) => t.id === id))
+        targets.push({
+          id,
+          path: outputPath(setup, id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`),
+          header: assocHeader(kind, mode, unit.group.traitColumns.length),
+        });
+  return targets;
+}
+
 function nullModelNote(label: string, n: number, m: NullModel): string {
   const g = (x: number) => formatGeneral(x, 6);
   return `${label}: n = ${n}, REMLE logl = ${g(m.reml.logLikelihood)}, MLE logl = ${g(m.mle.logLikelihood)}, vg = ${g(m.reml.vg)}, ve = ${g(m.reml.ve)}, pve = ${g(m.pve)} (se ${g(m.pveSe)}), lambda = ${g(m.reml.lambda)}`;
@@ -92,15 +107,7 @@ export async function finishScan(
       else if (r) summary.notes.push(mvNullModelNote(label, r.n, r.mvNullModel, r.columns.length));
     }
   }
-  const targets: OutputTarget[] = [];
-  for (const unit of units)
-    for (const id of unit.outputIds)
-      if (!targets.some((t) => t.id === id))
-        targets.push({
-          id,
-          path: out(id === 'assoc' ? 'assoc.txt' : `${id}.assoc.txt`),
-          header: assocHeader(kind, mode, unit.group.traitColumns.length),
-        });
+  const targets = outputTargets(setup);
   if (config.traits) {
     const traitRows: TraitRow[] = [];
     const traitInputs: TraitInput[] = [];

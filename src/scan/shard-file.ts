@@ -192,9 +192,13 @@ export class ShardReader {
   private fd: number | undefined;
   constructor(readonly path: string) {}
 
-  read(range: { offset: number; length: number }): Buffer {
+  /**
+   * The bytes of `range`: in `into` (which must be long enough; the bytes are valid until its next use) or a new
+   * buffer.
+   */
+  read(range: { offset: number; length: number }, into?: Buffer): Buffer {
     this.fd ??= openSync(this.path, 'r');
-    const out = Buffer.alloc(range.length);
+    const out = into ? into.subarray(0, range.length) : Buffer.alloc(range.length);
     let done = 0;
     while (done < range.length) {
       const got = readSync(this.fd, out, done, range.length - done, range.offset + done);

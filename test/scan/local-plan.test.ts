@@ -76,6 +76,32 @@ describe('a local plan folder', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('fresh: writes the outputs as it saves the blocks (in the plan folder until the merge renames them)', async () => {
+    const dir = join(root, 'running');
+    const plan = open(dir, false);
+    plan.start(manifest(identity()));
+    const targets = OUTPUTS.map((id) => ({ id, path: join(root, `running.${id}.txt`), header: `${id}\n` }));
+    plan.writeOutputsAsSaved(targets);
+    await writeBlocks(plan, [0, 1, 2, 3, 4]);
+    // Until the merge, the outputs are only temporary files in the plan folder.
+    expect(readdirSync(join(dir, 'outputs'))).toHaveLength(OUTPUTS.length);
+    expect(targets.some((t) => existsSync(t.path))).toBe(false);
+    const results = plan.results();
+    await results.assemble(targets, TOTAL);
+    results.close();
+    for (const [j, t] of targets.entries()) {
+      const expected = [0, 1, 2, 3, 4].map((k) => textsOf(k).get(OUTPUTS[j])!.toString()).join('');
+      expect(readFileSync(t.path, 'utf8')).toBe(`${t.header}${expected}`);
+    }
+    expect(readdirSync(join(dir, 'outputs'))).toEqual([]);
+    // A plan with blocks saved by an earlier run leaves its outputs to the merge from the shards.
+    const again = open(dir, true);
+    again.start(manifest(identity()));
+    again.writeOutputsAsSaved(targets);
+    expect(readdirSync(join(dir, 'outputs'))).toEqual([]);
+    plan.discard();
+  });
+
   it('resumed: keeps its plan and finished blocks, and lists the missing ones (holes included)', async () => {
     const dir = join(root, 'resumed');
     const first = open(dir, false);
