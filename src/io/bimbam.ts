@@ -134,6 +134,11 @@ function isNA(bytes: Buffer, start: number, end: number): boolean {
   return end - start === 2 && bytes[start] === 78 && bytes[start + 1] === 65;
 }
 
+/** Whether byte c separates fields: a space, a comma or a tab. */
+function isSeparator(c: number): boolean {
+  return c === SPACE || c === COMMA || c === TAB;
+}
+
 /**
  * Where parseGenotypes() found the first genotype that is not a number in range nor NA: its field count
  * (-1 when none) and its bytes. Module state, so that a row returns one number and allocates nothing.
@@ -146,7 +151,8 @@ const badField = new Int32Array(3);
  * count; the first value out of range (and not NA) is left in badField. A field that is one digit (a
  * hard call, most of most files) is read in this loop, to the value parseField() gives it; any other field goes
  * to otherField(), so that this loop stays small enough for the engine to keep tight (a hard-call file's
- * 7.5 million fields at n = 1,500: 65 ms against the general loop's 140, warm).
+ * 7.5 million fields at n = 1,500: 65 ms against the general loop's 140, warm). Runs of one-digit fields with the
+ * row's own separator between them go faster still (the first inner loop: 45 ms against 85 on the mv cohort).
  */
 function parseGenotypes(
   bytes: Buffer,
@@ -162,7 +168,31 @@ function parseGenotypes(
   // The highest one-digit value in range: 2, or 9 when any finite value is (-notsnp).
   const highest = anyValues ? 9 : 2;
   const at = offset - 3;
+  // The row's separator as it stands before its first genotype: one or two separator bytes (", ", " ", "\t").
+  // A one-digit field followed by exactly those and then a field is read in three tests; any other field takes
+  // the general loop below (a hard-call file at n = 1,500: about half the parse).
+  const sep0 = bytes[i - 1];
+  const two = isSeparator(bytes[i - 2]);
+  const first = two ? bytes[i - 2] : sep0;
+  const step = two ? 3 : 2;
+  const fast = isSeparator(sep0) && !(two && isSeparator(bytes[i - 3]));
   while (i < end && count < width) {
+    if (fast) {
+      while (i + step < end && count < width) {
+        const digit = bytes[i] - 48;
+        if (
+          digit >>> 0 > highest ||
+          bytes[i + 1] !== first ||
+          bytes[i + step - 1] !== sep0 ||
+          isSeparator(bytes[i + step])
+        )
+          break;
+        dosages[at + count] = digit;
+        i += step;
+        count++;
+      }
+      if (i >= end || count >= width) break;
+    }
     const digit = bytes[i] - 48;
     const next = i + 1 < end ? bytes[i + 1] : SPACE;
     if (digit >= 0 && digit <= highest && (next === SPACE || next === COMMA || next === TAB)) {

@@ -298,6 +298,35 @@ describe('streamBimbamGenotypes', () => {
     }
   });
 
+  it('reads rows of mostly hard calls (the fast path of one-digit fields) as the string reader does', async () => {
+    const next = rng(12);
+    const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
+    for (let file = 0; file < 40; file++) {
+      const n = 1 + Math.floor(next() * 40);
+      const anyOther = file % 2 === 0;
+      const lines: string[] = [];
+      for (let snp = 0; snp < 30; snp++) {
+        // One separator a row, now and then another one between two fields (the fast path stops and resumes).
+        const separator = pick(SEPARATORS);
+        const width = n + (file % 5 === 0 && next() < 0.05 ? pick([-1, 1]) : 0);
+        let line = pick(['', ' ', ', ']) + [`rs${snp}`, 'A', 'C'].join(separator);
+        for (let i = 0; i < width; i++) {
+          const value =
+            anyOther && next() < 0.05
+              ? pick([...GOOD, ...(file % 4 === 0 ? BAD : [])])
+              : pick(['0', '1', '2']);
+          line += (next() < 0.03 ? pick(SEPARATORS) : separator) + value;
+        }
+        lines.push(line + pick(['', ',', ' ', '\t', ', ']));
+      }
+      const path = join(dir, `h${file}.txt`);
+      writeFileSync(path, lines.join(pick(['\n', '\r\n'])) + '\n');
+      expect(await outcome(streamBimbamGenotypes(path, n))).toEqual(
+        await outcome(stringReader(path, n, false)),
+      );
+    }
+  });
+
   it('reports the row width before a bad value, with the SNP id and line number', async () => {
     const path = join(dir, 'order.txt');
     writeFileSync(path, 'rs1 A T 0 1\n\n,\n');
