@@ -158,14 +158,15 @@ export class ResidentLmmPlan {
   /**
    * test() of a block that `rotation` rotates in shared memory, in the same turn of the arena: the rotated block
    * (b x n) is tested where the rotation left it, instead of crossing into a JS array and back (at n = 1,500 two
-   * fresh 11.6 MB arrays, about 5,700 page faults on the dispatching thread). `rotated` is called once it is
-   * rotated. Null, with nothing done, when the traits go in groups (each set up per block, which would give back
-   * the rotation's U): rotate, then test().
+   * fresh 11.6 MB arrays, about 5,700 page faults on the dispatching thread). `timed` is called once tested, with
+   * the rotation's milliseconds (its turn of the arena up to the tests) and the tests' (up to their statistics, and
+   * the p-values). Null, with nothing done, when the traits go in groups (each set up per block, which would give
+   * back the rotation's U): rotate, then test().
    */
   async rotateAndTest(
     rotation: ArenaRotation,
     b: number,
-    rotated: () => void,
+    timed: (rotateMs: number, testMs: number) => void,
   ): Promise<SnpResultBlock[] | null> {
     const { runner, plan, traits } = this;
     if (traits.length === 0 || b === 0) return null;
@@ -177,7 +178,10 @@ export class ResidentLmmPlan {
       traits.length > Math.max(1, Math.floor(this.residentBytes / planFootprint(n, nCvt, nGrid, planBytes)))
     )
       return null;
+    let rotateMs = 0;
+    let testMs = 0;
     const stats = await runner.retain(async () => {
+      const started = performance.now();
       let regions = await residentTraits(runner, this, traits, this.sums);
       rotation.place();
       // U replaced from below the traits' set gave the set back: it goes above U.
@@ -185,15 +189,24 @@ export class ResidentLmmPlan {
       const mark = runner.arena.mark();
       try {
         const x = await rotation.rotate();
-        rotated();
+        const rotated = performance.now();
+        rotateMs = rotated - started;
         // The rotation's other regions go before the tests reserve theirs.
         runner.arena.release(x + 8 * n * b);
-        return (await testInArena(runner, regions, traits, x, b, {})).stats;
+        const { stats } = await testInArena(runner, regions, traits, x, b, {});
+        testMs = performance.now() - rotated;
+        return stats;
       } finally {
         runner.arena.release(mark);
       }
     });
-    return traits.map((trait, t) => toResults(trait, stats[t]!, b));
+    // The next block's rotation and tests, waiting for the arena, start first: the p-values here and the
+    // formatting after them would otherwise keep the workers waiting for their dispatch.
+    await new Promise(setImmediate);
+    const finishing = performance.now();
+    const results = traits.map((trait, t) => toResults(trait, stats[t]!, b));
+    timed(rotateMs, testMs + performance.now() - finishing);
+    return results;
   }
 
   /**

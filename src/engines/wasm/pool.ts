@@ -301,7 +301,7 @@ export class WasmPool {
 
   /**
    * rotatePlan() then `tests`' test() of the rotated block in one turn of shared memory, the rotated block never
-   * leaving it (ResidentLmmPlan.rotateAndTest; `rotated` is called once it is rotated); null, with nothing done,
+   * leaving it (ResidentLmmPlan.rotateAndTest, which reports the two times to `timed`); null, with nothing done,
    * where that does not apply (U in strips, traits in groups): rotate, then test.
    */
   async rotateAndTest(
@@ -311,12 +311,12 @@ export class WasmPool {
     n: number,
     block: Float64Array,
     b: number,
-    rotated: () => void,
+    timed: (rotateMs: number, testMs: number) => void,
   ): Promise<SnpResultBlock[] | null> {
     if (!rotationStaysInArena(n, ROTATE_WINDOW_BYTES) || U.length !== n * n || block.length !== n * b)
       return null;
     this.expectWork(WORK_NS.gemmFlop * n * n * b);
-    return tests.rotateAndTest(rotationInArena(this.runner, key, U, n, block, b), b, rotated);
+    return tests.rotateAndTest(rotationInArena(this.runner, key, U, n, block, b), b, timed);
   }
 
   /** Frees `key`'s resident eigenvectors, if they are (a resident kinship sum stays: the two are never both). */

@@ -87,8 +87,15 @@ function placeEigenvectors(runner: KernelRunner, key: object, U: Float64Array, n
 }
 
 /**
+ * Multiply-adds of a rotation small enough to run on the dispatching thread before its block's tests (about 2 ms):
+ * its three round trips to the workers, each waiting for that thread's event loop, cost more than the work.
+ */
+const ROTATE_HERE_FLOPS = 16e6;
+
+/**
  * The rotation of a loaded plan's (`key`'s) block left in shared memory for its tests (lmm.ts's ArenaRotation), U
- * resident as with rotateBlockOn's key. Only where U fits whole in shared memory (rotationStaysInArena).
+ * resident as with rotateBlockOn's key. Only where U fits whole in shared memory (rotationStaysInArena). A small
+ * one runs on this thread (the same kernels and splits: the same bits), so the tests start without waiting for it.
  */
 export function rotationInArena(
   runner: KernelRunner,
@@ -103,7 +110,7 @@ export function rotationInArena(
     place: () => {
       pU = placeEigenvectors(runner, key, U, n);
     },
-    rotate: () => rotateInArena(runner, U, pU, true, n, block, b, n),
+    rotate: () => rotateInArena(runner, U, pU, true, n, block, b, n, n * n * b <= ROTATE_HERE_FLOPS),
   };
 }
 
@@ -134,7 +141,7 @@ async function rotateWith(
 
 // The rotation with the arena held, U's region (n x width and a tile of zeros) at pU, already holding U when
 // `resident`, else filled strip by strip; returns where the rotated block (SNP-major b x n) lies in the arena: the
-// first region it reserved.
+// first region it reserved. `here`: the threads' lists run one after another on this thread.
 async function rotateInArena(
   runner: KernelRunner,
   U: Float64Array,
@@ -144,15 +151,20 @@ async function rotateInArena(
   block: Float64Array,
   b: number,
   width: number,
+  here = false,
 ): Promise<number> {
   const { arena } = runner;
   const slots = runner.slots;
+  const parallel = async (lists: KernelCall[][]): Promise<void> => {
+    if (!here) return runner.parallel(lists);
+    for (const calls of lists) await runner.runHere(calls);
+  };
   // The output first: a caller that keeps it gives back everything above it (rotateAndTest).
   const pOut = arena.allocF64(n * b),
     pX = arena.allocF64(n * b),
     pOthers = arena.alloc(4 * b);
   arena.f64(pX, n * b).set(block);
-  await runner.parallel(
+  await parallel(
     splitRange(b, slots, 1).map(([j0, j1]): KernelCall[] => [
       ['countOtherEntries', [n, pX, j0, j1, pOthers]],
     ]),
@@ -179,7 +191,7 @@ async function rotateInArena(
   }
   arena.f64(pSoftOut, n * soft.length).fill(0);
   if (count > 0)
-    await runner.parallel(
+    await parallel(
       splitRange(count, slots, 1).map(([h0, h1]): KernelCall[] => [
         ['packHardColumns', [n, pX, h0, h1, pRowOf, groups, pCodes, pStart, pRow, pValue]],
       ]),
@@ -239,7 +251,7 @@ async function rotateInArena(
         ],
       ]),
     );
-    await runner.parallel(lists.filter((calls) => calls.length > 0));
+    await parallel(lists.filter((calls) => calls.length > 0));
   }
   if (gathered) {
     const memory = new Float64Array(arena.memory.buffer);

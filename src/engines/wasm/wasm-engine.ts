@@ -106,17 +106,24 @@ export class WasmEngine implements Engine {
       },
       scanBlock: async (block, b, timer) => {
         this.pool.expectSnpTests(n, b, plan.traits);
-        let rotatedNow = () => {};
-        const rotation = new Promise<void>((resolve) => (rotatedNow = resolve));
-        const tested = this.pool.rotateAndTest(tests, key, eigenvectors, n, block, b, () => rotatedNow());
-        // The rotation's time ends when it is rotated (or when the pool declines: then rotate, then test).
-        const rotate = await timer.time(
-          performance.now(),
-          Promise.race([rotation, tested.then(() => undefined)]),
+        // Timed where they happen: the next block's rotation may end before these results (lmm.ts defers their
+        // p-values behind it), which the clock's consecutive intervals would misattribute.
+        let rotateMs = 0;
+        let testMs = 0;
+        const results = await this.pool.rotateAndTest(
+          tests,
+          key,
+          eigenvectors,
+          n,
+          block,
+          b,
+          (rotate, test) => {
+            rotateMs = rotate;
+            testMs = test;
+          },
         );
-        const results = await timer.time(performance.now(), tested);
-        if (!results.value) return rotateThenTest(steps, block, b, timer);
-        return { results: results.value, rotateMs: rotate.ms, testMs: results.ms };
+        if (!results) return rotateThenTest(steps, block, b, timer);
+        return { results, rotateMs, testMs };
       },
       release: async () => {
         await tests.release();
