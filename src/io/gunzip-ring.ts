@@ -9,6 +9,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:zlib';
+import { BufferRing, RING_BUFFER_BYTES } from './buffer-ring.js';
 
 /** Node's zlib handle, as node:zlib drives it (lib/zlib.js): only what is used here. */
 interface ZlibHandle {
@@ -63,15 +64,13 @@ function pendingDeprecation(): boolean {
   );
 }
 
-const OUT_BYTES = 1 << 20;
 const IN_BYTES = 1 << 20;
 
 /**
  * Inflates a gzip file (several members too, as node:zlib does) into at most `buffers` reused 1 MiB
- * buffers, starting at once and staying up to that many buffers ahead of the reader. chunks() hands them
- * over in order; a chunk stays valid until the reader has asked for the chunk after the next one.
+ * buffers, starting at once and staying up to that many buffers ahead of the reader.
  */
-export class GunzipRing {
+export class GunzipRing extends BufferRing {
   private readonly handle: ZlibHandle;
   private readonly state = new Uint32Array(2);
   private file: Promise<FileHandle>;
@@ -79,22 +78,11 @@ export class GunzipRing {
   private inOffset = 0;
   private inLength = 0;
   private inputEnded = false;
-  private readonly spare: Buffer[] = [];
-  private made = 0;
-  /** Inflated chunks not yet handed over (views of buffers). */
-  private readonly ready: Buffer[] = [];
-  private busy = false;
   /** The buffer of the inflate in flight. */
   private current: Buffer | undefined;
-  private ended = false;
-  private closed = false;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
 
-  constructor(
-    path: string,
-    private readonly buffers: number,
-  ) {
+  constructor(path: string, buffers: number) {
+    super(buffers);
     this.handle = new (zlibBinding().Zlib)(constants.GUNZIP);
     this.handle.onerror = (message) => this.fail(new Error(message));
     this.handle.init(
@@ -111,49 +99,13 @@ export class GunzipRing {
     this.pump();
   }
 
-  /** The inflated bytes in order, as views of the reused buffers. */
-  async *chunks(): AsyncGenerator<Buffer> {
-    // Handed over: the chunk before the last one is free again once the next one is asked for.
-    const lent: Buffer[] = [];
-    try {
-      for (;;) {
-        if (lent.length === 2) this.recycle(lent.shift()!);
-        const chunk = this.ready.shift();
-        if (chunk) {
-          lent.push(chunk);
-          this.pump();
-          yield chunk;
-          continue;
-        }
-        if (this.failure) throw this.failure;
-        if (this.ended) return;
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-      }
-    } finally {
-      this.close();
-    }
-  }
-
-  /** Stops inflating and closes the file (safe twice, and with an inflate in flight). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected release(): void {
     this.handle.close();
     this.file.then((f) => f.close()).catch(() => undefined);
   }
 
-  private recycle(chunk: Buffer): void {
-    this.spare.push(Buffer.from(chunk.buffer, chunk.byteOffset, OUT_BYTES));
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    this.wake?.();
-  }
-
   /** Starts the next inflate when there is input, an output buffer and none in flight. */
-  private pump(): void {
+  protected pump(): void {
     if (this.busy || this.ended || this.closed || this.failure) return;
     if (this.inLength === 0 && !this.inputEnded) {
       this.busy = true;
@@ -169,16 +121,12 @@ export class GunzipRing {
         .catch((e: Error) => ((this.busy = false), this.fail(e)));
       return;
     }
-    let out = this.spare.pop();
-    if (!out) {
-      if (this.made >= this.buffers) return;
-      out = Buffer.allocUnsafe(OUT_BYTES);
-      this.made++;
-    }
+    const out = this.freeBuffer();
+    if (!out) return;
     this.busy = true;
     this.current = out;
     const flush = this.inputEnded ? constants.Z_FINISH : constants.Z_NO_FLUSH;
-    this.handle.write(flush, this.input, this.inOffset, this.inLength, out, 0, OUT_BYTES);
+    this.handle.write(flush, this.input, this.inOffset, this.inLength, out, 0, RING_BUFFER_BYTES);
   }
 
   /** An inflate finished (the handle's callback): its output is ready, and the next one starts. */
@@ -188,14 +136,11 @@ export class GunzipRing {
     this.current = undefined;
     if (this.closed) return;
     const [outLeft, inLeft] = this.state;
-    const produced = OUT_BYTES - outLeft;
+    const produced = RING_BUFFER_BYTES - outLeft;
     this.inOffset += this.inLength - inLeft;
     this.inLength = inLeft;
-    if (produced > 0) this.ready.push(out.subarray(0, produced));
-    else this.spare.push(out);
     // Finished: all input read and consumed, and the last (Z_FINISH) call produced nothing more.
     if (this.inputEnded && produced === 0) this.ended = true;
-    this.wake?.();
-    this.pump();
+    this.deliver(out, produced);
   }
 }
