@@ -118,12 +118,34 @@ export class HardCallBuffer {
       } else sum += code;
       codes[i * capacity + s] = code;
     }
-    const observed = n - (this.missingLength - before) / 2;
+    this.pushed(s, n - (this.missingLength - before) / 2, sum);
+  }
+
+  /**
+   * push() for a SNP of hard calls given as CallCodes codes of the n individuals at calls[offset..], with its
+   * missing calls and the sum of the others: the same codes, missing calls and mean.
+   */
+  pushCalls(calls: Uint8Array, offset: number, missing: number, sum: number): void {
+    const s = this.filled++;
+    if (!this.hard) return;
+    const { n, codes, capacity } = this;
+    if (missing === 0) for (let i = 0; i < n; i++) codes[i * capacity + s] = calls[offset + i];
+    else
+      for (let i = 0; i < n; i++) {
+        const code = calls[offset + i];
+        codes[i * capacity + s] = code;
+        if (code === MISSING_CODE) this.addMissing(i, s);
+      }
+    this.pushed(s, n - missing, sum);
+  }
+
+  /** The checks of a pushed SNP s (observed calls, their sum) that may end the block's exact path, and its mean. */
+  private pushed(s: number, observed: number, sum: number): void {
     const mean = sum / observed;
     // No observed call, or a mean below 2^-20 (n above a million): not exact in the fold's fixed-point limbs.
     if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
     // Past the block's share of missing calls already: no more codes to gather for it.
-    if (this.missingLength / 2 > this.maxMissingShare * n * capacity) this.hard = false;
+    if (this.missingLength / 2 > this.maxMissingShare * this.n * this.capacity) this.hard = false;
     this.means[s] = mean;
   }
 
@@ -147,11 +169,7 @@ export class HardCallBuffer {
     for (let q = 0; q < per; q++) staged[at + 4 * q] = bytes[offset + q];
     this.bedPending[s] = 1;
     this.bedCount++;
-    const observed = n - counts.missing;
-    const mean = (counts.one + 2 * counts.two) / observed;
-    if (observed === 0 || (mean > 0 && mean < MIN_EXACT_MEAN)) this.hard = false;
-    if (this.missingLength / 2 > this.maxMissingShare * n * this.capacity) this.hard = false;
-    this.means[s] = mean;
+    this.pushed(s, n - counts.missing, counts.one + 2 * counts.two);
   }
 
   /** Appends the missing call of individual i at SNP s. */
