@@ -422,7 +422,7 @@ export class BimbamRowReader {
       );
     }
     // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
-    if ((this.rs + this.allele1 + this.allele0).includes('\uFFFD'))
+    if (this.rs.includes('\uFFFD') || this.allele1.includes('\uFFFD') || this.allele0.includes('\uFFFD'))
       throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (badField[0] >= 0) {
       const field = bytes.toString('utf8', badField[1], badField[2]);
