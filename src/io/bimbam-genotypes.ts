@@ -92,6 +92,7 @@ export class BimbamGenotypes implements GenotypeSource {
     // row (that stays in cache) and copied to the block when its calls are not all hard (at n = 1,500 the block's
     // 25 MB of dosages were written, and their pages faulted in, for nothing).
     const callsOnly = codes !== null && content?.dosages === false ? new Float64Array(n) : null;
+    let hardBefore = true;
     const reader = new BimbamRowReader(this.path, this.samplesInFile, this.anyValues, wanted);
     reading: for await (const batch of streamLineBatches(this.path, 'genotype file')) {
       for (let k = 0; k < batch.count; k++) {
@@ -99,13 +100,16 @@ export class BimbamGenotypes implements GenotypeSource {
         if (row) {
           reader.genotypes(row, 0, batch.firstLine + k);
           buffer.set(row.subarray(0, n), picked.length * n);
-        } else if (callsOnly) {
+        } else if (callsOnly && hardBefore) {
           reader.genotypes(callsOnly, 0, batch.firstLine + k, codes!, picked.length * n);
           reader.callCounts(counts, 3 * picked.length);
-          if (counts[3 * picked.length] < 0) buffer.set(callsOnly, picked.length * n);
+          hardBefore = counts[3 * picked.length] >= 0;
+          if (!hardBefore) buffer.set(callsOnly, picked.length * n);
         } else {
+          // Straight into the block where the last row was not all hard calls (a file of dosages, as BXD's).
           reader.genotypes(buffer, picked.length * n, batch.firstLine + k, codes!, picked.length * n);
           reader.callCounts(counts, 3 * picked.length);
+          hardBefore = counts[3 * picked.length] >= 0;
         }
         picked.push(index);
         annotations.push(annotation!);
