@@ -48,9 +48,10 @@ export class BimbamGenotypes implements GenotypeSource {
     let buffer = blockBuffer(blockSize * n);
     let picked: number[] = [];
     let annotations: SnpAnnotation[] = [];
-    // The rows' codes as well (whole rows only: not with -nind), in memory reused block after block.
+    // The rows' codes as well (whole rows only: not with -nind), in memory reused block after block unless the
+    // caller keeps them.
     const wholeRows = n === this.samplesInFile;
-    const codes = wholeRows ? new Uint8Array(blockSize * n) : null;
+    let codes = wholeRows ? new Uint8Array(blockSize * n) : null;
     const counts = new Int32Array(3 * blockSize);
     const flush = (): GenotypeBlock => {
       const count = picked.length;
@@ -116,6 +117,7 @@ export class BimbamGenotypes implements GenotypeSource {
         if (picked.length === blockSize) {
           yield flush();
           buffer = blockBuffer(blockSize * n);
+          if (codes && content?.keepCalls) codes = new Uint8Array(blockSize * n);
         }
         // The rows after the last listed SNP are not read.
         if (indices && want >= indices.length) break reading;

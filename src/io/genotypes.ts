@@ -35,7 +35,8 @@ export interface GenotypeBlock {
   bed?: BedCodes;
   /**
    * The same genotypes as byte codes, where the reader has them (BIMBAM), for the SNPs whose every genotype is a
-   * hard call or missing; valid until the next block is asked for (the reader reuses the memory).
+   * hard call or missing; valid until the next block is asked for (the reader reuses the memory) unless the caller
+   * asked to keep them (BlockContent).
    */
   calls?: CallCodes;
 }
@@ -48,6 +49,11 @@ export interface BlockContent {
    * A wrapper that records the blocks (RememberedGenotypes) passes it on and records such a block from its codes.
    */
   dosages: boolean;
+  /**
+   * True: the caller keeps each block's `calls` (RememberedGenotypes records them as its codes), so the reader gives
+   * every block calls in memory of its own instead of reusing one block's.
+   */
+  keepCalls?: boolean;
 }
 
 /** A sample's identity: family ID where the format has one (PLINK .fam), null where it has none (VCF). */

@@ -64,7 +64,8 @@ CODE_OF_EXPONENT[0x400] = 2;
 
 /**
  * The codes of `count` SNPs of n genotypes each, and their other values (collected into `others`); a SNP that the
- * reader's `calls` hold is copied from them (the same codes: hard calls and missing ones only).
+ * reader's `calls` hold is theirs (the same codes: hard calls and missing ones only). Calls the caller keeps
+ * (BlockContent) are written into and returned, else copied.
  */
 function encode(
   dosages: Float64Array,
@@ -72,8 +73,9 @@ function encode(
   n: number,
   others: GrowableColumn<Float64Array>,
   calls?: CallCodes,
+  callsKept = false,
 ): { codes: Uint8Array; otherStart: Int32Array } {
-  const codes = new Uint8Array(count * n);
+  const codes = calls && callsKept ? calls.codes : new Uint8Array(count * n);
   const otherStart = new Int32Array(count + 1);
   // The value's words, little-endian: hard calls are told by integer compares alone, with no branch on which of
   // 0, 1 or 2 a genotype is (random genotypes mispredicted such branches at a third of the SNP pass's encode).
@@ -81,7 +83,7 @@ function encode(
   for (let j = 0; j < count; j++) {
     otherStart[j] = others.length;
     if (calls && calls.counts[3 * j] >= 0) {
-      codes.set(calls.codes.subarray(j * n, (j + 1) * n), j * n);
+      if (!callsKept) codes.set(calls.codes.subarray(j * n, (j + 1) * n), j * n);
       continue;
     }
     for (let k = j * n; k < (j + 1) * n; k++) {
@@ -255,10 +257,14 @@ export class RememberedGenotypes implements GenotypeSource {
     // last block that fits the allowance would otherwise be copied: at n = 1,500, 10 MB of fresh memory on this
     // thread, and a replay without the codes' column keys).
     let coded = false;
-    for await (const block of this.inner.blocks(blockSize, undefined, content)) {
+    // Where no block is copied (a block is larger than the copies' allowance), the reader's calls are kept as the
+    // recording's codes: no copy of them, nor the reader's own block of them (at n = 1,500, 3 MB of fresh memory).
+    const width = this.rawColumns ? this.readSamples!.length : n;
+    const keepCalls = blockSize * width * 8 > this.rawBytes;
+    const asked: BlockContent = { dosages: content?.dosages ?? true, keepCalls };
+    for await (const block of this.inner.blocks(blockSize, undefined, asked)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
-        const width = this.rawColumns ? this.readSamples!.length : n;
         const rawLength = block.count * width;
         if (consecutive && block.bed) {
           // Hard calls only: codes, never a float64 copy (cheaper to make, and the scan imputes from codes faster).
@@ -295,7 +301,7 @@ export class RememberedGenotypes implements GenotypeSource {
           });
         } else if (consecutive) {
           const others = new GrowableColumn(Float64Array);
-          const { codes, otherStart } = encode(block.dosages, block.count, n, others, block.calls);
+          const { codes, otherStart } = encode(block.dosages, block.count, n, others, block.calls, keepCalls);
           coded = true;
           const otherValues = others.toArray();
           this.bytes += codes.length + otherValues.byteLength + otherStart.byteLength;
