@@ -103,19 +103,35 @@ export class SnpFilter {
 
   /**
    * evaluate() for a SNP of hard calls given as CallCodes codes of all individuals at codes[offset..], with their
-   * counts over all individuals (missing, sum, 2s): the analysed individuals' counts are those less the others',
-   * the same integers, so the same summary, and the r2 test's sums are evaluate()'s term by term.
+   * counts over all individuals (missing, sum, 2s): the analysed individuals' counts are those less the others' (or
+   * counted, where they are fewer), the same integers, so the same summary, and the r2 test's sums are evaluate()'s
+   * term by term.
    */
   evaluateCalls(codes: Uint8Array, offset: number, missing: number, sum: number, twos: number): SnpSummary {
     const { analysedIndex, skipped, settings } = this;
     const n = analysedIndex.length;
     let nMiss = missing;
-    for (let k = 0; k < skipped.length; k++) {
-      const code = codes[offset + skipped[k]];
-      if (code === MISSING_CALL) nMiss--;
-      else {
-        sum -= code;
-        twos -= code >> 1;
+    if (skipped.length <= n)
+      for (let k = 0; k < skipped.length; k++) {
+        const code = codes[offset + skipped[k]];
+        if (code === MISSING_CALL) nMiss--;
+        else {
+          sum -= code;
+          twos -= code >> 1;
+        }
+      }
+    else {
+      // Fewer analysed individuals than others (BXD's -lm: 67 of 198): their calls counted instead.
+      nMiss = 0;
+      sum = 0;
+      twos = 0;
+      for (let k = 0; k < n; k++) {
+        const code = codes[offset + analysedIndex[k]];
+        if (code === MISSING_CALL) nMiss++;
+        else {
+          sum += code;
+          twos += code >> 1;
+        }
       }
     }
     const ones = sum - 2 * twos;
