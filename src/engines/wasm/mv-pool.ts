@@ -68,8 +68,8 @@ export class MvPool {
 
   /**
    * fitMvNull with its EM's sums in this thread's kernels: the null fit's EM takes 85 iterations (n = 1,461, d = 2),
-   * about 0.1 s of JavaScript run cold (interpreted, then compiled) once per scan, a few ms in the kernels. The
-   * covariates' last row stands where a SNP's would.
+   * JavaScript run cold (interpreted, then compiled) once per scan that took 60-70 ms of this thread's CPU, a few ms
+   * in the kernels. The covariates' last row stands where a SNP's would.
    */
   fitNull(data: MvData, search: LambdaSearch): MvNullModel {
     const kernel = (this.local ??= MvKernel.on(this.pool.module));
