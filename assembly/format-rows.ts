@@ -42,6 +42,9 @@ const LOG10_2: f64 = 0.3010299956639812;
 export function formatGeneral10(values: usize, count: i32, cols: i32, col: i32, out: usize, endAt: usize): i32 {
   let at = out;
   let k = 0;
+  // The last value's decimal exponent: a kinship's values mostly share a few, and the product that makes it right
+  // (in [10^9, 10^10)) is the one the guess below would make.
+  let last = -1;
   for (; k < count; k++) {
     const x = load<f64>(values + (<usize>k << 3));
     const bits = reinterpret<u64>(x);
@@ -54,33 +57,46 @@ export function formatGeneral10(values: usize, count: i32, cols: i32, col: i32, 
     } else {
       if (biased == 0 || biased == 0x7ff) break;
       const ax = abs(x);
-      // floor(log10(ax)) or one less.
-      let e = <i32>floor(<f64>(biased - 1023) * LOG10_2);
-      if (e < -13 || e > 9) break;
+      let e = last;
       let t = ax * load<f64>(SCALE + (<usize>(9 - e) << 3));
-      if (t >= 1e10) {
-        if (e == 9) break;
-        e++;
+      if (!(t >= 1e9 && t < 1e10)) {
+        // floor(log10(ax)) or one less.
+        e = <i32>floor(<f64>(biased - 1023) * LOG10_2);
+        if (e < -13 || e > 9) break;
         t = ax * load<f64>(SCALE + (<usize>(9 - e) << 3));
+        if (t >= 1e10) {
+          if (e == 9) break;
+          e++;
+          t = ax * load<f64>(SCALE + (<usize>(9 - e) << 3));
+        }
+        if (!(t >= 1e9 && t < 1e10)) break;
+        last = e;
       }
-      if (!(t >= 1e9 && t < 1e10)) break;
       const f = floor(t);
       const off = t - f - 0.5; // exact: t < 2^53
       if (abs(off) <= t * SCALE_ERROR) break;
       const d = off > 0 ? f + 1 : f;
       if (d == 1e10) break; // rounded up to the next power of ten
       if (bits >> 63) store<u8>(pos++, 45);
-      // The 10 digits: the leading two, then eight as one u64 (the first digit in its lowest byte). The quotient is
-      // exact or correctly rounded, never across an integer (its fraction is 0 or within [1e-8, 1 - 1e-8]).
-      const lead = <u32>(d / 1e8);
-      const low = <u32>(d - <f64>lead * 1e8);
+      // The 10 digits: the leading two, then eight as one u64 (the first digit in its lowest byte). d * 1e-8 is off
+      // d / 10^8 by a few ulps, so its integer part may be one off where d is a multiple of 10^8: corrected.
+      let lead = <i32>(d * 1e-8);
+      let rest = <i32>(d - <f64>lead * 1e8);
+      if (rest < 0) {
+        lead--;
+        rest += 100000000;
+      } else if (rest >= 100000000) {
+        lead++;
+        rest -= 100000000;
+      }
+      const low = <u32>rest;
       const high4 = low / 10000;
       const low4 = low - high4 * 10000;
       const h1 = high4 / 100;
       const l1 = low4 / 100;
       const eight =
         pair(h1) | (pair(high4 - h1 * 100) << 16) | (pair(l1) << 32) | (pair(low4 - l1 * 100) << 48);
-      const leadPair = <u32>pair(lead);
+      const leadPair = <u32>pair(<u32>lead);
       // Trailing zeros of the 10 digits (the first is never a zero).
       const digitValues = eight - ZEROS;
       const trailing = digitValues != 0 ? <i32>(clz(digitValues) >> 3) : 8 + (leadPair >> 8 == 48 ? 1 : 0);

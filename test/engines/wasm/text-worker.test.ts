@@ -31,6 +31,8 @@ function awkwardValues(next: () => number): number[] {
       }
       values.push((digits + 0.5) * scale);
     }
+    // Two significant digits: 10 digits that are a multiple of 10^8 (the kernel splits them there).
+    for (const lead of [10, 12, 55, 99]) values.push(Number(`${lead}e${e - 1}`), -Number(`${lead}e${e - 1}`));
     // Just under a power of ten: rounds up to it (9.9999999995 -> 10), or stays (9.9999999994).
     for (const x of [Number(`9.9999999995e${e}`), Number(`9.9999999994e${e}`), Number(`1e${e}`)])
       values.push(...neighbours(x), ...neighbours(-x));
