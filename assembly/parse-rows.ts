@@ -23,8 +23,7 @@ const POW10: usize = memory.data<f64>([
  * Parses rows row0..row1-1 of an n-column matrix: row r is the bytes text[bounds[2r], bounds[2r+1]), followed by a
  * byte that is not part of a number (its line end, or a zero after the text). Fields are separated by runs of
  * space, tab and comma, as the JS reader splits them; out[r*n + c] gets field c. Returns the number of rows that
- * failed (a field count other than n, or a field the fast path does not read), also stored at `failed` (i32,
- * atomically, once the rows are parsed).
+ * failed (a field count other than n, or a field the fast path does not read), also stored at `failed` (i32).
  */
 export function parseRows(text: usize, bounds: usize, n: i32, row0: i32, row1: i32, out: usize, failed: usize): i32 {
   let bad = 0;
@@ -33,9 +32,7 @@ export function parseRows(text: usize, bounds: usize, n: i32, row0: i32, row1: i
     const end = text + <usize>load<i32>(bounds + (<usize>r << 3) + 4);
     if (!parseRow(start, end, n, out + ((<usize>r * <usize>n) << 3))) bad++;
   }
-  // Atomic, and a waiter woken: the reader of a ring of text waits for it before it overwrites these rows' text.
-  atomic.store<i32>(failed, bad);
-  atomic.notify(failed, 1);
+  store<i32>(failed, bad);
   return bad;
 }
 

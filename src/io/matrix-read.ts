@@ -215,30 +215,20 @@ function firstAsymmetric(data: Float64Array, n: number): [number, number] | null
 
 /**
  * Parses the rows of an n x n text matrix elsewhere (the wasm engine's threads, assembly/parse-rows.ts). It hands
- * `fill` a buffer for the text and room for each row's [start, end) byte offsets in it (2n of them); `fill` reads the
+ * `fill` a buffer of `bytes` bytes and room for each row's [start, end) byte offsets (2n of them); `fill` reads the
  * file into the buffer a chunk at a time, writes each row's offsets as soon as the row is whole, calls `rowsRead` (if
  * given) with the count of whole rows after each chunk, so that the first rows' parse can start while the rest is
- * read, and resolves to false when the file is not n plain lines (any rows parsed by then are wasted). The buffer is
- * the file's size, or, where the rows are parsed while the file is read, smaller, with `release`: a ring, whose text
- * `fill` overwrites only once release(rows) (rows: the whole rows read) has resolved to how many of the first rows
- * the parser is done with (-1: it failed); the rows from there on are moved to the start of the buffer (with their
- * offsets: the parser has not begun them) and the file read on after them. Fresh memory for the text costs more than
- * the parse (n = 1,500: 32 MB, about 0.15-0.3 s of this thread's CPU in read() and the first pass over it), and a
- * small ring is reused. It resolves to the values (row-major n x n), each what the JS reader's fast path makes of its
- * field, or to null when `fill` resolved to false, or when some row is not n such fields (more than 15 digits, "nan",
- * a blank line): the file is then read here, for Number()'s values or the error. `symmetric` is given when the
- * matrix must be symmetric (a kinship): a parser that checks it (asymmetric() on no pair) calls it once the matrix
- * passes, and declines one that does not (for the JS reader's error); without that call the values are checked here.
+ * read, and resolves to false when the file is not n plain lines (any rows parsed by then are wasted). It resolves
+ * to the values (row-major n x n), each what the JS reader's fast path makes of its field, or to null when `fill`
+ * resolved to false, or when some row is not n such fields (more than 15 digits, "nan", a blank line): the file is
+ * then read here, for Number()'s values or the error. `symmetric` is given when the matrix must be symmetric (a
+ * kinship): a parser that checks it (asymmetric() on no pair) calls it once the matrix passes, and declines one that
+ * does not (for the JS reader's error); without that call the values are checked here.
  */
 export type MatrixRowsParser = (
   bytes: number,
   n: number,
-  fill: (
-    text: Uint8Array,
-    bounds: Int32Array,
-    rowsRead?: (rows: number) => void,
-    release?: (rows: number) => Promise<number>,
-  ) => Promise<boolean>,
+  fill: (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => Promise<boolean>,
   symmetric?: () => void,
 ) => Promise<Float64Array | null>;
 
@@ -285,8 +275,8 @@ async function parsedElsewhere(
     return null; // the streaming reader says what is wrong
   }
   if (n <= 0 || !squareMatrixFits(n) || bytes + 8 * n * n > PARSER_MAX_BYTES || isGzip(path)) return null;
-  const fill: Parameters<MatrixRowsParser>[2] = async (text, bounds, rowsRead, release) => {
-    const read = await readRows(path, bytes, text, n, bounds, rowsRead, release);
+  const fill = async (text: Uint8Array, bounds: Int32Array, rowsRead?: (rows: number) => void) => {
+    const read = await readRows(path, text, n, bounds, rowsRead);
     if (read) textRead?.();
     return read;
   };
@@ -294,71 +284,37 @@ async function parsedElsewhere(
 }
 
 /**
- * Fills `text` with the file's `size` bytes, CHUNK_BYTES at a time, and `bounds` with [start, end) of each of its n
- * lines in `text`, split at \n (the last one's \n optional), each as soon as it is whole; after each chunk `rowsRead`
- * gets the count of whole lines, and the event loop a turn (threads that start now are given their tasks in those
- * turns). A `text` shorter than the file is a ring: once it is full, `release` (see MatrixRowsParser) frees the rows
- * the parser is done with, and the rest moves to its start. False when the file is no longer `size` bytes, or its
- * text has a \r, a byte-order mark, or other than n lines, or a ring cannot hold what is not yet parsed: the
+ * Fills `text` with the file's bytes, CHUNK_BYTES at a time, and `bounds` with [start, end) of each of its n lines,
+ * split at \n (the last one's \n optional), each as soon as it is whole; after each chunk `rowsRead` gets the count
+ * of whole lines, and the event loop a turn (threads that start now are given their tasks in those turns). False
+ * when the file is no longer text.length bytes, or its text has a \r, a byte-order mark, or other than n lines: the
  * streaming reader's business.
  */
 async function readRows(
   path: string,
-  size: number,
   text: Uint8Array,
   n: number,
   bounds: Int32Array,
   rowsRead?: (rows: number) => void,
-  release?: (rows: number) => Promise<number>,
 ): Promise<boolean> {
   // A Buffer over the same memory: its indexOf is a memchr, the typed array's a byte loop.
   const bytes = Buffer.from(text.buffer, text.byteOffset, text.length);
-  if (bytes.length < size && !release) return false;
   const fd = openSync(path, 'r');
   try {
-    // File bytes read; text[0] is the file's byte `base`; text[at] is where the next chunk goes.
-    let offset = 0;
-    let base = 0;
+    let got = 0;
     let rows = 0;
-    // Where the next line starts in text.
+    // Where the next line starts.
     let pos = 0;
-    while (offset < size) {
-      let at = offset - base;
-      if (at === bytes.length) {
-        // A full ring: what the parser is done with goes, the rest moves to the start.
-        const done = await release!(rows);
-        if (done < 0) return false;
-        const keep = done < rows ? bounds[2 * done] : pos;
-        if (keep === 0) return false; // nothing to free: rows longer than the ring
-        bytes.copyWithin(0, keep, at);
-        for (let r = done; r < rows; r++) {
-          bounds[2 * r] -= keep;
-          bounds[2 * r + 1] -= keep;
-        }
-        pos -= keep;
-        base += keep;
-        at -= keep;
-      }
-      const read = readSync(fd, bytes, at, Math.min(CHUNK_BYTES, bytes.length - at, size - offset), offset);
+    while (got < bytes.length) {
+      const from = got;
+      const read = readSync(fd, bytes, got, Math.min(CHUNK_BYTES, bytes.length - got), got);
       if (read === 0) return false;
-      if (
-        base === 0 &&
-        at < 3 &&
-        at + read >= 3 &&
-        bytes[0] === 0xef &&
-        bytes[1] === 0xbb &&
-        bytes[2] === 0xbf
-      )
-        return false;
-      offset += read;
-      const got = at + read;
+      got += read;
       // Only the bytes read so far are searched: the rest of the buffer holds whatever it held before.
       const view = bytes.subarray(0, got);
-      if (view.indexOf(CR, at) >= 0) return false;
-      const whole = offset === size;
-      // The last line may end without a \n: the byte after it must end its last field (past a full buffer, the
-      // parser's own zero is there).
-      if (whole && got < bytes.length) bytes[got] = 0;
+      if (view.indexOf(CR, from) >= 0) return false;
+      if (from < 3 && got >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return false;
+      const whole = got === bytes.length;
       for (; rows < n; rows++) {
         const stop = view.indexOf(LF, pos);
         if (stop < 0 && !whole) break; // the line goes on in the next chunk
@@ -372,7 +328,7 @@ async function readRows(
       if (!whole) await new Promise((resolve) => setImmediate(resolve));
     }
     // n lines, nothing after the last one, and the file no longer than that.
-    return rows === n && pos >= offset - base && readSync(fd, new Uint8Array(1), 0, 1, offset) === 0;
+    return rows === n && pos >= bytes.length && readSync(fd, new Uint8Array(1), 0, 1, got) === 0;
   } finally {
     closeSync(fd);
   }

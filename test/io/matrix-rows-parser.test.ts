@@ -254,43 +254,6 @@ describe('readSquareMatrix with the wasm row parser', () => {
     expect(withParser).toEqual(js);
   });
 
-  // Through a ring of text smaller than the file (the least the parser takes: 4 lists of 32 rows, about 0.6 MB here):
-  // the reader waits for the rows parsed, and moves the rest to the ring's start.
-  const ringed: MatrixRowsParser = (bytes, n, fill, symmetric) =>
-    pool.parseMatrixRows(bytes, n, fill, symmetric, 1);
-  it('a file read through a ring: the JS reader bits, with or without a final line end', async () => {
-    for (const [seed, trailing] of [
-      [13, true],
-      [14, false],
-    ] as const) {
-      const text = large(rng(seed)).trimEnd() + (trailing ? '\n' : '');
-      const { withParser, js, parsed } = await bothWays(`ring-${seed}.txt`, text, 450, ringed);
-      expect(parsed).toBe('values');
-      const bits = (m: typeof js) => ('data' in m ? m.data : Buffer.alloc(0));
-      expect(bits(js).length).toBe(8 * 450 * 450);
-      expect(bits(withParser).equals(bits(js))).toBe(true);
-    }
-  });
-
-  const ringLate: Array<[string, (text: string) => string]> = [
-    ...late,
-    // A row longer than the ring: the rows not yet parsed do not fit it.
-    ['a row longer than the ring', (t) => t.replace('\n', ' '.repeat(3 << 19) + '\n')],
-  ];
-  it.each(ringLate)('a file read through a ring with %s: the JS reader decides', async (label, change) => {
-    const text = change(large(rng(15)));
-    const { withParser, js, parsed } = await bothWays(
-      `ring-late-${label.replace(/\W/g, '_')}.txt`,
-      text,
-      450,
-      ringed,
-    );
-    expect(parsed).not.toBe('values');
-    // Values (compared as bytes: toEqual() on 1.6 MB takes seconds) or the same error.
-    if ('data' in js && 'data' in withParser) expect(withParser.data.equals(js.data)).toBe(true);
-    else expect(withParser).toEqual(js);
-  });
-
   it('a missing file: the JS reader reports it', async () => {
     const path = join(dir, 'missing.txt');
     const read = (parseRows?: MatrixRowsParser) =>

@@ -50,7 +50,7 @@ class PoolRunner extends KernelRunner {
   }
 
   /** Whether the calls go to the workers (from the first startThreads() on). */
-  override get threaded(): boolean {
+  get threaded(): boolean {
     return this.piscina !== null;
   }
 
@@ -436,8 +436,7 @@ export class WasmPool {
   }
 
   /**
-   * A square text matrix's rows parsed on the workers as this thread reads them (MatrixRowsParser; `ringBytes`, the
-   * least ring its text is read through, tests lower). The matrix read is
+   * A square text matrix's rows parsed on the workers as this thread reads them (MatrixRowsParser). The matrix read is
    * decomposed next (a kinship) or rotates with (eigenvectors): its work starts the workers now, so that they start
    * while this thread reads the file.
    */
@@ -446,10 +445,9 @@ export class WasmPool {
     n: number,
     fill: Parameters<MatrixRowsParser>[2],
     symmetric?: () => void,
-    ringBytes?: number,
   ): Promise<Float64Array | null> {
     this.expectWork(WORK_NS.eigenFlop * 9 * n * n * n);
-    return parseRowsOn(this.runner, bytes, n, fill, symmetric, ringBytes);
+    return parseRowsOn(this.runner, bytes, n, fill, symmetric);
   }
 
   /** A kinship's analysed sub-matrix double-centred on the threads (centredOn): subsetSquare() then doubleCentre()'s bits. */

@@ -80,11 +80,6 @@ export abstract class KernelRunner {
       .then(() => undefined);
   }
 
-  /** Whether the calls run on other threads (pullWhenReady() then runs lists while this thread writes their inputs). */
-  get threaded(): boolean {
-    return false;
-  }
-
   /**
    * pull() of lists that wait for their inputs: list k runs once ready[0] reaches need[k] (this thread raises it,
    * with Atomics.store and Atomics.notify, as it writes their inputs; -1 skips the lists not begun). The threads
