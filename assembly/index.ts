@@ -17,6 +17,7 @@ export { dotPeak, fmaPeak, i16Gemm } from './peak';
 export { tileApplyBlocks, tileBlockDoubles, tilePrepareBlocks, tileSecularAt, tileSecularDoubles, tileSecularRoots,
   tileSecularSetup, tileSecularZhat } from './eigen-tiles';
 export { mvMoments, mvProducts, mvSums } from './mvlmm';
+export { formatGeneral10 } from './format-rows';
 export { parseRows } from './parse-rows';
 export { rotateHard } from './rotate-hard';
 export { countOtherEntries, packHardColumns } from './hard-columns';

@@ -11,6 +11,9 @@ import type { SnpResultBlock, MvResultBlock } from '../model/results.js';
 import type { KinshipSum } from '../linalg/double-double.js';
 import type { HardCallBlock } from '../linalg/hard-calls.js';
 import type { MvScanModel } from '../stats/mvlmm/block.js';
+import type { MvNullModel } from '../stats/mvlmm/fit.js';
+import type { MvData } from '../stats/mvlmm/model.js';
+import type { LambdaSearch } from '../model/settings.js';
 import { recycleBlockBuffer } from '../io/block-buffers.js';
 import type { MatrixRowsParser } from '../io/matrix-read.js';
 import type { MatrixRowsFormatter } from '../io/matrix-write.js';
@@ -183,6 +186,11 @@ export interface Engine {
    * warms its workers' while this thread fits the null model); optional, changes no result.
    */
   warmMultivariate?(d: number, c: number): Promise<void>;
+  /**
+   * fitMvNull (src/stats/mvlmm/fit.ts) with its EM's sums in the engine's kernels: the oracle's iteration, its sums
+   * rounded in another order (as the engine's per-SNP fits). Optional: without it the oracle fits the null model.
+   */
+  fitMultivariateNull?(data: MvData, search: LambdaSearch): Promise<MvNullModel>;
   /**
    * Multivariate LMM tests (-n K1 K2 ... -lmm) of b rotated SNPs (SNP-major b x n) against a unit's model:
    * GEMMA's per-SNP EM and Newton-Raphson refits, the TS oracle's numbers bit for bit on every engine.

@@ -3,12 +3,13 @@
  * come from the annotation file (-a) when given. The file names no samples: their count comes from
  * the phenotype rows, and sample selection by ID is not possible.
  */
+import { statSync } from 'node:fs';
 import type { ScanConfig } from '../model/config.js';
 import { BimbamRowReader, readAnnotationFile, type AnnotationEntry } from './bimbam.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
 import type { BlockContent, GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
-import { streamLineBatches } from './text-file.js';
+import { isGzip, streamLineBatches } from './text-file.js';
 
 /** BIMBAM mean genotypes, streamed. */
 export class BimbamGenotypes implements GenotypeSource {
@@ -34,6 +35,20 @@ export class BimbamGenotypes implements GenotypeSource {
 
   get genotypeFile(): string {
     return this.path;
+  }
+
+  /**
+   * From the file's size, unless gzipped: every row has the SNP id, two alleles and a value per sample, each
+   * field at least one byte and a separator or the line's end after it.
+   */
+  get snpCountAtMost(): number | undefined {
+    try {
+      return isGzip(this.path)
+        ? undefined
+        : Math.floor((statSync(this.path).size + 1) / (2 * (this.samplesInFile + 3)));
+    } catch {
+      return undefined; // the pass says why it cannot be read
+    }
   }
 
   async *blocks(

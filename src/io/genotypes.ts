@@ -107,6 +107,8 @@ export interface GenotypeSource {
   readonly sampleRows: Int32Array;
   /** Chosen SNPs, when known before streaming (PLINK); streaming formats learn it in the first pass. */
   readonly snpCount?: number;
+  /** At most this many SNPs, when a streaming format can tell before its first pass. */
+  readonly snpCountAtMost?: number;
   /**
    * Phenotype columns stored with the samples (PLINK .fam column 6 on, GEMMA's -n), over the chosen
    * samples; absent when the format stores none.

@@ -232,6 +232,9 @@ export class RememberedGenotypes implements GenotypeSource {
   get snpCount(): number | undefined {
     return this.inner.snpCount;
   }
+  get snpCountAtMost(): number | undefined {
+    return this.inner.snpCountAtMost;
+  }
   get embeddedPhenotypes(): GenotypeSource['embeddedPhenotypes'] {
     return this.inner.embeddedPhenotypes;
   }

@@ -51,7 +51,8 @@ export function requireFile(path: string, what: string): void {
   if (!statSync(path).isFile()) throw new InputError(path, `${what} is not a regular file`);
 }
 
-function isGzip(path: string): boolean {
+/** Whether the file at path starts with gzip's magic bytes. */
+export function isGzip(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(2);

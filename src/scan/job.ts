@@ -6,7 +6,7 @@
  * cluster steps run in separate processes (src/cluster/); here they run in one, through the plan
  * folder of a local run (local-plan.ts) between scan and merge.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
@@ -18,13 +18,14 @@ import { Progress } from '../io/progress.js';
 import { RememberedGenotypes } from '../io/remembered-genotypes.js';
 import { LocalPlan } from './local-plan.js';
 import { localManifest, planIdentity } from './plan-folder.js';
-import type { ScanConfig } from '../model/config.js';
+import { scanBlockSize, type ScanConfig } from '../model/config.js';
 import { inputFiles, openInputs, type TraitGroup } from './inputs.js';
 import { requireJobMemory } from './memory-plan.js';
 import { eigenForAnalysed } from './prepare.js';
 import { useKinshipOf, type KinshipPart } from './snp-pass.js';
 import { prepareUnit, type PreparedUnit, type ScanUnit } from './units.js';
 import {
+  analysisKind,
   genotypeFile,
   kinshipSourceOf,
   prepareScan,
@@ -114,9 +115,12 @@ export async function runJob(
         ...inputs,
         source: new RememberedGenotypes(inputs.source, undefined, undefined, analysedSamples(inputs.groups)),
       };
-    // A scan's plan names its inputs by content: hashed now on a thread of their own, while this thread reads them.
+    // A scan's plan names its inputs by content: hashed now on a thread of their own, while this thread reads them,
+    // unless the scan will keep no plan folder.
     const hashes =
-      config.lmm !== undefined || config.lm !== undefined ? contentHashesAside(inputFiles(config)) : null;
+      (config.lmm !== undefined || config.lm !== undefined) && maySaveCheckpoint(config, inputs)
+        ? contentHashesAside(inputFiles(config))
+        : null;
     const sums = hooks.kinshipSums?.(inputs.selection.nTotal);
     const { summary, pass, setup } = await prepareScan(config, inputs, engine, engineNote, clock, sums);
     mark('SNP pass done');
@@ -162,6 +166,28 @@ export async function runJob(
 }
 
 /**
+ * Whether a scan may keep a checkpoint folder, before its SNP pass: false only when even as many SNPs as the
+ * genotype file can hold make a scan without one (scansWithoutCheckpoint), so that its inputs need no hashing.
+ */
+function maySaveCheckpoint(config: ScanConfig, inputs: ReturnType<typeof openInputs>): boolean {
+  const snps = inputs.source.snpCount ?? inputs.source.snpCountAtMost;
+  if (snps === undefined || config.resume) return true;
+  const kind = analysisKind(config);
+  const nAnalysed = Math.max(...inputs.groups.map((g) => g.selection.nAnalysed));
+  const traits = Math.max(...inputs.groups.map((g) => g.traitColumns.length));
+  // The fewest SNPs a block can hold (a unit's outputs are at most its group's traits): the most blocks.
+  const blockSize = scanBlockSize(config, traits, nAnalysed);
+  return !scansWithoutCheckpoint({
+    totalBlocks: Math.ceil(snps / blockSize),
+    loco: Boolean(config.loco),
+    kind,
+    snps,
+    nAnalysed,
+    traits: kind === 'mvlmm' ? traits : 1,
+  });
+}
+
+/**
  * The scan and merge phases in this process: the plan folder of a local run (its one shard saved
  * block by block) next to the outputs, so that --resume scans only the blocks that are missing.
  */
@@ -175,9 +201,8 @@ async function scanLocally(
   hashes?: Map<string, HashAside>,
 ): Promise<JobResult> {
   const { config, units, kind, mode, union, totalBlocks } = setup;
-  const folder = join(config.outDir, `${config.outPrefix}.checkpoint`);
-  // A scan of one block keeps it in memory (a resume could not skip any of it), as does a short -lm scan (a resume
-  // would save less than the folder costs), unless --resume finds a folder.
+  // A scan of one block keeps it in memory (a resume could not skip any of it), as does a short -lm or mvLMM scan (a
+  // resume would save little), unless given --resume: it continues a folder it finds, or keeps one to be resumed.
   const unsaved =
     scansWithoutCheckpoint({
       totalBlocks,
@@ -185,7 +210,9 @@ async function scanLocally(
       kind,
       snps: union.length,
       nAnalysed: Math.max(...units.map((u) => u.group.selection.nAnalysed)),
-    }) && !(config.resume && existsSync(folder));
+      traits: kind === 'mvlmm' ? Math.max(...units.map((u) => u.group.traitColumns.length)) : 1,
+    }) && !config.resume;
+  const folder = join(config.outDir, `${config.outPrefix}.checkpoint`);
   // Its inputs are hashed for plan.json only when there is a folder to resume.
   const identity = unsaved
     ? { inputs: [] }

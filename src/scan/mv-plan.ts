@@ -39,5 +39,8 @@ export async function buildMvPlan(
   if (mode === 9) throw new Error('internal: -lmm 9 with several traits passed the preflight');
   // The engine's threads idle while this one fits the null model: they ready their fits meanwhile.
   await engine.warmMultivariate?.(d, selection.nCvt);
-  return { data, nullModel: fitMvNull(data, search), mode, eigenvectors: eigen.vectors, rotationKey };
+  const nullModel = engine.fitMultivariateNull
+    ? await engine.fitMultivariateNull(data, search)
+    : fitMvNull(data, search);
+  return { data, nullModel, mode, eigenvectors: eigen.vectors, rotationKey };
 }

@@ -387,11 +387,7 @@ export async function prepareScan(
       `none of the ${pass.snpsInFile} SNPs passed the filters (-maf, -miss, -r2, -hwe): zero analysable SNPs`,
     );
   }
-  const kind: AnalysisKind = config.lm
-    ? 'lm'
-    : config.phenotypeColumns.length > 1 && !config.traits
-      ? 'mvlmm'
-      : 'lmm';
+  const kind = analysisKind(config);
   const mode = (config.lm ?? config.lmm ?? 4) as LmmTestMode;
   const units = buildUnits(config, inputs, pass, union, engine, earlyEigen);
   summary.snpsAnalysed = units.reduce(
@@ -419,6 +415,12 @@ export async function prepareScan(
       summary: { ...summary, notes: [...summary.notes], timings: [...summary.timings] },
     }),
   };
+}
+
+/** What a scan fits: -lm, several -n columns fitted together (an mvLMM), or one LMM per trait. */
+export function analysisKind(config: ScanConfig): AnalysisKind {
+  if (config.lm) return 'lm';
+  return config.phenotypeColumns.length > 1 && !config.traits ? 'mvlmm' : 'lmm';
 }
 
 /** Key of a unit trait's null-model record: the output id, plus the chromosome for LOCO / -loco CHR. */

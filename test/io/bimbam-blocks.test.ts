@@ -142,3 +142,25 @@ describe('BimbamGenotypes.blocks', () => {
     }
   });
 });
+
+describe('BimbamGenotypes.snpCountAtMost', () => {
+  it('bounds the rows from the file size (the tightest file: one-byte fields, no last line end); none when gzipped', () => {
+    const n = 5;
+    const row = (k: number) => ['r', 'A', 'C', ...Array.from({ length: n }, (_, i) => (i + k) % 3)].join(',');
+    const rows = Array.from({ length: 7 }, (_, k) => row(k));
+    for (const [name, text] of [
+      ['tight', rows.join('\n')],
+      ['loose', rows.map((r) => `${r.replaceAll(',', ', ')}\r\n`).join('')],
+    ]) {
+      const path = join(dir, `${name}.txt`);
+      writeFileSync(path, text);
+      const bound = new BimbamGenotypes(path, n, null).snpCountAtMost!;
+      expect(bound).toBeGreaterThanOrEqual(7);
+      if (name === 'tight') expect(bound).toBe(7);
+    }
+    const gz = join(dir, 'tight.txt.gz');
+    writeFileSync(gz, gzipSync(rows.join('\n')));
+    expect(new BimbamGenotypes(gz, n, null).snpCountAtMost).toBeUndefined();
+    expect(new BimbamGenotypes(join(dir, 'missing.txt'), n, null).snpCountAtMost).toBeUndefined();
+  });
+});

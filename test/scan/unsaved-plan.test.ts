@@ -14,8 +14,11 @@ import {
   scansWithoutCheckpoint,
   SHORT_LM_GENOTYPES,
   SHORT_LM_SNPS,
+  SHORT_MV_WORK,
   UnsavedPlan,
 } from '../../src/scan/unsaved-plan.js';
+import { writeMvCohort } from '../helpers/mv-cohort.js';
+import { kinshipOfCohort } from '../helpers/mv-kinship.js';
 import { scratchDir, SHARED_DATA } from '../helpers/paths.js';
 
 const root = scratchDir('unsaved-plan');
@@ -66,7 +69,7 @@ async function assembled(kind: 'memory' | 'folder', total: number) {
 
 describe('a scan without a checkpoint folder', () => {
   it('is a scan of one block without --loco, or a short -lm scan', () => {
-    const lmm = { loco: false, kind: 'lmm' as const, snps: 7317, nAnalysed: 67 };
+    const lmm = { loco: false, kind: 'lmm' as const, snps: 7317, nAnalysed: 67, traits: 1 };
     expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 1 })).toBe(true);
     expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 2 })).toBe(false);
     expect(scansWithoutCheckpoint({ ...lmm, totalBlocks: 1, loco: true })).toBe(false);
@@ -76,6 +79,18 @@ describe('a scan without a checkpoint folder', () => {
     expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most })).toBe(true);
     expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS, nAnalysed: most + 1 })).toBe(false);
     expect(scansWithoutCheckpoint({ ...lm, snps: SHORT_LM_SNPS + 1, nAnalysed: 1 })).toBe(false);
+  });
+
+  it('is a short mvLMM scan: SNPs x individuals x traits^2 up to a bound', () => {
+    // The mvLMM cohort of the benchmark: n = 1,461 analysed, 5,000 SNPs, 2 or 3 traits, 5 blocks.
+    const mv = { loco: false, kind: 'mvlmm' as const, snps: 5000, nAnalysed: 1461, totalBlocks: 5 };
+    expect(scansWithoutCheckpoint({ ...mv, traits: 2 })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...mv, traits: 3 })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...mv, traits: 3, loco: true })).toBe(false);
+    const snps = SHORT_MV_WORK / (1024 * 4);
+    expect(scansWithoutCheckpoint({ ...mv, snps, nAnalysed: 1024, traits: 2 })).toBe(true);
+    expect(scansWithoutCheckpoint({ ...mv, snps: snps + 1, nAnalysed: 1024, traits: 2 })).toBe(false);
+    expect(scansWithoutCheckpoint({ ...mv, snps, nAnalysed: 1024, traits: 3 })).toBe(false);
   });
 
   it('assembles the same outputs, statistics and records as the checkpoint folder, and leaves only the outputs', async () => {
@@ -136,6 +151,28 @@ describe('the checkpoint folder of a scan', () => {
     expect(one.assoc).toBe(blocks.assoc);
     expect(existsSync(join(out, 'one.checkpoint'))).toBe(false);
     expect(existsSync(join(out, 'blocks.checkpoint'))).toBe(false);
+  }, 120_000);
+
+  it('is not written for a short mvLMM scan of several blocks unless given --resume; the rows are the same', async () => {
+    const files = await writeMvCohort(join(out, 'mv'), 2, 120, 64, 23);
+    const mv = {
+      bfile: undefined,
+      geno: files.geno,
+      pheno: files.pheno,
+      anno: files.anno,
+      covariates: files.cov,
+      phenotypeColumns: [1, 2],
+      kinship: await kinshipOfCohort(files, out),
+      blockSize: 16,
+    };
+    const unsaved = await checkpointSeen('mv-blocks', mv);
+    expect(unsaved.seen).toHaveLength(4);
+    expect(unsaved.seen.some(Boolean)).toBe(false);
+    // --resume without a folder to continue keeps one (that a later --resume would continue), block by block.
+    const saved = await checkpointSeen('mv-resumable', { ...mv, resume: true });
+    expect(saved.seen).toEqual([true, true, true, true]);
+    expect(saved.assoc).toBe(unsaved.assoc);
+    expect(unsaved.assoc.split('\n')[0]).toContain('Vbeta_1_2');
   }, 120_000);
 
   it('is not written for a short -lm scan of several blocks; the rows are those of one block', async () => {

@@ -348,6 +348,14 @@ export interface KernelExports {
     out: number,
     failed: number,
   ): number;
+  formatGeneral10(
+    values: number,
+    count: number,
+    cols: number,
+    col: number,
+    out: number,
+    endAt: number,
+  ): number;
   mvMoments(desc: number, reml: number, fromB: number): void;
   asymmetricRows(a: number, n: number, row0: number, row1: number, flag: number): void;
   subsetRowSums(

@@ -6,6 +6,9 @@ import type { LmmTestMode, ScanPlan } from '../../model/plan.js';
 import { testLinearBlock, type LinearModel } from '../../stats/linear-model.js';
 import type { MvResultBlock, SnpResultBlock } from '../../model/results.js';
 import type { MvScanModel } from '../../stats/mvlmm/block.js';
+import type { MvNullModel } from '../../stats/mvlmm/fit.js';
+import type { MvData } from '../../stats/mvlmm/model.js';
+import type { LambdaSearch } from '../../model/settings.js';
 import type { MvPool } from './mv-pool.js';
 import { rotateThenTest, type Eigen, type Engine, type KinshipSession, type PlanHandle } from '../engine.js';
 import { WasmPool } from './pool.js';
@@ -149,6 +152,11 @@ export class WasmEngine implements Engine {
    */
   async testMultivariate(model: MvScanModel, rotated: Float64Array, b: number): Promise<MvResultBlock> {
     return (await this.multivariate()).scan(model, rotated, b);
+  }
+
+  /** The null fit with its EM in the mvlmm kernels on this thread (mv-pool.ts MvPool.fitNull). */
+  async fitMultivariateNull(data: MvData, search: LambdaSearch): Promise<MvNullModel> {
+    return (await this.multivariate()).fitNull(data, search);
   }
 
   /** Warms the workers' multivariate fits while this thread fits the null model (mv-pool.ts MvPool.warm). */

@@ -57,7 +57,7 @@ export default function runCalls({
   }
   if (text) {
     textRows ??= import(pathToFileURL(textWorker).href);
-    return textRows.then(({ formatTextRange }) => formatTextRange(text));
+    return textRows.then(({ formatTextRange }) => formatTextRange(text, module));
   }
   if (mvWarm) {
     multivariate ??= import(pathToFileURL(mvWorker).href);

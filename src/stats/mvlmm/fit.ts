@@ -92,14 +92,24 @@ function diagonalOf(variance: Float64Array, from: number, count: number, np: num
   return out;
 }
 
+/** An EM with mvEm's contract: mvEm itself, or a kernel's (src/engines/wasm/mv-kernel.ts). */
+export type MvEmStep = (
+  kind: 'R' | 'L',
+  maxIter: number,
+  tolerance: number,
+  data: MvData,
+  p: MvParameters,
+) => number;
+
 function nullFit(
   kind: 'R' | 'L',
   data: MvData,
   p: { vg: Float64Array; ve: Float64Array; B: Float64Array },
+  em: MvEmStep,
 ): MvNullFit {
   const { d, c } = data;
   const v = (d * (d + 1)) / 2;
-  mvEm(kind, MV_SETTINGS.emIter, MV_SETTINGS.emPrec, data, p);
+  em(kind, MV_SETTINGS.emIter, MV_SETTINGS.emPrec, data, p);
   const nr = mvNewton(kind, MV_SETTINGS.nrIter, MV_SETTINGS.nrPrec, data, p.vg, p.ve);
   const seB = new Float64Array(d * c);
   covariateEffects(data, p.vg, p.ve, p.B, seB);
@@ -114,11 +124,14 @@ function nullFit(
   };
 }
 
-/** The REML and ML null fits over the covariates of `data` (its X has the c covariate rows). */
-export function fitMvNull(data: MvData, search: LambdaSearch): MvNullModel {
+/**
+ * The REML and ML null fits over the covariates of `data` (its X has the c covariate rows), their EM by `em` (an
+ * engine's kernel: the same iteration, its sums rounded in another order).
+ */
+export function fitMvNull(data: MvData, search: LambdaSearch, em: MvEmStep = mvEm): MvNullModel {
   const start = initialValues(data, search);
-  const reml = nullFit('R', data, start);
-  const mle = nullFit('L', data, start);
+  const reml = nullFit('R', data, start, em);
+  const mle = nullFit('L', data, start, em);
   return { reml, mle };
 }
 

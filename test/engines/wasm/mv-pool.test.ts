@@ -140,4 +140,25 @@ describe('multivariate LMM on worker threads', () => {
       columns(scanMvBlock(s.model, s.rotated, s.b)),
     );
   });
+
+  it("the wasm engine fits the null model with the kernels' EM: the oracle's fit but for rounding", async () => {
+    for (const [seed, n, d, c] of [
+      [6, 41, 2, 1],
+      [7, 37, 3, 3],
+      [10, 120, 4, 2],
+    ] as const) {
+      const data = randomData(new Random(seed), n, d, c);
+      const oracle = fitMvNull(data, search);
+      wasm ??= await WasmEngine.create(2);
+      const fitted = await wasm.fitMultivariateNull(data, search);
+      for (const kind of ['reml', 'mle'] as const) {
+        const [a, b] = [fitted[kind], oracle[kind]];
+        for (const key of ['vg', 've', 'vgVariance', 'veVariance', 'B', 'seB'] as const)
+          b[key].forEach((x, i) =>
+            expect(Math.abs(a[key][i] - x)).toBeLessThanOrEqual(1e-8 * Math.abs(x) + 1e-14),
+          );
+        expect(Math.abs(a.logLik - b.logLik)).toBeLessThanOrEqual(1e-9 * Math.abs(b.logLik));
+      }
+    }
+  });
 });
