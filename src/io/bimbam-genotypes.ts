@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import type { ScanConfig } from '../model/config.js';
 import { BimbamRowReader, readAnnotationFile, type AnnotationEntry } from './bimbam.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
-import type { GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
+import type { BlockContent, GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
 import { isGzip, streamLineBatches } from './text-file.js';
 
@@ -51,7 +51,11 @@ export class BimbamGenotypes implements GenotypeSource {
     }
   }
 
-  async *blocks(blockSize: number, indices?: Int32Array): AsyncGenerator<GenotypeBlock> {
+  async *blocks(
+    blockSize: number,
+    indices?: Int32Array,
+    content?: BlockContent,
+  ): AsyncGenerator<GenotypeBlock> {
     const n = this.nSamples;
     let want = 0;
     let chosen = 0;
@@ -59,13 +63,22 @@ export class BimbamGenotypes implements GenotypeSource {
     let buffer = blockBuffer(blockSize * n);
     let picked: number[] = [];
     let annotations: SnpAnnotation[] = [];
+    // The rows' codes as well (whole rows only: not with -nind), in memory reused block after block unless the
+    // caller keeps them.
+    const wholeRows = n === this.samplesInFile;
+    let codes = wholeRows ? new Uint8Array(blockSize * n) : null;
+    const counts = new Int32Array(3 * blockSize);
     const flush = (): GenotypeBlock => {
-      const block = {
+      const count = picked.length;
+      const block: GenotypeBlock = {
         indices: Int32Array.from(picked),
         annotations,
         // A block hands over its buffer (the next block gets another); the last, short one as a view of it.
-        dosages: picked.length === blockSize ? buffer : buffer.subarray(0, picked.length * n),
-        count: picked.length,
+        dosages: count === blockSize ? buffer : buffer.subarray(0, count * n),
+        count,
+        ...(codes && {
+          calls: { codes: codes.subarray(0, count * n), counts: counts.subarray(0, 3 * count) },
+        }),
       };
       picked = [];
       annotations = [];
@@ -90,8 +103,12 @@ export class BimbamGenotypes implements GenotypeSource {
     };
     // Each row is parsed straight into its place in the block, or (-nind: the block keeps the row's first n
     // values) into one reused row: no array per SNP. A chunk's lines are read in one loop, no await per row.
-    const wholeRows = n === this.samplesInFile;
     const row = wholeRows ? null : new Float64Array(this.samplesInFile);
+    // A caller that reads the calls gets the dosages of the other SNPs only: each row is parsed into one reused
+    // row (that stays in cache) and copied to the block when its calls are not all hard (at n = 1,500 the block's
+    // 25 MB of dosages were written, and their pages faulted in, for nothing).
+    const callsOnly = codes !== null && content?.dosages === false ? new Float64Array(n) : null;
+    let hardBefore = true;
     const reader = new BimbamRowReader(this.path, this.samplesInFile, this.anyValues, wanted);
     reading: for await (const batch of streamLineBatches(this.path, 'genotype file')) {
       for (let k = 0; k < batch.count; k++) {
@@ -99,12 +116,23 @@ export class BimbamGenotypes implements GenotypeSource {
         if (row) {
           reader.genotypes(row, 0, batch.firstLine + k);
           buffer.set(row.subarray(0, n), picked.length * n);
-        } else reader.genotypes(buffer, picked.length * n, batch.firstLine + k);
+        } else if (callsOnly && hardBefore) {
+          reader.genotypes(callsOnly, 0, batch.firstLine + k, codes!, picked.length * n);
+          reader.callCounts(counts, 3 * picked.length);
+          hardBefore = counts[3 * picked.length] >= 0;
+          if (!hardBefore) buffer.set(callsOnly, picked.length * n);
+        } else {
+          // Straight into the block where the last row was not all hard calls (a file of dosages, as BXD's).
+          reader.genotypes(buffer, picked.length * n, batch.firstLine + k, codes!, picked.length * n);
+          reader.callCounts(counts, 3 * picked.length);
+          hardBefore = counts[3 * picked.length] >= 0;
+        }
         picked.push(index);
         annotations.push(annotation!);
         if (picked.length === blockSize) {
           yield flush();
           buffer = blockBuffer(blockSize * n);
+          if (codes && content?.keepCalls) codes = new Uint8Array(blockSize * n);
         }
         // The rows after the last listed SNP are not read.
         if (indices && want >= indices.length) break reading;

@@ -3,6 +3,7 @@
  * phenotype file (-p, one row per sample), covariate file (-c) and SNP annotation (-a).
  */
 import { InputError, shown } from './input-error.js';
+import { MISSING_CALL } from './call-codes.js';
 import { parseValue } from './fields.js';
 import { COMMA, SPACE, TAB, fieldEnd, parseField, skipField, skipSeparators } from './field-bytes.js';
 import { checkRowWidth, readFirstLines, readLines, splitColumns, splitFields } from './text-file.js';
@@ -139,6 +140,22 @@ function isSeparator(c: number): boolean {
   return c === SPACE || c === COMMA || c === TAB;
 }
 
+/** A genotype's code that is not a hard call nor missing (MISSING_CALL). */
+const OTHER_VALUE = 4;
+
+/** rowCalls' entries: a row's missing genotypes, its values that are not one digit nor NA, the one-digit sum and 2s. */
+const MISSING_CALLS = 0;
+const OTHER_VALUES = 1;
+const CALL_SUM = 2;
+const TWOS = 3;
+
+/**
+ * The counts of the row parseGenotypes() read last (module state, as badField), and the code otherField() gave
+ * the field it read.
+ */
+const rowCalls = new Int32Array(4);
+let lastCode = OTHER_VALUE;
+
 /**
  * Where parseGenotypes() found the first genotype that is not a number in range nor NA: its field count
  * (-1 when none) and its bytes. Module state, so that a row returns one number and allocates nothing.
@@ -153,6 +170,8 @@ const badField = new Int32Array(3);
  * to otherField(), so that this loop stays small enough for the engine to keep tight (a hard-call file's
  * 7.5 million fields at n = 1,500: 65 ms against the general loop's 140, warm). Runs of one-digit fields with the
  * row's own separator between them go faster still (the first inner loop: 45 ms against 85 on the mv cohort).
+ * Each genotype's code goes to codes[codeOffset, ...) as well (CallCodes), with the row's counts in
+ * rowCalls: what the SNP filters, the kinship and the recording read instead of the dosages.
  */
 function parseGenotypes(
   bytes: Buffer,
@@ -162,9 +181,17 @@ function parseGenotypes(
   width: number,
   dosages: Float64Array,
   offset: number,
+  codes: Uint8Array,
+  codeOffset: number,
   anyValues: boolean,
 ): number {
   badField[0] = -1;
+  rowCalls[MISSING_CALLS] = 0;
+  rowCalls[OTHER_VALUES] = 0;
+  // The one-digit fields' sum and their count of 2s (of 2 and above with -notsnp, whose codes mean nothing).
+  let sum = 0;
+  let twos = 0;
+  const codeAt = codeOffset - 3;
   // The highest one-digit value in range: 2, or 9 when any finite value is (-notsnp).
   const highest = anyValues ? 9 : 2;
   const at = offset - 3;
@@ -188,6 +215,9 @@ function parseGenotypes(
         )
           break;
         dosages[at + count] = digit;
+        codes[codeAt + count] = digit;
+        sum += digit;
+        twos += digit >> 1;
         i += step;
         count++;
       }
@@ -197,9 +227,13 @@ function parseGenotypes(
     const next = i + 1 < end ? bytes[i + 1] : SPACE;
     if (digit >= 0 && digit <= highest && (next === SPACE || next === COMMA || next === TAB)) {
       dosages[at + count] = digit;
+      codes[codeAt + count] = digit;
+      sum += digit;
+      twos += digit >> 1;
       i++;
     } else {
       i = otherField(bytes, i, end, count, dosages, at, anyValues);
+      codes[codeAt + count] = lastCode;
     }
     count++;
     while (i < end) {
@@ -212,6 +246,8 @@ function parseGenotypes(
     i = skipSeparators(bytes, skipField(bytes, i, end), end);
     count++;
   }
+  rowCalls[CALL_SUM] = sum;
+  rowCalls[TWOS] = twos;
   return count;
 }
 
@@ -232,8 +268,12 @@ function otherField(
   const stop = isNA(bytes, i, skipField(bytes, i, end)) ? i + 2 : -1;
   if (stop >= 0) {
     dosages[at + count] = NaN;
+    lastCode = MISSING_CALL;
+    rowCalls[MISSING_CALLS]++;
     return stop;
   }
+  lastCode = OTHER_VALUE;
+  rowCalls[OTHER_VALUES]++;
   return checkedField(bytes, i, end, count, dosages, at, anyValues);
 }
 
@@ -293,6 +333,8 @@ export class BimbamRowReader {
   /** Fields read so far (up to the SNP id and alleles). */
   private count = 0;
   private readonly width: number;
+  /** Where genotypes() writes the codes of a caller that reads none. */
+  private readonly scratchCodes: Uint8Array;
 
   constructor(
     private readonly path: string,
@@ -306,6 +348,19 @@ export class BimbamRowReader {
     private readonly wanted?: (index: number, rs: string, allele1: string, allele0: string) => boolean,
   ) {
     this.width = nSamples + 3;
+    this.scratchCodes = new Uint8Array(nSamples);
+  }
+
+  /**
+   * The calls of the row genotypes() read last, written to into[at, at + 3): its missing genotypes, the sum of its
+   * other genotypes and their count of 2s, when every genotype is 0, 1, 2 or NA, as one digit (its codes are then
+   * 0, 1, 2 and MISSING_CALL); -1 missing genotypes otherwise (the codes mean nothing, nor do they with -notsnp).
+   */
+  callCounts(into: Int32Array, at: number): void {
+    const hard = rowCalls[OTHER_VALUES] === 0 && !this.anyValues;
+    into[at] = hard ? rowCalls[MISSING_CALLS] : -1;
+    into[at + 1] = rowCalls[CALL_SUM];
+    into[at + 2] = rowCalls[TWOS];
   }
 
   /** Reads the SNP id and alleles of line bytes[start, end); false for a blank line or a row `wanted` declines. */
@@ -336,10 +391,16 @@ export class BimbamRowReader {
 
   /**
    * Parses the genotypes of the row wants() accepted (line `lineNumber`) into into[offset, offset +
-   * nSamples), and checks them: an InputError for a row of another width, names that are not UTF-8, or a
-   * genotype out of range.
+   * nSamples), their codes into codes[codeOffset, codeOffset + nSamples) (see callCounts), and checks them: an
+   * InputError for a row of another width, names that are not UTF-8, or a genotype out of range.
    */
-  genotypes(into: Float64Array, offset: number, lineNumber: number): void {
+  genotypes(
+    into: Float64Array,
+    offset: number,
+    lineNumber: number,
+    codes = this.scratchCodes,
+    codeOffset = 0,
+  ): void {
     const { bytes, path } = this;
     const count = parseGenotypes(
       bytes,
@@ -349,6 +410,8 @@ export class BimbamRowReader {
       this.width,
       into,
       offset,
+      codes,
+      codeOffset,
       this.anyValues,
     );
     if (count !== this.width) {
@@ -359,7 +422,7 @@ export class BimbamRowReader {
       );
     }
     // Names are decoded as UTF-8, as every text input is: bytes that are not UTF-8 decode to U+FFFD.
-    if ((this.rs + this.allele1 + this.allele0).includes('\uFFFD'))
+    if (this.rs.includes('\uFFFD') || this.allele1.includes('\uFFFD') || this.allele0.includes('\uFFFD'))
       throw new InputError(path, 'genotype file is not UTF-8 text (save it as UTF-8)', lineNumber);
     if (badField[0] >= 0) {
       const field = bytes.toString('utf8', badField[1], badField[2]);

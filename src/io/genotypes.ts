@@ -18,6 +18,7 @@
  */
 import type { SnpAnnotation } from './plink.js';
 import type { BedCodes } from './bed-codes.js';
+import type { CallCodes } from './call-codes.js';
 
 export interface GenotypeBlock {
   /** 0-based indices of the SNPs among the source's chosen SNPs (the file's SNPs when nothing is chosen). */
@@ -25,21 +26,34 @@ export interface GenotypeBlock {
   annotations: SnpAnnotation[];
   /**
    * count x nSamples, SNP-major: dosages[j * nSamples + i], allele1 dosage in [0, 2], NaN = missing. Empty
-   * when the block has `bed` codes and the caller asked for none (BlockContent).
+   * when the block has `bed` codes and the caller asked for none (BlockContent); when it has `calls` and the
+   * caller asked for none, the rows of the SNPs the calls hold are not written (stale values).
    */
   dosages: Float64Array;
   count: number;
   /** The same genotypes as PLINK 1 .bed codes, where the reader has them for every chosen sample (PLINK). */
   bed?: BedCodes;
+  /**
+   * The same genotypes as byte codes, where the reader has them (BIMBAM), for the SNPs whose every genotype is a
+   * hard call or missing; valid until the next block is asked for (the reader reuses the memory) unless the caller
+   * asked to keep them (BlockContent).
+   */
+  calls?: CallCodes;
 }
 
 /** What a caller of GenotypeSource.blocks() reads of the blocks. */
 export interface BlockContent {
   /**
-   * False: the caller reads `bed` where a block has it, so the reader may leave that block's dosages empty.
+   * False: the caller reads `bed` where a block has it, so the reader may leave that block's dosages empty, and
+   * `calls` where a block has them, so the reader may leave the dosages of their SNPs unwritten.
    * A wrapper that records the blocks (RememberedGenotypes) passes it on and records such a block from its codes.
    */
   dosages: boolean;
+  /**
+   * True: the caller keeps each block's `calls` (RememberedGenotypes records them as its codes), so the reader gives
+   * every block calls in memory of its own instead of reusing one block's.
+   */
+  keepCalls?: boolean;
 }
 
 /** A sample's identity: family ID where the format has one (PLINK .fam), null where it has none (VCF). */

@@ -13,13 +13,14 @@
  * Past `budgetBytes` the recording is dropped and every pass reads the file, as without this wrapper.
  */
 import type { BlockContent, GenotypeBlock, GenotypeSource } from './genotypes.js';
+import { decodeCalls, MISSING_CALL, type CallCodes } from './call-codes.js';
 import type { BedCodes } from './bed-codes.js';
 import type { SnpAnnotation } from './plink.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
 import { GrowableColumn } from './growable.js';
 
 /** Byte codes of a recorded genotype: the hard calls 0, 1, 2 are themselves. */
-export const MISSING_CODE = 3;
+export const MISSING_CODE = MISSING_CALL;
 const MISSING = MISSING_CODE;
 /** Any other value (a dosage, -0): the next of the block's `others`, in order. */
 const OTHER = 4;
@@ -61,20 +62,30 @@ CODE_OF_EXPONENT[0] = 0;
 CODE_OF_EXPONENT[0x3ff] = 1;
 CODE_OF_EXPONENT[0x400] = 2;
 
-/** The codes of `count` SNPs of n genotypes each, and their other values (collected into `others`). */
+/**
+ * The codes of `count` SNPs of n genotypes each, and their other values (collected into `others`); a SNP that the
+ * reader's `calls` hold is theirs (the same codes: hard calls and missing ones only). Calls the caller keeps
+ * (BlockContent) are written into and returned, else copied.
+ */
 function encode(
   dosages: Float64Array,
   count: number,
   n: number,
   others: GrowableColumn<Float64Array>,
+  calls?: CallCodes,
+  callsKept = false,
 ): { codes: Uint8Array; otherStart: Int32Array } {
-  const codes = new Uint8Array(count * n);
+  const codes = calls && callsKept ? calls.codes : new Uint8Array(count * n);
   const otherStart = new Int32Array(count + 1);
   // The value's words, little-endian: hard calls are told by integer compares alone, with no branch on which of
   // 0, 1 or 2 a genotype is (random genotypes mispredicted such branches at a third of the SNP pass's encode).
   const words = new Uint32Array(dosages.buffer, dosages.byteOffset, 2 * count * n);
   for (let j = 0; j < count; j++) {
     otherStart[j] = others.length;
+    if (calls && calls.counts[3 * j] >= 0) {
+      if (!callsKept) codes.set(calls.codes.subarray(j * n, (j + 1) * n), j * n);
+      continue;
+    }
     for (let k = j * n; k < (j + 1) * n; k++) {
       const high = words[2 * k + 1];
       const exact = (words[2 * k] | (high & 0xfffff)) === 0;
@@ -137,6 +148,12 @@ function gatherSamples(dosages: Float64Array, count: number, n: number, samples:
     for (let k = 0; k < width; k++) out[to + k] = dosages[from + samples[k]];
   }
   return out;
+}
+
+/** The dosages of the SNPs of a block that `calls` hold, written from their codes. */
+function fillCalledRows(dosages: Float64Array, count: number, n: number, calls: CallCodes): void {
+  for (let j = 0; j < count; j++)
+    if (calls.counts[3 * j] >= 0) decodeCalls(calls.codes, j * n, n, dosages, j * n);
 }
 
 /** SNP `snp` of a recorded block, written to out[at, at + n). */
@@ -243,10 +260,14 @@ export class RememberedGenotypes implements GenotypeSource {
     // last block that fits the allowance would otherwise be copied: at n = 1,500, 10 MB of fresh memory on this
     // thread, and a replay without the codes' column keys).
     let coded = false;
-    for await (const block of this.inner.blocks(blockSize, undefined, content)) {
+    // Where no block is copied (a block is larger than the copies' allowance), the reader's calls are kept as the
+    // recording's codes: no copy of them, nor the reader's own block of them (at n = 1,500, 3 MB of fresh memory).
+    const width = this.rawColumns ? this.readSamples!.length : n;
+    const keepCalls = blockSize * width * 8 > this.rawBytes;
+    const asked: BlockContent = { dosages: content?.dosages ?? true, keepCalls };
+    for await (const block of this.inner.blocks(blockSize, undefined, asked)) {
       if (kept) {
         const consecutive = block.indices.every((index, j) => index === next + j);
-        const width = this.rawColumns ? this.readSamples!.length : n;
         const rawLength = block.count * width;
         if (consecutive && block.bed) {
           // Hard calls only: codes, never a float64 copy (cheaper to make, and the scan imputes from codes faster).
@@ -263,7 +284,10 @@ export class RememberedGenotypes implements GenotypeSource {
             otherStart,
           });
         } else if (consecutive && !coded && this.bytes + rawLength * 8 <= this.rawBytes) {
-          // A copy: the consumers hand the block's buffer back to the reader for reuse.
+          // A copy: the consumers hand the block's buffer back to the reader for reuse. The SNPs whose dosages the
+          // reader left unwritten (it has their calls) are written first.
+          const calls = content?.dosages === false ? block.calls : undefined;
+          if (calls) fillCalledRows(block.dosages, block.count, n, calls);
           const raw = this.rawColumns
             ? gatherSamples(block.dosages, block.count, n, this.readSamples!)
             : block.dosages.slice(0, rawLength);
@@ -280,7 +304,7 @@ export class RememberedGenotypes implements GenotypeSource {
           });
         } else if (consecutive) {
           const others = new GrowableColumn(Float64Array);
-          const { codes, otherStart } = encode(block.dosages, block.count, n, others);
+          const { codes, otherStart } = encode(block.dosages, block.count, n, others, block.calls, keepCalls);
           coded = true;
           const otherValues = others.toArray();
           this.bytes += codes.length + otherValues.byteLength + otherStart.byteLength;

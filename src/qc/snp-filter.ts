@@ -6,6 +6,7 @@ import { invertSmall } from '../linalg/small-dense.js';
 import { hweExactP } from './hwe.js';
 import type { SnpFilterSettings } from '../model/settings.js';
 import { bedCode, bedSampleMasks, countBedCalls, type BedCallCounts } from '../io/bed-codes.js';
+import { MISSING_CALL } from '../io/call-codes.js';
 
 export interface SnpSummary {
   /** Missing calls among analysed individuals. */
@@ -28,6 +29,10 @@ export class SnpFilter {
   private readonly bedCounts: BedCallCounts = { missing: 0, one: 0, two: 0 };
   /** A SNP's imputed value by .bed code: 2, 2 af (missing), 1, 0. */
   private readonly bedValues = new Float64Array(4);
+  /** The individuals not analysed (evaluateCalls takes their calls out of the counts over all). */
+  private readonly skipped: Int32Array;
+  /** A SNP's imputed value by CallCodes code: 0, 1, 2, 2 af (missing). */
+  private readonly callValues = new Float64Array(4);
 
   constructor(
     private readonly settings: SnpFilterSettings,
@@ -38,7 +43,9 @@ export class SnpFilter {
     private readonly format: 'plink' | 'bimbam',
   ) {
     const idx: number[] = [];
-    analysed.forEach((a, i) => a && idx.push(i));
+    const skipped: number[] = [];
+    analysed.forEach((a, i) => (a ? idx : skipped).push(i));
+    this.skipped = Int32Array.from(skipped);
     this.analysedIndex = Int32Array.from(idx);
     const n = idx.length;
     const wtw = new Float64Array(nCvt * nCvt);
@@ -89,6 +96,58 @@ export class SnpFilter {
     if (this.nCvt !== 1) {
       for (let m = 0; m < nMiss; m++) imputed[missingAt[m]] = 2 * af;
       if (this.r2WithCovariates() > settings.r2) return summary;
+    }
+    summary.pass = true;
+    return summary;
+  }
+
+  /**
+   * evaluate() for a SNP of hard calls given as CallCodes codes of all individuals at codes[offset..], with their
+   * counts over all individuals (missing, sum, 2s): the analysed individuals' counts are those less the others' (or
+   * counted, where they are fewer), the same integers, so the same summary, and the r2 test's sums are evaluate()'s
+   * term by term.
+   */
+  evaluateCalls(codes: Uint8Array, offset: number, missing: number, sum: number, twos: number): SnpSummary {
+    const { analysedIndex, skipped, settings } = this;
+    const n = analysedIndex.length;
+    let nMiss = missing;
+    if (skipped.length <= n)
+      for (let k = 0; k < skipped.length; k++) {
+        const code = codes[offset + skipped[k]];
+        if (code === MISSING_CALL) nMiss--;
+        else {
+          sum -= code;
+          twos -= code >> 1;
+        }
+      }
+    else {
+      // Fewer analysed individuals than others (BXD's -lm: 67 of 198): their calls counted instead.
+      nMiss = 0;
+      sum = 0;
+      twos = 0;
+      for (let k = 0; k < n; k++) {
+        const code = codes[offset + analysedIndex[k]];
+        if (code === MISSING_CALL) nMiss++;
+        else {
+          sum += code;
+          twos += code >> 1;
+        }
+      }
+    }
+    const ones = sum - 2 * twos;
+    const af = sum / (2 * (n - nMiss));
+    const summary: SnpSummary = { nMiss, af, pass: false };
+    const zeros = n - nMiss - ones - twos;
+    // Two observed calls differ exactly when two classes have calls.
+    const classes = (zeros > 0 ? 1 : 0) + (ones > 0 ? 1 : 0) + (twos > 0 ? 1 : 0);
+    if (!this.passesCounts(summary, zeros, ones, twos, classes > 1)) return summary;
+    if (this.nCvt !== 1) {
+      const values = this.callValues;
+      values[0] = 0;
+      values[1] = 1;
+      values[2] = 2;
+      values[MISSING_CALL] = 2 * af;
+      if (this.r2FromCalls(codes, offset, values) > settings.r2) return summary;
     }
     summary.pass = true;
     return summary;
@@ -183,6 +242,29 @@ export class SnpFilter {
     let s2 = 0;
     for (let k = 0; k < n; k++) {
       const x = values[bedCode(bytes, offset, analysedIndex[k])];
+      xx += x * x;
+      s0 += covariates[k] * x;
+      s1 += covariates[n + k] * x;
+      s2 += covariates[third + k] * x;
+    }
+    wtx[0] = s0;
+    wtx[1] = s1;
+    if (nCvt > 2) wtx[2] = s2;
+    return this.r2From(xx);
+  }
+
+  /** r2FromBed() of a SNP given as CallCodes codes at codes[offset..], imputed as `values` (by code). */
+  private r2FromCalls(codes: Uint8Array, offset: number, values: Float64Array): number {
+    const { analysedIndex, covariates, nCvt, wtx, imputed } = this;
+    const n = analysedIndex.length;
+    if (nCvt > 3) for (let k = 0; k < n; k++) imputed[k] = values[codes[offset + analysedIndex[k]]];
+    const third = nCvt > 2 ? 2 * n : n;
+    let xx = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let k = 0; k < n; k++) {
+      const x = values[codes[offset + analysedIndex[k]]];
       xx += x * x;
       s0 += covariates[k] * x;
       s1 += covariates[n + k] * x;

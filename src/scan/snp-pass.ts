@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import type { Engine } from '../engines/engine.js';
 import type { GenotypeBlock, GenotypeSource } from '../io/genotypes.js';
 import { decodeBedSnp } from '../io/plink.js';
+import { decodeCalls } from '../io/call-codes.js';
 import { Progress } from '../io/progress.js';
 import { SnpFilter } from '../qc/snp-filter.js';
 import { KinshipAccumulator, prepareKinshipSnp, type KinshipKind } from '../kinship/kinship.js';
@@ -141,6 +142,7 @@ export async function runSnpPass(
   // Where a block has .bed codes, the filters and the kinship read those: the reader may skip the dosages.
   for await (const block of source.blocks(readBlockSize(options, n), indices, { dosages: false })) {
     const bed = block.bed;
+    const calls = block.calls;
     for (let j = 0; j < block.count; j++) {
       if (j % TURN_SNPS === TURN_SNPS - 1) await eventLoopTurn();
       const chr = block.annotations[j].chr;
@@ -148,10 +150,20 @@ export async function runSnpPass(
         segment = Math.floor(block.indices[j] / segmentSnps);
         await kinship.flushAll();
       }
+      // A SNP of hard calls is read from its codes and counts where the reader has them.
+      const missing = calls ? calls.counts[3 * j] : -1;
       for (let g = 0; g < groups.length; g++) {
         const summary = bed
           ? filters[g].evaluateBed(bed.bytes, bed.offsets[j])
-          : filters[g].evaluate(block.dosages, j * n);
+          : missing >= 0
+            ? filters[g].evaluateCalls(
+                calls!.codes,
+                j * n,
+                missing,
+                calls!.counts[3 * j + 1],
+                calls!.counts[3 * j + 2],
+              )
+            : filters[g].evaluate(block.dosages, j * n);
         if (!summary.pass) continue;
         let code = chromosomeCode.get(chr);
         if (code === undefined) {
@@ -268,13 +280,18 @@ class KinshipBlocks {
     const { n } = this;
     const hard = part.hard;
     const bed = block.bed;
+    const calls = block.calls;
     if (hard && bed) hard.pushBed(bed.bytes, bed.offsets[j]);
+    else if (hard && calls && calls.counts[3 * j] >= 0)
+      hard.pushCalls(calls.codes, j * n, calls.counts[3 * j], calls.counts[3 * j + 1]);
     else hard?.push(block.dosages.subarray(j * n, (j + 1) * n));
     if (!hard?.gathering) {
       if (hard && part.raw < part.filled) hard.decode(part.buffer, part.raw, part.filled);
       const row = part.buffer.subarray(part.filled * n, (part.filled + 1) * n);
       // The reader's dosages of .bed codes are decodeBedSnp's (and the block may have none).
+      // The reader may have left a SNP's dosages unwritten where it has its calls.
       if (bed) decodeBedSnp(bed.bytes, bed.offsets[j], n, row);
+      else if (calls && calls.counts[3 * j] >= 0) decodeCalls(calls.codes, j * n, n, row, 0);
       else row.set(block.dosages.subarray(j * n, (j + 1) * n));
       part.raw = part.filled + 1;
     }

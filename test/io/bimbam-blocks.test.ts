@@ -1,7 +1,8 @@
 /**
  * BimbamGenotypes.blocks(), which parses a chunk's rows in one loop straight into block memory, against
  * streamBimbamGenotypes() (the tests' reader: one SNP at a time, a new array each): the same SNPs, values, annotations and
- * errors, for any block size, with -nind (the first rows of each SNP), a SNP choice and a list of indices.
+ * errors, for any block size, with -nind (the first rows of each SNP), a SNP choice and a list of indices; and read
+ * as the SNP pass reads them (calls where the rows are hard calls, no dosages for those), the same.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { streamBimbamGenotypes } from '../helpers/bimbam-rows.js';
 import { BimbamGenotypes } from '../../src/io/bimbam-genotypes.js';
 import type { SnpChoice } from '../../src/io/genotypes.js';
+import { decodeCalls } from '../../src/io/call-codes.js';
 import { scratchDir } from '../helpers/paths.js';
 import { rng } from '../helpers/random.js';
 
@@ -20,20 +22,39 @@ const bits = (values: Float64Array) =>
 
 const failure = (e: unknown) => `${(e as Error).constructor.name}: ${(e as Error).message}`;
 
-/** [chosen index, rs, allele1, allele0, first `keep` dosages as bits] of every SNP blocks() yields, or the error. */
+/**
+ * [chosen index, rs, allele1, allele0, first `keep` dosages as bits] of every SNP blocks() yields, or the error.
+ * `callsOnly`: read as the SNP pass reads (no dosages asked for), each SNP from its calls where the block has them,
+ * which must then hold exactly the SNPs of hard calls, with their counts.
+ */
 async function fromBlocks(
   source: BimbamGenotypes,
   blockSize: number,
   indices?: Int32Array,
+  callsOnly = false,
 ): Promise<unknown[]> {
   const out: unknown[] = [];
   const n = source.nSamples;
   try {
-    for await (const block of source.blocks(blockSize, indices)) {
+    for await (const block of source.blocks(blockSize, indices, { dosages: !callsOnly })) {
       expect(block.dosages.length).toBe(block.count * n);
+      const calls = block.calls;
+      expect(calls === undefined).toBe(n !== source.samplesInFile);
       for (let j = 0; j < block.count; j++) {
         const a = block.annotations[j];
-        const row = block.dosages.subarray(j * n, (j + 1) * n);
+        let row = block.dosages.subarray(j * n, (j + 1) * n);
+        const missing = calls ? calls.counts[3 * j] : -1;
+        if (missing >= 0) {
+          row = new Float64Array(n);
+          decodeCalls(calls!.codes, j * n, n, row, 0);
+          const observed = row.filter((v) => !Number.isNaN(v));
+          expect([missing, calls!.counts[3 * j + 1], calls!.counts[3 * j + 2]]).toEqual([
+            n - observed.length,
+            observed.reduce((s, v) => s + v, 0),
+            observed.filter((v) => v === 2).length,
+          ]);
+        } else if (calls && callsOnly)
+          expect(row.some((v) => v === v && v !== 0 && v !== 1 && v !== 2)).toBe(true);
         out.push([block.indices[j], a.rs, a.allele1, a.allele0, bits(row)]);
       }
     }
@@ -115,6 +136,9 @@ describe('BimbamGenotypes.blocks', () => {
         expected.push(error);
       }
       expect(await fromBlocks(source, blockSize, indices?.length ? indices : undefined)).toEqual(expected);
+      expect(await fromBlocks(source, blockSize, indices?.length ? indices : undefined, true)).toEqual(
+        expected,
+      );
     }
   });
 });

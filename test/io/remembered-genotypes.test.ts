@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GenotypeBlock, GenotypeSource } from '../../src/io/genotypes.js';
 import { PlinkGenotypes } from '../../src/io/plink-genotypes.js';
+import { BimbamGenotypes } from '../../src/io/bimbam-genotypes.js';
 import { readBim } from '../../src/io/plink.js';
 import { ReplayedBlock, RememberedGenotypes, type SnpPlace } from '../../src/io/remembered-genotypes.js';
 import { scratchDir } from '../helpers/paths.js';
@@ -243,6 +244,55 @@ describe('RememberedGenotypes over PLINK', () => {
         expect(seen).toEqual(Array.from(expected[0].dosages));
       }
       reference.close();
+    },
+  );
+});
+
+describe('RememberedGenotypes over BIMBAM', () => {
+  const dir = scratchDir('remembered-bimbam');
+  it.each([
+    [7, undefined],
+    [7, 0],
+    [12, 0],
+  ])(
+    "n = %i, raw allowance %s: the replay is the reader's dosages, the first pass reading its calls or its dosages",
+    async (n, raw) => {
+      const random = seeded(n + 7);
+      // Rows of hard calls (some with NA), rows with a dosage or a -0 among them, and monomorphic rows.
+      const lines = Array.from({ length: 41 }, (_, snp) => {
+        const values = Array.from({ length: n }, () =>
+          random() < 0.1 ? 'NA' : String(Math.floor(random() * 3)),
+        );
+        if (snp % 5 === 2) values[snp % n] = '0.25';
+        if (snp % 7 === 3) values[0] = '-0';
+        if (snp % 11 === 4) values.fill('2');
+        return [`rs${snp}`, 'A', 'G', ...values].join(', ');
+      });
+      const path = join(dir, `g${n}.txt`);
+      writeFileSync(path, lines.join('\n') + '\n');
+      const expected = await collect(new BimbamGenotypes(path, n, null).blocks(64));
+      for (const dosages of [false, true]) {
+        const remembered = new RememberedGenotypes(new BimbamGenotypes(path, n, null), undefined, raw);
+        for await (const block of remembered.blocks(8, undefined, { dosages }))
+          expect(block.calls?.counts.length).toBe(3 * block.count);
+        for (const blockSize of [5, 64]) {
+          const replayed = await collect(remembered.blocks(blockSize));
+          expect(bits(replayed)).toEqual(
+            bits(await collect(new BimbamGenotypes(path, n, null).blocks(blockSize))),
+          );
+        }
+        const seen: number[] = [];
+        const place: SnpPlace = { codes: null, values: null, from: 0 };
+        for await (const block of remembered.blocks(64))
+          for (let j = 0; j < block.count; j++) {
+            (block as ReplayedBlock).locate(j, place);
+            for (let i = 0; i < n; i++)
+              seen.push(
+                place.codes ? [0, 1, 2, NaN][place.codes[place.from + i]] : place.values![place.from + i],
+              );
+          }
+        expect(seen).toEqual(Array.from(expected[0].dosages));
+      }
     },
   );
 });
