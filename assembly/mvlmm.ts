@@ -7,6 +7,12 @@
 // Workspace descriptor: f64 slots at `desc`, laid out by MvSlot (layout.ts). Rows are `stride` doubles apart,
 // stride = n rounded up to even; the pad column is zero in X, Y and the eigenvalues, and mvSums sets its weight
 // to zero, so that it adds nothing to any sum and no loop needs a scalar tail.
+//
+// Each exported kernel reads its descriptor once and passes the values on as arguments of a function that does the
+// work: V8 computes a value that is used only inside a loop's body at that use, so an address converted from an
+// f64 slot was converted again on every step of the innermost loop (a branchy truncation each; mvSums took 1.7x
+// its time). The working functions are large, or called from two places, so that Binaryen does not inline them
+// back into their kernel.
 import { MvSlot } from './layout';
 import { at, madd } from './vec';
 
@@ -134,31 +140,73 @@ export function mvProducts(desc: usize, snpOnly: i32): void {
   const stride = <i32>slot(desc, MvSlot.stride);
   const c = <i32>slot(desc, MvSlot.c);
   const X = ptr(desc, MvSlot.X), xx = ptr(desc, MvSlot.xx), xxt = ptr(desc, MvSlot.xxt);
+  if (snpOnly) {
+    productsWithRow(X, xx, xxt, stride, c, c - 1);
+    return;
+  }
   const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues);
   const zero = f64x2.splat(0), one = f64x2.splat(1);
-  if (!snpOnly) {
+  for (let k = 0; k < stride; k += 2) {
+    const e = v128.load(at(ev, k));
+    const nonZero = f64x2.ne(e, zero);
+    v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+  }
+  for (let j = 0; j < c; j++) productsWithRow(X, xx, xxt, stride, c, j);
+}
+
+/**
+ * The pairs (i, j) for i <= j, into xx's pair-major rows and X X^T. Up to four pairs share a pass and row j's
+ * loads: each pair's sum is its own chain of additions, in the order over k that one pair alone would take (a
+ * single chain waits on the adder's latency every step).
+ */
+function productsWithRow(X: usize, xx: usize, xxt: usize, stride: i32, c: i32, j: i32): void {
+  const xj = at(X, j * stride);
+  let i = 0;
+  for (; i + 4 <= j + 1; i += 4) {
+    const x0 = at(X, i * stride), x1 = at(x0, stride), x2 = at(x1, stride), x3 = at(x2, stride);
+    const o0 = at(xx, pairIndex(i, j, c) * stride), o1 = at(xx, pairIndex(i + 1, j, c) * stride);
+    const o2 = at(xx, pairIndex(i + 2, j, c) * stride), o3 = at(xx, pairIndex(i + 3, j, c) * stride);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
-      const e = v128.load(at(ev, k));
-      const nonZero = f64x2.ne(e, zero);
-      v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+      const kb = (<usize>k) << 3;
+      const x = v128.load(xj + kb);
+      const p0 = f64x2.mul(v128.load(x0 + kb), x), p1 = f64x2.mul(v128.load(x1 + kb), x);
+      const p2 = f64x2.mul(v128.load(x2 + kb), x), p3 = f64x2.mul(v128.load(x3 + kb), x);
+      v128.store(o0 + kb, p0);
+      v128.store(o1 + kb, p1);
+      v128.store(o2 + kb, p2);
+      v128.store(o3 + kb, p3);
+      s0 = f64x2.add(s0, p0);
+      s1 = f64x2.add(s1, p1);
+      s2 = f64x2.add(s2, p2);
+      s3 = f64x2.add(s3, p3);
     }
+    storeSymmetric(xxt, c, i, j, hsum(s0));
+    storeSymmetric(xxt, c, i + 1, j, hsum(s1));
+    storeSymmetric(xxt, c, i + 2, j, hsum(s2));
+    storeSymmetric(xxt, c, i + 3, j, hsum(s3));
   }
-  let t = 0;
-  for (let i = 0; i < c; i++) {
-    for (let j = i; j < c; j++, t++) {
-      if (snpOnly && j != c - 1) continue;
-      const xi = at(X, i * stride), xj = at(X, j * stride), out = at(xx, t * stride);
-      let s = f64x2.splat(0);
-      for (let k = 0; k < stride; k += 2) {
-        const p = f64x2.mul(v128.load(at(xi, k)), v128.load(at(xj, k)));
-        v128.store(at(out, k), p);
-        s = f64x2.add(s, p);
-      }
-      const v = hsum(s);
-      store<f64>(at(xxt, i * c + j), v);
-      store<f64>(at(xxt, j * c + i), v);
+  for (; i <= j; i++) {
+    const xi = at(X, i * stride), out = at(xx, pairIndex(i, j, c) * stride);
+    let s = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const kb = (<usize>k) << 3;
+      const p = f64x2.mul(v128.load(xi + kb), v128.load(xj + kb));
+      v128.store(out + kb, p);
+      s = f64x2.add(s, p);
     }
+    storeSymmetric(xxt, c, i, j, hsum(s));
   }
+}
+
+/** Index of pair (i, j), i <= j, among the c(c + 1)/2 pairs of c rows in pair-major order. */
+// @ts-ignore: decorator
+@inline function pairIndex(i: i32, j: i32, c: i32): i32 { return i * c - (i * (i - 1)) / 2 + (j - i); }
+
+// @ts-ignore: decorator
+@inline function storeSymmetric(m: usize, c: i32, i: i32, j: i32, v: f64): void {
+  store<f64>(at(m, i * c + j), v);
+  store<f64>(at(m, j * c + i), v);
 }
 
 /**
@@ -167,15 +215,20 @@ export function mvProducts(desc: usize, snpOnly: i32): void {
  * t) and X'H^{-1}y (xHiy[j d + l]).
  */
 export function mvSums(desc: usize): void {
-  const n = <i32>slot(desc, MvSlot.n);
-  const stride = <i32>slot(desc, MvSlot.stride);
-  const d = <i32>slot(desc, MvSlot.d);
-  const c = <i32>slot(desc, MvSlot.c);
+  sums(
+    desc, <i32>slot(desc, MvSlot.n), <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d),
+    <i32>slot(desc, MvSlot.c), ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.Y),
+    ptr(desc, MvSlot.xx), ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.yw), ptr(desc, MvSlot.dl),
+    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy),
+  );
+}
+
+/** mvSums on the descriptor's values; log |H| and y'H^{-1}y go to its slots. */
+function sums(
+  desc: usize, n: i32, stride: i32, d: i32, c: i32, ev: usize, X: usize, Y: usize, xx: usize, w: usize,
+  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize,
+): void {
   const pairs = (c * (c + 1)) / 2;
-  const ev = ptr(desc, MvSlot.eigenvalues), X = ptr(desc, MvSlot.X), Y = ptr(desc, MvSlot.Y);
-  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT), yw = ptr(desc, MvSlot.yw);
-  const dl = ptr(desc, MvSlot.dl), ultVehi = ptr(desc, MvSlot.ultVehi);
-  const qSums = ptr(desc, MvSlot.qSums), xHiy = ptr(desc, MvSlot.xHiy);
   const one = f64x2.splat(1);
   const mantissa = i64x2.splat(MANTISSA), oneBits = i64x2.splat(ONE_BITS), bias = i64x2.splat(1023);
   let logSum: f64 = 0;
@@ -257,16 +310,23 @@ function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize
  * reuse the previous one's, as GEMMA). ML then refits B by least squares of Y - U on X (bT, and bxT, rewritten).
  */
 export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
-  const stride = <i32>slot(desc, MvSlot.stride);
-  const d = <i32>slot(desc, MvSlot.d);
-  const c = <i32>slot(desc, MvSlot.c);
+  moments(
+    <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d), <i32>slot(desc, MvSlot.c),
+    ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.inverseEigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.xx),
+    ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.bxT), ptr(desc, MvSlot.uT), ptr(desc, MvSlot.eT),
+    ptr(desc, MvSlot.dl), ptr(desc, MvSlot.qi), ptr(desc, MvSlot.bT), ptr(desc, MvSlot.xxti),
+    ptr(desc, MvSlot.moments), ptr(desc, MvSlot.scratch), reml, fromB,
+  );
+}
+
+/** mvMoments on the descriptor's values. */
+function moments(
+  stride: i32, d: i32, c: i32, ev: usize, iev: usize, X: usize, xx: usize, w: usize, yT: usize, bxT: usize,
+  uT: usize, eT: usize, dl: usize, qi: usize, bT: usize, xxti: usize, moments: usize, scratch: usize, reml: i32,
+  fromB: i32,
+): void {
   const dc = d * c, dd = d * d;
   const pairs = (c * (c + 1)) / 2;
-  const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues), X = ptr(desc, MvSlot.X);
-  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT);
-  const bxT = ptr(desc, MvSlot.bxT), uT = ptr(desc, MvSlot.uT), eT = ptr(desc, MvSlot.eT);
-  const dl = ptr(desc, MvSlot.dl), qi = ptr(desc, MvSlot.qi), bT = ptr(desc, MvSlot.bT), xxti = ptr(desc, MvSlot.xxti);
-  const moments = ptr(desc, MvSlot.moments), scratch = ptr(desc, MvSlot.scratch);
   if (fromB) multiplyBX(bT, X, d, c, stride, bxT);
   // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
   for (let l = 0; l < d; l++) {
