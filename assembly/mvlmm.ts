@@ -212,22 +212,29 @@ function productsWithRow(X: usize, xx: usize, xxt: usize, stride: i32, c: i32, j
 /**
  * The sums an iteration needs at the joint basis (dl, UltVehi) in the descriptor: w, UltVehi Y and w UltVehi Y
  * (rows), log |H| = sum log(delta_k dl_l + 1), y'H^{-1}y, the Q sums sum_k x_ik x_jk w_lk (qSums[t d + l] for pair
- * t) and X'H^{-1}y (xHiy[j d + l]).
+ * t) and X'H^{-1}y (xHiy[j d + l]). `snpOnly` = 1: the descriptor's w, UltVehi Y and w UltVehi Y are already the
+ * rows at this basis, and the sums without the SNP's row (X's last) already in place (a block's SNPs all start at
+ * the null's basis): only the Q sums of the pairs with the SNP's row and its entries of X'H^{-1}y, each the bits
+ * that the whole pass gives it.
  */
-export function mvSums(desc: usize): void {
+export function mvSums(desc: usize, snpOnly: i32): void {
   sums(
     desc, <i32>slot(desc, MvSlot.n), <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d),
     <i32>slot(desc, MvSlot.c), ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.Y),
     ptr(desc, MvSlot.xx), ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.yw), ptr(desc, MvSlot.dl),
-    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy),
+    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy), snpOnly,
   );
 }
 
 /** mvSums on the descriptor's values; log |H| and y'H^{-1}y go to its slots. */
 function sums(
   desc: usize, n: i32, stride: i32, d: i32, c: i32, ev: usize, X: usize, Y: usize, xx: usize, w: usize,
-  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize,
+  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize, snpOnly: i32,
 ): void {
+  if (snpOnly) {
+    snpSums(stride, d, c, X, xx, w, yw, qSums, xHiy);
+    return;
+  }
   const pairs = (c * (c + 1)) / 2;
   const one = f64x2.splat(1);
   const mantissa = i64x2.splat(MANTISSA), oneBits = i64x2.splat(ONE_BITS), bias = i64x2.splat(1023);
@@ -272,6 +279,101 @@ function sums(
   }
   store<f64>(at(desc, MvSlot.logDetH), logSum);
   store<f64>(at(desc, MvSlot.yHy), hsum(yHy));
+}
+
+/**
+ * The Q sums of the SNP's pairs (i, c - 1) and the SNP's entries of X'H^{-1}y, in the order of summation that
+ * dotRows / dotRows2 take for that row in the whole pass: a row in a group of four has one chain over k, a row
+ * after the last group two (k = 0, 1 mod 4 and k = 2, 3 mod 4). One row's chain alone would wait on the adder's
+ * latency every step, so the sums of one style run several at a time (jobs: pair i and trait l, then the SNP's row
+ * against yw for trait l); the last group repeats its last job, which only writes the same value again.
+ */
+function snpSums(
+  stride: i32, d: i32, c: i32, X: usize, xx: usize, w: usize, yw: usize, qSums: usize, xHiy: usize,
+): void {
+  const pairs = (c * (c + 1)) / 2;
+  const jobs = (c + 1) * d;
+  for (let grouped = 0; grouped < 2; grouped++) {
+    const width = grouped ? 4 : 2;
+    let found = 0;
+    let j = 0;
+    // Jobs of this style, `width` at a time.
+    let r0: usize = 0, v0: usize = 0, o0: usize = 0, r1: usize = 0, v1: usize = 0, o1: usize = 0;
+    let r2: usize = 0, v2: usize = 0, o2: usize = 0, r3: usize = 0, v3: usize = 0, o3: usize = 0;
+    for (; j < jobs; j++) {
+      let row: usize, vec: usize, out: usize, isGrouped: bool;
+      if (j < c * d) {
+        const t = pairIndex(j / d, c - 1, c), l = j % d;
+        row = at(xx, t * stride);
+        vec = at(w, l * stride);
+        out = at(qSums, t * d + l);
+        isGrouped = t < (pairs & ~3);
+      } else {
+        const l = j - c * d;
+        row = at(X, (c - 1) * stride);
+        vec = at(yw, l * stride);
+        out = at(xHiy, (c - 1) * d + l);
+        isGrouped = c - 1 < (c & ~3);
+      }
+      if (<i32>isGrouped != grouped) continue;
+      if (found == 0) { r0 = row; v0 = vec; o0 = out; }
+      else if (found == 1) { r1 = row; v1 = vec; o1 = out; }
+      else if (found == 2) { r2 = row; v2 = vec; o2 = out; }
+      else { r3 = row; v3 = vec; o3 = out; }
+      found++;
+      if (found == width) {
+        if (grouped) dotsOneChain(r0, v0, o0, r1, v1, o1, r2, v2, o2, r3, v3, o3, stride);
+        else dotsTwoChains(r0, v0, o0, r1, v1, o1, stride);
+        found = 0;
+      }
+    }
+    if (found == 0) continue;
+    // Pad with the last job found.
+    if (found == 1) { r1 = r0; v1 = v0; o1 = o0; }
+    if (found <= 2) { r2 = r1; v2 = v1; o2 = o1; }
+    if (found <= 3) { r3 = r2; v3 = v2; o3 = o2; }
+    if (grouped) dotsOneChain(r0, v0, o0, r1, v1, o1, r2, v2, o2, r3, v3, o3, stride);
+    else dotsTwoChains(r0, v0, o0, r1, v1, o1, stride);
+  }
+}
+
+/** Four dot products of rows and vectors of `stride` doubles, each one chain as dotRows's groups of four take it. */
+function dotsOneChain(
+  r0: usize, v0: usize, o0: usize, r1: usize, v1: usize, o1: usize, r2: usize, v2: usize, o2: usize,
+  r3: usize, v3: usize, o3: usize, stride: i32,
+): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  for (let k = 0; k < stride; k += 2) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    s1 = madd(v128.load(r1 + kb), v128.load(v1 + kb), s1);
+    s2 = madd(v128.load(r2 + kb), v128.load(v2 + kb), s2);
+    s3 = madd(v128.load(r3 + kb), v128.load(v3 + kb), s3);
+  }
+  store<f64>(o0, hsum(s0));
+  store<f64>(o1, hsum(s1));
+  store<f64>(o2, hsum(s2));
+  store<f64>(o3, hsum(s3));
+}
+
+/** Two dot products, each two chains as dotRows takes a row after its groups of four. */
+function dotsTwoChains(r0: usize, v0: usize, o0: usize, r1: usize, v1: usize, o1: usize, stride: i32): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+  let k = 0;
+  for (; k + 4 <= stride; k += 4) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    s1 = madd(v128.load(r0 + kb, 16), v128.load(v0 + kb, 16), s1);
+    t0 = madd(v128.load(r1 + kb), v128.load(v1 + kb), t0);
+    t1 = madd(v128.load(r1 + kb, 16), v128.load(v1 + kb, 16), t1);
+  }
+  if (k < stride) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    t0 = madd(v128.load(r1 + kb), v128.load(v1 + kb), t0);
+  }
+  store<f64>(o0, hsum(f64x2.add(s0, s1)));
+  store<f64>(o1, hsum(f64x2.add(t0, t1)));
 }
 
 /**
