@@ -51,6 +51,28 @@ function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, out
     store<f64>(at(out, (r + 2) * outStep), hsum(s2));
     store<f64>(at(out, (r + 3) * outStep), hsum(s3));
   }
+  // Two rows at a time after the groups, as above: four chains, where one row's two would wait on the adder.
+  for (; r + 2 <= count; r += 2) {
+    const ra = rows + <usize>r * rowBytes, rb = ra + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v + kb), x1 = v128.load(v + kb, 16);
+      s0 = madd(v128.load(ra + kb), x0, s0);
+      s1 = madd(v128.load(ra + kb, 16), x1, s1);
+      t0 = madd(v128.load(rb + kb), x0, t0);
+      t1 = madd(v128.load(rb + kb, 16), x1, t1);
+    }
+    if (k < stride) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v + kb);
+      s0 = madd(v128.load(ra + kb), x0, s0);
+      t0 = madd(v128.load(rb + kb), x0, t0);
+    }
+    store<f64>(at(out, r * outStep), hsum(f64x2.add(s0, s1)));
+    store<f64>(at(out, (r + 1) * outStep), hsum(f64x2.add(t0, t1)));
+  }
   for (; r < count; r++) {
     const row = rows + <usize>r * rowBytes;
     let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
@@ -107,6 +129,37 @@ function dotRows2(
     store<f64>(at(out2, (r + 1) * outStep), hsum(t1));
     store<f64>(at(out2, (r + 2) * outStep), hsum(t2));
     store<f64>(at(out2, (r + 3) * outStep), hsum(t3));
+  }
+  for (; r + 2 <= count; r += 2) {
+    const ra = rows + <usize>r * rowBytes, rb = ra + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let p0 = f64x2.splat(0), p1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v1 + kb), x1 = v128.load(v1 + kb, 16), y0 = v128.load(v2 + kb), y1 = v128.load(v2 + kb, 16);
+      const a0 = v128.load(ra + kb), a1 = v128.load(ra + kb, 16), b0 = v128.load(rb + kb), b1 = v128.load(rb + kb, 16);
+      s0 = madd(a0, x0, s0);
+      s1 = madd(a1, x1, s1);
+      t0 = madd(a0, y0, t0);
+      t1 = madd(a1, y1, t1);
+      p0 = madd(b0, x0, p0);
+      p1 = madd(b1, x1, p1);
+      q0 = madd(b0, y0, q0);
+      q1 = madd(b1, y1, q1);
+    }
+    if (k < stride) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v1 + kb), y0 = v128.load(v2 + kb), a0 = v128.load(ra + kb), b0 = v128.load(rb + kb);
+      s0 = madd(a0, x0, s0);
+      t0 = madd(a0, y0, t0);
+      p0 = madd(b0, x0, p0);
+      q0 = madd(b0, y0, q0);
+    }
+    store<f64>(at(out1, r * outStep), hsum(f64x2.add(s0, s1)));
+    store<f64>(at(out2, r * outStep), hsum(f64x2.add(t0, t1)));
+    store<f64>(at(out1, (r + 1) * outStep), hsum(f64x2.add(p0, p1)));
+    store<f64>(at(out2, (r + 1) * outStep), hsum(f64x2.add(q0, q1)));
   }
   for (; r < count; r++) {
     const row = rows + <usize>r * rowBytes;
@@ -202,6 +255,14 @@ function productsWithRow(X: usize, xx: usize, xxt: usize, stride: i32, c: i32, j
 /** Index of pair (i, j), i <= j, among the c(c + 1)/2 pairs of c rows in pair-major order. */
 // @ts-ignore: decorator
 @inline function pairIndex(i: i32, j: i32, c: i32): i32 { return i * c - (i * (i - 1)) / 2 + (j - i); }
+
+/** Adds dl_l sum_k w_lk to Sigma_uu[l, l] and dl_l sum_k delta_k w_lk to Sigma_ee[l, l] (moments' two d x d). */
+// @ts-ignore: decorator
+@inline function addDiagonal(moments: usize, d: i32, l: i32, dll: f64, su: f64, se: f64): void {
+  const u = at(moments, l * d + l), e = at(moments, d * d + l * d + l);
+  store<f64>(u, load<f64>(u) + dll * su);
+  store<f64>(e, load<f64>(e) + dll * se);
+}
 
 // @ts-ignore: decorator
 @inline function storeSymmetric(m: usize, c: i32, i: i32, j: i32, v: f64): void {
@@ -377,12 +438,44 @@ function dotsTwoChains(r0: usize, v0: usize, o0: usize, r1: usize, v1: usize, o1
 }
 
 /**
- * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load; every entry sums over j in
- * the same order as one at a time would.
+ * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load, and two traits each load of
+ * X; every entry sums over j in the same order as one at a time would.
  */
 function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize): void {
   const rowBytes = (<usize>stride) << 3;
-  for (let l = 0; l < d; l++) {
+  let l = 0;
+  for (; l + 2 <= d; l += 2) {
+    const o0 = at(out, l * stride), o1 = at(o0, stride), b0 = at(bT, l * c), b1 = at(b0, c);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+      let row = X + kb;
+      for (let j = 0; j < c; j++, row += rowBytes) {
+        const x0 = v128.load(row), x1 = v128.load(row, 16);
+        const c0 = f64x2.splat(load<f64>(at(b0, j))), c1 = f64x2.splat(load<f64>(at(b1, j)));
+        s0 = madd(c0, x0, s0);
+        s1 = madd(c0, x1, s1);
+        t0 = madd(c1, x0, t0);
+        t1 = madd(c1, x1, t1);
+      }
+      v128.store(o0 + kb, s0);
+      v128.store(o0 + kb, s1, 16);
+      v128.store(o1 + kb, t0);
+      v128.store(o1 + kb, t1, 16);
+    }
+    if (k < stride) {
+      let s = f64x2.splat(0), t = f64x2.splat(0);
+      for (let j = 0; j < c; j++) {
+        const x = v128.load(at(X, j * stride + k));
+        s = madd(f64x2.splat(load<f64>(at(b0, j))), x, s);
+        t = madd(f64x2.splat(load<f64>(at(b1, j))), x, t);
+      }
+      v128.store(at(o0, k), s);
+      v128.store(at(o1, k), t);
+    }
+  }
+  if (l < d) {
     const o = at(out, l * stride), b = at(bT, l * c);
     let k = 0;
     for (; k + 4 <= stride; k += 4) {
@@ -487,7 +580,22 @@ function moments(
     }
   }
   // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E).
-  for (let l = 0; l < d; l++) {
+  // Two traits a pass: each sum is one chain over k, which alone would wait on the adder every step.
+  let l = 0;
+  for (; l + 2 <= d; l += 2) {
+    const w0 = at(w, l * stride), w1 = at(w0, stride);
+    let su0 = f64x2.splat(0), se0 = f64x2.splat(0), su1 = f64x2.splat(0), se1 = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const e = v128.load(at(ev, k)), wk0 = v128.load(at(w0, k)), wk1 = v128.load(at(w1, k));
+      su0 = f64x2.add(su0, wk0);
+      se0 = madd(e, wk0, se0);
+      su1 = f64x2.add(su1, wk1);
+      se1 = madd(e, wk1, se1);
+    }
+    addDiagonal(moments, d, l, load<f64>(at(dl, l)), hsum(su0), hsum(se0));
+    addDiagonal(moments, d, l + 1, load<f64>(at(dl, l + 1)), hsum(su1), hsum(se1));
+  }
+  if (l < d) {
     const wl = at(w, l * stride);
     let su = f64x2.splat(0), se = f64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
@@ -495,9 +603,7 @@ function moments(
       su = f64x2.add(su, wk);
       se = madd(v128.load(at(ev, k)), wk, se);
     }
-    const dll = load<f64>(at(dl, l));
-    store<f64>(at(moments, l * d + l), load<f64>(at(moments, l * d + l)) + dll * hsum(su));
-    store<f64>(at(moments, dd + l * d + l), load<f64>(at(moments, dd + l * d + l)) + dll * hsum(se));
+    addDiagonal(moments, d, l, load<f64>(at(dl, l)), hsum(su), hsum(se));
   }
   if (!reml) return;
   // REML: sum_k w_l1k w_l2k x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U), the quadratic form as
