@@ -283,14 +283,14 @@ export function mvSums(desc: usize, snpOnly: i32): void {
     desc, <i32>slot(desc, MvSlot.n), <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d),
     <i32>slot(desc, MvSlot.c), ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.Y),
     ptr(desc, MvSlot.xx), ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.yw), ptr(desc, MvSlot.dl),
-    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy), snpOnly,
+    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy), ptr(desc, MvSlot.wSums), snpOnly,
   );
 }
 
 /** mvSums on the descriptor's values; log |H| and y'H^{-1}y go to its slots. */
 function sums(
   desc: usize, n: i32, stride: i32, d: i32, c: i32, ev: usize, X: usize, Y: usize, xx: usize, w: usize,
-  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize, snpOnly: i32,
+  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize, wSums: usize, snpOnly: i32,
 ): void {
   if (snpOnly) {
     snpSums(stride, d, c, X, xx, w, yw, qSums, xHiy);
@@ -309,9 +309,15 @@ function sums(
     // exponents summed as integers; one logarithm per lane at the end.
     let product = one;
     let exponents = i64x2.splat(0);
+    let su = f64x2.splat(0), se = f64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
-      const h = madd(v128.load(at(ev, k)), dll, one);
-      const wk = f64x2.div(one, h);
+      const e = v128.load(at(ev, k));
+      const h = madd(e, dll, one);
+      let wk = f64x2.div(one, h);
+      // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
+      if (k + 2 > n) wk = f64x2.replace_lane(wk, 1, 0);
+      su = f64x2.add(su, wk);
+      se = madd(e, wk, se);
       product = f64x2.mul(product, h);
       exponents = i64x2.add(exponents, i64x2.sub(i64x2.shr_u(product, 52), bias));
       product = v128.or(v128.and(product, mantissa), oneBits);
@@ -325,8 +331,8 @@ function sums(
     }
     logSum += Math.log(f64x2.extract_lane(product, 0)) + Math.log(f64x2.extract_lane(product, 1));
     logSum += <f64>(i64x2.extract_lane(exponents, 0) + i64x2.extract_lane(exponents, 1)) * Math.LN2;
-    // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
-    if (stride > n) store<f64>(at(wl, n), 0);
+    store<f64>(at(wSums, l), hsum(su));
+    store<f64>(at(wSums, d + l), hsum(se));
   }
   // The multi-row dot products two traits at a time (each row's load serves both; the same sums).
   let l = 0;
@@ -510,15 +516,15 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
     ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.inverseEigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.xx),
     ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.bxT), ptr(desc, MvSlot.uT), ptr(desc, MvSlot.eT),
     ptr(desc, MvSlot.dl), ptr(desc, MvSlot.qi), ptr(desc, MvSlot.bT), ptr(desc, MvSlot.xxti),
-    ptr(desc, MvSlot.moments), ptr(desc, MvSlot.scratch), reml, fromB,
+    ptr(desc, MvSlot.moments), ptr(desc, MvSlot.scratch), ptr(desc, MvSlot.wSums), reml, fromB,
   );
 }
 
 /** mvMoments on the descriptor's values. */
 function moments(
   stride: i32, d: i32, c: i32, ev: usize, iev: usize, X: usize, xx: usize, w: usize, yT: usize, bxT: usize,
-  uT: usize, eT: usize, dl: usize, qi: usize, bT: usize, xxti: usize, moments: usize, scratch: usize, reml: i32,
-  fromB: i32,
+  uT: usize, eT: usize, dl: usize, qi: usize, bT: usize, xxti: usize, moments: usize, scratch: usize,
+  wSums: usize, reml: i32, fromB: i32,
 ): void {
   const dc = d * c, dd = d * d;
   const pairs = (c * (c + 1)) / 2;
@@ -579,31 +585,10 @@ function moments(
       store<f64>(at(moments, dd + l2 * d + l1), es);
     }
   }
-  // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E).
-  // Two traits a pass: each sum is one chain over k, which alone would wait on the adder every step.
-  let l = 0;
-  for (; l + 2 <= d; l += 2) {
-    const w0 = at(w, l * stride), w1 = at(w0, stride);
-    let su0 = f64x2.splat(0), se0 = f64x2.splat(0), su1 = f64x2.splat(0), se1 = f64x2.splat(0);
-    for (let k = 0; k < stride; k += 2) {
-      const e = v128.load(at(ev, k)), wk0 = v128.load(at(w0, k)), wk1 = v128.load(at(w1, k));
-      su0 = f64x2.add(su0, wk0);
-      se0 = madd(e, wk0, se0);
-      su1 = f64x2.add(su1, wk1);
-      se1 = madd(e, wk1, se1);
-    }
-    addDiagonal(moments, d, l, load<f64>(at(dl, l)), hsum(su0), hsum(se0));
-    addDiagonal(moments, d, l + 1, load<f64>(at(dl, l + 1)), hsum(su1), hsum(se1));
-  }
-  if (l < d) {
-    const wl = at(w, l * stride);
-    let su = f64x2.splat(0), se = f64x2.splat(0);
-    for (let k = 0; k < stride; k += 2) {
-      const wk = v128.load(at(wl, k));
-      su = f64x2.add(su, wk);
-      se = madd(v128.load(at(ev, k)), wk, se);
-    }
-    addDiagonal(moments, d, l, load<f64>(at(dl, l)), hsum(su), hsum(se));
+  // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E), the sums mvSums
+  // took in its pass over w.
+  for (let l = 0; l < d; l++) {
+    addDiagonal(moments, d, l, load<f64>(at(dl, l)), load<f64>(at(wSums, l)), load<f64>(at(wSums, d + l)));
   }
   if (!reml) return;
   // REML: sum_k w_l1k w_l2k x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U), the quadratic form as

@@ -43,6 +43,7 @@ interface Views {
   qSums: Float64Array;
   xHiy: Float64Array;
   moments: Float64Array;
+  wSums: Float64Array;
 }
 
 /** Index of pair (i, j), i <= j, among the c(c+1)/2 pairs of c rows in the kernels' pair-major order. */
@@ -71,6 +72,7 @@ interface BaseSums {
   rows: number[];
   qSums: Float64Array;
   xHiy: Float64Array;
+  wSums: Float64Array;
   logDetH: number;
   yHy: number;
 }
@@ -176,6 +178,7 @@ export class MvKernel implements MvSnpSteps {
       ['qSums', pairs * d],
       ['xHiy', dc],
       ['moments', 2 * d * d],
+      ['wSums', 2 * d],
       ['scratch', ((d * (d + 1)) / 2 + 2) * pairs + c],
     ];
     this.descPtr = this.arena.allocF64(MvSlot.count);
@@ -208,6 +211,7 @@ export class MvKernel implements MvSnpSteps {
       qSums: view('qSums', pairs * d),
       xHiy: view('xHiy', dc),
       moments: view('moments', 2 * d * d),
+      wSums: view('wSums', 2 * d),
     };
     for (const region of baseRows) this.arena.f64(region, d * stride).fill(0);
     this.workRows = [desc[MvSlot.w], desc[MvSlot.yT], desc[MvSlot.yw]];
@@ -218,6 +222,7 @@ export class MvKernel implements MvSnpSteps {
       rows: baseRows,
       qSums: new Float64Array(pairs * d),
       xHiy: new Float64Array(dc),
+      wSums: new Float64Array(2 * d),
       logDetH: 0,
       yHy: 0,
     };
@@ -270,6 +275,7 @@ export class MvKernel implements MvSnpSteps {
       v.ultVehi.set(base.basis.ultVehi);
       v.qSums.set(base.qSums);
       v.xHiy.set(base.xHiy);
+      v.wSums.set(base.wSums);
       v.desc[MvSlot.logDetH] = base.logDetH;
       v.desc[MvSlot.yHy] = base.yHy;
       this.kernels.mvSums(this.descPtr, 1);
@@ -287,6 +293,7 @@ export class MvKernel implements MvSnpSteps {
       base.ve.set(ve.subarray(0, dd));
       base.qSums.set(v.qSums);
       base.xHiy.set(v.xHiy);
+      base.wSums.set(v.wSums);
       base.logDetH = v.desc[MvSlot.logDetH];
       base.yHy = v.desc[MvSlot.yHy];
       this.baseHeld = true;
