@@ -63,6 +63,11 @@ function same(
   return true;
 }
 
+/** to[i] = from[i] for i < count (no view object: this runs every EM iteration). */
+function copy(from: Float64Array, to: Float64Array, count: number): void {
+  for (let i = 0; i < count; i++) to[i] = from[i];
+}
+
 /** The sums at a block's base (Vg, Ve), as mvSums leaves them in the workspace. */
 interface BaseSums {
   vg: Float64Array;
@@ -105,6 +110,8 @@ export class MvKernel implements MvSnpSteps {
   /** The iterations' rows of w, UltVehi Y and w UltVehi Y (the descriptor's, unless it points at the base's). */
   private workRows = [0, 0, 0];
   private readonly q = new Scratch();
+  /** Qi X'H^{-1}y of an EM iteration: its log-likelihood's quadratic form, and REML's UltVehi B. */
+  private readonly qiXHiy = new Scratch();
   private readonly qiCov = new Scratch();
   private readonly xPx = new Scratch();
   private readonly xPy = new Scratch();
@@ -231,11 +238,10 @@ export class MvKernel implements MvSnpSteps {
 
   /** Points the descriptor's rows of w, UltVehi Y and w UltVehi Y at `rows`. */
   private useRows(rows: number[]): void {
-    const [w, yT, yw] = rows;
     const desc = this.views!.desc;
-    desc[MvSlot.w] = w;
-    desc[MvSlot.yT] = yT;
-    desc[MvSlot.yw] = yw;
+    desc[MvSlot.w] = rows[0];
+    desc[MvSlot.yT] = rows[1];
+    desc[MvSlot.yw] = rows[2];
   }
 
   /** Copies withSnp's last X row (the SNP) and forms its pair products and (X X^T)^{-1}. */
@@ -264,8 +270,8 @@ export class MvKernel implements MvSnpSteps {
     const heldVg = this.sumsVg.get(dd);
     const heldVe = this.sumsVe.get(dd);
     if (this.sumsValid && same(heldVg, vg, heldVe, ve, dd)) return this.heldBasis;
-    heldVg.set(vg.subarray(0, dd));
-    heldVe.set(ve.subarray(0, dd));
+    copy(vg, heldVg, dd);
+    copy(ve, heldVe, dd);
     this.sumsValid = true;
     const v = this.views!;
     const base = this.baseSums!;
@@ -289,8 +295,8 @@ export class MvKernel implements MvSnpSteps {
     v.ultVehi.set(basis.ultVehi);
     this.kernels.mvSums(this.descPtr, 0);
     if (first) {
-      base.vg.set(vg.subarray(0, dd));
-      base.ve.set(ve.subarray(0, dd));
+      copy(vg, base.vg, dd);
+      copy(ve, base.ve, dd);
       base.qSums.set(v.qSums);
       base.xHiy.set(v.xHiy);
       base.wSums.set(v.wSums);
@@ -308,6 +314,7 @@ export class MvKernel implements MvSnpSteps {
     const v = this.views!;
     const constant = logLikConstant(kind, withSnp, this.logDetXxt);
     const q = this.q.get(dc * dc);
+    const qiXHiy = this.qiXHiy.get(dc);
     let loglOld = 0;
     let loglNew = 0;
     for (let t = 0; t < maxIter; t++) {
@@ -325,6 +332,7 @@ export class MvKernel implements MvSnpSteps {
       for (let a = 0; a < dc; a++) {
         let s = 0;
         for (let b = 0; b < dc; b++) s += v.qi[a * dc + b] * v.xHiy[b];
+        qiXHiy[a] = s;
         quad += v.xHiy[a] * s;
       }
       loglNew = constant - 0.5 * (v.desc[MvSlot.yHy] + v.desc[MvSlot.logDetH] - quad) - 0.5 * n * logDetVe;
@@ -333,11 +341,7 @@ export class MvKernel implements MvSnpSteps {
       loglOld = loglNew;
       if (kind === 'R') {
         // UltVehi B = Qi xHiy, the GLS estimate at the current (Vg, Ve).
-        for (let a = 0; a < dc; a++) {
-          let s = 0;
-          for (let b = 0; b < dc; b++) s += v.qi[a * dc + b] * v.xHiy[b];
-          v.bT[(a % d) * c + Math.floor(a / d)] = s;
-        }
+        for (let a = 0; a < dc; a++) v.bT[(a % d) * c + Math.floor(a / d)] = qiXHiy[a];
       } else if (t === 0) {
         leftMultiply(ultVehi, p.B, d, c, v.bT);
       }
