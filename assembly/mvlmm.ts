@@ -505,6 +505,45 @@ function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize
 }
 
 /**
+ * ML's conditional means: U from the current B X, then B refitted by least squares of Y - U on X (bT, bxT
+ * rewritten), then E = Y - BX - U.
+ */
+function meansForML(
+  stride: i32, d: i32, c: i32, ev: usize, X: usize, w: usize, yT: usize, bxT: usize, uT: usize, eT: usize,
+  dl: usize, bT: usize, xxti: usize, scratch: usize,
+): void {
+  // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
+  for (let l = 0; l < d; l++) {
+    const dll = f64x2.splat(load<f64>(at(dl, l)));
+    const o = l * stride;
+    for (let k = 0; k < stride; k += 2) {
+      const r = f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(bxT, o + k)));
+      const s = f64x2.mul(f64x2.mul(v128.load(at(ev, k)), dll), v128.load(at(w, o + k)));
+      v128.store(at(uT, o + k), f64x2.mul(r, s));
+    }
+  }
+  // B from the least squares of Y - U on X: bT[l, j] = sum_a ((Y - U)_l . x_a) (X X^T)^{-1}[a, j].
+  const yx = scratch;
+  for (let l = 0; l < d; l++) {
+    const o = l * stride;
+    for (let k = 0; k < stride; k += 2) {
+      v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
+    }
+    dotRows(X, c, at(bxT, o), stride, yx, 1);
+    for (let j = 0; j < c; j++) {
+      let s: f64 = 0;
+      for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
+      store<f64>(at(bT, l * c + j), s);
+    }
+  }
+  multiplyBX(bT, X, d, c, stride, bxT);
+  for (let i = 0; i < d * stride; i += 2) {
+    const e = f64x2.sub(f64x2.sub(v128.load(at(yT, i)), v128.load(at(bxT, i))), v128.load(at(uT, i)));
+    v128.store(at(eT, i), e);
+  }
+}
+
+/**
  * The rest of an iteration after mvSums: the conditional means of U and E in the joint basis, their second
  * moments with the conditional covariances (GEMMA's CalcSigma; `reml` adds the uncertainty of B through Qi),
  * into `moments`. `fromB`: form UltVehi B X from bT first (REML, and ML's first iteration; later ML iterations
@@ -529,36 +568,20 @@ function moments(
   const dc = d * c, dd = d * d;
   const pairs = (c * (c + 1)) / 2;
   if (fromB) multiplyBX(bT, X, d, c, stride, bxT);
-  // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
-  for (let l = 0; l < d; l++) {
-    const dll = f64x2.splat(load<f64>(at(dl, l)));
-    const o = l * stride;
-    for (let k = 0; k < stride; k += 2) {
-      const r = f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(bxT, o + k)));
-      const s = f64x2.mul(f64x2.mul(v128.load(at(ev, k)), dll), v128.load(at(w, o + k)));
-      v128.store(at(uT, o + k), f64x2.mul(r, s));
-    }
-  }
-  if (!reml) {
-    // B from the least squares of Y - U on X: bT[l, j] = sum_a ((Y - U)_l . x_a) (X X^T)^{-1}[a, j].
-    const yx = scratch;
+  if (reml) {
+    // B X is final: the conditional means of U, (Y - BX) delta dl w as below, and of E, Y - BX - U, in one pass.
     for (let l = 0; l < d; l++) {
+      const dll = f64x2.splat(load<f64>(at(dl, l)));
       const o = l * stride;
       for (let k = 0; k < stride; k += 2) {
-        v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
-      }
-      dotRows(X, c, at(bxT, o), stride, yx, 1);
-      for (let j = 0; j < c; j++) {
-        let s: f64 = 0;
-        for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
-        store<f64>(at(bT, l * c + j), s);
+        const r = f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(bxT, o + k)));
+        const u = f64x2.mul(r, f64x2.mul(f64x2.mul(v128.load(at(ev, k)), dll), v128.load(at(w, o + k))));
+        v128.store(at(uT, o + k), u);
+        v128.store(at(eT, o + k), f64x2.sub(r, u));
       }
     }
-    multiplyBX(bT, X, d, c, stride, bxT);
-  }
-  for (let i = 0; i < d * stride; i += 2) {
-    const e = f64x2.sub(f64x2.sub(v128.load(at(yT, i)), v128.load(at(bxT, i))), v128.load(at(uT, i)));
-    v128.store(at(eT, i), e);
+  } else {
+    meansForML(stride, d, c, ev, X, w, yT, bxT, uT, eT, dl, bT, xxti, scratch);
   }
   // Second moments: sum_k u u^T / delta_k and sum_k e e^T (the pad's u, e and 1/delta are zero).
   for (let l1 = 0; l1 < d; l1++) {
