@@ -110,6 +110,8 @@ export const enum MvSlot {
   moments = 25,
   /** Scratch of mvMoments ((d(d+1)/2 + 2) c(c+1)/2 + c doubles). */
   scratch = 26,
+  /** Written by mvSums: sum_k w_lk (d), then sum_k delta_k w_lk (d), for mvMoments' conditional covariances. */
+  wSums = 27,
   /** Number of slots. */
-  count = 27,
+  count = 28,
 }

@@ -7,6 +7,12 @@
 // Workspace descriptor: f64 slots at `desc`, laid out by MvSlot (layout.ts). Rows are `stride` doubles apart,
 // stride = n rounded up to even; the pad column is zero in X, Y and the eigenvalues, and mvSums sets its weight
 // to zero, so that it adds nothing to any sum and no loop needs a scalar tail.
+//
+// Each exported kernel reads its descriptor once and passes the values on as arguments of a function that does the
+// work: V8 computes a value that is used only inside a loop's body at that use, so an address converted from an
+// f64 slot was converted again on every step of the innermost loop (a branchy truncation each; mvSums took 1.7x
+// its time). The working functions are large, or called from two places, so that Binaryen does not inline them
+// back into their kernel.
 import { MvSlot } from './layout';
 import { at, madd } from './vec';
 
@@ -44,6 +50,28 @@ function dotRows(rows: usize, count: i32, v: usize, stride: i32, out: usize, out
     store<f64>(at(out, (r + 1) * outStep), hsum(s1));
     store<f64>(at(out, (r + 2) * outStep), hsum(s2));
     store<f64>(at(out, (r + 3) * outStep), hsum(s3));
+  }
+  // Two rows at a time after the groups, as above: four chains, where one row's two would wait on the adder.
+  for (; r + 2 <= count; r += 2) {
+    const ra = rows + <usize>r * rowBytes, rb = ra + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v + kb), x1 = v128.load(v + kb, 16);
+      s0 = madd(v128.load(ra + kb), x0, s0);
+      s1 = madd(v128.load(ra + kb, 16), x1, s1);
+      t0 = madd(v128.load(rb + kb), x0, t0);
+      t1 = madd(v128.load(rb + kb, 16), x1, t1);
+    }
+    if (k < stride) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v + kb);
+      s0 = madd(v128.load(ra + kb), x0, s0);
+      t0 = madd(v128.load(rb + kb), x0, t0);
+    }
+    store<f64>(at(out, r * outStep), hsum(f64x2.add(s0, s1)));
+    store<f64>(at(out, (r + 1) * outStep), hsum(f64x2.add(t0, t1)));
   }
   for (; r < count; r++) {
     const row = rows + <usize>r * rowBytes;
@@ -102,6 +130,37 @@ function dotRows2(
     store<f64>(at(out2, (r + 2) * outStep), hsum(t2));
     store<f64>(at(out2, (r + 3) * outStep), hsum(t3));
   }
+  for (; r + 2 <= count; r += 2) {
+    const ra = rows + <usize>r * rowBytes, rb = ra + rowBytes;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+    let p0 = f64x2.splat(0), p1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v1 + kb), x1 = v128.load(v1 + kb, 16), y0 = v128.load(v2 + kb), y1 = v128.load(v2 + kb, 16);
+      const a0 = v128.load(ra + kb), a1 = v128.load(ra + kb, 16), b0 = v128.load(rb + kb), b1 = v128.load(rb + kb, 16);
+      s0 = madd(a0, x0, s0);
+      s1 = madd(a1, x1, s1);
+      t0 = madd(a0, y0, t0);
+      t1 = madd(a1, y1, t1);
+      p0 = madd(b0, x0, p0);
+      p1 = madd(b1, x1, p1);
+      q0 = madd(b0, y0, q0);
+      q1 = madd(b1, y1, q1);
+    }
+    if (k < stride) {
+      const kb = (<usize>k) << 3;
+      const x0 = v128.load(v1 + kb), y0 = v128.load(v2 + kb), a0 = v128.load(ra + kb), b0 = v128.load(rb + kb);
+      s0 = madd(a0, x0, s0);
+      t0 = madd(a0, y0, t0);
+      p0 = madd(b0, x0, p0);
+      q0 = madd(b0, y0, q0);
+    }
+    store<f64>(at(out1, r * outStep), hsum(f64x2.add(s0, s1)));
+    store<f64>(at(out2, r * outStep), hsum(f64x2.add(t0, t1)));
+    store<f64>(at(out1, (r + 1) * outStep), hsum(f64x2.add(p0, p1)));
+    store<f64>(at(out2, (r + 1) * outStep), hsum(f64x2.add(q0, q1)));
+  }
   for (; r < count; r++) {
     const row = rows + <usize>r * rowBytes;
     let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
@@ -134,48 +193,110 @@ export function mvProducts(desc: usize, snpOnly: i32): void {
   const stride = <i32>slot(desc, MvSlot.stride);
   const c = <i32>slot(desc, MvSlot.c);
   const X = ptr(desc, MvSlot.X), xx = ptr(desc, MvSlot.xx), xxt = ptr(desc, MvSlot.xxt);
+  if (snpOnly) {
+    productsWithRow(X, xx, xxt, stride, c, c - 1);
+    return;
+  }
   const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues);
   const zero = f64x2.splat(0), one = f64x2.splat(1);
-  if (!snpOnly) {
+  for (let k = 0; k < stride; k += 2) {
+    const e = v128.load(at(ev, k));
+    const nonZero = f64x2.ne(e, zero);
+    v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+  }
+  for (let j = 0; j < c; j++) productsWithRow(X, xx, xxt, stride, c, j);
+}
+
+/**
+ * The pairs (i, j) for i <= j, into xx's pair-major rows and X X^T. Up to four pairs share a pass and row j's
+ * loads: each pair's sum is its own chain of additions, in the order over k that one pair alone would take (a
+ * single chain waits on the adder's latency every step).
+ */
+function productsWithRow(X: usize, xx: usize, xxt: usize, stride: i32, c: i32, j: i32): void {
+  const xj = at(X, j * stride);
+  let i = 0;
+  for (; i + 4 <= j + 1; i += 4) {
+    const x0 = at(X, i * stride), x1 = at(x0, stride), x2 = at(x1, stride), x3 = at(x2, stride);
+    const o0 = at(xx, pairIndex(i, j, c) * stride), o1 = at(xx, pairIndex(i + 1, j, c) * stride);
+    const o2 = at(xx, pairIndex(i + 2, j, c) * stride), o3 = at(xx, pairIndex(i + 3, j, c) * stride);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
-      const e = v128.load(at(ev, k));
-      const nonZero = f64x2.ne(e, zero);
-      v128.store(at(iev, k), v128.bitselect(f64x2.div(one, e), zero, nonZero));
+      const kb = (<usize>k) << 3;
+      const x = v128.load(xj + kb);
+      const p0 = f64x2.mul(v128.load(x0 + kb), x), p1 = f64x2.mul(v128.load(x1 + kb), x);
+      const p2 = f64x2.mul(v128.load(x2 + kb), x), p3 = f64x2.mul(v128.load(x3 + kb), x);
+      v128.store(o0 + kb, p0);
+      v128.store(o1 + kb, p1);
+      v128.store(o2 + kb, p2);
+      v128.store(o3 + kb, p3);
+      s0 = f64x2.add(s0, p0);
+      s1 = f64x2.add(s1, p1);
+      s2 = f64x2.add(s2, p2);
+      s3 = f64x2.add(s3, p3);
     }
+    storeSymmetric(xxt, c, i, j, hsum(s0));
+    storeSymmetric(xxt, c, i + 1, j, hsum(s1));
+    storeSymmetric(xxt, c, i + 2, j, hsum(s2));
+    storeSymmetric(xxt, c, i + 3, j, hsum(s3));
   }
-  let t = 0;
-  for (let i = 0; i < c; i++) {
-    for (let j = i; j < c; j++, t++) {
-      if (snpOnly && j != c - 1) continue;
-      const xi = at(X, i * stride), xj = at(X, j * stride), out = at(xx, t * stride);
-      let s = f64x2.splat(0);
-      for (let k = 0; k < stride; k += 2) {
-        const p = f64x2.mul(v128.load(at(xi, k)), v128.load(at(xj, k)));
-        v128.store(at(out, k), p);
-        s = f64x2.add(s, p);
-      }
-      const v = hsum(s);
-      store<f64>(at(xxt, i * c + j), v);
-      store<f64>(at(xxt, j * c + i), v);
+  for (; i <= j; i++) {
+    const xi = at(X, i * stride), out = at(xx, pairIndex(i, j, c) * stride);
+    let s = f64x2.splat(0);
+    for (let k = 0; k < stride; k += 2) {
+      const kb = (<usize>k) << 3;
+      const p = f64x2.mul(v128.load(xi + kb), v128.load(xj + kb));
+      v128.store(out + kb, p);
+      s = f64x2.add(s, p);
     }
+    storeSymmetric(xxt, c, i, j, hsum(s));
   }
+}
+
+/** Index of pair (i, j), i <= j, among the c(c + 1)/2 pairs of c rows in pair-major order. */
+// @ts-ignore: decorator
+@inline function pairIndex(i: i32, j: i32, c: i32): i32 { return i * c - (i * (i - 1)) / 2 + (j - i); }
+
+/** Adds dl_l sum_k w_lk to Sigma_uu[l, l] and dl_l sum_k delta_k w_lk to Sigma_ee[l, l] (moments' two d x d). */
+// @ts-ignore: decorator
+@inline function addDiagonal(moments: usize, d: i32, l: i32, dll: f64, su: f64, se: f64): void {
+  const u = at(moments, l * d + l), e = at(moments, d * d + l * d + l);
+  store<f64>(u, load<f64>(u) + dll * su);
+  store<f64>(e, load<f64>(e) + dll * se);
+}
+
+// @ts-ignore: decorator
+@inline function storeSymmetric(m: usize, c: i32, i: i32, j: i32, v: f64): void {
+  store<f64>(at(m, i * c + j), v);
+  store<f64>(at(m, j * c + i), v);
 }
 
 /**
  * The sums an iteration needs at the joint basis (dl, UltVehi) in the descriptor: w, UltVehi Y and w UltVehi Y
  * (rows), log |H| = sum log(delta_k dl_l + 1), y'H^{-1}y, the Q sums sum_k x_ik x_jk w_lk (qSums[t d + l] for pair
- * t) and X'H^{-1}y (xHiy[j d + l]).
+ * t) and X'H^{-1}y (xHiy[j d + l]). `snpOnly` = 1: the descriptor's w, UltVehi Y and w UltVehi Y are already the
+ * rows at this basis, and the sums without the SNP's row (X's last) already in place (a block's SNPs all start at
+ * the null's basis): only the Q sums of the pairs with the SNP's row and its entries of X'H^{-1}y, each the bits
+ * that the whole pass gives it.
  */
-export function mvSums(desc: usize): void {
-  const n = <i32>slot(desc, MvSlot.n);
-  const stride = <i32>slot(desc, MvSlot.stride);
-  const d = <i32>slot(desc, MvSlot.d);
-  const c = <i32>slot(desc, MvSlot.c);
+export function mvSums(desc: usize, snpOnly: i32): void {
+  sums(
+    desc, <i32>slot(desc, MvSlot.n), <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d),
+    <i32>slot(desc, MvSlot.c), ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.Y),
+    ptr(desc, MvSlot.xx), ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.yw), ptr(desc, MvSlot.dl),
+    ptr(desc, MvSlot.ultVehi), ptr(desc, MvSlot.qSums), ptr(desc, MvSlot.xHiy), ptr(desc, MvSlot.wSums), snpOnly,
+  );
+}
+
+/** mvSums on the descriptor's values; log |H| and y'H^{-1}y go to its slots. */
+function sums(
+  desc: usize, n: i32, stride: i32, d: i32, c: i32, ev: usize, X: usize, Y: usize, xx: usize, w: usize,
+  yT: usize, yw: usize, dl: usize, ultVehi: usize, qSums: usize, xHiy: usize, wSums: usize, snpOnly: i32,
+): void {
+  if (snpOnly) {
+    snpSums(stride, d, c, X, xx, w, yw, qSums, xHiy);
+    return;
+  }
   const pairs = (c * (c + 1)) / 2;
-  const ev = ptr(desc, MvSlot.eigenvalues), X = ptr(desc, MvSlot.X), Y = ptr(desc, MvSlot.Y);
-  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT), yw = ptr(desc, MvSlot.yw);
-  const dl = ptr(desc, MvSlot.dl), ultVehi = ptr(desc, MvSlot.ultVehi);
-  const qSums = ptr(desc, MvSlot.qSums), xHiy = ptr(desc, MvSlot.xHiy);
   const one = f64x2.splat(1);
   const mantissa = i64x2.splat(MANTISSA), oneBits = i64x2.splat(ONE_BITS), bias = i64x2.splat(1023);
   let logSum: f64 = 0;
@@ -188,9 +309,15 @@ export function mvSums(desc: usize): void {
     // exponents summed as integers; one logarithm per lane at the end.
     let product = one;
     let exponents = i64x2.splat(0);
+    let su = f64x2.splat(0), se = f64x2.splat(0);
     for (let k = 0; k < stride; k += 2) {
-      const h = madd(v128.load(at(ev, k)), dll, one);
-      const wk = f64x2.div(one, h);
+      const e = v128.load(at(ev, k));
+      const h = madd(e, dll, one);
+      let wk = f64x2.div(one, h);
+      // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
+      if (k + 2 > n) wk = f64x2.replace_lane(wk, 1, 0);
+      su = f64x2.add(su, wk);
+      se = madd(e, wk, se);
       product = f64x2.mul(product, h);
       exponents = i64x2.add(exponents, i64x2.sub(i64x2.shr_u(product, 52), bias));
       product = v128.or(v128.and(product, mantissa), oneBits);
@@ -204,8 +331,8 @@ export function mvSums(desc: usize): void {
     }
     logSum += Math.log(f64x2.extract_lane(product, 0)) + Math.log(f64x2.extract_lane(product, 1));
     logSum += <f64>(i64x2.extract_lane(exponents, 0) + i64x2.extract_lane(exponents, 1)) * Math.LN2;
-    // The pad's h is 1 (its eigenvalue is 0); its weight must add nothing to the sums of w.
-    if (stride > n) store<f64>(at(wl, n), 0);
+    store<f64>(at(wSums, l), hsum(su));
+    store<f64>(at(wSums, d + l), hsum(se));
   }
   // The multi-row dot products two traits at a time (each row's load serves both; the same sums).
   let l = 0;
@@ -222,12 +349,139 @@ export function mvSums(desc: usize): void {
 }
 
 /**
- * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load; every entry sums over j in
- * the same order as one at a time would.
+ * The Q sums of the SNP's pairs (i, c - 1) and the SNP's entries of X'H^{-1}y, in the order of summation that
+ * dotRows / dotRows2 take for that row in the whole pass: a row in a group of four has one chain over k, a row
+ * after the last group two (k = 0, 1 mod 4 and k = 2, 3 mod 4). One row's chain alone would wait on the adder's
+ * latency every step, so the sums of one style run several at a time (jobs: pair i and trait l, then the SNP's row
+ * against yw for trait l); the last group repeats its last job, which only writes the same value again.
+ */
+function snpSums(
+  stride: i32, d: i32, c: i32, X: usize, xx: usize, w: usize, yw: usize, qSums: usize, xHiy: usize,
+): void {
+  const pairs = (c * (c + 1)) / 2;
+  const jobs = (c + 1) * d;
+  for (let grouped = 0; grouped < 2; grouped++) {
+    const width = grouped ? 4 : 2;
+    let found = 0;
+    let j = 0;
+    // Jobs of this style, `width` at a time.
+    let r0: usize = 0, v0: usize = 0, o0: usize = 0, r1: usize = 0, v1: usize = 0, o1: usize = 0;
+    let r2: usize = 0, v2: usize = 0, o2: usize = 0, r3: usize = 0, v3: usize = 0, o3: usize = 0;
+    for (; j < jobs; j++) {
+      let row: usize, vec: usize, out: usize, isGrouped: bool;
+      if (j < c * d) {
+        const t = pairIndex(j / d, c - 1, c), l = j % d;
+        row = at(xx, t * stride);
+        vec = at(w, l * stride);
+        out = at(qSums, t * d + l);
+        isGrouped = t < (pairs & ~3);
+      } else {
+        const l = j - c * d;
+        row = at(X, (c - 1) * stride);
+        vec = at(yw, l * stride);
+        out = at(xHiy, (c - 1) * d + l);
+        isGrouped = c - 1 < (c & ~3);
+      }
+      if (<i32>isGrouped != grouped) continue;
+      if (found == 0) { r0 = row; v0 = vec; o0 = out; }
+      else if (found == 1) { r1 = row; v1 = vec; o1 = out; }
+      else if (found == 2) { r2 = row; v2 = vec; o2 = out; }
+      else { r3 = row; v3 = vec; o3 = out; }
+      found++;
+      if (found == width) {
+        if (grouped) dotsOneChain(r0, v0, o0, r1, v1, o1, r2, v2, o2, r3, v3, o3, stride);
+        else dotsTwoChains(r0, v0, o0, r1, v1, o1, stride);
+        found = 0;
+      }
+    }
+    if (found == 0) continue;
+    // Pad with the last job found.
+    if (found == 1) { r1 = r0; v1 = v0; o1 = o0; }
+    if (found <= 2) { r2 = r1; v2 = v1; o2 = o1; }
+    if (found <= 3) { r3 = r2; v3 = v2; o3 = o2; }
+    if (grouped) dotsOneChain(r0, v0, o0, r1, v1, o1, r2, v2, o2, r3, v3, o3, stride);
+    else dotsTwoChains(r0, v0, o0, r1, v1, o1, stride);
+  }
+}
+
+/** Four dot products of rows and vectors of `stride` doubles, each one chain as dotRows's groups of four take it. */
+function dotsOneChain(
+  r0: usize, v0: usize, o0: usize, r1: usize, v1: usize, o1: usize, r2: usize, v2: usize, o2: usize,
+  r3: usize, v3: usize, o3: usize, stride: i32,
+): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  for (let k = 0; k < stride; k += 2) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    s1 = madd(v128.load(r1 + kb), v128.load(v1 + kb), s1);
+    s2 = madd(v128.load(r2 + kb), v128.load(v2 + kb), s2);
+    s3 = madd(v128.load(r3 + kb), v128.load(v3 + kb), s3);
+  }
+  store<f64>(o0, hsum(s0));
+  store<f64>(o1, hsum(s1));
+  store<f64>(o2, hsum(s2));
+  store<f64>(o3, hsum(s3));
+}
+
+/** Two dot products, each two chains as dotRows takes a row after its groups of four. */
+function dotsTwoChains(r0: usize, v0: usize, o0: usize, r1: usize, v1: usize, o1: usize, stride: i32): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+  let k = 0;
+  for (; k + 4 <= stride; k += 4) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    s1 = madd(v128.load(r0 + kb, 16), v128.load(v0 + kb, 16), s1);
+    t0 = madd(v128.load(r1 + kb), v128.load(v1 + kb), t0);
+    t1 = madd(v128.load(r1 + kb, 16), v128.load(v1 + kb, 16), t1);
+  }
+  if (k < stride) {
+    const kb = (<usize>k) << 3;
+    s0 = madd(v128.load(r0 + kb), v128.load(v0 + kb), s0);
+    t0 = madd(v128.load(r1 + kb), v128.load(v1 + kb), t0);
+  }
+  store<f64>(o0, hsum(f64x2.add(s0, s1)));
+  store<f64>(o1, hsum(f64x2.add(t0, t1)));
+}
+
+/**
+ * out (d rows) = bT (d x c) X. Four individuals a step share each coefficient's load, and two traits each load of
+ * X; every entry sums over j in the same order as one at a time would.
  */
 function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize): void {
   const rowBytes = (<usize>stride) << 3;
-  for (let l = 0; l < d; l++) {
+  let l = 0;
+  for (; l + 2 <= d; l += 2) {
+    const o0 = at(out, l * stride), o1 = at(o0, stride), b0 = at(bT, l * c), b1 = at(b0, c);
+    let k = 0;
+    for (; k + 4 <= stride; k += 4) {
+      const kb = (<usize>k) << 3;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), t0 = f64x2.splat(0), t1 = f64x2.splat(0);
+      let row = X + kb;
+      for (let j = 0; j < c; j++, row += rowBytes) {
+        const x0 = v128.load(row), x1 = v128.load(row, 16);
+        const c0 = f64x2.splat(load<f64>(at(b0, j))), c1 = f64x2.splat(load<f64>(at(b1, j)));
+        s0 = madd(c0, x0, s0);
+        s1 = madd(c0, x1, s1);
+        t0 = madd(c1, x0, t0);
+        t1 = madd(c1, x1, t1);
+      }
+      v128.store(o0 + kb, s0);
+      v128.store(o0 + kb, s1, 16);
+      v128.store(o1 + kb, t0);
+      v128.store(o1 + kb, t1, 16);
+    }
+    if (k < stride) {
+      let s = f64x2.splat(0), t = f64x2.splat(0);
+      for (let j = 0; j < c; j++) {
+        const x = v128.load(at(X, j * stride + k));
+        s = madd(f64x2.splat(load<f64>(at(b0, j))), x, s);
+        t = madd(f64x2.splat(load<f64>(at(b1, j))), x, t);
+      }
+      v128.store(at(o0, k), s);
+      v128.store(at(o1, k), t);
+    }
+  }
+  if (l < d) {
     const o = at(out, l * stride), b = at(bT, l * c);
     let k = 0;
     for (; k + 4 <= stride; k += 4) {
@@ -251,23 +505,13 @@ function multiplyBX(bT: usize, X: usize, d: i32, c: i32, stride: i32, out: usize
 }
 
 /**
- * The rest of an iteration after mvSums: the conditional means of U and E in the joint basis, their second
- * moments with the conditional covariances (GEMMA's CalcSigma; `reml` adds the uncertainty of B through Qi),
- * into `moments`. `fromB`: form UltVehi B X from bT first (REML, and ML's first iteration; later ML iterations
- * reuse the previous one's, as GEMMA). ML then refits B by least squares of Y - U on X (bT, and bxT, rewritten).
+ * ML's conditional means: U from the current B X, then B refitted by least squares of Y - U on X (bT, bxT
+ * rewritten), then E = Y - BX - U.
  */
-export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
-  const stride = <i32>slot(desc, MvSlot.stride);
-  const d = <i32>slot(desc, MvSlot.d);
-  const c = <i32>slot(desc, MvSlot.c);
-  const dc = d * c, dd = d * d;
-  const pairs = (c * (c + 1)) / 2;
-  const ev = ptr(desc, MvSlot.eigenvalues), iev = ptr(desc, MvSlot.inverseEigenvalues), X = ptr(desc, MvSlot.X);
-  const xx = ptr(desc, MvSlot.xx), w = ptr(desc, MvSlot.w), yT = ptr(desc, MvSlot.yT);
-  const bxT = ptr(desc, MvSlot.bxT), uT = ptr(desc, MvSlot.uT), eT = ptr(desc, MvSlot.eT);
-  const dl = ptr(desc, MvSlot.dl), qi = ptr(desc, MvSlot.qi), bT = ptr(desc, MvSlot.bT), xxti = ptr(desc, MvSlot.xxti);
-  const moments = ptr(desc, MvSlot.moments), scratch = ptr(desc, MvSlot.scratch);
-  if (fromB) multiplyBX(bT, X, d, c, stride, bxT);
+function meansForML(
+  stride: i32, d: i32, c: i32, ev: usize, X: usize, w: usize, yT: usize, bxT: usize, uT: usize, eT: usize,
+  dl: usize, bT: usize, xxti: usize, scratch: usize,
+): void {
   // Conditional mean of U: (Y - BX) scaled by delta dl / (delta dl + 1) = delta dl w.
   for (let l = 0; l < d; l++) {
     const dll = f64x2.splat(load<f64>(at(dl, l)));
@@ -278,26 +522,66 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
       v128.store(at(uT, o + k), f64x2.mul(r, s));
     }
   }
-  if (!reml) {
-    // B from the least squares of Y - U on X: bT[l, j] = sum_a ((Y - U)_l . x_a) (X X^T)^{-1}[a, j].
-    const yx = scratch;
-    for (let l = 0; l < d; l++) {
-      const o = l * stride;
-      for (let k = 0; k < stride; k += 2) {
-        v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
-      }
-      dotRows(X, c, at(bxT, o), stride, yx, 1);
-      for (let j = 0; j < c; j++) {
-        let s: f64 = 0;
-        for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
-        store<f64>(at(bT, l * c + j), s);
-      }
+  // B from the least squares of Y - U on X: bT[l, j] = sum_a ((Y - U)_l . x_a) (X X^T)^{-1}[a, j].
+  const yx = scratch;
+  for (let l = 0; l < d; l++) {
+    const o = l * stride;
+    for (let k = 0; k < stride; k += 2) {
+      v128.store(at(bxT, o + k), f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(uT, o + k))));
     }
-    multiplyBX(bT, X, d, c, stride, bxT);
+    dotRows(X, c, at(bxT, o), stride, yx, 1);
+    for (let j = 0; j < c; j++) {
+      let s: f64 = 0;
+      for (let a = 0; a < c; a++) s += load<f64>(at(yx, a)) * load<f64>(at(xxti, a * c + j));
+      store<f64>(at(bT, l * c + j), s);
+    }
   }
+  multiplyBX(bT, X, d, c, stride, bxT);
   for (let i = 0; i < d * stride; i += 2) {
     const e = f64x2.sub(f64x2.sub(v128.load(at(yT, i)), v128.load(at(bxT, i))), v128.load(at(uT, i)));
     v128.store(at(eT, i), e);
+  }
+}
+
+/**
+ * The rest of an iteration after mvSums: the conditional means of U and E in the joint basis, their second
+ * moments with the conditional covariances (GEMMA's CalcSigma; `reml` adds the uncertainty of B through Qi),
+ * into `moments`. `fromB`: form UltVehi B X from bT first (REML, and ML's first iteration; later ML iterations
+ * reuse the previous one's, as GEMMA). ML then refits B by least squares of Y - U on X (bT, and bxT, rewritten).
+ */
+export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
+  moments(
+    <i32>slot(desc, MvSlot.stride), <i32>slot(desc, MvSlot.d), <i32>slot(desc, MvSlot.c),
+    ptr(desc, MvSlot.eigenvalues), ptr(desc, MvSlot.inverseEigenvalues), ptr(desc, MvSlot.X), ptr(desc, MvSlot.xx),
+    ptr(desc, MvSlot.w), ptr(desc, MvSlot.yT), ptr(desc, MvSlot.bxT), ptr(desc, MvSlot.uT), ptr(desc, MvSlot.eT),
+    ptr(desc, MvSlot.dl), ptr(desc, MvSlot.qi), ptr(desc, MvSlot.bT), ptr(desc, MvSlot.xxti),
+    ptr(desc, MvSlot.moments), ptr(desc, MvSlot.scratch), ptr(desc, MvSlot.wSums), reml, fromB,
+  );
+}
+
+/** mvMoments on the descriptor's values. */
+function moments(
+  stride: i32, d: i32, c: i32, ev: usize, iev: usize, X: usize, xx: usize, w: usize, yT: usize, bxT: usize,
+  uT: usize, eT: usize, dl: usize, qi: usize, bT: usize, xxti: usize, moments: usize, scratch: usize,
+  wSums: usize, reml: i32, fromB: i32,
+): void {
+  const dc = d * c, dd = d * d;
+  const pairs = (c * (c + 1)) / 2;
+  if (fromB) multiplyBX(bT, X, d, c, stride, bxT);
+  if (reml) {
+    // B X is final: the conditional means of U, (Y - BX) delta dl w as below, and of E, Y - BX - U, in one pass.
+    for (let l = 0; l < d; l++) {
+      const dll = f64x2.splat(load<f64>(at(dl, l)));
+      const o = l * stride;
+      for (let k = 0; k < stride; k += 2) {
+        const r = f64x2.sub(v128.load(at(yT, o + k)), v128.load(at(bxT, o + k)));
+        const u = f64x2.mul(r, f64x2.mul(f64x2.mul(v128.load(at(ev, k)), dll), v128.load(at(w, o + k))));
+        v128.store(at(uT, o + k), u);
+        v128.store(at(eT, o + k), f64x2.sub(r, u));
+      }
+    }
+  } else {
+    meansForML(stride, d, c, ev, X, w, yT, bxT, uT, eT, dl, bT, xxti, scratch);
   }
   // Second moments: sum_k u u^T / delta_k and sum_k e e^T (the pad's u, e and 1/delta are zero).
   for (let l1 = 0; l1 < d; l1++) {
@@ -324,18 +608,10 @@ export function mvMoments(desc: usize, reml: i32, fromB: i32): void {
       store<f64>(at(moments, dd + l2 * d + l1), es);
     }
   }
-  // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E).
+  // Conditional covariances: diagonal terms dl_l sum_k w_lk (U) and dl_l sum_k delta_k w_lk (E), the sums mvSums
+  // took in its pass over w.
   for (let l = 0; l < d; l++) {
-    const wl = at(w, l * stride);
-    let su = f64x2.splat(0), se = f64x2.splat(0);
-    for (let k = 0; k < stride; k += 2) {
-      const wk = v128.load(at(wl, k));
-      su = f64x2.add(su, wk);
-      se = madd(v128.load(at(ev, k)), wk, se);
-    }
-    const dll = load<f64>(at(dl, l));
-    store<f64>(at(moments, l * d + l), load<f64>(at(moments, l * d + l)) + dll * hsum(su));
-    store<f64>(at(moments, dd + l * d + l), load<f64>(at(moments, dd + l * d + l)) + dll * hsum(se));
+    addDiagonal(moments, d, l, load<f64>(at(dl, l)), load<f64>(at(wSums, l)), load<f64>(at(wSums, d + l)));
   }
   if (!reml) return;
   // REML: sum_k w_l1k w_l2k x_k^T Qi[l1, l2] x_k (times delta_k dl_l1 dl_l2 for U), the quadratic form as

@@ -79,5 +79,6 @@ export const MvSlot = {
   xHiy: 24,
   moments: 25,
   scratch: 26,
-  count: 27,
+  wSums: 27,
+  count: 28,
 } as const;

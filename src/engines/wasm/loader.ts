@@ -329,7 +329,7 @@ export interface KernelExports {
   interpScratchBytes(g: number): number;
   interpTableBytes(g: number, regions: number): number;
   mvProducts(desc: number, snpOnly: number): void;
-  mvSums(desc: number): void;
+  mvSums(desc: number, snpOnly: number): void;
   roundKinshipRows(
     k: number,
     hi: number,

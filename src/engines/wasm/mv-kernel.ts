@@ -43,11 +43,43 @@ interface Views {
   qSums: Float64Array;
   xHiy: Float64Array;
   moments: Float64Array;
+  wSums: Float64Array;
 }
 
 /** Index of pair (i, j), i <= j, among the c(c+1)/2 pairs of c rows in the kernels' pair-major order. */
 function pairIndex(i: number, j: number, c: number): number {
   return i * c - (i * (i - 1)) / 2 + (j - i);
+}
+
+/** Whether (vg, ve) equal (heldVg, heldVe) in their first dd entries. */
+function same(
+  heldVg: Float64Array,
+  vg: Float64Array,
+  heldVe: Float64Array,
+  ve: Float64Array,
+  dd: number,
+): boolean {
+  for (let i = 0; i < dd; i++) if (heldVg[i] !== vg[i] || heldVe[i] !== ve[i]) return false;
+  return true;
+}
+
+/** to[i] = from[i] for i < count (no view object: this runs every EM iteration). */
+function copy(from: Float64Array, to: Float64Array, count: number): void {
+  for (let i = 0; i < count; i++) to[i] = from[i];
+}
+
+/** The sums at a block's base (Vg, Ve), as mvSums leaves them in the workspace. */
+interface BaseSums {
+  vg: Float64Array;
+  ve: Float64Array;
+  basis: ReturnType<typeof jointBasis>;
+  /** Regions of their own for the rows of w, UltVehi Y and w UltVehi Y. */
+  rows: number[];
+  qSums: Float64Array;
+  xHiy: Float64Array;
+  wSums: Float64Array;
+  logDetH: number;
+  yHy: number;
 }
 
 /** The kernels' EM and Wald steps for one thread (MvSnpSteps for scanMvBlock). */
@@ -67,7 +99,19 @@ export class MvKernel implements MvSnpSteps {
   private readonly sumsVg = new Scratch();
   private readonly sumsVe = new Scratch();
   private sumsValid = false;
+  /** The joint basis of the held sums' (Vg, Ve). */
+  private heldBasis = jointBasis(0);
+  /**
+   * The block's base: the sums at the (Vg, Ve) of the first sums after prepare (every SNP's fits start at the
+   * null's). Only those with the SNP's row differ from SNP to SNP, so a later SNP at the base takes only them.
+   */
+  private baseSums: BaseSums | null = null;
+  private baseHeld = false;
+  /** The iterations' rows of w, UltVehi Y and w UltVehi Y (the descriptor's, unless it points at the base's). */
+  private workRows = [0, 0, 0];
   private readonly q = new Scratch();
+  /** Qi X'H^{-1}y of an EM iteration: its log-likelihood's quadratic form, and REML's UltVehi B. */
+  private readonly qiXHiy = new Scratch();
   private readonly qiCov = new Scratch();
   private readonly xPx = new Scratch();
   private readonly xPy = new Scratch();
@@ -104,6 +148,7 @@ export class MvKernel implements MvSnpSteps {
     if (!this.views || s.n !== n || s.d !== d || s.c !== c) this.layOut(n, d, c, stride);
     const v = this.views!;
     this.sumsValid = false;
+    this.baseHeld = false;
     v.eigenvalues.fill(0);
     v.eigenvalues.set(withSnp.eigenvalues.subarray(0, n));
     v.X.fill(0);
@@ -140,11 +185,13 @@ export class MvKernel implements MvSnpSteps {
       ['qSums', pairs * d],
       ['xHiy', dc],
       ['moments', 2 * d * d],
+      ['wSums', 2 * d],
       ['scratch', ((d * (d + 1)) / 2 + 2) * pairs + c],
     ];
     this.descPtr = this.arena.allocF64(MvSlot.count);
     const pointers = new Map<string, number>();
     for (const [name, length] of lengths) pointers.set(name, this.arena.allocF64(length));
+    const baseRows = [0, 1, 2].map(() => this.arena.allocF64(d * stride));
     // Views only after the last allocation: growing the memory replaces its buffer.
     const desc = this.arena.f64(this.descPtr, MvSlot.count);
     desc[MvSlot.n] = n;
@@ -171,8 +218,30 @@ export class MvKernel implements MvSnpSteps {
       qSums: view('qSums', pairs * d),
       xHiy: view('xHiy', dc),
       moments: view('moments', 2 * d * d),
+      wSums: view('wSums', 2 * d),
+    };
+    for (const region of baseRows) this.arena.f64(region, d * stride).fill(0);
+    this.workRows = [desc[MvSlot.w], desc[MvSlot.yT], desc[MvSlot.yw]];
+    this.baseSums = {
+      vg: new Float64Array(d * d),
+      ve: new Float64Array(d * d),
+      basis: jointBasis(d),
+      rows: baseRows,
+      qSums: new Float64Array(pairs * d),
+      xHiy: new Float64Array(dc),
+      wSums: new Float64Array(2 * d),
+      logDetH: 0,
+      yHy: 0,
     };
     this.shape = { n, d, c, stride };
+  }
+
+  /** Points the descriptor's rows of w, UltVehi Y and w UltVehi Y at `rows`. */
+  private useRows(rows: number[]): void {
+    const desc = this.views!.desc;
+    desc[MvSlot.w] = rows[0];
+    desc[MvSlot.yT] = rows[1];
+    desc[MvSlot.yw] = rows[2];
   }
 
   /** Copies withSnp's last X row (the SNP) and forms its pair products and (X X^T)^{-1}. */
@@ -192,29 +261,50 @@ export class MvKernel implements MvSnpSteps {
   }
 
   /**
-   * Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it (unless they are there already);
-   * returns the basis.
+   * Writes (Vg, Ve)'s joint basis to the workspace and takes the sums at it (unless they are there already; at
+   * the block's base, only those with the SNP's row); returns the basis.
    */
   private sumsAt(vg: Float64Array, ve: Float64Array): ReturnType<typeof jointBasis> {
     const d = this.shape.d;
-    const basis = this.basisOf(d);
     const dd = d * d;
     const heldVg = this.sumsVg.get(dd);
     const heldVe = this.sumsVe.get(dd);
-    if (this.sumsValid) {
-      let same = true;
-      for (let i = 0; i < dd && same; i++) same = heldVg[i] === vg[i] && heldVe[i] === ve[i];
-      if (same) return basis;
-    }
-    heldVg.set(vg.subarray(0, dd));
-    heldVe.set(ve.subarray(0, dd));
+    if (this.sumsValid && same(heldVg, vg, heldVe, ve, dd)) return this.heldBasis;
+    copy(vg, heldVg, dd);
+    copy(ve, heldVe, dd);
     this.sumsValid = true;
-    jointDiagonalise(vg, ve, d, basis);
     const v = this.views!;
+    const base = this.baseSums!;
+    if (this.baseHeld && same(base.vg, vg, base.ve, ve, dd)) {
+      this.useRows(base.rows);
+      v.dl.set(base.basis.dl);
+      v.ultVehi.set(base.basis.ultVehi);
+      v.qSums.set(base.qSums);
+      v.xHiy.set(base.xHiy);
+      v.wSums.set(base.wSums);
+      v.desc[MvSlot.logDetH] = base.logDetH;
+      v.desc[MvSlot.yHy] = base.yHy;
+      this.kernels.mvSums(this.descPtr, 1);
+      return (this.heldBasis = base.basis);
+    }
+    const first = !this.baseHeld;
+    const basis = first ? base.basis : this.basisOf(d);
+    jointDiagonalise(vg, ve, d, basis);
+    this.useRows(first ? base.rows : this.workRows);
     v.dl.set(basis.dl);
     v.ultVehi.set(basis.ultVehi);
-    this.kernels.mvSums(this.descPtr);
-    return basis;
+    this.kernels.mvSums(this.descPtr, 0);
+    if (first) {
+      copy(vg, base.vg, dd);
+      copy(ve, base.ve, dd);
+      base.qSums.set(v.qSums);
+      base.xHiy.set(v.xHiy);
+      base.wSums.set(v.wSums);
+      base.logDetH = v.desc[MvSlot.logDetH];
+      base.yHy = v.desc[MvSlot.yHy];
+      this.baseHeld = true;
+    }
+    return (this.heldBasis = basis);
   }
 
   /** GEMMA's EM (mvEm's contract) on the loaded SNP. */
@@ -224,6 +314,7 @@ export class MvKernel implements MvSnpSteps {
     const v = this.views!;
     const constant = logLikConstant(kind, withSnp, this.logDetXxt);
     const q = this.q.get(dc * dc);
+    const qiXHiy = this.qiXHiy.get(dc);
     let loglOld = 0;
     let loglNew = 0;
     for (let t = 0; t < maxIter; t++) {
@@ -241,6 +332,7 @@ export class MvKernel implements MvSnpSteps {
       for (let a = 0; a < dc; a++) {
         let s = 0;
         for (let b = 0; b < dc; b++) s += v.qi[a * dc + b] * v.xHiy[b];
+        qiXHiy[a] = s;
         quad += v.xHiy[a] * s;
       }
       loglNew = constant - 0.5 * (v.desc[MvSlot.yHy] + v.desc[MvSlot.logDetH] - quad) - 0.5 * n * logDetVe;
@@ -249,11 +341,7 @@ export class MvKernel implements MvSnpSteps {
       loglOld = loglNew;
       if (kind === 'R') {
         // UltVehi B = Qi xHiy, the GLS estimate at the current (Vg, Ve).
-        for (let a = 0; a < dc; a++) {
-          let s = 0;
-          for (let b = 0; b < dc; b++) s += v.qi[a * dc + b] * v.xHiy[b];
-          v.bT[(a % d) * c + Math.floor(a / d)] = s;
-        }
+        for (let a = 0; a < dc; a++) v.bT[(a % d) * c + Math.floor(a / d)] = qiXHiy[a];
       } else if (t === 0) {
         leftMultiply(ultVehi, p.B, d, c, v.bT);
       }

@@ -154,6 +154,44 @@ describe.each(['simd', 'relaxed'] as const)(
       expect(other.beta).not.toEqual(reused.beta);
     });
 
+    // c + 1 rows of X give (c + 1)(c + 2)/2 pairs: the SNP's pairs fall in the multi-row sums' groups of four, after
+    // them, or both.
+    it.each([
+      [1, 2, 1],
+      [7, 2, 2],
+      [33, 3, 3],
+      [20, 4, 4],
+      [15, 3, 5],
+      [9, 2, 6],
+    ] as const)(
+      'n = %i, d = %i, c = %i: SNPs at the block base reuse its sums, the bits of a fresh kernel',
+      (n, d, c) => {
+        const rng = new Random(900 + 10 * n + d + c);
+        const data = randomData(rng, n, d, c);
+        const p0 = start(d, c + 1, rng);
+        const fits = (k: MvKernel, full: MvData, x: Float64Array) => {
+          const p = copy(p0);
+          const beta = new Float64Array(d);
+          const vBeta = new Float64Array(d * d);
+          const pScore = k.effect(data, x, p.vg, p.ve, beta, vBeta);
+          const logLiks = [k.em('L', 3, 0, full, p), k.em('R', 2, 0, full, p)];
+          const pWald = k.effect(data, x, p.vg, p.ve, beta, vBeta);
+          return { pScore, logLiks, pWald, beta, vBeta, p };
+        };
+        const block = MvKernel.create(flavour);
+        for (let snp = 0; snp < 3; snp++) {
+          const x = Float64Array.from({ length: n }, (_, k) => rng.normal() + 0.2 * data.Y[k]);
+          const full = withSnp(data, x);
+          if (snp === 0) block.prepare(full);
+          block.loadSnp(full);
+          const fresh = MvKernel.create(flavour);
+          fresh.prepare(full);
+          fresh.loadSnp(full);
+          expect(fits(block, full, x), `SNP ${snp}`).toEqual(fits(fresh, full, x));
+        }
+      },
+    );
+
     function columns(block: MvResultBlock): Float64Array[] {
       return [block.pWald, block.pLrt, block.pScore, ...block.effects];
     }
