@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import type { ScanConfig } from '../model/config.js';
 import { BimbamRowReader, readAnnotationFile, type AnnotationEntry } from './bimbam.js';
 import { blockBuffer, recycleBlockBuffer } from './block-buffers.js';
+import { encodeCalls } from './call-codes.js';
 import type { BlockContent, GenotypeBlock, GenotypeFormat, GenotypeSource, SnpChoice } from './genotypes.js';
 import type { SnpAnnotation } from './plink.js';
 import { isGzip, streamLineBatches } from './text-file.js';
@@ -102,30 +103,36 @@ export class BimbamGenotypes implements GenotypeSource {
       return true;
     };
     // Each row is parsed straight into its place in the block, or (-nind: the block keeps the row's first n
-    // values) into one reused row: no array per SNP. A chunk's lines are read in one loop, no await per row.
+    // values, and no codes) into one reused row: no array per SNP. A chunk's lines are read in one loop, no await
+    // per row.
     const row = wholeRows ? null : new Float64Array(this.samplesInFile);
     // A caller that reads the calls gets the dosages of the other SNPs only: each row is parsed into one reused
     // row (that stays in cache) and copied to the block when its calls are not all hard (at n = 1,500 the block's
     // 25 MB of dosages were written, and their pages faulted in, for nothing).
     const callsOnly = codes !== null && content?.dosages === false ? new Float64Array(n) : null;
+    // Whether the last row was all hard calls: if so this one is parsed with its codes, else (a file of dosages, as
+    // BXD's) without, straight into the block, and its codes are written after it only if it turns out all hard.
     let hardBefore = true;
     const reader = new BimbamRowReader(this.path, this.samplesInFile, this.anyValues, wanted);
     reading: for await (const batch of streamLineBatches(this.path, 'genotype file')) {
       for (let k = 0; k < batch.count; k++) {
         if (!reader.wants(batch.bytes, batch.starts[k], batch.ends[k])) continue;
-        if (row) {
-          reader.genotypes(row, 0, batch.firstLine + k);
-          buffer.set(row.subarray(0, n), picked.length * n);
-        } else if (callsOnly && hardBefore) {
-          reader.genotypes(callsOnly, 0, batch.firstLine + k, codes!, picked.length * n);
-          reader.callCounts(counts, 3 * picked.length);
-          hardBefore = counts[3 * picked.length] >= 0;
-          if (!hardBefore) buffer.set(callsOnly, picked.length * n);
+        const at = picked.length * n;
+        const countAt = 3 * picked.length;
+        if (!codes) {
+          reader.genotypes(row!, 0, batch.firstLine + k);
+          buffer.set(row!.subarray(0, n), at);
+        } else if (hardBefore) {
+          if (callsOnly) reader.genotypes(callsOnly, 0, batch.firstLine + k, codes, at);
+          else reader.genotypes(buffer, at, batch.firstLine + k, codes, at);
+          reader.callCounts(counts, countAt);
+          hardBefore = counts[countAt] >= 0;
+          if (callsOnly && !hardBefore) buffer.set(callsOnly, at);
         } else {
-          // Straight into the block where the last row was not all hard calls (a file of dosages, as BXD's).
-          reader.genotypes(buffer, picked.length * n, batch.firstLine + k, codes!, picked.length * n);
-          reader.callCounts(counts, 3 * picked.length);
-          hardBefore = counts[3 * picked.length] >= 0;
+          reader.genotypes(buffer, at, batch.firstLine + k);
+          hardBefore = reader.hardCalls;
+          if (hardBefore) encodeCalls(buffer, at, n, codes, at, counts, countAt);
+          else counts[countAt] = -1;
         }
         picked.push(index);
         annotations.push(annotation!);
